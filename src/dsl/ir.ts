@@ -1,0 +1,141 @@
+/**
+ * The versioned intermediate representation that rule programs compile to.
+ *
+ * The IR is plain JSON (no Date, Map or class instances): it is stored in MongoDB with
+ * each deployed rules version and handed by id to Temporal workflows, which interpret it.
+ * A running journey keeps the IR it started with, so any change to these shapes that an
+ * old interpreter could not read must bump IR_VERSION.
+ */
+
+export const IR_VERSION = 1 as const;
+
+export interface ProgramIR {
+  irVersion: typeof IR_VERSION;
+  consents: ConsentIR[];
+  segments: SegmentIR[];
+  journeys: JourneyIR[];
+}
+
+/** Durations are whole milliseconds throughout the IR. */
+export type Millis = number;
+
+export interface ConsentIR {
+  name: string;
+  title?: string;
+  expiresAfterMs?: Millis;
+  remindBeforeMs?: Millis;
+}
+
+export interface SegmentIR {
+  name: string;
+  title?: string;
+  condition: ConditionIR;
+  /** Names of the segments this one's condition refers to (acyclic, checked). */
+  dependsOn: string[];
+}
+
+// ---------------------------------------------------------------- conditions
+
+export type Scalar = string | number | boolean | null;
+
+/** A comparison applied to one value (a trait or an event property). */
+export type ComparisonIR =
+  | { op: 'eq' | 'ne'; value: Scalar }
+  | { op: 'lt' | 'lte' | 'gt' | 'gte'; value: number | string }
+  | { op: 'in' | 'notIn'; values: Scalar[] }
+  | { op: 'contains' | 'startsWith'; value: string }
+  | { op: 'exists' | 'missing' };
+
+/** Boolean algebra over event properties (`where …` clauses). */
+export type PropConditionIR =
+  | { kind: 'and'; all: PropConditionIR[] }
+  | { kind: 'or'; any: PropConditionIR[] }
+  | { kind: 'not'; condition: PropConditionIR }
+  | { kind: 'prop'; path: string; cmp: ComparisonIR };
+
+export type CountBoundIR = { op: 'atLeast' | 'atMost' | 'exactly'; n: number };
+
+export type ConsentState = 'granted' | 'denied' | 'revoked' | 'missing';
+
+/** Boolean algebra over one profile (segments, `if`, `exit when`). */
+export type ConditionIR =
+  | { kind: 'and'; all: ConditionIR[] }
+  | { kind: 'or'; any: ConditionIR[] }
+  | { kind: 'not'; condition: ConditionIR }
+  | { kind: 'trait'; path: string; cmp: ComparisonIR }
+  | { kind: 'tagged'; tag: string }
+  | { kind: 'taggedLike'; glob: string }
+  | { kind: 'inSegment'; segment: string }
+  | { kind: 'consent'; purpose: string; state: ConsentState }
+  | {
+      kind: 'performed';
+      event: string;
+      where?: PropConditionIR;
+      count: CountBoundIR;
+      withinMs?: Millis;
+    }
+  | {
+      kind: 'aggregate';
+      fn: 'sum' | 'average' | 'min' | 'max';
+      property: string;
+      event: string;
+      withinMs?: Millis;
+      op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte';
+      value: number;
+    }
+  | { kind: 'seen'; which: 'first' | 'last'; relation: 'within' | 'moreThanAgo'; ms: Millis };
+
+// ---------------------------------------------------------------- journeys
+
+export type TriggerIR =
+  | { kind: 'performed'; event: string; where?: PropConditionIR }
+  | { kind: 'entersSegment'; segment: string }
+  | { kind: 'exitsSegment'; segment: string };
+
+export type ReentryIR = { kind: 'never' } | { kind: 'always' } | { kind: 'after'; ms: Millis };
+
+export interface EventMatchIR {
+  event: string;
+  where?: PropConditionIR;
+}
+
+export interface JourneyIR {
+  name: string;
+  title?: string;
+  trigger: TriggerIR;
+  requiresConsent: string[];
+  reentry: ReentryIR;
+  exitOn: EventMatchIR[];
+  exitWhen?: ConditionIR;
+  /** Local times of day, `hh:mm`, in the profile's time zone. */
+  quietHours?: { start: string; end: string };
+  steps: StepIR[];
+}
+
+/** Values of `with { … }` maps and `set trait`, after `for` interpolation. */
+export type ValueIR = Scalar;
+
+/**
+ * Every step carries an `id` unique within its journey and stable for the same source:
+ * it keys idempotent side effects (a retried send is sent once) and tells where a run is.
+ */
+export type StepIR =
+  | { kind: 'tag'; id: string; tag: string }
+  | { kind: 'untag'; id: string; tag: string }
+  | { kind: 'setTrait'; id: string; path: string; value: ValueIR }
+  | { kind: 'sendEmail'; id: string; template: string; with: Record<string, ValueIR> }
+  | { kind: 'sendWebhook'; id: string; name: string; with: Record<string, ValueIR> }
+  | { kind: 'wait'; id: string; ms: Millis }
+  | { kind: 'waitUntil'; id: string; time: string }
+  | {
+      kind: 'waitFor';
+      id: string;
+      event: string;
+      where?: PropConditionIR;
+      timeoutMs: Millis;
+      then: StepIR[];
+      otherwise: StepIR[];
+    }
+  | { kind: 'if'; id: string; condition: ConditionIR; then: StepIR[]; else: StepIR[] }
+  | { kind: 'split'; id: string; branches: { percent: number; steps: StepIR[] }[] }
+  | { kind: 'exit'; id: string };
