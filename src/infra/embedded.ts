@@ -1,0 +1,60 @@
+/**
+ * Starting the embedded servers: the Temporal CLI dev server (SQLite file) and FerretDB
+ * (SQLite directory), both with their data under one data directory so a second start
+ * keeps everything.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startProcess, waitForPort, type ManagedProcess } from './process.js';
+
+export interface EmbeddedTemporalOptions {
+  binary: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  /** Tests have no use for the web UI. */
+  headless?: boolean;
+  namespace: string;
+}
+
+export async function startTemporalDevServer(options: EmbeddedTemporalOptions): Promise<ManagedProcess> {
+  const logFile = join(options.dataDir, 'logs', 'temporal.log');
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--db-filename', join(options.dataDir, 'temporal', 'temporal.db'),
+    '--namespace', options.namespace,
+    '--log-level', 'warn',
+  ];
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  await mkdir(join(options.dataDir, 'temporal'), { recursive: true });
+  const proc = await startProcess('Temporal dev server', options.binary, args, { logFile });
+  await waitForPort(proc, options.port, 120_000, logFile).catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
+  return proc;
+}
+
+export interface EmbeddedFerretDbOptions {
+  binary: string;
+  dataDir: string;
+  port: number;
+}
+
+export async function startFerretDb(options: EmbeddedFerretDbOptions): Promise<ManagedProcess> {
+  const logFile = join(options.dataDir, 'logs', 'ferretdb.log');
+  const proc = await startProcess(
+    'FerretDB',
+    options.binary,
+    ['-listen', `127.0.0.1:${options.port}`, '-data-dir', join(options.dataDir, 'ferretdb'), '-log-level', 'error'],
+    { logFile },
+  );
+  await waitForPort(proc, options.port, 60_000, logFile).catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
+  return proc;
+}

@@ -1,0 +1,96 @@
+/**
+ * The documents Itinera keeps in MongoDB. One place for their shapes, because the server,
+ * the activities and the condition compilers all read them.
+ *
+ * Collections: `profiles`, `events` (which doubles as the dispatch outbox), `identities`
+ * (one document per identifier, its `_id` unique, so concurrent requests for a new person
+ * create one profile), `rules` (deployed rule programs by version), `privacy_requests`.
+ */
+import type { ProgramIR } from './dsl/ir.js';
+
+export type IdentityKind = 'userId' | 'anonymousId' | 'email';
+export const IDENTITY_KINDS: readonly IdentityKind[] = ['userId', 'anonymousId', 'email'];
+
+export type Traits = Record<string, unknown>;
+
+export interface ConsentRecord {
+  state: 'granted' | 'denied' | 'revoked';
+  /** When the state was recorded. */
+  at: Date;
+  /** A granted consent is treated as missing from this instant on. */
+  expiresAt?: Date;
+}
+
+/** A journey run the profile is currently in, for the single customer view and dispatch. */
+export interface JourneyMembership {
+  workflowId: string;
+  journey: string;
+  rulesVersion: number;
+  enteredAt: Date;
+}
+
+export interface ProfileDoc {
+  _id: string;
+  traits: Traits;
+  tags: string[];
+  identities: Partial<Record<IdentityKind, string[]>>;
+  consents: Record<string, ConsentRecord>;
+  journeys: JourneyMembership[];
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IdentityDoc {
+  /** `<kind>:<value>`, e.g. `userId:42`; unique by construction. */
+  _id: string;
+  kind: IdentityKind;
+  profileId: string;
+  createdAt: Date;
+}
+
+export type EventType = 'track' | 'identify';
+export type DispatchState = 'pending' | 'dispatched';
+
+export interface EventDoc {
+  /** Derived from the client's messageId, so a repeated message is stored once. */
+  _id: string;
+  messageId: string;
+  type: EventType;
+  /** Event name for `track`; absent for `identify`. */
+  event?: string;
+  profileId: string;
+  userId?: string;
+  anonymousId?: string;
+  properties: Record<string, unknown>;
+  traits?: Traits;
+  context: Record<string, unknown>;
+  /** When it happened, corrected for client clock skew. */
+  timestamp: Date;
+  receivedAt: Date;
+  dispatch: DispatchState;
+  dispatchedAt?: Date;
+}
+
+export interface RulesDoc {
+  /** The version number, 1, 2, 3 … */
+  _id: number;
+  source: string;
+  ir: ProgramIR;
+  deployedAt: Date;
+}
+
+export type PrivacyRequestStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface PrivacyRequestDoc {
+  _id: string;
+  kind: 'erasure';
+  /** The profile resolved when the request was made; absent when nobody matched. */
+  profileId?: string;
+  status: PrivacyRequestStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** What was removed, as counts only: the audit trail keeps no personal data. */
+  removed?: { profiles: number; events: number; identities: number };
+}

@@ -1,0 +1,60 @@
+/**
+ * Starts the real servers every integration test runs against, once per `npm test`:
+ * a Temporal dev server and FerretDB on free ports with throw-away data, and makes sure
+ * the time-skipping test server is provisioned. Tests find them through `inject()`.
+ * When TEMPORAL_ADDRESS or MONGODB_URI is set, that server is used instead.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startFerretDb, startTemporalDevServer } from '../src/infra/embedded.js';
+import { freePort, type ManagedProcess } from '../src/infra/process.js';
+import { ensureFerretDb, ensureTemporalCli, ensureTestServer } from '../src/infra/provision.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    mongoUri: string;
+    testServerBinary: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const progress = (message: string) => console.log(`[test setup] ${message}`);
+  const dataDir = await mkdtemp(join(tmpdir(), 'itinera-test-'));
+  const started: ManagedProcess[] = [];
+  const teardown = async () => {
+    await Promise.all(started.map((proc) => proc.stop()));
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [temporalBinary, testServerBinary, ferretBinary] = await Promise.all([
+      process.env.TEMPORAL_ADDRESS ? undefined : ensureTemporalCli(progress),
+      ensureTestServer(progress),
+      process.env.MONGODB_URI ? undefined : ensureFerretDb(progress),
+    ]);
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress && temporalBinary) {
+      const port = await freePort();
+      started.push(
+        await startTemporalDevServer({ binary: temporalBinary, dataDir, port, uiPort: 0, headless: true, namespace: 'default' }),
+      );
+      temporalAddress = `127.0.0.1:${port}`;
+    }
+    let mongoUri = process.env.MONGODB_URI;
+    if (!mongoUri && ferretBinary) {
+      const port = await freePort();
+      started.push(await startFerretDb({ binary: ferretBinary, dataDir, port }));
+      mongoUri = `mongodb://127.0.0.1:${port}/`;
+    }
+    project.provide('temporalAddress', temporalAddress!);
+    project.provide('mongoUri', mongoUri!);
+    project.provide('testServerBinary', testServerBinary);
+    progress(`Temporal at ${temporalAddress}, MongoDB protocol at ${mongoUri}`);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
