@@ -1,0 +1,21 @@
+/**
+ * All activities, built from their dependencies. Workflows import only the types below,
+ * never this module's values.
+ */
+import { createJourneyActivities } from './journeys.js';
+import { createPrivacyActivities } from './privacy.js';
+import { createProfileActivities, type ActivityDeps } from './profiles.js';
+
+export type { ActivityDeps };
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createProfileActivities(deps),
+    ...createJourneyActivities(deps),
+    ...createPrivacyActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type JourneyActivities = ReturnType<typeof createProfileActivities> & ReturnType<typeof createJourneyActivities>;
+export type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;

@@ -1,0 +1,51 @@
+/** Activities a journey run needs besides profile changes: its IR, membership, events, messages. */
+import type { JourneyIR, PropConditionIR, ValueIR } from '../dsl/ir.js';
+import { evaluatePropCondition } from '../dsl/predicate.js';
+import type { ActivityDeps } from './profiles.js';
+
+export interface QueuedMessage {
+  /** Unique per run and step: a retried activity queues the message once. */
+  key: string;
+  profileId: string;
+  channel: 'email' | 'webhook';
+  /** The e-mail template or webhook name from the rules. */
+  name: string;
+  with: Record<string, ValueIR>;
+}
+
+export function createJourneyActivities({ stores, now }: ActivityDeps) {
+  return {
+    async loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
+      const rules = await stores.rules.get(rulesVersion);
+      return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
+    },
+
+    async enterJourney(profileId: string, run: { workflowId: string; journey: string; rulesVersion: number }): Promise<void> {
+      await stores.profiles.enterJourney(profileId, { ...run, enteredAt: now() });
+    },
+
+    async leaveJourney(profileId: string, workflowId: string): Promise<void> {
+      await stores.profiles.leaveJourney(profileId, workflowId);
+    },
+
+    /** Whether the stored event's properties satisfy a `where` clause; false when it is gone. */
+    async eventMatches(eventId: string, where: PropConditionIR): Promise<boolean> {
+      const event = await stores.events.findById(eventId);
+      return event !== null && evaluatePropCondition(where, event.properties);
+    },
+
+    /**
+     * Puts a message in the delivery outbox, once per key. Delivery through SMTP and
+     * webhooks reads that outbox (a later milestone); the journey only decides to send.
+     */
+    async queueMessage(message: QueuedMessage): Promise<void> {
+      // An erased profile's run may still be winding down; it must not leave new traces.
+      if (!(await stores.profiles.findById(message.profileId))) return;
+      try {
+        await stores.db.collection('deliveries').insertOne({ _id: message.key as never, ...message, status: 'queued', queuedAt: now() });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+    },
+  };
+}

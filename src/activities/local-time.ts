@@ -1,0 +1,38 @@
+/**
+ * "Next 10:00 in the profile's time zone" without a date library: Intl tells the wall
+ * clock of any instant in any IANA zone, and we step to the next matching minute.
+ */
+
+/** Wall-clock minutes since midnight of `instant` in `zone`. */
+function wallClockMinutes(instant: Date, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value);
+  const minute = Number(parts.find((p) => p.type === 'minute')?.value);
+  return hour * 60 + minute;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Milliseconds from `now` to the next instant whose wall clock in `zone` reads `hh:mm`
+ * (0 < result ≤ 24 h, or up to 25 h across a DST change). An unknown zone falls back.
+ */
+export function millisUntilLocalTime(now: Date, time: string, zone: string, fallbackZone: string): number {
+  const effectiveZone = isValidTimeZone(zone) ? zone : fallbackZone;
+  const [hours, minutes] = time.split(':').map(Number);
+  const target = hours! * 60 + minutes!;
+  const startOfNextMinute = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
+  // Walk minute by minute over at most 26 hours; cheap, and exact across DST transitions.
+  for (let t = startOfNextMinute; t <= startOfNextMinute + 26 * 3_600_000; t += 60_000) {
+    if (wallClockMinutes(new Date(t), effectiveZone) === target) return t - now.getTime();
+  }
+  // The wall clock skips this time today (spring forward): take the next day's.
+  return 24 * 3_600_000;
+}

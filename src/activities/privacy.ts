@@ -1,0 +1,23 @@
+/** Activities of privacy requests. Results are counts and states, never personal data. */
+import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import type { ActivityDeps } from './profiles.js';
+
+export function createPrivacyActivities({ stores, now }: ActivityDeps) {
+  return {
+    async setPrivacyRequestStatus(requestId: string, status: PrivacyRequestStatus, removed?: PrivacyRequestDoc['removed']): Promise<void> {
+      await stores.privacyRequests.setStatus(requestId, status, now(), removed);
+    },
+
+    /**
+     * Removes the profile and everything that points at it. Identities and events go
+     * first and the profile last, so a retry after a crash still finds what is left.
+     */
+    async eraseProfile(profileId: string): Promise<{ profiles: number; events: number; identities: number }> {
+      const identities = await stores.identities.deleteByProfile(profileId);
+      const events = await stores.events.deleteByProfile(profileId);
+      await stores.db.collection('deliveries').deleteMany({ profileId });
+      const profiles = await stores.profiles.deleteById(profileId);
+      return { profiles, events, identities };
+    },
+  };
+}

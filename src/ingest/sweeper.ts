@@ -1,0 +1,58 @@
+/**
+ * The outbox sweeper: the `events` collection holds every event not yet dispatched; this
+ * loop retries those whose inline dispatch failed (Temporal down, process crashed), and
+ * restarts privacy requests whose workflow never started. It runs in every server
+ * process; dispatch is idempotent, so two sweepers racing do no harm.
+ */
+import type { Logger } from '../logger.js';
+import type { Stores } from '../store/index.js';
+import type { Dispatcher } from './dispatch.js';
+import { applyToProfile } from './ingest.js';
+
+export interface SweeperOptions {
+  stores: Stores;
+  dispatcher: Dispatcher;
+  startPendingErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  logger: Logger;
+  intervalMs: number;
+  now: () => Date;
+}
+
+const BATCH = 500;
+
+export async function sweepOnce(options: SweeperOptions): Promise<number> {
+  const { stores, dispatcher, now } = options;
+  const olderThan = new Date(now().getTime() - options.intervalMs);
+  const events = await stores.events.findStalePending(olderThan, BATCH);
+  for (const event of events) {
+    await applyToProfile(stores, event, now());
+    await dispatcher.dispatch(event);
+  }
+  const requests = await stores.privacyRequests.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(BATCH).toArray();
+  for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
+  return events.length + requests.length;
+}
+
+export function startSweeper(options: SweeperOptions): { stop(): Promise<void> } {
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    current = current.then(async () => {
+      if (stopped) return;
+      try {
+        const swept = await sweepOnce(options);
+        if (swept > 0) options.logger.info({ swept }, 'outbox sweeper dispatched pending work');
+      } catch (error) {
+        options.logger.warn({ err: error }, 'outbox sweep failed; will retry');
+      }
+    });
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

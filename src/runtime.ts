@@ -1,0 +1,124 @@
+/**
+ * Itinera's moving parts wired together against a Temporal server and a MongoDB: the
+ * stores, the Temporal client, the worker, the dispatcher, the sweeper and the HTTP app.
+ * main.ts adds embedded servers and `listen`; integration tests use this directly.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import type { MongoClient } from 'mongodb';
+import { createActivities } from './activities/index.js';
+import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
+import { startSweeper } from './ingest/sweeper.js';
+import type { Logger } from './logger.js';
+import { createApp } from './server/app.js';
+import { connectMongo, createStores, ensureIndexes, type Stores } from './store/index.js';
+import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
+
+export interface RuntimeOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  mongoUri: string;
+  dbName: string;
+  writeKey: string;
+  adminKey: string;
+  logger: Logger;
+  sweepIntervalMs: number;
+  /** Time zone for `wait until` and quiet hours when a profile has none. */
+  defaultTimeZone?: string;
+  /** Tests that only exercise HTTP and storage may run without a worker. */
+  runWorker?: boolean;
+  now?: () => Date;
+}
+
+export interface Runtime {
+  app: Express;
+  stores: Stores;
+  temporal: Client;
+  dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+  const mongo: MongoClient = await connectMongo(options.mongoUri);
+  const stores = createStores(mongo.db(options.dbName));
+  await ensureIndexes(stores);
+
+  // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.
+  const connection = Connection.lazy({ address: options.temporalAddress });
+  const temporal = new Client({ connection, namespace: options.namespace });
+  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue, now });
+
+  const startErasure = async (requestId: string, profileId: string | undefined) => {
+    const input: ErasureInput = { requestId, ...(profileId ? { profileId } : {}) };
+    try {
+      await temporal.workflow.start('erasureWorkflow', { taskQueue: options.taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  };
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (options.runWorker ?? true) {
+    nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      workflowsPath: workflowsPath(),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC' }),
+    });
+    workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  const afterIngest = (event: Parameters<Dispatcher['dispatch']>[0]) => {
+    const dispatching = dispatcher
+      .dispatch(event)
+      .catch((error: unknown) => logger.warn({ err: error, eventId: event._id }, 'dispatch deferred to the sweeper'))
+      .finally(() => inFlight.delete(dispatching));
+    inFlight.add(dispatching);
+  };
+
+  const sweeper = startSweeper({ stores, dispatcher, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
+  const app = createApp({
+    stores,
+    logger,
+    writeKey: options.writeKey,
+    adminKey: options.adminKey,
+    now,
+    afterIngest,
+    startErasure,
+    temporalReady: () => connection.workflowService.getSystemInfo({}),
+  });
+
+  return {
+    app,
+    stores,
+    temporal,
+    dispatcher,
+    async close() {
+      await sweeper.stop();
+      await Promise.allSettled([...inFlight]);
+      if (worker) {
+        worker.shutdown();
+        await workerRun;
+      }
+      await nativeConnection?.close();
+      await connection.close();
+      await mongo.close();
+    },
+  };
+}

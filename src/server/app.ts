@@ -1,0 +1,53 @@
+/**
+ * The HTTP API as an express app built from its dependencies. No `listen` here: tests
+ * and main.ts decide where it runs.
+ */
+import express, { type Request } from 'express';
+import type { EventDoc } from '../model.js';
+import type { Logger } from '../logger.js';
+import type { Stores } from '../store/index.js';
+import { requireAdminKey, requireWriteKey } from './auth.js';
+import { errorMiddleware, notFound } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { privacyRoutes } from './routes/privacy.js';
+import { profileRoutes } from './routes/profiles.js';
+import { ruleRoutes } from './routes/rules.js';
+import { trackingRoutes } from './routes/tracking.js';
+
+export interface AppDeps {
+  stores: Stores;
+  logger: Logger;
+  writeKey: string;
+  adminKey: string;
+  now: () => Date;
+  /** Called once an event is stored and applied; starts its dispatch without delaying the reply. */
+  afterIngest: (event: EventDoc) => void;
+  startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  temporalReady: () => Promise<unknown>;
+}
+
+/** Segment's batch limit; single messages are held to 32 KB by their route. */
+const MAX_JSON_BYTES = '500kb';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(deps));
+
+  const json = express.json({
+    limit: MAX_JSON_BYTES,
+    verify: (req, _res, buffer) => {
+      (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;
+    },
+  });
+  app.use(['/v1/track', '/v1/identify'], requireWriteKey(deps.writeKey), json);
+  app.use(trackingRoutes(deps));
+
+  const admin = requireAdminKey(deps.adminKey);
+  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy'], admin, json);
+  app.use(profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps));
+
+  app.use((_req, _res, next) => next(notFound('no such endpoint')));
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,35 @@
+/**
+ * Two keys, two powers: the write key (Segment-style HTTP Basic, key as user name) may
+ * only send events; the admin key (`Authorization: Bearer …`) reads profiles, deploys
+ * rules and starts privacy requests.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { unauthorized } from './errors.js';
+
+/** Constant-time comparison that also hides the key's length. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export function requireWriteKey(writeKey: string): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Basic\s+(\S+)$/i.exec(header);
+    if (!match) return next(unauthorized('send the write key as HTTP Basic user name (Authorization: Basic base64("<key>:"))'));
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+    if (!sameSecret(user, writeKey)) return next(unauthorized('invalid write key'));
+    next();
+  };
+}
+
+export function requireAdminKey(adminKey: string): RequestHandler {
+  return (req, _res, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match) return next(unauthorized('send the admin key as Authorization: Bearer <key>'));
+    if (!sameSecret(match[1]!, adminKey)) return next(unauthorized('invalid admin key'));
+    next();
+  };
+}

@@ -1,0 +1,43 @@
+import { MongoClient, type Db } from 'mongodb';
+import { EventStore } from './events.js';
+import { IdentityStore } from './identities.js';
+import { PrivacyRequestStore } from './privacy-requests.js';
+import { ProfileStore } from './profiles.js';
+import { RulesStore } from './rules.js';
+
+export { EventStore, IdentityStore, PrivacyRequestStore, ProfileStore, RulesStore };
+
+export interface Stores {
+  db: Db;
+  profiles: ProfileStore;
+  identities: IdentityStore;
+  events: EventStore;
+  rules: RulesStore;
+  privacyRequests: PrivacyRequestStore;
+}
+
+export function createStores(db: Db): Stores {
+  return {
+    db,
+    profiles: new ProfileStore(db),
+    identities: new IdentityStore(db),
+    events: new EventStore(db),
+    rules: new RulesStore(db),
+    privacyRequests: new PrivacyRequestStore(db),
+  };
+}
+
+export async function ensureIndexes(stores: Stores): Promise<void> {
+  await Promise.all([
+    stores.profiles.ensureIndexes(),
+    stores.identities.ensureIndexes(),
+    stores.events.ensureIndexes(),
+  ]);
+}
+
+/** Journaled, majority-acknowledged writes: a 2xx means the data survives a crash. */
+export async function connectMongo(uri: string): Promise<MongoClient> {
+  const client = new MongoClient(uri, { writeConcern: { w: 'majority', journal: true }, serverSelectionTimeoutMS: 10_000 });
+  await client.connect();
+  return client;
+}

@@ -1,0 +1,62 @@
+import type { Collection, Db } from 'mongodb';
+import type { ProgramIR } from '../dsl/ir.js';
+import type { RulesDoc } from '../model.js';
+
+interface ActivePointer {
+  _id: 'active';
+  version: number;
+}
+
+/**
+ * Deployed rule programs. Versions are immutable and kept forever (running journeys read
+ * the version they started with); one pointer document names the active version, so every
+ * server and worker follows the same one.
+ */
+export class RulesStore {
+  readonly versions: Collection<RulesDoc>;
+  private readonly pointer: Collection<ActivePointer>;
+  /** Versions never change once written, so caching them by number is always correct. */
+  private readonly cache = new Map<number, RulesDoc>();
+
+  constructor(db: Db) {
+    this.versions = db.collection<RulesDoc>('rules');
+    this.pointer = db.collection<ActivePointer>('rules_active');
+  }
+
+  async deploy(source: string, ir: ProgramIR, now: Date): Promise<number> {
+    const latest = await this.versions.find().sort({ _id: -1 }).limit(1).next();
+    let version = (latest?._id ?? 0) + 1;
+    // Concurrent deploys race for the next number; the unique _id picks one winner each time.
+    for (;;) {
+      try {
+        await this.versions.insertOne({ _id: version, source, ir, deployedAt: now });
+        break;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        version += 1;
+      }
+    }
+    await this.pointer.updateOne({ _id: 'active', version: { $lt: version } }, { $set: { version } }, { upsert: true }).catch((error) => {
+      // The upsert collides when a newer version already became active: that one stays.
+      if ((error as { code?: number }).code !== 11000) throw error;
+    });
+    return version;
+  }
+
+  async activeVersion(): Promise<number | null> {
+    return (await this.pointer.findOne({ _id: 'active' }))?.version ?? null;
+  }
+
+  async get(version: number): Promise<RulesDoc | null> {
+    const cached = this.cache.get(version);
+    if (cached) return cached;
+    const doc = await this.versions.findOne({ _id: version });
+    if (doc) this.cache.set(version, doc);
+    return doc;
+  }
+
+  async active(): Promise<RulesDoc | null> {
+    const version = await this.activeVersion();
+    return version === null ? null : this.get(version);
+  }
+}

@@ -1,0 +1,3 @@
+// What the worker loads: every workflow type Itinera runs.
+export { journeyWorkflow } from './journey.js';
+export { erasureWorkflow } from './erasure.js';

@@ -1,0 +1,163 @@
+/**
+ * The generic journey workflow: it interprets one journey of one deployed rules version
+ * for one profile. No code is generated per rule; every read and write is an activity.
+ */
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
+import type { JourneyActivities } from '../activities/index.js';
+import { cohortPercentile, pickBranch } from './cohort.js';
+import { profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
+
+const activities = proxyActivities<JourneyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export type JourneyOutcome = 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'unknown-journey';
+
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
+  const received: ProfileEventSignal[] = [];
+  setHandler(profileEventSignal, (event) => {
+    received.push(event);
+  });
+
+  const journey = await activities.loadJourney(input.rulesVersion, input.journey);
+  if (!journey) return 'unknown-journey';
+  for (const purpose of journey.requiresConsent) {
+    if (!(await activities.hasConsent(input.profileId, purpose))) return 'no-consent';
+  }
+
+  const { workflowId } = workflowInfo();
+  await activities.enterJourney(input.profileId, { workflowId, journey: journey.name, rulesVersion: input.rulesVersion });
+  const run = new JourneyRun(journey, input, workflowId, received);
+  try {
+    return await run.execute();
+  } finally {
+    await CancellationScope.nonCancellable(() => activities.leaveJourney(input.profileId, workflowId));
+  }
+}
+
+class JourneyRun {
+  constructor(
+    private readonly journey: JourneyIR,
+    private readonly input: JourneyInput,
+    private readonly workflowId: string,
+    private readonly received: ProfileEventSignal[],
+  ) {}
+
+  async execute(): Promise<JourneyOutcome> {
+    const steps = new CancellationScope();
+    let exitedOnEvent = false;
+    // Events that arrived before the run began (the trigger itself) never end it.
+    const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(this.received.length, () => {
+      exitedOnEvent = true;
+      steps.cancel();
+    });
+    try {
+      const result = await steps.run(() => this.runSteps(this.journey.steps));
+      return result === 'exit' ? 'exited' : 'completed';
+    } catch (error) {
+      if (exitedOnEvent && isCancellation(error)) return 'exited-on-event';
+      throw error;
+    } finally {
+      watcher?.stop();
+    }
+  }
+
+  private watchExitEvents(from: number, onExit: () => void): { stop(): void } {
+    let stopped = false;
+    let cursor = from;
+    void (async () => {
+      while (!stopped) {
+        await condition(() => stopped || this.received.length > cursor);
+        while (!stopped && cursor < this.received.length) {
+          const event = this.received[cursor++]!;
+          for (const match of this.journey.exitOn) {
+            if (await this.matches(match, event)) {
+              onExit();
+              return;
+            }
+          }
+        }
+      }
+    })();
+    return { stop: () => (stopped = true) };
+  }
+
+  private async matches(match: EventMatchIR, event: ProfileEventSignal): Promise<boolean> {
+    if (match.event !== event.event) return false;
+    return match.where === undefined || activities.eventMatches(event.eventId, match.where);
+  }
+
+  /** Waits for a matching event that arrives after the wait began; false on timeout. */
+  private async waitForEvent(match: EventMatchIR, timeoutMs: number): Promise<boolean> {
+    let cursor = this.received.length;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      if (!(await condition(() => this.received.length > cursor, remaining))) return false;
+      while (cursor < this.received.length) {
+        if (await this.matches(match, this.received[cursor++]!)) return true;
+      }
+    }
+  }
+
+  private async runSteps(steps: StepIR[]): Promise<'continue' | 'exit'> {
+    const { profileId } = this.input;
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'tag':
+          await activities.tagProfile(profileId, step.tag);
+          break;
+        case 'untag':
+          await activities.untagProfile(profileId, step.tag);
+          break;
+        case 'setTrait':
+          await activities.setProfileTrait(profileId, step.path, step.value);
+          break;
+        case 'sendEmail':
+          await activities.queueMessage({
+            key: `${this.workflowId}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with,
+          });
+          break;
+        case 'sendWebhook':
+          await activities.queueMessage({
+            key: `${this.workflowId}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with,
+          });
+          break;
+        case 'wait':
+          await sleep(step.ms);
+          break;
+        case 'waitUntil':
+          await sleep(await activities.millisUntilLocalTime(profileId, step.time));
+          break;
+        case 'waitFor': {
+          const arrived = await this.waitForEvent(step, step.timeoutMs);
+          if ((await this.runSteps(arrived ? step.then : step.otherwise)) === 'exit') return 'exit';
+          break;
+        }
+        case 'if': {
+          const holds = await activities.evaluateCondition(profileId, this.input.rulesVersion, step.condition);
+          if ((await this.runSteps(holds ? step.then : step.else)) === 'exit') return 'exit';
+          break;
+        }
+        case 'split': {
+          const percentile = cohortPercentile(profileId, this.journey.name, step.id);
+          const branch = step.branches[pickBranch(percentile, step.branches.map((b) => b.percent))];
+          if (branch && (await this.runSteps(branch.steps)) === 'exit') return 'exit';
+          break;
+        }
+        case 'exit':
+          return 'exit';
+        default:
+          return assertNever(step);
+      }
+    }
+    return 'continue';
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled journey step: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,36 @@
+/**
+ * Signals and the shapes workflows are started with: imported by workflows, the
+ * dispatcher and tests alike. Everything here carries ids, never personal data.
+ */
+import { defineSignal } from '@temporalio/workflow';
+
+export interface JourneyInput {
+  journey: string;
+  rulesVersion: number;
+  profileId: string;
+  /** The event that triggered entry (for `when performed`). */
+  triggerEventId?: string;
+}
+
+/** An event of the run's profile; the name lets the run ignore most events without I/O. */
+export interface ProfileEventSignal {
+  eventId: string;
+  event: string;
+}
+
+export const profileEventSignal = defineSignal<[ProfileEventSignal]>('profileEvent');
+
+export interface ErasureInput {
+  requestId: string;
+  /** Absent when the request matched no profile: the run records that and completes. */
+  profileId?: string;
+}
+
+/** Deterministic so a repeated dispatch finds the run instead of starting a second one. */
+export function journeyWorkflowId(journey: string, rulesVersion: number, profileId: string): string {
+  return `journey:${journey}:v${rulesVersion}:${profileId}`;
+}
+
+export function erasureWorkflowId(requestId: string): string {
+  return `erasure:${requestId}`;
+}
