@@ -3,9 +3,9 @@
  * clock of any instant in any IANA zone, and we step to the next matching minute.
  */
 
-/** Wall-clock minutes since midnight of `instant` in `zone`. */
-function wallClockMinutes(instant: Date, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+/** Wall-clock minutes since midnight of `instant`, as `clock` (one zone's formatter) reads it. */
+function wallClockMinutes(instant: Date, clock: Intl.DateTimeFormat): number {
+  const parts = clock.formatToParts(instant);
   const hour = Number(parts.find((p) => p.type === 'hour')?.value);
   const minute = Number(parts.find((p) => p.type === 'minute')?.value);
   return hour * 60 + minute;
@@ -28,10 +28,11 @@ export function millisUntilLocalTime(now: Date, time: string, zone: string, fall
   const effectiveZone = isValidTimeZone(zone) ? zone : fallbackZone;
   const [hours, minutes] = time.split(':').map(Number);
   const target = hours! * 60 + minutes!;
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: effectiveZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const startOfNextMinute = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
   // Walk minute by minute over at most 26 hours; cheap, and exact across DST transitions.
   for (let t = startOfNextMinute; t <= startOfNextMinute + 26 * 3_600_000; t += 60_000) {
-    if (wallClockMinutes(new Date(t), effectiveZone) === target) return t - now.getTime();
+    if (wallClockMinutes(new Date(t), clock) === target) return t - now.getTime();
   }
   // The wall clock skips this time today (spring forward): take the next day's.
   return 24 * 3_600_000;

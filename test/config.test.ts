@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_ADMIN_KEY, DEV_WRITE_KEY, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('starts on documented development defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, writeKey: DEV_WRITE_KEY, adminKey: DEV_ADMIN_KEY, env: 'development' });
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.mongo.uri).toBeUndefined();
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('refuses to start in production with a default key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ITINERA_ADMIN_KEY: 'a-real-secret-admin' })).toThrow(/ITINERA_WRITE_KEY/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ITINERA_WRITE_KEY: 'a-real-secret-write' })).toThrow(/ITINERA_ADMIN_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', ITINERA_WRITE_KEY: 'a-real-secret-write', ITINERA_ADMIN_KEY: 'a-real-secret-admin' }).env).toBe(
+      'production',
+    );
+  });
+
+  it('names every invalid setting', () => {
+    try {
+      loadConfig({ PORT: 'eighty', MONGODB_URI: 'postgres://x', ITINERA_WRITE_KEY: 'short' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('MONGODB_URI');
+      expect(message).toContain('ITINERA_WRITE_KEY');
+    }
+  });
+
+  it('refuses one key for both powers', () => {
+    expect(() => loadConfig({ ITINERA_WRITE_KEY: 'same-key-123', ITINERA_ADMIN_KEY: 'same-key-123' })).toThrow(/must differ/);
+  });
+});

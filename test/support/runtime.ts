@@ -1,0 +1,88 @@
+/** A full Itinera (worker, dispatcher, HTTP API) on the real test servers, on a free port. */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
+import { createLogger } from '../../src/logger.js';
+import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { mongoUri, temporalAddress } from './servers.js';
+
+export const WRITE_KEY = 'test-write-key';
+export const ADMIN_KEY = 'test-admin-key';
+
+export interface TestItinera {
+  runtime: Runtime;
+  baseUrl: string;
+  dbName: string;
+  close(): Promise<void>;
+}
+
+export async function startTestItinera(label: string, options: { runWorker?: boolean; sweepIntervalMs?: number; temporalAddress?: string } = {}): Promise<TestItinera> {
+  const dbName = `t_${label}_${randomUUID().slice(0, 8)}`;
+  const runtime = await startRuntime({
+    temporalAddress: options.temporalAddress ?? temporalAddress(),
+    namespace: 'default',
+    // A task queue per test file keeps files from picking up each other's workflows.
+    taskQueue: `itinera-${label}-${randomUUID().slice(0, 8)}`,
+    mongoUri: mongoUri(),
+    dbName,
+    writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+    runWorker: options.runWorker ?? true,
+  });
+  const server = runtime.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    runtime,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dbName,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+      const client = new MongoClient(mongoUri());
+      await client.db(dbName).dropDatabase().catch(() => undefined);
+      await client.close();
+    },
+  };
+}
+
+export const basicAuth = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+export const bearer = (key: string) => `Bearer ${key}`;
+
+export async function send(baseUrl: string, method: string, path: string, options: { auth?: string; json?: unknown; text?: string; body?: string; contentType?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.auth) headers.authorization = options.auth;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.text !== undefined) {
+    headers['content-type'] = 'text/plain';
+    body = options.text;
+  } else if (options.body !== undefined) {
+    headers['content-type'] = options.contentType ?? 'application/json';
+    body = options.body;
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as Record<string, any> };
+}
+
+/** Polls until `check` returns a value, for effects that happen asynchronously (journeys). */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
