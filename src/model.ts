@@ -35,7 +35,8 @@ export interface ProfileDoc {
   tags: string[];
   identities: Partial<Record<IdentityKind, string[]>>;
   consents: Record<string, ConsentRecord>;
-  journeys: JourneyMembership[];
+  /** Runs in progress, keyed by workflow id (a key, not an array, so leaving is one atomic `$unset`). */
+  journeys: Record<string, JourneyMembership>;
   firstSeenAt: Date;
   lastSeenAt: Date;
   createdAt: Date;

@@ -38,7 +38,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   }
 
   async function signalRunningJourneys(profile: ProfileDoc, event: EventDoc, alreadySignalled: Set<string>): Promise<void> {
-    for (const membership of profile.journeys ?? []) {
+    for (const membership of Object.values(profile.journeys ?? {})) {
       if (alreadySignalled.has(membership.workflowId)) continue;
       try {
         await temporal.workflow.getHandle(membership.workflowId).signal(profileEventSignal, { eventId: event._id, event: event.event! });

@@ -21,7 +21,7 @@ export class ProfileStore {
   /** Creates the profile if it does not exist yet; safe to call from racing requests. */
   async ensureExists(id: string, now: Date): Promise<void> {
     const doc: Omit<ProfileDoc, '_id'> = {
-      traits: {}, tags: [], identities: {}, consents: {}, journeys: [],
+      traits: {}, tags: [], identities: {}, consents: {}, journeys: {},
       firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
     };
     try {
@@ -63,15 +63,12 @@ export class ProfileStore {
   }
 
   async enterJourney(id: string, membership: JourneyMembership): Promise<void> {
-    // The filter makes a retried activity a no-op instead of a duplicate entry.
-    await this.collection.updateOne(
-      { _id: id, 'journeys.workflowId': { $ne: membership.workflowId } },
-      { $push: { journeys: membership } },
-    );
+    // Keyed by workflow id: a retried activity overwrites its own entry, never duplicates it.
+    await this.collection.updateOne({ _id: id }, { $set: { [`journeys.${membership.workflowId}`]: membership } });
   }
 
   async leaveJourney(id: string, workflowId: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $pull: { journeys: { workflowId } } });
+    await this.collection.updateOne({ _id: id }, { $unset: { [`journeys.${workflowId}`]: '' } });
   }
 
   async deleteById(id: string): Promise<number> {

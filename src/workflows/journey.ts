@@ -89,16 +89,25 @@ class JourneyRun {
     return match.where === undefined || activities.eventMatches(event.eventId, match.where);
   }
 
-  /** Waits for a matching event that arrives after the wait began; false on timeout. */
+  /**
+   * Events a `wait for` may use: those that arrived after the previous `wait for` ended
+   * (after entry, for the first), so an order placed a moment before the run reached the
+   * wait still counts. The trigger event itself never does.
+   */
+  private waitCursor = 0;
+
+  /** Waits for a matching event; false on timeout. */
   private async waitForEvent(match: EventMatchIR, timeoutMs: number): Promise<boolean> {
-    let cursor = this.received.length;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      while (this.waitCursor < this.received.length) {
+        const event = this.received[this.waitCursor++]!;
+        if (event.eventId !== this.input.triggerEventId && (await this.matches(match, event))) return true;
+      }
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      if (!(await condition(() => this.received.length > cursor, remaining))) return false;
-      while (cursor < this.received.length) {
-        if (await this.matches(match, this.received[cursor++]!)) return true;
+      if (remaining <= 0 || !(await condition(() => this.received.length > this.waitCursor, remaining))) {
+        this.waitCursor = this.received.length;
+        return false;
       }
     }
   }

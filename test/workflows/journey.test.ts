@@ -12,7 +12,7 @@ import type { JourneyIR, ProgramIR, StepIR } from '../../src/dsl/ir.js';
 import { createStores, type Stores } from '../../src/store/index.js';
 import { journeyWorkflow } from '../../src/workflows/journey.js';
 import { journeyWorkflowId, profileEventSignal } from '../../src/workflows/messages.js';
-import { eventually } from '../support/runtime.js';
+import { eventually } from '../support/eventually.js';
 import { freshDatabase, testServerBinary } from '../support/servers.js';
 
 const DAY = 86_400_000;
@@ -100,7 +100,7 @@ describe('journey workflow', () => {
     const run = await start('drip', profileId);
 
     await eventually(async () => (await tagsOf(profileId)).includes('1rozdz1ebook'));
-    expect((await stores.profiles.findById(profileId))?.journeys.map((j) => j.journey)).toEqual(['drip']);
+    expect(Object.values((await stores.profiles.findById(profileId))!.journeys).map((j) => j.journey)).toEqual(['drip']);
 
     await env.sleep(DAY);
     await eventually(async () => {
@@ -111,7 +111,7 @@ describe('journey workflow', () => {
     await env.sleep(DAY);
     expect(await run.result()).toBe('completed');
     expect(await tagsOf(profileId)).toEqual(['ebook_completed']);
-    expect((await stores.profiles.findById(profileId))?.journeys).toEqual([]);
+    expect((await stores.profiles.findById(profileId))?.journeys).toEqual({});
   });
 
   it('does not enter without the required consent (deny by default)', async () => {

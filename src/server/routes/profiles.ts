@@ -16,7 +16,7 @@ export function presentProfile(profile: ProfileDoc) {
     traits: profile.traits,
     tags: profile.tags,
     consents: profile.consents,
-    journeys: (profile.journeys ?? []).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
+    journeys: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
     firstSeenAt: profile.firstSeenAt,
     lastSeenAt: profile.lastSeenAt,
     createdAt: profile.createdAt,

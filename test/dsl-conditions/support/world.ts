@@ -1,0 +1,38 @@
+/** Loading a set of profiles and events into a database and reading them back as subjects for the predicate. */
+import type { Db } from 'mongodb';
+import type { ConditionSubject } from '../../../src/dsl/predicate.js';
+import type { EventDoc, ProfileDoc } from '../../../src/model.js';
+
+export interface LoadedWorld {
+  /** Profiles as the database returns them: the predicate sees exactly what the query saw. */
+  profiles: ProfileDoc[];
+  eventsByProfile: Map<string, EventDoc[]>;
+}
+
+export async function loadWorld(db: Db, profiles: Record<string, unknown>[], events: Record<string, unknown>[]): Promise<LoadedWorld> {
+  // The test builds deliberately odd documents (unknown consent states, arrays where
+  // objects belong), so they go in untyped and come back out typed.
+  if (profiles.length > 0) await db.collection('profiles').insertMany(profiles);
+  if (events.length > 0) await db.collection('events').insertMany(events);
+  const stored = await db.collection<ProfileDoc>('profiles').find({}).sort({ _id: 1 }).toArray();
+  const eventsByProfile = new Map<string, EventDoc[]>();
+  for (const event of await db.collection<EventDoc>('events').find({}).toArray()) {
+    const list = eventsByProfile.get(event.profileId) ?? [];
+    list.push(event);
+    eventsByProfile.set(event.profileId, list);
+  }
+  return { profiles: stored, eventsByProfile };
+}
+
+export function subjectOf(world: LoadedWorld, profile: ProfileDoc, segmentMembers: Map<string, Set<string>>): ConditionSubject {
+  return {
+    profile,
+    events: world.eventsByProfile.get(profile._id) ?? [],
+    segmentMembership: (segment) => segmentMembers.get(segment)?.has(profile._id) ?? false,
+  };
+}
+
+/** The same membership source for the query side. */
+export function segmentSource(segmentMembers: Map<string, Set<string>>) {
+  return async (segment: string): Promise<ReadonlySet<string>> => segmentMembers.get(segment) ?? new Set<string>();
+}
