@@ -58,6 +58,22 @@ export async function findMatchingProfileIds(
   return executePlan(db, compileCondition(condition, now), options);
 }
 
+/**
+ * Many conditions at one instant (recomputing every segment of a rules version): they
+ * share one read of the population, of each segment, and of each identical sub-query.
+ */
+export async function findMatchingProfileIdsForEach(
+  db: Db,
+  conditions: ConditionIR[],
+  now: Date,
+  options: FindOptions = {},
+): Promise<Set<string>[]> {
+  const run = new PlanRun(db, options, conditions.length > 1);
+  const results: Set<string>[] = [];
+  for (const condition of conditions) results.push(await run.matching(compileCondition(condition, now)));
+  return results;
+}
+
 // ================================================================ compile (pure)
 
 export function compileCondition(condition: ConditionIR, now: Date): QueryPlan {
@@ -329,28 +345,61 @@ function extremeComparison(fn: 'min' | 'max', events: Filter, field: string, op:
 // ================================================================ execute
 
 export async function executePlan(db: Db, plan: QueryPlan, options: FindOptions = {}): Promise<Set<string>> {
-  const run = new PlanRun(db, options);
-  const ids = await run.evaluate(plan);
-  // Event- and segment-based sets may name profiles that no longer exist (erased).
-  return plan.kind === 'profiles' ? ids : run.existing(ids);
+  return new PlanRun(db, options, false).matching(plan);
 }
 
-/** One execution of one plan: caches the population and segment members it loads. */
+/**
+ * One execution of one or more plans against one state of the database: caches the
+ * population, segment members and leaf results it loads. Sets it hands out internally are
+ * shared with the cache, so every set operation below builds a new set.
+ */
 class PlanRun {
   private universe: Promise<Set<string>> | undefined;
   private readonly segments = new Map<string, Promise<ReadonlySet<string>>>();
+  private readonly leaves = new Map<string, Promise<Set<string>>>();
 
   constructor(
     private readonly db: Db,
     private readonly options: FindOptions,
+    /** Over many plans one read of the population is cheaper than checking each result's ids. */
+    private readonly manyPlans: boolean,
   ) {}
 
-  async evaluate(plan: QueryPlan): Promise<Set<string>> {
+  /** The ids of existing profiles the plan selects, as a set the caller owns. */
+  async matching(plan: QueryPlan): Promise<Set<string>> {
+    const ids = await this.evaluate(plan);
+    // Event- and segment-based sets may name profiles that no longer exist (erased).
+    return plan.kind === 'profiles' ? new Set(ids) : this.existing(ids);
+  }
+
+  private evaluate(plan: QueryPlan): Promise<Set<string>> {
+    switch (plan.kind) {
+      case 'and':
+      case 'or':
+      case 'not':
+      case 'segment':
+        return this.compute(plan);
+      default: {
+        // Leaves are pure functions of their plan and the database: compute each once per run.
+        const key = JSON.stringify(plan);
+        let ids = this.leaves.get(key);
+        if (!ids) {
+          ids = this.compute(plan);
+          this.leaves.set(key, ids);
+        }
+        return ids;
+      }
+    }
+  }
+
+  private async compute(plan: QueryPlan): Promise<Set<string>> {
     switch (plan.kind) {
       case 'profiles':
         return this.profileIds(plan.filter);
       case 'eventsExist': {
-        const groups = await this.events().aggregate([{ $match: plan.events }, { $group: { _id: '$profileId' } }]).toArray();
+        const groups = await this.events()
+          .aggregate([{ $match: plan.events }, { $group: { _id: '$profileId' } }], { batchSize: BATCH_SIZE })
+          .toArray();
         return new Set(groups.flatMap((group) => (typeof group._id === 'string' ? [group._id] : [])));
       }
       case 'eventCount': {
@@ -388,8 +437,8 @@ class PlanRun {
   }
 
   /** Only the ids that are profiles today. */
-  async existing(ids: Set<string>): Promise<Set<string>> {
-    if (this.universe) return intersect(ids, await this.universe);
+  private async existing(ids: Set<string>): Promise<Set<string>> {
+    if (this.universe || this.manyPlans) return intersect(ids, await this.population());
     const found = new Set<string>();
     const all = [...ids];
     for (let start = 0; start < all.length; start += ID_BATCH) {
@@ -431,7 +480,7 @@ class PlanRun {
   /** One accumulator per `$group`: FerretDB v1.24 computes only the first one correctly. */
   private async perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>> {
     const groups = await this.events()
-      .aggregate([{ $match: events }, { $group: { _id: '$profileId', total: { $sum: summand } } }])
+      .aggregate([{ $match: events }, { $group: { _id: '$profileId', total: { $sum: summand } } }], { batchSize: BATCH_SIZE })
       .toArray();
     const totals = new Map<string, number>();
     for (const group of groups) if (typeof group._id === 'string') totals.set(group._id, Number(group.total));
@@ -455,7 +504,10 @@ class PlanRun {
   }
 
   private async profileIds(filter: Filter): Promise<Set<string>> {
-    const docs = await this.db.collection<{ _id: string }>('profiles').find(filter, { projection: { _id: 1 } }).toArray();
+    const docs = await this.db
+      .collection<{ _id: string }>('profiles')
+      .find(filter, { projection: { _id: 1 }, batchSize: BATCH_SIZE })
+      .toArray();
     return new Set(docs.map((doc) => doc._id));
   }
 
@@ -465,6 +517,8 @@ class PlanRun {
 }
 
 const ID_BATCH = 10_000;
+/** Results are ids only, so large batches; the driver's default of 101 costs a round trip per 101 ids. */
+const BATCH_SIZE = 10_000;
 
 function intersect(left: ReadonlySet<string>, right: ReadonlySet<string>): Set<string> {
   const [small, large] = left.size <= right.size ? [left, right] : [right, left];
