@@ -1,0 +1,130 @@
+/**
+ * Source text → concrete syntax trees, one per stretch of declarations, with every lexical
+ * and syntax error as a diagnostic.
+ *
+ * The token stream is cut into chunks at each line that starts a declaration (`segment x {`
+ * in the first column, or after the braces balance). Each chunk is parsed on its own, so a
+ * missing `}` in one journey does not swallow the declarations after it, and a chunk with
+ * syntax errors is handed on as "recovered" (name only) so that no semantic check runs on a
+ * half-understood tree.
+ */
+import { EOF, type CstNode, type ILexingError, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { Diagnostic } from './diagnostics.js';
+import { Diagnostics, report } from './codes.js';
+import { itineraParser } from './parser.js';
+import { endOfSource, hasPosition, spanAfter, tokenSpan } from './spans.js';
+import * as T from './tokens.js';
+import type { Span } from './ast.js';
+
+export interface ParsedChunk {
+  tokens: IToken[];
+  /** Present when the chunk parsed without errors. */
+  cst?: CstNode;
+}
+
+export interface ParseResult {
+  chunks: ParsedChunk[];
+  diagnostics: Diagnostic[];
+}
+
+const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey];
+
+export function parse(source: string): ParseResult {
+  const lexed = T.itineraLexer.tokenize(source);
+  const diagnostics: Diagnostic[] = [
+    ...lexed.errors.map((error) => lexingDiagnostic(error, source)),
+    ...lexed.tokens.flatMap(stringDiagnostics),
+  ];
+  const chunks: ParsedChunk[] = [];
+  for (const tokens of splitIntoChunks(lexed.tokens)) {
+    const { cst, errors } = itineraParser.parseDeclarations(tokens);
+    diagnostics.push(...dedupe(errors.map((error) => syntaxDiagnostic(error, tokens, source))));
+    chunks.push(errors.length === 0 ? { tokens, cst } : { tokens });
+  }
+  return { chunks, diagnostics };
+}
+
+/** Whether the token at `i` opens a declaration: `consent|segment|journey <name> ["title"] {`. */
+export function startsDeclaration(tokens: IToken[], i: number): boolean {
+  const keyword = tokens[i];
+  if (!keyword || !DECLARATION_KEYWORDS.includes(keyword.tokenType)) return false;
+  if (tokens[i + 1]?.tokenType !== T.Identifier) return false;
+  const third = tokens[i + 2]?.tokenType;
+  return third === T.LCurly || third === T.StringLiteral || third === T.UnterminatedString;
+}
+
+function splitIntoChunks(tokens: IToken[]): IToken[][] {
+  const chunks: IToken[][] = [];
+  let current: IToken[] = [];
+  let depth = 0;
+  tokens.forEach((token, i) => {
+    const boundary = (depth <= 0 || token.startColumn === 1) && startsDeclaration(tokens, i);
+    if (boundary && current.length > 0) {
+      chunks.push(current);
+      current = [];
+      depth = 0;
+    }
+    if (token.tokenType === T.LCurly) depth++;
+    if (token.tokenType === T.RCurly) depth--;
+    current.push(token);
+  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function lexingDiagnostic(error: ILexingError, source: string): Diagnostic {
+  const text = source.substr(error.offset, error.length);
+  const line = error.line ?? 1;
+  const column = error.column ?? 1;
+  // Chevrotain reports a run of unexpected characters as one error; show them, briefly.
+  const shown = text.length > 20 ? `${text.slice(0, 17)}...` : text;
+  const span: Span = { line, column, endLine: line, endColumn: column + Math.max(1, error.length) };
+  return report(Diagnostics.unexpectedCharacter, span, shown.split(/\r?\n/)[0] ?? shown);
+}
+
+/** Unclosed strings and unknown escapes, found on the tokens the lexer already accepted. */
+function stringDiagnostics(token: IToken): Diagnostic[] {
+  if (token.tokenType !== T.StringLiteral && token.tokenType !== T.UnterminatedString) return [];
+  const found: Diagnostic[] = [];
+  if (token.tokenType === T.UnterminatedString) found.push(report(Diagnostics.unterminatedString, tokenSpan(token)));
+  const escape = /\\(.?)/g;
+  for (let match = escape.exec(token.image); match; match = escape.exec(token.image)) {
+    const escaped = match[1] ?? '';
+    if (escaped === '"' || escaped === '\\') continue;
+    const column = token.startColumn! + match.index;
+    const span: Span = { line: token.startLine!, column, endLine: token.startLine!, endColumn: column + 1 + escaped.length };
+    found.push(report(Diagnostics.unknownEscape, span, `\\${escaped}`));
+  }
+  return found;
+}
+
+function syntaxDiagnostic(error: IRecognitionException, chunk: IToken[], source: string): Diagnostic {
+  const definition = {
+    MismatchedTokenException: Diagnostics.unexpectedToken,
+    NoViableAltException: Diagnostics.noViableAlternative,
+    NotAllInputParsedException: Diagnostics.notADeclaration,
+    EarlyExitException: Diagnostics.expectedRepetition,
+  }[error.name] ?? Diagnostics.unexpectedToken;
+  return report(definition, errorSpan(error.token, chunk, source), error.message);
+}
+
+/**
+ * Where to point: the offending token, or (when the parser ran into the end of the input or
+ * a token it invented while recovering) just after the last real token before it.
+ */
+function errorSpan(token: IToken, chunk: IToken[], source: string): Span {
+  if (hasPosition(token) && token.tokenType !== EOF) return tokenSpan(token);
+  const offset = Number.isFinite(token.startOffset) ? token.startOffset : Infinity;
+  const before = chunk.filter((candidate) => candidate.startOffset < offset).at(-1) ?? chunk.at(-1);
+  return before ? spanAfter(before) : endOfSource(source);
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

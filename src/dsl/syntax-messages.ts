@@ -1,0 +1,69 @@
+/**
+ * Chevrotain's own messages ("Expecting token of type --> RCurly <-- but found …") are for
+ * grammar authors. These say what a marketer should have written, in the words of the
+ * language: "expected '}' but found 'tag'", "expected a step (tag, send, wait, …)".
+ */
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+
+/** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
+const RULE_DESCRIPTIONS: Record<string, string> = {
+  declarations: 'a declaration (consent, segment or journey)',
+  consentClause: "'expires after <duration>' or 'remind <duration> before expiry'",
+  journeyItem: 'a journey header (when, requires, reentry, exit on, exit when, quiet hours) or a step (tag, untag, set, send, wait, if, split, for, exit)',
+  header: 'a journey header',
+  triggerHeader: "'performed \"<event>\"', 'enters segment <name>' or 'exits segment <name>'",
+  reentryHeader: "'never', 'always' or 'after <duration>'",
+  step: 'a step (tag, untag, set trait, send, wait, if, split, for, exit)',
+  tagStep: "'tag' or 'untag'",
+  sendStep: "'email' or 'webhook'",
+  waitStep: "a duration, 'until <hh:mm>' or 'for \"<event>\" up to <duration>'",
+  ifStep: "a block '{ … }' or 'if'",
+  notCondition: "a condition (trait, tagged, in segment, consent, performed, sum/average/min/max, first/last seen, not, '(')",
+  conditionAtom: "a condition (trait, tagged, in segment, consent, performed, sum/average/min/max, first/last seen, not, '(')",
+  consentAtom: 'granted, denied, revoked or missing',
+  countClause: "'at least', 'at most' or 'exactly'",
+  seenAtom: "'within <duration>' or 'more than <duration> ago'",
+  propNot: "a property comparison such as 'revenue > 0'",
+  comparison: "a comparison (=, !=, <, <=, >, >=, in [..], not in [..], contains, starts with, exists, is missing)",
+  value: 'a value (a string, a number, true, false, null, a date or a time)',
+  signedNumber: 'a number',
+  duration: "a duration such as '3 days'",
+};
+
+export function describeToken(token: IToken | undefined): string {
+  if (!token || token.tokenType === EOF) return 'the end of the file';
+  const image = token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
+  return `'${image}'`;
+}
+
+function label(type: TokenType): string {
+  return type.LABEL ?? type.name;
+}
+
+/** "a, b or c" */
+export function listOf(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
+  const described = RULE_DESCRIPTIONS[ruleName];
+  if (described) return described;
+  const firsts = [...new Set(paths.map((path) => path[0]).filter((t): t is TokenType => t !== undefined).map(label))];
+  return firsts.length > 0 ? listOf(firsts) : 'something else';
+}
+
+export const friendlyErrorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `expected ${label(expected)} but found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}: expected a declaration (consent, segment or journey)`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    return `expected ${expectedFromPaths(expectedPathsPerAlt.flat(), ruleName)} but found ${describeToken(actual[0])}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+    return `expected ${expectedFromPaths(expectedIterationPaths, ruleName)} but found ${describeToken(actual[0])}`;
+  },
+};
