@@ -12,6 +12,7 @@ import { EOF, type CstNode, type ILexingError, type IRecognitionException, type 
 import type { Diagnostic } from './diagnostics.js';
 import { Diagnostics, report } from './codes.js';
 import { itineraParser } from './parser.js';
+import { END_OF_INPUT } from './syntax-messages.js';
 import { endOfSource, hasPosition, spanAfter, tokenSpan } from './spans.js';
 import * as T from './tokens.js';
 import type { Span } from './ast.js';
@@ -36,9 +37,12 @@ export function parse(source: string): ParseResult {
     ...lexed.tokens.flatMap(stringDiagnostics),
   ];
   const chunks: ParsedChunk[] = [];
-  for (const tokens of splitIntoChunks(lexed.tokens)) {
+  const split = splitIntoChunks(lexed.tokens);
+  for (const [index, tokens] of split.entries()) {
     const { cst, errors } = itineraParser.parseDeclarations(tokens);
-    diagnostics.push(...dedupe(errors.map((error) => syntaxDiagnostic(error, tokens, source))));
+    const next = split[index + 1]?.[0];
+    const syntax = errors.map((error) => syntaxDiagnostic(error, tokens, source, next));
+    diagnostics.push(...dedupe(syntax.filter((d) => !followsUnclosedString(d, tokens))));
     chunks.push(errors.length === 0 ? { tokens, cst } : { tokens });
   }
   return { chunks, diagnostics };
@@ -98,14 +102,21 @@ function stringDiagnostics(token: IToken): Diagnostic[] {
   return found;
 }
 
-function syntaxDiagnostic(error: IRecognitionException, chunk: IToken[], source: string): Diagnostic {
+/**
+ * A chunk ends where the next declaration starts, so "found the end of the file" in the
+ * middle of a file really means "found the next declaration": say so.
+ */
+function syntaxDiagnostic(error: IRecognitionException, chunk: IToken[], source: string, next: IToken | undefined): Diagnostic {
   const definition = {
     MismatchedTokenException: Diagnostics.unexpectedToken,
     NoViableAltException: Diagnostics.noViableAlternative,
     NotAllInputParsedException: Diagnostics.notADeclaration,
     EarlyExitException: Diagnostics.expectedRepetition,
   }[error.name] ?? Diagnostics.unexpectedToken;
-  return report(definition, errorSpan(error.token, chunk, source), error.message);
+  const message = next
+    ? error.message.replace(END_OF_INPUT, `the next declaration ('${next.image}' on line ${next.startLine})`)
+    : error.message;
+  return report(definition, errorSpan(error.token, chunk, source), message);
 }
 
 /**
@@ -117,6 +128,14 @@ function errorSpan(token: IToken, chunk: IToken[], source: string): Span {
   const offset = Number.isFinite(token.startOffset) ? token.startOffset : Infinity;
   const before = chunk.filter((candidate) => candidate.startOffset < offset).at(-1) ?? chunk.at(-1);
   return before ? spanAfter(before) : endOfSource(source);
+}
+
+/** An unclosed string swallows the rest of its line; what the parser then misses there is no news. */
+function followsUnclosedString(diagnostic: Diagnostic, chunk: IToken[]): boolean {
+  return chunk.some(
+    (token) =>
+      token.tokenType === T.UnterminatedString && token.startLine === diagnostic.line && token.startColumn! <= diagnostic.column,
+  );
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

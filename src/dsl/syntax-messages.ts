@@ -30,8 +30,11 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   duration: "a duration such as '3 days'",
 };
 
+/** How the end of the parsed input is described; parse.ts rewords it when a declaration follows. */
+export const END_OF_INPUT = 'the end of the file';
+
 export function describeToken(token: IToken | undefined): string {
-  if (!token || token.tokenType === EOF) return 'the end of the file';
+  if (!token || token.tokenType === EOF) return END_OF_INPUT;
   const image = token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
   return `'${image}'`;
 }
@@ -55,6 +58,7 @@ function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
 
 export const friendlyErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    if (expected === EOF) return `unexpected ${describeToken(actual)}: expected a declaration (consent, segment or journey)`;
     return `expected ${label(expected)} but found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
