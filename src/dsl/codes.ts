@@ -35,7 +35,6 @@ export const Diagnostics = {
   unexpectedToken: def('ITN1101', 'error', (message: string) => message),
   noViableAlternative: def('ITN1102', 'error', (message: string) => message),
   notADeclaration: def('ITN1103', 'error', (message: string) => message),
-  expectedRepetition: def('ITN1104', 'error', (message: string) => message),
 
   // ITN12xx names
   duplicateConsent: def('ITN1201', 'error', (name: string, line: number) => `consent '${name}' is already declared on line ${line}`),

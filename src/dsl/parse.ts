@@ -12,7 +12,7 @@ import { EOF, type CstNode, type ILexingError, type IRecognitionException, type 
 import type { Diagnostic } from './diagnostics.js';
 import { Diagnostics, report } from './codes.js';
 import { itineraParser } from './parser.js';
-import { END_OF_INPUT } from './syntax-messages.js';
+import { END_OF_INPUT, NOT_A_DECLARATION } from './syntax-messages.js';
 import { endOfSource, hasPosition, spanAfter, tokenSpan } from './spans.js';
 import * as T from './tokens.js';
 import type { Span } from './ast.js';
@@ -48,31 +48,43 @@ export function parse(source: string): ParseResult {
   return { chunks, diagnostics };
 }
 
+function isName(token: IToken | undefined): boolean {
+  return token !== undefined && (token.tokenType === T.Identifier || (token.tokenType.CATEGORIES ?? []).includes(T.Name));
+}
+
 /** Whether the token at `i` opens a declaration: `consent|segment|journey <name> ["title"] {`. */
 export function startsDeclaration(tokens: IToken[], i: number): boolean {
   const keyword = tokens[i];
   if (!keyword || !DECLARATION_KEYWORDS.includes(keyword.tokenType)) return false;
-  if (tokens[i + 1]?.tokenType !== T.Identifier) return false;
+  if (!isName(tokens[i + 1])) return false;
   const third = tokens[i + 2]?.tokenType;
   return third === T.LCurly || third === T.StringLiteral || third === T.UnterminatedString;
 }
 
-function splitIntoChunks(tokens: IToken[]): IToken[][] {
-  const chunks: IToken[][] = [];
-  let current: IToken[] = [];
+/**
+ * Indices of the tokens that open a declaration: at brace depth 0, or in the first column
+ * (a declaration there is taken as a fresh start even if an earlier `}` is missing).
+ */
+export function declarationStarts(tokens: IToken[]): number[] {
+  const starts: number[] = [];
   let depth = 0;
   tokens.forEach((token, i) => {
-    const boundary = (depth <= 0 || token.startColumn === 1) && startsDeclaration(tokens, i);
-    if (boundary && current.length > 0) {
-      chunks.push(current);
-      current = [];
+    if ((depth <= 0 || token.startColumn === 1) && startsDeclaration(tokens, i)) {
+      starts.push(i);
       depth = 0;
     }
     if (token.tokenType === T.LCurly) depth++;
     if (token.tokenType === T.RCurly) depth--;
-    current.push(token);
   });
-  if (current.length > 0) chunks.push(current);
+  return starts;
+}
+
+function splitIntoChunks(tokens: IToken[]): IToken[][] {
+  const cuts = [0, ...declarationStarts(tokens).filter((i) => i > 0), tokens.length];
+  const chunks: IToken[][] = [];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    if (cuts[k]! < cuts[k + 1]!) chunks.push(tokens.slice(cuts[k], cuts[k + 1]));
+  }
   return chunks;
 }
 
@@ -107,12 +119,11 @@ function stringDiagnostics(token: IToken): Diagnostic[] {
  * middle of a file really means "found the next declaration": say so.
  */
 function syntaxDiagnostic(error: IRecognitionException, chunk: IToken[], source: string, next: IToken | undefined): Diagnostic {
-  const definition = {
-    MismatchedTokenException: Diagnostics.unexpectedToken,
-    NoViableAltException: Diagnostics.noViableAlternative,
-    NotAllInputParsedException: Diagnostics.notADeclaration,
-    EarlyExitException: Diagnostics.expectedRepetition,
-  }[error.name] ?? Diagnostics.unexpectedToken;
+  const definition = error.message.endsWith(NOT_A_DECLARATION)
+    ? Diagnostics.notADeclaration
+    : error.name === 'MismatchedTokenException'
+      ? Diagnostics.unexpectedToken
+      : Diagnostics.noViableAlternative;
   const message = next
     ? error.message.replace(END_OF_INPUT, `the next declaration ('${next.image}' on line ${next.startLine})`)
     : error.message;

@@ -46,7 +46,7 @@ export class ItineraParser extends CstParser {
 
   consentDecl = this.RULE('consentDecl', () => {
     this.CONSUME(T.Consent);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(T.StringLiteral));
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.consentClause));
@@ -75,7 +75,7 @@ export class ItineraParser extends CstParser {
 
   segmentDecl = this.RULE('segmentDecl', () => {
     this.CONSUME(T.Segment);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(T.StringLiteral));
     this.CONSUME(T.LCurly);
     this.SUBRULE(this.orCondition);
@@ -84,7 +84,7 @@ export class ItineraParser extends CstParser {
 
   journeyDecl = this.RULE('journeyDecl', () => {
     this.CONSUME(T.Journey);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(T.StringLiteral));
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.journeyItem));
@@ -126,14 +126,14 @@ export class ItineraParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Enters);
           this.CONSUME(T.Segment);
-          this.CONSUME(T.Identifier);
+          this.CONSUME(T.Name, { LABEL: 'name' });
         },
       },
       {
         ALT: () => {
           this.CONSUME(T.Exits);
           this.CONSUME1(T.Segment);
-          this.CONSUME1(T.Identifier);
+          this.CONSUME1(T.Name, { LABEL: 'name' });
         },
       },
     ]);
@@ -142,7 +142,7 @@ export class ItineraParser extends CstParser {
   requiresHeader = this.RULE('requiresHeader', () => {
     this.CONSUME(T.Requires);
     this.CONSUME(T.Consent);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
   });
 
   reentryHeader = this.RULE('reentryHeader', () => {
@@ -227,7 +227,7 @@ export class ItineraParser extends CstParser {
   });
 
   withEntry = this.RULE('withEntry', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.PathName) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
+    this.OR([{ ALT: () => this.CONSUME(T.Name) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.value);
   });
@@ -290,7 +290,7 @@ export class ItineraParser extends CstParser {
 
   forStep = this.RULE('forStep', () => {
     this.CONSUME(T.For);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'variable' });
     this.CONSUME(T.In);
     this.SUBRULE(this.signedNumber, { LABEL: 'from' });
     this.CONSUME(T.DotDot);
@@ -372,12 +372,12 @@ export class ItineraParser extends CstParser {
   inSegmentAtom = this.RULE('inSegmentAtom', () => {
     this.CONSUME(T.In);
     this.CONSUME(T.Segment);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
   });
 
   consentAtom = this.RULE('consentAtom', () => {
     this.CONSUME(T.Consent);
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Name, { LABEL: 'name' });
     this.CONSUME(T.Is);
     this.OR([
       { ALT: () => this.CONSUME(T.Granted) },
@@ -511,9 +511,9 @@ export class ItineraParser extends CstParser {
   private propAtomAhead(k: number): boolean {
     let i = k;
     while (this.isToken(this.LA(i), T.Not) || this.isToken(this.LA(i), T.LParen)) i++;
-    if (!this.isToken(this.LA(i), T.PathName)) return false;
+    if (!this.isToken(this.LA(i), T.Name)) return false;
     i++;
-    while (this.isToken(this.LA(i), T.Dot) && this.isToken(this.LA(i + 1), T.PathName)) i += 2;
+    while (this.isToken(this.LA(i), T.Dot) && this.isToken(this.LA(i + 1), T.Name)) i += 2;
     const next = this.LA(i);
     return COMPARISON_STARTS.some((type) => this.isToken(next, type));
   }
@@ -591,7 +591,8 @@ export class ItineraParser extends CstParser {
       { ALT: () => this.CONSUME(T.Null) },
       { ALT: () => this.CONSUME(T.DateLiteral) },
       { ALT: () => this.CONSUME(T.TimeLiteral) },
-      { ALT: () => this.CONSUME(T.Identifier) },
+      // A loop variable; any non-reserved word, so `for day in 1..5` can use `day`.
+      { ALT: () => this.CONSUME(T.Name, { LABEL: 'variable' }) },
     ]);
   });
 
@@ -606,10 +607,10 @@ export class ItineraParser extends CstParser {
   });
 
   path = this.RULE('path', () => {
-    this.CONSUME(T.PathName);
+    this.CONSUME(T.Name);
     this.MANY(() => {
       this.CONSUME(T.Dot);
-      this.CONSUME1(T.PathName);
+      this.CONSUME1(T.Name);
     });
   });
 }

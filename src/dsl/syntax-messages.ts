@@ -32,6 +32,8 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
 
 /** How the end of the parsed input is described; parse.ts rewords it when a declaration follows. */
 export const END_OF_INPUT = 'the end of the file';
+/** Ends the message for tokens left over where only a new declaration may begin. */
+export const NOT_A_DECLARATION = 'expected a declaration (consent, segment or journey)';
 
 export function describeToken(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return END_OF_INPUT;
@@ -58,11 +60,11 @@ function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
 
 export const friendlyErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    if (expected === EOF) return `unexpected ${describeToken(actual)}: expected a declaration (consent, segment or journey)`;
+    if (expected === EOF) return `unexpected ${describeToken(actual)}: ${NOT_A_DECLARATION}`;
     return `expected ${label(expected)} but found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describeToken(firstRedundant)}: expected a declaration (consent, segment or journey)`;
+    return `unexpected ${describeToken(firstRedundant)}: ${NOT_A_DECLARATION}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     return `expected ${expectedFromPaths(expectedPathsPerAlt.flat(), ruleName)} but found ${describeToken(actual[0])}`;

@@ -8,7 +8,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import type { ParsedChunk } from './parse.js';
 import { itineraParser } from './parser.js';
-import { startsDeclaration } from './parse.js';
+import { declarationStarts } from './parse.js';
 import { joinSpans, tokenSpan } from './spans.js';
 import * as T from './tokens.js';
 
@@ -153,7 +153,7 @@ class AstBuilder extends BaseVisitor {
   consentDecl(ctx: Children): A.ConsentDecl {
     return {
       kind: 'consent',
-      name: nameOf(required(ctx, 'Identifier')),
+      name: nameOf(required(ctx, 'name')),
       title: this.title(ctx),
       clauses: nodes(ctx, 'consentClause').map((clause) => this.visit(clause) as A.ConsentClause),
       span: joinSpans(tokenSpan(required(ctx, 'Consent')), tokenSpan(required(ctx, 'RCurly'))),
@@ -174,7 +174,7 @@ class AstBuilder extends BaseVisitor {
   segmentDecl(ctx: Children): A.SegmentDecl {
     return {
       kind: 'segment',
-      name: nameOf(required(ctx, 'Identifier')),
+      name: nameOf(required(ctx, 'name')),
       title: this.title(ctx),
       condition: this.cond(requiredNode(ctx, 'orCondition')),
       span: joinSpans(tokenSpan(required(ctx, 'Segment')), tokenSpan(required(ctx, 'RCurly'))),
@@ -184,7 +184,7 @@ class AstBuilder extends BaseVisitor {
   journeyDecl(ctx: Children): A.JourneyDecl {
     return {
       kind: 'journey',
-      name: nameOf(required(ctx, 'Identifier')),
+      name: nameOf(required(ctx, 'name')),
       title: this.title(ctx),
       items: nodes(ctx, 'journeyItem').map((item) => this.visit(item) as A.Header | A.Step),
       span: joinSpans(tokenSpan(required(ctx, 'Journey')), tokenSpan(required(ctx, 'RCurly'))),
@@ -206,7 +206,7 @@ class AstBuilder extends BaseVisitor {
   triggerHeader(ctx: Children): A.Header {
     const when = required(ctx, 'When');
     let trigger: A.Trigger;
-    const segment = token(ctx, 'Identifier');
+    const segment = token(ctx, 'name');
     if (token(ctx, 'Performed')) {
       const event = stringLit(required(ctx, 'StringLiteral'));
       const where = this.optionalWhere(ctx);
@@ -220,7 +220,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   requiresHeader(ctx: Children): A.Header {
-    const purpose = nameOf(required(ctx, 'Identifier'));
+    const purpose = nameOf(required(ctx, 'name'));
     return { kind: 'requiresConsent', purpose, span: joinSpans(tokenSpan(required(ctx, 'Requires')), purpose.span) };
   }
 
@@ -296,7 +296,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   withEntry(ctx: Children): A.WithEntry {
-    const keyToken = token(ctx, 'PathName') ?? required(ctx, 'StringLiteral');
+    const keyToken = token(ctx, 'Name') ?? required(ctx, 'StringLiteral');
     const key: A.Name = keyToken.tokenType === T.StringLiteral || keyToken.tokenType === T.UnterminatedString
       ? { text: stringText(keyToken), span: tokenSpan(keyToken) }
       : nameOf(keyToken);
@@ -370,7 +370,7 @@ class AstBuilder extends BaseVisitor {
     const body = this.blockOf(requiredNode(ctx, 'block'));
     return {
       kind: 'for',
-      variable: nameOf(required(ctx, 'Identifier')),
+      variable: nameOf(required(ctx, 'variable')),
       from: this.numberOf(requiredNode(ctx, 'from')),
       to: this.numberOf(requiredNode(ctx, 'to')),
       body,
@@ -437,7 +437,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   inSegmentAtom(ctx: Children): A.ConditionAtom {
-    const segment = nameOf(required(ctx, 'Identifier'));
+    const segment = nameOf(required(ctx, 'name'));
     return { kind: 'inSegment', segment, span: joinSpans(tokenSpan(required(ctx, 'In')), segment.span) };
   }
 
@@ -445,7 +445,7 @@ class AstBuilder extends BaseVisitor {
     const stateToken = token(ctx, 'Granted') ?? token(ctx, 'Denied') ?? token(ctx, 'Revoked') ?? required(ctx, 'Missing');
     return {
       kind: 'consentIs',
-      purpose: nameOf(required(ctx, 'Identifier')),
+      purpose: nameOf(required(ctx, 'name')),
       state: stateToken.image as A.ConsentStateWord,
       span: joinSpans(tokenSpan(required(ctx, 'Consent')), tokenSpan(stateToken)),
     };
@@ -572,6 +572,8 @@ class AstBuilder extends BaseVisitor {
   value(ctx: Children): A.Value {
     const numberNode = nodes(ctx, 'signedNumber')[0];
     if (numberNode) return this.numberOf(numberNode);
+    const variable = token(ctx, 'variable');
+    if (variable) return { kind: 'variable', name: variable.image, span: tokenSpan(variable) };
     const [tok] = Object.values(ctx).flat().filter((e): e is IToken => e !== undefined && isToken(e));
     if (!tok) throw new Error('internal error: empty value');
     const span = tokenSpan(tok);
@@ -586,8 +588,6 @@ class AstBuilder extends BaseVisitor {
         return { kind: 'date', text: tok.image, span };
       case T.TimeLiteral:
         return timeLit(tok);
-      case T.Identifier:
-        return { kind: 'variable', name: tok.image, span };
       default:
         return stringLit(tok);
     }
@@ -611,7 +611,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   path(ctx: Children): A.Path {
-    const names = tokens(ctx, 'PathName');
+    const names = tokens(ctx, 'Name');
     return {
       segments: names.map((name) => name.image),
       span: joinSpans(tokenSpan(names[0]!), tokenSpan(names.at(-1)!)),
@@ -644,16 +644,14 @@ export function toAst(chunks: ParsedChunk[]): A.Program {
 
 /** Just the kinds and names of the declarations in a chunk that did not parse. */
 function recoveredDeclarations(chunkTokens: IToken[]): A.RecoveredDecl[] {
-  const found: A.RecoveredDecl[] = [];
-  chunkTokens.forEach((tok, i) => {
-    if (!startsDeclaration(chunkTokens, i)) return;
+  return declarationStarts(chunkTokens).map((i) => {
+    const keyword = chunkTokens[i]!;
     const name = chunkTokens[i + 1]!;
-    found.push({
+    return {
       kind: 'recovered',
-      declares: tok.image as 'consent' | 'segment' | 'journey',
+      declares: keyword.image as 'consent' | 'segment' | 'journey',
       name: nameOf(name),
-      span: joinSpans(tokenSpan(tok), tokenSpan(name)),
-    });
+      span: joinSpans(tokenSpan(keyword), tokenSpan(name)),
+    };
   });
-  return found;
 }

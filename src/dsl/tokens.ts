@@ -11,11 +11,12 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 // ------------------------------------------------------------------- categories
 
 /**
- * Anything that may be a segment of a path into traits or event properties: a plain
- * identifier or a keyword that is not an operator (`email`, `time`, `first`, `min` are all
- * reasonable property names). `and`, `or`, `not`, `true`, `false`, `null` are reserved.
+ * Anything that may be a name: of a declaration, a loop variable, or a segment of a path
+ * into traits or event properties. A plain identifier or a keyword that is not an operator
+ * (`email`, `day`, `first`, `min` are all reasonable names); `and`, `or`, `not`, `true`,
+ * `false`, `null` are reserved.
  */
-export const PathName = createToken({ name: 'PathName', pattern: Lexer.NA, label: 'a name' });
+export const Name = createToken({ name: 'Name', pattern: Lexer.NA, label: 'a name' });
 /** `= != < <= > >=`: the comparison operators that take one value. */
 export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA, label: 'a comparison (=, !=, <, <=, >, >=)' });
 /** The units of durations; `hours` also spells `quiet hours`. */
@@ -38,7 +39,7 @@ export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, grou
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
-  categories: [PathName],
+  categories: [Name],
   label: 'a name',
 });
 
@@ -89,7 +90,7 @@ const keywords: TokenType[] = [];
  * path segments (`reserved` ones may not: they are the boolean operators and constants).
  */
 function keyword(word: string, options: { reserved?: boolean; categories?: TokenType[]; pattern?: RegExp } = {}): TokenType {
-  const categories = [...(options.categories ?? []), ...(options.reserved ? [] : [PathName])];
+  const categories = [...(options.categories ?? []), ...(options.reserved ? [] : [Name])];
   const token = createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: options.pattern ?? new RegExp(word),
@@ -230,7 +231,7 @@ export const allTokens: TokenType[] = [
   ...keywordsLongestFirst,
   Identifier,
   // Categories take no part in lexing but must be known to the parser.
-  PathName,
+  Name,
   CompareOp,
   TimeUnit,
   AggregateFn,
