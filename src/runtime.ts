@@ -111,7 +111,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     dispatcher,
     async close() {
       await sweeper.stop();
-      await Promise.allSettled([...inFlight]);
+      // Dispatches still trying an unreachable Temporal are safe in the outbox: don't wait long.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       if (worker) {
         worker.shutdown();
         await workerRun;

@@ -16,8 +16,14 @@ export interface TestItinera {
   close(): Promise<void>;
 }
 
-export async function startTestItinera(label: string, options: { runWorker?: boolean; sweepIntervalMs?: number; temporalAddress?: string } = {}): Promise<TestItinera> {
-  const dbName = `t_${label}_${randomUUID().slice(0, 8)}`;
+export async function startTestItinera(label: string, options: {
+    runWorker?: boolean;
+    sweepIntervalMs?: number;
+    temporalAddress?: string;
+    /** Share another instance's database (as a second server process would); it is not dropped on close. */
+    reuseDatabase?: string;
+  } = {}): Promise<TestItinera> {
+  const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
     temporalAddress: options.temporalAddress ?? temporalAddress(),
     namespace: 'default',
@@ -41,6 +47,7 @@ export async function startTestItinera(label: string, options: { runWorker?: boo
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
+      if (options.reuseDatabase) return;
       const client = new MongoClient(mongoUri());
       await client.db(dbName).dropDatabase().catch(() => undefined);
       await client.close();
