@@ -18,6 +18,10 @@ export class PrivacyRequestStore {
   }
 
   async setStatus(id: string, status: PrivacyRequestStatus, now: Date, removed?: PrivacyRequestDoc['removed']): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { status, updatedAt: now, ...(removed ? { removed } : {}) } });
+    const set = { status, updatedAt: now, ...(removed ? { removed } : {}) };
+    // A completed erasure keeps its audit record (what was removed, when) but forgets
+    // whose profile it was: nothing left in the database points back at the person.
+    const update = status === 'completed' ? { $set: set, $unset: { profileId: '' as const } } : { $set: set };
+    await this.collection.updateOne({ _id: id }, update);
   }
 }

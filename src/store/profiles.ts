@@ -20,14 +20,15 @@ export class ProfileStore {
 
   /** Creates the profile if it does not exist yet; safe to call from racing requests. */
   async ensureExists(id: string, now: Date): Promise<void> {
-    const doc: Omit<ProfileDoc, '_id'> = {
-      traits: {}, tags: [], identities: {}, consents: {}, journeys: {},
+    const doc: ProfileDoc = {
+      _id: id, traits: {}, tags: [], identities: {}, consents: {}, journeys: {},
       firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
     };
+    // An insert, not an upsert with $setOnInsert: FerretDB v1 drops empty arrays from
+    // $setOnInsert, and the unique _id already makes racing creators safe.
     try {
-      await this.collection.updateOne({ _id: id }, { $setOnInsert: doc }, { upsert: true });
+      await this.collection.insertOne(doc);
     } catch (error) {
-      // Two upserts of a new _id can collide; the loser finds the winner's document.
       if ((error as { code?: number }).code !== 11000) throw error;
     }
   }
