@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -75,12 +75,19 @@ export async function waitForPort(proc: ManagedProcess, port: number, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(`${proc.name} exited with code ${exitCode} during start-up; see ${logFile}`);
+      throw new Error(`${proc.name} exited with code ${exitCode} during start-up; see ${logFile}${await logTail(logFile)}`);
     }
     if (await canConnect(port)) return;
     await delay(100);
   }
   throw new Error(`${proc.name} did not listen on port ${port} within ${timeoutMs / 1000} s; see ${logFile}`);
+}
+
+/** The last lines of a child's log, so a start-up failure explains itself where it is reported. */
+async function logTail(logFile: string, lines = 12): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
+  return tail ? `\n--- last lines of ${logFile} ---\n${tail}` : '';
 }
 
 function canConnect(port: number): Promise<boolean> {
