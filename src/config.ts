@@ -26,6 +26,12 @@ const schema = z.object({
   MONGODB_URI: z.string().startsWith('mongodb', 'must be a mongodb:// or mongodb+srv:// URI').optional(),
   MONGODB_DB: z.string().min(1).default('itinera'),
   FERRETDB_PORT: port.default(27017),
+  /** More sources besides `default`: `name=key,name=key` (e.g. `web=…,ios=…`). */
+  ITINERA_SOURCES: z.string().optional(),
+  /** External id types read from `context.externalIds`, e.g. `shopify_id,crm_id`. */
+  ITINERA_EXTERNAL_IDS: z.string().optional(),
+  /** Per-profile identifier limits overriding the defaults, e.g. `email=3,anonymousId=500`. */
+  ITINERA_IDENTITY_LIMITS: z.string().optional(),
   /** How often the outbox sweeper looks for events whose dispatch did not happen. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });
@@ -35,6 +41,10 @@ export interface Config {
   port: number;
   dataDir: string;
   writeKey: string;
+  /** Sources other than `default` (whose key is `writeKey`). */
+  sources: { name: string; writeKey: string }[];
+  externalIdKinds: string[];
+  identityLimits: Record<string, number>;
   adminKey: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; embeddedUiPort: number };
@@ -44,6 +54,49 @@ export interface Config {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const RESERVED_KINDS = new Set(['userId', 'anonymousId', 'email', 'phone']);
+
+/** `a=1,b=2` into pairs, with a message naming the variable when malformed. */
+function pairs(variable: string, text: string | undefined): [string, string][] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((item) => {
+    const at = item.indexOf('=');
+    if (at <= 0 || at === item.length - 1) throw new ConfigError(`${variable}: "${item.trim()}" is not name=value`);
+    return [item.slice(0, at).trim(), item.slice(at + 1).trim()];
+  });
+}
+
+function parseSources(text: string | undefined, defaultKey: string, adminKey: string): Config['sources'] {
+  const sources = pairs('ITINERA_SOURCES', text).map(([name, writeKey]) => ({ name, writeKey }));
+  const seen = new Set(['default']);
+  for (const { name, writeKey } of sources) {
+    if (!NAME.test(name)) throw new ConfigError(`ITINERA_SOURCES: source name "${name}" must be lower-case letters, digits and _`);
+    if (seen.has(name)) throw new ConfigError(`ITINERA_SOURCES: source "${name}" is named twice (or is "default", which is ITINERA_WRITE_KEY)`);
+    if (writeKey.length < 8) throw new ConfigError(`ITINERA_SOURCES: the key of source "${name}" must be at least 8 characters`);
+    if (writeKey === adminKey || writeKey === defaultKey) throw new ConfigError(`ITINERA_SOURCES: the key of source "${name}" must differ from the admin key and the other write keys`);
+    seen.add(name);
+  }
+  if (new Set(sources.map((source) => source.writeKey)).size !== sources.length) throw new ConfigError('ITINERA_SOURCES: two sources share a write key');
+  return sources;
+}
+
+function parseExternalIds(text: string | undefined): string[] {
+  const kinds = (text ?? '').split(',').map((kind) => kind.trim()).filter(Boolean);
+  for (const kind of kinds) {
+    if (!NAME.test(kind) || RESERVED_KINDS.has(kind)) throw new ConfigError(`ITINERA_EXTERNAL_IDS: "${kind}" must be lower-case letters, digits and _ and not a built-in identifier`);
+  }
+  return kinds;
+}
+
+function parseLimits(text: string | undefined): Record<string, number> {
+  return Object.fromEntries(pairs('ITINERA_IDENTITY_LIMITS', text).map(([kind, value]) => {
+    const limit = Number(value);
+    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`ITINERA_IDENTITY_LIMITS: the limit for ${kind} must be a whole number ≥ 1`);
+    return [kind, limit];
+  }));
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -70,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     dataDir: resolve(e.ITINERA_DATA_DIR),
     writeKey: e.ITINERA_WRITE_KEY,
+    sources: parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY),
+    externalIdKinds: parseExternalIds(e.ITINERA_EXTERNAL_IDS),
+    identityLimits: parseLimits(e.ITINERA_IDENTITY_LIMITS),
     adminKey: e.ITINERA_ADMIN_KEY,
     logLevel: e.LOG_LEVEL,
     temporal: {

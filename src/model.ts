@@ -4,12 +4,25 @@
  *
  * Collections: `profiles`, `events` (which doubles as the dispatch outbox), `identities`
  * (one document per identifier, its `_id` unique, so concurrent requests for a new person
- * create one profile), `rules` (deployed rule programs by version), `privacy_requests`.
+ * create one profile), `merges` and `profile_redirects` (the record of identity merges
+ * and where merged-away ids now point), `groups`, `rules` (deployed rule programs by
+ * version), `privacy_requests`.
  */
 import type { ProgramIR } from './dsl/ir.js';
 
-export type IdentityKind = 'userId' | 'anonymousId' | 'email';
-export const IDENTITY_KINDS: readonly IdentityKind[] = ['userId', 'anonymousId', 'email'];
+/**
+ * The kinds of identifier that stitch events into one profile: the four built in, plus
+ * the external ids an operator configures (`ITINERA_EXTERNAL_IDS`, e.g. `shopify_id`).
+ */
+export type CoreIdentityKind = 'userId' | 'anonymousId' | 'email' | 'phone';
+export type IdentityKind = CoreIdentityKind | (string & {});
+export const CORE_IDENTITY_KINDS: readonly CoreIdentityKind[] = ['userId', 'anonymousId', 'email', 'phone'];
+
+/**
+ * Per-profile counters kept on ingest so segments need not scan history. Keyed by event
+ * name (track) or "Page Viewed" / "Screen Viewed"; keys are encoded by `counterKey`.
+ */
+export type Counters = Record<string, { count: number; sum?: Record<string, number> }>;
 
 export type Traits = Record<string, unknown>;
 
@@ -35,6 +48,11 @@ export interface ProfileDoc {
   tags: string[];
   identities: Partial<Record<IdentityKind, string[]>>;
   consents: Record<string, ConsentRecord>;
+  counters?: Counters;
+  /** Groups (accounts, companies) the person belongs to, from `group` calls. */
+  groupIds?: string[];
+  /** Profiles merged into this one; makes re-running an interrupted merge harmless. */
+  mergedFrom?: string[];
   /** Runs in progress, keyed by workflow id (a key, not an array, so leaving is one atomic `$unset`). */
   journeys: Record<string, JourneyMembership>;
   firstSeenAt: Date;
@@ -51,7 +69,7 @@ export interface IdentityDoc {
   createdAt: Date;
 }
 
-export type EventType = 'track' | 'identify';
+export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
 export type DispatchState = 'pending' | 'dispatched';
 
 export interface EventDoc {
@@ -59,8 +77,15 @@ export interface EventDoc {
   _id: string;
   messageId: string;
   type: EventType;
-  /** Event name for `track`; absent for `identify`. */
+  /** Event name for `track`; absent otherwise. */
   event?: string;
+  /** Page or screen name. */
+  name?: string;
+  category?: string;
+  groupId?: string;
+  previousId?: string;
+  /** The source (write key) it came from. */
+  source: string;
   profileId: string;
   userId?: string;
   anonymousId?: string;
@@ -72,6 +97,32 @@ export interface EventDoc {
   receivedAt: Date;
   dispatch: DispatchState;
   dispatchedAt?: Date;
+}
+
+/** A merge of one profile into another, or a merge the identity limits refused. */
+export interface MergeDoc {
+  _id: string;
+  from: string;
+  into: string;
+  /** The identifier that tied the two profiles together, as `kind` only (no value: it may be an e-mail). */
+  via: string;
+  status: 'pending' | 'completed' | 'refused';
+  reason?: string;
+  at: Date;
+  completedAt?: Date;
+}
+
+/** Where a merged-away profile id now lives. */
+export interface ProfileRedirectDoc {
+  _id: string;
+  into: string;
+  at: Date;
+}
+
+export interface GroupDoc {
+  _id: string;
+  traits: Traits;
+  updatedAt: Date;
 }
 
 export interface RulesDoc {

@@ -10,10 +10,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
+import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
+import { IdentityResolver } from './identity/resolve.js';
 import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
+import { createIngestor, type Enrich, type Ingestor } from './ingest/ingest.js';
 import { startSweeper } from './ingest/sweeper.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server/app.js';
+import type { Source } from './server/auth.js';
 import { connectMongo, createStores, ensureIndexes, type Stores } from './store/index.js';
 import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
 
@@ -23,7 +27,16 @@ export interface RuntimeOptions {
   taskQueue: string;
   mongoUri: string;
   dbName: string;
+  /** The write key of the `default` source. */
   writeKey: string;
+  /** Further sources, each with its own write key. */
+  sources?: Source[];
+  /** External id types that identify people (`context.externalIds`). */
+  externalIdKinds?: string[];
+  /** Per-profile identifier limits overriding DEFAULT_IDENTITY_LIMITS. */
+  identityLimits?: IdentityLimits;
+  /** Derives traits from a message's context; see ingest/enrich. */
+  enrich?: Enrich;
   adminKey: string;
   logger: Logger;
   sweepIntervalMs: number;
@@ -39,6 +52,7 @@ export interface Runtime {
   stores: Stores;
   temporal: Client;
   dispatcher: Dispatcher;
+  ingestor: Ingestor;
   close(): Promise<void>;
 }
 
@@ -92,12 +106,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     inFlight.add(dispatching);
   };
 
+  const ingestor = createIngestor({
+    stores,
+    resolver: new IdentityResolver(stores, { ...DEFAULT_IDENTITY_LIMITS, ...options.identityLimits }),
+    externalIdKinds: options.externalIdKinds ?? [],
+    ...(options.enrich ? { enrich: options.enrich } : {}),
+  });
   const sweeper = startSweeper({ stores, dispatcher, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({
     stores,
     logger,
-    writeKey: options.writeKey,
+    sources: [{ name: 'default', writeKey: options.writeKey }, ...(options.sources ?? [])],
     adminKey: options.adminKey,
+    externalIdKinds: options.externalIdKinds ?? [],
+    ingestor,
     now,
     afterIngest,
     startErasure,
@@ -109,6 +131,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stores,
     temporal,
     dispatcher,
+    ingestor,
     async close() {
       await sweeper.stop();
       // Dispatches still trying an unreachable Temporal are safe in the outbox: don't wait long.

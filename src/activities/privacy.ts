@@ -16,6 +16,13 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
       await stores.db.collection('deliveries').deleteMany({ profileId });
+      // The ids it absorbed by merging, and the record of those merges, point at the person too.
+      const absorbed = (await stores.profiles.collection.findOne({ _id: profileId }))?.mergedFrom ?? [];
+      for (const id of [profileId, ...absorbed]) {
+        await stores.merges.deleteByProfile(id);
+        await stores.profiles.redirects.deleteByProfile(id);
+        await stores.events.deleteByProfile(id);
+      }
       const profiles = await stores.profiles.deleteById(profileId);
       return { profiles, events, identities };
     },

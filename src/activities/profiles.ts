@@ -1,6 +1,6 @@
 /** Activities that read or change one profile. Inputs and results are ids and booleans. */
-import type { ConditionIR, SegmentIR } from '../dsl/ir.js';
-import { evaluateCondition } from '../dsl/predicate.js';
+import type { ConditionIR } from '../dsl/ir.js';
+import { conditionHolds } from '../segments/evaluate.js';
 import type { Stores } from '../store/index.js';
 import { millisUntilLocalTime } from './local-time.js';
 
@@ -10,9 +10,6 @@ export interface ActivityDeps {
   /** Used when a profile has no valid `timezone` trait. */
   defaultTimeZone: string;
 }
-
-/** How far back `if` conditions look at a profile's events; bounds the read. */
-const EVENT_HISTORY_LIMIT = 10_000;
 
 export function createProfileActivities({ stores, now, defaultTimeZone }: ActivityDeps) {
   return {
@@ -42,27 +39,9 @@ export function createProfileActivities({ stores, now, defaultTimeZone }: Activi
      * exact at this instant rather than as of the last recomputation.
      */
     async evaluateCondition(profileId: string, rulesVersion: number, condition: ConditionIR): Promise<boolean> {
-      const [profile, rules, events] = await Promise.all([
-        stores.profiles.findById(profileId),
-        stores.rules.get(rulesVersion),
-        stores.events.collection
-          .find({ profileId, type: 'track' }, { projection: { event: 1, type: 1, properties: 1, timestamp: 1 } })
-          .sort({ timestamp: -1 })
-          .limit(EVENT_HISTORY_LIMIT)
-          .toArray(),
-      ]);
+      const [profile, rules] = await Promise.all([stores.profiles.findById(profileId), stores.rules.get(rulesVersion)]);
       if (!profile) return false;
-      const segments = new Map<string, SegmentIR>((rules?.ir.segments ?? []).map((s) => [s.name, s]));
-      const at = now();
-      const subject = {
-        profile,
-        events,
-        segmentMembership: (name: string): boolean => {
-          const segment = segments.get(name);
-          return segment !== undefined && evaluateCondition(segment.condition, subject, at);
-        },
-      };
-      return evaluateCondition(condition, subject, at);
+      return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now());
     },
 
     async millisUntilLocalTime(profileId: string, time: string): Promise<number> {

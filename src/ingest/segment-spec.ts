@@ -1,6 +1,7 @@
 /**
  * Segment's HTTP Tracking API messages, as zod schemas: the single source of truth for
- * what `/v1/track` and `/v1/identify` accept.
+ * what `/v1/identify`, `/v1/track`, `/v1/page`, `/v1/screen`, `/v1/group`, `/v1/alias`
+ * and `/v1/batch` accept.
  */
 import { z } from 'zod';
 
@@ -27,6 +28,9 @@ const needsAnId = (message: { userId?: string; anonymousId?: string }) =>
   message.userId !== undefined || message.anonymousId !== undefined;
 const needsAnIdMessage = { message: 'either userId or anonymousId is required', path: ['userId'] };
 
+const optionalName = z.string().min(1).max(255).optional();
+const id = z.union([z.string().min(1).max(255), z.number()]).transform(String);
+
 export const trackMessage = z
   .object({ ...common, type: z.literal('track').optional(), event: z.string().min(1).max(255), properties: safeObject.optional() })
   .refine(needsAnId, needsAnIdMessage);
@@ -35,11 +39,71 @@ export const identifyMessage = z
   .object({ ...common, type: z.literal('identify').optional(), traits: safeObject.optional() })
   .refine(needsAnId, needsAnIdMessage);
 
+export const pageMessage = z
+  .object({ ...common, type: z.literal('page').optional(), name: optionalName, category: optionalName, properties: safeObject.optional() })
+  .refine(needsAnId, needsAnIdMessage);
+
+export const screenMessage = z
+  .object({ ...common, type: z.literal('screen').optional(), name: optionalName, properties: safeObject.optional() })
+  .refine(needsAnId, needsAnIdMessage);
+
+export const groupMessage = z
+  .object({ ...common, type: z.literal('group').optional(), groupId: id, traits: safeObject.optional() })
+  .refine(needsAnId, needsAnIdMessage);
+
+/** `alias` links the id the person had (`previousId`) to the one they have now (`userId`). */
+export const aliasMessage = z.object({
+  ...common,
+  type: z.literal('alias').optional(),
+  userId: id,
+  previousId: id,
+});
+
 export type TrackMessage = z.infer<typeof trackMessage>;
 export type IdentifyMessage = z.infer<typeof identifyMessage>;
+export type PageMessage = z.infer<typeof pageMessage>;
+export type ScreenMessage = z.infer<typeof screenMessage>;
+export type GroupMessage = z.infer<typeof groupMessage>;
+export type AliasMessage = z.infer<typeof aliasMessage>;
+
+/** Every message, tagged by its type: what ingestion works with once a message is valid. */
+export type SegmentMessage =
+  | ({ type: 'track' } & TrackMessage)
+  | ({ type: 'identify' } & IdentifyMessage)
+  | ({ type: 'page' } & PageMessage)
+  | ({ type: 'screen' } & ScreenMessage)
+  | ({ type: 'group' } & GroupMessage)
+  | ({ type: 'alias' } & AliasMessage);
+
+export type MessageType = SegmentMessage['type'];
+
+export const messageSchemas = {
+  track: trackMessage,
+  identify: identifyMessage,
+  page: pageMessage,
+  screen: screenMessage,
+  group: groupMessage,
+  alias: aliasMessage,
+} as const;
+
+export const MESSAGE_TYPES = Object.keys(messageSchemas) as MessageType[];
+
+/**
+ * `/v1/batch`: up to 500 KB of messages, each with its own `type`. Batch-level
+ * `context`, `integrations` and `sentAt` apply to every message that lacks its own.
+ */
+export const batchEnvelope = z.object({
+  batch: z.array(z.unknown()).min(1, 'a batch needs at least one message').max(10_000),
+  context: z.record(z.string(), z.unknown()).optional(),
+  integrations: z.record(z.string(), z.unknown()).optional(),
+  sentAt: isoTimestamp.optional(),
+});
 
 /** Segment's limit for one message. */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
+
+/** Segment's limit for one batch request. */
+export const MAX_BATCH_BYTES = 500 * 1024;
 
 /**
  * When the event happened, in server time. A client's clock may be off: `sentAt` and

@@ -1,13 +1,16 @@
 /**
  * The outbox sweeper: the `events` collection holds every event not yet dispatched; this
  * loop retries those whose inline dispatch failed (Temporal down, process crashed), and
- * restarts privacy requests whose workflow never started. It runs in every server
+ * restarts privacy requests whose workflow never started, and finishes identity merges a
+ * crash interrupted. It runs in every server
  * process; dispatch is idempotent, so two sweepers racing do no harm.
  */
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import type { Dispatcher } from './dispatch.js';
-import { applyToProfile } from './ingest.js';
+import { finishInterruptedMerges } from '../identity/merge.js';
+import { recomputeCounters } from './counters.js';
+import { reapplyToProfile } from './ingest.js';
 
 export interface SweeperOptions {
   stores: Stores;
@@ -23,9 +26,14 @@ const BATCH = 500;
 export async function sweepOnce(options: SweeperOptions): Promise<number> {
   const { stores, dispatcher, now } = options;
   const olderThan = new Date(now().getTime() - options.intervalMs);
+  await finishInterruptedMerges(stores, olderThan, now());
   const events = await stores.events.findStalePending(olderThan, BATCH);
+  // A stale event may never have reached its profile (a crash right after storing it):
+  // its effects are re-applied, and its profile's counters recomputed from the events,
+  // which is exact whether or not the increment happened.
+  for (const profileId of new Set(events.map((event) => event.profileId))) await recomputeCounters(stores, profileId);
   for (const event of events) {
-    await applyToProfile(stores, event, now());
+    await reapplyToProfile(stores, event, now());
     await dispatcher.dispatch(event);
   }
   const requests = await stores.privacyRequests.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(BATCH).toArray();

@@ -3,10 +3,11 @@
  * and main.ts decide where it runs.
  */
 import express, { type Request } from 'express';
+import type { Ingestor } from '../ingest/ingest.js';
 import type { EventDoc } from '../model.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
-import { requireAdminKey, requireWriteKey } from './auth.js';
+import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -17,8 +18,12 @@ import { trackingRoutes } from './routes/tracking.js';
 export interface AppDeps {
   stores: Stores;
   logger: Logger;
-  writeKey: string;
+  /** Event sources and their write keys. */
+  sources: readonly Source[];
+  /** Configured external id types, accepted by profile lookup. */
+  externalIdKinds: readonly string[];
   adminKey: string;
+  ingestor: Ingestor;
   now: () => Date;
   /** Called once an event is stored and applied; starts its dispatch without delaying the reply. */
   afterIngest: (event: EventDoc) => void;
@@ -40,7 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
       (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;
     },
   });
-  app.use(['/v1/track', '/v1/identify'], requireWriteKey(deps.writeKey), json);
+  const tracking = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch'].map((type) => `/v1/${type}`);
+  app.use(tracking, requireWriteKey(deps.sources), json);
   app.use(trackingRoutes(deps));
 
   const admin = requireAdminKey(deps.adminKey);

@@ -4,7 +4,7 @@
  * rules and starts privacy requests.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { unauthorized } from './errors.js';
 
 /** Constant-time comparison that also hides the key's length. */
@@ -13,14 +13,28 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-export function requireWriteKey(writeKey: string): RequestHandler {
-  return (req, _res, next) => {
+/** A source of events (a website, an app, a backend), known by its own write key. */
+export interface Source {
+  name: string;
+  writeKey: string;
+}
+
+/** The source whose write key authenticated this request. */
+export function sourceOf(res: Response): string {
+  return (res.locals as { source?: string }).source ?? 'default';
+}
+
+export function requireWriteKey(sources: readonly Source[]): RequestHandler {
+  return (req, res, next) => {
     const header = req.headers.authorization ?? '';
     const match = /^Basic\s+(\S+)$/i.exec(header);
     if (!match) return next(unauthorized('send the write key as HTTP Basic user name (Authorization: Basic base64("<key>:"))'));
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
-    if (!sameSecret(user, writeKey)) return next(unauthorized('invalid write key'));
+    // Every key is compared, so the time taken does not reveal which source matched.
+    const matches = sources.filter((source) => sameSecret(user, source.writeKey));
+    if (matches.length === 0) return next(unauthorized('invalid write key'));
+    (res.locals as { source?: string }).source = matches[0]!.name;
     next();
   };
 }

@@ -35,7 +35,7 @@ function fromBodyParser(error: { type?: string; status?: number; message: string
     case 'entity.parse.failed':
       return badRequest('malformed_json', `the body is not valid JSON: ${error.message}`);
     case 'entity.too.large':
-      return badRequest('body_too_large', 'the body exceeds the size limit');
+      return badRequest('body_too_large', `the body exceeds the ${Math.round(((error as { limit?: number }).limit ?? 0) / 1024)} KB limit`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpError(415, 'unsupported_encoding', error.message);

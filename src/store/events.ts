@@ -1,5 +1,14 @@
-import type { Collection, Db } from 'mongodb';
-import type { EventDoc } from '../model.js';
+import type { Collection, Db, Filter } from 'mongodb';
+import type { EventDoc, EventType } from '../model.js';
+
+export interface TimelineQuery {
+  event?: string;
+  type?: EventType;
+  since?: Date;
+  until?: Date;
+  before?: { timestamp: Date; id: string };
+  limit: number;
+}
 
 /**
  * Events, stored once per messageId. The collection doubles as the dispatch outbox:
@@ -42,6 +51,31 @@ export class EventStore {
   /** Pending events received before `olderThan`: those whose inline dispatch evidently failed. */
   findStalePending(olderThan: Date, limit: number): Promise<EventDoc[]> {
     return this.collection.find({ dispatch: 'pending', receivedAt: { $lt: olderThan } }).sort({ receivedAt: 1 }).limit(limit).toArray();
+  }
+
+  async repoint(fromProfileId: string, toProfileId: string): Promise<number> {
+    return (await this.collection.updateMany({ profileId: fromProfileId }, { $set: { profileId: toProfileId } })).modifiedCount;
+  }
+
+  /** A profile's timeline, newest first, continuing after `before` (a cursor of timestamp and id). */
+  async timeline(profileId: string, options: TimelineQuery): Promise<EventDoc[]> {
+    const filter: Filter<EventDoc> = { profileId };
+    if (options.event !== undefined) filter.event = options.event;
+    if (options.type !== undefined) filter.type = options.type;
+    const time: { $gte?: Date; $lt?: Date } = {};
+    if (options.since) time.$gte = options.since;
+    if (options.until) time.$lt = options.until;
+    const conditions: Filter<EventDoc>[] = [filter];
+    if (time.$gte || time.$lt) conditions.push({ timestamp: time });
+    if (options.before) {
+      const { timestamp, id } = options.before;
+      conditions.push({ $or: [{ timestamp: { $lt: timestamp } }, { timestamp, _id: { $lt: id } }] });
+    }
+    return this.collection
+      .find(conditions.length === 1 ? filter : { $and: conditions })
+      .sort({ timestamp: -1, _id: -1 })
+      .limit(options.limit)
+      .toArray();
   }
 
   async deleteByProfile(profileId: string): Promise<number> {

@@ -1,17 +1,21 @@
 import { MongoClient, type Db } from 'mongodb';
 import { EventStore } from './events.js';
+import { GroupStore } from './groups.js';
+import { MergeStore } from './merges.js';
 import { IdentityStore } from './identities.js';
 import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
-export { EventStore, IdentityStore, PrivacyRequestStore, ProfileStore, RulesStore };
+export { EventStore, GroupStore, IdentityStore, MergeStore, PrivacyRequestStore, ProfileStore, RulesStore };
 
 export interface Stores {
   db: Db;
   profiles: ProfileStore;
   identities: IdentityStore;
   events: EventStore;
+  merges: MergeStore;
+  groups: GroupStore;
   rules: RulesStore;
   privacyRequests: PrivacyRequestStore;
 }
@@ -22,6 +26,8 @@ export function createStores(db: Db): Stores {
     profiles: new ProfileStore(db),
     identities: new IdentityStore(db),
     events: new EventStore(db),
+    merges: new MergeStore(db),
+    groups: new GroupStore(db),
     rules: new RulesStore(db),
     privacyRequests: new PrivacyRequestStore(db),
   };
@@ -32,6 +38,7 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
     stores.profiles.ensureIndexes(),
     stores.identities.ensureIndexes(),
     stores.events.ensureIndexes(),
+    stores.merges.ensureIndexes(),
   ]);
 }
 

@@ -1,27 +1,48 @@
-import type { Collection, Db } from 'mongodb';
-import type { IdentityKind, JourneyMembership, ProfileDoc, Traits } from '../model.js';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
+import type { Counters, IdentityKind, JourneyMembership, ProfileDoc, Traits } from '../model.js';
+import { ProfileRedirectStore } from './merges.js';
 
-/** Profiles: one document per person; every write is a single atomic, idempotent update. */
+/** What one event adds to its profile, gathered by ingestion. */
+export interface ProfileActivity {
+  at: Date;
+  traits?: Traits;
+  /** Counter increments: only for an event stored for the first time. */
+  counters?: { key: string; sums: Record<string, number> };
+  groupId?: string;
+}
+
+/**
+ * Profiles: one document per person; every write is a single atomic update. A profile
+ * merged into another is gone, but its id keeps resolving through `profile_redirects`:
+ * reads and effects addressed to the old id land on the survivor.
+ */
 export class ProfileStore {
   readonly collection: Collection<ProfileDoc>;
+  readonly redirects: ProfileRedirectStore;
 
   constructor(db: Db) {
     this.collection = db.collection<ProfileDoc>('profiles');
+    this.redirects = new ProfileRedirectStore(db);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tags: 1 });
     await this.collection.createIndex({ lastSeenAt: 1 });
+    await this.redirects.ensureIndexes();
   }
 
-  findById(id: string): Promise<ProfileDoc | null> {
-    return this.collection.findOne({ _id: id });
+  /** The profile, following a merge redirect when the id was merged away. */
+  async findById(id: string): Promise<ProfileDoc | null> {
+    const profile = await this.collection.findOne({ _id: id });
+    if (profile) return profile;
+    const into = await this.redirects.target(id);
+    return into ? this.collection.findOne({ _id: into }) : null;
   }
 
-  /** Creates the profile if it does not exist yet; safe to call from racing requests. */
-  async ensureExists(id: string, now: Date): Promise<void> {
+  /** Creates a new person's profile; harmless if a racing request created it first. */
+  async create(id: string, identities: ProfileDoc['identities'], now: Date): Promise<void> {
     const doc: ProfileDoc = {
-      _id: id, traits: {}, tags: [], identities: {}, consents: {}, journeys: {},
+      _id: id, traits: {}, tags: [], identities, consents: {}, counters: {}, journeys: {},
       firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
     };
     // An insert, not an upsert with $setOnInsert: FerretDB v1 drops empty arrays from
@@ -33,46 +54,78 @@ export class ProfileStore {
     }
   }
 
-  async addIdentity(id: string, kind: IdentityKind, value: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $addToSet: { [`identities.${kind}`]: value } });
+  async addIdentities(id: string, refs: { kind: IdentityKind; value: string }[], now: Date): Promise<void> {
+    if (refs.length === 0) return;
+    const byKind = new Map<string, string[]>();
+    for (const ref of refs) byKind.set(ref.kind, [...(byKind.get(ref.kind) ?? []), ref.value]);
+    const addToSet = Object.fromEntries([...byKind].map(([kind, values]) => [`identities.${kind}`, { $each: values }]));
+    await this.collection.updateOne({ _id: id }, { $addToSet: addToSet, $set: { updatedAt: now } });
   }
 
-  /** Applies what an event says about its profile. Idempotent: replaying an event changes nothing more. */
-  async recordActivity(id: string, at: Date, traits: Traits | undefined, now: Date): Promise<void> {
+  /**
+   * Applies what an event says about its profile. Returns the id it was applied to (the
+   * survivor, if the profile was merged meanwhile) or null when the profile is gone.
+   */
+  async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<string | null> {
     const set: Record<string, unknown> = { updatedAt: now };
-    for (const [key, value] of Object.entries(traits ?? {})) set[`traits.${key}`] = value;
-    await this.collection.updateOne(
-      { _id: id },
-      { $set: set, $min: { firstSeenAt: at }, $max: { lastSeenAt: at } },
-    );
+    for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
+    const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.at }, $max: { lastSeenAt: activity.at } };
+    if (activity.counters) {
+      const { key, sums } = activity.counters;
+      const inc: Record<string, number> = { [`counters.${key}.count`]: 1 };
+      for (const [property, value] of Object.entries(sums)) inc[`counters.${key}.sum.${property}`] = value;
+      update.$inc = inc;
+    }
+    if (activity.groupId !== undefined) update.$addToSet = { groupIds: activity.groupId };
+    return this.updateFollowingRedirect(id, update);
   }
 
   /** Returns false when the profile no longer exists (erased): effects never resurrect it. */
   async addTag(id: string, tag: string, now: Date): Promise<boolean> {
-    const result = await this.collection.updateOne({ _id: id }, { $addToSet: { tags: tag }, $set: { updatedAt: now } });
-    return result.matchedCount === 1;
+    return (await this.updateFollowingRedirect(id, { $addToSet: { tags: tag }, $set: { updatedAt: now } })) !== null;
   }
 
   async removeTag(id: string, tag: string, now: Date): Promise<boolean> {
-    const result = await this.collection.updateOne({ _id: id }, { $pull: { tags: tag }, $set: { updatedAt: now } });
-    return result.matchedCount === 1;
+    return (await this.updateFollowingRedirect(id, { $pull: { tags: tag }, $set: { updatedAt: now } })) !== null;
   }
 
   async setTrait(id: string, path: string, value: unknown, now: Date): Promise<boolean> {
-    const result = await this.collection.updateOne({ _id: id }, { $set: { [`traits.${path}`]: value, updatedAt: now } });
-    return result.matchedCount === 1;
+    return (await this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } })) !== null;
   }
 
   async enterJourney(id: string, membership: JourneyMembership): Promise<void> {
     // Keyed by workflow id: a retried activity overwrites its own entry, never duplicates it.
-    await this.collection.updateOne({ _id: id }, { $set: { [`journeys.${membership.workflowId}`]: membership } });
+    await this.updateFollowingRedirect(id, { $set: { [`journeys.${membership.workflowId}`]: membership } });
   }
 
   async leaveJourney(id: string, workflowId: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $unset: { [`journeys.${workflowId}`]: '' } });
+    await this.updateFollowingRedirect(id, { $unset: { [`journeys.${workflowId}`]: '' } });
+  }
+
+  /**
+   * Folds a merged-away profile into the survivor, once: the filter on `mergedFrom` makes
+   * a re-run of an interrupted merge a no-op instead of counting everything twice.
+   */
+  async absorb(into: string, from: string, combined: Partial<ProfileDoc>): Promise<void> {
+    await this.collection.updateOne(
+      { _id: into, mergedFrom: { $ne: from } },
+      { $set: combined, $addToSet: { mergedFrom: from } },
+    );
+  }
+
+  /** Replaces the counters wholesale (the outbox sweeper recomputes them after a crash). */
+  async setCounters(id: string, counters: Counters): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { counters } });
   }
 
   async deleteById(id: string): Promise<number> {
     return (await this.collection.deleteOne({ _id: id })).deletedCount;
+  }
+
+  private async updateFollowingRedirect(id: string, update: UpdateFilter<ProfileDoc>): Promise<string | null> {
+    if ((await this.collection.updateOne({ _id: id }, update)).matchedCount === 1) return id;
+    const into = await this.redirects.target(id);
+    if (into === null) return null;
+    return (await this.collection.updateOne({ _id: into }, update)).matchedCount === 1 ? into : null;
   }
 }

@@ -68,7 +68,7 @@ describe('identify and the single customer view', () => {
     expect(byAnon.body.id).toBe(byUser.body.id);
     expect(byId.body).toEqual(byUser.body);
     expect(Object.keys(byId.body).sort()).toEqual(
-      ['consents', 'createdAt', 'firstSeenAt', 'id', 'identities', 'journeys', 'lastSeenAt', 'tags', 'traits', 'updatedAt'],
+      ['consents', 'counters', 'createdAt', 'firstSeenAt', 'groups', 'id', 'identities', 'journeys', 'lastSeenAt', 'mergedFrom', 'segments', 'tags', 'traits', 'updatedAt'],
     );
   });
 

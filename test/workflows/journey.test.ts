@@ -77,7 +77,7 @@ afterAll(async () => {
 
 async function newProfile(consents: Record<string, unknown> = {}): Promise<string> {
   const profileId = `p_${randomUUID()}`;
-  await stores.profiles.ensureExists(profileId, new Date());
+  await stores.profiles.create(profileId, {}, new Date());
   await stores.profiles.collection.updateOne({ _id: profileId }, { $set: { consents } as never });
   return profileId;
 }

@@ -1,22 +1,37 @@
-/** The single customer view, for admins. */
+/** The single customer view, for admins: the profile and its timeline. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ProfileDoc } from '../../model.js';
-import { badRequest, fromZod, notFound } from '../errors.js';
+import { decodeCounterKey } from '../../ingest/counters.js';
+import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc } from '../../model.js';
+import { segmentsOf } from '../../segments/evaluate.js';
 import type { AppDeps } from '../app.js';
+import { badRequest, fromZod, notFound } from '../errors.js';
 
-const lookupQuery = z
-  .object({ userId: z.string().min(1).optional(), anonymousId: z.string().min(1).optional(), email: z.string().min(1).optional() })
+const lookupQuery = z.record(z.string(), z.string().min(1));
+
+const timelineQuery = z
+  .object({
+    event: z.string().min(1).optional(),
+    type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().min(1).optional(),
+  })
   .strict();
 
-export function presentProfile(profile: ProfileDoc) {
+export function presentProfile(profile: ProfileDoc, segments: string[]) {
   return {
     id: profile._id,
     identities: profile.identities,
     traits: profile.traits,
-    tags: profile.tags,
+    tags: profile.tags ?? [],
     consents: profile.consents,
+    segments,
     journeys: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
+    counters: Object.fromEntries(Object.entries(profile.counters ?? {}).map(([key, counter]) => [decodeCounterKey(key), counter])),
+    groups: profile.groupIds ?? [],
+    mergedFrom: profile.mergedFrom ?? [],
     firstSeenAt: profile.firstSeenAt,
     lastSeenAt: profile.lastSeenAt,
     createdAt: profile.createdAt,
@@ -24,23 +39,62 @@ export function presentProfile(profile: ProfileDoc) {
   };
 }
 
+function presentEvent(event: EventDoc) {
+  const { _id, dispatch: _dispatch, dispatchedAt: _dispatchedAt, ...rest } = event;
+  return { id: _id, ...rest };
+}
+
+/** Pages continue after the last event shown: its timestamp and id, opaque to the client. */
+const encodeCursor = (event: EventDoc) => Buffer.from(JSON.stringify([event.timestamp.toISOString(), event._id])).toString('base64url');
+function decodeCursor(cursor: string): { timestamp: Date; id: string } {
+  try {
+    const [timestamp, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof id !== 'string' || Number.isNaN(Date.parse(timestamp))) throw new Error('bad cursor');
+    return { timestamp: new Date(timestamp), id };
+  } catch {
+    throw badRequest('invalid_query', 'cursor: not a cursor this API returned');
+  }
+}
+
 export function profileRoutes(deps: AppDeps): Router {
   const router = Router();
+  const show = async (profile: ProfileDoc | null, missing: string) => {
+    if (!profile) throw notFound(missing);
+    return presentProfile(profile, await segmentsOf(deps.stores, profile, deps.now()));
+  };
+
   router.get('/v1/profiles/lookup', async (req, res) => {
     const parsed = lookupQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    const given = Object.entries(parsed.data).filter(([, value]) => value !== undefined) as [keyof typeof parsed.data, string][];
-    if (given.length !== 1) throw badRequest('invalid_query', 'give exactly one of userId, anonymousId or email');
+    const given = Object.entries(parsed.data);
+    const kinds = [...CORE_IDENTITY_KINDS, ...deps.externalIdKinds];
+    if (given.length !== 1 || !kinds.includes(given[0]![0])) throw badRequest('invalid_query', `give exactly one of ${kinds.join(', ')}`);
     const [kind, value] = given[0]!;
     const profileId = await deps.stores.identities.lookup({ kind, value });
-    const profile = profileId ? await deps.stores.profiles.findById(profileId) : null;
-    if (!profile) throw notFound(`no profile with that ${kind}`);
-    res.json(presentProfile(profile));
+    res.json(await show(profileId ? await deps.stores.profiles.findById(profileId) : null, `no profile with that ${kind}`));
   });
+
   router.get('/v1/profiles/:id', async (req, res) => {
+    res.json(await show(await deps.stores.profiles.findById(req.params.id), 'no profile with that id'));
+  });
+
+  router.get('/v1/profiles/:id/events', async (req, res) => {
+    const parsed = timelineQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    const query = parsed.data;
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
-    res.json(presentProfile(profile));
+    const events = await deps.stores.events.timeline(profile._id, {
+      ...(query.event !== undefined ? { event: query.event } : {}),
+      ...(query.type !== undefined ? { type: query.type } : {}),
+      ...(query.since !== undefined ? { since: new Date(query.since) } : {}),
+      ...(query.until !== undefined ? { until: new Date(query.until) } : {}),
+      ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
+      limit: query.limit + 1,
+    });
+    const page = events.slice(0, query.limit);
+    const more = events.length > query.limit;
+    res.json({ profileId: profile._id, events: page.map(presentEvent), nextCursor: more ? encodeCursor(page.at(-1)!) : null });
   });
   return router;
 }

@@ -1,36 +1,82 @@
-/** Segment's HTTP Tracking API: `/v1/track` and `/v1/identify`. */
-import { Router, type Request } from 'express';
+/**
+ * Segment's HTTP Tracking API: `/v1/identify`, `/v1/track`, `/v1/page`, `/v1/screen`,
+ * `/v1/group`, `/v1/alias` and `/v1/batch`. A 200 means every message is stored.
+ */
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { ingest, type IngestMessage } from '../../ingest/ingest.js';
-import { identifyMessage, MAX_MESSAGE_BYTES, trackMessage } from '../../ingest/segment-spec.js';
-import { badRequest, fromZod } from '../errors.js';
+import type { Arrival } from '../../ingest/ingest.js';
+import {
+  batchEnvelope, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, messageSchemas,
+  type MessageType, type SegmentMessage,
+} from '../../ingest/segment-spec.js';
 import type { AppDeps } from '../app.js';
+import { sourceOf } from '../auth.js';
+import { badRequest, fromZod, HttpError } from '../errors.js';
 
-function parseMessage<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
-  const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
-  if (size > MAX_MESSAGE_BYTES) {
-    throw badRequest('message_too_large', `a message may be at most 32 KB; this one is ${Math.ceil(size / 1024)} KB`);
-  }
-  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+const kb = (bytes: number) => `${Math.ceil(bytes / 1024)} KB`;
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('invalid_body', 'the body must be a JSON object (Content-Type: application/json)');
   }
-  const parsed = schema.safeParse(req.body);
-  if (!parsed.success) throw fromZod(parsed.error);
-  return parsed.data;
+  return body as Record<string, unknown>;
+}
+
+function validate(type: MessageType, body: unknown, pathPrefix = ''): SegmentMessage {
+  const parsed = (messageSchemas[type] as z.ZodType).safeParse(body);
+  if (!parsed.success) {
+    const error = fromZod(parsed.error);
+    throw pathPrefix ? prefixed(error, pathPrefix) : error;
+  }
+  return { ...(parsed.data as object), type } as SegmentMessage;
+}
+
+function prefixed(error: HttpError, prefix: string): HttpError {
+  const details = (error.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
+  return badRequest(error.code, details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+}
+
+function arrivalOf(req: Request, res: Response, deps: AppDeps): Arrival {
+  return { receivedAt: deps.now(), source: sourceOf(res), ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}) };
+}
+
+/** The messages of a batch, each validated as its own type, with the batch's shared fields filled in. */
+function batchMessages(body: unknown): SegmentMessage[] {
+  const envelope = batchEnvelope.safeParse(requireObject(body));
+  if (!envelope.success) throw fromZod(envelope.error);
+  const { batch, context, integrations, sentAt } = envelope.data;
+  return batch.map((item, index) => {
+    const message = requireObject(item);
+    const type = message.type;
+    if (typeof type !== 'string' || !(MESSAGE_TYPES as string[]).includes(type)) {
+      throw badRequest('invalid_body', `batch.${index}.type: must be one of ${MESSAGE_TYPES.join(', ')}`, [{ path: `batch.${index}.type`, message: `must be one of ${MESSAGE_TYPES.join(', ')}` }]);
+    }
+    const size = Buffer.byteLength(JSON.stringify(message));
+    if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `batch.${index}: a message may be at most 32 KB; this one is ${kb(size)}`);
+    const filled = { ...message, context: message.context ?? context, integrations: message.integrations ?? integrations, sentAt: message.sentAt ?? sentAt };
+    return validate(type as MessageType, JSON.parse(JSON.stringify(filled)), `batch.${index}`);
+  });
 }
 
 export function trackingRoutes(deps: AppDeps): Router {
   const router = Router();
-  const accept = async (message: IngestMessage) => {
-    const event = await ingest(deps.stores, message, deps.now());
-    deps.afterIngest(event);
-  };
-  router.post('/v1/track', async (req, res) => {
-    await accept({ ...parseMessage(trackMessage, req), type: 'track' });
-    res.json({ success: true });
-  });
-  router.post('/v1/identify', async (req, res) => {
-    await accept({ ...parseMessage(identifyMessage, req), type: 'identify' });
+  for (const type of MESSAGE_TYPES) {
+    router.post(`/v1/${type}`, async (req, res) => {
+      const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
+      if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `a message may be at most 32 KB; this one is ${kb(size)}`);
+      const message = validate(type, requireObject(req.body));
+      const { event, inserted } = await deps.ingestor.ingest(message, arrivalOf(req, res, deps));
+      if (inserted) deps.afterIngest(event);
+      res.json({ success: true });
+    });
+  }
+  router.post('/v1/batch', async (req, res) => {
+    const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
+    if (size > MAX_BATCH_BYTES) throw badRequest('batch_too_large', `a batch may be at most 500 KB; this one is ${kb(size)}`);
+    // Every message is validated before any is stored: a bad batch changes nothing.
+    const messages = batchMessages(req.body);
+    const events = await deps.ingestor.ingestBatch(messages, arrivalOf(req, res, deps));
+    for (const event of events) if (event.dispatch === 'pending') deps.afterIngest(event);
     res.json({ success: true });
   });
   return router;

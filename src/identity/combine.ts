@@ -1,0 +1,59 @@
+/**
+ * How two profiles of one person become one. Pure, so the strategy is easy to read and
+ * test; `merge.ts` does the database work around it.
+ *
+ * - traits: the more recently updated profile wins each conflicting trait;
+ * - tags, groups and identifiers: united;
+ * - counters: added up;
+ * - consents: per purpose, the most recently recorded state wins;
+ * - journeys in progress: both kept; first seen is the earlier, last seen the later.
+ */
+import type { ConsentRecord, Counters, ProfileDoc } from '../model.js';
+
+const union = <T>(a: readonly T[] = [], b: readonly T[] = []): T[] => [...new Set([...a, ...b])];
+
+export function combineCounters(a: Counters = {}, b: Counters = {}): Counters {
+  const result: Counters = structuredClone(a);
+  for (const [key, counter] of Object.entries(b)) {
+    const target = (result[key] ??= { count: 0 });
+    target.count += counter.count;
+    for (const [property, value] of Object.entries(counter.sum ?? {})) {
+      target.sum ??= {};
+      target.sum[property] = (target.sum[property] ?? 0) + value;
+    }
+  }
+  return result;
+}
+
+function combineConsents(a: Record<string, ConsentRecord>, b: Record<string, ConsentRecord>): Record<string, ConsentRecord> {
+  const result = { ...a };
+  for (const [purpose, record] of Object.entries(b)) {
+    const existing = result[purpose];
+    if (!existing || new Date(record.at).getTime() > new Date(existing.at).getTime()) result[purpose] = record;
+  }
+  return result;
+}
+
+function combineIdentities(a: ProfileDoc['identities'], b: ProfileDoc['identities']): ProfileDoc['identities'] {
+  const result: ProfileDoc['identities'] = { ...a };
+  for (const [kind, values] of Object.entries(b)) result[kind] = union(result[kind], values);
+  return result;
+}
+
+/** The fields to set on `survivor` so it holds everything `absorbed` held. */
+export function combineProfiles(survivor: ProfileDoc, absorbed: ProfileDoc, now: Date): Omit<ProfileDoc, '_id' | 'mergedFrom'> {
+  const [older, newer] = survivor.updatedAt.getTime() >= absorbed.updatedAt.getTime() ? [absorbed, survivor] : [survivor, absorbed];
+  return {
+    traits: { ...older.traits, ...newer.traits },
+    tags: union(survivor.tags, absorbed.tags),
+    identities: combineIdentities(survivor.identities, absorbed.identities),
+    consents: combineConsents(survivor.consents ?? {}, absorbed.consents ?? {}),
+    counters: combineCounters(survivor.counters, absorbed.counters),
+    groupIds: union(survivor.groupIds, absorbed.groupIds),
+    journeys: { ...absorbed.journeys, ...survivor.journeys },
+    firstSeenAt: new Date(Math.min(survivor.firstSeenAt.getTime(), absorbed.firstSeenAt.getTime())),
+    lastSeenAt: new Date(Math.max(survivor.lastSeenAt.getTime(), absorbed.lastSeenAt.getTime())),
+    createdAt: new Date(Math.min(survivor.createdAt.getTime(), absorbed.createdAt.getTime())),
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Merging two profiles of one person. Every step is idempotent and the merge is recorded
+ * as `pending` first, so a crash part-way leaves a record the sweeper finishes later.
+ */
+import type { Stores } from '../store/index.js';
+import { combineProfiles } from './combine.js';
+
+export function mergeId(from: string, into: string): string {
+  return `m_${from}__${into}`;
+}
+
+/** Folds profile `from` into `into`: data, identifiers, events; `from` then redirects to `into`. */
+export async function mergeProfiles(stores: Stores, from: string, into: string, via: string, now: Date): Promise<void> {
+  const id = mergeId(from, into);
+  await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
+  const [absorbed, survivor] = await Promise.all([
+    stores.profiles.collection.findOne({ _id: from }),
+    stores.profiles.collection.findOne({ _id: into }),
+  ]);
+  if (absorbed && survivor) await stores.profiles.absorb(into, from, combineProfiles(survivor, absorbed, now));
+  await repointEverything(stores, from, into);
+  await stores.profiles.redirects.redirect(from, into, now);
+  await stores.profiles.deleteById(from);
+  // Events stored for `from` while the merge ran, before its identifiers moved.
+  await stores.events.repoint(from, into);
+  await stores.merges.complete(id, now);
+}
+
+async function repointEverything(stores: Stores, from: string, into: string): Promise<void> {
+  await stores.identities.repoint(from, into);
+  await stores.events.repoint(from, into);
+  await stores.db.collection('deliveries').updateMany({ profileId: from }, { $set: { profileId: into } });
+}
+
+/** Completes merges a crash interrupted. */
+export async function finishInterruptedMerges(stores: Stores, olderThan: Date, now: Date): Promise<number> {
+  const pending = await stores.merges.findStalePending(olderThan, 100);
+  for (const merge of pending) await mergeProfiles(stores, merge.from, merge.into, merge.via, now);
+  return pending.length;
+}

@@ -1,0 +1,122 @@
+/**
+ * Identity resolution: which profile an event belongs to. The identifiers a message
+ * carries are looked up in the identity graph; unknown ones are linked to the person,
+ * a new person gets a new profile, and two profiles that turn out to be one person are
+ * merged, within the limits of `limits.ts`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MergeDoc, ProfileDoc } from '../model.js';
+import { identityKey, normaliseIdentity, type IdentityRef } from '../store/identities.js';
+import type { Stores } from '../store/index.js';
+import { canLink, mergeRefusal, type IdentityLimits } from './limits.js';
+import { mergeId, mergeProfiles } from './merge.js';
+
+/** Which identifier decides first: a login beats an e-mail beats a phone beats a device. */
+const PRECEDENCE = ['userId', 'email', 'phone'];
+const rank = (ref: IdentityRef) => {
+  if (ref.kind === 'anonymousId') return PRECEDENCE.length + 1;
+  const index = PRECEDENCE.indexOf(ref.kind);
+  return index === -1 ? PRECEDENCE.length : index; // external ids rank between phone and device
+};
+
+export interface Resolution {
+  profileId: string;
+  /** True when this call created the profile. */
+  created: boolean;
+  linked: IdentityRef[];
+  /** Profiles merged into `profileId` by this call. */
+  merged: string[];
+}
+
+function byPrecedence(refs: IdentityRef[]): IdentityRef[] {
+  const unique = new Map(refs.map(normaliseIdentity).filter((ref) => ref.value.length > 0).map((ref) => [identityKey(ref), ref]));
+  return [...unique.values()].sort((a, b) => rank(a) - rank(b));
+}
+
+export class IdentityResolver {
+  constructor(private readonly stores: Stores, private readonly limits: IdentityLimits) {}
+
+  async resolve(refs: IdentityRef[], now: Date): Promise<Resolution> {
+    const ordered = byPrecedence(refs);
+    if (ordered.length === 0) throw new Error('resolve needs at least one identifier');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const owners = await this.stores.identities.owners(ordered);
+      const unknown = ordered.filter((ref) => !owners.has(identityKey(ref)));
+      const profiles = [...new Set(ordered.map((ref) => owners.get(identityKey(ref))).filter((id) => id !== undefined))];
+      const first = ordered[0]!;
+      const survivor = profiles[0];
+      if (survivor === undefined) {
+        const created = await this.createPerson(ordered, now);
+        if (created) return created;
+        continue; // lost a race to create this person: join theirs
+      }
+      const survivorDoc = unknown.length > 0 || profiles.length > 1 ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
+      // The event's strongest identifier is new but cannot join the known profile (say a
+      // second userId): it is a different person, who gets a profile of their own.
+      if (survivorDoc && unknown[0] === first && !canLink(survivorDoc, first.kind, this.limits)) {
+        const created = await this.createPerson(unknown, now);
+        if (created) return created;
+        continue;
+      }
+      const merged = survivorDoc ? await this.mergeOthers(survivorDoc, profiles.slice(1), ordered, owners, now) : [];
+      const linked = survivorDoc ? await this.linkUnknown(survivorDoc, unknown, now) : [];
+      return { profileId: survivor, created: false, linked, merged };
+    }
+    throw new Error('identity resolution did not settle after 5 attempts');
+  }
+
+  /** Links all identifiers to a new profile; null when another request linked one first. */
+  private async createPerson(refs: IdentityRef[], now: Date): Promise<Resolution | null> {
+    const profileId = `p_${randomUUID()}`;
+    const linked: IdentityRef[] = [];
+    for (const ref of refs) {
+      if (!(await this.stores.identities.link(ref, profileId, now))) {
+        await this.stores.identities.unlink(linked, profileId);
+        return null;
+      }
+      linked.push(ref);
+    }
+    const identities: ProfileDoc['identities'] = {};
+    for (const ref of linked) (identities[ref.kind] ??= []).push(ref.value);
+    await this.stores.profiles.create(profileId, identities, now);
+    return { profileId, created: true, linked, merged: [] };
+  }
+
+  private async mergeOthers(
+    survivor: ProfileDoc, others: string[], refs: IdentityRef[], owners: Map<string, string>, now: Date,
+  ): Promise<string[]> {
+    const merged: string[] = [];
+    let current = survivor;
+    for (const other of others) {
+      const via = refs.find((ref) => owners.get(identityKey(ref)) === other)?.kind ?? 'unknown';
+      const otherDoc = await this.stores.profiles.collection.findOne({ _id: other });
+      if (!otherDoc) continue; // merged or erased meanwhile
+      const refusal = mergeRefusal(current, otherDoc, this.limits);
+      if (refusal) {
+        const doc: MergeDoc = { _id: mergeId(other, survivor._id), from: other, into: survivor._id, via, status: 'refused', reason: refusal, at: now };
+        await this.stores.merges.record(doc);
+        continue;
+      }
+      await mergeProfiles(this.stores, other, survivor._id, via, now);
+      merged.push(other);
+      current = (await this.stores.profiles.collection.findOne({ _id: survivor._id })) ?? current;
+    }
+    return merged;
+  }
+
+  private async linkUnknown(survivor: ProfileDoc, unknown: IdentityRef[], now: Date): Promise<IdentityRef[]> {
+    const linked: IdentityRef[] = [];
+    const identities = structuredClone(survivor.identities);
+    for (const ref of unknown) {
+      if (!canLink({ identities }, ref.kind, this.limits)) continue;
+      // Losing this race means another request linked the identifier; the next event
+      // carrying both will merge if the limits allow.
+      if (await this.stores.identities.link(ref, survivor._id, now)) {
+        linked.push(ref);
+        (identities[ref.kind] ??= []).push(ref.value);
+      }
+    }
+    await this.stores.profiles.addIdentities(survivor._id, linked, now);
+    return linked;
+  }
+}

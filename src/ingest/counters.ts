@@ -1,0 +1,59 @@
+/**
+ * Per-profile counters, kept on ingest: how often each event happened and the totals of
+ * its numeric properties (revenue, quantity…). Applied once per stored event; after a
+ * crash the sweeper recomputes a profile's counters from its events, which is exact.
+ */
+import type { Counters, EventDoc } from '../model.js';
+import type { Stores } from '../store/index.js';
+
+/** At most this many numeric properties of one event are summed: bounds the profile's size. */
+export const MAX_SUMMED_PROPERTIES = 20;
+
+/**
+ * Counter keys become field names: MongoDB reserves "." and a leading "$", so they are
+ * replaced by their full-width look-alikes (the encoding MongoDB's documentation suggests).
+ */
+export function counterKey(name: string): string {
+  return name.replaceAll('.', '\uff0e').replace(/^\$/, '\uff04');
+}
+
+export function decodeCounterKey(key: string): string {
+  return key.replaceAll('\uff0e', '.').replace(/^\uff04/, '$');
+}
+
+/** What an event counts as: the event name for track, "Page Viewed"/"Screen Viewed" for views. */
+export function counterNameOf(event: Pick<EventDoc, 'type' | 'event'>): string | null {
+  if (event.type === 'track') return event.event ?? null;
+  if (event.type === 'page') return 'Page Viewed';
+  if (event.type === 'screen') return 'Screen Viewed';
+  return null;
+}
+
+export function counterIncrementOf(event: Pick<EventDoc, 'type' | 'event' | 'properties'>): { key: string; sums: Record<string, number> } | undefined {
+  const name = counterNameOf(event);
+  if (name === null) return undefined;
+  const sums: Record<string, number> = {};
+  for (const [property, value] of Object.entries(event.properties)) {
+    if (Object.keys(sums).length >= MAX_SUMMED_PROPERTIES) break;
+    if (typeof value === 'number' && Number.isFinite(value)) sums[property] = value;
+  }
+  return { key: counterKey(name), sums };
+}
+
+/** Counters from scratch, from every stored event of the profile. */
+export async function recomputeCounters(stores: Stores, profileId: string): Promise<Counters> {
+  const counters: Counters = {};
+  const events = stores.events.collection.find({ profileId }, { projection: { type: 1, event: 1, properties: 1 } });
+  for await (const event of events) {
+    const increment = counterIncrementOf(event);
+    if (!increment) continue;
+    const counter = (counters[increment.key] ??= { count: 0 });
+    counter.count += 1;
+    for (const [property, value] of Object.entries(increment.sums)) {
+      counter.sum ??= {};
+      counter.sum[property] = (counter.sum[property] ?? 0) + value;
+    }
+  }
+  await stores.profiles.setCounters(profileId, counters);
+  return counters;
+}

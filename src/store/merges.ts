@@ -1,0 +1,65 @@
+import type { Collection, Db } from 'mongodb';
+import type { MergeDoc, ProfileRedirectDoc } from '../model.js';
+
+/** The record of identity merges: every merge made or refused, with its state. */
+export class MergeStore {
+  readonly collection: Collection<MergeDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<MergeDoc>('merges');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ status: 1, at: 1 });
+    await this.collection.createIndex({ into: 1 });
+  }
+
+  /** Records a merge about to happen (or refused); repeating it changes nothing. */
+  async record(doc: MergeDoc): Promise<void> {
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+  }
+
+  async complete(id: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { status: 'completed', completedAt: now } });
+  }
+
+  findStalePending(olderThan: Date, limit: number): Promise<MergeDoc[]> {
+    return this.collection.find({ status: 'pending', at: { $lt: olderThan } }).sort({ at: 1 }).limit(limit).toArray();
+  }
+
+  /** Erasure: merges mention the erased profile's ids. */
+  async deleteByProfile(profileId: string): Promise<number> {
+    return (await this.collection.deleteMany({ $or: [{ from: profileId }, { into: profileId }] })).deletedCount;
+  }
+}
+
+/** Where merged-away profile ids now live, so old ids keep resolving. */
+export class ProfileRedirectStore {
+  readonly collection: Collection<ProfileRedirectDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<ProfileRedirectDoc>('profile_redirects');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ into: 1 });
+  }
+
+  async target(id: string): Promise<string | null> {
+    return (await this.collection.findOne({ _id: id }))?.into ?? null;
+  }
+
+  /** Points `from` at `into`, and every id that pointed at `from` too: chains stay one hop long. */
+  async redirect(from: string, into: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: from }, { $set: { into, at: now } }, { upsert: true });
+    await this.collection.updateMany({ into: from }, { $set: { into } });
+  }
+
+  async deleteByProfile(profileId: string): Promise<number> {
+    return (await this.collection.deleteMany({ $or: [{ _id: profileId }, { into: profileId }] })).deletedCount;
+  }
+}
