@@ -22,6 +22,9 @@ export async function startTestItinera(label: string, options: {
     temporalAddress?: string;
     /** Share another instance's database (as a second server process would); it is not dropped on close. */
     reuseDatabase?: string;
+    sources?: { name: string; writeKey: string }[];
+    externalIdKinds?: string[];
+    identityLimits?: Record<string, number>;
   } = {}): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
@@ -36,6 +39,9 @@ export async function startTestItinera(label: string, options: {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
     runWorker: options.runWorker ?? true,
+    ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
+    ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
