@@ -19,6 +19,9 @@ const rank = (ref: IdentityRef) => {
   return index === -1 ? PRECEDENCE.length : index; // external ids rank between phone and device
 };
 
+const MAX_ATTEMPTS = 10;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface Resolution {
   profileId: string;
   /** True when this call created the profile. */
@@ -39,7 +42,7 @@ export class IdentityResolver {
   async resolve(refs: IdentityRef[], now: Date): Promise<Resolution> {
     const ordered = byPrecedence(refs);
     if (ordered.length === 0) throw new Error('resolve needs at least one identifier');
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const owners = await this.stores.identities.owners(ordered);
       const unknown = ordered.filter((ref) => !owners.has(identityKey(ref)));
       const profiles = [...new Set(ordered.map((ref) => owners.get(identityKey(ref))).filter((id) => id !== undefined))];
@@ -50,7 +53,13 @@ export class IdentityResolver {
         if (created) return created;
         continue; // lost a race to create this person: join theirs
       }
-      const survivorDoc = unknown.length > 0 || profiles.length > 1 ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
+      const needsProfile = unknown.length > 0 || profiles.length > 1;
+      const survivorDoc = needsProfile ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
+      if (needsProfile && !survivorDoc) {
+        // Its creator has linked the identifiers but not yet written the profile: give it a moment.
+        await delay(10 * (attempt + 1));
+        continue;
+      }
       // The event's strongest identifier is new but cannot join the known profile (say a
       // second userId): it is a different person, who gets a profile of their own.
       if (survivorDoc && unknown[0] === first && !canLink(survivorDoc, first.kind, this.limits)) {
@@ -62,7 +71,7 @@ export class IdentityResolver {
       const linked = survivorDoc ? await this.linkUnknown(survivorDoc, unknown, now) : [];
       return { profileId: survivor, created: false, linked, merged };
     }
-    throw new Error('identity resolution did not settle after 5 attempts');
+    throw new Error(`identity resolution did not settle after ${MAX_ATTEMPTS} attempts`);
   }
 
   /** Links all identifiers to a new profile; null when another request linked one first. */

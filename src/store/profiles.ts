@@ -1,5 +1,6 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import type { Counters, IdentityKind, JourneyMembership, ProfileDoc, Traits } from '../model.js';
+import { KeyedLock } from './keyed-lock.js';
 import { ProfileRedirectStore } from './merges.js';
 
 /** What one event adds to its profile, gathered by ingestion. */
@@ -19,6 +20,8 @@ export interface ProfileActivity {
 export class ProfileStore {
   readonly collection: Collection<ProfileDoc>;
   readonly redirects: ProfileRedirectStore;
+  /** Every update of a profile goes through here: see keyed-lock.ts for why. */
+  private readonly writes = new KeyedLock();
 
   constructor(db: Db) {
     this.collection = db.collection<ProfileDoc>('profiles');
@@ -59,7 +62,7 @@ export class ProfileStore {
     const byKind = new Map<string, string[]>();
     for (const ref of refs) byKind.set(ref.kind, [...(byKind.get(ref.kind) ?? []), ref.value]);
     const addToSet = Object.fromEntries([...byKind].map(([kind, values]) => [`identities.${kind}`, { $each: values }]));
-    await this.collection.updateOne({ _id: id }, { $addToSet: addToSet, $set: { updatedAt: now } });
+    await this.update(id, { $addToSet: addToSet, $set: { updatedAt: now } });
   }
 
   /**
@@ -107,25 +110,29 @@ export class ProfileStore {
    * a re-run of an interrupted merge a no-op instead of counting everything twice.
    */
   async absorb(into: string, from: string, combined: Partial<ProfileDoc>): Promise<void> {
-    await this.collection.updateOne(
+    await this.writes.run(into, () => this.collection.updateOne(
       { _id: into, mergedFrom: { $ne: from } },
       { $set: combined, $addToSet: { mergedFrom: from } },
-    );
+    ));
   }
 
   /** Replaces the counters wholesale (the outbox sweeper recomputes them after a crash). */
   async setCounters(id: string, counters: Counters): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { counters } });
+    await this.update(id, { $set: { counters } });
   }
 
   async deleteById(id: string): Promise<number> {
     return (await this.collection.deleteOne({ _id: id })).deletedCount;
   }
 
+  private async update(id: string, update: UpdateFilter<ProfileDoc>): Promise<boolean> {
+    return (await this.writes.run(id, () => this.collection.updateOne({ _id: id }, update))).matchedCount === 1;
+  }
+
   private async updateFollowingRedirect(id: string, update: UpdateFilter<ProfileDoc>): Promise<string | null> {
-    if ((await this.collection.updateOne({ _id: id }, update)).matchedCount === 1) return id;
+    if (await this.update(id, update)) return id;
     const into = await this.redirects.target(id);
     if (into === null) return null;
-    return (await this.collection.updateOne({ _id: into }, update)).matchedCount === 1 ? into : null;
+    return (await this.update(into, update)) ? into : null;
   }
 }

@@ -57,6 +57,13 @@ describe('every call type', () => {
     expect(profile.counters['v1.clicked']).toEqual({ count: 1 });
   });
 
+  it('counts every one of many parallel events of one person', async () => {
+    await post('/v1/identify', { userId: 'u-parallel' });
+    await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      post('/v1/track', { userId: 'u-parallel', event: 'Tapped', messageId: `par-${i}`, properties: { points: 2 } })));
+    expect((await profileOf('userId=u-parallel')).counters.Tapped).toEqual({ count: 30, sum: { points: 60 } });
+  });
+
   it('links phone numbers and configured external ids', async () => {
     await post('/v1/identify', { userId: 'u-ext', traits: { phone: '+48 600 100 200' }, context: { externalIds: [{ id: 'S-77', type: 'shopify_id', collection: 'users', encoding: 'none' }] } });
     const byPhone = await profileOf('phone=%2B48600100200');

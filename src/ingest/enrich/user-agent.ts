@@ -35,7 +35,12 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function parse(userAgent: string): UserAgentTraits {
-  const result = Bowser.parse(userAgent);
+  let result: Bowser.Parser.ParsedResult;
+  try {
+    result = Bowser.parse(userAgent);
+  } catch {
+    return {}; // bowser throws only on empty input, which is filtered out; belt and braces
+  }
   const traits: UserAgentTraits = {};
   const platform = result.platform.type;
   if (platform !== undefined && isDeviceType(platform)) traits.device_type = platform;
