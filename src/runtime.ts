@@ -13,7 +13,8 @@ import { createActivities } from './activities/index.js';
 import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
 import { IdentityResolver } from './identity/resolve.js';
 import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
-import { createIngestor, type Enrich, type Ingestor } from './ingest/ingest.js';
+import { createEnricher } from './ingest/enrich.js';
+import { createIngestor, type Ingestor } from './ingest/ingest.js';
 import { startSweeper } from './ingest/sweeper.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server/app.js';
@@ -35,8 +36,8 @@ export interface RuntimeOptions {
   externalIdKinds?: string[];
   /** Per-profile identifier limits overriding DEFAULT_IDENTITY_LIMITS. */
   identityLimits?: IdentityLimits;
-  /** Derives traits from a message's context; see ingest/enrich. */
-  enrich?: Enrich;
+  /** Derive device, locale and geo traits from each message's context (default true). */
+  enrichment?: boolean;
   adminKey: string;
   logger: Logger;
   sweepIntervalMs: number;
@@ -106,11 +107,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     inFlight.add(dispatching);
   };
 
+  const enricher = (options.enrichment ?? true)
+    ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
+    : undefined;
   const ingestor = createIngestor({
     stores,
     resolver: new IdentityResolver(stores, { ...DEFAULT_IDENTITY_LIMITS, ...options.identityLimits }),
     externalIdKinds: options.externalIdKinds ?? [],
-    ...(options.enrich ? { enrich: options.enrich } : {}),
+    ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
   const sweeper = startSweeper({ stores, dispatcher, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({

@@ -13,11 +13,7 @@ export function mergeId(from: string, into: string): string {
 export async function mergeProfiles(stores: Stores, from: string, into: string, via: string, now: Date): Promise<void> {
   const id = mergeId(from, into);
   await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
-  const [absorbed, survivor] = await Promise.all([
-    stores.profiles.collection.findOne({ _id: from }),
-    stores.profiles.collection.findOne({ _id: into }),
-  ]);
-  if (absorbed && survivor) await stores.profiles.absorb(into, from, combineProfiles(survivor, absorbed, now));
+  await stores.profiles.absorb(into, from, (survivor, absorbed) => combineProfiles(survivor, absorbed, now));
   await repointEverything(stores, from, into);
   await stores.profiles.redirects.redirect(from, into, now);
   await stores.profiles.deleteById(from);

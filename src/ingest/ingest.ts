@@ -33,6 +33,9 @@ export interface IngestDeps {
   enrich?: Enrich;
 }
 
+const PROFILE_WAIT_ATTEMPTS = 20;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The stored id of a message: a repeated messageId maps to the same document. */
 export function eventIdFor(messageId: string): string {
   return `evt_${createHash('sha256').update(messageId).digest('base64url').slice(0, 32)}`;
@@ -73,6 +76,33 @@ function traitsFrom(message: SegmentMessage, derived: Traits): Traits {
   return { ...derived, ...(message.type === 'identify' ? message.traits : {}) };
 }
 
+/**
+ * Indexes of a batch's messages grouped so that messages sharing a userId or anonymousId
+ * (directly or through a chain: anonymous page, then identify with both ids, then a
+ * userId-only track) fall in one group, in their original order.
+ */
+export function messagesByPerson(messages: readonly SegmentMessage[]): Map<number, number[]> {
+  const parent = messages.map((_, index) => index);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  const firstWithId = new Map<string, number>();
+  messages.forEach((message, index) => {
+    const ids = [message.userId && `u:${message.userId}`, message.anonymousId && `a:${message.anonymousId}`];
+    if (message.type === 'alias') ids.push(`u:${message.previousId}`, `a:${message.previousId}`);
+    for (const id of ids) {
+      if (!id) continue;
+      const seen = firstWithId.get(id);
+      if (seen === undefined) firstWithId.set(id, index);
+      else parent[root(index)] = root(seen);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  messages.forEach((_, index) => {
+    const group = root(index);
+    groups.set(group, [...(groups.get(group) ?? []), index]);
+  });
+  return groups;
+}
+
 export function createIngestor(deps: IngestDeps) {
   const { stores, resolver } = deps;
 
@@ -84,12 +114,18 @@ export function createIngestor(deps: IngestDeps) {
     // A repeated messageId is applied once: the first arrival did it (or, if it crashed
     // first, the sweeper does it from the outbox).
     if (!inserted) return { event: stored, inserted };
-    const appliedTo = await stores.profiles.recordActivity(profileId, {
+    const activity = {
       at: stored.timestamp,
       traits: traitsFrom(message, deps.enrich?.(message, arrival.ip) ?? {}),
       counters: counterIncrementOf(stored),
       ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}),
-    }, arrival.receivedAt);
+    };
+    let appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
+    // A racing request linked this person's identifiers and is about to write the profile.
+    for (let attempt = 1; appliedTo === null && attempt <= PROFILE_WAIT_ATTEMPTS; attempt++) {
+      await delay(5 * attempt);
+      appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
+    }
     if (appliedTo !== null && appliedTo !== profileId) {
       // The profile was merged while this event was on its way: follow it.
       await stores.events.collection.updateOne({ _id: stored._id }, { $set: { profileId: appliedTo } });
@@ -104,12 +140,7 @@ export function createIngestor(deps: IngestDeps) {
    * parallel. Each message is stored before the call resolves.
    */
   async function ingestBatch(messages: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
-    const byPerson = new Map<string, number[]>();
-    messages.forEach((message, index) => {
-      const person = message.userId ?? message.anonymousId ?? `#${index}`;
-      byPerson.set(person, [...(byPerson.get(person) ?? []), index]);
-    });
-    const queues = [...byPerson.values()];
+    const queues = [...messagesByPerson(messages).values()];
     const events: EventDoc[] = new Array<EventDoc>(messages.length);
     const worker = async () => {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {

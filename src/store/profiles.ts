@@ -107,13 +107,20 @@ export class ProfileStore {
 
   /**
    * Folds a merged-away profile into the survivor, once: the filter on `mergedFrom` makes
-   * a re-run of an interrupted merge a no-op instead of counting everything twice.
+   * a re-run of an interrupted merge a no-op instead of counting everything twice. Both
+   * profiles are read and the survivor written while holding both profiles' write locks,
+   * so no concurrent update of either is lost in between.
    */
-  async absorb(into: string, from: string, combined: Partial<ProfileDoc>): Promise<void> {
-    await this.writes.run(into, () => this.collection.updateOne(
-      { _id: into, mergedFrom: { $ne: from } },
-      { $set: combined, $addToSet: { mergedFrom: from } },
-    ));
+  async absorb(into: string, from: string, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc>): Promise<void> {
+    const [first, second] = [into, from].sort();
+    await this.writes.run(first!, () => this.writes.run(second!, async () => {
+      const [survivor, absorbed] = await Promise.all([this.collection.findOne({ _id: into }), this.collection.findOne({ _id: from })]);
+      if (!survivor || !absorbed) return;
+      await this.collection.updateOne(
+        { _id: into, mergedFrom: { $ne: from } },
+        { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } },
+      );
+    }));
   }
 
   /** Replaces the counters wholesale (the outbox sweeper recomputes them after a crash). */

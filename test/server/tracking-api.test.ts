@@ -74,6 +74,34 @@ describe('every call type', () => {
   });
 });
 
+describe('enrichment', () => {
+  it('derives device, browser, language, time zone, URL and place from the context', async () => {
+    await post('/v1/page', {
+      anonymousId: 'a-enrich',
+      name: 'Pricing',
+      properties: { url: 'https://shop.example/pricing?utm_source=news' },
+      context: {
+        ip: '8.8.8.8',
+        locale: 'pl-PL',
+        timezone: 'Europe/Warsaw',
+        userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      },
+    });
+    const { traits } = await profileOf('anonymousId=a-enrich');
+    expect(traits).toMatchObject({
+      device_type: 'desktop', os: 'Windows', browser: 'Chrome', browser_language: 'pl-PL', timezone: 'Europe/Warsaw',
+      current_url: 'https://shop.example/pricing?utm_source=news', ip: '8.8.8.8', country: 'US',
+    });
+  });
+
+  it('stores no address and no place when the client asks for anonymised IPs', async () => {
+    await post('/v1/track', { anonymousId: 'a-anon-ip', event: 'Viewed', context: { ip: '8.8.8.8', ipAnonymized: true } });
+    const { traits } = await profileOf('anonymousId=a-anon-ip');
+    expect(traits.ip).toBeUndefined();
+    expect(traits.country).toBeUndefined();
+  });
+});
+
 describe('batches', () => {
   it('stores every message of a batch, with the batch context filled in', async () => {
     const response = await post('/v1/batch', {
