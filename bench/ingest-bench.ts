@@ -1,0 +1,141 @@
+/**
+ * Ingestion benchmark on real servers: events per second through `/v1/batch` with
+ * concurrent clients, beside the raw `insertMany` rate of the same documents into the same
+ * database (the ratio is the figure that says what Itinera's own work costs), and the
+ * p50/p99 latency of `/v1/track` under concurrent load.
+ *
+ *   npx tsx bench/ingest-bench.ts        (INGEST_BENCH_EVENTS=20000 to change the size)
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { createLogger } from '../src/logger.js';
+import { startRuntime } from '../src/runtime.js';
+import { startBenchServers } from './servers.js';
+
+const WRITE_KEY = 'bench-write-key';
+const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+
+export interface IngestBenchFigures {
+  events: number;
+  batchSize: number;
+  clients: number;
+  batchEventsPerSecond: number;
+  rawInsertManyPerSecond: number;
+  /** Share of the raw insert rate that ingestion achieves (1 = as fast as a bare insert). */
+  ratioToRawInsert: number;
+  trackRequests: number;
+  trackConcurrency: number;
+  trackP50Ms: number;
+  trackP99Ms: number;
+  trackPerSecond: number;
+}
+
+/** A shop's traffic: 1 person in 5 is known, the rest anonymous; views, carts and orders. */
+function shopEvent(i: number, run: string) {
+  const person = i % 2000;
+  const ids = person % 5 === 0 ? { userId: `${run}-u${person}` } : { anonymousId: `${run}-a${person}` };
+  const kind = i % 10;
+  const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
+  return {
+    type: 'track', ...ids, event, messageId: `${run}-${i}`,
+    properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
+    context: { locale: 'en-US', userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
+    timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
+  };
+}
+
+async function post(baseUrl: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+}
+
+async function inParallel(workers: number, work: (worker: number) => Promise<void>): Promise<void> {
+  await Promise.all(Array.from({ length: workers }, (_, worker) => work(worker)));
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const round = (value: number) => Math.round(value * 10) / 10;
+
+export async function runIngestBench(options: { events?: number; batchSize?: number; clients?: number; trackRequests?: number; trackConcurrency?: number } = {}): Promise<IngestBenchFigures> {
+  const events = options.events ?? Number(process.env.INGEST_BENCH_EVENTS ?? 20_000);
+  const batchSize = options.batchSize ?? 100;
+  const clients = options.clients ?? 8;
+  const trackRequests = options.trackRequests ?? 3_000;
+  const trackConcurrency = options.trackConcurrency ?? 16;
+  const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
+  const dbName = `bench_${randomUUID().slice(0, 8)}`;
+  const runtime = await startRuntime({
+    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    writeKey: WRITE_KEY, adminKey: 'bench-admin-key', logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: 60_000,
+  });
+  const server = runtime.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const mongo = new MongoClient(servers.mongoUri, { writeConcern: { w: 'majority', journal: true } });
+  try {
+    // Warm-up: connections, JIT, the geo-IP database.
+    await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(i, 'warm')) });
+
+    const batches = Math.ceil(events / batchSize);
+    let next = 0;
+    const started = performance.now();
+    await inParallel(clients, async () => {
+      for (let b = next++; b < batches; b = next++) {
+        await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch')) });
+      }
+    });
+    const batchSeconds = (performance.now() - started) / 1000;
+
+    // The same number of comparable documents, inserted bare, in batches of the same size.
+    const raw = mongo.db(dbName).collection<{ _id: string }>('raw_insert_baseline');
+    const rawStarted = performance.now();
+    let rawNext = 0;
+    await inParallel(clients, async () => {
+      for (let b = rawNext++; b < batches; b = rawNext++) {
+        await raw.insertMany(Array.from({ length: batchSize }, (_, i) => ({ ...shopEvent(b * batchSize + i, 'raw'), _id: `raw-${b}-${i}`, receivedAt: new Date() })));
+      }
+    });
+    const rawSeconds = (performance.now() - rawStarted) / 1000;
+
+    const latencies: number[] = [];
+    let sent = 0;
+    const trackStarted = performance.now();
+    await inParallel(trackConcurrency, async () => {
+      for (let i = sent++; i < trackRequests; i = sent++) {
+        const { type: _type, ...message } = shopEvent(i, 'track');
+        const t0 = performance.now();
+        await post(baseUrl, '/v1/track', message);
+        latencies.push(performance.now() - t0);
+      }
+    });
+    const trackSeconds = (performance.now() - trackStarted) / 1000;
+    latencies.sort((a, b) => a - b);
+
+    const batchRate = (batches * batchSize) / batchSeconds;
+    const rawRate = (batches * batchSize) / rawSeconds;
+    return {
+      events: batches * batchSize, batchSize, clients,
+      batchEventsPerSecond: Math.round(batchRate),
+      rawInsertManyPerSecond: Math.round(rawRate),
+      ratioToRawInsert: round((batchRate / rawRate) * 100) / 100,
+      trackRequests, trackConcurrency,
+      trackP50Ms: round(percentile(latencies, 50)),
+      trackP99Ms: round(percentile(latencies, 99)),
+      trackPerSecond: Math.round(trackRequests / trackSeconds),
+    };
+  } finally {
+    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.close();
+    await servers.stop();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = await runIngestBench();
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(figures.batchEventsPerSecond >= 3000 ? 'within target (≥ 3,000 events/s)' : 'BELOW target (3,000 events/s)');
+}
