@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
+import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { startBenchServers } from './servers.js';
 
 const WRITE_KEY = 'bench-write-key';
@@ -62,18 +63,19 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
   const events = options.events ?? Number(process.env.INGEST_BENCH_EVENTS ?? 20_000);
   const batchSize = options.batchSize ?? 100;
   const clients = options.clients ?? 8;
-  const trackRequests = options.trackRequests ?? 3_000;
+  const trackRequests = options.trackRequests ?? Number(process.env.INGEST_BENCH_TRACKS ?? 2_000);
   const trackConcurrency = options.trackConcurrency ?? 16;
   const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
   const dbName = `bench_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
     temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: WRITE_KEY, adminKey: 'bench-admin-key', logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: 60_000,
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const mongo = new MongoClient(servers.mongoUri, { writeConcern: { w: 'majority', journal: true } });
+  const mongo = new MongoClient(servers.mongoUri, { writeConcern: { w: 'majority', journal: true }, maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
   try {
     // Warm-up: connections, JIT, the geo-IP database.
     await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(i, 'warm')) });

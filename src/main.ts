@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { EMBEDDED_FERRETDB_POOL_SIZE } from './store/index.js';
 import { ConfigError, DEV_ADMIN_KEY, DEV_WRITE_KEY, loadConfig, type Config } from './config.js';
 import { startFerretDb, startTemporalDevServer } from './infra/embedded.js';
 import { isPortFree, type ManagedProcess } from './infra/process.js';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     mongoUri: servers.mongoUri,
     dbName: config.mongo.dbName,
+    ...(config.mongo.uri ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: config.writeKey,
     sources: config.sources,
     externalIdKinds: config.externalIdKinds,

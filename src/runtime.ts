@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   taskQueue: string;
   mongoUri: string;
   dbName: string;
+  /** Concurrent database operations; small for the embedded FerretDB (see connectMongo). */
+  mongoMaxPoolSize?: number;
   /** The write key of the `default` source. */
   writeKey: string;
   /** Further sources, each with its own write key. */
@@ -65,7 +67,7 @@ function workflowsPath(): string {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const now = options.now ?? (() => new Date());
-  const mongo: MongoClient = await connectMongo(options.mongoUri);
+  const mongo: MongoClient = await connectMongo(options.mongoUri, options.mongoMaxPoolSize);
   const stores = createStores(mongo.db(options.dbName));
   await ensureIndexes(stores);
 

@@ -38,10 +38,14 @@ export class IdentityStore {
     return doc?.profileId ?? null;
   }
 
-  /** The profile owning each of these (normalised) identifiers, by identity key. */
+  /**
+   * The profile owning each of these (normalised) identifiers, by identity key. One
+   * lookup by `_id` per identifier rather than one `$in`: FerretDB v1 answers only a bare
+   * `{_id: value}` filter from its index and scans the whole collection for anything else.
+   */
   async owners(refs: IdentityRef[]): Promise<Map<string, string>> {
-    const known = await this.collection.find({ _id: { $in: refs.map(identityKey) } }).toArray();
-    return new Map(known.map((doc) => [doc._id, doc.profileId]));
+    const found = await Promise.all(refs.map((ref) => this.collection.findOne({ _id: identityKey(ref) })));
+    return new Map(found.filter((doc) => doc !== null).map((doc) => [doc._id, doc.profileId]));
   }
 
   /** Links an identifier to a profile; false when another request linked it first. */

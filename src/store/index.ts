@@ -42,9 +42,16 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
   ]);
 }
 
-/** Journaled, majority-acknowledged writes: a 2xx means the data survives a crash. */
-export async function connectMongo(uri: string): Promise<MongoClient> {
-  const client = new MongoClient(uri, { writeConcern: { w: 'majority', journal: true }, serverSelectionTimeoutMS: 10_000 });
+/**
+ * Journaled, majority-acknowledged writes: a 2xx means the data survives a crash.
+ * `maxPoolSize` bounds concurrent operations; against the embedded FerretDB (one SQLite
+ * writer at a time) a small pool queues work in the driver instead of in SQLite's busy
+ * handler, which gives up after 10 s.
+ */
+export const EMBEDDED_FERRETDB_POOL_SIZE = 8;
+
+export async function connectMongo(uri: string, maxPoolSize = 100): Promise<MongoClient> {
+  const client = new MongoClient(uri, { writeConcern: { w: 'majority', journal: true }, serverSelectionTimeoutMS: 10_000, maxPoolSize });
   await client.connect();
   return client;
 }

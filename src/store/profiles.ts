@@ -106,7 +106,7 @@ export class ProfileStore {
   }
 
   /**
-   * Folds a merged-away profile into the survivor, once: the filter on `mergedFrom` makes
+   * Folds a merged-away profile into the survivor, once: the check of `mergedFrom` makes
    * a re-run of an interrupted merge a no-op instead of counting everything twice. Both
    * profiles are read and the survivor written while holding both profiles' write locks,
    * so no concurrent update of either is lost in between.
@@ -115,11 +115,9 @@ export class ProfileStore {
     const [first, second] = [into, from].sort();
     await this.writes.run(first!, () => this.writes.run(second!, async () => {
       const [survivor, absorbed] = await Promise.all([this.collection.findOne({ _id: into }), this.collection.findOne({ _id: from })]);
-      if (!survivor || !absorbed) return;
-      await this.collection.updateOne(
-        { _id: into, mergedFrom: { $ne: from } },
-        { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } },
-      );
+      if (!survivor || !absorbed || survivor.mergedFrom?.includes(from)) return;
+      // Filtered by `_id` alone (FerretDB's only indexed filter); the lock makes the check above hold.
+      await this.collection.updateOne({ _id: into }, { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } });
     }));
   }
 

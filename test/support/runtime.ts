@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
 import { mongoUri, temporalAddress } from './servers.js';
 
 export const WRITE_KEY = 'test-write-key';
@@ -34,6 +35,7 @@ export async function startTestItinera(label: string, options: {
     taskQueue: `itinera-${label}-${randomUUID().slice(0, 8)}`,
     mongoUri: mongoUri(),
     dbName,
+    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
