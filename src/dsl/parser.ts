@@ -7,19 +7,29 @@
  * Rules are class fields, so a misspelt SUBRULE is a compile error.
  */
 import './node-compat.js';
-import { CstParser, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, type CstNode, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
 import { friendlyErrorMessages } from './syntax-messages.js';
 import * as T from './tokens.js';
 
 /** Tokens that can begin a `<path> <comparison>` after the path. */
 const COMPARISON_STARTS: readonly TokenType[] = [T.CompareOp, T.In, T.Not, T.Contains, T.Starts, T.Exists, T.Is];
 
+/**
+ * The alternatives of an `OR`, built once per parser rather than on every call (the
+ * caching Chevrotain's performance guide recommends). Written inline, each call of a rule
+ * would allocate one closure per alternative, and under tsx every `{ ALT: () => … }` also
+ * runs a `__name` helper that redefines the closure's `name`: together about a third of
+ * the parse time of a large program. The fields sit just above the rule that uses them;
+ * their closures only read `this` when called, so the order of fields does not matter.
+ */
+type Alternatives = IOrAlt<unknown>[];
+
 export class ItineraParser extends CstParser {
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 3,
-      nodeLocationTracking: 'full',
+      nodeLocationTracking: 'onlyOffset',
       errorMessageProvider: friendlyErrorMessages,
     });
     this.performSelfAnalysis();
@@ -34,14 +44,14 @@ export class ItineraParser extends CstParser {
 
   // ----------------------------------------------------------------- declarations
 
+  private readonly declarationKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.consentDecl) },
+    { ALT: () => this.SUBRULE(this.segmentDecl) },
+    { ALT: () => this.SUBRULE(this.journeyDecl) },
+  ];
+
   declarations = this.RULE('declarations', () => {
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.SUBRULE(this.consentDecl) },
-        { ALT: () => this.SUBRULE(this.segmentDecl) },
-        { ALT: () => this.SUBRULE(this.journeyDecl) },
-      ]);
-    });
+    this.MANY(() => this.OR(this.declarationKinds));
   });
 
   consentDecl = this.RULE('consentDecl', () => {
@@ -53,24 +63,26 @@ export class ItineraParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
+  private readonly consentClauseKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Expires);
+        this.CONSUME(T.After);
+        this.SUBRULE(this.duration);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Remind);
+        this.SUBRULE1(this.duration);
+        this.CONSUME(T.Before);
+        this.CONSUME(T.Expiry);
+      },
+    },
+  ];
+
   consentClause = this.RULE('consentClause', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Expires);
-          this.CONSUME(T.After);
-          this.SUBRULE(this.duration);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Remind);
-          this.SUBRULE1(this.duration);
-          this.CONSUME(T.Before);
-          this.CONSUME(T.Expiry);
-        },
-      },
-    ]);
+    this.OR(this.consentClauseKinds);
   });
 
   segmentDecl = this.RULE('segmentDecl', () => {
@@ -92,51 +104,54 @@ export class ItineraParser extends CstParser {
   });
 
   /** A header or a step; one rule so that the CST keeps their relative order. */
+  private readonly journeyItemKinds: Alternatives = [{ ALT: () => this.SUBRULE(this.header) }, { ALT: () => this.SUBRULE(this.step) }];
+
   journeyItem = this.RULE('journeyItem', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.header) },
-      { ALT: () => this.SUBRULE(this.step) },
-    ]);
+    this.OR(this.journeyItemKinds);
   });
 
   // ----------------------------------------------------------------- journey headers
 
+  private readonly headerKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.triggerHeader) },
+    { ALT: () => this.SUBRULE(this.requiresHeader) },
+    { ALT: () => this.SUBRULE(this.reentryHeader) },
+    { ALT: () => this.SUBRULE(this.exitOnHeader) },
+    { ALT: () => this.SUBRULE(this.exitWhenHeader) },
+    { ALT: () => this.SUBRULE(this.quietHoursHeader) },
+  ];
+
   header = this.RULE('header', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.triggerHeader) },
-      { ALT: () => this.SUBRULE(this.requiresHeader) },
-      { ALT: () => this.SUBRULE(this.reentryHeader) },
-      { ALT: () => this.SUBRULE(this.exitOnHeader) },
-      { ALT: () => this.SUBRULE(this.exitWhenHeader) },
-      { ALT: () => this.SUBRULE(this.quietHoursHeader) },
-    ]);
+    this.OR(this.headerKinds);
   });
+
+  private readonly triggerKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Performed);
+        this.CONSUME(T.StringLiteral);
+        this.OPTION(() => this.SUBRULE(this.whereClause));
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Enters);
+        this.CONSUME(T.Segment);
+        this.CONSUME(T.Name, { LABEL: 'name' });
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Exits);
+        this.CONSUME1(T.Segment);
+        this.CONSUME1(T.Name, { LABEL: 'name' });
+      },
+    },
+  ];
 
   triggerHeader = this.RULE('triggerHeader', () => {
     this.CONSUME(T.When);
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Performed);
-          this.CONSUME(T.StringLiteral);
-          this.OPTION(() => this.SUBRULE(this.whereClause));
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Enters);
-          this.CONSUME(T.Segment);
-          this.CONSUME(T.Name, { LABEL: 'name' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Exits);
-          this.CONSUME1(T.Segment);
-          this.CONSUME1(T.Name, { LABEL: 'name' });
-        },
-      },
-    ]);
+    this.OR(this.triggerKinds);
   });
 
   requiresHeader = this.RULE('requiresHeader', () => {
@@ -145,18 +160,20 @@ export class ItineraParser extends CstParser {
     this.CONSUME(T.Name, { LABEL: 'name' });
   });
 
+  private readonly reentryPolicies: Alternatives = [
+    { ALT: () => this.CONSUME(T.Never) },
+    { ALT: () => this.CONSUME(T.Always) },
+    {
+      ALT: () => {
+        this.CONSUME(T.After);
+        this.SUBRULE(this.duration);
+      },
+    },
+  ];
+
   reentryHeader = this.RULE('reentryHeader', () => {
     this.CONSUME(T.Reentry);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Never) },
-      { ALT: () => this.CONSUME(T.Always) },
-      {
-        ALT: () => {
-          this.CONSUME(T.After);
-          this.SUBRULE(this.duration);
-        },
-      },
-    ]);
+    this.OR(this.reentryPolicies);
   });
 
   exitOnHeader = this.RULE('exitOnHeader', () => {
@@ -182,21 +199,25 @@ export class ItineraParser extends CstParser {
 
   // ----------------------------------------------------------------- journey steps
 
+  private readonly stepKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.tagStep) },
+    { ALT: () => this.SUBRULE(this.setTraitStep) },
+    { ALT: () => this.SUBRULE(this.sendStep) },
+    { ALT: () => this.SUBRULE(this.waitStep) },
+    { ALT: () => this.SUBRULE(this.ifStep) },
+    { ALT: () => this.SUBRULE(this.splitStep) },
+    { ALT: () => this.SUBRULE(this.forStep) },
+    { ALT: () => this.SUBRULE(this.exitStep) },
+  ];
+
   step = this.RULE('step', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.tagStep) },
-      { ALT: () => this.SUBRULE(this.setTraitStep) },
-      { ALT: () => this.SUBRULE(this.sendStep) },
-      { ALT: () => this.SUBRULE(this.waitStep) },
-      { ALT: () => this.SUBRULE(this.ifStep) },
-      { ALT: () => this.SUBRULE(this.splitStep) },
-      { ALT: () => this.SUBRULE(this.forStep) },
-      { ALT: () => this.SUBRULE(this.exitStep) },
-    ]);
+    this.OR(this.stepKinds);
   });
 
+  private readonly tagKeywords: Alternatives = [{ ALT: () => this.CONSUME(T.Tag) }, { ALT: () => this.CONSUME(T.Untag) }];
+
   tagStep = this.RULE('tagStep', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Tag) }, { ALT: () => this.CONSUME(T.Untag) }]);
+    this.OR(this.tagKeywords);
     this.CONSUME(T.StringLiteral);
   });
 
@@ -208,9 +229,11 @@ export class ItineraParser extends CstParser {
     this.SUBRULE(this.value);
   });
 
+  private readonly sendChannels: Alternatives = [{ ALT: () => this.CONSUME(T.Email) }, { ALT: () => this.CONSUME(T.Webhook) }];
+
   sendStep = this.RULE('sendStep', () => {
     this.CONSUME(T.Send);
-    this.OR([{ ALT: () => this.CONSUME(T.Email) }, { ALT: () => this.CONSUME(T.Webhook) }]);
+    this.OR(this.sendChannels);
     this.CONSUME(T.StringLiteral);
     this.OPTION(() => this.SUBRULE(this.withMap));
   });
@@ -226,42 +249,51 @@ export class ItineraParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
+  private readonly withKeys: Alternatives = [{ ALT: () => this.CONSUME(T.Name) }, { ALT: () => this.CONSUME(T.StringLiteral) }];
+
   withEntry = this.RULE('withEntry', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Name) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
+    this.OR(this.withKeys);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.value);
   });
 
+  private readonly waitKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.duration) },
+    {
+      ALT: () => {
+        this.CONSUME(T.Until);
+        this.CONSUME(T.TimeLiteral);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.For);
+        this.CONSUME(T.StringLiteral);
+        this.OPTION(() => this.SUBRULE(this.whereClause));
+        this.CONSUME(T.Up);
+        this.CONSUME(T.To);
+        this.SUBRULE1(this.duration);
+        this.OPTION1(() => {
+          this.CONSUME(T.Then);
+          this.SUBRULE(this.block, { LABEL: 'thenBlock' });
+        });
+        this.OPTION2(() => {
+          this.CONSUME(T.Otherwise);
+          this.SUBRULE1(this.block, { LABEL: 'otherwiseBlock' });
+        });
+      },
+    },
+  ];
+
   waitStep = this.RULE('waitStep', () => {
     this.CONSUME(T.Wait);
-    this.OR([
-      { ALT: () => this.SUBRULE(this.duration) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Until);
-          this.CONSUME(T.TimeLiteral);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.For);
-          this.CONSUME(T.StringLiteral);
-          this.OPTION(() => this.SUBRULE(this.whereClause));
-          this.CONSUME(T.Up);
-          this.CONSUME(T.To);
-          this.SUBRULE1(this.duration);
-          this.OPTION1(() => {
-            this.CONSUME(T.Then);
-            this.SUBRULE(this.block, { LABEL: 'thenBlock' });
-          });
-          this.OPTION2(() => {
-            this.CONSUME(T.Otherwise);
-            this.SUBRULE1(this.block, { LABEL: 'otherwiseBlock' });
-          });
-        },
-      },
-    ]);
+    this.OR(this.waitKinds);
   });
+
+  private readonly elseKinds: Alternatives = [
+    { ALT: () => this.SUBRULE1(this.block, { LABEL: 'elseBlock' }) },
+    { ALT: () => this.SUBRULE(this.ifStep, { LABEL: 'elseIf' }) },
+  ];
 
   ifStep = this.RULE('ifStep', () => {
     this.CONSUME(T.If);
@@ -269,10 +301,7 @@ export class ItineraParser extends CstParser {
     this.SUBRULE(this.block, { LABEL: 'thenBlock' });
     this.OPTION(() => {
       this.CONSUME(T.Else);
-      this.OR([
-        { ALT: () => this.SUBRULE1(this.block, { LABEL: 'elseBlock' }) },
-        { ALT: () => this.SUBRULE(this.ifStep, { LABEL: 'elseIf' }) },
-      ]);
+      this.OR(this.elseKinds);
     });
   });
 
@@ -326,35 +355,39 @@ export class ItineraParser extends CstParser {
     });
   });
 
+  private readonly notConditionKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Not);
+        this.SUBRULE(this.notCondition);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.LParen);
+        this.SUBRULE(this.orCondition);
+        this.CONSUME(T.RParen);
+      },
+    },
+    { ALT: () => this.SUBRULE(this.conditionAtom) },
+  ];
+
   notCondition = this.RULE('notCondition', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notCondition);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.orCondition);
-          this.CONSUME(T.RParen);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.conditionAtom) },
-    ]);
+    this.OR(this.notConditionKinds);
   });
 
+  private readonly atomKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.traitAtom) },
+    { ALT: () => this.SUBRULE(this.taggedAtom) },
+    { ALT: () => this.SUBRULE(this.inSegmentAtom) },
+    { ALT: () => this.SUBRULE(this.consentAtom) },
+    { ALT: () => this.SUBRULE(this.performedAtom) },
+    { ALT: () => this.SUBRULE(this.aggregateAtom) },
+    { ALT: () => this.SUBRULE(this.seenAtom) },
+  ];
+
   conditionAtom = this.RULE('conditionAtom', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.traitAtom) },
-      { ALT: () => this.SUBRULE(this.taggedAtom) },
-      { ALT: () => this.SUBRULE(this.inSegmentAtom) },
-      { ALT: () => this.SUBRULE(this.consentAtom) },
-      { ALT: () => this.SUBRULE(this.performedAtom) },
-      { ALT: () => this.SUBRULE(this.aggregateAtom) },
-      { ALT: () => this.SUBRULE(this.seenAtom) },
-    ]);
+    this.OR(this.atomKinds);
   });
 
   traitAtom = this.RULE('traitAtom', () => {
@@ -375,40 +408,46 @@ export class ItineraParser extends CstParser {
     this.CONSUME(T.Name, { LABEL: 'name' });
   });
 
+  private readonly consentStates: Alternatives = [
+    { ALT: () => this.CONSUME(T.Granted) },
+    { ALT: () => this.CONSUME(T.Denied) },
+    { ALT: () => this.CONSUME(T.Revoked) },
+    { ALT: () => this.CONSUME(T.Missing) },
+  ];
+
   consentAtom = this.RULE('consentAtom', () => {
     this.CONSUME(T.Consent);
     this.CONSUME(T.Name, { LABEL: 'name' });
     this.CONSUME(T.Is);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Granted) },
-      { ALT: () => this.CONSUME(T.Denied) },
-      { ALT: () => this.CONSUME(T.Revoked) },
-      { ALT: () => this.CONSUME(T.Missing) },
-    ]);
+    this.OR(this.consentStates);
   });
+
+  private readonly performedClauseKinds: Alternatives = [
+    { ALT: () => this.SUBRULE(this.countClause) },
+    { ALT: () => this.SUBRULE(this.withinClause) },
+  ];
 
   performedAtom = this.RULE('performedAtom', () => {
     this.CONSUME(T.Performed);
     this.CONSUME(T.StringLiteral);
     this.OPTION(() => this.SUBRULE(this.whereClause));
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.SUBRULE(this.countClause) },
-        { ALT: () => this.SUBRULE(this.withinClause) },
-      ]);
-    });
+    this.MANY(() => this.OR(this.performedClauseKinds));
   });
 
-  countClause = this.RULE('countClause', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.At);
-          this.OR1([{ ALT: () => this.CONSUME(T.Least) }, { ALT: () => this.CONSUME(T.Most) }]);
-        },
+  private readonly atLeastOrMost: Alternatives = [{ ALT: () => this.CONSUME(T.Least) }, { ALT: () => this.CONSUME(T.Most) }];
+
+  private readonly countBounds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.At);
+        this.OR1(this.atLeastOrMost);
       },
-      { ALT: () => this.CONSUME(T.Exactly) },
-    ]);
+    },
+    { ALT: () => this.CONSUME(T.Exactly) },
+  ];
+
+  countClause = this.RULE('countClause', () => {
+    this.OR(this.countBounds);
     this.SUBRULE(this.signedNumber);
     this.CONSUME(T.Times);
   });
@@ -428,25 +467,29 @@ export class ItineraParser extends CstParser {
     this.SUBRULE(this.signedNumber);
   });
 
+  private readonly firstOrLast: Alternatives = [{ ALT: () => this.CONSUME(T.First) }, { ALT: () => this.CONSUME(T.Last) }];
+
+  private readonly seenRelations: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Within);
+        this.SUBRULE(this.duration);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.More);
+        this.CONSUME(T.Than);
+        this.SUBRULE1(this.duration);
+        this.CONSUME(T.Ago);
+      },
+    },
+  ];
+
   seenAtom = this.RULE('seenAtom', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.First) }, { ALT: () => this.CONSUME(T.Last) }]);
+    this.OR(this.firstOrLast);
     this.CONSUME(T.Seen);
-    this.OR1([
-      {
-        ALT: () => {
-          this.CONSUME(T.Within);
-          this.SUBRULE(this.duration);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.More);
-          this.CONSUME(T.Than);
-          this.SUBRULE1(this.duration);
-          this.CONSUME(T.Ago);
-        },
-      },
-    ]);
+    this.OR1(this.seenRelations);
   });
 
   // ----------------------------------------------------------------- `where` clauses
@@ -483,28 +526,30 @@ export class ItineraParser extends CstParser {
     });
   });
 
+  private readonly propNotKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Not);
+        this.SUBRULE(this.propNot);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.LParen);
+        this.SUBRULE(this.propOr);
+        this.CONSUME(T.RParen);
+      },
+    },
+    {
+      ALT: () => {
+        this.SUBRULE(this.path);
+        this.SUBRULE(this.comparison);
+      },
+    },
+  ];
+
   propNot = this.RULE('propNot', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.propNot);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.propOr);
-          this.CONSUME(T.RParen);
-        },
-      },
-      {
-        ALT: () => {
-          this.SUBRULE(this.path);
-          this.SUBRULE(this.comparison);
-        },
-      },
-    ]);
+    this.OR(this.propNotKinds);
   });
 
   /** Whether the tokens from LA(k) on read as a property condition: `not`/`(`… then `path <cmp>`. */
@@ -525,49 +570,51 @@ export class ItineraParser extends CstParser {
 
   // ----------------------------------------------------------------- comparisons and values
 
+  private readonly comparisonKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.CompareOp);
+        this.SUBRULE(this.value);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.In);
+        this.SUBRULE(this.valueList);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Not);
+        this.CONSUME1(T.In);
+        this.SUBRULE1(this.valueList);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Contains);
+        this.SUBRULE2(this.value);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Starts);
+        this.CONSUME(T.With);
+        this.SUBRULE3(this.value);
+      },
+    },
+    { ALT: () => this.CONSUME(T.Exists) },
+    {
+      ALT: () => {
+        this.CONSUME(T.Is);
+        this.OPTION(() => this.CONSUME1(T.Not));
+        this.CONSUME(T.Missing);
+      },
+    },
+  ];
+
   comparison = this.RULE('comparison', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.CompareOp);
-          this.SUBRULE(this.value);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.In);
-          this.SUBRULE(this.valueList);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.CONSUME1(T.In);
-          this.SUBRULE1(this.valueList);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Contains);
-          this.SUBRULE2(this.value);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Starts);
-          this.CONSUME(T.With);
-          this.SUBRULE3(this.value);
-        },
-      },
-      { ALT: () => this.CONSUME(T.Exists) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Is);
-          this.OPTION(() => this.CONSUME1(T.Not));
-          this.CONSUME(T.Missing);
-        },
-      },
-    ]);
+    this.OR(this.comparisonKinds);
   });
 
   valueList = this.RULE('valueList', () => {
@@ -582,18 +629,20 @@ export class ItineraParser extends CstParser {
     this.CONSUME(T.RSquare);
   });
 
+  private readonly valueKinds: Alternatives = [
+    { ALT: () => this.CONSUME(T.StringLiteral) },
+    { ALT: () => this.SUBRULE(this.signedNumber) },
+    { ALT: () => this.CONSUME(T.True) },
+    { ALT: () => this.CONSUME(T.False) },
+    { ALT: () => this.CONSUME(T.Null) },
+    { ALT: () => this.CONSUME(T.DateLiteral) },
+    { ALT: () => this.CONSUME(T.TimeLiteral) },
+    // A loop variable; any non-reserved word, so `for day in 1..5` can use `day`.
+    { ALT: () => this.CONSUME(T.Name, { LABEL: 'variable' }) },
+  ];
+
   value = this.RULE('value', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.SUBRULE(this.signedNumber) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.Null) },
-      { ALT: () => this.CONSUME(T.DateLiteral) },
-      { ALT: () => this.CONSUME(T.TimeLiteral) },
-      // A loop variable; any non-reserved word, so `for day in 1..5` can use `day`.
-      { ALT: () => this.CONSUME(T.Name, { LABEL: 'variable' }) },
-    ]);
+    this.OR(this.valueKinds);
   });
 
   signedNumber = this.RULE('signedNumber', () => {

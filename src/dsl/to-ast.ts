@@ -45,16 +45,6 @@ function requiredNode(ctx: Children, name: string): CstNode {
   return found;
 }
 
-function nodeSpan(node: CstNode): A.Span {
-  const location = node.location!;
-  return {
-    line: location.startLine ?? 1,
-    column: location.startColumn ?? 1,
-    endLine: location.endLine ?? location.startLine ?? 1,
-    endColumn: (location.endColumn ?? location.startColumn ?? 0) + 1,
-  };
-}
-
 /** The text of a string token, escapes resolved (a lone `\x` keeps `x`; the lexer phase reported it). */
 function stringText(tok: IToken): string {
   const closed = tok.tokenType === T.StringLiteral;
