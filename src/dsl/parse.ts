@@ -7,6 +7,10 @@
  * missing `}` in one journey does not swallow the declarations after it, and a chunk with
  * syntax errors is handed on as "recovered" (name only) so that no semantic check runs on a
  * half-understood tree.
+ *
+ * Chunks are parsed lazily, one per step of the iteration, so that the caller can turn each
+ * CST into AST before the next is built: a CST is several times the size of its AST, and
+ * holding all of them at once was most of a large program's memory and garbage collection.
  */
 import { EOF, type CstNode, type ILexingError, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import type { Diagnostic } from './diagnostics.js';
@@ -17,35 +21,41 @@ import { endOfSource, hasPosition, spanAfter, tokenSpan } from './spans.js';
 import * as T from './tokens.js';
 import type { Span } from './ast.js';
 
+export interface LexResult {
+  tokens: IToken[];
+  /** Unexpected characters, unclosed strings and unknown escapes. */
+  diagnostics: Diagnostic[];
+}
+
 export interface ParsedChunk {
   tokens: IToken[];
   /** Present when the chunk parsed without errors. */
   cst?: CstNode;
-}
-
-export interface ParseResult {
-  chunks: ParsedChunk[];
+  /** The chunk's syntax errors. */
   diagnostics: Diagnostic[];
 }
 
 const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey];
 
-export function parse(source: string): ParseResult {
+export function lex(source: string): LexResult {
   const lexed = T.itineraLexer.tokenize(source);
   const diagnostics: Diagnostic[] = [
     ...lexed.errors.map((error) => lexingDiagnostic(error, source)),
     ...lexed.tokens.flatMap(stringDiagnostics),
   ];
-  const chunks: ParsedChunk[] = [];
-  const split = splitIntoChunks(lexed.tokens);
-  for (const [index, tokens] of split.entries()) {
-    const { cst, errors } = itineraParser.parseDeclarations(tokens);
+  return { tokens: lexed.tokens, diagnostics };
+}
+
+/** The chunks of a lexed source, each parsed only when the iteration reaches it. */
+export function* parseChunks(source: string, tokens: IToken[]): Generator<ParsedChunk> {
+  const split = splitIntoChunks(tokens);
+  for (const [index, chunk] of split.entries()) {
+    const { cst, errors } = itineraParser.parseDeclarations(chunk);
     const next = split[index + 1]?.[0];
-    const syntax = errors.map((error) => syntaxDiagnostic(error, tokens, source, next));
-    diagnostics.push(...dedupe(syntax.filter((d) => !followsUnclosedString(d, tokens))));
-    chunks.push(errors.length === 0 ? { tokens, cst } : { tokens });
+    const syntax = errors.map((error) => syntaxDiagnostic(error, chunk, source, next));
+    const diagnostics = dedupe(syntax.filter((d) => !followsUnclosedString(d, chunk)));
+    yield errors.length === 0 ? { tokens: chunk, cst, diagnostics } : { tokens: chunk, diagnostics };
   }
-  return { chunks, diagnostics };
 }
 
 function isName(token: IToken | undefined): boolean {

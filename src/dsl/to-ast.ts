@@ -16,12 +16,20 @@ type Children = Record<string, CstElement[] | undefined>;
 
 const BaseVisitor = itineraParser.getBaseCstVisitorConstructor();
 
+/*
+ * Reading children. In the CST a key holds only tokens (a token type's name or a CONSUME
+ * label) or only nodes (a rule's name or a SUBRULE label): this grammar never gives a label
+ * the name of something of the other kind. So the helpers below read a key's array as it
+ * is, without filtering a copy of it: they run for nearly every token of a program.
+ */
+const NO_ELEMENTS: CstElement[] = [];
+
 function isToken(element: CstElement): element is IToken {
   return 'image' in element;
 }
 
 function tokens(ctx: Children, name: string): IToken[] {
-  return (ctx[name] ?? []).filter(isToken);
+  return (ctx[name] ?? NO_ELEMENTS) as IToken[];
 }
 
 function token(ctx: Children, name: string): IToken | undefined {
@@ -30,26 +38,44 @@ function token(ctx: Children, name: string): IToken | undefined {
 
 /** A token the grammar makes mandatory; its absence in an error-free tree is a bug. */
 function required(ctx: Children, name: string, index = 0): IToken {
-  const found = tokens(ctx, name)[index];
-  if (!found) throw new Error(`internal error: CST without token ${name}`);
+  const found = ctx[name]?.[index];
+  if (!found || !isToken(found)) throw new Error(`internal error: CST without token ${name}`);
   return found;
 }
 
 function nodes(ctx: Children, name: string): CstNode[] {
-  return (ctx[name] ?? []).filter((element): element is CstNode => !isToken(element));
+  return (ctx[name] ?? NO_ELEMENTS) as CstNode[];
 }
 
 function requiredNode(ctx: Children, name: string): CstNode {
-  const found = nodes(ctx, name)[0];
-  if (!found) throw new Error(`internal error: CST without node ${name}`);
+  const found = ctx[name]?.[0];
+  if (!found || isToken(found)) throw new Error(`internal error: CST without node ${name}`);
   return found;
+}
+
+/** The node of a rule whose only child is one of several subrules (`step`, `header`, …). */
+function onlyNode(ctx: Children, rule: string): CstNode {
+  for (const key in ctx) {
+    const first = ctx[key]?.[0];
+    if (first && !isToken(first)) return first;
+  }
+  throw new Error(`internal error: empty ${rule}`);
+}
+
+/** The first token among all the children (for rules whose alternatives are single tokens). */
+function firstToken(ctx: Children, rule: string): IToken {
+  for (const key in ctx) {
+    const first = ctx[key]?.[0];
+    if (first && isToken(first)) return first;
+  }
+  throw new Error(`internal error: empty ${rule}`);
 }
 
 /** The text of a string token, escapes resolved (a lone `\x` keeps `x`; the lexer phase reported it). */
 function stringText(tok: IToken): string {
   const closed = tok.tokenType === T.StringLiteral;
   const body = tok.image.slice(1, closed ? -1 : undefined);
-  return body.replace(/\\(.?)/g, '$1');
+  return body.includes('\\') ? body.replace(/\\(.?)/g, '$1') : body;
 }
 
 function stringLit(tok: IToken): A.StringLit {
@@ -188,9 +214,7 @@ class AstBuilder extends BaseVisitor {
   // ----------------------------------------------------------------- headers
 
   header(ctx: Children): A.Header {
-    const [child] = Object.values(ctx).flat().filter((e): e is CstNode => e !== undefined && !isToken(e));
-    if (!child) throw new Error('internal error: empty header');
-    return this.visit(child) as A.Header;
+    return this.visit(onlyNode(ctx, 'header')) as A.Header;
   }
 
   triggerHeader(ctx: Children): A.Header {
@@ -246,9 +270,7 @@ class AstBuilder extends BaseVisitor {
   // ----------------------------------------------------------------- steps
 
   step(ctx: Children): A.Step {
-    const [child] = Object.values(ctx).flat().filter((e): e is CstNode => e !== undefined && !isToken(e));
-    if (!child) throw new Error('internal error: empty step');
-    return this.visit(child) as A.Step;
+    return this.visit(onlyNode(ctx, 'step')) as A.Step;
   }
 
   tagStep(ctx: Children): A.Step {
@@ -406,9 +428,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   conditionAtom(ctx: Children): A.Condition {
-    const [child] = Object.values(ctx).flat().filter((e): e is CstNode => e !== undefined && !isToken(e));
-    if (!child) throw new Error('internal error: empty condition');
-    return this.visit(child) as A.Condition;
+    return this.visit(onlyNode(ctx, 'condition')) as A.Condition;
   }
 
   traitAtom(ctx: Children): A.ConditionAtom {
@@ -564,8 +584,7 @@ class AstBuilder extends BaseVisitor {
     if (numberNode) return this.numberOf(numberNode);
     const variable = token(ctx, 'variable');
     if (variable) return { kind: 'variable', name: variable.image, span: tokenSpan(variable) };
-    const [tok] = Object.values(ctx).flat().filter((e): e is IToken => e !== undefined && isToken(e));
-    if (!tok) throw new Error('internal error: empty value');
+    const tok = firstToken(ctx, 'value');
     const span = tokenSpan(tok);
     switch (tok.tokenType) {
       case T.True:
@@ -624,12 +643,9 @@ function spanOf<Atom>(expr: A.BoolExpr<Atom>): A.Span {
 
 const builder = new AstBuilder();
 
-/** The AST of a whole program, from the chunks the parse phase produced. */
-export function toAst(chunks: ParsedChunk[]): A.Program {
-  const declarations = chunks.flatMap((chunk) =>
-    chunk.cst ? (builder.visit(chunk.cst) as A.Declaration[]) : recoveredDeclarations(chunk.tokens),
-  );
-  return { declarations };
+/** The declarations of one chunk the parse phase produced. */
+export function toDeclarations(chunk: ParsedChunk): A.Declaration[] {
+  return chunk.cst ? (builder.visit(chunk.cst) as A.Declaration[]) : recoveredDeclarations(chunk.tokens);
 }
 
 /** Just the kinds and names of the declarations in a chunk that did not parse. */
