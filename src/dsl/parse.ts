@@ -39,10 +39,10 @@ const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Jour
 
 export function lex(source: string): LexResult {
   const lexed = T.itineraLexer.tokenize(source);
-  const diagnostics: Diagnostic[] = [
-    ...lexed.errors.map((error) => lexingDiagnostic(error, source)),
-    ...lexed.tokens.flatMap(stringDiagnostics),
-  ];
+  const diagnostics = lexed.errors.map((error) => lexingDiagnostic(error, source));
+  for (const token of lexed.tokens) {
+    if (token.tokenType === T.StringLiteral || token.tokenType === T.UnterminatedString) diagnostics.push(...stringDiagnostics(token));
+  }
   return { tokens: lexed.tokens, diagnostics };
 }
 
@@ -108,11 +108,11 @@ function lexingDiagnostic(error: ILexingError, source: string): Diagnostic {
   return report(Diagnostics.unexpectedCharacter, span, shown.split(/\r?\n/)[0] ?? shown);
 }
 
-/** Unclosed strings and unknown escapes, found on the tokens the lexer already accepted. */
+/** Unclosed strings and unknown escapes, found on the string tokens the lexer already accepted. */
 function stringDiagnostics(token: IToken): Diagnostic[] {
-  if (token.tokenType !== T.StringLiteral && token.tokenType !== T.UnterminatedString) return [];
   const found: Diagnostic[] = [];
   if (token.tokenType === T.UnterminatedString) found.push(report(Diagnostics.unterminatedString, tokenSpan(token)));
+  if (!token.image.includes('\\')) return found;
   const escape = /\\(.?)/g;
   for (let match = escape.exec(token.image); match; match = escape.exec(token.image)) {
     const escaped = match[1] ?? '';

@@ -3,10 +3,16 @@ import type { BoolExpr, Condition, ConditionAtom } from './ast.js';
 
 /** Every atom of a boolean expression, left to right. */
 export function atomsOf<Atom>(expr: BoolExpr<Atom>): Atom[] {
-  const e = expr as BoolExpr<Atom> & { kind: string };
-  if (e.kind === 'and' || e.kind === 'or') return (e as { operands: BoolExpr<Atom>[] }).operands.flatMap(atomsOf);
-  if (e.kind === 'not') return atomsOf((e as { operand: BoolExpr<Atom> }).operand);
-  return [expr as Atom];
+  const atoms: Atom[] = [];
+  // Into one array: flattening an array per `and`/`or` node showed in profiles of large programs.
+  const collect = (e: BoolExpr<Atom>): void => {
+    const node = e as BoolExpr<Atom> & { kind: string };
+    if (node.kind === 'and' || node.kind === 'or') for (const operand of (node as { operands: BoolExpr<Atom>[] }).operands) collect(operand);
+    else if (node.kind === 'not') collect((node as { operand: BoolExpr<Atom> }).operand);
+    else atoms.push(e as Atom);
+  };
+  collect(expr);
+  return atoms;
 }
 
 /** The segments a condition refers to with `in segment`, each once, in order of appearance. */
