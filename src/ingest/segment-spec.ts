@@ -9,9 +9,22 @@ const isoTimestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value
 
 /** Keys become MongoDB field names: no operators, no path separators. */
 const safeKey = (key: string) => key.length > 0 && !key.startsWith('$') && !key.includes('.') && !key.includes('\u0000');
+/**
+ * An array directly inside an array (`[[1, 2]]`): MongoDB stores it, FerretDB v1 refuses
+ * it, so it is refused up front with a 400 rather than failing half-way with a 500.
+ */
+function hasNestedArray(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (Array.isArray(value)) return value.some((item) => Array.isArray(item) || hasNestedArray(item, depth + 1));
+  if (typeof value === 'object' && value !== null) return Object.values(value).some((item) => hasNestedArray(item, depth + 1));
+  return false;
+}
+const noNestedArrays = [(obj: Record<string, unknown>) => !hasNestedArray(obj), 'arrays may not directly contain arrays'] as const;
+
 const safeObject = z
   .record(z.string(), z.unknown())
-  .refine((obj) => Object.keys(obj).every(safeKey), 'keys must be non-empty and may not start with "$" or contain "."');
+  .refine((obj) => Object.keys(obj).every(safeKey), 'keys must be non-empty and may not start with "$" or contain "."')
+  .refine(...noNestedArrays);
 
 const common = {
   userId: z.union([z.string().min(1).max(255), z.number()]).transform(String).optional(),
@@ -20,7 +33,7 @@ const common = {
   timestamp: isoTimestamp.optional(),
   originalTimestamp: isoTimestamp.optional(),
   sentAt: isoTimestamp.optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
+  context: z.record(z.string(), z.unknown()).refine(...noNestedArrays).optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
 };
 

@@ -75,6 +75,13 @@ describe('malformed bodies', () => {
     await nothingStored();
   });
 
+  it('refuses arrays nested in arrays, which the embedded database cannot store (400)', async () => {
+    const response = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Grid', properties: { cells: [[1, 2], [3, 4]] } } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('arrays may not directly contain arrays');
+    await nothingStored();
+  });
+
   it('refuses messages over 32 KB (400)', async () => {
     const response = await send(itinera.baseUrl, 'POST', '/v1/track', {
       ...writer,
