@@ -44,7 +44,7 @@ describe('query and predicate agree on random conditions', () => {
   });
   afterAll(async () => database?.drop());
 
-  it(`${CASES} conditions over ${PROFILES} profiles`, { timeout: 240_000 }, async () => {
+  it(`${CASES} conditions over ${PROFILES} profiles`, { timeout: 600_000 }, async () => {
     const random = new Random(SEED + 1);
     const batches = Array.from({ length: Math.ceil(CASES / BATCH) }, (_, batch) => {
       const now = random.pick(NOWS);
