@@ -7,7 +7,7 @@
  * Rules are class fields, so a misspelt SUBRULE is a compile error.
  */
 import './node-compat.js';
-import { CstParser, type CstNode, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
 import { friendlyErrorMessages } from './syntax-messages.js';
 import * as T from './tokens.js';
 
@@ -23,6 +23,7 @@ const COMPARISON_STARTS: readonly TokenType[] = [T.CompareOp, T.In, T.Not, T.Con
  * their closures only read `this` when called, so the order of fields does not matter.
  */
 type Alternatives = IOrAlt<unknown>[];
+type ManyOptions = DSLMethodOpts<unknown>;
 
 export class ItineraParser extends CstParser {
   constructor() {
@@ -504,26 +505,31 @@ export class ItineraParser extends CstParser {
     this.SUBRULE(this.propOr);
   });
 
+  // The gated repetitions are built once, like the alternatives (see `Alternatives`).
+  private readonly moreOrOperands: ManyOptions = {
+    GATE: () => this.propAtomAhead(2),
+    DEF: () => {
+      this.CONSUME(T.Or);
+      this.SUBRULE1(this.propAnd);
+    },
+  };
+
   propOr = this.RULE('propOr', () => {
     this.SUBRULE(this.propAnd);
-    this.MANY({
-      GATE: () => this.propAtomAhead(2),
-      DEF: () => {
-        this.CONSUME(T.Or);
-        this.SUBRULE1(this.propAnd);
-      },
-    });
+    this.MANY(this.moreOrOperands);
   });
+
+  private readonly moreAndOperands: ManyOptions = {
+    GATE: () => this.propAtomAhead(2),
+    DEF: () => {
+      this.CONSUME(T.And);
+      this.SUBRULE1(this.propNot);
+    },
+  };
 
   propAnd = this.RULE('propAnd', () => {
     this.SUBRULE(this.propNot);
-    this.MANY({
-      GATE: () => this.propAtomAhead(2),
-      DEF: () => {
-        this.CONSUME(T.And);
-        this.SUBRULE1(this.propNot);
-      },
-    });
+    this.MANY(this.moreAndOperands);
   });
 
   private readonly propNotKinds: Alternatives = [

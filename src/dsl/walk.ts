@@ -4,15 +4,20 @@ import type { BoolExpr, Condition, ConditionAtom } from './ast.js';
 /** Every atom of a boolean expression, left to right. */
 export function atomsOf<Atom>(expr: BoolExpr<Atom>): Atom[] {
   const atoms: Atom[] = [];
-  // Into one array: flattening an array per `and`/`or` node showed in profiles of large programs.
-  const collect = (e: BoolExpr<Atom>): void => {
-    const node = e as BoolExpr<Atom> & { kind: string };
-    if (node.kind === 'and' || node.kind === 'or') for (const operand of (node as { operands: BoolExpr<Atom>[] }).operands) collect(operand);
-    else if (node.kind === 'not') collect((node as { operand: BoolExpr<Atom> }).operand);
-    else atoms.push(e as Atom);
-  };
-  collect(expr);
+  collectAtoms(expr, atoms);
   return atoms;
+}
+
+/** Into one array: flattening an array per `and`/`or` node showed in profiles of large programs. */
+function collectAtoms<Atom>(expr: BoolExpr<Atom>, atoms: Atom[]): void {
+  const node = expr as BoolExpr<Atom> & { kind: string };
+  if (node.kind === 'and' || node.kind === 'or') {
+    for (const operand of (node as { operands: BoolExpr<Atom>[] }).operands) collectAtoms(operand, atoms);
+  } else if (node.kind === 'not') {
+    collectAtoms((node as { operand: BoolExpr<Atom> }).operand, atoms);
+  } else {
+    atoms.push(expr as Atom);
+  }
 }
 
 /** The segments a condition refers to with `in segment`, each once, in order of appearance. */
