@@ -21,15 +21,28 @@ export class CheckContext {
     this.diagnostics.push(report(definition, span, ...args));
   }
 
+  /**
+   * "Did you mean" answers by unknown name: a misspelt name is often used many times, and
+   * each answer compares it with every declared name.
+   */
+  private readonly segmentSuggestions = new Map<string, string | undefined>();
+  private readonly consentSuggestions = new Map<string, string | undefined>();
+
   resolveSegment(name: Name): void {
     if (!this.segments.has(name.text)) {
-      this.add(Diagnostics.unknownSegment, name.span, name.text, closestName(name.text, this.segments.keys()));
+      this.add(Diagnostics.unknownSegment, name.span, name.text, suggestion(name.text, this.segments, this.segmentSuggestions));
     }
   }
 
   resolveConsent(name: Name): void {
     if (!this.consents.has(name.text)) {
-      this.add(Diagnostics.unknownConsent, name.span, name.text, closestName(name.text, this.consents.keys()));
+      this.add(Diagnostics.unknownConsent, name.span, name.text, suggestion(name.text, this.consents, this.consentSuggestions));
     }
   }
+}
+
+/** The declared name closest to `unknown`, remembered in `answers`. (Names are all declared before any is resolved.) */
+function suggestion(unknown: string, declared: ReadonlyMap<string, Name>, answers: Map<string, string | undefined>): string | undefined {
+  if (!answers.has(unknown)) answers.set(unknown, closestName(unknown, declared.keys()));
+  return answers.get(unknown);
 }

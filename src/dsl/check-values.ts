@@ -19,6 +19,7 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** A string: `{name}` must name a loop variable in scope (else it stays literal, with a warning). */
 export function checkString(ctx: CheckContext, text: StringLit, scope: Scope): void {
+  if (!text.value.includes('{')) return; // most strings: no iterator to build
   for (const match of text.value.matchAll(PLACEHOLDER)) {
     const name = match[1]!;
     if (!scope.has(name)) ctx.add(Diagnostics.unknownPlaceholder, text.span, name);

@@ -30,7 +30,8 @@ export class ItineraParser extends CstParser {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 3,
-      nodeLocationTracking: 'onlyOffset',
+      // No node locations: spans come from tokens, and tracking them cost a third of the parse.
+      nodeLocationTracking: 'none',
       errorMessageProvider: friendlyErrorMessages,
     });
     this.performSelfAnalysis();

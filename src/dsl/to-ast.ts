@@ -62,6 +62,19 @@ function onlyNode(ctx: Children, rule: string): CstNode {
   throw new Error(`internal error: empty ${rule}`);
 }
 
+/**
+ * Where a rule that begins with a token (`segment …`, `within …`) starts: its earliest own
+ * token. The parser does not track node locations, which made parsing a third slower.
+ */
+function startOffset(node: CstNode): number {
+  let start = Infinity;
+  for (const key in node.children) {
+    const first = node.children[key]?.[0];
+    if (first && isToken(first)) start = Math.min(start, first.startOffset);
+  }
+  return start;
+}
+
 /** The first token among all the children (for rules whose alternatives are single tokens). */
 function firstToken(ctx: Children, rule: string): IToken {
   for (const key in ctx) {
@@ -162,7 +175,7 @@ class AstBuilder extends BaseVisitor {
 
   declarations(ctx: Children): A.Declaration[] {
     const decls = [...nodes(ctx, 'consentDecl'), ...nodes(ctx, 'segmentDecl'), ...nodes(ctx, 'journeyDecl')];
-    decls.sort((a, b) => a.location!.startOffset - b.location!.startOffset);
+    decls.sort((a, b) => startOffset(a) - startOffset(b));
     return decls.map((node) => this.visit(node) as A.Declaration);
   }
 
@@ -465,7 +478,7 @@ class AstBuilder extends BaseVisitor {
     const event = stringLit(required(ctx, 'StringLiteral'));
     const where = this.optionalWhere(ctx);
     const clauses = [...nodes(ctx, 'countClause'), ...nodes(ctx, 'withinClause')]
-      .sort((a, b) => a.location!.startOffset - b.location!.startOffset)
+      .sort((a, b) => startOffset(a) - startOffset(b))
       .map((node) => this.visit(node) as A.CountClause | A.WithinClause);
     const last = clauses.at(-1)?.span ?? where?.span ?? event.span;
     return { kind: 'performed', event, where, clauses, span: joinSpans(tokenSpan(required(ctx, 'Performed')), last) };
