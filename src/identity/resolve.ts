@@ -68,7 +68,10 @@ export class IdentityResolver {
         continue;
       }
       const merged = survivorDoc ? await this.mergeOthers(survivorDoc, profiles.slice(1), ordered, owners, now) : [];
-      const linked = survivorDoc ? await this.linkUnknown(survivorDoc, unknown, now) : [];
+      const { linked, lostRace } = survivorDoc ? await this.linkUnknown(survivorDoc, unknown, now) : { linked: [], lostRace: false };
+      // Another request linked one of these identifiers to another profile just now: go
+      // round again, so the two profiles merge at this message rather than at a later one.
+      if (lostRace && attempt < MAX_ATTEMPTS - 1) continue;
       return { profileId: survivor, created: false, linked, merged };
     }
     throw new Error(`identity resolution did not settle after ${MAX_ATTEMPTS} attempts`);
@@ -98,7 +101,7 @@ export class IdentityResolver {
     let current = survivor;
     for (const other of others) {
       const via = refs.find((ref) => owners.get(identityKey(ref)) === other)?.kind ?? 'unknown';
-      const otherDoc = await this.stores.profiles.collection.findOne({ _id: other });
+      const otherDoc = await this.profileSoon(other);
       if (!otherDoc) continue; // merged or erased meanwhile
       const refusal = mergeRefusal(current, otherDoc, this.limits);
       if (refusal) {
@@ -113,19 +116,34 @@ export class IdentityResolver {
     return merged;
   }
 
-  private async linkUnknown(survivor: ProfileDoc, unknown: IdentityRef[], now: Date): Promise<IdentityRef[]> {
+  /**
+   * The profile, waiting a little if its identifiers are linked but its document is not
+   * written yet (a racing request is creating it); null if it is gone (merged, erased).
+   */
+  private async profileSoon(id: string): Promise<ProfileDoc | null> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const doc = await this.stores.profiles.collection.findOne({ _id: id });
+      if (doc) return doc;
+      if (await this.stores.profiles.redirects.target(id)) return null;
+      await delay(10 * (attempt + 1));
+    }
+    return null;
+  }
+
+  private async linkUnknown(survivor: ProfileDoc, unknown: IdentityRef[], now: Date): Promise<{ linked: IdentityRef[]; lostRace: boolean }> {
     const linked: IdentityRef[] = [];
+    let lostRace = false;
     const identities = structuredClone(survivor.identities);
     for (const ref of unknown) {
       if (!canLink({ identities }, ref.kind, this.limits)) continue;
-      // Losing this race means another request linked the identifier; the next event
-      // carrying both will merge if the limits allow.
       if (await this.stores.identities.link(ref, survivor._id, now)) {
         linked.push(ref);
         (identities[ref.kind] ??= []).push(ref.value);
+      } else {
+        lostRace = true;
       }
     }
     await this.stores.profiles.addIdentities(survivor._id, linked, now);
-    return linked;
+    return { linked, lostRace };
   }
 }

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IdentityResolver } from '../identity/resolve.js';
 import type { EventDoc, Traits } from '../model.js';
 import type { Stores } from '../store/index.js';
+import type { ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from './counters.js';
 import { identifiersOf } from './identifiers.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
@@ -103,52 +104,107 @@ export function messagesByPerson(messages: readonly SegmentMessage[]): Map<numbe
   return groups;
 }
 
+/** What one stored event adds to its profile. */
+function activityOf(message: SegmentMessage, event: EventDoc, derived: Traits): ProfileActivity {
+  const increment = counterIncrementOf(event);
+  return {
+    firstAt: event.timestamp,
+    lastAt: event.timestamp,
+    traits: traitsFrom(message, derived),
+    ...(increment ? { counters: [increment] } : {}),
+    ...(event.groupId !== undefined ? { groupIds: [event.groupId] } : {}),
+  };
+}
+
+/** Several events' effects as one update: later traits win, counters add up. */
+export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
+  const [first, ...rest] = activities;
+  if (!first) throw new Error('combineActivities needs at least one activity');
+  return rest.reduce<ProfileActivity>((sum, next) => ({
+    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
+    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
+    traits: { ...sum.traits, ...next.traits },
+    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
+    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
+  }), first);
+}
+
 export function createIngestor(deps: IngestDeps) {
   const { stores, resolver } = deps;
 
-  async function ingest(message: SegmentMessage, arrival: Arrival): Promise<{ event: EventDoc; inserted: boolean }> {
+  async function profileOf(message: SegmentMessage, arrival: Arrival): Promise<string> {
     const previousIdIsUserId = message.type === 'alias' && (await stores.identities.lookup({ kind: 'userId', value: message.previousId })) !== null;
-    const { profileId } = await resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt);
-    const doc = eventDocOf(message, profileId, arrival);
-    const { stored, inserted } = await stores.events.insertOnce(doc);
-    // A repeated messageId is applied once: the first arrival did it (or, if it crashed
-    // first, the sweeper does it from the outbox).
-    if (!inserted) return { event: stored, inserted };
-    const activity = {
-      at: stored.timestamp,
-      traits: traitsFrom(message, deps.enrich?.(message, arrival.ip) ?? {}),
-      counters: counterIncrementOf(stored),
-      ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}),
-    };
+    return (await resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt)).profileId;
+  }
+
+  /** Applies the activity; when the profile was merged meanwhile, the events follow it. */
+  async function apply(profileId: string, activity: ProfileActivity, events: EventDoc[], arrival: Arrival): Promise<void> {
     let appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
     // A racing request linked this person's identifiers and is about to write the profile.
     for (let attempt = 1; appliedTo === null && attempt <= PROFILE_WAIT_ATTEMPTS; attempt++) {
       await delay(5 * attempt);
       appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
     }
-    if (appliedTo !== null && appliedTo !== profileId) {
-      // The profile was merged while this event was on its way: follow it.
-      await stores.events.collection.updateOne({ _id: stored._id }, { $set: { profileId: appliedTo } });
-      stored.profileId = appliedTo;
+    if (appliedTo === null || appliedTo === profileId) return;
+    for (const event of events) {
+      await stores.events.collection.updateOne({ _id: event._id }, { $set: { profileId: appliedTo } });
+      event.profileId = appliedTo;
     }
+  }
+
+  async function applyGroupTraits(message: SegmentMessage, arrival: Arrival): Promise<void> {
     if (message.type === 'group' && message.traits) await stores.groups.upsertTraits(message.groupId, message.traits, arrival.receivedAt);
+  }
+
+  async function ingest(message: SegmentMessage, arrival: Arrival): Promise<{ event: EventDoc; inserted: boolean }> {
+    const profileId = await profileOf(message, arrival);
+    const { stored, inserted } = await stores.events.insertOnce(eventDocOf(message, profileId, arrival));
+    // A repeated messageId is applied once: the first arrival did it (or, if it crashed
+    // first, the sweeper does it from the outbox).
+    if (!inserted) return { event: stored, inserted };
+    await apply(profileId, activityOf(message, stored, deps.enrich?.(message, arrival.ip) ?? {}), [stored], arrival);
+    await applyGroupTraits(message, arrival);
     return { event: stored, inserted };
   }
 
   /**
-   * A batch: messages of one person in order (later traits win), different people in
-   * parallel. Each message is stored before the call resolves.
+   * A batch, in bulk: people are resolved (one person's messages in order, different
+   * people in parallel), all events stored with one insert, and each profile updated once
+   * with the combined effect of its events. Every message is stored and applied before
+   * the call resolves. Returns the new events (repeats of stored messageIds are skipped).
    */
   async function ingestBatch(messages: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
+    const profileIds = new Array<string>(messages.length);
     const queues = [...messagesByPerson(messages).values()];
-    const events: EventDoc[] = new Array<EventDoc>(messages.length);
-    const worker = async () => {
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const index of queue) events[index] = (await ingest(messages[index]!, arrival)).event;
+        for (const index of queue) profileIds[index] = await profileOf(messages[index]!, arrival);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
-    return events;
+    }));
+
+    const docs = messages.map((message, index) => eventDocOf(message, profileIds[index]!, arrival));
+    const inserted = await stores.events.insertNew(docs);
+
+    const byProfile = new Map<string, { activities: ProfileActivity[]; events: EventDoc[] }>();
+    const applied = new Set<string>();
+    messages.forEach((message, index) => {
+      const event = docs[index]!;
+      if (!inserted.has(event._id) || applied.has(event._id)) return;
+      applied.add(event._id);
+      const entry = byProfile.get(event.profileId) ?? { activities: [], events: [] };
+      entry.activities.push(activityOf(message, event, deps.enrich?.(message, arrival.ip) ?? {}));
+      entry.events.push(event);
+      byProfile.set(event.profileId, entry);
+    });
+    const profiles = [...byProfile.entries()];
+    await Promise.all(Array.from({ length: Math.min(concurrency, profiles.length) }, async () => {
+      for (let next = profiles.shift(); next; next = profiles.shift()) {
+        const [profileId, { activities, events }] = next;
+        await apply(profileId, combineActivities(activities), events, arrival);
+      }
+    }));
+    for (const message of messages) await applyGroupTraits(message, arrival);
+    return [...byProfile.values()].flatMap((entry) => entry.events);
   }
 
   return { ingest, ingestBatch };
@@ -159,5 +215,6 @@ export type Ingestor = ReturnType<typeof createIngestor>;
 /** Re-applies an event's trait and activity effects (idempotent; counters are recomputed separately). */
 export async function reapplyToProfile(stores: Stores, event: EventDoc, now: Date): Promise<void> {
   const traits = event.type === 'identify' ? (event.traits ?? {}) : {};
-  await stores.profiles.recordActivity(event.profileId, { at: event.timestamp, traits, ...(event.groupId !== undefined ? { groupId: event.groupId } : {}) }, now);
+  const groupIds = event.groupId !== undefined ? [event.groupId] : [];
+  await stores.profiles.recordActivity(event.profileId, { firstAt: event.timestamp, lastAt: event.timestamp, traits, groupIds }, now);
 }

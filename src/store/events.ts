@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import type { EventDoc, EventType } from '../model.js';
 
 export interface TimelineQuery {
@@ -37,6 +37,27 @@ export class EventStore {
       const stored = await this.collection.findOne({ _id: doc._id });
       if (!stored) throw new Error(`event ${doc._id} reported as duplicate but not found`);
       return { stored, inserted: false };
+    }
+  }
+
+  /**
+   * Inserts the events whose ids are not stored yet, in one request; returns the ids it
+   * inserted. Repeats (duplicate ids) are skipped, any other failure throws.
+   */
+  async insertNew(docs: EventDoc[]): Promise<Set<string>> {
+    if (docs.length === 0) return new Set();
+    // A messageId repeated inside one batch: its first occurrence is the one stored.
+    const seen = new Set<string>();
+    const toInsert = docs.filter((doc) => !seen.has(doc._id) && seen.add(doc._id));
+    try {
+      await this.collection.insertMany(toInsert, { ordered: false });
+      return new Set(toInsert.map((doc) => doc._id));
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (failures.some((failure) => failure.code !== 11000)) throw error;
+      const duplicates = new Set(failures.map((failure) => failure.index));
+      return new Set(toInsert.filter((_, index) => !duplicates.has(index)).map((doc) => doc._id));
     }
   }
 

@@ -3,13 +3,15 @@ import type { Counters, IdentityKind, JourneyMembership, ProfileDoc, Traits } fr
 import { KeyedLock } from './keyed-lock.js';
 import { ProfileRedirectStore } from './merges.js';
 
-/** What one event adds to its profile, gathered by ingestion. */
+/** What one or more events add to their profile, gathered by ingestion. */
 export interface ProfileActivity {
-  at: Date;
+  /** Earliest and latest event time, for first/last seen. */
+  firstAt: Date;
+  lastAt: Date;
   traits?: Traits;
-  /** Counter increments: only for an event stored for the first time. */
-  counters?: { key: string; sums: Record<string, number> };
-  groupId?: string;
+  /** Counter increments: only for events stored for the first time. */
+  counters?: { key: string; sums: Record<string, number> }[];
+  groupIds?: string[];
 }
 
 /**
@@ -72,14 +74,17 @@ export class ProfileStore {
   async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<string | null> {
     const set: Record<string, unknown> = { updatedAt: now };
     for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
-    const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.at }, $max: { lastSeenAt: activity.at } };
-    if (activity.counters) {
-      const { key, sums } = activity.counters;
-      const inc: Record<string, number> = { [`counters.${key}.count`]: 1 };
-      for (const [property, value] of Object.entries(sums)) inc[`counters.${key}.sum.${property}`] = value;
-      update.$inc = inc;
+    const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
+    const inc: Record<string, number> = {};
+    for (const { key, sums } of activity.counters ?? []) {
+      inc[`counters.${key}.count`] = (inc[`counters.${key}.count`] ?? 0) + 1;
+      for (const [property, value] of Object.entries(sums)) {
+        const path = `counters.${key}.sum.${property}`;
+        inc[path] = (inc[path] ?? 0) + value;
+      }
     }
-    if (activity.groupId !== undefined) update.$addToSet = { groupIds: activity.groupId };
+    if (Object.keys(inc).length > 0) update.$inc = inc;
+    if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
     return this.updateFollowingRedirect(id, update);
   }
 
