@@ -1,0 +1,37 @@
+/**
+ * `npm run bench`: every benchmark, each in a process of its own so that its peak memory
+ * is its own. Each prints its figures as JSON and whether they meet its target.
+ *
+ *   npm run bench                 all of them
+ *   npm run bench -- dsl ingest   only these
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = {
+  dsl: 'compiles a generated 10,000-line rule program (target < 250 ms, < 200 MB)',
+  enrich: 'enriches messages with device, locale and geo-IP traits',
+  import: 'parses and maps a generated 1,000,000-row profiles CSV',
+  ingest: 'ingests through /v1/batch and /v1/track on real servers, beside raw insertMany (target ≥ 3,000 events/s)',
+} as const;
+
+type BenchName = keyof typeof BENCHES;
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+const names = (requested.length > 0 ? requested : Object.keys(BENCHES)) as BenchName[];
+
+let failed = false;
+for (const name of names) {
+  console.log(`\n== ${name}: ${BENCHES[name]}`);
+  const file = fileURLToPath(new URL(`./${name}-bench.ts`, import.meta.url));
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`${name} benchmark failed (exit ${result.status ?? result.signal})`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
