@@ -230,7 +230,7 @@ function lowerWith(entries: A.WithEntry[], env: Env): Record<string, Scalar> {
 
 /** Replaces `{name}` by the value of loop variable `name`; other braces stay as written. */
 export function interpolate(text: string, env: Env): string {
-  if (env.size === 0) return text;
+  if (env.size === 0 || !text.includes('{')) return text;
   return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
     const value = env.get(name);
     return value === undefined ? whole : String(value);
