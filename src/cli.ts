@@ -5,10 +5,14 @@
  *
  *   itinera check <files…>          diagnostics, compiler style; exit 1 if any error
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr
+ *   itinera import profiles|events <file.csv> [--map col=target[:type]]…
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { compile } from './dsl/index.js';
+import { runImportCommand } from './import/cli.js';
+import { IMPORT_USAGE } from './import/cli-args.js';
+import { configuredImport } from './import/connect.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 /** Where a command writes; tests pass their own. */
@@ -83,9 +87,23 @@ const compileCommand: Command = {
   },
 };
 
+const importCommand: Command = {
+  summary: 'import profiles or events from a CSV file',
+  usage: IMPORT_USAGE,
+  async run(args) {
+    const target = configuredImport();
+    try {
+      return await runImportCommand(args, { apply: target.apply, stdout: process.stdout, stderr: process.stderr });
+    } finally {
+      await target.close();
+    }
+  },
+};
+
 export const commands: Record<string, Command> = {
   check,
   compile: compileCommand,
+  import: importCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {

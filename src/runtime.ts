@@ -17,6 +17,8 @@ import { createEnricher } from './ingest/enrich.js';
 import { createIngestor, type Ingestor } from './ingest/ingest.js';
 import { startSweeper } from './ingest/sweeper.js';
 import type { Logger } from './logger.js';
+import { importApplier } from './import/apply.js';
+import type { ApplyMessages } from './import/csv-import.js';
 import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, ensureIndexes, type Stores } from './store/index.js';
@@ -56,6 +58,8 @@ export interface Runtime {
   temporal: Client;
   dispatcher: Dispatcher;
   ingestor: Ingestor;
+  /** Applies imported rows (CSV import over HTTP or from the command line). */
+  importApply: ApplyMessages;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     externalIdKinds: options.externalIdKinds ?? [],
     ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
+  const importApply = importApplier({ ingestor, dispatcher, logger, now });
   const sweeper = startSweeper({ stores, dispatcher, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({
     stores,
@@ -126,6 +131,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     adminKey: options.adminKey,
     externalIdKinds: options.externalIdKinds ?? [],
     ingestor,
+    importApply,
     now,
     afterIngest,
     startErasure,
@@ -138,6 +144,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     temporal,
     dispatcher,
     ingestor,
+    importApply,
     async close() {
       await sweeper.stop();
       // Dispatches still trying an unreachable Temporal are safe in the outbox: don't wait long.

@@ -3,6 +3,7 @@
  * and main.ts decide where it runs.
  */
 import express, { type Request } from 'express';
+import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { EventDoc } from '../model.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +11,7 @@ import type { Stores } from '../store/index.js';
 import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { importRoutes } from './routes/import.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -24,6 +26,7 @@ export interface AppDeps {
   externalIdKinds: readonly string[];
   adminKey: string;
   ingestor: Ingestor;
+  importApply: ApplyMessages;
   now: () => Date;
   /** Called once an event is stored and applied; starts its dispatch without delaying the reply. */
   afterIngest: (event: EventDoc) => void;
@@ -52,6 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
   const admin = requireAdminKey(deps.adminKey);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy'], admin, json);
   app.use(profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps));
+  // CSV is streamed by the import route itself: no body parser here.
+  app.use('/v1/import', admin);
+  app.use(importRoutes({ apply: deps.importApply }));
 
   app.use((_req, _res, next) => next(notFound('no such endpoint')));
   app.use(errorMiddleware(deps.logger));
