@@ -5,13 +5,12 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { EMBEDDED_FERRETDB_POOL_SIZE } from './store/index.js';
 import { ConfigError, DEV_ADMIN_KEY, DEV_WRITE_KEY, loadConfig, type Config } from './config.js';
 import { startFerretDb, startTemporalDevServer } from './infra/embedded.js';
 import { isPortFree, type ManagedProcess } from './infra/process.js';
 import { ensureFerretDb, ensureTemporalCli, ProvisioningError } from './infra/provision.js';
 import { createLogger, type Logger } from './logger.js';
-import { startRuntime, type Runtime } from './runtime.js';
+import { runtimeOptionsFrom, startRuntime, type Runtime } from './runtime.js';
 
 const stoppers: (() => Promise<void>)[] = [];
 
@@ -72,21 +71,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   const servers = await startEmbeddedServers(config, logger);
-  const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    mongoUri: servers.mongoUri,
-    dbName: config.mongo.dbName,
-    ...(config.mongo.uri ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: config.writeKey,
-    sources: config.sources,
-    externalIdKinds: config.externalIdKinds,
-    identityLimits: config.identityLimits,
-    adminKey: config.adminKey,
-    logger,
-    sweepIntervalMs: config.sweepIntervalMs,
-  });
+  const runtime = await startRuntime(runtimeOptionsFrom(config, servers, logger));
   stoppers.push(() => runtime.close());
   const http = await listen(runtime, config.port);
   stoppers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));

@@ -97,6 +97,8 @@ export interface EventDoc {
   receivedAt: Date;
   dispatch: DispatchState;
   dispatchedAt?: Date;
+  /** Set when the sweeper re-applied the event after finding it stale. */
+  recoveredAt?: Date;
 }
 
 /** A merge of one profile into another, or a merge the identity limits refused. */

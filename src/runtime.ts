@@ -10,6 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
+import type { Config } from './config.js';
 import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
 import { IdentityResolver } from './identity/resolve.js';
 import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
@@ -21,7 +22,7 @@ import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
 import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
-import { connectMongo, createStores, ensureIndexes, type Stores } from './store/index.js';
+import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
 
 export interface RuntimeOptions {
@@ -61,6 +62,25 @@ export interface Runtime {
   /** Applies imported rows (CSV import over HTTP or from the command line). */
   importApply: ApplyMessages;
   close(): Promise<void>;
+}
+
+/** The runtime a configuration describes, against servers already chosen (configured or embedded). */
+export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: string; mongoUri: string }, logger: Logger): RuntimeOptions {
+  return {
+    temporalAddress: servers.temporalAddress,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    mongoUri: servers.mongoUri,
+    dbName: config.mongo.dbName,
+    ...(config.mongo.uri ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
+    writeKey: config.writeKey,
+    sources: config.sources,
+    externalIdKinds: config.externalIdKinds,
+    identityLimits: config.identityLimits,
+    adminKey: config.adminKey,
+    logger,
+    sweepIntervalMs: config.sweepIntervalMs,
+  };
 }
 
 function workflowsPath(): string {

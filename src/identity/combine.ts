@@ -8,20 +8,14 @@
  * - consents: per purpose, the most recently recorded state wins;
  * - journeys in progress: both kept; first seen is the earlier, last seen the later.
  */
+import { addToCounter } from '../ingest/counters.js';
 import type { ConsentRecord, Counters, ProfileDoc } from '../model.js';
 
 const union = <T>(a: readonly T[] = [], b: readonly T[] = []): T[] => [...new Set([...a, ...b])];
 
 export function combineCounters(a: Counters = {}, b: Counters = {}): Counters {
   const result: Counters = structuredClone(a);
-  for (const [key, counter] of Object.entries(b)) {
-    const target = (result[key] ??= { count: 0 });
-    target.count += counter.count;
-    for (const [property, value] of Object.entries(counter.sum ?? {})) {
-      target.sum ??= {};
-      target.sum[property] = (target.sum[property] ?? 0) + value;
-    }
-  }
+  for (const [key, counter] of Object.entries(b)) addToCounter(result, key, counter.count, counter.sum);
   return result;
 }
 

@@ -20,7 +20,6 @@ const rank = (ref: IdentityRef) => {
 };
 
 const MAX_ATTEMPTS = 10;
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Resolution {
   profileId: string;
@@ -55,11 +54,8 @@ export class IdentityResolver {
       }
       const needsProfile = unknown.length > 0 || profiles.length > 1;
       const survivorDoc = needsProfile ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
-      if (needsProfile && !survivorDoc) {
-        // Its creator has linked the identifiers but not yet written the profile: give it a moment.
-        await delay(10 * (attempt + 1));
-        continue;
-      }
+      // Linked but gone: merged or erased since we read the links. Read them again.
+      if (needsProfile && !survivorDoc) continue;
       // The event's strongest identifier is new but cannot join the known profile (say a
       // second userId): it is a different person, who gets a profile of their own.
       if (survivorDoc && unknown[0] === first && !canLink(survivorDoc, first.kind, this.limits)) {
@@ -77,20 +73,28 @@ export class IdentityResolver {
     throw new Error(`identity resolution did not settle after ${MAX_ATTEMPTS} attempts`);
   }
 
-  /** Links all identifiers to a new profile; null when another request linked one first. */
+  /**
+   * A new person: the profile is written first and its identifiers linked after, so an
+   * identifier anyone can find always leads to an existing profile. Null when another
+   * request linked one of the identifiers first; this profile is then withdrawn.
+   */
   private async createPerson(refs: IdentityRef[], now: Date): Promise<Resolution | null> {
     const profileId = `p_${randomUUID()}`;
+    const identities: ProfileDoc['identities'] = {};
+    for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
+    await this.stores.profiles.create(profileId, identities, now);
     const linked: IdentityRef[] = [];
     for (const ref of refs) {
-      if (!(await this.stores.identities.link(ref, profileId, now))) {
+      // Taken already, but by this very profile: a request that found it through the
+      // identifiers linked so far joined it. That is not a lost race.
+      const ours = (await this.stores.identities.link(ref, profileId, now)) || (await this.stores.identities.lookup(ref)) === profileId;
+      if (!ours) {
         await this.stores.identities.unlink(linked, profileId);
+        await this.stores.profiles.deleteById(profileId);
         return null;
       }
       linked.push(ref);
     }
-    const identities: ProfileDoc['identities'] = {};
-    for (const ref of linked) (identities[ref.kind] ??= []).push(ref.value);
-    await this.stores.profiles.create(profileId, identities, now);
     return { profileId, created: true, linked, merged: [] };
   }
 
@@ -101,7 +105,7 @@ export class IdentityResolver {
     let current = survivor;
     for (const other of others) {
       const via = refs.find((ref) => owners.get(identityKey(ref)) === other)?.kind ?? 'unknown';
-      const otherDoc = await this.profileSoon(other);
+      const otherDoc = await this.stores.profiles.collection.findOne({ _id: other });
       if (!otherDoc) continue; // merged or erased meanwhile
       const refusal = mergeRefusal(current, otherDoc, this.limits);
       if (refusal) {
@@ -114,20 +118,6 @@ export class IdentityResolver {
       current = (await this.stores.profiles.collection.findOne({ _id: survivor._id })) ?? current;
     }
     return merged;
-  }
-
-  /**
-   * The profile, waiting a little if its identifiers are linked but its document is not
-   * written yet (a racing request is creating it); null if it is gone (merged, erased).
-   */
-  private async profileSoon(id: string): Promise<ProfileDoc | null> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const doc = await this.stores.profiles.collection.findOne({ _id: id });
-      if (doc) return doc;
-      if (await this.stores.profiles.redirects.target(id)) return null;
-      await delay(10 * (attempt + 1));
-    }
-    return null;
   }
 
   private async linkUnknown(survivor: ProfileDoc, unknown: IdentityRef[], now: Date): Promise<{ linked: IdentityRef[]; lostRace: boolean }> {

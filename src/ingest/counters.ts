@@ -40,6 +40,16 @@ export function counterIncrementOf(event: Pick<EventDoc, 'type' | 'event' | 'pro
   return { key: counterKey(name), sums };
 }
 
+/** Adds `count` occurrences and their property totals to one counter, in place. */
+export function addToCounter(counters: Counters, key: string, count: number, sums: Record<string, number> = {}): void {
+  const counter = (counters[key] ??= { count: 0 });
+  counter.count += count;
+  for (const [property, value] of Object.entries(sums)) {
+    counter.sum ??= {};
+    counter.sum[property] = (counter.sum[property] ?? 0) + value;
+  }
+}
+
 /** Counters from scratch, from every stored event of the profile. */
 export async function recomputeCounters(stores: Stores, profileId: string): Promise<Counters> {
   const counters: Counters = {};
@@ -47,12 +57,7 @@ export async function recomputeCounters(stores: Stores, profileId: string): Prom
   for await (const event of events) {
     const increment = counterIncrementOf(event);
     if (!increment) continue;
-    const counter = (counters[increment.key] ??= { count: 0 });
-    counter.count += 1;
-    for (const [property, value] of Object.entries(increment.sums)) {
-      counter.sum ??= {};
-      counter.sum[property] = (counter.sum[property] ?? 0) + value;
-    }
+    addToCounter(counters, increment.key, 1, increment.sums);
   }
   await stores.profiles.setCounters(profileId, counters);
   return counters;

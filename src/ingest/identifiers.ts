@@ -6,7 +6,7 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim().length > 0 ? value.trim() : typeof value === 'number' ? String(value) : undefined;
 
 /** Traits a message states about its person: `traits` of identify, else `context.traits`. */
-export function statedTraits(message: SegmentMessage): Record<string, unknown> {
+function statedTraits(message: SegmentMessage): Record<string, unknown> {
   const own = message.type === 'identify' ? message.traits : undefined;
   const fromContext = message.context?.traits;
   return { ...(typeof fromContext === 'object' && fromContext !== null ? (fromContext as Record<string, unknown>) : {}), ...own };

@@ -34,9 +34,6 @@ export interface IngestDeps {
   enrich?: Enrich;
 }
 
-const PROFILE_WAIT_ATTEMPTS = 20;
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The stored id of a message: a repeated messageId maps to the same document. */
 export function eventIdFor(messageId: string): string {
   return `evt_${createHash('sha256').update(messageId).digest('base64url').slice(0, 32)}`;
@@ -99,7 +96,9 @@ export function messagesByPerson(messages: readonly SegmentMessage[]): Map<numbe
   const groups = new Map<number, number[]>();
   messages.forEach((_, index) => {
     const group = root(index);
-    groups.set(group, [...(groups.get(group) ?? []), index]);
+    const members = groups.get(group);
+    if (members) members.push(index);
+    else groups.set(group, [index]);
   });
   return groups;
 }
@@ -139,12 +138,7 @@ export function createIngestor(deps: IngestDeps) {
 
   /** Applies the activity; when the profile was merged meanwhile, the events follow it. */
   async function apply(profileId: string, activity: ProfileActivity, events: EventDoc[], arrival: Arrival): Promise<void> {
-    let appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
-    // A racing request linked this person's identifiers and is about to write the profile.
-    for (let attempt = 1; appliedTo === null && attempt <= PROFILE_WAIT_ATTEMPTS; attempt++) {
-      await delay(5 * attempt);
-      appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
-    }
+    const appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
     if (appliedTo === null || appliedTo === profileId) return;
     for (const event of events) {
       await stores.events.collection.updateOne({ _id: event._id }, { $set: { profileId: appliedTo } });

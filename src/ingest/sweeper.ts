@@ -30,12 +30,15 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
   const events = await stores.events.findStalePending(olderThan, BATCH);
   // A stale event may never have reached its profile (a crash right after storing it):
   // its effects are re-applied, and its profile's counters recomputed from the events,
-  // which is exact whether or not the increment happened.
-  for (const profileId of new Set(events.map((event) => event.profileId))) await recomputeCounters(stores, profileId);
-  for (const event of events) {
+  // which is exact whether or not the increment happened. Once per event: while Temporal
+  // stays down the same events come back every sweep, and only their dispatch is retried.
+  const unrecovered = events.filter((event) => event.recoveredAt === undefined);
+  for (const profileId of new Set(unrecovered.map((event) => event.profileId))) await recomputeCounters(stores, profileId);
+  for (const event of unrecovered) {
     await reapplyToProfile(stores, event, now());
-    await dispatcher.dispatch(event);
+    await stores.events.markRecovered(event._id, now());
   }
+  for (const event of events) await dispatcher.dispatch(event);
   const requests = await stores.privacyRequests.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(BATCH).toArray();
   for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
   return events.length + requests.length;

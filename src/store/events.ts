@@ -65,6 +65,11 @@ export class EventStore {
     return this.collection.findOne({ _id: id });
   }
 
+  /** The sweeper has re-applied this stale event to its profile; it need not again. */
+  async markRecovered(id: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { recoveredAt: now } });
+  }
+
   async markDispatched(id: string, now: Date): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { dispatch: 'dispatched', dispatchedAt: now } });
   }

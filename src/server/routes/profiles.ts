@@ -40,7 +40,7 @@ export function presentProfile(profile: ProfileDoc, segments: string[]) {
 }
 
 function presentEvent(event: EventDoc) {
-  const { _id, dispatch: _dispatch, dispatchedAt: _dispatchedAt, ...rest } = event;
+  const { _id, dispatch: _dispatch, dispatchedAt: _dispatchedAt, recoveredAt: _recoveredAt, ...rest } = event;
   return { id: _id, ...rest };
 }
 

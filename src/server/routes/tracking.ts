@@ -53,8 +53,12 @@ function batchMessages(body: unknown): SegmentMessage[] {
     }
     const size = Buffer.byteLength(JSON.stringify(message));
     if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `batch.${index}: a message may be at most 32 KB; this one is ${kb(size)}`);
-    const filled = { ...message, context: message.context ?? context, integrations: message.integrations ?? integrations, sentAt: message.sentAt ?? sentAt };
-    return validate(type as MessageType, JSON.parse(JSON.stringify(filled)), `batch.${index}`);
+    // The batch's shared fields, for the messages that lack their own.
+    const filled: Record<string, unknown> = { ...message };
+    for (const [field, value] of Object.entries({ context, integrations, sentAt })) {
+      if (filled[field] == null && value !== undefined) filled[field] = value;
+    }
+    return validate(type as MessageType, filled, `batch.${index}`);
   });
 }
 
@@ -76,7 +80,7 @@ export function trackingRoutes(deps: AppDeps): Router {
     // Every message is validated before any is stored: a bad batch changes nothing.
     const messages = batchMessages(req.body);
     const events = await deps.ingestor.ingestBatch(messages, arrivalOf(req, res, deps));
-    for (const event of events) if (event.dispatch === 'pending') deps.afterIngest(event);
+    for (const event of events) deps.afterIngest(event);
     res.json({ success: true });
   });
   return router;
