@@ -2,7 +2,8 @@
  * The documents Itinera keeps in MongoDB. One place for their shapes, because the server,
  * the activities and the condition compilers all read them.
  *
- * Collections: `profiles`, `events` (which doubles as the dispatch outbox), `identities`
+ * Collections: `profiles`, `events`, `outbox` (accepted batches still owed to their profiles
+ * and journeys), `identities`
  * (one document per identifier, its `_id` unique, so concurrent requests for a new person
  * create one profile), `merges` and `profile_redirects` (the record of identity merges
  * and where merged-away ids now point), `groups`, `rules` (deployed rule programs by
@@ -70,7 +71,6 @@ export interface IdentityDoc {
 }
 
 export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
-export type DispatchState = 'pending' | 'dispatched';
 
 export interface EventDoc {
   /** Derived from the client's messageId, so a repeated message is stored once. */
@@ -95,9 +95,14 @@ export interface EventDoc {
   /** When it happened, corrected for client clock skew. */
   timestamp: Date;
   receivedAt: Date;
-  dispatch: DispatchState;
-  dispatchedAt?: Date;
-  /** Set when the sweeper re-applied the event after finding it stale. */
+}
+
+/** An accepted batch whose events are not yet all applied to profiles and dispatched; see store/outbox.ts. */
+export interface OutboxDoc {
+  _id: string;
+  eventIds: string[];
+  createdAt: Date;
+  /** Set when the sweeper re-applied the batch's events after finding the entry stale. */
   recoveredAt?: Date;
 }
 

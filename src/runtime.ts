@@ -1,6 +1,7 @@
 /**
  * Itinera's moving parts wired together against a Temporal server and a MongoDB: the
- * stores, the Temporal client, the worker, the dispatcher, the sweeper and the HTTP app.
+ * stores, the Temporal client, the worker, the dispatcher, the profile writer, the sweeper
+ * and the HTTP app.
  * main.ts adds embedded servers and `listen`; integration tests use this directly.
  */
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { IdentityResolver } from './identity/resolve.js';
 import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
 import { createEnricher } from './ingest/enrich.js';
 import { createIngestor, type Ingestor } from './ingest/ingest.js';
+import { ProfileWriter } from './ingest/profile-writer.js';
 import { startSweeper } from './ingest/sweeper.js';
 import type { Logger } from './logger.js';
 import { importApplier } from './import/apply.js';
@@ -59,6 +61,8 @@ export interface Runtime {
   temporal: Client;
   dispatcher: Dispatcher;
   ingestor: Ingestor;
+  /** Applies accepted events to profiles; `settled()` before reading a profile directly. */
+  writer: ProfileWriter;
   /** Applies imported rows (CSV import over HTTP or from the command line). */
   importApply: ApplyMessages;
   close(): Promise<void>;
@@ -98,7 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.
   const connection = Connection.lazy({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
-  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue, now });
+  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
 
   const startErasure = async (requestId: string, profileId: string | undefined) => {
     const input: ErasureInput = { requestId, ...(profileId ? { profileId } : {}) };
@@ -124,14 +128,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
 
-  const inFlight = new Set<Promise<void>>();
-  const afterIngest = (event: Parameters<Dispatcher['dispatch']>[0]) => {
-    const dispatching = dispatcher
-      .dispatch(event)
-      .catch((error: unknown) => logger.warn({ err: error, eventId: event._id }, 'dispatch deferred to the sweeper'))
-      .finally(() => inFlight.delete(dispatching));
-    inFlight.add(dispatching);
-  };
+  const writer = new ProfileWriter({ stores, dispatcher, logger, now });
 
   const enricher = (options.enrichment ?? true)
     ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
@@ -139,11 +136,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ingestor = createIngestor({
     stores,
     resolver: new IdentityResolver(stores, { ...DEFAULT_IDENTITY_LIMITS, ...options.identityLimits }),
+    writer,
     externalIdKinds: options.externalIdKinds ?? [],
     ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
-  const importApply = importApplier({ ingestor, dispatcher, logger, now });
-  const sweeper = startSweeper({ stores, dispatcher, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
+  const importApply = importApplier({ ingestor, now });
+  const sweeper = startSweeper({ stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({
     stores,
     logger,
@@ -153,7 +151,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ingestor,
     importApply,
     now,
-    afterIngest,
+    profilesSettled: () => writer.settled(),
     startErasure,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
   });
@@ -164,11 +162,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     temporal,
     dispatcher,
     ingestor,
+    writer,
     importApply,
     async close() {
       await sweeper.stop();
-      // Dispatches still trying an unreachable Temporal are safe in the outbox: don't wait long.
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      // Profile writes finish; dispatches not done in time are safe in the outbox, so an
+      // unreachable Temporal does not hold the shutdown for long.
+      await writer.settled();
+      await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       if (worker) {
         worker.shutdown();
         await workerRun;

@@ -29,7 +29,11 @@ export function configuredImport(env: NodeJS.ProcessEnv = process.env): { apply:
   return {
     apply: async (messages) => (await (runtime ??= open())).importApply(messages),
     async close() {
-      if (runtime) await (await runtime).close();
+      if (!runtime) return;
+      const opened = await runtime;
+      // Every row applied and dispatched before the command reports success.
+      await opened.writer.drain();
+      await opened.close();
     },
   };
 }

@@ -50,11 +50,15 @@ export function addToCounter(counters: Counters, key: string, count: number, sum
   }
 }
 
-/** Counters from scratch, from every stored event of the profile. */
-export async function recomputeCounters(stores: Stores, profileId: string): Promise<Counters> {
+/**
+ * Counters from scratch, from every stored event of the profile but those in `skip`
+ * (stored, but their increments are still on their way: see ProfileWriter.exclusive).
+ */
+export async function recomputeCounters(stores: Stores, profileId: string, skip: ReadonlySet<string> = new Set()): Promise<Counters> {
   const counters: Counters = {};
   const events = stores.events.collection.find({ profileId }, { projection: { type: 1, event: 1, properties: 1 } });
   for await (const event of events) {
+    if (skip.has(event._id)) continue;
     const increment = counterIncrementOf(event);
     if (!increment) continue;
     addToCounter(counters, increment.key, 1, increment.sums);

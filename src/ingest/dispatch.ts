@@ -7,17 +7,25 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
-import type { EventDoc, ProfileDoc } from '../model.js';
+import type { EventDoc, ProfileDoc, RulesDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { journeyWorkflowId, profileEventSignal, type JourneyInput } from '../workflows/messages.js';
 
 export interface Dispatcher {
-  /** Signals every journey the event concerns, then marks it dispatched. Throws if Temporal fails. */
-  dispatch(event: EventDoc): Promise<void>;
+  /**
+   * Signals every journey these events concern, one profile's events in order. `profiles`
+   * may hold the events' profiles as just written, which saves reading them again. Throws
+   * if Temporal fails; nothing is recorded here, and a retry repeats the same idempotent
+   * starts (deterministic workflow ids).
+   */
+  dispatch(events: readonly EventDoc[], profiles?: ReadonlyMap<string, ProfileDoc>): Promise<void>;
 }
 
-export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string; now: () => Date }): Dispatcher {
-  const { stores, temporal, taskQueue, now } = deps;
+/** Profiles whose events are dispatched at once: overlaps Temporal round trips, bounded. */
+const PROFILE_CONCURRENCY = 8;
+
+export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string }): Dispatcher {
+  const { stores, temporal, taskQueue } = deps;
 
   async function startTriggeredJourney(journey: JourneyIR, rulesVersion: number, event: EventDoc): Promise<void> {
     const input: JourneyInput = { journey: journey.name, rulesVersion, profileId: event.profileId, triggerEventId: event._id };
@@ -49,22 +57,34 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     }
   }
 
+  async function dispatchOne(event: EventDoc, rules: RulesDoc | null, profile: ProfileDoc | null): Promise<void> {
+    if (event.type !== 'track' || event.event === undefined) return;
+    const signalled = new Set<string>();
+    for (const journey of rules?.ir.journeys ?? []) {
+      const { trigger } = journey;
+      if (trigger.kind !== 'performed' || trigger.event !== event.event) continue;
+      if (trigger.where && !evaluatePropCondition(trigger.where, event.properties)) continue;
+      await startTriggeredJourney(journey, rules!._id, event);
+      signalled.add(journeyWorkflowId(journey.name, rules!._id, event.profileId));
+    }
+    if (profile) await signalRunningJourneys(profile, event, signalled);
+  }
+
   return {
-    async dispatch(event) {
-      if (event.type === 'track' && event.event !== undefined) {
-        const rules = await stores.rules.active();
-        const signalled = new Set<string>();
-        for (const journey of rules?.ir.journeys ?? []) {
-          const { trigger } = journey;
-          if (trigger.kind !== 'performed' || trigger.event !== event.event) continue;
-          if (trigger.where && !evaluatePropCondition(trigger.where, event.properties)) continue;
-          await startTriggeredJourney(journey, rules!._id, event);
-          signalled.add(journeyWorkflowId(journey.name, rules!._id, event.profileId));
+    async dispatch(events, profiles) {
+      const tracked = events.filter((event) => event.type === 'track' && event.event !== undefined);
+      if (tracked.length === 0) return;
+      const rules = await stores.rules.active();
+      const byProfile = new Map<string, EventDoc[]>();
+      for (const event of tracked) byProfile.set(event.profileId, [...(byProfile.get(event.profileId) ?? []), event]);
+      const queue = [...byProfile];
+      await Promise.all(Array.from({ length: Math.min(PROFILE_CONCURRENCY, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [profileId, ofProfile] = next;
+          const profile = profiles?.get(profileId) ?? (await stores.profiles.findById(profileId));
+          for (const event of ofProfile) await dispatchOne(event, rules, profile);
         }
-        const profile = await stores.profiles.findById(event.profileId);
-        if (profile) await signalRunningJourneys(profile, event, signalled);
-      }
-      await stores.events.markDispatched(event._id, now());
+      }));
     },
   };
 }

@@ -1,13 +1,15 @@
 /**
- * Ingestion of Segment messages: resolve the person, store the event once, apply it to
- * the profile. When `ingest` resolves, the event is durable and visible on the profile;
- * journeys are told afterwards (inline if Temporal answers, by the sweeper otherwise).
+ * Ingestion of Segment messages: resolve the person, open an outbox entry, store the
+ * events once each, and hand them to the profile writer. When `ingestBatch` resolves the
+ * events are durable and owed to their profiles and journeys by a durable record, so the
+ * caller may acknowledge them; the writer applies them (and profile reads wait for it).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IdentityResolver } from '../identity/resolve.js';
-import type { EventDoc, Traits } from '../model.js';
+import type { EventDoc, ProfileDoc, Traits } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { ProfileActivity } from '../store/profiles.js';
+import type { ProfileWriter } from './profile-writer.js';
 import { counterIncrementOf } from './counters.js';
 import { identifiersOf } from './identifiers.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
@@ -30,6 +32,7 @@ export type Enrich = (message: SegmentMessage, requestIp: string | undefined) =>
 export interface IngestDeps {
   stores: Stores;
   resolver: IdentityResolver;
+  writer: ProfileWriter;
   externalIdKinds: readonly string[];
   enrich?: Enrich;
 }
@@ -61,7 +64,6 @@ function eventDocOf(message: SegmentMessage, profileId: string, arrival: Arrival
     source: arrival.source,
     timestamp: correctedTimestamp(message, arrival.receivedAt),
     receivedAt: arrival.receivedAt,
-    dispatch: 'pending',
   };
 }
 
@@ -115,19 +117,6 @@ function activityOf(message: SegmentMessage, event: EventDoc, derived: Traits): 
   };
 }
 
-/** Several events' effects as one update: later traits win, counters add up. */
-export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
-  const [first, ...rest] = activities;
-  if (!first) throw new Error('combineActivities needs at least one activity');
-  return rest.reduce<ProfileActivity>((sum, next) => ({
-    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
-    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
-    traits: { ...sum.traits, ...next.traits },
-    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
-    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
-  }), first);
-}
-
 export function createIngestor(deps: IngestDeps) {
   const { stores, resolver } = deps;
 
@@ -136,36 +125,15 @@ export function createIngestor(deps: IngestDeps) {
     return (await resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt)).profileId;
   }
 
-  /** Applies the activity; when the profile was merged meanwhile, the events follow it. */
-  async function apply(profileId: string, activity: ProfileActivity, events: EventDoc[], arrival: Arrival): Promise<void> {
-    const appliedTo = await stores.profiles.recordActivity(profileId, activity, arrival.receivedAt);
-    if (appliedTo === null || appliedTo === profileId) return;
-    for (const event of events) {
-      await stores.events.collection.updateOne({ _id: event._id }, { $set: { profileId: appliedTo } });
-      event.profileId = appliedTo;
-    }
-  }
-
   async function applyGroupTraits(message: SegmentMessage, arrival: Arrival): Promise<void> {
     if (message.type === 'group' && message.traits) await stores.groups.upsertTraits(message.groupId, message.traits, arrival.receivedAt);
   }
 
-  async function ingest(message: SegmentMessage, arrival: Arrival): Promise<{ event: EventDoc; inserted: boolean }> {
-    const profileId = await profileOf(message, arrival);
-    const { stored, inserted } = await stores.events.insertOnce(eventDocOf(message, profileId, arrival));
-    // A repeated messageId is applied once: the first arrival did it (or, if it crashed
-    // first, the sweeper does it from the outbox).
-    if (!inserted) return { event: stored, inserted };
-    await apply(profileId, activityOf(message, stored, deps.enrich?.(message, arrival.ip) ?? {}), [stored], arrival);
-    await applyGroupTraits(message, arrival);
-    return { event: stored, inserted };
-  }
-
   /**
    * A batch, in bulk: people are resolved (one person's messages in order, different
-   * people in parallel), all events stored with one insert, and each profile updated once
-   * with the combined effect of its events. Every message is stored and applied before
-   * the call resolves. Returns the new events (repeats of stored messageIds are skipped).
+   * people in parallel), the outbox entry opened, all events stored with one insert, and
+   * each person's new events queued for their profile. Returns the new events (repeats of
+   * stored messageIds are skipped).
    */
   async function ingestBatch(messages: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
     const profileIds = new Array<string>(messages.length);
@@ -177,38 +145,35 @@ export function createIngestor(deps: IngestDeps) {
     }));
 
     const docs = messages.map((message, index) => eventDocOf(message, profileIds[index]!, arrival));
+    // The entry first: events stored without one would be owed to no one after a crash.
+    const outboxId = await stores.outbox.open(docs.map((doc) => doc._id), arrival.receivedAt);
     const inserted = await stores.events.insertNew(docs);
 
-    const byProfile = new Map<string, { activities: ProfileActivity[]; events: EventDoc[] }>();
+    const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }>();
     const applied = new Set<string>();
     messages.forEach((message, index) => {
       const event = docs[index]!;
       if (!inserted.has(event._id) || applied.has(event._id)) return;
       applied.add(event._id);
-      const entry = byProfile.get(event.profileId) ?? { activities: [], events: [] };
+      const entry = byProfile.get(event.profileId) ?? { profileId: event.profileId, activities: [], events: [] };
       entry.activities.push(activityOf(message, event, deps.enrich?.(message, arrival.ip) ?? {}));
       entry.events.push(event);
       byProfile.set(event.profileId, entry);
     });
-    const profiles = [...byProfile.entries()];
-    await Promise.all(Array.from({ length: Math.min(concurrency, profiles.length) }, async () => {
-      for (let next = profiles.shift(); next; next = profiles.shift()) {
-        const [profileId, { activities, events }] = next;
-        await apply(profileId, combineActivities(activities), events, arrival);
-      }
-    }));
     for (const message of messages) await applyGroupTraits(message, arrival);
-    return [...byProfile.values()].flatMap((entry) => entry.events);
+    const profiles = [...byProfile.values()];
+    await deps.writer.accept({ outboxId, profiles });
+    return profiles.flatMap((entry) => entry.events);
   }
 
-  return { ingest, ingestBatch };
+  return { ingestBatch };
 }
 
 export type Ingestor = ReturnType<typeof createIngestor>;
 
 /** Re-applies an event's trait and activity effects (idempotent; counters are recomputed separately). */
-export async function reapplyToProfile(stores: Stores, event: EventDoc, now: Date): Promise<void> {
+export async function reapplyToProfile(stores: Stores, event: EventDoc, now: Date): Promise<ProfileDoc | null> {
   const traits = event.type === 'identify' ? (event.traits ?? {}) : {};
   const groupIds = event.groupId !== undefined ? [event.groupId] : [];
-  await stores.profiles.recordActivity(event.profileId, { firstAt: event.timestamp, lastAt: event.timestamp, traits, groupIds }, now);
+  return stores.profiles.recordActivity(event.profileId, { firstAt: event.timestamp, lastAt: event.timestamp, traits, groupIds }, now);
 }

@@ -1,13 +1,16 @@
 /**
- * The outbox sweeper: the `events` collection holds every event not yet dispatched; this
- * loop retries those whose inline dispatch failed (Temporal down, process crashed), and
- * restarts privacy requests whose workflow never started, and finishes identity merges a
- * crash interrupted. It runs in every server
- * process; dispatch is idempotent, so two sweepers racing do no harm.
+ * The outbox sweeper: finishes what a crash or an outage left undone. Outbox entries older
+ * than a sweep interval name batches whose events may not have reached their profiles (a
+ * crash right after storing them) or their journeys (Temporal down): their effects are
+ * applied again, exactly, and their dispatch retried. It also restarts privacy requests
+ * whose workflow never started, and finishes identity merges a crash interrupted. It runs
+ * in every server process; dispatch is idempotent, so two sweepers racing do no harm.
  */
 import type { Logger } from '../logger.js';
+import type { OutboxDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { Dispatcher } from './dispatch.js';
+import type { ProfileWriter } from './profile-writer.js';
 import { finishInterruptedMerges } from '../identity/merge.js';
 import { recomputeCounters } from './counters.js';
 import { reapplyToProfile } from './ingest.js';
@@ -15,6 +18,8 @@ import { reapplyToProfile } from './ingest.js';
 export interface SweeperOptions {
   stores: Stores;
   dispatcher: Dispatcher;
+  /** This process's profile writer: its entries are not stale, and recovery runs between its rounds. */
+  writer: ProfileWriter;
   startPendingErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
   logger: Logger;
   intervalMs: number;
@@ -23,25 +28,41 @@ export interface SweeperOptions {
 
 const BATCH = 500;
 
+/**
+ * One stale entry. Its events may or may not have reached their profiles, so the trait
+ * effects are applied again (idempotent) and the counters recomputed from the stored
+ * events (exact either way). Once per entry: while Temporal stays down the same entries
+ * come back every sweep, and only their dispatch is retried.
+ */
+async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<void> {
+  const { stores, dispatcher, writer, now } = options;
+  const found = await Promise.all(entry.eventIds.map((id) => stores.events.findById(id)));
+  // Missing: never stored (a crash before the insert) or erased since.
+  const events = found.filter((event) => event !== null);
+  const profiles = new Map<string, ProfileDoc>();
+  if (entry.recoveredAt === undefined) {
+    await writer.exclusive(async (unapplied) => {
+      for (const profileId of new Set(events.map((event) => event.profileId))) await recomputeCounters(stores, profileId, unapplied);
+      for (const event of events) {
+        const profile = await reapplyToProfile(stores, event, now());
+        if (profile) profiles.set(profile._id, profile);
+      }
+    });
+    await stores.outbox.markRecovered(entry._id, now());
+  }
+  await dispatcher.dispatch(events, profiles);
+  await stores.outbox.close(entry._id);
+}
+
 export async function sweepOnce(options: SweeperOptions): Promise<number> {
-  const { stores, dispatcher, now } = options;
+  const { stores, writer, now } = options;
   const olderThan = new Date(now().getTime() - options.intervalMs);
   await finishInterruptedMerges(stores, olderThan, now());
-  const events = await stores.events.findStalePending(olderThan, BATCH);
-  // A stale event may never have reached its profile (a crash right after storing it):
-  // its effects are re-applied, and its profile's counters recomputed from the events,
-  // which is exact whether or not the increment happened. Once per event: while Temporal
-  // stays down the same events come back every sweep, and only their dispatch is retried.
-  const unrecovered = events.filter((event) => event.recoveredAt === undefined);
-  for (const profileId of new Set(unrecovered.map((event) => event.profileId))) await recomputeCounters(stores, profileId);
-  for (const event of unrecovered) {
-    await reapplyToProfile(stores, event, now());
-    await stores.events.markRecovered(event._id, now());
-  }
-  for (const event of events) await dispatcher.dispatch(event);
+  const entries = (await stores.outbox.findStale(olderThan, BATCH)).filter((entry) => !writer.holds(entry._id));
+  for (const entry of entries) await finishEntry(options, entry);
   const requests = await stores.privacyRequests.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(BATCH).toArray();
   for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
-  return events.length + requests.length;
+  return entries.length + requests.length;
 }
 
 export function startSweeper(options: SweeperOptions): { stop(): Promise<void> } {
@@ -52,7 +73,7 @@ export function startSweeper(options: SweeperOptions): { stop(): Promise<void> }
       if (stopped) return;
       try {
         const swept = await sweepOnce(options);
-        if (swept > 0) options.logger.info({ swept }, 'outbox sweeper dispatched pending work');
+        if (swept > 0) options.logger.info({ swept }, 'outbox sweeper finished pending work');
       } catch (error) {
         options.logger.warn({ err: error }, 'outbox sweep failed; will retry');
       }

@@ -5,7 +5,6 @@
 import express, { type Request } from 'express';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
-import type { EventDoc } from '../model.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
@@ -28,8 +27,8 @@ export interface AppDeps {
   ingestor: Ingestor;
   importApply: ApplyMessages;
   now: () => Date;
-  /** Called once an event is stored and applied; starts its dispatch without delaying the reply. */
-  afterIngest: (event: EventDoc) => void;
+  /** Resolves once every event accepted so far is applied to its profile: profile reads wait for it. */
+  profilesSettled: () => Promise<void>;
   startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
   temporalReady: () => Promise<unknown>;
 }

@@ -11,9 +11,8 @@ export interface TimelineQuery {
 }
 
 /**
- * Events, stored once per messageId. The collection doubles as the dispatch outbox:
- * an event is `pending` until its journeys were signalled, and the sweeper retries
- * whatever stays pending (Temporal down, process crashed).
+ * Events, stored once per messageId. What is still owed to profiles and journeys is kept
+ * apart, in the small `outbox` collection (outbox.ts).
  */
 export class EventStore {
   readonly collection: Collection<EventDoc>;
@@ -24,20 +23,6 @@ export class EventStore {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1, timestamp: -1 });
-    await this.collection.createIndex({ dispatch: 1, receivedAt: 1 });
-  }
-
-  /** Inserts the event unless its id is already stored; returns the stored document either way. */
-  async insertOnce(doc: EventDoc): Promise<{ stored: EventDoc; inserted: boolean }> {
-    try {
-      await this.collection.insertOne(doc);
-      return { stored: doc, inserted: true };
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      const stored = await this.collection.findOne({ _id: doc._id });
-      if (!stored) throw new Error(`event ${doc._id} reported as duplicate but not found`);
-      return { stored, inserted: false };
-    }
   }
 
   /**
@@ -63,20 +48,6 @@ export class EventStore {
 
   findById(id: string): Promise<EventDoc | null> {
     return this.collection.findOne({ _id: id });
-  }
-
-  /** The sweeper has re-applied this stale event to its profile; it need not again. */
-  async markRecovered(id: string, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { recoveredAt: now } });
-  }
-
-  async markDispatched(id: string, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { dispatch: 'dispatched', dispatchedAt: now } });
-  }
-
-  /** Pending events received before `olderThan`: those whose inline dispatch evidently failed. */
-  findStalePending(olderThan: Date, limit: number): Promise<EventDoc[]> {
-    return this.collection.find({ dispatch: 'pending', receivedAt: { $lt: olderThan } }).sort({ receivedAt: 1 }).limit(limit).toArray();
   }
 
   async repoint(fromProfileId: string, toProfileId: string): Promise<number> {

@@ -2,18 +2,20 @@ import { MongoClient, type Db } from 'mongodb';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
 import { MergeStore } from './merges.js';
+import { OutboxStore } from './outbox.js';
 import { IdentityStore } from './identities.js';
 import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
-export { EventStore, GroupStore, IdentityStore, MergeStore, PrivacyRequestStore, ProfileStore, RulesStore };
+export { EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PrivacyRequestStore, ProfileStore, RulesStore };
 
 export interface Stores {
   db: Db;
   profiles: ProfileStore;
   identities: IdentityStore;
   events: EventStore;
+  outbox: OutboxStore;
   merges: MergeStore;
   groups: GroupStore;
   rules: RulesStore;
@@ -26,6 +28,7 @@ export function createStores(db: Db): Stores {
     profiles: new ProfileStore(db),
     identities: new IdentityStore(db),
     events: new EventStore(db),
+    outbox: new OutboxStore(db),
     merges: new MergeStore(db),
     groups: new GroupStore(db),
     rules: new RulesStore(db),

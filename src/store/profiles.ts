@@ -68,10 +68,10 @@ export class ProfileStore {
   }
 
   /**
-   * Applies what an event says about its profile. Returns the id it was applied to (the
-   * survivor, if the profile was merged meanwhile) or null when the profile is gone.
+   * Applies what events say about their profile. Returns the profile as updated (the
+   * survivor, if it was merged meanwhile), or null when the profile is gone.
    */
-  async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<string | null> {
+  async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<ProfileDoc | null> {
     const set: Record<string, unknown> = { updatedAt: now };
     for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
     const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
@@ -85,7 +85,10 @@ export class ProfileStore {
     }
     if (Object.keys(inc).length > 0) update.$inc = inc;
     if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
-    return this.updateFollowingRedirect(id, update);
+    const updated = await this.updateReturning(id, update);
+    if (updated) return updated;
+    const into = await this.redirects.target(id);
+    return into === null ? null : this.updateReturning(into, update);
   }
 
   /** Returns false when the profile no longer exists (erased): effects never resurrect it. */
@@ -137,6 +140,11 @@ export class ProfileStore {
 
   private async update(id: string, update: UpdateFilter<ProfileDoc>): Promise<boolean> {
     return (await this.writes.run(id, () => this.collection.updateOne({ _id: id }, update))).matchedCount === 1;
+  }
+
+  /** The update, answered with the document as it is afterwards (null if there is none). */
+  private async updateReturning(id: string, update: UpdateFilter<ProfileDoc>): Promise<ProfileDoc | null> {
+    return this.writes.run(id, () => this.collection.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }));
   }
 
   private async updateFollowingRedirect(id: string, update: UpdateFilter<ProfileDoc>): Promise<string | null> {

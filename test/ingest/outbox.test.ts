@@ -1,11 +1,15 @@
 /**
- * Nothing acknowledged is lost: with Temporal unreachable, events are still accepted and
- * stored as pending; once Temporal is back, the sweeper dispatches them and the journey runs.
+ * Nothing acknowledged is lost. With Temporal unreachable, events are still accepted and
+ * applied to their profiles, and their batch stays owed in the outbox; once Temporal is
+ * back, the sweeper dispatches it and the journey runs. After a crash between storing a
+ * batch and applying it, the sweeper applies it, counting every event exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventIdFor } from '../../src/ingest/ingest.js';
 import { sweepOnce } from '../../src/ingest/sweeper.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/infra/process.js';
+import type { EventDoc } from '../../src/model.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let offline: TestItinera;
@@ -14,42 +18,75 @@ let online: TestItinera;
 beforeAll(async () => {
   // Nothing listens on this port: every Temporal call of this instance fails.
   offline = await startTestItinera('outbox', { runWorker: false, temporalAddress: `127.0.0.1:${await freePort()}` });
+  // A second instance on the same database, with Temporal reachable, sweeps the outbox.
+  online = await startTestItinera('outbox-online', { reuseDatabase: offline.dbName });
 });
 afterAll(async () => {
   await online?.close();
   await offline?.close();
 });
 
+const sweep = (itinera: TestItinera, aheadMs = 1000) => sweepOnce({
+  stores: itinera.runtime.stores,
+  dispatcher: itinera.runtime.dispatcher,
+  writer: itinera.runtime.writer,
+  startPendingErasure: async () => undefined,
+  logger: createLogger('silent'),
+  intervalMs: 0,
+  now: () => new Date(Date.now() + aheadMs),
+});
+
 describe('outbox', () => {
-  it('accepts events while Temporal is down and dispatches them when it is back', async () => {
+  it('accepts and applies events while Temporal is down, and dispatches them when it is back', async () => {
     const rules = await send(offline.baseUrl, 'PUT', '/v1/rules', {
       auth: bearer(ADMIN_KEY),
       text: 'journey hello { when performed "Signed Up" tag "hello" }',
     });
     expect(rules.status).toBe(200);
-    const tracked = await send(offline.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-outage', event: 'Signed Up' } });
+    const tracked = await send(offline.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-outage', event: 'Signed Up', messageId: 'm-outage' } });
     expect(tracked).toEqual({ status: 200, body: { success: true } });
 
-    const stored = await offline.runtime.stores.events.collection.findOne({ userId: 'u-outage' });
-    expect(stored?.dispatch).toBe('pending');
+    // The profile has the event at once; only its journey waits for Temporal.
+    const applied = await send(offline.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-outage', { auth: bearer(ADMIN_KEY) });
+    expect(applied.body.counters).toEqual({ 'Signed Up': { count: 1 } });
+    expect(applied.body.tags).toEqual([]);
+    await offline.runtime.writer.drain();
+    const owed = await offline.runtime.stores.outbox.collection.find().toArray();
+    expect(owed.map((entry) => entry.eventIds)).toEqual([[eventIdFor('m-outage')]]);
     expect((await send(offline.baseUrl, 'GET', '/ready')).body).toMatchObject({ temporal: 'down', mongodb: 'up' });
 
-    // A second instance on the same database, with Temporal reachable, sweeps the outbox.
-    online = await startTestItinera('outbox-online', { reuseDatabase: offline.dbName });
-    const swept = await sweepOnce({
-      stores: online.runtime.stores,
-      dispatcher: online.runtime.dispatcher,
-      startPendingErasure: async () => undefined,
-      logger: createLogger('silent'),
-      intervalMs: 0,
-      now: () => new Date(Date.now() + 1000),
-    });
-    expect(swept).toBe(1);
+    expect(await sweep(online)).toBe(1);
     const profile = await eventually(async () => {
       const found = await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-outage', { auth: bearer(ADMIN_KEY) });
       return found.body.tags?.includes('hello') ? found.body : undefined;
     });
     expect(profile.tags).toEqual(['hello']);
-    expect((await online.runtime.stores.events.collection.findOne({ userId: 'u-outage' }))?.dispatch).toBe('dispatched');
+    // Recovery re-derived the counters from the stored events: still exactly one.
+    expect(profile.counters).toEqual({ 'Signed Up': { count: 1 } });
+    expect(await online.runtime.stores.outbox.collection.countDocuments()).toBe(0);
+  });
+
+  it('applies a batch a crash left stored but unapplied, counting each event once', async () => {
+    const sent = await send(online.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-crash', event: 'Order Completed', properties: { revenue: 30 } } });
+    expect(sent.status).toBe(200);
+    const profileId = (await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-crash', { auth: bearer(ADMIN_KEY) })).body.id as string;
+    await online.runtime.writer.drain();
+
+    // What a process that died right after storing two more events leaves behind: the
+    // events and their outbox entry, and a profile that never saw them.
+    const { stores } = online.runtime;
+    const stored = (await stores.events.collection.findOne({ profileId }))!;
+    const lost: EventDoc[] = [1, 2].map((n) => ({ ...stored, _id: eventIdFor(`m-crash-${n}`), messageId: `m-crash-${n}`, properties: { revenue: 10 * n } }));
+    await stores.outbox.open(lost.map((event) => event._id), new Date());
+    await stores.events.collection.insertMany(lost);
+
+    expect(await sweep(online)).toBe(1);
+    const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
+    expect(profile.counters).toEqual({ 'Order Completed': { count: 3, sum: { revenue: 60 } } });
+    expect(await stores.outbox.collection.countDocuments()).toBe(0);
+    // A second sweep finds nothing owed and counts nothing again.
+    expect(await sweep(online)).toBe(0);
+    const again = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
+    expect(again.counters).toEqual(profile.counters);
   });
 });

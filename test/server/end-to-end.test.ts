@@ -35,14 +35,15 @@ describe('track → journey → tag', () => {
       return found.status === 200 && found.body.tags.includes('hello') ? found.body : undefined;
     });
     expect(profile.identities.userId).toEqual(['u-e2e-1']);
-    const event = await itinera.runtime.stores.events.collection.findOne({ messageId: 'm-e2e-1' });
-    expect(event?.dispatch).toBe('dispatched');
+    // Applied and dispatched: nothing is left owing in the outbox.
+    await itinera.runtime.writer.drain();
+    expect(await itinera.runtime.stores.outbox.collection.countDocuments()).toBe(0);
   });
 
   it('does not tag for other events', async () => {
     await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-e2e-2', event: 'Viewed Page' } });
     // The tagging path is asynchronous: wait until the event was dispatched, then look.
-    await eventually(async () => (await itinera.runtime.stores.events.collection.findOne({ userId: 'u-e2e-2' }))?.dispatch === 'dispatched');
+    await itinera.runtime.writer.drain();
     const found = await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-e2e-2', admin);
     expect(found.status).toBe(200);
     expect(found.body.tags).toEqual([]);

@@ -1,4 +1,8 @@
-/** The single customer view, for admins: the profile and its timeline. */
+/**
+ * The single customer view, for admins: the profile and its timeline. Reads wait until
+ * every event accepted before them is applied (ProfileWriter.settled), so an acknowledged
+ * event is on the profile by the time the next request reads it.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { decodeCounterKey } from '../../ingest/counters.js';
@@ -40,7 +44,7 @@ export function presentProfile(profile: ProfileDoc, segments: string[]) {
 }
 
 function presentEvent(event: EventDoc) {
-  const { _id, dispatch: _dispatch, dispatchedAt: _dispatchedAt, recoveredAt: _recoveredAt, ...rest } = event;
+  const { _id, ...rest } = event;
   return { id: _id, ...rest };
 }
 
@@ -70,11 +74,13 @@ export function profileRoutes(deps: AppDeps): Router {
     const kinds = [...CORE_IDENTITY_KINDS, ...deps.externalIdKinds];
     if (given.length !== 1 || !kinds.includes(given[0]![0])) throw badRequest('invalid_query', `give exactly one of ${kinds.join(', ')}`);
     const [kind, value] = given[0]!;
+    await deps.profilesSettled();
     const profileId = await deps.stores.identities.lookup({ kind, value });
     res.json(await show(profileId ? await deps.stores.profiles.findById(profileId) : null, `no profile with that ${kind}`));
   });
 
   router.get('/v1/profiles/:id', async (req, res) => {
+    await deps.profilesSettled();
     res.json(await show(await deps.stores.profiles.findById(req.params.id), 'no profile with that id'));
   });
 
@@ -82,6 +88,7 @@ export function profileRoutes(deps: AppDeps): Router {
     const parsed = timelineQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
     const query = parsed.data;
+    await deps.profilesSettled();
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
     const events = await deps.stores.events.timeline(profile._id, {

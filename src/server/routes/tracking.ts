@@ -1,6 +1,7 @@
 /**
  * Segment's HTTP Tracking API: `/v1/identify`, `/v1/track`, `/v1/page`, `/v1/screen`,
- * `/v1/group`, `/v1/alias` and `/v1/batch`. A 200 means every message is stored.
+ * `/v1/group`, `/v1/alias` and `/v1/batch`. A 200 means every message is stored, and owed
+ * to its profile and journeys by a durable outbox entry (see ingest/profile-writer.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
@@ -69,8 +70,7 @@ export function trackingRoutes(deps: AppDeps): Router {
       const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
       if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `a message may be at most 32 KB; this one is ${kb(size)}`);
       const message = validate(type, requireObject(req.body));
-      const { event, inserted } = await deps.ingestor.ingest(message, arrivalOf(req, res, deps));
-      if (inserted) deps.afterIngest(event);
+      await deps.ingestor.ingestBatch([message], arrivalOf(req, res, deps));
       res.json({ success: true });
     });
   }
@@ -79,8 +79,7 @@ export function trackingRoutes(deps: AppDeps): Router {
     if (size > MAX_BATCH_BYTES) throw badRequest('batch_too_large', `a batch may be at most 500 KB; this one is ${kb(size)}`);
     // Every message is validated before any is stored: a bad batch changes nothing.
     const messages = batchMessages(req.body);
-    const events = await deps.ingestor.ingestBatch(messages, arrivalOf(req, res, deps));
-    for (const event of events) deps.afterIngest(event);
+    await deps.ingestor.ingestBatch(messages, arrivalOf(req, res, deps));
     res.json({ success: true });
   });
   return router;

@@ -1,0 +1,214 @@
+/**
+ * The profile writer: applies accepted events to their profiles, then tells journeys.
+ *
+ * Ingestion acknowledges a batch once its events and its outbox entry are stored; this
+ * writer does the rest behind the response. It works in rounds: each round takes every
+ * profile with queued events and writes each of them once, with the combined effect of
+ * all its queued events. Under load, a person's events from many requests fold into one
+ * write, so profile writes grow with the number of people active, not of events — on the
+ * embedded FerretDB, where each write is its own fsynced transaction, that is the
+ * difference between hundreds and thousands of events a second.
+ *
+ * Reads stay real-time: a profile read first waits for `settled()`, that is, until every
+ * event accepted before the read is applied. Journeys are signalled only after their
+ * events are applied, so a journey never sees a profile without the event that woke it.
+ * When a batch is applied and dispatched its outbox entry is closed; whatever a crash or a
+ * Temporal outage leaves open, the sweeper finishes (sweeper.ts).
+ */
+import type { Logger } from '../logger.js';
+import type { EventDoc, ProfileDoc } from '../model.js';
+import type { Stores } from '../store/index.js';
+import type { ProfileActivity } from '../store/profiles.js';
+import type { Dispatcher } from './dispatch.js';
+
+/** One accepted batch: its outbox entry and, per profile, what its new events add. */
+export interface AcceptedBatch {
+  outboxId: string;
+  profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }[];
+}
+
+interface BatchProgress {
+  outboxId: string;
+  events: EventDoc[];
+  /** Profiles of the batch not yet written. */
+  unwritten: number;
+  /** A write failed: the outbox entry stays open for the sweeper. */
+  failed: boolean;
+  /** The profiles as written, for dispatch. */
+  written: Map<string, ProfileDoc>;
+}
+
+interface QueuedProfile {
+  activities: ProfileActivity[];
+  events: EventDoc[];
+  batches: BatchProgress[];
+}
+
+export interface ProfileWriterOptions {
+  stores: Stores;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  now: () => Date;
+  /** Profile writes in flight at once. */
+  concurrency?: number;
+  /** Accepted events not yet applied and dispatched beyond which `accept` waits (back-pressure). */
+  maxOutstandingEvents?: number;
+}
+
+/** Several events' effects as one update: later traits win, counters add up. */
+export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
+  const [first, ...rest] = activities;
+  if (!first) throw new Error('combineActivities needs at least one activity');
+  return rest.reduce<ProfileActivity>((sum, next) => ({
+    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
+    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
+    traits: { ...sum.traits, ...next.traits },
+    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
+    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
+  }), first);
+}
+
+export class ProfileWriter {
+  private queued = new Map<string, QueuedProfile>();
+  private outstandingEvents = 0;
+  private acceptedCount = 0;
+  private appliedCount = 0;
+  private settledWaiters: { count: number; resolve: () => void }[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private exclusiveTasks: (() => Promise<void>)[] = [];
+  private running: Promise<void> | null = null;
+  /** Outbox entries this process is still working on: the sweeper leaves them alone. */
+  private readonly openEntries = new Set<string>();
+  private readonly dispatching = new Set<Promise<void>>();
+  private readonly concurrency: number;
+  private readonly maxOutstandingEvents: number;
+
+  constructor(private readonly options: ProfileWriterOptions) {
+    this.concurrency = options.concurrency ?? 8;
+    this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
+  }
+
+  /** Queues a stored batch for its profiles; waits first while too much is outstanding. */
+  async accept(batch: AcceptedBatch): Promise<void> {
+    while (this.outstandingEvents >= this.maxOutstandingEvents) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    const events = batch.profiles.flatMap((entry) => entry.events);
+    if (events.length === 0) {
+      // Only repeats of stored messages: nothing is owed.
+      await this.options.stores.outbox.close(batch.outboxId);
+      return;
+    }
+    const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: batch.profiles.length, failed: false, written: new Map() };
+    this.openEntries.add(batch.outboxId);
+    this.outstandingEvents += events.length;
+    for (const { profileId, activities, events: ofProfile } of batch.profiles) {
+      const entry = this.queued.get(profileId) ?? { activities: [], events: [], batches: [] };
+      entry.activities.push(...activities);
+      entry.events.push(...ofProfile);
+      entry.batches.push(progress);
+      this.queued.set(profileId, entry);
+    }
+    this.acceptedCount += 1;
+    this.kick();
+  }
+
+  /** Resolves once every batch accepted before the call is applied to its profiles. */
+  settled(): Promise<void> {
+    const count = this.acceptedCount;
+    if (this.appliedCount >= count) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ count, resolve }));
+  }
+
+  /** Resolves once everything accepted is applied and dispatched (or left to the sweeper). */
+  async drain(): Promise<void> {
+    await this.settled();
+    while (this.dispatching.size > 0) await Promise.allSettled([...this.dispatching]);
+  }
+
+  /** Whether this process still works on the outbox entry. */
+  holds(outboxId: string): boolean {
+    return this.openEntries.has(outboxId);
+  }
+
+  /**
+   * Runs `task` between rounds, given the ids of events accepted but not yet applied: the
+   * sweeper recomputes counters from stored events, and must leave out those this writer
+   * is about to add, or they would count twice.
+   */
+  exclusive(task: (unapplied: ReadonlySet<string>) => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.exclusiveTasks.push(async () => {
+        const unapplied = new Set([...this.queued.values()].flatMap((entry) => entry.events.map((event) => event._id)));
+        await task(unapplied).then(resolve, reject);
+      });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.queued.size > 0 || this.exclusiveTasks.length > 0) this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.queued.size > 0 || this.exclusiveTasks.length > 0) {
+      for (let task = this.exclusiveTasks.shift(); task; task = this.exclusiveTasks.shift()) await task();
+      const round = [...this.queued];
+      const roundCount = this.acceptedCount;
+      this.queued = new Map();
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, round.length) }, async () => {
+        for (let next = round.shift(); next; next = round.shift()) await this.write(next[0], next[1]);
+      }));
+      this.appliedCount = roundCount;
+      this.settledWaiters = this.settledWaiters.filter((waiter) => {
+        if (waiter.count > roundCount) return true;
+        waiter.resolve();
+        return false;
+      });
+    }
+  }
+
+  private async write(profileId: string, queued: QueuedProfile): Promise<void> {
+    const { stores, logger, now } = this.options;
+    let profile: ProfileDoc | null = null;
+    let failed = false;
+    try {
+      profile = await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now());
+      // Merged meanwhile: the events follow their person to the surviving profile.
+      if (profile && profile._id !== profileId) {
+        for (const event of queued.events) {
+          await stores.events.collection.updateOne({ _id: event._id }, { $set: { profileId: profile._id } });
+          event.profileId = profile._id;
+        }
+      }
+    } catch (error) {
+      failed = true;
+      logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');
+    }
+    for (const batch of queued.batches) {
+      batch.failed ||= failed;
+      if (profile) batch.written.set(profile._id, profile);
+      if (--batch.unwritten === 0) this.finish(batch);
+    }
+  }
+
+  /** A batch fully written: dispatch it in the background and close its outbox entry. */
+  private finish(batch: BatchProgress): void {
+    const { stores, dispatcher, logger } = this.options;
+    const work = batch.failed
+      ? Promise.resolve()
+      : dispatcher
+        .dispatch(batch.events, batch.written)
+        .then(() => stores.outbox.close(batch.outboxId))
+        .catch((error: unknown) => logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper'));
+    const tracked = work.finally(() => {
+      this.dispatching.delete(tracked);
+      this.openEntries.delete(batch.outboxId);
+      this.outstandingEvents -= batch.events.length;
+      for (let wake = this.roomWaiters.shift(); wake; wake = this.roomWaiters.shift()) wake();
+    });
+    this.dispatching.add(tracked);
+  }
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import type { OutboxDoc } from '../model.js';
+
+/**
+ * The outbox: one small document per accepted batch of messages, written before its
+ * events and deleted once every event of the batch is applied to its profile and
+ * dispatched to journeys. What is left in it after a crash (or while Temporal is down) is
+ * exactly the work still owed, and the sweeper owes it.
+ *
+ * Why per batch and not a flag on each event: a flag costs one write per event to clear,
+ * and finding the flagged events scans the whole `events` collection on FerretDB (which
+ * answers only `_id` lookups from an index). This collection holds only work in flight, so
+ * scanning it stays cheap however many events are stored.
+ */
+export class OutboxStore {
+  readonly collection: Collection<OutboxDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<OutboxDoc>('outbox');
+  }
+
+  /** Records that these events are owed application and dispatch; returns the entry's id. */
+  async open(eventIds: string[], now: Date): Promise<string> {
+    const id = `ob_${randomUUID()}`;
+    await this.collection.insertOne({ _id: id, eventIds: [...new Set(eventIds)], createdAt: now });
+    return id;
+  }
+
+  async close(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+
+  /** The sweeper has re-applied this entry's events to their profiles; it need not again. */
+  async markRecovered(id: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { recoveredAt: now } });
+  }
+
+  /** Entries opened before `olderThan`: their batch evidently did not finish (crash, Temporal down). */
+  findStale(olderThan: Date, limit: number): Promise<OutboxDoc[]> {
+    return this.collection.find({ createdAt: { $lt: olderThan } }).sort({ createdAt: 1 }).limit(limit).toArray();
+  }
+}
