@@ -101,6 +101,8 @@ export interface EventDoc {
 export interface OutboxDoc {
   _id: string;
   eventIds: string[];
+  /** Profiles of new people created with these events already counted (see identity/new-people.ts). */
+  createdProfileIds?: string[];
   createdAt: Date;
   /** Set when the sweeper re-applied the batch's events after finding the entry stale. */
   recoveredAt?: Date;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { MergeDoc, ProfileDoc } from '../model.js';
 import { identityKey, normaliseIdentity, type IdentityRef } from '../store/identities.js';
 import type { Stores } from '../store/index.js';
-import { canLink, mergeRefusal, type IdentityLimits } from './limits.js';
+import { canLink, limitFor, mergeRefusal, type IdentityLimits } from './limits.js';
 import { mergeId, mergeProfiles } from './merge.js';
 
 /** Which identifier decides first: a login beats an e-mail beats a phone beats a device. */
@@ -30,13 +30,21 @@ export interface Resolution {
   merged: string[];
 }
 
-function byPrecedence(refs: IdentityRef[]): IdentityRef[] {
+/** Normalised, without repeats or empty values, strongest first. */
+export function byPrecedence(refs: IdentityRef[]): IdentityRef[] {
   const unique = new Map(refs.map(normaliseIdentity).filter((ref) => ref.value.length > 0).map((ref) => [identityKey(ref), ref]));
   return [...unique.values()].sort((a, b) => rank(a) - rank(b));
 }
 
 export class IdentityResolver {
   constructor(private readonly stores: Stores, private readonly limits: IdentityLimits) {}
+
+  /** Whether these identifiers, none of them known yet, may all go on one new profile. */
+  fitsNewProfile(refs: IdentityRef[]): boolean {
+    const perKind = new Map<string, number>();
+    for (const ref of refs) perKind.set(ref.kind, (perKind.get(ref.kind) ?? 0) + 1);
+    return [...perKind].every(([kind, count]) => count <= limitFor(this.limits, kind));
+  }
 
   async resolve(refs: IdentityRef[], now: Date): Promise<Resolution> {
     const ordered = byPrecedence(refs);
@@ -55,7 +63,10 @@ export class IdentityResolver {
       const needsProfile = unknown.length > 0 || profiles.length > 1;
       const survivorDoc = needsProfile ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
       // Linked but gone: merged or erased since we read the links. Read them again.
-      if (needsProfile && !survivorDoc) continue;
+      if (needsProfile && !survivorDoc) {
+        this.stores.identities.forgetCachedOwner(survivor);
+        continue;
+      }
       // The event's strongest identifier is new but cannot join the known profile (say a
       // second userId): it is a different person, who gets a profile of their own.
       if (survivorDoc && unknown[0] === first && !canLink(survivorDoc, first.kind, this.limits)) {
@@ -63,7 +74,8 @@ export class IdentityResolver {
         if (created) return created;
         continue;
       }
-      const merged = survivorDoc ? await this.mergeOthers(survivorDoc, profiles.slice(1), ordered, owners, now) : [];
+      const merged = survivorDoc ? await this.mergeOthers(survivorDoc, profiles.slice(1), ordered, owners, now, attempt === 0) : [];
+      if (merged === 'stale') continue;
       const { linked, lostRace } = survivorDoc ? await this.linkUnknown(survivorDoc, unknown, now) : { linked: [], lostRace: false };
       // Another request linked one of these identifiers to another profile just now: go
       // round again, so the two profiles merge at this message rather than at a later one.
@@ -99,14 +111,20 @@ export class IdentityResolver {
   }
 
   private async mergeOthers(
-    survivor: ProfileDoc, others: string[], refs: IdentityRef[], owners: Map<string, string>, now: Date,
-  ): Promise<string[]> {
+    survivor: ProfileDoc, others: string[], refs: IdentityRef[], owners: Map<string, string>, now: Date, mayRetry: boolean,
+  ): Promise<string[] | 'stale'> {
     const merged: string[] = [];
     let current = survivor;
     for (const other of others) {
       const via = refs.find((ref) => owners.get(identityKey(ref)) === other)?.kind ?? 'unknown';
       const otherDoc = await this.stores.profiles.collection.findOne({ _id: other });
-      if (!otherDoc) continue; // merged or erased meanwhile
+      if (!otherDoc) {
+        // Merged, erased or withdrawn since its links were read: read them again, once (a
+        // merge a crash interrupted leaves links to a gone profile until the sweeper ends it).
+        this.stores.identities.forgetCachedOwner(other);
+        if (mayRetry) return 'stale';
+        continue;
+      }
       const refusal = mergeRefusal(current, otherDoc, this.limits);
       if (refusal) {
         const doc: MergeDoc = { _id: mergeId(other, survivor._id), from: other, into: survivor._id, via, status: 'refused', reason: refusal, at: now };

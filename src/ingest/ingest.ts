@@ -5,13 +5,15 @@
  * caller may acknowledge them; the writer applies them (and profile reads wait for it).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IdentityResolver } from '../identity/resolve.js';
+import { createPeople, type NewPerson } from '../identity/new-people.js';
+import { byPrecedence, type IdentityResolver } from '../identity/resolve.js';
 import type { EventDoc, ProfileDoc, Traits } from '../model.js';
+import { identityKey, type IdentityRef } from '../store/identities.js';
 import type { Stores } from '../store/index.js';
-import type { ProfileActivity } from '../store/profiles.js';
-import type { ProfileWriter } from './profile-writer.js';
-import { counterIncrementOf } from './counters.js';
+import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
+import { counterIncrementOf, recomputeCounters } from './counters.js';
 import { identifiersOf } from './identifiers.js';
+import { combineActivities, type ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
 
 /** Kept for callers that speak of "messages to ingest" (CSV import, tests). */
@@ -130,36 +132,81 @@ export function createIngestor(deps: IngestDeps) {
   }
 
   /**
-   * A batch, in bulk: people are resolved (one person's messages in order, different
-   * people in parallel), the outbox entry opened, all events stored with one insert, and
-   * each person's new events queued for their profile. Returns the new events (repeats of
-   * stored messageIds are skipped).
+   * The people of a batch never seen before: groups of messages (one person's each) with
+   * no alias, none of whose identifiers is known, and all of which fit on one profile.
    */
-  async function ingestBatch(messages: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
-    const profileIds = new Array<string>(messages.length);
-    const queues = [...messagesByPerson(messages).values()];
-    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const index of queue) profileIds[index] = await profileOf(messages[index]!, arrival);
+  async function newPeopleAmong(messages: SegmentMessage[], groups: number[][]): Promise<Map<number, IdentityRef[]>> {
+    const candidates = new Map<number, IdentityRef[]>();
+    groups.forEach((group, g) => {
+      if (group.some((index) => messages[index]!.type === 'alias')) return;
+      const refs = byPrecedence(group.flatMap((index) => identifiersOf(messages[index]!, deps.externalIdKinds)));
+      if (refs.length > 0 && resolver.fitsNewProfile(refs)) candidates.set(g, refs);
+    });
+    const owners = await stores.identities.owners([...candidates.values()].flat());
+    for (const [g, refs] of candidates) if (refs.some((ref) => owners.has(identityKey(ref)))) candidates.delete(g);
+    return candidates;
+  }
+
+  /**
+   * A batch, in bulk. New people are created together, their profiles already holding
+   * these events; everyone else is resolved one message at a time (one person's messages
+   * in order, different people in parallel). Then all events are stored with one insert
+   * and the known people's new events queued for their profiles. The outbox entry is
+   * opened before anything is written. Returns the new events (repeats of stored
+   * messageIds are skipped).
+   */
+  async function ingestBatch(batch: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
+    const now = arrival.receivedAt;
+    // Ids first: the outbox entry names the events before they are stored.
+    const messages = batch.map((message) => (message.messageId === undefined ? { ...message, messageId: randomUUID() } : message));
+    const groups = [...messagesByPerson(messages).values()];
+    const newPeople = await newPeopleAmong(messages, groups);
+    const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));
+    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, [...profileIdOf.values()]);
+
+    const docs = new Array<EventDoc>(messages.length);
+    const activities = new Array<ProfileActivity>(messages.length);
+    const describe = (index: number, profileId: string) => {
+      const message = messages[index]!;
+      docs[index] = eventDocOf(message, profileId, arrival);
+      activities[index] = activityOf(message, docs[index], deps.enrich?.(message, arrival.ip) ?? {});
+    };
+    const people: NewPerson[] = [...newPeople].map(([g, refs]) => {
+      const profileId = profileIdOf.get(g)!;
+      for (const index of groups[g]!) describe(index, profileId);
+      const identities: ProfileDoc['identities'] = {};
+      for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
+      return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!))) };
+    });
+    const withdrawn = await createPeople(stores, people, now);
+    const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
+
+    const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
+    await Promise.all(Array.from({ length: Math.min(concurrency, rest.length) }, async () => {
+      for (let group = rest.shift(); group; group = rest.shift()) {
+        for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
       }
     }));
 
-    const docs = messages.map((message, index) => eventDocOf(message, profileIds[index]!, arrival));
-    // The entry first: events stored without one would be owed to no one after a crash.
-    const outboxId = await stores.outbox.open(docs.map((doc) => doc._id), arrival.receivedAt);
     const inserted = await stores.events.insertNew(docs);
-
-    const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }>();
+    const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }>();
     const applied = new Set<string>();
-    messages.forEach((message, index) => {
-      const event = docs[index]!;
+    docs.forEach((event, index) => {
       if (!inserted.has(event._id) || applied.has(event._id)) return;
       applied.add(event._id);
       const entry = byProfile.get(event.profileId) ?? { profileId: event.profileId, activities: [], events: [] };
-      entry.activities.push(activityOf(message, event, deps.enrich?.(message, arrival.ip) ?? {}));
+      entry.activities.push(activities[index]!);
       entry.events.push(event);
       byProfile.set(event.profileId, entry);
     });
+    const messageCount = new Map([...profileIdOf].map(([g, profileId]) => [profileId, groups[g]!.length]));
+    for (const [profileId, profile] of created) {
+      const entry = byProfile.get(profileId);
+      if (entry) entry.written = profile;
+      // Some of a new person's messages were repeats (a messageId stored before, or twice in
+      // the batch) that the profile counted at creation: count again from what is stored.
+      if ((entry?.events.length ?? 0) < messageCount.get(profileId)!) await recomputeCounters(stores, profileId);
+    }
     for (const message of messages) await applyGroupTraits(message, arrival);
     const profiles = [...byProfile.values()];
     await deps.writer.accept({ outboxId, profiles });

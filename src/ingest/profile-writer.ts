@@ -21,10 +21,13 @@ import type { Stores } from '../store/index.js';
 import type { ProfileActivity } from '../store/profiles.js';
 import type { Dispatcher } from './dispatch.js';
 
-/** One accepted batch: its outbox entry and, per profile, what its new events add. */
+/**
+ * One accepted batch: its outbox entry and, per profile, what its new events add, or
+ * (`written`) the profile already written with them, as for a person created by the batch.
+ */
 export interface AcceptedBatch {
   outboxId: string;
-  profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }[];
+  profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }[];
 }
 
 interface BatchProgress {
@@ -97,10 +100,16 @@ export class ProfileWriter {
       await this.options.stores.outbox.close(batch.outboxId);
       return;
     }
-    const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: batch.profiles.length, failed: false, written: new Map() };
+    const toWrite = batch.profiles.filter((entry) => !entry.written);
+    const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
+    for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
     this.openEntries.add(batch.outboxId);
     this.outstandingEvents += events.length;
-    for (const { profileId, activities, events: ofProfile } of batch.profiles) {
+    if (toWrite.length === 0) {
+      this.finish(progress);
+      return;
+    }
+    for (const { profileId, activities, events: ofProfile } of toWrite) {
       const entry = this.queued.get(profileId) ?? { activities: [], events: [], batches: [] };
       entry.activities.push(...activities);
       entry.events.push(...ofProfile);

@@ -42,7 +42,9 @@ async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<v
   const profiles = new Map<string, ProfileDoc>();
   if (entry.recoveredAt === undefined) {
     await writer.exclusive(async (unapplied) => {
-      for (const profileId of new Set(events.map((event) => event.profileId))) await recomputeCounters(stores, profileId, unapplied);
+      // New people's profiles were created counting their events, stored or not.
+      const profileIds = new Set([...events.map((event) => event.profileId), ...(entry.createdProfileIds ?? [])]);
+      for (const profileId of profileIds) await recomputeCounters(stores, profileId, unapplied);
       for (const event of events) {
         const profile = await reapplyToProfile(stores, event, now());
         if (profile) profiles.set(profile._id, profile);

@@ -1,4 +1,5 @@
-import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import type { EventDoc, EventType } from '../model.js';
 
 export interface TimelineQuery {
@@ -34,16 +35,8 @@ export class EventStore {
     // A messageId repeated inside one batch: its first occurrence is the one stored.
     const seen = new Set<string>();
     const toInsert = docs.filter((doc) => !seen.has(doc._id) && seen.add(doc._id));
-    try {
-      await this.collection.insertMany(toInsert, { ordered: false });
-      return new Set(toInsert.map((doc) => doc._id));
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (failures.some((failure) => failure.code !== 11000)) throw error;
-      const duplicates = new Set(failures.map((failure) => failure.index));
-      return new Set(toInsert.filter((_, index) => !duplicates.has(index)).map((doc) => doc._id));
-    }
+    const skipped = await insertManySkippingDuplicates(this.collection, toInsert);
+    return new Set(toInsert.filter((_, index) => !skipped.has(index)).map((doc) => doc._id));
   }
 
   findById(id: string): Promise<EventDoc | null> {

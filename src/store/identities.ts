@@ -1,5 +1,7 @@
 import type { Collection, Db } from 'mongodb';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import type { IdentityDoc, IdentityKind } from '../model.js';
+import { OwnerCache } from './owner-cache.js';
 
 export interface IdentityRef {
   kind: IdentityKind;
@@ -24,6 +26,8 @@ export function normaliseIdentity(ref: IdentityRef): IdentityRef {
  */
 export class IdentityStore {
   readonly collection: Collection<IdentityDoc>;
+  /** Owners already seen, for resolution only: `lookup` always asks the database. */
+  private readonly owned = new OwnerCache();
 
   constructor(db: Db) {
     this.collection = db.collection<IdentityDoc>('identities');
@@ -39,19 +43,38 @@ export class IdentityStore {
   }
 
   /**
-   * The profile owning each of these (normalised) identifiers, by identity key. One
-   * lookup by `_id` per identifier rather than one `$in`: FerretDB v1 answers only a bare
-   * `{_id: value}` filter from its index and scans the whole collection for anything else.
+   * The profile owning each of these (normalised) identifiers, by identity key, from the
+   * cache where it can (see owner-cache.ts). Otherwise one lookup by `_id` per identifier
+   * rather than one `$in`: FerretDB v1 answers only a bare `{_id: value}` filter from its
+   * index and scans the whole collection for anything else.
    */
   async owners(refs: IdentityRef[]): Promise<Map<string, string>> {
-    const found = await Promise.all(refs.map((ref) => this.collection.findOne({ _id: identityKey(ref) })));
-    return new Map(found.filter((doc) => doc !== null).map((doc) => [doc._id, doc.profileId]));
+    const owners = new Map<string, string>();
+    const missing: string[] = [];
+    for (const key of refs.map(identityKey)) {
+      const cached = this.owned.get(key);
+      if (cached === undefined) missing.push(key);
+      else owners.set(key, cached);
+    }
+    const found = await Promise.all(missing.map((key) => this.collection.findOne({ _id: key })));
+    for (const doc of found) {
+      if (!doc) continue;
+      owners.set(doc._id, doc.profileId);
+      this.owned.set(doc._id, doc.profileId);
+    }
+    return owners;
+  }
+
+  /** Forgets what the cache remembers of a profile found gone, so the next lookup asks the database. */
+  forgetCachedOwner(profileId: string): void {
+    this.owned.moveProfile(profileId, null);
   }
 
   /** Links an identifier to a profile; false when another request linked it first. */
   async link(ref: IdentityRef, profileId: string, now: Date): Promise<boolean> {
     try {
       await this.collection.insertOne({ _id: identityKey(ref), kind: ref.kind, profileId, createdAt: now });
+      this.owned.set(identityKey(ref), profileId);
       return true;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
@@ -59,16 +82,39 @@ export class IdentityStore {
     }
   }
 
-  /** Undoes links made for a profile that lost a creation race and will never exist. */
+  /**
+   * Links many identifiers in one request; returns the keys another profile holds
+   * already (those links were not made). The rest are linked.
+   */
+  async linkMany(links: { ref: IdentityRef; profileId: string }[], now: Date): Promise<Set<string>> {
+    const docs: IdentityDoc[] = links.map(({ ref, profileId }) => ({ _id: identityKey(ref), kind: ref.kind, profileId, createdAt: now }));
+    const skipped = await insertManySkippingDuplicates(this.collection, docs);
+    const taken = new Set([...skipped].map((index) => docs[index]!._id));
+    for (const doc of docs) if (!taken.has(doc._id)) this.owned.set(doc._id, doc.profileId);
+    return taken;
+  }
+
+  /**
+   * Undoes links made for a profile that lost a creation race and will never exist. One
+   * identifier at a time, by `_id` alone: the only lookup FerretDB v1 does not answer by
+   * scanning the collection.
+   */
   async unlink(refs: IdentityRef[], profileId: string): Promise<void> {
-    await this.collection.deleteMany({ _id: { $in: refs.map(identityKey) }, profileId });
+    for (const key of refs.map(identityKey)) {
+      this.owned.forget(key, profileId);
+      if ((await this.collection.findOne({ _id: key }))?.profileId === profileId) await this.collection.deleteOne({ _id: key });
+    }
   }
 
   async repoint(fromProfileId: string, toProfileId: string): Promise<number> {
-    return (await this.collection.updateMany({ profileId: fromProfileId }, { $set: { profileId: toProfileId } })).modifiedCount;
+    const moved = (await this.collection.updateMany({ profileId: fromProfileId }, { $set: { profileId: toProfileId } })).modifiedCount;
+    this.owned.moveProfile(fromProfileId, toProfileId);
+    return moved;
   }
 
   async deleteByProfile(profileId: string): Promise<number> {
-    return (await this.collection.deleteMany({ profileId })).deletedCount;
+    const deleted = (await this.collection.deleteMany({ profileId })).deletedCount;
+    this.owned.moveProfile(profileId, null);
+    return deleted;
   }
 }

@@ -36,12 +36,26 @@ export function createStores(db: Db): Stores {
   };
 }
 
+/** FerretDB names itself in `buildInfo`; MongoDB does not. */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
+}
+
+/**
+ * The secondary indexes that MongoDB needs for its queries. None of them is unique (the
+ * `_id`s carry every uniqueness rule), so leaving them out changes no behaviour, and on
+ * FerretDB v1 they are left out: its SQLite backend answers every query but a bare `_id`
+ * lookup by scanning the collection, so an index there is only a cost on every write.
+ */
 export async function ensureIndexes(stores: Stores): Promise<void> {
+  if (await isFerretDb(stores.db)) return;
   await Promise.all([
     stores.profiles.ensureIndexes(),
     stores.identities.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.merges.ensureIndexes(),
+    stores.outbox.ensureIndexes(),
   ]);
 }
 

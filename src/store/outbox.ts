@@ -20,10 +20,19 @@ export class OutboxStore {
     this.collection = db.collection<OutboxDoc>('outbox');
   }
 
-  /** Records that these events are owed application and dispatch; returns the entry's id. */
-  async open(eventIds: string[], now: Date): Promise<string> {
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ createdAt: 1 });
+  }
+
+  /**
+   * Records that these events are owed application and dispatch, and that these new
+   * profiles were created holding them; returns the entry's id.
+   */
+  async open(eventIds: string[], now: Date, createdProfileIds: string[] = []): Promise<string> {
     const id = `ob_${randomUUID()}`;
-    await this.collection.insertOne({ _id: id, eventIds: [...new Set(eventIds)], createdAt: now });
+    await this.collection.insertOne({
+      _id: id, eventIds: [...new Set(eventIds)], ...(createdProfileIds.length > 0 ? { createdProfileIds } : {}), createdAt: now,
+    });
     return id;
   }
 

@@ -14,6 +14,55 @@ export interface ProfileActivity {
   groupIds?: string[];
 }
 
+/** The update that applies an activity to a profile: one place for what events do to it. */
+function activityUpdate(activity: ProfileActivity, now: Date): UpdateFilter<ProfileDoc> {
+  const set: Record<string, unknown> = { updatedAt: now };
+  for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
+  const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
+  const inc: Record<string, number> = {};
+  for (const { key, sums } of activity.counters ?? []) {
+    inc[`counters.${key}.count`] = (inc[`counters.${key}.count`] ?? 0) + 1;
+    for (const [property, value] of Object.entries(sums)) {
+      const path = `counters.${key}.sum.${property}`;
+      inc[path] = (inc[path] ?? 0) + value;
+    }
+  }
+  if (Object.keys(inc).length > 0) update.$inc = inc;
+  if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
+  return update;
+}
+
+/** Sets a dotted path in a plain document, creating objects on the way, as `$set` would. */
+function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = doc;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node = (typeof next === 'object' && next !== null && !Array.isArray(next) ? next : (node[part] = {})) as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+/**
+ * A new person's profile with their first events already applied: the document that
+ * `create` followed by `recordActivity` would leave, written at once.
+ */
+export function newProfileDoc(id: string, identities: ProfileDoc['identities'], now: Date, activity?: ProfileActivity): ProfileDoc {
+  const doc: ProfileDoc = {
+    _id: id, traits: {}, tags: [], identities, consents: {}, counters: {}, journeys: {},
+    firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
+  };
+  if (!activity) return doc;
+  const update = activityUpdate(activity, now);
+  const target = doc as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(update.$set ?? {})) setPath(target, path, value);
+  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>)) setPath(target, path, value);
+  if (activity.firstAt < doc.firstSeenAt) doc.firstSeenAt = activity.firstAt;
+  if (activity.lastAt > doc.lastSeenAt) doc.lastSeenAt = activity.lastAt;
+  if (activity.groupIds?.length) doc.groupIds = [...new Set(activity.groupIds)];
+  return doc;
+}
+
 /**
  * Profiles: one document per person; every write is a single atomic update. A profile
  * merged into another is gone, but its id keeps resolving through `profile_redirects`:
@@ -46,17 +95,18 @@ export class ProfileStore {
 
   /** Creates a new person's profile; harmless if a racing request created it first. */
   async create(id: string, identities: ProfileDoc['identities'], now: Date): Promise<void> {
-    const doc: ProfileDoc = {
-      _id: id, traits: {}, tags: [], identities, consents: {}, counters: {}, journeys: {},
-      firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
-    };
     // An insert, not an upsert with $setOnInsert: FerretDB v1 drops empty arrays from
     // $setOnInsert, and the unique _id already makes racing creators safe.
     try {
-      await this.collection.insertOne(doc);
+      await this.collection.insertOne(newProfileDoc(id, identities, now));
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
     }
+  }
+
+  /** New people's profiles, in one request (their ids are fresh, so none can collide). */
+  async createMany(docs: ProfileDoc[]): Promise<void> {
+    if (docs.length > 0) await this.collection.insertMany(docs);
   }
 
   async addIdentities(id: string, refs: { kind: IdentityKind; value: string }[], now: Date): Promise<void> {
@@ -72,19 +122,7 @@ export class ProfileStore {
    * survivor, if it was merged meanwhile), or null when the profile is gone.
    */
   async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<ProfileDoc | null> {
-    const set: Record<string, unknown> = { updatedAt: now };
-    for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
-    const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
-    const inc: Record<string, number> = {};
-    for (const { key, sums } of activity.counters ?? []) {
-      inc[`counters.${key}.count`] = (inc[`counters.${key}.count`] ?? 0) + 1;
-      for (const [property, value] of Object.entries(sums)) {
-        const path = `counters.${key}.sum.${property}`;
-        inc[path] = (inc[path] ?? 0) + value;
-      }
-    }
-    if (Object.keys(inc).length > 0) update.$inc = inc;
-    if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
+    const update = activityUpdate(activity, now);
     const updated = await this.updateReturning(id, update);
     if (updated) return updated;
     const into = await this.redirects.target(id);

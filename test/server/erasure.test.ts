@@ -54,6 +54,14 @@ describe('erasure', () => {
     for (const trace of [profile.id, EMAIL, NAME, 'u-forget', 'anon-forget']) expect(stored).not.toContain(trace);
     expect(stored).toContain('keep@example.org');
     expect((await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-forget', admin)).status).toBe(404);
+
+    // The person comes back: a new profile starts from nothing, the old one stays gone.
+    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-forget', event: 'Came Back' } });
+    const returned = await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-forget', admin);
+    expect(returned.status).toBe(200);
+    expect(returned.body.id).not.toBe(profile.id);
+    expect(returned.body.counters).toEqual({ 'Came Back': { count: 1 } });
+    expect(JSON.stringify(returned.body)).not.toContain(EMAIL);
   });
 
   it('keeps personal data out of workflow histories', async () => {
