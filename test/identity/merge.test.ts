@@ -95,6 +95,24 @@ describe('identity resolution', () => {
     }
   });
 
+  it('creates the new people of batches sent in parallel once each, counting every event once', async () => {
+    const before = await profileCount();
+    // Five shoppers, each on two devices' worth of events, in batches that overlap: every
+    // person arrives new in several batches at once, and two messages repeat.
+    const message = (n: number) => ({
+      type: 'track', anonymousId: `bulk-${n % 5}`, event: 'Product Viewed', properties: { price: n }, messageId: `bulk-m-${n}`,
+    });
+    const batches = [[0, 1, 2, 3, 4, 5], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 0], [1, 2, 3, 4]].map((ns) => ({ batch: ns.map(message) }));
+    const answers = await Promise.all(batches.map((batch) => post('/v1/batch', batch)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(await profileCount()).toBe(before + 5);
+    for (let person = 0; person < 5; person++) {
+      const profile = (await lookup(`anonymousId=bulk-${person}`)).body;
+      const prices = [person, person + 5, person + 10];
+      expect(profile.counters).toEqual({ 'Product Viewed': { count: 3, sum: { price: prices[0]! + prices[1]! + prices[2]! } } });
+    }
+  });
+
   it('creates exactly one profile when a new person arrives on many parallel requests with several ids', async () => {
     const before = await profileCount();
     await Promise.all(Array.from({ length: 25 }, (_, i) =>
