@@ -32,7 +32,7 @@ const schema = z.object({
   ITINERA_EXTERNAL_IDS: z.string().optional(),
   /** Per-profile identifier limits overriding the defaults, e.g. `email=3,anonymousId=500`. */
   ITINERA_IDENTITY_LIMITS: z.string().optional(),
-  /** How often the outbox sweeper looks for events whose dispatch did not happen. */
+  /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });
 
