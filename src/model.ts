@@ -40,7 +40,28 @@ export interface JourneyMembership {
   workflowId: string;
   journey: string;
   rulesVersion: number;
+  /** The run within the workflow id (absent on runs recorded before admission existed). */
+  runId?: string;
   enteredAt: Date;
+}
+
+/**
+ * Trigger events remembered per person and journey. A repeated dispatch comes within a
+ * sweep interval or an outage, long before this many newer triggers of the same journey.
+ */
+export const REMEMBERED_TRIGGERS = 50;
+
+/**
+ * What a person's past runs of one journey (by name, across rules versions) leave behind:
+ * what its `reentry` rule is checked against, and what keeps a repeated dispatch of one
+ * trigger event from starting a second run.
+ */
+export interface JourneyHistory {
+  /** Runs admitted so far. */
+  entries: number;
+  lastEnteredAt: Date;
+  /** The latest trigger events that started a run, newest last, at most REMEMBERED_TRIGGERS. */
+  triggerEventIds: string[];
 }
 
 export interface ProfileDoc {
@@ -56,6 +77,8 @@ export interface ProfileDoc {
   mergedFrom?: string[];
   /** Runs in progress, keyed by workflow id (a key, not an array, so leaving is one atomic `$unset`). */
   journeys: Record<string, JourneyMembership>;
+  /** Keyed by journey name (an identifier, so a safe field name); absent until a first entry. */
+  journeyHistory?: Record<string, JourneyHistory>;
   firstSeenAt: Date;
   lastSeenAt: Date;
   createdAt: Date;

@@ -7,6 +7,7 @@ import { createPrivacyActivities } from './privacy.js';
 import { createProfileActivities, type ActivityDeps } from './profiles.js';
 
 export type { ActivityDeps };
+export type { AdmissionVerdict } from './admission.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {

@@ -1,6 +1,7 @@
 /** Activities a journey run needs besides profile changes: its IR, membership, events, messages. */
 import type { JourneyIR, PropConditionIR, ValueIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
+import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
 
 export interface QueuedMessage {
@@ -20,6 +21,16 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
       return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
     },
 
+    /**
+     * Lets the run in, or not (see admission.ts); when it does, the run and the person's
+     * journey history are recorded on the profile in one write.
+     */
+    async admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
+      const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
+      return admission?.verdict ?? 'no-profile';
+    },
+
+    /** Kept for runs started before admission existed: their histories replay through it. */
     async enterJourney(profileId: string, run: { workflowId: string; journey: string; rulesVersion: number }): Promise<void> {
       await stores.profiles.enterJourney(profileId, { ...run, enteredAt: now() });
     },

@@ -6,10 +6,13 @@
  * - tags, groups and identifiers: united;
  * - counters: added up;
  * - consents: per purpose, the most recently recorded state wins;
- * - journeys in progress: both kept; first seen is the earlier, last seen the later.
+ * - journeys in progress: both kept; first seen is the earlier, last seen the later;
+ * - journey history: per journey, entries added up, the later entry time, both people's
+ *   remembered trigger events (so neither a repeated trigger nor `reentry` lets anyone in
+ *   twice because of the merge).
  */
 import { addToCounter } from '../ingest/counters.js';
-import type { ConsentRecord, Counters, ProfileDoc } from '../model.js';
+import { REMEMBERED_TRIGGERS, type ConsentRecord, type Counters, type JourneyHistory, type ProfileDoc } from '../model.js';
 
 const union = <T>(a: readonly T[] = [], b: readonly T[] = []): T[] => [...new Set([...a, ...b])];
 
@@ -24,6 +27,19 @@ function combineConsents(a: Record<string, ConsentRecord>, b: Record<string, Con
   for (const [purpose, record] of Object.entries(b)) {
     const existing = result[purpose];
     if (!existing || new Date(record.at).getTime() > new Date(existing.at).getTime()) result[purpose] = record;
+  }
+  return result;
+}
+
+function combineJourneyHistories(a: Record<string, JourneyHistory> = {}, b: Record<string, JourneyHistory> = {}): Record<string, JourneyHistory> {
+  const result = { ...a };
+  for (const [journey, theirs] of Object.entries(b)) {
+    const ours = result[journey];
+    result[journey] = !ours ? theirs : {
+      entries: ours.entries + theirs.entries,
+      lastEnteredAt: new Date(Math.max(new Date(ours.lastEnteredAt).getTime(), new Date(theirs.lastEnteredAt).getTime())),
+      triggerEventIds: union(ours.triggerEventIds, theirs.triggerEventIds).slice(-REMEMBERED_TRIGGERS),
+    };
   }
   return result;
 }
@@ -45,6 +61,7 @@ export function combineProfiles(survivor: ProfileDoc, absorbed: ProfileDoc, now:
     counters: combineCounters(survivor.counters, absorbed.counters),
     groupIds: union(survivor.groupIds, absorbed.groupIds),
     journeys: { ...absorbed.journeys, ...survivor.journeys },
+    journeyHistory: combineJourneyHistories(survivor.journeyHistory, absorbed.journeyHistory),
     firstSeenAt: new Date(Math.min(survivor.firstSeenAt.getTime(), absorbed.firstSeenAt.getTime())),
     lastSeenAt: new Date(Math.max(survivor.lastSeenAt.getTime(), absorbed.lastSeenAt.getTime())),
     createdAt: new Date(Math.min(survivor.createdAt.getTime(), absorbed.createdAt.getTime())),

@@ -142,9 +142,29 @@ export class ProfileStore {
     return (await this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } })) !== null;
   }
 
+  /** Runs started before admission existed still record themselves this way (see activities/admission.ts). */
   async enterJourney(id: string, membership: JourneyMembership): Promise<void> {
     // Keyed by workflow id: a retried activity overwrites its own entry, never duplicates it.
     await this.updateFollowingRedirect(id, { $set: { [`journeys.${membership.workflowId}`]: membership } });
+  }
+
+  /**
+   * Reads the profile, lets `decide` judge it, and sets what it returns, all under the
+   * profile's write lock: a check-then-write no concurrent update of this process slips
+   * into. Follows a merge redirect; null when the profile is gone.
+   */
+  async decideAndSet<T extends { set?: Record<string, unknown> }>(id: string, decide: (profile: ProfileDoc) => T): Promise<T | null> {
+    const attempt = (target: string) => this.writes.run(target, async () => {
+      const profile = await this.collection.findOne({ _id: target });
+      if (!profile) return null;
+      const decision = decide(profile);
+      if (decision.set) await this.collection.updateOne({ _id: target }, { $set: decision.set });
+      return decision;
+    });
+    const decision = await attempt(id);
+    if (decision) return decision;
+    const into = await this.redirects.target(id);
+    return into === null ? null : attempt(into);
   }
 
   async leaveJourney(id: string, workflowId: string): Promise<void> {

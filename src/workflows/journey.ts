@@ -2,9 +2,9 @@
  * The generic journey workflow: it interprets one journey of one deployed rules version
  * for one profile. No code is generated per rule; every read and write is an activity.
  */
-import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
-import type { JourneyActivities } from '../activities/index.js';
+import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
 import { profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
 
@@ -13,11 +13,26 @@ const activities = proxyActivities<JourneyActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export type JourneyOutcome = 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'unknown-journey';
+export type JourneyOutcome =
+  | 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'unknown-journey' | 'no-profile'
+  | Exclude<AdmissionVerdict, 'admitted'>;
+
+/**
+ * Runs started before this patch recorded themselves with `enterJourney` and took every
+ * signal as it came; replaying their histories must issue the same commands, so they
+ * keep doing that. Runs after it are admitted against the person's journey history and
+ * take each event once. test/workflows/replay.test.ts replays a recorded history.
+ */
+export const ADMISSION_PATCH = 'journey-admission';
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
+  const admitted = patched(ADMISSION_PATCH);
   const received: ProfileEventSignal[] = [];
+  const receivedIds = new Set<string>();
   setHandler(profileEventSignal, (event) => {
+    // A dispatch retried after a crash or an outage repeats its signals.
+    if (admitted && receivedIds.has(event.eventId)) return;
+    receivedIds.add(event.eventId);
     received.push(event);
   });
 
@@ -27,11 +42,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     if (!(await activities.hasConsent(input.profileId, purpose))) return 'no-consent';
   }
 
-  const { workflowId } = workflowInfo();
-  await activities.enterJourney(input.profileId, { workflowId, journey: journey.name, rulesVersion: input.rulesVersion });
-  const run = new JourneyRun(journey, input, workflowId, received);
+  const { workflowId, runId } = workflowInfo();
+  const run = { workflowId, journey: journey.name, rulesVersion: input.rulesVersion };
+  if (admitted) {
+    const verdict = await activities.admitToJourney(input.profileId, {
+      ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, atMs: Date.now(),
+    });
+    if (verdict !== 'admitted') return verdict;
+  } else {
+    await activities.enterJourney(input.profileId, run);
+  }
+  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received);
   try {
-    return await run.execute();
+    return await steps.execute();
   } finally {
     await CancellationScope.nonCancellable(() => activities.leaveJourney(input.profileId, workflowId));
   }
@@ -41,7 +64,8 @@ class JourneyRun {
   constructor(
     private readonly journey: JourneyIR,
     private readonly input: JourneyInput,
-    private readonly workflowId: string,
+    /** Names this run in delivery keys: a later run of the same workflow id sends again. */
+    private readonly runKey: string,
     private readonly received: ProfileEventSignal[],
   ) {}
 
@@ -127,12 +151,12 @@ class JourneyRun {
           break;
         case 'sendEmail':
           await activities.queueMessage({
-            key: `${this.workflowId}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with,
+            key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with,
           });
           break;
         case 'sendWebhook':
           await activities.queueMessage({
-            key: `${this.workflowId}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with,
+            key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with,
           });
           break;
         case 'wait':

@@ -10,6 +10,7 @@ import { sweepOnce } from '../../src/ingest/sweeper.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/infra/process.js';
 import type { EventDoc } from '../../src/model.js';
+import { journeyWorkflowId } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let offline: TestItinera;
@@ -88,5 +89,39 @@ describe('outbox', () => {
     expect(await sweep(online)).toBe(0);
     const again = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
     expect(again.counters).toEqual(profile.counters);
+  });
+
+  it('starts one journey run per event, however often a sweep repeats its dispatch', async () => {
+    const rules = await send(online.baseUrl, 'PUT', '/v1/rules', {
+      auth: bearer(ADMIN_KEY),
+      text: 'journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }',
+    });
+    expect(rules.status).toBe(200);
+    const { stores, dispatcher, temporal } = online.runtime;
+    const cameBack = async (messageId: string) => {
+      expect((await send(online.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-repeat', event: 'Came Back', messageId } })).status).toBe(200);
+      await online.runtime.writer.drain();
+      return (await stores.events.findById(eventIdFor(messageId)))!;
+    };
+    const deliveries = (profileId: string) => stores.db.collection('deliveries').countDocuments({ profileId });
+    const runFinished = (profileId: string, entries: number) => eventually(async () => {
+      const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
+      return profile.journeyHistory?.[0]?.entries === entries && profile.journeys.length === 0 ? profile : undefined;
+    });
+
+    const first = await cameBack('m-back-1');
+    const profile = await runFinished(first.profileId, 1);
+    expect(profile.tags).toEqual(['welcomed']);
+
+    // What the sweeper does for an entry whose dispatch a crash interrupted: dispatch again.
+    await dispatcher.dispatch([first]);
+    const repeated = temporal.workflow.getHandle(journeyWorkflowId('welcome_back', rules.body.version, first.profileId));
+    expect(await repeated.result()).toBe('already-triggered');
+    expect(await deliveries(first.profileId)).toBe(1);
+
+    // A new event is a new entry, and the welcome is sent again.
+    await cameBack('m-back-2');
+    await runFinished(first.profileId, 2);
+    expect(await deliveries(first.profileId)).toBe(2);
   });
 });

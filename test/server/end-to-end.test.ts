@@ -69,7 +69,7 @@ describe('identify and the single customer view', () => {
     expect(byAnon.body.id).toBe(byUser.body.id);
     expect(byId.body).toEqual(byUser.body);
     expect(Object.keys(byId.body).sort()).toEqual(
-      ['consents', 'counters', 'createdAt', 'firstSeenAt', 'groups', 'id', 'identities', 'journeys', 'lastSeenAt', 'mergedFrom', 'segments', 'tags', 'traits', 'updatedAt'],
+      ['consents', 'counters', 'createdAt', 'firstSeenAt', 'groups', 'id', 'identities', 'journeyHistory', 'journeys', 'lastSeenAt', 'mergedFrom', 'segments', 'tags', 'traits', 'updatedAt'],
     );
   });
 

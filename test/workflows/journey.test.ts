@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,8 @@ import { journeyWorkflowId, profileEventSignal } from '../../src/workflows/messa
 import { eventually } from '../support/eventually.js';
 import { freshDatabase, testServerBinary } from '../support/servers.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const taskQueue = `journeys-${randomUUID().slice(0, 8)}`;
 
 let env: TestWorkflowEnvironment;
@@ -50,6 +52,13 @@ const program: ProgramIR = {
       { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * 3_600_000, then: [tag('cart_recovered')], otherwise: [tag('cart_lost')] },
     ]),
     journey('early_exit', [tag('before_exit'), { kind: 'exit', id: id() }, tag('after_exit')]),
+    journey('two_orders', [
+      { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * HOUR, then: [tag('first_order')], otherwise: [tag('no_first_order')] },
+      { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * HOUR, then: [tag('second_order')], otherwise: [tag('no_second_order')] },
+    ]),
+    journey('welcome', [{ kind: 'sendEmail', id: id(), template: 'welcome', with: {} }, tag('welcomed')], { reentry: { kind: 'always' } }),
+    journey('weekly', [tag('nudged')], { reentry: { kind: 'after', ms: 7 * DAY } }),
+    journey('once', [tag('once')]),
   ],
 };
 
@@ -84,13 +93,17 @@ async function newProfile(consents: Record<string, unknown> = {}): Promise<strin
 
 const tagsOf = async (profileId: string) => (await stores.profiles.findById(profileId))?.tags ?? [];
 
-function start(journeyName: string, profileId: string) {
-  return env.client.workflow.start(journeyWorkflow, {
+function start(journeyName: string, profileId: string, trigger: { eventId?: string; version?: number } = {}, client: Client = env.client) {
+  const version = trigger.version ?? rulesVersion;
+  return client.workflow.start(journeyWorkflow, {
     taskQueue,
-    workflowId: journeyWorkflowId(journeyName, rulesVersion, profileId),
-    args: [{ journey: journeyName, rulesVersion, profileId }],
+    workflowId: journeyWorkflowId(journeyName, version, profileId),
+    args: [{ journey: journeyName, rulesVersion: version, profileId, triggerEventId: trigger.eventId }],
   });
 }
+
+const historyOf = async (profileId: string, journeyName: string) => (await stores.profiles.findById(profileId))?.journeyHistory?.[journeyName];
+const deliveriesOf = (profileId: string) => stores.db.collection('deliveries').countDocuments({ profileId });
 
 const granted = { email_marketing: { state: 'granted', at: new Date() } };
 
@@ -165,5 +178,56 @@ describe('journey workflow', () => {
     await env.sleep(3 * DAY);
     expect(await run.result()).toBe('completed');
     expect(await stores.profiles.findById(profileId)).toBeNull();
+  });
+
+  it('takes an event signalled twice (a repeated dispatch) once', async () => {
+    const profileId = await newProfile();
+    const run = await start('two_orders', profileId);
+    await run.signal(profileEventSignal, { eventId: 'evt_order', event: 'Order Completed' });
+    await run.signal(profileEventSignal, { eventId: 'evt_order', event: 'Order Completed' });
+    expect(await run.result()).toBe('completed');
+    expect(await tagsOf(profileId)).toEqual(['first_order', 'no_second_order']);
+  });
+});
+
+describe('journey admission', () => {
+  it('starts one run per trigger event, however often it is dispatched, and sends again on a new trigger', async () => {
+    const profileId = await newProfile();
+    expect(await (await start('welcome', profileId, { eventId: 'evt_1' })).result()).toBe('completed');
+    expect(await (await start('welcome', profileId, { eventId: 'evt_1' })).result()).toBe('already-triggered');
+    expect(await deliveriesOf(profileId)).toBe(1);
+
+    expect(await (await start('welcome', profileId, { eventId: 'evt_2' })).result()).toBe('completed');
+    expect(await deliveriesOf(profileId)).toBe(2);
+    expect(await historyOf(profileId, 'welcome')).toMatchObject({ entries: 2, triggerEventIds: ['evt_1', 'evt_2'] });
+  });
+
+  it('keeps a person out until `reentry after` has passed since the last entry', async () => {
+    // The time-skipping client's result() jumps the server's clock far ahead; waiting
+    // through a plain client keeps the clock where env.sleep puts it.
+    const steady = new Client({ connection: env.connection, namespace: env.namespace });
+    const outcome = async (eventId: string) => (await start('weekly', profileId, { eventId }, steady)).result();
+    const profileId = await newProfile();
+    expect(await outcome('evt_1')).toBe('completed');
+    await env.sleep(7 * DAY - 60_000);
+    expect(await outcome('evt_2')).toBe('reentry-refused');
+    await env.sleep(60_000);
+    expect(await outcome('evt_3')).toBe('completed');
+    expect(await historyOf(profileId, 'weekly')).toMatchObject({ entries: 2, triggerEventIds: ['evt_1', 'evt_3'] });
+  });
+
+  it('holds `reentry never` across rules versions', async () => {
+    const profileId = await newProfile();
+    expect(await (await start('once', profileId)).result()).toBe('completed');
+    const nextVersion = await stores.rules.deploy('(hand-built IR, redeployed)', program, new Date());
+    expect(await (await start('once', profileId, { version: nextVersion })).result()).toBe('reentry-refused');
+    expect(await historyOf(profileId, 'once')).toMatchObject({ entries: 1 });
+  });
+
+  it('lets no run in for an erased profile', async () => {
+    const profileId = await newProfile();
+    await stores.profiles.deleteById(profileId);
+    expect(await (await start('welcome', profileId, { eventId: 'evt_1' })).result()).toBe('no-profile');
+    expect(await deliveriesOf(profileId)).toBe(0);
   });
 });

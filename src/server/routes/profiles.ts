@@ -33,6 +33,8 @@ export function presentProfile(profile: ProfileDoc, segments: string[]) {
     consents: profile.consents,
     segments,
     journeys: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
+    // Past entries per journey: why a person did (not) enter again under `reentry`.
+    journeyHistory: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({ journey, entries, lastEnteredAt })),
     counters: Object.fromEntries(Object.entries(profile.counters ?? {}).map(([key, counter]) => [decodeCounterKey(key), counter])),
     groups: profile.groupIds ?? [],
     mergedFrom: profile.mergedFrom ?? [],

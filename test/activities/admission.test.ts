@@ -1,0 +1,66 @@
+/** Admission to a journey, as a pure decision over the profile's journey history. */
+import { describe, expect, it } from 'vitest';
+import { decideAdmission, type AdmissionRequest } from '../../src/activities/admission.js';
+import { REMEMBERED_TRIGGERS, type ProfileDoc } from '../../src/model.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 1);
+
+function request(extra: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return { workflowId: 'journey:welcome:v1:p1', runId: 'run-1', journey: 'welcome', rulesVersion: 1, triggerEventId: 'evt_1', reentry: { kind: 'always' }, atMs: T0, ...extra };
+}
+
+/** The profile as the store would leave it after `decision.set`. */
+function afterAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'>, req: AdmissionRequest) {
+  const decision = decideAdmission(profile, req);
+  const next = structuredClone(profile);
+  for (const [path, value] of Object.entries(decision.set ?? {})) {
+    const [field, key] = path.split(/\.(.*)/s) as ['journeys' | 'journeyHistory', string];
+    (next[field] ??= {} as never)[key] = value as never;
+  }
+  return { verdict: decision.verdict, profile: next };
+}
+
+const fresh = (): Pick<ProfileDoc, 'journeys' | 'journeyHistory'> => ({ journeys: {} });
+
+describe('journey admission', () => {
+  it('admits a first entry and records the run and the history in one write', () => {
+    const { verdict, profile } = afterAdmission(fresh(), request());
+    expect(verdict).toBe('admitted');
+    expect(profile.journeys['journey:welcome:v1:p1']).toMatchObject({ runId: 'run-1', journey: 'welcome', rulesVersion: 1, enteredAt: new Date(T0) });
+    expect(profile.journeyHistory?.welcome).toEqual({ entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: ['evt_1'] });
+  });
+
+  it('admits a retried admission of the same run without writing again', () => {
+    const { profile } = afterAdmission(fresh(), request({ reentry: { kind: 'never' } }));
+    expect(decideAdmission(profile, request({ reentry: { kind: 'never' } }))).toEqual({ verdict: 'admitted' });
+  });
+
+  it('refuses a second run for a trigger event that already started one', () => {
+    const { profile } = afterAdmission(fresh(), request());
+    expect(decideAdmission(profile, request({ runId: 'run-2', atMs: T0 + DAY })).verdict).toBe('already-triggered');
+    expect(decideAdmission(profile, request({ runId: 'run-2', triggerEventId: 'evt_2', atMs: T0 + DAY })).verdict).toBe('admitted');
+  });
+
+  it('applies `reentry never` and `reentry after` to the last entry, to the millisecond', () => {
+    const never = afterAdmission(fresh(), request({ reentry: { kind: 'never' } })).profile;
+    expect(decideAdmission(never, request({ runId: 'run-2', triggerEventId: 'evt_2', reentry: { kind: 'never' }, atMs: T0 + 365 * DAY })).verdict).toBe('reentry-refused');
+
+    const after = { kind: 'after', ms: 7 * DAY } as const;
+    const weekly = afterAdmission(fresh(), request({ reentry: after })).profile;
+    const again = (atMs: number) => decideAdmission(weekly, request({ runId: 'run-2', triggerEventId: 'evt_2', reentry: after, atMs })).verdict;
+    expect(again(T0 + 7 * DAY - 1)).toBe('reentry-refused');
+    expect(again(T0 + 7 * DAY)).toBe('admitted');
+  });
+
+  it('counts entries and remembers only the latest trigger events', () => {
+    let profile = fresh();
+    const runs = REMEMBERED_TRIGGERS + 5;
+    for (let i = 1; i <= runs; i++) profile = afterAdmission(profile, request({ runId: `run-${i}`, triggerEventId: `evt_${i}`, atMs: T0 + i })).profile;
+    const history = profile.journeyHistory!.welcome!;
+    expect(history.entries).toBe(runs);
+    expect(history.triggerEventIds).toHaveLength(REMEMBERED_TRIGGERS);
+    expect(history.triggerEventIds.at(-1)).toBe(`evt_${runs}`);
+    expect(history.lastEnteredAt).toEqual(new Date(T0 + runs));
+  });
+});
