@@ -26,12 +26,12 @@ export type JourneyOutcome =
 export const ADMISSION_PATCH = 'journey-admission';
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
-  const admitted = patched(ADMISSION_PATCH);
+  const usesAdmission = patched(ADMISSION_PATCH);
   const received: ProfileEventSignal[] = [];
   const receivedIds = new Set<string>();
   setHandler(profileEventSignal, (event) => {
     // A dispatch retried after a crash or an outage repeats its signals.
-    if (admitted && receivedIds.has(event.eventId)) return;
+    if (usesAdmission && receivedIds.has(event.eventId)) return;
     receivedIds.add(event.eventId);
     received.push(event);
   });
@@ -44,7 +44,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
 
   const { workflowId, runId } = workflowInfo();
   const run = { workflowId, journey: journey.name, rulesVersion: input.rulesVersion };
-  if (admitted) {
+  if (usesAdmission) {
     const verdict = await activities.admitToJourney(input.profileId, {
       ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, atMs: Date.now(),
     });
