@@ -5,6 +5,9 @@
  *
  * - A trigger event starts at most one run: a dispatch repeated after a crash or a
  *   Temporal outage finds its event in the history and the new run ends at once.
+ * - A person is in at most one run of a journey: a run of another rules version (or of a
+ *   profile merged into this one) still going keeps a new one out; the running one gets
+ *   the event as a signal instead.
  * - `reentry` is kept per journey name, across rules versions: deploying a new version
  *   does not let everyone who finished the journey in again.
  * - A retried admission of the same run (the activity timed out after its write) passes.
@@ -14,21 +17,34 @@ import { REMEMBERED_TRIGGERS, type JourneyHistory, type JourneyMembership, type 
 
 export interface AdmissionRequest {
   workflowId: string;
+  /**
+   * The run's identity: Temporal's first run id of the execution chain, which a reset or
+   * a retry keeps, so a reset run is still recognised as itself.
+   */
   runId: string;
   journey: string;
   rulesVersion: number;
   triggerEventId?: string;
   reentry: ReentryIR;
-  /** The run's start on the workflow's clock (milliseconds), so time-skipping tests hold. */
+  /** The moment of admission on the workflow's clock (milliseconds): replay-safe, and skipped in tests. */
   atMs: number;
 }
 
-export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'reentry-refused';
+export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused';
 
 export interface Admission {
   verdict: AdmissionVerdict;
   /** Fields to set on the profile: present only when a run is let in for the first time. */
   set?: Record<string, unknown>;
+  /**
+   * Holds while nobody else has let a run of this journey in since the profile was read:
+   * every admission counts `entries` up, so two processes cannot both pass on one read.
+   */
+  guard?: Record<string, unknown>;
+}
+
+function unchangedHistory(journey: string, history: JourneyHistory | undefined): Record<string, unknown> {
+  return { [`journeyHistory.${journey}.entries`]: history ? history.entries : { $exists: false } };
 }
 
 function reentryAllows(reentry: ReentryIR, lastEnteredAt: Date, at: Date): boolean {
@@ -48,6 +64,8 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
   if (request.triggerEventId !== undefined && history?.triggerEventIds.includes(request.triggerEventId)) {
     return { verdict: 'already-triggered' };
   }
+  const inAnotherRun = Object.values(profile.journeys ?? {}).some((run) => run.journey === request.journey && run.workflowId !== request.workflowId);
+  if (inAnotherRun) return { verdict: 'already-in-journey' };
   const at = new Date(request.atMs);
   if (history && !reentryAllows(request.reentry, history.lastEnteredAt, at)) return { verdict: 'reentry-refused' };
 
@@ -59,5 +77,21 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
   return {
     verdict: 'admitted',
     set: { [`journeys.${request.workflowId}`]: membership, [`journeyHistory.${request.journey}`]: entered },
+    guard: unchangedHistory(request.journey, history),
   };
+}
+
+/**
+ * The entry of a run started before admission existed (it calls `enterJourney`): recorded
+ * in the history too, so `reentry` holds for it after the next deploy. It has no trigger
+ * to remember. A retried call finds its own membership and counts nothing twice.
+ */
+export function recordLegacyEntry(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'>, membership: JourneyMembership): Admission {
+  const set: Record<string, unknown> = { [`journeys.${membership.workflowId}`]: membership };
+  if (profile.journeys?.[membership.workflowId]) return { verdict: 'admitted', set };
+  const history = profile.journeyHistory?.[membership.journey];
+  set[`journeyHistory.${membership.journey}`] = {
+    entries: (history?.entries ?? 0) + 1, lastEnteredAt: membership.enteredAt, triggerEventIds: history?.triggerEventIds ?? [],
+  } satisfies JourneyHistory;
+  return { verdict: 'admitted', set, guard: unchangedHistory(membership.journey, history) };
 }

@@ -1,7 +1,7 @@
 /** Activities a journey run needs besides profile changes: its IR, membership, events, messages. */
 import type { JourneyIR, PropConditionIR, ValueIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
-import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
+import { decideAdmission, recordLegacyEntry, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
 
 export interface QueuedMessage {
@@ -32,7 +32,7 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
 
     /** Kept for runs started before admission existed: their histories replay through it. */
     async enterJourney(profileId: string, run: { workflowId: string; journey: string; rulesVersion: number }): Promise<void> {
-      await stores.profiles.enterJourney(profileId, { ...run, enteredAt: now() });
+      await stores.profiles.decideAndSet(profileId, (profile) => recordLegacyEntry(profile, { ...run, enteredAt: now() }));
     },
 
     async leaveJourney(profileId: string, workflowId: string): Promise<void> {

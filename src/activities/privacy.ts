@@ -15,9 +15,10 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
     async eraseProfile(profileId: string): Promise<{ profiles: number; events: number; identities: number }> {
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
-      await stores.db.collection('deliveries').deleteMany({ profileId });
-      // The ids it absorbed by merging, and the record of those merges, point at the person too.
+      // The ids it absorbed by merging, and the record of those merges, point at the person
+      // too; a journey run still going under an absorbed id queues deliveries under it.
       const absorbed = (await stores.profiles.collection.findOne({ _id: profileId }))?.mergedFrom ?? [];
+      await stores.db.collection('deliveries').deleteMany({ profileId: { $in: [profileId, ...absorbed] } });
       for (const id of [profileId, ...absorbed]) {
         await stores.merges.deleteByProfile(id);
         await stores.profiles.redirects.deleteByProfile(id);

@@ -38,7 +38,8 @@ function combineJourneyHistories(a: Record<string, JourneyHistory> = {}, b: Reco
     result[journey] = !ours ? theirs : {
       entries: ours.entries + theirs.entries,
       lastEnteredAt: new Date(Math.max(new Date(ours.lastEnteredAt).getTime(), new Date(theirs.lastEnteredAt).getTime())),
-      triggerEventIds: union(ours.triggerEventIds, theirs.triggerEventIds).slice(-REMEMBERED_TRIGGERS),
+      // Twice the usual number: neither person's latest triggers are pushed out by the other's.
+      triggerEventIds: union(ours.triggerEventIds, theirs.triggerEventIds).slice(-2 * REMEMBERED_TRIGGERS),
     };
   }
   return result;

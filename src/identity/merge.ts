@@ -9,14 +9,13 @@ export function mergeId(from: string, into: string): string {
   return `m_${from}__${into}`;
 }
 
-/** Folds profile `from` into `into`: data, identifiers, events; `from` then redirects to `into`. */
+/** Folds profile `from` into `into`: data, identifiers, events, deliveries; `from` redirects to `into`. */
 export async function mergeProfiles(stores: Stores, from: string, into: string, via: string, now: Date): Promise<void> {
   const id = mergeId(from, into);
   await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
-  await stores.profiles.absorb(into, from, (survivor, absorbed) => combineProfiles(survivor, absorbed, now));
+  // Data folded into `into`, `from` redirected and deleted: one step, under both profiles' locks.
+  await stores.profiles.absorb(into, from, (survivor, absorbed) => combineProfiles(survivor, absorbed, now), now);
   await repointEverything(stores, from, into);
-  await stores.profiles.redirects.redirect(from, into, now);
-  await stores.profiles.deleteById(from);
   // Events stored for `from` while the merge ran, before its identifiers moved.
   await stores.events.repoint(from, into);
   await stores.merges.complete(id, now);

@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
 import { MergeStore } from './merges.js';
@@ -8,6 +9,7 @@ import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
+export { isFerretDb };
 export { EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PrivacyRequestStore, ProfileStore, RulesStore };
 
 export interface Stores {
@@ -36,11 +38,6 @@ export function createStores(db: Db): Stores {
   };
 }
 
-/** FerretDB names itself in `buildInfo`; MongoDB does not. */
-export async function isFerretDb(db: Db): Promise<boolean> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  return typeof info.ferretdbVersion === 'string';
-}
 
 /**
  * The secondary indexes that MongoDB needs for its queries. None of them is unique (the

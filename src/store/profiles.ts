@@ -1,5 +1,6 @@
-import type { Collection, Db, UpdateFilter } from 'mongodb';
-import type { Counters, IdentityKind, JourneyMembership, ProfileDoc, Traits } from '../model.js';
+import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import { isFerretDb } from './engine.js';
+import type { Counters, IdentityKind, ProfileDoc, Traits } from '../model.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ProfileRedirectStore } from './merges.js';
 
@@ -63,6 +64,9 @@ export function newProfileDoc(id: string, identities: ProfileDoc['identities'], 
   return doc;
 }
 
+/** Fresh decisions decideAndSet makes before giving up (the caller's retry takes over). */
+const DECISION_TRIES = 5;
+
 /**
  * Profiles: one document per person; every write is a single atomic update. A profile
  * merged into another is gone, but its id keeps resolving through `profile_redirects`:
@@ -73,10 +77,14 @@ export class ProfileStore {
   readonly redirects: ProfileRedirectStore;
   /** Every update of a profile goes through here: see keyed-lock.ts for why. */
   private readonly writes = new KeyedLock();
+  /** Whether decideAndSet guards its write against other processes (see there). */
+  private guardsWrites?: Promise<boolean>;
 
-  constructor(db: Db) {
+  /** `guardWrites` forces the guard on or off; by default it is on for MongoDB only. */
+  constructor(private readonly db: Db, options: { guardWrites?: boolean } = {}) {
     this.collection = db.collection<ProfileDoc>('profiles');
     this.redirects = new ProfileRedirectStore(db);
+    if (options.guardWrites !== undefined) this.guardsWrites = Promise.resolve(options.guardWrites);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -142,24 +150,28 @@ export class ProfileStore {
     return (await this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } })) !== null;
   }
 
-  /** Runs started before admission existed still record themselves this way (see activities/admission.ts). */
-  async enterJourney(id: string, membership: JourneyMembership): Promise<void> {
-    // Keyed by workflow id: a retried activity overwrites its own entry, never duplicates it.
-    await this.updateFollowingRedirect(id, { $set: { [`journeys.${membership.workflowId}`]: membership } });
-  }
-
   /**
-   * Reads the profile, lets `decide` judge it, and sets what it returns, all under the
-   * profile's write lock: a check-then-write no concurrent update of this process slips
-   * into. Follows a merge redirect; null when the profile is gone.
+   * Reads the profile, lets `decide` judge it, and sets what it returns, under the
+   * profile's write lock: a check-then-write that no concurrent update of this process
+   * slips into. Other processes (several Itinera processes on one MongoDB) are kept out
+   * by the decision's `guard`, a filter on what it read: when another process changed
+   * that in between, nothing is written and the decision is made again on the fresh
+   * profile. On FerretDB, where one process is the rule and any filter but `_id` scans
+   * the collection, the lock alone does. Follows a merge redirect; null when the profile
+   * is gone.
    */
-  async decideAndSet<T extends { set?: Record<string, unknown> }>(id: string, decide: (profile: ProfileDoc) => T): Promise<T | null> {
+  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T): Promise<T | null> {
+    const guarded = await (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
     const attempt = (target: string) => this.writes.run(target, async () => {
-      const profile = await this.collection.findOne({ _id: target });
-      if (!profile) return null;
-      const decision = decide(profile);
-      if (decision.set) await this.collection.updateOne({ _id: target }, { $set: decision.set });
-      return decision;
+      for (let tries = 1; ; tries++) {
+        const profile = await this.collection.findOne({ _id: target });
+        if (!profile) return null;
+        const decision = decide(profile);
+        if (!decision.set) return decision;
+        const filter = guarded && decision.guard ? { ...decision.guard, _id: target } : { _id: target };
+        if ((await this.collection.updateOne(filter, { $set: decision.set })).matchedCount === 1) return decision;
+        if (tries === DECISION_TRIES) throw new Error(`profile ${target} changed under ${DECISION_TRIES} decisions in a row`);
+      }
     });
     const decision = await attempt(id);
     if (decision) return decision;
@@ -172,18 +184,24 @@ export class ProfileStore {
   }
 
   /**
-   * Folds a merged-away profile into the survivor, once: the check of `mergedFrom` makes
-   * a re-run of an interrupted merge a no-op instead of counting everything twice. Both
-   * profiles are read and the survivor written while holding both profiles' write locks,
-   * so no concurrent update of either is lost in between.
+   * Folds a merged-away profile into the survivor, once, then points its id at the
+   * survivor and deletes it. The check of `mergedFrom` makes a re-run of an interrupted
+   * merge finish the job instead of counting everything twice. All of it happens while
+   * holding both profiles' write locks: an update of `from` waiting behind them (a tag, a
+   * journey admission, the profile writer) finds it gone and follows the redirect to the
+   * survivor, so none is lost on a profile about to disappear.
    */
-  async absorb(into: string, from: string, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc>): Promise<void> {
+  async absorb(into: string, from: string, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc>, now: Date): Promise<void> {
     const [first, second] = [into, from].sort();
     await this.writes.run(first!, () => this.writes.run(second!, async () => {
       const [survivor, absorbed] = await Promise.all([this.collection.findOne({ _id: into }), this.collection.findOne({ _id: from })]);
-      if (!survivor || !absorbed || survivor.mergedFrom?.includes(from)) return;
-      // Filtered by `_id` alone (FerretDB's only indexed filter); the lock makes the check above hold.
-      await this.collection.updateOne({ _id: into }, { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } });
+      if (!survivor) return;
+      if (absorbed && !survivor.mergedFrom?.includes(from)) {
+        // Filtered by `_id` alone (FerretDB's only indexed filter); the lock makes the check above hold.
+        await this.collection.updateOne({ _id: into }, { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } });
+      }
+      await this.redirects.redirect(from, into, now);
+      if (absorbed) await this.collection.deleteOne({ _id: from });
     }));
   }
 

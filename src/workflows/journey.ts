@@ -42,7 +42,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     if (!(await activities.hasConsent(input.profileId, purpose))) return 'no-consent';
   }
 
-  const { workflowId, runId } = workflowInfo();
+  // The first run id of the chain: a reset or retried run keeps it, so it stays itself.
+  const { workflowId, firstExecutionRunId: runId } = workflowInfo();
   const run = { workflowId, journey: journey.name, rulesVersion: input.rulesVersion };
   if (usesAdmission) {
     const verdict = await activities.admitToJourney(input.profileId, {

@@ -1,6 +1,6 @@
 /** Admission to a journey, as a pure decision over the profile's journey history. */
 import { describe, expect, it } from 'vitest';
-import { decideAdmission, type AdmissionRequest } from '../../src/activities/admission.js';
+import { decideAdmission, recordLegacyEntry, type AdmissionRequest } from '../../src/activities/admission.js';
 import { REMEMBERED_TRIGGERS, type ProfileDoc } from '../../src/model.js';
 
 const DAY = 86_400_000;
@@ -62,5 +62,38 @@ describe('journey admission', () => {
     expect(history.triggerEventIds).toHaveLength(REMEMBERED_TRIGGERS);
     expect(history.triggerEventIds.at(-1)).toBe(`evt_${runs}`);
     expect(history.lastEnteredAt).toEqual(new Date(T0 + runs));
+  });
+
+  it('keeps a person out while a run of the same journey under another workflow id is going', () => {
+    const { profile } = afterAdmission(fresh(), request());
+    const otherVersion = request({ workflowId: 'journey:welcome:v2:p1', runId: 'run-2', rulesVersion: 2, triggerEventId: 'evt_2', atMs: T0 + DAY });
+    expect(decideAdmission(profile, otherVersion).verdict).toBe('already-in-journey');
+    // Once that run has left, the person may enter again (`reentry always`).
+    const left = { ...profile, journeys: {} };
+    expect(decideAdmission(left, otherVersion).verdict).toBe('admitted');
+    // Other journeys are not affected.
+    expect(decideAdmission(profile, { ...otherVersion, workflowId: 'journey:weekly:v2:p1', journey: 'weekly' }).verdict).toBe('admitted');
+  });
+
+  it('guards its write with the entry count it read', () => {
+    expect(decideAdmission(fresh(), request()).guard).toEqual({ 'journeyHistory.welcome.entries': { $exists: false } });
+    const { profile } = afterAdmission(fresh(), request());
+    const left = { ...profile, journeys: {} };
+    expect(decideAdmission(left, request({ runId: 'run-2', triggerEventId: 'evt_2' })).guard).toEqual({ 'journeyHistory.welcome.entries': 1 });
+  });
+
+  it('records the entry of a run started before admission existed, once', () => {
+    const membership = { workflowId: 'journey:welcome:v1:p1', journey: 'welcome', rulesVersion: 1, enteredAt: new Date(T0) };
+    const first = recordLegacyEntry(fresh(), membership);
+    expect(first.set).toEqual({
+      'journeys.journey:welcome:v1:p1': membership,
+      'journeyHistory.welcome': { entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: [] },
+    });
+    // A retried call finds its own membership: the entry is not counted again.
+    const entered = { journeys: { [membership.workflowId]: membership }, journeyHistory: { welcome: { entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: [] } } };
+    expect(recordLegacyEntry(entered, membership).set).toEqual({ 'journeys.journey:welcome:v1:p1': membership });
+    // And `reentry never` now holds for that person under a new rules version.
+    const next = request({ workflowId: 'journey:welcome:v2:p1', runId: 'run-2', rulesVersion: 2, reentry: { kind: 'never' } });
+    expect(decideAdmission({ ...entered, journeys: {} }, next).verdict).toBe('reentry-refused');
   });
 });

@@ -2,6 +2,7 @@
  * Identity resolution and merging on the real database: the scenarios a shop meets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeProfiles } from '../../src/identity/merge.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let itinera: TestItinera;
@@ -121,5 +122,23 @@ describe('identity resolution', () => {
     const profile = (await lookup('userId=u-burst')).body;
     expect(profile.identities.anonymousId.sort()).toEqual(['burst-device-0', 'burst-device-1', 'burst-device-2']);
     expect((await lookup('email=burst@example.org')).body.id).toBe(profile.id);
+  });
+
+  it('loses no write addressed to the merged-away profile while the merge runs', async () => {
+    const { stores } = itinera.runtime;
+    const now = new Date();
+    const [from, into] = ['p_window_from', 'p_window_into'];
+    await stores.profiles.create(from, {}, now);
+    await stores.profiles.create(into, {}, now);
+    // Tags written to the old id all through the merge: before, during and after it.
+    const tags = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    const tagging = Promise.all(tags.map(async (tag, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      expect(await stores.profiles.addTag(from, tag, new Date())).toBe(true);
+    }));
+    await mergeProfiles(stores, from, into, 'userId', now);
+    await tagging;
+    expect((await stores.profiles.findById(into))!.tags.sort()).toEqual([...tags].sort());
+    expect(await stores.profiles.collection.countDocuments({ _id: from })).toBe(0);
   });
 });

@@ -64,6 +64,23 @@ describe('erasure', () => {
     expect(JSON.stringify(returned.body)).not.toContain(EMAIL);
   });
 
+  it('erases what a profile merged into the person left under its old id', async () => {
+    const lookup = async (query: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin)).body.id as string;
+    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { anonymousId: 'anon-merged', event: 'Browsed' } });
+    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'u-merged', traits: { email: 'merged.forget@example.org' } } });
+    const [absorbed, survivor] = [await lookup('anonymousId=anon-merged'), await lookup('userId=u-merged')];
+    expect(absorbed).not.toBe(survivor);
+    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { anonymousId: 'anon-merged', userId: 'u-merged' } });
+    expect(await lookup('anonymousId=anon-merged')).toBe(survivor);
+    // A journey run that started under the old id goes on under it and queues a message.
+    await itinera.runtime.stores.db.collection('deliveries').insertOne({ _id: `journey:x:v1:${absorbed}:run:s1` as never, profileId: absorbed, channel: 'email', name: 'welcome', status: 'queued' });
+
+    const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { email: 'merged.forget@example.org' } });
+    await eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body.status === 'completed');
+    const stored = await everythingStored();
+    for (const trace of [absorbed, survivor, 'anon-merged', 'u-merged', 'merged.forget@example.org']) expect(stored).not.toContain(trace);
+  });
+
   it('keeps personal data out of workflow histories', async () => {
     const histories: string[] = [];
     for await (const execution of itinera.runtime.temporal.workflow.list({ query: `TaskQueue = "${await taskQueueOfAnyRun()}"` })) {

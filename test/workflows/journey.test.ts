@@ -224,6 +224,18 @@ describe('journey admission', () => {
     expect(await historyOf(profileId, 'once')).toMatchObject({ entries: 1 });
   });
 
+  it('keeps a person in one run of a journey at a time, whatever the rules version', async () => {
+    const profileId = await newProfile();
+    const running = await start('cart', profileId, { eventId: 'evt_1' });
+    await eventually(async () => Object.keys((await stores.profiles.findById(profileId))?.journeys ?? {}).length === 1);
+    const nextVersion = await stores.rules.deploy('(hand-built IR, redeployed)', program, new Date());
+    const steady = new Client({ connection: env.connection, namespace: env.namespace });
+    expect(await (await start('cart', profileId, { eventId: 'evt_2', version: nextVersion }, steady)).result()).toBe('already-in-journey');
+    await running.signal(profileEventSignal, { eventId: 'evt_order', event: 'Order Completed' });
+    expect(await running.result()).toBe('completed');
+    expect(await historyOf(profileId, 'cart')).toMatchObject({ entries: 1, triggerEventIds: ['evt_1'] });
+  });
+
   it('lets no run in for an erased profile', async () => {
     const profileId = await newProfile();
     await stores.profiles.deleteById(profileId);

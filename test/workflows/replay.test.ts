@@ -7,6 +7,9 @@
  * `reentry always` journey with two `wait for "Order Completed"`; the order event was
  * signalled twice, and the old code let the repeat satisfy the second wait
  * (tags first_order and second_order). The replay must take the same path.
+ *
+ * journey-with-admission.pb: the same run recorded with admission (patch
+ * `journey-admission`): the repeated event is dropped and the second wait times out.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -21,14 +24,24 @@ async function recordedHistory(name: string) {
   return proto.temporal.api.history.v1.History.decode(bytes);
 }
 
+type History = Awaited<ReturnType<typeof recordedHistory>>;
+
+function scheduledActivities(history: History): string[] {
+  return history.events!.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
 describe('journey workflow replay', () => {
   it('replays a run recorded before admission existed, command for command', async () => {
     const history = await recordedHistory('journey-before-admission.pb');
-    const activityTypes = history.events!
-      .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)
-      .filter((name) => name !== undefined && name !== null);
     // What the recorded run did: the old entry and both waits satisfied.
-    expect(activityTypes).toEqual(['loadJourney', 'enterJourney', 'tagProfile', 'queueMessage', 'tagProfile', 'leaveJourney']);
+    expect(scheduledActivities(history)).toEqual(['loadJourney', 'enterJourney', 'tagProfile', 'queueMessage', 'tagProfile', 'leaveJourney']);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:orders:recorded')).resolves.toBeUndefined();
+  });
+
+  it('replays a run recorded with admission, command for command', async () => {
+    const history = await recordedHistory('journey-with-admission.pb');
+    expect(scheduledActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'tagProfile', 'queueMessage', 'tagProfile', 'leaveJourney']);
+    expect(history.events!.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:orders:recorded-with-admission')).resolves.toBeUndefined();
   });
 });
