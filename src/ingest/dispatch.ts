@@ -10,6 +10,7 @@ import { evaluatePropCondition } from '../dsl/predicate.js';
 import type { EventDoc, ProfileDoc, RulesDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { journeyWorkflowId, profileEventSignal, type JourneyInput } from '../workflows/messages.js';
+import { forEachInParallel } from './in-parallel.js';
 
 export interface Dispatcher {
   /**
@@ -76,15 +77,15 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       if (tracked.length === 0) return;
       const rules = await stores.rules.active();
       const byProfile = new Map<string, EventDoc[]>();
-      for (const event of tracked) byProfile.set(event.profileId, [...(byProfile.get(event.profileId) ?? []), event]);
-      const queue = [...byProfile];
-      await Promise.all(Array.from({ length: Math.min(PROFILE_CONCURRENCY, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          const [profileId, ofProfile] = next;
-          const profile = profiles?.get(profileId) ?? (await stores.profiles.findById(profileId));
-          for (const event of ofProfile) await dispatchOne(event, rules, profile);
-        }
-      }));
+      for (const event of tracked) {
+        const ofProfile = byProfile.get(event.profileId) ?? [];
+        ofProfile.push(event);
+        byProfile.set(event.profileId, ofProfile);
+      }
+      await forEachInParallel(byProfile, PROFILE_CONCURRENCY, async ([profileId, ofProfile]) => {
+        const profile = profiles?.get(profileId) ?? (await stores.profiles.findById(profileId));
+        for (const event of ofProfile) await dispatchOne(event, rules, profile);
+      });
     },
   };
 }

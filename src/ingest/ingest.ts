@@ -13,6 +13,7 @@ import type { Stores } from '../store/index.js';
 import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf, recomputeCounters } from './counters.js';
 import { identifiersOf } from './identifiers.js';
+import { forEachInParallel } from './in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
 
@@ -182,11 +183,9 @@ export function createIngestor(deps: IngestDeps) {
     const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
 
     const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
-    await Promise.all(Array.from({ length: Math.min(concurrency, rest.length) }, async () => {
-      for (let group = rest.shift(); group; group = rest.shift()) {
-        for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
-      }
-    }));
+    await forEachInParallel(rest, concurrency, async (group) => {
+      for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
+    });
 
     const inserted = await stores.events.insertNew(docs);
     const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }>();

@@ -20,6 +20,7 @@ import type { EventDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { ProfileActivity } from '../store/profiles.js';
 import type { Dispatcher } from './dispatch.js';
+import { forEachInParallel } from './in-parallel.js';
 
 /**
  * One accepted batch: its outbox entry and, per profile, what its new events add, or
@@ -167,9 +168,7 @@ export class ProfileWriter {
       const round = [...this.queued];
       const roundCount = this.acceptedCount;
       this.queued = new Map();
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, round.length) }, async () => {
-        for (let next = round.shift(); next; next = round.shift()) await this.write(next[0], next[1]);
-      }));
+      await forEachInParallel(round, this.concurrency, ([profileId, queued]) => this.write(profileId, queued));
       this.appliedCount = roundCount;
       this.settledWaiters = this.settledWaiters.filter((waiter) => {
         if (waiter.count > roundCount) return true;

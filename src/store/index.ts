@@ -9,8 +9,7 @@ import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
-export { isFerretDb };
-export { EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PrivacyRequestStore, ProfileStore, RulesStore };
+export { isFerretDb, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PrivacyRequestStore, ProfileStore, RulesStore };
 
 export interface Stores {
   db: Db;
@@ -37,7 +36,6 @@ export function createStores(db: Db): Stores {
     privacyRequests: new PrivacyRequestStore(db),
   };
 }
-
 
 /**
  * The secondary indexes that MongoDB needs for its queries. None of them is unique (the

@@ -131,10 +131,7 @@ export class ProfileStore {
    */
   async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<ProfileDoc | null> {
     const update = activityUpdate(activity, now);
-    const updated = await this.updateReturning(id, update);
-    if (updated) return updated;
-    const into = await this.redirects.target(id);
-    return into === null ? null : this.updateReturning(into, update);
+    return this.followingRedirect(id, (target) => this.updateReturning(target, update));
   }
 
   /** Returns false when the profile no longer exists (erased): effects never resurrect it. */
@@ -162,7 +159,7 @@ export class ProfileStore {
    */
   async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T): Promise<T | null> {
     const guarded = await (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
-    const attempt = (target: string) => this.writes.run(target, async () => {
+    return this.followingRedirect(id, (target) => this.writes.run(target, async () => {
       for (let tries = 1; ; tries++) {
         const profile = await this.collection.findOne({ _id: target });
         if (!profile) return null;
@@ -172,11 +169,7 @@ export class ProfileStore {
         if ((await this.collection.updateOne(filter, { $set: decision.set })).matchedCount === 1) return decision;
         if (tries === DECISION_TRIES) throw new Error(`profile ${target} changed under ${DECISION_TRIES} decisions in a row`);
       }
-    });
-    const decision = await attempt(id);
-    if (decision) return decision;
-    const into = await this.redirects.target(id);
-    return into === null ? null : attempt(into);
+    }));
   }
 
   async leaveJourney(id: string, workflowId: string): Promise<void> {
@@ -224,9 +217,17 @@ export class ProfileStore {
   }
 
   private async updateFollowingRedirect(id: string, update: UpdateFilter<ProfileDoc>): Promise<string | null> {
-    if (await this.update(id, update)) return id;
+    return this.followingRedirect(id, async (target) => ((await this.update(target, update)) ? target : null));
+  }
+
+  /**
+   * `attempt` on the profile, or, when it finds none (null), on the survivor the id was
+   * merged into: effects addressed to a merged-away id land on the person.
+   */
+  private async followingRedirect<T>(id: string, attempt: (target: string) => Promise<T | null>): Promise<T | null> {
+    const result = await attempt(id);
+    if (result !== null) return result;
     const into = await this.redirects.target(id);
-    if (into === null) return null;
-    return (await this.update(into, update)) ? into : null;
+    return into === null ? null : attempt(into);
   }
 }
