@@ -3,7 +3,7 @@
  * as `pending` first, so a crash part-way leaves a record the sweeper finishes later.
  */
 import type { Stores } from '../store/index.js';
-import { combineProfiles } from './combine.js';
+import { combineProfiles } from '../profile/combine.js';
 
 export function mergeId(from: string, into: string): string {
   return `m_${from}__${into}`;

@@ -6,7 +6,7 @@
  * and links) and left to ordinary resolution, which finds the winner.
  */
 import type { ProfileDoc } from '../model.js';
-import { identityKey, type IdentityRef } from '../store/identities.js';
+import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 
 export interface NewPerson {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MergeDoc, ProfileDoc } from '../model.js';
-import { identityKey, normaliseIdentity, type IdentityRef } from '../store/identities.js';
+import { identityKey, normaliseIdentity, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 import { canLink, limitFor, mergeRefusal, type IdentityLimits } from './limits.js';
 import { mergeId, mergeProfiles } from './merge.js';

@@ -1,5 +1,5 @@
 /** The identifiers a message carries, for identity resolution. */
-import type { IdentityRef } from '../store/identities.js';
+import type { IdentityRef } from '../profile/identifiers.js';
 import type { SegmentMessage } from './segment-spec.js';
 
 const text = (value: unknown): string | undefined =>

@@ -1,23 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import { insertManySkippingDuplicates } from './insert-many.js';
-import type { IdentityDoc, IdentityKind } from '../model.js';
+import type { IdentityDoc } from '../model.js';
+import { identityKey, normaliseIdentity, type IdentityRef } from '../profile/identifiers.js';
 import { OwnerCache } from './owner-cache.js';
-
-export interface IdentityRef {
-  kind: IdentityKind;
-  value: string;
-}
-
-export function identityKey(ref: IdentityRef): string {
-  return `${ref.kind}:${ref.value}`;
-}
-
-/** E-mail addresses identify a person case-insensitively; phone numbers without spacing; other ids as given. */
-export function normaliseIdentity(ref: IdentityRef): IdentityRef {
-  if (ref.kind === 'email') return { kind: 'email', value: ref.value.trim().toLowerCase() };
-  if (ref.kind === 'phone') return { kind: 'phone', value: ref.value.replace(/[\s().-]/g, '') };
-  return ref;
-}
 
 /**
  * The identity graph: one document per identifier, keyed by `<kind>:<value>`. Because the

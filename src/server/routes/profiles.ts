@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { decodeCounterKey } from '../../ingest/counters.js';
+import { decodeCounterKey } from '../../profile/counters.js';
 import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc } from '../../model.js';
 import { segmentsOf } from '../../segments/evaluate.js';
 import type { AppDeps } from '../app.js';

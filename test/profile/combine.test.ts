@@ -1,7 +1,7 @@
 /** The merge strategy for journey histories: a merge lets nobody into a journey again. */
 import { describe, expect, it } from 'vitest';
 import { decideAdmission } from '../../src/activities/admission.js';
-import { combineProfiles } from '../../src/identity/combine.js';
+import { combineProfiles } from '../../src/profile/combine.js';
 import { newProfileDoc } from '../../src/store/profiles.js';
 
 const at = (day: number) => new Date(Date.UTC(2026, 10, day));

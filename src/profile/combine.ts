@@ -1,6 +1,6 @@
 /**
  * How two profiles of one person become one. Pure, so the strategy is easy to read and
- * test; `merge.ts` does the database work around it.
+ * test; `identity/merge.ts` does the database work around it.
  *
  * - traits: the more recently updated profile wins each conflicting trait;
  * - tags, groups and identifiers: united;
@@ -11,7 +11,7 @@
  *   remembered trigger events (so neither a repeated trigger nor `reentry` lets anyone in
  *   twice because of the merge).
  */
-import { addToCounter } from '../ingest/counters.js';
+import { addToCounter } from './counters.js';
 import { REMEMBERED_TRIGGERS, type ConsentRecord, type Counters, type JourneyHistory, type ProfileDoc } from '../model.js';
 
 const union = <T>(a: readonly T[] = [], b: readonly T[] = []): T[] => [...new Set([...a, ...b])];
