@@ -8,9 +8,10 @@
  *
  *   npx tsx bench/import-bench.ts   (IMPORT_BENCH_ROWS=1000000, IMPORT_BENCH_DB_ROWS=100000 by default)
  */
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import { importCsv, parseColumnMapping, type ApplyMessages } from '../src/import/csv-import.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
@@ -99,11 +100,11 @@ export async function runImportIntoDatabase(rows: number): Promise<ImportBenchFi
     const figures = await runImportBench(rows, runtime.importApply);
     await runtime.writer.drain();
     const seconds = (performance.now() - started) / 1000;
-    const profilesStored = await runtime.stores.profiles.collection.estimatedDocumentCount();
+    const profilesStored = await runtime.stores.profiles.estimatedCount();
     return { ...figures, seconds: round(seconds), rowsPerSecond: Math.round(figures.rows / seconds), profilesStored };
   } finally {
-    await runtime.stores.db.dropDatabase().catch(() => undefined);
     await runtime.close();
+    await dropDatabase(servers.mongoUri, dbName);
     await servers.stop();
   }
 }
@@ -113,4 +114,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(JSON.stringify({ engineOnly: engine }, null, 2));
   const stored = await runImportIntoDatabase(Number(process.env.IMPORT_BENCH_DB_ROWS ?? 100_000));
   console.log(JSON.stringify({ intoDatabase: stored }, null, 2));
+}
+
+async function dropDatabase(uri: string, dbName: string): Promise<void> {
+  const client = new MongoClient(uri);
+  try {
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }

@@ -7,9 +7,10 @@
  * (one document per identifier, its `_id` unique, so concurrent requests for a new person
  * create one profile), `merges` and `profile_redirects` (the record of identity merges
  * and where merged-away ids now point), `groups`, `rules` (deployed rule programs by
- * version), `privacy_requests`.
+ * version), `privacy_requests`, `deliveries` (messages journeys decided to send). Their
+ * names are in store/collections.ts.
  */
-import type { ProgramIR } from './dsl/ir.js';
+import type { ProgramIR, ValueIR } from './dsl/ir.js';
 
 /**
  * The kinds of identifier that stitch events into one profile: the four built in, plus
@@ -177,4 +178,22 @@ export interface PrivacyRequestDoc {
   updatedAt: Date;
   /** What was removed, as counts only: the audit trail keeps no personal data. */
   removed?: { profiles: number; events: number; identities: number };
+}
+
+/** A message a journey run decided to send, as the run names it: ids and rule names only. */
+export interface QueuedMessage {
+  /** Unique per run and step: a retried activity queues the message once. */
+  key: string;
+  profileId: string;
+  channel: 'email' | 'webhook';
+  /** The e-mail template or webhook name from the rules. */
+  name: string;
+  with: Record<string, ValueIR>;
+}
+
+/** The delivery outbox: one document per message to send, under the message's key. */
+export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
+  _id: string;
+  status: 'queued';
+  queuedAt: Date;
 }

@@ -1,18 +1,9 @@
 /** Activities a journey run needs besides profile changes: its IR, membership, events, messages. */
-import type { JourneyIR, PropConditionIR, ValueIR } from '../dsl/ir.js';
+import type { JourneyIR, PropConditionIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
+import type { QueuedMessage } from '../model.js';
 import { decideAdmission, recordLegacyEntry, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
-
-export interface QueuedMessage {
-  /** Unique per run and step: a retried activity queues the message once. */
-  key: string;
-  profileId: string;
-  channel: 'email' | 'webhook';
-  /** The e-mail template or webhook name from the rules. */
-  name: string;
-  with: Record<string, ValueIR>;
-}
 
 export function createJourneyActivities({ stores, now }: ActivityDeps) {
   return {
@@ -52,11 +43,7 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
     async queueMessage(message: QueuedMessage): Promise<void> {
       // An erased profile's run may still be winding down; it must not leave new traces.
       if (!(await stores.profiles.findById(message.profileId))) return;
-      try {
-        await stores.db.collection('deliveries').insertOne({ _id: message.key as never, ...message, status: 'queued', queuedAt: now() });
-      } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
-      }
+      await stores.deliveries.queue(message, now());
     },
   };
 }

@@ -17,8 +17,8 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
       const events = await stores.events.deleteByProfile(profileId);
       // The ids it absorbed by merging, and the record of those merges, point at the person
       // too; a journey run still going under an absorbed id queues deliveries under it.
-      const absorbed = (await stores.profiles.collection.findOne({ _id: profileId }))?.mergedFrom ?? [];
-      await stores.db.collection('deliveries').deleteMany({ profileId: { $in: [profileId, ...absorbed] } });
+      const absorbed = (await stores.profiles.findExact(profileId))?.mergedFrom ?? [];
+      await stores.deliveries.deleteByProfiles([profileId, ...absorbed]);
       for (const id of [profileId, ...absorbed]) {
         await stores.merges.deleteByProfile(id);
         await stores.profiles.redirects.deleteByProfile(id);

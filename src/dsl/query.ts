@@ -4,16 +4,16 @@
  *
  * Two phases. `compileCondition` (pure) turns a condition into a QueryPlan: MongoDB
  * filters on `profiles`, `$match`/`$group` pipelines on `events`, and the set algebra
- * that combines them. `executePlan` runs a plan and returns profile ids. Whatever the
- * database can combine itself stays one filter (every profile-only subtree becomes a single
- * `profiles` query); the rest is combined here, because FerretDB v1 has no `$lookup`.
+ * that combines them. `executePlan` runs a plan against a `Population` (three kinds of
+ * question the database answers; store/population.ts) and returns profile ids. Whatever
+ * the database can combine itself stays one filter (every profile-only subtree becomes a
+ * single `profiles` query); the rest is combined here, because FerretDB v1 has no `$lookup`.
  *
  * Only operators that both FerretDB v1.24 and MongoDB implement identically are used:
  * `$and $or $nor $not $eq $in $lt $lte $gt $gte $exists $type $regex`, and `$group` with
  * a single `$sum` accumulator (FerretDB v1.24 computes only the first accumulator of a
  * `$group` correctly, so an average is two pipelines). No `$expr`: FerretDB lacks it.
  */
-import type { Db, Document } from 'mongodb';
 import {
   assertNever,
   compareNumbers,
@@ -25,7 +25,17 @@ import {
 } from './condition-semantics.js';
 import type { ComparisonIR, ConditionIR, ConsentState, CountBoundIR, Millis, PropConditionIR, Scalar } from './ir.js';
 
-export type Filter = Document;
+export type Filter = Record<string, unknown>;
+
+/** What executing a plan asks of the database. */
+export interface Population {
+  /** Ids of the profiles matching a filter on `profiles`. */
+  profileIds(filter: Filter): Promise<Set<string>>;
+  /** Ids of the profiles with at least one event matching a filter on `events`. */
+  profilesWithEvents(events: Filter): Promise<Set<string>>;
+  /** Per profile, the sum over its matching events of 1 (a count) or of a field (`$properties.x`). */
+  perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>>;
+}
 
 /** What to evaluate, as plain data: printable, testable, and independent of a connection. */
 export type QueryPlan =
@@ -50,12 +60,12 @@ export interface FindOptions {
 }
 
 export async function findMatchingProfileIds(
-  db: Db,
+  population: Population,
   condition: ConditionIR,
   now: Date,
   options: FindOptions = {},
 ): Promise<Set<string>> {
-  return executePlan(db, compileCondition(condition, now), options);
+  return executePlan(population, compileCondition(condition, now), options);
 }
 
 /**
@@ -63,12 +73,12 @@ export async function findMatchingProfileIds(
  * share one read of the population, of each segment, and of each identical sub-query.
  */
 export async function findMatchingProfileIdsForEach(
-  db: Db,
+  population: Population,
   conditions: ConditionIR[],
   now: Date,
   options: FindOptions = {},
 ): Promise<Set<string>[]> {
-  const run = new PlanRun(db, options, conditions.length > 1);
+  const run = new PlanRun(population, options, conditions.length > 1);
   const results: Set<string>[] = [];
   for (const condition of conditions) results.push(await run.matching(compileCondition(condition, now)));
   return results;
@@ -344,8 +354,8 @@ function extremeComparison(fn: 'min' | 'max', events: Filter, field: string, op:
 
 // ================================================================ execute
 
-export async function executePlan(db: Db, plan: QueryPlan, options: FindOptions = {}): Promise<Set<string>> {
-  return new PlanRun(db, options, false).matching(plan);
+export async function executePlan(population: Population, plan: QueryPlan, options: FindOptions = {}): Promise<Set<string>> {
+  return new PlanRun(population, options, false).matching(plan);
 }
 
 /**
@@ -359,7 +369,7 @@ class PlanRun {
   private readonly leaves = new Map<string, Promise<Set<string>>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly source: Population,
     private readonly options: FindOptions,
     /** Over many plans one read of the population is cheaper than checking each result's ids. */
     private readonly manyPlans: boolean,
@@ -396,12 +406,8 @@ class PlanRun {
     switch (plan.kind) {
       case 'profiles':
         return this.profileIds(plan.filter);
-      case 'eventsExist': {
-        const groups = await this.events()
-          .aggregate([{ $match: plan.events }, { $group: { _id: '$profileId' } }], { batchSize: BATCH_SIZE })
-          .toArray();
-        return new Set(groups.flatMap((group) => (typeof group._id === 'string' ? [group._id] : [])));
-      }
+      case 'eventsExist':
+        return this.source.profilesWithEvents(plan.events);
       case 'eventCount': {
         const counts = await this.perProfileSum(plan.events, 1);
         return this.selectByTotal(counts, 0, (count) => countSatisfies(plan.bound, count));
@@ -477,14 +483,8 @@ class PlanRun {
     return ids;
   }
 
-  /** One accumulator per `$group`: FerretDB v1.24 computes only the first one correctly. */
-  private async perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>> {
-    const groups = await this.events()
-      .aggregate([{ $match: events }, { $group: { _id: '$profileId', total: { $sum: summand } } }], { batchSize: BATCH_SIZE })
-      .toArray();
-    const totals = new Map<string, number>();
-    for (const group of groups) if (typeof group._id === 'string') totals.set(group._id, Number(group.total));
-    return totals;
+  private perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>> {
+    return this.source.perProfileSum(events, summand);
   }
 
   private population(): Promise<Set<string>> {
@@ -503,22 +503,12 @@ class PlanRun {
     return members;
   }
 
-  private async profileIds(filter: Filter): Promise<Set<string>> {
-    const docs = await this.db
-      .collection<{ _id: string }>('profiles')
-      .find(filter, { projection: { _id: 1 }, batchSize: BATCH_SIZE })
-      .toArray();
-    return new Set(docs.map((doc) => doc._id));
-  }
-
-  private events() {
-    return this.db.collection('events');
+  private profileIds(filter: Filter): Promise<Set<string>> {
+    return this.source.profileIds(filter);
   }
 }
 
 const ID_BATCH = 10_000;
-/** Results are ids only, so large batches; the driver's default of 101 costs a round trip per 101 ids. */
-const BATCH_SIZE = 10_000;
 
 function intersect(left: ReadonlySet<string>, right: ReadonlySet<string>): Set<string> {
   const [small, large] = left.size <= right.size ? [left, right] : [right, left];

@@ -9,7 +9,10 @@ export function mergeId(from: string, into: string): string {
   return `m_${from}__${into}`;
 }
 
-/** Folds profile `from` into `into`: data, identifiers, events, deliveries; `from` redirects to `into`. */
+/**
+ * Folds profile `from` into `into`: data, identifiers, events; `from` redirects to `into`.
+ * What else names `from` (queued deliveries, journey runs) reaches `into` through the redirect.
+ */
 export async function mergeProfiles(stores: Stores, from: string, into: string, via: string, now: Date): Promise<void> {
   const id = mergeId(from, into);
   await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
@@ -24,7 +27,6 @@ export async function mergeProfiles(stores: Stores, from: string, into: string, 
 async function repointEverything(stores: Stores, from: string, into: string): Promise<void> {
   await stores.identities.repoint(from, into);
   await stores.events.repoint(from, into);
-  await stores.db.collection('deliveries').updateMany({ profileId: from }, { $set: { profileId: into } });
 }
 
 /** Completes merges a crash interrupted. */

@@ -61,7 +61,7 @@ export class IdentityResolver {
         continue; // lost a race to create this person: join theirs
       }
       const needsProfile = unknown.length > 0 || profiles.length > 1;
-      const survivorDoc = needsProfile ? await this.stores.profiles.collection.findOne({ _id: survivor }) : null;
+      const survivorDoc = needsProfile ? await this.stores.profiles.findExact(survivor) : null;
       // Linked but gone: merged or erased since we read the links. Read them again.
       if (needsProfile && !survivorDoc) {
         this.stores.identities.forgetCachedOwner(survivor);
@@ -117,7 +117,7 @@ export class IdentityResolver {
     let current = survivor;
     for (const other of others) {
       const via = refs.find((ref) => owners.get(identityKey(ref)) === other)?.kind ?? 'unknown';
-      const otherDoc = await this.stores.profiles.collection.findOne({ _id: other });
+      const otherDoc = await this.stores.profiles.findExact(other);
       if (!otherDoc) {
         // Merged, erased or withdrawn since its links were read: read them again, once (a
         // merge a crash interrupted leaves links to a gone profile until the sweeper ends it).
@@ -133,7 +133,7 @@ export class IdentityResolver {
       }
       await mergeProfiles(this.stores, other, survivor._id, via, now);
       merged.push(other);
-      current = (await this.stores.profiles.collection.findOne({ _id: survivor._id })) ?? current;
+      current = (await this.stores.profiles.findExact(survivor._id)) ?? current;
     }
     return merged;
   }

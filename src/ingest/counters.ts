@@ -12,8 +12,7 @@ import type { Stores } from '../store/index.js';
  */
 export async function recomputeCounters(stores: Stores, profileId: string, skip: ReadonlySet<string> = new Set()): Promise<Counters> {
   const counters: Counters = {};
-  const events = stores.events.collection.find({ profileId }, { projection: { type: 1, event: 1, properties: 1 } });
-  for await (const event of events) {
+  for await (const event of stores.events.countedOf(profileId)) {
     if (skip.has(event._id)) continue;
     const increment = counterIncrementOf(event);
     if (!increment) continue;

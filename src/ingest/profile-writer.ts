@@ -187,7 +187,7 @@ export class ProfileWriter {
       // Merged meanwhile: the events follow their person to the surviving profile.
       if (profile && profile._id !== profileId) {
         for (const event of queued.events) {
-          await stores.events.collection.updateOne({ _id: event._id }, { $set: { profileId: profile._id } });
+          await stores.events.assignProfile(event._id, profile._id);
           event.profileId = profile._id;
         }
       }

@@ -62,7 +62,7 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
   await finishInterruptedMerges(stores, olderThan, now());
   const entries = (await stores.outbox.findStale(olderThan, BATCH)).filter((entry) => !writer.holds(entry._id));
   for (const entry of entries) await finishEntry(options, entry);
-  const requests = await stores.privacyRequests.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(BATCH).toArray();
+  const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
   for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
   return entries.length + requests.length;
 }

@@ -15,11 +15,7 @@ export const EVENT_HISTORY_LIMIT = 10_000;
  * that segment's condition from the same rules, so membership is exact at this instant.
  */
 export async function subjectOf(stores: Stores, profile: ProfileDoc, segments: readonly SegmentIR[], at: Date): Promise<ConditionSubject> {
-  const events = await stores.events.collection
-    .find({ profileId: profile._id, type: 'track' }, { projection: { event: 1, type: 1, properties: 1, timestamp: 1 } })
-    .sort({ timestamp: -1 })
-    .limit(EVENT_HISTORY_LIMIT)
-    .toArray();
+  const events = await stores.events.trackedOf(profile._id, EVENT_HISTORY_LIMIT);
   const byName = new Map(segments.map((segment) => [segment.name, segment]));
   const subject: ConditionSubject = {
     profile,

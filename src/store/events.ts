@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
 import { insertManySkippingDuplicates } from './insert-many.js';
 import type { EventDoc, EventType } from '../model.js';
 
@@ -16,10 +17,10 @@ export interface TimelineQuery {
  * apart, in the small `outbox` collection (outbox.ts).
  */
 export class EventStore {
-  readonly collection: Collection<EventDoc>;
+  private readonly collection: Collection<EventDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<EventDoc>('events');
+    this.collection = db.collection<EventDoc>(COLLECTIONS.events);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -41,6 +42,25 @@ export class EventStore {
 
   findById(id: string): Promise<EventDoc | null> {
     return this.collection.findOne({ _id: id });
+  }
+
+  /** The event now belongs to another profile (its own was merged away while it was applied). */
+  async assignProfile(eventId: string, profileId: string): Promise<void> {
+    await this.collection.updateOne({ _id: eventId }, { $set: { profileId } });
+  }
+
+  /** A profile's tracked events, newest first, at most `limit`: what conditions on one profile read. */
+  trackedOf(profileId: string, limit: number): Promise<Pick<EventDoc, '_id' | 'type' | 'event' | 'properties' | 'timestamp'>[]> {
+    return this.collection
+      .find({ profileId, type: 'track' }, { projection: { event: 1, type: 1, properties: 1, timestamp: 1 } })
+      .sort({ timestamp: -1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** Every event of a profile, with what counters are computed from, streamed. */
+  countedOf(profileId: string): AsyncIterable<Pick<EventDoc, '_id' | 'type' | 'event' | 'properties'>> {
+    return this.collection.find({ profileId }, { projection: { type: 1, event: 1, properties: 1 } });
   }
 
   async repoint(fromProfileId: string, toProfileId: string): Promise<number> {

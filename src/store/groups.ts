@@ -1,14 +1,15 @@
 import type { Collection, Db } from 'mongodb';
 import type { GroupDoc, Traits } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 import { KeyedLock } from './keyed-lock.js';
 
 /** Groups (accounts, companies) named by `group` calls, with their latest traits. */
 export class GroupStore {
-  readonly collection: Collection<GroupDoc>;
+  private readonly collection: Collection<GroupDoc>;
   private readonly writes = new KeyedLock();
 
   constructor(db: Db) {
-    this.collection = db.collection<GroupDoc>('groups');
+    this.collection = db.collection<GroupDoc>(COLLECTIONS.groups);
   }
 
   async upsertTraits(groupId: string, traits: Traits, now: Date): Promise<void> {

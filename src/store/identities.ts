@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { insertManySkippingDuplicates } from './insert-many.js';
 import type { IdentityDoc } from '../model.js';
 import { identityKey, normaliseIdentity, type IdentityRef } from '../profile/identifiers.js';
+import { COLLECTIONS } from './collections.js';
 import { OwnerCache } from './owner-cache.js';
 
 /**
@@ -10,12 +11,12 @@ import { OwnerCache } from './owner-cache.js';
  * Resolution and merging live in `src/identity`; this is the collection's repository.
  */
 export class IdentityStore {
-  readonly collection: Collection<IdentityDoc>;
+  private readonly collection: Collection<IdentityDoc>;
   /** Owners already seen, for resolution only: `lookup` always asks the database. */
   private readonly owned = new OwnerCache();
 
   constructor(db: Db) {
-    this.collection = db.collection<IdentityDoc>('identities');
+    this.collection = db.collection<IdentityDoc>(COLLECTIONS.identities);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,18 +1,24 @@
 import { MongoClient, type Db } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
+import { DeliveryStore } from './deliveries.js';
 import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
 import { MergeStore } from './merges.js';
 import { OutboxStore } from './outbox.js';
 import { IdentityStore } from './identities.js';
+import { PopulationStore } from './population.js';
 import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
-export { isFerretDb, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PrivacyRequestStore, ProfileStore, RulesStore };
+export {
+  COLLECTIONS, isFerretDb, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  PrivacyRequestStore, ProfileStore, RulesStore,
+};
 
+/** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
 export interface Stores {
-  db: Db;
   profiles: ProfileStore;
   identities: IdentityStore;
   events: EventStore;
@@ -21,11 +27,17 @@ export interface Stores {
   groups: GroupStore;
   rules: RulesStore;
   privacyRequests: PrivacyRequestStore;
+  deliveries: DeliveryStore;
+  population: PopulationStore;
+  /** Whether the database answers (readiness). */
+  ping(): Promise<void>;
+  /** Whether the database is FerretDB, whose limits some stores work around. */
+  isFerretDb(): Promise<boolean>;
 }
 
 export function createStores(db: Db): Stores {
+  let ferret: Promise<boolean> | undefined;
   return {
-    db,
     profiles: new ProfileStore(db),
     identities: new IdentityStore(db),
     events: new EventStore(db),
@@ -34,6 +46,12 @@ export function createStores(db: Db): Stores {
     groups: new GroupStore(db),
     rules: new RulesStore(db),
     privacyRequests: new PrivacyRequestStore(db),
+    deliveries: new DeliveryStore(db),
+    population: new PopulationStore(db),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    isFerretDb: () => (ferret ??= isFerretDb(db)),
   };
 }
 
@@ -44,13 +62,14 @@ export function createStores(db: Db): Stores {
  * lookup by scanning the collection, so an index there is only a cost on every write.
  */
 export async function ensureIndexes(stores: Stores): Promise<void> {
-  if (await isFerretDb(stores.db)) return;
+  if (await stores.isFerretDb()) return;
   await Promise.all([
     stores.profiles.ensureIndexes(),
     stores.identities.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.merges.ensureIndexes(),
     stores.outbox.ensureIndexes(),
+    stores.deliveries.ensureIndexes(),
   ]);
 }
 

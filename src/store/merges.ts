@@ -1,12 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import type { MergeDoc, ProfileRedirectDoc } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 
 /** The record of identity merges: every merge made or refused, with its state. */
 export class MergeStore {
-  readonly collection: Collection<MergeDoc>;
+  private readonly collection: Collection<MergeDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<MergeDoc>('merges');
+    this.collection = db.collection<MergeDoc>(COLLECTIONS.merges);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -39,10 +40,10 @@ export class MergeStore {
 
 /** Where merged-away profile ids now live, so old ids keep resolving. */
 export class ProfileRedirectStore {
-  readonly collection: Collection<ProfileRedirectDoc>;
+  private readonly collection: Collection<ProfileRedirectDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<ProfileRedirectDoc>('profile_redirects');
+    this.collection = db.collection<ProfileRedirectDoc>(COLLECTIONS.profileRedirects);
   }
 
   async ensureIndexes(): Promise<void> {

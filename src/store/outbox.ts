@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { OutboxDoc } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 
 /**
  * The outbox: one small document per accepted batch of messages, written before its
@@ -14,10 +15,10 @@ import type { OutboxDoc } from '../model.js';
  * scanning it stays cheap however many events are stored.
  */
 export class OutboxStore {
-  readonly collection: Collection<OutboxDoc>;
+  private readonly collection: Collection<OutboxDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<OutboxDoc>('outbox');
+    this.collection = db.collection<OutboxDoc>(COLLECTIONS.outbox);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,12 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 
 /** The audit trail of privacy requests: ids, states, timestamps and counts, no personal data. */
 export class PrivacyRequestStore {
-  readonly collection: Collection<PrivacyRequestDoc>;
+  private readonly collection: Collection<PrivacyRequestDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<PrivacyRequestDoc>('privacy_requests');
+    this.collection = db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests);
   }
 
   async create(doc: PrivacyRequestDoc): Promise<void> {
@@ -15,6 +16,11 @@ export class PrivacyRequestStore {
 
   findById(id: string): Promise<PrivacyRequestDoc | null> {
     return this.collection.findOne({ _id: id });
+  }
+
+  /** Requests accepted before `olderThan` whose workflow evidently never started. */
+  findStalePending(olderThan: Date, limit: number): Promise<PrivacyRequestDoc[]> {
+    return this.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(limit).toArray();
   }
 
   async setStatus(id: string, status: PrivacyRequestStatus, now: Date, removed?: PrivacyRequestDoc['removed']): Promise<void> {

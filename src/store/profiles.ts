@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import { isFerretDb } from './engine.js';
 import type { Counters, IdentityKind, ProfileDoc, Traits } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ProfileRedirectStore } from './merges.js';
 
@@ -73,7 +74,7 @@ const DECISION_TRIES = 5;
  * reads and effects addressed to the old id land on the survivor.
  */
 export class ProfileStore {
-  readonly collection: Collection<ProfileDoc>;
+  private readonly collection: Collection<ProfileDoc>;
   readonly redirects: ProfileRedirectStore;
   /** Every update of a profile goes through here: see keyed-lock.ts for why. */
   private readonly writes = new KeyedLock();
@@ -82,7 +83,7 @@ export class ProfileStore {
 
   /** `guardWrites` forces the guard on or off; by default it is on for MongoDB only. */
   constructor(private readonly db: Db, options: { guardWrites?: boolean } = {}) {
-    this.collection = db.collection<ProfileDoc>('profiles');
+    this.collection = db.collection<ProfileDoc>(COLLECTIONS.profiles);
     this.redirects = new ProfileRedirectStore(db);
     if (options.guardWrites !== undefined) this.guardsWrites = Promise.resolve(options.guardWrites);
   }
@@ -99,6 +100,19 @@ export class ProfileStore {
     if (profile) return profile;
     const into = await this.redirects.target(id);
     return into ? this.collection.findOne({ _id: into }) : null;
+  }
+
+  /**
+   * The profile stored under this very id, not following a redirect: null when the id was
+   * merged away or erased. Identity resolution and erasure need to tell those apart.
+   */
+  findExact(id: string): Promise<ProfileDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** Roughly how many profiles there are (from collection metadata: no scan). */
+  estimatedCount(): Promise<number> {
+    return this.collection.estimatedDocumentCount();
   }
 
   /** Creates a new person's profile; harmless if a racing request created it first. */

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ProgramIR } from '../dsl/ir.js';
 import type { RulesDoc } from '../model.js';
+import { COLLECTIONS } from './collections.js';
 
 interface ActivePointer {
   _id: 'active';
@@ -13,14 +14,14 @@ interface ActivePointer {
  * server and worker follows the same one.
  */
 export class RulesStore {
-  readonly versions: Collection<RulesDoc>;
+  private readonly versions: Collection<RulesDoc>;
   private readonly pointer: Collection<ActivePointer>;
   /** Versions never change once written, so caching them by number is always correct. */
   private readonly cache = new Map<number, RulesDoc>();
 
   constructor(db: Db) {
-    this.versions = db.collection<RulesDoc>('rules');
-    this.pointer = db.collection<ActivePointer>('rules_active');
+    this.versions = db.collection<RulesDoc>(COLLECTIONS.rules);
+    this.pointer = db.collection<ActivePointer>(COLLECTIONS.rulesActive);
   }
 
   async deploy(source: string, ir: ProgramIR, now: Date): Promise<number> {

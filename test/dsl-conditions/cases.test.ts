@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonIR, ConditionIR } from '../../src/dsl/ir.js';
 import { evaluateCondition } from '../../src/dsl/predicate.js';
 import { findMatchingProfileIds } from '../../src/dsl/query.js';
+import { PopulationStore } from '../../src/store/population.js';
 import { freshDatabase } from '../support/servers.js';
 import { loadWorld, segmentSource, subjectOf, type LoadedWorld } from './support/world.js';
 
@@ -167,7 +168,7 @@ describe('conditions: tricky cases in both targets', () => {
     const byPredicate = world.profiles
       .filter((doc) => evaluateCondition(condition, subjectOf(world, doc, segments), NOW))
       .map((doc) => doc._id);
-    const byQuery = await findMatchingProfileIds(database.db, condition, NOW, { segmentMembers: segmentSource(segments) });
+    const byQuery = await findMatchingProfileIds(new PopulationStore(database.db), condition, NOW, { segmentMembers: segmentSource(segments) });
     expect(byPredicate.sort(), 'predicate').toEqual([...expected].sort());
     expect([...byQuery].sort(), 'query').toEqual([...expected].sort());
   });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConditionIR } from '../../src/dsl/ir.js';
 import { evaluateCondition } from '../../src/dsl/predicate.js';
 import { findMatchingProfileIds, findMatchingProfileIdsForEach } from '../../src/dsl/query.js';
+import { PopulationStore } from '../../src/store/population.js';
 import { freshDatabase } from '../support/servers.js';
 import { generateWorld, NOWS, randomCondition } from './support/generators.js';
 import { Random } from './support/random.js';
@@ -57,11 +58,12 @@ describe('query and predicate agree on random conditions', () => {
 
     const check = async ({ batch, now, conditions }: (typeof batches)[number]) => {
       const options = { segmentMembers: segmentSource(segmentMembers) };
+    const population = new PopulationStore(database.db);
       // Every eighth batch goes through the one-condition entry point, the rest through the batched one.
       const results =
         batch % 8 === 0
-          ? await Promise.all(conditions.map((condition) => findMatchingProfileIds(database.db, condition, now, options)))
-          : await findMatchingProfileIdsForEach(database.db, conditions, now, options);
+          ? await Promise.all(conditions.map((condition) => findMatchingProfileIds(population, condition, now, options)))
+          : await findMatchingProfileIdsForEach(population, conditions, now, options);
       conditions.forEach((condition, offset) => {
         const index = batch * BATCH + offset;
         const found = results[offset]!;

@@ -45,12 +45,12 @@ describe('CSV import over HTTP', () => {
     const one = await lookup('userId=imp-1');
     expect(one.traits).toEqual({ email: 'One@Example.org', plan: 'pro', age: 34, newsletter: true });
     expect((await lookup('email=one@example.org')).id).toBe(one.id);
-    const event = await itinera.runtime.stores.events.collection.findOne({ userId: 'imp-1' });
+    const event = await itinera.raw.events.findOne({ userId: 'imp-1' });
     expect(event?.source).toBe('import');
 
-    const before = await itinera.runtime.stores.events.collection.countDocuments();
+    const before = await itinera.raw.events.countDocuments();
     expect((await importCsv('profiles', PROFILES, '?map=age=trait:age:number&map=newsletter=trait:newsletter:boolean')).status).toBe(200);
-    expect(await itinera.runtime.stores.events.collection.countDocuments()).toBe(before);
+    expect(await itinera.raw.events.countDocuments()).toBe(before);
   });
 
   it('imports events into the timeline and the counters', async () => {
@@ -64,10 +64,10 @@ describe('CSV import over HTTP', () => {
   it('wants the admin key and refuses a bad mapping without changing anything', async () => {
     const asWriter = await send(itinera.baseUrl, 'POST', '/v1/import/profiles', { auth: basicAuth(WRITE_KEY), body: PROFILES, contentType: 'text/csv' });
     expect(asWriter.status).toBe(401);
-    const before = await itinera.runtime.stores.events.collection.countDocuments();
+    const before = await itinera.raw.events.countDocuments();
     const bad = await importCsv('profiles', PROFILES, '?map=age=birthday');
     expect(bad.status).toBe(400);
-    expect(await itinera.runtime.stores.events.collection.countDocuments()).toBe(before);
+    expect(await itinera.raw.events.countDocuments()).toBe(before);
   });
 });
 

@@ -46,7 +46,7 @@ describe('@segment/analytics-node against Itinera', () => {
     await analytics.closeAndFlush({ timeout: 20_000 });
     expect(errors).toEqual([]);
 
-    expect(await itinera.runtime.stores.profiles.collection.countDocuments()).toBe(people.length);
+    expect(await itinera.raw.profiles.countDocuments()).toBe(people.length);
     for (const [i, person] of people.entries()) {
       const profile = await lookup(`userId=${person.userId}`);
       expect(profile.traits).toMatchObject({ email: `Customer${i}@Shop.example`, plan: 'free' });
@@ -64,7 +64,7 @@ describe('@segment/analytics-node against Itinera', () => {
   });
 
   it('gets a clear refusal for a wrong write key, and nothing is stored', async () => {
-    const before = await itinera.runtime.stores.events.collection.countDocuments();
+    const before = await itinera.raw.events.countDocuments();
     const analytics = new Analytics({ writeKey: 'not-the-key', host: itinera.baseUrl, flushAt: 1, maxRetries: 0 });
     const errors: { code?: string; reason?: unknown }[] = [];
     analytics.on('error', (error) => errors.push(error as { code?: string; reason?: unknown }));
@@ -72,6 +72,6 @@ describe('@segment/analytics-node against Itinera', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors.length).toBeGreaterThan(0);
     expect(String(errors[0]!.reason)).toContain('401');
-    expect(await itinera.runtime.stores.events.collection.countDocuments()).toBe(before);
+    expect(await itinera.raw.events.countDocuments()).toBe(before);
   });
 });

@@ -52,7 +52,7 @@ describe('outbox', () => {
     expect(applied.body.counters).toEqual({ 'Signed Up': { count: 1 } });
     expect(applied.body.tags).toEqual([]);
     await offline.runtime.writer.drain();
-    const owed = await offline.runtime.stores.outbox.collection.find().toArray();
+    const owed = await offline.raw.outbox.find().toArray();
     expect(owed.map((entry) => entry.eventIds)).toEqual([[eventIdFor('m-outage')]]);
     expect((await send(offline.baseUrl, 'GET', '/ready')).body).toMatchObject({ temporal: 'down', mongodb: 'up' });
 
@@ -64,7 +64,7 @@ describe('outbox', () => {
     expect(profile.tags).toEqual(['hello']);
     // Recovery re-derived the counters from the stored events: still exactly one.
     expect(profile.counters).toEqual({ 'Signed Up': { count: 1 } });
-    expect(await online.runtime.stores.outbox.collection.countDocuments()).toBe(0);
+    expect(await online.raw.outbox.countDocuments()).toBe(0);
   });
 
   it('applies a batch a crash left stored but unapplied, counting each event once', async () => {
@@ -76,15 +76,15 @@ describe('outbox', () => {
     // What a process that died right after storing two more events leaves behind: the
     // events and their outbox entry, and a profile that never saw them.
     const { stores } = online.runtime;
-    const stored = (await stores.events.collection.findOne({ profileId }))!;
+    const stored = (await online.raw.events.findOne({ profileId }))!;
     const lost: EventDoc[] = [1, 2].map((n) => ({ ...stored, _id: eventIdFor(`m-crash-${n}`), messageId: `m-crash-${n}`, properties: { revenue: 10 * n } }));
     await stores.outbox.open(lost.map((event) => event._id), new Date());
-    await stores.events.collection.insertMany(lost);
+    await online.raw.events.insertMany(lost);
 
     expect(await sweep(online)).toBe(1);
     const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
     expect(profile.counters).toEqual({ 'Order Completed': { count: 3, sum: { revenue: 60 } } });
-    expect(await stores.outbox.collection.countDocuments()).toBe(0);
+    expect(await online.raw.outbox.countDocuments()).toBe(0);
     // A second sweep finds nothing owed and counts nothing again.
     expect(await sweep(online)).toBe(0);
     const again = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
@@ -103,7 +103,7 @@ describe('outbox', () => {
       await online.runtime.writer.drain();
       return (await stores.events.findById(eventIdFor(messageId)))!;
     };
-    const deliveries = (profileId: string) => stores.db.collection('deliveries').countDocuments({ profileId });
+    const deliveries = (profileId: string) => online.raw.deliveries.countDocuments({ profileId });
     const runFinished = (profileId: string, entries: number) => eventually(async () => {
       const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
       return profile.journeyHistory?.[0]?.entries === entries && profile.journeys.length === 0 ? profile : undefined;

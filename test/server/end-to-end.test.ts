@@ -37,7 +37,7 @@ describe('track → journey → tag', () => {
     expect(profile.identities.userId).toEqual(['u-e2e-1']);
     // Applied and dispatched: nothing is left owing in the outbox.
     await itinera.runtime.writer.drain();
-    expect(await itinera.runtime.stores.outbox.collection.countDocuments()).toBe(0);
+    expect(await itinera.raw.outbox.countDocuments()).toBe(0);
   });
 
   it('does not tag for other events', async () => {
@@ -81,7 +81,7 @@ describe('identify and the single customer view', () => {
   it('stores a repeated messageId once', async () => {
     const message = { userId: 'u-dup', event: 'Clicked', messageId: 'm-dup-1', properties: { n: 1 } };
     for (let i = 0; i < 3; i++) expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: message })).status).toBe(200);
-    expect(await itinera.runtime.stores.events.collection.countDocuments({ messageId: 'm-dup-1' })).toBe(1);
+    expect(await itinera.raw.events.countDocuments({ messageId: 'm-dup-1' })).toBe(1);
   });
 
   it('creates exactly one profile when many requests for a new person race', async () => {
@@ -90,11 +90,11 @@ describe('identify and the single customer view', () => {
         send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-race', event: 'Raced', messageId: `m-race-${i}` } }),
       ),
     );
-    const profiles = await itinera.runtime.stores.profiles.collection.countDocuments({ 'identities.userId': 'u-race' });
-    const identities = await itinera.runtime.stores.identities.collection.find({ _id: 'userId:u-race' }).toArray();
+    const profiles = await itinera.raw.profiles.countDocuments({ 'identities.userId': 'u-race' });
+    const identities = await itinera.raw.identities.find({ _id: 'userId:u-race' }).toArray();
     expect(profiles).toBe(1);
     expect(identities).toHaveLength(1);
-    expect(await itinera.runtime.stores.events.collection.countDocuments({ userId: 'u-race', profileId: identities[0]!.profileId })).toBe(20);
+    expect(await itinera.raw.events.countDocuments({ userId: 'u-race', profileId: identities[0]!.profileId })).toBe(20);
   });
 
   it('corrects client clock skew with sentAt', async () => {
@@ -103,7 +103,7 @@ describe('identify and the single customer view', () => {
       ...writer,
       json: { userId: 'u-skew', event: 'Skewed', messageId: 'm-skew', timestamp: '2030-01-01T12:59:00Z', sentAt: '2030-01-01T13:00:00Z' },
     });
-    const event = await itinera.runtime.stores.events.collection.findOne({ messageId: 'm-skew' });
+    const event = await itinera.raw.events.findOne({ messageId: 'm-skew' });
     const lag = event!.receivedAt.getTime() - event!.timestamp.getTime();
     expect(lag).toBe(60_000);
   });

@@ -20,7 +20,7 @@ const NAME = 'Zofia Forgetme';
 
 /** Every document of every collection, as text, to search for traces of a person. */
 async function everythingStored(): Promise<string> {
-  const { db } = itinera.runtime.stores;
+  const { db } = itinera.raw;
   const collections = await db.listCollections().toArray();
   const dumps = await Promise.all(collections.map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())));
   return dumps.join('\n');
@@ -73,7 +73,7 @@ describe('erasure', () => {
     await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { anonymousId: 'anon-merged', userId: 'u-merged' } });
     expect(await lookup('anonymousId=anon-merged')).toBe(survivor);
     // A journey run that started under the old id goes on under it and queues a message.
-    await itinera.runtime.stores.db.collection('deliveries').insertOne({ _id: `journey:x:v1:${absorbed}:run:s1` as never, profileId: absorbed, channel: 'email', name: 'welcome', status: 'queued' });
+    await itinera.runtime.stores.deliveries.queue({ key: `journey:x:v1:${absorbed}:run:s1`, profileId: absorbed, channel: 'email', name: 'welcome', with: {} }, new Date());
 
     const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { email: 'merged.forget@example.org' } });
     await eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body.status === 'completed');
@@ -112,7 +112,7 @@ describe('erasure', () => {
 });
 
 async function taskQueueOfAnyRun(): Promise<string> {
-  const request = await itinera.runtime.stores.privacyRequests.collection.findOne({});
+  const request = await itinera.raw.privacyRequests.findOne({});
   const description = await itinera.runtime.temporal.workflow.getHandle(`erasure:${request!._id}`).describe();
   return description.taskQueue;
 }

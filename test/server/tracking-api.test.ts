@@ -30,7 +30,7 @@ describe('every call type', () => {
     expect(profile.identities).toEqual({ anonymousId: ['a-page'], userId: ['u-page'] });
     expect(profile.groups).toEqual(['acme']);
     expect(profile.counters).toEqual({ 'Page Viewed': { count: 1 }, 'Screen Viewed': { count: 1 } });
-    const group = await itinera.runtime.stores.groups.collection.findOne({ _id: 'acme' });
+    const group = await itinera.raw.groups.findOne({ _id: 'acme' });
     expect(group?.traits).toEqual({ name: 'Acme', employees: 40 });
 
     const timeline = await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}/events`, admin);
@@ -41,7 +41,7 @@ describe('every call type', () => {
 
   it('records which source sent an event, by its write key', async () => {
     expect((await post('/v1/track', { userId: 'u-src', event: 'Opened App' }, { auth: basicAuth(IOS_KEY) })).status).toBe(200);
-    const event = await itinera.runtime.stores.events.collection.findOne({ userId: 'u-src' });
+    const event = await itinera.raw.events.findOne({ userId: 'u-src' });
     expect(event?.source).toBe('ios');
   });
 
@@ -114,8 +114,8 @@ describe('batches', () => {
       ],
     });
     expect(response.status).toBe(200);
-    expect(await itinera.runtime.stores.events.collection.countDocuments({ messageId: { $in: ['b-1', 'b-2', 'b-3', 'b-4'] } })).toBe(4);
-    const stored = await itinera.runtime.stores.events.collection.findOne({ messageId: 'b-2' });
+    expect(await itinera.raw.events.countDocuments({ messageId: { $in: ['b-1', 'b-2', 'b-3', 'b-4'] } })).toBe(4);
+    const stored = await itinera.raw.events.findOne({ messageId: 'b-2' });
     expect(stored?.context).toEqual({ locale: 'pl-PL' });
     // Messages of one person are applied in order: the later identify wins.
     expect((await profileOf('userId=u-batch')).traits.plan).toBe('pro');
@@ -130,7 +130,7 @@ describe('batches', () => {
     });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('batch.1.event');
-    expect(await itinera.runtime.stores.events.collection.countDocuments({ messageId: 'bb-1' })).toBe(0);
+    expect(await itinera.raw.events.countDocuments({ messageId: 'bb-1' })).toBe(0);
   });
 
   it('refuses unknown message types and batches over 500 KB', async () => {
@@ -141,7 +141,7 @@ describe('batches', () => {
     const tooBig = await post('/v1/batch', { batch: Array.from({ length: 30 }, () => big) });
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.error.message).toContain('500 KB');
-    expect(await itinera.runtime.stores.events.collection.countDocuments({ userId: 'u-big' })).toBe(0);
+    expect(await itinera.raw.events.countDocuments({ userId: 'u-big' })).toBe(0);
   });
 
   it('holds each message of a batch to 32 KB', async () => {

@@ -5,6 +5,7 @@ import { MongoClient } from 'mongodb';
 import { createLogger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
+import { rawCollections, type RawCollections } from './raw.js';
 import { mongoUri, temporalAddress } from './servers.js';
 
 export const WRITE_KEY = 'test-write-key';
@@ -14,6 +15,8 @@ export interface TestItinera {
   runtime: Runtime;
   baseUrl: string;
   dbName: string;
+  /** The database itself, for checking what is stored. */
+  raw: RawCollections;
   close(): Promise<void>;
 }
 
@@ -48,17 +51,18 @@ export async function startTestItinera(label: string, options: {
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
+  const inspector = new MongoClient(mongoUri());
+  await inspector.connect();
   return {
     runtime,
     baseUrl: `http://127.0.0.1:${port}`,
     dbName,
+    raw: rawCollections(inspector.db(dbName)),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
-      if (options.reuseDatabase) return;
-      const client = new MongoClient(mongoUri());
-      await client.db(dbName).dropDatabase().catch(() => undefined);
-      await client.close();
+      if (!options.reuseDatabase) await inspector.db(dbName).dropDatabase().catch(() => undefined);
+      await inspector.close();
     },
   };
 }

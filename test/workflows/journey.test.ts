@@ -14,6 +14,7 @@ import { createStores, type Stores } from '../../src/store/index.js';
 import { journeyWorkflow } from '../../src/workflows/journey.js';
 import { journeyWorkflowId, profileEventSignal } from '../../src/workflows/messages.js';
 import { eventually } from '../support/eventually.js';
+import { rawCollections, type RawCollections } from '../support/raw.js';
 import { freshDatabase, testServerBinary } from '../support/servers.js';
 
 const HOUR = 3_600_000;
@@ -24,6 +25,7 @@ let env: TestWorkflowEnvironment;
 let worker: Worker;
 let workerRun: Promise<void>;
 let stores: Stores;
+let raw: RawCollections;
 let drop: () => Promise<void>;
 let rulesVersion: number;
 
@@ -67,6 +69,7 @@ beforeAll(async () => {
   const database = await freshDatabase('journeys');
   drop = database.drop;
   stores = createStores(database.db);
+  raw = rawCollections(database.db);
   rulesVersion = await stores.rules.deploy('(hand-built IR)', program, new Date());
   worker = await Worker.create({
     connection: env.nativeConnection,
@@ -87,7 +90,7 @@ afterAll(async () => {
 async function newProfile(consents: Record<string, unknown> = {}): Promise<string> {
   const profileId = `p_${randomUUID()}`;
   await stores.profiles.create(profileId, {}, new Date());
-  await stores.profiles.collection.updateOne({ _id: profileId }, { $set: { consents } as never });
+  await raw.profiles.updateOne({ _id: profileId }, { $set: { consents } as never });
   return profileId;
 }
 
@@ -103,7 +106,7 @@ function start(journeyName: string, profileId: string, trigger: { eventId?: stri
 }
 
 const historyOf = async (profileId: string, journeyName: string) => (await stores.profiles.findById(profileId))?.journeyHistory?.[journeyName];
-const deliveriesOf = (profileId: string) => stores.db.collection('deliveries').countDocuments({ profileId });
+const deliveriesOf = (profileId: string) => raw.deliveries.countDocuments({ profileId });
 
 const granted = { email_marketing: { state: 'granted', at: new Date() } };
 

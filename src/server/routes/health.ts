@@ -12,7 +12,7 @@ export function healthRoutes(deps: AppDeps): Router {
   });
   router.get('/ready', async (_req, res) => {
     const [mongodb, temporal] = await Promise.all([
-      withTimeout(deps.stores.db.command({ ping: 1 }), 2000).then(() => 'up', () => 'down'),
+      withTimeout(deps.stores.ping(), 2000).then(() => 'up', () => 'down'),
       withTimeout(deps.temporalReady(), 2000).then(() => 'up', () => 'down'),
     ]);
     const ready = mongodb === 'up' && temporal === 'up';

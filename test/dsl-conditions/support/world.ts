@@ -2,6 +2,7 @@
 import type { Db } from 'mongodb';
 import type { ConditionSubject } from '../../../src/dsl/predicate.js';
 import type { EventDoc, ProfileDoc } from '../../../src/model.js';
+import { COLLECTIONS } from '../../../src/store/collections.js';
 
 export interface LoadedWorld {
   /** Profiles as the database returns them: the predicate sees exactly what the query saw. */
@@ -12,11 +13,11 @@ export interface LoadedWorld {
 export async function loadWorld(db: Db, profiles: Record<string, unknown>[], events: Record<string, unknown>[]): Promise<LoadedWorld> {
   // The test builds deliberately odd documents (unknown consent states, arrays where
   // objects belong), so they go in untyped and come back out typed.
-  if (profiles.length > 0) await db.collection('profiles').insertMany(profiles);
-  if (events.length > 0) await db.collection('events').insertMany(events);
-  const stored = await db.collection<ProfileDoc>('profiles').find({}).sort({ _id: 1 }).toArray();
+  if (profiles.length > 0) await db.collection(COLLECTIONS.profiles).insertMany(profiles);
+  if (events.length > 0) await db.collection(COLLECTIONS.events).insertMany(events);
+  const stored = await db.collection<ProfileDoc>(COLLECTIONS.profiles).find({}).sort({ _id: 1 }).toArray();
   const eventsByProfile = new Map<string, EventDoc[]>();
-  for (const event of await db.collection<EventDoc>('events').find({}).toArray()) {
+  for (const event of await db.collection<EventDoc>(COLLECTIONS.events).find({}).toArray()) {
     const list = eventsByProfile.get(event.profileId) ?? [];
     list.push(event);
     eventsByProfile.set(event.profileId, list);

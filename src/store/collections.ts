@@ -1,0 +1,20 @@
+/**
+ * The name of every collection Itinera keeps, in one place. Only the stores open
+ * collections (a lint rule keeps it so); tests and benchmarks that inspect the database
+ * directly take the names from here.
+ */
+export const COLLECTIONS = {
+  profiles: 'profiles',
+  profileRedirects: 'profile_redirects',
+  identities: 'identities',
+  events: 'events',
+  outbox: 'outbox',
+  merges: 'merges',
+  groups: 'groups',
+  rules: 'rules',
+  rulesActive: 'rules_active',
+  privacyRequests: 'privacy_requests',
+  deliveries: 'deliveries',
+} as const;
+
+export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];

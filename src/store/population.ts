@@ -1,0 +1,41 @@
+import type { Collection, Db, Document } from 'mongodb';
+import type { Filter, Population } from '../dsl/query.js';
+import type { EventDoc, ProfileDoc } from '../model.js';
+import { COLLECTIONS } from './collections.js';
+
+/** Results are ids only, so large batches; the driver's default of 101 costs a round trip per 101 ids. */
+const BATCH_SIZE = 10_000;
+
+/**
+ * Whole-population reads for conditions compiled to queries (dsl/query.ts): profile ids by
+ * a filter, and per-profile aggregates of events. Ids and totals only, never documents.
+ */
+export class PopulationStore implements Population {
+  private readonly profiles: Collection<ProfileDoc>;
+  private readonly events: Collection<EventDoc>;
+
+  constructor(db: Db) {
+    this.profiles = db.collection<ProfileDoc>(COLLECTIONS.profiles);
+    this.events = db.collection<EventDoc>(COLLECTIONS.events);
+  }
+
+  async profileIds(filter: Filter): Promise<Set<string>> {
+    const docs = await this.profiles.find(filter as Document, { projection: { _id: 1 }, batchSize: BATCH_SIZE }).toArray();
+    return new Set(docs.map((doc) => doc._id));
+  }
+
+  async profilesWithEvents(events: Filter): Promise<Set<string>> {
+    const groups = await this.events.aggregate([{ $match: events }, { $group: { _id: '$profileId' } }], { batchSize: BATCH_SIZE }).toArray();
+    return new Set(groups.flatMap((group) => (typeof group._id === 'string' ? [group._id] : [])));
+  }
+
+  /** One accumulator per `$group`: FerretDB v1.24 computes only the first one correctly. */
+  async perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>> {
+    const groups = await this.events
+      .aggregate([{ $match: events }, { $group: { _id: '$profileId', total: { $sum: summand } } }], { batchSize: BATCH_SIZE })
+      .toArray();
+    const totals = new Map<string, number>();
+    for (const group of groups) if (typeof group._id === 'string') totals.set(group._id, Number(group.total));
+    return totals;
+  }
+}

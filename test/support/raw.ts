@@ -1,0 +1,27 @@
+/**
+ * The database as it is, for tests that check what is stored (or seed what no API writes
+ * yet), beside the stores rather than through them. Names come from the stores' own list.
+ */
+import type { Db } from 'mongodb';
+import type {
+  DeliveryDoc, EventDoc, GroupDoc, IdentityDoc, MergeDoc, OutboxDoc, PrivacyRequestDoc, ProfileDoc, ProfileRedirectDoc, RulesDoc,
+} from '../../src/model.js';
+import { COLLECTIONS } from '../../src/store/collections.js';
+
+export function rawCollections(db: Db) {
+  return {
+    db,
+    profiles: db.collection<ProfileDoc>(COLLECTIONS.profiles),
+    profileRedirects: db.collection<ProfileRedirectDoc>(COLLECTIONS.profileRedirects),
+    identities: db.collection<IdentityDoc>(COLLECTIONS.identities),
+    events: db.collection<EventDoc>(COLLECTIONS.events),
+    outbox: db.collection<OutboxDoc>(COLLECTIONS.outbox),
+    merges: db.collection<MergeDoc>(COLLECTIONS.merges),
+    groups: db.collection<GroupDoc>(COLLECTIONS.groups),
+    rules: db.collection<RulesDoc>(COLLECTIONS.rules),
+    privacyRequests: db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests),
+    deliveries: db.collection<DeliveryDoc>(COLLECTIONS.deliveries),
+  };
+}
+
+export type RawCollections = ReturnType<typeof rawCollections>;
