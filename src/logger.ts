@@ -1,25 +1,36 @@
 /**
  * One pino logger. Redaction is by construction: credentials and every field that can
  * hold personal data are censored wherever they appear, so a careless `log.info({ body })`
- * cannot leak an e-mail address or a key.
+ * or `log.warn({ err })` with a driver error cannot leak an e-mail address or a key.
+ * The rules live in log-redaction.ts; this file only wires them into pino.
  */
 import { pino, type Logger } from 'pino';
-
-const PERSONAL_OR_SECRET = [
-  'authorization', 'cookie', 'password', 'writeKey', 'adminKey', 'apiKey',
-  'email', 'phone', 'name', 'firstName', 'lastName', 'address', 'ip',
-  'traits', 'properties', 'context', 'userId', 'anonymousId', 'body',
-];
-
-export const redactPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  ...PERSONAL_OR_SECRET,
-  ...PERSONAL_OR_SECRET.map((key) => `*.${key}`),
-];
+import { redact } from './log-redaction.js';
 
 export type { Logger };
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'itinera' } }, destination);
+  const logger = pino(
+    {
+      level,
+      base: { service: 'itinera' },
+      // pino hands every record to this formatter before writing it.
+      formatters: { log: redact },
+      serializers: {
+        // `redact` has already serialised errors, wherever they were, in pino's standard
+        // shape; pino's own err serialiser would wrap that plain object again as type "Object".
+        err: (err: unknown) => err,
+        // The message too: pino takes it from `err.message` when none is given.
+        msg: redact,
+      },
+    },
+    destination,
+  );
+  // A child's bindings are written once, when it is made, past every formatter of ours: redact
+  // them first. Children are created from their parent by prototype, so all of them inherit this.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, redact(bindings), options);
+  } as Logger['child'];
+  return logger;
 }
