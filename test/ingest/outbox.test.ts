@@ -91,37 +91,71 @@ describe('outbox', () => {
     expect(again.counters).toEqual(profile.counters);
   });
 
-  it('starts one journey run per event, however often a sweep repeats its dispatch', async () => {
-    const rules = await send(online.baseUrl, 'PUT', '/v1/rules', {
-      auth: bearer(ADMIN_KEY),
-      text: 'journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }',
-    });
-    expect(rules.status).toBe(200);
-    const { stores, dispatcher, temporal } = online.runtime;
-    const cameBack = async (messageId: string) => {
-      expect((await send(online.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-repeat', event: 'Came Back', messageId } })).status).toBe(200);
-      await online.runtime.writer.drain();
-      return (await stores.events.findById(eventIdFor(messageId)))!;
-    };
-    const deliveries = (profileId: string) => online.raw.deliveries.countDocuments({ profileId });
-    const runFinished = (profileId: string, entries: number) => eventually(async () => {
-      const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${profileId}`, { auth: bearer(ADMIN_KEY) })).body;
-      return profile.journeyHistory?.[0]?.entries === entries && profile.journeys.length === 0 ? profile : undefined;
-    });
-
-    const first = await cameBack('m-back-1');
-    const profile = await runFinished(first.profileId, 1);
-    expect(profile.tags).toEqual(['welcomed']);
+  it('starts one journey run per event, however often a sweep repeats its dispatch after the run closed', async () => {
+    const rules = await deploy('journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }');
+    const first = await track('u-repeat', 'Came Back', 'm-back-1');
+    const run = online.runtime.temporal.workflow.getHandle(journeyWorkflowId('welcome_back', rules, first.profileId));
+    // Closed, not just finished with the profile: a repeat now finds no open run to signal.
+    expect(await run.result()).toBe('completed');
+    const { runId: firstRunId } = await run.describe();
 
     // What the sweeper does for an entry whose dispatch a crash interrupted: dispatch again.
-    await dispatcher.dispatch([first]);
-    const repeated = temporal.workflow.getHandle(journeyWorkflowId('welcome_back', rules.body.version, first.profileId));
+    // `reentry always` lets Temporal start a new run; admission knows the trigger and ends it.
+    await online.runtime.dispatcher.dispatch([first]);
+    const repeated = online.runtime.temporal.workflow.getHandle(run.workflowId);
+    expect((await repeated.describe()).runId).not.toBe(firstRunId);
     expect(await repeated.result()).toBe('already-triggered');
     expect(await deliveries(first.profileId)).toBe(1);
 
     // A new event is a new entry, and the welcome is sent again.
-    await cameBack('m-back-2');
-    await runFinished(first.profileId, 2);
+    await track('u-repeat', 'Came Back', 'm-back-2');
+    expect(await online.runtime.temporal.workflow.getHandle(run.workflowId).result()).toBe('completed');
     expect(await deliveries(first.profileId)).toBe(2);
   });
+
+  it('lets a repeated dispatch that reaches the open run go unnoticed by it', async () => {
+    const rules = await deploy(
+      'journey come_again { when performed "Came Again" reentry always wait for "Came Again" up to 1 hour then { tag "came-again" } send email "again" }',
+    );
+    const first = await track('u-open', 'Came Again', 'm-open-1');
+    const run = online.runtime.temporal.workflow.getHandle(journeyWorkflowId('come_again', rules, first.profileId));
+    const { runId } = await run.describe();
+
+    // The run is waiting for a second "Came Again"; the repeated trigger reaches it as a signal.
+    await online.runtime.dispatcher.dispatch([first]);
+    const events = await eventually(async () => {
+      const history = (await run.fetchHistory()).events ?? [];
+      const signals = history.flatMap((event, index) => (event.workflowExecutionSignaledEventAttributes ? [index] : []));
+      // The run has handled the repeat once a workflow task completed after it.
+      const handled = signals.length === 2 && history.slice(signals[1]! + 1).some((event) => event.workflowTaskCompletedEventAttributes);
+      return handled ? history : undefined;
+    });
+    const scheduled = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).not.toContain('tagProfile');
+    expect((await run.describe()).runId).toBe(runId);
+
+    // A new "Came Again" is what the wait was for.
+    await track('u-open', 'Came Again', 'm-open-2');
+    expect(await run.result()).toBe('completed');
+    const profile = (await send(online.baseUrl, 'GET', `/v1/profiles/${first.profileId}`, { auth: bearer(ADMIN_KEY) })).body;
+    expect(profile.tags).toEqual(['came-again']);
+    expect(profile.journeyHistory).toEqual([expect.objectContaining({ journey: 'come_again', entries: 1 })]);
+    expect(await deliveries(first.profileId)).toBe(1);
+  });
 });
+
+async function deploy(program: string): Promise<number> {
+  const rules = await send(online.baseUrl, 'PUT', '/v1/rules', { auth: bearer(ADMIN_KEY), text: program });
+  expect(rules.status).toBe(200);
+  return rules.body.version as number;
+}
+
+/** Sends one event and waits until it is applied and dispatched; returns it as stored. */
+async function track(userId: string, event: string, messageId: string): Promise<EventDoc> {
+  const sent = await send(online.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId, event, messageId } });
+  expect(sent.status).toBe(200);
+  await online.runtime.writer.drain();
+  return (await online.runtime.stores.events.findById(eventIdFor(messageId)))!;
+}
+
+const deliveries = (profileId: string) => online.raw.deliveries.countDocuments({ profileId });
