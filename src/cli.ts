@@ -1,7 +1,7 @@
 /**
- * The `itinera` command line. Each subcommand is one entry of `commands`; to add one (as
- * `itinera import …` will be), add an entry: a summary for `itinera help`, a usage line,
- * and `run`, which gets the arguments after the subcommand and returns the exit code.
+ * The `itinera` command line. Each subcommand is one entry of `commands`: a summary for
+ * `itinera help`, a usage line, and `run`, which gets the arguments after the subcommand
+ * and returns the exit code.
  *
  *   itinera check <files…>          diagnostics, compiler style; exit 1 if any error
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr

@@ -25,6 +25,7 @@ import type { ApplyMessages } from './import/csv-import.js';
 import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
+import type * as workflows from './workflows/index.js';
 import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
 
 export interface RuntimeOptions {
@@ -107,7 +108,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const startErasure = async (requestId: string, profileId: string | undefined) => {
     const input: ErasureInput = { requestId, ...(profileId ? { profileId } : {}) };
     try {
-      await temporal.workflow.start('erasureWorkflow', { taskQueue: options.taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] });
+      await temporal.workflow.start<typeof workflows.erasureWorkflow>('erasureWorkflow' satisfies keyof typeof workflows, { taskQueue: options.taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }

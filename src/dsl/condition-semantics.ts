@@ -6,11 +6,8 @@
  *
  * No Node built-ins and no driver imports here: Temporal workflow code imports this module.
  */
+import { assertNever } from './assert-never.js';
 import type { ComparisonIR, CountBoundIR, Millis } from './ir.js';
-
-export function assertNever(value: never, what: string): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-}
 
 /**
  * A document we can walk into with a dotted path. Arrays, Dates and driver value classes

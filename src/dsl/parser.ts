@@ -6,7 +6,6 @@
  *
  * Rules are class fields, so a misspelt SUBRULE is a compile error.
  */
-import './node-compat.js';
 import { CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
 import { friendlyErrorMessages } from './syntax-messages.js';
 import * as T from './tokens.js';

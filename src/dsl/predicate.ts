@@ -5,8 +5,8 @@
  * Pure and synchronous, no I/O, no Node built-ins, no driver: journey workflows import it.
  * The rules it follows are in condition-semantics.ts and docs/conditions.md.
  */
+import { assertNever } from './assert-never.js';
 import {
-  assertNever,
   compareNumbers,
   comparisonHolds,
   countSatisfies,

@@ -14,8 +14,8 @@
  * a single `$sum` accumulator (FerretDB v1.24 computes only the first accumulator of a
  * `$group` correctly, so an average is two pipelines). No `$expr`: FerretDB lacks it.
  */
+import { assertNever } from './assert-never.js';
 import {
-  assertNever,
   compareNumbers,
   countSatisfies,
   escapeRegex,

@@ -9,7 +9,8 @@ import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
 import type { EventDoc, ProfileDoc, RulesDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
-import { journeyWorkflowId, profileEventSignal, type JourneyInput } from '../workflows/messages.js';
+import type * as workflows from '../workflows/index.js';
+import { journeyWorkflowId, profileEventSignal, type JourneyInput, type ProfileEventSignal } from '../workflows/messages.js';
 import { forEachInParallel } from './in-parallel.js';
 
 export interface Dispatcher {
@@ -31,7 +32,9 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   async function startTriggeredJourney(journey: JourneyIR, rulesVersion: number, event: EventDoc): Promise<void> {
     const input: JourneyInput = { journey: journey.name, rulesVersion, profileId: event.profileId, triggerEventId: event._id };
     try {
-      await temporal.workflow.signalWithStart('journeyWorkflow', {
+      // Typed against the workflow the worker loads (a type-only import): a renamed workflow
+      // or a changed signature fails to compile.
+      await temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>('journeyWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
         workflowId: journeyWorkflowId(journey.name, rulesVersion, event.profileId),
         args: [input],

@@ -3,6 +3,7 @@
  * for one profile. No code is generated per rule; every read and write is an activity.
  */
 import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
 import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
@@ -185,13 +186,9 @@ class JourneyRun {
         case 'exit':
           return 'exit';
         default:
-          return assertNever(step);
+          return assertNever(step, 'journey step');
       }
     }
     return 'continue';
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled journey step: ${JSON.stringify(value)}`);
 }
