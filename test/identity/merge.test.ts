@@ -16,7 +16,20 @@ afterAll(async () => {
 const admin = { auth: bearer(ADMIN_KEY) };
 const post = (path: string, json: unknown) => send(itinera.baseUrl, 'POST', path, { auth: basicAuth(WRITE_KEY), json });
 const lookup = async (query: string) => send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin);
-const profileCount = () => itinera.runtime.stores.profiles.collection.countDocuments();
+const profileCount = () => itinera.raw.profiles.countDocuments();
+
+function latch() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => { open = resolve; });
+  return { open, opened };
+}
+
+const PENDING = Symbol('pending');
+/**
+ * Whether a promise is still unsettled, without waiting for time to pass: a settled
+ * promise's reaction is queued before the marker's, so it wins the race.
+ */
+const isPending = async (promise: Promise<unknown>) => (await Promise.race([promise, Promise.resolve(PENDING)]).catch(() => undefined)) === PENDING;
 
 describe('identity resolution', () => {
   it('turns anonymous browsing into the known customer on sign-up', async () => {
@@ -58,7 +71,7 @@ describe('identity resolution', () => {
     expect(old.body.id).toBe(phone.id);
     const timeline = await send(itinera.baseUrl, 'GET', `/v1/profiles/${phone.id}/events?limit=100`, admin);
     expect(timeline.body.events).toHaveLength(5);
-    const record = await itinera.runtime.stores.merges.collection.findOne({ from: laptop.id });
+    const record = await itinera.raw.merges.findOne({ from: laptop.id });
     expect(record).toMatchObject({ into: phone.id, via: 'anonymousId', status: 'completed' });
   });
 
@@ -78,7 +91,7 @@ describe('identity resolution', () => {
     }
     // The e-mail stays with the first person who used it; refusals are recorded once each.
     expect((await lookup(`email=${family}`)).body.identities.userId).toEqual(['u-family-0']);
-    const refused = await itinera.runtime.stores.merges.collection.find({ status: 'refused' }).toArray();
+    const refused = await itinera.raw.merges.find({ status: 'refused' }).toArray();
     expect(refused).toHaveLength(29);
     expect(refused[0]!.reason).toContain('userId');
   });
@@ -124,21 +137,78 @@ describe('identity resolution', () => {
     expect((await lookup('email=burst@example.org')).body.id).toBe(profile.id);
   });
 
-  it('loses no write addressed to the merged-away profile while the merge runs', async () => {
+  it('loses no write to either profile that waits on a merge holding them', async () => {
     const { stores } = itinera.runtime;
+    const { profiles } = stores;
     const now = new Date();
-    const [from, into] = ['p_window_from', 'p_window_into'];
-    await stores.profiles.create(from, {}, now);
-    await stores.profiles.create(into, {}, now);
-    // Tags written to the old id all through the merge: before, during and after it.
-    const tags = Array.from({ length: 30 }, (_, i) => `t${i}`);
-    const tagging = Promise.all(tags.map(async (tag, i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 3));
-      expect(await stores.profiles.addTag(from, tag, new Date())).toBe(true);
-    }));
-    await mergeProfiles(stores, from, into, 'userId', now);
-    await tagging;
-    expect((await stores.profiles.findById(into))!.tags.sort()).toEqual([...tags].sort());
-    expect(await stores.profiles.collection.countDocuments({ _id: from })).toBe(0);
+    const [from, into, bystander] = ['p_window_from', 'p_window_into', 'p_window_bystander'];
+    for (const id of [from, into, bystander]) await profiles.create(id, {}, now);
+    expect(await profiles.addTag(from, 'from-before', now)).toBe(true);
+    expect(await profiles.addTag(into, 'into-before', now)).toBe(true);
+
+    // Two barriers in the real merge, on the real database. (1) Right after absorb read
+    // both profiles, under both locks, before it writes the survivor: tag writes to both ids
+    // are issued from there, so they start inside the window where an unguarded write to
+    // `from` would be deleted with it and one to `into` overwritten by the combined tags.
+    // (2) Then the merge stops on a latch just before it redirects and deletes `from`.
+    const writes: { tag: string; done: Promise<boolean> }[] = [];
+    const tagWhileMerging = (id: string, tag: string) => writes.push({ tag, done: profiles.addTag(id, tag, new Date()) });
+    const readByMerge: { survivor: string[]; absorbed: string[] }[] = [];
+    const atRedirect = latch();
+    const release = latch();
+    const absorb = profiles.absorb;
+    profiles.absorb = (survivorId, absorbedId, combine, at) => absorb.call(profiles, survivorId, absorbedId, (survivor, absorbed) => {
+      readByMerge.push({ survivor: [...survivor.tags], absorbed: [...absorbed.tags] });
+      for (let i = 0; i < 5; i++) {
+        tagWhileMerging(absorbedId, `from-at-read-${i}`);
+        tagWhileMerging(survivorId, `into-at-read-${i}`);
+      }
+      return combine(survivor, absorbed);
+    }, at);
+    const redirect = profiles.redirects.redirect;
+    profiles.redirects.redirect = async (...args) => {
+      atRedirect.open();
+      await release.opened;
+      return redirect.apply(profiles.redirects, args);
+    };
+    let merging: Promise<void> | undefined;
+    try {
+      merging = mergeProfiles(stores, from, into, 'userId', now);
+      await Promise.race([atRedirect.opened, merging.then(() => { throw new Error('the merge never reached the barrier'); })]);
+      for (let i = 0; i < 5; i++) {
+        tagWhileMerging(from, `from-paused-${i}`);
+        tagWhileMerging(into, `into-paused-${i}`);
+      }
+
+      // The race happened: the merge read both profiles before any of these writes...
+      expect(readByMerge).toEqual([{ survivor: ['into-before'], absorbed: ['from-before'] }]);
+      // ...the store keeps serving other profiles (and the probe sees a finished write)...
+      const unrelated = profiles.addTag(bystander, 'served', new Date());
+      expect(await unrelated).toBe(true);
+      expect(await isPending(unrelated)).toBe(false);
+      // ...while every write to the merging pair waits, none of them applied yet.
+      expect(await Promise.all(writes.map(({ done }) => isPending(done)))).toEqual(writes.map(() => true));
+      expect(await isPending(merging)).toBe(true);
+      expect((await profiles.findExact(from))!.tags).toEqual(['from-before']);
+      expect((await profiles.findById(into))!.tags.sort()).toEqual(['from-before', 'into-before']);
+    } finally {
+      release.open();
+      profiles.absorb = absorb;
+      profiles.redirects.redirect = redirect;
+      await merging;
+    }
+
+    // Released: the writes to `from` found it gone and followed the redirect to the survivor.
+    expect(await Promise.all(writes.map(({ done }) => done))).toEqual(writes.map(() => true));
+    expect(await profiles.addTag(from, 'from-after', new Date())).toBe(true);
+    const everyTag = ['from-before', 'into-before', 'from-after', ...writes.map(({ tag }) => tag)].sort();
+    expect(writes).toHaveLength(20);
+    expect((await profiles.findById(into))!.tags.sort()).toEqual(everyTag);
+    // `from` is gone, and resolves to the survivor.
+    expect(await profiles.findExact(from)).toBeNull();
+    expect((await profiles.findById(from))!._id).toBe(into);
+    const viaApi = await send(itinera.baseUrl, 'GET', `/v1/profiles/${from}`, admin);
+    expect(viaApi.body.id).toBe(into);
+    expect(viaApi.body.tags.sort()).toEqual(everyTag);
   });
 });
