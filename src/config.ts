@@ -34,6 +34,8 @@ const schema = z.object({
   ITINERA_IDENTITY_LIMITS: z.string().optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
+  ITINERA_STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 });
 
 export interface Config {
@@ -50,6 +52,7 @@ export interface Config {
   temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; embeddedUiPort: number };
   mongo: { uri?: string; dbName: string; embeddedPort: number };
   sweepIntervalMs: number;
+  stopTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -137,5 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedPort: e.FERRETDB_PORT },
     sweepIntervalMs: e.ITINERA_SWEEP_INTERVAL_MS,
+    stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,
   };
 }

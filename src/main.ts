@@ -1,18 +1,27 @@
 /**
  * `npm start`: Itinera on one machine. Provisions and starts Temporal and FerretDB when
  * no TEMPORAL_ADDRESS / MONGODB_URI is configured, then the worker and the HTTP API.
- * SIGINT/SIGTERM stops everything it started.
+ * SIGINT/SIGTERM stops everything it started, within ITINERA_STOP_TIMEOUT_MS (exit code 0,
+ * or 1 when the deadline passed or a step failed); a second signal stops at once (exit code
+ * 130 or 143). The embedded servers never outlive this process (see infra/process.ts).
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { Runtime as TemporalRuntime } from '@temporalio/worker';
 import { ConfigError, DEV_ADMIN_KEY, DEV_WRITE_KEY, loadConfig, type Config } from './config.js';
 import { startFerretDb, startTemporalDevServer } from './infra/embedded.js';
-import { isPortFree, type ManagedProcess } from './infra/process.js';
+import { isPortFree, STOP_GRACE_MS, type ManagedProcess } from './infra/process.js';
 import { ensureFerretDb, ensureTemporalCli, ProvisioningError } from './infra/provision.js';
 import { createLogger, type Logger } from './logger.js';
 import { runtimeOptionsFrom, startRuntime, type Runtime } from './runtime.js';
+import { exitCodeForSignal, stopWithin, type StopStep } from './shutdown.js';
 
-const stoppers: (() => Promise<void>)[] = [];
+/** What a stop undoes, in the order it was started: the runtime, then the HTTP API. */
+const started: StopStep[] = [];
+/** The embedded servers, stopped last and whatever happened before. */
+const servers: ManagedProcess[] = [];
+/** After the deadline a server gets this long to exit on SIGTERM before SIGKILL. */
+const LATE_GRACE_MS = 5000;
 
 async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ temporalAddress: string; mongoUri: string; temporalUi?: string }> {
   const progress = (message: string) => logger.info(message);
@@ -38,8 +47,13 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
     starting.push(ensureFerretDb(progress).then((binary) => startFerretDb({ binary, dataDir: config.dataDir, port })));
     mongoUri = `mongodb://127.0.0.1:${port}/`;
   }
-  const results = await Promise.allSettled(starting);
-  for (const result of results) if (result.status === 'fulfilled') stoppers.push(() => result.value.stop());
+  const results = await Promise.allSettled(
+    starting.map(async (start) => {
+      const proc = await start;
+      servers.push(proc);
+      return proc;
+    }),
+  );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return { temporalAddress, mongoUri, ...(temporalUi ? { temporalUi } : {}) };
@@ -52,29 +66,56 @@ function listen(runtime: Runtime, port: number): Promise<Server> {
   });
 }
 
-async function stopAll(): Promise<void> {
-  // Reverse order of start: API, then runtime, then the servers it used.
-  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+let stopping: Promise<number> | undefined;
+
+/** Stops everything started so far (once); resolves with the exit code. */
+function stopAll(config: Config, logger: Logger): Promise<number> {
+  return (stopping ??= (async () => {
+    const outcome = await stopWithin(
+      {
+        // Reverse order of start: API, then runtime; the servers they used last.
+        graceful: [...started].reverse(),
+        final: servers.map((server) => ({ name: server.name, run: (late) => server.stop(late ? LATE_GRACE_MS : STOP_GRACE_MS) })),
+        deadlineMs: config.stopTimeoutMs,
+      },
+      {
+        onStep: (step) => logger.debug({ step }, 'stopping'),
+        onFailure: (step, error) => logger.error({ err: error, step }, `stopping ${step} failed`),
+        onDeadline: (step) =>
+          logger.error(
+            { step, stopTimeoutMs: config.stopTimeoutMs },
+            `stop deadline passed while "${step}" was still running; stopping the embedded servers anyway. ` +
+              'Accepted events are safe: they are in the outbox, and the sweeper finishes them on the next start',
+          ),
+      },
+    );
+    if (outcome.exitCode === 0) logger.info('Itinera stopped');
+    return outcome.exitCode;
+  })());
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'stopping Itinera');
-    void stopAll().then(() => process.exit(0));
+async function main(config: Config, logger: Logger): Promise<void> {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Synchronous to the end: nothing of ours may be left running when this process is gone.
+      logger.warn({ signal }, 'second signal: stopping at once; the embedded servers are killed. Accepted events are finished from the outbox on the next start');
+      for (const server of servers) server.kill();
+      process.exit(exitCodeForSignal(signal));
+    }
+    logger.info({ signal, stopTimeoutMs: config.stopTimeoutMs }, 'stopping Itinera (a second Ctrl+C stops at once)');
+    void stopAll(config, logger).then((code) => process.exit(code));
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // The signals are ours: the worker drains when the stop gets to it (after the API and the
+  // profile writes), not on its own as soon as a signal arrives.
+  TemporalRuntime.install({ shutdownSignals: [] });
 
-  const servers = await startEmbeddedServers(config, logger);
-  const runtime = await startRuntime(runtimeOptionsFrom(config, servers, logger));
-  stoppers.push(() => runtime.close());
+  const endpoints = await startEmbeddedServers(config, logger);
+  const runtime = await startRuntime(runtimeOptionsFrom(config, endpoints, logger));
+  started.push({ name: 'runtime (outbox sweeper, profile writer, Temporal worker, connections)', run: () => runtime.close() });
   const http = await listen(runtime, config.port);
-  stoppers.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
+  started.push({ name: 'HTTP API (requests in flight)', run: () => new Promise<void>((resolve) => http.close(() => resolve())) });
 
   const keyNote = (key: string, dev: string, name: string) => (key === dev ? `${name}=${dev} (development default)` : `${name} set (hidden)`);
   console.log(
@@ -82,8 +123,8 @@ async function main(): Promise<void> {
       '',
       `Itinera is running.`,
       `  API:          http://127.0.0.1:${config.port}  (health: /health, readiness: /ready)`,
-      `  Temporal:     ${servers.temporalAddress}${servers.temporalUi ? `  (UI: ${servers.temporalUi})` : ''}`,
-      `  MongoDB:      ${config.mongo.uri ? 'MONGODB_URI (configured)' : servers.mongoUri} database '${config.mongo.dbName}'`,
+      `  Temporal:     ${endpoints.temporalAddress}${endpoints.temporalUi ? `  (UI: ${endpoints.temporalUi})` : ''}`,
+      `  MongoDB:      ${config.mongo.uri ? 'MONGODB_URI (configured)' : endpoints.mongoUri} database '${config.mongo.dbName}'`,
       `  Data:         ${config.mongo.uri && config.temporal.address ? '(external servers)' : config.dataDir}`,
       `  Keys:         ${keyNote(config.writeKey, DEV_WRITE_KEY, 'ITINERA_WRITE_KEY')}, ${keyNote(config.adminKey, DEV_ADMIN_KEY, 'ITINERA_ADMIN_KEY')}`,
       `  Logs of embedded servers: ${join(config.dataDir, 'logs')}`,
@@ -93,9 +134,23 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch(async (error: unknown) => {
+function failedToStart(error: unknown): void {
   if (error instanceof ConfigError || error instanceof ProvisioningError) console.error(`itinera: ${error.message}`);
   else console.error('itinera: failed to start:', error);
-  await stopAll();
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  failedToStart(error);
+  process.exit(1);
+}
+const logger = createLogger(config.logLevel);
+main(config, logger).catch(async (error: unknown) => {
+  // A start cut short by a signal fails as a matter of course; that stop reports and exits.
+  if (stopping) return;
+  failedToStart(error);
+  await stopAll(config, logger);
   process.exit(1);
 });

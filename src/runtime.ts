@@ -172,7 +172,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await writer.settled();
       await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       if (worker) {
-        worker.shutdown();
+        // Already draining when whoever owns the process signals let the SDK react to them.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun;
       }
       await nativeConnection?.close();

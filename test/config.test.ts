@@ -31,6 +31,13 @@ describe('configuration', () => {
     }
   });
 
+  it('bounds a stop by ITINERA_STOP_TIMEOUT_MS, 20 s unless set', () => {
+    expect(loadConfig({}).stopTimeoutMs).toBe(20_000);
+    expect(loadConfig({ ITINERA_STOP_TIMEOUT_MS: '5000' }).stopTimeoutMs).toBe(5000);
+    expect(() => loadConfig({ ITINERA_STOP_TIMEOUT_MS: 'soon' })).toThrow(/ITINERA_STOP_TIMEOUT_MS/);
+    expect(() => loadConfig({ ITINERA_STOP_TIMEOUT_MS: '10' })).toThrow(/ITINERA_STOP_TIMEOUT_MS/);
+  });
+
   it('refuses one key for both powers', () => {
     expect(() => loadConfig({ ITINERA_WRITE_KEY: 'same-key-123', ITINERA_ADMIN_KEY: 'same-key-123' })).toThrow(/must differ/);
   });

@@ -1,23 +1,60 @@
 /**
  * `npm start` as a user runs it: embedded Temporal and FerretDB are started, the API
  * answers, SIGTERM stops every child and frees the ports, and a second start keeps the data.
+ * A stop held up past its deadline, or cut short by a second signal, exits non-zero and
+ * still leaves no server running.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, isPortFree } from '../src/infra/process.js';
+import { freePort, isPortFree, isRunning } from '../src/infra/process.js';
 import { DEV_ADMIN_KEY, DEV_WRITE_KEY } from '../src/config.js';
 import { basicAuth, bearer, eventually, send } from './support/runtime.js';
 
 const children: ChildProcess[] = [];
-let dataDir: string;
+const sockets: Socket[] = [];
+const dataDirs: string[] = [];
 
 afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
 });
+
+async function newDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'itinera-start-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+async function newPorts(): Promise<Ports> {
+  return { api: await freePort(), temporal: await freePort(), ui: await freePort(), ferret: await freePort() };
+}
+
+/**
+ * The embedded servers' processes and their watchdogs (the leaders of their process
+ * groups): every process whose arguments name the data directory, and its group leader.
+ */
+function embeddedProcesses(dataDir: string): { servers: number[]; watchdogs: number[] } {
+  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' }).split('\n');
+  const found = lines.filter((line) => line.includes(dataDir)).map((line) => line.trim().split(/\s+/).map(Number));
+  return { servers: found.map(([pid]) => pid!), watchdogs: [...new Set(found.map(([, pgid]) => pgid!))] };
+}
+
+/** A request whose body never finishes arriving: the HTTP API cannot close while it is in flight. */
+function requestInFlight(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    sockets.push(socket);
+    socket.on('error', reject);
+    socket.connect(port, '127.0.0.1', () => {
+      socket.write(`POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"userId": `, () => resolve());
+    });
+  });
+}
 
 interface Ports {
   api: number;
@@ -26,7 +63,7 @@ interface Ports {
   ferret: number;
 }
 
-async function startItinera(ports: Ports): Promise<{ child: ChildProcess; output: () => string }> {
+async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
   let output = '';
   const env = { ...process.env };
   // The test servers of the suite must not leak in: this start provisions its own.
@@ -42,6 +79,7 @@ async function startItinera(ports: Ports): Promise<{ child: ChildProcess; output
       FERRETDB_PORT: String(ports.ferret),
       ITINERA_DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,20 +93,25 @@ async function startItinera(ports: Ports): Promise<{ child: ChildProcess; output
   return { child, output: () => output };
 }
 
-function stop(child: ChildProcess): Promise<number | null> {
+function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
   });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  child.kill('SIGTERM');
+  return exited(child);
 }
 
 describe('npm start', () => {
   it('starts everything, stops everything on SIGTERM, and keeps the data for the next start', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'itinera-start-'));
-    const ports: Ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), ferret: await freePort() };
+    const dataDir = await newDataDir();
+    const ports = await newPorts();
     const baseUrl = `http://127.0.0.1:${ports.api}`;
 
-    const first = await startItinera(ports);
+    const first = await startItinera(ports, dataDir);
     expect(first.output()).toContain(`http://127.0.0.1:${ports.api}`);
     expect(first.output()).toContain(`UI: http://127.0.0.1:${ports.ui}`);
     expect(first.output()).toContain(`ITINERA_WRITE_KEY=${DEV_WRITE_KEY}`);
@@ -79,12 +122,52 @@ describe('npm start', () => {
     expect(await stop(first.child)).toBe(0);
     for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
 
-    const second = await startItinera(ports);
+    const second = await startItinera(ports, dataDir);
     const profile = await send(baseUrl, 'GET', '/v1/profiles/lookup?userId=u-restart', { auth: bearer(DEV_ADMIN_KEY) });
     expect(profile.status).toBe(200);
     expect(profile.body.traits).toEqual({ plan: 'pro' });
     expect(await stop(second.child)).toBe(0);
   }, 400_000);
+
+  it('stops at once on a second SIGTERM during the stop, exiting with 143, and leaves no server running', async () => {
+    const dataDir = await newDataDir();
+    const ports = await newPorts();
+    const itinera = await startItinera(ports, dataDir, { LOG_LEVEL: 'info' });
+    expect((await send(`http://127.0.0.1:${ports.api}`, 'GET', '/ready')).status).toBe(200);
+    const { servers, watchdogs } = embeddedProcesses(dataDir);
+    expect(servers).toHaveLength(2);
+    expect(watchdogs).toHaveLength(2);
+    expect(watchdogs).not.toContain(itinera.child.pid);
+
+    // The first stop is held up by a request in flight, so the second signal finds it stopping.
+    await requestInFlight(ports.api);
+    itinera.child.kill('SIGTERM');
+    await eventually(async () => itinera.output().includes('stopping Itinera'), 10_000);
+    const secondAt = Date.now();
+    itinera.child.kill('SIGTERM');
+    expect(await exited(itinera.child)).toBe(143);
+    expect(Date.now() - secondAt).toBeLessThan(5000);
+    expect(itinera.output()).toContain('second signal: stopping at once');
+    await eventually(async () => [...servers, ...watchdogs].every((pid) => !isRunning(pid)), 5000);
+    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+  }, 300_000);
+
+  it('stops the servers anyway when the stop passes ITINERA_STOP_TIMEOUT_MS, naming the step, and exits with 1', async () => {
+    const dataDir = await newDataDir();
+    const ports = await newPorts();
+    const itinera = await startItinera(ports, dataDir, { ITINERA_STOP_TIMEOUT_MS: '1500' });
+    const { servers, watchdogs } = embeddedProcesses(dataDir);
+    expect(servers).toHaveLength(2);
+
+    await requestInFlight(ports.api);
+    const stoppedAt = Date.now();
+    expect(await stop(itinera.child)).toBe(1);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    expect(itinera.output()).toMatch(/stop deadline passed while \\?"HTTP API \(requests in flight\)\\?" was still running; stopping the embedded servers anyway/);
+    expect(itinera.output()).toContain('the sweeper finishes them on the next start');
+    await eventually(async () => [...servers, ...watchdogs].every((pid) => !isRunning(pid)), 5000);
+    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+  }, 300_000);
 
   it('refuses to start in production with the default keys', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
