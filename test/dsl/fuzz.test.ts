@@ -1,7 +1,7 @@
 /**
  * Robustness: thousands of damaged programs (tokens deleted, duplicated, swapped; characters
  * inserted, deleted, replaced; random token soup), from a fixed seed. The compiler must never
- * throw, must stay fast, must return IR exactly when there is no error, and every diagnostic
+ * throw, must return IR exactly when there is no error, and every diagnostic
  * must point inside the file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -74,10 +74,8 @@ function tokenSoup(): string {
   return Array.from({ length }, () => pick(vocabulary) + (random() < 0.2 ? '\n' : ' ')).join('');
 }
 
-function assertWellFormed(source: string): number {
-  const started = performance.now();
+function assertWellFormed(source: string): void {
   const result = compile(source);
-  const elapsed = performance.now() - started;
   const lines = source.split(/\r\n|\r|\n/);
   const hasError = result.diagnostics.some((d) => d.severity === 'error');
   expect(result.ir === undefined, `IR iff no error for:\n${source}`).toBe(hasError);
@@ -92,25 +90,20 @@ function assertWellFormed(source: string): number {
     expect(d.message.length, where).toBeGreaterThan(0);
   }
   if (result.ir) expect(JSON.parse(JSON.stringify(result.ir))).toEqual(result.ir);
-  return elapsed;
 }
 
 describe('fuzzing the compiler', () => {
   it(`survives ${CASES} mutated programs (seed ${SEED})`, () => {
-    let slowest = 0;
     for (let i = 0; i < CASES; i++) {
       let source = pick(corpus);
       const rounds = 1 + Math.floor(random() * 4);
       for (let r = 0; r < rounds; r++) source = mutate(source);
-      slowest = Math.max(slowest, assertWellFormed(source));
+      assertWellFormed(source);
     }
-    expect(slowest).toBeLessThan(1000);
   });
 
   it('survives 1000 random token streams', () => {
-    let slowest = 0;
-    for (let i = 0; i < 1000; i++) slowest = Math.max(slowest, assertWellFormed(tokenSoup()));
-    expect(slowest).toBeLessThan(1000);
+    for (let i = 0; i < 1000; i++) assertWellFormed(tokenSoup());
   });
 
   it('handles degenerate inputs', () => {
