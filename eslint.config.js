@@ -6,8 +6,27 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
+/**
+ * Layers point one way (docs/architecture.md, "Layers point one way"): code in a directory
+ * of src/ may not import from a layer above it. Listed lowest first; each entry names
+ * what its directories must never import.
+ */
+const ABOVE_PROFILE_DOMAIN = ['store', 'segments', 'identity', 'activities', 'workflows', 'ingest', 'import', 'server', 'infra'];
+const upward = (dirs, extra = []) => ({
+  group: [...dirs.map((dir) => `**/${dir}/*`), '**/runtime.js', '**/main.js', '**/cli.js', ...extra],
+  message: 'Layers point one way (docs/architecture.md): this module may not import from a layer above it.',
+});
+const LAYER_RULES = [
+  { files: ['src/model.ts', 'src/dsl/**/*.ts', 'src/profile/**/*.ts'], forbidden: upward(ABOVE_PROFILE_DOMAIN) },
+  { files: ['src/store/**/*.ts'], forbidden: upward(ABOVE_PROFILE_DOMAIN.slice(1)) },
+  { files: ['src/segments/**/*.ts', 'src/identity/**/*.ts'], forbidden: upward(['activities', 'workflows', 'ingest', 'import', 'server', 'infra']) },
+  { files: ['src/activities/**/*.ts'], forbidden: upward(['workflows', 'ingest', 'import', 'server', 'infra']) },
+  { files: ['src/ingest/**/*.ts'], forbidden: upward(['import', 'server', 'infra']) },
+  { files: ['src/server/**/*.ts'], forbidden: upward(['infra']) },
+];
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'tools/', 'bin/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +36,27 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Plain JavaScript that runs on Node before anything is compiled: the command and the build.
+    files: ['bin/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  ...LAYER_RULES.map(({ files, forbidden }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: [forbidden] }] } })),
+  {
+    // Only the stores open collections (docs/architecture.md): a query anywhere else would
+    // slip past the store's indexes, its FerretDB workarounds and its per-profile write lock.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='collection']",
+          message: 'Only src/store opens collections: give the store the operation this needs.',
+        },
+      ],
     },
   },
   {
@@ -38,7 +78,10 @@ export default tseslint.config(
               group: ['**/activities/*', '!**/activities/index.js'],
               message: 'Import activity types from activities/index.js with `import type`, never implementations.',
             },
-            { group: ['**/store/*', '**/server/*', '**/ingest/*'], message: 'Workflows may not import I/O code.' },
+            {
+              group: ['**/store/*', '**/server/*', '**/ingest/*', '**/identity/*', '**/segments/*', '**/import/*', '**/infra/*', '**/runtime.js'],
+              message: 'Workflows may not import I/O code.',
+            },
           ],
         },
       ],

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// The `itinera` command: runs the TypeScript CLI (src/cli.ts) through tsx, so the repository
-// needs no build step. tsx is resolved from here, not from the caller's directory.
-import { spawnSync } from 'node:child_process';
+// The `itinera` command: runs the compiled CLI (dist/cli.js, built by `npm run build`, which
+// `npm install` runs) in this process. A build that does not match the sources is refused
+// rather than run: the check (scripts/build-freshness.js) takes a few milliseconds.
 import { fileURLToPath } from 'node:url';
+import { checkBuild, describeBuild } from '../scripts/build-freshness.js';
 
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
-const result = spawnSync(process.execPath, ['--import', tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-if (result.error) {
-  console.error(`itinera: ${result.error.message}`);
+const state = checkBuild(fileURLToPath(new URL('..', import.meta.url)));
+if (!state.fresh) {
+  process.stderr.write(`itinera: ${describeBuild(state)}\n`);
   process.exit(1);
 }
-process.exit(result.status ?? 1);
+const { main } = await import('../dist/cli.js');
+const io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+process.exitCode = await main(process.argv.slice(2), io);

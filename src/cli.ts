@@ -10,9 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { compile } from './dsl/index.js';
-import { runImportCommand } from './import/cli.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
-import { configuredImport } from './import/connect.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 /** Where a command writes; tests pass their own. */
@@ -91,6 +89,9 @@ const importCommand: Command = {
   summary: 'import profiles or events from a CSV file',
   usage: IMPORT_USAGE,
   async run(args) {
+    // Loaded on use: the runtime behind an import (the Temporal SDK, the database driver,
+    // express) would otherwise cost every `itinera check` half a second of start-up.
+    const [{ configuredImport }, { runImportCommand }] = await Promise.all([import('./import/connect.js'), import('./import/cli.js')]);
     const target = configuredImport();
     try {
       return await runImportCommand(args, { apply: target.apply, stdout: process.stdout, stderr: process.stderr });

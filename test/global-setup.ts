@@ -1,9 +1,11 @@
 /**
  * Starts the real servers every integration test runs against, once per `npm test`:
  * a Temporal dev server and FerretDB on free ports with throw-away data, and makes sure
- * the time-skipping test server is provisioned. Tests find them through `inject()`.
+ * the time-skipping test server is provisioned, after building dist/ if it is older than
+ * src/. Tests find the servers through `inject()`.
  * When TEMPORAL_ADDRESS or MONGODB_URI is set, that server is used instead.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +22,15 @@ declare module 'vitest' {
   }
 }
 
+/** Tests of the command line run bin/itinera.js, which refuses a build older than src/. */
+function buildIfStale(): void {
+  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status ?? build.signal}); the tests need a current build in dist/`);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const progress = (message: string) => console.log(`[test setup] ${message}`);
+  buildIfStale();
   const dataDir = await mkdtemp(join(tmpdir(), 'itinera-test-'));
   const started: ManagedProcess[] = [];
   const teardown = async () => {

@@ -12,7 +12,8 @@
  * CST into AST before the next is built: a CST is several times the size of its AST, and
  * holding all of them at once was most of a large program's memory and garbage collection.
  */
-import { EOF, type CstNode, type ILexingError, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import type { Diagnostic } from './diagnostics.js';
 import { Diagnostics, report } from './codes.js';
 import { itineraParser } from './parser.js';

@@ -6,7 +6,8 @@
  *
  * Rules are class fields, so a misspelt SUBRULE is a compile error.
  */
-import { CstParser, type CstNode, type DSLMethodOpts, type IOrAlt, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, DSLMethodOpts, IOrAlt, IToken, TokenType } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
 import { friendlyErrorMessages } from './syntax-messages.js';
 import * as T from './tokens.js';
 

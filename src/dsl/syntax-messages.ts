@@ -3,7 +3,8 @@
  * grammar authors. These say what a marketer should have written, in the words of the
  * language: "expected '}' but found 'tag'", "expected a step (tag, send, wait, …)".
  */
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 
 /** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
 const RULE_DESCRIPTIONS: Record<string, string> = {

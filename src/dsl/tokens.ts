@@ -6,7 +6,8 @@
  *
  * Labels are what syntax errors show a marketer ("expected '{'", "expected a string").
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 // ------------------------------------------------------------------- categories
 
