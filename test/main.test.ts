@@ -69,7 +69,8 @@ async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.Proc
   // The test servers of the suite must not leak in: this start provisions its own.
   delete env.TEMPORAL_ADDRESS;
   delete env.MONGODB_URI;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // As `npm start` runs it: the compiled build (the test setup built it if stale).
+  const child = spawn(process.execPath, ['scripts/start.js'], {
     env: {
       ...env,
       NODE_ENV: 'development',
@@ -173,7 +174,8 @@ describe('npm start', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
     delete env.ITINERA_WRITE_KEY;
     delete env.ITINERA_ADMIN_KEY;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // As `npm start` runs it: the compiled build (the test setup built it if stale).
+  const child = spawn(process.execPath, ['scripts/start.js'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
