@@ -15,9 +15,11 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
     async eraseProfile(profileId: string): Promise<{ profiles: number; events: number; identities: number }> {
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
-      // The ids it absorbed by merging, and the record of those merges, point at the person
-      // too; a journey run still going under an absorbed id queues deliveries under it.
-      const absorbed = (await stores.profiles.findExact(profileId))?.mergedFrom ?? [];
+      // The ids it absorbed by merging (directly, or through a profile it absorbed), and the
+      // record of those merges, point at the person too; a journey run still going under an
+      // absorbed id queues deliveries under it.
+      const direct = (await stores.profiles.findExact(profileId))?.mergedFrom ?? [];
+      const absorbed = [...new Set([...direct, ...(await stores.profiles.redirects.sourcesOf(profileId))])];
       await stores.deliveries.deleteByProfiles([profileId, ...absorbed]);
       for (const id of [profileId, ...absorbed]) {
         await stores.merges.deleteByProfile(id);

@@ -54,6 +54,14 @@ export class ProfileRedirectStore {
     return (await this.collection.findOne({ _id: id }))?.into ?? null;
   }
 
+  /**
+   * Every id merged into `into`, however many merges ago: redirects are kept one hop long,
+   * so those ids all point at it. On FerretDB this scans the (small) collection.
+   */
+  async sourcesOf(into: string): Promise<string[]> {
+    return (await this.collection.find({ into }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+  }
+
   /** Points `from` at `into`, and every id that pointed at `from` too: chains stay one hop long. */
   async redirect(from: string, into: string, now: Date): Promise<void> {
     await this.collection.updateOne({ _id: from }, { $set: { into, at: now } }, { upsert: true });

@@ -64,21 +64,31 @@ describe('erasure', () => {
     expect(JSON.stringify(returned.body)).not.toContain(EMAIL);
   });
 
-  it('erases what a profile merged into the person left under its old id', async () => {
+  it('erases what profiles merged into the person left under their old ids, two merges deep', async () => {
     const lookup = async (query: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin)).body.id as string;
-    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { anonymousId: 'anon-merged', event: 'Browsed' } });
-    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'u-merged', traits: { email: 'merged.forget@example.org' } } });
-    const [absorbed, survivor] = [await lookup('anonymousId=anon-merged'), await lookup('userId=u-merged')];
-    expect(absorbed).not.toBe(survivor);
-    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { anonymousId: 'anon-merged', userId: 'u-merged' } });
-    expect(await lookup('anonymousId=anon-merged')).toBe(survivor);
-    // A journey run that started under the old id goes on under it and queues a message.
-    await itinera.runtime.stores.deliveries.queue({ key: `journey:x:v1:${absorbed}:run:s1`, profileId: absorbed, channel: 'email', name: 'welcome', with: {} }, new Date());
+    const identify = (json: unknown) => send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json });
+    // A journey run that started under an old id goes on under it and queues a message.
+    const queuedUnder = (profileId: string) => itinera.runtime.stores.deliveries.queue(
+      { key: `journey:x:v1:${profileId}:run:s1`, profileId, channel: 'email', name: 'welcome', with: {} }, new Date());
+    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { anonymousId: 'anon-first', event: 'Browsed' } });
+    await identify({ anonymousId: 'anon-middle', traits: { email: 'middle.forget@example.org' } });
+    await identify({ userId: 'u-merged', traits: { email: 'merged.forget@example.org' } });
+    const [first, middle, survivor] = [await lookup('anonymousId=anon-first'), await lookup('anonymousId=anon-middle'), await lookup('userId=u-merged')];
+    expect(new Set([first, middle, survivor]).size).toBe(3);
+
+    await identify({ anonymousId: 'anon-first', traits: { email: 'middle.forget@example.org' } });
+    expect(await lookup('anonymousId=anon-first')).toBe(middle);
+    await queuedUnder(first);
+    await identify({ anonymousId: 'anon-middle', userId: 'u-merged' });
+    expect(await lookup('anonymousId=anon-first')).toBe(survivor);
+    await queuedUnder(middle);
+    expect(await itinera.raw.deliveries.countDocuments({ profileId: { $in: [first, middle] } })).toBe(2);
 
     const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { email: 'merged.forget@example.org' } });
     await eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body.status === 'completed');
     const stored = await everythingStored();
-    for (const trace of [absorbed, survivor, 'anon-merged', 'u-merged', 'merged.forget@example.org']) expect(stored).not.toContain(trace);
+    const traces = [first, middle, survivor, 'anon-first', 'anon-middle', 'u-merged', 'middle.forget@example.org', 'merged.forget@example.org'];
+    for (const trace of traces) expect(stored).not.toContain(trace);
   });
 
   it('keeps personal data out of workflow histories', async () => {
