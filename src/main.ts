@@ -14,7 +14,7 @@ import { isPortFree, STOP_GRACE_MS, type ManagedProcess } from './infra/process.
 import { ensureFerretDb, ensureTemporalCli, ProvisioningError } from './infra/provision.js';
 import { createLogger, type Logger } from './logger.js';
 import { runtimeOptionsFrom, startRuntime, type Runtime } from './runtime.js';
-import { exitCodeForSignal, stopWithin, type StopStep } from './shutdown.js';
+import { exitCodeForSignal, SAME_SIGNAL_MS, stopWithin, type StopStep } from './shutdown.js';
 
 /** What a stop undoes, in the order it was started: the runtime, then the HTTP API. */
 const started: StopStep[] = [];
@@ -23,8 +23,20 @@ const servers: ManagedProcess[] = [];
 /** After the deadline a server gets this long to exit on SIGTERM before SIGKILL. */
 const LATE_GRACE_MS = 5000;
 
+/**
+ * A server is stopped by a stop even while it is still starting: it is registered as soon as
+ * it runs, before it listens. (One spawned at the very instant the stop ends is left to its
+ * watchdog, which stops it once this process is gone.)
+ */
+function registerServer(proc: ManagedProcess, logger: Logger): void {
+  servers.push(proc);
+  logger.info({ server: proc.name, pid: proc.pid }, 'embedded server running; waiting for it to listen');
+  if (stopping) void proc.stop(LATE_GRACE_MS);
+}
+
 async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ temporalAddress: string; mongoUri: string; temporalUi?: string }> {
   const progress = (message: string) => logger.info(message);
+  const onStarted = (proc: ManagedProcess) => registerServer(proc, logger);
   let temporalAddress = config.temporal.address;
   let temporalUi: string | undefined;
   let mongoUri = config.mongo.uri;
@@ -35,7 +47,9 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
     if (!(await isPortFree(port))) throw new ConfigError(`port ${port} for the embedded Temporal is taken; set TEMPORAL_PORT, or TEMPORAL_ADDRESS to use that server`);
     starting.push(
       ensureTemporalCli(progress).then((binary) =>
-        startTemporalDevServer({ binary, dataDir: config.dataDir, port, uiPort: config.temporal.embeddedUiPort, namespace: config.temporal.namespace }),
+        startTemporalDevServer({
+          binary, dataDir: config.dataDir, port, uiPort: config.temporal.embeddedUiPort, namespace: config.temporal.namespace, onStarted,
+        }),
       ),
     );
     temporalAddress = `127.0.0.1:${port}`;
@@ -44,16 +58,10 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
   if (!mongoUri) {
     const port = config.mongo.embeddedPort;
     if (!(await isPortFree(port))) throw new ConfigError(`port ${port} for the embedded FerretDB is taken; set FERRETDB_PORT, or MONGODB_URI to use that server`);
-    starting.push(ensureFerretDb(progress).then((binary) => startFerretDb({ binary, dataDir: config.dataDir, port })));
+    starting.push(ensureFerretDb(progress).then((binary) => startFerretDb({ binary, dataDir: config.dataDir, port, onStarted })));
     mongoUri = `mongodb://127.0.0.1:${port}/`;
   }
-  const results = await Promise.allSettled(
-    starting.map(async (start) => {
-      const proc = await start;
-      servers.push(proc);
-      return proc;
-    }),
-  );
+  const results = await Promise.allSettled(starting);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return { temporalAddress, mongoUri, ...(temporalUi ? { temporalUi } : {}) };
@@ -95,13 +103,16 @@ function stopAll(config: Config, logger: Logger): Promise<number> {
 }
 
 async function main(config: Config, logger: Logger): Promise<void> {
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     if (stopping) {
       // Synchronous to the end: nothing of ours may be left running when this process is gone.
       logger.warn({ signal }, 'second signal: stopping at once; the embedded servers are killed. Accepted events are finished from the outbox on the next start');
       for (const server of servers) server.kill();
       process.exit(exitCodeForSignal(signal));
     }
+    firstSignalAt = Date.now();
     logger.info({ signal, stopTimeoutMs: config.stopTimeoutMs }, 'stopping Itinera (a second Ctrl+C stops at once)');
     void stopAll(config, logger).then((code) => process.exit(code));
   };

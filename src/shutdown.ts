@@ -24,6 +24,12 @@ export interface StopOutcome {
   failed: { step: string; error: unknown }[];
 }
 
+/**
+ * A signal this soon after the first is the same Ctrl+C, not a second one: npm forwards to
+ * `npm start` the SIGINT that the terminal sends it directly too.
+ */
+export const SAME_SIGNAL_MS = 1000;
+
 /** Exit code of a stop that passed its deadline or had a step fail (a clean stop exits with 0). */
 export const EXIT_STOP_INCOMPLETE = 1;
 

@@ -5,14 +5,16 @@
  * still leaves no server running.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, isPortFree, isRunning } from '../src/infra/process.js';
 import { DEV_ADMIN_KEY, DEV_WRITE_KEY } from '../src/config.js';
+import { SAME_SIGNAL_MS } from '../src/shutdown.js';
 import { basicAuth, bearer, eventually, send } from './support/runtime.js';
+import { mongoUri } from './support/servers.js';
 
 const children: ChildProcess[] = [];
 const sockets: Socket[] = [];
@@ -64,6 +66,16 @@ interface Ports {
 }
 
 async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
+  const itinera = spawnItinera(ports, dataDir, extraEnv);
+  await eventually(async () => {
+    if (itinera.child.exitCode !== null) throw new Error(`itinera exited early:\n${itinera.output()}`);
+    return itinera.output().includes('Itinera is running.');
+  }, 180_000, 200);
+  return itinera;
+}
+
+/** `npm start`, without waiting for it to be up. */
+function spawnItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
   let output = '';
   const env = { ...process.env };
   // The test servers of the suite must not leak in: this start provisions its own.
@@ -87,10 +99,6 @@ async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.Proc
   children.push(child);
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
   child.stderr!.on('data', (chunk) => (output += String(chunk)));
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`itinera exited early:\n${output}`);
-    return output.includes('Itinera is running.');
-  }, 180_000, 200);
   return { child, output: () => output };
 }
 
@@ -133,7 +141,8 @@ describe('npm start', () => {
   it('stops at once on a second SIGTERM during the stop, exiting with 143, and leaves no server running', async () => {
     const dataDir = await newDataDir();
     const ports = await newPorts();
-    const itinera = await startItinera(ports, dataDir, { LOG_LEVEL: 'info' });
+    // A deadline far beyond the test's own timeout: only the second signal can end this stop.
+    const itinera = await startItinera(ports, dataDir, { LOG_LEVEL: 'info', ITINERA_STOP_TIMEOUT_MS: '3600000' });
     expect((await send(`http://127.0.0.1:${ports.api}`, 'GET', '/ready')).status).toBe(200);
     const { servers, watchdogs } = embeddedProcesses(dataDir);
     expect(servers).toHaveLength(2);
@@ -144,10 +153,14 @@ describe('npm start', () => {
     await requestInFlight(ports.api);
     itinera.child.kill('SIGTERM');
     await eventually(async () => itinera.output().includes('stopping Itinera'), 10_000);
-    const secondAt = Date.now();
+    // Within a second of the first, a signal is the same Ctrl+C (npm forwards the terminal's
+    // SIGINT): it does not count as a second one.
+    itinera.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_MS + 500));
+    expect(itinera.child.exitCode).toBeNull();
+    expect(itinera.output()).not.toContain('second signal');
     itinera.child.kill('SIGTERM');
     expect(await exited(itinera.child)).toBe(143);
-    expect(Date.now() - secondAt).toBeLessThan(5000);
     expect(itinera.output()).toContain('second signal: stopping at once');
     await eventually(async () => [...servers, ...watchdogs].every((pid) => !isRunning(pid)), 5000);
     for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
@@ -161,13 +174,29 @@ describe('npm start', () => {
     expect(servers).toHaveLength(2);
 
     await requestInFlight(ports.api);
-    const stoppedAt = Date.now();
     expect(await stop(itinera.child)).toBe(1);
-    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
     expect(itinera.output()).toMatch(/stop deadline passed while \\?"HTTP API \(requests in flight\)\\?" was still running; stopping the embedded servers anyway/);
     expect(itinera.output()).toContain('the sweeper finishes them on the next start');
     await eventually(async () => [...servers, ...watchdogs].every((pid) => !isRunning(pid)), 5000);
     for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+  }, 300_000);
+
+  it('stops an embedded server that is still starting when the stop comes', async () => {
+    const dataDir = await newDataDir();
+    const ports = await newPorts();
+    // A "Temporal" that runs but never listens, and ignores SIGTERM: the start waits for it
+    // until the stop, which must end it (with SIGKILL after the grace period) before exiting.
+    const neverListens = join(dataDir, 'never-listens');
+    await writeFile(neverListens, "#!/bin/sh\ntrap '' TERM\nexec sleep 600\n", { mode: 0o755 });
+    const itinera = spawnItinera(ports, dataDir, { ITINERA_TEMPORAL_BIN: neverListens, MONGODB_URI: mongoUri(), LOG_LEVEL: 'info' });
+    await eventually(async () => itinera.output().includes('embedded server running; waiting for it to listen'), 60_000);
+    const { servers, watchdogs } = embeddedProcesses(dataDir);
+    expect(servers).toHaveLength(1);
+    itinera.child.kill('SIGTERM');
+    expect(await exited(itinera.child)).toBe(0);
+    expect(itinera.output()).not.toContain('Itinera is running.');
+    expect(servers.filter(isRunning)).toEqual([]);
+    await eventually(async () => watchdogs.every((pid) => !isRunning(pid)), 5000);
   }, 300_000);
 
   it('refuses to start in production with the default keys', async () => {

