@@ -5,11 +5,13 @@
  * The rules live in log-redaction.ts; this file only wires them into pino.
  */
 import { pino, type Logger } from 'pino';
-import { redact } from './log-redaction.js';
+import { createRedactor } from './log-redaction.js';
 
 export type { Logger };
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** `identityKinds`: the configured external id kinds, whose identity keys are redacted too. */
+export function createLogger(level: string, destination?: pino.DestinationStream, options: { identityKinds?: readonly string[] } = {}): Logger {
+  const redact = createRedactor(options);
   const logger = pino(
     {
       level,

@@ -157,7 +157,7 @@ try {
   failedToStart(error);
   process.exit(1);
 }
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, { identityKinds: config.externalIdKinds });
 main(config, logger).catch(async (error: unknown) => {
   // A start cut short by a signal fails as a matter of course; that stop reports and exits.
   if (stopping) return;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { freshDatabase } from './support/servers.js';
 
-function capture() {
+function capture(options: { identityKinds?: string[] } = {}) {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -14,7 +14,7 @@ function capture() {
   });
   const text = () => lines.join('');
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
-  return { logger: createLogger('info', stream), text, records };
+  return { logger: createLogger('info', stream, options), text, records };
 }
 
 function expectNone(output: string, secrets: string[]) {
@@ -31,7 +31,19 @@ describe('logging', () => {
     expect(output).toContain('[redacted]');
   });
 
-  it('keeps opaque ids readable', () => {
+  it('scrubs identifiers from text: configured external id keys, query strings, URL-encoded addresses', () => {
+    const { logger, text } = capture({ identityKinds: ['loyalty_id'] });
+    logger.warn({ insertedIds: { 0: 'loyalty_id:PL-123', 1: 'email:ada@example.com' } }, 'bulk write failed');
+    logger.info({ url: '/v1/profiles/lookup?phone=%2B48600123&email=ada%40example.com' }, 'request');
+    logger.info('lookup of userId=u-77 by loyalty_id=PL-456 answered 404');
+    logger.info({ link: 'https://example.org/unsubscribe?to=grace%40example.org' }, 'link');
+    const output = text();
+    expectNone(output, ['PL-123', 'PL-456', 'ada@example.com', '%2B48600123', 'ada%40example.com', 'u-77', 'grace%40example.org']);
+    expect(output).toContain('loyalty_id:[redacted]');
+    expect(output).toContain('phone=[redacted]');
+  });
+
+    it('keeps opaque ids readable', () => {
     const { logger, text } = capture();
     logger.info({ eventId: 'evt_abc', profileId: 'p_123', workflowId: 'journey-welcome-p_123' }, 'dispatched');
     expect(text()).toContain('evt_abc');

@@ -17,7 +17,7 @@ export function configuredImport(env: NodeJS.ProcessEnv = process.env): { apply:
       temporalAddress: config.temporal.address ?? `127.0.0.1:${config.temporal.embeddedPort}`,
       mongoUri: config.mongo.uri ?? `mongodb://127.0.0.1:${config.mongo.embeddedPort}/`,
     };
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, { identityKinds: config.externalIdKinds });
     return startRuntime({
       ...runtimeOptionsFrom(config, servers, logger),
       // The server's sweeper, not this short-lived process, retries what stays pending.
