@@ -172,7 +172,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await writer.settled();
       await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       if (worker) {
-        // Already draining when whoever owns the process signals let the SDK react to them.
+        // npm start takes the process signals from the SDK (main.ts); where it keeps them (a
+        // test process, another host program) a signal may have started the drain already.
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun;
       }

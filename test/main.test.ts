@@ -203,8 +203,7 @@ describe('npm start', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
     delete env.ITINERA_WRITE_KEY;
     delete env.ITINERA_ADMIN_KEY;
-    // As `npm start` runs it: the compiled build (the test setup built it if stale).
-  const child = spawn(process.execPath, ['scripts/start.js'], {
+    const child = spawn(process.execPath, ['scripts/start.js'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -405,21 +405,21 @@ class PlanRun {
   private async compute(plan: QueryPlan): Promise<Set<string>> {
     switch (plan.kind) {
       case 'profiles':
-        return this.profileIds(plan.filter);
+        return this.source.profileIds(plan.filter);
       case 'eventsExist':
         return this.source.profilesWithEvents(plan.events);
       case 'eventCount': {
-        const counts = await this.perProfileSum(plan.events, 1);
+        const counts = await this.source.perProfileSum(plan.events, 1);
         return this.selectByTotal(counts, 0, (count) => countSatisfies(plan.bound, count));
       }
       case 'eventSum': {
-        const sums = await this.perProfileSum(plan.events, `$${plan.field}`);
+        const sums = await this.source.perProfileSum(plan.events, `$${plan.field}`);
         return this.selectByTotal(sums, 0, (sum) => compareNumbers(plan.op, sum, plan.value));
       }
       case 'eventAverage': {
         const [sums, counts] = await Promise.all([
-          this.perProfileSum(plan.events, `$${plan.field}`),
-          this.perProfileSum(plan.events, 1),
+          this.source.perProfileSum(plan.events, `$${plan.field}`),
+          this.source.perProfileSum(plan.events, 1),
         ]);
         const ids = new Set<string>();
         for (const [id, count] of counts) {
@@ -449,7 +449,7 @@ class PlanRun {
     const all = [...ids];
     for (let start = 0; start < all.length; start += ID_BATCH) {
       const batch = all.slice(start, start + ID_BATCH);
-      for (const id of await this.profileIds({ _id: { $in: batch } })) found.add(id);
+      for (const id of await this.source.profileIds({ _id: { $in: batch } })) found.add(id);
     }
     return found;
   }
@@ -483,12 +483,9 @@ class PlanRun {
     return ids;
   }
 
-  private perProfileSum(events: Filter, summand: 1 | string): Promise<Map<string, number>> {
-    return this.source.perProfileSum(events, summand);
-  }
 
   private population(): Promise<Set<string>> {
-    this.universe ??= this.profileIds({});
+    this.universe ??= this.source.profileIds({});
     return this.universe;
   }
 
@@ -503,9 +500,6 @@ class PlanRun {
     return members;
   }
 
-  private profileIds(filter: Filter): Promise<Set<string>> {
-    return this.source.profileIds(filter);
-  }
 }
 
 const ID_BATCH = 10_000;

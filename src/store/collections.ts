@@ -16,5 +16,3 @@ export const COLLECTIONS = {
   privacyRequests: 'privacy_requests',
   deliveries: 'deliveries',
 } as const;
-
-export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];

@@ -18,15 +18,13 @@ export class DeliveryStore {
     await this.collection.createIndex({ profileId: 1 });
   }
 
-  /** Queues the message; false when its key was queued already (a retried activity). */
-  async queue(message: QueuedMessage, now: Date): Promise<boolean> {
+  /** Queues the message, once: a key queued already (a retried activity) changes nothing. */
+  async queue(message: QueuedMessage, now: Date): Promise<void> {
     const { key, ...rest } = message;
     try {
       await this.collection.insertOne({ _id: key, ...rest, status: 'queued', queuedAt: now });
-      return true;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
-      return false;
     }
   }
 

@@ -13,7 +13,7 @@ import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
 export {
-  COLLECTIONS, isFerretDb, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  COLLECTIONS, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore,
 };
 

@@ -58,7 +58,7 @@ describe('query and predicate agree on random conditions', () => {
 
     const check = async ({ batch, now, conditions }: (typeof batches)[number]) => {
       const options = { segmentMembers: segmentSource(segmentMembers) };
-    const population = new PopulationStore(database.db);
+      const population = new PopulationStore(database.db);
       // Every eighth batch goes through the one-condition entry point, the rest through the batched one.
       const results =
         batch % 8 === 0
