@@ -10,6 +10,5 @@ if (!state.fresh) {
   process.stderr.write(`itinera: ${describeBuild(state)}\n`);
   process.exit(1);
 }
-const { main } = await import('../dist/cli.js');
-const io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
-process.exitCode = await main(process.argv.slice(2), io);
+const { runAsProcess } = await import('../dist/cli.js');
+await runAsProcess();

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 export const STAMP_FILE = 'dist/.build-stamp.json';
 const INPUT_DIRS = ['src'];
 /** What the compiler reads from INPUT_DIRS; not an editor's swap file or a `.DS_Store`. */
-const INPUT_EXTENSIONS = /\.(ts|mts|cts|tsx|json)$/;
+const INPUT_EXTENSIONS = /\.(ts|mts|cts|json)$/;
 const INPUT_FILES = ['tsconfig.build.json', 'tsconfig.json'];
 const STAMP_VERSION = 1;
 /**

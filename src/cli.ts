@@ -133,8 +133,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   return command.run(args, io);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
+/** The command as a process runs it: this process's arguments and streams, its exit code. */
+export async function runAsProcess(): Promise<void> {
   const io: CliIO = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
   process.exitCode = await main(process.argv.slice(2), io);
 }
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) await runAsProcess();
