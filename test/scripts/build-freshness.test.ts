@@ -17,7 +17,7 @@ const NO_BUILD = 'itinera: there is no complete build in dist/; run npm run buil
 let project: string;
 
 const cliSource = (version: string) =>
-  `export async function main(argv: string[], io: { out(line: string): void }): Promise<number> {\n  io.out('${version} ' + argv.join(' '));\n  return 0;\n}\n`;
+  `export async function runAsProcess(): Promise<void> {\n  console.log('${version} ' + process.argv.slice(2).join(' '));\n}\n`;
 
 function write(path: string, text: string): void {
   mkdirSync(join(project, path, '..'), { recursive: true });
