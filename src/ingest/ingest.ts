@@ -165,52 +165,59 @@ export function createIngestor(deps: IngestDeps) {
     const newPeople = await newPeopleAmong(messages, groups);
     const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));
     const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, [...profileIdOf.values()]);
+    // Ours until accepted: the sweeper must not take a batch still on its way (profile-writer.ts).
+    deps.writer.hold(outboxId);
+    try {
+      const docs = new Array<EventDoc>(messages.length);
+      const activities = new Array<ProfileActivity>(messages.length);
+      const describe = (index: number, profileId: string) => {
+        const message = messages[index]!;
+        docs[index] = eventDocOf(message, profileId, arrival);
+        activities[index] = activityOf(message, docs[index], deps.enrich?.(message, arrival.ip) ?? {});
+      };
+      const people: NewPerson[] = [...newPeople].map(([g, refs]) => {
+        const profileId = profileIdOf.get(g)!;
+        for (const index of groups[g]!) describe(index, profileId);
+        const identities: ProfileDoc['identities'] = {};
+        for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
+        return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!))) };
+      });
+      const withdrawn = await createPeople(stores, people, now);
+      const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
 
-    const docs = new Array<EventDoc>(messages.length);
-    const activities = new Array<ProfileActivity>(messages.length);
-    const describe = (index: number, profileId: string) => {
-      const message = messages[index]!;
-      docs[index] = eventDocOf(message, profileId, arrival);
-      activities[index] = activityOf(message, docs[index], deps.enrich?.(message, arrival.ip) ?? {});
-    };
-    const people: NewPerson[] = [...newPeople].map(([g, refs]) => {
-      const profileId = profileIdOf.get(g)!;
-      for (const index of groups[g]!) describe(index, profileId);
-      const identities: ProfileDoc['identities'] = {};
-      for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
-      return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!))) };
-    });
-    const withdrawn = await createPeople(stores, people, now);
-    const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
+      const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
+      await forEachInParallel(rest, concurrency, async (group) => {
+        for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
+      });
 
-    const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
-    await forEachInParallel(rest, concurrency, async (group) => {
-      for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
-    });
-
-    const inserted = await stores.events.insertNew(docs);
-    const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }>();
-    const applied = new Set<string>();
-    docs.forEach((event, index) => {
-      if (!inserted.has(event._id) || applied.has(event._id)) return;
-      applied.add(event._id);
-      const entry = byProfile.get(event.profileId) ?? { profileId: event.profileId, activities: [], events: [] };
-      entry.activities.push(activities[index]!);
-      entry.events.push(event);
-      byProfile.set(event.profileId, entry);
-    });
-    const messageCount = new Map([...profileIdOf].map(([g, profileId]) => [profileId, groups[g]!.length]));
-    for (const [profileId, profile] of created) {
-      const entry = byProfile.get(profileId);
-      if (entry) entry.written = profile;
-      // Some of a new person's messages were repeats (a messageId stored before, or twice in
-      // the batch) that the profile counted at creation: count again from what is stored.
-      if ((entry?.events.length ?? 0) < messageCount.get(profileId)!) await recomputeCounters(stores, profileId);
+      const inserted = await stores.events.insertNew(docs);
+      const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }>();
+      const applied = new Set<string>();
+      docs.forEach((event, index) => {
+        if (!inserted.has(event._id) || applied.has(event._id)) return;
+        applied.add(event._id);
+        const entry = byProfile.get(event.profileId) ?? { profileId: event.profileId, activities: [], events: [] };
+        entry.activities.push(activities[index]!);
+        entry.events.push(event);
+        byProfile.set(event.profileId, entry);
+      });
+      const messageCount = new Map([...profileIdOf].map(([g, profileId]) => [profileId, groups[g]!.length]));
+      for (const [profileId, profile] of created) {
+        const entry = byProfile.get(profileId);
+        if (entry) entry.written = profile;
+        // Some of a new person's messages were repeats (a messageId stored before, or twice in
+        // the batch) that the profile counted at creation: count again from what is stored.
+        if ((entry?.events.length ?? 0) < messageCount.get(profileId)!) await recomputeCounters(stores, profileId);
+      }
+      for (const message of messages) await applyGroupTraits(message, arrival);
+      const profiles = [...byProfile.values()];
+      await deps.writer.accept({ outboxId, profiles });
+      return profiles.flatMap((entry) => entry.events);
+    } catch (error) {
+      // What was stored of this batch is owed still: the sweeper finishes it.
+      deps.writer.release(outboxId);
+      throw error;
     }
-    for (const message of messages) await applyGroupTraits(message, arrival);
-    const profiles = [...byProfile.values()];
-    await deps.writer.accept({ outboxId, profiles });
-    return profiles.flatMap((entry) => entry.events);
   }
 
   return { ingestBatch };

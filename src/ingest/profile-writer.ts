@@ -92,19 +92,37 @@ export class ProfileWriter {
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
   }
 
+  /**
+   * Claims an outbox entry this process has just opened: from now until the batch is
+   * applied and dispatched (or `release`d), the sweeper leaves it alone, however long the
+   * batch takes to be stored and accepted. Without the claim, a batch waiting for room
+   * longer than a sweep interval looked abandoned: the sweeper recomputed its profiles'
+   * counters (a scan of every event of each person) and then this writer added the same
+   * events again.
+   */
+  hold(outboxId: string): void {
+    this.openEntries.add(outboxId);
+  }
+
+  /** Gives up the claim of an entry whose batch failed before `accept`: it is the sweeper's now. */
+  release(outboxId: string): void {
+    this.openEntries.delete(outboxId);
+  }
+
   /** Queues a stored batch for its profiles; waits first while too much is outstanding. */
   async accept(batch: AcceptedBatch): Promise<void> {
+    this.hold(batch.outboxId);
     while (this.outstandingEvents >= this.maxOutstandingEvents) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     const events = batch.profiles.flatMap((entry) => entry.events);
     if (events.length === 0) {
       // Only repeats of stored messages: nothing is owed.
       await this.options.stores.outbox.close(batch.outboxId);
+      this.release(batch.outboxId);
       return;
     }
     const toWrite = batch.profiles.filter((entry) => !entry.written);
     const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
     for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
-    this.openEntries.add(batch.outboxId);
     this.outstandingEvents += events.length;
     if (toWrite.length === 0) {
       this.finish(progress);

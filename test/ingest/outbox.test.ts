@@ -91,6 +91,35 @@ describe('outbox', () => {
     expect(again.counters).toEqual(profile.counters);
   });
 
+  it('leaves a batch still on its way alone, however long it takes, so its events count once', async () => {
+    const { writer } = online.runtime;
+    // The batch is stored but waits before the writer takes it (as under back-pressure).
+    const release = latch();
+    const accept = writer.accept;
+    writer.accept = async (batch) => {
+      await release.opened;
+      return accept.call(writer, batch);
+    };
+    try {
+      const sending = send(online.baseUrl, 'POST', '/v1/track', {
+        auth: basicAuth(WRITE_KEY), json: { userId: 'u-slow', event: 'Order Completed', properties: { revenue: 25 }, messageId: 'm-slow' },
+      });
+      await eventually(async () => (await online.runtime.stores.events.findById(eventIdFor('m-slow'))) !== null);
+      // A sweep an hour later finds the entry open, and leaves it: this process holds it.
+      expect(await online.raw.outbox.countDocuments()).toBe(1);
+      expect(await sweep(online, 3_600_000)).toBe(0);
+      release.open();
+      expect((await sending).status).toBe(200);
+    } finally {
+      release.open();
+      writer.accept = accept;
+    }
+    await writer.drain();
+    const profile = (await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-slow', { auth: bearer(ADMIN_KEY) })).body;
+    expect(profile.counters).toEqual({ 'Order Completed': { count: 1, sum: { revenue: 25 } } });
+    expect(await online.raw.outbox.countDocuments()).toBe(0);
+  });
+
   it('starts one journey run per event, however often a sweep repeats its dispatch after the run closed', async () => {
     const rules = await deploy('journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }');
     const first = await track('u-repeat', 'Came Back', 'm-back-1');
@@ -159,3 +188,9 @@ async function track(userId: string, event: string, messageId: string): Promise<
 }
 
 const deliveries = (profileId: string) => online.raw.deliveries.countDocuments({ profileId });
+
+function latch(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
