@@ -5,11 +5,14 @@
  * p50/p99 latency of `/v1/track` under concurrent load.
  *
  *   npx tsx bench/ingest-bench.ts        (INGEST_BENCH_EVENTS=100000 is the default: long enough to reach a steady state)
+ *
+ * The outbox sweeper runs as with `npm start` (every 5 s; INGEST_BENCH_SWEEP_MS changes it).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
@@ -73,7 +76,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
   const runtime = await startRuntime({
     temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY, adminKey: 'bench-admin-key', logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: 60_000,
+    writeKey: WRITE_KEY, adminKey: 'bench-admin-key', logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: Number(process.env.INGEST_BENCH_SWEEP_MS ?? DEFAULT_SWEEP_INTERVAL_MS),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -9,6 +9,9 @@ import { z } from 'zod';
 export const DEV_WRITE_KEY = 'dev-write-key';
 export const DEV_ADMIN_KEY = 'dev-admin-key';
 
+/** How often the outbox sweeper runs unless ITINERA_SWEEP_INTERVAL_MS says otherwise (the ingest bench too). */
+export const DEFAULT_SWEEP_INTERVAL_MS = 5000;
+
 const port = z.coerce.number().int().min(1).max(65535);
 
 const schema = z.object({
@@ -33,7 +36,7 @@ const schema = z.object({
   /** Per-profile identifier limits overriding the defaults, e.g. `email=3,anonymousId=500`. */
   ITINERA_IDENTITY_LIMITS: z.string().optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
-  ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
   ITINERA_STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 });

@@ -60,11 +60,18 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
   const { stores, writer, now } = options;
   const olderThan = new Date(now().getTime() - options.intervalMs);
   await finishInterruptedMerges(stores, olderThan, now());
-  const entries = (await stores.outbox.findStale(olderThan, BATCH)).filter((entry) => !writer.holds(entry._id));
-  for (const entry of entries) await finishEntry(options, entry);
+  const ids = (await stores.outbox.findStaleIds(olderThan, BATCH)).filter((id) => !writer.holds(id));
+  let finished = 0;
+  for (const id of ids) {
+    // Closed meanwhile by the process that held it: nothing is owed.
+    const entry = await stores.outbox.findById(id);
+    if (!entry) continue;
+    await finishEntry(options, entry);
+    finished += 1;
+  }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
   for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
-  return entries.length + requests.length;
+  return finished + requests.length;
 }
 
 export function startSweeper(options: SweeperOptions): { stop(): Promise<void> } {

@@ -46,8 +46,26 @@ export class OutboxStore {
     await this.collection.updateOne({ _id: id }, { $set: { recoveredAt: now } });
   }
 
-  /** Entries opened before `olderThan`: their batch evidently did not finish (crash, Temporal down). */
-  findStale(olderThan: Date, limit: number): Promise<OutboxDoc[]> {
-    return this.collection.find({ createdAt: { $lt: olderThan } }).sort({ createdAt: 1 }).limit(limit).toArray();
+  /**
+   * The ids of entries opened before `olderThan`, oldest first: their batch evidently did
+   * not finish (crash, Temporal down), unless a process still works on it.
+   *
+   * Ids and times only, filtered and sorted here: the collection is small by design, and on
+   * the embedded FerretDB reading whole entries (each lists its batch's event ids) while
+   * batches open and close around the read could keep FerretDB busy for minutes (seen under
+   * a sustained ingest with a 5 s sweep: every request stalled). `findById` reads the few
+   * entries the sweeper then takes, by `_id`.
+   */
+  async findStaleIds(olderThan: Date, limit: number): Promise<string[]> {
+    const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1 } }).toArray();
+    return entries
+      .filter((entry) => entry.createdAt < olderThan)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit)
+      .map((entry) => entry._id);
+  }
+
+  findById(id: string): Promise<OutboxDoc | null> {
+    return this.collection.findOne({ _id: id });
   }
 }
