@@ -21,6 +21,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { embeddedStartEnv } from '../src/infra/embedded.js';
 import { freePort, isPortFree } from '../src/infra/process.js';
 import { generateProgram } from './rule-program.js';
 
@@ -163,19 +164,8 @@ async function timeStart(env: NodeJS.ProcessEnv, apiPort: number): Promise<{ rea
 async function benchStart(runs: number): Promise<CliBenchFigures['start']> {
   const dataDir = await mkdtemp(join(tmpdir(), 'itinera-start-bench-'));
   const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), ferret: await freePort() };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(ports.api),
-    TEMPORAL_PORT: String(ports.temporal),
-    TEMPORAL_UI_PORT: String(ports.ui),
-    FERRETDB_PORT: String(ports.ferret),
-    ITINERA_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
   // Embedded servers: a configured one would skip exactly what this measures.
-  delete env.TEMPORAL_ADDRESS;
-  delete env.MONGODB_URI;
+  const env = embeddedStartEnv(ports, dataDir);
   try {
     await timeStart(env, ports.api); // untimed: creates the data directory's databases
     const results = [];

@@ -10,6 +10,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedStartEnv, type EmbeddedPorts } from '../src/infra/embedded.js';
 import { freePort, isPortFree, isRunning } from '../src/infra/process.js';
 import { DEV_ADMIN_KEY, DEV_WRITE_KEY } from '../src/config.js';
 import { SAME_SIGNAL_MS } from '../src/shutdown.js';
@@ -58,12 +59,7 @@ function requestInFlight(port: number): Promise<void> {
   });
 }
 
-interface Ports {
-  api: number;
-  temporal: number;
-  ui: number;
-  ferret: number;
-}
+type Ports = EmbeddedPorts;
 
 async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
   const itinera = spawnItinera(ports, dataDir, extraEnv);
@@ -77,23 +73,10 @@ async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.Proc
 /** `npm start`, without waiting for it to be up. */
 function spawnItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
   let output = '';
-  const env = { ...process.env };
-  // The test servers of the suite must not leak in: this start provisions its own.
-  delete env.TEMPORAL_ADDRESS;
-  delete env.MONGODB_URI;
-  // As `npm start` runs it: the compiled build (the test setup built it if stale).
+  // As `npm start` runs it: the compiled build (the test setup built it if stale), on the
+  // embedded servers of its own (the suite's test servers must not leak in).
   const child = spawn(process.execPath, ['scripts/start.js'], {
-    env: {
-      ...env,
-      NODE_ENV: 'development',
-      PORT: String(ports.api),
-      TEMPORAL_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.ui),
-      FERRETDB_PORT: String(ports.ferret),
-      ITINERA_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
+    env: { ...embeddedStartEnv(ports, dataDir), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

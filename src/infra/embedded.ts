@@ -64,3 +64,31 @@ export async function startFerretDb(options: EmbeddedFerretDbOptions): Promise<M
   });
   return proc;
 }
+
+export interface EmbeddedPorts {
+  api: number;
+  temporal: number;
+  ui: number;
+  ferret: number;
+}
+
+/**
+ * The environment of an `npm start` on the embedded servers, on these ports, with its data
+ * in `dataDir`: this process's environment without TEMPORAL_ADDRESS or MONGODB_URI (which
+ * would replace the embedded servers). For the tests and benchmarks that start it whole.
+ */
+export function embeddedStartEnv(ports: EmbeddedPorts, dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(ports.api),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    FERRETDB_PORT: String(ports.ferret),
+    ITINERA_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.TEMPORAL_ADDRESS;
+  delete env.MONGODB_URI;
+  return env;
+}
