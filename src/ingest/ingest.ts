@@ -12,7 +12,6 @@ import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from '../profile/counters.js';
-import { recomputeCounters } from './counters.js';
 import { identifiersOf } from './identifiers.js';
 import { forEachInParallel } from './in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
@@ -201,13 +200,19 @@ export function createIngestor(deps: IngestDeps) {
         entry.events.push(event);
         byProfile.set(event.profileId, entry);
       });
-      const messageCount = new Map([...profileIdOf].map(([g, profileId]) => [profileId, groups[g]!.length]));
-      for (const [profileId, profile] of created) {
+      for (const [g, profileId] of profileIdOf) {
+        const profile = created.get(profileId);
+        if (!profile) continue;
         const entry = byProfile.get(profileId);
         if (entry) entry.written = profile;
-        // Some of a new person's messages were repeats (a messageId stored before, or twice in
-        // the batch) that the profile counted at creation: count again from what is stored.
-        if ((entry?.events.length ?? 0) < messageCount.get(profileId)!) await recomputeCounters(stores, profileId);
+        // The profile was created counting every message of its person; those that turned out
+        // repeats (a messageId stored before or by a racing batch, or twice in this one) are
+        // not this batch's to count. Taking exactly their increments back is exact whatever
+        // other batches do meanwhile, which recounting the stored events is not.
+        const counted = new Set(entry?.events.map((event) => event._id));
+        const repeats = groups[g]!.filter((index) => !counted.delete(docs[index]!._id));
+        const uncounted = repeats.flatMap((index) => activities[index]!.counters ?? []);
+        if (uncounted.length > 0) await stores.profiles.uncount(profileId, uncounted, now);
       }
       for (const message of messages) await applyGroupTraits(message, arrival);
       const profiles = [...byProfile.values()];

@@ -16,19 +16,25 @@ export interface ProfileActivity {
   groupIds?: string[];
 }
 
+/** The `$inc` that counts these events once each (`sign` 1), or takes them back (-1). */
+function counterInc(increments: NonNullable<ProfileActivity['counters']>, sign: 1 | -1): Record<string, number> {
+  const inc: Record<string, number> = {};
+  for (const { key, sums } of increments) {
+    inc[`counters.${key}.count`] = (inc[`counters.${key}.count`] ?? 0) + sign;
+    for (const [property, value] of Object.entries(sums)) {
+      const path = `counters.${key}.sum.${property}`;
+      inc[path] = (inc[path] ?? 0) + sign * value;
+    }
+  }
+  return inc;
+}
+
 /** The update that applies an activity to a profile: one place for what events do to it. */
 function activityUpdate(activity: ProfileActivity, now: Date): UpdateFilter<ProfileDoc> {
   const set: Record<string, unknown> = { updatedAt: now };
   for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
   const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
-  const inc: Record<string, number> = {};
-  for (const { key, sums } of activity.counters ?? []) {
-    inc[`counters.${key}.count`] = (inc[`counters.${key}.count`] ?? 0) + 1;
-    for (const [property, value] of Object.entries(sums)) {
-      const path = `counters.${key}.sum.${property}`;
-      inc[path] = (inc[path] ?? 0) + value;
-    }
-  }
+  const inc = counterInc(activity.counters ?? [], 1);
   if (Object.keys(inc).length > 0) update.$inc = inc;
   if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
   return update;
@@ -210,6 +216,14 @@ export class ProfileStore {
       await this.redirects.redirect(from, into, now);
       if (absorbed) await this.collection.deleteOne({ _id: from });
     }));
+  }
+
+  /**
+   * Takes back counter increments a new profile was created with for messages that turned
+   * out to be repeats (see ingest.ts). Follows a merge: the counts went with the profile.
+   */
+  async uncount(id: string, increments: NonNullable<ProfileActivity['counters']>, now: Date): Promise<void> {
+    await this.updateFollowingRedirect(id, { $inc: counterInc(increments, -1), $set: { updatedAt: now } });
   }
 
   /** Replaces the counters wholesale (the outbox sweeper recomputes them after a crash). */
