@@ -47,14 +47,23 @@ function embeddedProcesses(dataDir: string): { servers: number[]; watchdogs: num
   return { servers: found.map(([pid]) => pid!), watchdogs: [...new Set(found.map(([, pgid]) => pgid!))] };
 }
 
-/** A request whose body never finishes arriving: the HTTP API cannot close while it is in flight. */
+/**
+ * A request whose body never finishes arriving: the HTTP API cannot close while it is in
+ * flight. Resolves once the server has taken the request (its `100 Continue` answers the
+ * headers): before that the connection is idle, and closing the server drops it at once.
+ */
 function requestInFlight(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new Socket();
     sockets.push(socket);
     socket.on('error', reject);
+    let answered = '';
+    socket.on('data', (chunk) => {
+      answered += String(chunk);
+      if (answered.includes('100 Continue')) socket.write('{"userId": ', () => resolve());
+    });
     socket.connect(port, '127.0.0.1', () => {
-      socket.write(`POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"userId": `, () => resolve());
+      socket.write('POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n');
     });
   });
 }
