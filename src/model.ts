@@ -7,8 +7,9 @@
  * (one document per identifier, its `_id` unique, so concurrent requests for a new person
  * create one profile), `merges` and `profile_redirects` (the record of identity merges
  * and where merged-away ids now point), `groups`, `rules` (deployed rule programs by
- * version), `privacy_requests`, `deliveries` (messages journeys decided to send). Their
- * names are in store/collections.ts.
+ * version), `privacy_requests`, `deliveries` (messages journeys decided to send),
+ * `consent_ledger` (every consent change, append-only, with its proof). Their names are in
+ * store/collections.ts.
  */
 import type { ProgramIR, ValueIR } from './dsl/ir.js';
 
@@ -28,12 +29,101 @@ export type Counters = Record<string, { count: number; sum?: Record<string, numb
 
 export type Traits = Record<string, unknown>;
 
+/** What a person said about one purpose: the states a ledger record can have. */
+export type ConsentRecordState = 'granted' | 'denied' | 'revoked';
+
+/** A purpose's current state on the profile: a record's state, or `expired` once a grant lapsed. */
+export type ConsentProjectionState = ConsentRecordState | 'expired';
+
+/**
+ * The profile's projection of the consent ledger for one purpose: the state of the latest
+ * record (by the time it was given), since when, and until when a grant holds. Derived
+ * from the ledger (consent/projection.ts rebuilds it), never written on its own.
+ */
 export interface ConsentRecord {
-  state: 'granted' | 'denied' | 'revoked';
-  /** When the state was recorded. */
+  state: ConsentProjectionState;
+  /** When the current state was given (the record's `at`). */
   at: Date;
   /** A granted consent is treated as missing from this instant on. */
   expiresAt?: Date;
+  /** When `Consent Expiring` is recorded (`remind … before expiry`). */
+  remindAt?: Date;
+  /** The ledger record this state comes from (absent on states seeded before the ledger existed). */
+  recordId?: string;
+}
+
+/** Where a consent change came from. */
+export type ConsentOriginKind = 'source' | 'api' | 'import' | 'admin' | 'unsubscribe' | 'portal' | 'lifecycle';
+
+export interface ConsentOrigin {
+  kind: ConsentOriginKind;
+  /** The write key's source name (`default`, `web`…) or `import`. */
+  source?: string;
+  /** Why an admin recorded it on the person's behalf (required for `admin`). */
+  reason?: string;
+}
+
+/** How a consent was given and what the person was shown: the proof a record keeps. */
+export interface ConsentProof {
+  /** How it was given: `form`, `checkbox`, `banner`, `categoryPreferences`, `import`… */
+  method?: string;
+  /** What the person was shown. */
+  shown?: {
+    /** The consent's title in the rules active when it was recorded, and that version. */
+    title?: string;
+    rulesVersion?: number;
+    /** The notice text or its URL, as the caller sent them. */
+    text?: string;
+    url?: string;
+  };
+  pageUrl?: string;
+  userAgent?: string;
+  /** Anonymised: the last IPv4 octet or the last 80 bits of IPv6 zeroed; absent when withheld. */
+  ip?: string;
+}
+
+/** One record of the consent ledger: immutable once written; only an erasure removes it. */
+export interface ConsentLedgerDoc {
+  /** `cr:<event id>:<purpose>`: the event that recorded it, so a repeat writes nothing new. */
+  _id: string;
+  /** The profile it was recorded for (a merge does not rewrite it; the survivor lists it in `consentLog`). */
+  profileId: string;
+  purpose: string;
+  state: ConsentRecordState;
+  /** When the person gave it (the message's time, never later than its arrival). */
+  at: Date;
+  /** When Itinera wrote it. */
+  recordedAt: Date;
+  /** Grants under a purpose with `expires after`: the terms given now are kept, whatever later rules say. */
+  expiresAt?: Date;
+  remindAt?: Date;
+  origin: ConsentOrigin;
+  proof: ConsentProof;
+  /** The event on the person's timeline that carried it. */
+  eventId: string;
+  /** The purpose's current record when this one was written (its timers stop). */
+  replaces?: string;
+}
+
+/**
+ * The consent a stored event carries, captured at ingestion (consent/capture.ts) and
+ * applied to the ledger and the profile by the profile writer.
+ */
+export interface EventConsent {
+  /** Explicit changes: `POST /v1/consents`, an admin, an import. */
+  changes?: { purpose: string; state: ConsentRecordState }[];
+  /** Segment's `context.consent.categoryPreferences`, mapped to purposes when applied. */
+  categoryPreferences?: Record<string, boolean>;
+  /**
+   * Whether the preferences are the person's act (`Segment Consent Preference Updated`):
+   * they then record every change. Otherwise they are the state a client carries, and
+   * only fill in purposes with no record yet.
+   */
+  preferencesUpdated?: boolean;
+  /** A lapsed grant (`Consent Expired`, recorded by the consent lifecycle). */
+  expire?: { purpose: string; recordId: string };
+  origin: ConsentOrigin;
+  proof: ConsentProof;
 }
 
 /** A journey run the profile is currently in, for the single customer view and dispatch. */
@@ -71,6 +161,8 @@ export interface ProfileDoc {
   tags: string[];
   identities: Partial<Record<IdentityKind, string[]>>;
   consents: Record<string, ConsentRecord>;
+  /** The consent ledger records of this person (and of every profile merged into it), oldest first. */
+  consentLog?: string[];
   counters?: Counters;
   /** Groups (accounts, companies) the person belongs to, from `group` calls. */
   groupIds?: string[];
@@ -116,9 +208,21 @@ export interface EventDoc {
   properties: Record<string, unknown>;
   traits?: Traits;
   context: Record<string, unknown>;
+  /** The consent it carries, if any (see EventConsent). */
+  consent?: EventConsent;
   /** When it happened, corrected for client clock skew. */
   timestamp: Date;
   receivedAt: Date;
+}
+
+/** An event Itinera records on a known person's timeline itself (`Consent Expiring`…). */
+export interface ProfileEventToRecord {
+  event: string;
+  properties: Record<string, unknown>;
+  /** Deterministic, so recording it again (a retried activity) stores nothing new. */
+  messageId: string;
+  timestamp: Date;
+  consent?: EventConsent;
 }
 
 /** An accepted batch whose events are not yet all applied to profiles and dispatched; see store/outbox.ts. */
@@ -177,7 +281,7 @@ export interface PrivacyRequestDoc {
   createdAt: Date;
   updatedAt: Date;
   /** What was removed, as counts only: the audit trail keeps no personal data. */
-  removed?: { profiles: number; events: number; identities: number };
+  removed?: { profiles: number; events: number; identities: number; consentRecords?: number };
 }
 
 /** A message a journey run decided to send, as the run names it: ids and rule names only. */
@@ -189,6 +293,8 @@ export interface QueuedMessage {
   /** The e-mail template or webhook name from the rules. */
   name: string;
   with: Record<string, ValueIR>;
+  /** Purposes that must be granted when it is queued (the journey's `requires consent`): deny by default. */
+  consents?: string[];
 }
 
 /** The delivery outbox: one document per message to send, under the message's key. */

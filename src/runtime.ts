@@ -20,6 +20,7 @@ import { createIngestor, type Ingestor } from './ingest/ingest.js';
 import { ProfileWriter } from './ingest/profile-writer.js';
 import { startSweeper } from './ingest/sweeper.js';
 import type { Logger } from './logger.js';
+import type { ProfileEventToRecord } from './model.js';
 import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
 import { createApp } from './server/app.js';
@@ -27,6 +28,9 @@ import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import type * as workflows from './workflows/index.js';
 import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
+
+/** The source recorded on events Itinera itself records (the consent lifecycle's). */
+export const SYSTEM_SOURCE = 'itinera';
 
 export interface RuntimeOptions {
   temporalAddress: string;
@@ -114,6 +118,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   };
 
+  // The consent lifecycle records events through ingestion, which is built below.
+  const built: { ingestor?: Ingestor } = {};
+  const recordProfileEvent = async (profileId: string, event: ProfileEventToRecord) => {
+    // An activity this early is retried by Temporal.
+    if (!built.ingestor) throw new Error('ingestion is not ready yet');
+    await built.ingestor.ingestForProfile(profileId, event, { receivedAt: now(), source: SYSTEM_SOURCE });
+  };
+
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -124,7 +136,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC' }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent }),
     });
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
@@ -141,6 +153,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     externalIdKinds: options.externalIdKinds ?? [],
     ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
+  built.ingestor = ingestor;
   const importApply = importApplier({ ingestor, now });
   const sweeper = startSweeper({ stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({

@@ -11,8 +11,12 @@
  * - `reentry` is kept per journey name, across rules versions: deploying a new version
  *   does not let everyone who finished the journey in again.
  * - A retried admission of the same run (the activity timed out after its write) passes.
+ * - Its `requires consent` purposes are granted at this moment: decided on the same read
+ *   as the entry, so a withdrawal either comes first (no entry) or finds the run in the
+ *   profile's `journeys` and ends it.
  */
 import type { ReentryIR } from '../dsl/ir.js';
+import { consentState } from '../dsl/predicate.js';
 import { REMEMBERED_TRIGGERS, type JourneyHistory, type JourneyMembership, type ProfileDoc } from '../model.js';
 
 export interface AdmissionRequest {
@@ -26,11 +30,13 @@ export interface AdmissionRequest {
   rulesVersion: number;
   triggerEventId?: string;
   reentry: ReentryIR;
+  /** Purposes that must be granted (absent on runs whose workflow code predates the check). */
+  requiresConsent?: string[];
   /** The moment of admission on the workflow's clock (milliseconds): replay-safe, and skipped in tests. */
   atMs: number;
 }
 
-export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused';
+export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent';
 
 export interface Admission {
   verdict: AdmissionVerdict;
@@ -58,15 +64,16 @@ function reentryAllows(reentry: ReentryIR, lastEnteredAt: Date, at: Date): boole
   }
 }
 
-export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'>, request: AdmissionRequest): Admission {
+export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents'>>, request: AdmissionRequest): Admission {
   if (profile.journeys?.[request.workflowId]?.runId === request.runId) return { verdict: 'admitted' };
+  const at = new Date(request.atMs);
+  if ((request.requiresConsent ?? []).some((purpose) => consentState(profile.consents ?? {}, purpose, at) !== 'granted')) return { verdict: 'no-consent' };
   const history = profile.journeyHistory?.[request.journey];
   if (request.triggerEventId !== undefined && history?.triggerEventIds.includes(request.triggerEventId)) {
     return { verdict: 'already-triggered' };
   }
   const inAnotherRun = Object.values(profile.journeys ?? {}).some((run) => run.journey === request.journey && run.workflowId !== request.workflowId);
   if (inAnotherRun) return { verdict: 'already-in-journey' };
-  const at = new Date(request.atMs);
   if (history && !reentryAllows(request.reentry, history.lastEnteredAt, at)) return { verdict: 'reentry-refused' };
 
   const membership: JourneyMembership = {
@@ -77,8 +84,13 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
   return {
     verdict: 'admitted',
     set: { [`journeys.${request.workflowId}`]: membership, [`journeyHistory.${request.journey}`]: entered },
-    guard: unchangedHistory(request.journey, history),
+    guard: { ...unchangedHistory(request.journey, history), ...unchangedConsents(profile, request.requiresConsent ?? []) },
   };
+}
+
+/** Holds while no consent the run requires has changed state since the profile was read. */
+function unchangedConsents(profile: Partial<Pick<ProfileDoc, 'consents'>>, purposes: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(purposes.map((purpose) => [`consents.${purpose}.state`, profile.consents?.[purpose]?.state ?? { $exists: false }]));
 }
 
 /**

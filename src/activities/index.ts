@@ -2,6 +2,7 @@
  * All activities, built from their dependencies. Workflows import only the types below,
  * never this module's values.
  */
+import { createConsentActivities } from './consent.js';
 import { createJourneyActivities } from './journeys.js';
 import { createPrivacyActivities } from './privacy.js';
 import { createProfileActivities, type ActivityDeps } from './profiles.js';
@@ -14,9 +15,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createProfileActivities(deps),
     ...createJourneyActivities(deps),
     ...createPrivacyActivities(deps),
+    ...createConsentActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type JourneyActivities = ReturnType<typeof createProfileActivities> & ReturnType<typeof createJourneyActivities>;
 export type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;
+export type ConsentActivities = ReturnType<typeof createConsentActivities>;

@@ -1,6 +1,6 @@
 /** Activities a journey run needs besides profile changes: its IR, membership, events, messages. */
 import type { JourneyIR, PropConditionIR } from '../dsl/ir.js';
-import { evaluatePropCondition } from '../dsl/predicate.js';
+import { consentState, evaluatePropCondition } from '../dsl/predicate.js';
 import type { QueuedMessage } from '../model.js';
 import { decideAdmission, recordLegacyEntry, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
@@ -42,7 +42,11 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
      */
     async queueMessage(message: QueuedMessage): Promise<void> {
       // An erased profile's run may still be winding down; it must not leave new traces.
-      if (!(await stores.profiles.findById(message.profileId))) return;
+      const profile = await stores.profiles.findById(message.profileId);
+      if (!profile) return;
+      // Checked again at the moment of sending: a withdrawal on its way to the run as a
+      // signal already keeps this message from leaving.
+      if ((message.consents ?? []).some((purpose) => consentState(profile.consents, purpose, now()) !== 'granted')) return;
       await stores.deliveries.queue(message, now());
     },
   };

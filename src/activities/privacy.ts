@@ -12,7 +12,10 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
      * Removes the profile and everything that points at it. Identities and events go
      * first and the profile last, so a retry after a crash still finds what is left.
      */
-    async eraseProfile(profileId: string): Promise<{ profiles: number; events: number; identities: number }> {
+    async eraseProfile(profileId: string): Promise<NonNullable<PrivacyRequestDoc['removed']>> {
+      // The consent ledger records first: the profile lists them (its own and those of every
+      // profile merged into it), and a retry after a crash still finds the list.
+      const consentRecords = await stores.consents.deleteByIds((await stores.profiles.findExact(profileId))?.consentLog ?? []);
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
       // The ids it absorbed by merging (directly, or through a profile it absorbed), and the
@@ -27,7 +30,7 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
         await stores.events.deleteByProfile(id);
       }
       const profiles = await stores.profiles.deleteById(profileId);
-      return { profiles, events, identities };
+      return { profiles, events, identities, consentRecords };
     },
   };
 }

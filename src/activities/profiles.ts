@@ -1,5 +1,7 @@
 /** Activities that read or change one profile. Inputs and results are ids and booleans. */
 import type { ConditionIR } from '../dsl/ir.js';
+import { consentState } from '../dsl/predicate.js';
+import type { ProfileEventToRecord } from '../model.js';
 import { conditionHolds } from '../segments/evaluate.js';
 import type { Stores } from '../store/index.js';
 import { millisUntilLocalTime } from './local-time.js';
@@ -9,6 +11,11 @@ export interface ActivityDeps {
   now: () => Date;
   /** Used when a profile has no valid `timezone` trait. */
   defaultTimeZone: string;
+  /**
+   * Records an event on a person's timeline through ingestion (the consent lifecycle's
+   * reminders and lapses); resolves once it is durable. Wired by the runtime.
+   */
+  recordProfileEvent?: (profileId: string, event: ProfileEventToRecord) => Promise<void>;
 }
 
 export function createProfileActivities({ stores, now, defaultTimeZone }: ActivityDeps) {
@@ -28,9 +35,7 @@ export function createProfileActivities({ stores, now, defaultTimeZone }: Activi
     /** Deny by default: only a granted consent that has not expired counts. */
     async hasConsent(profileId: string, purpose: string): Promise<boolean> {
       const profile = await stores.profiles.findById(profileId);
-      const consent = profile?.consents?.[purpose];
-      if (!consent || consent.state !== 'granted') return false;
-      return consent.expiresAt === undefined || consent.expiresAt.getTime() > now().getTime();
+      return profile !== null && consentState(profile.consents, purpose, now()) === 'granted';
     },
 
     /**

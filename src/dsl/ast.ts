@@ -102,7 +102,9 @@ export interface ConsentDecl {
 
 export type ConsentClause =
   | { kind: 'expires'; duration: Duration; span: Span }
-  | { kind: 'remind'; duration: Duration; span: Span };
+  | { kind: 'remind'; duration: Duration; span: Span }
+  /** `categories "Marketing", "Email"`: the texts with escapes resolved, in source order, as written. */
+  | { kind: 'categories'; categories: { text: string; span: Span }[]; span: Span };
 
 export interface SegmentDecl {
   kind: 'segment';

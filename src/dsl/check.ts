@@ -3,7 +3,7 @@
  * collected first (so declarations may come in any order), then each declaration is checked,
  * then the segment dependency graph. All problems are reported, none stops the others.
  */
-import type { ConsentDecl, Declaration, Name, Program, SegmentDecl } from './ast.js';
+import type { ConsentClause, ConsentDecl, Declaration, Name, Program, SegmentDecl, Span } from './ast.js';
 import { assertNever } from './assert-never.js';
 import { CheckContext, EMPTY_SCOPE } from './check-context.js';
 import { checkCondition } from './check-conditions.js';
@@ -58,17 +58,47 @@ function declareNames(ctx: CheckContext, declarations: Declaration[]): void {
   }
 }
 
+/** How each consent clause is written, for "already given" messages. */
+const CONSENT_CLAUSE_TEXT: Record<ConsentClause['kind'], string> = {
+  expires: 'expires after',
+  remind: 'remind … before expiry',
+  categories: 'categories',
+};
+
 function checkConsent(ctx: CheckContext, consent: ConsentDecl): void {
-  const expires = consent.clauses.filter((clause) => clause.kind === 'expires');
-  const reminds = consent.clauses.filter((clause) => clause.kind === 'remind');
-  for (const clause of consent.clauses) checkDuration(ctx, clause.duration);
-  for (const extra of expires.slice(1)) ctx.add(Diagnostics.duplicateConsentClause, extra.span, 'expires after', expires[0]!.span.line);
-  for (const extra of reminds.slice(1)) ctx.add(Diagnostics.duplicateConsentClause, extra.span, 'remind … before expiry', reminds[0]!.span.line);
-  const [expiry] = expires;
-  const [reminder] = reminds;
+  const firstOfKind = new Map<ConsentClause['kind'], ConsentClause>();
+  for (const clause of consent.clauses) {
+    const first = firstOfKind.get(clause.kind);
+    if (first) ctx.add(Diagnostics.duplicateConsentClause, clause.span, CONSENT_CLAUSE_TEXT[clause.kind], first.span.line);
+    else firstOfKind.set(clause.kind, clause);
+    if (clause.kind !== 'categories') checkDuration(ctx, clause.duration);
+  }
+  checkCategories(ctx, consent.clauses.flatMap((clause) => (clause.kind === 'categories' ? clause.categories : [])));
+  const expiry = firstOfKind.get('expires');
+  const reminder = firstOfKind.get('remind');
   if (reminder && !expiry) ctx.add(Diagnostics.reminderWithoutExpiry, reminder.span);
-  if (reminder && expiry && durationMs(reminder.duration) >= durationMs(expiry.duration) && durationMs(expiry.duration) > 0) {
-    ctx.add(Diagnostics.reminderNotBeforeExpiry, reminder.span);
+  if (reminder?.kind === 'remind' && expiry?.kind === 'expires') {
+    const expiryMs = durationMs(expiry.duration);
+    if (durationMs(reminder.duration) >= expiryMs && expiryMs > 0) ctx.add(Diagnostics.reminderNotBeforeExpiry, reminder.span);
+  }
+}
+
+/**
+ * The categories one consent lists: none empty, none twice. Categories match ignoring case
+ * (consent/categories.ts), so "Email" after "email" is a repetition.
+ */
+function checkCategories(ctx: CheckContext, categories: { text: string; span: Span }[]): void {
+  const seen = new Map<string, string>();
+  for (const category of categories) {
+    if (category.text.trim() === '') {
+      ctx.add(Diagnostics.emptyCategory, category.span);
+      continue;
+    }
+    checkString(ctx, { kind: 'string', value: category.text, span: category.span }, EMPTY_SCOPE);
+    const key = category.text.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) ctx.add(Diagnostics.duplicateCategory, category.span, category.text, first);
+    else seen.set(key, category.text);
   }
 }
 

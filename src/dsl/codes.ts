@@ -87,6 +87,11 @@ export const Diagnostics = {
   reminderWithoutExpiry: def('ITN1601', 'error', () => "'remind … before expiry' needs an 'expires after …' in the same consent"),
   reminderNotBeforeExpiry: def('ITN1602', 'error', () => 'the reminder must come before the consent expires: remind earlier than the expiry period'),
   duplicateConsentClause: def('ITN1603', 'error', (clause: string, line: number) => `'${clause}' is already given on line ${line}`),
+  emptyCategory: def('ITN1604', 'error', () => 'a category must not be empty: write it as the consent banner sends it, such as "Marketing"'),
+  duplicateCategory: def('ITN1605', 'warning', (category: string, first: string) =>
+    category === first
+      ? `category "${category}" is already listed in this consent`
+      : `category "${category}" is already listed in this consent as "${first}" (categories ignore case)`),
 
   // ITN17xx conditions
   duplicatePerformedClause: def('ITN1701', 'error', (clause: string) => `'performed' takes one ${clause}`),

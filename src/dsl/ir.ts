@@ -24,6 +24,8 @@ export interface ConsentIR {
   title?: string;
   expiresAfterMs?: Millis;
   remindBeforeMs?: Millis;
+  /** The categories of `context.consent.categoryPreferences` that grant or refuse this purpose; without it, a category equal to `name`, ignoring case, does. */
+  categories?: string[];
 }
 
 export interface SegmentIR {

@@ -57,10 +57,32 @@ function withTitle<T extends object>(base: T, title: A.StringLit | undefined): T
 function lowerConsent(decl: A.ConsentDecl): ConsentIR {
   const consent: ConsentIR = withTitle({ name: decl.name.text }, decl.title);
   for (const clause of decl.clauses) {
-    if (clause.kind === 'expires') consent.expiresAfterMs = durationMs(clause.duration);
-    else consent.remindBeforeMs = durationMs(clause.duration);
+    switch (clause.kind) {
+      case 'expires':
+        consent.expiresAfterMs = durationMs(clause.duration);
+        break;
+      case 'remind':
+        consent.remindBeforeMs = durationMs(clause.duration);
+        break;
+      case 'categories':
+        consent.categories = withoutRepeats([...(consent.categories ?? []), ...clause.categories.map((category) => category.text)]);
+        break;
+      default:
+        assertNever(clause, 'consent clause');
+    }
   }
   return consent;
+}
+
+/** In order, each category once: the first spelling of those equal ignoring case (as they are matched). */
+function withoutRepeats(categories: string[]): string[] {
+  const seen = new Set<string>();
+  return categories.filter((category) => {
+    const key = category.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function lowerSegment(decl: A.SegmentDecl): SegmentIR {

@@ -81,6 +81,16 @@ export class ItineraParser extends CstParser {
         this.CONSUME(T.Expiry);
       },
     },
+    {
+      ALT: () => {
+        this.CONSUME(T.Categories);
+        this.CONSUME(T.StringLiteral);
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.CONSUME1(T.StringLiteral);
+        });
+      },
+    },
   ];
 
   consentClause = this.RULE('consentClause', () => {

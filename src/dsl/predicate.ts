@@ -94,8 +94,8 @@ export function evaluateCondition(condition: ConditionIR, subject: ConditionSubj
 }
 
 /**
- * The current state of one consent: a grant whose `expiresAt` has come is `missing`, as is
- * a record with no recognised state.
+ * The current state of one consent: a grant whose `expiresAt` has come is `missing` (also
+ * once the lifecycle marked it `expired`), as is a record with no recognised state.
  */
 export function consentState(consents: ProfileDoc['consents'], purpose: string, now: Date): ConsentState {
   const record: unknown = isPlainObject(consents) && Object.hasOwn(consents, purpose) ? consents[purpose] : undefined;
@@ -109,6 +109,8 @@ export function consentState(consents: ProfileDoc['consents'], purpose: string, 
       return 'denied';
     case 'revoked':
       return 'revoked';
+    case 'expired':
+      return 'missing';
     default:
       return 'missing';
   }

@@ -190,6 +190,12 @@ class AstBuilder extends BaseVisitor {
   }
 
   consentClause(ctx: Children): A.ConsentClause {
+    const categoriesKeyword = token(ctx, 'Categories');
+    if (categoriesKeyword) {
+      const categories = tokens(ctx, 'StringLiteral').map((tok) => ({ text: stringText(tok), span: tokenSpan(tok) }));
+      const last = categories.at(-1)?.span ?? tokenSpan(categoriesKeyword);
+      return { kind: 'categories', categories, span: joinSpans(tokenSpan(categoriesKeyword), last) };
+    }
     const duration = this.durationOf(requiredNode(ctx, 'duration'));
     const expires = token(ctx, 'Expires');
     if (expires) return { kind: 'expires', duration, span: joinSpans(tokenSpan(expires), duration.span) };

@@ -112,6 +112,7 @@ export const After = keyword('after');
 export const Remind = keyword('remind');
 export const Before = keyword('before');
 export const Expiry = keyword('expiry');
+export const Categories = keyword('categories');
 
 // Boolean algebra and constants (reserved: never names)
 export const And = keyword('and', { reserved: true });

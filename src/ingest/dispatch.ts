@@ -5,12 +5,16 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
 import type { EventDoc, ProfileDoc, RulesDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type * as workflows from '../workflows/index.js';
-import { journeyWorkflowId, profileEventSignal, type JourneyInput, type ProfileEventSignal } from '../workflows/messages.js';
+import {
+  consentLifecycleWorkflowId, consentWithdrawnSignal, journeyWorkflowId, profileEventSignal,
+  type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
+} from '../workflows/messages.js';
 import { forEachInParallel } from './in-parallel.js';
 
 export interface Dispatcher {
@@ -61,7 +65,68 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     }
   }
 
+  /** Ignores a run that has ended: the signal or cancellation is owed to nobody now. */
+  async function toRunIfAny(action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  /** Ends the person's runs whose journey requires the purpose (each decides with its own rules version). */
+  async function withdrawFromRuns(profile: ProfileDoc, purpose: string): Promise<void> {
+    for (const membership of Object.values(profile.journeys ?? {})) {
+      const rules = await stores.rules.get(membership.rulesVersion);
+      const journey = rules?.ir.journeys.find((j) => j.name === membership.journey);
+      if (!journey?.requiresConsent.includes(purpose)) continue;
+      await toRunIfAny(() => temporal.workflow.getHandle(membership.workflowId).signal(consentWithdrawnSignal, { purpose }));
+    }
+  }
+
+  async function startConsentLifecycle(input: ConsentLifecycleInput): Promise<void> {
+    try {
+      await temporal.workflow.start<typeof workflows.consentLifecycleWorkflow>('consentLifecycleWorkflow' satisfies keyof typeof workflows, {
+        taskQueue,
+        workflowId: consentLifecycleWorkflowId(input.recordId),
+        args: [input],
+        // One lifecycle per grant, ever: a repeated dispatch after it ended starts nothing.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /**
+   * What an applied consent change owes Temporal, for each purpose whose current state
+   * the event set: the timers of the grant it replaced stop, a grant that expires gets
+   * its lifecycle, and anything but a grant ends the runs that required the purpose. A
+   * state set by a later event is that event's to dispatch. Idempotent, like every start
+   * and signal here.
+   */
+  async function dispatchConsent(event: EventDoc, rules: RulesDoc | null, profile: ProfileDoc): Promise<void> {
+    const { consent } = event;
+    if (!consent) return;
+    for (const purpose of purposesOf(consent, rules?.ir.consents ?? [])) {
+      const current = profile.consents?.[purpose];
+      const recorded = current?.recordId === consentRecordId(event._id, purpose);
+      const lapsed = consent.expire?.purpose === purpose && current?.recordId === consent.expire.recordId && current.state === 'expired';
+      if (!current || !(recorded || lapsed)) continue;
+      if (recorded) {
+        const replaces = (await stores.consents.findById(current.recordId!))?.replaces;
+        if (replaces) await toRunIfAny(() => temporal.workflow.getHandle(consentLifecycleWorkflowId(replaces)).cancel());
+      }
+      if (current.state === 'granted') {
+        if (current.expiresAt) await startConsentLifecycle({ profileId: profile._id, purpose, recordId: current.recordId! });
+      } else {
+        await withdrawFromRuns(profile, purpose);
+      }
+    }
+  }
+
   async function dispatchOne(event: EventDoc, rules: RulesDoc | null, profile: ProfileDoc | null): Promise<void> {
+    if (profile && event.consent) await dispatchConsent(event, rules, profile);
     if (event.type !== 'track' || event.event === undefined) return;
     const signalled = new Set<string>();
     for (const journey of rules?.ir.journeys ?? []) {
@@ -76,7 +141,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
 
   return {
     async dispatch(events, profiles) {
-      const tracked = events.filter((event) => event.type === 'track' && event.event !== undefined);
+      const tracked = events.filter((event) => (event.type === 'track' && event.event !== undefined) || event.consent !== undefined);
       if (tracked.length === 0) return;
       const rules = await stores.rules.active();
       const byProfile = new Map<string, EventDoc[]>();

@@ -7,18 +7,25 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createPeople, type NewPerson } from '../identity/new-people.js';
 import { byPrecedence, type IdentityResolver } from '../identity/resolve.js';
-import type { EventDoc, ProfileDoc, Traits } from '../model.js';
+import type { EventConsent, EventDoc, ProfileDoc, ProfileEventToRecord, Traits } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from '../profile/counters.js';
+import { capturedConsent } from './consent-capture.js';
 import { identifiersOf } from './identifiers.js';
 import { forEachInParallel } from './in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
 
-/** Kept for callers that speak of "messages to ingest" (CSV import, tests). */
-export type IngestMessage = SegmentMessage;
+/**
+ * A message to ingest: a Segment message, and for Itinera's own callers (the consent
+ * endpoint, an admin, the CSV import, the consent lifecycle) the consent change it records.
+ * Clients cannot set `consent`: the tracking routes' schemas drop unknown fields.
+ */
+export type IngestMessage = SegmentMessage & { consent?: EventConsent };
+
+
 
 /** Where and when a message arrived. */
 export interface Arrival {
@@ -45,8 +52,9 @@ export function eventIdFor(messageId: string): string {
   return `evt_${createHash('sha256').update(messageId).digest('base64url').slice(0, 32)}`;
 }
 
-function eventDocOf(message: SegmentMessage, profileId: string, arrival: Arrival): EventDoc {
+function eventDocOf(message: IngestMessage, profileId: string, arrival: Arrival): EventDoc {
   const messageId = message.messageId ?? randomUUID();
+  const consent = message.consent ?? capturedConsent(message, arrival);
   const properties = 'properties' in message && message.properties ? message.properties : {};
   const traits = message.type === 'identify' || message.type === 'group' ? (message.traits ?? {}) : undefined;
   return {
@@ -64,6 +72,7 @@ function eventDocOf(message: SegmentMessage, profileId: string, arrival: Arrival
     properties,
     ...(traits ? { traits } : {}),
     context: message.context ?? {},
+    ...(consent ? { consent } : {}),
     source: arrival.source,
     timestamp: correctedTimestamp(message, arrival.receivedAt),
     receivedAt: arrival.receivedAt,
@@ -156,7 +165,7 @@ export function createIngestor(deps: IngestDeps) {
    * opened before anything is written. Returns the new events (repeats of stored
    * messageIds are skipped).
    */
-  async function ingestBatch(batch: SegmentMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
+  async function ingestBatch(batch: IngestMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
     const now = arrival.receivedAt;
     // Ids first: the outbox entry names the events before they are stored.
     const messages = batch.map((message) => (message.messageId === undefined ? { ...message, messageId: randomUUID() } : message));
@@ -225,7 +234,34 @@ export function createIngestor(deps: IngestDeps) {
     }
   }
 
-  return { ingestBatch };
+  /**
+   * Records an event on a known person's timeline, through the same outbox, profile
+   * writer and dispatch as any message: consent changes an admin makes, the reminders and
+   * expiries of the consent lifecycle. Follows a merge; a person erased meanwhile gets
+   * nothing. Resolves once the event is durable (stored, and owed by an outbox entry).
+   */
+  async function ingestForProfile(profileId: string, record: ProfileEventToRecord, arrival: Arrival): Promise<EventDoc | null> {
+    const profile = await stores.profiles.findById(profileId);
+    if (!profile) return null;
+    const message: IngestMessage = {
+      type: 'track', event: record.event, properties: record.properties, messageId: record.messageId,
+      timestamp: record.timestamp.toISOString(), ...(record.consent ? { consent: record.consent } : {}),
+    };
+    const event = eventDocOf(message, profile._id, arrival);
+    const outboxId = await stores.outbox.open([event._id], arrival.receivedAt, []);
+    deps.writer.hold(outboxId);
+    try {
+      const inserted = await stores.events.insertNew([event]);
+      const profiles = inserted.has(event._id) ? [{ profileId: profile._id, activities: [activityOf(message, event, {})], events: [event] }] : [];
+      await deps.writer.accept({ outboxId, profiles });
+      return event;
+    } catch (error) {
+      deps.writer.release(outboxId);
+      throw error;
+    }
+  }
+
+  return { ingestBatch, ingestForProfile };
 }
 
 export type Ingestor = ReturnType<typeof createIngestor>;

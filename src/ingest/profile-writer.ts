@@ -15,6 +15,7 @@
  * When a batch is applied and dispatched its outbox entry is closed; whatever a crash or a
  * Temporal outage leaves open, the sweeper finishes (sweeper.ts).
  */
+import { applyConsents } from '../consent/apply.js';
 import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
@@ -72,6 +73,12 @@ export function combineActivities(activities: readonly ProfileActivity[]): Profi
   }), first);
 }
 
+/** An activity that changes nothing the profile holds: its events' consent is still applied. */
+function onlyConsentOf(events: readonly EventDoc[]): ProfileActivity {
+  const first = events[0]!.timestamp;
+  return { firstAt: first, lastAt: first, traits: {} };
+}
+
 export class ProfileWriter {
   private queued = new Map<string, QueuedProfile>();
   private outstandingEvents = 0;
@@ -120,7 +127,11 @@ export class ProfileWriter {
       this.release(batch.outboxId);
       return;
     }
-    const toWrite = batch.profiles.filter((entry) => !entry.written);
+    // A new person's profile was written with its events, all but their consent (which
+    // needs the ledger): those profiles are queued again, adding nothing but the consent.
+    const toWrite = batch.profiles
+      .filter((entry) => !entry.written || entry.events.some((event) => event.consent))
+      .map((entry) => (entry.written ? { ...entry, activities: [onlyConsentOf(entry.events)] } : entry));
     const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
     for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
     this.outstandingEvents += events.length;
@@ -209,6 +220,7 @@ export class ProfileWriter {
           event.profileId = profile._id;
         }
       }
+      if (profile) profile = (await applyConsents(stores, profile._id, queued.events, now())) ?? profile;
     } catch (error) {
       failed = true;
       logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');

@@ -7,10 +7,11 @@
  * in every server process; dispatch is idempotent, so two sweepers racing do no harm.
  */
 import type { Logger } from '../logger.js';
-import type { OutboxDoc, ProfileDoc } from '../model.js';
+import type { EventDoc, OutboxDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { Dispatcher } from './dispatch.js';
 import type { ProfileWriter } from './profile-writer.js';
+import { applyConsents } from '../consent/apply.js';
 import { finishInterruptedMerges } from '../identity/merge.js';
 import { recomputeCounters } from './counters.js';
 import { reapplyToProfile } from './ingest.js';
@@ -45,9 +46,17 @@ async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<v
       // New people's profiles were created counting their events, stored or not.
       const profileIds = new Set([...events.map((event) => event.profileId), ...(entry.createdProfileIds ?? [])]);
       for (const profileId of profileIds) await recomputeCounters(stores, profileId, unapplied);
+      const eventsOf = new Map<string, EventDoc[]>();
       for (const event of events) {
         const profile = await reapplyToProfile(stores, event, now());
-        if (profile) profiles.set(profile._id, profile);
+        if (!profile) continue;
+        profiles.set(profile._id, profile);
+        eventsOf.set(profile._id, [...(eventsOf.get(profile._id) ?? []), event]);
+      }
+      // Consent after every trait: a record already listed on the profile is not applied again.
+      for (const [profileId, ofProfile] of eventsOf) {
+        const withConsent = await applyConsents(stores, profileId, ofProfile, now());
+        if (withConsent) profiles.set(profileId, withConsent);
       }
     });
     await stores.outbox.markRecovered(entry._id, now());

@@ -5,7 +5,8 @@
  * - traits: the more recently updated profile wins each conflicting trait;
  * - tags, groups and identifiers: united;
  * - counters: added up;
- * - consents: per purpose, the most recently recorded state wins;
+ * - consents: per purpose, the most recently given state wins; both ledgers are kept
+ *   (`consentLog` lists the records of both);
  * - journeys in progress: both kept; first seen is the earlier, last seen the later;
  * - journey history: per journey, entries added up, the later entry time, both people's
  *   remembered trigger events (so neither a repeated trigger nor `reentry` lets anyone in
@@ -59,6 +60,7 @@ export function combineProfiles(survivor: ProfileDoc, absorbed: ProfileDoc, now:
     tags: union(survivor.tags, absorbed.tags),
     identities: combineIdentities(survivor.identities, absorbed.identities),
     consents: combineConsents(survivor.consents ?? {}, absorbed.consents ?? {}),
+    consentLog: union(survivor.consentLog, absorbed.consentLog),
     counters: combineCounters(survivor.counters, absorbed.counters),
     groupIds: union(survivor.groupIds, absorbed.groupIds),
     journeys: { ...absorbed.journeys, ...survivor.journeys },

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
+import { consentRoutes } from './routes/consents.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -52,8 +53,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(trackingRoutes(deps));
 
   const admin = requireAdminKey(deps.adminKey);
+  // POST /v1/consents records a person's consent with a write key; the rest is for admins.
+  const writeKey = requireWriteKey(deps.sources);
+  app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy'], admin, json);
-  app.use(profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps));
+  app.use(consentRoutes(deps), profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

@@ -15,4 +15,5 @@ export const COLLECTIONS = {
   rulesActive: 'rules_active',
   privacyRequests: 'privacy_requests',
   deliveries: 'deliveries',
+  consentLedger: 'consent_ledger',
 } as const;

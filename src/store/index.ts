@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
+import { ConsentLedgerStore } from './consents.js';
 import { DeliveryStore } from './deliveries.js';
 import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
@@ -13,7 +14,7 @@ import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
 
 export {
-  COLLECTIONS, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  COLLECTIONS, ConsentLedgerStore, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore,
 };
 
@@ -28,6 +29,7 @@ export interface Stores {
   rules: RulesStore;
   privacyRequests: PrivacyRequestStore;
   deliveries: DeliveryStore;
+  consents: ConsentLedgerStore;
   population: PopulationStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
@@ -47,6 +49,7 @@ export function createStores(db: Db): Stores {
     rules: new RulesStore(db),
     privacyRequests: new PrivacyRequestStore(db),
     deliveries: new DeliveryStore(db),
+    consents: new ConsentLedgerStore(db),
     population: new PopulationStore(db),
     async ping() {
       await db.command({ ping: 1 });
@@ -70,6 +73,7 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
     stores.merges.ensureIndexes(),
     stores.outbox.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
+    stores.consents.ensureIndexes(),
   ]);
 }
 

@@ -121,6 +121,19 @@ export class ProfileStore {
     return this.collection.estimatedDocumentCount();
   }
 
+  /**
+   * Every profile's consent projection and ledger list, streamed: the reports of the data
+   * protection officer and the check of projections against the ledger. Scans the collection.
+   */
+  consentsOfAll(): AsyncIterable<Pick<ProfileDoc, '_id' | 'consents' | 'consentLog'>> {
+    return this.collection.find({}, { projection: { consents: 1, consentLog: 1 } });
+  }
+
+  /** Sets a profile's consent projection (a repair after checking it against the ledger). */
+  async setConsents(id: string, consents: ProfileDoc['consents'], now: Date): Promise<void> {
+    await this.update(id, { $set: { consents, updatedAt: now } });
+  }
+
   /** Creates a new person's profile; harmless if a racing request created it first. */
   async create(id: string, identities: ProfileDoc['identities'], now: Date): Promise<void> {
     // An insert, not an upsert with $setOnInsert: FerretDB v1 drops empty arrays from
@@ -177,13 +190,13 @@ export class ProfileStore {
    * the collection, the lock alone does. Follows a merge redirect; null when the profile
    * is gone.
    */
-  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T): Promise<T | null> {
+  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T | Promise<T>): Promise<T | null> {
     const guarded = await (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
     return this.followingRedirect(id, (target) => this.writes.run(target, async () => {
       for (let tries = 1; ; tries++) {
         const profile = await this.collection.findOne({ _id: target });
         if (!profile) return null;
-        const decision = decide(profile);
+        const decision = await decide(profile);
         if (!decision.set) return decision;
         const filter = guarded && decision.guard ? { ...decision.guard, _id: target } : { _id: target };
         if ((await this.collection.updateOne(filter, { $set: decision.set })).matchedCount === 1) return decision;

@@ -1,3 +1,4 @@
 // What the worker loads: every workflow type Itinera runs.
 export { journeyWorkflow } from './journey.js';
+export { consentLifecycleWorkflow } from './consent.js';
 export { erasureWorkflow } from './erasure.js';

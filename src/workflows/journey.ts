@@ -7,7 +7,7 @@ import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
 import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
-import { profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
+import { consentWithdrawnSignal, profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -15,7 +15,7 @@ const activities = proxyActivities<JourneyActivities>({
 });
 
 export type JourneyOutcome =
-  | 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'unknown-journey' | 'no-profile'
+  | 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
 
 /**
@@ -36,6 +36,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     receivedIds.add(event.eventId);
     received.push(event);
   });
+  // A purpose of the person's that is no longer granted; the run ends if it requires it.
+  const consent: ConsentWatch = { withdrawn: new Set(), onWithdrawn: undefined };
+  setHandler(consentWithdrawnSignal, ({ purpose }) => {
+    consent.withdrawn.add(purpose);
+    consent.onWithdrawn?.();
+  });
 
   const journey = await activities.loadJourney(input.rulesVersion, input.journey);
   if (!journey) return 'unknown-journey';
@@ -48,18 +54,24 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   const run = { workflowId, journey: journey.name, rulesVersion: input.rulesVersion };
   if (usesAdmission) {
     const verdict = await activities.admitToJourney(input.profileId, {
-      ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, atMs: Date.now(),
+      ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, requiresConsent: journey.requiresConsent, atMs: Date.now(),
     });
     if (verdict !== 'admitted') return verdict;
   } else {
     await activities.enterJourney(input.profileId, run);
   }
-  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received);
+  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent);
   try {
     return await steps.execute();
   } finally {
     await CancellationScope.nonCancellable(() => activities.leaveJourney(input.profileId, workflowId));
   }
+}
+
+/** Purposes withdrawn while the run goes on, as the `consentWithdrawn` signal reports them. */
+interface ConsentWatch {
+  withdrawn: Set<string>;
+  onWithdrawn: (() => void) | undefined;
 }
 
 class JourneyRun {
@@ -69,11 +81,21 @@ class JourneyRun {
     /** Names this run in delivery keys: a later run of the same workflow id sends again. */
     private readonly runKey: string,
     private readonly received: ProfileEventSignal[],
+    private readonly consent: ConsentWatch,
   ) {}
 
   async execute(): Promise<JourneyOutcome> {
     const steps = new CancellationScope();
     let exitedOnEvent = false;
+    // Withdrawal of a required purpose ends the run where it is: nothing more is sent.
+    const requiredWithdrawn = () => this.journey.requiresConsent.some((purpose) => this.consent.withdrawn.has(purpose));
+    if (requiredWithdrawn()) return 'consent-withdrawn';
+    let withdrawn = false;
+    this.consent.onWithdrawn = () => {
+      if (withdrawn || !requiredWithdrawn()) return;
+      withdrawn = true;
+      steps.cancel();
+    };
     // Events that arrived before the run began (the trigger itself) never end it.
     const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(this.received.length, () => {
       exitedOnEvent = true;
@@ -83,10 +105,12 @@ class JourneyRun {
       const result = await steps.run(() => this.runSteps(this.journey.steps));
       return result === 'exit' ? 'exited' : 'completed';
     } catch (error) {
+      if (withdrawn && isCancellation(error)) return 'consent-withdrawn';
       if (exitedOnEvent && isCancellation(error)) return 'exited-on-event';
       throw error;
     } finally {
       watcher?.stop();
+      this.consent.onWithdrawn = undefined;
     }
   }
 
@@ -153,12 +177,12 @@ class JourneyRun {
           break;
         case 'sendEmail':
           await activities.queueMessage({
-            key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with,
+            key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
           });
           break;
         case 'sendWebhook':
           await activities.queueMessage({
-            key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with,
+            key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
           });
           break;
         case 'wait':

@@ -20,6 +20,21 @@ export interface ProfileEventSignal {
 
 export const profileEventSignal = defineSignal<[ProfileEventSignal]>('profileEvent');
 
+/** A consent purpose of the run's person is no longer granted (revoked, denied, expired). */
+export interface ConsentWithdrawnSignal {
+  purpose: string;
+}
+
+export const consentWithdrawnSignal = defineSignal<[ConsentWithdrawnSignal]>('consentWithdrawn');
+
+/** One grant with an expiry: its reminder and its lapse. */
+export interface ConsentLifecycleInput {
+  profileId: string;
+  purpose: string;
+  /** The ledger record of the grant. */
+  recordId: string;
+}
+
 export interface ErasureInput {
   requestId: string;
   /** Absent when the request matched no profile: the run records that and completes. */
@@ -29,6 +44,11 @@ export interface ErasureInput {
 /** Deterministic so a repeated dispatch finds the run instead of starting a second one. */
 export function journeyWorkflowId(journey: string, rulesVersion: number, profileId: string): string {
   return `journey:${journey}:v${rulesVersion}:${profileId}`;
+}
+
+/** One lifecycle per grant: a repeated dispatch finds it instead of starting another. */
+export function consentLifecycleWorkflowId(recordId: string): string {
+  return `consent-lifecycle:${recordId}`;
 }
 
 export function erasureWorkflowId(requestId: string): string {

@@ -19,4 +19,31 @@ describe('compile', () => {
       expect.objectContaining({ code: 'ITN1101', severity: 'error', line: 4, column: 1, message: "expected a string but found '}'" }),
     ]);
   });
+
+  it('carries the categories a consent lists, in order and each once, and none for a consent without the clause', () => {
+    const result = compile(
+      [
+        'consent email_marketing "E-mail marketing" {',
+        '  expires after 365 days',
+        '  categories "Marketing", "Email", "marketing", "Email"',
+        '  remind 30 days before expiry',
+        '}',
+        'consent sms { categories "Marketing" }',
+        'consent analytics {}',
+      ].join('\n'),
+    );
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(['3:36 ITN1605', '3:49 ITN1605']);
+    expect(result.ir?.consents).toEqual([
+      {
+        name: 'email_marketing',
+        title: 'E-mail marketing',
+        expiresAfterMs: 365 * 86_400_000,
+        categories: ['Marketing', 'Email'],
+        remindBeforeMs: 30 * 86_400_000,
+      },
+      { name: 'sms', categories: ['Marketing'] },
+      { name: 'analytics' },
+    ]);
+    expect(result.ir?.consents[2]).not.toHaveProperty('categories');
+  });
 });

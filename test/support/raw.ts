@@ -4,7 +4,7 @@
  */
 import type { Db } from 'mongodb';
 import type {
-  DeliveryDoc, EventDoc, GroupDoc, IdentityDoc, MergeDoc, OutboxDoc, PrivacyRequestDoc, ProfileDoc, ProfileRedirectDoc, RulesDoc,
+  ConsentLedgerDoc, DeliveryDoc, EventDoc, GroupDoc, IdentityDoc, MergeDoc, OutboxDoc, PrivacyRequestDoc, ProfileDoc, ProfileRedirectDoc, RulesDoc,
 } from '../../src/model.js';
 import { COLLECTIONS } from '../../src/store/collections.js';
 
@@ -21,6 +21,7 @@ export function rawCollections(db: Db) {
     rules: db.collection<RulesDoc>(COLLECTIONS.rules),
     privacyRequests: db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests),
     deliveries: db.collection<DeliveryDoc>(COLLECTIONS.deliveries),
+    consentLedger: db.collection<ConsentLedgerDoc>(COLLECTIONS.consentLedger),
   };
 }
 

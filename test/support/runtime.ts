@@ -15,6 +15,7 @@ export interface TestItinera {
   runtime: Runtime;
   baseUrl: string;
   dbName: string;
+  taskQueue: string;
   /** The database itself, for checking what is stored. */
   raw: RawCollections;
   close(): Promise<void>;
@@ -29,13 +30,16 @@ export async function startTestItinera(label: string, options: {
     sources?: { name: string; writeKey: string }[];
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
+    /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
+    taskQueue?: string;
   } = {}): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
+  const taskQueue = options.taskQueue ?? `itinera-${label}-${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
     temporalAddress: options.temporalAddress ?? temporalAddress(),
     namespace: 'default',
     // A task queue per test file keeps files from picking up each other's workflows.
-    taskQueue: `itinera-${label}-${randomUUID().slice(0, 8)}`,
+    taskQueue,
     mongoUri: mongoUri(),
     dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
@@ -57,6 +61,7 @@ export async function startTestItinera(label: string, options: {
     runtime,
     baseUrl: `http://127.0.0.1:${port}`,
     dbName,
+    taskQueue,
     raw: rawCollections(inspector.db(dbName)),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,74 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import type { ConsentLedgerDoc } from '../model.js';
+import { COLLECTIONS } from './collections.js';
+
+/** What the audit export filters the ledger by. */
+export interface LedgerQuery {
+  purpose?: string;
+  /** Records given at or after this instant. */
+  since?: Date;
+}
+
+/**
+ * The consent ledger: append-only. A record is written once under an id derived from the
+ * event that carried it, and never updated; only an erasure deletes records. A person's
+ * records are found by id from the profile's `consentLog` (on FerretDB every other filter
+ * scans the collection), so no read on the hot path depends on the ledger's size.
+ */
+export class ConsentLedgerStore {
+  private readonly collection: Collection<ConsentLedgerDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<ConsentLedgerDoc>(COLLECTIONS.consentLedger);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ at: 1 });
+    await this.collection.createIndex({ profileId: 1 });
+  }
+
+  /**
+   * Writes the record unless its id is stored already (a retried or recovered event), and
+   * returns the stored one: the record as first written is the one that counts.
+   */
+  async append(record: ConsentLedgerDoc): Promise<ConsentLedgerDoc> {
+    try {
+      await this.collection.insertOne(record);
+      return record;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return (await this.collection.findOne({ _id: record._id })) ?? record;
+    }
+  }
+
+  findById(id: string): Promise<ConsentLedgerDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** The records with these ids, in the order of the ids (missing ones left out). */
+  async findByIds(ids: readonly string[]): Promise<ConsentLedgerDoc[]> {
+    const found = await Promise.all(ids.map((id) => this.collection.findOne({ _id: id })));
+    return found.filter((record) => record !== null);
+  }
+
+  /** The ledger for an audit, oldest first, streamed. On FerretDB this scans the collection. */
+  stream(query: LedgerQuery): AsyncIterable<ConsentLedgerDoc> {
+    const filter: Filter<ConsentLedgerDoc> = {};
+    if (query.purpose !== undefined) filter.purpose = query.purpose;
+    if (query.since !== undefined) filter.at = { $gte: query.since };
+    return this.collection.find(filter).sort({ at: 1, _id: 1 });
+  }
+
+  /** Every record, in no particular order: rebuilding projections to check them. */
+  all(): AsyncIterable<ConsentLedgerDoc> {
+    return this.collection.find({});
+  }
+
+  /** Erasure: the records listed on the person's profile. */
+  async deleteByIds(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    let deleted = 0;
+    for (const id of ids) deleted += (await this.collection.deleteOne({ _id: id })).deletedCount;
+    return deleted;
+  }
+}
