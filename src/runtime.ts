@@ -154,7 +154,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
   built.ingestor = ingestor;
-  const importApply = importApplier({ ingestor, now });
+  const importApply = importApplier({ ingestor, now, rules: stores.rules });
   const sweeper = startSweeper({ stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
   const app = createApp({
     stores,

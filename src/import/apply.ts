@@ -5,12 +5,28 @@
  * database absorbs, so memory stays bounded.
  */
 import type { Ingestor } from '../ingest/ingest.js';
-import type { ApplyMessages } from './csv-import.js';
+import type { Stores } from '../store/index.js';
+import type { ApplyMessages } from './types.js';
 
 export const IMPORT_SOURCE = 'import';
 
-export function importApplier(deps: { ingestor: Ingestor; now: () => Date }): ApplyMessages {
-  return async (messages) => {
+/** What the purpose check reads: the active rules. */
+export type ActiveRules = Pick<Stores['rules'], 'active'>;
+
+/** The consent purposes the active rules declare (none without rules). */
+export async function declaredPurposesIn(rules: ActiveRules): Promise<string[]> {
+  return (await rules.active())?.ir.consents.map((consent) => consent.name) ?? [];
+}
+
+/**
+ * With `rules`, an import's consent columns are checked against the active rules before
+ * anything is applied (see ApplyMessages.declaredPurposes); without, they are not.
+ */
+export function importApplier(deps: { ingestor: Ingestor; now: () => Date; rules?: ActiveRules }): ApplyMessages {
+  const apply: ApplyMessages = async (messages) => {
     await deps.ingestor.ingestBatch(messages, { receivedAt: deps.now(), source: IMPORT_SOURCE });
   };
+  const { rules } = deps;
+  if (rules) apply.declaredPurposes = () => declaredPurposesIn(rules);
+  return apply;
 }

@@ -5,7 +5,8 @@
  * stdout: each bad row as `<file>:<line>: <reason>`, like compiler diagnostics.
  * stderr: progress (a bar on a terminal, a line every 50,000 rows or 5 s otherwise) and
  * the summary. Exit 0 when every row was imported, 1 when some were bad or the import
- * could not run or stopped, 2 when the command line is wrong.
+ * could not run (a consent purpose the active rules do not declare…) or stopped, 2 when
+ * the command line is wrong.
  */
 import { open } from 'node:fs/promises';
 import { IMPORT_USAGE, parseImportArgs } from './cli-args.js';
@@ -41,10 +42,25 @@ const HELP = [
   '  --map column=target[:type]',
   '    target: userId | anonymousId | email | event | timestamp | messageId | ignore',
   '            | trait:<name> | property:<name>',
+  '            | consent:<purpose> | consent_at:<purpose> | consent_method:<purpose>',
+  '            | consent_text:<purpose> | consent_url:<purpose> | consent_page_url:<purpose>',
+  '            | consent_ip:<purpose> | consent_user_agent:<purpose>',
   '    type:   string (default) | number | boolean | date (ISO-8601)',
   '',
   'Empty cells are left out. Without a messageId column each row gets one derived from its',
   'values, so importing the same file again applies nothing twice.',
+  '',
+  'Consent (profiles and events files): consent:<purpose> is the state of a purpose declared',
+  'in the active rules: granted (true, yes, 1, y, granted), denied (false, no, 0, n, denied) or',
+  'revoked; an empty cell changes nothing. Each such cell records a Consent Granted, Denied or',
+  'Revoked event in the consent ledger (origin import). The other consent columns of the',
+  'purpose need its consent:<purpose> column: consent_at when it was given (an ISO-8601 date;',
+  'else the row\'s timestamp, else the import time), and the proof: consent_method (default',
+  '"import"), consent_text and consent_url (the notice shown), consent_page_url, consent_ip',
+  '(stored anonymised) and consent_user_agent. For example:',
+  '',
+  '  itinera import profiles people.csv --map newsletter=consent:email_marketing \\',
+  '    --map newsletter_date=consent_at:email_marketing',
 ].join('\n');
 
 function usage(stderr: Output, error: string): number {

@@ -84,10 +84,15 @@ function checkKind(column: string, target: ColumnTarget, kind: ImportKind, expli
 /** Where a target lands in the message; two columns may not land in the same place. */
 function slotOf(target: ColumnTarget, kind: ImportKind): string {
   if (target.to === 'trait' || target.to === 'property') return `${target.to}:${target.name}`;
+  if (target.to === 'consent') return describeTarget(target);
   // For profiles the e-mail is traits.email, so `email` and `trait:email` collide.
   if (target.to === 'email' && kind === 'profiles') return 'trait:email';
   return target.to;
 }
+
+/** A timestamp and the time a consent was given are dates; everything else is text unless typed. */
+const defaultType = (target: MappedTarget): ValueType =>
+  target.to === 'timestamp' || (target.to === 'consent' && target.field === 'at') ? 'date' : 'string';
 
 export function resolveColumns(header: readonly string[], mapping: ColumnMapping, kind: ImportKind): ResolvedColumn[] {
   const names = headerNames(header);
@@ -114,7 +119,7 @@ export function resolveColumns(header: readonly string[], mapping: ColumnMapping
       throw new ImportError(explicit ? 'bad_mapping' : 'bad_header', `columns "${taken}" and "${name}" both map to ${describeTarget({ ...target, type: undefined } as ColumnTarget)}; map one of them elsewhere or to ignore`);
     }
     slots.set(slot, name);
-    columns.push({ index, name, target, type: target.type ?? (target.to === 'timestamp' ? 'date' : 'string') });
+    columns.push({ index, name, target, type: target.type ?? defaultType(target) });
   });
   if (!slots.has('userId') && !slots.has('anonymousId')) {
     throw new ImportError('bad_header', `no column maps to userId or anonymousId (columns: ${listed(names.filter(Boolean))}); name one user_id or anonymous_id, or use --map <column>=userId`);

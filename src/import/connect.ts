@@ -2,12 +2,14 @@
  * `itinera import` from the command line writes to the configured database (with the
  * embedded defaults: the FerretDB that `npm start` runs) and dispatches to the configured
  * Temporal; no worker and no HTTP server of its own. The connection opens on the first
- * chunk, so `--help` and usage errors need no servers.
+ * chunk (or, for a mapping with consent columns, when their purposes are checked against
+ * the active rules, before the file is read), so `--help` and usage errors need no servers.
  */
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { runtimeOptionsFrom, startRuntime, type Runtime } from '../runtime.js';
-import type { ApplyMessages } from './csv-import.js';
+import { declaredPurposesIn } from './apply.js';
+import type { ApplyMessages } from './types.js';
 
 export function configuredImport(env: NodeJS.ProcessEnv = process.env): { apply: ApplyMessages; close(): Promise<void> } {
   let runtime: Promise<Runtime> | undefined;
@@ -26,8 +28,10 @@ export function configuredImport(env: NodeJS.ProcessEnv = process.env): { apply:
       enrichment: false,
     });
   };
+  const apply: ApplyMessages = async (messages) => (await (runtime ??= open())).importApply(messages);
+  apply.declaredPurposes = async () => declaredPurposesIn((await (runtime ??= open())).stores.rules);
   return {
-    apply: async (messages) => (await (runtime ??= open())).importApply(messages),
+    apply,
     async close() {
       if (!runtime) return;
       const opened = await runtime;

@@ -9,13 +9,17 @@
  * (see SerialApplier). `apply` failing stops the import and rejects it; the chunks
  * already applied stay applied, and a re-import skips them (see message-id.ts).
  *
+ * A mapping with consent columns records consent for its purposes; when `apply` can tell
+ * the purposes the active rules declare, an undeclared one fails the import before the
+ * file is read.
+ *
  *   read (csv-parse) → line numbers → header → columns → row → message → chunk → apply
  */
 import { Parser, type CsvError } from 'csv-parse';
 import { resolveColumns, type ResolvedColumn } from './columns.js';
 import { ImportError } from './errors.js';
 import { breaksIn, LineTracker } from './line-numbers.js';
-import type { ColumnMapping } from './mapping.js';
+import { consentPurposes, type ColumnMapping } from './mapping.js';
 import { reasonForCsvError, reasonForUnclosedQuote } from './parse-errors.js';
 import { rowToMessage } from './row-message.js';
 import { RowTally } from './row-tally.js';
@@ -23,7 +27,7 @@ import { SerialApplier } from './serial-applier.js';
 import type { ApplyMessages, ImportKind, ImportMessage, ImportProgress, ImportReport } from './types.js';
 
 export { ImportError, type ImportErrorCode } from './errors.js';
-export { parseColumnMapping, parseMappingSpec, type ColumnMapping, type ColumnTarget, type ValueType } from './mapping.js';
+export { consentPurposes, parseColumnMapping, parseMappingSpec, type ColumnMapping, type ColumnTarget, type ValueType } from './mapping.js';
 export { defaultTarget } from './columns.js';
 export type { ApplyMessages, ImportKind, ImportMessage, ImportProgress, ImportReport, RowError } from './types.js';
 
@@ -128,6 +132,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
   const tally = new RowTally(options.maxReportedErrors ?? DEFAULT_MAX_REPORTED_ERRORS);
   const applier = new SerialApplier(apply);
   const lines = new LineTracker();
+  await checkPurposes(mapping, apply);
   const parser = csvParser();
 
   // Skip errors arrive when csv-parse meets them, ahead of the records still buffered
@@ -177,7 +182,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
         if (outcome.kind === 'bad') tally.addBad(at.start, outcome.reason);
         else {
           tally.addGood();
-          chunk.push(outcome.message);
+          chunk.push(outcome.message, ...outcome.consents);
         }
       }
       if (chunk.length >= chunkSize) {
@@ -207,6 +212,21 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
     errorsTruncated: tally.errorsTruncated,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Every purpose the mapping records consent for must be declared in the active rules. */
+async function checkPurposes(mapping: ColumnMapping, apply: ApplyMessages): Promise<void> {
+  const purposes = consentPurposes(mapping);
+  if (purposes.length === 0 || apply.declaredPurposes === undefined) return;
+  const declared = await apply.declaredPurposes();
+  const undeclared = purposes.filter((purpose) => !declared.includes(purpose));
+  if (undeclared.length === 0) return;
+  const listed = declared.length > 0 ? declared.join(', ') : 'none (deploy rules that declare a consent)';
+  const named = undeclared.map((purpose) => `"${purpose}"`).join(', ');
+  throw new ImportError(
+    'unknown_purpose',
+    `consent ${undeclared.length === 1 ? 'purpose' : 'purposes'} ${named} ${undeclared.length === 1 ? 'is' : 'are'} not declared in the active rules; declared: ${listed}`,
+  );
 }
 
 function unreadableHeader(error: CsvError): ImportError {

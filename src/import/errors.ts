@@ -8,7 +8,9 @@ export type ImportErrorCode =
   /** The file is empty or its first line is not a readable header row. */
   | 'no_header'
   /** The header cannot be mapped: duplicate names, no id column, unsafe trait names… */
-  | 'bad_header';
+  | 'bad_header'
+  /** A consent column names a purpose the active rules do not declare. */
+  | 'unknown_purpose';
 
 export class ImportError extends Error {
   constructor(

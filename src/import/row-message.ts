@@ -6,16 +6,20 @@
  * `context.traits.email`, Segment's place for what a call knows about its person.
  * Ingestion reads it there to find (and link) the profile, but does not store it as a
  * trait: a track call does not set traits.
+ *
+ * Consent columns add a message per purpose whose state the row gives (row-consent.ts).
  */
 import type { z } from 'zod';
 import { identifyMessage, MAX_MESSAGE_BYTES, trackMessage } from '../ingest/segment-spec.js';
 import type { ResolvedColumn } from './columns.js';
 import { derivedMessageId, type RowIdentity } from './message-id.js';
+import { consentMessages, convertConsentCell, type RowConsents } from './row-consent.js';
 import type { ImportKind, ImportMessage } from './types.js';
 import { convertCell } from './values.js';
 
 export type RowOutcome =
-  | { kind: 'message'; message: ImportMessage }
+  /** The row's message, and the consent changes it records, one message each (none without consent columns). */
+  | { kind: 'message'; message: ImportMessage; consents: ImportMessage[] }
   | { kind: 'bad'; reason: string }
   /** Every cell is empty (a spreadsheet's trailing ",,,"): not a row at all. */
   | { kind: 'blank' };
@@ -32,21 +36,30 @@ const mayExceedMessageLimit = (chars: number, fields: number) => chars * 6 + fie
 
 export function rowToMessage(kind: ImportKind, columns: readonly ResolvedColumn[], record: readonly string[]): RowOutcome {
   const row: RowIdentity = { values: {} };
+  const consents: RowConsents = {};
   let messageId: string | undefined;
   let chars = 0;
   for (const column of columns) {
     const cell = record[column.index];
     // Empty cells are omitted: an empty trait is "not in this file", not "set to ''".
     if (cell === undefined || isBlank(cell)) continue;
+    const { target } = column;
+    if (target.to === 'consent') {
+      const converted = convertConsentCell(target.field, cell);
+      if (!converted.ok) return { kind: 'bad', reason: `column "${column.name}": ${converted.reason}` };
+      chars += cell.length + column.name.length;
+      (consents[target.purpose] ??= {})[target.field] = converted.value;
+      continue;
+    }
     const converted = convertCell(cell, column.type);
     if (!converted.ok) return { kind: 'bad', reason: `column "${column.name}": ${converted.reason}` };
     chars += cell.length + column.name.length;
-    const { target } = column;
     if (target.to === 'trait' || target.to === 'property') row.values[target.name] = converted.value;
     else if (target.to === 'messageId') messageId = String(converted.value);
     else row[target.to] = String(converted.value);
   }
   if (chars === 0 && record.every(isBlank)) return { kind: 'blank' };
+  if (Object.keys(consents).length > 0) row.consents = consents;
 
   const common = {
     ...(row.userId !== undefined ? { userId: row.userId } : {}),
@@ -65,5 +78,5 @@ export function rowToMessage(kind: ImportKind, columns: readonly ResolvedColumn[
     const size = Buffer.byteLength(JSON.stringify(message));
     if (size > MAX_MESSAGE_BYTES) return { kind: 'bad', reason: `the message would be ${Math.ceil(size / 1024)} KB; a message may be at most 32 KB` };
   }
-  return { kind: 'message', message };
+  return { kind: 'message', message, consents: consentMessages({ ...common, ...(row.email !== undefined ? { email: row.email } : {}) }, consents) };
 }

@@ -10,7 +10,14 @@ export const IMPORT_KINDS: readonly ImportKind[] = ['profiles', 'events'];
 export type ImportMessage = Extract<IngestMessage, { type: 'identify' | 'track' }>;
 
 /** Hands one chunk of valid messages to ingestion; resolves once they are stored. */
-export type ApplyMessages = (messages: ImportMessage[]) => Promise<void>;
+export interface ApplyMessages {
+  (messages: ImportMessage[]): Promise<void>;
+  /**
+   * The consent purposes the active rules declare, when the target can read them: an
+   * import with consent columns for another purpose then fails before applying anything.
+   */
+  declaredPurposes?: () => Promise<readonly string[]>;
+}
 
 /** A row that was not imported: its 1-based line in the file (the header is line 1) and why. */
 export interface RowError {

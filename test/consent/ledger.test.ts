@@ -19,7 +19,9 @@ consent short_lived "Short-lived test consent" {
   expires after 5 seconds
   remind 2 seconds before expiry
 }
-consent analytics "Analytics" {}
+consent analytics "Analytics" {
+  categories "Analytics", "Statistics"
+}
 
 journey needs_short {
   when performed "Start Short"
@@ -59,7 +61,7 @@ describe('the e-book drip as a person lives it', () => {
     analytics.identify({
       userId: 'reader-1',
       traits: { email: 'reader1@books.example' },
-      context: { consent: { categoryPreferences: { Marketing: true, Analytics: false } }, page: { url: 'https://books.example/signup' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', ip: '81.2.69.142' },
+      context: { consent: { categoryPreferences: { email_marketing: true, Statistics: false } }, page: { url: 'https://books.example/signup' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', ip: '81.2.69.142' },
     });
     analytics.track({ userId: 'reader-1', event: 'Ebook Signup' });
     await analytics.closeAndFlush({ timeout: 10_000 });
@@ -112,10 +114,10 @@ describe('collecting consent', () => {
   it('Segment Consent Preference Updated records the person\'s changes; carried preferences never undo them', async () => {
     const track = (event: string, preferences: Record<string, boolean>, messageId: string) =>
       send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'prefs-1', event, messageId, context: { consent: { categoryPreferences: preferences } } } });
-    await track('Page Viewed Somewhere', { Marketing: true }, 'p1');
-    await track('Segment Consent Preference Updated', { Marketing: false, Analytics: false }, 'p2');
+    await track('Page Viewed Somewhere', { EMAIL_MARKETING: true }, 'p1');
+    await track('Segment Consent Preference Updated', { email_marketing: false, Analytics: false }, 'p2');
     // A stale cookie still saying "true" on the next page view.
-    await track('Page Viewed Somewhere', { Marketing: true, Analytics: true }, 'p3');
+    await track('Page Viewed Somewhere', { email_marketing: true, Analytics: true }, 'p3');
     const profile = await eventually(async () => ((await lookup('prefs-1')).id as string | undefined));
     const { consents, history } = await consentsOf(profile);
     expect(consents.email_marketing.state).toBe('revoked');
@@ -266,5 +268,40 @@ describe('for the data protection officer', () => {
     expect(tampered.body).toMatchObject({ disagreeing: [reader.id], repaired: true });
     expect((await consentsOf(reader.id)).consents.email_marketing.state).toBe('revoked');
     expect((await send(itinera.baseUrl, 'POST', '/v1/consents/verify', { ...admin, json: {} })).body.disagreeing).toEqual([]);
+  });
+});
+
+describe('merges and erasure', () => {
+  it('merged profiles keep both ledgers, and the most recently given state per purpose wins', async () => {
+    await postConsent({ anonymousId: 'merge-a', purpose: 'analytics', state: 'granted', timestamp: '2026-06-01T10:00:00Z' });
+    await postConsent({ anonymousId: 'merge-b', purpose: 'analytics', state: 'revoked', timestamp: '2026-06-02T10:00:00Z' });
+    await postConsent({ anonymousId: 'merge-a', purpose: 'email_marketing', state: 'granted', timestamp: '2026-06-01T09:00:00Z' });
+    await itinera.runtime.writer.settled();
+    for (const anonymousId of ['merge-a', 'merge-b']) {
+      expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'merged-1', anonymousId } })).status).toBe(200);
+    }
+    await itinera.runtime.writer.settled();
+    const profile = await lookup('merged-1');
+    expect(profile.mergedFrom).toHaveLength(1);
+    const { consents, history } = await consentsOf(profile.id);
+    expect(consents.analytics.state).toBe('revoked');
+    expect(consents.email_marketing.state).toBe('granted');
+    expect(history.map((record: any) => [record.purpose, record.state])).toEqual([
+      ['analytics', 'revoked'], ['analytics', 'granted'], ['email_marketing', 'granted'],
+    ]);
+    expect((await send(itinera.baseUrl, 'POST', '/v1/consents/verify', { ...admin, json: {} })).body.disagreeing).toEqual([]);
+  });
+
+  it('an erasure removes the person\'s ledger records, those of merged profiles included', async () => {
+    const profile = await lookup('merged-1');
+    const recordIds = (await consentsOf(profile.id)).history.map((record: any) => record.id);
+    expect(recordIds).toHaveLength(3);
+    const erasure = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { userId: 'merged-1' } });
+    const done = await eventually(async () => {
+      const status = (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${erasure.body.id}`, admin)).body;
+      return status.status === 'completed' ? status : undefined;
+    });
+    expect(done.removed.consentRecords).toBe(3);
+    expect(await itinera.raw.consentLedger.countDocuments({ _id: { $in: recordIds } })).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { consentRecordId } from '../../consent/decide.js';
+import { CONSENT_EVENTS } from '../../consent/events.js';
 import { checkProjections, reportedState, tallyConsents } from '../../consent/report.js';
 import { anonymiseIp, proofFromContext } from '../../ingest/consent-capture.js';
 import { eventIdFor, type IngestMessage } from '../../ingest/ingest.js';
@@ -21,13 +22,6 @@ import { sourceOf } from '../auth.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 
 export const CONSENT_STATES = ['granted', 'denied', 'revoked'] as const satisfies readonly ConsentRecordState[];
-
-/** The timeline event of each change: journeys may start on them (`when performed "Consent Granted"`). */
-export const CONSENT_EVENTS: Record<ConsentRecordState, string> = {
-  granted: 'Consent Granted',
-  denied: 'Consent Denied',
-  revoked: 'Consent Revoked',
-};
 
 const isoTimestamp = z.iso.datetime({ offset: true });
 const shortText = z.string().trim().min(1).max(2048);

@@ -1,0 +1,525 @@
+/**
+ * Consent benchmark on `npm start` as users run it (the compiled build, embedded FerretDB
+ * and Temporal dev server on free ports, a fresh data directory, npm start's defaults: 5 s
+ * sweep, task queue, database name):
+ *
+ *   1. grows the database first through `/v1/batch` (CONSENT_BENCH_SEED_EVENTS=100000 events
+ *      of CONSENT_BENCH_SEED_PEOPLE=20000 people by default: an identify each, then shop
+ *      traffic), until the outbox is empty;
+ *   2. baseline: CONSENT_BENCH_TRACKS plain `/v1/track` events (default 10,000, at most the
+ *      grant count), a new person each, at the concurrency of the grants;
+ *   3. CONSENT_BENCH_GRANTS grants (default 100,000) through `POST /v1/consents`, a new person
+ *      each, for a purpose that expires after 365 days with a reminder 30 days before, at
+ *      CONSENT_BENCH_CONCURRENCY (default 16, the ingest bench's `/v1/track` concurrency);
+ *      then waits until the ledger (counted in the database) holds every grant and Temporal
+ *      counts as many running `consentLifecycleWorkflow`s;
+ *   4. reports what Temporal holds afterwards (running workflows, the dev server's SQLite
+ *      files), FerretDB's files, and the resident memory of the process running
+ *      dist/main.js (and of the two servers) before the grants, at the peak (sampled every
+ *      second) and after.
+ *
+ *   npx tsx bench/consent-bench.ts             (or: npm run bench -- consent)
+ *   CONSENT_BENCH_GRANTS=2000 CONSENT_BENCH_SEED_EVENTS=10000 npm run bench -- consent   (a quick check of the bench)
+ *
+ * A request answered 5xx or not at all is retried with the same messageId (idempotent) up
+ * to 5 times, and counted. Waiting for the grants to be in place gives up after
+ * CONSENT_BENCH_TIMEOUT_MS (default 30 min); the bench then exits 1 with what it saw. It
+ * stops the server it started (SIGINT, as Ctrl+C) and removes its data directory.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { loadConfig } from '../src/config.js';
+import { embeddedStartEnv, type EmbeddedPorts } from '../src/infra/embedded.js';
+import { freePort } from '../src/infra/process.js';
+import { COLLECTIONS } from '../src/store/collections.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const READY_TIMEOUT_MS = 180_000;
+const STOP_TIMEOUT_MS = 90_000;
+const PURPOSE = 'email_marketing';
+const RULES = `consent ${PURPOSE} "E-mail marketing" {
+  expires after 365 days
+  remind 30 days before expiry
+}
+`;
+const WORKFLOW_TYPE = 'consentLifecycleWorkflow';
+const MAX_ATTEMPTS = 5;
+
+const envNumber = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0`);
+  return value;
+};
+
+export interface MemoryFigures {
+  /** VmRSS in MB just before the grants, the highest sampled (once a second) from then until all were in place, and after. */
+  beforeMb: number;
+  peakMb: number;
+  afterMb: number;
+}
+
+export interface ConsentBenchFigures {
+  seed: { events: number; people: number; batchSize: number; clients: number; ackedPerSecond: number; appliedPerSecond: number; profiles: number; storedEvents: number };
+  baseline: { tracks: number; concurrency: number; ackedPerSecond: number; appliedPerSecond: number; p50Ms: number; p99Ms: number; retries: number };
+  grants: {
+    grants: number;
+    concurrency: number;
+    ackedPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    retries: number;
+    /** Seconds from the first grant sent until the ledger held them all (counted in the database). */
+    ledgerCompleteSeconds: number;
+    /** Seconds from the first grant sent until Temporal counted as many running lifecycles. */
+    workflowsCompleteSeconds: number;
+    /** Seconds from the first grant sent until the outbox was empty again (every grant applied and dispatched). */
+    outboxEmptySeconds: number;
+    /** Grants per second until the ledger records and the lifecycle workflows were all in place. */
+    inPlacePerSecond: number;
+    ledgerRecords: number;
+    /** Grants acknowledged per second over the baseline's tracks acknowledged per second. */
+    ackedRatioToBaseline: number;
+    /** Grants in place per second over the baseline's tracks applied per second. */
+    inPlaceRatioToBaseline: number;
+  };
+  temporal: {
+    runningWorkflowsBefore: number;
+    runningWorkflowsAfter: number;
+    runningLifecyclesAfter: number;
+    /** Size of the files under <data dir>/temporal, in MB (the SQLite database, its WAL and shared memory). */
+    sqliteMbBefore: number;
+    sqliteMbAfter: number;
+    sqliteFilesAfter: Record<string, number>;
+    /** Growth of those files per grant, in bytes. */
+    sqliteBytesPerGrant: number;
+    rss: MemoryFigures;
+  };
+  ferretdb: { dataMbBefore: number; dataMbAfter: number; dataBytesPerGrant: number; rss: MemoryFigures };
+  itinera: { pid: number; rss: MemoryFigures };
+  seconds: number;
+  loadAverage: number;
+  cores: number;
+  complete: boolean;
+}
+
+const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 10 ** places;
+const mb = (bytes: number) => round(bytes / 1024 / 1024);
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+const log = (message: string) => console.error(`[consent bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** Total size of the files under a directory, in bytes (0 when it does not exist), and each file's. */
+async function filesUnder(dir: string): Promise<{ total: number; files: Record<string, number> }> {
+  const files: Record<string, number> = {};
+  let total = 0;
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const size = await stat(path).then((s) => s.size, () => 0);
+    files[path.slice(dir.length + 1)] = size;
+    total += size;
+  }
+  return { total, files };
+}
+
+/** VmRSS of a process in bytes, or 0 when it is gone. */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : 0;
+}
+
+/** The embedded servers' own processes (not their watchdogs, which are node): by command name, among those naming the data directory. */
+function serverPids(dataDir: string): { temporal: number; ferretdb: number } {
+  const lines = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dataDir));
+  const find = (comm: string) => {
+    const line = lines.map((l) => l.trim().split(/\s+/)).find(([, name]) => name!.startsWith(comm));
+    if (!line) throw new Error(`no ${comm} process with ${dataDir} in its arguments`);
+    return Number(line[0]);
+  };
+  return { temporal: find('temporal'), ferretdb: find('itinera-ferret') };
+}
+
+/** Samples the resident memory of some processes every second; `mark` opens a window whose peak is then read. */
+class MemorySampler {
+  private readonly peaks = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  private sampling: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pids: Record<string, number>) {
+    this.timer = setInterval(() => {
+      this.sampling = this.sample().then(() => undefined);
+    }, 1000);
+  }
+
+  async sample(): Promise<Record<string, number>> {
+    const now: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      now[name] = await rssOf(pid);
+      this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, now[name]));
+    }
+    return now;
+  }
+
+  /** Starts a new peak window from the current sample, which is returned. */
+  async mark(): Promise<Record<string, number>> {
+    await this.sampling;
+    this.peaks.clear();
+    return this.sample();
+  }
+
+  peak(name: string): number {
+    return this.peaks.get(name) ?? 0;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+interface Sender {
+  post(path: string, body: unknown): Promise<void>;
+  retries: number;
+}
+
+function sender(baseUrl: string, authorization: string): Sender {
+  const state: Sender = {
+    retries: 0,
+    async post(path, body) {
+      const payload = JSON.stringify(body);
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: payload })
+          .then(async (response) => ({ status: response.status, text: await response.text() }), (error: unknown) => ({ status: 0, text: String(error) }));
+        if (outcome.status === 200) return;
+        if ((outcome.status !== 0 && outcome.status < 500) || attempt === MAX_ATTEMPTS) throw new Error(`${path} answered ${outcome.status}: ${outcome.text.slice(0, 500)}`);
+        state.retries++;
+        await delay(200 * attempt);
+      }
+    },
+  };
+  return state;
+}
+
+/** `count` requests, `concurrency` at a time, each timed; returns the seconds taken and the sorted latencies. */
+async function load(count: number, concurrency: number, send: (i: number) => Promise<void>, label: string): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const progressEvery = Math.max(1000, Math.ceil(count / 10));
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = next++; i < count; i = next++) {
+      const t0 = performance.now();
+      await send(i);
+      latencies.push(performance.now() - t0);
+      if ((i + 1) % progressEvery === 0) log(`${label}: ${i + 1}/${count} sent, ${Math.round((i + 1) / ((performance.now() - started) / 1000))}/s`);
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  return { seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const USER_AGENT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const PLANS = ['free', 'pro', 'team', 'enterprise'];
+
+/** The seed's i-th message: each person's first is an identify with traits, the rest a shop's views, carts and orders. */
+function seedMessage(i: number, people: number) {
+  const person = i % people;
+  const common = {
+    userId: `seed-u${person}`, messageId: `seed-${i}`,
+    context: { locale: 'en-US', userAgent: USER_AGENT, ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
+    timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
+  };
+  if (i < people) return { type: 'identify', ...common, traits: { email: `seed${person}@example.com`, plan: PLANS[person % 4], firstName: `Name${person}` } };
+  const kind = i % 10;
+  const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
+  return {
+    type: 'track', ...common, event,
+    properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
+  };
+}
+
+function trackMessage(i: number) {
+  return {
+    userId: `track-u${i}`, event: 'Product Viewed', messageId: `track-${i}`,
+    properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90) },
+    context: { locale: 'en-US', userAgent: USER_AGENT, ip: `81.3.${i % 250}.${(i >> 8) % 250}` },
+  };
+}
+
+function grantBody(i: number) {
+  return {
+    userId: `consent-u${i}`, purpose: PURPOSE, state: 'granted', messageId: `grant-${i}`,
+    proof: { method: 'checkbox', text: 'Send me offers and news by e-mail. I can withdraw at any time.', pageUrl: 'https://shop.example.com/signup', userAgent: USER_AGENT, ip: `81.4.${i % 250}.${(i >> 8) % 250}` },
+  };
+}
+
+/** `npm start`'s program as npm runs it (scripts/start.js: builds if stale, then dist/main.js in this very process). */
+function startItinera(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const keep = (chunk: unknown) => {
+    output = (output + String(chunk)).slice(-20_000);
+  };
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, output: () => output };
+}
+
+async function stopItinera(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode!;
+  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm start exited before /ready answered:\n${output()}`);
+    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
+    await delay(100);
+  }
+  throw new Error(`/ready did not answer 200 within ${READY_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+export async function runConsentBench(): Promise<ConsentBenchFigures> {
+  const grants = envNumber('CONSENT_BENCH_GRANTS', 100_000);
+  const tracks = envNumber('CONSENT_BENCH_TRACKS', Math.min(10_000, grants));
+  const seedEvents = envNumber('CONSENT_BENCH_SEED_EVENTS', 100_000);
+  const seedPeople = Math.min(seedEvents, envNumber('CONSENT_BENCH_SEED_PEOPLE', 20_000));
+  const concurrency = envNumber('CONSENT_BENCH_CONCURRENCY', 16);
+  const timeoutMs = envNumber('CONSENT_BENCH_TIMEOUT_MS', 30 * 60_000);
+  const batchSize = 100;
+  const seedClients = 8;
+  const loadAverage = round(loadavg()[0]!, 2);
+  const benchStarted = performance.now();
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'itinera-consent-bench-'));
+  const ports: EmbeddedPorts = { api: await freePort(), temporal: await freePort(), ui: await freePort(), ferret: await freePort() };
+  const env = embeddedStartEnv(ports, dataDir);
+  const config = loadConfig(env);
+  const baseUrl = `http://127.0.0.1:${ports.api}`;
+  const basic = `Basic ${Buffer.from(`${config.writeKey}:`).toString('base64')}`;
+
+  let itinera: ReturnType<typeof startItinera> | undefined;
+  let mongo: MongoClient | undefined;
+  let connection: Connection | undefined;
+  let sampler: MemorySampler | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= (async () => {
+    sampler?.stop();
+    await mongo?.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    if (itinera) {
+      log('stopping npm start (SIGINT)');
+      const exit = await stopItinera(itinera.child);
+      log(`npm start exited (${exit})`);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    log(`npm start in ${dataDir} (API ${ports.api}, Temporal ${ports.temporal}, FerretDB ${ports.ferret})`);
+    itinera = startItinera(env);
+    await waitUntilReady(`${baseUrl}/ready`, itinera.child, itinera.output);
+    const pid = itinera.child.pid!;
+    const servers = serverPids(dataDir);
+    sampler = new MemorySampler({ itinera: pid, temporal: servers.temporal, ferretdb: servers.ferretdb });
+    log(`ready after ${Math.round(performance.now() - benchStarted)} ms (itinera pid ${pid}, temporal ${servers.temporal}, ferretdb ${servers.ferretdb})`);
+
+    mongo = new MongoClient(`mongodb://127.0.0.1:${ports.ferret}/`, { maxPoolSize: 4 });
+    const db = mongo.db(config.mongo.dbName);
+    const count = (name: string) => db.collection(name).countDocuments({});
+    connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const running = async (type?: string) =>
+      (await temporal.workflow.count(`${type ? `WorkflowType="${type}" AND ` : ''}ExecutionStatus="Running"`)).count;
+
+    const rules = await fetch(`${baseUrl}/v1/rules`, { method: 'PUT', headers: { authorization: `Bearer ${config.adminKey}`, 'content-type': 'text/plain' }, body: RULES });
+    if (rules.status !== 200) throw new Error(`PUT /v1/rules answered ${rules.status}: ${await rules.text()}`);
+
+    /** Polls until the outbox is empty (every accepted message applied and dispatched); seconds from `since`. */
+    const outboxEmpty = async (since: number, what: string) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await count(COLLECTIONS.outbox)) > 0) {
+        if (Date.now() > deadline) throw new Error(`${what}: the outbox was not empty after ${timeoutMs} ms`);
+        await delay(250);
+      }
+      return (performance.now() - since) / 1000;
+    };
+
+    // 1. A database of a realistic size.
+    const seed = sender(baseUrl, basic);
+    const seedBatches = Math.ceil(seedEvents / batchSize);
+    log(`seed: ${seedEvents} events of ${seedPeople} people through /v1/batch`);
+    const seedStarted = performance.now();
+    const seeded = await load(seedBatches, seedClients, (b) => seed.post('/v1/batch', {
+      batch: Array.from({ length: Math.min(batchSize, seedEvents - b * batchSize) }, (_, i) => seedMessage(b * batchSize + i, seedPeople)),
+    }), 'seed batches');
+    const seedApplied = await outboxEmpty(seedStarted, 'seed');
+    const seedFigures = {
+      events: seedEvents, people: seedPeople, batchSize, clients: seedClients,
+      ackedPerSecond: Math.round(seedEvents / seeded.seconds), appliedPerSecond: Math.round(seedEvents / seedApplied),
+      profiles: await count(COLLECTIONS.profiles), storedEvents: await count(COLLECTIONS.events),
+    };
+    log(`seed: ${JSON.stringify(seedFigures)}`);
+
+    // 2. Baseline: plain tracks, one new person each.
+    const track = sender(baseUrl, basic);
+    log(`baseline: ${tracks} tracks through /v1/track, ${concurrency} at a time`);
+    const trackStarted = performance.now();
+    const tracked = await load(tracks, concurrency, (i) => track.post('/v1/track', trackMessage(i)), 'baseline tracks');
+    const trackApplied = await outboxEmpty(trackStarted, 'baseline');
+    const baseline = {
+      tracks, concurrency,
+      ackedPerSecond: Math.round(tracks / tracked.seconds), appliedPerSecond: Math.round(tracks / trackApplied),
+      p50Ms: round(percentile(tracked.latencies, 50)), p99Ms: round(percentile(tracked.latencies, 99)), retries: track.retries,
+    };
+    log(`baseline: ${JSON.stringify(baseline)}`);
+
+    // 3. The grants, and until they are all in place.
+    const temporalBefore = await filesUnder(join(dataDir, 'temporal'));
+    const ferretBefore = await filesUnder(join(dataDir, 'ferretdb'));
+    const runningBefore = await running();
+    const rssBefore = await sampler.mark();
+    const grant = sender(baseUrl, basic);
+    log(`grants: ${grants} through POST /v1/consents, ${concurrency} at a time`);
+    const grantStarted = performance.now();
+    const granted = await load(grants, concurrency, (i) => grant.post('/v1/consents', grantBody(i)), 'grants');
+    log(`grants: all acknowledged in ${round(granted.seconds)} s; waiting for the ledger and the lifecycles`);
+
+    let ledgerAt: number | undefined;
+    let workflowsAt: number | undefined;
+    let outboxAt: number | undefined;
+    let ledgerRecords = 0;
+    let lifecycles = 0;
+    let lastReport = 0;
+    const deadline = Date.now() + timeoutMs;
+    while ((ledgerAt === undefined || workflowsAt === undefined || outboxAt === undefined) && Date.now() < deadline) {
+      const elapsed = () => (performance.now() - grantStarted) / 1000;
+      if (ledgerAt === undefined) {
+        ledgerRecords = await count(COLLECTIONS.consentLedger);
+        if (ledgerRecords >= grants) ledgerAt = elapsed();
+      }
+      if (workflowsAt === undefined) {
+        lifecycles = await running(WORKFLOW_TYPE);
+        if (lifecycles >= grants) workflowsAt = elapsed();
+      }
+      if (outboxAt === undefined && (await count(COLLECTIONS.outbox)) === 0) outboxAt = elapsed();
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        log(`after ${Math.round(elapsed())} s: ledger ${ledgerRecords}/${grants}, running lifecycles ${lifecycles}/${grants}, outbox ${outboxAt === undefined ? 'not empty' : 'empty'}`);
+      }
+      if (ledgerAt === undefined || workflowsAt === undefined || outboxAt === undefined) await delay(1000);
+    }
+    const complete = ledgerAt !== undefined && workflowsAt !== undefined && outboxAt !== undefined;
+    if (!complete) log(`gave up after ${timeoutMs} ms: ledger ${ledgerRecords}/${grants}, running lifecycles ${lifecycles}/${grants}`);
+    const inPlaceSeconds = Math.max(ledgerAt ?? Infinity, workflowsAt ?? Infinity);
+
+    // 4. What is held afterwards.
+    const rssAfter = await sampler.sample();
+    const peaks = { itinera: sampler.peak('itinera'), temporal: sampler.peak('temporal'), ferretdb: sampler.peak('ferretdb') };
+    const memory = (name: string): MemoryFigures => ({ beforeMb: mb(rssBefore[name]!), peakMb: mb(peaks[name as keyof typeof peaks]), afterMb: mb(rssAfter[name]!) });
+    const temporalAfter = await filesUnder(join(dataDir, 'temporal'));
+    const ferretAfter = await filesUnder(join(dataDir, 'ferretdb'));
+    const grantRate = grants / granted.seconds;
+    const inPlaceRate = grants / inPlaceSeconds;
+    return {
+      seed: seedFigures,
+      baseline,
+      grants: {
+        grants, concurrency,
+        ackedPerSecond: Math.round(grantRate),
+        p50Ms: round(percentile(granted.latencies, 50)), p99Ms: round(percentile(granted.latencies, 99)), retries: grant.retries,
+        ledgerCompleteSeconds: round(ledgerAt ?? NaN), workflowsCompleteSeconds: round(workflowsAt ?? NaN), outboxEmptySeconds: round(outboxAt ?? NaN),
+        inPlacePerSecond: Math.round(inPlaceRate),
+        ledgerRecords: ledgerAt === undefined ? ledgerRecords : await count(COLLECTIONS.consentLedger),
+        ackedRatioToBaseline: round(grantRate / baseline.ackedPerSecond, 2),
+        inPlaceRatioToBaseline: round(inPlaceRate / baseline.appliedPerSecond, 2),
+      },
+      temporal: {
+        runningWorkflowsBefore: runningBefore,
+        runningWorkflowsAfter: await running(),
+        runningLifecyclesAfter: await running(WORKFLOW_TYPE),
+        sqliteMbBefore: mb(temporalBefore.total),
+        sqliteMbAfter: mb(temporalAfter.total),
+        sqliteFilesAfter: Object.fromEntries(Object.entries(temporalAfter.files).map(([name, size]) => [name, mb(size)])),
+        sqliteBytesPerGrant: Math.round((temporalAfter.total - temporalBefore.total) / grants),
+        rss: memory('temporal'),
+      },
+      ferretdb: {
+        dataMbBefore: mb(ferretBefore.total), dataMbAfter: mb(ferretAfter.total),
+        dataBytesPerGrant: Math.round((ferretAfter.total - ferretBefore.total) / grants),
+        rss: memory('ferretdb'),
+      },
+      itinera: { pid, rss: memory('itinera') },
+      seconds: Math.round((performance.now() - benchStarted) / 1000),
+      loadAverage,
+      cores: availableParallelism(),
+      complete,
+    };
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function table(rows: [string, string | number][]): string {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => (name.startsWith('--') ? `\n${name.slice(2).trim()}` : `  ${name.padEnd(width)}  ${value}`)).join('\n');
+}
+
+const n = (value: number) => (Number.isFinite(value) ? value.toLocaleString('en-US') : 'not reached');
+const memoryRow = (m: MemoryFigures) => `${n(m.beforeMb)} MB before, ${n(m.peakMb)} MB peak, ${n(m.afterMb)} MB after`;
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const f = await runConsentBench();
+  console.log(JSON.stringify(f, null, 2));
+  console.log(table([
+    ['-- database grown first (/v1/batch)', ''],
+    ['events / people', `${n(f.seed.events)} / ${n(f.seed.people)} (${n(f.seed.profiles)} profiles, ${n(f.seed.storedEvents)} events stored)`],
+    ['acknowledged / applied', `${n(f.seed.ackedPerSecond)} / ${n(f.seed.appliedPerSecond)} events/s`],
+    ['-- baseline: /v1/track, a new person each', ''],
+    ['tracks, concurrency', `${n(f.baseline.tracks)}, ${f.baseline.concurrency}`],
+    ['acknowledged', `${n(f.baseline.ackedPerSecond)} events/s (p50 ${f.baseline.p50Ms} ms, p99 ${f.baseline.p99Ms} ms, ${f.baseline.retries} retries)`],
+    ['applied (outbox empty)', `${n(f.baseline.appliedPerSecond)} events/s`],
+    ['-- grants: POST /v1/consents, a new person each, expiring with a reminder', ''],
+    ['grants, concurrency', `${n(f.grants.grants)}, ${f.grants.concurrency}`],
+    ['acknowledged', `${n(f.grants.ackedPerSecond)} grants/s (p50 ${f.grants.p50Ms} ms, p99 ${f.grants.p99Ms} ms, ${f.grants.retries} retries)`],
+    ['ratio to baseline (acknowledged)', `${f.grants.ackedRatioToBaseline}`],
+    ['ledger complete after', `${n(f.grants.ledgerCompleteSeconds)} s (${n(f.grants.ledgerRecords)} records)`],
+    ['lifecycles running after', `${n(f.grants.workflowsCompleteSeconds)} s`],
+    ['outbox empty after', `${n(f.grants.outboxEmptySeconds)} s`],
+    ['all in place', `${n(f.grants.inPlacePerSecond)} grants/s (ratio to baseline applied: ${f.grants.inPlaceRatioToBaseline})`],
+    ['-- Temporal dev server', ''],
+    ['running workflows before / after', `${n(f.temporal.runningWorkflowsBefore)} / ${n(f.temporal.runningWorkflowsAfter)} (${n(f.temporal.runningLifecyclesAfter)} ${WORKFLOW_TYPE})`],
+    ['SQLite files before / after', `${n(f.temporal.sqliteMbBefore)} MB / ${n(f.temporal.sqliteMbAfter)} MB (${n(f.temporal.sqliteBytesPerGrant)} bytes per grant)`],
+    ['SQLite files after', Object.entries(f.temporal.sqliteFilesAfter).map(([name, size]) => `${name} ${size} MB`).join(', ')],
+    ['RSS', memoryRow(f.temporal.rss)],
+    ['-- FerretDB', ''],
+    ['data before / after', `${n(f.ferretdb.dataMbBefore)} MB / ${n(f.ferretdb.dataMbAfter)} MB (${n(f.ferretdb.dataBytesPerGrant)} bytes per grant)`],
+    ['RSS', memoryRow(f.ferretdb.rss)],
+    ['-- Itinera (node dist/main.js)', ''],
+    ['RSS', memoryRow(f.itinera.rss)],
+    ['-- run', ''],
+    ['whole bench', `${n(f.seconds)} s on ${f.cores} cores, load average ${f.loadAverage} at the start`],
+    ['complete', f.complete ? 'yes: every grant in the ledger and its lifecycle running' : 'NO: gave up waiting (see above)'],
+  ]));
+  if (!f.complete) process.exitCode = 1;
+}
