@@ -30,6 +30,8 @@ const CENSORED_KEYS = new Set(
     // personal data: Segment message fields and profile fields
     'email', 'phone', 'name', 'firstName', 'lastName', 'address', 'ip',
     'traits', 'properties', 'context', 'userId', 'anonymousId', 'identities', 'body',
+    // consent proofs: what the person was shown, where, from what browser
+    'proof', 'userAgent', 'pageUrl', 'externalIds',
     // document values the database driver echoes in its errors (duplicate key, failed write)
     'keyValue', 'op',
   ].map(normalise),

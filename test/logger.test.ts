@@ -31,6 +31,15 @@ describe('logging', () => {
     expect(output).toContain('[redacted]');
   });
 
+  it('redacts consent proofs and the records that carry them', () => {
+    const { logger, text } = capture();
+    logger.warn({ record: { purpose: 'email_marketing', proof: { pageUrl: 'https://shop.example/u/ada', userAgent: 'Ada-Browser/1.0', ip: '81.2.69.0' } } }, 'ledger');
+    logger.warn({ consent: { userAgent: 'Ada-Browser/1.0', pageUrl: 'https://shop.example/u/ada', externalIds: [{ id: 'crm-ada', type: 'crm' }] } }, 'request');
+    const output = text();
+    expectNone(output, ['shop.example/u/ada', 'Ada-Browser', '81.2.69.0', 'crm-ada']);
+    expect(output).toContain('email_marketing');
+  });
+
   it('scrubs identifiers from text: configured external id keys, query strings, URL-encoded addresses', () => {
     const { logger, text } = capture({ identityKinds: ['loyalty_id'] });
     logger.warn({ insertedIds: { 0: 'loyalty_id:PL-123', 1: 'email:ada@example.com' } }, 'bulk write failed');

@@ -31,6 +31,17 @@ describe('journey admission', () => {
     expect(profile.journeyHistory?.welcome).toEqual({ entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: ['evt_1'] });
   });
 
+  it('lets a run in only while every purpose it requires is granted at that moment, and guards the write on those states', () => {
+    const granted = { state: 'granted' as const, at: new Date(T0 - DAY), expiresAt: new Date(T0 + DAY), recordId: 'cr:a:news' };
+    const requires = request({ requiresConsent: ['news'] });
+    const admitted = decideAdmission({ journeys: {}, consents: { news: granted } }, requires);
+    expect(admitted.verdict).toBe('admitted');
+    expect(admitted.guard).toMatchObject({ 'consents.news.state': 'granted' });
+    for (const consents of [{}, { news: { ...granted, state: 'revoked' as const } }, { news: { ...granted, state: 'expired' as const } }, { news: { ...granted, expiresAt: new Date(T0) } }]) {
+      expect(decideAdmission({ journeys: {}, consents }, requires)).toEqual({ verdict: 'no-consent' });
+    }
+  });
+
   it('admits a retried admission of the same run without writing again', () => {
     const { profile } = afterAdmission(fresh(), request({ reentry: { kind: 'never' } }));
     expect(decideAdmission(profile, request({ reentry: { kind: 'never' } }))).toEqual({ verdict: 'admitted' });

@@ -234,15 +234,19 @@ describe('durable lifecycle on the dev server', () => {
     expect(tally.purposes.find((p: any) => p.purpose === 'short_lived')).toMatchObject({ declared: true, expired: 1 });
   });
 
-  it('a renewal replaces the grant: the old timers no longer fire', async () => {
-    await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-a' });
+  it('a renewal replaces the grant: the old timers no longer fire, the new ones do', async () => {
+    const first = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-a' });
     const profileId = await eventually(async () => ((await lookup('renew-1')).id as string | undefined));
-    const oldRecord = consentRecordId(eventIdFor('renew-a'), 'short_lived');
-    await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'revoked', messageId: 'renew-b' });
-    const oldRun = itinera.runtime.temporal.workflow.getHandle(`consent-lifecycle:${oldRecord}`);
-    expect(await oldRun.result()).toBe('superseded');
-    expect(await timeline(profileId, 'Consent Expiring')).toEqual([]);
-    expect(await timeline(profileId, 'Consent Expired')).toEqual([]);
+    const renewed = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-b' });
+    const lifecycle = (recordId: string) => itinera.runtime.temporal.workflow.getHandle(`consent-lifecycle:${recordId}`);
+    expect(await lifecycle(first.body.recordId).result()).toBe('superseded');
+    expect(await lifecycle(renewed.body.recordId).result()).toBe('expired');
+    const { history } = await consentsOf(profileId);
+    const renewal = history.find((record: any) => record.id === renewed.body.recordId);
+    expect(renewal.replaces).toBe(first.body.recordId);
+    // One reminder and one lapse, both of the renewed grant.
+    expect((await timeline(profileId, 'Consent Expiring')).map((event) => event.properties.expiresAt)).toEqual([renewal.expiresAt]);
+    expect((await timeline(profileId, 'Consent Expired')).map((event) => event.timestamp)).toEqual([renewal.expiresAt]);
   });
 });
 
