@@ -37,7 +37,8 @@ describe('journey admission', () => {
     const admitted = decideAdmission({ journeys: {}, consents: { news: granted } }, requires);
     expect(admitted.verdict).toBe('admitted');
     expect(admitted.guard).toMatchObject({ 'consents.news.state': 'granted' });
-    for (const consents of [{}, { news: { ...granted, state: 'revoked' as const } }, { news: { ...granted, state: 'expired' as const } }, { news: { ...granted, expiresAt: new Date(T0) } }]) {
+    const cases: ProfileDoc['consents'][] = [{}, { news: { ...granted, state: 'revoked' } }, { news: { ...granted, state: 'expired' } }, { news: { ...granted, expiresAt: new Date(T0) } }];
+    for (const consents of cases) {
       expect(decideAdmission({ journeys: {}, consents }, requires)).toEqual({ verdict: 'no-consent' });
     }
   });
