@@ -84,18 +84,30 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     }
   }
 
-  async function startConsentLifecycle(input: ConsentLifecycleInput): Promise<void> {
+  /**
+   * The grant's lifecycle, started with a delay until its first instant (the reminder, or
+   * the lapse): until then Temporal holds one stored execution and runs nothing, no
+   * workflow task, no activity, no timer.
+   */
+  async function startConsentLifecycle(input: ConsentLifecycleInput, firstAt: Date): Promise<void> {
+    const delayMs = firstAt.getTime() - Date.now();
     try {
       await temporal.workflow.start<typeof workflows.consentLifecycleWorkflow>('consentLifecycleWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
         workflowId: consentLifecycleWorkflowId(input.recordId),
         args: [input],
+        ...(delayMs > 0 ? { startDelay: delayMs } : {}),
         // One lifecycle per grant, ever: a repeated dispatch after it ended starts nothing.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+
+  /** A superseded grant's lifecycle ends at once, even one still waiting for its delayed start. */
+  async function stopConsentLifecycle(recordId: string, by: string): Promise<void> {
+    await toRunIfAny(() => temporal.workflow.getHandle(consentLifecycleWorkflowId(recordId)).terminate(`superseded by ${by}`));
   }
 
   /**
@@ -115,10 +127,10 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       if (!current || !(recorded || lapsed)) continue;
       if (recorded) {
         const replaces = (await stores.consents.findById(current.recordId!))?.replaces;
-        if (replaces) await toRunIfAny(() => temporal.workflow.getHandle(consentLifecycleWorkflowId(replaces)).cancel());
+        if (replaces) await stopConsentLifecycle(replaces, current.recordId!);
       }
       if (current.state === 'granted') {
-        if (current.expiresAt) await startConsentLifecycle({ profileId: profile._id, purpose, recordId: current.recordId! });
+        if (current.expiresAt) await startConsentLifecycle({ profileId: profile._id, purpose, recordId: current.recordId! }, current.remindAt ?? current.expiresAt);
       } else {
         await withdrawFromRuns(profile, purpose);
       }

@@ -1,11 +1,12 @@
 /**
- * The lifecycle of one grant whose purpose expires: a durable timer to the reminder
- * (`Consent Expiring`), another to the lapse (`Consent Expired`, after which the purpose
- * reads as missing and the runs that required it end). A grant without expiry has no
- * workflow at all; a new record for the purpose (a renewal, a revocation) cancels this one,
- * and should the cancellation not arrive, the activities find the grant superseded and
- * record nothing. Input and results are ids and purpose names; the instants are read from
- * the ledger by an activity.
+ * The lifecycle of one grant whose purpose expires: the reminder (`Consent Expiring`),
+ * then a durable timer to the lapse (`Consent Expired`, after which the purpose reads as
+ * missing and the runs that required it end). It is started with a delay until its first
+ * instant (ingest/dispatch.ts), so until then it costs Temporal one stored execution and
+ * no work. A grant without expiry has no workflow at all; a new record for the purpose (a
+ * renewal, a revocation) terminates this one, and should that not arrive, the activities
+ * find the grant superseded and record nothing. Input and results are ids and purpose
+ * names; the instants are read from the ledger by an activity.
  */
 import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { ConsentActivities } from '../activities/index.js';

@@ -50,8 +50,13 @@ const consentsOf = async (profileId: string) => (await send(itinera.baseUrl, 'GE
 const timeline = async (profileId: string, event: string) =>
   (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/events?event=${encodeURIComponent(event)}`, admin)).body.events as Record<string, any>[];
 const postConsent = (body: Record<string, unknown>) => send(itinera.baseUrl, 'POST', '/v1/consents', { ...writer, json: body });
-const runOutcome = (journey: string, profileId: string) =>
-  itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId(journey, rulesVersion, profileId)).result();
+/** A workflow's result, once dispatch (which runs after the answer) has started it. */
+async function outcomeOf(workflowId: string): Promise<unknown> {
+  const handle = itinera.runtime.temporal.workflow.getHandle(workflowId);
+  await eventually(async () => (await handle.describe().catch(() => null)) !== null);
+  return handle.result();
+}
+const runOutcome = (journey: string, profileId: string) => outcomeOf(journeyWorkflowId(journey, rulesVersion, profileId));
 
 describe('the e-book drip as a person lives it', () => {
   it('a consent given with Segment\'s convention lets the run start; a revocation through POST /v1/consents ends it before the next chapter', async () => {
@@ -237,10 +242,12 @@ describe('durable lifecycle on the dev server', () => {
   it('a renewal replaces the grant: the old timers no longer fire, the new ones do', async () => {
     const first = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-a' });
     const profileId = await eventually(async () => ((await lookup('renew-1')).id as string | undefined));
-    const renewed = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-b' });
     const lifecycle = (recordId: string) => itinera.runtime.temporal.workflow.getHandle(`consent-lifecycle:${recordId}`);
-    expect(await lifecycle(first.body.recordId).result()).toBe('superseded');
-    expect(await lifecycle(renewed.body.recordId).result()).toBe('expired');
+    await eventually(async () => (await lifecycle(first.body.recordId).describe().catch(() => null)) !== null);
+    const renewed = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-b' });
+    expect(await outcomeOf(`consent-lifecycle:${renewed.body.recordId}`)).toBe('expired');
+    // The replaced grant's lifecycle was ended as soon as the renewal was applied.
+    expect((await lifecycle(first.body.recordId).describe()).status.name).toBe('TERMINATED');
     const { history } = await consentsOf(profileId);
     const renewal = history.find((record: any) => record.id === renewed.body.recordId);
     expect(renewal.replaces).toBe(first.body.recordId);

@@ -30,19 +30,16 @@ describe('restarting the worker', () => {
       const granted = await send(first.baseUrl, 'POST', '/v1/consents', { auth: basicAuth(WRITE_KEY), json: { userId, purpose: 'short_lived', state: 'granted' } });
       lifecycles.push(consentLifecycleWorkflowId(granted.body.recordId));
     }
-    const timersStarted = async (workflowId: string) => {
-      const { events } = await first.runtime.temporal.workflow.getHandle(workflowId).fetchHistory().catch(() => ({ events: [] }));
-      return (events ?? []).filter((event) => event.timerStartedEventAttributes).length;
-    };
-    for (const workflowId of lifecycles) await eventually(async () => (await timersStarted(workflowId)) === 1);
+    const started = async (workflowId: string) => (await first.runtime.temporal.workflow.getHandle(workflowId).describe().catch(() => null)) !== null;
+    for (const workflowId of lifecycles) await eventually(() => started(workflowId));
     await first.close();
 
-    // With no worker, the reminders' timers fire in Temporal and their tasks wait.
+    // With no worker, the lifecycles come due in Temporal (their delayed starts) and their tasks wait.
     const connection = await Connection.connect({ address: temporalAddress() });
     const client = new Client({ connection });
     const fired = async (workflowId: string) => {
       const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
-      return (events ?? []).some((event) => event.timerFiredEventAttributes);
+      return (events ?? []).some((event) => event.workflowTaskScheduledEventAttributes);
     };
     for (const workflowId of lifecycles) await eventually(() => fired(workflowId));
     await connection.close();
