@@ -13,12 +13,15 @@
  *   3. CONSENT_BENCH_GRANTS grants (default 100,000) through `POST /v1/consents`, a new person
  *      each, for a purpose that expires after 365 days with a reminder 30 days before, at
  *      CONSENT_BENCH_CONCURRENCY (default 16, the ingest bench's `/v1/track` concurrency);
- *      then waits until the ledger (in the database) holds every grant and Temporal counts
- *      as many running `consentLifecycleWorkflow`s (its visibility count, once a second);
+ *      then waits until the ledger (in the database, polled once a second) holds every grant
+ *      and Temporal counts as many running `consentLifecycleWorkflow`s (its visibility count,
+ *      every 5 s: each count is a query of the dev server's SQLite, the very thing under load);
  *   4. reports what Temporal holds afterwards (running workflows, the dev server's SQLite
  *      files), FerretDB's files, and the resident memory of the process running
  *      dist/main.js (and of the two servers) before the grants, at the peak (sampled every
- *      second) and after.
+ *      second) and after; and how many errors the dev server logged meanwhile (a persistence
+ *      deadline exceeded, a workflow task timed out, …) and how many warnings and errors
+ *      Itinera logged.
  *
  *   npx tsx bench/consent-bench.ts             (or: npm run bench -- consent)
  *   CONSENT_BENCH_GRANTS=2000 CONSENT_BENCH_SEED_EVENTS=10000 npm run bench -- consent   (a quick check of the bench)
@@ -32,14 +35,19 @@
  * counted in full once, at the end, after every figure is taken.
  *
  * A request answered 5xx or not at all is retried with the same messageId (idempotent) up
- * to 5 times, and counted. Waiting for the grants to be in place gives up after
- * CONSENT_BENCH_TIMEOUT_MS (default 30 min); the bench then exits 1 with what it saw. It
- * stops the server it started (SIGINT, as Ctrl+C) and removes its data directory.
+ * to 5 times, and counted; so is a poll that failed (the dev server under this load once
+ * answered a count with "Namespace default is not found"), tried again at the next one.
+ * Waiting for the grants to be in place gives up CONSENT_BENCH_TIMEOUT_MS (default 60 min)
+ * after the last one was acknowledged; the bench then prints what it saw and exits 1. It
+ * stops the server it started (SIGINT, as Ctrl+C) and removes its data directory, also
+ * when it fails; CONSENT_BENCH_KEEP_LOGS=<dir> copies the servers' logs there first.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createReadStream, rmSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Collection } from 'mongodb';
@@ -59,6 +67,7 @@ const RULES = `consent ${PURPOSE} "E-mail marketing" {
 `;
 const WORKFLOW_TYPE = 'consentLifecycleWorkflow';
 const MAX_ATTEMPTS = 5;
+const TEMPORAL_COUNT_EVERY_MS = 5000;
 
 const envNumber = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -95,6 +104,8 @@ export interface ConsentBenchFigures {
     ackedRatioToBaseline: number;
     /** Grants in place per second over the baseline's tracks applied per second. */
     inPlaceRatioToBaseline: number;
+    /** Polls of the ledger or of Temporal's count that failed (and were tried again at the next). */
+    pollErrors: number;
   };
   temporal: {
     runningWorkflowsBefore: number;
@@ -107,9 +118,11 @@ export interface ConsentBenchFigures {
     /** Growth of those files per grant, in bytes. */
     sqliteBytesPerGrant: number;
     rss: MemoryFigures;
+    /** Lines of the dev server's log during the whole run (it logs at warn and above); null when it could not be read. */
+    log: { bytes: number; lines: number; errors: number; warnings: number; persistenceDeadlineExceeded: number; workflowTaskTimeouts: number; slowGrpcCalls: number; namespaceNotFound: number } | null;
   };
   ferretdb: { dataMbBefore: number; dataMbAfter: number; dataBytesPerGrant: number; rss: MemoryFigures };
-  itinera: { pid: number; rss: MemoryFigures };
+  itinera: { pid: number; rss: MemoryFigures; loggedWarnings: number; loggedErrors: number };
   /** countDocuments of the collections at the end, after every figure was taken. */
   stored: { profiles: number; events: number; ledgerRecords: number };
   seconds: number;
@@ -122,6 +135,8 @@ const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+/** Set on SIGINT or SIGTERM: the load stops sending, so that the server's stop is not held up by it. */
+let interrupted = false;
 const log = (message: string) => console.error(`[consent bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 /** Total size of the files under a directory, in bytes (0 when it does not exist), and each file's. */
@@ -205,8 +220,11 @@ class LedgerWatch {
 
   constructor(private readonly ledger: Collection<{ _id: string }>) {}
 
+  acknowledgedCount = 0;
+
   acknowledged(recordId: string): void {
     this.unseen.push(recordId);
+    this.acknowledgedCount++;
   }
 
   async poll(budget = 4096): Promise<number> {
@@ -238,7 +256,7 @@ function sender(baseUrl: string, authorization: string): Sender {
         const outcome = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: payload })
           .then(async (response) => ({ status: response.status, text: await response.text() }), (error: unknown) => ({ status: 0, text: String(error) }));
         if (outcome.status === 200) return JSON.parse(outcome.text) as unknown;
-        if ((outcome.status !== 0 && outcome.status < 500) || attempt === MAX_ATTEMPTS) throw new Error(`${path} answered ${outcome.status}: ${outcome.text.slice(0, 500)}`);
+        if ((outcome.status !== 0 && outcome.status < 500) || attempt === MAX_ATTEMPTS || interrupted) throw new Error(`${path} answered ${outcome.status}: ${outcome.text.slice(0, 500)}`);
         state.retries++;
         await delay(200 * attempt);
       }
@@ -254,7 +272,7 @@ async function load(count: number, concurrency: number, send: (i: number) => Pro
   const progressEvery = Math.max(1000, Math.ceil(count / 10));
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let i = next++; i < count; i = next++) {
+    for (let i = next++; i < count && !interrupted; i = next++) {
       const t0 = performance.now();
       await send(i);
       latencies.push(performance.now() - t0);
@@ -301,15 +319,56 @@ function grantBody(i: number) {
 }
 
 /** `npm start`'s program as npm runs it (scripts/start.js: builds if stale, then dist/main.js in this very process). */
-function startItinera(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+interface Itinera {
+  child: ChildProcess;
+  /** The last 20,000 characters it wrote. */
+  output: () => string;
+  /** Its log lines at warn (pino level 40) and at error or fatal (50, 60) so far. */
+  logged: { warnings: number; errors: number };
+}
+
+function startItinera(env: NodeJS.ProcessEnv): Itinera {
   let output = '';
-  const keep = (chunk: unknown) => {
-    output = (output + String(chunk)).slice(-20_000);
+  const logged = { warnings: 0, errors: 0 };
+  const reader = () => {
+    let partial = '';
+    return (chunk: unknown) => {
+      const text = String(chunk);
+      output = (output + text).slice(-20_000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const level = /"level":(\d+)/.exec(line)?.[1];
+        if (level === '40') logged.warnings++;
+        else if (level === '50' || level === '60') logged.errors++;
+      }
+    };
   };
   const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, output: () => output };
+  child.stdout!.on('data', reader());
+  child.stderr!.on('data', reader());
+  return { child, output: () => output, logged };
+}
+
+/**
+ * What the dev server logged (it runs at --log-level warn, one line each), read line by line
+ * whatever its size; null when there is no log to read.
+ */
+async function temporalLog(dataDir: string): Promise<ConsentBenchFigures['temporal']['log']> {
+  const file = join(dataDir, 'logs', 'temporal.log');
+  const bytes = await stat(file).then((s) => s.size, () => undefined);
+  if (bytes === undefined) return null;
+  const counts = { bytes, lines: 0, errors: 0, warnings: 0, persistenceDeadlineExceeded: 0, workflowTaskTimeouts: 0, slowGrpcCalls: 0, namespaceNotFound: 0 };
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    counts.lines++;
+    if (line.includes('level=ERROR')) counts.errors++;
+    if (line.includes('level=WARN')) counts.warnings++;
+    if (line.includes('level=ERROR') && line.includes('context deadline exceeded')) counts.persistenceDeadlineExceeded++;
+    if (line.includes('queue-task-type=WorkflowTaskTimeout')) counts.workflowTaskTimeouts++;
+    if (line.includes('msg="Slow gRPC call"')) counts.slowGrpcCalls++;
+    if (/[Nn]amespace \S+ is not found|Namespace not found/.test(line)) counts.namespaceNotFound++;
+  }
+  return counts;
 }
 
 async function stopItinera(child: ChildProcess): Promise<number | string> {
@@ -338,7 +397,7 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
   const seedEvents = envNumber('CONSENT_BENCH_SEED_EVENTS', 100_000);
   const seedPeople = Math.max(1, Math.min(seedEvents, envNumber('CONSENT_BENCH_SEED_PEOPLE', Math.ceil(seedEvents / 5))));
   const concurrency = envNumber('CONSENT_BENCH_CONCURRENCY', 16);
-  const timeoutMs = envNumber('CONSENT_BENCH_TIMEOUT_MS', 30 * 60_000);
+  const timeoutMs = envNumber('CONSENT_BENCH_TIMEOUT_MS', 60 * 60_000);
   const batchSize = 100;
   const seedClients = 8;
   const loadAverage = round(loadavg()[0]!, 2);
@@ -351,7 +410,7 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
   const baseUrl = `http://127.0.0.1:${ports.api}`;
   const basic = `Basic ${Buffer.from(`${config.writeKey}:`).toString('base64')}`;
 
-  let itinera: ReturnType<typeof startItinera> | undefined;
+  let itinera: Itinera | undefined;
   let mongo: MongoClient | undefined;
   let connection: Connection | undefined;
   let sampler: MemorySampler | undefined;
@@ -365,14 +424,25 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
       const exit = await stopItinera(itinera.child);
       log(`npm start exited (${exit})`);
     }
+    const keepLogs = process.env.CONSENT_BENCH_KEEP_LOGS;
+    if (keepLogs) {
+      await cp(join(dataDir, 'logs'), keepLogs, { recursive: true }).then(() => log(`the servers' logs are in ${resolve(keepLogs)}`), (error: unknown) => log(`could not keep the logs: ${String(error)}`));
+    }
     await rm(dataDir, { recursive: true, force: true });
   })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
+    interrupted = true;
     void cleanup().finally(() => process.exit(130));
+  };
+  // Should this process end some other way (a crash), the server and the data go with it.
+  const onExit = () => {
+    if (itinera && itinera.child.exitCode === null && itinera.child.signalCode === null) itinera.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  process.once('exit', onExit);
 
   try {
     log(`npm start in ${dataDir} (API ${ports.api}, Temporal ${ports.temporal}, FerretDB ${ports.ferret})`);
@@ -449,24 +519,43 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     let lifecycles = 0;
     let failed = false;
     const allInPlace = () => ledgerAt !== undefined && workflowsAt !== undefined && outboxAt !== undefined;
-    // From the first grant sent: the ledger and Temporal's count, once a second (the outbox once every grant is acknowledged).
+    let pollErrors = 0;
+    /** A poll that failed is counted and tried again next time: the figures are the server's, not the bench's. */
+    const polled = async <T>(what: string, poll: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await poll();
+      } catch (error) {
+        pollErrors++;
+        if (pollErrors <= 20) log(`${what} failed (${pollErrors} so far), trying again at the next poll: ${String(error).split('\n')[0]}`);
+        return undefined;
+      }
+    };
+    // From the first grant sent: the ledger once a second, Temporal's count every 5 s, the outbox once every grant is acknowledged.
     const watching = (async () => {
       let lastReport = performance.now();
+      let lastCount = 0;
+      let ledgerMs = 0;
+      let temporalMs = 0;
       while (!failed && !allInPlace() && (ackedAt === undefined || elapsed() - ackedAt < timeoutMs / 1000)) {
-        const polled = performance.now();
-        if (ledgerAt === undefined && (await ledger.poll()) >= grants) ledgerAt = elapsed();
-        const ledgerMs = performance.now() - polled;
-        if (workflowsAt === undefined) {
-          lifecycles = await running(WORKFLOW_TYPE);
+        const pollStarted = performance.now();
+        if (ledgerAt === undefined) {
+          const seen = await polled('the ledger poll', () => ledger.poll());
+          if (seen !== undefined && seen >= grants) ledgerAt = elapsed();
+          ledgerMs = performance.now() - pollStarted;
+        }
+        if (workflowsAt === undefined && (performance.now() - lastCount >= TEMPORAL_COUNT_EVERY_MS || ledgerAt !== undefined)) {
+          lastCount = performance.now();
+          const counted = await polled("Temporal's count", () => running(WORKFLOW_TYPE));
+          temporalMs = performance.now() - lastCount;
+          if (counted !== undefined) lifecycles = counted;
           if (lifecycles >= grants) workflowsAt = elapsed();
         }
-        const temporalMs = performance.now() - polled - ledgerMs;
-        if (ackedAt !== undefined && outboxAt === undefined && (await count(COLLECTIONS.outbox)) === 0) outboxAt = elapsed();
+        if (ackedAt !== undefined && outboxAt === undefined && (await polled('the outbox count', () => count(COLLECTIONS.outbox))) === 0) outboxAt = elapsed();
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
-          log(`after ${Math.round(elapsed())} s: ledger ${ledger.seen}/${grants} (polled in ${Math.round(ledgerMs)} ms), running lifecycles ${lifecycles}/${grants} (counted in ${Math.round(temporalMs)} ms)${ackedAt === undefined ? '' : `, outbox ${outboxAt === undefined ? 'not empty' : 'empty'}`}`);
+          log(`after ${Math.round(elapsed())} s: ${ledger.acknowledgedCount} acknowledged, ledger ${ledger.seen}/${grants} (polled in ${Math.round(ledgerMs)} ms), running lifecycles ${lifecycles}/${grants} (counted in ${Math.round(temporalMs)} ms)${ackedAt === undefined ? '' : `, outbox ${outboxAt === undefined ? 'not empty' : 'empty'}`}`);
         }
-        await delay(Math.max(0, 1000 - (performance.now() - polled)));
+        await delay(Math.max(0, 1000 - (performance.now() - pollStarted)));
       }
     })();
     let granted: Awaited<ReturnType<typeof load>>;
@@ -494,8 +583,8 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     const memory = (name: string): MemoryFigures => ({ beforeMb: mb(rssBefore[name]!), peakMb: mb(peaks[name as keyof typeof peaks]), afterMb: mb(rssAfter[name]!) });
     const temporalAfter = await filesUnder(join(dataDir, 'temporal'));
     const ferretAfter = await filesUnder(join(dataDir, 'ferretdb'));
-    const runningAfter = await running();
-    const lifecyclesAfter = await running(WORKFLOW_TYPE);
+    const runningAfter = (await polled("Temporal's count", () => running())) ?? NaN;
+    const lifecyclesAfter = (await polled("Temporal's count", () => running(WORKFLOW_TYPE))) ?? NaN;
     log('counting the collections in full (FerretDB takes a while)');
     const stored = { profiles: await count(COLLECTIONS.profiles), events: await count(COLLECTIONS.events), ledgerRecords: await count(COLLECTIONS.consentLedger) };
     const grantRate = grants / granted.seconds;
@@ -512,6 +601,7 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
         inPlacePerSecond: Math.round(inPlaceRate),
         ackedRatioToBaseline: round(grantRate / baseline.ackedPerSecond, 2),
         inPlaceRatioToBaseline: round(inPlaceRate / baseline.appliedPerSecond, 2),
+        pollErrors,
       },
       temporal: {
         runningWorkflowsBefore: runningBefore,
@@ -522,13 +612,14 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
         sqliteFilesAfter: Object.fromEntries(Object.entries(temporalAfter.files).map(([name, size]) => [name, mb(size)])),
         sqliteBytesPerGrant: Math.round((temporalAfter.total - temporalBefore.total) / grants),
         rss: memory('temporal'),
+        log: await temporalLog(dataDir),
       },
       ferretdb: {
         dataMbBefore: mb(ferretBefore.total), dataMbAfter: mb(ferretAfter.total),
         dataBytesPerGrant: Math.round((ferretAfter.total - ferretBefore.total) / grants),
         rss: memory('ferretdb'),
       },
-      itinera: { pid, rss: memory('itinera') },
+      itinera: { pid, rss: memory('itinera'), loggedWarnings: itinera.logged.warnings, loggedErrors: itinera.logged.errors },
       stored,
       seconds: Math.round((performance.now() - benchStarted) / 1000),
       loadAverage,
@@ -539,6 +630,7 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
   }
 }
 
@@ -569,16 +661,24 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     ['lifecycles running after', `${n(f.grants.workflowsCompleteSeconds)} s`],
     ['outbox empty after', `${n(f.grants.outboxEmptySeconds)} s`],
     ['all in place', `${n(f.grants.inPlacePerSecond)} grants/s (ratio to baseline applied: ${f.grants.inPlaceRatioToBaseline})`],
+    ['failed polls (tried again)', `${n(f.grants.pollErrors)}`],
     ['-- Temporal dev server', ''],
     ['running workflows before / after', `${n(f.temporal.runningWorkflowsBefore)} / ${n(f.temporal.runningWorkflowsAfter)} (${n(f.temporal.runningLifecyclesAfter)} ${WORKFLOW_TYPE})`],
     ['SQLite files before / after', `${n(f.temporal.sqliteMbBefore)} MB / ${n(f.temporal.sqliteMbAfter)} MB (${n(f.temporal.sqliteBytesPerGrant)} bytes per grant)`],
     ['SQLite files after', Object.entries(f.temporal.sqliteFilesAfter).map(([name, size]) => `${name} ${size} MB`).join(', ')],
     ['RSS', memoryRow(f.temporal.rss)],
+    ...(f.temporal.log
+      ? [
+        ['log', `${n(f.temporal.log.lines)} lines (${n(f.temporal.log.bytes)} bytes): ${n(f.temporal.log.errors)} errors, ${n(f.temporal.log.warnings)} warnings`],
+        ['of which', `${n(f.temporal.log.persistenceDeadlineExceeded)} persistence deadlines exceeded, ${n(f.temporal.log.workflowTaskTimeouts)} workflow task timeouts, ${n(f.temporal.log.slowGrpcCalls)} slow gRPC calls, ${n(f.temporal.log.namespaceNotFound)} "namespace not found"`],
+      ] satisfies [string, string][]
+      : [['log', 'could not be read']] satisfies [string, string][]),
     ['-- FerretDB', ''],
     ['data before / after', `${n(f.ferretdb.dataMbBefore)} MB / ${n(f.ferretdb.dataMbAfter)} MB (${n(f.ferretdb.dataBytesPerGrant)} bytes per grant)`],
     ['RSS', memoryRow(f.ferretdb.rss)],
     ['-- Itinera (node dist/main.js)', ''],
     ['RSS', memoryRow(f.itinera.rss)],
+    ['logged warnings / errors', `${n(f.itinera.loggedWarnings)} / ${n(f.itinera.loggedErrors)}`],
     ['-- stored at the end (countDocuments)', ''],
     ['profiles / events / ledger records', `${n(f.stored.profiles)} / ${n(f.stored.events)} / ${n(f.stored.ledgerRecords)}`],
     ['-- run', ''],
