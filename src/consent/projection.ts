@@ -8,6 +8,11 @@ import { projectionOf } from './decide.js';
 
 const time = (value: Date | undefined) => (value === undefined ? undefined : new Date(value).getTime());
 
+/** The state as of `now`: a grant whose `expiresAt` has come is `expired`, marked or not. */
+function lapsed(state: ConsentRecord, now: Date): ConsentRecord['state'] {
+  return state.state === 'granted' && state.expiresAt !== undefined && time(state.expiresAt)! <= now.getTime() ? 'expired' : state.state;
+}
+
 /** Latest record per purpose by when it was given (ties: the later written); a lapsed grant is `expired`. */
 export function projectionFromLedger(records: readonly ConsentLedgerDoc[], now: Date): ProfileDoc['consents'] {
   const latest = new Map<string, ConsentLedgerDoc>();
@@ -21,9 +26,7 @@ export function projectionFromLedger(records: readonly ConsentLedgerDoc[], now: 
   const projection: ProfileDoc['consents'] = {};
   for (const [purpose, record] of latest) {
     const state = projectionOf(record);
-    projection[purpose] = state.state === 'granted' && state.expiresAt !== undefined && time(state.expiresAt)! <= now.getTime()
-      ? { ...state, state: 'expired' }
-      : state;
+    projection[purpose] = { ...state, state: lapsed(state, now) };
   }
   return projection;
 }
@@ -35,8 +38,7 @@ export function projectionFromLedger(records: readonly ConsentLedgerDoc[], now: 
  */
 export function sameConsentState(stored: ConsentRecord | undefined, rebuilt: ConsentRecord | undefined, now: Date): boolean {
   if (!stored || !rebuilt) return stored === rebuilt;
-  const lapsed = (state: ConsentRecord) => (state.state === 'granted' && state.expiresAt !== undefined && time(state.expiresAt)! <= now.getTime() ? 'expired' : state.state);
-  return lapsed(stored) === lapsed(rebuilt)
+  return lapsed(stored, now) === lapsed(rebuilt, now)
     && stored.recordId === rebuilt.recordId
     && time(stored.at) === time(rebuilt.at)
     && time(stored.expiresAt) === time(rebuilt.expiresAt)

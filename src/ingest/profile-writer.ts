@@ -73,12 +73,6 @@ export function combineActivities(activities: readonly ProfileActivity[]): Profi
   }), first);
 }
 
-/** An activity that changes nothing the profile holds: its events' consent is still applied. */
-function onlyConsentOf(events: readonly EventDoc[]): ProfileActivity {
-  const first = events[0]!.timestamp;
-  return { firstAt: first, lastAt: first, traits: {} };
-}
-
 export class ProfileWriter {
   private queued = new Map<string, QueuedProfile>();
   private outstandingEvents = 0;
@@ -128,10 +122,10 @@ export class ProfileWriter {
       return;
     }
     // A new person's profile was written with its events, all but their consent (which
-    // needs the ledger): those profiles are queued again, adding nothing but the consent.
+    // needs the ledger): those profiles are queued again with no activity, for the consent only.
     const toWrite = batch.profiles
       .filter((entry) => !entry.written || entry.events.some((event) => event.consent))
-      .map((entry) => (entry.written ? { ...entry, activities: [onlyConsentOf(entry.events)] } : entry));
+      .map((entry) => (entry.written ? { ...entry, activities: [] } : entry));
     const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
     for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
     this.outstandingEvents += events.length;
@@ -212,7 +206,9 @@ export class ProfileWriter {
     let profile: ProfileDoc | null = null;
     let failed = false;
     try {
-      profile = await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now());
+      profile = queued.activities.length > 0
+        ? await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now())
+        : await stores.profiles.findById(profileId);
       // Merged meanwhile: the events follow their person to the surviving profile.
       if (profile && profile._id !== profileId) {
         for (const event of queued.events) {
