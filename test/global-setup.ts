@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startFerretDb, startTemporalDevServer } from '../src/infra/embedded.js';
-import { freePort, type ManagedProcess } from '../src/infra/process.js';
+import { freePorts, type ManagedProcess } from '../src/infra/process.js';
 import { ensureFerretDb, ensureTemporalCli, ensureTestServer } from '../src/infra/provision.js';
 
 declare module 'vitest' {
@@ -43,19 +43,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ensureTestServer(progress),
       process.env.MONGODB_URI ? undefined : ensureFerretDb(progress),
     ]);
+    // Every port chosen at once, the dev server's HTTP API and metrics ports too: a port the
+    // CLI picked for itself was once taken by FerretDB's before the CLI bound it.
+    const [port, httpPort, metricsPort, ferretPort] = await freePorts(4);
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     if (!temporalAddress && temporalBinary) {
-      const port = await freePort();
       started.push(
-        await startTemporalDevServer({ binary: temporalBinary, dataDir, port, uiPort: 0, headless: true, namespace: 'default' }),
+        await startTemporalDevServer({ binary: temporalBinary, dataDir, port: port!, httpPort, metricsPort, uiPort: 0, headless: true, namespace: 'default' }),
       );
       temporalAddress = `127.0.0.1:${port}`;
     }
     let mongoUri = process.env.MONGODB_URI;
     if (!mongoUri && ferretBinary) {
-      const port = await freePort();
-      started.push(await startFerretDb({ binary: ferretBinary, dataDir, port }));
-      mongoUri = `mongodb://127.0.0.1:${port}/`;
+      started.push(await startFerretDb({ binary: ferretBinary, dataDir, port: ferretPort! }));
+      mongoUri = `mongodb://127.0.0.1:${ferretPort}/`;
     }
     project.provide('temporalAddress', temporalAddress!);
     project.provide('mongoUri', mongoUri!);

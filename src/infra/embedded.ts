@@ -12,6 +12,12 @@ export interface EmbeddedTemporalOptions {
   dataDir: string;
   port: number;
   uiPort: number;
+  /**
+   * Its HTTP API and metrics ports; by default the CLI picks free ones itself, which a
+   * process picking ports at the same moment (a test setup) can take first.
+   */
+  httpPort?: number;
+  metricsPort?: number;
   /** Tests have no use for the web UI. */
   headless?: boolean;
   namespace: string;
@@ -29,6 +35,8 @@ export async function startTemporalDevServer(options: EmbeddedTemporalOptions): 
     '--namespace', options.namespace,
     '--log-level', 'warn',
   ];
+  if (options.httpPort !== undefined) args.push('--http-port', String(options.httpPort));
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   await mkdir(join(options.dataDir, 'temporal'), { recursive: true });

@@ -231,6 +231,24 @@ export async function isPortFree(port: number): Promise<boolean> {
   return !(await canConnect(port));
 }
 
+/**
+ * Ports the OS considers free right now, all different: each is held until every one is
+ * found, so a server started with them cannot collide with another one of them.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address === 'object' && address) resolve(address.port);
+      else reject(new Error('no port'));
+    });
+  })));
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /** A port the OS considers free right now (for tests, which must not collide with a running start). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
