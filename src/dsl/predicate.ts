@@ -18,17 +18,44 @@ import {
 import type { ConditionIR, ConsentState, Millis, PropConditionIR } from './ir.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 
+export type PerformedIR = Extract<ConditionIR, { kind: 'performed' }>;
+export type AggregateIR = Extract<ConditionIR, { kind: 'aggregate' }>;
+
+/**
+ * What `performed` and aggregate conditions ask of a person's events. Two answer it: the
+ * events themselves (`eventMeasure`, the reference) and the facts ingestion keeps per
+ * condition (src/segments/facts.ts), which answer in bounded time whatever the history.
+ */
+export interface EventMeasure {
+  /** How many of the person's events the condition counts (its `where` and window applied). */
+  count(condition: PerformedIR, now: Date): number;
+  /** The aggregate of the condition's property, or undefined when it does not exist (no values). */
+  aggregate(condition: AggregateIR, now: Date): number | undefined;
+}
+
 /** Everything a condition may look at for one profile. */
 export interface ConditionSubject {
   profile: Pick<ProfileDoc, '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt'>;
-  /** The profile's events (any type, any order); only `track` events count. */
-  events: Pick<EventDoc, 'event' | 'type' | 'properties' | 'timestamp'>[];
+  measure: EventMeasure;
   /** Segment membership is stored or computed elsewhere; the caller resolves it. */
   segmentMembership: (segment: string) => boolean;
 }
 
-type SubjectEvent = ConditionSubject['events'][number];
-type AggregateIR = Extract<ConditionIR, { kind: 'aggregate' }>;
+/** The fields of an event that conditions read. */
+export type SubjectEvent = Pick<EventDoc, 'event' | 'type' | 'properties' | 'timestamp'>;
+
+/** Counts and aggregates straight from the events (any type, any order; only `track` events count). */
+export function eventMeasure(events: readonly SubjectEvent[]): EventMeasure {
+  return {
+    count: (condition, now) => {
+      const { where } = condition;
+      return trackEvents(events, condition.event, condition.withinMs, now).filter(
+        (event) => where === undefined || evaluatePropCondition(where, propertiesOf(event)),
+      ).length;
+    },
+    aggregate: (condition, now) => aggregateOf(condition.fn, aggregatedValues(condition, trackEvents(events, condition.event, condition.withinMs, now))),
+  };
+}
 
 export function evaluatePropCondition(condition: PropConditionIR, properties: Record<string, unknown>): boolean {
   switch (condition.kind) {
@@ -66,15 +93,12 @@ export function evaluateCondition(condition: ConditionIR, subject: ConditionSubj
       return subject.segmentMembership(condition.segment);
     case 'consent':
       return consentState(profile.consents, condition.purpose, now) === condition.state;
-    case 'performed': {
-      const { where } = condition;
-      const count = trackEvents(subject.events, condition.event, condition.withinMs, now).filter(
-        (event) => where === undefined || evaluatePropCondition(where, propertiesOf(event)),
-      ).length;
-      return countSatisfies(condition.count, count);
+    case 'performed':
+      return countSatisfies(condition.count, subject.measure.count(condition, now));
+    case 'aggregate': {
+      const aggregate = subject.measure.aggregate(condition, now);
+      return aggregate !== undefined && compareNumbers(condition.op, aggregate, condition.value);
     }
-    case 'aggregate':
-      return aggregateHolds(condition, subject.events, now);
     case 'seen': {
       const seenAt = condition.which === 'first' ? profile.firstSeenAt : profile.lastSeenAt;
       if (!(seenAt instanceof Date)) return false;
@@ -117,7 +141,7 @@ export function consentState(consents: ProfileDoc['consents'], purpose: string, 
 }
 
 /** `track` events of that name, inside the window when there is one. */
-function trackEvents(events: SubjectEvent[], name: string, withinMs: Millis | undefined, now: Date): SubjectEvent[] {
+function trackEvents(events: readonly SubjectEvent[], name: string, withinMs: Millis | undefined, now: Date): SubjectEvent[] {
   const start = withinMs === undefined ? undefined : windowStart(now, withinMs).getTime();
   return events.filter(
     (event) =>
@@ -127,21 +151,25 @@ function trackEvents(events: SubjectEvent[], name: string, withinMs: Millis | un
   );
 }
 
-function propertiesOf(event: SubjectEvent): Record<string, unknown> {
+export function propertiesOf(event: SubjectEvent): Record<string, unknown> {
   return isPlainObject(event.properties) ? event.properties : {};
 }
 
-function aggregateHolds(condition: AggregateIR, events: SubjectEvent[], now: Date): boolean {
-  // Events whose property is not a number (absent, a string, an array…) are ignored.
-  const values = trackEvents(events, condition.event, condition.withinMs, now)
-    .map((event) => valueAtPath(propertiesOf(event), condition.property))
-    .filter((value): value is number => typeof value === 'number');
-  const aggregate = aggregateOf(condition.fn, values);
-  return aggregate !== undefined && compareNumbers(condition.op, aggregate, condition.value);
+/** Events whose property is not a number (absent, a string, an array…) are ignored. */
+function aggregatedValues(condition: AggregateIR, events: readonly SubjectEvent[]): number[] {
+  return events
+    .map((event) => aggregatedValue(condition.property, event))
+    .filter((value): value is number => value !== undefined);
+}
+
+/** The number an aggregate takes from one event, if it has one there. */
+export function aggregatedValue(property: string, event: SubjectEvent): number | undefined {
+  const value = valueAtPath(propertiesOf(event), property);
+  return typeof value === 'number' ? value : undefined;
 }
 
 /** The sum of no values is 0; their average, minimum and maximum do not exist. */
-function aggregateOf(fn: AggregateIR['fn'], values: number[]): number | undefined {
+export function aggregateOf(fn: AggregateIR['fn'], values: number[]): number | undefined {
   switch (fn) {
     case 'sum':
       return values.reduce((total, value) => total + value, 0);

@@ -3,7 +3,7 @@
  * predicate. Used by journey activities (`if`, `wait until`) and the single customer view.
  */
 import type { ConditionIR, SegmentIR } from '../dsl/ir.js';
-import { evaluateCondition, type ConditionSubject } from '../dsl/predicate.js';
+import { evaluateCondition, eventMeasure, type ConditionSubject } from '../dsl/predicate.js';
 import type { ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 
@@ -19,7 +19,7 @@ export async function subjectOf(stores: Stores, profile: ProfileDoc, segments: r
   const byName = new Map(segments.map((segment) => [segment.name, segment]));
   const subject: ConditionSubject = {
     profile,
-    events,
+    measure: eventMeasure(events),
     segmentMembership: (name) => {
       const segment = byName.get(name);
       return segment !== undefined && evaluateCondition(segment.condition, subject, at);

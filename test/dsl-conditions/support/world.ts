@@ -1,6 +1,6 @@
 /** Loading a set of profiles and events into a database and reading them back as subjects for the predicate. */
 import type { Db } from 'mongodb';
-import type { ConditionSubject } from '../../../src/dsl/predicate.js';
+import { eventMeasure, type ConditionSubject } from '../../../src/dsl/predicate.js';
 import type { EventDoc, ProfileDoc } from '../../../src/model.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 
@@ -28,7 +28,7 @@ export async function loadWorld(db: Db, profiles: Record<string, unknown>[], eve
 export function subjectOf(world: LoadedWorld, profile: ProfileDoc, segmentMembers: Map<string, Set<string>>): ConditionSubject {
   return {
     profile,
-    events: world.eventsByProfile.get(profile._id) ?? [],
+    measure: eventMeasure(world.eventsByProfile.get(profile._id) ?? []),
     segmentMembership: (segment) => segmentMembers.get(segment)?.has(profile._id) ?? false,
   };
 }
