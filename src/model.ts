@@ -172,10 +172,82 @@ export interface ProfileDoc {
   journeys: Record<string, JourneyMembership>;
   /** Keyed by journey name (an identifier, so a safe field name); absent until a first entry. */
   journeyHistory?: Record<string, JourneyHistory>;
+  /** Stored segment membership, keyed by segment name (see src/segments). */
+  segments?: Record<string, SegmentMembership>;
+  /** What the person's events amount to for each event condition, keyed by leaf (src/segments/facts.ts). */
+  segmentFacts?: Record<string, SegmentFact>;
+  /** The instant the person's segment clock is set to ring, if any. */
+  segmentClockAt?: Date | null;
+  /** Membership changes written with the membership, not yet copied to history, member lists and stats. */
+  segmentChanges?: SegmentChange[];
+  /** How many segment changes the person has had: numbers the next one. */
+  segmentChangeCount?: number;
+  /** Backfills already merged into `segmentFacts`, as `<leaf key>@<cutoff ms>`: a retried backfill skips them. */
+  segmentBackfilled?: string[];
+  /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
+  segmentMergedFrom?: string[];
   firstSeenAt: Date;
   lastSeenAt: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface SegmentMembership {
+  since: Date;
+  /** The definition (src/segments/plan.ts) the membership was last judged by. */
+  def: string;
+}
+
+/** One leaf's fact (src/segments/facts.ts): what a person's events amount to for one event condition. */
+export interface SegmentFact {
+  /** count: events counted; total: values aggregated. */
+  n?: number;
+  /** recent: timestamps (epoch ms), newest first. */
+  t?: number[];
+  /** total: sum, minimum and maximum of the values (minimum and maximum absent while n is 0). */
+  sum?: number;
+  min?: number;
+  max?: number;
+  /** window: [timestamp ms, value] pairs, oldest first. */
+  e?: [number, number][];
+}
+
+/** Why a person entered or left a segment. Ids only: the history holds no personal data. */
+export type SegmentChangeReason =
+  | { kind: 'event'; eventId: string }
+  | { kind: 'time window' }
+  | { kind: 'rules deployed'; version: number }
+  | { kind: 'merge'; profileId: string }
+  | { kind: 'erasure' }
+  /** A tag, trait or consent written by a journey, an admin or a consent lifecycle. */
+  | { kind: 'profile update' };
+
+export interface SegmentChange {
+  /** `<profileId>:<n>`, n counting the person's changes: applying one twice is harmless. */
+  _id: string;
+  profileId: string;
+  segment: string;
+  change: 'entered' | 'exited';
+  at: Date;
+  reason: SegmentChangeReason;
+  /** Made by the first computation of a new segment: the person was a member already. */
+  initial?: true;
+}
+
+export interface SegmentCatalogDoc {
+  /** The segment's name. */
+  _id: string;
+  title?: string;
+  def: string;
+  /** The rules version whose definition this is. */
+  version: number;
+  state: 'computing' | 'ready';
+  /** Set while it is computed for the first time: entries then are `initial` (members already). */
+  firstComputation?: boolean;
+  progress?: { phase: 'facts' | 'members'; done: number; total: number };
+  computedAt?: Date;
+  size: number;
+  createdAt: Date;
 }
 
 export interface IdentityDoc {
@@ -281,7 +353,7 @@ export interface PrivacyRequestDoc {
   createdAt: Date;
   updatedAt: Date;
   /** What was removed, as counts only: the audit trail keeps no personal data. */
-  removed?: { profiles: number; events: number; identities: number; consentRecords?: number };
+  removed?: { profiles: number; events: number; identities: number; consentRecords?: number; segmentMemberships?: number; segmentHistory?: number };
 }
 
 /** A message a journey run decided to send, as the run names it: ids and rule names only. */

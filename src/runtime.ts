@@ -23,6 +23,8 @@ import type { Logger } from './logger.js';
 import type { ProfileEventToRecord } from './model.js';
 import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
+import { createSegmentClock, startSegmentRecompute } from './ingest/segment-workflows.js';
+import { SegmentEngine } from './segments/engine.js';
 import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
@@ -108,6 +110,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connection = Connection.lazy({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
   const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
+  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue) });
+  const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, version);
 
   const startErasure = async (requestId: string, profileId: string | undefined) => {
     const input: ErasureInput = { requestId, ...(profileId ? { profileId } : {}) };
@@ -136,12 +140,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments }),
     });
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
 
-  const writer = new ProfileWriter({ stores, dispatcher, logger, now });
+  const writer = new ProfileWriter({ stores, dispatcher, logger, now, segments });
 
   const enricher = (options.enrichment ?? true)
     ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
@@ -155,7 +159,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   built.ingestor = ingestor;
   const importApply = importApplier({ ingestor, now, rules: stores.rules });
-  const sweeper = startSweeper({ stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now });
+  const sweeper = startSweeper({
+    stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
+  });
   const app = createApp({
     stores,
     logger,
@@ -167,6 +173,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     now,
     profilesSettled: () => writer.settled(),
     startErasure,
+    startSegmentRecompute: startRecompute,
+    segments,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
   });
 

@@ -6,6 +6,7 @@ import { createConsentActivities } from './consent.js';
 import { createJourneyActivities } from './journeys.js';
 import { createPrivacyActivities } from './privacy.js';
 import { createProfileActivities, type ActivityDeps } from './profiles.js';
+import { createSegmentActivities } from './segments.js';
 
 export type { ActivityDeps };
 export type { AdmissionVerdict } from './admission.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJourneyActivities(deps),
     ...createPrivacyActivities(deps),
     ...createConsentActivities(deps),
+    ...createSegmentActivities(deps),
   };
 }
 
@@ -23,3 +25,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type JourneyActivities = ReturnType<typeof createProfileActivities> & ReturnType<typeof createJourneyActivities>;
 export type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;
 export type ConsentActivities = ReturnType<typeof createConsentActivities>;
+export type SegmentActivities = ReturnType<typeof createSegmentActivities>;

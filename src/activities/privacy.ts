@@ -2,7 +2,7 @@
 import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import type { ActivityDeps } from './profiles.js';
 
-export function createPrivacyActivities({ stores, now }: ActivityDeps) {
+export function createPrivacyActivities({ stores, now, segments }: ActivityDeps) {
   return {
     async setPrivacyRequestStatus(requestId: string, status: PrivacyRequestStatus, removed?: PrivacyRequestDoc['removed']): Promise<void> {
       await stores.privacyRequests.setStatus(requestId, status, now(), removed);
@@ -16,6 +16,9 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
       // The consent ledger records first: the profile lists them (its own and those of every
       // profile merged into it), and a retry after a crash still finds the list.
       const consentRecords = await stores.consents.deleteByIds((await stores.profiles.findExact(profileId))?.consentLog ?? []);
+      // Out of every segment while the profile still says which; history of absorbed ids too.
+      const merged = [...new Set([...((await stores.profiles.findExact(profileId))?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
+      const forgotten = (await segments?.forget(profileId, merged)) ?? { memberships: 0, history: 0 };
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
       // The ids it absorbed by merging (directly, or through a profile it absorbed), and the
@@ -30,7 +33,7 @@ export function createPrivacyActivities({ stores, now }: ActivityDeps) {
         await stores.events.deleteByProfile(id);
       }
       const profiles = await stores.profiles.deleteById(profileId);
-      return { profiles, events, identities, consentRecords };
+      return { profiles, events, identities, consentRecords, segmentMemberships: forgotten.memberships, segmentHistory: forgotten.history };
     },
   };
 }

@@ -3,6 +3,8 @@ import type { ConditionIR } from '../dsl/ir.js';
 import { consentState } from '../dsl/predicate.js';
 import type { ProfileEventToRecord } from '../model.js';
 import { conditionHolds } from '../segments/evaluate.js';
+import type { SegmentEngine } from '../segments/engine.js';
+import type { ProfileChange } from '../segments/plan.js';
 import type { Stores } from '../store/index.js';
 import { millisUntilLocalTime } from './local-time.js';
 
@@ -16,20 +18,26 @@ export interface ActivityDeps {
    * reminders and lapses); resolves once it is durable. Wired by the runtime.
    */
   recordProfileEvent?: (profileId: string, event: ProfileEventToRecord) => Promise<void>;
+  /** Keeps segment membership as journeys tag and set traits, and runs the segment activities. */
+  segments?: SegmentEngine;
 }
 
-export function createProfileActivities({ stores, now, defaultTimeZone }: ActivityDeps) {
+export function createProfileActivities({ stores, now, defaultTimeZone, segments }: ActivityDeps) {
+  /** A journey's write is a change of the profile: the segments reading it are judged again. */
+  const refreshSegments = async (profileId: string, change: ProfileChange) => {
+    await segments?.refresh(profileId, { change, reason: { kind: 'profile update' } });
+  };
   return {
     async tagProfile(profileId: string, tag: string): Promise<void> {
-      await stores.profiles.addTag(profileId, tag, now());
+      if (await stores.profiles.addTag(profileId, tag, now())) await refreshSegments(profileId, { tags: true });
     },
 
     async untagProfile(profileId: string, tag: string): Promise<void> {
-      await stores.profiles.removeTag(profileId, tag, now());
+      if (await stores.profiles.removeTag(profileId, tag, now())) await refreshSegments(profileId, { tags: true });
     },
 
     async setProfileTrait(profileId: string, path: string, value: string | number | boolean | null): Promise<void> {
-      await stores.profiles.setTrait(profileId, path, value, now());
+      if (await stores.profiles.setTrait(profileId, path, value, now())) await refreshSegments(profileId, { traits: true });
     },
 
     /** Deny by default: only a granted consent that has not expired counts. */
@@ -46,7 +54,7 @@ export function createProfileActivities({ stores, now, defaultTimeZone }: Activi
     async evaluateCondition(profileId: string, rulesVersion: number, condition: ConditionIR): Promise<boolean> {
       const [profile, rules] = await Promise.all([stores.profiles.findById(profileId), stores.rules.get(rulesVersion)]);
       if (!profile) return false;
-      return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now());
+      return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now(), (await segments?.context()) ?? null);
     },
 
     async millisUntilLocalTime(profileId: string, time: string): Promise<number> {

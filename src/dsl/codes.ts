@@ -97,6 +97,8 @@ export const Diagnostics = {
   duplicatePerformedClause: def('ITN1701', 'error', (clause: string) => `'performed' takes one ${clause}`),
   alwaysTrueCount: def('ITN1702', 'warning', () => "'at least 0 times' is always true"),
   emptyList: def('ITN1703', 'warning', (negated: boolean) => (negated ? "'not in []' is always true" : "'in []' never matches")),
+  previewTakesSegments: def('ITN1801', 'error', (kind: string) => `a preview takes segment declarations only, not a ${kind}`),
+  previewEmpty: def('ITN1802', 'error', () => 'a preview needs a segment declaration'),
   globWithoutWildcard: def('ITN1704', 'warning', (glob: string) => `'tagged like "${glob}"' has no * or ?: it means the same as 'tagged "${glob}"'`),
 } as const;
 

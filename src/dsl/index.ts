@@ -28,7 +28,7 @@ export function compile(source: string): CompileResult {
  * Lexing, parsing and CST → AST, chunk by chunk: each chunk's CST becomes AST before the
  * next chunk is parsed, so only one CST is alive at a time.
  */
-function parseProgram(source: string): { program: Program; diagnostics: Diagnostic[] } {
+export function parseProgram(source: string): { program: Program; diagnostics: Diagnostic[] } {
   const lexed = lex(source);
   const diagnostics = [...lexed.diagnostics];
   const program: Program = { declarations: [] };

@@ -4,6 +4,7 @@
  */
 import type { Stores } from '../store/index.js';
 import { combineProfiles } from '../profile/combine.js';
+import { combineSegmentState } from '../segments/merge.js';
 
 export function mergeId(from: string, into: string): string {
   return `m_${from}__${into}`;
@@ -17,7 +18,8 @@ export async function mergeProfiles(stores: Stores, from: string, into: string, 
   const id = mergeId(from, into);
   await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
   // Data folded into `into`, `from` redirected and deleted: one step, under both profiles' locks.
-  await stores.profiles.absorb(into, from, (survivor, absorbed) => combineProfiles(survivor, absorbed, now), now);
+  const leaves = await stores.segments.leaves();
+  await stores.profiles.absorb(into, from, (survivor, absorbed) => ({ ...combineProfiles(survivor, absorbed, now), ...combineSegmentState(survivor, absorbed, leaves, now) }), now);
   await repointEverything(stores, from, into);
   // Events stored for `from` while the merge ran, before its identifiers moved.
   await stores.events.repoint(from, into);

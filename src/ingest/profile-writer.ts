@@ -20,6 +20,8 @@ import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { ProfileActivity } from '../store/profiles.js';
+import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
+import { changeOfEvents } from '../segments/changes.js';
 import type { Dispatcher } from './dispatch.js';
 import { forEachInParallel } from './in-parallel.js';
 
@@ -54,6 +56,8 @@ export interface ProfileWriterOptions {
   dispatcher: Dispatcher;
   logger: Logger;
   now: () => Date;
+  /** Keeps segment membership as events are applied; without it, none is kept. */
+  segments?: SegmentEngine;
   /** Profile writes in flight at once. */
   concurrency?: number;
   /** Accepted events not yet applied and dispatched beyond which `accept` waits (back-pressure). */
@@ -122,9 +126,10 @@ export class ProfileWriter {
       return;
     }
     // A new person's profile was written with its events, all but their consent (which
-    // needs the ledger): those profiles are queued again with no activity, for the consent only.
+    // needs the ledger) and their segments: those profiles are queued again with no
+    // activity, for the consent and the segments only.
     const toWrite = batch.profiles
-      .filter((entry) => !entry.written || entry.events.some((event) => event.consent))
+      .filter((entry) => !entry.written || this.options.segments !== undefined || entry.events.some((event) => event.consent))
       .map((entry) => (entry.written ? { ...entry, activities: [] } : entry));
     const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
     for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
@@ -191,7 +196,9 @@ export class ProfileWriter {
       const round = [...this.queued];
       const roundCount = this.acceptedCount;
       this.queued = new Map();
-      await forEachInParallel(round, this.concurrency, ([profileId, queued]) => this.write(profileId, queued));
+      // Read after the round's events were queued: a leaf whose cutoff they are past is in it (segments/recompute.ts).
+      const segments = await this.segmentContext();
+      await forEachInParallel(round, this.concurrency, ([profileId, queued]) => this.write(profileId, queued, segments));
       this.appliedCount = roundCount;
       this.settledWaiters = this.settledWaiters.filter((waiter) => {
         if (waiter.count > roundCount) return true;
@@ -201,7 +208,16 @@ export class ProfileWriter {
     }
   }
 
-  private async write(profileId: string, queued: QueuedProfile): Promise<void> {
+  /** The segment engine's view of the rules for one round; a failure to read it fails the round's writes (the sweeper retries them). */
+  private async segmentContext(): Promise<SegmentContext | null | Error> {
+    try {
+      return (await this.options.segments?.context()) ?? null;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  private async write(profileId: string, queued: QueuedProfile, segments: SegmentContext | null | Error): Promise<void> {
     const { stores, logger, now } = this.options;
     let profile: ProfileDoc | null = null;
     let failed = false;
@@ -217,6 +233,11 @@ export class ProfileWriter {
         }
       }
       if (profile) profile = (await applyConsents(stores, profile._id, queued.events, now())) ?? profile;
+      if (segments instanceof Error) throw segments;
+      if (profile && segments && this.options.segments) {
+        const refreshed = await this.options.segments.refresh(profile._id, { ...changeOfEvents(queued.events), events: queued.events }, segments);
+        profile = refreshed?.profile ?? profile;
+      }
     } catch (error) {
       failed = true;
       logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');

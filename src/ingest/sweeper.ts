@@ -13,6 +13,10 @@ import type { Dispatcher } from './dispatch.js';
 import type { ProfileWriter } from './profile-writer.js';
 import { applyConsents } from '../consent/apply.js';
 import { finishInterruptedMerges } from '../identity/merge.js';
+import { changeOfEvents } from '../segments/changes.js';
+import type { SegmentEngine } from '../segments/engine.js';
+import { unfinishedVersion } from '../segments/recompute.js';
+import type { FactSource } from '../store/events.js';
 import { recomputeCounters } from './counters.js';
 import { reapplyToProfile } from './ingest.js';
 
@@ -22,6 +26,10 @@ export interface SweeperOptions {
   /** This process's profile writer: its entries are not stale, and recovery runs between its rounds. */
   writer: ProfileWriter;
   startPendingErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  /** Rebuilds recovered people's segment facts and membership; without it, none is kept. */
+  segments?: SegmentEngine;
+  /** Starts a rules version's segment recompute (idempotent); the sweeper calls it while one is unfinished. */
+  startSegmentRecompute?: (version: number) => Promise<void>;
   logger: Logger;
   intervalMs: number;
   now: () => Date;
@@ -58,6 +66,14 @@ async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<v
         const withConsent = await applyConsents(stores, profileId, ofProfile, now());
         if (withConsent) profiles.set(profileId, withConsent);
       }
+      // Facts from scratch, like the counters: exact whatever was folded before the crash.
+      for (const [profileId, ofProfile] of eventsOf) {
+        if (!options.segments) break;
+        const applied: FactSource[] = [];
+        for await (const event of stores.events.factSourcesOf(profileId)) if (!unapplied.has(event._id)) applied.push(event);
+        const refreshed = await options.segments.refresh(profileId, { ...changeOfEvents(ofProfile), rebuild: applied });
+        if (refreshed) profiles.set(profileId, refreshed.profile);
+      }
     });
     await stores.outbox.markRecovered(entry._id, now());
   }
@@ -80,6 +96,11 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
   }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
   for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
+  if (options.segments && options.startSegmentRecompute) {
+    // A recompute running already is left alone: starting it is idempotent.
+    const version = await unfinishedVersion(stores, options.segments);
+    if (version !== null) await options.startSegmentRecompute(version);
+  }
   return finished + requests.length;
 }
 

@@ -5,6 +5,7 @@
 import express, { type Request } from 'express';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
+import type { SegmentEngine } from '../segments/engine.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
@@ -15,6 +16,7 @@ import { importRoutes } from './routes/import.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
+import { segmentRoutes } from './routes/segments.js';
 import { trackingRoutes } from './routes/tracking.js';
 
 export interface AppDeps {
@@ -31,6 +33,9 @@ export interface AppDeps {
   /** Resolves once every event accepted so far is applied to its profile: profile reads wait for it. */
   profilesSettled: () => Promise<void>;
   startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
+  startSegmentRecompute?: (version: number) => Promise<void>;
+  segments?: SegmentEngine;
   temporalReady: () => Promise<unknown>;
 }
 
@@ -56,8 +61,8 @@ export function createApp(deps: AppDeps): express.Express {
   // POST /v1/consents records a person's consent with a write key; the rest is for admins.
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
-  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps));
+  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments'], admin, json);
+  app.use(consentRoutes(deps), profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

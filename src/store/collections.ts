@@ -16,4 +16,8 @@ export const COLLECTIONS = {
   privacyRequests: 'privacy_requests',
   deliveries: 'deliveries',
   consentLedger: 'consent_ledger',
+  segments: 'segments',
+  segmentMembers: 'segment_members',
+  segmentHistory: 'segment_history',
+  segmentStats: 'segment_stats',
 } as const;

@@ -16,6 +16,10 @@ export interface TimelineQuery {
  * Events, stored once per messageId. What is still owed to profiles and journeys is kept
  * apart, in the small `outbox` collection (outbox.ts).
  */
+/** What segment facts are folded from (src/segments/facts.ts). */
+export type FactSource = Pick<EventDoc, '_id' | 'profileId' | 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
+const FACT_SOURCE = { profileId: 1, type: 1, event: 1, properties: 1, timestamp: 1, receivedAt: 1 } as const;
+
 export class EventStore {
   private readonly collection: Collection<EventDoc>;
 
@@ -61,6 +65,16 @@ export class EventStore {
   /** Every event of a profile, with what counters are computed from, streamed. */
   countedOf(profileId: string): AsyncIterable<Pick<EventDoc, '_id' | 'type' | 'event' | 'properties'>> {
     return this.collection.find({ profileId }, { projection: { type: 1, event: 1, properties: 1 } });
+  }
+
+  /** Every event of a profile, with what segment facts are folded from, streamed (the sweeper's recovery). */
+  factSourcesOf(profileId: string): AsyncIterable<FactSource> {
+    return this.collection.find({ profileId }, { projection: FACT_SOURCE });
+  }
+
+  /** Every stored event, with what segment facts are folded from, streamed: one scan (a deploy's backfill). */
+  allFactSources(): AsyncIterable<FactSource> {
+    return this.collection.find({}, { projection: FACT_SOURCE });
   }
 
   async repoint(fromProfileId: string, toProfileId: string): Promise<number> {

@@ -12,10 +12,14 @@ import { PopulationStore } from './population.js';
 import { PrivacyRequestStore } from './privacy-requests.js';
 import { ProfileStore } from './profiles.js';
 import { RulesStore } from './rules.js';
+import { SegmentCatalogStore } from './segment-catalog.js';
+import { SegmentHistoryStore } from './segment-history.js';
+import { SegmentMemberStore } from './segment-members.js';
+import { SegmentStatsStore } from './segment-stats.js';
 
 export {
   COLLECTIONS, ConsentLedgerStore, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore,
+  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -30,6 +34,10 @@ export interface Stores {
   privacyRequests: PrivacyRequestStore;
   deliveries: DeliveryStore;
   consents: ConsentLedgerStore;
+  segments: SegmentCatalogStore;
+  segmentMembers: SegmentMemberStore;
+  segmentHistory: SegmentHistoryStore;
+  segmentStats: SegmentStatsStore;
   population: PopulationStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
@@ -50,6 +58,10 @@ export function createStores(db: Db): Stores {
     privacyRequests: new PrivacyRequestStore(db),
     deliveries: new DeliveryStore(db),
     consents: new ConsentLedgerStore(db),
+    segments: new SegmentCatalogStore(db),
+    segmentMembers: new SegmentMemberStore(db),
+    segmentHistory: new SegmentHistoryStore(db),
+    segmentStats: new SegmentStatsStore(db),
     population: new PopulationStore(db),
     async ping() {
       await db.command({ ping: 1 });

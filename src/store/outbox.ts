@@ -65,6 +65,12 @@ export class OutboxStore {
       .map((entry) => entry._id);
   }
 
+  /** How many entries opened at or before the instant are still open (a scan of the outbox, which stays small). */
+  async countOpenedUpTo(at: Date): Promise<number> {
+    const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1 } }).toArray();
+    return entries.filter((entry) => entry.createdAt.getTime() <= at.getTime()).length;
+  }
+
   findById(id: string): Promise<OutboxDoc | null> {
     return this.collection.findOne({ _id: id });
   }

@@ -116,6 +116,11 @@ export class ProfileStore {
     return this.collection.findOne({ _id: id });
   }
 
+  /** Every profile id after `after` (all when absent), in `_id` order: a scan, for whole-population passes. */
+  idsAfter(after?: string): AsyncIterable<{ _id: string }> {
+    return this.collection.find(after === undefined ? {} : { _id: { $gt: after } }, { projection: { _id: 1 } }).sort({ _id: 1 });
+  }
+
   /** Roughly how many profiles there are (from collection metadata: no scan). */
   estimatedCount(): Promise<number> {
     return this.collection.estimatedDocumentCount();

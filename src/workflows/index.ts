@@ -2,3 +2,5 @@
 export { journeyWorkflow } from './journey.js';
 export { consentLifecycleWorkflow } from './consent.js';
 export { erasureWorkflow } from './erasure.js';
+export { segmentClockWorkflow } from './segment-clock.js';
+export { segmentRecomputeWorkflow } from './segment-recompute.js';

@@ -54,3 +54,25 @@ export function consentLifecycleWorkflowId(recordId: string): string {
 export function erasureWorkflowId(requestId: string): string {
   return `erasure:${requestId}`;
 }
+
+/** A person's segment clock: rings at an instant (epoch ms) at which time alone changes a membership. */
+export interface SegmentClockInput {
+  profileId: string;
+  atMs: number;
+}
+
+/** The clock must ring at this instant (epoch ms), or earlier if it was set so. */
+export const segmentClockSignal = defineSignal<[number]>('segmentClockMoved');
+
+export function segmentClockWorkflowId(profileId: string): string {
+  return `segment-clock:${profileId}`;
+}
+
+/** Computing the segments a rules version adds or changes, over everyone. */
+export interface SegmentRecomputeInput {
+  version: number;
+}
+
+export function segmentRecomputeWorkflowId(version: number): string {
+  return `segment-recompute:${version}`;
+}

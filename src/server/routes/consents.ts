@@ -19,6 +19,7 @@ import { eventIdFor, type IngestMessage } from '../../ingest/ingest.js';
 import type { ConsentLedgerDoc, ConsentOrigin, ConsentProof, ConsentRecordState, EventConsent } from '../../model.js';
 import type { AppDeps } from '../app.js';
 import { sourceOf } from '../auth.js';
+import { csvField, write } from '../csv.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 
 export const CONSENT_STATES = ['granted', 'denied', 'revoked'] as const satisfies readonly ConsentRecordState[];
@@ -102,12 +103,6 @@ function presentRecord(record: ConsentLedgerDoc) {
   return { id: _id, ...rest };
 }
 
-/** One CSV field: quoted when it holds a separator, a quote or a line break. */
-function csvField(value: unknown): string {
-  const text = value === undefined || value === null ? '' : value instanceof Date ? value.toISOString() : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 const LEDGER_COLUMNS: [string, (record: ConsentLedgerDoc) => unknown][] = [
   ['record_id', (r) => r._id],
   ['profile_id', (r) => r.profileId],
@@ -132,10 +127,6 @@ const LEDGER_COLUMNS: [string, (record: ConsentLedgerDoc) => unknown][] = [
 ];
 
 /** Resolves once the response may take more (the socket drained), so a large ledger streams in bounded memory. */
-function write(res: Response, chunk: string): Promise<void> {
-  return res.write(chunk) ? Promise.resolve() : new Promise((resolve) => res.once('drain', () => resolve()));
-}
-
 export function consentRoutes(deps: AppDeps): Router {
   const router = Router();
 

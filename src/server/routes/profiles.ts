@@ -7,11 +7,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { decodeCounterKey } from '../../profile/counters.js';
 import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc } from '../../model.js';
-import { segmentsOf } from '../../segments/evaluate.js';
 import type { AppDeps } from '../app.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 
 const lookupQuery = z.record(z.string(), z.string().min(1));
+
+const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 
 const timelineQuery = z
   .object({
@@ -24,7 +25,15 @@ const timelineQuery = z
   })
   .strict();
 
-export function presentProfile(profile: ProfileDoc, segments: string[]) {
+/** The stored membership in the active rules' segments: a read, never an evaluation. */
+export function membershipOf(profile: ProfileDoc, active: readonly string[]): { name: string; since: Date }[] {
+  return Object.entries(profile.segments ?? {})
+    .filter(([name]) => active.includes(name))
+    .map(([name, { since }]) => ({ name, since }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function presentProfile(profile: ProfileDoc, segments: { name: string; since: Date }[]) {
   return {
     id: profile._id,
     identities: profile.identities,
@@ -66,7 +75,8 @@ export function profileRoutes(deps: AppDeps): Router {
   const router = Router();
   const show = async (profile: ProfileDoc | null, missing: string) => {
     if (!profile) throw notFound(missing);
-    return presentProfile(profile, await segmentsOf(deps.stores, profile, deps.now()));
+    const active = ((await deps.stores.rules.active())?.ir.segments ?? []).map((segment) => segment.name);
+    return presentProfile(profile, membershipOf(profile, active));
   };
 
   router.get('/v1/profiles/lookup', async (req, res) => {
@@ -84,6 +94,24 @@ export function profileRoutes(deps: AppDeps): Router {
   router.get('/v1/profiles/:id', async (req, res) => {
     await deps.profilesSettled();
     res.json(await show(await deps.stores.profiles.findById(req.params.id), 'no profile with that id'));
+  });
+
+  router.get('/v1/profiles/:id/segments/history', async (req, res) => {
+    const parsed = historyQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    await deps.profilesSettled();
+    const profile = await deps.stores.profiles.findById(req.params.id);
+    if (!profile) throw notFound('no profile with that id');
+    // Changes still being copied are on the profile; the person's own and those of profiles merged into it.
+    const copied = new Set<string>();
+    const changes = [...(profile.segmentChanges ?? [])];
+    for (const change of changes) copied.add(change._id);
+    for (const id of [profile._id, ...(profile.mergedFrom ?? [])]) {
+      const count = id === profile._id ? profile.segmentChangeCount ?? 0 : undefined;
+      for (const change of await deps.stores.segmentHistory.ofProfile(id, parsed.data.limit, count)) if (!copied.has(change._id)) changes.push(change);
+    }
+    const newestFirst = changes.sort((a, b) => b.at.getTime() - a.at.getTime() || (a._id < b._id ? 1 : -1)).slice(0, parsed.data.limit);
+    res.json({ profileId: profile._id, changes: newestFirst.map(({ _id, profileId, ...change }) => ({ id: _id, profileId, ...change })) });
   });
 
   router.get('/v1/profiles/:id/events', async (req, res) => {

@@ -18,7 +18,16 @@ export function ruleRoutes(deps: AppDeps): Router {
       return;
     }
     const version = await deps.stores.rules.deploy(req.body, ir, deps.now());
-    res.json({ version, diagnostics });
+    // The segments it adds or changes are computed over everyone in the background
+    // (GET /v1/segments shows the progress); should the start fail, the sweeper retries it.
+    const recompute = await (deps.startSegmentRecompute?.(version) ?? Promise.resolve()).then(
+      () => 'started' as const,
+      (error: unknown) => {
+        deps.logger.warn({ err: error, version }, 'segment recompute not started; the sweeper will start it');
+        return 'pending' as const;
+      },
+    );
+    res.json({ version, diagnostics, segments: { recompute } });
   });
   router.get('/v1/rules', async (_req, res) => {
     const rules = await deps.stores.rules.active();

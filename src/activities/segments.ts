@@ -1,0 +1,49 @@
+/**
+ * The segment engine's activities: the clock's ring and the steps of a deploy's recompute
+ * (src/segments/recompute.ts). Inputs and results are ids, instants and counts.
+ */
+import { Context } from '@temporalio/activity';
+import {
+  backfillFacts, finishRecompute, judgeEveryone, prepareRecompute, type JudgeCheckpoint, type PreparedRecompute,
+} from '../segments/recompute.js';
+import type { ActivityDeps } from './profiles.js';
+
+export function createSegmentActivities({ stores, now, segments }: ActivityDeps) {
+  const engine = () => {
+    if (!segments) throw new Error('the segment engine is not wired into these activities');
+    return segments;
+  };
+  return {
+    /** Judges the person's segments as time has moved; the next instant to ring at, or null. */
+    async ringSegmentClock(profileId: string): Promise<number | null> {
+      const outcome = await engine().refresh(profileId, { change: { time: true }, reason: { kind: 'time window' }, fromClock: true });
+      return outcome?.nextAt?.getTime() ?? null;
+    },
+
+    async prepareSegmentRecompute(version: number): Promise<PreparedRecompute | 'superseded'> {
+      const prepared = await prepareRecompute(stores, engine(), version, now);
+      return 'superseded' in prepared ? 'superseded' : prepared;
+    },
+
+    async openBatchesUpTo(cutoffMs: number): Promise<number> {
+      return stores.outbox.countOpenedUpTo(new Date(cutoffMs));
+    },
+
+    async backfillSegmentFacts(version: number): Promise<'done' | 'superseded'> {
+      const outcome = await backfillFacts(stores, engine(), version, now, (progress) => Context.current().heartbeat(progress));
+      return outcome === 'done' ? 'done' : 'superseded';
+    },
+
+    /** Resumes from the last heartbeat's checkpoint when retried. */
+    async judgeSegmentMembers(version: number): Promise<'done' | 'superseded'> {
+      const resumed = Context.current().info.heartbeatDetails as JudgeCheckpoint | undefined;
+      const outcome = await judgeEveryone(stores, engine(), version, resumed ?? { done: 0 }, (checkpoint) => Context.current().heartbeat(checkpoint));
+      return outcome === 'done' ? 'done' : 'superseded';
+    },
+
+    async finishSegmentRecompute(version: number): Promise<'done' | 'superseded'> {
+      const outcome = await finishRecompute(stores, engine(), version, now);
+      return outcome === 'done' ? 'done' : 'superseded';
+    },
+  };
+}

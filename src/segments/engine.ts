@@ -1,0 +1,244 @@
+/**
+ * The segment engine: keeps every person's membership stored and exact as their profile
+ * changes, at a cost bounded by the change, not by the person's history.
+ *
+ * A change (events applied, a tag or trait written, a consent, a merge, the person's
+ * clock ringing) is folded into the person's facts, the segments that can depend on it
+ * are judged again, and the difference is written with the membership in one profile
+ * update: the new membership, the changes (pending), and the instant the person's clock
+ * must ring next. The pending changes are then copied to the person's history, the
+ * segments' member lists and the hourly stats, and removed; each copy is harmless to
+ * repeat, so a crash in between only delays them until the person's next refresh.
+ */
+import type { Logger } from '../logger.js';
+import type { EventDoc, ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
+import type { LeafState } from '../store/segment-catalog.js';
+import type { Stores } from '../store/index.js';
+import { foldEvent, pruneFact, type Fact, type Facts } from './facts.js';
+import { canonicalJson } from './leaves.js';
+import { judgeMembership } from './membership.js';
+import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
+
+/** Sets a person's durable clock (a Temporal timer, src/workflows/segment-clock.ts). */
+export interface SegmentClock {
+  ringAt(profileId: string, at: Date): Promise<void>;
+}
+
+/** The engine's view of the active rules, read once per round of the profile writer. */
+export interface SegmentContext {
+  version: number;
+  plan: SegmentPlan;
+  leaves: Record<string, LeafState>;
+}
+
+export interface Refresh {
+  change: ProfileChange;
+  reason: SegmentChangeReason;
+  /** Events newly applied to the profile: folded into its facts. */
+  events?: readonly FoldedEvent[];
+  /** The refresh is the clock's own: the clock moves to the returned instant by itself. */
+  fromClock?: boolean;
+  /** Segments computed for the first time: who enters them was a member already (`initial`). */
+  initial?: readonly string[];
+  /**
+   * Every stored event of the person that is applied: the facts are rebuilt from them
+   * instead of folded (the sweeper's recovery, where what was folded is unknown).
+   */
+  rebuild?: readonly FoldedEvent[];
+}
+
+/** What facts are folded from. */
+export type FoldedEvent = Pick<EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
+
+export interface RefreshOutcome {
+  profile: ProfileDoc;
+  /** When the person's clock must ring next, if ever. */
+  nextAt?: Date;
+}
+
+export interface SegmentEngineOptions {
+  stores: Stores;
+  now: () => Date;
+  logger: Logger;
+  clock?: SegmentClock;
+}
+
+export class SegmentEngine {
+  private readonly plans = new Map<number, SegmentPlan>();
+
+  constructor(private readonly options: SegmentEngineOptions) {}
+
+  /** The active rules as the engine needs them; null when they hold nothing it keeps. */
+  async context(): Promise<SegmentContext | null> {
+    const { stores } = this.options;
+    const version = await stores.rules.activeVersion();
+    if (version === null) return null;
+    const plan = await this.planOf(version);
+    if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0)) return null;
+    return { version, plan, leaves: await stores.segments.leaves() };
+  }
+
+  async planOf(version: number): Promise<SegmentPlan | null> {
+    const cached = this.plans.get(version);
+    if (cached) return cached;
+    const rules = await this.options.stores.rules.get(version);
+    if (!rules) return null;
+    const plan = planOf(rules.ir);
+    this.plans.set(version, plan);
+    return plan;
+  }
+
+  /**
+   * Applies one change to the person's facts and membership. Null when the profile is
+   * gone (erased) or nothing is deployed that keeps anything.
+   */
+  async refresh(profileId: string, refresh: Refresh, known?: SegmentContext | null): Promise<RefreshOutcome | null> {
+    const { stores, now, clock } = this.options;
+    const context = known === undefined ? await this.context() : known;
+    if (!context) return null;
+    const decided = await stores.profiles.decideAndSet(profileId, (profile) => this.decide(profile, refresh, context, now()));
+    if (!decided) return null;
+    const { profile, pending, nextAt, ring } = decided;
+    if (pending.length > 0) await this.copyChanges(profile._id, pending);
+    if (ring && nextAt && clock) await this.ring(profile._id, nextAt);
+    return { profile, ...(nextAt ? { nextAt } : {}) };
+  }
+
+  /**
+   * Sets the clock. Should that fail (Temporal unreachable), the instant written with the
+   * membership is taken back, so the retry of whatever called this (the sweeper, an
+   * activity's retry) sees the clock unset and rings it.
+   */
+  private async ring(profileId: string, at: Date): Promise<void> {
+    try {
+      await this.options.clock!.ringAt(profileId, at);
+    } catch (error) {
+      await this.options.stores.profiles.decideAndSet(profileId, (profile) =>
+        profile.segmentClockAt?.getTime() === at.getTime() ? { set: { segmentClockAt: null } } : {});
+      throw error;
+    }
+  }
+
+  private decide(profile: ProfileDoc, refresh: Refresh, context: SegmentContext, now: Date) {
+    const { plan, leaves } = context;
+    const facts = refresh.rebuild
+      ? rebuildFacts(profile, refresh.rebuild, context, now)
+      : foldFacts(profile.segmentFacts ?? {}, refresh.events ?? [], context, now);
+    const usable = (segment: PlannedSegment) => segment.leaves.every((key) => leaves[key]?.ready === true);
+    // Time has passed since the last judgement too, except for a recompute, which judges only its segments.
+    const merged = profile.segmentMergedFrom ?? [];
+    const change = merged.length > 0 ? { all: true } : refresh.change.segments ? refresh.change : { ...refresh.change, time: true };
+    const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
+    const judged = judgeMembership({ plan, profile, facts, usable, change, now });
+
+    let count = profile.segmentChangeCount ?? 0;
+    const record = (segment: string, kind: SegmentChange['change']): SegmentChange => ({
+      _id: `${profile._id}:${count++}`, profileId: profile._id, segment, change: kind, at: now, reason,
+      ...(kind === 'entered' && refresh.initial?.includes(segment) ? { initial: true as const } : {}),
+    });
+    const fresh = [...judged.exited.map((name) => record(name, 'exited')), ...judged.entered.map((name) => record(name, 'entered'))];
+    const pending = [...(profile.segmentChanges ?? []), ...fresh];
+
+    const set: Record<string, unknown> = {};
+    if (canonicalJson(facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = facts;
+    if (judged.changed) set.segments = judged.segments;
+    if (fresh.length > 0) Object.assign(set, { segmentChanges: pending, segmentChangeCount: count });
+    if (merged.length > 0) set.segmentMergedFrom = [];
+
+    const nextAt = judged.nextAt === undefined ? undefined : new Date(judged.nextAt);
+    const setFor = profile.segmentClockAt instanceof Date ? profile.segmentClockAt.getTime() : undefined;
+    // The clock rings at `setFor` and moves itself on from there; it needs telling only
+    // when it must ring earlier, or when it is not set (or has rung and stopped).
+    const ring = !refresh.fromClock && nextAt !== undefined && (setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
+    if (refresh.fromClock ? (nextAt?.getTime() ?? null) !== (setFor ?? null) : ring) set.segmentClockAt = nextAt ?? null;
+
+    const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
+    return { ...(Object.keys(set).length > 0 ? { set } : {}), profile: written, pending, nextAt, ring };
+  }
+
+  /**
+   * Takes an erased person out of every segment (member lists, sizes, stats) and deletes
+   * their segment history and that of every profile merged into them. Safe to repeat.
+   */
+  async forget(profileId: string, absorbed: readonly string[]): Promise<{ memberships: number; history: number }> {
+    const { stores, now } = this.options;
+    const profile = await stores.profiles.findExact(profileId);
+    let memberships = 0;
+    if (profile) {
+      if (profile.segmentChanges?.length) await this.copyChanges(profileId, profile.segmentChanges);
+      let count = profile.segmentChangeCount ?? 0;
+      const exits: SegmentChange[] = Object.keys(profile.segments ?? {}).map((segment) => ({
+        _id: `${profileId}:${count++}`, profileId, segment, change: 'exited', at: now(), reason: { kind: 'erasure' },
+      }));
+      memberships = exits.length;
+      await this.copyChanges(profileId, exits);
+    }
+    let history = 0;
+    for (const id of [profileId, ...absorbed]) history += await stores.segmentHistory.deleteOfProfile(id);
+    return { memberships, history };
+  }
+
+  /**
+   * Copies changes to the person's history, the member lists, the sizes and the stats,
+   * then takes them off the profile. A copy applied twice changes nothing: the history
+   * skips ids it has, and a size moves only when the member list did.
+   */
+  async copyChanges(profileId: string, changes: readonly SegmentChange[]): Promise<void> {
+    const { stores } = this.options;
+    await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
+    for (const change of changes) {
+      const moved = change.change === 'entered'
+        ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
+        : await stores.segmentMembers.remove(change.segment, change.profileId);
+      if (!moved) continue;
+      await stores.segments.addToSize(change.segment, change.change === 'entered' ? 1 : -1);
+      await stores.segmentStats.record(change.segment, change.change, change.at);
+    }
+    const copied = new Set(changes.map((change) => change._id));
+    await stores.profiles.decideAndSet(profileId, (profile) => {
+      const left = (profile.segmentChanges ?? []).filter((change) => !copied.has(change._id));
+      return left.length === (profile.segmentChanges ?? []).length ? {} : { set: { segmentChanges: left } };
+    });
+  }
+}
+
+/** The facts after the events, for the leaves ingestion keeps live, with expired window entries dropped. */
+function foldFacts(stored: Facts, events: readonly FoldedEvent[], { plan, leaves }: SegmentContext, now: Date): Facts {
+  const facts: Facts = {};
+  for (const [key, fact] of Object.entries(stored)) {
+    const leaf = plan.leaves.get(key);
+    // Facts of leaves the rules no longer name are dropped; a later deploy naming them again backfills them.
+    if (leaf && leaves[key]) facts[key] = pruneFact(leaf, fact, now);
+  }
+  for (const [key, leaf] of plan.leaves) {
+    const cutoff = leaves[key]?.cutoff;
+    if (!(cutoff instanceof Date)) continue;
+    for (const event of events) {
+      if (!(event.receivedAt.getTime() > cutoff.getTime())) continue;
+      const folded = foldEvent(leaf, facts[key], event, now);
+      if (folded) facts[key] = folded;
+    }
+  }
+  return facts;
+}
+
+/**
+ * Facts from all of the person's events, for the leaves that have a cutoff: every event
+ * when the leaf is ready or its backfill is merged into this profile already (marked),
+ * otherwise only those past the cutoff (the rest are the backfill's to add).
+ */
+function rebuildFacts(profile: ProfileDoc, events: readonly FoldedEvent[], { plan, leaves }: SegmentContext, now: Date): Facts {
+  const marks = new Set(profile.segmentBackfilled ?? []);
+  const facts: Facts = {};
+  for (const [key, leaf] of plan.leaves) {
+    const cutoff = leaves[key]?.cutoff?.getTime();
+    if (cutoff === undefined) continue;
+    const complete = leaves[key]!.ready || marks.has(`${key}@${cutoff}`);
+    let fact: Fact | undefined;
+    for (const event of events) {
+      if (complete || event.receivedAt.getTime() > cutoff) fact = foldEvent(leaf, fact, event, now) ?? fact;
+    }
+    if (fact) facts[key] = fact;
+  }
+  return facts;
+}

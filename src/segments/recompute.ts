@@ -1,0 +1,219 @@
+/**
+ * What a deploy computes, step by step, for the durable recompute (src/workflows/
+ * segment-recompute.ts): only the segments it adds or changes, over everyone, leaving the
+ * others' membership and `since` alone.
+ *
+ * 1. prepare: the catalog marks new and changed segments `computing`; leaves no rules
+ *    named before get a state with a cutoff a few seconds ahead. Events received after
+ *    the cutoff are folded live by the profile writer (any round that runs after the
+ *    cutoff started after the state was written, so it sees the leaf); events up to it
+ *    belong to the backfill. Each event is counted by exactly one of them.
+ * 2. once every batch received up to the cutoff is applied (the outbox holds none), the
+ *    backfill folds the stored events into those leaves' facts in one pass over the events
+ *    and merges them into each profile, marked so that a retried backfill skips profiles
+ *    it has done; the leaves are then ready.
+ * 3. every profile is judged for the computing segments, in `_id` order, with the last id
+ *    as the checkpoint a retried pass resumes from.
+ * 4. sizes are counted from the member lists, the segments are `ready`; segments and
+ *    leaves the rules no longer name are dropped.
+ *
+ * Each step checks that its version is still the active one: a newer deploy's recompute
+ * takes over, computing whatever this one left unfinished.
+ */
+import type { SegmentCatalogDoc, SegmentFact } from '../model.js';
+import type { Stores } from '../store/index.js';
+import type { SegmentEngine } from './engine.js';
+import { foldEvent, mergeFacts, type Facts } from './facts.js';
+import type { Leaf } from './leaves.js';
+
+/** How far ahead of the deploy new leaves' cutoff is set: far more than writing the state takes. */
+export const CUTOFF_AHEAD_MS = 2_000;
+
+export type Superseded = { superseded: true };
+
+export interface PreparedRecompute {
+  /** Epoch ms up to which the backfill folds events; absent when no leaf needs one. */
+  cutoffMs?: number;
+  /** Segments to judge over everyone. */
+  computing: string[];
+}
+
+/** Reports progress; for the activity, also a heartbeat. */
+export type Progress<T> = (progress: T) => void;
+
+async function isActive(stores: Stores, version: number): Promise<boolean> {
+  return (await stores.rules.activeVersion()) === version;
+}
+
+export async function prepareRecompute(stores: Stores, engine: SegmentEngine, version: number, now: () => Date): Promise<PreparedRecompute | Superseded> {
+  if (!(await isActive(stores, version))) return { superseded: true };
+  const plan = await engine.planOf(version);
+  if (!plan) throw new Error(`rules version ${version} is not stored`);
+  const catalog = new Map((await stores.segments.all()).map((doc) => [doc._id, doc]));
+  const computing: string[] = [];
+  for (const segment of plan.segments) {
+    const existing = catalog.get(segment.name);
+    const title = segment.title === undefined ? {} : { title: segment.title };
+    if (existing && existing.def === segment.def) {
+      if (existing.state === 'computing') computing.push(segment.name);
+      continue;
+    }
+    computing.push(segment.name);
+    const doc: SegmentCatalogDoc = existing
+      ? { ...existing, ...title, def: segment.def, version, state: 'computing' }
+      : { _id: segment.name, ...title, def: segment.def, version, state: 'computing', firstComputation: true, size: 0, createdAt: now() };
+    delete doc.progress;
+    await stores.segments.put(doc);
+  }
+
+  let leaves = await stores.segments.updateLeaves((current) => {
+    const next = { ...current };
+    for (const [key, leaf] of plan.leaves) next[key] ??= { leaf, ready: false };
+    return next;
+  });
+  if ([...plan.leaves.keys()].some((key) => leaves[key]?.cutoff === undefined)) {
+    const cutoff = new Date(now().getTime() + CUTOFF_AHEAD_MS);
+    leaves = await stores.segments.updateLeaves((current) => {
+      const next = { ...current };
+      for (const key of plan.leaves.keys()) if (next[key] && next[key].cutoff === undefined) next[key] = { ...next[key], cutoff };
+      return next;
+    });
+    // Written too late to be ahead of every round that could miss it: a retry sets a later one.
+    if (now().getTime() >= cutoff.getTime()) throw new Error('the leaf cutoff was written after it passed; retrying');
+  }
+  const pending = [...plan.leaves.keys()].map((key) => leaves[key]!).filter((state) => !state.ready);
+  const cutoffs = pending.map((state) => state.cutoff!.getTime());
+  return { computing, ...(cutoffs.length === 0 ? {} : { cutoffMs: Math.max(...cutoffs) }) };
+}
+
+/** Folds every stored event received up to its leaf's cutoff into the facts of the leaves not ready yet. */
+export async function backfillFacts(stores: Stores, engine: SegmentEngine, version: number, now: () => Date, progress: Progress<{ phase: 'facts'; done: number }>): Promise<'done' | Superseded> {
+  if (!(await isActive(stores, version))) return { superseded: true };
+  const plan = await engine.planOf(version);
+  if (!plan) throw new Error(`rules version ${version} is not stored`);
+  const states = await stores.segments.leaves();
+  const pending = [...plan.leaves].filter(([key]) => states[key] && !states[key].ready && states[key].cutoff).map(([key, leaf]) => ({ key, leaf, cutoffMs: states[key]!.cutoff!.getTime() }));
+  if (pending.length === 0) return 'done';
+
+  const at = now();
+  const folded = new Map<string, Facts>();
+  let scanned = 0;
+  for await (const event of stores.events.allFactSources()) {
+    for (const { key, leaf, cutoffMs } of pending) {
+      if (event.receivedAt.getTime() > cutoffMs) continue;
+      const facts = folded.get(event.profileId) ?? {};
+      const fact = foldEvent(leaf, facts[key], event, at);
+      if (!fact) continue;
+      facts[key] = fact;
+      folded.set(event.profileId, facts);
+    }
+    if (++scanned % 5_000 === 0) progress({ phase: 'facts', done: scanned });
+  }
+
+  // An event may still name a profile merged away since: its facts join the survivor's.
+  const bySurvivor = new Map<string, Facts>();
+  for (const [profileId, facts] of folded) {
+    const survivor = (await stores.profiles.redirects.target(profileId)) ?? profileId;
+    bySurvivor.set(survivor, mergeAll(pending, bySurvivor.get(survivor), facts, at));
+  }
+  let written = 0;
+  for (const [profileId, facts] of bySurvivor) {
+    await stores.profiles.decideAndSet(profileId, (profile) => {
+      const marks = new Set(profile.segmentBackfilled ?? []);
+      const merged: Record<string, SegmentFact> = { ...profile.segmentFacts };
+      for (const { key, leaf, cutoffMs } of pending) {
+        const mark = `${key}@${cutoffMs}`;
+        if (!facts[key] || marks.has(mark)) continue;
+        merged[key] = mergeFacts(leaf, merged[key], facts[key], at);
+        marks.add(mark);
+      }
+      const live = new Set(Object.keys(states));
+      return { set: { segmentFacts: merged, segmentBackfilled: [...marks].filter((mark) => live.has(mark.slice(0, mark.indexOf('@')))) } };
+    });
+    if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
+  }
+  await stores.segments.updateLeaves((current) => {
+    const next = { ...current };
+    for (const { key, cutoffMs } of pending) if (next[key]?.cutoff?.getTime() === cutoffMs) next[key] = { ...next[key], ready: true };
+    return next;
+  });
+  return 'done';
+}
+
+function mergeAll(pending: { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
+  if (!a) return b;
+  const result: Facts = { ...a };
+  for (const { key, leaf } of pending) if (a[key] || b[key]) result[key] = mergeFacts(leaf, a[key], b[key], at);
+  return result;
+}
+
+export interface JudgeCheckpoint {
+  /** The last profile id judged. */
+  after?: string;
+  done: number;
+}
+
+/** Judges every profile after the checkpoint for the computing segments of this version. */
+export async function judgeEveryone(stores: Stores, engine: SegmentEngine, version: number, from: JudgeCheckpoint, progress: Progress<JudgeCheckpoint>): Promise<'done' | Superseded> {
+  const context = await engine.context();
+  if (!context || context.version !== version) return { superseded: true };
+  const catalog = (await stores.segments.all()).filter((doc) => doc.state === 'computing' && context.plan.byName.get(doc._id)?.def === doc.def);
+  const computing = catalog.map((doc) => doc._id);
+  if (computing.length === 0) return 'done';
+  const initial = catalog.filter((doc) => doc.firstComputation).map((doc) => doc._id);
+  const total = await stores.profiles.estimatedCount();
+  let { done } = from;
+  let after = from.after;
+  const report = async () => {
+    progress({ ...(after === undefined ? {} : { after }), done });
+    for (const name of computing) await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
+  };
+  for await (const { _id } of stores.profiles.idsAfter(after)) {
+    await engine.refresh(_id, { change: { segments: computing }, reason: { kind: 'rules deployed', version }, initial }, context);
+    after = _id;
+    done += 1;
+    if (done % 200 === 0) {
+      await report();
+      if (!(await isActive(stores, version))) return { superseded: true };
+    }
+  }
+  await report();
+  return 'done';
+}
+
+/** Counts the computed segments' sizes and makes them ready; drops what the rules no longer name. */
+export async function finishRecompute(stores: Stores, engine: SegmentEngine, version: number, now: () => Date): Promise<'done' | Superseded> {
+  if (!(await isActive(stores, version))) return { superseded: true };
+  const plan = await engine.planOf(version);
+  if (!plan) throw new Error(`rules version ${version} is not stored`);
+  for (const doc of await stores.segments.all()) {
+    const planned = plan.byName.get(doc._id);
+    if (!planned) {
+      await stores.segmentMembers.drop(doc._id);
+      await stores.segments.remove(doc._id);
+      continue;
+    }
+    if (doc.state !== 'computing' || doc.def !== planned.def) continue;
+    const { progress: _progress, firstComputation: _first, ...rest } = doc;
+    await stores.segments.put({ ...rest, state: 'ready', computedAt: now(), size: await stores.segmentMembers.count(doc._id) });
+  }
+  await stores.segments.updateLeaves((current) => Object.fromEntries(Object.entries(current).filter(([key]) => plan.leaves.has(key))));
+  return 'done';
+}
+
+/**
+ * Whether the active rules have segment work unfinished (a segment not computed, a leaf
+ * not backfilled): the sweeper then starts the recompute, should the deploy's start have
+ * failed. Two `_id` reads and the small catalog.
+ */
+export async function unfinishedVersion(stores: Stores, engine: SegmentEngine): Promise<number | null> {
+  const context = await engine.context();
+  if (!context) return null;
+  const catalog = new Map((await stores.segments.all()).map((doc) => [doc._id, doc]));
+  const segmentsDone = context.plan.segments.every((segment) => {
+    const doc = catalog.get(segment.name);
+    return doc !== undefined && doc.def === segment.def && doc.state === 'ready';
+  });
+  const leavesDone = [...context.plan.leaves.keys()].every((key) => context.leaves[key]?.ready === true);
+  return segmentsDone && leavesDone ? null : context.version;
+}

@@ -1,0 +1,80 @@
+import type { Collection, Db } from 'mongodb';
+import type { SegmentChange } from '../model.js';
+import { COLLECTIONS } from './collections.js';
+import { KeyedLock } from './keyed-lock.js';
+
+interface HistoryChunkDoc {
+  /** `<profileId>#<chunk>`: change n of a person is in chunk ⌊n / CHUNK⌋. */
+  _id: string;
+  profileId: string;
+  changes: SegmentChange[];
+}
+
+/** Changes per chunk: a person's latest changes are one or two `_id` lookups away. */
+export const HISTORY_CHUNK = 100;
+
+function sequenceOf(change: SegmentChange): number {
+  return Number(change._id.slice(change._id.lastIndexOf(':') + 1));
+}
+
+/**
+ * Each person's segment history (what they entered and left, when and why), in chunks
+ * found by `_id` from the person's change count, so no read scans the collection.
+ */
+export class SegmentHistoryStore {
+  private readonly collection: Collection<HistoryChunkDoc>;
+  private readonly writes = new KeyedLock();
+
+  constructor(db: Db) {
+    this.collection = db.collection<HistoryChunkDoc>(COLLECTIONS.segmentHistory);
+  }
+
+  /** Appends the changes not stored yet (a change applied again is left alone). */
+  async append(changes: readonly SegmentChange[]): Promise<void> {
+    const byChunk = new Map<string, SegmentChange[]>();
+    for (const change of changes) {
+      const id = `${change.profileId}#${Math.floor(sequenceOf(change) / HISTORY_CHUNK)}`;
+      byChunk.set(id, [...(byChunk.get(id) ?? []), change]);
+    }
+    for (const [id, ofChunk] of byChunk) {
+      await this.writes.run(id, async () => {
+        const chunk = await this.collection.findOne({ _id: id });
+        const stored = new Set((chunk?.changes ?? []).map((change) => change._id));
+        const fresh = ofChunk.filter((change) => !stored.has(change._id));
+        if (fresh.length === 0) return;
+        await this.collection.updateOne({ _id: id }, { $set: { profileId: ofChunk[0]!.profileId }, $push: { changes: { $each: fresh } } }, { upsert: true });
+      });
+    }
+  }
+
+  /**
+   * The person's changes, newest first, up to `limit`. `count` is the person's change count
+   * (the newest chunks are read first); without it (an id merged away) every chunk is read.
+   */
+  async ofProfile(profileId: string, limit: number, count?: number): Promise<SegmentChange[]> {
+    const result: SegmentChange[] = [];
+    if (count === undefined) {
+      for (let chunk = 0; ; chunk++) {
+        const doc = await this.collection.findOne({ _id: `${profileId}#${chunk}` });
+        if (!doc) break;
+        result.push(...doc.changes);
+      }
+    } else {
+      for (let chunk = Math.floor((count - 1) / HISTORY_CHUNK); chunk >= 0 && result.length < limit; chunk--) {
+        const doc = await this.collection.findOne({ _id: `${profileId}#${chunk}` });
+        result.push(...(doc?.changes ?? []));
+      }
+    }
+    return result.sort((a, b) => sequenceOf(b) - sequenceOf(a)).slice(0, limit);
+  }
+
+  /** Deletes the person's chunks (numbered from 0 without gaps); the number of changes they held. */
+  async deleteOfProfile(profileId: string): Promise<number> {
+    let deleted = 0;
+    for (let chunk = 0; ; chunk++) {
+      const doc = await this.collection.findOneAndDelete({ _id: `${profileId}#${chunk}` });
+      if (!doc) return deleted;
+      deleted += doc.changes.length;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { Collection, Db } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
+import { KeyedLock } from './keyed-lock.js';
+
+export interface HourCounts {
+  entered: number;
+  exited: number;
+}
+
+interface DayDoc {
+  /** `<segment>#<YYYY-MM-DD>` (UTC) */
+  _id: string;
+  segment: string;
+  day: string;
+  /** Keyed by the UTC hour, `00`–`23`. */
+  hours: Record<string, HourCounts>;
+}
+
+export interface DayCounts {
+  day: string;
+  hours: Record<string, HourCounts>;
+}
+
+/** Entries and exits per segment and hour, a document per segment and day (read by `_id`). */
+export class SegmentStatsStore {
+  private readonly collection: Collection<DayDoc>;
+  private readonly writes = new KeyedLock();
+
+  constructor(db: Db) {
+    this.collection = db.collection<DayDoc>(COLLECTIONS.segmentStats);
+  }
+
+  async record(segment: string, change: 'entered' | 'exited', at: Date): Promise<void> {
+    const day = at.toISOString().slice(0, 10);
+    const hour = at.toISOString().slice(11, 13);
+    const id = `${segment}#${day}`;
+    await this.writes.run(id, () =>
+      this.collection.updateOne({ _id: id }, { $set: { segment, day }, $inc: { [`hours.${hour}.${change}`]: 1 } }, { upsert: true }));
+  }
+
+  /** The counts of each day from `from` to `to` (UTC dates, inclusive) that had any. */
+  async days(segment: string, from: string, to: string): Promise<DayCounts[]> {
+    const result: DayCounts[] = [];
+    for (let day = new Date(`${from}T00:00:00Z`); day.toISOString().slice(0, 10) <= to; day = new Date(day.getTime() + 86_400_000)) {
+      const key = day.toISOString().slice(0, 10);
+      const doc = await this.collection.findOne({ _id: `${segment}#${key}` });
+      if (doc) result.push({ day: key, hours: doc.hours });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * A deploy's segment recompute, durable: the steps are in src/segments/recompute.ts. A
+ * crash of the worker, the server or Temporal resumes it where it was; the long pass over
+ * every profile resumes from its last heartbeat. Superseded by a newer deploy, it stops and
+ * leaves the rest to that one's recompute.
+ */
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { SegmentActivities } from '../activities/index.js';
+import type { SegmentRecomputeInput } from './messages.js';
+
+const quick = proxyActivities<SegmentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Passes over every event or profile: hours at most, alive as long as they heartbeat. */
+const passes = proxyActivities<SegmentActivities>({
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export type SegmentRecomputeOutcome = 'done' | 'superseded';
+
+export async function segmentRecomputeWorkflow({ version }: SegmentRecomputeInput): Promise<SegmentRecomputeOutcome> {
+  const prepared = await quick.prepareSegmentRecompute(version);
+  if (prepared === 'superseded') return 'superseded';
+  if (prepared.cutoffMs !== undefined) {
+    const untilCutoff = prepared.cutoffMs + 1 - Date.now();
+    if (untilCutoff > 0) await sleep(untilCutoff);
+    // Events received up to the cutoff are the backfill's: wait until every one is applied.
+    while ((await quick.openBatchesUpTo(prepared.cutoffMs)) > 0) await sleep('1 second');
+    if ((await passes.backfillSegmentFacts(version)) === 'superseded') return 'superseded';
+  }
+  if (prepared.computing.length > 0 && (await passes.judgeSegmentMembers(version)) === 'superseded') return 'superseded';
+  return quick.finishSegmentRecompute(version);
+}
