@@ -75,6 +75,7 @@ export class SegmentMemberStore {
    */
   async page(segment: string, limit: number, cursor?: string): Promise<MemberPage> {
     let [bucket, after] = parseCursor(cursor);
+    let lastBucket = bucket;
     const members: MemberPage['members'] = [];
     for (; bucket < MEMBER_BUCKETS; bucket++, after = undefined) {
       const doc = await this.collection.findOne({ _id: `${segment}#${bucket}` });
@@ -83,8 +84,10 @@ export class SegmentMemberStore {
         .filter((member) => after === undefined || member.profileId > after)
         .sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
       for (const member of inBucket) {
-        if (members.length === limit) return { members, next: `${bucket}:${members[members.length - 1]!.profileId}` };
+        // Full, with more to come: the next page starts after the last member shown, in its bucket.
+        if (members.length === limit) return { members, next: `${lastBucket}:${members[members.length - 1]!.profileId}` };
         members.push(member);
+        lastBucket = bucket;
       }
     }
     return { members };

@@ -48,7 +48,7 @@ describe('erasure', () => {
       const status = await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin);
       return status.body.status === 'completed' ? status.body : undefined;
     });
-    expect(done.removed).toEqual({ profiles: 1, events: 2, identities: 3, consentRecords: 0 });
+    expect(done.removed).toEqual({ profiles: 1, events: 2, identities: 3, consentRecords: 0, segmentMemberships: 0, segmentHistory: 0 });
 
     const stored = await everythingStored();
     for (const trace of [profile.id, EMAIL, NAME, 'u-forget', 'anon-forget']) expect(stored).not.toContain(trace);
