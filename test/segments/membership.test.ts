@@ -86,7 +86,7 @@ const membersOf = async (name: string) => {
 };
 
 describe('stored segment membership', () => {
-  let before: { id: string };
+  let before: { id: string; segments: Membership[] };
 
   it('a deploy computes its segments over the people already there, as members from before', async () => {
     await track({ userId: 'seg-early' }, 'Order Completed', { revenue: 150 });
