@@ -208,8 +208,8 @@ export interface SegmentFact {
   sum?: number;
   min?: number;
   max?: number;
-  /** window: [timestamp ms, value] pairs, oldest first. */
-  e?: [number, number][];
+  /** window: (timestamp ms, value) pairs, oldest first (objects: FerretDB stores no nested arrays). */
+  e?: { t: number; v: number }[];
 }
 
 /** Why a person entered or left a segment. Ids only: the history holds no personal data. */

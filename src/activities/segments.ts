@@ -8,6 +8,16 @@ import {
 } from '../segments/recompute.js';
 import type { ActivityDeps } from './profiles.js';
 
+/**
+ * Records progress (the checkpoint a retry resumes from) and stops the pass when the
+ * activity is cancelled: a worker shutting down hands the rest to the retry.
+ */
+function heartbeat(progress: unknown): void {
+  const context = Context.current();
+  context.heartbeat(progress);
+  if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('activity cancelled');
+}
+
 export function createSegmentActivities({ stores, now, segments }: ActivityDeps) {
   const engine = () => {
     if (!segments) throw new Error('the segment engine is not wired into these activities');
@@ -30,15 +40,15 @@ export function createSegmentActivities({ stores, now, segments }: ActivityDeps)
     },
 
     async backfillSegmentFacts(version: number): Promise<'done' | 'superseded'> {
-      const outcome = await backfillFacts(stores, engine(), version, now, (progress) => Context.current().heartbeat(progress));
+      const outcome = await backfillFacts(stores, engine(), version, now, heartbeat);
       return outcome === 'done' ? 'done' : 'superseded';
     },
 
-    /** Resumes from the last heartbeat's checkpoint when retried. */
-    async judgeSegmentMembers(version: number): Promise<'done' | 'superseded'> {
+    /** Resumes from the last heartbeat's checkpoint when retried; says where it resumed from. */
+    async judgeSegmentMembers(version: number): Promise<{ outcome: 'done' | 'superseded'; resumedFrom: number }> {
       const resumed = Context.current().info.heartbeatDetails as JudgeCheckpoint | undefined;
-      const outcome = await judgeEveryone(stores, engine(), version, resumed ?? { done: 0 }, (checkpoint) => Context.current().heartbeat(checkpoint));
-      return outcome === 'done' ? 'done' : 'superseded';
+      const outcome = await judgeEveryone(stores, engine(), version, resumed ?? { done: 0 }, heartbeat);
+      return { outcome: outcome === 'done' ? 'done' : 'superseded', resumedFrom: resumed?.done ?? 0 };
     },
 
     async finishSegmentRecompute(version: number): Promise<'done' | 'superseded'> {

@@ -18,6 +18,7 @@ import type { SegmentFact } from '../model.js';
 export type Fact = SegmentFact;
 
 export type Facts = Record<string, Fact>;
+type WindowEntry = NonNullable<Fact['e']>[number];
 
 function concerns(leaf: Leaf, event: SubjectEvent): boolean {
   if (event.type !== 'track' || event.event !== leaf.event) return false;
@@ -47,7 +48,7 @@ export function foldEvent(leaf: Leaf, fact: Fact | undefined, event: SubjectEven
     case 'window': {
       const value = aggregatedValue(leaf.property, event);
       if (value === undefined || at === undefined || at <= windowStartMs(now, leaf.withinMs)) return undefined;
-      return mergeFacts(leaf, fact, { e: [[at, value]] }, now);
+      return mergeFacts(leaf, fact, { e: [{ t: at, v: value }] }, now);
     }
     default:
       return assertNever(leaf, 'leaf');
@@ -73,7 +74,7 @@ export function mergeFacts(leaf: Leaf, a: Fact | undefined, b: Fact | undefined,
     }
     case 'window': {
       const start = windowStartMs(now, leaf.withinMs);
-      const entries = [...(a?.e ?? []), ...(b?.e ?? [])].filter(([t]) => t > start).sort(([x], [y]) => x - y);
+      const entries = [...(a?.e ?? []), ...(b?.e ?? [])].filter(({ t }) => t > start).sort((x, y) => x.t - y.t);
       return { e: leaf.keeps === 'all' ? entries : undominated(entries, leaf.keeps) };
     }
     default:
@@ -82,12 +83,12 @@ export function mergeFacts(leaf: Leaf, a: Fact | undefined, b: Fact | undefined,
 }
 
 /** Pairs (oldest first) that can still be the window's minimum or maximum: those no later pair equals or beats. */
-function undominated(entries: [number, number][], keeps: 'min' | 'max'): [number, number][] {
-  const kept: [number, number][] = [];
+function undominated(entries: WindowEntry[], keeps: 'min' | 'max'): WindowEntry[] {
+  const kept: WindowEntry[] = [];
   let best: number | undefined;
   for (let index = entries.length - 1; index >= 0; index--) {
     const entry = entries[index]!;
-    const value = entry[1];
+    const value = entry.v;
     if (best === undefined || (keeps === 'max' ? value > best : value < best)) {
       kept.push(entry);
       best = value;
@@ -99,7 +100,7 @@ function undominated(entries: [number, number][], keeps: 'min' | 'max'): [number
 /** The fact with what has left its window dropped; the same object when nothing has. */
 export function pruneFact(leaf: Leaf, fact: Fact, now: Date): Fact {
   if (leaf.kind === 'recent' && fact.t?.some((t) => t <= windowStartMs(now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
-  if (leaf.kind === 'window' && fact.e?.some(([t]) => t <= windowStartMs(now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
+  if (leaf.kind === 'window' && fact.e?.some(({ t }) => t <= windowStartMs(now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
   return fact;
 }
 
@@ -108,7 +109,7 @@ export function nextFactChange(leaf: Leaf, fact: Fact | undefined, now: Date): n
   if (!fact) return undefined;
   const instants =
     leaf.kind === 'recent' ? (fact.t ?? []).map((t) => t + leaf.withinMs)
-      : leaf.kind === 'window' ? (fact.e ?? []).map(([t]) => t + leaf.withinMs)
+      : leaf.kind === 'window' ? (fact.e ?? []).map(({ t }) => t + leaf.withinMs)
         : [];
   const future = instants.filter((instant) => instant > now.getTime());
   return future.length === 0 ? undefined : Math.min(...future);
@@ -154,7 +155,7 @@ export function factMeasure(facts: Facts | undefined): EventMeasure {
         }
       }
       const start = windowStartMs(now, condition.withinMs);
-      return aggregateOf(condition.fn, (fact?.e ?? []).filter(([t]) => t > start).map(([, value]) => value));
+      return aggregateOf(condition.fn, (fact?.e ?? []).filter(({ t }) => t > start).map(({ v }) => v));
     },
   };
 }

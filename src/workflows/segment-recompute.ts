@@ -32,6 +32,6 @@ export async function segmentRecomputeWorkflow({ version }: SegmentRecomputeInpu
     while ((await quick.openBatchesUpTo(prepared.cutoffMs)) > 0) await sleep('1 second');
     if ((await passes.backfillSegmentFacts(version)) === 'superseded') return 'superseded';
   }
-  if (prepared.computing.length > 0 && (await passes.judgeSegmentMembers(version)) === 'superseded') return 'superseded';
+  if (prepared.computing.length > 0 && (await passes.judgeSegmentMembers(version)).outcome === 'superseded') return 'superseded';
   return quick.finishSegmentRecompute(version);
 }

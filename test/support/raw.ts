@@ -22,6 +22,10 @@ export function rawCollections(db: Db) {
     privacyRequests: db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests),
     deliveries: db.collection<DeliveryDoc>(COLLECTIONS.deliveries),
     consentLedger: db.collection<ConsentLedgerDoc>(COLLECTIONS.consentLedger),
+    segments: db.collection(COLLECTIONS.segments),
+    segmentMembers: db.collection(COLLECTIONS.segmentMembers),
+    segmentHistory: db.collection(COLLECTIONS.segmentHistory),
+    segmentStats: db.collection(COLLECTIONS.segmentStats),
   };
 }
 

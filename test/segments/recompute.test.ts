@@ -1,0 +1,74 @@
+/**
+ * A deploy's recompute is durable: killed half way through its pass over everyone (the
+ * worker stops), it resumes on the next worker from its last checkpoint, not from the
+ * start, and ends with the exact membership.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newProfileDoc } from '../../src/store/profiles.js';
+import { segmentRecomputeWorkflowId } from '../../src/workflows/messages.js';
+import { ADMIN_KEY, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+
+const PEOPLE = 3_000;
+const dbName = `t_segment_recompute_${randomUUID().slice(0, 8)}`;
+const admin = { auth: bearer(ADMIN_KEY) };
+let second: TestItinera | undefined;
+
+afterAll(async () => {
+  await second?.raw.db.dropDatabase().catch(() => undefined);
+  await second?.close();
+});
+
+interface Listed { name: string; size: number; state: string; progress?: { phase: string; done: number; total: number } }
+const segmentsOf = async (itinera: TestItinera) => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments as Listed[];
+
+describe('a segment recompute', () => {
+  it('killed half way, resumes from its checkpoint and computes everyone exactly once', async () => {
+    const first = await startTestItinera('segment-recompute', { reuseDatabase: dbName });
+    const now = new Date();
+    const people = Array.from({ length: PEOPLE }, (_, index) => {
+      const doc = newProfileDoc(`p_resume_${String(index).padStart(5, '0')}`, {}, now);
+      doc.traits = { plan: index % 3 === 0 ? 'vip' : 'basic' };
+      return doc;
+    });
+    await first.raw.profiles.insertMany(people);
+
+    const deployed = await send(first.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment vips {\n  trait plan = "vip"\n}\n' });
+    expect(deployed.status).toBe(200);
+    // Wait for a checkpoint part way through, then stop the worker there.
+    const partWay = await eventually(async () => {
+      const vips = (await segmentsOf(first)).find((segment) => segment.name === 'vips');
+      return vips?.state === 'computing' && vips.progress?.phase === 'members' && vips.progress.done >= 200 ? vips.progress : undefined;
+    }, 60_000, 10);
+    expect(partWay.done).toBeLessThan(PEOPLE);
+    await first.close();
+
+    second = await startTestItinera('segment-recompute', { reuseDatabase: dbName, taskQueue: first.taskQueue });
+    const handle = second.runtime.temporal.workflow.getHandle(segmentRecomputeWorkflowId(deployed.body.version));
+    expect(await handle.result()).toBe('done');
+    const [vips] = await segmentsOf(second);
+    expect(vips).toMatchObject({ name: 'vips', state: 'ready', size: PEOPLE / 3 });
+
+    // The pass that finished started from a checkpoint, not from the first profile.
+    const { events } = await handle.fetchHistory();
+    const results = (events ?? [])
+      .flatMap((event) => event.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
+      .map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')) as unknown)
+      .filter((result): result is { outcome: string; resumedFrom: number } => typeof result === 'object' && result !== null && 'resumedFrom' in result);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.resumedFrom).toBeGreaterThanOrEqual(200);
+    // Everyone is in exactly once, judged once or twice: no person entered twice.
+    const members = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page = (await send(second.baseUrl, 'GET', `/v1/segments/vips/members?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, admin)).body as { members: { profileId: string }[]; nextCursor: string | null };
+      for (const { profileId } of page.members) members.add(profileId);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(members.size).toBe(PEOPLE / 3);
+    const entries = await second.raw.segmentHistory.countDocuments({});
+    expect(entries).toBeGreaterThan(0);
+    const stored = await second.raw.profiles.find({ 'traits.plan': 'vip' }, { projection: { segmentChangeCount: 1, segments: 1 } }).toArray();
+    expect(stored.every((profile) => profile.segmentChangeCount === 1 && profile.segments?.vips !== undefined)).toBe(true);
+  }, 240_000);
+});
