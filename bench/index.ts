@@ -14,6 +14,7 @@ const BENCHES = {
   import: 'parses and maps a generated 1,000,000-row profiles CSV, then imports 100,000 rows into the database',
   ingest: 'ingests through /v1/batch and /v1/track on real servers, beside raw insertMany (target ≥ 3,000 events/s)',
   consent: '100,000 expiring grants through POST /v1/consents on `npm start` (a lifecycle workflow each), beside /v1/track; what Temporal, FerretDB and the process hold afterwards (CONSENT_BENCH_GRANTS)',
+  segments: 'segments on a grown database (100,000 people, 1,000,000 events): a deploy\'s recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms)',
   cli: '`itinera check` as a whole process, 10,000 lines (target < 600 ms) and examples/ebook.itn (< 300 ms), against tsx and `node -e 0`; `npm start` until /ready',
 } as const;
 

@@ -182,8 +182,8 @@ export interface ProfileDoc {
   segmentChanges?: SegmentChange[];
   /** How many segment changes the person has had: numbers the next one. */
   segmentChangeCount?: number;
-  /** Backfills already merged into `segmentFacts`, as `<leaf key>@<cutoff ms>`: a retried backfill skips them. */
-  segmentBackfilled?: string[];
+  /** Facts a deploy's backfill computed from the events up to a leaf's cutoff, keyed `<leaf key>@<cutoff ms>` (src/segments/person-facts.ts). */
+  segmentBackfill?: Record<string, SegmentFact>;
   /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
   segmentMergedFrom?: string[];
   firstSeenAt: Date;

@@ -15,7 +15,7 @@ import {
   consentLifecycleWorkflowId, consentWithdrawnSignal, journeyWorkflowId, profileEventSignal,
   type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
 } from '../workflows/messages.js';
-import { forEachInParallel } from './in-parallel.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 
 export interface Dispatcher {
   /**

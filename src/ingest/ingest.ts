@@ -14,7 +14,7 @@ import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from '../profile/counters.js';
 import { capturedConsent } from './consent-capture.js';
 import { identifiersOf } from './identifiers.js';
-import { forEachInParallel } from './in-parallel.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
 

@@ -23,7 +23,7 @@ import type { ProfileActivity } from '../store/profiles.js';
 import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
 import { changeOfEvents } from '../segments/changes.js';
 import type { Dispatcher } from './dispatch.js';
-import { forEachInParallel } from './in-parallel.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 
 /**
  * One accepted batch: its outbox entry and, per profile, what its new events add, or

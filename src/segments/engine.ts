@@ -11,12 +11,12 @@
  * repeat, so a crash in between only delays them until the person's next refresh.
  */
 import type { Logger } from '../logger.js';
-import type { EventDoc, ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
+import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
 import type { LeafState } from '../store/segment-catalog.js';
 import type { Stores } from '../store/index.js';
-import { foldEvent, pruneFact, type Fact, type Facts } from './facts.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership } from './membership.js';
+import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
 /** Sets a person's durable clock (a Temporal timer, src/workflows/segment-clock.ts). */
@@ -47,8 +47,6 @@ export interface Refresh {
   rebuild?: readonly FoldedEvent[];
 }
 
-/** What facts are folded from. */
-export type FoldedEvent = Pick<EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
 
 export interface RefreshOutcome {
   profile: ProfileDoc;
@@ -65,6 +63,8 @@ export interface SegmentEngineOptions {
 
 export class SegmentEngine {
   private readonly plans = new Map<number, SegmentPlan>();
+  /** Ids of changes this process has copied (bounded: forgetting one only means copying it again). */
+  private readonly copied = new RecentIds(100_000);
 
   constructor(private readonly options: SegmentEngineOptions) {}
 
@@ -99,7 +99,7 @@ export class SegmentEngine {
     const decided = await stores.profiles.decideAndSet(profileId, (profile) => this.decide(profile, refresh, context, now()));
     if (!decided) return null;
     const { profile, pending, nextAt, ring } = decided;
-    if (pending.length > 0) await this.copyChanges(profile._id, pending);
+    if (pending.length > 0) await this.copyChanges(pending);
     if (ring && nextAt && clock) await this.ring(profile._id, nextAt);
     return { profile, ...(nextAt ? { nextAt } : {}) };
   }
@@ -121,9 +121,10 @@ export class SegmentEngine {
 
   private decide(profile: ProfileDoc, refresh: Refresh, context: SegmentContext, now: Date) {
     const { plan, leaves } = context;
-    const facts = refresh.rebuild
-      ? rebuildFacts(profile, refresh.rebuild, context, now)
-      : foldFacts(profile.segmentFacts ?? {}, refresh.events ?? [], context, now);
+    const live = refresh.rebuild
+      ? { facts: rebuildLive(profile, refresh.rebuild, context, now), folded: true }
+      : foldLive(profile.segmentFacts ?? {}, refresh.events ?? [], context, now);
+    const facts = judgedFacts(profile, live.facts, context, now);
     const usable = (segment: PlannedSegment) => segment.leaves.every((key) => leaves[key]?.ready === true);
     // Time has passed since the last judgement too, except for a recompute, which judges only its segments.
     const merged = profile.segmentMergedFrom ?? [];
@@ -137,10 +138,11 @@ export class SegmentEngine {
       ...(kind === 'entered' && refresh.initial?.includes(segment) ? { initial: true as const } : {}),
     });
     const fresh = [...judged.exited.map((name) => record(name, 'exited')), ...judged.entered.map((name) => record(name, 'entered'))];
-    const pending = [...(profile.segmentChanges ?? []), ...fresh];
+    // Changes this process copied already are dropped from the profile at its next write.
+    const stored = profile.segmentChanges ?? [];
+    const pending = [...stored.filter((change) => !this.copied.has(change._id)), ...fresh];
 
     const set: Record<string, unknown> = {};
-    if (canonicalJson(facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = facts;
     if (judged.changed) set.segments = judged.segments;
     if (fresh.length > 0) Object.assign(set, { segmentChanges: pending, segmentChangeCount: count });
     if (merged.length > 0) set.segmentMergedFrom = [];
@@ -151,6 +153,15 @@ export class SegmentEngine {
     // when it must ring earlier, or when it is not set (or has rung and stopped).
     const ring = !refresh.fromClock && nextAt !== undefined && (setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
     if (refresh.fromClock ? (nextAt?.getTime() ?? null) !== (setFor ?? null) : ring) set.segmentClockAt = nextAt ?? null;
+
+    // Facts are written when events changed them, or with anything else: a window merely
+    // moving on is not worth a write (the next judgement drops what left it anyway).
+    if (live.folded || Object.keys(set).length > 0) {
+      const absorbed = absorbBackfill(profile, live.facts, context, now);
+      if (canonicalJson(absorbed.facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = absorbed.facts;
+      if (canonicalJson(absorbed.backfill) !== canonicalJson(profile.segmentBackfill ?? {})) set.segmentBackfill = absorbed.backfill;
+    }
+    if (pending.length !== stored.length && !set.segmentChanges && Object.keys(set).length > 0) set.segmentChanges = pending;
 
     const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
     return { ...(Object.keys(set).length > 0 ? { set } : {}), profile: written, pending, nextAt, ring };
@@ -165,13 +176,13 @@ export class SegmentEngine {
     const profile = await stores.profiles.findExact(profileId);
     let memberships = 0;
     if (profile) {
-      if (profile.segmentChanges?.length) await this.copyChanges(profileId, profile.segmentChanges);
+      if (profile.segmentChanges?.length) await this.copyChanges(profile.segmentChanges);
       let count = profile.segmentChangeCount ?? 0;
       const exits: SegmentChange[] = Object.keys(profile.segments ?? {}).map((segment) => ({
         _id: `${profileId}:${count++}`, profileId, segment, change: 'exited', at: now(), reason: { kind: 'erasure' },
       }));
       memberships = exits.length;
-      await this.copyChanges(profileId, exits);
+      await this.copyChanges(exits);
     }
     let history = 0;
     for (const id of [profileId, ...absorbed]) history += await stores.segmentHistory.deleteOfProfile(id);
@@ -179,66 +190,45 @@ export class SegmentEngine {
   }
 
   /**
-   * Copies changes to the person's history, the member lists, the sizes and the stats,
-   * then takes them off the profile. A copy applied twice changes nothing: the history
-   * skips ids it has, and a size moves only when the member list did.
+   * Copies changes to the person's history, the member lists, the sizes and the stats. A
+   * copy applied twice changes nothing: the history skips ids it has, and a size or a stat
+   * moves only when the member list did. Copied ids are remembered (a bounded set) so the
+   * profile's next write drops them; after a restart they are copied again, harmlessly.
    */
-  async copyChanges(profileId: string, changes: readonly SegmentChange[]): Promise<void> {
+  async copyChanges(changes: readonly SegmentChange[]): Promise<void> {
     const { stores } = this.options;
     await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
+    const moves = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
     for (const change of changes) {
       const moved = change.change === 'entered'
         ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
         : await stores.segmentMembers.remove(change.segment, change.profileId);
       if (!moved) continue;
-      await stores.segments.addToSize(change.segment, change.change === 'entered' ? 1 : -1);
-      await stores.segmentStats.record(change.segment, change.change, change.at);
+      const key = `${change.segment} ${change.change} ${change.at.toISOString().slice(0, 13)}`;
+      const move = moves.get(key) ?? { segment: change.segment, change: change.change, at: change.at, count: 0 };
+      move.count += 1;
+      moves.set(key, move);
     }
-    const copied = new Set(changes.map((change) => change._id));
-    await stores.profiles.decideAndSet(profileId, (profile) => {
-      const left = (profile.segmentChanges ?? []).filter((change) => !copied.has(change._id));
-      return left.length === (profile.segmentChanges ?? []).length ? {} : { set: { segmentChanges: left } };
-    });
+    for (const { segment, change, at, count } of moves.values()) {
+      await stores.segments.addToSize(segment, change === 'entered' ? count : -count);
+      await stores.segmentStats.record(segment, change, at, count);
+    }
+    for (const change of changes) this.copied.add(change._id);
   }
 }
 
-/** The facts after the events, for the leaves ingestion keeps live, with expired window entries dropped. */
-function foldFacts(stored: Facts, events: readonly FoldedEvent[], { plan, leaves }: SegmentContext, now: Date): Facts {
-  const facts: Facts = {};
-  for (const [key, fact] of Object.entries(stored)) {
-    const leaf = plan.leaves.get(key);
-    // Facts of leaves the rules no longer name are dropped; a later deploy naming them again backfills them.
-    if (leaf && leaves[key]) facts[key] = pruneFact(leaf, fact, now);
-  }
-  for (const [key, leaf] of plan.leaves) {
-    const cutoff = leaves[key]?.cutoff;
-    if (!(cutoff instanceof Date)) continue;
-    for (const event of events) {
-      if (!(event.receivedAt.getTime() > cutoff.getTime())) continue;
-      const folded = foldEvent(leaf, facts[key], event, now);
-      if (folded) facts[key] = folded;
-    }
-  }
-  return facts;
-}
+/** A set that keeps only the most recently added ids. */
+class RecentIds {
+  private readonly ids = new Set<string>();
 
-/**
- * Facts from all of the person's events, for the leaves that have a cutoff: every event
- * when the leaf is ready or its backfill is merged into this profile already (marked),
- * otherwise only those past the cutoff (the rest are the backfill's to add).
- */
-function rebuildFacts(profile: ProfileDoc, events: readonly FoldedEvent[], { plan, leaves }: SegmentContext, now: Date): Facts {
-  const marks = new Set(profile.segmentBackfilled ?? []);
-  const facts: Facts = {};
-  for (const [key, leaf] of plan.leaves) {
-    const cutoff = leaves[key]?.cutoff?.getTime();
-    if (cutoff === undefined) continue;
-    const complete = leaves[key]!.ready || marks.has(`${key}@${cutoff}`);
-    let fact: Fact | undefined;
-    for (const event of events) {
-      if (complete || event.receivedAt.getTime() > cutoff) fact = foldEvent(leaf, fact, event, now) ?? fact;
-    }
-    if (fact) facts[key] = fact;
+  constructor(private readonly limit: number) {}
+
+  add(id: string): void {
+    this.ids.add(id);
+    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value!);
   }
-  return facts;
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
 }

@@ -13,6 +13,7 @@ import type { Stores } from '../store/index.js';
 import type { SegmentContext } from './engine.js';
 import { factMeasure, leafKeyOf } from './facts.js';
 import { canonicalJson, eventConditionsOf } from './leaves.js';
+import { judgedFacts } from './person-facts.js';
 
 /** How far back the fallback reads a profile's events. */
 export const EVENT_HISTORY_LIMIT = 10_000;
@@ -34,7 +35,7 @@ export async function conditionHolds(
   const conditions = [condition, ...segments.map((segment) => segment.condition)];
   const fromFacts = context !== null && conditions.every((part) => answeredByFacts(part, context));
   const measure: EventMeasure = fromFacts
-    ? factMeasure(profile.segmentFacts)
+    ? factMeasure(judgedFacts(profile, profile.segmentFacts ?? {}, context, at))
     : eventMeasure(await stores.events.trackedOf(profile._id, EVENT_HISTORY_LIMIT));
   const stored = (name: string) => {
     const planned = context?.plan.byName.get(name);

@@ -7,6 +7,7 @@
 import type { ProfileDoc, SegmentChange } from '../model.js';
 import type { LeafState } from '../store/segment-catalog.js';
 import { mergeFacts, type Facts } from './facts.js';
+import { combineBackfill } from './person-facts.js';
 import type { Leaf } from './leaves.js';
 
 export function combineSegmentState(survivor: ProfileDoc, absorbed: ProfileDoc, leaves: Record<string, LeafState>, now: Date): Partial<ProfileDoc> {
@@ -24,6 +25,6 @@ export function combineSegmentState(survivor: ProfileDoc, absorbed: ProfileDoc, 
     segmentFacts: facts,
     segmentChanges: [...(survivor.segmentChanges ?? []), ...(absorbed.segmentChanges ?? []), ...exits],
     segmentMergedFrom: [...new Set([...(survivor.segmentMergedFrom ?? []), absorbed._id])],
-    segmentBackfilled: [...new Set([...(survivor.segmentBackfilled ?? []), ...(absorbed.segmentBackfilled ?? [])])],
+    segmentBackfill: combineBackfill(survivor.segmentBackfill, absorbed.segmentBackfill, (key) => leaves[key]?.leaf as Leaf | undefined, now),
   };
 }

@@ -23,11 +23,18 @@
 import type { SegmentCatalogDoc, SegmentFact } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { SegmentEngine } from './engine.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
+import { backfillField } from './person-facts.js';
 import type { Leaf } from './leaves.js';
 
 /** How far ahead of the deploy new leaves' cutoff is set: far more than writing the state takes. */
 export const CUTOFF_AHEAD_MS = 2_000;
+
+/** Profiles written or judged at once by a pass: overlaps database round trips. */
+const WRITERS = 4;
+/** Profiles judged between checkpoints (heartbeat, progress). */
+const CHECKPOINT_EVERY = 200;
 
 export type Superseded = { superseded: true };
 
@@ -116,22 +123,14 @@ export async function backfillFacts(stores: Stores, engine: SegmentEngine, versi
     const survivor = (await stores.profiles.redirects.target(profileId)) ?? profileId;
     bySurvivor.set(survivor, mergeAll(pending, bySurvivor.get(survivor), facts, at));
   }
+  // A plain $set of each backfilled fact under its own field: written again by a retry, it is the same value.
   let written = 0;
-  for (const [profileId, facts] of bySurvivor) {
-    await stores.profiles.decideAndSet(profileId, (profile) => {
-      const marks = new Set(profile.segmentBackfilled ?? []);
-      const merged: Record<string, SegmentFact> = { ...profile.segmentFacts };
-      for (const { key, leaf, cutoffMs } of pending) {
-        const mark = `${key}@${cutoffMs}`;
-        if (!facts[key] || marks.has(mark)) continue;
-        merged[key] = mergeFacts(leaf, merged[key], facts[key], at);
-        marks.add(mark);
-      }
-      const live = new Set(Object.keys(states));
-      return { set: { segmentFacts: merged, segmentBackfilled: [...marks].filter((mark) => live.has(mark.slice(0, mark.indexOf('@')))) } };
-    });
+  await forEachInParallel(bySurvivor, WRITERS, async ([profileId, facts]) => {
+    const set: Record<string, SegmentFact> = {};
+    for (const { key, cutoffMs } of pending) if (facts[key]) set[`segmentBackfill.${backfillField(key, cutoffMs)}`] = facts[key];
+    await stores.profiles.decideAndSet(profileId, () => ({ set }));
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
-  }
+  });
   await stores.segments.updateLeaves((current) => {
     const next = { ...current };
     for (const { key, cutoffMs } of pending) if (next[key]?.cutoff?.getTime() === cutoffMs) next[key] = { ...next[key], ready: true };
@@ -168,16 +167,24 @@ export async function judgeEveryone(stores: Stores, engine: SegmentEngine, versi
     progress({ ...(after === undefined ? {} : { after }), done });
     for (const name of computing) await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
   };
+  // Chunks of ids in order, judged a few at a time; the checkpoint is a chunk's last id.
+  let chunk: string[] = [];
+  const judgeChunk = async () => {
+    await forEachInParallel(chunk, WRITERS, async (id) => {
+      await engine.refresh(id, { change: { segments: computing }, reason: { kind: 'rules deployed', version }, initial }, context);
+    });
+    done += chunk.length;
+    after = chunk[chunk.length - 1];
+    chunk = [];
+    await report();
+  };
   for await (const { _id } of stores.profiles.idsAfter(after)) {
-    await engine.refresh(_id, { change: { segments: computing }, reason: { kind: 'rules deployed', version }, initial }, context);
-    after = _id;
-    done += 1;
-    if (done % 200 === 0) {
-      await report();
-      if (!(await isActive(stores, version))) return { superseded: true };
-    }
+    chunk.push(_id);
+    if (chunk.length < CHECKPOINT_EVERY) continue;
+    await judgeChunk();
+    if (!(await isActive(stores, version))) return { superseded: true };
   }
-  await report();
+  if (chunk.length > 0) await judgeChunk();
   return 'done';
 }
 

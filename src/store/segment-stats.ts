@@ -30,12 +30,12 @@ export class SegmentStatsStore {
     this.collection = db.collection<DayDoc>(COLLECTIONS.segmentStats);
   }
 
-  async record(segment: string, change: 'entered' | 'exited', at: Date): Promise<void> {
+  async record(segment: string, change: 'entered' | 'exited', at: Date, count = 1): Promise<void> {
     const day = at.toISOString().slice(0, 10);
     const hour = at.toISOString().slice(11, 13);
     const id = `${segment}#${day}`;
     await this.writes.run(id, () =>
-      this.collection.updateOne({ _id: id }, { $set: { segment, day }, $inc: { [`hours.${hour}.${change}`]: 1 } }, { upsert: true }));
+      this.collection.updateOne({ _id: id }, { $set: { segment, day }, $inc: { [`hours.${hour}.${change}`]: count } }, { upsert: true }));
   }
 
   /** The counts of each day from `from` to `to` (UTC dates, inclusive) that had any. */
