@@ -8,15 +8,23 @@ import type { SegmentClock } from '../segments/engine.js';
 import type * as workflows from '../workflows/index.js';
 import { segmentClockSignal, segmentClockWorkflowId, segmentRecomputeWorkflowId } from '../workflows/messages.js';
 
-export function createSegmentClock(temporal: Client, taskQueue: string): SegmentClock {
+/**
+ * A clock not running yet is started with a delay until its instant: until then it costs
+ * Temporal one stored execution and no work (a person's next instant is often days away).
+ * A signal-with-start to a clock waiting for its delayed start starts it at once (so one
+ * set earlier rings earlier); to a running clock, it is a signal.
+ */
+export function createSegmentClock(temporal: Client, taskQueue: string, now: () => Date): SegmentClock {
   return {
     async ringAt(profileId, at) {
+      const delayMs = at.getTime() - now().getTime();
       await temporal.workflow.signalWithStart<typeof workflows.segmentClockWorkflow, [number]>('segmentClockWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
         workflowId: segmentClockWorkflowId(profileId),
         args: [{ profileId, atMs: at.getTime() }],
         signal: segmentClockSignal,
         signalArgs: [at.getTime()],
+        ...(delayMs > 0 ? { startDelay: delayMs } : {}),
       });
     },
   };

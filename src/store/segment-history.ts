@@ -29,7 +29,10 @@ export class SegmentHistoryStore {
     this.collection = db.collection<HistoryChunkDoc>(COLLECTIONS.segmentHistory);
   }
 
-  /** Appends the changes not stored yet (a change applied again is left alone). */
+  /**
+   * Appends the changes not stored yet. A change applied again is the same document (it is
+   * copied from the profile as written), so `$addToSet` leaves it out: one update per chunk.
+   */
   async append(changes: readonly SegmentChange[]): Promise<void> {
     const byChunk = new Map<string, SegmentChange[]>();
     for (const change of changes) {
@@ -37,13 +40,8 @@ export class SegmentHistoryStore {
       byChunk.set(id, [...(byChunk.get(id) ?? []), change]);
     }
     for (const [id, ofChunk] of byChunk) {
-      await this.writes.run(id, async () => {
-        const chunk = await this.collection.findOne({ _id: id });
-        const stored = new Set((chunk?.changes ?? []).map((change) => change._id));
-        const fresh = ofChunk.filter((change) => !stored.has(change._id));
-        if (fresh.length === 0) return;
-        await this.collection.updateOne({ _id: id }, { $set: { profileId: ofChunk[0]!.profileId }, $push: { changes: { $each: fresh } } }, { upsert: true });
-      });
+      await this.writes.run(id, () =>
+        this.collection.updateOne({ _id: id }, { $set: { profileId: ofChunk[0]!.profileId }, $addToSet: { changes: { $each: ofChunk } } }, { upsert: true }));
     }
   }
 

@@ -45,28 +45,22 @@ export class SegmentMemberStore {
     this.collection = db.collection<MemberBucketDoc>(COLLECTIONS.segmentMembers);
   }
 
-  /** Adds the member; false when it was listed already (a change applied again). */
+  /**
+   * Adds the member; false when it was listed already (a change applied again: the same
+   * since, so the update modifies nothing). One update, serialised per bucket (keyed-lock.ts).
+   */
   add(segment: string, profileId: string, since: Date): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
-    const field = counterKey(profileId);
     return this.writes.run(id, async () => {
-      const bucket = await this.collection.findOne({ _id: id });
-      if (bucket && Object.hasOwn(bucket.members, field)) return false;
-      await this.collection.updateOne({ _id: id }, { $set: { segment, [`members.${field}`]: since } }, { upsert: true });
-      return true;
+      const result = await this.collection.updateOne({ _id: id }, { $set: { segment, [`members.${counterKey(profileId)}`]: since } }, { upsert: true });
+      return result.modifiedCount + result.upsertedCount > 0;
     });
   }
 
   /** Removes the member; false when it was not listed (a change applied again). */
   remove(segment: string, profileId: string): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
-    const field = counterKey(profileId);
-    return this.writes.run(id, async () => {
-      const bucket = await this.collection.findOne({ _id: id });
-      if (!bucket || !Object.hasOwn(bucket.members, field)) return false;
-      await this.collection.updateOne({ _id: id }, { $unset: { [`members.${field}`]: '' } });
-      return true;
-    });
+    return this.writes.run(id, async () => (await this.collection.updateOne({ _id: id }, { $unset: { [`members.${counterKey(profileId)}`]: '' } })).modifiedCount > 0);
   }
 
   /**
