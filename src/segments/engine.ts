@@ -190,13 +190,17 @@ export class SegmentEngine {
   }
 
   /**
-   * Copies changes to the person's history, the member lists, the sizes and the stats. A
-   * copy applied twice changes nothing: the history skips ids it has, and a size or a stat
-   * moves only when the member list did. Copied ids are remembered (a bounded set) so the
-   * profile's next write drops them; after a restart they are copied again, harmlessly.
+   * Copies changes to the person's history, the member lists, the sizes and the stats.
+   * This process remembers what it copied (a bounded set of ids): a change is copied once,
+   * and the profile's next write drops it. After a restart the profile's pending changes
+   * (those of its last write) are copied again: the history keeps one of each, the member
+   * list ends as the last change says, and a size or a stat moves only when the member
+   * list did. Replaying several changes of one person out of a crash can still move a
+   * size and the hourly stats twice; a deploy's recompute counts sizes again from the lists.
    */
-  async copyChanges(changes: readonly SegmentChange[]): Promise<void> {
+  async copyChanges(all: readonly SegmentChange[]): Promise<void> {
     const { stores } = this.options;
+    const changes = all.filter((change) => !this.copied.has(change._id));
     await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
     const moves = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
     for (const change of changes) {

@@ -46,14 +46,21 @@ export class SegmentMemberStore {
   }
 
   /**
-   * Adds the member; false when it was listed already (a change applied again: the same
-   * since, so the update modifies nothing). One update, serialised per bucket (keyed-lock.ts).
+   * Adds the member unless listed already; false then (a change applied again). One
+   * update, conditional on the member's absence, serialised per bucket (keyed-lock.ts).
    */
   add(segment: string, profileId: string, since: Date): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
+    const field = `members.${counterKey(profileId)}`;
     return this.writes.run(id, async () => {
-      const result = await this.collection.updateOne({ _id: id }, { $set: { segment, [`members.${counterKey(profileId)}`]: since } }, { upsert: true });
-      return result.modifiedCount + result.upsertedCount > 0;
+      try {
+        const result = await this.collection.updateOne({ _id: id, [field]: { $exists: false } }, { $set: { segment, [field]: since } }, { upsert: true });
+        return result.modifiedCount + result.upsertedCount > 0;
+      } catch (error) {
+        // The bucket exists and lists the member: the upsert's insert collides with it.
+        if ((error as { code?: number }).code === 11000) return false;
+        throw error;
+      }
     });
   }
 
