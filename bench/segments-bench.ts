@@ -6,18 +6,21 @@
  *      stored events (default 1,000,000: views, carts and orders over 60 days), written
  *      straight into the collections as ingestion stores them (an HTTP load of that size
  *      would take most of the run);
- *   2. baseline: SEGMENT_BENCH_INGEST events (default 30,000) of those people through
- *      /v1/batch (8 clients, batches of 100), no rules deployed: acknowledged and applied rates;
- *   3. deploys one segment (a windowed sum no rule counted before): the recompute over
- *      everyone (backfilling its facts from every stored event, then judging every
+ *   2. deploys one segment over that data (a windowed sum no rule counted before) beside
+ *      two that no stored event concerns yet (for steps 3 and 4): the recompute over
+ *      everyone (backfilling the facts from every stored event, then judging every
  *      profile), its time and the process's peak memory;
- *   4. deploys 20 segments (every kind of condition) and times that recompute too;
- *   5. the same ingest again with the 20 deployed: the ratio of the two rates is the figure;
- *   6. event → membership change: people each send one qualifying event; the time from the
+ *   3. event → membership change: people each send one qualifying event; the time from the
  *      request to the change stored with its reason (p50/p99);
- *   7. window close → membership change: people each enter `within 5 seconds`; the lag of
+ *   4. window close → membership change: people each enter `within 5 seconds`; the lag of
  *      their exit after the instant their window closed (p50/p99), with nobody writing;
- *   8. profile read at rest, GET /v1/profiles/:id of random people (p50/p99; target p99 < 20 ms).
+ *   5. profile read at rest, GET /v1/profiles/:id of random people (p50/p99; target p99 < 20 ms);
+ *   6. the ingest ratio, in a second database grown the same way to a tenth of the size
+ *      (SEGMENT_BENCH_RATIO_PROFILES, default 10,000, and ten events each): SEGMENT_BENCH_INGEST
+ *      events (default 30,000) of those people through /v1/batch (8 clients, batches of 100)
+ *      with no rules, then 20 segments deployed (every kind of condition; that recompute is
+ *      timed too), then the same ingest again; acknowledged and applied rates and their ratio.
+ *      (Recomputing 20 segments over the full size takes long enough to dominate the run.)
  *
  *   npx tsx bench/segments-bench.ts            (or: npm run bench -- segments)
  *   SEGMENT_BENCH_PROFILES=5000 SEGMENT_BENCH_EVENTS=50000 npm run bench -- segments   (a quick check)
@@ -25,7 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { EventDoc, IdentityDoc, ProfileDoc } from '../src/model.js';
@@ -33,7 +36,7 @@ import { startRuntime, type Runtime } from '../src/runtime.js';
 import { COLLECTIONS } from '../src/store/collections.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { newProfileDoc } from '../src/store/profiles.js';
-import { startBenchServers } from './servers.js';
+import { startBenchServers, type BenchServers } from './servers.js';
 
 const WRITE_KEY = 'bench-write-key';
 const ADMIN_KEY = 'bench-admin-key';
@@ -46,10 +49,19 @@ const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : s
 const log = (message: string) => console.error(`[segments bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const ONE_SEGMENT = `segment month_spenders "Spent over 300 in 30 days" {
+const MONTH_SPENDERS = `segment month_spenders "Spent over 300 in 30 days" {
   sum "revenue" of "Order Completed" within 30 days > 300
 }
 `;
+/** Segments of the latency figures: no stored event concerns them before the bench sends one. */
+const PROBES = `segment qualified {
+  performed "Bench Qualify"
+}
+segment pinged {
+  performed "Bench Ping" within 5 seconds
+}
+`;
+const ONE_SEGMENT = MONTH_SPENDERS + PROBES;
 
 /** 20 segments over every kind of condition (the first is the one above, kept). */
 const TWENTY_SEGMENTS = `${ONE_SEGMENT}
@@ -69,8 +81,8 @@ segment tagged_vip { tagged "vip" }
 segment new_people { first seen within 7 days }
 segment dormant { last seen more than 30 days ago }
 segment loyal_vips { in segment vip and in segment frequent }
-segment qualified { performed "Bench Qualify" }
-segment pinged { performed "Bench Ping" within 5 seconds }
+segment pl_vips { in segment poles and in segment vip }
+segment quiet_viewers { performed "Product Viewed" exactly 0 times within 3 days }
 segment lapsed_buyers { in segment buyers and not in segment weekly_buyers }
 `.replace(/^segment (\w+) \{ (.*) \}$/gm, 'segment $1 {\n  $2\n}');
 
@@ -91,15 +103,17 @@ async function inParallel(workers: number, work: () => Promise<void>): Promise<v
   await Promise.all(Array.from({ length: workers }, () => work()));
 }
 
-export async function runSegmentsBench() {
-  const profiles = envNumber('SEGMENT_BENCH_PROFILES', 100_000);
-  const events = envNumber('SEGMENT_BENCH_EVENTS', 1_000_000);
-  const ingestEvents = envNumber('SEGMENT_BENCH_INGEST', 30_000);
-  const samples = envNumber('SEGMENT_BENCH_SAMPLES', 300);
-  const started = performance.now();
-  const servers = await startBenchServers(log);
+interface Bench {
+  runtime: Runtime;
+  db: Db;
+  call: (method: string, path: string, body?: unknown, key?: string, type?: string) => Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Itinera as npm start runs it (5 s sweep, the embedded pool size), on a database of its own, listening on a free port. */
+async function startItinera(servers: BenchServers, mongo: MongoClient): Promise<Bench> {
   const dbName = `bench_segments_${randomUUID().slice(0, 8)}`;
-  const runtime: Runtime = await startRuntime({
+  const runtime = await startRuntime({
     temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: WRITE_KEY, adminKey: ADMIN_KEY, logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
@@ -107,166 +121,204 @@ export async function runSegmentsBench() {
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const mongo = new MongoClient(servers.mongoUri, { maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
   const db = mongo.db(dbName);
-  const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY, type = 'application/json') => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<Record<string, unknown>>;
+  return {
+    runtime,
+    db,
+    async call(method, path, body, key = ADMIN_KEY, type = 'application/json') {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return response.json() as Promise<Record<string, unknown>>;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+      await db.dropDatabase().catch(() => undefined);
+    },
   };
-  try {
-    // 1. A grown database.
-    const now = Date.now();
-    const seedStarted = performance.now();
-    const ids = Array.from({ length: profiles }, (_, index) => `p_bench_${String(index).padStart(7, '0')}`);
-    for (let from = 0; from < profiles; from += 5000) {
-      const slice = ids.slice(from, from + 5000);
-      await db.collection<ProfileDoc>(COLLECTIONS.profiles).insertMany(slice.map((id, offset) => {
-        const doc = newProfileDoc(id, { userId: [`bench-u${from + offset}`] }, new Date(now - 60 * DAY));
-        doc.traits = { plan: (from + offset) % 7 === 0 ? 'vip' : 'basic', country: (from + offset) % 3 === 0 ? 'PL' : 'DE' };
-        doc.lastSeenAt = new Date(now - ((from + offset) % 60) * DAY);
-        return doc;
-      }));
-      await db.collection<IdentityDoc>(COLLECTIONS.identities).insertMany(slice.map((id, offset) => ({ _id: `userId:bench-u${from + offset}`, kind: 'userId', profileId: id, createdAt: new Date(now - 60 * DAY) })));
-    }
-    let seeded = 0;
-    await inParallel(4, async () => {
-      for (;;) {
-        const from = seeded;
-        seeded += 5000;
-        if (from >= events) return;
-        const batch: EventDoc[] = [];
-        for (let i = from; i < Math.min(events, from + 5000); i++) {
-          const kind = i % 10;
-          const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-          const at = new Date(now - (i % 60) * DAY - (i % 86_400) * 1000);
-          batch.push({
-            _id: `seed-${i}`, messageId: `seed-${i}`, type: 'track', event, source: 'default', profileId: ids[(i * 7919) % profiles]!,
-            properties: { sku: `sku-${i % 300}`, ...(event === 'Order Completed' ? { revenue: 20 + (i % 250), currency: i % 2 ? 'EUR' : 'PLN' } : {}) },
-            context: {}, timestamp: at, receivedAt: at,
-          });
-        }
-        await db.collection<EventDoc>(COLLECTIONS.events).insertMany(batch);
-      }
-    });
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
-    log(`seeded ${profiles} profiles and ${events} events in ${round(seedSeconds)} s`);
+}
 
-    // 2 and 5. Ingest of known people's events through /v1/batch.
-    const ingest = async (run: string) => {
-      const batches = Math.ceil(ingestEvents / 100);
-      let next = 0;
-      const t0 = performance.now();
-      await inParallel(8, async () => {
-        for (let b = next++; b < batches; b = next++) {
-          const batch = Array.from({ length: 100 }, (_, i) => {
-            const n = b * 100 + i;
-            const kind = n % 10;
-            const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-            return { type: 'track', userId: `bench-u${(n * 104_729) % profiles}`, event, messageId: `${run}-${n}`, properties: event === 'Order Completed' ? { revenue: 20 + (n % 250), currency: 'EUR' } : { sku: `sku-${n % 300}` } };
-          });
-          await call('POST', '/v1/batch', { batch }, WRITE_KEY);
+const profileIdOf = (index: number) => `p_bench_${String(index).padStart(7, '0')}`;
+
+/** People with a userId each, and their events (views, carts, orders over 60 days), written as ingestion stores them. */
+async function grow(db: Db, profiles: number, events: number): Promise<number> {
+  const started = performance.now();
+  const now = Date.now();
+  for (let from = 0; from < profiles; from += 5000) {
+    const indexes = Array.from({ length: Math.min(5000, profiles - from) }, (_, offset) => from + offset);
+    await db.collection<ProfileDoc>(COLLECTIONS.profiles).insertMany(indexes.map((index) => {
+      const doc = newProfileDoc(profileIdOf(index), { userId: [`bench-u${index}`] }, new Date(now - 60 * DAY));
+      doc.traits = { plan: index % 7 === 0 ? 'vip' : 'basic', country: index % 3 === 0 ? 'PL' : 'DE' };
+      doc.lastSeenAt = new Date(now - (index % 60) * DAY);
+      return doc;
+    }));
+    await db.collection<IdentityDoc>(COLLECTIONS.identities).insertMany(indexes.map((index) => ({ _id: `userId:bench-u${index}`, kind: 'userId', profileId: profileIdOf(index), createdAt: new Date(now - 60 * DAY) })));
+  }
+  let next = 0;
+  await inParallel(4, async () => {
+    for (let from = next; from < events; from = next) {
+      next += 5000;
+      const batch: EventDoc[] = [];
+      for (let i = from; i < Math.min(events, from + 5000); i++) {
+        const kind = i % 10;
+        const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
+        const at = new Date(now - (i % 60) * DAY - (i % 86_400) * 1000);
+        batch.push({
+          _id: `seed-${i}`, messageId: `seed-${i}`, type: 'track', event, source: 'default', profileId: profileIdOf((i * 7919) % profiles),
+          properties: { sku: `sku-${i % 300}`, ...(event === 'Order Completed' ? { revenue: 20 + (i % 250), currency: i % 2 ? 'EUR' : 'PLN' } : {}) },
+          context: {}, timestamp: at, receivedAt: at,
+        });
+      }
+      await db.collection<EventDoc>(COLLECTIONS.events).insertMany(batch);
+    }
+  });
+  return round((performance.now() - started) / 1000);
+}
+
+/** Known people's events through /v1/batch, 8 clients of 100-event batches, until acknowledged and until applied. */
+async function ingest(bench: Bench, run: string, events: number, profiles: number) {
+  const batches = Math.ceil(events / 100);
+  let next = 0;
+  const t0 = performance.now();
+  await inParallel(8, async () => {
+    for (let b = next++; b < batches; b = next++) {
+      const batch = Array.from({ length: 100 }, (_, i) => {
+        const n = b * 100 + i;
+        const kind = n % 10;
+        const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
+        return { type: 'track', userId: `bench-u${(n * 104_729) % profiles}`, event, messageId: `${run}-${n}`, properties: event === 'Order Completed' ? { revenue: 20 + (n % 250), currency: 'EUR' } : { sku: `sku-${n % 300}` } };
+      });
+      await bench.call('POST', '/v1/batch', { batch }, WRITE_KEY);
+    }
+  });
+  const acked = (performance.now() - t0) / 1000;
+  await bench.runtime.writer.drain();
+  const applied = (performance.now() - t0) / 1000;
+  return { events: batches * 100, ackedPerSecond: Math.round((batches * 100) / acked), appliedPerSecond: Math.round((batches * 100) / applied) };
+}
+
+/** Deploys and waits until every segment is ready: the recompute's time and the process's peak memory. */
+async function deploy(bench: Bench, source: string) {
+  const memory = sampleMemory();
+  const t0 = performance.now();
+  const { version } = await bench.call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain');
+  for (;;) {
+    const listed = await bench.call('GET', '/v1/segments') as { version: number; segments: { state: string }[] };
+    if (listed.version === version && listed.segments.every((segment) => segment.state === 'ready')) break;
+    await delay(500);
+  }
+  const sizes = Object.fromEntries(((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size]));
+  return { seconds: round((performance.now() - t0) / 1000), peakRssMb: memory.stop(), sizes };
+}
+
+export async function runSegmentsBench() {
+  const profiles = envNumber('SEGMENT_BENCH_PROFILES', 100_000);
+  const events = envNumber('SEGMENT_BENCH_EVENTS', 1_000_000);
+  const ratioProfiles = envNumber('SEGMENT_BENCH_RATIO_PROFILES', 10_000);
+  const ingestEvents = envNumber('SEGMENT_BENCH_INGEST', 30_000);
+  const samples = envNumber('SEGMENT_BENCH_SAMPLES', 300);
+  const started = performance.now();
+  const servers = await startBenchServers(log);
+  const mongo = new MongoClient(servers.mongoUri, { maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
+  try {
+    // 1–5 on the full size.
+    const full = await startItinera(servers, mongo);
+    let figures;
+    try {
+      const seedSeconds = await grow(full.db, profiles, events);
+      log(`seeded ${profiles} profiles and ${events} events in ${seedSeconds} s`);
+      const recompute = await deploy(full, ONE_SEGMENT);
+      log(`one segment recomputed: ${JSON.stringify(recompute)}`);
+
+      const historyOf = async (userId: string) => {
+        const profile = await full.call('GET', `/v1/profiles/lookup?userId=${userId}`) as { id: string };
+        return (await full.call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as { segment: string; change: string; at: string }[];
+      };
+      const sentAt = new Map<string, number>();
+      let sent = 0;
+      await inParallel(4, async () => {
+        for (let i = sent++; i < samples; i = sent++) {
+          const userId = `bench-u${(i * 31) % profiles}`;
+          sentAt.set(userId, Date.now());
+          await full.call('POST', '/v1/track', { userId, event: 'Bench Qualify', messageId: `qualify-${i}` }, WRITE_KEY);
         }
       });
-      const acked = (performance.now() - t0) / 1000;
-      await runtime.writer.drain();
-      const applied = (performance.now() - t0) / 1000;
-      return { events: batches * 100, ackedPerSecond: Math.round((batches * 100) / acked), appliedPerSecond: Math.round((batches * 100) / applied) };
-    };
-    const baseline = await ingest('base');
-    log(`ingest without rules: ${JSON.stringify(baseline)}`);
-
-    // 3 and 4. Deploys and their recomputes.
-    const deploy = async (source: string) => {
-      const memory = sampleMemory();
-      const t0 = performance.now();
-      const { version } = await call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain');
-      for (;;) {
-        const listed = await call('GET', '/v1/segments') as { version: number; segments: { state: string }[] };
-        if (listed.version === version && listed.segments.every((segment) => segment.state === 'ready')) break;
-        await delay(500);
+      await full.runtime.writer.drain();
+      const enterLatencies: number[] = [];
+      for (const [userId, at] of sentAt) {
+        const entered = (await historyOf(userId)).find((change) => change.segment === 'qualified' && change.change === 'entered');
+        if (entered) enterLatencies.push(Date.parse(entered.at) - at);
       }
-      return { seconds: round((performance.now() - t0) / 1000), peakRssMb: memory.stop() };
-    };
-    const oneSegment = await deploy(ONE_SEGMENT);
-    log(`one segment recomputed: ${JSON.stringify(oneSegment)}`);
-    const twentySegments = await deploy(TWENTY_SEGMENTS);
-    log(`20 segments recomputed: ${JSON.stringify(twentySegments)}`);
-    const sizes = Object.fromEntries(((await call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size]));
+      enterLatencies.sort((a, b) => a - b);
+      log(`event → membership measured (${enterLatencies.length})`);
 
-    const withSegments = await ingest('twenty');
-    log(`ingest with 20 segments: ${JSON.stringify(withSegments)}`);
-
-    // 6. Event → membership change.
-    const historyOf = async (userId: string) => {
-      const profile = await call('GET', `/v1/profiles/lookup?userId=${userId}`) as { id: string };
-      return (await call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as { segment: string; change: string; at: string }[];
-    };
-    const sentAt = new Map<string, number>();
-    let sent = 0;
-    await inParallel(4, async () => {
-      for (let i = sent++; i < samples; i = sent++) {
-        const userId = `bench-u${(i * 31) % profiles}`;
-        sentAt.set(userId, Date.now());
-        await call('POST', '/v1/track', { userId, event: 'Bench Qualify', messageId: `qualify-${i}` }, WRITE_KEY);
+      const pinged: { userId: string; eventAt: number }[] = [];
+      for (let i = 0; i < samples; i++) {
+        const userId = `bench-u${(i * 37 + 11) % profiles}`;
+        const timestamp = new Date().toISOString();
+        await full.call('POST', '/v1/track', { userId, event: 'Bench Ping', messageId: `ping-${i}`, timestamp }, WRITE_KEY);
+        pinged.push({ userId, eventAt: Date.parse(timestamp) });
       }
-    });
-    await runtime.writer.drain();
-    const enterLatencies: number[] = [];
-    for (const [userId, at] of sentAt) {
-      const entered = (await historyOf(userId)).find((change) => change.segment === 'qualified' && change.change === 'entered');
-      if (entered) enterLatencies.push(Date.parse(entered.at) - at);
-    }
-    enterLatencies.sort((a, b) => a - b);
+      await full.runtime.writer.drain();
+      await delay(WINDOW_MS + 3_000);
+      const exitLags: number[] = [];
+      let missingExits = 0;
+      for (const { userId, eventAt } of pinged) {
+        const exited = (await historyOf(userId)).find((change) => change.segment === 'pinged' && change.change === 'exited');
+        if (exited) exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
+        else missingExits += 1;
+      }
+      exitLags.sort((a, b) => a - b);
+      log(`window close → membership measured (${exitLags.length})`);
 
-    // 7. Window close → membership change, nobody writing.
-    const pinged: { userId: string; eventAt: number }[] = [];
-    for (let i = 0; i < samples; i++) {
-      const userId = `bench-u${(i * 37 + 11) % profiles}`;
-      const timestamp = new Date().toISOString();
-      await call('POST', '/v1/track', { userId, event: 'Bench Ping', messageId: `ping-${i}`, timestamp }, WRITE_KEY);
-      pinged.push({ userId, eventAt: Date.parse(timestamp) });
+      const reads: number[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const t0 = performance.now();
+        await full.call('GET', `/v1/profiles/${profileIdOf((i * 7_907) % profiles)}`);
+        reads.push(performance.now() - t0);
+      }
+      reads.sort((a, b) => a - b);
+      figures = {
+        database: { profiles, events, seedSeconds },
+        recomputeOneSegment: recompute,
+        eventToMembership: { samples: enterLatencies.length, p50Ms: round(percentile(enterLatencies, 50)), p99Ms: round(percentile(enterLatencies, 99)) },
+        windowCloseToMembership: { samples: exitLags.length, missingExits, p50Ms: round(percentile(exitLags, 50)), p99Ms: round(percentile(exitLags, 99)), earliestMs: exitLags[0] ?? null },
+        profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
+      };
+    } finally {
+      await full.close();
     }
-    await runtime.writer.drain();
-    await delay(WINDOW_MS + 3_000);
-    const exitLags: number[] = [];
-    let missingExits = 0;
-    for (const { userId, eventAt } of pinged) {
-      const changes = (await historyOf(userId)).filter((change) => change.segment === 'pinged');
-      const exited = changes.find((change) => change.change === 'exited');
-      if (exited) exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
-      else missingExits += 1;
-    }
-    exitLags.sort((a, b) => a - b);
 
-    // 8. Profile reads at rest.
-    const reads: number[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const id = ids[(i * 7_907) % profiles]!;
-      const t0 = performance.now();
-      await call('GET', `/v1/profiles/${id}`);
-      reads.push(performance.now() - t0);
+    // 6. The ingest ratio, on a tenth of the size.
+    const small = await startItinera(servers, mongo);
+    try {
+      await grow(small.db, ratioProfiles, ratioProfiles * 10);
+      const withoutRules = await ingest(small, 'none', ingestEvents, ratioProfiles);
+      log(`ingest without rules: ${JSON.stringify(withoutRules)}`);
+      const recomputeTwenty = await deploy(small, TWENTY_SEGMENTS);
+      log(`20 segments recomputed: ${JSON.stringify(recomputeTwenty)}`);
+      const with20Segments = await ingest(small, 'twenty', ingestEvents, ratioProfiles);
+      log(`ingest with 20 segments: ${JSON.stringify(with20Segments)}`);
+      return {
+        ...figures,
+        ingest: {
+          database: { profiles: ratioProfiles, events: ratioProfiles * 10 },
+          withoutRules, with20Segments,
+          ackedRatio: round(with20Segments.ackedPerSecond / withoutRules.ackedPerSecond, 2),
+          appliedRatio: round(with20Segments.appliedPerSecond / withoutRules.appliedPerSecond, 2),
+          recomputeTwentySegments: recomputeTwenty,
+        },
+        seconds: round((performance.now() - started) / 1000),
+      };
+    } finally {
+      await small.close();
     }
-    reads.sort((a, b) => a - b);
-
-    return {
-      database: { profiles, events: events + 2 * ingestEvents, seedSeconds: round(seedSeconds) },
-      ingest: { withoutRules: baseline, with20Segments: withSegments, ackedRatio: round(withSegments.ackedPerSecond / baseline.ackedPerSecond, 2), appliedRatio: round(withSegments.appliedPerSecond / baseline.appliedPerSecond, 2) },
-      recompute: { oneSegment, twentySegments, sizes },
-      eventToMembership: { samples: enterLatencies.length, p50Ms: round(percentile(enterLatencies, 50)), p99Ms: round(percentile(enterLatencies, 99)) },
-      windowCloseToMembership: { samples: exitLags.length, missingExits, p50Ms: round(percentile(exitLags, 50)), p99Ms: round(percentile(exitLags, 99)), earliestMs: exitLags[0] ?? null },
-      profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
-      seconds: round((performance.now() - started) / 1000),
-    };
   } finally {
-    await db.dropDatabase().catch(() => undefined);
     await mongo.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await runtime.close();
     await servers.stop();
   }
 }
