@@ -201,7 +201,8 @@ export type ReentryPolicy = 'never' | 'always' | Duration;
 
 export type Trigger =
   | { kind: 'performed'; event: StringLit; where?: PropCondition; span: Span }
-  | { kind: 'entersSegment'; segment: Name; span: Span }
+  /** `when in segment` sets `includeCurrentMembers`. */
+  | { kind: 'entersSegment'; segment: Name; includeCurrentMembers?: true; span: Span }
   | { kind: 'exitsSegment'; segment: Name; span: Span };
 
 export type Header =

@@ -91,7 +91,12 @@ export type ConditionIR =
 
 export type TriggerIR =
   | { kind: 'performed'; event: string; where?: PropConditionIR }
-  | { kind: 'entersSegment'; segment: string }
+  /**
+   * A person entering the segment. Those already members when the segment is first
+   * computed (its changes marked `initial`) start only with `includeCurrentMembers`
+   * (`when in segment`); `when enters segment` means entering from then on.
+   */
+  | { kind: 'entersSegment'; segment: string; includeCurrentMembers?: true }
   | { kind: 'exitsSegment'; segment: string };
 
 export type ReentryIR = { kind: 'never' } | { kind: 'always' } | { kind: 'after'; ms: Millis };

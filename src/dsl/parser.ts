@@ -159,6 +159,14 @@ export class ItineraParser extends CstParser {
         this.CONSUME1(T.Name, { LABEL: 'name' });
       },
     },
+    {
+      // `when in segment`: as `enters`, and also those already members when the segment is first computed.
+      ALT: () => {
+        this.CONSUME(T.In);
+        this.CONSUME2(T.Segment);
+        this.CONSUME2(T.Name, { LABEL: 'name' });
+      },
+    },
   ];
 
   triggerHeader = this.RULE('triggerHeader', () => {

@@ -246,8 +246,11 @@ class AstBuilder extends BaseVisitor {
       trigger = { kind: 'performed', event, where, span: joinSpans(event.span, where?.span ?? event.span) };
     } else {
       const name = nameOf(segment!);
-      const kind = token(ctx, 'Enters') ? 'entersSegment' : 'exitsSegment';
-      trigger = { kind, segment: name, span: joinSpans(tokenSpan(token(ctx, 'Enters') ?? required(ctx, 'Exits')), name.span) };
+      const first = token(ctx, 'Enters') ?? token(ctx, 'In') ?? required(ctx, 'Exits');
+      const span = joinSpans(tokenSpan(first), name.span);
+      trigger = token(ctx, 'Exits')
+        ? { kind: 'exitsSegment', segment: name, span }
+        : { kind: 'entersSegment', segment: name, ...(token(ctx, 'In') ? { includeCurrentMembers: true as const } : {}), span };
     }
     return { kind: 'trigger', trigger, span: joinSpans(tokenSpan(when), trigger.span) };
   }

@@ -46,21 +46,18 @@ export class SegmentMemberStore {
   }
 
   /**
-   * Adds the member unless listed already; false then (a change applied again). One
-   * update, conditional on the member's absence, serialised per bucket (keyed-lock.ts).
+   * Adds the member unless listed already; false then (a change applied again). A read and
+   * an update, both by `_id` (on FerretDB a filter on anything else scans the collection),
+   * serialised per bucket (keyed-lock.ts).
    */
   add(segment: string, profileId: string, since: Date): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
-    const field = `members.${counterKey(profileId)}`;
+    const field = counterKey(profileId);
     return this.writes.run(id, async () => {
-      try {
-        const result = await this.collection.updateOne({ _id: id, [field]: { $exists: false } }, { $set: { segment, [field]: since } }, { upsert: true });
-        return result.modifiedCount + result.upsertedCount > 0;
-      } catch (error) {
-        // The bucket exists and lists the member: the upsert's insert collides with it.
-        if ((error as { code?: number }).code === 11000) return false;
-        throw error;
-      }
+      const bucket = await this.collection.findOne({ _id: id }, { projection: { [`members.${field}`]: 1 } });
+      if (bucket?.members && Object.hasOwn(bucket.members, field)) return false;
+      await this.collection.updateOne({ _id: id }, { $set: { segment, [`members.${field}`]: since } }, { upsert: true });
+      return true;
     });
   }
 

@@ -1,0 +1,42 @@
+/**
+ * A person's clock, set far ahead (waiting for its delayed start), is moved earlier by a
+ * later event whose window closes sooner: the person leaves that segment when its window
+ * closes, not when the clock was first set to ring.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { segmentClockWorkflowId } from '../../src/workflows/messages.js';
+import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+
+const admin = { auth: bearer(ADMIN_KEY) };
+const writer = { auth: basicAuth(WRITE_KEY) };
+const RULES = 'segment hour_browsers {\n  performed "Browsed" within 1 hour\n}\nsegment quick_clickers {\n  performed "Clicked" within 3 seconds\n}\n';
+
+let itinera: TestItinera;
+beforeAll(async () => {
+  itinera = await startTestItinera('segment-clock');
+});
+afterAll(async () => {
+  await itinera?.close();
+});
+
+describe('a segment clock', () => {
+  it('set an hour ahead, rings at the earlier instant a later event needs', async () => {
+    expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
+    await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+    const track = (event: string) => send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'clock-1', event } });
+    expect((await track('Browsed')).status).toBe(200);
+    const profile = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=clock-1', admin)).body;
+    expect(profile.segments.map((segment: { name: string }) => segment.name)).toEqual(['hour_browsers']);
+    // The clock exists, waiting for its start an hour from now.
+    const handle = itinera.runtime.temporal.workflow.getHandle(segmentClockWorkflowId(profile.id));
+    await eventually(async () => (await handle.describe().catch(() => null)) !== null);
+
+    expect((await track('Clicked')).status).toBe(200);
+    const names = async () => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}`, admin)).body.segments.map((segment: { name: string }) => segment.name);
+    expect(await names()).toEqual(['hour_browsers', 'quick_clickers']);
+    await eventually(async () => (await names()).length === 1, 30_000);
+    expect(await names()).toEqual(['hour_browsers']);
+    const history = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}/segments/history`, admin)).body.changes;
+    expect(history[0]).toMatchObject({ segment: 'quick_clickers', change: 'exited', reason: { kind: 'time window' } });
+  });
+});
