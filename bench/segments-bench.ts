@@ -264,14 +264,21 @@ export async function runSegmentsBench() {
         pinged.push({ userId, eventAt: Date.parse(timestamp) });
       }
       await full.runtime.writer.drain();
-      await delay(WINDOW_MS + 3_000);
+      // Each exit is read once it has happened, waiting up to a minute after the last window closed.
       const exitLags: number[] = [];
-      let missingExits = 0;
-      for (const { userId, eventAt } of pinged) {
-        const exited = (await historyOf(userId)).find((change) => change.segment === 'pinged' && change.change === 'exited');
-        if (exited) exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
-        else missingExits += 1;
+      const waiting = new Map(pinged.map(({ userId, eventAt }) => [userId, eventAt]));
+      const deadline = pinged[pinged.length - 1]!.eventAt + WINDOW_MS + 60_000;
+      await delay(WINDOW_MS);
+      while (waiting.size > 0 && Date.now() < deadline) {
+        for (const [userId, eventAt] of waiting) {
+          const exited = (await historyOf(userId)).find((change) => change.segment === 'pinged' && change.change === 'exited');
+          if (!exited) continue;
+          exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
+          waiting.delete(userId);
+        }
+        if (waiting.size > 0) await delay(1_000);
       }
+      const missingExits = waiting.size;
       exitLags.sort((a, b) => a - b);
       log(`window close → membership measured (${exitLags.length})`);
 
@@ -286,7 +293,10 @@ export async function runSegmentsBench() {
         database: { profiles, events, seedSeconds },
         recomputeOneSegment: recompute,
         eventToMembership: { samples: enterLatencies.length, p50Ms: round(percentile(enterLatencies, 50)), p99Ms: round(percentile(enterLatencies, 99)) },
-        windowCloseToMembership: { samples: exitLags.length, missingExits, p50Ms: round(percentile(exitLags, 50)), p99Ms: round(percentile(exitLags, 99)), earliestMs: exitLags[0] ?? null },
+        windowCloseToMembership: {
+          samples: exitLags.length, missingExits, p50Ms: round(percentile(exitLags, 50)), p99Ms: round(percentile(exitLags, 99)),
+          earliestMs: exitLags[0] ?? null, latestMs: exitLags[exitLags.length - 1] ?? null, overOneSecond: exitLags.filter((lag) => lag > 1000).length,
+        },
         profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
       };
     } finally {
