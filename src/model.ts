@@ -184,6 +184,8 @@ export interface ProfileDoc {
   segmentChangeCount?: number;
   /** Facts a deploy's backfill computed from the events up to a leaf's cutoff, keyed `<leaf key>@<cutoff ms>` (src/segments/person-facts.ts). */
   segmentBackfill?: Record<string, SegmentFact>;
+  /** Counts the writes of the fields above: guards one against another process's (see SegmentEngine). */
+  segmentVersion?: number;
   /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
   segmentMergedFrom?: string[];
   firstSeenAt: Date;

@@ -163,8 +163,13 @@ export class SegmentEngine {
     }
     if (pending.length !== stored.length && !set.segmentChanges && Object.keys(set).length > 0) set.segmentChanges = pending;
 
+    if (Object.keys(set).length === 0) return { profile, pending, nextAt, ring };
+    // Another process (several on one MongoDB) writing the same person's segments in between
+    // makes this write match nothing, and the decision is made again on what it wrote.
+    set.segmentVersion = (profile.segmentVersion ?? 0) + 1;
+    const guard = profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion };
     const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
-    return { ...(Object.keys(set).length > 0 ? { set } : {}), profile: written, pending, nextAt, ring };
+    return { set, guard, profile: written, pending, nextAt, ring };
   }
 
   /**
