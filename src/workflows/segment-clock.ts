@@ -10,11 +10,17 @@
  * (src/segments/engine.ts), so a busy person costs no signal per event. Input, signal and
  * results are a profile id and instants.
  */
-import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SegmentActivities } from '../activities/index.js';
 import { segmentClockSignal, type SegmentClockInput } from './messages.js';
 
-const activities = proxyActivities<SegmentActivities>({
+/**
+ * A local activity: the ring runs inside the clock's workflow task, on the worker that
+ * holds it, instead of as a task of its own through the server. A ring is a few reads and
+ * writes by `_id`; at a window closing for thousands of people at once, the server's
+ * round trips are what queue.
+ */
+const activities = proxyLocalActivities<SegmentActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
