@@ -70,6 +70,8 @@ export interface Runtime {
   ingestor: Ingestor;
   /** Applies accepted events to profiles; `settled()` before reading a profile directly. */
   writer: ProfileWriter;
+  /** Stored segment membership: facts, judgements, clocks. */
+  segments: SegmentEngine;
   /** Applies imported rows (CSV import over HTTP or from the command line). */
   importApply: ApplyMessages;
   close(): Promise<void>;
@@ -185,6 +187,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     dispatcher,
     ingestor,
     writer,
+    segments,
     importApply,
     async close() {
       await sweeper.stop();

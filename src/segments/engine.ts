@@ -40,6 +40,7 @@ export interface Refresh {
   fromClock?: boolean;
   /** Segments computed for the first time: who enters them was a member already (`initial`). */
   initial?: readonly string[];
+
   /**
    * Every stored event of the person that is applied: the facts are rebuilt from them
    * instead of folded (the sweeper's recovery, where what was folded is unknown).
@@ -100,7 +101,7 @@ export class SegmentEngine {
     if (!decided) return null;
     const { profile, pending, nextAt, ring } = decided;
     if (pending.length > 0) await this.copyChanges(pending);
-    if (ring && nextAt && clock) await this.ring(profile._id, nextAt);
+    if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     return { profile, ...(nextAt ? { nextAt } : {}) };
   }
 
@@ -109,7 +110,7 @@ export class SegmentEngine {
    * membership is taken back, so the retry of whatever called this (the sweeper, an
    * activity's retry) sees the clock unset and rings it.
    */
-  private async ring(profileId: string, at: Date): Promise<void> {
+  async ringClock(profileId: string, at: Date): Promise<void> {
     try {
       await this.options.clock!.ringAt(profileId, at);
     } catch (error) {
@@ -150,8 +151,11 @@ export class SegmentEngine {
     const nextAt = judged.nextAt === undefined ? undefined : new Date(judged.nextAt);
     const setFor = profile.segmentClockAt instanceof Date ? profile.segmentClockAt.getTime() : undefined;
     // The clock rings at `setFor` and moves itself on from there; it needs telling only
-    // when it must ring earlier, or when it is not set (or has rung and stopped).
-    const ring = !refresh.fromClock && nextAt !== undefined && (setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
+    // when it must ring earlier, or when it is not set (or has rung and stopped). A
+    // recovery (rebuild) tells it anyway: a crash may have come between writing `setFor`
+    // and setting the clock.
+    const ring = !refresh.fromClock && nextAt !== undefined
+      && (refresh.rebuild !== undefined || setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
     if (refresh.fromClock ? (nextAt?.getTime() ?? null) !== (setFor ?? null) : ring) set.segmentClockAt = nextAt ?? null;
 
     // Facts are written when events changed them, or with anything else: a window merely

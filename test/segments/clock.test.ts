@@ -39,4 +39,24 @@ describe('a segment clock', () => {
     const history = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}/segments/history`, admin)).body.changes;
     expect(history[0]).toMatchObject({ segment: 'quick_clickers', change: 'exited', reason: { kind: 'time window' } });
   });
+
+  it('is set again by a recovery, after a crash between writing its instant and setting it', async () => {
+    expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'clock-2', event: 'Browsed' } })).status).toBe(200);
+    const profile = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=clock-2', admin)).body;
+    const handle = itinera.runtime.temporal.workflow.getHandle(segmentClockWorkflowId(profile.id));
+    const before = await eventually(async () => (await handle.describe().catch(() => null)) ?? undefined);
+    // The crash: the instant is on the profile, the clock is gone.
+    const { segmentClockAt } = (await itinera.raw.profiles.findOne({ _id: profile.id }))!;
+    expect(segmentClockAt).toBeInstanceOf(Date);
+    await handle.terminate('the crash of this test');
+    const events = [];
+    for await (const event of itinera.runtime.stores.events.factSourcesOf(profile.id)) events.push(event);
+    await itinera.runtime.segments.refresh(profile.id, { change: { events: ['Browsed'] }, reason: { kind: 'profile update' }, rebuild: events });
+    const running = await eventually(async () => {
+      const described = await handle.describe().catch(() => null);
+      return described?.status.name === 'RUNNING' ? described : undefined;
+    });
+    expect(running.runId).not.toBe(before.runId);
+    expect((await itinera.raw.profiles.findOne({ _id: profile.id }))!.segmentClockAt).toEqual(segmentClockAt);
+  });
 });
