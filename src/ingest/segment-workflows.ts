@@ -31,11 +31,11 @@ export function createSegmentClock(temporal: Client, taskQueue: string, now: () 
 }
 
 /** Starts the recompute of a rules version; one that is running already is left to run. */
-export async function startSegmentRecompute(temporal: Client, taskQueue: string, version: number): Promise<void> {
+export async function startSegmentRecompute(temporal: Client, taskQueue: string, database: string, version: number): Promise<void> {
   try {
     await temporal.workflow.start<typeof workflows.segmentRecomputeWorkflow>('segmentRecomputeWorkflow' satisfies keyof typeof workflows, {
       taskQueue,
-      workflowId: segmentRecomputeWorkflowId(version),
+      workflowId: segmentRecomputeWorkflowId(database, version),
       args: [{ version }],
     });
   } catch (error) {

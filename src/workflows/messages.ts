@@ -73,6 +73,10 @@ export interface SegmentRecomputeInput {
   version: number;
 }
 
-export function segmentRecomputeWorkflowId(version: number): string {
-  return `segment-recompute:${version}`;
+/**
+ * Rules versions count from 1 in every database: the database's name keeps the recomputes
+ * of two deployments (or test files) sharing a Temporal namespace apart.
+ */
+export function segmentRecomputeWorkflowId(database: string, version: number): string {
+  return `segment-recompute:${database}:v${version}`;
 }

@@ -43,8 +43,18 @@ describe('a segment recompute', () => {
     expect(partWay.done).toBeLessThan(PEOPLE);
     await first.close();
 
+    // Meanwhile another deployment on the same Temporal namespace, with a database of its
+    // own, deploys its version 1 too: its recompute is its own, not the one left running.
+    const neighbour = await startTestItinera('segment-recompute-neighbour');
+    try {
+      expect((await send(neighbour.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment everyone {\n  not tagged "nobody"\n}\n' })).body.version).toBe(1);
+      await eventually(async () => (await segmentsOf(neighbour)).every((segment) => segment.state === 'ready'), 60_000);
+    } finally {
+      await neighbour.close();
+    }
+
     second = await startTestItinera('segment-recompute', { reuseDatabase: dbName, taskQueue: first.taskQueue });
-    const handle = second.runtime.temporal.workflow.getHandle(segmentRecomputeWorkflowId(deployed.body.version));
+    const handle = second.runtime.temporal.workflow.getHandle(segmentRecomputeWorkflowId(dbName, deployed.body.version));
     expect(await handle.result()).toBe('done');
     const [vips] = await segmentsOf(second);
     expect(vips).toMatchObject({ name: 'vips', state: 'ready', size: PEOPLE / 3 });
