@@ -15,17 +15,16 @@ export function createPrivacyActivities({ stores, now, segments }: ActivityDeps)
     async eraseProfile(profileId: string): Promise<NonNullable<PrivacyRequestDoc['removed']>> {
       // The consent ledger records first: the profile lists them (its own and those of every
       // profile merged into it), and a retry after a crash still finds the list.
-      const consentRecords = await stores.consents.deleteByIds((await stores.profiles.findExact(profileId))?.consentLog ?? []);
-      // Out of every segment while the profile still says which; history of absorbed ids too.
-      const merged = [...new Set([...((await stores.profiles.findExact(profileId))?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
-      const forgotten = (await segments?.forget(profileId, merged)) ?? { memberships: 0, history: 0 };
-      const identities = await stores.identities.deleteByProfile(profileId);
-      const events = await stores.events.deleteByProfile(profileId);
+      const person = await stores.profiles.findExact(profileId);
+      const consentRecords = await stores.consents.deleteByIds(person?.consentLog ?? []);
       // The ids it absorbed by merging (directly, or through a profile it absorbed), and the
       // record of those merges, point at the person too; a journey run still going under an
       // absorbed id queues deliveries under it.
-      const direct = (await stores.profiles.findExact(profileId))?.mergedFrom ?? [];
-      const absorbed = [...new Set([...direct, ...(await stores.profiles.redirects.sourcesOf(profileId))])];
+      const absorbed = [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
+      // Out of every segment while the profile still says which; history of absorbed ids too.
+      const forgotten = (await segments?.forget(profileId, absorbed)) ?? { memberships: 0, history: 0 };
+      const identities = await stores.identities.deleteByProfile(profileId);
+      const events = await stores.events.deleteByProfile(profileId);
       await stores.deliveries.deleteByProfiles([profileId, ...absorbed]);
       for (const id of [profileId, ...absorbed]) {
         await stores.merges.deleteByProfile(id);

@@ -221,8 +221,11 @@ export class ProfileWriter {
     const { stores, logger, now } = this.options;
     let profile: ProfileDoc | null = null;
     let failed = false;
+    // A new person queued again only for segments, with none deployed: nothing to do, nothing to read.
+    const nothingOwed = queued.activities.length === 0 && segments === null && !queued.events.some((event) => event.consent);
     try {
-      profile = queued.activities.length > 0
+      if (nothingOwed) profile = null;
+      else profile = queued.activities.length > 0
         ? await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now())
         : await stores.profiles.findById(profileId);
       // Merged meanwhile: the events follow their person to the surviving profile.

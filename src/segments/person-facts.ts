@@ -6,13 +6,13 @@
  * condition is judged on both merged; once the leaf is ready, the next write of the
  * profile folds the backfill into the live fact. Pure.
  */
-import type { ProfileDoc } from '../model.js';
+import type { EventDoc, ProfileDoc } from '../model.js';
 import type { SegmentContext } from './engine.js';
 import { foldEvent, mergeFacts, pruneFact, type Fact, type Facts } from './facts.js';
 import type { Leaf } from './leaves.js';
 
 /** What facts are folded from. */
-export type FoldedEvent = Pick<import('../model.js').EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
+export type FoldedEvent = Pick<EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
 
 export function backfillField(key: string, cutoffMs: number): string {
   return `${key}@${cutoffMs}`;
