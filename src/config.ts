@@ -35,6 +35,14 @@ const schema = z.object({
   ITINERA_EXTERNAL_IDS: z.string().optional(),
   /** Per-profile identifier limits overriding the defaults, e.g. `email=3,anonymousId=500`. */
   ITINERA_IDENTITY_LIMITS: z.string().optional(),
+  /**
+   * Which web pages may send events from a browser, per source: `name=origin origin,…`
+   * (e.g. `default=https://shop.example https://www.shop.example`); `*` for any. A source
+   * not named accepts any origin (without credentials, as analytics.js sends them).
+   */
+  ITINERA_CORS_ORIGINS: z.string().optional(),
+  /** Where browsers reach this server (`https://cdp.example`), for the analytics.js settings it serves; by default the request's own host. */
+  ITINERA_PUBLIC_URL: z.string().url('must be a URL such as https://cdp.example').optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
@@ -48,6 +56,9 @@ export interface Config {
   writeKey: string;
   /** Sources other than `default` (whose key is `writeKey`). */
   sources: { name: string; writeKey: string }[];
+  /** Allowed browser origins by source name (absent: any origin). */
+  allowedOrigins: Record<string, string[]>;
+  publicUrl?: string;
   externalIdKinds: string[];
   identityLimits: Record<string, number>;
   adminKey: string;
@@ -73,6 +84,28 @@ function pairs(variable: string, text: string | undefined): [string, string][] {
     if (at <= 0 || at === item.length - 1) throw new ConfigError(`${variable}: "${item.trim()}" is not name=value`);
     return [item.slice(0, at).trim(), item.slice(at + 1).trim()];
   });
+}
+
+/** `name=origin origin,…` into each source's allowed origins, normalised as browsers send them. */
+function parseOrigins(text: string | undefined, sourceNames: readonly string[]): Config['allowedOrigins'] {
+  const allowed: Config['allowedOrigins'] = {};
+  for (const [name, list] of pairs('ITINERA_CORS_ORIGINS', text)) {
+    if (!sourceNames.includes(name)) throw new ConfigError(`ITINERA_CORS_ORIGINS: "${name}" is not a source (known: ${sourceNames.join(', ')})`);
+    allowed[name] = list.split(/\s+/).filter(Boolean).map((origin) => {
+      if (origin === '*') return origin;
+      let url: URL;
+      try {
+        url = new URL(origin);
+      } catch {
+        throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin such as https://shop.example`);
+      }
+      if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash || origin.endsWith('/')) {
+        throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
+      }
+      return url.origin;
+    });
+  }
+  return allowed;
 }
 
 function parseSources(text: string | undefined, defaultKey: string, adminKey: string): Config['sources'] {
@@ -124,12 +157,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ITINERA_WRITE_KEY === e.ITINERA_ADMIN_KEY) {
     throw new ConfigError('ITINERA_WRITE_KEY and ITINERA_ADMIN_KEY must differ: the write key is handed to browsers and apps');
   }
+  const sources = parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     dataDir: resolve(e.ITINERA_DATA_DIR),
     writeKey: e.ITINERA_WRITE_KEY,
-    sources: parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY),
+    sources,
+    allowedOrigins: parseOrigins(e.ITINERA_CORS_ORIGINS, ['default', ...sources.map((source) => source.name)]),
+    ...(e.ITINERA_PUBLIC_URL ? { publicUrl: e.ITINERA_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     externalIdKinds: parseExternalIds(e.ITINERA_EXTERNAL_IDS),
     identityLimits: parseLimits(e.ITINERA_IDENTITY_LIMITS),
     adminKey: e.ITINERA_ADMIN_KEY,

@@ -46,6 +46,10 @@ export interface RuntimeOptions {
   writeKey: string;
   /** Further sources, each with its own write key. */
   sources?: Source[];
+  /** Browser origins allowed per source name; a source not named accepts any origin. */
+  allowedOrigins?: Record<string, string[]>;
+  /** Where browsers reach this server, for the analytics.js settings it serves. */
+  publicUrl?: string;
   /** External id types that identify people (`context.externalIds`). */
   externalIdKinds?: string[];
   /** Per-profile identifier limits overriding DEFAULT_IDENTITY_LIMITS. */
@@ -88,6 +92,8 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     ...(config.mongo.uri ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: config.writeKey,
     sources: config.sources,
+    allowedOrigins: config.allowedOrigins,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     externalIdKinds: config.externalIdKinds,
     identityLimits: config.identityLimits,
     adminKey: config.adminKey,
@@ -167,7 +173,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = createApp({
     stores,
     logger,
-    sources: [{ name: 'default', writeKey: options.writeKey }, ...(options.sources ?? [])],
+    sources: [{ name: 'default', writeKey: options.writeKey }, ...(options.sources ?? [])].map((source) => {
+      const origins = options.allowedOrigins?.[source.name];
+      return origins ? { ...source, origins } : source;
+    }),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     adminKey: options.adminKey,
     externalIdKinds: options.externalIdKinds ?? [],
     ingestor,

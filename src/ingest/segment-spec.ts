@@ -26,9 +26,15 @@ const safeObject = z
   .refine((obj) => Object.keys(obj).every(safeKey), 'keys must be non-empty and may not start with "$" or contain "."')
   .refine(...noNestedArrays);
 
+/**
+ * `null` means absent: analytics.js sends `"userId": null` until `identify`, and Segment
+ * accepts it. Refusing it would drop every anonymous page view for good.
+ */
+const absentWhenNull = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+
 const common = {
-  userId: z.union([z.string().min(1).max(255), z.number()]).transform(String).optional(),
-  anonymousId: z.union([z.string().min(1).max(255), z.number()]).transform(String).optional(),
+  userId: absentWhenNull(z.union([z.string().min(1).max(255), z.number()]).transform(String)),
+  anonymousId: absentWhenNull(z.union([z.string().min(1).max(255), z.number()]).transform(String)),
   messageId: z.string().min(1).max(255).optional(),
   timestamp: isoTimestamp.optional(),
   originalTimestamp: isoTimestamp.optional(),
@@ -41,7 +47,7 @@ const needsAnId = (message: { userId?: string; anonymousId?: string }) =>
   message.userId !== undefined || message.anonymousId !== undefined;
 const needsAnIdMessage = { message: 'either userId or anonymousId is required', path: ['userId'] };
 
-const optionalName = z.string().min(1).max(255).optional();
+const optionalName = absentWhenNull(z.string().min(1).max(255));
 const id = z.union([z.string().min(1).max(255), z.number()]).transform(String);
 
 export const trackMessage = z

@@ -17,13 +17,17 @@ import { privacyRoutes } from './routes/privacy.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
-import { trackingRoutes } from './routes/tracking.js';
+import { METRICS_PATH, TRACKING_PATHS, trackingRoutes } from './routes/tracking.js';
+import { browserLibraryRoutes } from './routes/browser-library.js';
+import { requireSourceOrigin, trackingCors } from './cors.js';
 
 export interface AppDeps {
   stores: Stores;
   logger: Logger;
-  /** Event sources and their write keys. */
+  /** Event sources, their write keys and the web origins allowed to use them. */
   sources: readonly Source[];
+  /** Where browsers reach this server (the analytics.js settings); by default the request's host. */
+  publicUrl?: string;
   /** Configured external id types, accepted by profile lookup. */
   externalIdKinds: readonly string[];
   adminKey: string;
@@ -47,15 +51,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(healthRoutes(deps));
 
-  const json = express.json({
-    limit: MAX_JSON_BYTES,
-    verify: (req, _res, buffer) => {
-      (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;
-    },
-  });
-  const tracking = ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch'].map((type) => `/v1/${type}`);
-  app.use(tracking, requireWriteKey(deps.sources), json);
-  app.use(trackingRoutes(deps));
+  const recordLength = (req: Request, _res: unknown, buffer: Buffer) => {
+    (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;
+  };
+  const json = express.json({ limit: MAX_JSON_BYTES, verify: recordLength });
+  // Browsers send analytics.js's JSON as text/plain (no CORS preflight for the type), and
+  // older releases put the write key in the body: the body is parsed before the key is checked.
+  const trackingJson = express.json({ limit: MAX_JSON_BYTES, type: ['application/json', 'text/plain'], verify: recordLength });
+  app.use([...TRACKING_PATHS, METRICS_PATH, '/v1/projects'], trackingCors(deps.sources));
+  app.use(TRACKING_PATHS, trackingJson, requireWriteKey(deps.sources), requireSourceOrigin(deps.sources));
+  app.use(trackingRoutes(deps), browserLibraryRoutes(deps));
 
   const admin = requireAdminKey(deps.adminKey);
   // POST /v1/consents records a person's consent with a write key; the rest is for admins.

@@ -28,6 +28,7 @@ export async function startTestItinera(label: string, options: {
     /** Share another instance's database (as a second server process would); it is not dropped on close. */
     reuseDatabase?: string;
     sources?: { name: string; writeKey: string }[];
+    allowedOrigins?: Record<string, string[]>;
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
@@ -49,6 +50,7 @@ export async function startTestItinera(label: string, options: {
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
     runWorker: options.runWorker ?? true,
     ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
   });

@@ -1,7 +1,10 @@
 /**
  * Segment's HTTP Tracking API: `/v1/identify`, `/v1/track`, `/v1/page`, `/v1/screen`,
- * `/v1/group`, `/v1/alias` and `/v1/batch`. A 200 means every message is stored, and owed
- * to its profile and journeys by a durable outbox entry (see ingest/profile-writer.ts).
+ * `/v1/group`, `/v1/alias` and `/v1/batch`, and the short paths analytics.js posts to
+ * (`/v1/i`, `/v1/t`, `/v1/p`, `/v1/s`, `/v1/g`, `/v1/a`, `/v1/b`). A 200 means every
+ * message is stored, and owed to its profile and journeys by a durable outbox entry (see
+ * ingest/profile-writer.ts). `/v1/m`, where analytics.js reports its own usage metrics,
+ * is answered and ignored.
  */
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
@@ -63,10 +66,19 @@ function batchMessages(body: unknown): SegmentMessage[] {
   });
 }
 
+/** A message type's paths: its name and its first letter, as analytics.js shortens them. */
+export const pathsOf = (type: MessageType | 'batch') => [`/v1/${type}`, `/v1/${type[0]}`];
+
+/** Every path that takes events (the body parser, the write key and CORS apply to them). */
+export const TRACKING_PATHS = [...MESSAGE_TYPES, 'batch' as const].flatMap(pathsOf);
+
+/** analytics.js's own usage metrics: nothing of a person's, not kept. */
+export const METRICS_PATH = '/v1/m';
+
 export function trackingRoutes(deps: AppDeps): Router {
   const router = Router();
   for (const type of MESSAGE_TYPES) {
-    router.post(`/v1/${type}`, async (req, res) => {
+    router.post(pathsOf(type), async (req, res) => {
       const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
       if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `a message may be at most 32 KB; this one is ${kb(size)}`);
       const message = validate(type, requireObject(req.body));
@@ -74,12 +86,15 @@ export function trackingRoutes(deps: AppDeps): Router {
       res.json({ success: true });
     });
   }
-  router.post('/v1/batch', async (req, res) => {
+  router.post(pathsOf('batch'), async (req, res) => {
     const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
     if (size > MAX_BATCH_BYTES) throw badRequest('batch_too_large', `a batch may be at most 500 KB; this one is ${kb(size)}`);
     // Every message is validated before any is stored: a bad batch changes nothing.
     const messages = batchMessages(req.body);
     await deps.ingestor.ingestBatch(messages, arrivalOf(req, res, deps));
+    res.json({ success: true });
+  });
+  router.post(METRICS_PATH, (_req, res) => {
     res.json({ success: true });
   });
   return router;
