@@ -31,6 +31,17 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the browser origins allowed per source, normalised, and refuses what is not an origin or not a source', () => {
+    const config = loadConfig({ ITINERA_SOURCES: 'web=web-write-key-1', ITINERA_CORS_ORIGINS: 'web=https://Shop.example https://www.shop.example:8443,default=*' });
+    expect(config.allowedOrigins).toEqual({ web: ['https://shop.example', 'https://www.shop.example:8443'], default: ['*'] });
+    expect(loadConfig({}).allowedOrigins).toEqual({});
+    expect(() => loadConfig({ ITINERA_CORS_ORIGINS: 'web=https://shop.example' })).toThrow(/"web" is not a source/);
+    expect(() => loadConfig({ ITINERA_CORS_ORIGINS: 'default=https://shop.example/path' })).toThrow(/not an origin/);
+    expect(() => loadConfig({ ITINERA_CORS_ORIGINS: 'default=shop.example' })).toThrow(/not an origin/);
+    expect(loadConfig({ ITINERA_PUBLIC_URL: 'https://cdp.example/' }).publicUrl).toBe('https://cdp.example');
+    expect(() => loadConfig({ ITINERA_PUBLIC_URL: 'cdp' })).toThrow(/ITINERA_PUBLIC_URL/);
+  });
+
   it('bounds a stop by ITINERA_STOP_TIMEOUT_MS, 20 s unless set', () => {
     expect(loadConfig({}).stopTimeoutMs).toBe(20_000);
     expect(loadConfig({ ITINERA_STOP_TIMEOUT_MS: '5000' }).stopTimeoutMs).toBe(5000);
