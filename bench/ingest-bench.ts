@@ -16,6 +16,7 @@ import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
+import { fetchRetrying, refusals } from './http.js';
 import { startBenchServers } from './servers.js';
 
 const WRITE_KEY = 'bench-write-key';
@@ -37,6 +38,8 @@ export interface IngestBenchFigures {
   trackP50Ms: number;
   trackP99Ms: number;
   trackPerSecond: number;
+  /** Requests refused with 503 (back-pressure) and sent again after Retry-After. */
+  refusedWith503: number;
 }
 
 /** A shop's traffic: 1 person in 5 is known, the rest anonymous; views, carts and orders. */
@@ -54,7 +57,7 @@ function shopEvent(i: number, run: string) {
 }
 
 async function post(baseUrl: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetchRetrying(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
 }
 
@@ -135,6 +138,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
       trackP50Ms: round(percentile(latencies, 50)),
       trackP99Ms: round(percentile(latencies, 99)),
       trackPerSecond: Math.round(trackRequests / trackSeconds),
+      refusedWith503: refusals.count,
     };
   } finally {
     await mongo.db(dbName).dropDatabase().catch(() => undefined);

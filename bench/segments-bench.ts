@@ -36,6 +36,7 @@ import { startRuntime, type Runtime } from '../src/runtime.js';
 import { COLLECTIONS } from '../src/store/collections.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { newProfileDoc } from '../src/store/profiles.js';
+import { fetchRetrying } from './http.js';
 import { startBenchServers, type BenchServers } from './servers.js';
 
 const WRITE_KEY = 'bench-write-key';
@@ -126,7 +127,7 @@ async function startItinera(servers: BenchServers, mongo: MongoClient): Promise<
     runtime,
     db,
     async call(method, path, body, key = ADMIN_KEY, type = 'application/json') {
-      const response = await fetch(`${baseUrl}${path}`, {
+      const response = await fetchRetrying(`${baseUrl}${path}`, {
         method,
         headers: { authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),

@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   allowedOrigins?: Record<string, string[]>;
   /** Where browsers reach this server, for the analytics.js settings it serves. */
   publicUrl?: string;
+  /** The profile writer's back-pressure thresholds (src/ingest/profile-writer.ts); the defaults suit production. */
+  writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
   /** External id types that identify people (`context.externalIds`). */
   externalIdKinds?: string[];
   /** Per-profile identifier limits overriding DEFAULT_IDENTITY_LIMITS. */
@@ -153,7 +155,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
 
-  const writer = new ProfileWriter({ stores, dispatcher, logger, now, segments });
+  const writer = new ProfileWriter({ stores, dispatcher, logger, now, segments, ...options.writerLimits });
 
   const enricher = (options.enrichment ?? true)
     ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
@@ -184,6 +186,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     importApply,
     now,
     profilesSettled: () => writer.settled(),
+    ingestionSaturated: () => writer.saturated(),
     startErasure,
     startSegmentRecompute: startRecompute,
     segments,

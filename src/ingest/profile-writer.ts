@@ -62,6 +62,8 @@ export interface ProfileWriterOptions {
   concurrency?: number;
   /** Accepted events not yet applied and dispatched beyond which `accept` waits (back-pressure). */
   maxOutstandingEvents?: number;
+  /** Batches waiting for room beyond which the writer is `saturated`: new requests are refused (503) rather than queued. */
+  maxWaitingBatches?: number;
 }
 
 /** Several events' effects as one update: later traits win, counters add up. */
@@ -91,10 +93,28 @@ export class ProfileWriter {
   private readonly dispatching = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly maxOutstandingEvents: number;
+  private readonly maxWaitingBatches: number;
 
   constructor(private readonly options: ProfileWriterOptions) {
     this.concurrency = options.concurrency ?? 8;
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
+    this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
+  }
+
+  /**
+   * Back-pressure in two steps. Past `maxOutstandingEvents`, a stored batch waits for room
+   * before it is acknowledged: clients slow down to the writer's pace. Once
+   * `maxWaitingBatches` batches wait like that, waiting longer only grows every answer's
+   * latency without end: the tracking routes then refuse new requests (503 with
+   * Retry-After, which Segment's SDKs retry) before storing anything.
+   */
+  saturated(): boolean {
+    return this.outstandingEvents >= this.maxOutstandingEvents && this.roomWaiters.length >= this.maxWaitingBatches;
+  }
+
+  /** Batches stored and waiting for room (for tests and figures). */
+  get waitingBatches(): number {
+    return this.roomWaiters.length;
   }
 
   /**

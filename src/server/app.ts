@@ -36,6 +36,8 @@ export interface AppDeps {
   now: () => Date;
   /** Resolves once every event accepted so far is applied to its profile: profile reads wait for it. */
   profilesSettled: () => Promise<void>;
+  /** The profile writer is too far behind to queue more: tracking requests are refused with 503. */
+  ingestionSaturated?: () => boolean;
   startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
   startSegmentRecompute?: (version: number) => Promise<void>;

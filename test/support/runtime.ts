@@ -29,6 +29,7 @@ export async function startTestItinera(label: string, options: {
     reuseDatabase?: string;
     sources?: { name: string; writeKey: string }[];
     allowedOrigins?: Record<string, string[]>;
+    writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
@@ -51,6 +52,7 @@ export async function startTestItinera(label: string, options: {
     runWorker: options.runWorker ?? true,
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.writerLimits ? { writerLimits: options.writerLimits } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
   });

@@ -75,8 +75,17 @@ export const TRACKING_PATHS = [...MESSAGE_TYPES, 'batch' as const].flatMap(paths
 /** analytics.js's own usage metrics: nothing of a person's, not kept. */
 export const METRICS_PATH = '/v1/m';
 
+/** How long a client refused for back-pressure should wait before sending again. */
+const RETRY_AFTER_SECONDS = 2;
+
 export function trackingRoutes(deps: AppDeps): Router {
   const router = Router();
+  // Before anything is stored: a refused request changes nothing, and its retry is welcome.
+  router.post(TRACKING_PATHS, (_req, res, next) => {
+    if (!deps.ingestionSaturated?.()) return next();
+    res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    next(new HttpError(503, 'overloaded', `events arrive faster than profiles are written; send again in ${RETRY_AFTER_SECONDS} s`));
+  });
   for (const type of MESSAGE_TYPES) {
     router.post(pathsOf(type), async (req, res) => {
       const size = (req as Request & { rawBodyLength?: number }).rawBodyLength ?? 0;
