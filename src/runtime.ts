@@ -34,6 +34,9 @@ import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
 export const SYSTEM_SOURCE = 'itinera';
 
+/** A profile read waits at most this long for the profile writer, then answers with what is stored (src/server/consistency.ts). */
+export const DEFAULT_READ_WAIT_MS = 2_000;
+
 export interface RuntimeOptions {
   temporalAddress: string;
   namespace: string;
@@ -50,6 +53,8 @@ export interface RuntimeOptions {
   allowedOrigins?: Record<string, string[]>;
   /** Where browsers reach this server, for the analytics.js settings it serves. */
   publicUrl?: string;
+  /** How long a profile read waits for the events accepted before it (default 2 s; src/server/consistency.ts). */
+  readWaitMs?: number;
   /** The profile writer's back-pressure thresholds (src/ingest/profile-writer.ts); the defaults suit production. */
   writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
   /** External id types that identify people (`context.externalIds`). */
@@ -185,7 +190,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ingestor,
     importApply,
     now,
-    profilesSettled: () => writer.settled(),
+    profilesSettled: () => writer.settledWithin(options.readWaitMs ?? DEFAULT_READ_WAIT_MS),
     ingestionSaturated: () => writer.saturated(),
     startErasure,
     startSegmentRecompute: startRecompute,

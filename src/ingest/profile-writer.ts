@@ -176,6 +176,18 @@ export class ProfileWriter {
     return new Promise((resolve) => this.settledWaiters.push({ count, resolve }));
   }
 
+  /**
+   * As `settled`, waiting at most `timeoutMs`: the events accepted before the call and
+   * still unapplied then (0 when everything was applied in time).
+   */
+  async settledWithin(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const outcome = await Promise.race([this.settled(), timedOut]);
+    clearTimeout(timer);
+    return outcome === 'late' ? this.outstandingEvents : 0;
+  }
+
   /** Resolves once everything accepted is applied and dispatched (or left to the sweeper). */
   async drain(): Promise<void> {
     await this.settled();

@@ -34,8 +34,11 @@ export interface AppDeps {
   ingestor: Ingestor;
   importApply: ApplyMessages;
   now: () => Date;
-  /** Resolves once every event accepted so far is applied to its profile: profile reads wait for it. */
-  profilesSettled: () => Promise<void>;
+  /**
+   * Resolves once every event accepted so far is applied to its profile, or after a bound
+   * (src/server/consistency.ts), with the number of events still unapplied then.
+   */
+  profilesSettled: () => Promise<number>;
   /** The profile writer is too far behind to queue more: tracking requests are refused with 503. */
   ingestionSaturated?: () => boolean;
   startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;

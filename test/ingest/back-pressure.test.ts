@@ -10,13 +10,14 @@ import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestIti
 
 let itinera: TestItinera;
 beforeAll(async () => {
-  itinera = await startTestItinera('pressure', { runWorker: false, writerLimits: { maxOutstandingEvents: 1, maxWaitingBatches: 1 } });
+  itinera = await startTestItinera('pressure', { runWorker: false, readWaitMs: 300, writerLimits: { maxOutstandingEvents: 1, maxWaitingBatches: 1 } });
 });
 afterAll(async () => {
   await itinera?.close();
 });
 
-const track = (event: string) => send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId: 'pressure-u', event, messageId: `pressure-${event}` } });
+const track = (event: string, userId = 'pressure-u') => send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId, event, messageId: `${userId}-${event}` } });
+const lookup = (userId: string) => fetch(`${itinera.baseUrl}/v1/profiles/lookup?userId=${userId}`, { headers: { authorization: bearer(ADMIN_KEY) } });
 
 it('refuses with 503 and Retry-After while the writer is saturated, storing nothing, and accepts again once it catches up', async () => {
   const { writer } = itinera.runtime;
@@ -46,8 +47,31 @@ it('refuses with 503 and Retry-After while the writer is saturated, storing noth
   expect((await second).status).toBe(200);
   // The retry, as an SDK sends it after Retry-After, is taken.
   expect((await track('Third')).status).toBe(200);
+  await writer.drain();
 
   const profile = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=pressure-u', { auth: bearer(ADMIN_KEY) })).body;
   expect(Object.keys(profile.counters).sort()).toEqual(['First', 'Second', 'Third']);
   expect(Object.values(profile.counters as Record<string, { count: number }>).map((counter) => counter.count)).toEqual([1, 1, 1]);
+});
+
+it('answers a profile read after a bounded wait when the writer is behind, saying how far, then exactly once it caught up', async () => {
+  const { writer } = itinera.runtime;
+  expect((await track('Seen', 'reader-u')).status).toBe(200);
+  await writer.drain();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const holding = writer.exclusive(() => held);
+  expect((await track('Later', 'reader-u')).status).toBe(200);
+
+  const behind = await lookup('reader-u');
+  expect(behind.status).toBe(200);
+  expect(behind.headers.get('itinera-behind-events')).toBe('1');
+  expect(Object.keys(((await behind.json()) as { counters: object }).counters)).toEqual(['Seen']);
+
+  release();
+  await holding;
+  await writer.drain();
+  const caughtUp = await lookup('reader-u');
+  expect(caughtUp.headers.get('itinera-behind-events')).toBeNull();
+  expect(Object.keys(((await caughtUp.json()) as { counters: object }).counters).sort()).toEqual(['Later', 'Seen']);
 });

@@ -30,6 +30,7 @@ export async function startTestItinera(label: string, options: {
     sources?: { name: string; writeKey: string }[];
     allowedOrigins?: Record<string, string[]>;
     writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
+    readWaitMs?: number;
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
@@ -53,6 +54,7 @@ export async function startTestItinera(label: string, options: {
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.writerLimits ? { writerLimits: options.writerLimits } : {}),
+    ...(options.readWaitMs !== undefined ? { readWaitMs: options.readWaitMs } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
   });

@@ -18,6 +18,7 @@ import { anonymiseIp, proofFromContext } from '../../ingest/consent-capture.js';
 import { eventIdFor, type IngestMessage } from '../../ingest/ingest.js';
 import type { ConsentLedgerDoc, ConsentOrigin, ConsentProof, ConsentRecordState, EventConsent } from '../../model.js';
 import type { AppDeps } from '../app.js';
+import { awaitProfiles } from '../consistency.js';
 import { sourceOf } from '../auth.js';
 import { csvField, write } from '../csv.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
@@ -169,7 +170,7 @@ export function consentRoutes(deps: AppDeps): Router {
 
   router.get('/v1/consents', async (_req, res) => {
     const declared = (await deps.stores.rules.active())?.ir.consents ?? [];
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     res.json(await tallyConsents(deps.stores, declared, deps.now()));
   });
 
@@ -177,7 +178,7 @@ export function consentRoutes(deps: AppDeps): Router {
     const parsed = ledgerQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
     const { purpose, since } = parsed.data;
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="consent-ledger.csv"');
     await write(res, `${LEDGER_COLUMNS.map(([name]) => name).join(',')}\r\n`);
     for await (const record of deps.stores.consents.stream({ ...(purpose ? { purpose } : {}), ...(since ? { since: new Date(since) } : {}) })) {
@@ -189,12 +190,12 @@ export function consentRoutes(deps: AppDeps): Router {
   router.post('/v1/consents/verify', async (req, res) => {
     const parsed = verifyBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     res.json(await checkProjections(deps.stores, deps.now(), { repair: parsed.data.repair ?? false }));
   });
 
   router.get('/v1/profiles/:id/consents', async (req, res) => {
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
     const now = deps.now();

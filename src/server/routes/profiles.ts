@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { decodeCounterKey } from '../../profile/counters.js';
 import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc } from '../../model.js';
 import type { AppDeps } from '../app.js';
+import { awaitProfiles } from '../consistency.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 
 const lookupQuery = z.record(z.string(), z.string().min(1));
@@ -86,20 +87,20 @@ export function profileRoutes(deps: AppDeps): Router {
     const kinds = [...CORE_IDENTITY_KINDS, ...deps.externalIdKinds];
     if (given.length !== 1 || !kinds.includes(given[0]![0])) throw badRequest('invalid_query', `give exactly one of ${kinds.join(', ')}`);
     const [kind, value] = given[0]!;
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     const profileId = await deps.stores.identities.lookup({ kind, value });
     res.json(await show(profileId ? await deps.stores.profiles.findById(profileId) : null, `no profile with that ${kind}`));
   });
 
   router.get('/v1/profiles/:id', async (req, res) => {
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     res.json(await show(await deps.stores.profiles.findById(req.params.id), 'no profile with that id'));
   });
 
   router.get('/v1/profiles/:id/segments/history', async (req, res) => {
     const parsed = historyQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
     // Changes still being copied are on the profile; the person's own and those of profiles merged into it.
@@ -118,7 +119,7 @@ export function profileRoutes(deps: AppDeps): Router {
     const parsed = timelineQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
     const query = parsed.data;
-    await deps.profilesSettled();
+    await awaitProfiles(deps, res);
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
     const events = await deps.stores.events.timeline(profile._id, {
