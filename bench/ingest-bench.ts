@@ -28,6 +28,8 @@ export interface IngestBenchFigures {
   clients: number;
   /** Events acknowledged per second (stored, and owed to their profiles by the outbox). */
   batchEventsPerSecond: number;
+  /** The acknowledged rate of each successive 100,000 events (flat when the cost does not grow with the data). */
+  acknowledgedPerSecondPer100k: number[];
   /** Events per second until the last one was applied to its profile and dispatched. */
   appliedEventsPerSecond: number;
   rawInsertManyPerSecond: number;
@@ -65,6 +67,7 @@ async function inParallel(workers: number, work: (worker: number) => Promise<voi
   await Promise.all(Array.from({ length: workers }, (_, worker) => work(worker)));
 }
 
+const CHUNK_EVENTS = 100_000;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (value: number) => Math.round(value * 10) / 10;
 
@@ -91,10 +94,20 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
 
     const batches = Math.ceil(events / batchSize);
     let next = 0;
+    let done = 0;
     const started = performance.now();
+    // The acknowledged rate of each 100,000 events: flat, or the cost grows with the data.
+    const chunkSeconds: number[] = [];
+    let chunkStarted = started;
     await inParallel(clients, async () => {
       for (let b = next++; b < batches; b = next++) {
         await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch')) });
+        if ((++done * batchSize) % CHUNK_EVENTS === 0) {
+          const now = performance.now();
+          chunkSeconds.push((now - chunkStarted) / 1000);
+          chunkStarted = now;
+          console.error(`[bench] ${done * batchSize} events acknowledged; the last ${CHUNK_EVENTS} at ${Math.round(CHUNK_EVENTS / chunkSeconds.at(-1)!)}/s; writer waiting batches ${runtime.writer.waitingBatches}`);
+        }
       }
     });
     const batchSeconds = (performance.now() - started) / 1000;
@@ -131,6 +144,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     return {
       events: batches * batchSize, batchSize, clients,
       batchEventsPerSecond: Math.round(batchRate),
+      acknowledgedPerSecondPer100k: chunkSeconds.map((seconds) => Math.round(CHUNK_EVENTS / seconds)),
       appliedEventsPerSecond: Math.round((batches * batchSize) / appliedSeconds),
       rawInsertManyPerSecond: Math.round(rawRate),
       ratioToRawInsert: round((batchRate / rawRate) * 100) / 100,
