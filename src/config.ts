@@ -43,6 +43,12 @@ const schema = z.object({
   ITINERA_CORS_ORIGINS: z.string().optional(),
   /** Where browsers reach this server (`https://cdp.example`), for the analytics.js settings it serves; by default the request's own host. */
   ITINERA_PUBLIC_URL: z.string().url('must be a URL such as https://cdp.example').optional(),
+  /** The SMTP server e-mails leave through: `smtp://host:port`, `smtps://user:pass@host`. Without it, sends are recorded as `not-configured`. */
+  ITINERA_SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL such as smtp://mail.example:587').optional(),
+  /** The From of every e-mail, `Name <address>` or an address. */
+  ITINERA_MAIL_FROM: z.string().regex(/@/, 'must contain an e-mail address, such as "Shop <news@shop.example>"').optional(),
+  /** Signs the links in messages (one-click unsubscribe); derived from the admin key when absent. */
+  ITINERA_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
@@ -59,6 +65,10 @@ export interface Config {
   /** Allowed browser origins by source name (absent: any origin). */
   allowedOrigins: Record<string, string[]>;
   publicUrl?: string;
+  /** Outgoing e-mail; absent when ITINERA_SMTP_URL is not set. */
+  smtp?: { url: string; from: string };
+  /** Signs links in messages; absent: derived from the admin key. */
+  linkSecret?: string;
   externalIdKinds: string[];
   identityLimits: Record<string, number>;
   adminKey: string;
@@ -158,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('ITINERA_WRITE_KEY and ITINERA_ADMIN_KEY must differ: the write key is handed to browsers and apps');
   }
   const sources = parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY);
+  if (e.ITINERA_SMTP_URL && !e.ITINERA_MAIL_FROM) throw new ConfigError('ITINERA_MAIL_FROM: required with ITINERA_SMTP_URL (the From of every e-mail)');
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -166,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sources,
     allowedOrigins: parseOrigins(e.ITINERA_CORS_ORIGINS, ['default', ...sources.map((source) => source.name)]),
     ...(e.ITINERA_PUBLIC_URL ? { publicUrl: e.ITINERA_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    ...(e.ITINERA_SMTP_URL ? { smtp: { url: e.ITINERA_SMTP_URL, from: e.ITINERA_MAIL_FROM! } } : {}),
+    ...(e.ITINERA_LINK_SECRET ? { linkSecret: e.ITINERA_LINK_SECRET } : {}),
     externalIdKinds: parseExternalIds(e.ITINERA_EXTERNAL_IDS),
     identityLimits: parseLimits(e.ITINERA_IDENTITY_LIMITS),
     adminKey: e.ITINERA_ADMIN_KEY,

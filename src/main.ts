@@ -138,11 +138,19 @@ async function main(config: Config, logger: Logger): Promise<void> {
       `  MongoDB:      ${config.mongo.uri ? 'MONGODB_URI (configured)' : endpoints.mongoUri} database '${config.mongo.dbName}'`,
       `  Data:         ${config.mongo.uri && config.temporal.address ? '(external servers)' : config.dataDir}`,
       `  Keys:         ${keyNote(config.writeKey, DEV_WRITE_KEY, 'ITINERA_WRITE_KEY')}, ${keyNote(config.adminKey, DEV_ADMIN_KEY, 'ITINERA_ADMIN_KEY')}`,
+      `  E-mail:       ${config.smtp ? `SMTP ${smtpHostOf(config.smtp.url)}, from ${config.smtp.from}` : 'not configured (set ITINERA_SMTP_URL and ITINERA_MAIL_FROM): e-mails are recorded as not-configured'}`,
+      `  Links:        ${config.publicUrl ?? `http://localhost:${config.port}`}  (unsubscribe links in e-mails; ITINERA_PUBLIC_URL)`,
       `  Logs of embedded servers: ${join(config.dataDir, 'logs')}`,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/** The SMTP server without its credentials, for the banner. */
+function smtpHostOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 function failedToStart(error: unknown): void {

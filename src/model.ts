@@ -80,6 +80,8 @@ export interface ConsentProof {
   userAgent?: string;
   /** Anonymised: the last IPv4 octet or the last 80 bits of IPv6 zeroed; absent when withheld. */
   ip?: string;
+  /** A one-click unsubscribe: the delivery key of the message it came from. */
+  message?: string;
 }
 
 /** One record of the consent ledger: immutable once written; only an erasure removes it. */
@@ -371,9 +373,72 @@ export interface QueuedMessage {
   consents?: string[];
 }
 
-/** The delivery outbox: one document per message to send, under the message's key. */
+/** A message as a run sends it (`send email` / `send webhook`): where it comes from, ids only. */
+export interface MessageRequest extends QueuedMessage {
+  journey: string;
+  rulesVersion: number;
+  /** The step's id in the journey's IR. */
+  step: string;
+}
+
+/**
+ * Where a message stands. `queued` (the outbox of runs before delivery existed),
+ * `deferred` (quiet hours), `sending` (an attempt under way, or cut short by a crash),
+ * then one final state: `sent`, `failed` (permanent, or out of retries), `skipped`
+ * (consent, no address) or `not-configured` (no SMTP).
+ */
+export type DeliveryStatus = 'queued' | 'deferred' | 'sending' | 'sent' | 'failed' | 'skipped' | 'not-configured';
+
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['sent', 'failed', 'skipped', 'not-configured'];
+
+export interface DeliveryStep {
+  status: DeliveryStatus;
+  at: Date;
+  /** Why, as a code: `consent`, `quiet hours`, `smtp 550`, `http 503`, `template missing`. */
+  detail?: string;
+  /** A deferred message's send time. */
+  until?: Date;
+  attempt?: number;
+}
+
+/** One document per message, under the message's key (its Message-ID and Idempotency-Key derive from it). */
 export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
   _id: string;
-  status: 'queued';
+  status: DeliveryStatus;
   queuedAt: Date;
+  journey?: string;
+  rulesVersion?: number;
+  step?: string;
+  attempts?: number;
+  history?: DeliveryStep[];
+  sentAt?: Date;
+  /** The last outcome's code, as in `history`. */
+  detail?: string;
+  /** A webhook receiver's answer (status and up to 1,000 characters of body). */
+  answer?: { status: number; body: string };
+  updatedAt?: Date;
+}
+
+/** An e-mail template (Liquid), managed over HTTP. */
+export interface TemplateDoc {
+  /** The name `send email "<name>"` uses. */
+  _id: string;
+  subject: string;
+  html: string;
+  text?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A webhook destination, managed over HTTP. */
+export interface DestinationDoc {
+  /** The name `send webhook "<name>"` uses. */
+  _id: string;
+  url: string;
+  /** Signs every request (HMAC-SHA256); shown once, when generated. */
+  secret: string;
+  /** The profile traits the destination may receive; none unless listed. */
+  traits: string[];
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -11,6 +11,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
+import { createDeliverer } from './channels/deliver.js';
+import { derivedLinkSecret, LinkSigner } from './channels/links.js';
+import { createMailer } from './channels/mailer.js';
 import type { Config } from './config.js';
 import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
 import { IdentityResolver } from './identity/resolve.js';
@@ -53,6 +56,12 @@ export interface RuntimeOptions {
   allowedOrigins?: Record<string, string[]>;
   /** Where browsers reach this server, for the analytics.js settings it serves. */
   publicUrl?: string;
+  /** The base of links in messages when `publicUrl` is not set (default http://localhost:3000). */
+  linkBaseUrl?: string;
+  /** Outgoing e-mail; without it, e-mails are recorded as `not-configured`. */
+  smtp?: { url: string; from: string };
+  /** Signs links in messages; by default derived from the admin key. */
+  linkSecret?: string;
   /** How long a profile read waits for the events accepted before it (default 2 s; src/server/consistency.ts). */
   readWaitMs?: number;
   /** The profile writer's back-pressure thresholds (src/ingest/profile-writer.ts); the defaults suit production. */
@@ -100,7 +109,9 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     writeKey: config.writeKey,
     sources: config.sources,
     allowedOrigins: config.allowedOrigins,
-    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : { linkBaseUrl: `http://localhost:${config.port}` }),
+    ...(config.smtp ? { smtp: config.smtp } : {}),
+    ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
     externalIdKinds: config.externalIdKinds,
     identityLimits: config.identityLimits,
     adminKey: config.adminKey,
@@ -145,6 +156,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await built.ingestor.ingestForProfile(profileId, event, { receivedAt: now(), source: SYSTEM_SOURCE });
   };
 
+  const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
+  const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
+  const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000' });
+
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -155,7 +170,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer }),
     });
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
@@ -193,6 +208,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     profilesSettled: () => writer.settledWithin(options.readWaitMs ?? DEFAULT_READ_WAIT_MS),
     ingestionSaturated: () => writer.saturated(),
     startErasure,
+    links,
     startSegmentRecompute: startRecompute,
     segments,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
@@ -219,6 +235,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun;
       }
+      mailer?.close();
       await nativeConnection?.close();
       await connection.close();
       await mongo.close();

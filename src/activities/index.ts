@@ -3,6 +3,7 @@
  * never this module's values.
  */
 import { createConsentActivities } from './consent.js';
+import { createDeliveryActivities } from './delivery.js';
 import { createJourneyActivities } from './journeys.js';
 import { createPrivacyActivities } from './privacy.js';
 import { createProfileActivities, type ActivityDeps } from './profiles.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createProfileActivities(deps),
     ...createJourneyActivities(deps),
+    ...createDeliveryActivities(deps),
     ...createPrivacyActivities(deps),
     ...createConsentActivities(deps),
     ...createSegmentActivities(deps),
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 export type JourneyActivities = ReturnType<typeof createProfileActivities> & ReturnType<typeof createJourneyActivities>;
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
 export type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;
 export type ConsentActivities = ReturnType<typeof createConsentActivities>;
 export type SegmentActivities = ReturnType<typeof createSegmentActivities>;

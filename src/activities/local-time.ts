@@ -37,3 +37,22 @@ export function millisUntilLocalTime(now: Date, time: string, zone: string, fall
   // The wall clock skips this time today (spring forward): take the next day's.
   return 24 * 3_600_000;
 }
+
+/**
+ * Milliseconds until the quiet window (`start`–`end`, wall-clock `hh:mm` in `zone`; it may
+ * span midnight, as 21:00–08:00 does) ends, or 0 when `now` is outside it. A window whose
+ * start equals its end is empty.
+ */
+export function millisUntilQuietHoursEnd(now: Date, window: { start: string; end: string }, zone: string, fallbackZone: string): number {
+  const effectiveZone = isValidTimeZone(zone) ? zone : fallbackZone;
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: effectiveZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const minutesOf = (time: string) => {
+    const [hours, minutes] = time.split(':').map(Number);
+    return hours! * 60 + minutes!;
+  };
+  const start = minutesOf(window.start);
+  const end = minutesOf(window.end);
+  const current = wallClockMinutes(now, clock);
+  const inside = start < end ? current >= start && current < end : start > end && (current >= start || current < end);
+  return inside ? millisUntilLocalTime(now, window.end, effectiveZone, fallbackZone) : 0;
+}

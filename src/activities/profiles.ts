@@ -1,4 +1,5 @@
 /** Activities that read or change one profile. Inputs and results are ids and booleans. */
+import type { Deliverer } from '../channels/deliver.js';
 import type { ConditionIR } from '../dsl/ir.js';
 import { consentState } from '../dsl/predicate.js';
 import type { ProfileEventToRecord } from '../model.js';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   recordProfileEvent?: (profileId: string, event: ProfileEventToRecord) => Promise<void>;
   /** Keeps segment membership as journeys tag and set traits, and runs the segment activities. */
   segments?: SegmentEngine;
+  /** Sends e-mails and webhooks (src/channels). */
+  deliverer?: Deliverer;
 }
 
 export function createProfileActivities({ stores, now, defaultTimeZone, segments }: ActivityDeps) {

@@ -3,6 +3,7 @@
  * and main.ts decide where it runs.
  */
 import express, { type Request } from 'express';
+import type { LinkSigner } from '../channels/links.js';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { SegmentEngine } from '../segments/engine.js';
@@ -11,6 +12,10 @@ import type { Stores } from '../store/index.js';
 import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { consentRoutes } from './routes/consents.js';
+import { destinationRoutes } from './routes/destinations.js';
+import { messageRoutes } from './routes/messages.js';
+import { templateRoutes } from './routes/templates.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -42,6 +47,8 @@ export interface AppDeps {
   /** The profile writer is too far behind to queue more: tracking requests are refused with 503. */
   ingestionSaturated?: () => boolean;
   startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  /** Signs and reads the links in messages (one-click unsubscribe). */
+  links: LinkSigner;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
   startSegmentRecompute?: (version: number) => Promise<void>;
   segments?: SegmentEngine;
@@ -71,8 +78,11 @@ export function createApp(deps: AppDeps): express.Express {
   // POST /v1/consents records a person's consent with a write key; the rest is for admins.
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
-  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations'], admin, json);
+  app.use(consentRoutes(deps), profileRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(templateRoutes(deps), destinationRoutes(deps));
+  // Opened by the person from an e-mail: the signed link is the authority.
+  app.use(unsubscribeRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

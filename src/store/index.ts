@@ -2,6 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import { ConsentLedgerStore } from './consents.js';
 import { DeliveryStore } from './deliveries.js';
+import { DestinationStore } from './destinations.js';
 import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
@@ -16,10 +17,11 @@ import { SegmentCatalogStore } from './segment-catalog.js';
 import { SegmentHistoryStore } from './segment-history.js';
 import { SegmentMemberStore } from './segment-members.js';
 import { SegmentStatsStore } from './segment-stats.js';
+import { TemplateStore } from './templates.js';
 
 export {
-  COLLECTIONS, ConsentLedgerStore, DeliveryStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore,
+  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, TemplateStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -33,6 +35,8 @@ export interface Stores {
   rules: RulesStore;
   privacyRequests: PrivacyRequestStore;
   deliveries: DeliveryStore;
+  templates: TemplateStore;
+  destinations: DestinationStore;
   consents: ConsentLedgerStore;
   segments: SegmentCatalogStore;
   segmentMembers: SegmentMemberStore;
@@ -57,6 +61,8 @@ export function createStores(db: Db): Stores {
     rules: new RulesStore(db),
     privacyRequests: new PrivacyRequestStore(db),
     deliveries: new DeliveryStore(db),
+    templates: new TemplateStore(db),
+    destinations: new DestinationStore(db),
     consents: new ConsentLedgerStore(db),
     segments: new SegmentCatalogStore(db),
     segmentMembers: new SegmentMemberStore(db),

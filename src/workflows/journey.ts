@@ -2,20 +2,35 @@
  * The generic journey workflow: it interprets one journey of one deployed rules version
  * for one profile. No code is generated per rule; every read and write is an activity.
  */
-import { CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
-import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
+import type { AdmissionVerdict, DeliveryActivities, JourneyActivities } from '../activities/index.js';
+import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
-import { consentWithdrawnSignal, profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
+import {
+  consentWithdrawnSignal, exitConditionMetSignal, journeyStateQuery, profileEventSignal,
+  type JourneyInput, type JourneyState, type ProfileEventSignal,
+} from './messages.js';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/**
+ * Sends retry transient failures (SMTP 4xx, webhook 5xx/408/429, the network) with
+ * exponential backoff for up to a day, a receiver's Retry-After taking precedence; then
+ * the message is recorded as failed and the run goes on.
+ */
+const delivery = proxyActivities<DeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
 export type JourneyOutcome =
-  | 'completed' | 'exited' | 'exited-on-event' | 'no-consent' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
+  | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
 
 /**
@@ -26,8 +41,20 @@ export type JourneyOutcome =
  */
 export const ADMISSION_PATCH = 'journey-admission';
 
+/**
+ * Before this patch a send put its message in the outbox (`queueMessage`) and nothing
+ * else; after it, the run sends it (`deliverMessage`), holding it through quiet hours.
+ */
+export const DELIVERY_PATCH = 'journey-delivery';
+
+/** Before this patch `exit when` was compiled and ignored; after it, it is checked at entry and signalled on every change. */
+export const EXIT_WHEN_PATCH = 'journey-exit-when';
+
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   const usesAdmission = patched(ADMISSION_PATCH);
+  const features: RunFeatures = { delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH) };
+  const state: JourneyState = {};
+  setHandler(journeyStateQuery, () => state);
   const received: ProfileEventSignal[] = [];
   const receivedIds = new Set<string>();
   setHandler(profileEventSignal, (event) => {
@@ -41,6 +68,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   setHandler(consentWithdrawnSignal, ({ purpose }) => {
     consent.withdrawn.add(purpose);
     consent.onWithdrawn?.();
+  });
+  const exitWhen: ExitWatch = { met: false, onMet: undefined };
+  setHandler(exitConditionMetSignal, () => {
+    if (!features.exitsWhen) return;
+    exitWhen.met = true;
+    exitWhen.onMet?.();
   });
 
   const journey = await activities.loadJourney(input.rulesVersion, input.journey);
@@ -60,12 +93,28 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   } else {
     await activities.enterJourney(input.profileId, run);
   }
-  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent);
+  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent, exitWhen, features, state);
   try {
+    // Checked once the run is recorded on the profile: a change after this point is signalled.
+    if (features.exitsWhen && journey.exitWhen && (await activities.evaluateCondition(input.profileId, input.rulesVersion, journey.exitWhen))) {
+      return 'exited-when';
+    }
     return await steps.execute();
   } finally {
     await CancellationScope.nonCancellable(() => activities.leaveJourney(input.profileId, workflowId));
   }
+}
+
+/** What the run does that runs started by older code did not (see the patches above). */
+interface RunFeatures {
+  delivers: boolean;
+  exitsWhen: boolean;
+}
+
+/** Whether the `exitConditionMet` signal came. */
+interface ExitWatch {
+  met: boolean;
+  onMet: (() => void) | undefined;
 }
 
 /** Purposes withdrawn while the run goes on, as the `consentWithdrawn` signal reports them. */
@@ -82,6 +131,9 @@ class JourneyRun {
     private readonly runKey: string,
     private readonly received: ProfileEventSignal[],
     private readonly consent: ConsentWatch,
+    private readonly exitWhen: ExitWatch,
+    private readonly features: RunFeatures,
+    private readonly state: JourneyState,
   ) {}
 
   async execute(): Promise<JourneyOutcome> {
@@ -96,6 +148,13 @@ class JourneyRun {
       withdrawn = true;
       steps.cancel();
     };
+    if (this.exitWhen.met) return 'exited-when';
+    let exitedWhen = false;
+    this.exitWhen.onMet = () => {
+      if (exitedWhen || withdrawn) return;
+      exitedWhen = true;
+      steps.cancel();
+    };
     // Events that arrived before the run began (the trigger itself) never end it.
     const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(this.received.length, () => {
       exitedOnEvent = true;
@@ -107,10 +166,12 @@ class JourneyRun {
     } catch (error) {
       if (withdrawn && isCancellation(error)) return 'consent-withdrawn';
       if (exitedOnEvent && isCancellation(error)) return 'exited-on-event';
+      if (exitedWhen && isCancellation(error)) return 'exited-when';
       throw error;
     } finally {
       watcher?.stop();
       this.consent.onWithdrawn = undefined;
+      this.exitWhen.onMet = undefined;
     }
   }
 
@@ -149,6 +210,15 @@ class JourneyRun {
   /** Waits for a matching event; false on timeout. */
   private async waitForEvent(match: EventMatchIR, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    this.state.waiting = { reason: 'wait for', untilMs: deadline };
+    try {
+      return await this.nextMatching(match, deadline);
+    } finally {
+      delete this.state.waiting;
+    }
+  }
+
+  private async nextMatching(match: EventMatchIR, deadline: number): Promise<boolean> {
     for (;;) {
       while (this.waitCursor < this.received.length) {
         const event = this.received[this.waitCursor++]!;
@@ -162,9 +232,49 @@ class JourneyRun {
     }
   }
 
+  /** Sleeps, showing what the run waits for in its state (the `journeyState` query). */
+  private async waitAs(reason: NonNullable<JourneyState['waiting']>['reason'], ms: number): Promise<void> {
+    this.state.waiting = { reason, untilMs: Date.now() + ms };
+    try {
+      await sleep(ms);
+    } finally {
+      delete this.state.waiting;
+    }
+  }
+
+  /** A send: held through quiet hours, then delivered once; out of retries, recorded as failed. */
+  private async send(request: MessageRequest): Promise<void> {
+    const { quietHours } = this.journey;
+    if (quietHours) {
+      const holdMs = await delivery.holdForQuietHours(request, quietHours);
+      if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
+    }
+    try {
+      await delivery.deliverMessage(request);
+    } catch (error) {
+      if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+      await delivery.abandonMessage(request, 'retries exhausted');
+    }
+  }
+
+  private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
+    return {
+      key: `${this.runKey}:${step.id}`,
+      profileId: this.input.profileId,
+      channel: step.kind === 'sendEmail' ? 'email' : 'webhook',
+      name: step.kind === 'sendEmail' ? step.template : step.name,
+      with: step.with,
+      consents: this.journey.requiresConsent,
+      journey: this.journey.name,
+      rulesVersion: this.input.rulesVersion,
+      step: step.id,
+    };
+  }
+
   private async runSteps(steps: StepIR[]): Promise<'continue' | 'exit'> {
     const { profileId } = this.input;
     for (const step of steps) {
+      this.state.step = step.id;
       switch (step.kind) {
         case 'tag':
           await activities.tagProfile(profileId, step.tag);
@@ -176,20 +286,28 @@ class JourneyRun {
           await activities.setProfileTrait(profileId, step.path, step.value);
           break;
         case 'sendEmail':
+          if (this.features.delivers) {
+            await this.send(this.messageOf(step));
+            break;
+          }
           await activities.queueMessage({
             key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
           });
           break;
         case 'sendWebhook':
+          if (this.features.delivers) {
+            await this.send(this.messageOf(step));
+            break;
+          }
           await activities.queueMessage({
             key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
           });
           break;
         case 'wait':
-          await sleep(step.ms);
+          await this.waitAs('wait', step.ms);
           break;
         case 'waitUntil':
-          await sleep(await activities.millisUntilLocalTime(profileId, step.time));
+          await this.waitAs('wait until', await activities.millisUntilLocalTime(profileId, step.time));
           break;
         case 'waitFor': {
           const arrived = await this.waitForEvent(step, step.timeoutMs);

@@ -2,7 +2,7 @@
  * Signals and the shapes workflows are started with: imported by workflows, the
  * dispatcher and tests alike. Everything here carries ids, never personal data.
  */
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface JourneyInput {
   journey: string;
@@ -26,6 +26,17 @@ export interface ConsentWithdrawnSignal {
 }
 
 export const consentWithdrawnSignal = defineSignal<[ConsentWithdrawnSignal]>('consentWithdrawn');
+
+/** The run's `exit when` condition holds (the segment engine judged it on a profile change or a window closing). */
+export const exitConditionMetSignal = defineSignal('exitConditionMet');
+
+/** Where a run is: the step it is at, and what it waits for until when. Ids and instants only. */
+export interface JourneyState {
+  step?: string;
+  waiting?: { reason: 'wait' | 'wait until' | 'wait for' | 'quiet hours'; untilMs: number };
+}
+
+export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 
 /** One grant with an expiry: its reminder and its lapse. */
 export interface ConsentLifecycleInput {

@@ -123,6 +123,7 @@ const LEDGER_COLUMNS: [string, (record: ConsentLedgerDoc) => unknown][] = [
   ['page_url', (r) => r.proof.pageUrl],
   ['user_agent', (r) => r.proof.userAgent],
   ['ip', (r) => r.proof.ip],
+  ['message', (r) => r.proof.message],
   ['event_id', (r) => r.eventId],
   ['replaces', (r) => r.replaces],
 ];

@@ -1,6 +1,9 @@
 /** Deploying rule programs: compile, and store a new version only when it is free of errors. */
 import express, { Router } from 'express';
+import { sendSteps } from '../../channels/send-steps.js';
 import { compile } from '../../dsl/index.js';
+import type { ProgramIR } from '../../dsl/ir.js';
+import type { Stores } from '../../store/index.js';
 import { HttpError, notFound } from '../errors.js';
 import type { AppDeps } from '../app.js';
 
@@ -27,7 +30,7 @@ export function ruleRoutes(deps: AppDeps): Router {
         return 'pending' as const;
       },
     );
-    res.json({ version, diagnostics, segments: { recompute } });
+    res.json({ version, diagnostics, warnings: await missingTargets(deps.stores, ir), segments: { recompute } });
   });
   router.get('/v1/rules', async (_req, res) => {
     const rules = await deps.stores.rules.active();
@@ -35,4 +38,18 @@ export function ruleRoutes(deps: AppDeps): Router {
     res.json({ version: rules._id, deployedAt: rules.deployedAt, source: rules.source });
   });
   return router;
+}
+
+/**
+ * Sends naming a template or destination that does not exist (yet): the rules deploy, and
+ * such a send is recorded as failed until it is added, so the deployer hears of it now.
+ */
+async function missingTargets(stores: Stores, ir: ProgramIR) {
+  const [templates, destinations] = await Promise.all([stores.templates.names(), stores.destinations.names()]);
+  return sendSteps({ ir }).flatMap(({ journey, step }) => {
+    if (step.kind === 'sendEmail') {
+      return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
+    }
+    return destinations.has(step.name) ? [] : [{ code: 'destination_missing', journey, step: step.id, destination: step.name, message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is` }];
+  });
 }

@@ -1,0 +1,154 @@
+/**
+ * Delivering one message of a journey run, exactly once per run and step: the message's
+ * document (under its delivery key) records every step, so a retried or restarted send
+ * sees a final state and does nothing twice. A crash between the receiver's answer and the
+ * record is the one gap no protocol closes: the resend carries the same Message-ID or
+ * Idempotency-Key, both derived from the key, so the receiver recognises it.
+ *
+ * Personal data (the address, the traits, the rendered message) is read here and leaves
+ * only towards the receiver: the outcome returned to the workflow is a status and a code.
+ */
+import { consentState } from '../dsl/predicate.js';
+import type { DeliveryDoc, DeliveryStatus, MessageRequest, ProfileDoc } from '../model.js';
+import type { Stores } from '../store/index.js';
+import { unsubscribePath, type LinkSigner } from './links.js';
+import { messageIdOf, type Mailer } from './mailer.js';
+import { renderTemplate } from './templates.js';
+import { postWebhook } from './webhook.js';
+
+export interface DeliveryOutcome {
+  status: DeliveryStatus;
+  detail?: string;
+}
+
+/** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
+export class RetryableDelivery extends Error {
+  constructor(readonly reason: string, readonly retryAfterMs?: number) {
+    super(`delivery will be retried: ${reason}`);
+  }
+}
+
+export interface DelivererDeps {
+  stores: Stores;
+  now: () => Date;
+  /** Absent without ITINERA_SMTP_URL: e-mails are recorded as `not-configured`. */
+  mailer?: Mailer;
+  links: LinkSigner;
+  /** Where people reach this server (unsubscribe links). */
+  publicUrl: string;
+}
+
+export interface Deliverer {
+  deliver(request: MessageRequest): Promise<DeliveryOutcome>;
+  /** Quiet hours: the message waits until `until`. */
+  defer(request: MessageRequest, until: Date): Promise<void>;
+  /** Retries ran out: the message is recorded as failed. */
+  abandon(request: MessageRequest, reason: string): Promise<DeliveryOutcome>;
+}
+
+export function createDeliverer(deps: DelivererDeps): Deliverer {
+  const { stores, now } = deps;
+
+  const outcomeOf = (doc: DeliveryDoc): DeliveryOutcome => ({ status: doc.status, ...(doc.detail ? { detail: doc.detail } : {}) });
+
+  /** Records a final state; the one recorded before, if a previous attempt got there first. */
+  async function finish(request: MessageRequest, status: DeliveryStatus, detail: string | undefined, extra: Parameters<Stores['deliveries']['advance']>[2] = {}): Promise<DeliveryOutcome> {
+    const earlier = await stores.deliveries.advance(request, { status, at: now(), ...(detail ? { detail } : {}) }, extra);
+    return earlier ? outcomeOf(earlier) : { status, ...(detail ? { detail } : {}) };
+  }
+
+  /** Marks an attempt as under way; the final state of an earlier attempt if there is one. */
+  async function begin(request: MessageRequest): Promise<DeliveryOutcome | null> {
+    const earlier = await stores.deliveries.advance(request, { status: 'sending', at: now() });
+    return earlier ? outcomeOf(earlier) : null;
+  }
+
+  async function sendEmail(request: MessageRequest, profile: ProfileDoc): Promise<DeliveryOutcome> {
+    const { mailer } = deps;
+    if (!mailer) return finish(request, 'not-configured', 'no smtp');
+    const template = await stores.templates.get(request.name);
+    if (!template) return finish(request, 'failed', 'template missing');
+    const to = profile.traits.email;
+    if (typeof to !== 'string' || !to.includes('@')) return finish(request, 'skipped', 'no address');
+    const earlier = await begin(request);
+    if (earlier) return earlier;
+
+    // A marketing message (its journey requires consent) can be unsubscribed from in one click (RFC 8058).
+    const marketing = (request.consents ?? []).length > 0;
+    const unsubscribeUrl = marketing
+      ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes: request.consents! }))}`
+      : undefined;
+    let rendered;
+    try {
+      rendered = await renderTemplate(template, {
+        traits: profile.traits, with: request.with, profile_id: profile._id, ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
+      });
+    } catch {
+      return finish(request, 'failed', 'template error');
+    }
+    const answer = await mailer.send({
+      to,
+      ...rendered,
+      messageId: messageIdOf(request.key, mailer.from),
+      headers: unsubscribeUrl ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {},
+    });
+    switch (answer.kind) {
+      case 'sent':
+        return finish(request, 'sent', `smtp ${answer.code}`, { sentAt: now() });
+      case 'permanent':
+        return finish(request, 'failed', `smtp ${answer.code}`);
+      case 'retry':
+        throw new RetryableDelivery(answer.reason);
+    }
+  }
+
+  async function sendWebhook(request: MessageRequest, profile: ProfileDoc): Promise<DeliveryOutcome> {
+    const destination = await stores.destinations.get(request.name);
+    if (!destination) return finish(request, 'failed', 'destination missing');
+    const earlier = await begin(request);
+    if (earlier) return earlier;
+    const at = now();
+    const traits = Object.fromEntries(destination.traits.filter((name) => Object.hasOwn(profile.traits, name)).map((name) => [name, profile.traits[name]]));
+    const body = JSON.stringify({
+      type: 'journey.step',
+      deliveryKey: request.key,
+      journey: request.journey,
+      rulesVersion: request.rulesVersion,
+      step: request.step,
+      profileId: profile._id,
+      with: request.with,
+      traits,
+      sentAt: at.toISOString(),
+    });
+    const answer = await postWebhook({ url: destination.url, secret: destination.secret, body, idempotencyKey: request.key, now: at });
+    switch (answer.kind) {
+      case 'sent':
+        return finish(request, 'sent', `http ${answer.status}`, { sentAt: now(), answer: { status: answer.status, body: answer.answer } });
+      case 'permanent':
+        return finish(request, 'failed', `http ${answer.status}`, { answer: { status: answer.status, body: answer.answer } });
+      case 'retry':
+        throw new RetryableDelivery(answer.reason, answer.retryAfterMs);
+    }
+  }
+
+  return {
+    async deliver(request) {
+      const profile = await stores.profiles.findById(request.profileId);
+      // Erased while the run winds down: nothing is sent and nothing recorded about them.
+      if (!profile) return { status: 'skipped', detail: 'no profile' };
+      const at = now();
+      // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
+      const missing = (request.consents ?? []).find((purpose) => consentState(profile.consents, purpose, at) !== 'granted');
+      if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
+      return request.channel === 'email' ? sendEmail(request, profile) : sendWebhook(request, profile);
+    },
+
+    async defer(request, until) {
+      await stores.deliveries.advance(request, { status: 'deferred', at: now(), detail: 'quiet hours', until });
+    },
+
+    async abandon(request, reason) {
+      return finish(request, 'failed', reason);
+    },
+  };
+}

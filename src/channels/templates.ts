@@ -1,0 +1,79 @@
+/**
+ * E-mail templates in Liquid: checked when stored (a position for each mistake) and
+ * rendered at send time, in an activity, with the person's traits and the step's `with`
+ * values. Rendering never runs user code: liquidjs has no access to the process.
+ */
+import { Liquid } from 'liquidjs';
+
+export interface TemplateParts {
+  subject: string;
+  html: string;
+  text?: string;
+}
+
+export interface TemplateProblem {
+  part: keyof TemplateParts;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** What a template sees: `traits.first_name`, `with.chapter`, `unsubscribe_url`. */
+export interface TemplateScope {
+  traits: Record<string, unknown>;
+  with: Record<string, unknown>;
+  profile_id: string;
+  unsubscribe_url?: string;
+}
+
+// One engine for the process. Strict filters: a misspelt filter is a mistake at PUT time,
+// not an empty string in a customer's inbox. Variables stay lenient: a person without a
+// first name is normal, and `{{ traits.first_name | default: "there" }}` handles it.
+const options = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: 200 } as const;
+const plain = new Liquid(options);
+// In the HTML part every output is escaped: a trait holding markup shows as text, and
+// `| raw` is there for a value meant as markup.
+const html = new Liquid({ ...options, outputEscape: 'escape' });
+
+const PARTS: (keyof TemplateParts)[] = ['subject', 'html', 'text'];
+
+/** Every part that does not parse, with where; empty when the template is usable. */
+export function checkTemplate(parts: TemplateParts): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  for (const part of PARTS) {
+    const source = parts[part];
+    if (source === undefined) continue;
+    try {
+      (part === 'html' ? html : plain).parse(source);
+    } catch (error) {
+      problems.push(problemOf(part, error));
+    }
+  }
+  return problems;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  html: string;
+  text?: string;
+}
+
+export async function renderTemplate(parts: TemplateParts, scope: TemplateScope): Promise<RenderedMessage> {
+  const values = scope as unknown as Record<string, unknown>;
+  const [subject, body, text] = await Promise.all([
+    plain.parseAndRender(parts.subject, values),
+    html.parseAndRender(parts.html, values),
+    parts.text === undefined ? undefined : plain.parseAndRender(parts.text, values),
+  ]);
+  // A subject is one line: a trait holding a newline must not start new headers.
+  return { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html: body, ...(text === undefined ? {} : { text }) };
+}
+
+function problemOf(part: keyof TemplateParts, error: unknown): TemplateProblem {
+  const token = (error as { token?: { getPosition?: () => [number, number] } }).token;
+  const position = token?.getPosition?.();
+  // liquidjs appends ", line:1, col:5" and a source excerpt; the position is given apart.
+  const message = String((error as Error).message ?? error).split(', line:')[0]!.trim();
+  return { part, message, ...(position ? { line: position[0], column: position[1] } : {}) };
+}
+

@@ -1,0 +1,53 @@
+/**
+ * One-click unsubscribe (RFC 8058) from a signed link in a marketing e-mail. A POST — the
+ * mail client's one click, or the button of the page — revokes the purposes the message's
+ * journey required, with the message as proof, and nothing else. A GET only shows that
+ * page: link scanners and prefetchers open every link, and must not unsubscribe anyone.
+ */
+import express, { Router, type Response } from 'express';
+import { CONSENT_EVENTS } from '../../consent/events.js';
+import type { AppDeps } from '../app.js';
+
+/** The page, in the plainest HTML: no script, no outside resource. */
+function page(res: Response, status: number, title: string, body: string): void {
+  res.status(status).type('html').set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').send(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">`
+    + `<title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1>${body}</body></html>`,
+  );
+}
+
+const INVALID = '<p>This unsubscribe link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
+
+export function unsubscribeRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/v1/unsubscribe/:token', (req, res) => {
+    if (!deps.links.readUnsubscribeToken(req.params.token)) return page(res, 400, 'Invalid link', INVALID);
+    page(res, 200, 'Unsubscribe', '<p>Stop receiving these e-mails?</p><form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe</button></form>');
+  });
+
+  router.post('/v1/unsubscribe/:token', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const link = deps.links.readUnsubscribeToken(req.params.token);
+    if (!link) return page(res, 400, 'Invalid link', INVALID);
+    const declared = new Set((await deps.stores.rules.active())?.ir.consents.map((consent) => consent.name) ?? []);
+    const purposes = link.purposes.filter((purpose) => declared.has(purpose));
+    if (purposes.length > 0) {
+      // One record per message however often it is clicked: the message id derives from it.
+      await deps.ingestor.ingestForProfile(link.profileId, {
+        event: CONSENT_EVENTS.revoked,
+        properties: { purposes, state: 'revoked', via: 'unsubscribe' },
+        messageId: `unsubscribe:${link.deliveryKey}`,
+        timestamp: deps.now(),
+        consent: {
+          changes: purposes.map((purpose) => ({ purpose, state: 'revoked' as const })),
+          origin: { kind: 'unsubscribe', source: 'unsubscribe' },
+          proof: { method: 'unsubscribe', message: link.deliveryKey },
+        },
+      }, { receivedAt: deps.now(), source: 'unsubscribe' });
+    }
+    // An erased person, or a purpose no longer declared, has nothing left to revoke: the same answer.
+    page(res, 200, 'You are unsubscribed', '<p>You will not receive these e-mails any more.</p>');
+  });
+
+  return router;
+}
