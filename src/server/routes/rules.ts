@@ -44,9 +44,18 @@ export function ruleRoutes(deps: AppDeps): Router {
  * Sends naming a template or destination that does not exist (yet): the rules deploy, and
  * such a send is recorded as failed until it is added, so the deployer hears of it now.
  */
-async function missingTargets(stores: Stores, ir: ProgramIR) {
+interface DeployWarning {
+  code: 'template_missing' | 'destination_missing';
+  journey: string;
+  step: string;
+  template?: string;
+  destination?: string;
+  message: string;
+}
+
+async function missingTargets(stores: Stores, ir: ProgramIR): Promise<DeployWarning[]> {
   const [templates, destinations] = await Promise.all([stores.templates.names(), stores.destinations.names()]);
-  return sendSteps({ ir }).flatMap(({ journey, step }) => {
+  return sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
     if (step.kind === 'sendEmail') {
       return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
     }
