@@ -136,7 +136,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connection = Connection.lazy({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
   const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
-  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue, now) });
+  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue, now), journeys: dispatcher });
   const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, options.dbName, version);
 
   const startErasure = async (requestId: string, profileId: string | undefined) => {

@@ -30,6 +30,11 @@ export function createProfileActivities({ stores, now, defaultTimeZone, segments
   const refreshSegments = async (profileId: string, change: ProfileChange) => {
     await segments?.refresh(profileId, { change, reason: { kind: 'profile update' } });
   };
+  const holds = async (profileId: string, rulesVersion: number, condition: ConditionIR) => {
+    const [profile, rules] = await Promise.all([stores.profiles.findById(profileId), stores.rules.get(rulesVersion)]);
+    if (!profile) return false;
+    return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now(), (await segments?.context()) ?? null);
+  };
   return {
     async tagProfile(profileId: string, tag: string): Promise<void> {
       if (await stores.profiles.addTag(profileId, tag, now())) await refreshSegments(profileId, { tags: true });
@@ -55,9 +60,17 @@ export function createProfileActivities({ stores, now, defaultTimeZone, segments
      * exact at this instant rather than as of the last recomputation.
      */
     async evaluateCondition(profileId: string, rulesVersion: number, condition: ConditionIR): Promise<boolean> {
-      const [profile, rules] = await Promise.all([stores.profiles.findById(profileId), stores.rules.get(rulesVersion)]);
-      if (!profile) return false;
-      return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now(), (await segments?.context()) ?? null);
+      return holds(profileId, rulesVersion, condition);
+    },
+
+    /**
+     * A run's `exit when` at entry: whether it holds now. The person is judged by the segment
+     * engine too, which from now on signals the run when a change makes the condition true,
+     * and sets the person's clock for the instant a window can make it so.
+     */
+    async judgeExitWhen(profileId: string, rulesVersion: number, condition: ConditionIR): Promise<boolean> {
+      await segments?.refresh(profileId, { change: {}, reason: { kind: 'profile update' } });
+      return holds(profileId, rulesVersion, condition);
     },
 
     async millisUntilLocalTime(profileId: string, time: string): Promise<number> {

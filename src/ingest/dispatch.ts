@@ -8,16 +8,18 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
-import type { EventDoc, ProfileDoc, RulesDoc } from '../model.js';
+import type { EventDoc, ProfileDoc, RulesDoc, SegmentChange } from '../model.js';
+import type { JourneyHooks } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
 import type * as workflows from '../workflows/index.js';
 import {
-  consentLifecycleWorkflowId, consentWithdrawnSignal, journeyWorkflowId, profileEventSignal,
+  consentLifecycleWorkflowId, consentWithdrawnSignal, exitConditionMetSignal, journeyWorkflowId, profileEventSignal,
   type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
 } from '../workflows/messages.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
-export interface Dispatcher {
+/** Also what journeys make of segment changes and `exit when` (JourneyHooks). */
+export interface Dispatcher extends JourneyHooks {
   /**
    * Signals every journey these events concern, one profile's events in order. `profiles`
    * may hold the events' profiles as just written, which saves reading them again. Throws
@@ -51,6 +53,31 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+
+  /** A run that starts on a segment change; the change's id is its trigger, so a repeated copy starts nothing new. */
+  async function startSegmentJourney(journey: JourneyIR, rulesVersion: number, change: SegmentChange): Promise<void> {
+    const input: JourneyInput = { journey: journey.name, rulesVersion, profileId: change.profileId, triggerEventId: `segment-change:${change._id}` };
+    try {
+      await temporal.workflow.start<typeof workflows.journeyWorkflow>('journeyWorkflow' satisfies keyof typeof workflows, {
+        taskQueue,
+        workflowId: journeyWorkflowId(journey.name, rulesVersion, change.profileId),
+        args: [input],
+        workflowIdReusePolicy:
+          journey.reentry.kind === 'never' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (error) {
+      // The person is in a run of it already (or, `reentry never`, was): admission's rules hold.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /** Whether the change starts the journey: `initial` entries (members already when the segment was first computed) only with `when in segment`. */
+  function startsOn(journey: JourneyIR, change: SegmentChange): boolean {
+    const { trigger } = journey;
+    if (trigger.kind === 'entersSegment') return change.change === 'entered' && trigger.segment === change.segment && (!change.initial || trigger.includeCurrentMembers === true);
+    if (trigger.kind === 'exitsSegment') return change.change === 'exited' && trigger.segment === change.segment;
+    return false;
   }
 
   async function signalRunningJourneys(profile: ProfileDoc, event: EventDoc, alreadySignalled: Set<string>): Promise<void> {
@@ -152,6 +179,21 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   }
 
   return {
+    async segmentsChanged(changes) {
+      // An erasure's exits are the person leaving for good: nothing starts for them.
+      const live = changes.filter((change) => change.reason.kind !== 'erasure');
+      if (live.length === 0) return;
+      const rules = await stores.rules.active();
+      const triggered = rules?.ir.journeys.filter((journey) => journey.trigger.kind !== 'performed') ?? [];
+      for (const change of live) {
+        for (const journey of triggered) if (startsOn(journey, change)) await startSegmentJourney(journey, rules!._id, change);
+      }
+    },
+
+    async exitConditionMet(workflowId) {
+      await toRunIfAny(() => temporal.workflow.getHandle(workflowId).signal(exitConditionMetSignal));
+    },
+
     async dispatch(events, profiles) {
       const tracked = events.filter((event) => (event.type === 'track' && event.event !== undefined) || event.consent !== undefined);
       if (tracked.length === 0) return;

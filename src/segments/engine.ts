@@ -14,14 +14,26 @@ import type { Logger } from '../logger.js';
 import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
 import type { LeafState } from '../store/segment-catalog.js';
 import type { Stores } from '../store/index.js';
+import { evaluateCondition } from '../dsl/predicate.js';
+import { factMeasure, type Facts } from './facts.js';
 import { canonicalJson } from './leaves.js';
-import { judgeMembership } from './membership.js';
+import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
 /** Sets a person's durable clock (a Temporal timer, src/workflows/segment-clock.ts). */
 export interface SegmentClock {
   ringAt(profileId: string, at: Date): Promise<void>;
+}
+
+/**
+ * What journeys make of the engine's judgements (the dispatcher, src/ingest/dispatch.ts):
+ * runs start from membership changes, and runs end when their `exit when` holds. Both are
+ * idempotent, so a change copied twice, or a condition judged true twice, does no harm.
+ */
+export interface JourneyHooks {
+  segmentsChanged(changes: readonly SegmentChange[]): Promise<void>;
+  exitConditionMet(workflowId: string): Promise<void>;
 }
 
 /** The engine's view of the active rules, read once per round of the profile writer. */
@@ -60,6 +72,7 @@ export interface SegmentEngineOptions {
   now: () => Date;
   logger: Logger;
   clock?: SegmentClock;
+  journeys?: JourneyHooks;
 }
 
 export class SegmentEngine {
@@ -75,7 +88,7 @@ export class SegmentEngine {
     const version = await stores.rules.activeVersion();
     if (version === null) return null;
     const plan = await this.planOf(version);
-    if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0)) return null;
+    if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0 && plan.exits.size === 0)) return null;
     return { version, plan, leaves: await stores.segments.leaves() };
   }
 
@@ -99,10 +112,39 @@ export class SegmentEngine {
     if (!context) return null;
     const decided = await stores.profiles.decideAndSet(profileId, (profile) => this.decide(profile, refresh, context, now()));
     if (!decided) return null;
-    const { profile, pending, nextAt, ring } = decided;
+    const { profile, pending, nextAt, ring, exits } = decided;
+    // A run of a rules version this process has not read yet: its `exit when` is known once read, so judge again.
+    const unread = [...new Set(Object.values(profile.journeys ?? {}).map((run) => run.rulesVersion))].filter((version) => !this.plans.has(version));
+    if (unread.length > 0) {
+      for (const version of unread) if (!(await this.planOf(version))) this.plans.set(version, { segments: [], byName: new Map(), exits: new Map(), leaves: new Map() });
+      return this.refresh(profileId, refresh, context);
+    }
     if (pending.length > 0) await this.copyChanges(pending);
     if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
+    for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
+  }
+
+  /**
+   * The person's runs whose journey's `exit when` holds now, and the next instant at which
+   * time alone can change one of them. A condition is judged only once every event count
+   * it reads is kept by the active rules (a run of a superseded version may read one the
+   * new rules dropped); until then it waits for the next deploy that keeps it.
+   */
+  private judgeExits(profile: ProfileDoc, facts: Facts, segments: ProfileDoc['segments'], context: SegmentContext, now: Date): { exits: string[]; nextAt?: number } {
+    const exits: string[] = [];
+    const instants: number[] = [];
+    const subject = { profile, measure: factMeasure(facts), segmentMembership: (name: string) => Object.hasOwn(segments ?? {}, name) };
+    for (const run of Object.values(profile.journeys ?? {})) {
+      const exit = this.plans.get(run.rulesVersion)?.exits.get(run.journey);
+      if (!exit || !exit.leaves.every((key) => context.plan.leaves.has(key) && context.leaves[key]?.ready === true)) continue;
+      if (evaluateCondition(exit.condition, subject, now)) exits.push(run.workflowId);
+      else if (exit.time) {
+        const instant = nextChangeOf(exit.condition, profile, facts, context.plan, now);
+        if (instant !== undefined) instants.push(instant);
+      }
+    }
+    return { exits, ...(instants.length > 0 ? { nextAt: Math.min(...instants) } : {}) };
   }
 
   /**
@@ -148,7 +190,10 @@ export class SegmentEngine {
     if (fresh.length > 0) Object.assign(set, { segmentChanges: pending, segmentChangeCount: count });
     if (merged.length > 0) set.segmentMergedFrom = [];
 
-    const nextAt = judged.nextAt === undefined ? undefined : new Date(judged.nextAt);
+    const watched = this.judgeExits(profile, facts, judged.segments, context, now);
+    const instants = [judged.nextAt, watched.nextAt].filter((instant): instant is number => instant !== undefined);
+    const nextAt = instants.length === 0 ? undefined : new Date(Math.min(...instants));
+    const exits = watched.exits;
     const setFor = profile.segmentClockAt instanceof Date ? profile.segmentClockAt.getTime() : undefined;
     // The clock rings at `setFor` and moves itself on from there; it needs telling only
     // when it must ring earlier, or when it is not set (or has rung and stopped). A
@@ -167,13 +212,13 @@ export class SegmentEngine {
     }
     if (pending.length !== stored.length && !set.segmentChanges && Object.keys(set).length > 0) set.segmentChanges = pending;
 
-    if (Object.keys(set).length === 0) return { profile, pending, nextAt, ring };
+    if (Object.keys(set).length === 0) return { profile, pending, nextAt, ring, exits };
     // Another process (several on one MongoDB) writing the same person's segments in between
     // makes this write match nothing, and the decision is made again on what it wrote.
     set.segmentVersion = (profile.segmentVersion ?? 0) + 1;
     const guard = profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion };
     const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
-    return { set, guard, profile: written, pending, nextAt, ring };
+    return { set, guard, profile: written, pending, nextAt, ring, exits };
   }
 
   /**
@@ -226,6 +271,8 @@ export class SegmentEngine {
       await stores.segments.addToSize(segment, change === 'entered' ? count : -count);
       await stores.segmentStats.record(segment, change, at, count);
     }
+    // Last: should starting a run fail (Temporal unreachable), the changes stay pending and the retry copies them again.
+    if (changes.length > 0) await this.options.journeys?.segmentsChanged(changes);
     for (const change of changes) this.copied.add(change._id);
   }
 }

@@ -59,7 +59,7 @@ export function judgeMembership({ plan, profile, facts, usable, change, now }: M
 }
 
 /** The first instant after now at which the condition's time-dependent parts can change their answer. */
-function nextChangeOf(condition: ConditionIR, profile: JudgedProfile, facts: Facts, plan: SegmentPlan, now: Date): number | undefined {
+export function nextChangeOf(condition: ConditionIR, profile: JudgedProfile, facts: Facts, plan: SegmentPlan, now: Date): number | undefined {
   const earliest = (parts: ConditionIR[]) => {
     const instants = parts.map((part) => nextChangeOf(part, profile, facts, plan, now)).filter((instant): instant is number => instant !== undefined);
     return instants.length === 0 ? undefined : Math.min(...instants);

@@ -35,10 +35,21 @@ export interface PlannedSegment {
   reads: Reads;
 }
 
+/** A journey's `exit when`: judged for the person's runs of it on every change. */
+export interface PlannedExit {
+  condition: ConditionIR;
+  /** Keys of the leaves it reads: it is judged only once the active rules keep them all. */
+  leaves: string[];
+  /** Windows, `seen`, consent expiry: it can become true with no event. */
+  time: boolean;
+}
+
 export interface SegmentPlan {
   /** Dependencies before dependents. */
   segments: PlannedSegment[];
   byName: ReadonlyMap<string, PlannedSegment>;
+  /** Journey name → its `exit when` (several headers are one `or`). */
+  exits: ReadonlyMap<string, PlannedExit>;
   /** Every leaf of the program: of segments and of journeys' conditions. */
   leaves: ReadonlyMap<string, Leaf>;
 }
@@ -85,7 +96,12 @@ export function planOf(ir: ProgramIR): SegmentPlan {
   };
   for (const segment of ir.segments) plan(segment.name);
   for (const journey of ir.journeys) for (const condition of conditionsOfJourney(journey)) leavesOf(condition, leaves);
-  return { segments: [...planned.values()], byName: planned, leaves };
+  const exits = new Map<string, PlannedExit>();
+  for (const journey of ir.journeys) {
+    if (!journey.exitWhen) continue;
+    exits.set(journey.name, { condition: journey.exitWhen, leaves: leavesOf(journey.exitWhen, leaves), time: readsOf(journey.exitWhen).time });
+  }
+  return { segments: [...planned.values()], byName: planned, exits, leaves };
 }
 
 /** Whether the change can alter the segment's membership. */

@@ -96,7 +96,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent, exitWhen, features, state);
   try {
     // Checked once the run is recorded on the profile: a change after this point is signalled.
-    if (features.exitsWhen && journey.exitWhen && (await activities.evaluateCondition(input.profileId, input.rulesVersion, journey.exitWhen))) {
+    if (features.exitsWhen && journey.exitWhen && (await activities.judgeExitWhen(input.profileId, input.rulesVersion, journey.exitWhen))) {
       return 'exited-when';
     }
     return await steps.execute();
