@@ -31,6 +31,8 @@ export async function startTestItinera(label: string, options: {
     allowedOrigins?: Record<string, string[]>;
     writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
     readWaitMs?: number;
+    smtp?: { url: string; from: string };
+    publicUrl?: string;
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
@@ -54,6 +56,8 @@ export async function startTestItinera(label: string, options: {
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.writerLimits ? { writerLimits: options.writerLimits } : {}),
+    ...(options.smtp ? { smtp: options.smtp } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.readWaitMs !== undefined ? { readWaitMs: options.readWaitMs } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),

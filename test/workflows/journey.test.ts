@@ -9,6 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { createDeliverer } from '../../src/channels/deliver.js';
+import { LinkSigner } from '../../src/channels/links.js';
 import type { JourneyIR, ProgramIR, StepIR } from '../../src/dsl/ir.js';
 import { createStores, type Stores } from '../../src/store/index.js';
 import { journeyWorkflow } from '../../src/workflows/journey.js';
@@ -75,7 +77,11 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
-    activities: createActivities({ stores, now: () => new Date(), defaultTimeZone: 'UTC' }),
+    // No SMTP here: e-mails are recorded as not-configured (test/channels sends them).
+    activities: createActivities({
+      stores, now: () => new Date(), defaultTimeZone: 'UTC',
+      deliverer: createDeliverer({ stores, now: () => new Date(), links: new LinkSigner('journey-test-link-secret'), publicUrl: 'http://localhost:3000' }),
+    }),
   });
   workerRun = worker.run();
 });
@@ -202,6 +208,8 @@ describe('journey admission', () => {
 
     expect(await (await start('welcome', profileId, { eventId: 'evt_2' })).result()).toBe('completed');
     expect(await deliveriesOf(profileId)).toBe(2);
+    // Without SMTP configured, each is recorded as such.
+    expect(await raw.deliveries.countDocuments({ profileId, status: 'not-configured' })).toBe(2);
     expect(await historyOf(profileId, 'welcome')).toMatchObject({ entries: 2, triggerEventIds: ['evt_1', 'evt_2'] });
   });
 

@@ -1,0 +1,40 @@
+/** A real HTTP receiver for webhook tests: it records each request and answers from a script. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedRequest[];
+  /** The answers for a path, in order; the last one repeats. Unscripted paths answer 200. */
+  script(path: string, answers: { status: number; headers?: Record<string, string>; body?: string }[]): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const scripts = new Map<string, { status: number; headers?: Record<string, string>; body?: string }[]>();
+  const received: ReceivedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const answers = scripts.get(path) ?? [];
+      const answer = answers.length > 1 ? answers.shift()! : (answers[0] ?? { status: 200, body: 'ok' });
+      res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    script: (path, answers) => scripts.set(path, [...answers]),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
