@@ -1,0 +1,137 @@
+/**
+ * Journey headers that act on membership and conditions, through the real path on the dev
+ * server: events over HTTP, the segment engine's changes, Temporal runs. `when enters` /
+ * `when in` / `when exits segment` start runs; `exit when` ends them at entry, on a
+ * profile change, and when a window closes with nobody writing.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeyStateQuery, journeyWorkflowId } from '../../src/workflows/messages.js';
+import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+
+const RULES = `
+segment vip {
+  trait plan = "vip"
+}
+segment gold {
+  trait plan = "gold"
+}
+
+journey vip_welcome {
+  when enters segment vip
+  reentry always
+  tag "vip_welcomed"
+}
+journey vip_goodbye {
+  when exits segment vip
+  tag "vip_lost"
+}
+journey gold_entered {
+  when enters segment gold
+  tag "gold_entered"
+}
+journey gold_members {
+  when in segment gold
+  tag "gold_member"
+}
+
+journey nurture {
+  when performed "Trial Started"
+  exit when tagged "customer"
+  wait 3 days
+  tag "nurtured"
+}
+journey convert {
+  when performed "Purchased"
+  tag "customer"
+}
+journey engaged {
+  when performed "Visit"
+  exit when not performed "Visit" within 3 seconds
+  wait 3 days
+  tag "engaged_to_the_end"
+}
+`;
+
+let itinera: TestItinera;
+let version: number;
+const admin = { auth: bearer(ADMIN_KEY) };
+const write = { auth: basicAuth(WRITE_KEY) };
+
+const identify = async (userId: string, traits: Record<string, unknown>) =>
+  expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId, traits } })).status).toBe(200);
+const track = async (userId: string, event: string) =>
+  expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
+const profileIdOf = async (userId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
+const tagsOf = async (userId: string) => ((await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.tags ?? []) as string[];
+const runOf = async (journey: string, userId: string) => itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId(journey, version, await profileIdOf(userId)));
+/** The run, once the dispatch that follows the acknowledged event has started it. */
+const startedRun = (journey: string, userId: string) =>
+  eventually(async () => {
+    const run = await runOf(journey, userId);
+    return run.describe().then(() => run, () => undefined);
+  });
+
+beforeAll(async () => {
+  itinera = await startTestItinera('headers');
+  // Gold before the segment exists: a member when it is first computed.
+  await identify('early-gold', { plan: 'gold' });
+  const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
+  expect(deployed.status).toBe(200);
+  version = deployed.body.version;
+  await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+});
+afterAll(async () => itinera?.close());
+
+describe('segment triggers', () => {
+  it('starts a run when a person enters a segment, and another when they leave it', async () => {
+    await identify('vera', { plan: 'vip' });
+    await eventually(async () => (await tagsOf('vera')).includes('vip_welcomed'));
+    expect(await tagsOf('vera')).not.toContain('vip_lost');
+    await identify('vera', { plan: 'free' });
+    await eventually(async () => (await tagsOf('vera')).includes('vip_lost'));
+    expect(await (await startedRun('vip_goodbye', 'vera')).result()).toBe('completed');
+  });
+
+  it('starts `when in segment` for members found by the first computation, `when enters` only for those who enter later', async () => {
+    await eventually(async () => (await tagsOf('early-gold')).includes('gold_member'));
+    // Both journeys were judged on the same change: the one that was not started never will be.
+    await expect((await runOf('gold_entered', 'early-gold')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(await tagsOf('early-gold')).not.toContain('gold_entered');
+
+    await identify('late-gold', { plan: 'gold' });
+    await eventually(async () => {
+      const tags = await tagsOf('late-gold');
+      return tags.includes('gold_entered') && tags.includes('gold_member');
+    });
+  });
+});
+
+describe('exit when', () => {
+  it('ends a waiting run as soon as a change makes the condition true', async () => {
+    await track('nina', 'Trial Started');
+    const run = await startedRun('nurture', 'nina');
+    await eventually(async () => (await run.query(journeyStateQuery).catch(() => undefined))?.waiting?.reason === 'wait');
+    await track('nina', 'Purchased');
+    expect(await run.result()).toBe('exited-when');
+    expect(await tagsOf('nina')).toEqual(['customer']);
+  });
+
+  it('ends a run at once when the condition holds at entry', async () => {
+    await track('olga', 'Purchased');
+    await eventually(async () => (await tagsOf('olga')).includes('customer'));
+    await track('olga', 'Trial Started');
+    expect(await (await startedRun('nurture', 'olga')).result()).toBe('exited-when');
+  });
+
+  it('ends a run when a window closes, with no event', async () => {
+    await track('pavel', 'Visit');
+    const visitedAt = Date.now();
+    const run = await startedRun('engaged', 'pavel');
+    expect(await run.result()).toBe('exited-when');
+    // The window of the last visit closed 3 s after it; the run ended then, not days later.
+    const { closeTime } = await run.describe();
+    expect(closeTime!.getTime() - visitedAt).toBeGreaterThanOrEqual(3_000);
+    expect(await tagsOf('pavel')).not.toContain('engaged_to_the_end');
+  });
+});
