@@ -123,9 +123,10 @@ const LEDGER_COLUMNS: [string, (record: ConsentLedgerDoc) => unknown][] = [
   ['page_url', (r) => r.proof.pageUrl],
   ['user_agent', (r) => r.proof.userAgent],
   ['ip', (r) => r.proof.ip],
-  ['message', (r) => r.proof.message],
   ['event_id', (r) => r.eventId],
   ['replaces', (r) => r.replaces],
+  // Added after the others: consumers that read columns by position keep working.
+  ['message', (r) => r.proof.message],
 ];
 
 /** Resolves once the response may take more (the socket drained), so a large ledger streams in bounded memory. */
