@@ -9,9 +9,8 @@ export function sendSteps(rules: Pick<RulesDoc, 'ir'> | null): { journey: string
   const visit = (journey: string, steps: StepIR[]) => {
     for (const step of steps) {
       if (step.kind === 'sendEmail' || step.kind === 'sendWebhook') found.push({ journey, step });
-      else if (step.kind === 'if') (visit(journey, step.then), visit(journey, step.else));
-      else if (step.kind === 'waitFor') (visit(journey, step.then), visit(journey, step.otherwise));
-      else if (step.kind === 'split') for (const branch of step.branches) visit(journey, branch.steps);
+      const nested = step.kind === 'if' ? [step.then, step.else] : step.kind === 'waitFor' ? [step.then, step.otherwise] : step.kind === 'split' ? step.branches.map((b) => b.steps) : [];
+      for (const block of nested) visit(journey, block);
     }
   };
   for (const journey of rules?.ir.journeys ?? []) visit(journey.name, journey.steps);
