@@ -10,6 +10,11 @@
  *
  * journey-with-admission.pb: the same run recorded with admission (patch
  * `journey-admission`): the repeated event is dropped and the second wait times out.
+ *
+ * journey-with-delivery.pb: recorded at commit 2b1895e on the time-skipping server with the patches
+ * `journey-delivery` and `journey-exit-when`: `exit when` judged at entry, quiet hours
+ * checked before a send that is delivered, a tag, then an `exitConditionMet` signal
+ * during a one-hour wait ends the run as `exited-when`.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -43,5 +48,14 @@ describe('journey workflow replay', () => {
     expect(scheduledActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'tagProfile', 'queueMessage', 'tagProfile', 'leaveJourney']);
     expect(history.events!.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:orders:recorded-with-admission')).resolves.toBeUndefined();
+  });
+
+  it('replays a run recorded with delivery and exit when, command for command', async () => {
+    const history = await recordedHistory('journey-with-delivery.pb');
+    expect(scheduledActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'judgeExitWhen', 'holdForQuietHours', 'deliverMessage', 'tagProfile', 'leaveJourney']);
+    const patches = history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(patches).toHaveLength(3);
+    expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'exitConditionMet')).toBe(true);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:with-delivery')).resolves.toBeUndefined();
   });
 });
