@@ -442,3 +442,12 @@ export interface DestinationDoc {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** At most `max` marketing messages of a channel per person and calendar day in their time zone. */
+export interface FrequencyCapDoc {
+  /** The channel: `email` or `webhook`. */
+  _id: 'email' | 'webhook';
+  max: number;
+  per: 'day';
+  updatedAt: Date;
+}

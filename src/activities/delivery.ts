@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { RetryableDelivery, type DeliveryOutcome } from '../channels/deliver.js';
 import type { MessageRequest } from '../model.js';
-import { millisUntilQuietHoursEnd } from './local-time.js';
+import { millisUntilQuietHoursEnd } from '../util/local-time.js';
 import type { ActivityDeps } from './profiles.js';
 
 export function createDeliveryActivities({ stores, now, defaultTimeZone, deliverer }: ActivityDeps) {

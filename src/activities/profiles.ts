@@ -7,7 +7,7 @@ import { conditionHolds } from '../segments/evaluate.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import type { ProfileChange } from '../segments/plan.js';
 import type { Stores } from '../store/index.js';
-import { millisUntilLocalTime } from './local-time.js';
+import { millisUntilLocalTime } from '../util/local-time.js';
 
 export interface ActivityDeps {
   stores: Stores;

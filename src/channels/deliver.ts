@@ -8,8 +8,9 @@
  * Personal data (the address, the traits, the rendered message) is read here and leaves
  * only towards the receiver: the outcome returned to the workflow is a status and a code.
  */
+import { localDate, millisUntilLocalTime } from '../util/local-time.js';
 import { consentState } from '../dsl/predicate.js';
-import type { DeliveryDoc, DeliveryStatus, MessageRequest, ProfileDoc } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStatus, type MessageRequest, type ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer } from './mailer.js';
@@ -19,6 +20,8 @@ import { postWebhook } from './webhook.js';
 export interface DeliveryOutcome {
   status: DeliveryStatus;
   detail?: string;
+  /** A message held by its channel's frequency cap: try again after this long (ms). */
+  retryInMs?: number;
 }
 
 /** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
@@ -36,6 +39,8 @@ export interface DelivererDeps {
   links: LinkSigner;
   /** Where people reach this server (unsubscribe links). */
   publicUrl: string;
+  /** For frequency caps' calendar days when a profile has no valid `timezone` trait. */
+  defaultTimeZone: string;
 }
 
 export interface Deliverer {
@@ -61,6 +66,22 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   async function begin(request: MessageRequest): Promise<DeliveryOutcome | null> {
     const earlier = await stores.deliveries.advance(request, { status: 'sending', at: now() });
     return earlier ? outcomeOf(earlier) : null;
+  }
+
+  /**
+   * A marketing message beyond its channel's cap for the person's calendar day waits for
+   * the next day (their local midnight) rather than being dropped: a drip's chapters arrive
+   * late, in order, none lost. Each message takes its slot once; a retry keeps it.
+   */
+  async function holdForCap(request: MessageRequest, profile: ProfileDoc): Promise<DeliveryOutcome | null> {
+    const cap = await stores.frequencyCaps.get(request.channel);
+    if (!cap) return null;
+    const at = now();
+    const zone = typeof profile.traits.timezone === 'string' ? profile.traits.timezone : deps.defaultTimeZone;
+    if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max)) return null;
+    const retryInMs = millisUntilLocalTime(at, '00:00', zone, deps.defaultTimeZone);
+    await stores.deliveries.advance(request, { status: 'deferred', at, detail: 'frequency cap', until: new Date(at.getTime() + retryInMs) });
+    return { status: 'deferred', detail: 'frequency cap', retryInMs };
   }
 
   async function sendEmail(request: MessageRequest, profile: ProfileDoc): Promise<DeliveryOutcome> {
@@ -133,13 +154,18 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
   return {
     async deliver(request) {
+      const earlier = await stores.deliveries.findById(request.key);
+      if (earlier && FINAL_DELIVERY_STATUSES.includes(earlier.status)) return outcomeOf(earlier);
       const profile = await stores.profiles.findById(request.profileId);
       // Erased while the run winds down: nothing is sent and nothing recorded about them.
       if (!profile) return { status: 'skipped', detail: 'no profile' };
       const at = now();
+      const marketing = (request.consents ?? []).length > 0;
       // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
       const missing = (request.consents ?? []).find((purpose) => consentState(profile.consents, purpose, at) !== 'granted');
       if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
+      const capped = marketing ? await holdForCap(request, profile) : null;
+      if (capped) return capped;
       return request.channel === 'email' ? sendEmail(request, profile) : sendWebhook(request, profile);
     },
 

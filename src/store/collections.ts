@@ -18,6 +18,7 @@ export const COLLECTIONS = {
   profileMessages: 'profile_messages',
   templates: 'templates',
   destinations: 'destinations',
+  frequencyCaps: 'frequency_caps',
   consentLedger: 'consent_ledger',
   segments: 'segments',
   segmentMembers: 'segment_members',

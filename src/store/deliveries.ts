@@ -1,12 +1,23 @@
 import type { Collection, Db } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStatus, type DeliveryStep, type MessageRequest, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { KeyedLock } from './keyed-lock.js';
+
+/** `YYYY-MM-DD` minus some days. */
+function dayBefore(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}
 
 /** The keys of a person's messages, so listing or erasing them is `_id` lookups, never a scan. */
 interface ProfileMessagesDoc {
   _id: string;
   keys: string[];
+  /** Frequency-cap slots: `<channel>|<local day>` → the keys of the marketing messages sent in it. */
+  slots?: Record<string, string[]>;
 }
+
+/** How many days of cap slots a person's document keeps: older ones can no longer count. */
+const SLOT_DAYS = 7;
 
 /**
  * Messages, one document per message key: what a run decided to send and everything that
@@ -18,9 +29,36 @@ export class DeliveryStore {
   private readonly collection: Collection<DeliveryDoc>;
   private readonly byProfile: Collection<ProfileMessagesDoc>;
 
+  /** FerretDB loses concurrent updates of one document: a person's index document is written one update at a time in this process. */
+  private readonly indexWrites = new KeyedLock();
+
   constructor(db: Db) {
     this.collection = db.collection<DeliveryDoc>(COLLECTIONS.deliveries);
     this.byProfile = db.collection<ProfileMessagesDoc>(COLLECTIONS.profileMessages);
+  }
+
+  /**
+   * Takes one of `max` slots of the person's channel and local day for the message, once
+   * per key (a retried send keeps its slot). False when the day's slots are all taken.
+   * The guard on the slot list's length makes two processes on one MongoDB unable to
+   * both take the last one; within a process the lock orders them.
+   */
+  async takeSlot(profileId: string, channel: string, day: string, key: string, max: number): Promise<boolean> {
+    return this.indexWrites.run(profileId, async () => {
+      const slot = `${channel}|${day}`;
+      const doc = await this.byProfile.findOne({ _id: profileId }, { projection: { slots: 1 } });
+      const taken = doc?.slots?.[slot] ?? [];
+      if (taken.includes(key)) return true;
+      if (taken.length >= max) return false;
+      // Slots of days long past are dropped on the way.
+      const stale = Object.keys(doc?.slots ?? {}).filter((name) => name.startsWith(`${channel}|`) && name < `${channel}|${dayBefore(day, SLOT_DAYS)}`);
+      const result = await this.byProfile.updateOne(
+        { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } },
+        { $addToSet: { [`slots.${slot}`]: key }, ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}) },
+        { upsert: !doc },
+      );
+      return result.modifiedCount + result.upsertedCount === 1;
+    });
   }
 
   async ensureIndexes(): Promise<void> {
@@ -49,7 +87,7 @@ export class DeliveryStore {
   async advance(request: MessageRequest, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
     const existing = await this.findById(request.key);
     if (existing && FINAL_DELIVERY_STATUSES.includes(existing.status)) return existing;
-    if (!existing) await this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true });
+    if (!existing) await this.indexWrites.run(request.profileId, () => this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true }));
     const { key, ...message } = request;
     await this.collection.updateOne(
       { _id: key },

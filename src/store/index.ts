@@ -3,6 +3,7 @@ import { COLLECTIONS } from './collections.js';
 import { ConsentLedgerStore } from './consents.js';
 import { DeliveryStore } from './deliveries.js';
 import { DestinationStore } from './destinations.js';
+import { FrequencyCapStore } from './frequency-caps.js';
 import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
@@ -20,7 +21,7 @@ import { SegmentStatsStore } from './segment-stats.js';
 import { TemplateStore } from './templates.js';
 
 export {
-  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, TemplateStore,
 };
 
@@ -37,6 +38,7 @@ export interface Stores {
   deliveries: DeliveryStore;
   templates: TemplateStore;
   destinations: DestinationStore;
+  frequencyCaps: FrequencyCapStore;
   consents: ConsentLedgerStore;
   segments: SegmentCatalogStore;
   segmentMembers: SegmentMemberStore;
@@ -63,6 +65,7 @@ export function createStores(db: Db): Stores {
     deliveries: new DeliveryStore(db),
     templates: new TemplateStore(db),
     destinations: new DestinationStore(db),
+    frequencyCaps: new FrequencyCapStore(db),
     consents: new ConsentLedgerStore(db),
     segments: new SegmentCatalogStore(db),
     segmentMembers: new SegmentMemberStore(db),

@@ -245,15 +245,22 @@ class JourneyRun {
   /** A send: held through quiet hours, then delivered once; out of retries, recorded as failed. */
   private async send(request: MessageRequest): Promise<void> {
     const { quietHours } = this.journey;
-    if (quietHours) {
-      const holdMs = await delivery.holdForQuietHours(request, quietHours);
-      if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
-    }
-    try {
-      await delivery.deliverMessage(request);
-    } catch (error) {
-      if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
-      await delivery.abandonMessage(request, 'retries exhausted');
+    for (;;) {
+      if (quietHours) {
+        const holdMs = await delivery.holdForQuietHours(request, quietHours);
+        if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
+      }
+      let outcome;
+      try {
+        outcome = await delivery.deliverMessage(request);
+      } catch (error) {
+        if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+        await delivery.abandonMessage(request, 'retries exhausted');
+        return;
+      }
+      // Held by the channel's frequency cap: the next calendar day may have room.
+      if (outcome.retryInMs === undefined) return;
+      await this.waitAs('frequency cap', outcome.retryInMs);
     }
   }
 

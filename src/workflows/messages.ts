@@ -33,7 +33,7 @@ export const exitConditionMetSignal = defineSignal('exitConditionMet');
 /** Where a run is: the step it is at, and what it waits for until when. Ids and instants only. */
 export interface JourneyState {
   step?: string;
-  waiting?: { reason: 'wait' | 'wait until' | 'wait for' | 'quiet hours'; untilMs: number };
+  waiting?: { reason: 'wait' | 'wait until' | 'wait for' | 'quiet hours' | 'frequency cap'; untilMs: number };
 }
 
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');

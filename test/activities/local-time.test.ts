@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { millisUntilLocalTime } from '../../src/activities/local-time.js';
+import { millisUntilLocalTime } from '../../src/util/local-time.js';
 
 const H = 3_600_000;
 

@@ -33,6 +33,8 @@ export async function startTestItinera(label: string, options: {
     readWaitMs?: number;
     smtp?: { url: string; from: string };
     publicUrl?: string;
+    /** The runtime's clock (activities, ingestion); Temporal's timers keep real time. */
+    now?: () => Date;
     externalIdKinds?: string[];
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
@@ -57,6 +59,7 @@ export async function startTestItinera(label: string, options: {
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.writerLimits ? { writerLimits: options.writerLimits } : {}),
     ...(options.smtp ? { smtp: options.smtp } : {}),
+    ...(options.now ? { now: options.now } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.readWaitMs !== undefined ? { readWaitMs: options.readWaitMs } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),

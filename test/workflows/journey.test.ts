@@ -80,7 +80,7 @@ beforeAll(async () => {
     // No SMTP here: e-mails are recorded as not-configured (test/channels sends them).
     activities: createActivities({
       stores, now: () => new Date(), defaultTimeZone: 'UTC',
-      deliverer: createDeliverer({ stores, now: () => new Date(), links: new LinkSigner('journey-test-link-secret'), publicUrl: 'http://localhost:3000' }),
+      deliverer: createDeliverer({ stores, now: () => new Date(), links: new LinkSigner('journey-test-link-secret'), publicUrl: 'http://localhost:3000', defaultTimeZone: 'UTC' }),
     }),
   });
   workerRun = worker.run();

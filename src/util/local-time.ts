@@ -56,3 +56,9 @@ export function millisUntilQuietHoursEnd(now: Date, window: { start: string; end
   const inside = start < end ? current >= start && current < end : start > end && (current >= start || current < end);
   return inside ? millisUntilLocalTime(now, window.end, effectiveZone, fallbackZone) : 0;
 }
+
+/** The calendar day of `now` in `zone`, `YYYY-MM-DD`: frequency caps count per local day. */
+export function localDate(now: Date, zone: string, fallbackZone: string): string {
+  const effectiveZone = isValidTimeZone(zone) ? zone : fallbackZone;
+  return new Intl.DateTimeFormat('en-CA', { timeZone: effectiveZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
