@@ -236,6 +236,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         await workerRun;
       }
       mailer?.close();
+      await stores.journeyStats.flush().catch((error: unknown) => logger.warn({ err: error }, 'journey counts not written'));
       await nativeConnection?.close();
       await connection.close();
       await mongo.close();

@@ -36,7 +36,7 @@ export interface AdmissionRequest {
   atMs: number;
 }
 
-export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent';
+export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent' | 'journey-paused';
 
 export interface Admission {
   verdict: AdmissionVerdict;

@@ -5,6 +5,15 @@ import type { QueuedMessage } from '../model.js';
 import { decideAdmission, recordLegacyEntry, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
 
+/** How a run ended, for the journey's counts: ids and codes only. */
+export interface RunEnding {
+  journey: string;
+  rulesVersion: number;
+  outcome: string;
+  /** The innermost step it was in when it ended (not passed), if any. */
+  atStep?: string;
+}
+
 export function createJourneyActivities({ stores, now }: ActivityDeps) {
   return {
     async loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
@@ -17,8 +26,17 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
      * journey history are recorded on the profile in one write.
      */
     async admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
+      // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
+      if (await stores.journeyControls.isPaused(request.journey)) {
+        stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
+        return 'journey-paused';
+      }
       const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
-      return admission?.verdict ?? 'no-profile';
+      const verdict = admission?.verdict ?? 'no-profile';
+      // A retried admission of the same run passes without writing: counted once, when written.
+      if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
+      else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
+      return verdict;
     },
 
     /** Kept for runs started before admission existed: their histories replay through it. */
@@ -26,8 +44,20 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
       await stores.profiles.decideAndSet(profileId, (profile) => recordLegacyEntry(profile, { ...run, enteredAt: now() }));
     },
 
-    async leaveJourney(profileId: string, workflowId: string): Promise<void> {
-      await stores.profiles.leaveJourney(profileId, workflowId);
+    /**
+     * Takes the run off the profile. With how it ended (runs since the progress patch), the
+     * ending is counted, once: a retried call finds the run gone.
+     */
+    async leaveJourney(profileId: string, workflowId: string, ending?: RunEnding): Promise<void> {
+      const left = await stores.profiles.leaveJourney(profileId, workflowId);
+      if (!left || !ending) return;
+      stores.journeyStats.count(ending.journey, ending.rulesVersion, `ended.${ending.outcome}`);
+      if (ending.atStep) stores.journeyStats.count(ending.journey, ending.rulesVersion, `steps.${ending.atStep}.left`);
+    },
+
+    /** A run reached or passed a step: the journey's funnel (GET /v1/journeys/:name). */
+    async journeyProgress(journey: string, rulesVersion: number, step: string, mark: 'reached' | 'passed'): Promise<void> {
+      stores.journeyStats.count(journey, rulesVersion, `steps.${step}.${mark}`);
     },
 
     /** Whether the stored event's properties satisfy a `where` clause; false when it is gone. */

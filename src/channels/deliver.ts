@@ -59,7 +59,9 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   /** Records a final state; the one recorded before, if a previous attempt got there first. */
   async function finish(request: MessageRequest, status: DeliveryStatus, detail: string | undefined, extra: Parameters<Stores['deliveries']['advance']>[2] = {}): Promise<DeliveryOutcome> {
     const earlier = await stores.deliveries.advance(request, { status, at: now(), ...(detail ? { detail } : {}) }, extra);
-    return earlier ? outcomeOf(earlier) : { status, ...(detail ? { detail } : {}) };
+    if (earlier) return outcomeOf(earlier);
+    stores.journeyStats.count(request.journey, request.rulesVersion, `messages.${status}`);
+    return { status, ...(detail ? { detail } : {}) };
   }
 
   /** Marks an attempt as under way; the final state of an earlier attempt if there is one. */
@@ -81,6 +83,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max)) return null;
     const retryInMs = millisUntilLocalTime(at, '00:00', zone, deps.defaultTimeZone);
     await stores.deliveries.advance(request, { status: 'deferred', at, detail: 'frequency cap', until: new Date(at.getTime() + retryInMs) });
+    stores.journeyStats.count(request.journey, request.rulesVersion, 'messages.capped');
     return { status: 'deferred', detail: 'frequency cap', retryInMs };
   }
 
@@ -171,6 +174,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
     async defer(request, until) {
       await stores.deliveries.advance(request, { status: 'deferred', at: now(), detail: 'quiet hours', until });
+      stores.journeyStats.count(request.journey, request.rulesVersion, 'messages.quiet-hours');
     },
 
     async abandon(request, reason) {

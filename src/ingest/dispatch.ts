@@ -46,9 +46,10 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
         args: [input],
         signal: profileEventSignal,
         signalArgs: [{ eventId: event._id, event: event.event! }],
-        // `reentry never`: a finished run's id may not be reused, so the person stays out.
-        workflowIdReusePolicy:
-          journey.reentry.kind === 'never' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        // A finished run's id is reused whatever `reentry` says: admission judges it from the
+        // person's journey history, and a run that was never let in (no consent, paused)
+        // must not keep the person out for good.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -63,8 +64,8 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
         taskQueue,
         workflowId: journeyWorkflowId(journey.name, rulesVersion, change.profileId),
         args: [input],
-        workflowIdReusePolicy:
-          journey.reentry.kind === 'never' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        // As for event triggers: admission, not the id, decides `reentry`.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
     } catch (error) {
       // The person is in a run of it already (or, `reentry never`, was): admission's rules hold.

@@ -14,6 +14,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { consentRoutes } from './routes/consents.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { frequencyCapRoutes } from './routes/frequency-caps.js';
+import { journeyRoutes } from './routes/journeys.js';
 import { messageRoutes } from './routes/messages.js';
 import { templateRoutes } from './routes/templates.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -79,9 +80,9 @@ export function createApp(deps: AppDeps): express.Express {
   // POST /v1/consents records a person's consent with a write key; the rest is for admins.
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
-  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps'], admin, json);
+  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys'], admin, json);
   app.use(consentRoutes(deps), profileRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
-  app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps));
+  app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
   app.use(unsubscribeRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.

@@ -19,6 +19,8 @@ export const COLLECTIONS = {
   templates: 'templates',
   destinations: 'destinations',
   frequencyCaps: 'frequency_caps',
+  journeyStats: 'journey_stats',
+  journeyControls: 'journey_controls',
   consentLedger: 'consent_ledger',
   segments: 'segments',
   segmentMembers: 'segment_members',

@@ -4,6 +4,8 @@ import { ConsentLedgerStore } from './consents.js';
 import { DeliveryStore } from './deliveries.js';
 import { DestinationStore } from './destinations.js';
 import { FrequencyCapStore } from './frequency-caps.js';
+import { JourneyControlStore } from './journey-controls.js';
+import { JourneyStatsStore } from './journey-stats.js';
 import { isFerretDb } from './engine.js';
 import { EventStore } from './events.js';
 import { GroupStore } from './groups.js';
@@ -21,7 +23,7 @@ import { SegmentStatsStore } from './segment-stats.js';
 import { TemplateStore } from './templates.js';
 
 export {
-  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, TemplateStore,
 };
 
@@ -39,6 +41,8 @@ export interface Stores {
   templates: TemplateStore;
   destinations: DestinationStore;
   frequencyCaps: FrequencyCapStore;
+  journeyStats: JourneyStatsStore;
+  journeyControls: JourneyControlStore;
   consents: ConsentLedgerStore;
   segments: SegmentCatalogStore;
   segmentMembers: SegmentMemberStore;
@@ -66,6 +70,8 @@ export function createStores(db: Db): Stores {
     templates: new TemplateStore(db),
     destinations: new DestinationStore(db),
     frequencyCaps: new FrequencyCapStore(db),
+    journeyStats: new JourneyStatsStore(db),
+    journeyControls: new JourneyControlStore(db),
     consents: new ConsentLedgerStore(db),
     segments: new SegmentCatalogStore(db),
     segmentMembers: new SegmentMemberStore(db),

@@ -210,8 +210,15 @@ export class ProfileStore {
     }));
   }
 
-  async leaveJourney(id: string, workflowId: string): Promise<void> {
-    await this.updateFollowingRedirect(id, { $unset: { [`journeys.${workflowId}`]: '' } });
+  /** Takes the run off the profile; whether it was there (a retried call finds it gone). */
+  async leaveJourney(id: string, workflowId: string): Promise<boolean> {
+    const field = `journeys.${workflowId}`;
+    const left = await this.followingRedirect(id, async (target) => {
+      const result = await this.writes.run(target, () => this.collection.updateOne({ _id: target }, { $unset: { [field]: '' } }));
+      // Matched, the profile is here: the answer is whether the run was on it.
+      return result.matchedCount === 1 ? result.modifiedCount === 1 : null;
+    });
+    return left === true;
   }
 
   /**

@@ -2,7 +2,9 @@
  * The generic journey workflow: it interprets one journey of one deployed rules version
  * for one profile. No code is generated per rule; every read and write is an activity.
  */
-import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
+} from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
 import type { AdmissionVerdict, DeliveryActivities, JourneyActivities } from '../activities/index.js';
@@ -18,6 +20,9 @@ const activities = proxyActivities<JourneyActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/** Counting a run's progress through its steps: in-process, a marker in the history each. */
+const progress = proxyLocalActivities<JourneyActivities>({ startToCloseTimeout: '10 seconds' });
+
 /**
  * Sends retry transient failures (SMTP 4xx, webhook 5xx/408/429, the network) with
  * exponential backoff for up to a day, a receiver's Retry-After taking precedence; then
@@ -30,7 +35,7 @@ const delivery = proxyActivities<DeliveryActivities>({
 });
 
 export type JourneyOutcome =
-  | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
+  | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'failed' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
 
 /**
@@ -50,9 +55,12 @@ export const DELIVERY_PATCH = 'journey-delivery';
 /** Before this patch `exit when` was compiled and ignored; after it, it is checked at entry and signalled on every change. */
 export const EXIT_WHEN_PATCH = 'journey-exit-when';
 
+/** After this patch a run counts each step it reaches and passes (the journey's funnel). */
+export const PROGRESS_PATCH = 'journey-progress';
+
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   const usesAdmission = patched(ADMISSION_PATCH);
-  const features: RunFeatures = { delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH) };
+  const features: RunFeatures = { delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH), counts: patched(PROGRESS_PATCH) };
   const state: JourneyState = {};
   setHandler(journeyStateQuery, () => state);
   const received: ProfileEventSignal[] = [];
@@ -94,14 +102,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     await activities.enterJourney(input.profileId, run);
   }
   const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent, exitWhen, features, state);
+  let outcome: JourneyOutcome = 'failed';
   try {
     // Checked once the run is recorded on the profile: a change after this point is signalled.
     if (features.exitsWhen && journey.exitWhen && (await activities.judgeExitWhen(input.profileId, input.rulesVersion, journey.exitWhen))) {
-      return 'exited-when';
+      outcome = 'exited-when';
+    } else {
+      outcome = await steps.execute();
     }
-    return await steps.execute();
+    return outcome;
   } finally {
-    await CancellationScope.nonCancellable(() => activities.leaveJourney(input.profileId, workflowId));
+    const ending = { journey: journey.name, rulesVersion: input.rulesVersion, outcome, ...(steps.atStep ? { atStep: steps.atStep } : {}) };
+    await CancellationScope.nonCancellable(() =>
+      features.counts ? activities.leaveJourney(input.profileId, workflowId, ending) : activities.leaveJourney(input.profileId, workflowId));
   }
 }
 
@@ -109,6 +122,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
 interface RunFeatures {
   delivers: boolean;
   exitsWhen: boolean;
+  counts: boolean;
 }
 
 /** Whether the `exitConditionMet` signal came. */
@@ -278,65 +292,83 @@ class JourneyRun {
     };
   }
 
+  /** The steps the run is inside, outermost first (an `if`, then a step of its branch). */
+  private readonly inside: string[] = [];
+
+  /** The innermost step in progress, if the run is in one. */
+  get atStep(): string | undefined {
+    return this.inside.at(-1);
+  }
+
   private async runSteps(steps: StepIR[]): Promise<'continue' | 'exit'> {
-    const { profileId } = this.input;
     for (const step of steps) {
       this.state.step = step.id;
-      switch (step.kind) {
-        case 'tag':
-          await activities.tagProfile(profileId, step.tag);
-          break;
-        case 'untag':
-          await activities.untagProfile(profileId, step.tag);
-          break;
-        case 'setTrait':
-          await activities.setProfileTrait(profileId, step.path, step.value);
-          break;
-        case 'sendEmail':
-          if (this.features.delivers) {
-            await this.send(this.messageOf(step));
-            break;
-          }
-          await activities.queueMessage({
-            key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
-          });
-          break;
-        case 'sendWebhook':
-          if (this.features.delivers) {
-            await this.send(this.messageOf(step));
-            break;
-          }
-          await activities.queueMessage({
-            key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
-          });
-          break;
-        case 'wait':
-          await this.waitAs('wait', step.ms);
-          break;
-        case 'waitUntil':
-          await this.waitAs('wait until', await activities.millisUntilLocalTime(profileId, step.time));
-          break;
-        case 'waitFor': {
-          const arrived = await this.waitForEvent(step, step.timeoutMs);
-          if ((await this.runSteps(arrived ? step.then : step.otherwise)) === 'exit') return 'exit';
+      this.inside.push(step.id);
+      if (this.features.counts) await progress.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'reached');
+      const next = await this.runStep(step);
+      this.inside.pop();
+      if (this.features.counts && next === 'continue') await progress.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'passed');
+      if (next === 'exit') return 'exit';
+    }
+    return 'continue';
+  }
+
+  private async runStep(step: StepIR): Promise<'continue' | 'exit'> {
+    const { profileId } = this.input;
+    switch (step.kind) {
+      case 'tag':
+        await activities.tagProfile(profileId, step.tag);
+        break;
+      case 'untag':
+        await activities.untagProfile(profileId, step.tag);
+        break;
+      case 'setTrait':
+        await activities.setProfileTrait(profileId, step.path, step.value);
+        break;
+      case 'sendEmail':
+        if (this.features.delivers) {
+          await this.send(this.messageOf(step));
           break;
         }
-        case 'if': {
-          const holds = await activities.evaluateCondition(profileId, this.input.rulesVersion, step.condition);
-          if ((await this.runSteps(holds ? step.then : step.else)) === 'exit') return 'exit';
+        await activities.queueMessage({
+          key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
+        });
+        break;
+      case 'sendWebhook':
+        if (this.features.delivers) {
+          await this.send(this.messageOf(step));
           break;
         }
-        case 'split': {
-          const percentile = cohortPercentile(profileId, this.journey.name, step.id);
-          const branch = step.branches[pickBranch(percentile, step.branches.map((b) => b.percent))];
-          if (branch && (await this.runSteps(branch.steps)) === 'exit') return 'exit';
-          break;
-        }
-        case 'exit':
-          return 'exit';
-        default:
-          return assertNever(step, 'journey step');
+        await activities.queueMessage({
+          key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
+        });
+        break;
+      case 'wait':
+        await this.waitAs('wait', step.ms);
+        break;
+      case 'waitUntil':
+        await this.waitAs('wait until', await activities.millisUntilLocalTime(profileId, step.time));
+        break;
+      case 'waitFor': {
+        const arrived = await this.waitForEvent(step, step.timeoutMs);
+        if ((await this.runSteps(arrived ? step.then : step.otherwise)) === 'exit') return 'exit';
+        break;
       }
+      case 'if': {
+        const holds = await activities.evaluateCondition(profileId, this.input.rulesVersion, step.condition);
+        if ((await this.runSteps(holds ? step.then : step.else)) === 'exit') return 'exit';
+        break;
+      }
+      case 'split': {
+        const percentile = cohortPercentile(profileId, this.journey.name, step.id);
+        const branch = step.branches[pickBranch(percentile, step.branches.map((b) => b.percent))];
+        if (branch && (await this.runSteps(branch.steps)) === 'exit') return 'exit';
+        break;
+      }
+      case 'exit':
+        return 'exit';
+      default:
+        return assertNever(step, 'journey step');
     }
     return 'continue';
   }

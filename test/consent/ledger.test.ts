@@ -113,6 +113,10 @@ describe('the e-book drip as a person lives it', () => {
     await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'reader-none', event: 'Ebook Signup' } });
     const profile = await eventually(async () => ((await lookup('reader-none')).id as string | undefined));
     expect(await runOutcome('ebook_drip', profile)).toBe('no-consent');
+    // Refused once is not refused for good (`reentry never` counts entries, not refusals).
+    expect((await postConsent({ userId: 'reader-none', purpose: 'email_marketing', state: 'granted' })).status).toBe(200);
+    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'reader-none', event: 'Ebook Signup' } });
+    await eventually(async () => (await lookup('reader-none')).tags?.includes('1rozdz1ebook'));
   });
 });
 

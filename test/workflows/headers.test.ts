@@ -135,3 +135,36 @@ describe('exit when', () => {
     expect(await tagsOf('pavel')).not.toContain('engaged_to_the_end');
   });
 });
+
+describe('seeing what journeys do', () => {
+  it('counts entries, endings and each step, and pauses new entries while running runs go on', async () => {
+    const listed = await send(itinera.baseUrl, 'GET', '/v1/journeys', admin);
+    const nurture = listed.body.journeys.find((journey: { name: string }) => journey.name === 'nurture');
+    // Nina was in the wait when her purchase ended the run; Olga was out at entry.
+    expect(nurture).toMatchObject({ deployed: true, paused: false, versions: [{ rulesVersion: version, active: true, entered: 2, running: 0, ended: { 'exited-when': 2 } }] });
+    const detail = await send(itinera.baseUrl, 'GET', '/v1/journeys/nurture', admin);
+    expect(detail.body.versions[0].steps.map((step: Record<string, unknown>) => [step.kind, step.reached, step.waiting, step.passed, step.endedHere]))
+      .toEqual([['wait', 1, 0, 0, 1], ['tag', 0, 0, 0, 0]]);
+    expect((await send(itinera.baseUrl, 'GET', '/v1/journeys/nobody', admin)).status).toBe(404);
+
+    expect((await send(itinera.baseUrl, 'POST', '/v1/journeys/convert/pause', admin)).body).toEqual({ name: 'convert', paused: true });
+    await track('quentin', 'Purchased');
+    expect(await (await startedRun('convert', 'quentin')).result()).toBe('journey-paused');
+    expect(await tagsOf('quentin')).toEqual([]);
+    // A run already going when the journey is paused goes on: here, Rita's nurture wait.
+    await track('rita', 'Trial Started');
+    const rita = await startedRun('nurture', 'rita');
+    await eventually(async () => (await rita.query(journeyStateQuery).catch(() => undefined))?.waiting?.reason === 'wait');
+    expect((await send(itinera.baseUrl, 'POST', '/v1/journeys/nurture/pause', admin)).status).toBe(200);
+    expect((await rita.describe()).status.name).toBe('RUNNING');
+    const waiting = await send(itinera.baseUrl, 'GET', '/v1/journeys/nurture', admin);
+    expect(waiting.body).toMatchObject({ paused: true, versions: [{ entered: 3, running: 1 }] });
+    expect(waiting.body.versions[0].steps[0]).toMatchObject({ kind: 'wait', reached: 2, waiting: 1 });
+
+    expect((await send(itinera.baseUrl, 'POST', '/v1/journeys/convert/resume', admin)).body).toEqual({ name: 'convert', paused: false });
+    await track('quentin', 'Purchased');
+    await eventually(async () => (await tagsOf('quentin')).includes('customer'));
+    const convert = (await send(itinera.baseUrl, 'GET', '/v1/journeys', admin)).body.journeys.find((journey: { name: string }) => journey.name === 'convert');
+    expect(convert.versions[0].refused).toEqual({ 'journey-paused': 1 });
+  });
+});
