@@ -15,6 +15,9 @@
  * `journey-delivery` and `journey-exit-when`: `exit when` judged at entry, quiet hours
  * checked before a send that is delivered, a tag, then an `exitConditionMet` signal
  * during a one-hour wait ends the run as `exited-when`.
+ *
+ * journey-with-progress.pb: the same run recorded at commit 842611b, with the patch
+ * `journey-progress` too: each step's reached and passed marks are local activities.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -57,5 +60,14 @@ describe('journey workflow replay', () => {
     expect(patches).toHaveLength(3);
     expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'exitConditionMet')).toBe(true);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:with-delivery')).resolves.toBeUndefined();
+  });
+
+  it('replays a run recorded with progress marks, command for command', async () => {
+    const history = await recordedHistory('journey-with-progress.pb');
+    expect(scheduledActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'judgeExitWhen', 'holdForQuietHours', 'deliverMessage', 'tagProfile', 'leaveJourney']);
+    expect(history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(4);
+    // reached and passed for the send and the tag, reached for the wait the signal cut short.
+    expect(history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(5);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:with-progress')).resolves.toBeUndefined();
   });
 });
