@@ -8,6 +8,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
+import { eventsUsedBy } from './journey-events.js';
 import type { EventDoc, ProfileDoc, RulesDoc, SegmentChange } from '../model.js';
 import type { JourneyHooks } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
@@ -81,9 +82,12 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     return false;
   }
 
+  /** Signals the person's runs whose journey (of the run's own rules version) can use the event. */
   async function signalRunningJourneys(profile: ProfileDoc, event: EventDoc, alreadySignalled: Set<string>): Promise<void> {
     for (const membership of Object.values(profile.journeys ?? {})) {
       if (alreadySignalled.has(membership.workflowId)) continue;
+      const journey = (await stores.rules.get(membership.rulesVersion))?.ir.journeys.find((j) => j.name === membership.journey);
+      if (journey && !eventsUsedBy(journey).has(event.event!)) continue;
       try {
         await temporal.workflow.getHandle(membership.workflowId).signal(profileEventSignal, { eventId: event._id, event: event.event! });
       } catch (error) {

@@ -45,6 +45,11 @@ journey convert {
   when performed "Purchased"
   tag "customer"
 }
+journey watcher {
+  when performed "Watch Start"
+  exit on "Watch Stop"
+  wait 3 days
+}
 journey engaged {
   when performed "Visit"
   exit when not performed "Visit" within 3 seconds
@@ -133,6 +138,22 @@ describe('exit when', () => {
     const { closeTime } = await run.describe();
     expect(closeTime!.getTime() - visitedAt).toBeGreaterThanOrEqual(3_000);
     expect(await tagsOf('pavel')).not.toContain('engaged_to_the_end');
+  });
+});
+
+describe('signals', () => {
+  it('signals a run only with the events its journey can use', async () => {
+    await track('sam', 'Watch Start');
+    const run = await startedRun('watcher', 'sam');
+    await eventually(async () => (await run.query(journeyStateQuery).catch(() => undefined))?.waiting?.reason === 'wait');
+    // One batch: dispatched in order, so the page views are judged before the stop ends the run.
+    const batch = ['Page Viewed', 'Page Viewed', 'Watch Stop'].map((event) => ({ type: 'track', userId: 'sam', event }));
+    expect((await send(itinera.baseUrl, 'POST', '/v1/batch', { ...write, json: { batch } })).status).toBe(200);
+    expect(await run.result()).toBe('exited-on-event');
+    const { events } = await run.fetchHistory();
+    const signalled = (events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent' ? [event] : []);
+    // The start's own signal (the trigger) and the stop: no page view.
+    expect(signalled).toHaveLength(2);
   });
 });
 
