@@ -3,7 +3,7 @@
  * for one profile. No code is generated per rule; every read and write is an activity.
  */
 import {
-  ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
+  ActivityFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
@@ -12,7 +12,7 @@ import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
 import {
   consentWithdrawnSignal, exitConditionMetSignal, journeyStateQuery, profileEventSignal,
-  type JourneyInput, type JourneyState, type ProfileEventSignal,
+  type ContinuedRun, type JourneyInput, type JourneyState, type ProfileEventSignal, type RunPosition,
 } from './messages.js';
 
 const activities = proxyActivities<JourneyActivities>({
@@ -58,13 +58,32 @@ export const EXIT_WHEN_PATCH = 'journey-exit-when';
 /** After this patch a run counts each step it reaches and passes (the journey's funnel). */
 export const PROGRESS_PATCH = 'journey-progress';
 
+/** After this patch a run whose history grows long continues as new between two steps. */
+export const CONTINUE_PATCH = 'journey-continue-as-new';
+
+/** Continue as new past this many history events, unless Temporal suggests it sooner. */
+const HISTORY_LIMIT = 10_000;
+
+/** How many received event ids a continued run keeps for dropping repeats. */
+const REMEMBERED_EVENT_IDS = 500;
+
+/** Thrown up from the step about to start when the run must continue as new; each block on the way adds its level. */
+class ContinueAt extends Error {
+  constructor(readonly path: RunPosition[]) {
+    super('continue as new');
+  }
+}
+
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   const usesAdmission = patched(ADMISSION_PATCH);
-  const features: RunFeatures = { delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH), counts: patched(PROGRESS_PATCH) };
+  const features: RunFeatures = {
+    delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH), counts: patched(PROGRESS_PATCH), continues: patched(CONTINUE_PATCH),
+  };
+  const { continued } = input;
   const state: JourneyState = {};
   setHandler(journeyStateQuery, () => state);
-  const received: ProfileEventSignal[] = [];
-  const receivedIds = new Set<string>();
+  const received: ProfileEventSignal[] = [...(continued?.received ?? [])];
+  const receivedIds = new Set<string>(continued?.receivedIds ?? []);
   setHandler(profileEventSignal, (event) => {
     // A dispatch retried after a crash or an outage repeats its signals.
     if (usesAdmission && receivedIds.has(event.eventId)) return;
@@ -72,12 +91,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     received.push(event);
   });
   // A purpose of the person's that is no longer granted; the run ends if it requires it.
-  const consent: ConsentWatch = { withdrawn: new Set(), onWithdrawn: undefined };
+  const consent: ConsentWatch = { withdrawn: new Set(continued?.withdrawn ?? []), onWithdrawn: undefined };
   setHandler(consentWithdrawnSignal, ({ purpose }) => {
     consent.withdrawn.add(purpose);
     consent.onWithdrawn?.();
   });
-  const exitWhen: ExitWatch = { met: false, onMet: undefined };
+  const exitWhen: ExitWatch = { met: continued?.exitConditionMet ?? false, onMet: undefined };
   setHandler(exitConditionMetSignal, () => {
     if (!features.exitsWhen) return;
     exitWhen.met = true;
@@ -86,36 +105,52 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
 
   const journey = await activities.loadJourney(input.rulesVersion, input.journey);
   if (!journey) return 'unknown-journey';
-  for (const purpose of journey.requiresConsent) {
-    if (!(await activities.hasConsent(input.profileId, purpose))) return 'no-consent';
-  }
-
-  // The first run id of the chain: a reset or retried run keeps it, so it stays itself.
+  // The first run id of the chain: a reset, retried or continued run keeps it, so it stays itself.
   const { workflowId, firstExecutionRunId: runId } = workflowInfo();
   const run = { workflowId, journey: journey.name, rulesVersion: input.rulesVersion };
-  if (usesAdmission) {
-    const verdict = await activities.admitToJourney(input.profileId, {
-      ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, requiresConsent: journey.requiresConsent, atMs: Date.now(),
-    });
-    if (verdict !== 'admitted') return verdict;
-  } else {
-    await activities.enterJourney(input.profileId, run);
+  // A continued run was let in by the run it continues: nothing to check again.
+  if (!continued) {
+    if (!(await hasEveryConsent(input.profileId, journey.requiresConsent))) return 'no-consent';
+    if (usesAdmission) {
+      const verdict = await activities.admitToJourney(input.profileId, {
+        ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, requiresConsent: journey.requiresConsent, atMs: Date.now(),
+      });
+      if (verdict !== 'admitted') return verdict;
+    } else {
+      await activities.enterJourney(input.profileId, run);
+    }
   }
   const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent, exitWhen, features, state);
   let outcome: JourneyOutcome = 'failed';
+  let continuing = false;
   try {
     // Checked once the run is recorded on the profile: a change after this point is signalled.
-    if (features.exitsWhen && journey.exitWhen && (await activities.judgeExitWhen(input.profileId, input.rulesVersion, journey.exitWhen))) {
+    if (!continued && features.exitsWhen && journey.exitWhen && (await activities.judgeExitWhen(input.profileId, input.rulesVersion, journey.exitWhen))) {
       outcome = 'exited-when';
     } else {
-      outcome = await steps.execute();
+      outcome = await steps.execute(continued);
     }
     return outcome;
+  } catch (error) {
+    if (!(error instanceof ContinueAt)) throw error;
+    continuing = true;
+    return await continueAsNew<typeof journeyWorkflow>({ ...input, continued: steps.carried(error.path, [...receivedIds].slice(-REMEMBERED_EVENT_IDS)) });
   } finally {
-    const ending = { journey: journey.name, rulesVersion: input.rulesVersion, outcome, ...(steps.atStep ? { atStep: steps.atStep } : {}) };
-    await CancellationScope.nonCancellable(() =>
-      features.counts ? activities.leaveJourney(input.profileId, workflowId, ending) : activities.leaveJourney(input.profileId, workflowId));
+    // A run continuing as new is still in the journey.
+    if (!continuing) {
+      const ending = { journey: journey.name, rulesVersion: input.rulesVersion, outcome, ...(steps.atStep ? { atStep: steps.atStep } : {}) };
+      await CancellationScope.nonCancellable(() =>
+        features.counts ? activities.leaveJourney(input.profileId, workflowId, ending) : activities.leaveJourney(input.profileId, workflowId));
+    }
   }
+}
+
+/** Deny by default: every purpose granted and unexpired, checked one by one as runs always have. */
+async function hasEveryConsent(profileId: string, purposes: string[]): Promise<boolean> {
+  for (const purpose of purposes) {
+    if (!(await activities.hasConsent(profileId, purpose))) return false;
+  }
+  return true;
 }
 
 /** What the run does that runs started by older code did not (see the patches above). */
@@ -123,6 +158,7 @@ interface RunFeatures {
   delivers: boolean;
   exitsWhen: boolean;
   counts: boolean;
+  continues: boolean;
 }
 
 /** Whether the `exitConditionMet` signal came. */
@@ -150,7 +186,8 @@ class JourneyRun {
     private readonly state: JourneyState,
   ) {}
 
-  async execute(): Promise<JourneyOutcome> {
+  async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
+    if (continued) this.waitCursor = continued.waitCursor;
     const steps = new CancellationScope();
     let exitedOnEvent = false;
     // Withdrawal of a required purpose ends the run where it is: nothing more is sent.
@@ -170,12 +207,12 @@ class JourneyRun {
       steps.cancel();
     };
     // Events that arrived before the run began (the trigger itself) never end it.
-    const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(this.received.length, () => {
+    const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(continued?.exitCursor ?? this.received.length, () => {
       exitedOnEvent = true;
       steps.cancel();
     });
     try {
-      const result = await steps.run(() => this.runSteps(this.journey.steps));
+      const result = await steps.run(() => this.runSteps(this.journey.steps, continued?.at ?? []));
       return result === 'exit' ? 'exited' : 'completed';
     } catch (error) {
       if (withdrawn && isCancellation(error)) return 'consent-withdrawn';
@@ -189,14 +226,18 @@ class JourneyRun {
     }
   }
 
+  /** How far the `exit on` watcher has checked `received` (undefined without `exit on`). */
+  private exitCursor: number | undefined;
+
   private watchExitEvents(from: number, onExit: () => void): { stop(): void } {
     let stopped = false;
-    let cursor = from;
+    this.exitCursor = from;
     void (async () => {
       while (!stopped) {
-        await condition(() => stopped || this.received.length > cursor);
-        while (!stopped && cursor < this.received.length) {
-          const event = this.received[cursor++]!;
+        await condition(() => stopped || this.received.length > this.exitCursor!);
+        while (!stopped && this.exitCursor! < this.received.length) {
+          const event = this.received[this.exitCursor!]!;
+          this.exitCursor! += 1;
           for (const match of this.journey.exitOn) {
             if (await this.matches(match, event)) {
               onExit();
@@ -300,12 +341,45 @@ class JourneyRun {
     return this.inside.at(-1);
   }
 
-  private async runSteps(steps: StepIR[]): Promise<'continue' | 'exit'> {
-    for (const step of steps) {
+  /** What a continued run needs of this one: where it is, and the events it may still use. */
+  carried(at: RunPosition[], receivedIds: string[]): ContinuedRun {
+    const exitCursor = this.exitCursor ?? this.received.length;
+    const from = Math.min(this.waitCursor, exitCursor);
+    return {
+      at, received: this.received.slice(from), waitCursor: this.waitCursor - from, exitCursor: exitCursor - from,
+      receivedIds, withdrawn: [...this.consent.withdrawn], exitConditionMet: this.exitWhen.met,
+    };
+  }
+
+  /** Steps this run (this execution of the chain) has started: it continues only after one. */
+  private started = 0;
+
+  /** Between two steps, once the history is long: a new run takes over from here. */
+  private mustContinue(): boolean {
+    // At least one step per run, however low the limit: a chain always moves on.
+    if (!this.features.continues || this.started === 0) return false;
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? HISTORY_LIMIT);
+  }
+
+  /**
+   * Runs a block from `resume` (a continued run's position in it): at its first level the
+   * step to start from; a container there is entered at the block it was in, without
+   * judging its condition or waiting again.
+   */
+  private async runSteps(steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+    const [here, ...deeper] = resume;
+    for (let index = here?.index ?? 0; index < steps.length; index++) {
+      const step = steps[index]!;
+      const within = index === here?.index && here.block !== undefined ? { block: here.block, resume: deeper } : undefined;
+      if (!within) {
+        if (this.mustContinue()) throw new ContinueAt([{ index }]);
+        this.started += 1;
+      }
       this.state.step = step.id;
       this.inside.push(step.id);
-      if (this.features.counts) await progress.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'reached');
-      const next = await this.runStep(step);
+      if (!within && this.features.counts) await progress.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'reached');
+      const next = await this.runStep(step, index, within);
       this.inside.pop();
       if (this.features.counts && next === 'continue') await progress.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'passed');
       if (next === 'exit') return 'exit';
@@ -313,7 +387,17 @@ class JourneyRun {
     return 'continue';
   }
 
-  private async runStep(step: StepIR): Promise<'continue' | 'exit'> {
+  /** A container's block; a continue-as-new from inside it learns which block this level is in. */
+  private async inBlock(index: number, block: number, steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+    try {
+      return await this.runSteps(steps, resume);
+    } catch (error) {
+      if (error instanceof ContinueAt) error.path.unshift({ index, block });
+      throw error;
+    }
+  }
+
+  private async runStep(step: StepIR, index: number, within?: { block: number; resume: RunPosition[] }): Promise<'continue' | 'exit'> {
     const { profileId } = this.input;
     switch (step.kind) {
       case 'tag':
@@ -350,20 +434,17 @@ class JourneyRun {
         await this.waitAs('wait until', await activities.millisUntilLocalTime(profileId, step.time));
         break;
       case 'waitFor': {
-        const arrived = await this.waitForEvent(step, step.timeoutMs);
-        if ((await this.runSteps(arrived ? step.then : step.otherwise)) === 'exit') return 'exit';
-        break;
+        const block = within?.block ?? ((await this.waitForEvent(step, step.timeoutMs)) ? 0 : 1);
+        return this.inBlock(index, block, block === 0 ? step.then : step.otherwise, within?.resume);
       }
       case 'if': {
-        const holds = await activities.evaluateCondition(profileId, this.input.rulesVersion, step.condition);
-        if ((await this.runSteps(holds ? step.then : step.else)) === 'exit') return 'exit';
-        break;
+        const block = within?.block ?? ((await activities.evaluateCondition(profileId, this.input.rulesVersion, step.condition)) ? 0 : 1);
+        return this.inBlock(index, block, block === 0 ? step.then : step.else, within?.resume);
       }
       case 'split': {
-        const percentile = cohortPercentile(profileId, this.journey.name, step.id);
-        const branch = step.branches[pickBranch(percentile, step.branches.map((b) => b.percent))];
-        if (branch && (await this.runSteps(branch.steps)) === 'exit') return 'exit';
-        break;
+        const block = within?.block ?? pickBranch(cohortPercentile(profileId, this.journey.name, step.id), step.branches.map((b) => b.percent));
+        const branch = step.branches[block];
+        return branch ? this.inBlock(index, block, branch.steps, within?.resume) : 'continue';
       }
       case 'exit':
         return 'exit';

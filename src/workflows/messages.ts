@@ -10,6 +10,31 @@ export interface JourneyInput {
   profileId: string;
   /** The event that triggered entry (for `when performed`). */
   triggerEventId?: string;
+  /** Set when the run continued as new: where it is and what it had received. */
+  continued?: ContinuedRun;
+  /** Continue as new past this many history events (default 10,000; tests make it small). */
+  historyLimit?: number;
+}
+
+/** One level of where a run is: the step's index in its block and, inside a container, which of its blocks. */
+export interface RunPosition {
+  index: number;
+  /** `if`: 0 then, 1 else; `wait for`: 0 then, 1 otherwise; `split`: the branch. Absent at the innermost level: that step is next. */
+  block?: number;
+}
+
+/** A run's state carried across continue-as-new: plain JSON, ids only. */
+export interface ContinuedRun {
+  at: RunPosition[];
+  /** Events received that a `wait for` or `exit on` may still use, oldest first. */
+  received: ProfileEventSignal[];
+  /** Where the `wait for` and the `exit on` watcher are in `received`. */
+  waitCursor: number;
+  exitCursor: number;
+  /** Ids of the latest events received, to drop a repeated dispatch. */
+  receivedIds: string[];
+  withdrawn: string[];
+  exitConditionMet: boolean;
 }
 
 /** An event of the run's profile; the name lets the run ignore most events without I/O. */
