@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramIR, StepIR } from '../../src/dsl/ir.js';
 import type * as workflows from '../../src/workflows/index.js';
-import { journeyStateQuery, journeyWorkflowId, profileEventSignal } from '../../src/workflows/messages.js';
+import { journeyStateQuery, journeyWorkflowId, profileEventSignal, type JourneyInput } from '../../src/workflows/messages.js';
 import { eventually, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let n = 0;
@@ -58,10 +58,11 @@ describe('long runs', () => {
     expect((await stores.profiles.findById(profileId))!.tags).toEqual(['long_a', 'long_b', 'long_c', 'long_e']);
     // One run per step, chained: counted back from the last to the first, with what each was handed.
     const handed: { at: unknown; received: unknown }[] = [];
+    const startOf = async (runId: string) => (await temporal.workflow.getHandle(workflowId, runId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
     for (let runId: string | undefined = (await current.describe()).runId; runId;) {
-      const started = (await temporal.workflow.getHandle(workflowId, runId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
-      const input = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString());
-      if (input.continued) handed.unshift({ at: input.continued.at, received: input.continued.received.map((event: { eventId: string }) => event.eventId) });
+      const started = await startOf(runId);
+      const input = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()) as JourneyInput;
+      if (input.continued) handed.unshift({ at: input.continued.at, received: input.continued.received.map((event) => event.eventId) });
       runId = started.continuedExecutionRunId || undefined;
     }
     const runs = handed.length + 1;
