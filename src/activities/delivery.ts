@@ -3,11 +3,14 @@
  * hours. Inputs are the message as the run names it (ids, rule names, `with` values);
  * results are a status and a code, never what was sent.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RetryableDelivery, type DeliveryOutcome } from '../channels/deliver.js';
 import type { MessageRequest } from '../model.js';
 import { millisUntilQuietHoursEnd } from '../util/local-time.js';
 import type { ActivityDeps } from './profiles.js';
+
+/** Well inside the workflow's heartbeat timeout for sends (10 s). */
+const HEARTBEAT_EVERY_MS = 2_000;
 
 export function createDeliveryActivities({ stores, now, defaultTimeZone, deliverer }: ActivityDeps) {
   const channel = () => {
@@ -15,8 +18,15 @@ export function createDeliveryActivities({ stores, now, defaultTimeZone, deliver
     return deliverer;
   };
   return {
-    /** Sends the message once; a transient failure is thrown for Temporal to retry with backoff. */
+    /**
+     * Sends the message once; a transient failure is thrown for Temporal to retry with
+     * backoff. It heartbeats while it works, so a worker that dies mid-send is noticed in
+     * seconds and the retry (on another worker, or this one restarted) finds where it was.
+     */
     async deliverMessage(request: MessageRequest): Promise<DeliveryOutcome> {
+      const context = Context.current();
+      context.heartbeat();
+      const beating = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         return await channel().deliver(request);
       } catch (error) {
@@ -26,6 +36,8 @@ export function createDeliveryActivities({ stores, now, defaultTimeZone, deliver
           message: error.reason,
           ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }),
         });
+      } finally {
+        clearInterval(beating);
       }
     },
 

@@ -30,6 +30,8 @@ const progress = proxyLocalActivities<JourneyActivities>({ startToCloseTimeout: 
  */
 const delivery = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '1 minute',
+  // A worker that dies mid-send is noticed this soon (the send heartbeats), not after a minute.
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
