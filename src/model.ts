@@ -155,6 +155,8 @@ export interface JourneyHistory {
   lastEnteredAt: Date;
   /** The latest trigger events that started a run, newest last, at most REMEMBERED_TRIGGERS. */
   triggerEventIds: string[];
+  /** The run last let in (its first run id): asking again, even after it left, it is let in again. */
+  lastRunId?: string;
 }
 
 export interface ProfileDoc {

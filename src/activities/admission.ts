@@ -10,7 +10,9 @@
  *   the event as a signal instead.
  * - `reentry` is kept per journey name, across rules versions: deploying a new version
  *   does not let everyone who finished the journey in again.
- * - A retried admission of the same run (the activity timed out after its write) passes.
+ * - A retried admission of the same run (the activity timed out after its write) passes,
+ *   even once the run has left: a workflow task that failed after its local activities
+ *   ran (a signal arriving as it completed) runs them again, admission and leaving included.
  * - Its `requires consent` purposes are granted at this moment: decided on the same read
  *   as the entry, so a withdrawal either comes first (no entry) or finds the run in the
  *   profile's `journeys` and ends it.
@@ -66,6 +68,7 @@ function reentryAllows(reentry: ReentryIR, lastEnteredAt: Date, at: Date): boole
 
 export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents'>>, request: AdmissionRequest): Admission {
   if (profile.journeys?.[request.workflowId]?.runId === request.runId) return { verdict: 'admitted' };
+  if (profile.journeyHistory?.[request.journey]?.lastRunId === request.runId) return { verdict: 'admitted' };
   const at = new Date(request.atMs);
   if ((request.requiresConsent ?? []).some((purpose) => consentState(profile.consents ?? {}, purpose, at) !== 'granted')) return { verdict: 'no-consent' };
   const history = profile.journeyHistory?.[request.journey];
@@ -80,7 +83,7 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
     workflowId: request.workflowId, journey: request.journey, rulesVersion: request.rulesVersion, runId: request.runId, enteredAt: at,
   };
   const triggers = [...(history?.triggerEventIds ?? []), ...(request.triggerEventId === undefined ? [] : [request.triggerEventId])];
-  const entered: JourneyHistory = { entries: (history?.entries ?? 0) + 1, lastEnteredAt: at, triggerEventIds: triggers.slice(-REMEMBERED_TRIGGERS) };
+  const entered: JourneyHistory = { entries: (history?.entries ?? 0) + 1, lastEnteredAt: at, triggerEventIds: triggers.slice(-REMEMBERED_TRIGGERS), lastRunId: request.runId };
   return {
     verdict: 'admitted',
     set: { [`journeys.${request.workflowId}`]: membership, [`journeyHistory.${request.journey}`]: entered },

@@ -29,7 +29,8 @@ export interface Mailer {
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl, {
+  const transport: Transporter = nodemailer.createTransport({
+    url: smtpUrl,
     // A few connections kept open: a drip reaching thousands at once sends at the rate the
     // server allows, not one handshake per message.
     pool: true,
@@ -37,7 +38,7 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-  } as never);
+  });
   return {
     from,
     async send(mail) {

@@ -28,7 +28,7 @@ describe('journey admission', () => {
     const { verdict, profile } = afterAdmission(fresh(), request());
     expect(verdict).toBe('admitted');
     expect(profile.journeys['journey:welcome:v1:p1']).toMatchObject({ runId: 'run-1', journey: 'welcome', rulesVersion: 1, enteredAt: new Date(T0) });
-    expect(profile.journeyHistory?.welcome).toEqual({ entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: ['evt_1'] });
+    expect(profile.journeyHistory?.welcome).toEqual({ entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: ['evt_1'], lastRunId: 'run-1' });
   });
 
   it('lets a run in only while every purpose it requires is granted at that moment, and guards the write on those states', () => {
@@ -46,6 +46,13 @@ describe('journey admission', () => {
   it('admits a retried admission of the same run without writing again', () => {
     const { profile } = afterAdmission(fresh(), request({ reentry: { kind: 'never' } }));
     expect(decideAdmission(profile, request({ reentry: { kind: 'never' } }))).toEqual({ verdict: 'admitted' });
+  });
+
+  it('admits the same run again after it left (its local activities run again when a workflow task is retried)', () => {
+    const { profile } = afterAdmission(fresh(), request({ reentry: { kind: 'never' } }));
+    const left = { ...profile, journeys: {} };
+    expect(decideAdmission(left, request({ reentry: { kind: 'never' } }))).toEqual({ verdict: 'admitted' });
+    expect(decideAdmission(left, request({ runId: 'run-2', triggerEventId: 'evt_2', reentry: { kind: 'never' } })).verdict).toBe('reentry-refused');
   });
 
   it('refuses a second run for a trigger event that already started one', () => {
