@@ -1,0 +1,73 @@
+/**
+ * The activities a journey run calls, as proxies: regular activities for sends (long
+ * retries, heartbeats), and the short reads and writes either regular (runs started
+ * before `journey-local-activities`) or local to the worker.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { DeliveryActivities, JourneyActivities } from '../activities/index.js';
+
+export const activities = proxyActivities<JourneyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * The same activities run in the worker's process (local activities): a marker in the
+ * history each, and no task through the server. For the short reads and writes of a run
+ * (its IR, admission, tags, conditions, the progress marks) this cuts the server's work per
+ * run by two thirds; sends stay regular activities (long retries, heartbeats).
+ */
+const local = proxyLocalActivities<JourneyActivities & DeliveryActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * Sends retry transient failures (SMTP 4xx, webhook 5xx/408/429, the network) with
+ * exponential backoff for up to a day, a receiver's Retry-After taking precedence; then
+ * the message is recorded as failed and the run goes on.
+ */
+const delivery = proxyActivities<DeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  // A worker that dies mid-send is noticed this soon (the send heartbeats), not after a minute.
+  heartbeatTimeout: '10 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
+/** The activities a run calls, each local or not as the run's code version says. */
+export type RunActivities = ReturnType<typeof runActivities>;
+
+export function runActivities(shortOnesLocal: boolean) {
+  const short = shortOnesLocal ? local : activities;
+  return {
+    loadJourney: short.loadJourney,
+    admitToJourney: short.admitToJourney,
+    judgeExitWhen: short.judgeExitWhen,
+    leaveJourney: short.leaveJourney,
+    eventMatches: short.eventMatches,
+    tagProfile: short.tagProfile,
+    untagProfile: short.untagProfile,
+    setProfileTrait: short.setProfileTrait,
+    evaluateCondition: short.evaluateCondition,
+    millisUntilLocalTime: short.millisUntilLocalTime,
+    holdForQuietHours: shortOnesLocal ? local.holdForQuietHours : delivery.holdForQuietHours,
+    // Local since they first existed.
+    journeyProgress: local.journeyProgress,
+    // Runs before admission and delivery.
+    enterJourney: activities.enterJourney,
+    hasConsent: activities.hasConsent,
+    queueMessage: activities.queueMessage,
+    // Sends: long retries, heartbeats.
+    deliverMessage: delivery.deliverMessage,
+    abandonMessage: delivery.abandonMessage,
+  };
+}
+
+/** Deny by default: every purpose granted and unexpired, checked one by one as runs always have. */
+export async function hasEveryConsent(profileId: string, purposes: string[]): Promise<boolean> {
+  for (const purpose of purposes) {
+    if (!(await activities.hasConsent(profileId, purpose))) return false;
+  }
+  return true;
+}

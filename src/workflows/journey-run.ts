@@ -1,0 +1,334 @@
+/**
+ * One journey run's steps: the interpreter of a journey's IR for one person, with what
+ * ends a run early (`exit on`, `exit when`, a withdrawn consent), what it waits for (its
+ * state, the `journeyState` query) and where it is when it continues as new.
+ */
+import { ActivityFailure, CancellationScope, condition, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import { assertNever } from '../dsl/assert-never.js';
+import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
+import type { AdmissionVerdict } from '../activities/index.js';
+import type { MessageRequest } from '../model.js';
+import { cohortPercentile, pickBranch } from './cohort.js';
+import type { RunActivities } from './journey-activities.js';
+import type { ContinuedRun, JourneyInput, JourneyState, ProfileEventSignal, RunPosition } from './messages.js';
+
+export type JourneyOutcome =
+  | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'failed' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
+  | Exclude<AdmissionVerdict, 'admitted'>;
+
+/** Continue as new past this many history events, unless Temporal suggests it sooner. */
+const HISTORY_LIMIT = 10_000;
+
+/** How many received event ids a continued run keeps for dropping repeats. */
+export const REMEMBERED_EVENT_IDS = 500;
+
+/** Thrown up from the step about to start when the run must continue as new; each block on the way adds its level. */
+export class ContinueAt extends Error {
+  constructor(readonly path: RunPosition[]) {
+    super('continue as new');
+  }
+}
+
+/** What the run does that runs started by older code did not (see the patches above). */
+export interface RunFeatures {
+  delivers: boolean;
+  exitsWhen: boolean;
+  counts: boolean;
+  continues: boolean;
+  local: boolean;
+}
+
+/** Whether the `exitConditionMet` signal came. */
+export interface ExitWatch {
+  met: boolean;
+  onMet: (() => void) | undefined;
+}
+
+/** Purposes withdrawn while the run goes on, as the `consentWithdrawn` signal reports them. */
+export interface ConsentWatch {
+  withdrawn: Set<string>;
+  onWithdrawn: (() => void) | undefined;
+}
+
+export class JourneyRun {
+  constructor(
+    private readonly journey: JourneyIR,
+    private readonly input: JourneyInput,
+    /** Names this run in delivery keys: a later run of the same workflow id sends again. */
+    private readonly runKey: string,
+    private readonly received: ProfileEventSignal[],
+    private readonly consent: ConsentWatch,
+    private readonly exitWhen: ExitWatch,
+    private readonly features: RunFeatures,
+    private readonly state: JourneyState,
+    private readonly acts: RunActivities,
+  ) {}
+
+  async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
+    if (continued) this.waitCursor = continued.waitCursor;
+    const steps = new CancellationScope();
+    let exitedOnEvent = false;
+    // Withdrawal of a required purpose ends the run where it is: nothing more is sent.
+    const requiredWithdrawn = () => this.journey.requiresConsent.some((purpose) => this.consent.withdrawn.has(purpose));
+    if (requiredWithdrawn()) return 'consent-withdrawn';
+    let withdrawn = false;
+    this.consent.onWithdrawn = () => {
+      if (withdrawn || !requiredWithdrawn()) return;
+      withdrawn = true;
+      steps.cancel();
+    };
+    if (this.exitWhen.met) return 'exited-when';
+    let exitedWhen = false;
+    this.exitWhen.onMet = () => {
+      if (exitedWhen || withdrawn) return;
+      exitedWhen = true;
+      steps.cancel();
+    };
+    // Events that arrived before the run began (the trigger itself) never end it.
+    const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(continued?.exitCursor ?? this.received.length, () => {
+      exitedOnEvent = true;
+      steps.cancel();
+    });
+    try {
+      const result = await steps.run(() => this.runSteps(this.journey.steps, continued?.at ?? []));
+      return result === 'exit' ? 'exited' : 'completed';
+    } catch (error) {
+      if (withdrawn && isCancellation(error)) return 'consent-withdrawn';
+      if (exitedOnEvent && isCancellation(error)) return 'exited-on-event';
+      if (exitedWhen && isCancellation(error)) return 'exited-when';
+      throw error;
+    } finally {
+      watcher?.stop();
+      this.consent.onWithdrawn = undefined;
+      this.exitWhen.onMet = undefined;
+    }
+  }
+
+  /** How far the `exit on` watcher has checked `received` (undefined without `exit on`). */
+  private exitCursor: number | undefined;
+
+  private watchExitEvents(from: number, onExit: () => void): { stop(): void } {
+    let stopped = false;
+    this.exitCursor = from;
+    void (async () => {
+      while (!stopped) {
+        await condition(() => stopped || this.received.length > this.exitCursor!);
+        while (!stopped && this.exitCursor! < this.received.length) {
+          const event = this.received[this.exitCursor!]!;
+          this.exitCursor! += 1;
+          for (const match of this.journey.exitOn) {
+            if (await this.matches(match, event)) {
+              onExit();
+              return;
+            }
+          }
+        }
+      }
+    })();
+    return { stop: () => (stopped = true) };
+  }
+
+  private async matches(match: EventMatchIR, event: ProfileEventSignal): Promise<boolean> {
+    if (match.event !== event.event) return false;
+    return match.where === undefined || this.acts.eventMatches(event.eventId, match.where);
+  }
+
+  /**
+   * Events a `wait for` may use: those that arrived after the previous `wait for` ended
+   * (after entry, for the first), so an order placed a moment before the run reached the
+   * wait still counts. The trigger event itself never does.
+   */
+  private waitCursor = 0;
+
+  /** Waits for a matching event; false on timeout. */
+  private async waitForEvent(match: EventMatchIR, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    this.state.waiting = { reason: 'wait for', untilMs: deadline };
+    try {
+      return await this.nextMatching(match, deadline);
+    } finally {
+      delete this.state.waiting;
+    }
+  }
+
+  private async nextMatching(match: EventMatchIR, deadline: number): Promise<boolean> {
+    for (;;) {
+      while (this.waitCursor < this.received.length) {
+        const event = this.received[this.waitCursor++]!;
+        if (event.eventId !== this.input.triggerEventId && (await this.matches(match, event))) return true;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => this.received.length > this.waitCursor, remaining))) {
+        this.waitCursor = this.received.length;
+        return false;
+      }
+    }
+  }
+
+  /** Sleeps, showing what the run waits for in its state (the `journeyState` query). */
+  private async waitAs(reason: NonNullable<JourneyState['waiting']>['reason'], ms: number): Promise<void> {
+    this.state.waiting = { reason, untilMs: Date.now() + ms };
+    try {
+      await sleep(ms);
+    } finally {
+      delete this.state.waiting;
+    }
+  }
+
+  /** A send: held through quiet hours, then delivered once; out of retries, recorded as failed. */
+  private async send(request: MessageRequest): Promise<void> {
+    const { quietHours } = this.journey;
+    for (;;) {
+      if (quietHours) {
+        const holdMs = await this.acts.holdForQuietHours(request, quietHours);
+        if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
+      }
+      let outcome;
+      try {
+        outcome = await this.acts.deliverMessage(request);
+      } catch (error) {
+        if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+        await this.acts.abandonMessage(request, 'retries exhausted');
+        return;
+      }
+      // Held by the channel's frequency cap: the next calendar day may have room.
+      if (outcome.retryInMs === undefined) return;
+      await this.waitAs('frequency cap', outcome.retryInMs);
+    }
+  }
+
+  private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
+    return {
+      key: `${this.runKey}:${step.id}`,
+      profileId: this.input.profileId,
+      channel: step.kind === 'sendEmail' ? 'email' : 'webhook',
+      name: step.kind === 'sendEmail' ? step.template : step.name,
+      with: step.with,
+      consents: this.journey.requiresConsent,
+      journey: this.journey.name,
+      rulesVersion: this.input.rulesVersion,
+      step: step.id,
+    };
+  }
+
+  /** The steps the run is inside, outermost first (an `if`, then a step of its branch). */
+  private readonly inside: string[] = [];
+
+  /** The innermost step in progress, if the run is in one. */
+  get atStep(): string | undefined {
+    return this.inside.at(-1);
+  }
+
+  /** What a continued run needs of this one: where it is, and the events it may still use. */
+  carried(at: RunPosition[], receivedIds: string[]): ContinuedRun {
+    const exitCursor = this.exitCursor ?? this.received.length;
+    const from = Math.min(this.waitCursor, exitCursor);
+    return {
+      at, received: this.received.slice(from), waitCursor: this.waitCursor - from, exitCursor: exitCursor - from,
+      receivedIds, withdrawn: [...this.consent.withdrawn], exitConditionMet: this.exitWhen.met,
+    };
+  }
+
+  /** Steps this run (this execution of the chain) has started: it continues only after one. */
+  private started = 0;
+
+  /** Between two steps, once the history is long: a new run takes over from here. */
+  private mustContinue(): boolean {
+    // At least one step per run, however low the limit: a chain always moves on.
+    if (!this.features.continues || this.started === 0) return false;
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? HISTORY_LIMIT);
+  }
+
+  /**
+   * Runs a block from `resume` (a continued run's position in it): at its first level the
+   * step to start from; a container there is entered at the block it was in, without
+   * judging its condition or waiting again.
+   */
+  private async runSteps(steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+    const [here, ...deeper] = resume;
+    for (let index = here?.index ?? 0; index < steps.length; index++) {
+      const step = steps[index]!;
+      const within = index === here?.index && here.block !== undefined ? { block: here.block, resume: deeper } : undefined;
+      if (!within) {
+        if (this.mustContinue()) throw new ContinueAt([{ index }]);
+        this.started += 1;
+      }
+      this.state.step = step.id;
+      this.inside.push(step.id);
+      if (!within && this.features.counts) await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'reached');
+      const next = await this.runStep(step, index, within);
+      this.inside.pop();
+      if (this.features.counts && next === 'continue') await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'passed');
+      if (next === 'exit') return 'exit';
+    }
+    return 'continue';
+  }
+
+  /** A container's block; a continue-as-new from inside it learns which block this level is in. */
+  private async inBlock(index: number, block: number, steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+    try {
+      return await this.runSteps(steps, resume);
+    } catch (error) {
+      if (error instanceof ContinueAt) error.path.unshift({ index, block });
+      throw error;
+    }
+  }
+
+  private async runStep(step: StepIR, index: number, within?: { block: number; resume: RunPosition[] }): Promise<'continue' | 'exit'> {
+    const { profileId } = this.input;
+    switch (step.kind) {
+      case 'tag':
+        await this.acts.tagProfile(profileId, step.tag);
+        break;
+      case 'untag':
+        await this.acts.untagProfile(profileId, step.tag);
+        break;
+      case 'setTrait':
+        await this.acts.setProfileTrait(profileId, step.path, step.value);
+        break;
+      case 'sendEmail':
+        if (this.features.delivers) {
+          await this.send(this.messageOf(step));
+          break;
+        }
+        await this.acts.queueMessage({
+          key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
+        });
+        break;
+      case 'sendWebhook':
+        if (this.features.delivers) {
+          await this.send(this.messageOf(step));
+          break;
+        }
+        await this.acts.queueMessage({
+          key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
+        });
+        break;
+      case 'wait':
+        await this.waitAs('wait', step.ms);
+        break;
+      case 'waitUntil':
+        await this.waitAs('wait until', await this.acts.millisUntilLocalTime(profileId, step.time));
+        break;
+      case 'waitFor': {
+        const block = within?.block ?? ((await this.waitForEvent(step, step.timeoutMs)) ? 0 : 1);
+        return this.inBlock(index, block, block === 0 ? step.then : step.otherwise, within?.resume);
+      }
+      case 'if': {
+        const block = within?.block ?? ((await this.acts.evaluateCondition(profileId, this.input.rulesVersion, step.condition)) ? 0 : 1);
+        return this.inBlock(index, block, block === 0 ? step.then : step.else, within?.resume);
+      }
+      case 'split': {
+        const block = within?.block ?? pickBranch(cohortPercentile(profileId, this.journey.name, step.id), step.branches.map((b) => b.percent));
+        const branch = step.branches[block];
+        return branch ? this.inBlock(index, block, branch.steps, within?.resume) : 'continue';
+      }
+      case 'exit':
+        return 'exit';
+      default:
+        return assertNever(step, 'journey step');
+    }
+    return 'continue';
+  }
+}
