@@ -18,6 +18,10 @@
  *
  * journey-with-progress.pb: the same run recorded at commit 842611b, with the patch
  * `journey-progress` too: each step's reached and passed marks are local activities.
+ *
+ * journey-local-continued.pb: recorded at commit 7ad1fda with every patch up to
+ * `journey-local-activities`, a history limit of 1: the first run of the chain, its short
+ * activities local, continuing as new after its first step (a send).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -69,5 +73,14 @@ describe('journey workflow replay', () => {
     // reached and passed for the send and the tag, reached for the wait the signal cut short.
     expect(history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(5);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:with-progress')).resolves.toBeUndefined();
+  });
+
+  it('replays a run recorded with local activities that continued as new, command for command', async () => {
+    const history = await recordedHistory('journey-local-continued.pb');
+    // The send alone is a regular activity; the rest are local (markers).
+    expect(scheduledActivities(history)).toEqual(['deliverMessage']);
+    expect(history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(6);
+    expect(history.events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:local-continued')).resolves.toBeUndefined();
   });
 });
