@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
@@ -32,7 +32,7 @@ import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import type * as workflows from './workflows/index.js';
-import { erasureWorkflowId, type ErasureInput } from './workflows/messages.js';
+import { erasureWorkflowId, type ErasureInput, type JourneySinks } from './workflows/messages.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
 export const SYSTEM_SOURCE = 'itinera';
@@ -120,6 +120,15 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
   };
 }
 
+/** Where runs' funnel counts land (src/store/journey-stats.ts); not called again when a run is replayed. */
+export function journeySinks(stores: Stores): InjectedSinks<JourneySinks> {
+  return {
+    journeyStats: {
+      count: { fn: (_info, journey, rulesVersion, field) => stores.journeyStats.count(journey, rulesVersion, field), callDuringReplay: false },
+    },
+  };
+}
+
 function workflowsPath(): string {
   const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
   return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -171,6 +180,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
       activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer }),
+      sinks: journeySinks(stores),
     });
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }

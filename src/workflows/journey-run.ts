@@ -3,14 +3,16 @@
  * ends a run early (`exit on`, `exit when`, a withdrawn consent), what it waits for (its
  * state, the `journeyState` query) and where it is when it continues as new.
  */
-import { ActivityFailure, CancellationScope, condition, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, proxySinks, sleep, workflowInfo } from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
 import type { AdmissionVerdict } from '../activities/index.js';
 import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
 import type { RunActivities } from './journey-activities.js';
-import type { ContinuedRun, JourneyInput, JourneyState, ProfileEventSignal, RunPosition } from './messages.js';
+import type { ContinuedRun, JourneyInput, JourneySinks, JourneyState, ProfileEventSignal, RunPosition } from './messages.js';
+
+const { journeyStats } = proxySinks<JourneySinks>();
 
 export type JourneyOutcome =
   | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'failed' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
@@ -36,6 +38,8 @@ export interface RunFeatures {
   counts: boolean;
   continues: boolean;
   local: boolean;
+  /** Step marks through the `journeyStats` sink instead of local activities. */
+  countsBySink: boolean;
 }
 
 /** Whether the `exitConditionMet` signal came. */
@@ -256,13 +260,19 @@ export class JourneyRun {
       }
       this.state.step = step.id;
       this.inside.push(step.id);
-      if (!within && this.features.counts) await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'reached');
+      if (!within) await this.mark(step.id, 'reached');
       const next = await this.runStep(step, index, within);
       this.inside.pop();
-      if (this.features.counts && next === 'continue') await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step.id, 'passed');
+      if (next === 'continue') await this.mark(step.id, 'passed');
       if (next === 'exit') return 'exit';
     }
     return 'continue';
+  }
+
+  /** Counts a step reached or passed for the funnel (runs since `journey-progress`). */
+  private async mark(step: string, mark: 'reached' | 'passed'): Promise<void> {
+    if (this.features.countsBySink) journeyStats.count(this.journey.name, this.input.rulesVersion, `steps.${step}.${mark}`);
+    else if (this.features.counts) await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step, mark);
   }
 
   /** A container's block; a continue-as-new from inside it learns which block this level is in. */

@@ -39,11 +39,15 @@ export const CONTINUE_PATCH = 'journey-continue-as-new';
 /** After this patch a run's short reads and writes are local activities (journey-activities.ts), and admission alone checks consent at entry. */
 export const LOCAL_ACTIVITIES_PATCH = 'journey-local-activities';
 
+/** After this patch the funnel's step marks go through a sink (no marker in the history, no activation each). */
+export const PROGRESS_SINK_PATCH = 'journey-progress-sink';
+
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   const usesAdmission = patched(ADMISSION_PATCH);
   const features: RunFeatures = {
     delivers: patched(DELIVERY_PATCH), exitsWhen: patched(EXIT_WHEN_PATCH), counts: patched(PROGRESS_PATCH), continues: patched(CONTINUE_PATCH),
     local: patched(LOCAL_ACTIVITIES_PATCH),
+    countsBySink: patched(PROGRESS_SINK_PATCH),
   };
   const acts = runActivities(features.local);
   const { continued } = input;

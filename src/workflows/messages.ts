@@ -2,7 +2,7 @@
  * Signals and the shapes workflows are started with: imported by workflows, the
  * dispatcher and tests alike. Everything here carries ids, never personal data.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 
 export interface JourneyInput {
   journey: string;
@@ -115,4 +115,14 @@ export interface SegmentRecomputeInput {
  */
 export function segmentRecomputeWorkflowId(database: string, version: number): string {
   return `segment-recompute:${database}:v${version}`;
+}
+
+/**
+ * What runs report to the worker outside their history (a Temporal sink): counts for the
+ * journey's funnel. No command, no marker, not called again on replay.
+ */
+export interface JourneySinks extends Sinks {
+  journeyStats: {
+    count(journey: string, rulesVersion: number, field: string): void;
+  };
 }
