@@ -34,6 +34,10 @@ export async function startTemporalDevServer(options: EmbeddedTemporalOptions): 
     '--db-filename', join(options.dataDir, 'temporal', 'temporal.db'),
     '--namespace', options.namespace,
     '--log-level', 'warn',
+    // Every task is a commit: a write-ahead log syncs once per commit, not twice, and
+    // `synchronous=full` keeps each acknowledged one on disk (docs/architecture.md).
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=full',
   ];
   if (options.httpPort !== undefined) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
