@@ -162,6 +162,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       const profile = await stores.profiles.findById(request.profileId);
       // Erased while the run winds down: nothing is sent and nothing recorded about them.
       if (!profile) return { status: 'skipped', detail: 'no profile' };
+      if (!earlier) await stores.deliveries.listUnder(request);
       const at = now();
       const marketing = (request.consents ?? []).length > 0;
       // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
@@ -173,6 +174,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     },
 
     async defer(request, until) {
+      await stores.deliveries.listUnder(request);
       await stores.deliveries.advance(request, { status: 'deferred', at: now(), detail: 'quiet hours', until });
       stores.journeyStats.count(request.journey, request.rulesVersion, 'messages.quiet-hours');
     },

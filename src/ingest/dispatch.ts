@@ -9,7 +9,7 @@ import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
 import { eventsUsedBy } from './journey-events.js';
-import type { EventDoc, ProfileDoc, RulesDoc, SegmentChange } from '../model.js';
+import type { EventDoc, JourneyMembership, ProfileDoc, RulesDoc, SegmentChange } from '../model.js';
 import type { JourneyHooks } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
 import type * as workflows from '../workflows/index.js';
@@ -36,42 +36,39 @@ const PROFILE_CONCURRENCY = 8;
 export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string }): Dispatcher {
   const { stores, temporal, taskQueue } = deps;
 
-  async function startTriggeredJourney(journey: JourneyIR, rulesVersion: number, event: EventDoc): Promise<void> {
-    const input: JourneyInput = { journey: journey.name, rulesVersion, profileId: event.profileId, triggerEventId: event._id };
+  /**
+   * Starts a run of the journey for the person under its deterministic id, with the event
+   * that triggered it as a signal when there is one (signalWithStart: a run already going
+   * gets the event). A run already going is the person's one run: admission's rules hold.
+   */
+  async function startRun(journey: JourneyIR, rulesVersion: number, profileId: string, triggerEventId: string, signal?: ProfileEventSignal): Promise<void> {
+    const input: JourneyInput = { journey: journey.name, rulesVersion, profileId, triggerEventId };
+    const options = {
+      taskQueue,
+      workflowId: journeyWorkflowId(journey.name, rulesVersion, profileId),
+      args: [input] as [JourneyInput],
+      // A finished run's id is reused whatever `reentry` says: admission judges it from the
+      // person's journey history, and a run that was never let in (no consent, paused)
+      // must not keep the person out for good.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    };
     try {
       // Typed against the workflow the worker loads (a type-only import): a renamed workflow
       // or a changed signature fails to compile.
-      await temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>('journeyWorkflow' satisfies keyof typeof workflows, {
-        taskQueue,
-        workflowId: journeyWorkflowId(journey.name, rulesVersion, event.profileId),
-        args: [input],
-        signal: profileEventSignal,
-        signalArgs: [{ eventId: event._id, event: event.event! }],
-        // A finished run's id is reused whatever `reentry` says: admission judges it from the
-        // person's journey history, and a run that was never let in (no consent, paused)
-        // must not keep the person out for good.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      });
+      const workflow = 'journeyWorkflow' satisfies keyof typeof workflows;
+      if (signal) {
+        await temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>(workflow, { ...options, signal: profileEventSignal, signalArgs: [signal] });
+      } else {
+        await temporal.workflow.start<typeof workflows.journeyWorkflow>(workflow, options);
+      }
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
 
-  /** A run that starts on a segment change; the change's id is its trigger, so a repeated copy starts nothing new. */
-  async function startSegmentJourney(journey: JourneyIR, rulesVersion: number, change: SegmentChange): Promise<void> {
-    const input: JourneyInput = { journey: journey.name, rulesVersion, profileId: change.profileId, triggerEventId: `segment-change:${change._id}` };
-    try {
-      await temporal.workflow.start<typeof workflows.journeyWorkflow>('journeyWorkflow' satisfies keyof typeof workflows, {
-        taskQueue,
-        workflowId: journeyWorkflowId(journey.name, rulesVersion, change.profileId),
-        args: [input],
-        // As for event triggers: admission, not the id, decides `reentry`.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      });
-    } catch (error) {
-      // The person is in a run of it already (or, `reentry never`, was): admission's rules hold.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+  /** The journey a run of the person's interprets, from the run's own rules version. */
+  async function journeyOfRun(run: JourneyMembership): Promise<JourneyIR | undefined> {
+    return (await stores.rules.get(run.rulesVersion))?.ir.journeys.find((journey) => journey.name === run.journey);
   }
 
   /** Whether the change starts the journey: `initial` entries (members already when the segment was first computed) only with `when in segment`. */
@@ -86,7 +83,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   async function signalRunningJourneys(profile: ProfileDoc, event: EventDoc, alreadySignalled: Set<string>): Promise<void> {
     for (const membership of Object.values(profile.journeys ?? {})) {
       if (alreadySignalled.has(membership.workflowId)) continue;
-      const journey = (await stores.rules.get(membership.rulesVersion))?.ir.journeys.find((j) => j.name === membership.journey);
+      const journey = await journeyOfRun(membership);
       if (journey && !eventsUsedBy(journey).has(event.event!)) continue;
       try {
         await temporal.workflow.getHandle(membership.workflowId).signal(profileEventSignal, { eventId: event._id, event: event.event! });
@@ -109,8 +106,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   /** Ends the person's runs whose journey requires the purpose (each decides with its own rules version). */
   async function withdrawFromRuns(profile: ProfileDoc, purpose: string): Promise<void> {
     for (const membership of Object.values(profile.journeys ?? {})) {
-      const rules = await stores.rules.get(membership.rulesVersion);
-      const journey = rules?.ir.journeys.find((j) => j.name === membership.journey);
+      const journey = await journeyOfRun(membership);
       if (!journey?.requiresConsent.includes(purpose)) continue;
       await toRunIfAny(() => temporal.workflow.getHandle(membership.workflowId).signal(consentWithdrawnSignal, { purpose }));
     }
@@ -177,7 +173,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       const { trigger } = journey;
       if (trigger.kind !== 'performed' || trigger.event !== event.event) continue;
       if (trigger.where && !evaluatePropCondition(trigger.where, event.properties)) continue;
-      await startTriggeredJourney(journey, rules!._id, event);
+      await startRun(journey, rules!._id, event.profileId, event._id, { eventId: event._id, event: event.event! });
       signalled.add(journeyWorkflowId(journey.name, rules!._id, event.profileId));
     }
     if (profile) await signalRunningJourneys(profile, event, signalled);
@@ -191,7 +187,8 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       const rules = await stores.rules.active();
       const triggered = rules?.ir.journeys.filter((journey) => journey.trigger.kind !== 'performed') ?? [];
       for (const change of live) {
-        for (const journey of triggered) if (startsOn(journey, change)) await startSegmentJourney(journey, rules!._id, change);
+        // The change's id is the trigger: copying the change again starts nothing new.
+        for (const journey of triggered) if (startsOn(journey, change)) await startRun(journey, rules!._id, change.profileId, `segment-change:${change._id}`);
       }
     },
 

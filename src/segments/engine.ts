@@ -132,10 +132,13 @@ export class SegmentEngine {
    * new rules dropped); until then it waits for the next deploy that keeps it.
    */
   private judgeExits(profile: ProfileDoc, facts: Facts, segments: ProfileDoc['segments'], context: SegmentContext, now: Date): { exits: string[]; nextAt?: number } {
+    const runs = Object.values(profile.journeys ?? {});
+    // Most people are in no run: nothing to judge on every event of theirs.
+    if (runs.length === 0) return { exits: [] };
     const exits: string[] = [];
     const instants: number[] = [];
     const subject = { profile, measure: factMeasure(facts), segmentMembership: (name: string) => Object.hasOwn(segments ?? {}, name) };
-    for (const run of Object.values(profile.journeys ?? {})) {
+    for (const run of runs) {
       const exit = this.plans.get(run.rulesVersion)?.exits.get(run.journey);
       if (!exit || !exit.leaves.every((key) => context.plan.leaves.has(key) && context.leaves[key]?.ready === true)) continue;
       if (evaluateCondition(exit.condition, subject, now)) exits.push(run.workflowId);

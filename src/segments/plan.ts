@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 
 import { assertNever } from '../dsl/assert-never.js';
-import type { ConditionIR, JourneyIR, ProgramIR, StepIR } from '../dsl/ir.js';
+import type { ConditionIR, JourneyIR, ProgramIR } from '../dsl/ir.js';
+import { allSteps } from '../dsl/ir-steps.js';
 import { canonicalJson, eventConditionsOf, leafKey, leafOf, type Leaf } from './leaves.js';
 
 /** What a segment's membership can depend on, its dependencies' included. */
@@ -127,20 +128,8 @@ function leavesOf(condition: ConditionIR, into: Map<string, Leaf>): string[] {
 }
 
 function conditionsOfJourney(journey: JourneyIR): ConditionIR[] {
-  const ofSteps = (steps: StepIR[]): ConditionIR[] =>
-    steps.flatMap((step) => {
-      switch (step.kind) {
-        case 'if':
-          return [step.condition, ...ofSteps(step.then), ...ofSteps(step.else)];
-        case 'waitFor':
-          return [...ofSteps(step.then), ...ofSteps(step.otherwise)];
-        case 'split':
-          return step.branches.flatMap((branch) => ofSteps(branch.steps));
-        default:
-          return [];
-      }
-    });
-  return [...(journey.exitWhen ? [journey.exitWhen] : []), ...ofSteps(journey.steps)];
+  const ofIfs = allSteps(journey.steps).flatMap(({ step }) => (step.kind === 'if' ? [step.condition] : []));
+  return [...(journey.exitWhen ? [journey.exitWhen] : []), ...ofIfs];
 }
 
 function readsOf(condition: ConditionIR): Reads {

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStatus, type DeliveryStep, type MessageRequest, type QueuedMessage } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type MessageRequest, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -79,27 +79,35 @@ export class DeliveryStore {
     return this.collection.findOne({ _id: key });
   }
 
+  /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
+  async listUnder(request: MessageRequest): Promise<void> {
+    await this.indexWrites.run(request.profileId, () => this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true }));
+  }
+
   /**
    * Records a step of the message, creating it on its first: the status moves, the step
    * joins the history. A message in a final state is left as it is and returned, so the
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
+   * One write: the filter skips a final message, whose `_id` then refuses the upsert.
    */
   async advance(request: MessageRequest, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
-    const existing = await this.findById(request.key);
-    if (existing && FINAL_DELIVERY_STATUSES.includes(existing.status)) return existing;
-    if (!existing) await this.indexWrites.run(request.profileId, () => this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true }));
     const { key, ...message } = request;
-    await this.collection.updateOne(
-      { _id: key },
-      {
-        $setOnInsert: { ...message, queuedAt: step.at },
-        $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
-        ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
-        $push: { history: step },
-      },
-      { upsert: true },
-    );
-    return null;
+    try {
+      await this.collection.updateOne(
+        { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } },
+        {
+          $setOnInsert: { ...message, queuedAt: step.at },
+          $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
+          ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
+          $push: { history: step },
+        },
+        { upsert: true },
+      );
+      return null;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return this.findById(key);
+    }
   }
 
   /** The person's messages under any of their ids, newest first. */
@@ -109,11 +117,6 @@ export class DeliveryStore {
     if (keys.length === 0) return [];
     const docs = await this.collection.find({ _id: { $in: keys } }).toArray();
     return docs.sort((a, b) => b.queuedAt.getTime() - a.queuedAt.getTime());
-  }
-
-  /** How many messages are in a status (stats and tests). */
-  async countByStatus(status: DeliveryStatus): Promise<number> {
-    return this.collection.countDocuments({ status });
   }
 
   /**

@@ -1,13 +1,12 @@
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { DestinationDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { NamedStore } from './named-store.js';
 
 /** Webhook destinations by name, with their signing secrets. */
-export class DestinationStore {
-  private readonly collection: Collection<DestinationDoc>;
-
+export class DestinationStore extends NamedStore<DestinationDoc> {
   constructor(db: Db) {
-    this.collection = db.collection<DestinationDoc>(COLLECTIONS.destinations);
+    super(db.collection<DestinationDoc>(COLLECTIONS.destinations));
   }
 
   /** Creates or replaces the destination; whether it was new. */
@@ -18,21 +17,5 @@ export class DestinationStore {
       { upsert: true },
     );
     return result.upsertedCount === 1;
-  }
-
-  async get(name: string): Promise<DestinationDoc | null> {
-    return this.collection.findOne({ _id: name });
-  }
-
-  async list(): Promise<DestinationDoc[]> {
-    return this.collection.find({}).sort({ _id: 1 }).toArray();
-  }
-
-  async names(): Promise<Set<string>> {
-    return new Set((await this.collection.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
-  }
-
-  async delete(name: string): Promise<boolean> {
-    return (await this.collection.deleteOne({ _id: name })).deletedCount === 1;
   }
 }

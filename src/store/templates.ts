@@ -1,13 +1,12 @@
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { TemplateDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { NamedStore } from './named-store.js';
 
 /** E-mail templates by name. */
-export class TemplateStore {
-  private readonly collection: Collection<TemplateDoc>;
-
+export class TemplateStore extends NamedStore<TemplateDoc> {
   constructor(db: Db) {
-    this.collection = db.collection<TemplateDoc>(COLLECTIONS.templates);
+    super(db.collection<TemplateDoc>(COLLECTIONS.templates));
   }
 
   /** Creates or replaces the template; whether it was new. */
@@ -18,22 +17,5 @@ export class TemplateStore {
       { upsert: true },
     );
     return result.upsertedCount === 1;
-  }
-
-  async get(name: string): Promise<TemplateDoc | null> {
-    return this.collection.findOne({ _id: name });
-  }
-
-  /** Every template, by name (a few dozen at most). */
-  async list(): Promise<TemplateDoc[]> {
-    return this.collection.find({}).sort({ _id: 1 }).toArray();
-  }
-
-  async names(): Promise<Set<string>> {
-    return new Set((await this.collection.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id));
-  }
-
-  async delete(name: string): Promise<boolean> {
-    return (await this.collection.deleteOne({ _id: name })).deletedCount === 1;
   }
 }

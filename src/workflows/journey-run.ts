@@ -298,23 +298,16 @@ export class JourneyRun {
         await this.acts.setProfileTrait(profileId, step.path, step.value);
         break;
       case 'sendEmail':
-        if (this.features.delivers) {
-          await this.send(this.messageOf(step));
-          break;
+      case 'sendWebhook': {
+        const message = this.messageOf(step);
+        if (this.features.delivers) await this.send(message);
+        else {
+          // Runs before delivery put the message in the outbox as it was then.
+          const { key, channel, name, with: values, consents } = message;
+          await this.acts.queueMessage({ key, profileId, channel, name, with: values, consents });
         }
-        await this.acts.queueMessage({
-          key: `${this.runKey}:${step.id}`, profileId, channel: 'email', name: step.template, with: step.with, consents: this.journey.requiresConsent,
-        });
         break;
-      case 'sendWebhook':
-        if (this.features.delivers) {
-          await this.send(this.messageOf(step));
-          break;
-        }
-        await this.acts.queueMessage({
-          key: `${this.runKey}:${step.id}`, profileId, channel: 'webhook', name: step.name, with: step.with, consents: this.journey.requiresConsent,
-        });
-        break;
+      }
       case 'wait':
         await this.waitAs('wait', step.ms);
         break;

@@ -4,7 +4,8 @@
  * there, passed); pausing and resuming new entries.
  */
 import { Router } from 'express';
-import type { JourneyIR, StepIR } from '../../dsl/ir.js';
+import type { JourneyIR } from '../../dsl/ir.js';
+import { allSteps } from '../../dsl/ir-steps.js';
 import type { JourneyStatsDoc } from '../../store/journey-stats.js';
 import type { AppDeps } from '../app.js';
 import { notFound } from '../errors.js';
@@ -24,16 +25,8 @@ function summary(stats: JourneyStatsDoc, activeVersion: number | null) {
   };
 }
 
-/** The steps in source order with their depth (a branch's steps one deeper than its `if`). */
-function flatSteps(steps: StepIR[], depth = 0): { step: StepIR; depth: number }[] {
-  return steps.flatMap((step) => {
-    const nested = step.kind === 'if' ? [step.then, step.else] : step.kind === 'waitFor' ? [step.then, step.otherwise] : step.kind === 'split' ? step.branches.map((b) => b.steps) : [];
-    return [{ step, depth }, ...nested.flatMap((block) => flatSteps(block, depth + 1))];
-  });
-}
-
 function funnel(journey: JourneyIR | undefined, stats: JourneyStatsDoc) {
-  return flatSteps(journey?.steps ?? []).map(({ step, depth }) => {
+  return allSteps(journey?.steps ?? []).map(({ step, depth }) => {
     const counts = stats.steps?.[step.id] ?? {};
     const reached = counts.reached ?? 0;
     const passed = counts.passed ?? 0;
