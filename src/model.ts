@@ -29,8 +29,12 @@ export type Counters = Record<string, { count: number; sum?: Record<string, numb
 
 export type Traits = Record<string, unknown>;
 
-/** What a person said about one purpose: the states a ledger record can have. */
-export type ConsentRecordState = 'granted' | 'denied' | 'revoked';
+/**
+ * What a person said about one purpose: the states a ledger record can have. `pending`: a
+ * grant of a purpose with double opt-in (`confirm with email`), not yet confirmed; it
+ * grants nothing.
+ */
+export type ConsentRecordState = 'granted' | 'denied' | 'revoked' | 'pending';
 
 /** A purpose's current state on the profile: a record's state, or `expired` once a grant lapsed. */
 export type ConsentProjectionState = ConsentRecordState | 'expired';
@@ -53,7 +57,7 @@ export interface ConsentRecord {
 }
 
 /** Where a consent change came from. */
-export type ConsentOriginKind = 'source' | 'api' | 'import' | 'admin' | 'unsubscribe' | 'portal' | 'lifecycle';
+export type ConsentOriginKind = 'source' | 'api' | 'import' | 'admin' | 'unsubscribe' | 'portal' | 'lifecycle' | 'confirmation';
 
 export interface ConsentOrigin {
   kind: ConsentOriginKind;
@@ -80,8 +84,10 @@ export interface ConsentProof {
   userAgent?: string;
   /** Anonymised: the last IPv4 octet or the last 80 bits of IPv6 zeroed; absent when withheld. */
   ip?: string;
-  /** A one-click unsubscribe: the delivery key of the message it came from. */
+  /** A one-click unsubscribe, or a confirmation: the delivery key of the message it came from. */
   message?: string;
+  /** A double opt-in confirmation: the `pending` record it confirms. */
+  confirms?: string;
 }
 
 /** One record of the consent ledger: immutable once written; only an erasure removes it. */
@@ -124,6 +130,11 @@ export interface EventConsent {
   preferencesUpdated?: boolean;
   /** A lapsed grant (`Consent Expired`, recorded by the consent lifecycle). */
   expire?: { purpose: string; recordId: string };
+  /**
+   * A double opt-in confirmation (its change is a grant): the `pending` record confirmed
+   * and when it was given. Applied only while that request is still open.
+   */
+  confirms?: { recordId: string; at: Date };
   origin: ConsentOrigin;
   proof: ConsentProof;
 }
@@ -384,6 +395,20 @@ export interface MessageRequest extends QueuedMessage {
 }
 
 /**
+ * A double opt-in confirmation e-mail (`confirm with email`): operational, so sent whatever
+ * the person's consents and caps, once per pending ledger record.
+ */
+export interface ConfirmationRequest extends QueuedMessage {
+  channel: 'email';
+  /** The purpose waiting for confirmation, and its `pending` record. */
+  purpose: string;
+  confirms: string;
+}
+
+/** Any message Itinera sends. */
+export type OutgoingMessage = MessageRequest | ConfirmationRequest;
+
+/**
  * Where a message stands. `queued` (the outbox of runs before delivery existed),
  * `deferred` (quiet hours), `sending` (an attempt under way, or cut short by a crash),
  * then one final state: `sent`, `failed` (permanent, or out of retries), `skipped`
@@ -411,6 +436,9 @@ export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
   journey?: string;
   rulesVersion?: number;
   step?: string;
+  /** A confirmation e-mail: the purpose and the pending record it confirms. */
+  purpose?: string;
+  confirms?: string;
   attempts?: number;
   history?: DeliveryStep[];
   sentAt?: Date;

@@ -1,5 +1,6 @@
 /**
- * Delivering one message of a journey run, exactly once per run and step: the message's
+ * Delivering one message — a journey run's step, or a double opt-in confirmation —
+ * exactly once per run and step (per request): the message's
  * document (under its delivery key) records every step, so a retried or restarted send
  * sees a final state and does nothing twice. A crash between the receiver's answer and the
  * record is the one gap no protocol closes: the resend carries the same Message-ID or
@@ -10,9 +11,9 @@
  */
 import { localDate, millisUntilLocalTime } from '../util/local-time.js';
 import { consentState } from '../dsl/predicate.js';
-import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStatus, type MessageRequest, type ProfileDoc } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type ConfirmationRequest, type DeliveryDoc, type DeliveryStatus, type MessageRequest, type OutgoingMessage, type ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
-import { unsubscribePath, type LinkSigner } from './links.js';
+import { confirmationPath, unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer } from './mailer.js';
 import { renderTemplate } from './templates.js';
 import { postWebhook } from './webhook.js';
@@ -48,7 +49,15 @@ export interface Deliverer {
   /** Quiet hours: the message waits until `until`. */
   defer(request: MessageRequest, until: Date): Promise<void>;
   /** Retries ran out: the message is recorded as failed. */
-  abandon(request: MessageRequest, reason: string): Promise<DeliveryOutcome>;
+  abandon(request: OutgoingMessage, reason: string): Promise<DeliveryOutcome>;
+  /** A confirmation e-mail whose link confirms the request until `linkExpiresAt`. */
+  confirm(request: ConfirmationRequest, linkExpiresAt: Date): Promise<DeliveryOutcome>;
+}
+
+/** What an e-mail's template sees besides the person, and its unsubscribe link (marketing only). */
+interface EmailExtras {
+  variables: Record<string, unknown>;
+  unsubscribeUrl?: string;
 }
 
 export function createDeliverer(deps: DelivererDeps): Deliverer {
@@ -56,16 +65,21 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
   const outcomeOf = (doc: DeliveryDoc): DeliveryOutcome => ({ status: doc.status, ...(doc.detail ? { detail: doc.detail } : {}) });
 
+  /** A journey's message counts in its stats. */
+  function count(request: OutgoingMessage, what: string): void {
+    if ('journey' in request) stores.journeyStats.count(request.journey, request.rulesVersion, what);
+  }
+
   /** Records a final state; the one recorded before, if a previous attempt got there first. */
-  async function finish(request: MessageRequest, status: DeliveryStatus, detail: string | undefined, extra: Parameters<Stores['deliveries']['advance']>[2] = {}): Promise<DeliveryOutcome> {
+  async function finish(request: OutgoingMessage, status: DeliveryStatus, detail: string | undefined, extra: Parameters<Stores['deliveries']['advance']>[2] = {}): Promise<DeliveryOutcome> {
     const earlier = await stores.deliveries.advance(request, { status, at: now(), ...(detail ? { detail } : {}) }, extra);
     if (earlier) return outcomeOf(earlier);
-    stores.journeyStats.count(request.journey, request.rulesVersion, `messages.${status}`);
+    count(request, `messages.${status}`);
     return { status, ...(detail ? { detail } : {}) };
   }
 
   /** Marks an attempt as under way; the final state of an earlier attempt if there is one. */
-  async function begin(request: MessageRequest): Promise<DeliveryOutcome | null> {
+  async function begin(request: OutgoingMessage): Promise<DeliveryOutcome | null> {
     const earlier = await stores.deliveries.advance(request, { status: 'sending', at: now() });
     return earlier ? outcomeOf(earlier) : null;
   }
@@ -83,11 +97,11 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max)) return null;
     const retryInMs = millisUntilLocalTime(at, '00:00', zone, deps.defaultTimeZone);
     await stores.deliveries.advance(request, { status: 'deferred', at, detail: 'frequency cap', until: new Date(at.getTime() + retryInMs) });
-    stores.journeyStats.count(request.journey, request.rulesVersion, 'messages.capped');
+    count(request, 'messages.capped');
     return { status: 'deferred', detail: 'frequency cap', retryInMs };
   }
 
-  async function sendEmail(request: MessageRequest, profile: ProfileDoc): Promise<DeliveryOutcome> {
+  async function sendEmail(request: OutgoingMessage, profile: ProfileDoc, extras: EmailExtras): Promise<DeliveryOutcome> {
     const { mailer } = deps;
     if (!mailer) return finish(request, 'not-configured', 'no smtp');
     const template = await stores.templates.get(request.name);
@@ -96,16 +110,11 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     if (typeof to !== 'string' || !to.includes('@')) return finish(request, 'skipped', 'no address');
     const earlier = await begin(request);
     if (earlier) return earlier;
-
-    // A marketing message (its journey requires consent) can be unsubscribed from in one click (RFC 8058).
-    const marketing = (request.consents ?? []).length > 0;
-    const unsubscribeUrl = marketing
-      ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes: request.consents! }))}`
-      : undefined;
+    const { unsubscribeUrl } = extras;
     let rendered;
     try {
       rendered = await renderTemplate(template, {
-        traits: profile.traits, with: request.with, profile_id: profile._id, ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
+        traits: profile.traits, with: request.with, profile_id: profile._id, ...extras.variables, ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
       });
     } catch {
       return finish(request, 'failed', 'template error');
@@ -170,13 +179,28 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
       const capped = marketing ? await holdForCap(request, profile) : null;
       if (capped) return capped;
-      return request.channel === 'email' ? sendEmail(request, profile) : sendWebhook(request, profile);
+      if (request.channel === 'webhook') return sendWebhook(request, profile);
+      // A marketing message (its journey requires consent) can be unsubscribed from in one click (RFC 8058).
+      const unsubscribeUrl = marketing
+        ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes: request.consents! }))}`
+        : undefined;
+      return sendEmail(request, profile, { variables: {}, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) });
     },
 
     async defer(request, until) {
       await stores.deliveries.listUnder(request);
       await stores.deliveries.advance(request, { status: 'deferred', at: now(), detail: 'quiet hours', until });
-      stores.journeyStats.count(request.journey, request.rulesVersion, 'messages.quiet-hours');
+      count(request, 'messages.quiet-hours');
+    },
+
+    async confirm(request, linkExpiresAt) {
+      const earlier = await stores.deliveries.findById(request.key);
+      if (earlier && FINAL_DELIVERY_STATUSES.includes(earlier.status)) return outcomeOf(earlier);
+      const profile = await stores.profiles.findById(request.profileId);
+      if (!profile) return { status: 'skipped', detail: 'no profile' };
+      if (!earlier) await stores.deliveries.listUnder(request);
+      const confirmUrl = `${deps.publicUrl}${confirmationPath(deps.links.confirmationToken({ recordId: request.confirms, expiresAt: linkExpiresAt }))}`;
+      return sendEmail(request, profile, { variables: { confirm_url: confirmUrl, purpose: request.purpose } });
     },
 
     async abandon(request, reason) {

@@ -1,8 +1,8 @@
 /**
- * Signed links in messages (one-click unsubscribe): the URL carries what the click acts
- * on, signed with the server's link secret, so nothing is looked up to trust it and a
- * changed character makes it invalid. They carry ids only (a delivery key, a profile id,
- * purposes), never an address.
+ * Signed links in messages (one-click unsubscribe, double opt-in confirmation): the URL
+ * carries what the click acts on, signed with the server's link secret, so nothing is
+ * looked up to trust it and a changed character makes it invalid. They carry ids only (a
+ * delivery key, a profile id, a ledger record id, purposes), never an address.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -14,7 +14,14 @@ export interface UnsubscribeLink {
   purposes: string[];
 }
 
-interface SignedPayload {
+export interface ConfirmationLink {
+  /** The `pending` ledger record the click confirms. */
+  recordId: string;
+  /** After this instant the link no longer confirms anything. */
+  expiresAt: Date;
+}
+
+interface UnsubscribePayload {
   v: 1;
   kind: 'unsubscribe';
   d: string;
@@ -22,26 +29,56 @@ interface SignedPayload {
   c: string[];
 }
 
+interface ConfirmationPayload {
+  v: 1;
+  kind: 'confirm';
+  r: string;
+  /** Expiry, epoch seconds. */
+  x: number;
+}
+
+type Payload = UnsubscribePayload | ConfirmationPayload;
+
 export class LinkSigner {
   constructor(private readonly secret: string) {}
 
   unsubscribeToken(link: UnsubscribeLink): string {
-    const payload: SignedPayload = { v: 1, kind: 'unsubscribe', d: link.deliveryKey, p: link.profileId, c: link.purposes };
+    return this.seal({ v: 1, kind: 'unsubscribe', d: link.deliveryKey, p: link.profileId, c: link.purposes });
+  }
+
+  /** The link an unsubscribe token stands for; null when it was not signed here or was altered. */
+  readUnsubscribeToken(token: string): UnsubscribeLink | null {
+    const payload = this.open(token);
+    if (payload?.kind !== 'unsubscribe' || typeof payload.d !== 'string' || typeof payload.p !== 'string' || !Array.isArray(payload.c)) return null;
+    return { deliveryKey: payload.d, profileId: payload.p, purposes: payload.c.filter((purpose): purpose is string => typeof purpose === 'string') };
+  }
+
+  confirmationToken(link: ConfirmationLink): string {
+    return this.seal({ v: 1, kind: 'confirm', r: link.recordId, x: Math.floor(link.expiresAt.getTime() / 1000) });
+  }
+
+  /** The link a confirmation token stands for (expired or not); null when it was not signed here or was altered. */
+  readConfirmationToken(token: string): ConfirmationLink | null {
+    const payload = this.open(token);
+    if (payload?.kind !== 'confirm' || typeof payload.r !== 'string' || typeof payload.x !== 'number') return null;
+    return { recordId: payload.r, expiresAt: new Date(payload.x * 1000) };
+  }
+
+  private seal(payload: Payload): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
 
-  /** The link a token stands for; null when it was not signed here or was altered. */
-  readUnsubscribeToken(token: string): UnsubscribeLink | null {
+  /** The signed payload, or null when the signature does not match (or the token is malformed). */
+  private open(token: string): Partial<Payload> | null {
     const [body, signature, ...rest] = token.split('.');
     if (!body || !signature || rest.length > 0) return null;
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
     try {
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<SignedPayload>;
-      if (payload.v !== 1 || payload.kind !== 'unsubscribe' || typeof payload.d !== 'string' || typeof payload.p !== 'string' || !Array.isArray(payload.c)) return null;
-      return { deliveryKey: payload.d, profileId: payload.p, purposes: payload.c.filter((purpose): purpose is string => typeof purpose === 'string') };
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Payload> | null;
+      return payload !== null && typeof payload === 'object' && payload.v === 1 ? payload : null;
     } catch {
       return null;
     }
@@ -60,4 +97,9 @@ export function derivedLinkSecret(adminKey: string): string {
 /** Where a person unsubscribes from a message: GET shows a button, POST (RFC 8058) acts. */
 export function unsubscribePath(token: string): string {
   return `/v1/unsubscribe/${token}`;
+}
+
+/** Where a person confirms a consent (double opt-in): GET shows a button, POST confirms. */
+export function confirmationPath(token: string): string {
+  return `/v1/confirm/${token}`;
 }

@@ -23,7 +23,11 @@ export interface TemplateScope {
   traits: Record<string, unknown>;
   with: Record<string, unknown>;
   profile_id: string;
+  /** Marketing e-mails (their journey requires consent). */
   unsubscribe_url?: string;
+  /** Double opt-in confirmations: the link that confirms, and the purpose it grants. */
+  confirm_url?: string;
+  purpose?: string;
 }
 
 // One engine for the process. Strict filters: a misspelt filter is a mistake at PUT time,

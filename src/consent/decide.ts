@@ -13,10 +13,16 @@
  *   no earlier grant is a denial.
  * - The most recent record per purpose (by when it was given) is the current state; an
  *   older one (an import of last year's consents) joins the ledger without changing it.
+ * - Double opt-in (consent/confirmation.ts): the person's grant of a purpose that needs
+ *   confirming is recorded `pending`; a pending request to renew a grant that holds leaves
+ *   the grant current until it is confirmed; banner preferences never ask again for a
+ *   purpose that is granted or pending (each save would mail a confirmation); and a
+ *   confirmation records its grant only while its request is still open.
  */
 import type { ConsentIR } from '../dsl/ir.js';
 import type { ConsentLedgerDoc, ConsentRecord, ConsentRecordState, EventConsent, ProfileDoc } from '../model.js';
 import { purposesFromPreferences } from './categories.js';
+import { confirmationOpen, holdsAt, needsConfirmation } from './confirmation.js';
 
 export interface ConsentEvent {
   eventId: string;
@@ -84,6 +90,7 @@ export function decideConsent(input: ConsentDecisionInput): ConsentDecision {
       const id = consentRecordId(eventId, change.purpose);
       if (input.log.has(id) || records.some((record) => record._id === id)) continue;
       const current = projection[change.purpose];
+      const declared = input.consents.find((c) => c.name === change.purpose);
       let state: ConsentRecordState;
       if (change.state !== undefined) {
         state = change.state;
@@ -91,11 +98,16 @@ export function decideConsent(input: ConsentDecisionInput): ConsentDecision {
         if (!consent.preferencesUpdated && current !== undefined) continue;
         state = change.granted ? 'granted' : hadGrant(current?.state) ? 'revoked' : 'denied';
         if (consent.preferencesUpdated && state !== 'granted' && current?.state === state) continue;
+        if (state === 'granted' && needsConfirmation(declared, consent.origin)) {
+          if (current?.state === 'pending' || holdsAt(current, at)) continue;
+          state = 'pending';
+        }
       }
-      const declared = input.consents.find((c) => c.name === change.purpose);
+      if (consent.confirms && !confirmationOpen(current, consent.confirms.recordId, new Date(consent.confirms.at))) continue;
       const expiresAt = state === 'granted' && declared?.expiresAfterMs !== undefined ? new Date(at.getTime() + declared.expiresAfterMs) : undefined;
       const remindAt = expiresAt && declared?.remindBeforeMs !== undefined ? new Date(expiresAt.getTime() - declared.remindBeforeMs) : undefined;
-      const becomesCurrent = current === undefined || at.getTime() >= new Date(current.at).getTime();
+      const becomesCurrent = (current === undefined || at.getTime() >= new Date(current.at).getTime())
+        && !(state === 'pending' && holdsAt(current, at));
       const shown = {
         ...(declared?.title !== undefined ? { title: declared.title } : {}),
         ...(input.rulesVersion !== undefined ? { rulesVersion: input.rulesVersion } : {}),

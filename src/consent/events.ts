@@ -8,4 +8,5 @@ export const CONSENT_EVENTS: Record<ConsentRecordState, string> = {
   granted: 'Consent Granted',
   denied: 'Consent Denied',
   revoked: 'Consent Revoked',
+  pending: 'Consent Requested',
 };

@@ -17,6 +17,8 @@ export interface PurposeTally {
   denied: number;
   revoked: number;
   expired: number;
+  /** Double opt-in requests not confirmed yet. */
+  pending: number;
 }
 
 /** The state a report shows: a grant whose time has come is `expired`, even before its lifecycle marks it. */
@@ -36,7 +38,7 @@ export async function tallyConsents(stores: Stores, declared: readonly ConsentIR
       const declaration = declared.find((consent) => consent.name === purpose);
       tally = {
         purpose, ...(declaration?.title !== undefined ? { title: declaration.title } : {}), declared: declaration !== undefined,
-        granted: 0, denied: 0, revoked: 0, expired: 0,
+        granted: 0, denied: 0, revoked: 0, expired: 0, pending: 0,
       };
       tallies.set(purpose, tally);
     }

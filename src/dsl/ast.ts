@@ -104,7 +104,9 @@ export type ConsentClause =
   | { kind: 'expires'; duration: Duration; span: Span }
   | { kind: 'remind'; duration: Duration; span: Span }
   /** `categories "Marketing", "Email"`: the texts with escapes resolved, in source order, as written. */
-  | { kind: 'categories'; categories: { text: string; span: Span }[]; span: Span };
+  | { kind: 'categories'; categories: { text: string; span: Span }[]; span: Span }
+  /** `confirm with email "<template>"`: double opt-in, the confirmation sent from that template. */
+  | { kind: 'confirm'; template: StringLit; span: Span };
 
 export interface SegmentDecl {
   kind: 'segment';
@@ -163,7 +165,7 @@ export interface PropAtom {
 
 export type PropCondition = BoolExpr<PropAtom>;
 
-export type ConsentStateWord = 'granted' | 'denied' | 'revoked' | 'missing';
+export type ConsentStateWord = 'granted' | 'denied' | 'revoked' | 'missing' | 'pending';
 
 export type CountClause = { kind: 'count'; op: 'atLeast' | 'atMost' | 'exactly'; n: NumberLit; span: Span };
 export type WithinClause = { kind: 'within'; duration: Duration; span: Span };

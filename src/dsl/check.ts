@@ -8,7 +8,7 @@ import { assertNever } from './assert-never.js';
 import { CheckContext, EMPTY_SCOPE } from './check-context.js';
 import { checkCondition } from './check-conditions.js';
 import { checkJourney } from './check-journeys.js';
-import { checkDuration, checkString } from './check-values.js';
+import { checkDuration, checkNonEmpty, checkString } from './check-values.js';
 import type { Diagnostic } from './diagnostics.js';
 import { Diagnostics } from './codes.js';
 import { durationMs } from './literals.js';
@@ -63,6 +63,7 @@ const CONSENT_CLAUSE_TEXT: Record<ConsentClause['kind'], string> = {
   expires: 'expires after',
   remind: 'remind … before expiry',
   categories: 'categories',
+  confirm: 'confirm with email',
 };
 
 function checkConsent(ctx: CheckContext, consent: ConsentDecl): void {
@@ -71,7 +72,8 @@ function checkConsent(ctx: CheckContext, consent: ConsentDecl): void {
     const first = firstOfKind.get(clause.kind);
     if (first) ctx.add(Diagnostics.duplicateConsentClause, clause.span, CONSENT_CLAUSE_TEXT[clause.kind], first.span.line);
     else firstOfKind.set(clause.kind, clause);
-    if (clause.kind !== 'categories') checkDuration(ctx, clause.duration);
+    if (clause.kind === 'expires' || clause.kind === 'remind') checkDuration(ctx, clause.duration);
+    if (clause.kind === 'confirm') checkNonEmpty(ctx, clause.template, EMPTY_SCOPE, 'a template name');
   }
   checkCategories(ctx, consent.clauses.flatMap((clause) => (clause.kind === 'categories' ? clause.categories : [])));
   const expiry = firstOfKind.get('expires');

@@ -26,6 +26,11 @@ export interface ConsentIR {
   remindBeforeMs?: Millis;
   /** The categories of `context.consent.categoryPreferences` that grant or refuse this purpose; without it, a category equal to `name`, ignoring case, does. */
   categories?: string[];
+  /**
+   * Double opt-in (`confirm with email "<template>"`): a grant the person gives stays
+   * `pending` until they open the signed link that this template's e-mail carries.
+   */
+  confirmTemplate?: string;
 }
 
 export interface SegmentIR {
@@ -57,7 +62,7 @@ export type PropConditionIR =
 
 export type CountBoundIR = { op: 'atLeast' | 'atMost' | 'exactly'; n: number };
 
-export type ConsentState = 'granted' | 'denied' | 'revoked' | 'missing';
+export type ConsentState = 'granted' | 'denied' | 'revoked' | 'missing' | 'pending';
 
 /** Boolean algebra over one profile (segments, `if`, `exit when`). */
 export type ConditionIR =

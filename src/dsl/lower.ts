@@ -67,6 +67,9 @@ function lowerConsent(decl: A.ConsentDecl): ConsentIR {
       case 'categories':
         consent.categories = withoutRepeats([...(consent.categories ?? []), ...clause.categories.map((category) => category.text)]);
         break;
+      case 'confirm':
+        consent.confirmTemplate = clause.template.value;
+        break;
       default:
         assertNever(clause, 'consent clause');
     }

@@ -91,6 +91,14 @@ export class ItineraParser extends CstParser {
         });
       },
     },
+    {
+      ALT: () => {
+        this.CONSUME(T.Confirm);
+        this.CONSUME(T.With);
+        this.CONSUME(T.Email);
+        this.CONSUME2(T.StringLiteral);
+      },
+    },
   ];
 
   consentClause = this.RULE('consentClause', () => {
@@ -433,6 +441,7 @@ export class ItineraParser extends CstParser {
     { ALT: () => this.CONSUME(T.Denied) },
     { ALT: () => this.CONSUME(T.Revoked) },
     { ALT: () => this.CONSUME(T.Missing) },
+    { ALT: () => this.CONSUME(T.Pending) },
   ];
 
   consentAtom = this.RULE('consentAtom', () => {

@@ -133,6 +133,8 @@ export function consentState(consents: ProfileDoc['consents'], purpose: string, 
       return 'denied';
     case 'revoked':
       return 'revoked';
+    case 'pending':
+      return 'pending';
     case 'expired':
       return 'missing';
     default:

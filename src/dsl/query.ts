@@ -302,9 +302,10 @@ export function consentFilter(purpose: string, state: ConsentState, now: Date): 
       return granted;
     case 'denied':
     case 'revoked':
+    case 'pending':
       return { [`${base}.state`]: state };
     case 'missing':
-      return noneOf([granted, { [`${base}.state`]: 'denied' }, { [`${base}.state`]: 'revoked' }]);
+      return noneOf([granted, { [`${base}.state`]: 'denied' }, { [`${base}.state`]: 'revoked' }, { [`${base}.state`]: 'pending' }]);
     default:
       return assertNever(state, 'consent state');
   }

@@ -9,7 +9,7 @@ import { EOF } from './chevrotain.js';
 /** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
   declarations: 'a declaration (consent, segment or journey)',
-  consentClause: "'expires after <duration>', 'remind <duration> before expiry' or 'categories \"<category>\", …'",
+  consentClause: "'expires after <duration>', 'remind <duration> before expiry', 'categories \"<category>\", …' or 'confirm with email \"<template>\"'",
   journeyItem: 'a journey header (when, requires, reentry, exit on, exit when, quiet hours) or a step (tag, untag, set, send, wait, if, split, for, exit)',
   header: 'a journey header',
   triggerHeader: "'performed \"<event>\"', 'enters segment <name>' or 'exits segment <name>'",

@@ -196,6 +196,11 @@ class AstBuilder extends BaseVisitor {
       const last = categories.at(-1)?.span ?? tokenSpan(categoriesKeyword);
       return { kind: 'categories', categories, span: joinSpans(tokenSpan(categoriesKeyword), last) };
     }
+    const confirm = token(ctx, 'Confirm');
+    if (confirm) {
+      const template = stringLit(required(ctx, 'StringLiteral'));
+      return { kind: 'confirm', template, span: joinSpans(tokenSpan(confirm), template.span) };
+    }
     const duration = this.durationOf(requiredNode(ctx, 'duration'));
     const expires = token(ctx, 'Expires');
     if (expires) return { kind: 'expires', duration, span: joinSpans(tokenSpan(expires), duration.span) };
@@ -474,7 +479,7 @@ class AstBuilder extends BaseVisitor {
   }
 
   consentAtom(ctx: Children): A.ConditionAtom {
-    const stateToken = token(ctx, 'Granted') ?? token(ctx, 'Denied') ?? token(ctx, 'Revoked') ?? required(ctx, 'Missing');
+    const stateToken = token(ctx, 'Granted') ?? token(ctx, 'Denied') ?? token(ctx, 'Revoked') ?? token(ctx, 'Pending') ?? required(ctx, 'Missing');
     return {
       kind: 'consentIs',
       purpose: nameOf(required(ctx, 'name')),

@@ -113,6 +113,7 @@ export const Remind = keyword('remind');
 export const Before = keyword('before');
 export const Expiry = keyword('expiry');
 export const Categories = keyword('categories');
+export const Confirm = keyword('confirm');
 
 // Boolean algebra and constants (reserved: never names)
 export const And = keyword('and', { reserved: true });
@@ -132,6 +133,7 @@ export const Granted = keyword('granted');
 export const Denied = keyword('denied');
 export const Revoked = keyword('revoked');
 export const Missing = keyword('missing');
+export const Pending = keyword('pending');
 export const Exists = keyword('exists');
 export const Contains = keyword('contains');
 export const Starts = keyword('starts');

@@ -14,8 +14,8 @@ import type { JourneyHooks } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
 import type * as workflows from '../workflows/index.js';
 import {
-  consentLifecycleWorkflowId, consentWithdrawnSignal, exitConditionMetSignal, journeyWorkflowId, profileEventSignal,
-  type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
+  consentConfirmationWorkflowId, consentLifecycleWorkflowId, consentWithdrawnSignal, exitConditionMetSignal, journeyWorkflowId, profileEventSignal,
+  type ConsentConfirmationInput, type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
 } from '../workflows/messages.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
@@ -133,6 +133,20 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     }
   }
 
+  /** A pending request's confirmation e-mail: one workflow per request, ever. */
+  async function startConfirmation(input: ConsentConfirmationInput): Promise<void> {
+    try {
+      await temporal.workflow.start<typeof workflows.consentConfirmationWorkflow>('consentConfirmationWorkflow' satisfies keyof typeof workflows, {
+        taskQueue,
+        workflowId: consentConfirmationWorkflowId(input.recordId),
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
   /** A superseded grant's lifecycle ends at once, even one still waiting for its delayed start. */
   async function stopConsentLifecycle(recordId: string, by: string): Promise<void> {
     await toRunIfAny(() => temporal.workflow.getHandle(consentLifecycleWorkflowId(recordId)).terminate(`superseded by ${by}`));
@@ -141,16 +155,21 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
   /**
    * What an applied consent change owes Temporal, for each purpose whose current state
    * the event set: the timers of the grant it replaced stop, a grant that expires gets
-   * its lifecycle, and anything but a grant ends the runs that required the purpose. A
-   * state set by a later event is that event's to dispatch. Idempotent, like every start
-   * and signal here.
+   * its lifecycle, a pending request its confirmation e-mail, and anything but a grant
+   * ends the runs that required the purpose. A state set by a later event is that
+   * event's to dispatch. Idempotent, like every start and signal here.
    */
   async function dispatchConsent(event: EventDoc, rules: RulesDoc | null, profile: ProfileDoc): Promise<void> {
     const { consent } = event;
     if (!consent) return;
     for (const purpose of purposesOf(consent, rules?.ir.consents ?? [])) {
       const current = profile.consents?.[purpose];
-      const recorded = current?.recordId === consentRecordId(event._id, purpose);
+      const recordId = consentRecordId(event._id, purpose);
+      const recorded = current?.recordId === recordId;
+      if (!recorded && rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)) {
+        // A request to renew a grant that holds is recorded without becoming current: it is mailed all the same.
+        if ((await stores.consents.findById(recordId))?.state === 'pending') await startConfirmation({ profileId: profile._id, purpose, recordId });
+      }
       const lapsed = consent.expire?.purpose === purpose && current?.recordId === consent.expire.recordId && current.state === 'expired';
       if (!current || !(recorded || lapsed)) continue;
       if (recorded) {
@@ -160,6 +179,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       if (current.state === 'granted') {
         if (current.expiresAt) await startConsentLifecycle({ profileId: profile._id, purpose, recordId: current.recordId! }, current.remindAt ?? current.expiresAt);
       } else {
+        if (current.state === 'pending') await startConfirmation({ profileId: profile._id, purpose, recordId: current.recordId! });
         await withdrawFromRuns(profile, purpose);
       }
     }

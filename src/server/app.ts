@@ -18,6 +18,7 @@ import { journeyRoutes } from './routes/journeys.js';
 import { messageRoutes } from './routes/messages.js';
 import { templateRoutes } from './routes/templates.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -84,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(consentRoutes(deps), profileRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
-  app.use(unsubscribeRoutes(deps));
+  app.use(unsubscribeRoutes(deps), confirmRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type MessageRequest, type QueuedMessage } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -80,7 +80,7 @@ export class DeliveryStore {
   }
 
   /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
-  async listUnder(request: MessageRequest): Promise<void> {
+  async listUnder(request: OutgoingMessage): Promise<void> {
     await this.indexWrites.run(request.profileId, () => this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true }));
   }
 
@@ -90,7 +90,7 @@ export class DeliveryStore {
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
    * One write: the filter skips a final message, whose `_id` then refuses the upsert.
    */
-  async advance(request: MessageRequest, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
+  async advance(request: OutgoingMessage, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
     const { key, ...message } = request;
     try {
       await this.collection.updateOne(

@@ -1,6 +1,7 @@
 // What the worker loads: every workflow type Itinera runs.
 export { journeyWorkflow } from './journey.js';
 export { consentLifecycleWorkflow } from './consent.js';
+export { consentConfirmationWorkflow } from './consent-confirmation.js';
 export { erasureWorkflow } from './erasure.js';
 export { segmentClockWorkflow } from './segment-clock.js';
 export { segmentRecomputeWorkflow } from './segment-recompute.js';

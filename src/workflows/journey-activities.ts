@@ -5,6 +5,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { DeliveryActivities, JourneyActivities } from '../activities/index.js';
+import { sends as delivery } from './send-activities.js';
 
 export const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -22,18 +23,6 @@ const local = proxyLocalActivities<JourneyActivities & DeliveryActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/**
- * Sends retry transient failures (SMTP 4xx, webhook 5xx/408/429, the network) with
- * exponential backoff for up to a day, a receiver's Retry-After taking precedence; then
- * the message is recorded as failed and the run goes on.
- */
-const delivery = proxyActivities<DeliveryActivities>({
-  startToCloseTimeout: '1 minute',
-  // A worker that dies mid-send is noticed this soon (the send heartbeats), not after a minute.
-  heartbeatTimeout: '10 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
-});
 
 /** The activities a run calls, each local or not as the run's code version says. */
 export type RunActivities = ReturnType<typeof runActivities>;

@@ -87,6 +87,18 @@ export function consentLifecycleWorkflowId(recordId: string): string {
   return `consent-lifecycle:${recordId}`;
 }
 
+/** A pending consent request whose confirmation e-mail is to be sent (double opt-in). */
+export interface ConsentConfirmationInput {
+  profileId: string;
+  purpose: string;
+  /** The `pending` ledger record. */
+  recordId: string;
+}
+
+export function consentConfirmationWorkflowId(recordId: string): string {
+  return `consent-confirmation:${recordId}`;
+}
+
 export function erasureWorkflowId(requestId: string): string {
   return `erasure:${requestId}`;
 }

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { consentRecordId } from '../../consent/decide.js';
+import { needsConfirmation } from '../../consent/confirmation.js';
 import { CONSENT_EVENTS } from '../../consent/events.js';
 import { checkProjections, reportedState, tallyConsents } from '../../consent/report.js';
 import { anonymiseIp, proofFromContext } from '../../ingest/consent-capture.js';
@@ -71,9 +72,14 @@ const ledgerQuery = z
 
 const verifyBody = z.object({ repair: z.boolean().optional() }).strict();
 
-/** The purpose and state, checked against the active rules: a 400 naming what is allowed. */
-async function checkedChange(deps: AppDeps, purpose: string, state: string): Promise<ConsentRecordState> {
-  const declared = (await deps.stores.rules.active())?.ir.consents.map((consent) => consent.name) ?? [];
+/**
+ * The purpose and state, checked against the active rules (a 400 naming what is allowed),
+ * and the state recorded: a grant from this origin of a purpose with double opt-in waits,
+ * `pending`, for the person's confirmation.
+ */
+async function checkedChange(deps: AppDeps, purpose: string, state: string, origin: ConsentOrigin): Promise<ConsentRecordState> {
+  const consents = (await deps.stores.rules.active())?.ir.consents ?? [];
+  const declared = consents.map((consent) => consent.name);
   if (!(CONSENT_STATES as readonly string[]).includes(state)) {
     throw badRequest('invalid_state', `state: must be one of ${CONSENT_STATES.join(', ')}`, [{ path: 'state', message: `must be one of ${CONSENT_STATES.join(', ')}`, allowed: CONSENT_STATES }]);
   }
@@ -81,7 +87,8 @@ async function checkedChange(deps: AppDeps, purpose: string, state: string): Pro
     const listed = declared.length > 0 ? declared.join(', ') : 'none (deploy rules that declare a consent)';
     throw badRequest('unknown_purpose', `purpose: '${purpose}' is not declared in the active rules; declared: ${listed}`, [{ path: 'purpose', message: 'not declared in the active rules', declared }]);
   }
-  return state as ConsentRecordState;
+  const confirm = state === 'granted' && needsConfirmation(consents.find((consent) => consent.name === purpose), origin);
+  return confirm ? 'pending' : (state as (typeof CONSENT_STATES)[number]);
 }
 
 /** The proof of an explicit change: what the caller sent, the address anonymised. */
@@ -138,7 +145,8 @@ export function consentRoutes(deps: AppDeps): Router {
     const parsed = consentBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
     const body = parsed.data;
-    const state = await checkedChange(deps, body.purpose, body.state);
+    const origin: ConsentOrigin = { kind: 'api', source: sourceOf(res) };
+    const state = await checkedChange(deps, body.purpose, body.state, origin);
     if (body.userId === undefined && body.anonymousId === undefined && body.email === undefined && body.phone === undefined && !body.externalIds?.length) {
       throw badRequest('missing_identifier', 'give the person: userId, anonymousId, email, phone or externalIds', [{ path: 'userId', message: 'an identifier is required' }]);
     }
@@ -151,7 +159,7 @@ export function consentRoutes(deps: AppDeps): Router {
     const messageId = body.messageId ?? randomUUID();
     const consent: EventConsent = {
       changes: [{ purpose: body.purpose, state }],
-      origin: { kind: 'api', source: sourceOf(res) },
+      origin,
       proof: proofOf(body.proof, proofFromContext({ context }, req.socket.remoteAddress), 'api'),
     };
     // Identity resolution as for any message: ids, and e-mail or phone as context traits.
@@ -167,7 +175,8 @@ export function consentRoutes(deps: AppDeps): Router {
       consent,
     };
     await deps.ingestor.ingestBatch([message], { receivedAt: deps.now(), source: sourceOf(res), ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}) });
-    res.json({ success: true, recordId: consentRecordId(eventIdFor(messageId), body.purpose) });
+    // `pending`: the person has an e-mail to confirm (double opt-in) before anything is granted.
+    res.json({ success: true, recordId: consentRecordId(eventIdFor(messageId), body.purpose), state });
   });
 
   router.get('/v1/consents', async (_req, res) => {
@@ -223,10 +232,10 @@ export function consentRoutes(deps: AppDeps): Router {
     const parsed = adminChangeBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
     const body = parsed.data;
-    const state = await checkedChange(deps, body.purpose, body.state);
+    const origin: ConsentOrigin = { kind: 'admin', reason: body.reason };
+    const state = await checkedChange(deps, body.purpose, body.state, origin);
     const profile = await deps.stores.profiles.findById(req.params.id);
     if (!profile) throw notFound('no profile with that id');
-    const origin: ConsentOrigin = { kind: 'admin', reason: body.reason };
     // Its own namespace: an admin's message id never collides with a tracked one.
     const messageId = `admin:${body.messageId ?? randomUUID()}`;
     const timestamp = body.timestamp ? new Date(body.timestamp) : deps.now();

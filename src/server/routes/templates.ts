@@ -78,7 +78,8 @@ export function templateRoutes(deps: AppDeps): Router {
     const profile = await deps.stores.profiles.findById(parsed.data.profileId);
     if (!profile) throw notFound('no profile with that id');
     const rendered = await renderTemplate(template, {
-      traits: profile.traits, with: parsed.data.with ?? {}, profile_id: profile._id, unsubscribe_url: `${deps.publicUrl ?? ''}/v1/unsubscribe/(preview)`,
+      traits: profile.traits, with: parsed.data.with ?? {}, profile_id: profile._id,
+      unsubscribe_url: `${deps.publicUrl ?? ''}/v1/unsubscribe/(preview)`, confirm_url: `${deps.publicUrl ?? ''}/v1/confirm/(preview)`,
     });
     res.json({ profileId: profile._id, to: typeof profile.traits.email === 'string' ? profile.traits.email : null, ...rendered });
   });
@@ -86,12 +87,11 @@ export function templateRoutes(deps: AppDeps): Router {
   return router;
 }
 
-/** Template name → the journeys of the rules that send it. */
+/** Template name → the journeys of the rules that send it, and the consents it confirms (`consent <name>`). */
 function usedTemplates(rules: Awaited<ReturnType<AppDeps['stores']['rules']['active']>>): Map<string, string[]> {
   const used = new Map<string, string[]>();
-  for (const { journey, step } of sendSteps(rules)) {
-    if (step.kind !== 'sendEmail') continue;
-    used.set(step.template, [...new Set([...(used.get(step.template) ?? []), journey])]);
-  }
+  const use = (template: string, by: string) => used.set(template, [...new Set([...(used.get(template) ?? []), by])]);
+  for (const { journey, step } of sendSteps(rules)) if (step.kind === 'sendEmail') use(step.template, journey);
+  for (const consent of rules?.ir.consents ?? []) if (consent.confirmTemplate !== undefined) use(consent.confirmTemplate, `consent ${consent.name}`);
   return used;
 }

@@ -4,17 +4,10 @@
  * journey required, with the message as proof, and nothing else. A GET only shows that
  * page: link scanners and prefetchers open every link, and must not unsubscribe anyone.
  */
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import { CONSENT_EVENTS } from '../../consent/events.js';
 import type { AppDeps } from '../app.js';
-
-/** The page, in the plainest HTML: no script, no outside resource. */
-function page(res: Response, status: number, title: string, body: string): void {
-  res.status(status).type('html').set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">`
-    + `<title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1>${body}</body></html>`,
-  );
-}
+import { personPage as page } from '../person-page.js';
 
 const INVALID = '<p>This unsubscribe link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
 

@@ -110,7 +110,7 @@ function randomAddress(random: Random): unknown {
 
 function randomConsent(random: Random): Record<string, unknown> {
   const record: Record<string, unknown> = {
-    state: random.pick(['granted', 'granted', 'granted', 'denied', 'revoked', 'unknown']),
+    state: random.pick(['granted', 'granted', 'granted', 'denied', 'revoked', 'pending', 'unknown']),
     at: edgeInstant(random),
   };
   if (random.chance(0.6)) record.expiresAt = edgeInstant(random);
@@ -204,7 +204,7 @@ function randomAtom(random: Random): ConditionIR {
       return {
         kind: 'consent',
         purpose: random.pick([...PURPOSES, 'never_asked']),
-        state: random.pick<ConsentState>(['granted', 'denied', 'revoked', 'missing']),
+        state: random.pick<ConsentState>(['granted', 'denied', 'revoked', 'missing', 'pending']),
       };
     case 5:
     case 6: {
