@@ -60,6 +60,16 @@ interface EmailExtras {
   unsubscribeUrl?: string;
 }
 
+/**
+ * Where a person's e-mail goes: their `email` trait, else the latest e-mail address they
+ * were identified by (a form's `POST /v1/consents` with an address, which sets no trait).
+ */
+export function addressOf(profile: ProfileDoc): string | undefined {
+  const trait = profile.traits.email;
+  if (typeof trait === 'string' && trait.includes('@')) return trait;
+  return profile.identities.email?.at(-1);
+}
+
 export function createDeliverer(deps: DelivererDeps): Deliverer {
   const { stores, now } = deps;
 
@@ -106,8 +116,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     if (!mailer) return finish(request, 'not-configured', 'no smtp');
     const template = await stores.templates.get(request.name);
     if (!template) return finish(request, 'failed', 'template missing');
-    const to = profile.traits.email;
-    if (typeof to !== 'string' || !to.includes('@')) return finish(request, 'skipped', 'no address');
+    const to = addressOf(profile);
+    if (to === undefined) return finish(request, 'skipped', 'no address');
     const earlier = await begin(request);
     if (earlier) return earlier;
     const { unsubscribeUrl } = extras;

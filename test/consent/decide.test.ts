@@ -94,3 +94,50 @@ describe('projectionFromLedger', () => {
     expect(projectionFromLedger(first.records, muchLater).email_marketing!.state).toBe('expired');
   });
 });
+
+describe('double opt-in', () => {
+  const confirming: ConsentIR[] = [{ name: 'newsletter', expiresAfterMs: 365 * DAY, confirmTemplate: 'confirm_newsletter' }];
+  const decideWith = (current: ProfileDoc['consents'], events: ConsentEvent[]) =>
+    decideConsent({ profileId: 'p_1', current, log: new Set(), events, consents: confirming, rulesVersion: 3, now: later });
+  const banner = (eventId: string, when: Date) => event(eventId, when, { categoryPreferences: { Newsletter: true }, preferencesUpdated: true });
+  const confirmation = (eventId: string, when: Date, recordId: string, requestedAt: Date): ConsentEvent => ({
+    eventId, at: when,
+    consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], confirms: { recordId, at: requestedAt }, origin: { kind: 'confirmation' }, proof: { method: 'double-opt-in', confirms: recordId } },
+  });
+
+  it("a banner's grant waits as pending, with no terms; saving again asks nothing more", () => {
+    const asked = decideWith({}, [banner('evt_a', at)]);
+    expect(asked.records.map((r) => [r.state, r.expiresAt])).toEqual([['pending', undefined]]);
+    expect(asked.projection.newsletter!.state).toBe('pending');
+    expect(decideWith(asked.projection, [banner('evt_b', later)]).records).toEqual([]);
+  });
+
+  it("an admin's or an import's grant is recorded as given", () => {
+    for (const kind of ['admin', 'import'] as const) {
+      const decision = decideWith({}, [{ eventId: 'evt_a', at, consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], origin: { kind }, proof: {} } }]);
+      expect(decision.projection.newsletter!.state).toBe('granted');
+    }
+  });
+
+  it('the confirmation grants, with terms from the confirmation; it does nothing once the request is closed', () => {
+    const asked = decideWith({}, [banner('evt_a', at)]);
+    const requestId = consentRecordId('evt_a', 'newsletter');
+    const confirmed = decideWith(asked.projection, [confirmation('evt_c', later, requestId, at)]);
+    expect(confirmed.records[0]).toMatchObject({ state: 'granted', replaces: requestId, expiresAt: new Date(later.getTime() + 365 * DAY), proof: { confirms: requestId } });
+    const revoked = decideWith(asked.projection, [event('evt_r', later, { changes: [{ purpose: 'newsletter', state: 'revoked' }] })]).projection;
+    expect(decideWith(revoked, [confirmation('evt_c', new Date(later.getTime() + 1000), requestId, at)]).records).toEqual([]);
+  });
+
+  it('a request to renew a grant that holds leaves the grant current until it is confirmed', () => {
+    const granted = decideWith({}, [confirmation('evt_c', at, 'cr:earlier', at)]);
+    expect(granted.records).toEqual([]); // no open request: nothing to confirm
+    const current = { newsletter: { state: 'granted' as const, at, expiresAt: new Date(at.getTime() + 365 * DAY), recordId: 'cr:g' } };
+    const renewal = decideWith(current, [event('evt_p', later, { changes: [{ purpose: 'newsletter', state: 'pending' }] })]);
+    expect(renewal.records.map((r) => r.state)).toEqual(['pending']);
+    expect(renewal.projection.newsletter!.recordId).toBe('cr:g');
+    const renewedAt = new Date(later.getTime() + DAY);
+    const renewed = decideWith(renewal.projection, [confirmation('evt_c2', renewedAt, consentRecordId('evt_p', 'newsletter'), later)]);
+    expect(renewed.projection.newsletter).toMatchObject({ state: 'granted', expiresAt: new Date(renewedAt.getTime() + 365 * DAY) });
+    expect(renewed.records[0]!.replaces).toBe('cr:g');
+  });
+});

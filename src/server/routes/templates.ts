@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { sendSteps } from '../../channels/send-steps.js';
+import { addressOf } from '../../channels/deliver.js';
 import { checkTemplate, renderTemplate } from '../../channels/templates.js';
 import type { TemplateDoc } from '../../model.js';
 import type { AppDeps } from '../app.js';
@@ -81,7 +82,7 @@ export function templateRoutes(deps: AppDeps): Router {
       traits: profile.traits, with: parsed.data.with ?? {}, profile_id: profile._id,
       unsubscribe_url: `${deps.publicUrl ?? ''}/v1/unsubscribe/(preview)`, confirm_url: `${deps.publicUrl ?? ''}/v1/confirm/(preview)`,
     });
-    res.json({ profileId: profile._id, to: typeof profile.traits.email === 'string' ? profile.traits.email : null, ...rendered });
+    res.json({ profileId: profile._id, to: addressOf(profile) ?? null, ...rendered });
   });
 
   return router;
