@@ -166,8 +166,9 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       const current = profile.consents?.[purpose];
       const recordId = consentRecordId(event._id, purpose);
       const recorded = current?.recordId === recordId;
-      if (!recorded && rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)) {
-        // A request to renew a grant that holds is recorded without becoming current: it is mailed all the same.
+      // A request to renew a grant that holds is recorded without becoming current: it is
+      // mailed all the same. Only an event that wrote a record (listed on the profile) reads it.
+      if (!recorded && profile.consentLog?.includes(recordId) && rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)) {
         if ((await stores.consents.findById(recordId))?.state === 'pending') await startConfirmation({ profileId: profile._id, purpose, recordId });
       }
       const lapsed = consent.expire?.purpose === purpose && current?.recordId === consent.expire.recordId && current.state === 'expired';

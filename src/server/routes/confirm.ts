@@ -9,11 +9,11 @@
  * click confirms nothing twice); 410 when the link has expired or the request was closed
  * (revoked, asked again, granted otherwise since, erased); 400 when the link was altered.
  */
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { confirmationKey, confirmationOpen } from '../../consent/confirmation.js';
 import { consentRecordId } from '../../consent/decide.js';
 import { CONSENT_EVENTS } from '../../consent/events.js';
-import { anonymiseIp } from '../../ingest/consent-capture.js';
+import { proofFromContext } from '../../ingest/consent-capture.js';
 import type { ConsentLedgerDoc, ProfileDoc } from '../../model.js';
 import type { AppDeps } from '../app.js';
 import { escapeHtml, personPage as page } from '../person-page.js';
@@ -75,6 +75,9 @@ export function confirmRoutes(deps: AppDeps): Router {
     if (standing.kind === 'closed') return page(res, 410, 'Link no longer valid', CLOSED);
     if (standing.kind === 'confirmed') return page(res, 200, 'Confirmed', confirmedPage(standing.title));
     const { record, profile, title } = standing;
+    // The click's browser and address (anonymised), as any proof records them.
+    const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.socket.remoteAddress);
+    const clickProof = { ...(userAgent ? { userAgent } : {}), ...(ip ? { ip } : {}) };
     // One record per request however often it is clicked: the message id derives from it.
     const event = await deps.ingestor.ingestForProfile(profile._id, {
       event: CONSENT_EVENTS.granted,
@@ -85,22 +88,15 @@ export function confirmRoutes(deps: AppDeps): Router {
         changes: [{ purpose: record.purpose, state: 'granted' }],
         confirms: { recordId: record._id, at: record.at },
         origin: { kind: 'confirmation', source: 'confirmation' },
-        proof: { method: 'double-opt-in', confirms: record._id, message: confirmationKey(record._id), ...clickOf(req) },
+        proof: { method: 'double-opt-in', confirms: record._id, message: confirmationKey(record._id), ...clickProof },
       },
     }, { receivedAt: deps.now(), source: 'confirmation' });
     // The decision is taken under the profile's lock: a revocation that got there first closes the request.
     await deps.profilesSettled();
     const after = event ? (await deps.stores.profiles.findById(profile._id))?.consents?.[record.purpose] : undefined;
-    if (after?.recordId !== undefined && event && after.recordId === consentRecordId(event._id, record.purpose)) return page(res, 200, 'Confirmed', confirmedPage(title));
+    if (event && after?.recordId === consentRecordId(event._id, record.purpose)) return page(res, 200, 'Confirmed', confirmedPage(title));
     page(res, 410, 'Link no longer valid', CLOSED);
   });
 
   return router;
-}
-
-/** The click's browser and address, the address anonymised as in every proof. */
-function clickOf(req: Request): { userAgent?: string; ip?: string } {
-  const userAgent = req.get('user-agent')?.slice(0, 512);
-  const address = req.socket.remoteAddress?.replace(/^::ffff:/, '');
-  return { ...(userAgent ? { userAgent } : {}), ...(address ? { ip: anonymiseIp(address) } : {}) };
 }
