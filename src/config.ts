@@ -49,6 +49,8 @@ const schema = z.object({
   ITINERA_MAIL_FROM: z.string().regex(/@/, 'must contain an e-mail address, such as "Shop <news@shop.example>"').optional(),
   /** Signs the links in messages (one-click unsubscribe); derived from the admin key when absent. */
   ITINERA_LINK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Keys the suppression list's hashes and signs erasure receipts; derived from the admin key when absent. */
+  ITINERA_PRIVACY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
@@ -69,6 +71,8 @@ export interface Config {
   smtp?: { url: string; from: string };
   /** Signs links in messages; absent: derived from the admin key. */
   linkSecret?: string;
+  /** Keys the suppression list and signs receipts; absent: derived from the admin key. */
+  privacySecret?: string;
   externalIdKinds: string[];
   identityLimits: Record<string, number>;
   adminKey: string;
@@ -179,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.ITINERA_PUBLIC_URL ? { publicUrl: e.ITINERA_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     ...(e.ITINERA_SMTP_URL ? { smtp: { url: e.ITINERA_SMTP_URL, from: e.ITINERA_MAIL_FROM! } } : {}),
     ...(e.ITINERA_LINK_SECRET ? { linkSecret: e.ITINERA_LINK_SECRET } : {}),
+    ...(e.ITINERA_PRIVACY_SECRET ? { privacySecret: e.ITINERA_PRIVACY_SECRET } : {}),
     externalIdKinds: parseExternalIds(e.ITINERA_EXTERNAL_IDS),
     identityLimits: parseLimits(e.ITINERA_IDENTITY_LIMITS),
     adminKey: e.ITINERA_ADMIN_KEY,

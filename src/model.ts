@@ -361,16 +361,115 @@ export interface RulesDoc {
 
 export type PrivacyRequestStatus = 'pending' | 'running' | 'completed' | 'failed';
 
+/** What an erasure removed, as counts only: the request keeps no personal data. */
+export interface ErasureCounts {
+  profiles: number;
+  events: number;
+  identities: number;
+  consentRecords?: number;
+  segmentMemberships?: number;
+  segmentHistory?: number;
+  messages?: number;
+  merges?: number;
+  /** Durable processes of the person stopped: journey runs, consent lifecycles, the segment clock. */
+  journeyRuns?: number;
+  processes?: number;
+  /** Identifiers added to the suppression list. */
+  suppressed?: number;
+}
+
+/** The steps of an erasure, in order; each one's finishing time is part of the receipt. */
+export const ERASURE_STEPS = ['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify'] as const;
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/**
+ * What an erasure works from while it runs, written by its first step. Ids and keyed
+ * hashes, and the identity keys themselves (`kind:value`): those already sit in the
+ * identity graph until the `remove` step, and are needed to tell destinations whom to
+ * erase and to catch a person created again mid-erasure. The plan is deleted when the
+ * request completes.
+ */
+export interface ErasurePlan {
+  profileIds: string[];
+  identityKeys: string[];
+  consentRecordIds: string[];
+  /** The person's journey runs in progress. */
+  runs: { workflowId: string; journey: string; rulesVersion: number }[];
+  /** Workflow ids of their other durable processes: consent lifecycles and confirmations, segment clocks. */
+  processes: string[];
+  /** Destinations subscribed to erasures when the request started. */
+  destinations: string[];
+  /** What was held when the request started: the receipt's counts. */
+  counts: ErasureCounts;
+}
+
+/** How a destination subscribed to erasures took the notice. */
+export interface ErasureNotice {
+  status: 'pending' | 'sent' | 'failed';
+  at: Date;
+  /** The receiver's HTTP status or the network problem. */
+  detail?: string;
+}
+
 export interface PrivacyRequestDoc {
   _id: string;
   kind: 'erasure';
-  /** The profile resolved when the request was made; absent when nobody matched. */
+  /** The profile resolved when the request was made; absent when nobody matched, and once completed. */
   profileId?: string;
   status: PrivacyRequestStatus;
   createdAt: Date;
   updatedAt: Date;
+  /** The admin's reason, if given (no personal data belongs here; it is shown in the audit log). */
+  reason?: string;
+  plan?: ErasurePlan;
+  /** When each step finished. */
+  steps?: Partial<Record<ErasureStep, Date>>;
+  /** Per destination subscribed to erasures, by name. */
+  notices?: Record<string, ErasureNotice>;
+  completedAt?: Date;
   /** What was removed, as counts only: the audit trail keeps no personal data. */
-  removed?: { profiles: number; events: number; identities: number; consentRecords?: number; segmentMemberships?: number; segmentHistory?: number };
+  removed?: ErasureCounts;
+}
+
+/**
+ * An identifier of an erased person, kept as a keyed hash (HMAC-SHA256 with the privacy
+ * secret) so later messages carrying it are recognised and dropped, and nothing readable
+ * remains. The `_id` is the hash.
+ */
+export interface SuppressionDoc {
+  _id: string;
+  kind: IdentityKind;
+  /** The erasure that added it. */
+  requestId: string;
+  createdAt: Date;
+  /** Messages dropped because they carried it. */
+  dropped: number;
+  lastDroppedAt?: Date;
+}
+
+/** What the audit log records: privacy actions, admin consent edits, deploys, suppression changes. */
+export type AuditKind =
+  | 'erasure.requested' | 'erasure.completed' | 'erasure.failed'
+  | 'suppression.lifted'
+  | 'rules.deployed'
+  | 'consent.changed'
+  | 'profile.rectified' | 'profile.restricted' | 'profile.unrestricted'
+  | 'export.requested' | 'export.downloaded'
+  | 'retention.applied';
+
+/** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
+export interface AuditDoc {
+  /** Time-ordered: `au_<epoch ms, 13 digits>_<random>`. */
+  _id: string;
+  at: Date;
+  kind: AuditKind;
+  /** Who acted: `admin` (the admin key), a source name, `system`, `portal`. */
+  actor: string;
+  reason?: string;
+  /** Ids the action concerns (request id, profile id, rules version, suppression id, purpose). */
+  subject?: Record<string, string | number>;
+  /** Names and counts only: trait names changed, records removed. */
+  detail?: Record<string, unknown>;
 }
 
 /** A message a journey run decided to send, as the run names it: ids and rule names only. */
@@ -469,6 +568,8 @@ export interface DestinationDoc {
   secret: string;
   /** The profile traits the destination may receive; none unless listed. */
   traits: string[];
+  /** Told of every erasure, with the erased person's identifiers, so it erases them too. */
+  erasures?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
@@ -32,6 +32,9 @@ import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import type * as workflows from './workflows/index.js';
+import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
+import type { Processes } from './privacy/erasure.js';
+import { SuppressionScreen } from './privacy/suppression.js';
 import { erasureWorkflowId, type ErasureInput, type JourneySinks } from './workflows/messages.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
@@ -62,6 +65,10 @@ export interface RuntimeOptions {
   smtp?: { url: string; from: string };
   /** Signs links in messages; by default derived from the admin key. */
   linkSecret?: string;
+  /** Keys the suppression list and signs erasure receipts; by default derived from the admin key. */
+  privacySecret?: string;
+  /** Added to the worker's (tracing, or a test's fault injection). */
+  workerInterceptors?: WorkerOptions['interceptors'];
   /** How long a profile read waits for the events accepted before it (default 2 s; src/server/consistency.ts). */
   readWaitMs?: number;
   /** The profile writer's back-pressure thresholds (src/ingest/profile-writer.ts); the defaults suit production. */
@@ -112,6 +119,7 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : { linkBaseUrl: `http://localhost:${config.port}` }),
     ...(config.smtp ? { smtp: config.smtp } : {}),
     ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
+    ...(config.privacySecret ? { privacySecret: config.privacySecret } : {}),
     externalIdKinds: config.externalIdKinds,
     identityLimits: config.identityLimits,
     adminKey: config.adminKey,
@@ -148,8 +156,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue, now), journeys: dispatcher });
   const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, options.dbName, version);
 
-  const startErasure = async (requestId: string, profileId: string | undefined) => {
-    const input: ErasureInput = { requestId, ...(profileId ? { profileId } : {}) };
+  // The request id alone: the steps read the person from the request, so the history never names them.
+  const startErasure = async (requestId: string) => {
+    const input: ErasureInput = { requestId };
     try {
       await temporal.workflow.start<typeof workflows.erasureWorkflow>('erasureWorkflow' satisfies keyof typeof workflows, { taskQueue: options.taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] });
     } catch (error) {
@@ -165,6 +174,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await built.ingestor.ingestForProfile(profileId, event, { receivedAt: now(), source: SYSTEM_SOURCE });
   };
 
+  const privacyKeys = new PrivacyKeys(options.privacySecret ?? derivedPrivacySecret(options.adminKey));
+  const processes: Processes = {
+    async terminate(workflowId, reason) {
+      try {
+        await temporal.workflow.getHandle(workflowId).terminate(reason);
+        return true;
+      } catch (error) {
+        // Never started, or ended already: nothing of the person runs there.
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
+  };
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
   const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000', defaultTimeZone: options.defaultTimeZone ?? 'UTC' });
@@ -179,8 +201,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer, privacyKeys, processes }),
       sinks: journeySinks(stores),
+      ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
     });
     workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
   }
@@ -195,6 +218,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     resolver: new IdentityResolver(stores, { ...DEFAULT_IDENTITY_LIMITS, ...options.identityLimits }),
     writer,
     externalIdKinds: options.externalIdKinds ?? [],
+    suppression: new SuppressionScreen(stores, privacyKeys, options.externalIdKinds ?? []),
     ...(enricher ? { enrich: (message, ip) => enricher.enrich(message, ip === undefined ? {} : { remoteAddress: ip }) } : {}),
   });
   built.ingestor = ingestor;
@@ -218,6 +242,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     profilesSettled: () => writer.settledWithin(options.readWaitMs ?? DEFAULT_READ_WAIT_MS),
     ingestionSaturated: () => writer.saturated(),
     startErasure,
+    privacyKeys,
     links,
     startSegmentRecompute: startRecompute,
     segments,

@@ -1,27 +1,62 @@
-/** Activities of privacy requests. Results are counts and states, never personal data. */
+/** Activities of privacy requests. Inputs are request ids; results are names and counts, never personal data. */
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import type { ActivityDeps } from './profiles.js';
 
-export function createPrivacyActivities({ stores, now, segments }: ActivityDeps) {
+/** Well inside the erasure activities' heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/** Beats while the step works, so a worker killed mid-step is noticed in seconds, not at the step's timeout. */
+async function beating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function createPrivacyActivities(deps: ActivityDeps) {
+  const { stores, now, segments } = deps;
+  const steps = () => {
+    if (!deps.privacyKeys) throw new Error('erasure needs the privacy keys');
+    return createErasureSteps({ stores, keys: deps.privacyKeys, now, ...(deps.processes ? { processes: deps.processes } : {}), ...(segments ? { segments } : {}) });
+  };
   return {
+    eraseInventory: (requestId: string) => beating(() => steps().inventory(requestId)),
+    eraseSuppress: (requestId: string) => beating(() => steps().suppress(requestId)),
+    eraseStop: (requestId: string) => beating(() => steps().stop(requestId)),
+    eraseRemove: (requestId: string) => beating(() => steps().remove(requestId)),
+    eraseVerify: (requestId: string) => beating(() => steps().verify(requestId)),
+    eraseComplete: (requestId: string) => beating(() => steps().complete(requestId)),
+    abandonErasureNotice: (requestId: string, destination: string, reason: string) => steps().abandonNotice(requestId, destination, reason),
+
+    /** One destination's notice; 5xx/408/429 and the network are retried (Retry-After honoured). */
+    async notifyErasure(requestId: string, destination: string): Promise<string> {
+      try {
+        return await beating(() => steps().notify(requestId, destination));
+      } catch (error) {
+        if (!(error instanceof NoticeRetry)) throw error;
+        throw ApplicationFailure.create({ type: 'NoticeRetry', message: error.reason, ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }) });
+      }
+    },
+
     async setPrivacyRequestStatus(requestId: string, status: PrivacyRequestStatus, removed?: PrivacyRequestDoc['removed']): Promise<void> {
       await stores.privacyRequests.setStatus(requestId, status, now(), removed);
+      if (status === 'failed') await stores.audit.record({ at: now(), kind: 'erasure.failed', actor: 'system', subject: { requestId } }, `${requestId}-failed`);
     },
 
     /**
-     * Removes the profile and everything that points at it. Identities and events go
-     * first and the profile last, so a retry after a crash still finds what is left.
+     * The erasure of runs started before the steps above existed (patch `erasure-steps`),
+     * kept so they replay and finish: removes the profile and what points at it.
      */
     async eraseProfile(profileId: string): Promise<NonNullable<PrivacyRequestDoc['removed']>> {
-      // The consent ledger records first: the profile lists them (its own and those of every
-      // profile merged into it), and a retry after a crash still finds the list.
       const person = await stores.profiles.findExact(profileId);
       const consentRecords = await stores.consents.deleteByIds(person?.consentLog ?? []);
-      // The ids it absorbed by merging (directly, or through a profile it absorbed), and the
-      // record of those merges, point at the person too; a journey run still going under an
-      // absorbed id queues deliveries under it.
       const absorbed = [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
-      // Out of every segment while the profile still says which; history of absorbed ids too.
       const forgotten = (await segments?.forget(profileId, absorbed)) ?? { memberships: 0, history: 0 };
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);

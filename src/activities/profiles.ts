@@ -1,5 +1,7 @@
 /** Activities that read or change one profile. Inputs and results are ids and booleans. */
 import type { Deliverer } from '../channels/deliver.js';
+import type { Processes } from '../privacy/erasure.js';
+import type { PrivacyKeys } from '../privacy/keys.js';
 import type { ConditionIR } from '../dsl/ir.js';
 import { consentState } from '../dsl/predicate.js';
 import type { ProfileEventToRecord } from '../model.js';
@@ -23,6 +25,10 @@ export interface ActivityDeps {
   segments?: SegmentEngine;
   /** Sends e-mails and webhooks (src/channels). */
   deliverer?: Deliverer;
+  /** Keyed hashes of the suppression list (src/privacy/keys.ts). */
+  privacyKeys?: PrivacyKeys;
+  /** Terminates an erased person's durable processes. */
+  processes?: Processes;
 }
 
 export function createProfileActivities({ stores, now, defaultTimeZone, segments }: ActivityDeps) {

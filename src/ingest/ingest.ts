@@ -17,6 +17,7 @@ import { identifiersOf } from './identifiers.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
+import type { SuppressionScreen } from '../privacy/suppression.js';
 
 /**
  * A message to ingest: a Segment message, and for Itinera's own callers (the consent
@@ -45,6 +46,8 @@ export interface IngestDeps {
   writer: ProfileWriter;
   externalIdKinds: readonly string[];
   enrich?: Enrich;
+  /** Drops messages carrying an erased person's identifiers (src/privacy/suppression.ts). */
+  suppression?: SuppressionScreen;
 }
 
 /** The stored id of a message: a repeated messageId maps to the same document. */
@@ -167,8 +170,10 @@ export function createIngestor(deps: IngestDeps) {
    */
   async function ingestBatch(batch: IngestMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
     const now = arrival.receivedAt;
+    const screened = deps.suppression ? await deps.suppression.screen(batch, now) : batch;
+    if (screened.length === 0) return [];
     // Ids first: the outbox entry names the events before they are stored.
-    const messages = batch.map((message) => (message.messageId === undefined ? { ...message, messageId: randomUUID() } : message));
+    const messages = screened.map((message) => (message.messageId === undefined ? { ...message, messageId: randomUUID() } : message));
     const groups = [...messagesByPerson(messages).values()];
     const newPeople = await newPeopleAmong(messages, groups);
     const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));

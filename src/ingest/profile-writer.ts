@@ -260,6 +260,13 @@ export class ProfileWriter {
       else profile = queued.activities.length > 0
         ? await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now())
         : await stores.profiles.findById(profileId);
+      // Erased meanwhile, and this process still knew one of their identifiers: what they
+      // sent goes too (the erasure's verify step would find it otherwise).
+      if (!profile && queued.activities.length > 0) {
+        await stores.events.deleteByIds(queued.events.map((event) => event._id));
+        stores.identities.forgetCachedOwner(profileId);
+        queued.events = [];
+      }
       // Merged meanwhile: the events follow their person to the surviving profile.
       if (profile && profile._id !== profileId) {
         for (const event of queued.events) {

@@ -25,7 +25,7 @@ export interface SweeperOptions {
   dispatcher: Dispatcher;
   /** This process's profile writer: its entries are not stale, and recovery runs between its rounds. */
   writer: ProfileWriter;
-  startPendingErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  startPendingErasure: (requestId: string) => Promise<void>;
   /** Rebuilds recovered people's segment facts and membership; without it, none is kept. */
   segments?: SegmentEngine;
   /** Starts a rules version's segment recompute (idempotent); the sweeper calls it while one is unfinished. */
@@ -95,7 +95,7 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
     finished += 1;
   }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
-  for (const request of requests) await options.startPendingErasure(request._id, request.profileId);
+  for (const request of requests) await options.startPendingErasure(request._id);
   if (options.segments && options.startSegmentRecompute) {
     // A recompute running already is left alone: starting it is idempotent.
     const version = await unfinishedVersion(stores, options.segments);

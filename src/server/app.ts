@@ -4,6 +4,7 @@
  */
 import express, { type Request } from 'express';
 import type { LinkSigner } from '../channels/links.js';
+import type { PrivacyKeys } from '../privacy/keys.js';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { SegmentEngine } from '../segments/engine.js';
@@ -21,7 +22,7 @@ import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
-import { privacyRoutes } from './routes/privacy.js';
+import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -49,7 +50,9 @@ export interface AppDeps {
   profilesSettled: () => Promise<number>;
   /** The profile writer is too far behind to queue more: tracking requests are refused with 503. */
   ingestionSaturated?: () => boolean;
-  startErasure: (requestId: string, profileId: string | undefined) => Promise<void>;
+  startErasure: (requestId: string) => Promise<void>;
+  /** Signs erasure receipts; its public key is served for checking them. */
+  privacyKeys: PrivacyKeys;
   /** Signs and reads the links in messages (one-click unsubscribe). */
   links: LinkSigner;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
@@ -81,11 +84,11 @@ export function createApp(deps: AppDeps): express.Express {
   // POST /v1/consents records a person's consent with a write key; the rest is for admins.
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
-  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys'], admin, json);
+  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
   app.use(consentRoutes(deps), profileRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
-  app.use(unsubscribeRoutes(deps), confirmRoutes(deps));
+  app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

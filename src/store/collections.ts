@@ -14,6 +14,8 @@ export const COLLECTIONS = {
   rules: 'rules',
   rulesActive: 'rules_active',
   privacyRequests: 'privacy_requests',
+  suppressions: 'suppressions',
+  audit: 'audit',
   deliveries: 'deliveries',
   profileMessages: 'profile_messages',
   templates: 'templates',

@@ -124,6 +124,14 @@ export class DeliveryStore {
    * absorbed). Those of the index are `_id` deletes; messages queued before the index
    * existed need the scan, once per erasure.
    */
+  async countByProfiles(profileIds: readonly string[]): Promise<number> {
+    const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
+    const keys = new Set(indexes.flatMap((index) => index.keys));
+    // Messages queued before the index existed are found by the scan.
+    for (const doc of await this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1 } }).toArray()) keys.add(doc._id);
+    return keys.size;
+  }
+
   async deleteByProfiles(profileIds: string[]): Promise<number> {
     const indexes = await this.byProfile.find({ _id: { $in: profileIds } }).toArray();
     const keys = indexes.flatMap((index) => index.keys);

@@ -102,7 +102,18 @@ export class EventStore {
       .toArray();
   }
 
+  async deleteByIds(ids: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const _id of ids) deleted += (await this.collection.deleteOne({ _id })).deletedCount;
+    return deleted;
+  }
+
   async deleteByProfile(profileId: string): Promise<number> {
     return (await this.collection.deleteMany({ profileId })).deletedCount;
+  }
+
+  /** Erasure's inventory: on FerretDB this scans the collection, once per erasure. */
+  countByProfiles(profileIds: readonly string[]): Promise<number> {
+    return this.collection.countDocuments({ profileId: { $in: [...profileIds] } });
   }
 }

@@ -98,6 +98,16 @@ export class IdentityStore {
     return moved;
   }
 
+  /** The identity keys linked to the profile (erasure's inventory); on FerretDB this scans the collection. */
+  async keysOfProfile(profileId: string): Promise<string[]> {
+    return (await this.collection.find({ profileId }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+  }
+
+  /** The profile an identity key is linked to, if any. */
+  async ownerOfKey(key: string): Promise<string | null> {
+    return (await this.collection.findOne({ _id: key }))?.profileId ?? null;
+  }
+
   async deleteByProfile(profileId: string): Promise<number> {
     const deleted = (await this.collection.deleteMany({ profileId })).deletedCount;
     this.owned.moveProfile(profileId, null);

@@ -21,10 +21,12 @@ import { SegmentHistoryStore } from './segment-history.js';
 import { SegmentMemberStore } from './segment-members.js';
 import { SegmentStatsStore } from './segment-stats.js';
 import { TemplateStore } from './templates.js';
+import { SuppressionStore } from './suppressions.js';
+import { AuditStore } from './audit.js';
 
 export {
-  COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, TemplateStore,
+  AuditStore, COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -37,6 +39,8 @@ export interface Stores {
   groups: GroupStore;
   rules: RulesStore;
   privacyRequests: PrivacyRequestStore;
+  suppressions: SuppressionStore;
+  audit: AuditStore;
   deliveries: DeliveryStore;
   templates: TemplateStore;
   destinations: DestinationStore;
@@ -66,6 +70,8 @@ export function createStores(db: Db): Stores {
     groups: new GroupStore(db),
     rules: new RulesStore(db),
     privacyRequests: new PrivacyRequestStore(db),
+    suppressions: new SuppressionStore(db),
+    audit: new AuditStore(db),
     deliveries: new DeliveryStore(db),
     templates: new TemplateStore(db),
     destinations: new DestinationStore(db),

@@ -32,6 +32,10 @@ export class MergeStore {
     return this.collection.find({ status: 'pending', at: { $lt: olderThan } }).sort({ at: 1 }).limit(limit).toArray();
   }
 
+  countByProfiles(profileIds: readonly string[]): Promise<number> {
+    return this.collection.countDocuments({ $or: [{ from: { $in: [...profileIds] } }, { into: { $in: [...profileIds] } }] });
+  }
+
   /** Erasure: merges mention the erased profile's ids. */
   async deleteByProfile(profileId: string): Promise<number> {
     return (await this.collection.deleteMany({ $or: [{ from: profileId }, { into: profileId }] })).deletedCount;

@@ -1,8 +1,8 @@
 import type { Collection, Db } from 'mongodb';
-import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import type { ErasureNotice, ErasurePlan, ErasureStep, PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
-/** The audit trail of privacy requests: ids, states, timestamps and counts, no personal data. */
+/** The record of privacy requests: ids, states, timestamps and counts; personal data only in a running erasure's plan. */
 export class PrivacyRequestStore {
   private readonly collection: Collection<PrivacyRequestDoc>;
 
@@ -29,5 +29,33 @@ export class PrivacyRequestStore {
     // whose profile it was: nothing left in the database points back at the person.
     const update = status === 'completed' ? { $set: set, $unset: { profileId: '' as const } } : { $set: set };
     await this.collection.updateOne({ _id: id }, update);
+  }
+
+  /** The plan is written once: a retried inventory keeps the first. */
+  async setPlan(id: string, plan: ErasurePlan, now: Date): Promise<ErasurePlan> {
+    await this.collection.updateOne({ _id: id, plan: { $exists: false } }, { $set: { plan, status: 'running', updatedAt: now } });
+    return (await this.findById(id))?.plan ?? plan;
+  }
+
+  /** Adds profiles found created again mid-erasure to the plan. */
+  async addToPlan(id: string, profileIds: readonly string[], now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $addToSet: { 'plan.profileIds': { $each: [...profileIds] } }, $set: { updatedAt: now } });
+  }
+
+  async stepFinished(id: string, step: ErasureStep, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, [`steps.${step}`]: { $exists: false } }, { $set: { [`steps.${step}`]: now, updatedAt: now } });
+  }
+
+  async setNotice(id: string, destination: string, notice: ErasureNotice): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { [`notices.${destination}`]: notice, updatedAt: notice.at } });
+  }
+
+  /** The end of an erasure: counts stay, the plan and the profile id go. */
+  async complete(id: string, removed: NonNullable<PrivacyRequestDoc['removed']>, now: Date): Promise<PrivacyRequestDoc | null> {
+    await this.collection.updateOne(
+      { _id: id, status: { $ne: 'completed' } },
+      { $set: { status: 'completed', removed, completedAt: now, updatedAt: now }, $unset: { profileId: '', plan: '' } },
+    );
+    return this.findById(id);
   }
 }

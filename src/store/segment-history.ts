@@ -66,6 +66,16 @@ export class SegmentHistoryStore {
     return result.sort((a, b) => sequenceOf(b) - sequenceOf(a)).slice(0, limit);
   }
 
+  /** How many changes the person's chunks hold. */
+  async countOfProfile(profileId: string): Promise<number> {
+    let count = 0;
+    for (let chunk = 0; ; chunk++) {
+      const doc = await this.collection.findOne({ _id: `${profileId}#${chunk}` });
+      if (!doc) return count;
+      count += doc.changes.length;
+    }
+  }
+
   /** Deletes the person's chunks (numbered from 0 without gaps); the number of changes they held. */
   async deleteOfProfile(profileId: string): Promise<number> {
     let deleted = 0;

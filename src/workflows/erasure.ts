@@ -1,27 +1,75 @@
 /**
  * "Forget me" (GDPR art. 17) as a durable process: once accepted it runs to the end,
- * across crashes of the server, the worker or Temporal.
+ * across crashes of the server, the worker or Temporal. The steps are in
+ * src/privacy/erasure.ts; this history holds the request id, step names and destination
+ * names, nothing about the person (not even their profile id).
  */
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { PrivacyActivities } from '../activities/index.js';
 import type { ErasureInput } from './messages.js';
 
-const activities = proxyActivities<PrivacyActivities>({
+/** Runs started before the steps existed: one activity did it all. */
+const legacy = proxyActivities<PrivacyActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
+/**
+ * Each step is safe to repeat and retried until it succeeds: an accepted erasure does not
+ * give up because the database was away for an hour. They beat every 2 s, so a killed
+ * worker's step is taken up again within seconds.
+ */
+const steps = proxyActivities<PrivacyActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** A destination's notice is retried with backoff for a day, its Retry-After honoured, then recorded as failed. */
+const notices = proxyActivities<PrivacyActivities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
+/**
+ * Longer than ingestion takes from screening a batch against the suppression list to
+ * linking its identifiers (src/privacy/suppression.ts): a batch screened before the
+ * suppression has linked whatever it links by the time `verify` looks.
+ */
+export const SUPPRESSION_SETTLE = '2 seconds';
+
 export async function erasureWorkflow(input: ErasureInput): Promise<'completed' | 'failed'> {
-  await activities.setPrivacyRequestStatus(input.requestId, 'running');
+  if (!patched('erasure-steps')) return legacyErasure(input);
+  const { requestId } = input;
+  const { destinations } = await steps.eraseInventory(requestId);
+  await steps.eraseSuppress(requestId);
+  await steps.eraseStop(requestId);
+  await steps.eraseRemove(requestId);
+  await sleep(SUPPRESSION_SETTLE);
+  await steps.eraseVerify(requestId);
+  await Promise.all(destinations.map(async (destination) => {
+    try {
+      await notices.notifyErasure(requestId, destination);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      await steps.abandonErasureNotice(requestId, destination, 'no answer within a day');
+    }
+  }));
+  await steps.eraseComplete(requestId);
+  return 'completed';
+}
+
+async function legacyErasure(input: ErasureInput): Promise<'completed' | 'failed'> {
+  await legacy.setPrivacyRequestStatus(input.requestId, 'running');
   try {
-    const removed = input.profileId
-      ? await activities.eraseProfile(input.profileId)
-      : { profiles: 0, events: 0, identities: 0 };
-    await activities.setPrivacyRequestStatus(input.requestId, 'completed', removed);
+    const removed = input.profileId ? await legacy.eraseProfile(input.profileId) : { profiles: 0, events: 0, identities: 0 };
+    await legacy.setPrivacyRequestStatus(input.requestId, 'completed', removed);
     return 'completed';
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    await activities.setPrivacyRequestStatus(input.requestId, 'failed');
+    await legacy.setPrivacyRequestStatus(input.requestId, 'failed');
     return 'failed';
   }
 }

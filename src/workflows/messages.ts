@@ -73,7 +73,7 @@ export interface ConsentLifecycleInput {
 
 export interface ErasureInput {
   requestId: string;
-  /** Absent when the request matched no profile: the run records that and completes. */
+  /** Only on runs started before the patch `erasure-steps`: the steps read the profile from the request. */
   profileId?: string;
 }
 

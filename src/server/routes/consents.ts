@@ -247,7 +247,11 @@ export function consentRoutes(deps: AppDeps): Router {
       consent: { changes: [{ purpose: body.purpose, state }], origin, proof: proofOf(body.proof, {}, 'admin') },
     }, { receivedAt: deps.now(), source: 'admin' });
     if (!event) throw notFound('no profile with that id');
-    res.json({ success: true, recordId: consentRecordId(event._id, body.purpose) });
+    const recordId = consentRecordId(event._id, body.purpose);
+    await deps.stores.audit.record({
+      at: deps.now(), kind: 'consent.changed', actor: 'admin', subject: { profileId: event.profileId, purpose: body.purpose, recordId }, detail: { state }, ...(body.reason ? { reason: body.reason } : {}),
+    });
+    res.json({ success: true, recordId });
   });
 
   return router;

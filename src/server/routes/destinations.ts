@@ -13,6 +13,8 @@ const destinationBody = z
     secret: z.string().min(16, 'at least 16 characters; leave it out to have one generated').max(200).optional(),
     /** The profile traits sent with each request: none unless listed (data minimisation). */
     traits: z.array(z.string().min(1).max(200)).max(100).optional(),
+    /** Notified of every erasure (src/privacy/erasure.ts), with the person's identifiers. */
+    erasures: z.boolean().optional(),
   })
   .strict();
 
@@ -26,16 +28,17 @@ export function destinationRoutes(deps: AppDeps): Router {
     const generated = parsed.data.secret === undefined ? `whsec_${randomBytes(24).toString('base64url')}` : undefined;
     const secret = parsed.data.secret ?? generated!;
     const traits = [...new Set(parsed.data.traits ?? [])];
-    const created = await deps.stores.destinations.put(name, { url: parsed.data.url, secret, traits }, deps.now());
+    const erasures = parsed.data.erasures ?? false;
+    const created = await deps.stores.destinations.put(name, { url: parsed.data.url, secret, traits, erasures }, deps.now());
     // A generated secret is shown this once; a given one is never echoed.
-    res.status(created ? 201 : 200).json({ name, url: parsed.data.url, traits, created, ...(generated ? { secret: generated } : {}) });
+    res.status(created ? 201 : 200).json({ name, url: parsed.data.url, traits, erasures, created, ...(generated ? { secret: generated } : {}) });
   });
 
   router.get('/v1/destinations', async (_req, res) => {
     const destinations = await deps.stores.destinations.list();
     const used = new Set(sendSteps(await deps.stores.rules.active()).flatMap(({ step }) => (step.kind === 'sendWebhook' ? [step.name] : [])));
     res.json({
-      destinations: destinations.map((d) => ({ name: d._id, url: d.url, traits: d.traits, updatedAt: d.updatedAt })),
+      destinations: destinations.map((d) => ({ name: d._id, url: d.url, traits: d.traits, erasures: d.erasures ?? false, updatedAt: d.updatedAt })),
       missing: [...used].filter((name) => !destinations.some((d) => d._id === name)).sort(),
     });
   });

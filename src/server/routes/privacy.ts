@@ -1,17 +1,54 @@
-/** Privacy requests: "forget me" as a durable workflow an admin starts over HTTP. */
+/**
+ * Privacy requests (admin): "forget me" as a durable workflow, its status and signed
+ * receipt, the suppression list, the audit log; and the public key receipts are checked with.
+ */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { IdentityKind, PrivacyRequestDoc } from '../../model.js';
-import { badRequest, fromZod, notFound } from '../errors.js';
+import type { AuditKind, IdentityKind, PrivacyRequestDoc, SuppressionDoc } from '../../model.js';
+import { ERASURE_STEPS } from '../../model.js';
+import { destinationOfNoticeKey } from '../../privacy/erasure.js';
+import { signedReceipt } from '../../privacy/receipt.js';
+import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
 import type { AppDeps } from '../app.js';
 
+const reason = z.string().min(1).max(500).optional();
+
 const erasureBody = z
-  .object({ userId: z.string().min(1).optional(), email: z.string().min(1).optional(), anonymousId: z.string().min(1).optional() })
+  .object({ userId: z.string().min(1).optional(), email: z.string().min(1).optional(), anonymousId: z.string().min(1).optional(), phone: z.string().min(1).optional(), reason })
   .strict();
 
+const AUDIT_KINDS: readonly AuditKind[] = [
+  'erasure.requested', 'erasure.completed', 'erasure.failed', 'suppression.lifted', 'rules.deployed', 'consent.changed',
+  'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.applied',
+];
+const auditQuery = z.object({
+  since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
+  kind: z.enum(AUDIT_KINDS as [AuditKind, ...AuditKind[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+}).strict();
+
 function presentRequest(doc: PrivacyRequestDoc) {
-  return { id: doc._id, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt, ...(doc.removed ? { removed: doc.removed } : {}) };
+  const steps = Object.fromEntries(ERASURE_STEPS.flatMap((step) => (doc.steps?.[step] ? [[step, doc.steps[step]]] : [])));
+  const destinations = Object.fromEntries(Object.entries(doc.notices ?? {}).map(([key, notice]) => [destinationOfNoticeKey(key), notice]));
+  // While it runs, the plan's counts say what is being removed; the identifiers in it are never shown.
+  const removed = doc.removed ?? doc.plan?.counts;
+  return {
+    id: doc._id, kind: doc.kind, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
+    ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
+    ...(removed ? { removed } : {}),
+    steps, destinations,
+    ...(doc.reason ? { reason: doc.reason } : {}),
+  };
+}
+
+function presentSuppression(doc: SuppressionDoc) {
+  return { id: doc._id, kind: doc.kind, requestId: doc.requestId, createdAt: doc.createdAt, dropped: doc.dropped, ...(doc.lastDroppedAt ? { lastDroppedAt: doc.lastDroppedAt } : {}) };
+}
+
+/** The issuer named in receipts: where this server is reached. */
+function issuerOf(deps: AppDeps, host: string | undefined): string {
+  return deps.publicUrl ?? `http://${host ?? 'localhost'}`;
 }
 
 export function privacyRoutes(deps: AppDeps): Router {
@@ -19,11 +56,12 @@ export function privacyRoutes(deps: AppDeps): Router {
   router.post('/v1/privacy/erasures', async (req, res) => {
     const parsed = erasureBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
-    const given = Object.entries(parsed.data).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
-    if (given.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email or anonymousId');
-    const [kind, value] = given[0]!;
-    // The identifier is resolved here and never stored or passed on: the request and its
-    // workflow know only the opaque profile id.
+    const { reason: given, ...identifiers } = parsed.data;
+    const named = Object.entries(identifiers).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
+    if (named.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email, anonymousId or phone');
+    const [kind, value] = named[0]!;
+    // The identifier is resolved here and never stored as given: the request knows the
+    // opaque profile id until it completes, the workflow only the request id.
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
     const now = deps.now();
     const doc: PrivacyRequestDoc = {
@@ -33,16 +71,57 @@ export function privacyRoutes(deps: AppDeps): Router {
       status: 'pending',
       createdAt: now,
       updatedAt: now,
+      ...(given ? { reason: given } : {}),
     };
     await deps.stores.privacyRequests.create(doc);
+    await deps.stores.audit.record({ at: now, kind: 'erasure.requested', actor: 'admin', subject: { requestId: doc._id }, detail: { by: kind, matched: profileId !== undefined }, ...(given ? { reason: given } : {}) });
     // If Temporal is down the request stays pending and the sweeper starts it later.
-    await deps.startErasure(doc._id, profileId).catch((error: unknown) => deps.logger.warn({ err: error, requestId: doc._id }, 'erasure start deferred'));
+    await deps.startErasure(doc._id).catch((error: unknown) => deps.logger.warn({ err: error, requestId: doc._id }, 'erasure start deferred'));
     res.status(202).json(presentRequest(doc));
   });
+
   router.get('/v1/privacy/erasures/:id', async (req, res) => {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
     if (!doc) throw notFound('no erasure request with that id');
     res.json(presentRequest(doc));
+  });
+
+  router.get('/v1/privacy/erasures/:id/receipt', async (req, res) => {
+    const doc = await deps.stores.privacyRequests.findById(req.params.id);
+    if (!doc) throw notFound('no erasure request with that id');
+    if (doc.status !== 'completed') throw new HttpError(409, 'not_completed', `the erasure is ${doc.status}; its receipt is issued once it completes`);
+    res.json(signedReceipt(doc, issuerOf(deps, req.headers.host), deps.privacyKeys));
+  });
+
+  router.get('/v1/privacy/suppressions', async (_req, res) => {
+    const entries = await deps.stores.suppressions.list(10_000);
+    res.json({ suppressions: entries.map(presentSuppression) });
+  });
+
+  router.delete('/v1/privacy/suppressions/:id', async (req, res) => {
+    const why = reason.safeParse(typeof req.query.reason === 'string' ? req.query.reason : undefined);
+    if (!why.success) throw fromZod(why.error, 'invalid_query');
+    const entry = await deps.stores.suppressions.findById(req.params.id);
+    if (!entry || !(await deps.stores.suppressions.lift(entry._id))) throw notFound('no suppression with that id');
+    await deps.stores.audit.record({ at: deps.now(), kind: 'suppression.lifted', actor: 'admin', subject: { suppressionId: entry._id, requestId: entry.requestId }, ...(why.data ? { reason: why.data } : {}) });
+    res.status(204).end();
+  });
+
+  router.get('/v1/audit', async (req, res) => {
+    const parsed = auditQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    const entries = await deps.stores.audit.list({ ...(parsed.data.since ? { since: new Date(parsed.data.since) } : {}), ...(parsed.data.kind ? { kind: parsed.data.kind } : {}), limit: parsed.data.limit });
+    res.json({ entries: entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })) });
+  });
+
+  return router;
+}
+
+/** Public: the key erasure receipts are signed with (PEM), so a data subject can check theirs. */
+export function receiptKeyRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/v1/receipt-key', (_req, res) => {
+    res.type('application/x-pem-file').send(deps.privacyKeys.publicKeyPem());
   });
   return router;
 }

@@ -21,6 +21,7 @@ export function ruleRoutes(deps: AppDeps): Router {
       return;
     }
     const version = await deps.stores.rules.deploy(req.body, ir, deps.now());
+    await deps.stores.audit.record({ at: deps.now(), kind: 'rules.deployed', actor: 'admin', subject: { version } });
     // The segments it adds or changes are computed over everyone in the background
     // (GET /v1/segments shows the progress); should the start fail, the sweeper retries it.
     const recompute = await (deps.startSegmentRecompute?.(version) ?? Promise.resolve()).then(
