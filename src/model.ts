@@ -187,6 +187,11 @@ export interface ProfileDoc {
   journeys: Record<string, JourneyMembership>;
   /** Keyed by journey name (an identifier, so a safe field name); absent until a first entry. */
   journeyHistory?: Record<string, JourneyHistory>;
+  /**
+   * Restriction of processing (GDPR art. 18): while set, no journey admits the person, no
+   * message is sent to them and they are in no segment. Their data is kept.
+   */
+  restricted?: { since: Date; reason?: string } | null;
   /** Stored segment membership, keyed by segment name (see src/segments). */
   segments?: Record<string, SegmentMembership>;
   /** What the person's events amount to for each event condition, keyed by leaf (src/segments/facts.ts). */
@@ -236,6 +241,8 @@ export type SegmentChangeReason =
   | { kind: 'rules deployed'; version: number }
   | { kind: 'merge'; profileId: string }
   | { kind: 'erasure' }
+  /** The person's processing was restricted (art. 18), or the restriction lifted. */
+  | { kind: 'restriction' }
   /** A tag, trait or consent written by a journey, an admin or a consent lifecycle. */
   | { kind: 'profile update' };
 

@@ -243,6 +243,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ingestionSaturated: () => writer.saturated(),
     startErasure,
     privacyKeys,
+    processes,
     links,
     startSegmentRecompute: startRecompute,
     segments,

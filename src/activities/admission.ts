@@ -38,7 +38,7 @@ export interface AdmissionRequest {
   atMs: number;
 }
 
-export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent' | 'journey-paused';
+export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent' | 'journey-paused' | 'restricted';
 
 export interface Admission {
   verdict: AdmissionVerdict;
@@ -66,9 +66,11 @@ function reentryAllows(reentry: ReentryIR, lastEnteredAt: Date, at: Date): boole
   }
 }
 
-export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents'>>, request: AdmissionRequest): Admission {
+export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents' | 'restricted'>>, request: AdmissionRequest): Admission {
   if (profile.journeys?.[request.workflowId]?.runId === request.runId) return { verdict: 'admitted' };
   if (profile.journeyHistory?.[request.journey]?.lastRunId === request.runId) return { verdict: 'admitted' };
+  // Restricted (art. 18): kept, not processed.
+  if (profile.restricted) return { verdict: 'restricted' };
   const at = new Date(request.atMs);
   if ((request.requiresConsent ?? []).some((purpose) => consentState(profile.consents ?? {}, purpose, at) !== 'granted')) return { verdict: 'no-consent' };
   const history = profile.journeyHistory?.[request.journey];
@@ -87,7 +89,7 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
   return {
     verdict: 'admitted',
     set: { [`journeys.${request.workflowId}`]: membership, [`journeyHistory.${request.journey}`]: entered },
-    guard: { ...unchangedHistory(request.journey, history), ...unchangedConsents(profile, request.requiresConsent ?? []) },
+    guard: { ...unchangedHistory(request.journey, history), ...unchangedConsents(profile, request.requiresConsent ?? []), restricted: null },
   };
 }
 

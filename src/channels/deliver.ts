@@ -182,6 +182,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       // Erased while the run winds down: nothing is sent and nothing recorded about them.
       if (!profile) return { status: 'skipped', detail: 'no profile' };
       if (!earlier) await stores.deliveries.listUnder(request);
+      if (profile.restricted) return finish(request, 'skipped', 'restricted');
       const at = now();
       const marketing = (request.consents ?? []).length > 0;
       // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
@@ -209,6 +210,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       const profile = await stores.profiles.findById(request.profileId);
       if (!profile) return { status: 'skipped', detail: 'no profile' };
       if (!earlier) await stores.deliveries.listUnder(request);
+      if (profile.restricted) return finish(request, 'skipped', 'restricted');
       const confirmUrl = `${deps.publicUrl}${confirmationPath(deps.links.confirmationToken({ recordId: request.confirms, expiresAt: linkExpiresAt }))}`;
       return sendEmail(request, profile, { variables: { confirm_url: confirmUrl, purpose: request.purpose } });
     },

@@ -10,7 +10,7 @@ import type { ProfileDoc, SegmentMembership } from '../model.js';
 import { factMeasure, leafKeyOf, nextFactChange, type Facts } from './facts.js';
 import { affects, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
-export type JudgedProfile = Pick<ProfileDoc, '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt' | 'segments'>;
+export type JudgedProfile = Pick<ProfileDoc, '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt' | 'segments' | 'restricted'>;
 
 export interface MembershipJudgement {
   segments: Record<string, SegmentMembership>;
@@ -40,6 +40,11 @@ export function judgeMembership({ plan, profile, facts, usable, change, now }: M
   const subject: ConditionSubject = { profile, measure: factMeasure(facts), segmentMembership: (name) => Object.hasOwn(segments, name) };
   for (const segment of plan.segments) {
     const current = Object.hasOwn(stored, segment.name) ? stored[segment.name] : undefined;
+    // Restricted (art. 18): in no segment, whatever the conditions say, until lifted.
+    if (profile.restricted) {
+      if (current) exited.push(segment.name);
+      continue;
+    }
     if (!usable(segment) || !affects(change, segment)) {
       if (current) segments[segment.name] = current;
       continue;
@@ -53,7 +58,7 @@ export function judgeMembership({ plan, profile, facts, usable, change, now }: M
   }
   const changed = Object.keys(stored).length !== Object.keys(segments).length
     || Object.entries(segments).some(([name, membership]) => stored[name]?.def !== membership.def);
-  const instants = plan.segments.filter((segment) => segment.reads.time && usable(segment)).map((segment) => nextChangeOf(segment.condition, profile, facts, plan, now));
+  const instants = plan.segments.filter((segment) => !profile.restricted && segment.reads.time && usable(segment)).map((segment) => nextChangeOf(segment.condition, profile, facts, plan, now));
   const future = instants.filter((instant): instant is number => instant !== undefined);
   return { segments, entered, exited, changed, ...(future.length === 0 ? {} : { nextAt: Math.min(...future) }) };
 }

@@ -5,6 +5,7 @@
 import express, { type Request } from 'express';
 import type { LinkSigner } from '../channels/links.js';
 import type { PrivacyKeys } from '../privacy/keys.js';
+import type { Processes } from '../privacy/erasure.js';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
 import type { SegmentEngine } from '../segments/engine.js';
@@ -23,6 +24,7 @@ import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
+import { profileRightsRoutes } from './routes/profile-rights.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -53,6 +55,8 @@ export interface AppDeps {
   startErasure: (requestId: string) => Promise<void>;
   /** Signs erasure receipts; its public key is served for checking them. */
   privacyKeys: PrivacyKeys;
+  /** Ends a restricted person's journey runs. */
+  processes: Processes;
   /** Signs and reads the links in messages (one-click unsubscribe). */
   links: LinkSigner;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
@@ -85,7 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
   app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps));

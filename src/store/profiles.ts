@@ -181,6 +181,16 @@ export class ProfileStore {
     return (await this.updateFollowingRedirect(id, { $pull: { tags: tag }, $set: { updatedAt: now } })) !== null;
   }
 
+  /**
+   * Rectification: sets and removes top-level traits in one write. The profile id it was
+   * written under (the survivor, if merged), or null when the profile is gone.
+   */
+  async rectifyTraits(id: string, set: Record<string, unknown>, unset: readonly string[], now: Date): Promise<string | null> {
+    const update: UpdateFilter<ProfileDoc> = { $set: { updatedAt: now, ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`traits.${name}`, value])) } };
+    if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((name) => [`traits.${name}`, ''])) as never;
+    return this.updateFollowingRedirect(id, update);
+  }
+
   async setTrait(id: string, path: string, value: unknown, now: Date): Promise<boolean> {
     return (await this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } })) !== null;
   }

@@ -41,6 +41,8 @@ export function presentProfile(profile: ProfileDoc, segments: { name: string; si
     traits: profile.traits,
     tags: profile.tags ?? [],
     consents: profile.consents,
+    // Restricted (art. 18): kept, but no journey, message or segment until lifted.
+    ...(profile.restricted ? { restricted: profile.restricted } : {}),
     segments,
     journeys: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
     // Past entries per journey: why a person did (not) enter again under `reentry`.

@@ -1,0 +1,81 @@
+/**
+ * Rights a person exercises through an admin on their profile: rectification (art. 16),
+ * correcting or removing traits, and restriction of processing (art. 18). Both audited.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ProfileDoc } from '../../model.js';
+import type { AppDeps } from '../app.js';
+import { fromZod, notFound } from '../errors.js';
+
+/** Top-level trait names, as they are stored: no dots, not starting with `$`. */
+const traitName = z.string().min(1).max(200).regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
+
+const rectificationBody = z.object({
+  /** The corrected values; `null` removes the trait. */
+  traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
+  reason: z.string().trim().min(1).max(500).optional(),
+}).strict();
+
+const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+/** The restriction's effect on the person's runs: ended (outcome `restricted`), not paused; lifting it does not restart them. */
+async function endRuns(deps: AppDeps, profile: ProfileDoc): Promise<number> {
+  let ended = 0;
+  for (const run of Object.values(profile.journeys ?? {})) {
+    if (await deps.processes.terminate(run.workflowId, 'processing restricted (privacy request)')) {
+      deps.stores.journeyStats.count(run.journey, run.rulesVersion, 'ended.restricted');
+      ended += 1;
+    }
+    await deps.stores.profiles.leaveJourney(profile._id, run.workflowId);
+  }
+  return ended;
+}
+
+export function profileRightsRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.patch('/v1/profiles/:id/traits', async (req, res) => {
+    const parsed = rectificationBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const entries = Object.entries(parsed.data.traits);
+    const set = Object.fromEntries(entries.filter(([, value]) => value !== null));
+    const removed = entries.filter(([, value]) => value === null).map(([name]) => name);
+    const profileId = await deps.stores.profiles.rectifyTraits(req.params.id, set, removed, deps.now());
+    if (!profileId) throw notFound('no profile with that id');
+    await deps.segments?.refresh(profileId, { change: { traits: true }, reason: { kind: 'profile update' } });
+    await deps.stores.audit.record({
+      at: deps.now(), kind: 'profile.rectified', actor: 'admin', subject: { profileId },
+      detail: { set: Object.keys(set).sort(), removed: removed.sort() }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+    });
+    const profile = await deps.stores.profiles.findById(profileId);
+    res.json({ id: profileId, traits: profile?.traits ?? {} });
+  });
+
+  router.put('/v1/profiles/:id/restriction', async (req, res) => {
+    const parsed = restrictionBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const restriction = { since: deps.now(), ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) };
+    // Set once: a repeated request keeps the first `since`, and ends any run still left.
+    const decided = await deps.stores.profiles.decideAndSet(req.params.id, (profile) => ({ profile, ...(profile.restricted ? {} : { set: { restricted: restriction } }) }));
+    if (!decided) throw notFound('no profile with that id');
+    const { profile } = decided;
+    const endedRuns = await endRuns(deps, profile);
+    await deps.segments?.refresh(profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
+    if (decided.set) {
+      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: 'admin', subject: { profileId: profile._id }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
+    }
+    res.json({ id: profile._id, restricted: profile.restricted ?? restriction, endedRuns });
+  });
+
+  router.delete('/v1/profiles/:id/restriction', async (req, res) => {
+    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
+    const decided = await deps.stores.profiles.decideAndSet(req.params.id, (profile) => ({ profile, ...(profile.restricted ? { set: { restricted: null } } : {}) }));
+    if (!decided) throw notFound('no profile with that id');
+    await deps.segments?.refresh(decided.profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
+    if (decided.set) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: 'admin', subject: { profileId: decided.profile._id }, ...(reason ? { reason } : {}) });
+    res.status(204).end();
+  });
+
+  return router;
+}
