@@ -418,9 +418,23 @@ export interface ErasureNotice {
   detail?: string;
 }
 
+/** A built export (art. 15/20): its bundle is stored in chunks until downloaded once, or until it expires. */
+export interface ExportBundle {
+  /** False when the request matched nobody: there is nothing to download. */
+  found: boolean;
+  chunks: number;
+  bytes: number;
+  events: number;
+  builtAt: Date;
+  expiresAt: Date;
+  /** When the one download began; the bundle is deleted once it has been sent. */
+  downloadedAt?: Date;
+  deletedAt?: Date;
+}
+
 export interface PrivacyRequestDoc {
   _id: string;
-  kind: 'erasure';
+  kind: 'erasure' | 'export';
   /** The profile resolved when the request was made; absent when nobody matched, and once completed. */
   profileId?: string;
   status: PrivacyRequestStatus;
@@ -434,6 +448,8 @@ export interface PrivacyRequestDoc {
   /** Per destination subscribed to erasures, by name. */
   notices?: Record<string, ErasureNotice>;
   completedAt?: Date;
+  /** An export's bundle, once built. */
+  bundle?: ExportBundle;
   /** What was removed, as counts only: the audit trail keeps no personal data. */
   removed?: ErasureCounts;
 }
@@ -470,7 +486,7 @@ export interface AuditDoc {
   _id: string;
   at: Date;
   kind: AuditKind;
-  /** Who acted: `admin` (the admin key), a source name, `system`, `portal`. */
+  /** Who acted: `admin` (the admin key), `system` (a durable process), `link` (a signed link's holder), `portal`. */
   actor: string;
   reason?: string;
   /** Ids the action concerns (request id, profile id, rules version, suppression id, purpose). */

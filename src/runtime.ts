@@ -35,7 +35,7 @@ import type * as workflows from './workflows/index.js';
 import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
 import type { Processes } from './privacy/erasure.js';
 import { SuppressionScreen } from './privacy/suppression.js';
-import { erasureWorkflowId, type ErasureInput, type JourneySinks } from './workflows/messages.js';
+import { erasureWorkflowId, exportWorkflowId, type ErasureInput, type ExportInput, type JourneySinks } from './workflows/messages.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
 export const SYSTEM_SOURCE = 'itinera';
@@ -166,6 +166,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   };
 
+  const startExport = async (requestId: string) => {
+    const input: ExportInput = { requestId };
+    try {
+      await temporal.workflow.start<typeof workflows.exportWorkflow>('exportWorkflow' satisfies keyof typeof workflows, { taskQueue: options.taskQueue, workflowId: exportWorkflowId(requestId), args: [input] });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  };
+
   // The consent lifecycle records events through ingestion, which is built below.
   const built: { ingestor?: Ingestor } = {};
   const recordProfileEvent = async (profileId: string, event: ProfileEventToRecord) => {
@@ -224,7 +233,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   built.ingestor = ingestor;
   const importApply = importApplier({ ingestor, now, rules: stores.rules });
   const sweeper = startSweeper({
-    stores, dispatcher, writer, startPendingErasure: startErasure, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
+    stores, dispatcher, writer, startPendingErasure: startErasure, startPendingExport: startExport, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
   });
   const app = createApp({
     stores,
@@ -242,6 +251,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     profilesSettled: () => writer.settledWithin(options.readWaitMs ?? DEFAULT_READ_WAIT_MS),
     ingestionSaturated: () => writer.saturated(),
     startErasure,
+    startExport,
     privacyKeys,
     processes,
     links,

@@ -2,6 +2,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
+import { buildExport } from '../privacy/export.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Well inside the erasure activities' heartbeat timeout. */
@@ -42,6 +43,21 @@ export function createPrivacyActivities(deps: ActivityDeps) {
         if (!(error instanceof NoticeRetry)) throw error;
         throw ApplicationFailure.create({ type: 'NoticeRetry', message: error.reason, ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }) });
       }
+    },
+
+    /** Builds the export's bundle; whether there is one (the request matched someone). */
+    async buildExport(requestId: string): Promise<{ found: boolean; expiresAtMs: number }> {
+      const bundle = await beating(() => buildExport(stores, requestId, now(), () => Context.current().heartbeat()));
+      await stores.privacyRequests.setBundle(requestId, bundle, now());
+      const stored = (await stores.privacyRequests.findById(requestId))?.bundle ?? bundle;
+      return { found: stored.found, expiresAtMs: stored.expiresAt.getTime() };
+    },
+
+    /** The export expired (or was downloaded): its bundle is deleted. */
+    async deleteExport(requestId: string): Promise<void> {
+      const request = await stores.privacyRequests.findById(requestId);
+      await stores.exportChunks.delete(requestId, request?.bundle?.chunks ?? 0);
+      await stores.privacyRequests.bundleDeleted(requestId, now());
     },
 
     async setPrivacyRequestStatus(requestId: string, status: PrivacyRequestStatus, removed?: PrivacyRequestDoc['removed']): Promise<void> {

@@ -37,7 +37,20 @@ interface ConfirmationPayload {
   x: number;
 }
 
-type Payload = UnsubscribePayload | ConfirmationPayload;
+/** A person's data export, downloadable once until it expires. */
+export interface DownloadLink {
+  exportId: string;
+  expiresAt: Date;
+}
+
+interface DownloadPayload {
+  v: 1;
+  kind: 'download';
+  e: string;
+  x: number;
+}
+
+type Payload = UnsubscribePayload | ConfirmationPayload | DownloadPayload;
 
 export class LinkSigner {
   constructor(private readonly secret: string) {}
@@ -62,6 +75,16 @@ export class LinkSigner {
     const payload = this.open(token);
     if (payload?.kind !== 'confirm' || typeof payload.r !== 'string' || typeof payload.x !== 'number') return null;
     return { recordId: payload.r, expiresAt: new Date(payload.x * 1000) };
+  }
+
+  downloadToken(link: DownloadLink): string {
+    return this.seal({ v: 1, kind: 'download', e: link.exportId, x: Math.floor(link.expiresAt.getTime() / 1000) });
+  }
+
+  readDownloadToken(token: string): DownloadLink | null {
+    const payload = this.open(token);
+    if (payload?.kind !== 'download' || typeof payload.e !== 'string' || typeof payload.x !== 'number') return null;
+    return { exportId: payload.e, expiresAt: new Date(payload.x * 1000) };
   }
 
   private seal(payload: Payload): string {

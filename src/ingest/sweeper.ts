@@ -26,6 +26,7 @@ export interface SweeperOptions {
   /** This process's profile writer: its entries are not stale, and recovery runs between its rounds. */
   writer: ProfileWriter;
   startPendingErasure: (requestId: string) => Promise<void>;
+  startPendingExport?: (requestId: string) => Promise<void>;
   /** Rebuilds recovered people's segment facts and membership; without it, none is kept. */
   segments?: SegmentEngine;
   /** Starts a rules version's segment recompute (idempotent); the sweeper calls it while one is unfinished. */
@@ -95,7 +96,7 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
     finished += 1;
   }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
-  for (const request of requests) await options.startPendingErasure(request._id);
+  for (const request of requests) await (request.kind === 'export' ? options.startPendingExport?.(request._id) : options.startPendingErasure(request._id));
   if (options.segments && options.startSegmentRecompute) {
     // A recompute running already is left alone: starting it is idempotent.
     const version = await unfinishedVersion(stores, options.segments);

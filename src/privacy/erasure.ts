@@ -142,6 +142,11 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
         await segments?.forget(profileId, absorbed);
         await stores.deliveries.deleteByProfiles(plan.profileIds);
         await stores.audit.forgetProfiles(plan.profileIds);
+        // An export of theirs not yet downloaded holds everything: it goes too.
+        for (const exported of await stores.privacyRequests.exportsOf(plan.profileIds)) {
+          await stores.exportChunks.delete(exported._id, exported.bundle?.chunks ?? 0);
+          await stores.privacyRequests.bundleDeleted(exported._id, now());
+        }
         for (const id of plan.profileIds) {
             await removeUnder(id);
         }

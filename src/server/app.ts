@@ -25,6 +25,7 @@ import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
 import { profileRightsRoutes } from './routes/profile-rights.js';
+import { downloadRoutes, exportRoutes } from './routes/exports.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -53,6 +54,7 @@ export interface AppDeps {
   /** The profile writer is too far behind to queue more: tracking requests are refused with 503. */
   ingestionSaturated?: () => boolean;
   startErasure: (requestId: string) => Promise<void>;
+  startExport: (requestId: string) => Promise<void>;
   /** Signs erasure receipts; its public key is served for checking them. */
   privacyKeys: PrivacyKeys;
   /** Ends a restricted person's journey runs. */
@@ -89,10 +91,10 @@ export function createApp(deps: AppDeps): express.Express {
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
-  app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps));
+  app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

@@ -16,6 +16,7 @@ export const COLLECTIONS = {
   privacyRequests: 'privacy_requests',
   suppressions: 'suppressions',
   audit: 'audit',
+  exportChunks: 'export_chunks',
   deliveries: 'deliveries',
   profileMessages: 'profile_messages',
   templates: 'templates',

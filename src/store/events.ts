@@ -112,6 +112,11 @@ export class EventStore {
     return (await this.collection.deleteMany({ profileId })).deletedCount;
   }
 
+  /** Every event of these profile ids, in storage order, read in batches (an export). On FerretDB this scans the collection. */
+  streamOfProfiles(profileIds: readonly string[]): AsyncIterable<EventDoc> {
+    return this.collection.find({ profileId: { $in: [...profileIds] } }, { batchSize: 500 });
+  }
+
   /** Erasure's inventory: on FerretDB this scans the collection, once per erasure. */
   countByProfiles(profileIds: readonly string[]): Promise<number> {
     return this.collection.countDocuments({ profileId: { $in: [...profileIds] } });

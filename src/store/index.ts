@@ -23,9 +23,10 @@ import { SegmentStatsStore } from './segment-stats.js';
 import { TemplateStore } from './templates.js';
 import { SuppressionStore } from './suppressions.js';
 import { AuditStore } from './audit.js';
+import { ExportChunkStore } from './export-chunks.js';
 
 export {
-  AuditStore, COLLECTIONS, ConsentLedgerStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore,
 };
 
@@ -41,6 +42,7 @@ export interface Stores {
   privacyRequests: PrivacyRequestStore;
   suppressions: SuppressionStore;
   audit: AuditStore;
+  exportChunks: ExportChunkStore;
   deliveries: DeliveryStore;
   templates: TemplateStore;
   destinations: DestinationStore;
@@ -72,6 +74,7 @@ export function createStores(db: Db): Stores {
     privacyRequests: new PrivacyRequestStore(db),
     suppressions: new SuppressionStore(db),
     audit: new AuditStore(db),
+    exportChunks: new ExportChunkStore(db),
     deliveries: new DeliveryStore(db),
     templates: new TemplateStore(db),
     destinations: new DestinationStore(db),

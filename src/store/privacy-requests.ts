@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { ErasureNotice, ErasurePlan, ErasureStep, PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import type { ErasureNotice, ErasurePlan, ErasureStep, ExportBundle, PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** The record of privacy requests: ids, states, timestamps and counts; personal data only in a running erasure's plan. */
@@ -48,6 +48,27 @@ export class PrivacyRequestStore {
 
   async setNotice(id: string, destination: string, notice: ErasureNotice): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { [`notices.${destination}`]: notice, updatedAt: notice.at } });
+  }
+
+  /** An export built: written once (a retried build returns the first). */
+  async setBundle(id: string, bundle: ExportBundle, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, bundle: { $exists: false } }, { $set: { bundle, status: 'completed', completedAt: now, updatedAt: now } });
+  }
+
+  /** Takes the one download; false when it was taken already. */
+  async claimDownload(id: string, now: Date): Promise<boolean> {
+    const result = await this.collection.updateOne({ _id: id, 'bundle.downloadedAt': { $exists: false } }, { $set: { 'bundle.downloadedAt': now, updatedAt: now } });
+    return result.modifiedCount === 1;
+  }
+
+  /** The bundle is gone (downloaded, expired, or its person erased): so is the link to the person. */
+  async bundleDeleted(id: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, 'bundle.deletedAt': { $exists: false } }, { $set: { 'bundle.deletedAt': now, updatedAt: now }, $unset: { profileId: '' } });
+  }
+
+  /** Exports of these profiles whose bundle may still be stored (an erasure deletes them). On FerretDB this scans the requests. */
+  async exportsOf(profileIds: readonly string[]): Promise<PrivacyRequestDoc[]> {
+    return this.collection.find({ kind: 'export', profileId: { $in: [...profileIds] } }).toArray();
   }
 
   /** The end of an erasure: counts stay, the plan and the profile id go. */

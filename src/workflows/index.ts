@@ -5,3 +5,4 @@ export { consentConfirmationWorkflow } from './consent-confirmation.js';
 export { erasureWorkflow } from './erasure.js';
 export { segmentClockWorkflow } from './segment-clock.js';
 export { segmentRecomputeWorkflow } from './segment-recompute.js';
+export { exportWorkflow } from './export.js';

@@ -99,6 +99,14 @@ export function consentConfirmationWorkflowId(recordId: string): string {
   return `consent-confirmation:${recordId}`;
 }
 
+export interface ExportInput {
+  requestId: string;
+}
+
+export function exportWorkflowId(requestId: string): string {
+  return `export:${requestId}`;
+}
+
 export function erasureWorkflowId(requestId: string): string {
   return `erasure:${requestId}`;
 }

@@ -82,13 +82,13 @@ export function privacyRoutes(deps: AppDeps): Router {
 
   router.get('/v1/privacy/erasures/:id', async (req, res) => {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
-    if (!doc) throw notFound('no erasure request with that id');
+    if (!doc || doc.kind !== 'erasure') throw notFound('no erasure request with that id');
     res.json(presentRequest(doc));
   });
 
   router.get('/v1/privacy/erasures/:id/receipt', async (req, res) => {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
-    if (!doc) throw notFound('no erasure request with that id');
+    if (!doc || doc.kind !== 'erasure') throw notFound('no erasure request with that id');
     if (doc.status !== 'completed') throw new HttpError(409, 'not_completed', `the erasure is ${doc.status}; its receipt is issued once it completes`);
     res.json(signedReceipt(doc, issuerOf(deps, req.headers.host), deps.privacyKeys));
   });

@@ -1,0 +1,98 @@
+/**
+ * Data exports (art. 15/20): an admin asks for one (`POST /v1/privacy/exports`), follows it,
+ * and hands the person the download link it gives, which works once and for seven days.
+ */
+import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { IdentityKind, PrivacyRequestDoc } from '../../model.js';
+import type { AppDeps } from '../app.js';
+import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
+
+const exportBody = z
+  .object({ userId: z.string().min(1).optional(), email: z.string().min(1).optional(), anonymousId: z.string().min(1).optional(), phone: z.string().min(1).optional(), reason: z.string().min(1).max(500).optional() })
+  .strict();
+
+export const DOWNLOAD_PATH = '/v1/downloads';
+
+function present(doc: PrivacyRequestDoc, baseUrl: string, deps: AppDeps) {
+  const bundle = doc.bundle;
+  const downloadable = bundle?.found && !bundle.downloadedAt && !bundle.deletedAt && bundle.expiresAt.getTime() > deps.now().getTime();
+  return {
+    id: doc._id, kind: doc.kind, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
+    ...(bundle ? {
+      found: bundle.found,
+      ...(bundle.found ? { bytes: bundle.bytes, events: bundle.events, expiresAt: bundle.expiresAt } : {}),
+      ...(bundle.downloadedAt ? { downloadedAt: bundle.downloadedAt } : {}),
+      ...(bundle.deletedAt ? { deletedAt: bundle.deletedAt } : {}),
+    } : {}),
+    ...(downloadable ? { downloadUrl: `${baseUrl}${DOWNLOAD_PATH}/${deps.links.downloadToken({ exportId: doc._id, expiresAt: bundle!.expiresAt })}` } : {}),
+  };
+}
+
+const baseUrlOf = (deps: AppDeps, host: string | undefined) => deps.publicUrl ?? `http://${host ?? 'localhost'}`;
+
+export function exportRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.post('/v1/privacy/exports', async (req, res) => {
+    const parsed = exportBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const { reason, ...identifiers } = parsed.data;
+    const named = Object.entries(identifiers).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
+    if (named.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email, anonymousId or phone');
+    const [kind, value] = named[0]!;
+    const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
+    const now = deps.now();
+    const doc: PrivacyRequestDoc = { _id: `ex_${randomUUID()}`, kind: 'export', ...(profileId ? { profileId } : {}), status: 'pending', createdAt: now, updatedAt: now, ...(reason ? { reason } : {}) };
+    await deps.stores.privacyRequests.create(doc);
+    await deps.stores.audit.record({ at: now, kind: 'export.requested', actor: 'admin', subject: { requestId: doc._id }, detail: { by: kind, matched: profileId !== undefined }, ...(reason ? { reason } : {}) });
+    await deps.startExport(doc._id).catch((error: unknown) => deps.logger.warn({ err: error, requestId: doc._id }, 'export start deferred'));
+    res.status(202).json(present(doc, baseUrlOf(deps, req.headers.host), deps));
+  });
+
+  router.get('/v1/privacy/exports/:id', async (req, res) => {
+    const doc = await deps.stores.privacyRequests.findById(req.params.id);
+    if (!doc || doc.kind !== 'export') throw notFound('no export with that id');
+    res.json(present(doc, baseUrlOf(deps, req.headers.host), deps));
+  });
+
+  return router;
+}
+
+/** Public: the link is the credential. The first GET takes the bundle; it is deleted once sent. */
+export function downloadRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get(`${DOWNLOAD_PATH}/:token`, async (req, res) => {
+    const link = deps.links.readDownloadToken(req.params.token);
+    if (!link) throw badRequest('invalid_link', 'this is not a download link this server issued');
+    const doc = await deps.stores.privacyRequests.findById(link.exportId);
+    const bundle = doc?.bundle;
+    if (!doc || !bundle?.found) throw notFound('no export behind this link');
+    const now = deps.now();
+    if (bundle.deletedAt || bundle.expiresAt.getTime() <= now.getTime()) {
+      // Past its time the bundle goes now, if the expiry's timer has not taken it yet.
+      await deps.stores.exportChunks.delete(doc._id, bundle.chunks);
+      await deps.stores.privacyRequests.bundleDeleted(doc._id, now);
+      throw new HttpError(410, 'expired', 'this export has expired and was deleted');
+    }
+    if (!(await deps.stores.privacyRequests.claimDownload(doc._id, now))) throw new HttpError(410, 'already_downloaded', 'this export was downloaded already; ask for a new one');
+    await deps.stores.audit.record({ at: now, kind: 'export.downloaded', actor: 'link', subject: { requestId: doc._id }, detail: { bytes: bundle.bytes } });
+    res.status(200).set({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="itinera-export-${doc._id}.json"`,
+      'Content-Length': String(bundle.bytes),
+      'Cache-Control': 'no-store',
+    });
+    try {
+      await pipeline(Readable.from(deps.stores.exportChunks.read(doc._id, bundle.chunks)), res);
+    } finally {
+      // Once sent (or cut short), the bundle goes: the link worked once.
+      await deps.stores.exportChunks.delete(doc._id, bundle.chunks);
+      await deps.stores.privacyRequests.bundleDeleted(doc._id, deps.now());
+    }
+  });
+  return router;
+}
