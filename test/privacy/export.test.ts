@@ -66,7 +66,7 @@ describe('data export', () => {
     // Once: the second click finds nothing, and nothing of the bundle is stored any more.
     const again = await fetch(done.downloadUrl);
     expect(again.status).toBe(410);
-    expect((await again.json()).error.code).toBe('already_downloaded');
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('already_downloaded');
     expect(await itinera.raw.db.collection('export_chunks').countDocuments()).toBe(0);
     const after = (await api('GET', `/v1/privacy/exports/${accepted.body.id}`)).body;
     expect(after).toMatchObject({ downloadedAt: expect.any(String), deletedAt: expect.any(String) });
@@ -85,7 +85,7 @@ describe('data export', () => {
     try {
       const late = await fetch(done.downloadUrl);
       expect(late.status).toBe(410);
-      expect((await late.json()).error.code).toBe('expired');
+      expect(((await late.json()) as { error: { code: string } }).error.code).toBe('expired');
       expect(await itinera.raw.db.collection('export_chunks').countDocuments()).toBe(0);
     } finally {
       shiftMs = 0;
