@@ -418,6 +418,25 @@ export interface ErasureNotice {
   detail?: string;
 }
 
+/** One rule of the retention policy: events older than `olderThanDays`, of one name or type if given. */
+export interface EventRetentionRule {
+  olderThanDays: number;
+  /** A track event's name; with `type`, both must match. */
+  event?: string;
+  type?: EventType;
+}
+
+/** What Itinera keeps, and for how long (off unless set). */
+export interface RetentionPolicyDoc {
+  _id: 'policy';
+  events: EventRetentionRule[];
+  /** People not seen for this many days are erased (without suppression: they may come back as new). */
+  inactivePeopleDays?: number;
+  updatedAt: Date;
+  /** The last application: when, and how much each rule removed. */
+  lastRun?: { at: Date; events: number[]; peopleErased: number };
+}
+
 /** A built export (art. 15/20): its bundle is stored in chunks until downloaded once, or until it expires. */
 export interface ExportBundle {
   /** False when the request matched nobody: there is nothing to download. */
@@ -442,6 +461,8 @@ export interface PrivacyRequestDoc {
   updatedAt: Date;
   /** The admin's reason, if given (no personal data belongs here; it is shown in the audit log). */
   reason?: string;
+  /** Who asked: an admin (the default), or the retention policy (an inactive person; not suppressed). */
+  origin?: 'admin' | 'retention';
   plan?: ErasurePlan;
   /** When each step finished. */
   steps?: Partial<Record<ErasureStep, Date>>;
@@ -478,7 +499,7 @@ export type AuditKind =
   | 'consent.changed'
   | 'profile.rectified' | 'profile.restricted' | 'profile.unrestricted'
   | 'export.requested' | 'export.downloaded'
-  | 'retention.applied';
+  | 'retention.changed' | 'retention.applied';
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {

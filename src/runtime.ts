@@ -35,6 +35,7 @@ import type * as workflows from './workflows/index.js';
 import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
 import type { Processes } from './privacy/erasure.js';
 import { SuppressionScreen } from './privacy/suppression.js';
+import { retentionSchedule } from './privacy/retention-schedule.js';
 import { erasureWorkflowId, exportWorkflowId, type ErasureInput, type ExportInput, type JourneySinks } from './workflows/messages.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
@@ -210,7 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer, privacyKeys, processes }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer, privacyKeys, processes, startErasure }),
       sinks: journeySinks(stores),
       ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
     });
@@ -254,6 +255,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     startExport,
     privacyKeys,
     processes,
+    retention: retentionSchedule(temporal, options.taskQueue, options.dbName),
     links,
     startSegmentRecompute: startRecompute,
     segments,

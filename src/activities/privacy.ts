@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
+import { applyRetention, type RetentionRun } from '../privacy/retention.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Well inside the erasure activities' heartbeat timeout. */
@@ -51,6 +52,12 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       await stores.privacyRequests.setBundle(requestId, bundle, now());
       const stored = (await stores.privacyRequests.findById(requestId))?.bundle ?? bundle;
       return { found: stored.found, expiresAtMs: stored.expiresAt.getTime() };
+    },
+
+    /** One run of the retention policy; `runKey` makes a retry find what it started. */
+    async applyRetention(runKey: string): Promise<RetentionRun> {
+      if (!deps.startErasure) throw new Error('retention needs to start erasures');
+      return beating(() => applyRetention(stores, now(), runKey, deps.startErasure!));
     },
 
     /** The export expired (or was downloaded): its bundle is deleted. */

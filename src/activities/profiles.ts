@@ -29,6 +29,8 @@ export interface ActivityDeps {
   privacyKeys?: PrivacyKeys;
   /** Terminates an erased person's durable processes. */
   processes?: Processes;
+  /** Starts an erasure's workflow (retention erases inactive people). */
+  startErasure?: (requestId: string) => Promise<void>;
 }
 
 export function createProfileActivities({ stores, now, defaultTimeZone, segments }: ActivityDeps) {

@@ -99,7 +99,7 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
         segmentHistory: historyCounts.reduce((sum, count) => sum + count, 0),
         messages: profileIds.length === 0 ? 0 : await stores.deliveries.countByProfiles(profileIds),
         journeyRuns: runs.length,
-        suppressed: identityKeys.size,
+        suppressed: request.origin === 'retention' ? 0 : identityKeys.size,
       };
       const destinations = (await stores.destinations.subscribedToErasures()).map((destination) => destination._id);
       const plan = await stores.privacyRequests.setPlan(requestId, {
@@ -110,7 +110,13 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
     },
 
     async suppress(requestId: string): Promise<void> {
+      const request = await requestOf(stores, requestId);
       const plan = await planOf(stores, requestId);
+      // Retention erases people who did not ask to be forgotten: they may come back as someone new.
+      if (request.origin === 'retention') {
+        await finished(requestId, 'suppress');
+        return;
+      }
       const at = now();
       const entries: SuppressionDoc[] = plan.identityKeys.map((key) => {
         const ref = parseIdentityKey(key);

@@ -26,6 +26,8 @@ import { importRoutes } from './routes/import.js';
 import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
 import { profileRightsRoutes } from './routes/profile-rights.js';
 import { downloadRoutes, exportRoutes } from './routes/exports.js';
+import { retentionRoutes } from './routes/retention.js';
+import type { RetentionSchedule } from '../privacy/retention-schedule.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -59,6 +61,8 @@ export interface AppDeps {
   privacyKeys: PrivacyKeys;
   /** Ends a restricted person's journey runs. */
   processes: Processes;
+  /** The daily schedule applying the retention policy. */
+  retention: RetentionSchedule;
   /** Signs and reads the links in messages (one-click unsubscribe). */
   links: LinkSigner;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
@@ -91,7 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
   app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps));

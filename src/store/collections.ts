@@ -17,6 +17,7 @@ export const COLLECTIONS = {
   suppressions: 'suppressions',
   audit: 'audit',
   exportChunks: 'export_chunks',
+  retention: 'retention',
   deliveries: 'deliveries',
   profileMessages: 'profile_messages',
   templates: 'templates',

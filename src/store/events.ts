@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import { insertManySkippingDuplicates } from './insert-many.js';
-import type { EventDoc, EventType } from '../model.js';
+import type { EventDoc, EventRetentionRule, EventType } from '../model.js';
 
 export interface TimelineQuery {
   event?: string;
@@ -106,6 +106,12 @@ export class EventStore {
     let deleted = 0;
     for (const _id of ids) deleted += (await this.collection.deleteOne({ _id })).deletedCount;
     return deleted;
+  }
+
+  /** Retention: the events a rule names, older than `cutoff`. On FerretDB this scans the events, once per run. */
+  async deleteOlderThan(rule: EventRetentionRule, cutoff: Date): Promise<number> {
+    const filter: Filter<EventDoc> = { timestamp: { $lt: cutoff }, ...(rule.event !== undefined ? { event: rule.event } : {}), ...(rule.type !== undefined ? { type: rule.type } : {}) };
+    return (await this.collection.deleteMany(filter)).deletedCount;
   }
 
   async deleteByProfile(profileId: string): Promise<number> {

@@ -24,9 +24,10 @@ import { TemplateStore } from './templates.js';
 import { SuppressionStore } from './suppressions.js';
 import { AuditStore } from './audit.js';
 import { ExportChunkStore } from './export-chunks.js';
+import { RetentionStore } from './retention.js';
 
 export {
-  AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
+  AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, RetentionStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
   PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore,
 };
 
@@ -43,6 +44,7 @@ export interface Stores {
   suppressions: SuppressionStore;
   audit: AuditStore;
   exportChunks: ExportChunkStore;
+  retention: RetentionStore;
   deliveries: DeliveryStore;
   templates: TemplateStore;
   destinations: DestinationStore;
@@ -75,6 +77,7 @@ export function createStores(db: Db): Stores {
     suppressions: new SuppressionStore(db),
     audit: new AuditStore(db),
     exportChunks: new ExportChunkStore(db),
+    retention: new RetentionStore(db),
     deliveries: new DeliveryStore(db),
     templates: new TemplateStore(db),
     destinations: new DestinationStore(db),

@@ -266,6 +266,11 @@ export class ProfileStore {
     await this.update(id, { $set: { counters } });
   }
 
+  /** Retention: people last seen before `cutoff`, at most `limit`. On FerretDB this scans the profiles. */
+  async inactiveSince(cutoff: Date, limit: number): Promise<string[]> {
+    return (await this.collection.find({ lastSeenAt: { $lt: cutoff } }, { projection: { _id: 1 } }).limit(limit).toArray()).map((doc) => doc._id);
+  }
+
   async deleteById(id: string): Promise<number> {
     return (await this.collection.deleteOne({ _id: id })).deletedCount;
   }

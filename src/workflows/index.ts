@@ -6,3 +6,4 @@ export { erasureWorkflow } from './erasure.js';
 export { segmentClockWorkflow } from './segment-clock.js';
 export { segmentRecomputeWorkflow } from './segment-recompute.js';
 export { exportWorkflow } from './export.js';
+export { retentionWorkflow } from './retention.js';

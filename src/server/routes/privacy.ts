@@ -20,7 +20,7 @@ const erasureBody = z
 
 const AUDIT_KINDS: readonly AuditKind[] = [
   'erasure.requested', 'erasure.completed', 'erasure.failed', 'suppression.lifted', 'rules.deployed', 'consent.changed',
-  'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.applied',
+  'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.changed', 'retention.applied',
 ];
 const auditQuery = z.object({
   since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
