@@ -78,7 +78,9 @@ export async function buildExport(stores: Stores, requestId: string, now: Date, 
   await part('messages', await stores.deliveries.ofProfiles(ids));
   const history = [];
   for (const id of ids) history.push(...(await stores.segmentHistory.ofProfile(id, Number.MAX_SAFE_INTEGER, id === profile._id ? profile.segmentChangeCount : undefined)));
-  await part('segmentHistory', [...(profile.segmentChanges ?? []), ...history]);
+  // Changes still being copied are on the profile, and may be in the history already.
+  const changes = new Map([...history, ...(profile.segmentChanges ?? [])].map((change) => [change._id, change]));
+  await part('segmentHistory', [...changes.values()].sort((a, b) => a.at.getTime() - b.at.getTime()));
   await part('journeys', {
     running: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
     history: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({ journey, entries, lastEnteredAt })),

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('an erasure whose worker is killed at every step', () => {
-  it('resumes each step after the kill and completes with exact counts and nothing left', async () => {
+  it('resumes each step after the kill and completes with exact counts and nothing left', { timeout: 240_000 }, async () => {
     const worker = await startWorker();
     await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId: 'u-crash', anonymousId: 'a-crash', traits: { email: 'crash.person@example.org', name: 'Crash Person' } } });
     await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId: 'u-crash', purpose: 'email_marketing', state: 'granted' } });

@@ -50,7 +50,7 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver();
   itinera = await startTestItinera('erasure-proof', { smtp: { url: sink.url, from: 'Shop <news@shop.example>' } });
   expect((await api('PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
-  expect((await api('PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hello {{ name }}', html: '<p>Welcome, {{ name }} from {{ city }}</p>' } })).status).toBe(201);
+  expect((await api('PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hello {{ traits.name }}', html: '<p>Welcome, {{ traits.name }} from {{ traits.city }}</p>' } })).status).toBe(201);
   const destination = await api('PUT', '/v1/destinations/dpo-crm', { ...admin, json: { url: `${receiver.url}/erasures`, erasures: true } });
   expect(destination.status).toBe(201);
   destinationSecret = destination.body.secret;
@@ -108,8 +108,8 @@ describe('an erasure that leaves nothing', () => {
       const found = (await lookup(`userId=${IDS.userId}`)).body;
       return found.tags?.includes('welcomed') && found.journeys?.length === 1 && found.segments?.some((segment: { name: string }) => segment.name === 'buyers') ? found : undefined;
     });
-    runWorkflowId = profile.journeys[0].workflowId;
-    expect(sink.mailbox(EMAIL.toLowerCase()).map((mail) => mail.subject)).toEqual([`Hello ${NAME}`]);
+    runWorkflowId = `journey:welcome:v${profile.journeys[0].rulesVersion}:${survivor}`;
+    expect(sink.received.filter((mail) => mail.to.toLowerCase() === EMAIL.toLowerCase()).map((mail) => mail.subject)).toEqual([`Hello ${NAME}`]);
     const history = await api('GET', `/v1/profiles/${survivor}/segments/history`);
     expect(history.body.changes.length).toBeGreaterThan(0);
     // The run waits on its hour-long timer.
