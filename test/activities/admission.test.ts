@@ -95,10 +95,18 @@ describe('journey admission', () => {
   });
 
   it('guards its write with the entry count it read', () => {
-    expect(decideAdmission(fresh(), request()).guard).toEqual({ 'journeyHistory.welcome.entries': { $exists: false } });
+    expect(decideAdmission(fresh(), request()).guard).toEqual({ 'journeyHistory.welcome.entries': { $exists: false }, restricted: null });
     const { profile } = afterAdmission(fresh(), request());
     const left = { ...profile, journeys: {} };
-    expect(decideAdmission(left, request({ runId: 'run-2', triggerEventId: 'evt_2' })).guard).toEqual({ 'journeyHistory.welcome.entries': 1 });
+    expect(decideAdmission(left, request({ runId: 'run-2', triggerEventId: 'evt_2' })).guard).toEqual({ 'journeyHistory.welcome.entries': 1, restricted: null });
+  });
+
+  it('keeps a restricted person out, and its write fails if a restriction lands after the read', () => {
+    const restricted = { ...fresh(), restricted: { since: new Date(T0), reason: 'contested accuracy' } };
+    expect(decideAdmission(restricted, request()).verdict).toBe('restricted');
+    // `restricted: null` in the guard matches a missing field only, so a restriction written
+    // between the read and the write makes the guarded update miss and the decision re-run.
+    expect(decideAdmission(fresh(), request()).guard).toMatchObject({ restricted: null });
   });
 
   it('records the entry of a run started before admission existed, once', () => {

@@ -22,6 +22,9 @@
  * journey-local-continued.pb: recorded at commit 7ad1fda with every patch up to
  * `journey-local-activities`, a history limit of 1: the first run of the chain, its short
  * activities local, continuing as new after its first step (a send).
+ *
+ * erasure-legacy.pb: an erasure recorded at commit 267b632 on the dev server, before the
+ * erasure ran in steps (patch `erasure-steps`): status, one eraseProfile, status.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -82,5 +85,14 @@ describe('journey workflow replay', () => {
     expect(history.events!.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(6);
     expect(history.events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:local-continued')).resolves.toBeUndefined();
+  });
+});
+
+describe('erasure workflow replay', () => {
+  it('replays an erasure recorded before it ran in steps, command for command', async () => {
+    const history = await recordedHistory('erasure-legacy.pb');
+    expect(scheduledActivities(history)).toEqual(['setPrivacyRequestStatus', 'eraseProfile', 'setPrivacyRequestStatus']);
+    expect(history.events!.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(false);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'erasure:recorded-legacy')).resolves.toBeUndefined();
   });
 });
