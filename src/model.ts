@@ -461,8 +461,8 @@ export interface PrivacyRequestDoc {
   updatedAt: Date;
   /** The admin's reason, if given (no personal data belongs here; it is shown in the audit log). */
   reason?: string;
-  /** Who asked: an admin (the default), or the retention policy (an inactive person; not suppressed). */
-  origin?: 'admin' | 'retention';
+  /** Who asked: an admin (the default), the person on their privacy page, or the retention policy (an inactive person; not suppressed). */
+  origin?: 'admin' | 'portal' | 'retention';
   plan?: ErasurePlan;
   /** When each step finished. */
   steps?: Partial<Record<ErasureStep, Date>>;
@@ -499,7 +499,8 @@ export type AuditKind =
   | 'consent.changed'
   | 'profile.rectified' | 'profile.restricted' | 'profile.unrestricted'
   | 'export.requested' | 'export.downloaded'
-  | 'retention.changed' | 'retention.applied';
+  | 'retention.changed' | 'retention.applied'
+  | 'portal.link-issued';
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {

@@ -199,7 +199,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
-  const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000', defaultTimeZone: options.defaultTimeZone ?? 'UTC' });
+  const linkBaseUrl = options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000';
+  const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: linkBaseUrl, defaultTimeZone: options.defaultTimeZone ?? 'UTC' });
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -257,6 +258,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     processes,
     retention: retentionSchedule(temporal, options.taskQueue, options.dbName),
     links,
+    linkBaseUrl,
+    ...(mailer ? { mailer } : {}),
     startSegmentRecompute: startRecompute,
     segments,
     temporalReady: () => connection.workflowService.getSystemInfo({}),

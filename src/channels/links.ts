@@ -50,7 +50,31 @@ interface DownloadPayload {
   x: number;
 }
 
-type Payload = UnsubscribePayload | ConfirmationPayload | DownloadPayload;
+/** A person's privacy page: what is held about them, their choices, export and erasure. */
+export interface PortalLink {
+  profileId: string;
+  expiresAt: Date;
+  /** The language the page opens in. */
+  lang: string;
+}
+
+interface PortalPayload {
+  v: 1;
+  kind: 'portal';
+  p: string;
+  x: number;
+  l: string;
+}
+
+/** An erasure the person asked for on their privacy page: its status and receipt. */
+interface ErasureStatusPayload {
+  v: 1;
+  kind: 'erasure';
+  r: string;
+  l: string;
+}
+
+type Payload = UnsubscribePayload | ConfirmationPayload | DownloadPayload | PortalPayload | ErasureStatusPayload;
 
 export class LinkSigner {
   constructor(private readonly secret: string) {}
@@ -87,6 +111,31 @@ export class LinkSigner {
     return { exportId: payload.e, expiresAt: new Date(payload.x * 1000) };
   }
 
+  portalToken(link: PortalLink): string {
+    return this.seal({ v: 1, kind: 'portal', p: link.profileId, x: Math.floor(link.expiresAt.getTime() / 1000), l: link.lang });
+  }
+
+  /** The link a portal token stands for (expired or not); null when it was not signed here or was altered. */
+  readPortalToken(token: string): PortalLink | null {
+    const payload = this.open(token);
+    if (payload?.kind !== 'portal' || typeof payload.p !== 'string' || typeof payload.x !== 'number' || typeof payload.l !== 'string') return null;
+    return { profileId: payload.p, expiresAt: new Date(payload.x * 1000), lang: payload.l };
+  }
+
+  /**
+   * The erasure's own link: it outlives the portal link, whose person is gone once the
+   * erasure completes, so the person can still fetch their receipt.
+   */
+  erasureStatusToken(requestId: string, lang: string): string {
+    return this.seal({ v: 1, kind: 'erasure', r: requestId, l: lang });
+  }
+
+  readErasureStatusToken(token: string): { requestId: string; lang: string } | null {
+    const payload = this.open(token);
+    if (payload?.kind !== 'erasure' || typeof payload.r !== 'string' || typeof payload.l !== 'string') return null;
+    return { requestId: payload.r, lang: payload.l };
+  }
+
   private seal(payload: Payload): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.sign(body)}`;
@@ -120,6 +169,11 @@ export function derivedLinkSecret(adminKey: string): string {
 /** Where a person unsubscribes from a message: GET shows a button, POST (RFC 8058) acts. */
 export function unsubscribePath(token: string): string {
   return `/v1/unsubscribe/${token}`;
+}
+
+/** A person's privacy page. */
+export function portalPath(token: string): string {
+  return `/v1/portal/${token}`;
 }
 
 /** Where a person confirms a consent (double opt-in): GET shows a button, POST confirms. */

@@ -4,6 +4,7 @@
  */
 import express, { type Request } from 'express';
 import type { LinkSigner } from '../channels/links.js';
+import type { Mailer } from '../channels/mailer.js';
 import type { PrivacyKeys } from '../privacy/keys.js';
 import type { Processes } from '../privacy/erasure.js';
 import type { ApplyMessages } from '../import/csv-import.js';
@@ -27,6 +28,7 @@ import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
 import { profileRightsRoutes } from './routes/profile-rights.js';
 import { downloadRoutes, exportRoutes } from './routes/exports.js';
 import { retentionRoutes } from './routes/retention.js';
+import { portalLinkRoutes, portalRoutes } from './routes/portal.js';
 import type { RetentionSchedule } from '../privacy/retention-schedule.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -65,6 +67,10 @@ export interface AppDeps {
   retention: RetentionSchedule;
   /** Signs and reads the links in messages (one-click unsubscribe). */
   links: LinkSigner;
+  /** Where links in e-mails point (the configured public URL, never a request's Host header). */
+  linkBaseUrl: string;
+  /** SMTP, when configured: the privacy page's links are mailed with it. */
+  mailer?: Mailer;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
   startSegmentRecompute?: (version: number) => Promise<void>;
   segments?: SegmentEngine;
@@ -95,10 +101,10 @@ export function createApp(deps: AppDeps): express.Express {
   const writeKey = requireWriteKey(deps.sources);
   app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), portalLinkRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
-  app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps));
+  app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps), portalRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', admin);
   app.use(importRoutes({ apply: deps.importApply }));

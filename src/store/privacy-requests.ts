@@ -71,6 +71,11 @@ export class PrivacyRequestStore {
     return this.collection.find({ kind: 'export', profileId: { $in: [...profileIds] } }).toArray();
   }
 
+  /** An erasure of this profile not yet completed, if any. On FerretDB this scans the requests (a small collection). */
+  openErasureOf(profileId: string): Promise<PrivacyRequestDoc | null> {
+    return this.collection.findOne({ kind: 'erasure', profileId, status: { $in: ['pending', 'running'] } });
+  }
+
   /** The end of an erasure: counts stay, the plan and the profile id go. */
   async complete(id: string, removed: NonNullable<PrivacyRequestDoc['removed']>, now: Date): Promise<PrivacyRequestDoc | null> {
     await this.collection.updateOne(

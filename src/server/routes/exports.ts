@@ -2,18 +2,14 @@
  * Data exports (art. 15/20): an admin asks for one (`POST /v1/privacy/exports`), follows it,
  * and hands the person the download link it gives, which works once and for seven days.
  */
-import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Router } from 'express';
-import { z } from 'zod';
-import type { IdentityKind, PrivacyRequestDoc } from '../../model.js';
+import type { PrivacyRequestDoc } from '../../model.js';
+import { openPrivacyRequest } from '../../privacy/requests.js';
 import type { AppDeps } from '../app.js';
-import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
-
-const exportBody = z
-  .object({ userId: z.string().min(1).optional(), email: z.string().min(1).optional(), anonymousId: z.string().min(1).optional(), phone: z.string().min(1).optional(), reason: z.string().min(1).max(500).optional() })
-  .strict();
+import { badRequest, HttpError, notFound } from '../errors.js';
+import { parsePrivacyRequest } from '../person-identifier.js';
 
 export const DOWNLOAD_PATH = '/v1/downloads';
 
@@ -38,18 +34,9 @@ export function exportRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/v1/privacy/exports', async (req, res) => {
-    const parsed = exportBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { reason, ...identifiers } = parsed.data;
-    const named = Object.entries(identifiers).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
-    if (named.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email, anonymousId or phone');
-    const [kind, value] = named[0]!;
+    const { kind, value, reason } = parsePrivacyRequest(req.body);
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const now = deps.now();
-    const doc: PrivacyRequestDoc = { _id: `ex_${randomUUID()}`, kind: 'export', ...(profileId ? { profileId } : {}), status: 'pending', createdAt: now, updatedAt: now, ...(reason ? { reason } : {}) };
-    await deps.stores.privacyRequests.create(doc);
-    await deps.stores.audit.record({ at: now, kind: 'export.requested', actor: 'admin', subject: { requestId: doc._id }, detail: { by: kind, matched: profileId !== undefined }, ...(reason ? { reason } : {}) });
-    await deps.startExport(doc._id).catch((error: unknown) => deps.logger.warn({ err: error, requestId: doc._id }, 'export start deferred'));
+    const doc = await openPrivacyRequest(deps, { kind: 'export', ...(profileId ? { profileId } : {}), by: kind, actor: 'admin', ...(reason ? { reason } : {}) });
     res.status(202).json(present(doc, baseUrlOf(deps, req.headers.host), deps));
   });
 

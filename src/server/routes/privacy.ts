@@ -2,25 +2,21 @@
  * Privacy requests (admin): "forget me" as a durable workflow, its status and signed
  * receipt, the suppression list, the audit log; and the public key receipts are checked with.
  */
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AuditKind, IdentityKind, PrivacyRequestDoc, SuppressionDoc } from '../../model.js';
+import type { AuditKind, PrivacyRequestDoc, SuppressionDoc } from '../../model.js';
 import { ERASURE_STEPS } from '../../model.js';
 import { destinationOfNoticeKey } from '../../privacy/erasure.js';
 import { signedReceipt } from '../../privacy/receipt.js';
-import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
+import { openPrivacyRequest } from '../../privacy/requests.js';
+import { fromZod, HttpError, notFound } from '../errors.js';
+import { parsePrivacyRequest, reasonField } from '../person-identifier.js';
 import type { AppDeps } from '../app.js';
-
-const reason = z.string().min(1).max(500).optional();
-
-const erasureBody = z
-  .object({ userId: z.string().min(1).optional(), email: z.string().min(1).optional(), anonymousId: z.string().min(1).optional(), phone: z.string().min(1).optional(), reason })
-  .strict();
 
 const AUDIT_KINDS: readonly AuditKind[] = [
   'erasure.requested', 'erasure.completed', 'erasure.failed', 'suppression.lifted', 'rules.deployed', 'consent.changed',
   'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.changed', 'retention.applied',
+  'portal.link-issued',
 ];
 const auditQuery = z.object({
   since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
@@ -28,7 +24,7 @@ const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 }).strict();
 
-function presentRequest(doc: PrivacyRequestDoc) {
+export function presentRequest(doc: PrivacyRequestDoc) {
   const steps = Object.fromEntries(ERASURE_STEPS.flatMap((step) => (doc.steps?.[step] ? [[step, doc.steps[step]]] : [])));
   const destinations = Object.fromEntries(Object.entries(doc.notices ?? {}).map(([key, notice]) => [destinationOfNoticeKey(key), notice]));
   // While it runs, the plan's counts say what is being removed; the identifiers in it are never shown.
@@ -54,29 +50,11 @@ function issuerOf(deps: AppDeps, host: string | undefined): string {
 export function privacyRoutes(deps: AppDeps): Router {
   const router = Router();
   router.post('/v1/privacy/erasures', async (req, res) => {
-    const parsed = erasureBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { reason: given, ...identifiers } = parsed.data;
-    const named = Object.entries(identifiers).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
-    if (named.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email, anonymousId or phone');
-    const [kind, value] = named[0]!;
+    const { kind, value, reason: given } = parsePrivacyRequest(req.body);
     // The identifier is resolved here and never stored as given: the request knows the
     // opaque profile id until it completes, the workflow only the request id.
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const now = deps.now();
-    const doc: PrivacyRequestDoc = {
-      _id: `er_${randomUUID()}`,
-      kind: 'erasure',
-      ...(profileId ? { profileId } : {}),
-      status: 'pending',
-      createdAt: now,
-      updatedAt: now,
-      ...(given ? { reason: given } : {}),
-    };
-    await deps.stores.privacyRequests.create(doc);
-    await deps.stores.audit.record({ at: now, kind: 'erasure.requested', actor: 'admin', subject: { requestId: doc._id }, detail: { by: kind, matched: profileId !== undefined }, ...(given ? { reason: given } : {}) });
-    // If Temporal is down the request stays pending and the sweeper starts it later.
-    await deps.startErasure(doc._id).catch((error: unknown) => deps.logger.warn({ err: error, requestId: doc._id }, 'erasure start deferred'));
+    const doc = await openPrivacyRequest(deps, { kind: 'erasure', ...(profileId ? { profileId } : {}), by: kind, actor: 'admin', ...(given ? { reason: given } : {}) });
     res.status(202).json(presentRequest(doc));
   });
 
@@ -99,7 +77,7 @@ export function privacyRoutes(deps: AppDeps): Router {
   });
 
   router.delete('/v1/privacy/suppressions/:id', async (req, res) => {
-    const why = reason.safeParse(typeof req.query.reason === 'string' ? req.query.reason : undefined);
+    const why = reasonField.safeParse(typeof req.query.reason === 'string' ? req.query.reason : undefined);
     if (!why.success) throw fromZod(why.error, 'invalid_query');
     const entry = await deps.stores.suppressions.findById(req.params.id);
     if (!entry || !(await deps.stores.suppressions.lift(entry._id))) throw notFound('no suppression with that id');
