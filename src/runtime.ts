@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
@@ -36,6 +36,7 @@ import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
 import type { Processes } from './privacy/erasure.js';
 import { SuppressionScreen } from './privacy/suppression.js';
 import { retentionSchedule } from './privacy/retention-schedule.js';
+import { quiescingRetries } from './util/temporal-retries.js';
 import { erasureWorkflowId, exportWorkflowId, type ErasureInput, type ExportInput, type JourneySinks } from './workflows/messages.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
@@ -151,7 +152,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await ensureIndexes(stores);
 
   // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.
-  const connection = Connection.lazy({ address: options.temporalAddress });
+  const retries = quiescingRetries();
+  const connection = Connection.lazy({ address: options.temporalAddress, interceptors: [makeGrpcRetryInterceptor(retries.options)] });
   const temporal = new Client({ connection, namespace: options.namespace });
   const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
   const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue, now), journeys: dispatcher });
@@ -289,6 +291,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       mailer?.close();
       await stores.journeyStats.flush().catch((error: unknown) => logger.warn({ err: error }, 'journey counts not written'));
       await nativeConnection?.close();
+      // Calls still retrying (Temporal unreachable) stop first: see util/temporal-retries.ts.
+      await retries.quiesce();
       await connection.close();
       await mongo.close();
     },
