@@ -1,6 +1,7 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { isFerretDb } from './engine.js';
 import { KeyedLock } from './keyed-lock.js';
 
 /** `YYYY-MM-DD` minus some days. */
@@ -31,10 +32,21 @@ export class DeliveryStore {
 
   /** FerretDB loses concurrent updates of one document: a person's index document is written one update at a time in this process. */
   private readonly indexWrites = new KeyedLock();
+  /** A message's steps are recorded one at a time in this process. */
+  private readonly messageWrites = new KeyedLock();
+  /**
+   * Whether writes carry a filter on what they read (MongoDB, where several processes may
+   * share the data). On FerretDB any filter but a bare `_id` scans the whole collection —
+   * for a message not yet stored, all of it, so each new message cost more than the last —
+   * and one process is the rule there: the locks above order the writes instead.
+   */
+  private guardsWrites?: Promise<boolean>;
 
-  constructor(db: Db) {
+  /** `guardWrites` chooses the write path (tests take both); by default it follows the engine. */
+  constructor(private readonly db: Db, options: { guardWrites?: boolean } = {}) {
     this.collection = db.collection<DeliveryDoc>(COLLECTIONS.deliveries);
     this.byProfile = db.collection<ProfileMessagesDoc>(COLLECTIONS.profileMessages);
+    if (options.guardWrites !== undefined) this.guardsWrites = Promise.resolve(options.guardWrites);
   }
 
   /**
@@ -53,7 +65,7 @@ export class DeliveryStore {
       // Slots of days long past are dropped on the way.
       const stale = Object.keys(doc?.slots ?? {}).filter((name) => name.startsWith(`${channel}|`) && name < `${channel}|${dayBefore(day, SLOT_DAYS)}`);
       const result = await this.byProfile.updateOne(
-        { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } },
+        (await this.writesAreGuarded()) ? { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } } : { _id: profileId },
         { $addToSet: { [`slots.${slot}`]: key }, ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}) },
         { upsert: !doc },
       );
@@ -63,6 +75,10 @@ export class DeliveryStore {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1 });
+  }
+
+  private writesAreGuarded(): Promise<boolean> {
+    return (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
   }
 
   /** Runs before delivery existed: queues the message, once per key. */
@@ -88,26 +104,33 @@ export class DeliveryStore {
    * Records a step of the message, creating it on its first: the status moves, the step
    * joins the history. A message in a final state is left as it is and returned, so the
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
-   * One write: the filter skips a final message, whose `_id` then refuses the upsert.
+   * On MongoDB one write: the filter skips a final message, whose `_id` then refuses the
+   * upsert. On FerretDB a read by `_id`, then a write by `_id` (see guardsWrites).
    */
   async advance(request: OutgoingMessage, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
     const { key, ...message } = request;
-    try {
-      await this.collection.updateOne(
-        { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } },
-        {
-          $setOnInsert: { ...message, queuedAt: step.at },
-          $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
-          ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
-          $push: { history: step },
-        },
-        { upsert: true },
-      );
-      return null;
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      return this.findById(key);
-    }
+    const update = {
+      $setOnInsert: { ...message, queuedAt: step.at },
+      $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
+      ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
+      $push: { history: step },
+    };
+    return this.messageWrites.run(key, async () => {
+      const guarded = await this.writesAreGuarded();
+      const filter = guarded ? { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } } : { _id: key };
+      if (!guarded) {
+        // FerretDB: read, then write by `_id` alone, under the message's lock.
+        const current = await this.findById(key);
+        if (current && FINAL_DELIVERY_STATUSES.includes(current.status)) return current;
+      }
+      try {
+        await this.collection.updateOne(filter, update as UpdateFilter<DeliveryDoc>, { upsert: true });
+        return null;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        return this.findById(key);
+      }
+    });
   }
 
   /** The person's messages under any of their ids, newest first. */
