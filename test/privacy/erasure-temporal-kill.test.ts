@@ -1,0 +1,116 @@
+/**
+ * An erasure survives Temporal itself being killed in the middle of it: on a Temporal dev
+ * server of this test's own, a worker dies (SIGKILL) right after the `remove` step did its
+ * work and before Temporal heard of it, then the Temporal server is killed (SIGKILL) and
+ * started again on the same database file. A new worker takes the step up again and the
+ * erasure completes, with exact counts and nothing of the person left.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTemporalDevServer } from '../../src/infra/embedded.js';
+import { freePort, type ManagedProcess } from '../../src/infra/process.js';
+import { ensureTemporalCli } from '../../src/infra/provision.js';
+import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { mongoUri } from '../support/servers.js';
+
+const RULES = `
+consent email_marketing "E-mail marketing" {}
+segment readers { performed "Article Read" }
+`;
+
+let itinera: TestItinera;
+let temporal: ManagedProcess;
+let dataDir: string;
+let ports: { port: number; httpPort: number; metricsPort: number };
+const children: ChildProcess[] = [];
+const admin = { auth: bearer(ADMIN_KEY) };
+const write = { auth: basicAuth(WRITE_KEY) };
+const address = () => `127.0.0.1:${ports.port}`;
+
+/** The dev server on this test's data directory and ports: the same database each time. */
+async function startTemporal(): Promise<ManagedProcess> {
+  return startTemporalDevServer({ binary: await ensureTemporalCli(() => undefined), dataDir, ...ports, uiPort: 0, headless: true, namespace: 'default' });
+}
+
+function startWorker(killAfter?: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('../support/worker-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...process.env, WORKER_TEMPORAL: address(), WORKER_QUEUE: itinera.taskQueue, WORKER_MONGO: mongoUri(), WORKER_DB: itinera.dbName,
+      WORKER_ADMIN_KEY: ADMIN_KEY, ...(killAfter ? { WORKER_KILL_AFTER: killAfter } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'itinera-temporal-kill-'));
+  ports = { port: await freePort(), httpPort: await freePort(), metricsPort: await freePort() };
+  temporal = await startTemporal();
+  itinera = await startTestItinera('erasure-temporal-kill', { runWorker: false, temporalAddress: address() });
+  expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
+}, 180_000);
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await itinera?.close();
+  await temporal?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('an erasure while Temporal is killed', () => {
+  it('completes after the server comes back, the interrupted step taken up again', { timeout: 240_000 }, async () => {
+    // A worker while the person is made (the deploy's segment recompute runs on it), none while the erasure is asked for.
+    const first = await startWorker();
+    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId: 'u-tkill', traits: { email: 'temporal.kill@example.org', name: 'Tina Kill' } } });
+    await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId: 'u-tkill', purpose: 'email_marketing', state: 'granted' } });
+    for (let i = 0; i < 3; i++) await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'u-tkill', event: 'Article Read', properties: { n: i } } });
+    const profile = await eventually(async () => {
+      const found = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-tkill', admin)).body;
+      return found.segments?.length === 1 ? found : undefined;
+    });
+    first.kill('SIGKILL');
+    await exited(first);
+
+    const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { userId: 'u-tkill' } });
+    expect(accepted.status).toBe(202);
+    const statusOf = async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body;
+
+    // The person's data is gone, but Temporal never heard that the step finished…
+    const doomed = await startWorker('eraseRemove');
+    await exited(doomed);
+    expect(doomed.signalCode).toBe('SIGKILL');
+    expect(Object.keys((await statusOf()).steps)).toEqual(['inventory', 'suppress', 'stop', 'remove']);
+
+    // …and then Temporal dies too, and comes back on its own database.
+    temporal.kill();
+    expect(await temporal.exited).toBeNull();
+    temporal = await startTemporal();
+
+    await startWorker();
+    const done = await eventually(async () => {
+      const status = await statusOf();
+      return status.status === 'completed' ? status : undefined;
+    }, 120_000);
+    expect(await itinera.runtime.temporal.workflow.getHandle(`erasure:${accepted.body.id}`).result()).toBe('completed');
+    expect(done.removed).toEqual({
+      profiles: 1, merges: 0, identities: 2, events: 5, consentRecords: 1, segmentMemberships: 1, segmentHistory: 1, messages: 0, journeyRuns: 0, suppressed: 2,
+    });
+    expect(Object.keys(done.steps)).toEqual(['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify']);
+    expect((await send(itinera.baseUrl, 'GET', '/v1/audit?kind=erasure.completed', admin)).body.entries).toHaveLength(1);
+
+    const { db } = itinera.raw;
+    const dumps = await Promise.all((await db.listCollections().toArray()).map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())));
+    for (const trace of [profile.id, 'u-tkill', 'temporal.kill@example.org', 'Tina Kill']) expect(dumps.join('\n')).not.toContain(trace);
+  });
+});
