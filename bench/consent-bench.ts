@@ -42,23 +42,20 @@
  * stops the server it started (SIGINT, as Ctrl+C) and removes its data directory, also
  * when it fails; CONSENT_BENCH_KEEP_LOGS=<dir> copies the servers' logs there first.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, rmSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Collection } from 'mongodb';
 import { loadConfig } from '../src/config.js';
 import { embeddedStartEnv, type EmbeddedPorts } from '../src/infra/embedded.js';
 import { freePort } from '../src/infra/process.js';
 import { COLLECTIONS } from '../src/store/collections.js';
+import { rssOf, serverPids, startItinera, stopItinera, waitUntilReady, type Itinera } from './npm-start.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 90_000;
 const PURPOSE = 'email_marketing';
 const RULES = `consent ${PURPOSE} "E-mail marketing" {
   expires after 365 days
@@ -152,24 +149,6 @@ async function filesUnder(dir: string): Promise<{ total: number; files: Record<s
     total += size;
   }
   return { total, files };
-}
-
-/** VmRSS of a process in bytes, or 0 when it is gone. */
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : 0;
-}
-
-/** The embedded servers' own processes (not their watchdogs, which are node): by command name, among those naming the data directory. */
-function serverPids(dataDir: string): { temporal: number; ferretdb: number } {
-  const lines = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dataDir));
-  const find = (comm: string) => {
-    const line = lines.map((l) => l.trim().split(/\s+/)).find(([, name]) => name!.startsWith(comm));
-    if (!line) throw new Error(`no ${comm} process with ${dataDir} in its arguments`);
-    return Number(line[0]);
-  };
-  return { temporal: find('temporal'), ferretdb: find('itinera-ferret') };
 }
 
 /** Samples the resident memory of some processes every second; `mark` opens a window whose peak is then read. */
@@ -318,42 +297,6 @@ function grantBody(i: number) {
   };
 }
 
-/** `npm start`'s program as npm runs it (scripts/start.js: builds if stale, then dist/main.js in this very process). */
-interface Itinera {
-  child: ChildProcess;
-  /** The last 20,000 characters it wrote. */
-  output: () => string;
-  /** Its log lines at warn (pino level 40) and at error or fatal (50, 60) so far. */
-  logged: { warnings: number; errors: number };
-}
-
-function startItinera(env: NodeJS.ProcessEnv): Itinera {
-  let output = '';
-  const logged = { warnings: 0, errors: 0 };
-  const reader = () => {
-    let partial = '';
-    return (chunk: unknown) => {
-      const text = String(chunk);
-      output = (output + text).slice(-20_000);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        const level = /"level":(\d+)/.exec(line)?.[1];
-        if (level === '40') logged.warnings++;
-        else if (level === '50' || level === '60') logged.errors++;
-      }
-    };
-  };
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', reader());
-  child.stderr!.on('data', reader());
-  return { child, output: () => output, logged };
-}
-
-/**
- * What the dev server logged (it runs at --log-level warn, one line each), read line by line
- * whatever its size; null when there is no log to read.
- */
 async function temporalLog(dataDir: string): Promise<ConsentBenchFigures['temporal']['log']> {
   const file = join(dataDir, 'logs', 'temporal.log');
   const bytes = await stat(file).then((s) => s.size, () => undefined);
@@ -369,26 +312,6 @@ async function temporalLog(dataDir: string): Promise<ConsentBenchFigures['tempor
     if (/[Nn]amespace \S+ is not found|Namespace not found/.test(line)) counts.namespaceNotFound++;
   }
   return counts;
-}
-
-async function stopItinera(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode!;
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
-
-async function waitUntilReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm start exited before /ready answered:\n${output()}`);
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
-    await delay(100);
-  }
-  throw new Error(`/ready did not answer 200 within ${READY_TIMEOUT_MS} ms:\n${output()}`);
 }
 
 export async function runConsentBench(): Promise<ConsentBenchFigures> {
@@ -447,7 +370,7 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
   try {
     log(`npm start in ${dataDir} (API ${ports.api}, Temporal ${ports.temporal}, FerretDB ${ports.ferret})`);
     itinera = startItinera(env);
-    await waitUntilReady(`${baseUrl}/ready`, itinera.child, itinera.output);
+    await waitUntilReady(`${baseUrl}/ready`, itinera);
     const pid = itinera.child.pid!;
     const servers = serverPids(dataDir);
     sampler = new MemorySampler({ itinera: pid, temporal: servers.temporal, ferretdb: servers.ferretdb });

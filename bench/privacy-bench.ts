@@ -33,22 +33,19 @@
  *   npx tsx bench/privacy-bench.ts             (or: npm run bench -- privacy)
  *   PRIVACY_BENCH_SEED_EVENTS=2000 PRIVACY_BENCH_SEED_PEOPLE=200 PRIVACY_BENCH_EVENTS=1000 npx tsx bench/privacy-bench.ts   (a quick check)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { loadConfig } from '../src/config.js';
 import { embeddedStartEnv, type EmbeddedPorts } from '../src/infra/embedded.js';
 import { freePort } from '../src/infra/process.js';
 import { COLLECTIONS } from '../src/store/collections.js';
 import { fetchRetrying, refusals } from './http.js';
+import { rssOf, serverPids, startItinera, stopItinera, waitUntilReady, type Itinera } from './npm-start.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 90_000;
 const BATCH = 100;
 const CLIENTS = 8;
 const SAMPLE_EVERY_MS = 250;
@@ -65,25 +62,6 @@ const mb = (bytes: number) => round(bytes / 1024 / 1024);
 const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 const log = (message: string) => console.error(`[privacy bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 let interrupted = false;
-
-/** VmRSS of a process in bytes, or 0 when it is gone. */
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : 0;
-}
-
-/** The embedded servers' processes (by command name, among those naming the data directory); absent when not found. */
-function serverPids(dataDir: string): Record<string, number> {
-  const rows = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' })
-    .split('\n').filter((line) => line.includes(dataDir)).map((line) => line.trim().split(/\s+/));
-  const pids: Record<string, number> = {};
-  const temporal = rows.find(([, comm]) => comm?.startsWith('temporal'));
-  const ferretdb = rows.find(([, comm]) => comm?.startsWith('itinera-ferret'));
-  if (temporal) pids.temporal = Number(temporal[0]);
-  if (ferretdb) pids.ferretdb = Number(ferretdb[0]);
-  return pids;
-}
 
 /** Samples processes' RSS every 250 ms; `reset` starts a new peak window from a fresh sample, which it returns. */
 class MemorySampler {
@@ -125,56 +103,6 @@ class MemorySampler {
 }
 
 const inMb = (sample: Record<string, number>) => Object.fromEntries(Object.entries(sample).map(([name, bytes]) => [name, mb(bytes)]));
-
-interface Itinera {
-  child: ChildProcess;
-  output: () => string;
-  logged: { warnings: number; errors: number };
-}
-
-/** `npm start`'s program as npm runs it: scripts/start.js builds dist/ if stale, then runs dist/main.js in that process. */
-function startItinera(env: NodeJS.ProcessEnv): Itinera {
-  let output = '';
-  const logged = { warnings: 0, errors: 0 };
-  const reader = () => {
-    let partial = '';
-    return (chunk: unknown) => {
-      const text = String(chunk);
-      output = (output + text).slice(-20_000);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        const level = /"level":(\d+)/.exec(line)?.[1];
-        if (level === '40') logged.warnings++;
-        else if (level === '50' || level === '60') logged.errors++;
-      }
-    };
-  };
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', reader());
-  child.stderr!.on('data', reader());
-  return { child, output: () => output, logged };
-}
-
-async function waitUntilReady(url: string, itinera: Itinera): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (itinera.child.exitCode !== null) throw new Error(`npm start exited before /ready answered:\n${itinera.output()}`);
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
-    await delay(100);
-  }
-  throw new Error(`/ready did not answer 200 within ${READY_TIMEOUT_MS} ms:\n${itinera.output()}`);
-}
-
-async function stopItinera(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode!;
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
-}
 
 /** A message of the grown database: each person's first is an identify with traits, the rest a shop's traffic. */
 function seedMessage(i: number, people: number) {

@@ -5,17 +5,17 @@
  * Message-ID, which the mailbox keeps once; the record says sent, once, after two
  * attempts, and the run goes on from there.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramIR } from '../../src/dsl/ir.js';
 import { createStores, type Stores } from '../../src/store/index.js';
 import type * as workflows from '../../src/workflows/index.js';
 import { journeyWorkflowId } from '../../src/workflows/messages.js';
-import { freshDatabase, mongoUri, temporalAddress } from '../support/servers.js';
+import { freshDatabase, temporalAddress } from '../support/servers.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { forkWorker } from '../support/worker-child.js';
 
 const program: ProgramIR = {
   irVersion: 1, consents: [], segments: [],
@@ -34,17 +34,10 @@ let temporal: Client;
 const taskQueue = `crash-${randomUUID().slice(0, 8)}`;
 const children: ChildProcess[] = [];
 
-function startWorker(): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('../support/worker-process.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, WORKER_TEMPORAL: temporalAddress(), WORKER_QUEUE: taskQueue, WORKER_MONGO: mongoUri(), WORKER_DB: dbName, WORKER_SMTP: sink.url },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+async function startWorker(): Promise<ChildProcess> {
+  const child = await forkWorker({ temporalAddress: temporalAddress(), taskQueue, dbName, smtpUrl: sink.url });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
+  return child;
 }
 
 beforeAll(async () => {

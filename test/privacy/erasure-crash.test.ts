@@ -4,11 +4,11 @@
  * step runs again on the next worker. The erasure ends completed, with exact counts, one
  * audit entry, and nothing of the person left.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
-import { mongoUri, temporalAddress } from '../support/servers.js';
+import { temporalAddress } from '../support/servers.js';
+import { exited, forkWorker } from '../support/worker-child.js';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {
@@ -23,24 +23,12 @@ const children: ChildProcess[] = [];
 const admin = { auth: bearer(ADMIN_KEY) };
 const write = { auth: basicAuth(WRITE_KEY) };
 
-function startWorker(killAfter?: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('../support/worker-process.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env, WORKER_TEMPORAL: temporalAddress(), WORKER_QUEUE: itinera.taskQueue, WORKER_MONGO: mongoUri(), WORKER_DB: itinera.dbName,
-      // The same privacy secret as the API's: one deployment.
-      WORKER_ADMIN_KEY: ADMIN_KEY, ...(killAfter ? { WORKER_KILL_AFTER: killAfter } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+/** The worker, in a process of its own; the same admin key (and so privacy secret) as the API's: one deployment. */
+async function startWorker(killAfter?: string): Promise<ChildProcess> {
+  const child = await forkWorker({ temporalAddress: temporalAddress(), taskQueue: itinera.taskQueue, dbName: itinera.dbName, adminKey: ADMIN_KEY, ...(killAfter ? { killAfter } : {}) });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
+  return child;
 }
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 beforeAll(async () => {
   itinera = await startTestItinera('erasure-crash', { runWorker: false });

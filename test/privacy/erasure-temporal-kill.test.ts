@@ -5,17 +5,16 @@
  * started again on the same database file. A new worker takes the step up again and the
  * erasure completes, with exact counts and nothing of the person left.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTemporalDevServer } from '../../src/infra/embedded.js';
 import { freePort, type ManagedProcess } from '../../src/infra/process.js';
 import { ensureTemporalCli } from '../../src/infra/provision.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
-import { mongoUri } from '../support/servers.js';
+import { exited, forkWorker } from '../support/worker-child.js';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {}
@@ -36,23 +35,11 @@ async function startTemporal(): Promise<ManagedProcess> {
   return startTemporalDevServer({ binary: await ensureTemporalCli(() => undefined), dataDir, ...ports, uiPort: 0, headless: true, namespace: 'default' });
 }
 
-function startWorker(killAfter?: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('../support/worker-process.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env, WORKER_TEMPORAL: address(), WORKER_QUEUE: itinera.taskQueue, WORKER_MONGO: mongoUri(), WORKER_DB: itinera.dbName,
-      WORKER_ADMIN_KEY: ADMIN_KEY, ...(killAfter ? { WORKER_KILL_AFTER: killAfter } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+async function startWorker(killAfter?: string): Promise<ChildProcess> {
+  const child = await forkWorker({ temporalAddress: address(), taskQueue: itinera.taskQueue, dbName: itinera.dbName, adminKey: ADMIN_KEY, ...(killAfter ? { killAfter } : {}) });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
+  return child;
 }
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'itinera-temporal-kill-'));

@@ -10,12 +10,20 @@ import { openPrivacyRequest } from '../../privacy/requests.js';
 import type { AppDeps } from '../app.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest } from '../person-identifier.js';
+import { publicBaseUrl } from '../public-url.js';
 
 export const DOWNLOAD_PATH = '/v1/downloads';
 
+/** The one-time download link's path while the bundle can still be taken: built, not taken, not expired. */
+export function downloadPath(doc: PrivacyRequestDoc, deps: Pick<AppDeps, 'links' | 'now'>): string | undefined {
+  const bundle = doc.bundle;
+  if (!bundle?.found || bundle.downloadedAt || bundle.deletedAt || bundle.expiresAt.getTime() <= deps.now().getTime()) return undefined;
+  return `${DOWNLOAD_PATH}/${deps.links.downloadToken({ exportId: doc._id, expiresAt: bundle.expiresAt })}`;
+}
+
 function present(doc: PrivacyRequestDoc, baseUrl: string, deps: AppDeps) {
   const bundle = doc.bundle;
-  const downloadable = bundle?.found && !bundle.downloadedAt && !bundle.deletedAt && bundle.expiresAt.getTime() > deps.now().getTime();
+  const download = downloadPath(doc, deps);
   return {
     id: doc._id, kind: doc.kind, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
     ...(bundle ? {
@@ -24,11 +32,9 @@ function present(doc: PrivacyRequestDoc, baseUrl: string, deps: AppDeps) {
       ...(bundle.downloadedAt ? { downloadedAt: bundle.downloadedAt } : {}),
       ...(bundle.deletedAt ? { deletedAt: bundle.deletedAt } : {}),
     } : {}),
-    ...(downloadable ? { downloadUrl: `${baseUrl}${DOWNLOAD_PATH}/${deps.links.downloadToken({ exportId: doc._id, expiresAt: bundle!.expiresAt })}` } : {}),
+    ...(download ? { downloadUrl: `${baseUrl}${download}` } : {}),
   };
 }
-
-const baseUrlOf = (deps: AppDeps, host: string | undefined) => deps.publicUrl ?? `http://${host ?? 'localhost'}`;
 
 export function exportRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -37,13 +43,13 @@ export function exportRoutes(deps: AppDeps): Router {
     const { kind, value, reason } = parsePrivacyRequest(req.body);
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
     const doc = await openPrivacyRequest(deps, { kind: 'export', ...(profileId ? { profileId } : {}), by: kind, actor: 'admin', ...(reason ? { reason } : {}) });
-    res.status(202).json(present(doc, baseUrlOf(deps, req.headers.host), deps));
+    res.status(202).json(present(doc, publicBaseUrl(deps, req), deps));
   });
 
   router.get('/v1/privacy/exports/:id', async (req, res) => {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
     if (!doc || doc.kind !== 'export') throw notFound('no export with that id');
-    res.json(present(doc, baseUrlOf(deps, req.headers.host), deps));
+    res.json(present(doc, publicBaseUrl(deps, req), deps));
   });
 
   return router;

@@ -26,10 +26,11 @@ import type { AppDeps } from '../app.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 import { personIdentifierFields, namedIdentifier } from '../person-identifier.js';
 import { escapeHtml as esc, personPage } from '../person-page.js';
+import { publicBaseUrl } from '../public-url.js';
 import { forgetConfirmPage, languageLinks, portalPage, REFRESH, requestPage, type ChoiceView } from '../portal/pages.js';
 import { WindowLimiter } from '../portal/rate-limit.js';
 import { chooseLang, formatInstant, LANGUAGES, TEXT, type Lang } from '../portal/text.js';
-import { DOWNLOAD_PATH } from './exports.js';
+import { downloadPath } from './exports.js';
 
 const HOUR_MS = 3_600_000;
 /** A link mailed on request: short, since whoever reads the inbox holds it. */
@@ -52,8 +53,6 @@ const formField = (req: Request, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-const baseUrlOf = (deps: AppDeps, req: Request) => deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
-
 /** Admin: a link to a person's privacy page, for the shop to hand to them (its account page, an e-mail). */
 export function portalLinkRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -68,7 +67,7 @@ export function portalLinkRoutes(deps: AppDeps): Router {
     const expiresAt = new Date(now.getTime() + expiresInHours * HOUR_MS);
     const token = deps.links.portalToken({ profileId, expiresAt, lang });
     await deps.stores.audit.record({ at: now, kind: 'portal.link-issued', actor: 'admin', subject: { profileId }, detail: { by: kind, hours: expiresInHours } });
-    res.status(201).json({ url: `${baseUrlOf(deps, req)}${portalPath(token)}`, expiresAt });
+    res.status(201).json({ url: `${publicBaseUrl(deps, req)}${portalPath(token)}`, expiresAt });
   });
   return router;
 }
@@ -165,7 +164,7 @@ export function portalRoutes(deps: AppDeps): Router {
     const here = `/v1/portal/erasures/${req.params.token}`;
     if (doc.status === 'pending' || doc.status === 'running') return page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureRunning)}</p>`, REFRESH);
     if (doc.status === 'failed') return page(res, lang, 200, t.erasureTitle, `<p>${esc(t.erasureFailed)}</p>`);
-    const receipt = JSON.stringify(signedReceipt(doc, baseUrlOf(deps, req), deps.privacyKeys), null, 2);
+    const receipt = JSON.stringify(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys), null, 2);
     page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureDone(formatInstant(doc.completedAt ?? doc.updatedAt, lang)))}</p>`
       + `<h2>${esc(t.receipt)}</h2><p>${esc(t.receiptHelp)}</p><p><a href="${esc(here)}/receipt" download>${esc(t.receiptDownload)}</a> · <a href="/v1/receipt-key">/v1/receipt-key</a></p><pre style="white-space:pre-wrap">${esc(receipt)}</pre>`);
   });
@@ -175,7 +174,7 @@ export function portalRoutes(deps: AppDeps): Router {
     const doc = link ? await deps.stores.privacyRequests.findById(link.requestId) : null;
     if (!doc || doc.kind !== 'erasure') throw badRequest('invalid_link', 'this is not an erasure link this server issued');
     if (doc.status !== 'completed') throw notFound('the erasure has not completed yet');
-    res.set({ 'Content-Disposition': `attachment; filename="erasure-receipt-${doc._id}.json"`, 'Cache-Control': 'no-store' }).json(signedReceipt(doc, baseUrlOf(deps, req), deps.privacyKeys));
+    res.set({ 'Content-Disposition': `attachment; filename="erasure-receipt-${doc._id}.json"`, 'Cache-Control': 'no-store' }).json(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys));
   });
 
   // --- the person's page
@@ -243,11 +242,9 @@ export function portalRoutes(deps: AppDeps): Router {
     // Another person's export id is not found here: the link's person must own it.
     if (!doc || doc.kind !== 'export' || doc.profileId !== profile._id) return page(res, lang, 404, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
     if (doc.status === 'pending' || doc.status === 'running') return page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportPreparing)}</p>${back}`, REFRESH);
-    const bundle = doc.bundle;
-    const downloadable = doc.status === 'completed' && bundle?.found && !bundle.downloadedAt && !bundle.deletedAt && bundle.expiresAt.getTime() > deps.now().getTime();
-    if (!downloadable) return page(res, lang, 410, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
-    const href = `${DOWNLOAD_PATH}/${deps.links.downloadToken({ exportId: doc._id, expiresAt: bundle.expiresAt })}`;
-    page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportReady(formatInstant(bundle.expiresAt, lang)))}</p><p><a href="${esc(href)}" download>${esc(t.exportDownload)}</a></p>${back}`);
+    const href = downloadPath(doc, deps);
+    if (!href || !doc.bundle) return page(res, lang, 410, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
+    page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportReady(formatInstant(doc.bundle.expiresAt, lang)))}</p><p><a href="${esc(href)}" download>${esc(t.exportDownload)}</a></p>${back}`);
   });
 
   router.get('/v1/portal/:token/erase', async (req, res) => {

@@ -11,6 +11,7 @@ import { signedReceipt } from '../../privacy/receipt.js';
 import { openPrivacyRequest } from '../../privacy/requests.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest, reasonField } from '../person-identifier.js';
+import { publicBaseUrl } from '../public-url.js';
 import type { AppDeps } from '../app.js';
 
 const AUDIT_KINDS: readonly AuditKind[] = [
@@ -42,11 +43,6 @@ function presentSuppression(doc: SuppressionDoc) {
   return { id: doc._id, kind: doc.kind, requestId: doc.requestId, createdAt: doc.createdAt, dropped: doc.dropped, ...(doc.lastDroppedAt ? { lastDroppedAt: doc.lastDroppedAt } : {}) };
 }
 
-/** The issuer named in receipts: where this server is reached. */
-function issuerOf(deps: AppDeps, host: string | undefined): string {
-  return deps.publicUrl ?? `http://${host ?? 'localhost'}`;
-}
-
 export function privacyRoutes(deps: AppDeps): Router {
   const router = Router();
   router.post('/v1/privacy/erasures', async (req, res) => {
@@ -68,7 +64,7 @@ export function privacyRoutes(deps: AppDeps): Router {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
     if (!doc || doc.kind !== 'erasure') throw notFound('no erasure request with that id');
     if (doc.status !== 'completed') throw new HttpError(409, 'not_completed', `the erasure is ${doc.status}; its receipt is issued once it completes`);
-    res.json(signedReceipt(doc, issuerOf(deps, req.headers.host), deps.privacyKeys));
+    res.json(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys));
   });
 
   router.get('/v1/privacy/suppressions', async (_req, res) => {
