@@ -24,6 +24,7 @@ func main() {
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	version := flag.Bool("version", false, "print the FerretDB version this binary embeds and exit")
 	flag.Parse()
+	tuneGarbageCollection()
 
 	if *version {
 		fmt.Println(ferretDBVersion + "+" + wrapperRevision)

@@ -6,4 +6,4 @@ const ferretDBVersion = "v1.24.2"
 
 // wrapperRevision changes whenever this wrapper's behaviour changes, so a binary cached
 // by an older revision is rebuilt rather than trusted.
-const wrapperRevision = "itinera.4"
+const wrapperRevision = "itinera.5"
