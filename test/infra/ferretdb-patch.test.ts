@@ -4,9 +4,7 @@
  * (That they apply to the pinned release is proven by every run: provisioning builds it.)
  */
 import { describe, expect, it } from 'vitest';
-import { FERRETDB_PATCHES, applyPatch } from '../../src/infra/ferretdb-patch.js';
-
-const serialWrites = FERRETDB_PATCHES.find((patch) => patch.file.endsWith('db.go'))!;
+import { SERIAL_WRITES as serialWrites, applyPatch } from '../../src/infra/ferretdb-patch.js';
 
 const DB_GO = [
   'import (',
