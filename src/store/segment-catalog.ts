@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { SegmentCatalogDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { KeyedLock } from './keyed-lock.js';
+import { MergedIncrements } from './merged-increments.js';
 
 /** Whether ingestion keeps a leaf's facts yet, and from which events on (see src/segments/recompute.ts). */
 export interface LeafState {
@@ -27,13 +28,18 @@ const LEAF_STATES_ID = '#leaves';
 /**
  * The segments of the deployed rules, one document each (definition, state of its
  * computation, size), and one more document with the state of every leaf. Few documents,
- * read by `_id`; size updates are serialised per segment because FerretDB applies `$inc`
- * as a read and a write (see keyed-lock.ts).
+ * read by `_id`; writes are serialised per segment because FerretDB applies `$inc` as a
+ * read and a write (see keyed-lock.ts), and size changes that meet are merged into one
+ * write (merged-increments.ts).
  */
 export class SegmentCatalogStore {
   private readonly collection: Collection<SegmentCatalogDoc>;
   private readonly leafStates: Collection<LeafStatesDoc>;
   private readonly writes = new KeyedLock();
+  private readonly sizes = new MergedIncrements((name, inc) =>
+    this.writes.run(name, async () => {
+      await this.collection.updateOne({ _id: name }, { $inc: inc });
+    }));
 
   constructor(db: Db) {
     this.collection = db.collection<SegmentCatalogDoc>(COLLECTIONS.segments);
@@ -62,7 +68,7 @@ export class SegmentCatalogStore {
   }
 
   async addToSize(name: string, delta: number): Promise<void> {
-    await this.writes.run(name, () => this.collection.updateOne({ _id: name }, { $inc: { size: delta } }));
+    await this.sizes.add(name, { size: delta });
   }
 
   async leaves(): Promise<Record<string, LeafState>> {

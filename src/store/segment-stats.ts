@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
+import { MergedIncrements } from './merged-increments.js';
 
 export interface HourCounts {
   entered: number;
@@ -24,7 +24,14 @@ export interface DayCounts {
 /** Entries and exits per segment and hour, a document per segment and day (read by `_id`). */
 export class SegmentStatsStore {
   private readonly collection: Collection<DayDoc>;
-  private readonly writes = new KeyedLock();
+  /**
+   * Every change of a popular segment counts in one document a day: increments of it are
+   * written one at a time (FerretDB's `$inc` is a read and a write: keyed-lock.ts) and
+   * those that meet are merged into one write (merged-increments.ts).
+   */
+  private readonly counts = new MergedIncrements(async (id, inc, set) => {
+    await this.collection.updateOne({ _id: id }, { $set: set, $inc: inc }, { upsert: true });
+  });
 
   constructor(db: Db) {
     this.collection = db.collection<DayDoc>(COLLECTIONS.segmentStats);
@@ -34,8 +41,7 @@ export class SegmentStatsStore {
     const day = at.toISOString().slice(0, 10);
     const hour = at.toISOString().slice(11, 13);
     const id = `${segment}#${day}`;
-    await this.writes.run(id, () =>
-      this.collection.updateOne({ _id: id }, { $set: { segment, day }, $inc: { [`hours.${hour}.${change}`]: count } }, { upsert: true }));
+    await this.counts.add(id, { [`hours.${hour}.${change}`]: count }, { segment, day });
   }
 
   /** The counts of each day from `from` to `to` (UTC dates, inclusive) that had any. */
