@@ -26,7 +26,7 @@ import type { Logger } from './logger.js';
 import type { ProfileEventToRecord } from './model.js';
 import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
-import { createSegmentClock, startSegmentRecompute } from './ingest/segment-workflows.js';
+import { createSegmentClock, forgetSegmentClocks, startSegmentRecompute } from './ingest/segment-workflows.js';
 import { SegmentEngine } from './segments/engine.js';
 import { createApp } from './server/app.js';
 import type { Source } from './server/auth.js';
@@ -156,7 +156,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const connection = Connection.lazy({ address: options.temporalAddress, interceptors: [makeGrpcRetryInterceptor(retries.options)] });
   const temporal = new Client({ connection, namespace: options.namespace });
   const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
-  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue, now), journeys: dispatcher });
+  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue), journeys: dispatcher });
   const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, options.dbName, version);
 
   // The request id alone: the steps read the person from the request, so the history never names them.
@@ -197,6 +197,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (error instanceof WorkflowNotFoundError) return false;
         throw error;
       }
+    },
+    async forgetClocks(profileIds) {
+      await forgetSegmentClocks(temporal, options.taskQueue, profileIds);
     },
   };
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));

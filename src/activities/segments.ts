@@ -24,7 +24,17 @@ export function createSegmentActivities({ stores, now, segments }: ActivityDeps)
     return segments;
   };
   return {
-    /** Judges the person's segments as time has moved; the next instant to ring at, or null. */
+    /**
+     * Judges these people's segments as time has moved: each one's next instant to ring at
+     * (or null), and the time the ring ended (the shard's clock for what came due meanwhile).
+     */
+    async ringSegmentClocks(profileIds: string[]): Promise<{ next: (number | null)[]; atMs: number }> {
+      const next = await engine().ringClocks(profileIds);
+      // Temporal's time, as the shard's timers keep it (the runtime's clock may be a test's).
+      return { next, atMs: Date.now() };
+    },
+
+    /** The per-person clock's ring (src/workflows/segment-clock.ts, kept for clocks started before the shards). */
     async ringSegmentClock(profileId: string): Promise<number | null> {
       const outcome = await engine().refresh(profileId, { change: { time: true }, reason: { kind: 'time window' }, fromClock: true });
       return outcome?.nextAt?.getTime() ?? null;

@@ -25,6 +25,9 @@ export interface EmbeddedTemporalOptions {
   onStarted?: (proc: ManagedProcess) => void;
 }
 
+/** Temporal's timer look-ahead on the embedded server: the latest a near timer fires. */
+export const TIMER_MAX_TIME_SHIFT = '10ms';
+
 export async function startTemporalDevServer(options: EmbeddedTemporalOptions): Promise<ManagedProcess> {
   const logFile = join(options.dataDir, 'logs', 'temporal.log');
   const args = [
@@ -38,6 +41,10 @@ export async function startTemporalDevServer(options: EmbeddedTemporalOptions): 
     // `synchronous=full` keeps each acknowledged one on disk (docs/architecture.md).
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=full',
+    // The timer queue fires nothing earlier than now + this shift (1 s by default), so a
+    // timer set under a second ahead fires up to a second late. A segment clock shard,
+    // busy ringing, sets its timer a few milliseconds ahead (docs/segments.md).
+    '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
   ];
   if (options.httpPort !== undefined) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));

@@ -1,33 +1,39 @@
 /**
- * Starting the segment engine's workflows: a person's clock (signalWithStart, so a clock
- * that is running is moved and one that is not is started) and a deploy's recompute.
- * Both carry ids and instants only.
+ * Starting the segment engine's workflows: the clock shard that holds a person's instant
+ * (signalWithStart, so a shard that is running is told and one that is not is started)
+ * and a deploy's recompute. Both carry ids and instants only.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SegmentClock } from '../segments/engine.js';
 import type * as workflows from '../workflows/index.js';
-import { segmentClockSignal, segmentClockWorkflowId, segmentRecomputeWorkflowId } from '../workflows/messages.js';
+import {
+  segmentClockForgetSignal, segmentClockSetSignal, segmentClockShardOf, segmentClocksWorkflowId, segmentRecomputeWorkflowId,
+} from '../workflows/messages.js';
 
-/**
- * A clock not running yet is started with a delay until its instant: until then it costs
- * Temporal one stored execution and no work (a person's next instant is often days away).
- * A signal-with-start to a clock waiting for its delayed start starts it at once (so one
- * set earlier rings earlier); to a running clock, it is a signal.
- */
-export function createSegmentClock(temporal: Client, taskQueue: string, now: () => Date): SegmentClock {
+export function createSegmentClock(temporal: Client, taskQueue: string): SegmentClock {
   return {
     async ringAt(profileId, at) {
-      const delayMs = at.getTime() - now().getTime();
-      await temporal.workflow.signalWithStart<typeof workflows.segmentClockWorkflow, [number]>('segmentClockWorkflow' satisfies keyof typeof workflows, {
+      const shard = segmentClockShardOf(profileId);
+      await temporal.workflow.signalWithStart<typeof workflows.segmentClocksWorkflow, [string, number]>('segmentClocksWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
-        workflowId: segmentClockWorkflowId(profileId),
-        args: [{ profileId, atMs: at.getTime() }],
-        signal: segmentClockSignal,
-        signalArgs: [at.getTime()],
-        ...(delayMs > 0 ? { startDelay: delayMs } : {}),
+        workflowId: segmentClocksWorkflowId(taskQueue, shard),
+        args: [{ shard, due: [] }],
+        signal: segmentClockSetSignal,
+        signalArgs: [profileId, at.getTime()],
       });
     },
   };
+}
+
+/** Takes erased people out of their clock shards; a shard not running holds nobody. */
+export async function forgetSegmentClocks(temporal: Client, taskQueue: string, profileIds: readonly string[]): Promise<void> {
+  for (const profileId of profileIds) {
+    try {
+      await temporal.workflow.getHandle(segmentClocksWorkflowId(taskQueue, segmentClockShardOf(profileId))).signal(segmentClockForgetSignal, profileId);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
 }
 
 /** Starts the recompute of a rules version; one that is running already is left to run. */

@@ -4,7 +4,8 @@
  *   inventory  what the person has, written once as the request's plan (ids, counts);
  *   suppress   their identifiers into the suppression list (keyed hashes), first, so a
  *              message arriving from here on is dropped rather than making them again;
- *   stop       their journey runs, consent lifecycles and segment clock terminated;
+ *   stop       their journey runs and consent lifecycles terminated, their segment clock
+ *              taken out of its shard;
  *   remove     consent records, segment membership and history, identities, events,
  *              messages, merges, audit mentions, and the profile last;
  *   verify     nothing of theirs is left, and anyone created again from their identifiers
@@ -24,9 +25,11 @@ import { consentConfirmationWorkflowId, consentLifecycleWorkflowId, segmentClock
 import { postWebhook, type WebhookAnswer } from '../channels/webhook.js';
 import type { PrivacyKeys } from './keys.js';
 
-/** Ends a durable process for good; false when there was none running. */
 export interface Processes {
+  /** Ends a durable process for good; false when there was none running. */
   terminate(workflowId: string, reason: string): Promise<boolean>;
+  /** Takes the people out of their segment clock shards (which run on for everyone else). */
+  forgetClocks(profileIds: readonly string[]): Promise<void>;
 }
 
 export interface ErasureDeps {
@@ -142,6 +145,7 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
       for (const workflowId of plan.processes) {
         await processes.terminate(workflowId, ERASED);
       }
+      await processes.forgetClocks(plan.profileIds);
       await finished(requestId, 'stop');
     },
 

@@ -15,13 +15,19 @@ import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js
 import type { LeafState } from '../store/segment-catalog.js';
 import type { Stores } from '../store/index.js';
 import { evaluateCondition } from '../dsl/predicate.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 import { factMeasure, type Facts } from './facts.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
-/** Sets a person's durable clock (a Temporal timer, src/workflows/segment-clock.ts). */
+/** People judged at once by a clock's ring: the database pool's size, so none waits for a connection. */
+const CLOCK_RING_CONCURRENCY = 8;
+/** How soon a person whose ring failed is rung again. */
+const CLOCK_RETRY_MS = 10_000;
+
+/** Sets a person's durable clock (a Temporal timer in a clock shard, src/workflows/segment-clocks.ts). */
 export interface SegmentClock {
   ringAt(profileId: string, at: Date): Promise<void>;
 }
@@ -123,6 +129,29 @@ export class SegmentEngine {
     if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
+  }
+
+  /**
+   * A clock shard's ring (src/workflows/segment-clocks.ts): judges each person as time has
+   * moved, the active rules read once for all of them, and returns each one's next instant
+   * (epoch ms), or null when time alone can no longer change anything of theirs. A person
+   * whose judgement fails (the database down, say) is logged and rung again a little
+   * later, so one person's trouble neither stops the shard nor is lost.
+   */
+  async ringClocks(profileIds: readonly string[]): Promise<(number | null)[]> {
+    const { now, logger } = this.options;
+    const context = await this.context();
+    const next = new Map<string, number | null>();
+    await forEachInParallel(new Set(profileIds), CLOCK_RING_CONCURRENCY, async (profileId) => {
+      try {
+        const outcome = await this.refresh(profileId, { change: { time: true }, reason: { kind: 'time window' }, fromClock: true }, context);
+        next.set(profileId, outcome?.nextAt?.getTime() ?? null);
+      } catch (error) {
+        logger.warn({ err: error, profileId }, 'segment clock: judging a person failed; ringing them again shortly');
+        next.set(profileId, now().getTime() + CLOCK_RETRY_MS);
+      }
+    });
+    return profileIds.map((profileId) => next.get(profileId) ?? null);
   }
 
   /**

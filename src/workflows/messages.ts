@@ -111,7 +111,10 @@ export function erasureWorkflowId(requestId: string): string {
   return `erasure:${requestId}`;
 }
 
-/** A person's segment clock: rings at an instant (epoch ms) at which time alone changes a membership. */
+/**
+ * A person's own segment clock (before the shards): rings at an instant (epoch ms) at which
+ * time alone changes a membership. Clocks started by an earlier version run on to their end.
+ */
 export interface SegmentClockInput {
   profileId: string;
   atMs: number;
@@ -122,6 +125,49 @@ export const segmentClockSignal = defineSignal<[number]>('segmentClockMoved');
 
 export function segmentClockWorkflowId(profileId: string): string {
   return `segment-clock:${profileId}`;
+}
+
+/**
+ * A shard of the segment clocks: the instants (epoch ms) at which time alone can change
+ * the membership of the people hashed to it, by profile id. Handed on when the shard
+ * continues as new.
+ */
+export interface SegmentClocksInput {
+  shard: number;
+  due: [profileId: string, atMs: number][];
+  /** History events before continuing as new (tests set a small one). */
+  historyLimit?: number;
+}
+
+/** The person's clock must ring at this instant (epoch ms), or earlier if it was set so. */
+export const segmentClockSetSignal = defineSignal<[profileId: string, atMs: number]>('segmentClockSet');
+
+/** The person is erased: the shard drops their instant. */
+export const segmentClockForgetSignal = defineSignal<[profileId: string]>('segmentClockForget');
+
+/** The instant the shard will ring the person at (epoch ms), or null: for operators and tests. */
+export const segmentClockDueQuery = defineQuery<number | null, [profileId: string]>('segmentClockDue');
+
+/**
+ * How many clock shards a deployment keeps. Fewer shards batch more people per ring; each
+ * shard hands its instants on when it continues as new, in one payload under Temporal's
+ * 2 MB limit: about 30,000 people per shard whose membership waits on time at once.
+ */
+export const SEGMENT_CLOCK_SHARDS = 16;
+
+/** The shard a person's clock lives in: a stable hash (FNV-1a) of the profile id. */
+export function segmentClockShardOf(profileId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < profileId.length; i++) hash = Math.imul(hash ^ profileId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % SEGMENT_CLOCK_SHARDS;
+}
+
+/**
+ * The task queue is part of the id: two deployments sharing a namespace keep their own
+ * shards (a shard rings people through its own deployment's database).
+ */
+export function segmentClocksWorkflowId(taskQueue: string, shard: number): string {
+  return `segment-clocks:${taskQueue}:${shard}`;
 }
 
 /** Computing the segments a rules version adds or changes, over everyone. */

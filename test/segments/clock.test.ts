@@ -1,10 +1,12 @@
 /**
- * A person's clock, set far ahead (waiting for its delayed start), is moved earlier by a
- * later event whose window closes sooner: the person leaves that segment when its window
- * closes, not when the clock was first set to ring.
+ * A person's clock, set far ahead in their clock shard, is moved earlier by a later event
+ * whose window closes sooner: the person leaves that segment when its window closes, not
+ * when the clock was first set to ring. A recovery sets a clock the shard lost again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { segmentClockWorkflowId } from '../../src/workflows/messages.js';
+import {
+  segmentClockDueQuery, segmentClockForgetSignal, segmentClockShardOf, segmentClocksWorkflowId,
+} from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const admin = { auth: bearer(ADMIN_KEY) };
@@ -12,6 +14,9 @@ const writer = { auth: basicAuth(WRITE_KEY) };
 const RULES = 'segment hour_browsers {\n  performed "Browsed" within 1 hour\n}\nsegment quick_clickers {\n  performed "Clicked" within 3 seconds\n}\n';
 
 let itinera: TestItinera;
+const shardOf = (profileId: string) => itinera.runtime.temporal.workflow.getHandle(segmentClocksWorkflowId(itinera.taskQueue, segmentClockShardOf(profileId)));
+const dueOf = async (profileId: string) => (await shardOf(profileId).query(segmentClockDueQuery, profileId).catch(() => null)) ?? undefined;
+
 beforeAll(async () => {
   itinera = await startTestItinera('segment-clock');
 });
@@ -27,9 +32,9 @@ describe('a segment clock', () => {
     expect((await track('Browsed')).status).toBe(200);
     const profile = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=clock-1', admin)).body;
     expect(profile.segments.map((segment: { name: string }) => segment.name)).toEqual(['hour_browsers']);
-    // The clock exists, waiting for its start an hour from now.
-    const handle = itinera.runtime.temporal.workflow.getHandle(segmentClockWorkflowId(profile.id));
-    await eventually(async () => (await handle.describe().catch(() => null)) !== null);
+    // The clock is set, an hour from now.
+    const hourAhead = await eventually(() => dueOf(profile.id));
+    expect(hourAhead).toBeGreaterThan(Date.now() + 59 * 60_000);
 
     expect((await track('Clicked')).status).toBe(200);
     const names = async () => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}`, admin)).body.segments.map((segment: { name: string }) => segment.name);
@@ -43,20 +48,16 @@ describe('a segment clock', () => {
   it('is set again by a recovery, after a crash between writing its instant and setting it', async () => {
     expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'clock-2', event: 'Browsed' } })).status).toBe(200);
     const profile = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=clock-2', admin)).body;
-    const handle = itinera.runtime.temporal.workflow.getHandle(segmentClockWorkflowId(profile.id));
-    const before = await eventually(async () => (await handle.describe().catch(() => null)) ?? undefined);
-    // The crash: the instant is on the profile, the clock is gone.
     const { segmentClockAt } = (await itinera.raw.profiles.findOne({ _id: profile.id }))!;
     expect(segmentClockAt).toBeInstanceOf(Date);
-    await handle.terminate('the crash of this test');
+    expect(await eventually(() => dueOf(profile.id))).toBe(segmentClockAt!.getTime());
+    // The crash: the instant is on the profile, the shard does not hold it.
+    await shardOf(profile.id).signal(segmentClockForgetSignal, profile.id);
+    await eventually(async () => (await shardOf(profile.id).query(segmentClockDueQuery, profile.id)) === null);
     const events = [];
     for await (const event of itinera.runtime.stores.events.factSourcesOf(profile.id)) events.push(event);
     await itinera.runtime.segments.refresh(profile.id, { change: { events: ['Browsed'] }, reason: { kind: 'profile update' }, rebuild: events });
-    const running = await eventually(async () => {
-      const described = await handle.describe().catch(() => null);
-      return described?.status.name === 'RUNNING' ? described : undefined;
-    });
-    expect(running.runId).not.toBe(before.runId);
+    expect(await eventually(() => dueOf(profile.id))).toBe(segmentClockAt!.getTime());
     expect((await itinera.raw.profiles.findOne({ _id: profile.id }))!.segmentClockAt).toEqual(segmentClockAt);
   });
 });
