@@ -56,17 +56,18 @@ export async function segmentClocksWorkflow(input: SegmentClocksInput): Promise<
   // task's start): after a ring, the ring's own end is the time. Without it, a shard busy
   // ringing would sleep past instants that came due during the ring by the ring's length.
   let rangAtMs = 0;
+  // Signals lengthen the history of a shard asleep too: a long history wakes it to hand on.
+  const historyFull = () => workflowInfo().historyLength >= (input.historyLimit ?? HISTORY_LIMIT) || workflowInfo().continueAsNewSuggested;
   for (;;) {
-    if (workflowInfo().historyLength >= (input.historyLimit ?? HISTORY_LIMIT) || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof segmentClocksWorkflow>({ ...input, due: [...due] });
-    }
+    if (historyFull()) await continueAsNew<typeof segmentClocksWorkflow>({ ...input, due: [...due] });
     const now = Math.max(Date.now(), rangAtMs);
     let earliest = Infinity;
     for (const atMs of due.values()) earliest = Math.min(earliest, atMs);
     if (earliest > now) {
       sleepingUntil = earliest;
       woken = false;
-      await (earliest === Infinity ? condition(() => woken) : condition(() => woken, earliest - now));
+      const wake = () => woken || historyFull();
+      await (earliest === Infinity ? condition(wake) : condition(wake, earliest - now));
       sleepingUntil = Infinity;
       continue;
     }

@@ -12,6 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { segmentClockDueQuery, segmentClockShardOf, segmentClocksWorkflowId } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -22,6 +23,9 @@ consent email_marketing "E-mail marketing" {
 }
 segment buyers "Bought something" {
   performed "Order Completed"
+}
+segment recent_buyers {
+  performed "Order Completed" within 30 days
 }
 journey welcome {
   when performed "Signed Up"
@@ -114,6 +118,9 @@ describe('an erasure that leaves nothing', () => {
     expect(history.body.changes.length).toBeGreaterThan(0);
     // The run waits on its hour-long timer.
     expect((await itinera.runtime.temporal.workflow.getHandle(runWorkflowId).describe()).status.name).toBe('RUNNING');
+    // Their clock shard holds the instant `recent_buyers` lets them go.
+    const shard = itinera.runtime.temporal.workflow.getHandle(segmentClocksWorkflowId(itinera.taskQueue, segmentClockShardOf(survivor)));
+    expect(await eventually(async () => (await shard.query(segmentClockDueQuery, survivor).catch(() => null)) ?? undefined)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
   });
 
   it('erases them through every step and tells the subscribed destination, signed', async () => {
@@ -125,7 +132,7 @@ describe('an erasure that leaves nothing', () => {
       return status.body.status === 'completed' ? status.body : undefined;
     }, 60_000);
     expect(done.removed).toMatchObject({
-      profiles: 1, identities: 4, consentRecords: 1, segmentMemberships: 1, messages: 1, journeyRuns: 1, suppressed: 4,
+      profiles: 1, identities: 4, consentRecords: 1, segmentMemberships: 2, messages: 1, journeyRuns: 1, suppressed: 4,
     });
     expect(done.removed.merges).toBeGreaterThanOrEqual(1);
     expect(done.removed.events).toBeGreaterThanOrEqual(5);
@@ -147,6 +154,11 @@ describe('an erasure that leaves nothing', () => {
 
     const run = await itinera.runtime.temporal.workflow.getHandle(runWorkflowId).describe();
     expect(run.status.name).toBe('TERMINATED');
+    // The window of `recent_buyers` had set the person's clock; their shard holds it no more.
+    for (const id of profileIds) {
+      const shard = itinera.runtime.temporal.workflow.getHandle(segmentClocksWorkflowId(itinera.taskQueue, segmentClockShardOf(id)));
+      expect(await shard.query(segmentClockDueQuery, id).catch(() => null)).toBeNull();
+    }
   });
 
   it('leaves none of their identifiers or trait values in any collection or workflow history', async () => {
