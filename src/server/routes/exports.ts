@@ -65,6 +65,8 @@ export function downloadRoutes(deps: AppDeps): Router {
     const bundle = doc?.bundle;
     if (!doc || !bundle?.found) throw notFound('no export behind this link');
     const now = deps.now();
+    // A bundle taken already says so, whether or not its deletion after the send has finished.
+    if (bundle.downloadedAt) throw new HttpError(410, 'already_downloaded', 'this export was downloaded already; ask for a new one');
     if (bundle.deletedAt || bundle.expiresAt.getTime() <= now.getTime()) {
       // Past its time the bundle goes now, if the expiry's timer has not taken it yet.
       await deps.stores.exportChunks.delete(doc._id, bundle.chunks);
