@@ -36,8 +36,8 @@ export function createSegmentActivities({ stores, now, segments }: ActivityDeps)
 
     /** The per-person clock's ring (src/workflows/segment-clock.ts, kept for clocks started before the shards). */
     async ringSegmentClock(profileId: string): Promise<number | null> {
-      const outcome = await engine().refresh(profileId, { change: { time: true }, reason: { kind: 'time window' }, fromClock: true });
-      return outcome?.nextAt?.getTime() ?? null;
+      const [next] = await engine().ringClocks([profileId]);
+      return next ?? null;
     },
 
     async prepareSegmentRecompute(version: number): Promise<PreparedRecompute | 'superseded'> {

@@ -31,7 +31,7 @@ const activities = proxyLocalActivities<SegmentActivities>({
 });
 
 /** People judged per ring: a batch well inside the activity's timeout on a loaded database. */
-export const RING_BATCH = 100;
+const RING_BATCH = 100;
 
 /** History events before continuing as new (the held instants are handed on): replay stays short. */
 const HISTORY_LIMIT = 5_000;
