@@ -36,6 +36,10 @@ import { segmentRoutes } from './routes/segments.js';
 import { METRICS_PATH, TRACKING_PATHS, trackingRoutes } from './routes/tracking.js';
 import { browserLibraryRoutes } from './routes/browser-library.js';
 import { requireSourceOrigin, trackingCors } from './cors.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { consoleRoutes } from './routes/console.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { userRoutes } from './routes/users.js';
 
 export interface AppDeps {
   stores: Stores;
@@ -103,6 +107,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
   app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), portalLinkRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
+  // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
+  app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
+  // The console itself: static assets under /console/.
+  app.use(consoleRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.
   app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps), portalRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.

@@ -30,4 +30,7 @@ export const COLLECTIONS = {
   segmentMembers: 'segment_members',
   segmentHistory: 'segment_history',
   segmentStats: 'segment_stats',
+  users: 'users',
+  sessions: 'sessions',
+  dataCatalog: 'data_catalog',
 } as const;

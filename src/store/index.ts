@@ -25,10 +25,13 @@ import { SuppressionStore } from './suppressions.js';
 import { AuditStore } from './audit.js';
 import { ExportChunkStore } from './export-chunks.js';
 import { RetentionStore } from './retention.js';
+import { UserStore } from './users.js';
+import { SessionStore } from './sessions.js';
+import { DataCatalogStore } from './data-catalog.js';
 
 export {
   AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, RetentionStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore,
+  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore, UserStore, SessionStore, DataCatalogStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -57,6 +60,11 @@ export interface Stores {
   segmentHistory: SegmentHistoryStore;
   segmentStats: SegmentStatsStore;
   population: PopulationStore;
+  /** The console's named users and their sessions. */
+  users: UserStore;
+  sessions: SessionStore;
+  /** What the data holds: event names, property and trait paths (the rule editor's completion). */
+  dataCatalog: DataCatalogStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -90,6 +98,9 @@ export function createStores(db: Db): Stores {
     segmentHistory: new SegmentHistoryStore(db),
     segmentStats: new SegmentStatsStore(db),
     population: new PopulationStore(db),
+    users: new UserStore(db),
+    sessions: new SessionStore(db),
+    dataCatalog: new DataCatalogStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

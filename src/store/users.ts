@@ -1,0 +1,11 @@
+import type { Collection, Db } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
+
+/** STUB: being written. */
+export class UserStore {
+  private readonly collection: Collection;
+
+  constructor(db: Db) {
+    this.collection = db.collection(COLLECTIONS.users);
+  }
+}
