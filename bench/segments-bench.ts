@@ -31,17 +31,14 @@ import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import type { EventDoc, IdentityDoc, ProfileDoc } from '../src/model.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
-import { COLLECTIONS } from '../src/store/collections.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
-import { newProfileDoc } from '../src/store/profiles.js';
 import { fetchRetrying } from './http.js';
+import { grow, inParallel, profileIdOf } from './grown-database.js';
 import { startBenchServers, type BenchServers } from './servers.js';
 
 const WRITE_KEY = 'bench-write-key';
 const ADMIN_KEY = 'bench-admin-key';
-const DAY = 86_400_000;
 const WINDOW_MS = 5_000;
 
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -100,10 +97,6 @@ function sampleMemory(): { stop(): number } {
   };
 }
 
-async function inParallel(workers: number, work: () => Promise<void>): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, () => work()));
-}
-
 interface Bench {
   runtime: Runtime;
   db: Db;
@@ -141,43 +134,6 @@ async function startItinera(servers: BenchServers, mongo: MongoClient): Promise<
       await db.dropDatabase().catch(() => undefined);
     },
   };
-}
-
-const profileIdOf = (index: number) => `p_bench_${String(index).padStart(7, '0')}`;
-
-/** People with a userId each, and their events (views, carts, orders over 60 days), written as ingestion stores them. */
-async function grow(db: Db, profiles: number, events: number): Promise<number> {
-  const started = performance.now();
-  const now = Date.now();
-  for (let from = 0; from < profiles; from += 5000) {
-    const indexes = Array.from({ length: Math.min(5000, profiles - from) }, (_, offset) => from + offset);
-    await db.collection<ProfileDoc>(COLLECTIONS.profiles).insertMany(indexes.map((index) => {
-      const doc = newProfileDoc(profileIdOf(index), { userId: [`bench-u${index}`] }, new Date(now - 60 * DAY));
-      doc.traits = { plan: index % 7 === 0 ? 'vip' : 'basic', country: index % 3 === 0 ? 'PL' : 'DE' };
-      doc.lastSeenAt = new Date(now - (index % 60) * DAY);
-      return doc;
-    }));
-    await db.collection<IdentityDoc>(COLLECTIONS.identities).insertMany(indexes.map((index) => ({ _id: `userId:bench-u${index}`, kind: 'userId', profileId: profileIdOf(index), createdAt: new Date(now - 60 * DAY) })));
-  }
-  let next = 0;
-  await inParallel(4, async () => {
-    for (let from = next; from < events; from = next) {
-      next += 5000;
-      const batch: EventDoc[] = [];
-      for (let i = from; i < Math.min(events, from + 5000); i++) {
-        const kind = i % 10;
-        const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-        const at = new Date(now - (i % 60) * DAY - (i % 86_400) * 1000);
-        batch.push({
-          _id: `seed-${i}`, messageId: `seed-${i}`, type: 'track', event, source: 'default', profileId: profileIdOf((i * 7919) % profiles),
-          properties: { sku: `sku-${i % 300}`, ...(event === 'Order Completed' ? { revenue: 20 + (i % 250), currency: i % 2 ? 'EUR' : 'PLN' } : {}) },
-          context: {}, timestamp: at, receivedAt: at,
-        });
-      }
-      await db.collection<EventDoc>(COLLECTIONS.events).insertMany(batch);
-    }
-  });
-  return round((performance.now() - started) / 1000);
 }
 
 /** Known people's events through /v1/batch, 8 clients of 100-event batches, until acknowledged and until applied. */
