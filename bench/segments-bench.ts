@@ -25,20 +25,13 @@
  *   npx tsx bench/segments-bench.ts            (or: npm run bench -- segments)
  *   SEGMENT_BENCH_PROFILES=5000 SEGMENT_BENCH_EVENTS=50000 npm run bench -- segments   (a quick check)
  */
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { MongoClient, type Db } from 'mongodb';
-import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { MongoClient } from 'mongodb';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
-import { fetchRetrying } from './http.js';
+import { ADMIN_KEY, startBenchItinera, WRITE_KEY, type Bench } from './in-process.js';
 import { grow, inParallel, profileIdOf } from './grown-database.js';
-import { startBenchServers, type BenchServers } from './servers.js';
+import { startBenchServers } from './servers.js';
 
-const WRITE_KEY = 'bench-write-key';
-const ADMIN_KEY = 'bench-admin-key';
 const WINDOW_MS = 5_000;
 
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -97,45 +90,6 @@ function sampleMemory(): { stop(): number } {
   };
 }
 
-interface Bench {
-  runtime: Runtime;
-  db: Db;
-  call: (method: string, path: string, body?: unknown, key?: string, type?: string) => Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/** Itinera as npm start runs it (5 s sweep, the embedded pool size), on a database of its own, listening on a free port. */
-async function startItinera(servers: BenchServers, mongo: MongoClient): Promise<Bench> {
-  const dbName = `bench_segments_${randomUUID().slice(0, 8)}`;
-  const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
-    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY, adminKey: ADMIN_KEY, logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
-  });
-  const server = runtime.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = mongo.db(dbName);
-  return {
-    runtime,
-    db,
-    async call(method, path, body, key = ADMIN_KEY, type = 'application/json') {
-      const response = await fetchRetrying(`${baseUrl}${path}`, {
-        method,
-        headers: { authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return response.json() as Promise<Record<string, unknown>>;
-    },
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runtime.close();
-      await db.dropDatabase().catch(() => undefined);
-    },
-  };
-}
-
 /** Known people's events through /v1/batch, 8 clients of 100-event batches, until acknowledged and until applied. */
 async function ingest(bench: Bench, run: string, events: number, profiles: number) {
   const batches = Math.ceil(events / 100);
@@ -183,7 +137,7 @@ export async function runSegmentsBench() {
   const mongo = new MongoClient(servers.mongoUri, { maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
   try {
     // 1–5 on the full size.
-    const full = await startItinera(servers, mongo);
+    const full = await startBenchItinera(servers, mongo, 'segments');
     let figures;
     try {
       const seedSeconds = await grow(full.db, profiles, events);
@@ -264,7 +218,7 @@ export async function runSegmentsBench() {
     }
 
     // 6. The ingest ratio, on a tenth of the size.
-    const small = await startItinera(servers, mongo);
+    const small = await startBenchItinera(servers, mongo, 'segments');
     try {
       await grow(small.db, ratioProfiles, ratioProfiles * 10);
       const withoutRules = await ingest(small, 'none', ingestEvents, ratioProfiles);
