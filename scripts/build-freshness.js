@@ -4,8 +4,9 @@
  * bin/itinera.js and `npm start` can ask before anything is compiled.
  *
  * `npm run build` (scripts/build.js) records a stamp, dist/.build-stamp.json, just before
- * compiling: every input of the build (the TypeScript and JSON under src/, and the
- * tsconfig files) with its size, mtime and a hash of its content. The check lists the
+ * compiling: every input of the build (the TypeScript and JSON under src/, the tsconfig
+ * files, and the console's sources under web/, which Vite builds into web/dist/) with its
+ * size, mtime and a hash of its content. The check lists the
  * inputs again and compares: a file added, removed or with other content makes the build
  * stale. Content decides, mtimes only save reading: a file whose size and mtime are as
  * recorded is taken as unchanged, any other is hashed. So a `git checkout` (which gives the
@@ -18,9 +19,12 @@ import { join } from 'node:path';
 
 /** Relative to the repository root. */
 export const STAMP_FILE = 'dist/.build-stamp.json';
-const INPUT_DIRS = ['src'];
-/** What the compiler reads from INPUT_DIRS; not an editor's swap file or a `.DS_Store`. */
-const INPUT_EXTENSIONS = /\.(ts|mts|cts|json)$/;
+/** Each input directory with what its compiler reads; not an editor's swap file or a `.DS_Store`. */
+const INPUT_DIRS = [
+  { dir: 'src', extensions: /\.(ts|mts|cts|json)$/, skip: [] },
+  // The console (Vite): its sources, page and configuration; not its own output.
+  { dir: 'web', extensions: /\.(ts|tsx|css|html|json|svg)$/, skip: ['web/dist', 'web/node_modules'] },
+];
 const INPUT_FILES = ['tsconfig.build.json', 'tsconfig.json'];
 const STAMP_VERSION = 1;
 /**
@@ -46,17 +50,18 @@ const RACY_MS = 2_000;
 export function buildInputs(root) {
   /** @type {string[]} */
   const files = [];
-  /** @param {string} dir */
-  const walk = (dir) => {
+  /** @param {string} dir @param {{ extensions: RegExp, skip: string[] }} input */
+  const walk = (dir, input) => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue; // as tsc's `include` skips them
       const path = `${dir}/${entry.name}`;
       const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(root, path)).isDirectory());
-      if (isDir) walk(path);
-      else if (INPUT_EXTENSIONS.test(entry.name)) files.push(path);
+      if (isDir) {
+        if (!input.skip.includes(path)) walk(path, input);
+      } else if (input.extensions.test(entry.name)) files.push(path);
     }
   };
-  for (const dir of INPUT_DIRS) if (statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory()) walk(dir);
+  for (const input of INPUT_DIRS) if (statSync(join(root, input.dir), { throwIfNoEntry: false })?.isDirectory()) walk(input.dir, input);
   for (const file of INPUT_FILES) if (statSync(join(root, file), { throwIfNoEntry: false })) files.push(file);
   return files.sort();
 }
@@ -150,7 +155,8 @@ export function checkBuild(root) {
  * @returns {string}
  */
 export function buildProblem(state) {
-  return state.reason === 'no-build' ? 'there is no complete build in dist/' : 'the build in dist/ is older than src/';
+  if (state.reason === 'no-build') return 'there is no complete build in dist/';
+  return state.file.startsWith('web/') ? 'the console\'s build in web/dist/ is older than web/' : 'the build in dist/ is older than src/';
 }
 
 /**

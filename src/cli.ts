@@ -6,6 +6,7 @@
  *   itinera check <files…>          diagnostics, compiler style; exit 1 if any error
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr
  *   itinera import profiles|events <file.csv> [--map col=target[:type]]…
+ *   itinera users add <name> --role <role>   (password on standard input) | users list
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -101,10 +102,21 @@ const importCommand: Command = {
   },
 };
 
+const usersCommand: Command = {
+  summary: 'add console users (password on standard input), list them',
+  usage: 'itinera users add <name> --role <role>',
+  async run(args, io) {
+    // Loaded on use, as import is: the database driver is not every command's cost.
+    const { runUsersCommand } = await import('./accounts-cli.js');
+    return runUsersCommand(args, io);
+  },
+};
+
 export const commands: Record<string, Command> = {
   check,
   compile: compileCommand,
   import: importCommand,
+  users: usersCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {

@@ -53,6 +53,10 @@ const schema = z.object({
   ITINERA_PRIVACY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
+  /** How long after sign-in a console session ends, however active (hours). */
+  ITINERA_SESSION_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 (30 days)').default(12),
+  /** A console session unused this long ends (minutes; 0 turns the idle timeout off). */
+  ITINERA_SESSION_IDLE_MINUTES: z.coerce.number().min(0).default(60),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
   ITINERA_STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 });
@@ -81,6 +85,8 @@ export interface Config {
   mongo: { uri?: string; dbName: string; embeddedPort: number };
   sweepIntervalMs: number;
   stopTimeoutMs: number;
+  /** Console sessions: absolute lifetime and idle timeout (0: none). */
+  sessions: { absoluteMs: number; idleMs: number };
 }
 
 export class ConfigError extends Error {
@@ -198,5 +204,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedPort: e.FERRETDB_PORT },
     sweepIntervalMs: e.ITINERA_SWEEP_INTERVAL_MS,
     stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,
+    sessions: { absoluteMs: e.ITINERA_SESSION_HOURS * 60 * 60_000, idleMs: e.ITINERA_SESSION_IDLE_MINUTES * 60_000 },
   };
 }

@@ -364,6 +364,15 @@ export interface RulesDoc {
   source: string;
   ir: ProgramIR;
   deployedAt: Date;
+  /**
+   * Who deployed it, as the audit log names them (`admin`, `user:<name>`). Absent on versions
+   * deployed before accounts existed, when only the admin key could deploy.
+   */
+  deployedBy?: string;
+  /** Why, in the deployer's words (the console's deploy dialog, `X-Itinera-Note`). */
+  note?: string;
+  /** A roll back: the earlier version whose source this one deploys again. */
+  rolledBackFrom?: number;
 }
 
 export type PrivacyRequestStatus = 'pending' | 'running' | 'completed' | 'failed';
@@ -500,7 +509,8 @@ export type AuditKind =
   | 'profile.rectified' | 'profile.restricted' | 'profile.unrestricted'
   | 'export.requested' | 'export.downloaded'
   | 'retention.changed' | 'retention.applied'
-  | 'portal.link-issued';
+  | 'portal.link-issued'
+  | 'user.created' | 'user.changed' | 'user.sessions-revoked' | 'session.started';
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {
@@ -508,7 +518,7 @@ export interface AuditDoc {
   _id: string;
   at: Date;
   kind: AuditKind;
-  /** Who acted: `admin` (the admin key), `system` (a durable process), `link` (a signed link's holder), `portal`. */
+  /** Who acted: `admin` (the admin key), `user:<name>` (a console user), `cli` (the command line), `system` (a durable process), `link` (a signed link's holder), `portal`. */
   actor: string;
   reason?: string;
   /** Ids the action concerns (request id, profile id, rules version, suppression id, purpose). */

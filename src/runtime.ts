@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   allowedOrigins?: Record<string, string[]>;
   /** Where browsers reach this server, for the analytics.js settings it serves. */
   publicUrl?: string;
+  /** Console sessions' lifetime and idle timeout (defaults: 12 hours, 60 minutes). */
+  sessions?: { absoluteMs: number; idleMs: number };
   /** The base of links in messages when `publicUrl` is not set (default http://localhost:3000). */
   linkBaseUrl?: string;
   /** Outgoing e-mail; without it, e-mails are recorded as `not-configured`. */
@@ -127,6 +129,7 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     adminKey: config.adminKey,
     logger,
     sweepIntervalMs: config.sweepIntervalMs,
+    sessions: config.sessions,
   };
 }
 
@@ -149,6 +152,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const now = options.now ?? (() => new Date());
   const mongo: MongoClient = await connectMongo(options.mongoUri, options.mongoMaxPoolSize);
   const stores = createStores(mongo.db(options.dbName));
+  stores.dataCatalog.reportFailuresTo(logger);
   await ensureIndexes(stores);
 
   // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.
@@ -250,6 +254,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return origins ? { ...source, origins } : source;
     }),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.sessions ? { sessions: options.sessions } : {}),
     adminKey: options.adminKey,
     externalIdKinds: options.externalIdKinds ?? [],
     ingestor,
@@ -293,6 +298,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       mailer?.close();
       await stores.journeyStats.flush().catch((error: unknown) => logger.warn({ err: error }, 'journey counts not written'));
+      // After the writer has settled: the last events' catalogue counts are in memory until here.
+      await stores.dataCatalog.close();
       await nativeConnection?.close();
       // Calls still retrying (Temporal unreachable) stop first: see util/temporal-retries.ts.
       await retries.quiesce();

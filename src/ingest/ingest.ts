@@ -13,6 +13,7 @@ import type { Stores } from '../store/index.js';
 import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from '../profile/counters.js';
 import { capturedConsent } from './consent-capture.js';
+import { catalogObservationOf } from './catalog-paths.js';
 import { identifiersOf } from './identifiers.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { combineActivities, type ProfileWriter } from './profile-writer.js';
@@ -209,6 +210,9 @@ export function createIngestor(deps: IngestDeps) {
       docs.forEach((event, index) => {
         if (!inserted.has(event._id) || applied.has(event._id)) return;
         applied.add(event._id);
+        // Here each new event is known once: repeats of a stored messageId (a client's retry,
+        // a batch sent again) are not `inserted`, so the catalogue counts them once, at no read.
+        stores.dataCatalog.record(catalogObservationOf(event, activities[index]!.traits));
         const entry = byProfile.get(event.profileId) ?? { profileId: event.profileId, activities: [], events: [] };
         entry.activities.push(activities[index]!);
         entry.events.push(event);
@@ -258,6 +262,7 @@ export function createIngestor(deps: IngestDeps) {
     try {
       const inserted = await stores.events.insertNew([event]);
       const profiles = inserted.has(event._id) ? [{ profileId: profile._id, activities: [activityOf(message, event, {})], events: [event] }] : [];
+      for (const entry of profiles) stores.dataCatalog.record(catalogObservationOf(event, entry.activities[0]!.traits));
       await deps.writer.accept({ outboxId, profiles });
       return event;
     } catch (error) {

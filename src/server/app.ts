@@ -12,7 +12,8 @@ import type { Ingestor } from '../ingest/ingest.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
-import { requireAdminKey, requireWriteKey, type Source } from './auth.js';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../accounts/sessions.js';
+import { authenticate, authorize, requireWriteKey, type Source } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { consentRoutes } from './routes/consents.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -79,6 +80,8 @@ export interface AppDeps {
   startSegmentRecompute?: (version: number) => Promise<void>;
   segments?: SegmentEngine;
   temporalReady: () => Promise<unknown>;
+  /** Console sessions' lifetime and idle timeout; DEFAULT_SESSION_POLICY when absent. */
+  sessions?: SessionPolicy;
 }
 
 /** Segment's batch limit; single messages are held to 32 KB by their route. */
@@ -100,11 +103,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(TRACKING_PATHS, trackingJson, requireWriteKey(deps.sources), requireSourceOrigin(deps.sources));
   app.use(trackingRoutes(deps), browserLibraryRoutes(deps));
 
-  const admin = requireAdminKey(deps.adminKey);
-  // POST /v1/consents records a person's consent with a write key; the rest is for admins.
+  // The admin key or a console user's session, then what the role may do (permissions.ts).
+  const authn = authenticate({ adminKey: deps.adminKey, stores: deps.stores, now: deps.now, sessionPolicy: deps.sessions ?? DEFAULT_SESSION_POLICY, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) });
+  const authz = authorize();
+  const signedIn = [authn, authz];
+  // POST /v1/consents records a person's consent with a write key; the rest is for signed-in callers.
   const writeKey = requireWriteKey(deps.sources);
-  app.use('/v1/consents', (req, res, next) => (req.method === 'POST' && req.path === '/' ? writeKey(req, res, next) : admin(req, res, next)), json);
-  app.use(['/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit'], admin, json);
+  app.use('/v1/consents', (req, res, next) => {
+    if (req.method === 'POST' && req.path === '/') return writeKey(req, res, next);
+    return authn(req, res, (error?: unknown) => (error ? next(error) : authz(req, res, next)));
+  }, json);
+  app.use([
+    '/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit',
+    '/v1/users', '/v1/session', '/v1/catalog',
+  ], ...signedIn, json);
   app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), portalLinkRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
@@ -114,7 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Opened by the person from an e-mail: the signed link is the authority.
   app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps), portalRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
-  app.use('/v1/import', admin);
+  app.use('/v1/import', ...signedIn);
   app.use(importRoutes({ apply: deps.importApply }));
 
   app.use((_req, _res, next) => next(notFound('no such endpoint')));

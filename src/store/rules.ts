@@ -3,6 +3,12 @@ import type { ProgramIR } from '../dsl/ir.js';
 import type { RulesDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
+/** What a deploy records beside the program: who, why, and whether it rolls back. */
+export type DeployRecord = Pick<RulesDoc, 'deployedBy' | 'note' | 'rolledBackFrom'>;
+
+/** A version as the versions list shows it: everything but the program. */
+export type RulesHeader = Omit<RulesDoc, 'source' | 'ir'>;
+
 interface ActivePointer {
   _id: 'active';
   version: number;
@@ -24,13 +30,19 @@ export class RulesStore {
     this.pointer = db.collection<ActivePointer>(COLLECTIONS.rulesActive);
   }
 
-  async deploy(source: string, ir: ProgramIR, now: Date): Promise<number> {
-    const latest = await this.versions.find().sort({ _id: -1 }).limit(1).next();
+  async deploy(source: string, ir: ProgramIR, now: Date, about: DeployRecord = {}): Promise<number> {
+    // Only the number is needed: the newest version's IR can be large.
+    const latest = await this.versions.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
     let version = (latest?._id ?? 0) + 1;
+    const record = {
+      ...(about.deployedBy === undefined ? {} : { deployedBy: about.deployedBy }),
+      ...(about.note === undefined ? {} : { note: about.note }),
+      ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }),
+    };
     // Concurrent deploys race for the next number; the unique _id picks one winner each time.
     for (;;) {
       try {
-        await this.versions.insertOne({ _id: version, source, ir, deployedAt: now });
+        await this.versions.insertOne({ _id: version, source, ir, deployedAt: now, ...record });
         break;
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
@@ -42,6 +54,19 @@ export class RulesStore {
       if ((error as { code?: number }).code !== 11000) throw error;
     });
     return version;
+  }
+
+  /**
+   * Newest first, without source or IR: the list stays small however long the programs.
+   * Versions number in the hundreds, so the range scan FerretDB makes of it stays cheap.
+   */
+  async headers(query: { limit: number; before?: number }): Promise<RulesHeader[]> {
+    const filter = query.before === undefined ? {} : { _id: { $lt: query.before } };
+    return this.versions
+      .find(filter, { projection: { _id: 1, deployedAt: 1, deployedBy: 1, note: 1, rolledBackFrom: 1 } })
+      .sort({ _id: -1 })
+      .limit(query.limit)
+      .toArray() as Promise<RulesHeader[]>;
   }
 
   async activeVersion(): Promise<number | null> {

@@ -91,6 +91,14 @@ export class SegmentMemberStore {
     return { members };
   }
 
+  /** The member's entry, if `profileId` is a member: one lookup by `_id` of its bucket, reading only its field. */
+  async member(segment: string, profileId: string): Promise<{ profileId: string; since: Date } | null> {
+    const field = counterKey(profileId);
+    const bucket = await this.collection.findOne({ _id: `${segment}#${bucketOf(profileId)}` }, { projection: { [`members.${field}`]: 1 } });
+    const since = bucket?.members?.[field];
+    return since === undefined ? null : { profileId, since };
+  }
+
   /** Every member, bucket by bucket (bounded memory: one bucket at a time). */
   async *all(segment: string): AsyncGenerator<{ profileId: string; since: Date }> {
     for (let bucket = 0; bucket < MEMBER_BUCKETS; bucket++) {

@@ -44,14 +44,19 @@ export class SegmentStatsStore {
     await this.counts.add(id, { [`hours.${hour}.${change}`]: count }, { segment, day });
   }
 
-  /** The counts of each day from `from` to `to` (UTC dates, inclusive) that had any. */
+  /**
+   * The counts of each day from `from` to `to` (UTC dates, inclusive) that had any: one
+   * lookup by `_id` per day, made at once (the driver's pool bounds how many run together).
+   */
   async days(segment: string, from: string, to: string): Promise<DayCounts[]> {
-    const result: DayCounts[] = [];
+    const keys: string[] = [];
     for (let day = new Date(`${from}T00:00:00Z`); day.toISOString().slice(0, 10) <= to; day = new Date(day.getTime() + 86_400_000)) {
-      const key = day.toISOString().slice(0, 10);
-      const doc = await this.collection.findOne({ _id: `${segment}#${key}` });
-      if (doc) result.push({ day: key, hours: doc.hours });
+      keys.push(day.toISOString().slice(0, 10));
     }
-    return result;
+    const docs = await Promise.all(keys.map((key) => this.collection.findOne({ _id: `${segment}#${key}` })));
+    return keys.flatMap((key, index) => {
+      const doc = docs[index];
+      return doc ? [{ day: key, hours: doc.hours }] : [];
+    });
   }
 }

@@ -39,6 +39,8 @@ export async function startTestItinera(label: string, options: {
     identityLimits?: Record<string, number>;
     /** Another instance's task queue: its workflows continue on this worker (a restarted process). */
     taskQueue?: string;
+    /** Console sessions' lifetime and idle timeout. */
+    sessions?: { absoluteMs: number; idleMs: number };
   } = {}): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const taskQueue = options.taskQueue ?? `itinera-${label}-${randomUUID().slice(0, 8)}`;
@@ -64,6 +66,7 @@ export async function startTestItinera(label: string, options: {
     ...(options.readWaitMs !== undefined ? { readWaitMs: options.readWaitMs } : {}),
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
+    ...(options.sessions ? { sessions: options.sessions } : {}),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -6,7 +6,14 @@
 
 /** An API error as the server sends it: `{"error": {"code", "message", "details"?}}`. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+    /** Seconds to wait before trying again (Retry-After of a 429). */
+    readonly retryAfter?: number,
+  ) {
     super(message);
   }
 }
@@ -28,10 +35,12 @@ export interface RequestOptions {
   text?: string;
   /** Statuses answered with a body the caller reads itself (e.g. 422 with diagnostics). */
   accept?: number[];
+  /** More request headers (e.g. X-Itinera-Note of a deploy). */
+  headers?: Record<string, string>;
 }
 
 export async function api<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   let body: string | undefined;
   if (options.json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -43,11 +52,36 @@ export async function api<T>(method: string, path: string, options: RequestOptio
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  const parsed = parseBody(text);
   if (response.ok || options.accept?.includes(response.status)) return parsed as T;
   const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+  // Signing in with a wrong password is also a 401: that one is the form's to show.
   if (response.status === 401 && !path.startsWith('/v1/session')) onSignedOut();
-  throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `${response.status} ${response.statusText}`, parsed);
+  const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
+  throw new ApiError(
+    response.status,
+    error?.code ?? 'http_error',
+    error?.message ?? `${response.status} ${response.statusText}`,
+    parsed,
+    Number.isFinite(retryAfter) ? retryAfter : undefined,
+  );
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
+
+/** A proxy or a crashed server may answer HTML or nothing: that is an error, not a parse failure. */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { error: { code: 'not_json', message: 'the server answered something other than JSON' } };
+  }
+}
+
+/** A message for a person: what failed, without a stack. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof TypeError) return 'the server cannot be reached; check the connection and try again';
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,80 +1,148 @@
 /**
  * The console's shell: who is signed in, the navigation, and a URL for every page under
- * /console/ (the server answers every such path with index.html).
+ * /console/ (the server answers every such path with index.html). Pages load when first
+ * opened: the first screen carries only the shell, the editor (CodeMirror and the compiler)
+ * and the charts come with the pages that use them.
  */
+import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Link, Route, Router, Switch } from 'wouter-preact';
-import { api, useCsrfToken, whenSignedOut } from './api';
+import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter-preact';
+import { api, describeError, useCsrfToken, whenSignedOut } from './api';
 import { Placeholder } from './pages/placeholder';
-import { SessionContext, type Session, type SessionUser } from './session';
+import { SignInPage } from './pages/sign-in';
+import { canEditRules, canManageUsers, SessionContext, type Session, type SessionAnswer } from './session';
 
-interface SessionAnswer {
-  user: SessionUser;
-  csrfToken: string;
-  expiresAt: string;
+/**
+ * A page whose module is fetched on first use and kept. While it loads the page says so;
+ * if it cannot be fetched (a new build replaced the old one's files), it offers a reload.
+ */
+function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let loaded: ComponentType<P> | undefined;
+  let loading: Promise<ComponentType<P>> | undefined;
+  return function LazyPage(props: P) {
+    const [, setReady] = useState(0);
+    const [failure, setFailure] = useState<string>();
+    useEffect(() => {
+      if (loaded) return;
+      loading ??= load();
+      loading.then((component) => {
+        loaded = component;
+        setReady((n) => n + 1);
+      }, (error: unknown) => {
+        loading = undefined;
+        setFailure(describeError(error));
+      });
+    }, []);
+    if (loaded) {
+      const Page = loaded;
+      return <Page {...props} />;
+    }
+    if (failure) {
+      return (
+        <div class="state state-error" role="alert">
+          <p>This page could not be loaded ({failure}).</p>
+          <button type="button" class="button" onClick={() => location.reload()}>Reload</button>
+        </div>
+      );
+    }
+    return <p class="state state-loading" role="status">Loading…</p>;
+  };
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (answer: SessionAnswer) => void }) {
-  const [error, setError] = useState<string>();
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    try {
-      onSignedIn(await api<SessionAnswer>('POST', '/v1/sessions', { json: { name: form.get('name'), password: form.get('password') } }));
-    } catch (failure) {
-      setError((failure as Error).message);
-    }
-  };
+const RulesPage = lazyPage(() => import('./pages/rules/rules-page').then((m) => m.RulesPage));
+const VersionsPage = lazyPage(() => import('./pages/rules/versions-page').then((m) => m.VersionsPage));
+const UsersPage = lazyPage(() => import('./pages/users/users-page').then((m) => m.UsersPage));
+const SegmentsPage = lazyPage(() => import('./pages/segments/list').then((m) => m.SegmentsPage));
+const SegmentPage = lazyPage<{ name: string }>(() => import('./pages/segments/detail').then((m) => m.SegmentPage));
+const JourneysPage = lazyPage(() => import('./pages/journeys/list').then((m) => m.JourneysPage));
+const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/detail').then((m) => m.JourneyPage));
+
+const SESSION_ENDED = 'Your session has ended. Sign in again to continue.';
+
+function NavLink({ href, children }: { href: string; children: string }) {
+  const [location] = useLocation();
+  const current = location === href || location.startsWith(`${href}/`);
   return (
-    <main class="sign-in">
-      <h1>Itinera</h1>
-      <form onSubmit={submit}>
-        <label>User name <input name="name" autocomplete="username" required /></label>
-        <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
-        {error && <p role="alert">{error}</p>}
-        <button type="submit">Sign in</button>
-      </form>
-    </main>
+    <Link href={href} class={current ? 'nav-link nav-link-current' : 'nav-link'} aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+function Shell({ session }: { session: Session }) {
+  const role = session.user.role;
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <Link href="/" class="brand" aria-label="Itinera, home"><span class="brand-mark" aria-hidden="true" />Itinera</Link>
+        <nav aria-label="Main" class="nav">
+          <NavLink href="/rules">Rules</NavLink>
+          <NavLink href="/segments">Segments</NavLink>
+          <NavLink href="/journeys">Journeys</NavLink>
+          {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
+        </nav>
+        <div class="account">
+          <span class="account-name">{session.user.name}</span>
+          <span class="role-badge">{role}</span>
+          <button type="button" class="button button-quiet" onClick={session.signOut}>Sign out</button>
+        </div>
+      </header>
+      <main class="content">
+        <Switch>
+          <Route path="/">
+            {/* Those who write rules start at the editor; everyone else at what the rules produce. */}
+            <Redirect to={canEditRules(role) ? '/rules' : '/segments'} replace />
+          </Route>
+          <Route path="/rules"><RulesPage /></Route>
+          <Route path="/rules/versions"><VersionsPage /></Route>
+          <Route path="/segments"><SegmentsPage /></Route>
+          <Route path="/segments/:name">{(params: { name: string }) => <SegmentPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/journeys"><JourneysPage /></Route>
+          <Route path="/journeys/:name">{(params: { name: string }) => <JourneyPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/users">{canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}</Route>
+          <Route><Placeholder title="Not found" message="There is no page at this address." /></Route>
+        </Switch>
+      </main>
+    </div>
   );
 }
 
 export function App() {
   const [session, setSession] = useState<SessionAnswer | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string>();
   useEffect(() => {
-    whenSignedOut(() => setSession(null));
+    whenSignedOut(() => {
+      setNotice(SESSION_ENDED);
+      setSession(null);
+    });
     api<SessionAnswer>('GET', '/v1/session').then(setSession, () => setSession(null));
   }, []);
-  useEffect(() => useCsrfToken(session?.csrfToken), [session]);
-  if (session === undefined) return null;
-  if (session === null) return <SignIn onSignedIn={setSession} />;
+  useCsrfToken(session?.csrfToken);
+  if (session === undefined) return <p class="state state-loading boot" role="status">Loading…</p>;
+  if (session === null) {
+    return (
+      <SignInPage
+        notice={notice}
+        onSignedIn={(answer) => {
+          setNotice(undefined);
+          setSession(answer);
+        }}
+      />
+    );
+  }
   const value: Session = {
     user: session.user,
     expiresAt: session.expiresAt,
     signOut: async () => {
       await api('DELETE', '/v1/session').catch(() => undefined);
+      setNotice('You are signed out.');
       setSession(null);
     },
   };
   return (
     <SessionContext.Provider value={value}>
       <Router base="/console">
-        <header>
-          <nav aria-label="Main">
-            <Link href="/rules">Rules</Link>
-            <Link href="/segments">Segments</Link>
-            <Link href="/journeys">Journeys</Link>
-          </nav>
-          <span>{session.user.name} ({session.user.role})</span>
-          <button type="button" onClick={value.signOut}>Sign out</button>
-        </header>
-        <main>
-          <Switch>
-            <Route path="/rules"><Placeholder title="Rules" /></Route>
-            <Route path="/segments"><Placeholder title="Segments" /></Route>
-            <Route path="/journeys"><Placeholder title="Journeys" /></Route>
-            <Route><Placeholder title="Itinera" /></Route>
-          </Switch>
-        </main>
+        <Shell session={value} />
       </Router>
     </SessionContext.Provider>
   );

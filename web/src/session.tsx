@@ -15,6 +15,13 @@ export interface Session {
   signOut: () => Promise<void>;
 }
 
+/** POST /v1/sessions and GET /v1/session answer this. */
+export interface SessionAnswer {
+  user: SessionUser;
+  csrfToken: string;
+  expiresAt: string;
+}
+
 export const SessionContext = createContext<Session | null>(null);
 
 export function useSession(): Session {
@@ -25,4 +32,7 @@ export function useSession(): Session {
 
 /** Mirrors the server's rules (src/server/permissions.ts) to hide what would be refused; the server decides. */
 export const canEditRules = (role: Role) => role === 'admin' || role === 'marketer';
+/** Deploying and rolling back change the rules: the same roles as editing them. */
+export const canDeploy = canEditRules;
+export const canManageUsers = (role: Role) => role === 'admin';
 export const seesPersonalData = (role: Role) => role !== 'viewer';

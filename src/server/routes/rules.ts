@@ -1,27 +1,54 @@
-/** Deploying rule programs: compile, and store a new version only when it is free of errors. */
-import express, { Router } from 'express';
-import { sendSteps } from '../../channels/send-steps.js';
+/**
+ * Rule programs: deploy one (compiled, and stored as a new version only when free of
+ * errors), see what a draft would change before deploying it, list the versions with who
+ * deployed them, when and why, compare any two, and roll back to an earlier one (as a new
+ * version, through the same path as a deploy).
+ */
+import express, { Router, type Response } from 'express';
+import { z } from 'zod';
 import { compile } from '../../dsl/index.js';
-import type { ProgramIR } from '../../dsl/ir.js';
-import type { Stores } from '../../store/index.js';
-import { HttpError, notFound } from '../errors.js';
+import type { RulesDoc } from '../../model.js';
+import type { DeployRecord, RulesHeader } from '../../store/rules.js';
+import { textDiff } from '../../util/text-diff.js';
+import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps } from '../app.js';
+import { deploySummary } from '../deploy-summary.js';
+import { missingTargets } from '../deploy-warnings.js';
+import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
+import { rulesChanges } from '../rules-changes.js';
 
 const MAX_PROGRAM_BYTES = '1mb';
+/** A note says why, in a sentence or a few; a longer text belongs in the program's comments. */
+export const MAX_NOTE_CHARS = 500;
+export const NOTE_HEADER = 'x-itinera-note';
+
+const positiveInteger = z.coerce.number({ message: 'a positive integer' }).int('a positive integer').positive('a positive integer');
+const note = z.string().max(MAX_NOTE_CHARS, `at most ${MAX_NOTE_CHARS} characters`);
+
+const versionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: positiveInteger.optional(),
+}).strict();
+
+const diffQuery = z.object({ from: positiveInteger, to: positiveInteger }).strict();
+
+const rollbackBody = z.object({ version: z.number().int().positive(), note: note.optional() }).strict();
 
 export function ruleRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.put('/v1/rules', express.text({ type: 'text/plain', limit: MAX_PROGRAM_BYTES }), async (req, res) => {
-    if (!req.is('text/plain') || typeof req.body !== 'string') {
-      throw new HttpError(415, 'unsupported_media_type', 'send the rule program as Content-Type: text/plain');
-    }
-    const { ir, diagnostics } = compile(req.body);
+  const { stores } = deps;
+
+  /** PUT and roll back alike: compile, store as a new version, record who, start the recompute. */
+  const deploy = async (res: Response, source: string, about: Omit<DeployRecord, 'deployedBy'>) => {
+    const { ir, diagnostics } = compile(source);
     if (!ir) {
       res.status(422).json({ diagnostics });
       return;
     }
-    const version = await deps.stores.rules.deploy(req.body, ir, deps.now());
-    await deps.stores.audit.record({ at: deps.now(), kind: 'rules.deployed', actor: 'admin', subject: { version } });
+    const deployedBy = actorLabel(actorOf(res));
+    const version = await stores.rules.deploy(source, ir, deps.now(), { deployedBy, ...about });
+    const detail = { ...(about.note === undefined ? {} : { note: about.note }), ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }) };
+    await stores.audit.record({ at: deps.now(), kind: 'rules.deployed', actor: deployedBy, subject: { version }, ...(Object.keys(detail).length > 0 ? { detail } : {}) });
     // The segments it adds or changes are computed over everyone in the background
     // (GET /v1/segments shows the progress); should the start fail, the sweeper retries it.
     const recompute = await (deps.startSegmentRecompute?.(version) ?? Promise.resolve()).then(
@@ -31,40 +58,109 @@ export function ruleRoutes(deps: AppDeps): Router {
         return 'pending' as const;
       },
     );
-    res.json({ version, diagnostics, warnings: await missingTargets(deps.stores, ir), segments: { recompute } });
+    res.json({
+      version,
+      diagnostics,
+      warnings: await missingTargets(stores, ir),
+      segments: { recompute },
+      ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }),
+    });
+  };
+
+  const versionOrNotFound = async (version: number) => {
+    const found = await stores.rules.get(version);
+    if (!found) throw notFound(`no rules version ${version}`);
+    return found;
+  };
+
+  router.put('/v1/rules', express.text({ type: 'text/plain', limit: MAX_PROGRAM_BYTES }), async (req, res) => {
+    const source = plainText(req.is('text/plain'), req.body, 'send the rule program as Content-Type: text/plain');
+    await deploy(res, source, noteFromHeader(req.get(NOTE_HEADER)));
   });
+
   router.get('/v1/rules', async (_req, res) => {
-    const rules = await deps.stores.rules.active();
+    const rules = await stores.rules.active();
     if (!rules) throw notFound('no rules deployed yet');
-    res.json({ version: rules._id, deployedAt: rules.deployedAt, source: rules.source });
+    res.json({ ...presentHeader(rules, rules._id), source: rules.source });
   });
+
+  router.get('/v1/rules/versions', async (req, res) => {
+    const parsed = versionsQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    const { limit, before } = parsed.data;
+    // One more than asked tells whether there is a next page without asking again.
+    const [headers, active] = await Promise.all([stores.rules.headers({ limit: limit + 1, ...(before === undefined ? {} : { before }) }), stores.rules.activeVersion()]);
+    const page = headers.slice(0, limit);
+    res.json({ versions: page.map((header) => presentHeader(header, active)), next: headers.length > limit ? page[page.length - 1]!._id : null });
+  });
+
+  router.get('/v1/rules/versions/:version', async (req, res) => {
+    const version = versionParam(req.params.version);
+    const [rules, active] = await Promise.all([versionOrNotFound(version), stores.rules.activeVersion()]);
+    res.json({ ...presentHeader(rules, active), source: rules.source });
+  });
+
+  router.get('/v1/rules/diff', async (req, res) => {
+    const parsed = diffQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    const [from, to] = await Promise.all([versionOrNotFound(parsed.data.from), versionOrNotFound(parsed.data.to)]);
+    const { patch, hunks } = textDiff(`v${from._id}`, `v${to._id}`, from.source, to.source);
+    res.json({ from: from._id, to: to._id, patch, hunks, changes: rulesChanges(from.ir, to.ir) });
+  });
+
+  router.post('/v1/rules/summary', express.text({ type: 'text/plain', limit: MAX_PROGRAM_BYTES }), async (req, res) => {
+    const draft = plainText(req.is('text/plain'), req.body, 'send the draft program as Content-Type: text/plain');
+    res.json(await deploySummary(stores, draft, deps.now()));
+  });
+
+  router.post('/v1/rules/rollback', async (req, res) => {
+    if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'send {"version": N, "note"?: "…"} as Content-Type: application/json');
+    const parsed = rollbackBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const [target, active] = await Promise.all([versionOrNotFound(parsed.data.version), stores.rules.active()]);
+    // Deploying the program that is already active would only split journeys' figures over one more version.
+    if (active && active.source === target.source) {
+      throw new HttpError(409, 'already_active', `version ${target._id}'s program is the active one (version ${active._id}): nothing to roll back`);
+    }
+    await deploy(res, target.source, { rolledBackFrom: target._id, ...(parsed.data.note === undefined || parsed.data.note.trim() === '' ? {} : { note: parsed.data.note.trim() }) });
+  });
+
   return router;
 }
 
-/**
- * Sends naming a template or destination that does not exist (yet): the rules deploy, and
- * such a send is recorded as failed until it is added, so the deployer hears of it now.
- */
-interface DeployWarning {
-  code: 'template_missing' | 'destination_missing';
-  /** The send naming it: a journey's step, or a consent's confirmation. */
-  journey?: string;
-  step?: string;
-  consent?: string;
-  template?: string;
-  destination?: string;
-  message: string;
+/** Versions deployed before accounts existed carry no deployer: only the admin key could deploy then. */
+function presentHeader(header: RulesHeader, activeVersion: number | null) {
+  return {
+    version: header._id,
+    deployedAt: header.deployedAt,
+    deployedBy: header.deployedBy ?? 'admin',
+    note: header.note ?? null,
+    active: header._id === activeVersion,
+    ...(header.rolledBackFrom === undefined ? {} : { rolledBackFrom: header.rolledBackFrom }),
+  };
 }
 
-async function missingTargets(stores: Stores, ir: ProgramIR): Promise<DeployWarning[]> {
-  const [templates, destinations] = await Promise.all([stores.templates.names(), stores.destinations.names()]);
-  const confirmations = ir.consents.flatMap(({ name, confirmTemplate }): DeployWarning[] => (
-    confirmTemplate === undefined || templates.has(confirmTemplate) ? [] : [{ code: 'template_missing', consent: name, template: confirmTemplate, message: `consent ${name}: no template "${confirmTemplate}" (PUT /v1/templates/${confirmTemplate}); its confirmation e-mails are recorded as failed until there is` }]
-  ));
-  return [...confirmations, ...sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
-    if (step.kind === 'sendEmail') {
-      return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
-    }
-    return destinations.has(step.name) ? [] : [{ code: 'destination_missing', journey, step: step.id, destination: step.name, message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is` }];
-  })];
+function plainText(isText: string | false | null, body: unknown, message: string): string {
+  if (!isText || typeof body !== 'string') throw new HttpError(415, 'unsupported_media_type', message);
+  return body;
+}
+
+/** The header is URL-encoded, so a note may hold any character; blank means none. */
+function noteFromHeader(header: string | undefined): Pick<RulesDoc, 'note'> {
+  if (header === undefined) return {};
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(header).trim();
+  } catch {
+    throw badRequest('invalid_note', `${NOTE_HEADER}: not URL-encoded (encode it with encodeURIComponent)`);
+  }
+  if (decoded.length > MAX_NOTE_CHARS) throw badRequest('invalid_note', `${NOTE_HEADER}: at most ${MAX_NOTE_CHARS} characters`);
+  return decoded === '' ? {} : { note: decoded };
+}
+
+/** A version in a path: anything but a positive integer names no version. */
+function versionParam(param: string | undefined): number {
+  const version = /^[1-9]\d{0,9}$/.test(param ?? '') ? Number(param) : NaN;
+  if (!Number.isSafeInteger(version)) throw notFound(`no rules version ${param ?? ''}`);
+  return version;
 }

@@ -1,18 +1,28 @@
 /**
- * Segments, for admins: each segment of the active rules with its size and state, its
- * members (pages, or the whole list as CSV), its entries and exits over time, and the
- * preview of a draft before it is deployed. Everything is read from what the segment
- * engine stores; nothing here evaluates a condition except the preview.
+ * Segments, for admins: each segment of the active rules with its size, state and trend,
+ * its declaration and who reads it, its members (pages, a search by identifier, or the
+ * whole list as CSV), its entries and exits over time, and the preview of a draft before
+ * it is deployed. Everything is read from what the segment engine stores; nothing here
+ * evaluates a condition except the preview.
+ *
+ * Reads stay `_id` lookups or reads of collections as small as the number of segments:
+ * the catalog, a day's stats document per segment and day, a member bucket, an identity,
+ * a profile. Only the CSV reads all of a segment's buckets (256 lookups, a download).
  */
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { SegmentCatalogDoc } from '../../model.js';
+import { SEES_PERSONAL_DATA, type Role } from '../../accounts/roles.js';
+import type { SegmentDecl } from '../../dsl/ast.js';
+import { segmentUsage } from '../../dsl/segment-usage.js';
+import { CORE_IDENTITY_KINDS, type ProfileDoc, type SegmentCatalogDoc } from '../../model.js';
 import { planOf } from '../../segments/plan.js';
 import { previewSegments } from '../../segments/preview.js';
 import { InvalidCursorError } from '../../store/segment-members.js';
+import { actorOf } from '../actor.js';
 import type { AppDeps } from '../app.js';
 import { csvRow, write } from '../csv.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
+import { createRulesPrograms } from '../rules-programs.js';
 
 const MAX_DRAFT_BYTES = '256kb';
 const PREVIEW_SAMPLE = 20;
@@ -20,7 +30,27 @@ const PREVIEW_SAMPLE = 20;
 const membersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().min(1).optional(),
+  /** One person, by profile id or (for roles that see personal data) any identifier, exactly. */
+  q: z.string().trim().min(1).max(512).optional(),
+  /** `csv`: the whole list as a download, so a plain link gets it (as `Accept: text/csv` does). */
+  format: z.enum(['json', 'csv']).optional(),
 }).strict();
+
+/** The days a segment's list entry draws its trend over, today included. */
+const TREND_DAYS = 14;
+
+/**
+ * The caller's role. The authentication middleware names the actor of every /v1 admin
+ * request; until it does so for the admin key too (it is being wired), a request that got
+ * here without one came through the admin-key check, so it is the admin.
+ */
+export function roleOf(res: Response): Role {
+  try {
+    return actorOf(res).role;
+  } catch {
+    return 'admin';
+  }
+}
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
 const historyQuery = z.object({
@@ -46,13 +76,29 @@ export function presentSegment(name: string, title: string | undefined, doc: Seg
   };
 }
 
+/** Sizes at the end of each day from `from` to `to`, derived backwards from the size now and each day's entries and exits. */
+export function sizesByDay(size: number, days: string[], counted: { day: string; hours: Record<string, { entered?: number; exited?: number }> }[]) {
+  const net = new Map(counted.map(({ day, hours }) => [day, Object.values(hours).reduce((total, counts) => total + (counts.entered ?? 0) - (counts.exited ?? 0), 0)]));
+  let after = size;
+  return days.slice().reverse().map((day) => {
+    const point = { day, size: Math.max(0, after) };
+    after -= net.get(day) ?? 0;
+    return point;
+  }).reverse();
+}
+
+const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+const daysBack = (today: string, count: number) =>
+  Array.from({ length: count }, (_, index) => dayOf(new Date(Date.parse(`${today}T00:00:00Z`) - (count - 1 - index) * DAY_MS)));
+
 export function segmentRoutes(deps: AppDeps): Router {
   const router = Router();
   const { stores } = deps;
+  const programs = createRulesPrograms();
 
   const activePlan = async () => {
     const rules = await stores.rules.active();
-    return rules ? { version: rules._id, plan: planOf(rules.ir) } : null;
+    return rules ? { version: rules._id, plan: planOf(rules.ir), rules } : null;
   };
   const activeSegment = async (name: string) => {
     const active = await activePlan();
@@ -61,12 +107,34 @@ export function segmentRoutes(deps: AppDeps): Router {
     return segment;
   };
 
+  /** The last TREND_DAYS days' sizes: a stats document per day, each by `_id`. */
+  const trendOf = async (name: string, size: number) => {
+    const days = daysBack(dayOf(deps.now()), TREND_DAYS);
+    return sizesByDay(size, days, await stores.segmentStats.days(name, days[0]!, days[days.length - 1]!));
+  };
+
   router.get('/v1/segments', async (_req, res) => {
     const active = await activePlan();
     const catalog = new Map((await stores.segments.all()).map((doc) => [doc._id, doc]));
+    const segments = await Promise.all((active?.plan.segments ?? []).map(async (segment) => {
+      const presented = presentSegment(segment.name, segment.title, catalog.get(segment.name), segment.def);
+      return { ...presented, trend: await trendOf(segment.name, presented.size) };
+    }));
+    res.json({ version: active?.version ?? null, segments });
+  });
+
+  router.get('/v1/segments/:name', async (req, res) => {
+    const active = await activePlan();
+    const segment = active?.plan.byName.get(req.params.name);
+    if (!active || !segment) throw notFound(`no segment ${req.params.name} in the active rules`);
+    const { program, reader } = programs(active.rules);
+    const decl = program.declarations.find((d): d is SegmentDecl => d.kind === 'segment' && d.name.text === segment.name);
+    const declared = active.rules.ir.segments.find((s) => s.name === segment.name);
     res.json({
-      version: active?.version ?? null,
-      segments: (active?.plan.segments ?? []).map((segment) => presentSegment(segment.name, segment.title, catalog.get(segment.name), segment.def)),
+      ...presentSegment(segment.name, segment.title, (await stores.segments.get(segment.name)) ?? undefined, segment.def),
+      source: decl ? reader.text(decl.span) : '',
+      dependsOn: declared?.dependsOn ?? [],
+      usedBy: segmentUsage(program.declarations, segment.name),
     });
   });
 
@@ -82,25 +150,57 @@ export function segmentRoutes(deps: AppDeps): Router {
     res.json({ computedAt: deps.now(), diagnostics: preview.diagnostics, segments: preview.segments });
   });
 
+  /** Profile ids that `q` names: itself, and (for roles that see personal data) the owner of each identifier equal to it. */
+  const profilesNamed = async (q: string, personal: boolean): Promise<string[]> => {
+    if (!personal) return [q];
+    const kinds = [...CORE_IDENTITY_KINDS, ...deps.externalIdKinds];
+    const owners = await Promise.all(kinds.map((kind) => stores.identities.lookup({ kind, value: q })));
+    return [...new Set([q, ...owners.filter((owner): owner is string => owner !== null)])];
+  };
+
+  /** A member as a role sees them: identifiers only for those who may see personal data. */
+  const present = (member: { profileId: string; since: Date }, profile: ProfileDoc | null | undefined, personal: boolean) =>
+    personal ? { ...member, identifiers: profile?.identities ?? {} } : member;
+
   router.get('/v1/segments/:name/members', async (req, res) => {
     const parsed = membersQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
+    const { limit, cursor, q, format } = parsed.data;
     const segment = await activeSegment(req.params.name);
-    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+    const personal = SEES_PERSONAL_DATA.has(roleOf(res));
+
+    // A search: each candidate's membership is one lookup of its bucket by `_id`.
+    const found = q === undefined
+      ? undefined
+      : (await Promise.all((await profilesNamed(q, personal)).map((id) => stores.segmentMembers.member(segment.name, id))))
+        .filter((member): member is { profileId: string; since: Date } => member !== null);
+
+    if (format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
       res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${segment.name}.csv"`);
-      await write(res, csvRow(['profile_id', 'since', 'user_ids', 'emails', 'anonymous_ids']));
-      for await (const member of stores.segmentMembers.all(segment.name)) {
+      await write(res, csvRow(personal ? ['profile_id', 'since', 'user_ids', 'emails', 'anonymous_ids'] : ['profile_id', 'since']));
+      const list = (values: string[] | undefined) => (values ?? []).join(' ');
+      for await (const member of found ?? stores.segmentMembers.all(segment.name)) {
+        if (!personal) {
+          await write(res, csvRow([member.profileId, member.since]));
+          continue;
+        }
         const identities = (await stores.profiles.findExact(member.profileId))?.identities ?? {};
-        const list = (values: string[] | undefined) => (values ?? []).join(' ');
         await write(res, csvRow([member.profileId, member.since, list(identities.userId), list(identities.email), list(identities.anonymousId)]));
       }
       res.end();
       return;
     }
-    const page = await stores.segmentMembers.page(segment.name, parsed.data.limit, parsed.data.cursor).catch((error: unknown) => {
+
+    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
       throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
     });
-    res.json({ segment: segment.name, members: page.members, nextCursor: page.next ?? null });
+    // One profile lookup by `_id` per member shown, and only for those who see identifiers.
+    const profiles = personal ? await Promise.all(page.members.map((member) => stores.profiles.findExact(member.profileId))) : [];
+    res.json({
+      segment: segment.name,
+      members: page.members.map((member, index) => present(member, profiles[index], personal)),
+      nextCursor: page.next ?? null,
+    });
   });
 
   router.get('/v1/segments/:name/history', async (req, res) => {

@@ -1,0 +1,43 @@
+/**
+ * What a deployer should hear of although the rules compile: sends naming a template or a
+ * destination that does not exist (yet), and the compiler's warnings. The rules deploy all
+ * the same; such a send is recorded as failed until its target is added.
+ */
+import { sendSteps } from '../channels/send-steps.js';
+import type { Diagnostic } from '../dsl/diagnostics.js';
+import type { ProgramIR } from '../dsl/ir.js';
+import type { Stores } from '../store/index.js';
+
+export interface DeployWarning {
+  /** `template_missing`, `destination_missing`, or a compiler warning's code (`ITN…`). */
+  code: string;
+  message: string;
+  /** The send naming it: a journey's step, or a consent's confirmation. */
+  journey?: string;
+  step?: string;
+  consent?: string;
+  template?: string;
+  destination?: string;
+  /** Where a compiler warning points in the program. */
+  line?: number;
+  column?: number;
+}
+
+export async function missingTargets(stores: Stores, ir: ProgramIR): Promise<DeployWarning[]> {
+  const [templates, destinations] = await Promise.all([stores.templates.names(), stores.destinations.names()]);
+  const confirmations = ir.consents.flatMap(({ name, confirmTemplate }): DeployWarning[] => (
+    confirmTemplate === undefined || templates.has(confirmTemplate) ? [] : [{ code: 'template_missing', consent: name, template: confirmTemplate, message: `consent ${name}: no template "${confirmTemplate}" (PUT /v1/templates/${confirmTemplate}); its confirmation e-mails are recorded as failed until there is` }]
+  ));
+  return [...confirmations, ...sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
+    if (step.kind === 'sendEmail') {
+      return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
+    }
+    return destinations.has(step.name) ? [] : [{ code: 'destination_missing', journey, step: step.id, destination: step.name, message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is` }];
+  })];
+}
+
+export function compilerWarnings(diagnostics: readonly Diagnostic[]): DeployWarning[] {
+  return diagnostics
+    .filter((diagnostic) => diagnostic.severity === 'warning')
+    .map(({ code, message, line, column }) => ({ code, message, line, column }));
+}
