@@ -21,9 +21,18 @@ function hasNestedArray(value: unknown, depth = 0): boolean {
 }
 const noNestedArrays = [(obj: Record<string, unknown>) => !hasNestedArray(obj), 'arrays may not directly contain arrays'] as const;
 
+/** A key at any depth that MongoDB would read as an operator or a path (`{"a": {"b.c": 1}}`): refused with a 400, not a 500 from the database. */
+function hasUnsafeKey(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (Array.isArray(value)) return value.some((item) => hasUnsafeKey(item, depth + 1));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([key, item]) => !safeKey(key) || hasUnsafeKey(item, depth + 1));
+  return false;
+}
+const safeKeys = [(obj: Record<string, unknown>) => !hasUnsafeKey(obj), 'keys, at any depth, must be non-empty and may not start with "$" or contain "."'] as const;
+
 const safeObject = z
   .record(z.string(), z.unknown())
-  .refine((obj) => Object.keys(obj).every(safeKey), 'keys must be non-empty and may not start with "$" or contain "."')
+  .refine(...safeKeys)
   .refine(...noNestedArrays);
 
 /**
@@ -39,7 +48,7 @@ const common = {
   timestamp: isoTimestamp.optional(),
   originalTimestamp: isoTimestamp.optional(),
   sentAt: isoTimestamp.optional(),
-  context: z.record(z.string(), z.unknown()).refine(...noNestedArrays).optional(),
+  context: z.record(z.string(), z.unknown()).refine(...safeKeys).refine(...noNestedArrays).optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
 };
 

@@ -75,6 +75,16 @@ describe('malformed bodies', () => {
     await nothingStored();
   });
 
+  it('refuses keys with a dot or a leading $ at any depth of properties and context, which the database would read as paths (400, not 500)', async () => {
+    const nested = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Nested', properties: { order: { 'total.net': 10 } } } });
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.details[0].path).toBe('properties');
+    const context = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Consent', context: { consent: { categoryPreferences: { 'Ads.v2': true } } } } });
+    expect(context.status).toBe(400);
+    expect(context.body.error.message).toContain('may not start with "$" or contain "."');
+    await nothingStored();
+  });
+
   it('refuses arrays nested in arrays, which the embedded database cannot store (400)', async () => {
     const response = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Grid', properties: { cells: [[1, 2], [3, 4]] } } });
     expect(response.status).toBe(400);
