@@ -28,11 +28,11 @@ const LAYER_RULES = LAYERS.flatMap((layer, index) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'tools/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'web/dist/', 'coverage/', 'tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -44,6 +44,13 @@ export default tseslint.config(
     // Plain JavaScript that runs on Node before anything is compiled: the command and the build.
     files: ['bin/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The console runs in the browser: its globals, and its own tsconfig (web/tsconfig.json).
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'self', 'location', 'localStorage', 'fetch', 'FormData', 'Worker', 'MessageEvent', 'HTMLElement', 'HTMLFormElement', 'HTMLInputElement', 'HTMLDialogElement', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'URL', 'Event'].map((name) => [name, 'readonly'])),
+    },
   },
   ...LAYER_RULES.map(({ files, ignores, forbidden }) => ({ files, ignores, rules: { 'no-restricted-imports': ['error', { patterns: [forbidden] }] } })),
   {

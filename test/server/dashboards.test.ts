@@ -205,15 +205,6 @@ describe('segment pages', () => {
     await eventually(async () => (await api('GET', '/v1/segments')).body.segments.find((s: { name: string }) => s.name === 'vips')?.size === 1, 30_000);
   });
 
-  it('TIMING', async () => {
-    for (const path of ['/v1/segments', '/v1/segments/vips', '/v1/segments/vips/members', '/v1/segments/vips/members?q=vera', '/v1/journeys', '/v1/journeys/drip', '/v1/segments/vips/history']) {
-      const times: number[] = [];
-      for (let i = 0; i < 40; i++) { const t = performance.now(); await api('GET', path); times.push(performance.now() - t); }
-      times.sort((a, b) => a - b);
-      console.log('TIMING', path, 'p50', times[20]!.toFixed(1), 'max', times[39]!.toFixed(1));
-    }
-  });
-
   it('lists each segment with its last 14 days', async () => {
     const { body } = await api('GET', '/v1/segments');
     const vips = body.segments.find((segment: { name: string }) => segment.name === 'vips');

@@ -110,7 +110,7 @@ export function segmentRoutes(deps: AppDeps): Router {
   /** The last TREND_DAYS days' sizes: a stats document per day, each by `_id`. */
   const trendOf = async (name: string, size: number) => {
     const days = daysBack(dayOf(deps.now()), TREND_DAYS);
-    return sizesByDay(size, days, await stores.segmentStats.days(name, days[0]!, days[days.length - 1]!));
+    return sizesByDay(size, days, await stores.segmentStats.days(name, days[0]!, days[days.length - 1]!, { settledBefore: deps.now() }));
   };
 
   router.get('/v1/segments', async (_req, res) => {
@@ -191,7 +191,7 @@ export function segmentRoutes(deps: AppDeps): Router {
       return;
     }
 
-    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
+    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.pageInWindows(segment.name, limit, cursor).catch((error: unknown) => {
       throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
     });
     // One profile lookup by `_id` per member shown, and only for those who see identifiers.
@@ -214,7 +214,7 @@ export function segmentRoutes(deps: AppDeps): Router {
     if (days < 1 || days > MAX_HISTORY_DAYS) throw badRequest('invalid_query', `from..to: between 1 and ${MAX_HISTORY_DAYS} days`);
     const size = (await stores.segments.get(segment.name))?.size ?? 0;
     // Sizes are derived backwards from today's: the size after a period is today's minus what changed since.
-    const counted = await stores.segmentStats.days(segment.name, from, today);
+    const counted = await stores.segmentStats.days(segment.name, from, today, { settledBefore: deps.now() });
     const points: { at: string; entered: number; exited: number }[] = [];
     for (const { day: date, hours } of counted) {
       const perHour = Object.entries(hours).sort(([a], [b]) => a.localeCompare(b));

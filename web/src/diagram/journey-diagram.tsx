@@ -67,8 +67,7 @@ function Step({ node, entered }: { node: DiagramNode; entered: number }) {
     <li class={`flow-step flow-f-${family}`} role="listitem" aria-label={stepName(node)}>
       <div class="flow-box" data-step-id={node.id}>
         <div class="flow-box-head">
-          <span class="flow-kind">{KIND_NAMES[node.kind] ?? node.kind}</span>
-          <span class="flow-label">{node.label}</span>
+          <span class="flow-kind">{KIND_NAMES[node.kind] ?? node.kind}</span> <span class="flow-label">{node.label}</span>
         </div>
         <Counts counts={node.counts} trigger={node.kind === 'trigger'} />
         {node.iterations && node.iterations.length > 1 && <Iterations iterations={node.iterations} />}
