@@ -70,9 +70,11 @@ async function segmentsReady(bench: Bench, version: number) {
 
 /** JavaScript the page loaded, as it crossed the wire (compressed), in KB. */
 async function javascriptKb(page: Page): Promise<number> {
-  const bytes = await page.evaluate(() => performance.getEntriesByType('resource')
-    .filter((entry) => (entry as PerformanceResourceTiming).initiatorType === 'script' || entry.name.endsWith('.js'))
-    .reduce((sum, entry) => sum + (entry as PerformanceResourceTiming).transferSize, 0));
+  // Runs in the page, where resource entries carry their transfer size (the Node typings lack it).
+  type ResourceEntry = { name: string; initiatorType: string; transferSize: number };
+  const bytes = await page.evaluate(() => (performance.getEntriesByType('resource') as unknown as ResourceEntry[])
+    .filter((entry) => entry.initiatorType === 'script' || entry.name.endsWith('.js'))
+    .reduce((sum, entry) => sum + entry.transferSize, 0));
   return round(bytes / 1024);
 }
 

@@ -23,7 +23,7 @@ export interface NewPrivacyRequest {
   profileId?: string;
   /** How the person was named: an identifier kind, or `portal` (their own signed link). */
   by: IdentityKind | 'portal';
-  actor: 'admin' | 'portal';
+  actor: string;
   reason?: string;
 }
 

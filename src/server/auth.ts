@@ -155,16 +155,3 @@ export function authorize(): RequestHandler {
     }));
   };
 }
-
-/**
- * The admin key alone. Kept for routes that guard themselves until `authenticate` covers
- * them (routes/catalog.ts); app.ts uses `authenticate` and `authorize`.
- */
-export function requireAdminKey(adminKey: string): RequestHandler {
-  return (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!match) return next(unauthorized('send the admin key as Authorization: Bearer <key>'));
-    if (!sameSecret(match[1]!, adminKey)) return next(unauthorized('invalid admin key'));
-    next();
-  };
-}

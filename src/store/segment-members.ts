@@ -91,36 +91,6 @@ export class SegmentMemberStore {
     return { members };
   }
 
-  /**
-   * As `page`, reading buckets in growing windows at once (1, 4, 16, 64, … lookups by
-   * `_id`): a large segment fills a page from its first bucket as before, and a small one,
-   * whose members are spread thin over 256 buckets, costs a few rounds instead of 256
-   * lookups one after another.
-   */
-  async pageInWindows(segment: string, limit: number, cursor?: string): Promise<MemberPage> {
-    const [start, startAfter] = parseCursor(cursor);
-    const members: MemberPage['members'] = [];
-    let lastBucket = start;
-    for (let bucket = start, window = 1; bucket < MEMBER_BUCKETS; bucket += window, window *= 4) {
-      const numbers = Array.from({ length: Math.min(window, MEMBER_BUCKETS - bucket) }, (_, k) => bucket + k);
-      const docs = await Promise.all(numbers.map((n) => this.collection.findOne({ _id: `${segment}#${n}` })));
-      for (const [k, doc] of docs.entries()) {
-        const number = numbers[k]!;
-        const after = number === start ? startAfter : undefined;
-        const inBucket = Object.entries(doc?.members ?? {})
-          .map(([field, since]) => ({ profileId: decodeCounterKey(field), since }))
-          .filter((member) => after === undefined || member.profileId > after)
-          .sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
-        for (const member of inBucket) {
-          if (members.length === limit) return { members, next: `${lastBucket}:${members[members.length - 1]!.profileId}` };
-          members.push(member);
-          lastBucket = number;
-        }
-      }
-    }
-    return { members };
-  }
-
   /** The member's entry, if `profileId` is a member: one lookup by `_id` of its bucket, reading only its field. */
   async member(segment: string, profileId: string): Promise<{ profileId: string; since: Date } | null> {
     const field = counterKey(profileId);

@@ -94,13 +94,13 @@ describe('the console under /console/', () => {
     const response = await raw('/console/assets/gone-12345678.js');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect((await response.json()).error.code).toBe('not_found');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('refuses a path that tries to leave the build directory', async () => {
     const response = await raw('/console/..%2f..%2fpackage.json');
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('invalid_path');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_path');
   });
 
   it('keeps the page to this server: a strict CSP, no framing, no sniffing, same-origin referrers', async () => {
@@ -162,7 +162,7 @@ describe('without a build', () => {
   it('answers 503 saying to run npm run build', async () => {
     const response = await fetch(`${baseUrl}/console/rules`);
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('console_not_built');
     expect(body.error.message).toContain('npm run build');
   });

@@ -94,7 +94,7 @@ describe('the Segments and Journeys pages', () => {
     await page.getByRole('heading', { name: 'Segments' }).waitFor();
     await expect.poll(() => cellText(page, signedUpRow, '.dash-size'), { timeout: REFRESH_TIMEOUT }).toBe('0');
     await expect.poll(() => cellText(page, signedUpRow, '.dash-badge'), { timeout: 60_000 }).toBe('ready');
-    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    await page.evaluate('window.__sameDocument = true');
 
     await signUp('reader-1');
     await signUp('reader-2');
@@ -102,7 +102,7 @@ describe('the Segments and Journeys pages', () => {
     // The size moves by itself, on the same document (no reload, no navigation).
     await expect.poll(() => cellText(page, signedUpRow, '.dash-size'), { timeout: REFRESH_TIMEOUT }).toBe('2');
     await expect.poll(() => cellText(page, /In the middle of the e-book/, '.dash-size'), { timeout: REFRESH_TIMEOUT }).toBe('2');
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await expect.poll(() => page.getByRole('img', { name: /Signed up for the e-book, size: .* 2 on \d{4}-\d{2}-\d{2}$/ }).count(), { timeout: REFRESH_TIMEOUT }).toBe(1);
     await page.getByText(/Updated \d+ s ago · refreshes every 5 s/).waitFor();
     await screenshot(page, 'segments');
@@ -123,7 +123,7 @@ describe('the Segments and Journeys pages', () => {
     await expect.poll(() => page.getByTestId('segment-size').textContent(), { timeout: REFRESH_TIMEOUT }).toBe('3');
     await expect.poll(() => sizeFigure.locator('table tbody tr').last().textContent(), { timeout: REFRESH_TIMEOUT }).toMatch(/3$/);
     await expect.poll(() => members.locator('tbody tr').count(), { timeout: REFRESH_TIMEOUT }).toBe(3);
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
 
     // Finding a member by an identifier.
     await page.getByLabel('Find a member').fill('reader-2@example.com');
@@ -140,7 +140,7 @@ describe('the Segments and Journeys pages', () => {
     await expect.poll(() => members.locator('tbody tr').count(), { timeout: REFRESH_TIMEOUT }).toBe(3);
     // Taller than the default window, so the picture holds the charts and the members.
     await page.setViewportSize({ width: 1280, height: 1250 });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'segment');
     await page.setViewportSize({ width: 1280, height: 800 });
 

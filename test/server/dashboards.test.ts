@@ -6,8 +6,7 @@
  * identifier, and as CSV.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import express, { type Response } from 'express';
+import type { Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyDecl } from '../../src/dsl/ast.js';
 import { journeyDiagram, type DiagramNode } from '../../src/dsl/diagram.js';
@@ -15,10 +14,7 @@ import { compile, parseProgram } from '../../src/dsl/index.js';
 import { allSteps } from '../../src/dsl/ir-steps.js';
 import { sourceReader } from '../../src/dsl/source-text.js';
 import { setActor } from '../../src/server/actor.js';
-import type { AppDeps } from '../../src/server/app.js';
-import { errorMiddleware } from '../../src/server/errors.js';
-import { createLogger } from '../../src/logger.js';
-import { roleOf, segmentRoutes } from '../../src/server/routes/segments.js';
+import { roleOf } from '../../src/server/routes/segments.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `
@@ -250,32 +246,28 @@ describe('segment pages', () => {
     expect((await api('GET', '/v1/segments/vips/members?format=xml')).status).toBe(400);
   });
 
-  /**
-   * A viewer: until the authentication middleware names console users, a small app puts
-   * the segment routes behind an actor set by hand, over the same stores.
-   */
-  it('shows a viewer profile ids only: no identifiers, no search by them, no identifier columns', async () => {
-    const app = express();
-    app.use((_req, res, next) => {
-      setActor(res, { kind: 'user', name: 'val', role: 'viewer', sessionId: 'test' });
-      next();
-    });
-    app.use(segmentRoutes({ stores: itinera.runtime.stores, now: () => new Date(), externalIdKinds: [] } as unknown as AppDeps));
-    app.use(errorMiddleware(createLogger('silent')));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const vera = profileIds.get('vera')!;
-      const page = (await send(base, 'GET', '/v1/segments/vips/members')).body;
-      expect(page.members).toEqual([{ profileId: vera, since: expect.any(String) }]);
-      expect((await send(base, 'GET', '/v1/segments/vips/members?q=vera')).body.members).toEqual([]);
-      expect((await send(base, 'GET', `/v1/segments/vips/members?q=${vera}`)).body.members).toEqual([{ profileId: vera, since: expect.any(String) }]);
-      const csv = (await send(base, 'GET', '/v1/segments/vips/members?format=csv')).body as unknown as string;
-      expect(csv.trim().split('\r\n')).toEqual(['profile_id,since', expect.stringMatching(new RegExp(`^${vera},\\d{4}-`))]);
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+  it('shows a signed-in viewer profile ids only: no identifiers, no search by them, no identifier columns', async () => {
+    const password = 'a viewer password, long enough';
+    expect((await api('POST', '/v1/users', { ...admin, json: { name: 'val', role: 'viewer', password } })).status).toBe(201);
+    const signIn = await fetch(`${itinera.baseUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'val', password }) });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+    const asViewer = async (path: string) => {
+      const response = await fetch(`${itinera.baseUrl}${path}`, { headers: { cookie } });
+      const text = await response.text();
+      return { status: response.status, text, json: () => JSON.parse(text) as Record<string, any> };
+    };
+
+    const vera = profileIds.get('vera')!;
+    expect((await asViewer('/v1/segments/vips/members')).json().members).toEqual([{ profileId: vera, since: expect.any(String) }]);
+    expect((await asViewer('/v1/segments/vips/members?q=vera')).json().members).toEqual([]);
+    expect((await asViewer(`/v1/segments/vips/members?q=${vera}`)).json().members).toEqual([{ profileId: vera, since: expect.any(String) }]);
+    const csv = await asViewer('/v1/segments/vips/members?format=csv');
+    expect(csv.status).toBe(200);
+    expect(csv.text.trim().split('\r\n')).toEqual(['profile_id,since', expect.stringMatching(new RegExp(`^${vera},\\d{4}-`))]);
+    // Sizes, charts and diagrams are for everyone.
+    expect((await asViewer('/v1/segments/vips')).json()).toMatchObject({ size: 1, usedBy: { journeys: ['drip', 'vip_hello'] } });
+    expect((await asViewer('/v1/journeys/drip')).status).toBe(200);
   });
 
   it('takes the role from the request\'s actor, and the admin\'s where no actor is set yet', () => {

@@ -222,6 +222,17 @@ describe('rules versions', () => {
     expect(summary.body.hunks.flatMap((hunk: { lines: string[] }) => hunk.lines)).toContain('+  in segment nope');
   });
 
+  it('previews at most five added or changed segments per summary and names the others', async () => {
+    const extras = Array.from({ length: 7 }, (_, index) => `segment extra_${index + 1} {\n  performed "Order Completed" where revenue > ${index * 100}\n}\n`).join('\n');
+    const summary = await send(itinera.baseUrl, 'POST', '/v1/rules/summary', { ...admin, text: `${V2}\n${extras}` });
+    expect(summary.status).toBe(200);
+    expect(summary.body.segments.added).toEqual([
+      { name: 'extra_1', previewSize: 2 }, { name: 'extra_2', previewSize: 1 }, { name: 'extra_3', previewSize: 1 }, { name: 'extra_4', previewSize: 1 }, { name: 'extra_5', previewSize: 1 },
+      { name: 'extra_6', previewSize: null }, { name: 'extra_7', previewSize: null },
+    ]);
+    expect(summary.body.warnings).toEqual([expect.objectContaining({ code: 'preview_limited', message: expect.stringContaining('extra_6, extra_7') })]);
+  });
+
   it('rolls back as a new version: the old source again, active, who and why recorded', async () => {
     const rollback = await send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 1, note: 'browsers was a mistake' } });
     expect(rollback.status).toBe(200);

@@ -23,6 +23,7 @@ import { awaitProfiles } from '../consistency.js';
 import { sourceOf } from '../auth.js';
 import { csvField, write } from '../csv.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 export const CONSENT_STATES = ['granted', 'denied', 'revoked'] as const satisfies readonly ConsentRecordState[];
 
@@ -249,7 +250,7 @@ export function consentRoutes(deps: AppDeps): Router {
     if (!event) throw notFound('no profile with that id');
     const recordId = consentRecordId(event._id, body.purpose);
     await deps.stores.audit.record({
-      at: deps.now(), kind: 'consent.changed', actor: 'admin', subject: { profileId: event.profileId, purpose: body.purpose, recordId }, detail: { state }, ...(body.reason ? { reason: body.reason } : {}),
+      at: deps.now(), kind: 'consent.changed', actor: actorLabel(actorOf(res)), subject: { profileId: event.profileId, purpose: body.purpose, recordId }, detail: { state }, ...(body.reason ? { reason: body.reason } : {}),
     });
     res.json({ success: true, recordId });
   });

@@ -11,6 +11,7 @@ import type { AppDeps } from '../app.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest } from '../person-identifier.js';
 import { publicBaseUrl } from '../public-url.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 export const DOWNLOAD_PATH = '/v1/downloads';
 
@@ -42,7 +43,7 @@ export function exportRoutes(deps: AppDeps): Router {
   router.post('/v1/privacy/exports', async (req, res) => {
     const { kind, value, reason } = parsePrivacyRequest(req.body);
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const doc = await openPrivacyRequest(deps, { kind: 'export', ...(profileId ? { profileId } : {}), by: kind, actor: 'admin', ...(reason ? { reason } : {}) });
+    const doc = await openPrivacyRequest(deps, { kind: 'export', ...(profileId ? { profileId } : {}), by: kind, actor: actorLabel(actorOf(res)), ...(reason ? { reason } : {}) });
     res.status(202).json(present(doc, publicBaseUrl(deps, req), deps));
   });
 

@@ -31,6 +31,7 @@ import { forgetConfirmPage, languageLinks, portalPage, REFRESH, requestPage, typ
 import { WindowLimiter } from '../portal/rate-limit.js';
 import { chooseLang, formatInstant, LANGUAGES, TEXT, type Lang } from '../portal/text.js';
 import { downloadPath } from './exports.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 const HOUR_MS = 3_600_000;
 /** A link mailed on request: short, since whoever reads the inbox holds it. */
@@ -66,7 +67,7 @@ export function portalLinkRoutes(deps: AppDeps): Router {
     const now = deps.now();
     const expiresAt = new Date(now.getTime() + expiresInHours * HOUR_MS);
     const token = deps.links.portalToken({ profileId, expiresAt, lang });
-    await deps.stores.audit.record({ at: now, kind: 'portal.link-issued', actor: 'admin', subject: { profileId }, detail: { by: kind, hours: expiresInHours } });
+    await deps.stores.audit.record({ at: now, kind: 'portal.link-issued', actor: actorLabel(actorOf(res)), subject: { profileId }, detail: { by: kind, hours: expiresInHours } });
     res.status(201).json({ url: `${publicBaseUrl(deps, req)}${portalPath(token)}`, expiresAt });
   });
   return router;

@@ -13,11 +13,12 @@ import { fromZod, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest, reasonField } from '../person-identifier.js';
 import { publicBaseUrl } from '../public-url.js';
 import type { AppDeps } from '../app.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 const AUDIT_KINDS: readonly AuditKind[] = [
   'erasure.requested', 'erasure.completed', 'erasure.failed', 'suppression.lifted', 'rules.deployed', 'consent.changed',
   'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.changed', 'retention.applied',
-  'portal.link-issued',
+  'portal.link-issued', 'user.created', 'user.changed', 'user.sessions-revoked', 'session.started',
 ];
 const auditQuery = z.object({
   since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
@@ -50,7 +51,7 @@ export function privacyRoutes(deps: AppDeps): Router {
     // The identifier is resolved here and never stored as given: the request knows the
     // opaque profile id until it completes, the workflow only the request id.
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const doc = await openPrivacyRequest(deps, { kind: 'erasure', ...(profileId ? { profileId } : {}), by: kind, actor: 'admin', ...(given ? { reason: given } : {}) });
+    const doc = await openPrivacyRequest(deps, { kind: 'erasure', ...(profileId ? { profileId } : {}), by: kind, actor: actorLabel(actorOf(res)), ...(given ? { reason: given } : {}) });
     res.status(202).json(presentRequest(doc));
   });
 
@@ -77,7 +78,7 @@ export function privacyRoutes(deps: AppDeps): Router {
     if (!why.success) throw fromZod(why.error, 'invalid_query');
     const entry = await deps.stores.suppressions.findById(req.params.id);
     if (!entry || !(await deps.stores.suppressions.lift(entry._id))) throw notFound('no suppression with that id');
-    await deps.stores.audit.record({ at: deps.now(), kind: 'suppression.lifted', actor: 'admin', subject: { suppressionId: entry._id, requestId: entry.requestId }, ...(why.data ? { reason: why.data } : {}) });
+    await deps.stores.audit.record({ at: deps.now(), kind: 'suppression.lifted', actor: actorLabel(actorOf(res)), subject: { suppressionId: entry._id, requestId: entry.requestId }, ...(why.data ? { reason: why.data } : {}) });
     res.status(204).end();
   });
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ProfileDoc } from '../../model.js';
 import type { AppDeps } from '../app.js';
 import { fromZod, notFound } from '../errors.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 /** Top-level trait names, as they are stored: no dots, not starting with `$`. */
 const traitName = z.string().min(1).max(200).regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
@@ -45,7 +46,7 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     if (!profileId) throw notFound('no profile with that id');
     await deps.segments?.refresh(profileId, { change: { traits: true }, reason: { kind: 'profile update' } });
     await deps.stores.audit.record({
-      at: deps.now(), kind: 'profile.rectified', actor: 'admin', subject: { profileId },
+      at: deps.now(), kind: 'profile.rectified', actor: actorLabel(actorOf(res)), subject: { profileId },
       detail: { set: Object.keys(set).sort(), removed: removed.sort() }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
     });
     const profile = await deps.stores.profiles.findById(profileId);
@@ -63,7 +64,7 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     const endedRuns = await endRuns(deps, profile);
     await deps.segments?.refresh(profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
     if (decided.set) {
-      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: 'admin', subject: { profileId: profile._id }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
+      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: actorLabel(actorOf(res)), subject: { profileId: profile._id }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
     }
     res.json({ id: profile._id, restricted: profile.restricted ?? restriction, endedRuns });
   });
@@ -73,7 +74,7 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     const decided = await deps.stores.profiles.decideAndSet(req.params.id, (profile) => ({ profile, ...(profile.restricted ? { set: { restricted: null } } : {}) }));
     if (!decided) throw notFound('no profile with that id');
     await deps.segments?.refresh(decided.profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
-    if (decided.set) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: 'admin', subject: { profileId: decided.profile._id }, ...(reason ? { reason } : {}) });
+    if (decided.set) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: actorLabel(actorOf(res)), subject: { profileId: decided.profile._id }, ...(reason ? { reason } : {}) });
     res.status(204).end();
   });
 

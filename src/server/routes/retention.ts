@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { describePolicy } from '../../privacy/retention.js';
 import type { AppDeps } from '../app.js';
 import { fromZod, HttpError } from '../errors.js';
+import { actorLabel, actorOf } from '../actor.js';
 
 const days = z.number().int().min(1).max(36_500);
 const policyBody = z.object({
@@ -31,7 +32,7 @@ export function retentionRoutes(deps: AppDeps): Router {
     await deps.stores.retention.setPolicy({ events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) }, deps.now());
     if (events.length > 0 || inactivePeopleDays !== undefined) await deps.retention.enable();
     else await deps.retention.disable();
-    await deps.stores.audit.record({ at: deps.now(), kind: 'retention.changed', actor: 'admin', detail: { events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) }, ...(reason ? { reason } : {}) });
+    await deps.stores.audit.record({ at: deps.now(), kind: 'retention.changed', actor: actorLabel(actorOf(res)), detail: { events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) }, ...(reason ? { reason } : {}) });
     res.json(await show());
   });
 

@@ -191,7 +191,7 @@ export function segmentRoutes(deps: AppDeps): Router {
       return;
     }
 
-    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.pageInWindows(segment.name, limit, cursor).catch((error: unknown) => {
+    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
       throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
     });
     // One profile lookup by `_id` per member shown, and only for those who see identifiers.

@@ -14,6 +14,7 @@ const KIND_NAMES: Record<string, string> = { userId: 'user id', email: 'e-mail',
 
 export function Members({ name, size, refreshedAt }: { name: string; size: number; refreshedAt: number | undefined }) {
   const [query, setQuery] = useState('');
+  const [typed, setTyped] = useState('');
   // Cursors of the pages before the current one, to go back; the last is the current page's.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
@@ -22,8 +23,7 @@ export function Members({ name, size, refreshedAt }: { name: string; size: numbe
 
   const find = (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setQuery(String(form.get('q') ?? '').trim());
+    setQuery(typed.trim());
     setCursors([]);
   };
   const members = page.data?.members;
@@ -40,11 +40,11 @@ export function Members({ name, size, refreshedAt }: { name: string; size: numbe
       <form class="dash-search" role="search" onSubmit={find}>
         <label>
           Find a member
-          <input name="q" type="search" placeholder="user id, e-mail, anonymous id or profile id" defaultValue={query} />
+          <input name="q" type="search" placeholder="user id, e-mail, anonymous id or profile id" value={typed} onInput={(event) => setTyped(event.currentTarget.value)} />
         </label>
         <button type="submit">Find</button>
         {query && (
-          <button type="button" class="dash-button-quiet" onClick={() => { setQuery(''); setCursors([]); }}>
+          <button type="button" class="dash-button-quiet" onClick={() => { setQuery(''); setTyped(''); setCursors([]); }}>
             Show all
           </button>
         )}
