@@ -9,9 +9,9 @@
  * the catalog, a day's stats document per segment and day, a member bucket, an identity,
  * a profile. Only the CSV reads all of a segment's buckets (256 lookups, a download).
  */
-import express, { Router, type Response } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
-import { SEES_PERSONAL_DATA, type Role } from '../../accounts/roles.js';
+import { SEES_PERSONAL_DATA } from '../../accounts/roles.js';
 import type { SegmentDecl } from '../../dsl/ast.js';
 import { segmentUsage } from '../../dsl/segment-usage.js';
 import { CORE_IDENTITY_KINDS, type ProfileDoc, type SegmentCatalogDoc } from '../../model.js';
@@ -38,30 +38,6 @@ const membersQuery = z.object({
 
 /** The days a segment's list entry draws its trend over, today included. */
 const TREND_DAYS = 14;
-
-/**
- * The caller's role. The authentication middleware names the actor of every /v1 admin
- * request; until it does so for the admin key too (it is being wired), a request that got
- * here without one came through the admin-key check, so it is the admin.
- */
-export function roleOf(res: Response): Role {
-  try {
-    return actorOf(res).role;
-  } catch {
-    return 'admin';
-  }
-}
-
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
-const historyQuery = z.object({
-  granularity: z.enum(['day', 'hour']).default('day'),
-  from: day.optional(),
-  to: day.optional(),
-}).strict();
-
-const DAY_MS = 86_400_000;
-/** The longest range one history request reads (a document per day). */
-const MAX_HISTORY_DAYS = 400;
 
 export function presentSegment(name: string, title: string | undefined, doc: SegmentCatalogDoc | undefined, def: string) {
   // Not in the catalog yet, or computed for an older definition: its recompute is on its way.
@@ -167,7 +143,8 @@ export function segmentRoutes(deps: AppDeps): Router {
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
     const { limit, cursor, q, format } = parsed.data;
     const segment = await activeSegment(req.params.name);
-    const personal = SEES_PERSONAL_DATA.has(roleOf(res));
+    // Who may see identifiers is the server's decision, by the role of the signed-in caller.
+    const personal = SEES_PERSONAL_DATA.has(actorOf(res).role);
 
     // A search: each candidate's membership is one lookup of its bucket by `_id`.
     const found = q === undefined
