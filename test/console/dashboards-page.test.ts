@@ -86,7 +86,7 @@ afterAll(async () => {
 });
 
 describe('the Segments and Journeys pages', () => {
-  it('show sizes, charts, members and the journey diagram moving as events arrive, without a reload', async () => {
+  it('show sizes, charts, members and the journey diagram moving as events arrive, without a reload', { timeout: 180_000 }, async () => {
     const { context, page, errors } = await signIn('mara', '/console/segments');
     const signedUpRow = /Signed up for the e-book/;
 

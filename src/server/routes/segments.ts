@@ -7,7 +7,8 @@
  *
  * Reads stay `_id` lookups or reads of collections as small as the number of segments:
  * the catalog, a day's stats document per segment and day, a member bucket, an identity,
- * a profile. Only the CSV reads all of a segment's buckets (256 lookups, a download).
+ * a profile. The CSV reads all 256 of a segment's member buckets (a download), and so does
+ * a page of a small segment, whose few members are spread over them (see segment-members.ts).
  */
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -38,6 +39,17 @@ const membersQuery = z.object({
 
 /** The days a segment's list entry draws its trend over, today included. */
 const TREND_DAYS = 14;
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
+const historyQuery = z.object({
+  granularity: z.enum(['day', 'hour']).default('day'),
+  from: day.optional(),
+  to: day.optional(),
+}).strict();
+
+const DAY_MS = 86_400_000;
+/** The longest range one history request reads (a document per day). */
+const MAX_HISTORY_DAYS = 400;
 
 export function presentSegment(name: string, title: string | undefined, doc: SegmentCatalogDoc | undefined, def: string) {
   // Not in the catalog yet, or computed for an older definition: its recompute is on its way.
