@@ -153,6 +153,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const mongo: MongoClient = await connectMongo(options.mongoUri, options.mongoMaxPoolSize);
   const stores = createStores(mongo.db(options.dbName));
   stores.dataCatalog.reportFailuresTo(logger);
+  stores.journeyStats.setLogger(logger);
   await ensureIndexes(stores);
 
   // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.

@@ -106,7 +106,8 @@ export function journeyRoutes(deps: AppDeps): Router {
         diagram: decl ? journeyDiagram(decl, programs(rules).reader, { entered: 0, step: () => undefined }) : { nodes: [] },
       });
     }
-    res.json({ name, deployed: rules?.ir.journeys.some((j) => j.name === name) ?? false, paused: paused.has(name), ...totals(versions), versions });
+    const title = rules?.ir.journeys.find((j) => j.name === name)?.title;
+    res.json({ name, ...(title ? { title } : {}), deployed: rules?.ir.journeys.some((j) => j.name === name) ?? false, paused: paused.has(name), ...totals(versions), versions });
   });
 
   for (const [action, paused] of [['pause', true], ['resume', false]] as const) {
