@@ -21,7 +21,8 @@ interface MemberBucketDoc {
  */
 interface OccupiedBucketsDoc {
   _id: string;
-  buckets: Record<string, true>;
+  /** Absent when no bucket was ever written. */
+  buckets?: Record<string, true>;
   complete?: true;
 }
 
@@ -64,7 +65,7 @@ export class SegmentMemberStore {
   /** The buckets that may hold members, in order: those listed, or all 256 until the list is known complete (then it is made so). */
   private async bucketsOf(segment: string): Promise<number[]> {
     const listed = await this.occupied.findOne({ _id: occupiedId(segment) });
-    if (listed?.complete) return Object.keys(listed.buckets).map(Number).sort((a, b) => a - b);
+    if (listed?.complete) return Object.keys(listed.buckets ?? {}).map(Number).sort((a, b) => a - b);
     const found: number[] = [];
     for (let bucket = 0; bucket < MEMBER_BUCKETS; bucket++) {
       if (await this.collection.findOne({ _id: `${segment}#${bucket}` }, { projection: { _id: 1 } })) found.push(bucket);

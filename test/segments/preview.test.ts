@@ -76,6 +76,6 @@ describe('the segment preview', () => {
     expect(profile.tags).toContain('1rozdz1ebook');
     expect(profile.segments).toEqual([{ name: 'mid_ebook', since: expect.any(String) }]);
     const members = (await send(itinera.baseUrl, 'GET', '/v1/segments/mid_ebook/members', admin)).body.members;
-    expect(members).toEqual([{ profileId: profile.id, since: profile.segments[0].since }]);
+    expect(members).toEqual([{ profileId: profile.id, since: profile.segments[0].since, identifiers: { userId: ['ebook-reader'] } }]);
   });
 });
