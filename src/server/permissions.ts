@@ -31,14 +31,16 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: READ, pattern: '/v1/catalog/*', roles: ALL, what: 'read the data catalogue' },
 
   { methods: READ, pattern: '/v1/rules/*', roles: ALL, what: 'read the rules and their versions' },
-  // Checks a draft and reports what deploying it would change; stores nothing.
-  { methods: ['POST'], pattern: '/v1/rules/summary', roles: ALL, what: 'summarise a draft' },
+  // Stores nothing, but previews segments over everyone (seconds of database work on a grown
+  // database): for those who may deploy what they summarise.
+  { methods: ['POST'], pattern: '/v1/rules/summary', roles: WRITERS, what: 'summarise a draft' },
   { methods: ['PUT'], pattern: '/v1/rules', roles: WRITERS, what: 'deploy rules' },
   { methods: ['POST'], pattern: '/v1/rules/rollback', roles: WRITERS, what: 'roll back the rules' },
 
   { methods: READ, pattern: '/v1/segments/*', roles: ALL, what: 'read segments' },
-  // Counts who a draft condition would take in; changes nothing.
-  { methods: ['POST'], pattern: '/v1/segments/preview', roles: ALL, what: 'preview a segment' },
+  // Counts who a draft condition would take in: changes nothing, but queries everyone, so
+  // it is for those who write segments.
+  { methods: ['POST'], pattern: '/v1/segments/preview', roles: WRITERS, what: 'preview a segment' },
 
   { methods: READ, pattern: '/v1/journeys/*', roles: ALL, what: 'read journeys' },
   { methods: ['POST'], pattern: '/v1/journeys/:name/pause', roles: WRITERS, what: 'pause journeys' },

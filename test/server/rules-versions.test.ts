@@ -304,10 +304,10 @@ describe('a signed-in person', () => {
     const listed = await fetch(`${itinera.baseUrl}/v1/rules/versions?limit=1`, { headers: viewer });
     expect(listed.status).toBe(200);
     expect(((await listed.json()) as { versions: { version: number }[] }).versions[0]!.version).toBe(version + 1);
-    const summary = await fetch(`${itinera.baseUrl}/v1/rules/summary`, { method: 'POST', headers: { ...viewer, 'content-type': 'text/plain' }, body: V1 });
-    expect(summary.status).toBe(200);
     const before = await versionCount();
     const refusals = [
+      // A summary previews segments over everyone: for those who may deploy.
+      await fetch(`${itinera.baseUrl}/v1/rules/summary`, { method: 'POST', headers: { ...viewer, 'content-type': 'text/plain' }, body: V1 }),
       await fetch(`${itinera.baseUrl}/v1/rules`, { method: 'PUT', headers: { ...viewer, 'content-type': 'text/plain' }, body: V1 }),
       await fetch(`${itinera.baseUrl}/v1/rules/rollback`, { method: 'POST', headers: { ...viewer, 'content-type': 'application/json' }, body: JSON.stringify({ version: 1 }) }),
     ];
