@@ -136,7 +136,7 @@ describe('a marketer, from an empty console to a journey running', () => {
   it('sees the journey diagram count the reader on the steps inside the for loop', async () => {
     await nav(page, 'Journeys');
     await page.getByRole('link', { name: /ebook_drip|E-book, one chapter a day/ }).first().click();
-    const diagram = page.getByRole('list', { name: /diagram/i }).first();
+    const diagram = page.getByRole('list', { name: /^Steps of E-book, one chapter a day/ }).first();
     await diagram.waitFor();
     // Chapter 1: sent (or recorded failed: no template yet), tagged, now waiting a day.
     const send1 = diagram.getByRole('listitem', { name: /send email "ebook_chapter"/ }).first();
