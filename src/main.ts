@@ -128,12 +128,18 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const http = await listen(runtime, config.port);
   started.push({ name: 'HTTP API (requests in flight)', run: () => new Promise<void>((resolve) => http.close(() => resolve())) });
 
+  // The console is of no use until someone can sign in: say how to add the first user.
+  const users = (await runtime.stores.users.list()).length;
+  const consoleNote = users > 0
+    ? `${users} user${users === 1 ? '' : 's'}`
+    : 'no users yet: add one with  echo "<password>" | npx itinera users add <name> --role admin';
   const keyNote = (key: string, dev: string, name: string) => (key === dev ? `${name}=${dev} (development default)` : `${name} set (hidden)`);
   console.log(
     [
       '',
       `Itinera is running.`,
       `  API:          http://127.0.0.1:${config.port}  (health: /health, readiness: /ready)`,
+      `  Console:      http://localhost:${config.port}/console/  (${consoleNote})`,
       `  Temporal:     ${endpoints.temporalAddress}${endpoints.temporalUi ? `  (UI: ${endpoints.temporalUi})` : ''}`,
       `  MongoDB:      ${config.mongo.uri ? 'MONGODB_URI (configured)' : endpoints.mongoUri} database '${config.mongo.dbName}'`,
       `  Data:         ${config.mongo.uri && config.temporal.address ? '(external servers)' : config.dataDir}`,

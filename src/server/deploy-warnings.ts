@@ -14,7 +14,9 @@ export interface DeployWarning {
   message: string;
   /** The send naming it: a journey's step, or a consent's confirmation. */
   journey?: string;
+  /** The first step naming it; `steps` has them all (a send inside `for` is one step per iteration). */
   step?: string;
+  steps?: string[];
   consent?: string;
   template?: string;
   destination?: string;
@@ -28,12 +30,25 @@ export async function missingTargets(stores: Stores, ir: ProgramIR): Promise<Dep
   const confirmations = ir.consents.flatMap(({ name, confirmTemplate }): DeployWarning[] => (
     confirmTemplate === undefined || templates.has(confirmTemplate) ? [] : [{ code: 'template_missing', consent: name, template: confirmTemplate, message: `consent ${name}: no template "${confirmTemplate}" (PUT /v1/templates/${confirmTemplate}); its confirmation e-mails are recorded as failed until there is` }]
   ));
-  return [...confirmations, ...sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
+  const sends = sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
     if (step.kind === 'sendEmail') {
       return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
     }
     return destinations.has(step.name) ? [] : [{ code: 'destination_missing', journey, step: step.id, destination: step.name, message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is` }];
-  })];
+  });
+  return [...confirmations, ...oncePerTarget(sends)];
+}
+
+/** One warning per journey and missing target, with every step naming it: a send in a five-chapter loop is one problem, not five. */
+function oncePerTarget(warnings: DeployWarning[]): DeployWarning[] {
+  const byTarget = new Map<string, DeployWarning>();
+  for (const warning of warnings) {
+    const key = JSON.stringify([warning.code, warning.journey, warning.template ?? warning.destination]);
+    const first = byTarget.get(key);
+    if (first) first.steps!.push(warning.step!);
+    else byTarget.set(key, { ...warning, steps: [warning.step!] });
+  }
+  return [...byTarget.values()];
 }
 
 export function compilerWarnings(diagnostics: readonly Diagnostic[]): DeployWarning[] {
