@@ -13,7 +13,7 @@
 import { AccountError } from './accounts/errors.js';
 import { isRole, ROLES } from './accounts/roles.js';
 import { addUser, changeUser, listUsers } from './accounts/users.js';
-import type { CliIO } from './cli.js';
+import type { CliIO } from './cli-io.js';
 import { ConfigError, loadConfig } from './config.js';
 import { connectMongo, createStores } from './store/index.js';
 

@@ -14,11 +14,9 @@ import { compile } from './dsl/index.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
-/** Where a command writes; tests pass their own. */
-export interface CliIO {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import type { CliIO } from './cli-io.js';
+
+export type { CliIO };
 
 export interface Command {
   summary: string;
