@@ -67,29 +67,40 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
   const staleBase = draft && draft.basedOn !== (active?.version ?? null);
 
   useEffect(() => {
+    // The draft is written 400 ms after the last key, and at once when the page goes away
+    // (a reload, another page, closing the tab): a key typed just before is not lost.
     let saveTimer: ReturnType<typeof setTimeout> | undefined;
+    let pendingSave: (() => void) | undefined;
+    const saveNow = () => {
+      clearTimeout(saveTimer);
+      pendingSave?.();
+      pendingSave = undefined;
+    };
     const instance = createRuleEditor({
       parent: host.current!,
       source,
       onChange: (text) => {
         setSource(text);
         setDeployed(undefined);
-        clearTimeout(saveTimer);
-        saveTimer = setTimeout(() => {
+        pendingSave = () => {
           const current = activeRef.current;
           if (text === (current?.source ?? '')) clearDraft(user);
           else saveDraft(user, { source: text, basedOn: loadDraft(user)?.basedOn ?? current?.version ?? null, savedAt: new Date().toISOString() });
-        }, DRAFT_SAVE_DELAY_MS);
+        };
+        clearTimeout(saveTimer);
+        saveTimer = setTimeout(saveNow, DRAFT_SAVE_DELAY_MS);
       },
       onDiagnostics: setCompiled,
       readOnly: !mayDeploy,
     });
     editor.current = instance;
+    window.addEventListener('pagehide', saveNow);
     // The catalogue may not be there (an older server, or no data yet): completion then
     // offers the program's own names and the keywords.
     get<Catalog>('/v1/catalog').then((catalog) => instance.setCatalog(catalog), () => undefined);
     return () => {
-      clearTimeout(saveTimer);
+      window.removeEventListener('pagehide', saveNow);
+      saveNow();
       instance.destroy();
     };
   }, []);
