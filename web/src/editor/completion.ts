@@ -27,6 +27,21 @@ const options = (labels: Iterable<string>, type: string, detail?: (label: string
 
 const seen = (count: number) => `${count.toLocaleString('en')} seen`;
 
+/**
+ * A name inside a string: written with its closing quote unless one follows already, so
+ * choosing "Ebook Signup" after `performed "Eb` leaves `performed "Ebook Signup"`.
+ */
+function quoted(completions: Completion[]): Completion[] {
+  return completions.map((completion) => ({
+    ...completion,
+    apply: (view, _completion, from, to) => {
+      const closed = view.state.sliceDoc(to, to + 1) === '"';
+      const insert = closed ? completion.label : `${completion.label}"`;
+      view.dispatch({ changes: { from, to, insert }, selection: { anchor: from + completion.label.length + 1 } });
+    },
+  }));
+}
+
 /** Inside a string after `performed`, `wait for`, `exit on` or `of`: an event name. */
 function eventNames(context: CompletionContext, data: CompletionData): CompletionResult | null {
   const match = context.matchBefore(/(?:performed|for|on|of)\s+"[^"]*/);
@@ -35,7 +50,7 @@ function eventNames(context: CompletionContext, data: CompletionData): Completio
   const counts = new Map(data.catalog.events.map((event) => [event.name, event.count]));
   return {
     from,
-    options: options(counts.keys(), 'event', (name) => seen(counts.get(name) ?? 0)),
+    options: quoted(options(counts.keys(), 'event', (name) => seen(counts.get(name) ?? 0))),
     validFor: /^[^"]*$/,
   };
 }
@@ -47,7 +62,7 @@ function templateNames(context: CompletionContext, data: CompletionData): Comple
   const from = match.from + match.text.indexOf('"') + 1;
   return {
     from,
-    options: options([...(data.catalog?.templates ?? []), ...data.declared.templates], 'template'),
+    options: quoted(options([...(data.catalog?.templates ?? []), ...data.declared.templates], 'template')),
     validFor: /^[^"]*$/,
   };
 }
