@@ -180,14 +180,22 @@ export async function runConsoleBench() {
     const { version } = await bench.call('PUT', '/v1/rules', await benchProgram(), ADMIN_KEY, 'text/plain') as { version: number };
     await segmentsReady(bench, version);
     log('the e-book program is deployed and its segments are ready');
-    // Journey runs to count: people sign up for the e-book (they wait a day at the first chapter).
+    // Journey runs to count: people consent and sign up for the e-book (they wait a day after
+    // the first chapter, tagged, so mid_ebook holds them).
     let next = 0;
     await inParallel(4, async () => {
       for (let i = next++; i < 200; i = next++) {
+        await bench.call('POST', '/v1/consents', { userId: `bench-u${i}`, purpose: 'email_marketing', state: 'granted', messageId: `consent-${i}` }, WRITE_KEY);
         await bench.call('POST', '/v1/track', { userId: `bench-u${i}`, event: 'Ebook Signup', messageId: `signup-${i}` }, WRITE_KEY);
       }
     });
     await bench.runtime.writer.drain();
+    for (const deadline = Date.now() + 180_000; ;) {
+      const midEbook = (await bench.call('GET', '/v1/segments/mid_ebook')) as { size: number };
+      if (midEbook.size >= 200) break;
+      if (Date.now() > deadline) throw new Error(`mid_ebook holds ${midEbook.size} of the 200 readers after 3 minutes`);
+      await delay(1000);
+    }
     await bench.call('POST', '/v1/users', USER);
 
     const reads = {
