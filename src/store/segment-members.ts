@@ -33,6 +33,8 @@ interface OccupiedBucketsDoc {
  * 256 keeps a bucket near 400 members at 100,000, and a full listing at 256 lookups.
  */
 export const MEMBER_BUCKETS = 256;
+/** Buckets a page reads at once: the embedded database's connection pool. */
+const READ_AHEAD = 8;
 
 export interface MemberPage {
   members: { profileId: string; since: Date }[];
@@ -105,21 +107,27 @@ export class SegmentMemberStore {
    */
   async page(segment: string, limit: number, cursor?: string): Promise<MemberPage> {
     const [from, afterInFirst] = parseCursor(cursor);
-    let after = afterInFirst;
+    const buckets = (await this.bucketsOf(segment)).filter((bucket) => bucket >= from);
     let lastBucket = from;
     const members: MemberPage['members'] = [];
-    for (const bucket of (await this.bucketsOf(segment)).filter((b) => b >= from)) {
-      if (bucket > from) after = undefined;
-      const doc = await this.collection.findOne({ _id: `${segment}#${bucket}` });
-      const inBucket = Object.entries(doc?.members ?? {})
-        .map(([field, since]) => ({ profileId: decodeCounterKey(field), since }))
-        .filter((member) => after === undefined || member.profileId > after)
-        .sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
-      for (const member of inBucket) {
-        // Full, with more to come: the next page starts after the last member shown, in its bucket.
-        if (members.length === limit) return { members, next: `${lastBucket}:${members[members.length - 1]!.profileId}` };
-        members.push(member);
-        lastBucket = bucket;
+    // A few buckets are read at once (a small segment's page spans many nearly empty ones),
+    // and taken in order: at most READ_AHEAD - 1 are read and not needed.
+    for (let start = 0; start < buckets.length; start += READ_AHEAD) {
+      const window = buckets.slice(start, start + READ_AHEAD);
+      const docs = await Promise.all(window.map((bucket) => this.collection.findOne({ _id: `${segment}#${bucket}` })));
+      for (const [index, doc] of docs.entries()) {
+        const bucket = window[index]!;
+        const after = bucket === from ? afterInFirst : undefined;
+        const inBucket = Object.entries(doc?.members ?? {})
+          .map(([field, since]) => ({ profileId: decodeCounterKey(field), since }))
+          .filter((member) => after === undefined || member.profileId > after)
+          .sort((a, b) => (a.profileId < b.profileId ? -1 : 1));
+        for (const member of inBucket) {
+          // Full, with more to come: the next page starts after the last member shown, in its bucket.
+          if (members.length === limit) return { members, next: `${lastBucket}:${members[members.length - 1]!.profileId}` };
+          members.push(member);
+          lastBucket = bucket;
+        }
       }
     }
     return { members };

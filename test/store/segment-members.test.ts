@@ -36,6 +36,23 @@ describe('segment member buckets', () => {
     expect((await raw().findOne({ _id: 'small#buckets' }))?.complete).toBe(true);
   });
 
+  it('pages through every member once, whatever the page size, across buckets read several at a time', async () => {
+    const store = new SegmentMemberStore(database.db);
+    const people = Array.from({ length: 300 }, (_, i) => `m${i}`);
+    for (const id of people) await store.add('many', id, at);
+    for (const size of [1, 7, 50, 1000]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.page('many', size, cursor);
+        expect(page.members.length).toBeLessThanOrEqual(size);
+        seen.push(...page.members.map((m) => m.profileId));
+        cursor = page.next;
+      } while (cursor !== undefined);
+      expect(seen.sort()).toEqual([...people].sort());
+    }
+  });
+
   it('finds members written before the list existed, then keeps the list complete as buckets are added', async () => {
     const store = new SegmentMemberStore(database.db);
     for (const id of ['a1', 'a2', 'a3']) await store.add('older', id, at);
