@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../src/store/collections.js';
-import { ADMIN_KEY, bearer, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const HOUR = 60 * 60_000;
 let itinera: TestItinera;
@@ -32,24 +32,18 @@ interface CallOptions {
 
 async function call(method: string, path: string, options: CallOptions = {}, baseUrl = itinera.baseUrl) {
   const headers: Record<string, string> = {};
-  if (options.key) headers.authorization = bearer(options.key);
   if (options.session) {
     headers.cookie = options.session.cookie;
     const csrf = options.csrf ?? options.session.csrfToken;
     if (csrf !== false) headers['x-csrf-token'] = csrf;
   }
   if (options.origin) headers.origin = options.origin;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  } else if (options.text !== undefined) {
-    headers['content-type'] = 'text/plain';
-    body = options.text;
-  }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any>, headers: response.headers };
+  return send(baseUrl, method, path, {
+    headers,
+    ...(options.key ? { auth: bearer(options.key) } : {}),
+    ...(options.json !== undefined ? { json: options.json } : {}),
+    ...(options.text !== undefined ? { text: options.text } : {}),
+  });
 }
 
 interface Session {

@@ -91,8 +91,8 @@ export async function startTestItinera(label: string, options: {
 export const basicAuth = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 export const bearer = (key: string) => `Bearer ${key}`;
 
-export async function send(baseUrl: string, method: string, path: string, options: { auth?: string; json?: unknown; text?: string; body?: string; contentType?: string } = {}) {
-  const headers: Record<string, string> = {};
+export async function send(baseUrl: string, method: string, path: string, options: { auth?: string; json?: unknown; text?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.auth) headers.authorization = options.auth;
   let body: string | undefined;
   if (options.json !== undefined) {
@@ -113,7 +113,7 @@ export async function send(baseUrl: string, method: string, path: string, option
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, body: parsed as Record<string, any> };
+  return { status: response.status, body: parsed as Record<string, any>, headers: response.headers };
 }
 
 export { eventually } from './eventually.js';
