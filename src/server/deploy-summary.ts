@@ -104,11 +104,14 @@ async function previewSizes(stores: Stores, ir: ProgramIR, redefined: readonly s
   const sizes = new Map<string, number>();
   if (redefined.length === 0) return sizes;
   const plan = planOf(ir);
+  // The database stops a query nobody waits for any more: the previews run one after another,
+  // so at most one goes on past the budget, and for at most the budget again.
+  const population = stores.population.within(PREVIEW_BUDGET_MS);
   const members = new Map<string, Promise<ReadonlySet<string>>>();
   const segmentMembers = (name: string): Promise<ReadonlySet<string>> => {
     let found = members.get(name);
     if (!found) {
-      found = redefined.includes(name) ? findMatchingProfileIds(stores.population, plan.byName.get(name)!.condition, now, { segmentMembers }) : storedMembers(stores, name);
+      found = redefined.includes(name) ? findMatchingProfileIds(population, plan.byName.get(name)!.condition, now, { segmentMembers }) : storedMembers(stores, name);
       members.set(name, found);
     }
     return found;
