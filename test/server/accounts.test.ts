@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../src/store/collections.js';
-import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { ADMIN_KEY, bearer, request, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const HOUR = 60 * 60_000;
 let itinera: TestItinera;
@@ -38,7 +38,7 @@ async function call(method: string, path: string, options: CallOptions = {}, bas
     if (csrf !== false) headers['x-csrf-token'] = csrf;
   }
   if (options.origin) headers.origin = options.origin;
-  return send(baseUrl, method, path, {
+  return request(baseUrl, method, path, {
     headers,
     ...(options.key ? { auth: bearer(options.key) } : {}),
     ...(options.json !== undefined ? { json: options.json } : {}),

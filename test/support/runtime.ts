@@ -91,7 +91,23 @@ export async function startTestItinera(label: string, options: {
 export const basicAuth = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 export const bearer = (key: string) => `Bearer ${key}`;
 
-export async function send(baseUrl: string, method: string, path: string, options: { auth?: string; json?: unknown; text?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {}) {
+export interface SendOptions {
+  auth?: string;
+  json?: unknown;
+  text?: string;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** A request, answered with its status and body (JSON when it parses): what most tests compare whole. */
+export async function send(baseUrl: string, method: string, path: string, options: SendOptions = {}) {
+  const { status, body } = await request(baseUrl, method, path, options);
+  return { status, body };
+}
+
+/** As `send`, with the response's headers too (cookies, Retry-After). */
+export async function request(baseUrl: string, method: string, path: string, options: SendOptions = {}) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.auth) headers.authorization = options.auth;
   let body: string | undefined;
