@@ -24,12 +24,11 @@ export async function previewSegments(stores: Stores, draft: string, sampleSize:
   const deployed = await stores.rules.active();
   const { ir, names, diagnostics } = compileDraft(deployed?.source ?? '', draft);
   if (!ir) return { diagnostics };
-  const computed = new Map<string, Set<string>>();
+  const computed = new Map<string, ReadonlySet<string>>();
   const segmentMembers = async (segment: string): Promise<ReadonlySet<string>> => {
     const known = computed.get(segment);
     if (known) return known;
-    const members = new Set<string>();
-    for await (const { profileId } of stores.segmentMembers.all(segment)) members.add(profileId);
+    const members = await storedMembers(stores, segment);
     computed.set(segment, members);
     return members;
   };
@@ -46,4 +45,11 @@ export async function previewSegments(stores: Stores, draft: string, sampleSize:
     });
   }
   return { diagnostics, segments: previewed };
+}
+
+/** A deployed segment's members as stored, for `in segment` in a draft's whole-population query. */
+export async function storedMembers(stores: Pick<Stores, 'segmentMembers'>, segment: string): Promise<ReadonlySet<string>> {
+  const members = new Set<string>();
+  for await (const { profileId } of stores.segmentMembers.all(segment)) members.add(profileId);
+  return members;
 }

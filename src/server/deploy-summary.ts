@@ -20,6 +20,7 @@ import type { Diagnostic } from '../dsl/diagnostics.js';
 import { findMatchingProfileIds } from '../dsl/query.js';
 import type { Stores } from '../store/index.js';
 import { planOf } from '../segments/plan.js';
+import { storedMembers } from '../segments/preview.js';
 import { textDiff, type DiffHunk } from '../util/text-diff.js';
 import { compilerWarnings, missingTargets, type DeployWarning } from './deploy-warnings.js';
 import { rulesChanges, type ChangesOf, type Named } from './rules-changes.js';
@@ -142,11 +143,6 @@ function deadline(ms: number): { reached: Promise<undefined>; clear(): void } {
   return { reached, clear: () => clearTimeout(timer) };
 }
 
-async function storedMembers(stores: Stores, segment: string): Promise<ReadonlySet<string>> {
-  const members = new Set<string>();
-  for await (const { profileId } of stores.segmentMembers.all(segment)) members.add(profileId);
-  return members;
-}
 
 /** Runs not yet ended, per journey, over every deployed version: after the deploy all of them are old. */
 function runningPerJourney(stats: readonly { journey: string; entered?: number; ended?: Record<string, number> }[]): Map<string, number> {
