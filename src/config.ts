@@ -2,6 +2,8 @@
  * All configuration, read from the environment and validated in one place. Nothing else
  * reads `process.env` for settings.
  */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -14,6 +16,13 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 5000;
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** What one process does (docs/deploy.md): everything, the HTTP API alone, or the Temporal worker alone. */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A variable that is `true`/`false` (also 1/0, yes/no), or absent. */
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((value) => ['true', '1', 'yes'].includes(value)).optional();
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
@@ -23,11 +32,27 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to Temporal: on by default when any TLS file or an API key is set; `true` alone trusts the system's CAs. */
+  TEMPORAL_TLS: flag,
+  /** PEM files: the CA that signed the server's certificate, and this client's certificate and key (mTLS). */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The name the server's certificate is checked against, when it is not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud's API key (sent as `Authorization: Bearer …`). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('itinera'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   MONGODB_URI: z.string().startsWith('mongodb', 'must be a mongodb:// or mongodb+srv:// URI').optional(),
   MONGODB_DB: z.string().min(1).default('itinera'),
+  /** What this process runs: `all`, `api` (HTTP API, no worker) or `worker` (worker; HTTP only /health and /ready). */
+  ITINERA_ROLE: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }).default('all'),
+  /** Names this deployment in Temporal ids shared by a namespace; by default the database's name. */
+  ITINERA_DEPLOYMENT_ID: z.string().optional(),
+  /** Proxies whose X-Forwarded-For is believed: addresses and CIDRs, comma-separated. */
+  ITINERA_TRUSTED_PROXIES: z.string().optional(),
   FERRETDB_PORT: port.default(27017),
   /** More sources besides `default`: `name=key,name=key` (e.g. `web=…,ios=…`). */
   ITINERA_SOURCES: z.string().optional(),
@@ -81,7 +106,17 @@ export interface Config {
   identityLimits: Record<string, number>;
   adminKey: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
-  temporal: { address?: string; namespace: string; taskQueue: string; embeddedPort: number; embeddedUiPort: number };
+  temporal: {
+    address?: string; namespace: string; taskQueue: string; embeddedPort: number; embeddedUiPort: number;
+    /** TLS to a configured Temporal (absent: plain gRPC): files already read. */
+    tls?: TemporalTls;
+    apiKey?: string;
+  };
+  role: Role;
+  /** Part of every Temporal id two deployments on one namespace could both use (src/workflows/messages.ts). */
+  deploymentId: string;
+  /** Proxies whose X-Forwarded-For is believed (express `trust proxy`); empty: none. */
+  trustedProxies: string[];
   mongo: { uri?: string; dbName: string; embeddedPort: number };
   sweepIntervalMs: number;
   stopTimeoutMs: number;
@@ -92,6 +127,19 @@ export interface Config {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** TLS to Temporal, with the PEM files' contents. */
+export interface TemporalTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  serverName?: string;
+}
+
+/** A deployment id goes between the colons of Temporal ids: no colon, nothing a shell or URL would mangle. */
+const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Names express's `trust proxy` knows for whole ranges. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const RESERVED_KINDS = new Set(['userId', 'anonymousId', 'email', 'phone']);
@@ -158,6 +206,70 @@ function parseLimits(text: string | undefined): Record<string, number> {
   }));
 }
 
+/** A PEM file named by a variable, read now: a missing file is a configuration error, not a failed handshake later. */
+function pemFile(variable: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ConfigError(`${variable}: cannot read "${path}" (${reason})`);
+  }
+}
+
+function parseTemporalTls(e: z.infer<typeof schema>): { tls?: TemporalTls; apiKey?: string } {
+  const tlsVariables = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const;
+  const set = tlsVariables.filter((variable) => e[variable] !== undefined);
+  if (set.length === 0) return {};
+  // The embedded dev server speaks plain gRPC on 127.0.0.1: these settings describe a cluster.
+  if (!e.TEMPORAL_ADDRESS) throw new ConfigError(`${set.join(', ')}: only with TEMPORAL_ADDRESS (the embedded Temporal takes no TLS or API key)`);
+  if ((e.TEMPORAL_TLS_CERT_FILE === undefined) !== (e.TEMPORAL_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both (the client certificate and its key, for mTLS) or neither');
+  }
+  const ca = pemFile('TEMPORAL_TLS_CA_FILE', e.TEMPORAL_TLS_CA_FILE);
+  const cert = pemFile('TEMPORAL_TLS_CERT_FILE', e.TEMPORAL_TLS_CERT_FILE);
+  const key = pemFile('TEMPORAL_TLS_KEY_FILE', e.TEMPORAL_TLS_KEY_FILE);
+  const wanted = e.TEMPORAL_TLS ?? true;
+  if (!wanted && set.some((variable) => variable !== 'TEMPORAL_TLS')) {
+    // An API key or a certificate over plain gRPC would travel in the clear.
+    throw new ConfigError(`TEMPORAL_TLS=false contradicts ${set.filter((variable) => variable !== 'TEMPORAL_TLS').join(', ')}, which need TLS`);
+  }
+  return {
+    ...(wanted ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}) } } : {}),
+    ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/**
+ * By default the database's name: the ids that already carried it (segment recomputes, the
+ * retention schedule) stay what they were, so a deployment that sets nothing keeps its
+ * running workflows, and two deployments with databases of different names are apart.
+ */
+function parseDeploymentId(explicit: string | undefined, dbName: string): string {
+  const id = explicit ?? dbName;
+  if (!DEPLOYMENT_ID.test(id)) {
+    const source = explicit === undefined ? `ITINERA_DEPLOYMENT_ID (by default MONGODB_DB, "${dbName}")` : 'ITINERA_DEPLOYMENT_ID';
+    throw new ConfigError(`${source}: must be 1–64 letters, digits, _, . or -, starting with a letter or digit; set ITINERA_DEPLOYMENT_ID`);
+  }
+  return id;
+}
+
+/** Addresses and CIDRs (`10.0.0.0/8`, `::1`), or `loopback`, `linklocal`, `uniquelocal`. */
+function parseTrustedProxies(text: string | undefined): string[] {
+  const entries = (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGES.has(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(`ITINERA_TRUSTED_PROXIES: "${entry}" is not an address, a CIDR such as 10.0.0.0/8, or loopback, linklocal, uniquelocal`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -179,6 +291,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const sources = parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY);
   if (e.ITINERA_SMTP_URL && !e.ITINERA_MAIL_FROM) throw new ConfigError('ITINERA_MAIL_FROM: required with ITINERA_SMTP_URL (the From of every e-mail)');
+  if (e.ITINERA_ROLE !== 'all' && (!e.MONGODB_URI || !e.TEMPORAL_ADDRESS)) {
+    // The embedded servers live and die with one `npm start`, and FerretDB loses concurrent updates from several processes.
+    throw new ConfigError(`ITINERA_ROLE=${e.ITINERA_ROLE}: processes apart need a MongoDB and a Temporal they share; set MONGODB_URI and TEMPORAL_ADDRESS (the embedded servers serve one process, ITINERA_ROLE=all)`);
+  }
+  const temporalSecurity = parseTemporalTls(e);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -200,7 +317,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       embeddedPort: e.TEMPORAL_PORT,
       embeddedUiPort: e.TEMPORAL_UI_PORT,
+      ...temporalSecurity,
     },
+    role: e.ITINERA_ROLE,
+    deploymentId: parseDeploymentId(e.ITINERA_DEPLOYMENT_ID, e.MONGODB_DB),
+    trustedProxies: parseTrustedProxies(e.ITINERA_TRUSTED_PROXIES),
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedPort: e.FERRETDB_PORT },
     sweepIntervalMs: e.ITINERA_SWEEP_INTERVAL_MS,
     stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,

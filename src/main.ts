@@ -1,6 +1,7 @@
 /**
  * `npm start`: Itinera on one machine. Provisions and starts Temporal and FerretDB when
- * no TEMPORAL_ADDRESS / MONGODB_URI is configured, then the worker and the HTTP API.
+ * no TEMPORAL_ADDRESS / MONGODB_URI is configured, then the worker and the HTTP API (or
+ * one of them: ITINERA_ROLE, docs/deploy.md).
  * SIGINT/SIGTERM stops everything it started, within ITINERA_STOP_TIMEOUT_MS (exit code 0,
  * or 1 when the deadline passed or a step failed); a second signal stops at once (exit code
  * 130 or 143). The embedded servers never outlive this process (see infra/process.ts).
@@ -127,7 +128,22 @@ async function main(config: Config, logger: Logger): Promise<void> {
   started.push({ name: 'runtime (outbox sweeper, profile writer, Temporal worker, connections)', run: () => runtime.close() });
   const http = await listen(runtime, config.port);
   started.push({ name: 'HTTP API (requests in flight)', run: () => new Promise<void>((resolve) => http.close(() => resolve())) });
+  if (config.role === 'worker') exitWhenWorkerEnds(runtime, config, logger);
 
+  if (config.role === 'worker') {
+    console.log(
+      [
+        '',
+        `Itinera worker is running (ITINERA_ROLE=worker, deployment '${config.deploymentId}').`,
+        `  Health:       http://127.0.0.1:${config.port}/health, /ready  (nothing else is served here)`,
+        `  Temporal:     ${endpoints.temporalAddress}, namespace '${config.temporal.namespace}', task queue '${config.temporal.taskQueue}'`,
+        `  MongoDB:      ${config.mongo.uri ? 'MONGODB_URI (configured)' : endpoints.mongoUri} database '${config.mongo.dbName}'`,
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   // The console is of no use until someone can sign in: say how to add the first user.
   const users = (await runtime.stores.users.list()).length;
   const consoleNote = users > 0
@@ -137,7 +153,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   console.log(
     [
       '',
-      `Itinera is running.`,
+      `Itinera is running${config.role === 'api' ? ' (ITINERA_ROLE=api: no worker in this process)' : ''}.`,
       `  API:          http://127.0.0.1:${config.port}  (health: /health, readiness: /ready)`,
       `  Console:      http://localhost:${config.port}/console/  (${consoleNote})`,
       `  Temporal:     ${endpoints.temporalAddress}${endpoints.temporalUi ? `  (UI: ${endpoints.temporalUi})` : ''}`,
@@ -151,6 +167,21 @@ async function main(config: Config, logger: Logger): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * A worker process whose worker has stopped (failed, or shut down by a signal the SDK took)
+ * does nothing useful: it stops and exits 1 so its supervisor starts a new one. An `all`
+ * process stays up, since its API still accepts events (they wait in the outbox); its
+ * /ready says the worker is down.
+ */
+function exitWhenWorkerEnds(runtime: Runtime, config: Config, logger: Logger): void {
+  void runtime.workerEnded?.then(async () => {
+    if (stopping) return;
+    logger.fatal('the Temporal worker stopped; stopping this worker process (exit code 1) so that it is restarted');
+    await stopAll(config, logger);
+    process.exit(1);
+  });
 }
 
 /** The SMTP server without its credentials, for the banner. */

@@ -208,6 +208,14 @@ export interface ProfileDoc {
   segmentVersion?: number;
   /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
   segmentMergedFrom?: string[];
+  /**
+   * The outbox entries (batches) whose events are counted on this profile, with when: a
+   * batch is applied to a profile once, whichever process applies it (store/profiles.ts).
+   * Kept for a while after the batch closed (see APPLIED_MARK_KEEP_MS), then pruned.
+   */
+  appliedBatches?: Record<string, Date>;
+  /** Counts every write of the profile: a merge guards its writes with it (store/profiles.ts, absorb). */
+  rev?: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
   createdAt: Date;
@@ -309,6 +317,8 @@ export interface EventDoc {
   /** When it happened, corrected for client clock skew. */
   timestamp: Date;
   receivedAt: Date;
+  /** The outbox entry of the batch that stored it first: the batch that counts it (ingest/sweeper.ts). */
+  outboxId?: string;
 }
 
 /** An event Itinera records on a known person's timeline itself (`Consent Expiring`…). */
@@ -328,8 +338,11 @@ export interface OutboxDoc {
   /** Profiles of new people created with these events already counted (see identity/new-people.ts). */
   createdProfileIds?: string[];
   createdAt: Date;
-  /** Set when the sweeper re-applied the batch's events after finding the entry stale. */
-  recoveredAt?: Date;
+  /** The process working on the batch, until `leaseUntil`; past it, any process's sweeper may take the entry over. */
+  owner: string;
+  leaseUntil: Date;
+  /** Set once every event of the batch is on its profiles: only the dispatch is owed still. */
+  appliedAt?: Date;
 }
 
 /** A merge of one profile into another, or a merge the identity limits refused. */
@@ -343,6 +356,11 @@ export interface MergeDoc {
   reason?: string;
   at: Date;
   completedAt?: Date;
+  /**
+   * The merged-away profile as it was when it was taken away, kept only until the merge
+   * completes: a merge interrupted between taking it and folding it in finishes from here.
+   */
+  absorbed?: ProfileDoc;
 }
 
 /** Where a merged-away profile id now lives. */

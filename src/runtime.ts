@@ -3,18 +3,26 @@
  * stores, the Temporal client, the worker, the dispatcher, the profile writer, the sweeper
  * and the HTTP app.
  * main.ts adds embedded servers and `listen`; integration tests use this directly.
+ *
+ * What runs where (ITINERA_ROLE, docs/deploy.md): every role builds the stores, the
+ * client, the dispatcher, the profile writer and the outbox sweeper, since every role
+ * accepts events (the API over HTTP, the worker from consent lifecycles' activities) and
+ * the sweeper finishes what a crashed process of either kind left in the outbox (several
+ * sweepers are safe: its repairs and dispatches are idempotent). `worker` and `all` run
+ * the Temporal worker; `api` does not. `worker` serves only /health and /ready.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { Client, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
 import { createActivities } from './activities/index.js';
 import { createDeliverer } from './channels/deliver.js';
 import { derivedLinkSecret, LinkSigner } from './channels/links.js';
 import { createMailer } from './channels/mailer.js';
-import type { Config } from './config.js';
+import type { Config, Role, TemporalTls } from './config.js';
+import { checkNamespace, clientConnection, workerConnection, type TemporalSettings } from './infra/temporal-connection.js';
 import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
 import { IdentityResolver } from './identity/resolve.js';
 import { createDispatcher, type Dispatcher } from './ingest/dispatch.js';
@@ -28,7 +36,7 @@ import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
 import { createSegmentClock, forgetSegmentClocks, startSegmentRecompute } from './ingest/segment-workflows.js';
 import { SegmentEngine } from './segments/engine.js';
-import { createApp } from './server/app.js';
+import { createApp, type WorkerHealth } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import type * as workflows from './workflows/index.js';
@@ -48,7 +56,20 @@ export const DEFAULT_READ_WAIT_MS = 2_000;
 export interface RuntimeOptions {
   temporalAddress: string;
   namespace: string;
+  /** TLS to Temporal (absent: plain gRPC) and Temporal Cloud's API key, for the client and the worker alike. */
+  temporalTls?: TemporalTls;
+  temporalApiKey?: string;
   taskQueue: string;
+  /** What this process runs (default `all`): `api` runs no worker, `worker` serves only /health and /ready. */
+  role?: Role;
+  /**
+   * Names this deployment in the Temporal ids another deployment on the namespace could
+   * also build (src/workflows/messages.ts). Absent (a runtime built directly, as tests do):
+   * the ids as they were before deployment ids, the database's name where they had one.
+   */
+  deploymentId?: string;
+  /** Proxies whose X-Forwarded-For is believed (express `trust proxy`); none by default. */
+  trustedProxies?: string[];
   mongoUri: string;
   dbName: string;
   /** Concurrent database operations; small for the embedded FerretDB (see connectMongo). */
@@ -88,7 +109,7 @@ export interface RuntimeOptions {
   sweepIntervalMs: number;
   /** Time zone for `wait until` and quiet hours when a profile has none. */
   defaultTimeZone?: string;
-  /** Tests that only exercise HTTP and storage may run without a worker. */
+  /** Whether to run the Temporal worker; by default unless the role is `api` (tests that only exercise HTTP and storage say false). */
   runWorker?: boolean;
   now?: () => Date;
 }
@@ -105,6 +126,10 @@ export interface Runtime {
   segments: SegmentEngine;
   /** Applies imported rows (CSV import over HTTP or from the command line). */
   importApply: ApplyMessages;
+  /** The Temporal worker, when this process runs one (operators' and tests' handle on it). */
+  worker?: Worker;
+  /** Settles when the worker stops, for whatever reason; absent without a worker. */
+  workerEnded?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,7 +138,12 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
   return {
     temporalAddress: servers.temporalAddress,
     namespace: config.temporal.namespace,
+    ...(config.temporal.tls ? { temporalTls: config.temporal.tls } : {}),
+    ...(config.temporal.apiKey ? { temporalApiKey: config.temporal.apiKey } : {}),
     taskQueue: config.temporal.taskQueue,
+    role: config.role,
+    deploymentId: config.deploymentId,
+    trustedProxies: config.trustedProxies,
     mongoUri: servers.mongoUri,
     dbName: config.mongo.dbName,
     ...(config.mongo.uri ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
@@ -156,13 +186,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   stores.journeyStats.setLogger(logger);
   await ensureIndexes(stores);
 
+  const role = options.role ?? 'all';
+  const runWorker = options.runWorker ?? role !== 'api';
+  const temporalSettings: TemporalSettings = {
+    address: options.temporalAddress,
+    namespace: options.namespace,
+    ...(options.temporalTls ? { tls: options.temporalTls } : {}),
+    ...(options.temporalApiKey ? { apiKey: options.temporalApiKey } : {}),
+  };
+  // A namespace that is not there fails the start in one line; a Temporal that does not
+  // answer fails it only where the worker needs it now (below).
+  if ((await checkNamespace(temporalSettings)) === 'unreachable' && !runWorker) {
+    logger.warn({ temporal: options.temporalAddress, namespace: options.namespace }, 'Temporal does not answer; starting without it (events wait in the outbox), namespace not checked');
+  }
+  const { deploymentId } = options;
+  /** Where ids had the database's name before deployment ids, they keep it by default. */
+  const deploymentScope = deploymentId ?? options.dbName;
+
   // Lazy: the API accepts events while Temporal is unreachable; the outbox catches up.
   const retries = quiescingRetries();
-  const connection = Connection.lazy({ address: options.temporalAddress, interceptors: [makeGrpcRetryInterceptor(retries.options)] });
+  const connection = clientConnection(temporalSettings, [makeGrpcRetryInterceptor(retries.options)]);
   const temporal = new Client({ connection, namespace: options.namespace });
-  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue });
+  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue, ...(deploymentId ? { deploymentId } : {}) });
   const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue), journeys: dispatcher });
-  const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, options.dbName, version);
+  const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, deploymentScope, version);
 
   // The request id alone: the steps read the person from the request, so the history never names them.
   const startErasure = async (requestId: string) => {
@@ -206,17 +253,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async forgetClocks(profileIds) {
       await forgetSegmentClocks(temporal, options.taskQueue, profileIds);
     },
+    ...(deploymentId ? { deploymentId } : {}),
   };
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
   const linkBaseUrl = options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000';
   const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: linkBaseUrl, defaultTimeZone: options.defaultTimeZone ?? 'UTC' });
 
+  let closing = false;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
+  let workerError: string | undefined;
   let nativeConnection: NativeConnection | undefined;
-  if (options.runWorker ?? true) {
-    nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
+  if (runWorker) {
+    nativeConnection = await workerConnection(temporalSettings);
     worker = await Worker.create({
       connection: nativeConnection,
       namespace: options.namespace,
@@ -226,8 +276,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sinks: journeySinks(stores),
       ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
     });
-    workerRun = worker.run().catch((error: unknown) => logger.fatal({ err: error }, 'worker stopped'));
+    workerRun = worker.run().then(
+      () => {
+        if (!closing) logger.fatal('the Temporal worker stopped');
+      },
+      (error: unknown) => {
+        workerError = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        logger.fatal({ err: error }, 'the Temporal worker failed');
+      },
+    );
   }
+  /** For /ready: the worker is up only while it polls (RUNNING); stopping, stopped or failed is down. */
+  const workerHealth = (): WorkerHealth | undefined => {
+    if (!worker) return undefined;
+    const state = worker.getState();
+    return { up: state === 'RUNNING', state, ...(workerError ? { error: workerError } : {}) };
+  };
 
   const writer = new ProfileWriter({ stores, dispatcher, logger, now, segments, ...options.writerLimits });
 
@@ -248,6 +312,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stores, dispatcher, writer, startPendingErasure: startErasure, startPendingExport: startExport, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
   });
   const app = createApp({
+    surface: role === 'worker' ? 'health' : 'api',
+    workerHealth,
+    trustedProxies: options.trustedProxies ?? [],
     stores,
     logger,
     sources: [{ name: 'default', writeKey: options.writeKey }, ...(options.sources ?? [])].map((source) => {
@@ -267,7 +334,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     startExport,
     privacyKeys,
     processes,
-    retention: retentionSchedule(temporal, options.taskQueue, options.dbName),
+    retention: retentionSchedule(temporal, options.taskQueue, deploymentScope),
     links,
     linkBaseUrl,
     ...(mailer ? { mailer } : {}),
@@ -285,12 +352,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     writer,
     segments,
     importApply,
+    ...(worker && workerRun ? { worker, workerEnded: workerRun } : {}),
     async close() {
+      closing = true;
       await sweeper.stop();
+      writer.stopRenewing();
       // Profile writes finish; dispatches not done in time are safe in the outbox, so an
       // unreachable Temporal does not hold the shutdown for long.
       await writer.settled();
       await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      // What is still open stays leased until its lease runs out; then another process's sweeper takes it.
+      writer.stopRenewing();
       if (worker) {
         // npm start takes the process signals from the SDK (main.ts); where it keeps them (a
         // test process, another host program) a signal may have started the drain already.

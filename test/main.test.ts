@@ -15,7 +15,7 @@ import { freePort, isPortFree, isRunning } from '../src/infra/process.js';
 import { DEV_ADMIN_KEY, DEV_WRITE_KEY } from '../src/config.js';
 import { SAME_SIGNAL_MS } from '../src/shutdown.js';
 import { basicAuth, bearer, eventually, send } from './support/runtime.js';
-import { mongoUri } from './support/servers.js';
+import { mongoUri, temporalAddress } from './support/servers.js';
 
 const children: ChildProcess[] = [];
 const sockets: Socket[] = [];
@@ -190,6 +190,46 @@ describe('npm start', () => {
     expect(servers.filter(isRunning)).toEqual([]);
     await eventually(async () => watchdogs.every((pid) => !isRunning(pid)), 5000);
   }, 300_000);
+
+  it('refuses, in one line, a Temporal namespace that does not exist, and a role that is not one', async () => {
+    const run = async (extraEnv: NodeJS.ProcessEnv) => {
+      const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      // What the start says, without the stale-build notice of scripts/start.js (sources edited since the suite's build).
+      return { code, stderr: stderr.split('\n').filter((line) => line && !line.startsWith('itinera: the build in dist/')) };
+    };
+    const servers = { TEMPORAL_ADDRESS: temporalAddress(), MONGODB_URI: mongoUri(), MONGODB_DB: `t_ns_${Date.now()}` };
+    const missing = await run({ ...servers, TEMPORAL_NAMESPACE: 'no-such-namespace' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toEqual([
+      `itinera: TEMPORAL_NAMESPACE: namespace "no-such-namespace" does not exist on Temporal at ${temporalAddress()}; ` +
+        'create it (temporal operator namespace create --namespace no-such-namespace, or in Temporal Cloud) or set TEMPORAL_NAMESPACE to one that exists',
+    ]);
+    const role = await run({ ...servers, ITINERA_ROLE: 'scheduler' });
+    expect(role.code).toBe(1);
+    expect(role.stderr).toEqual(['itinera: invalid configuration:', '  ITINERA_ROLE: must be one of all, api, worker']);
+  }, 120_000);
+
+  it('runs as a worker process against shared servers: /health and /ready only, and stops cleanly', async () => {
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ITINERA_ROLE: 'worker', TEMPORAL_ADDRESS: temporalAddress(), MONGODB_URI: mongoUri(), MONGODB_DB: `t_worker_${Date.now()}`, TEMPORAL_TASK_QUEUE: `itinera-worker-${Date.now()}` };
+    const child = spawn(process.execPath, ['scripts/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output += String(chunk)));
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`itinera exited early:\n${output}`);
+      return output.includes('Itinera worker is running');
+    }, 120_000, 200);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    expect(await send(baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' } });
+    expect((await send(baseUrl, 'GET', '/v1/rules', { auth: bearer(DEV_ADMIN_KEY) })).status).toBe(404);
+    expect(await stop(child)).toBe(0);
+  }, 180_000);
 
   it('refuses to start in production with the default keys', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };

@@ -1,7 +1,7 @@
 /**
  * Applies the consent that stored events carry: ledger records first (immutable, written
  * once under ids derived from the events), then the profile's projection and the list of
- * the person's records, in one write under the profile's lock. A crash in between leaves
+ * the person's records, in one guarded write. A crash in between leaves
  * records the profile does not list yet; applying the events again (the outbox sweeper
  * does) lists them without writing anything twice.
  */
@@ -46,7 +46,8 @@ export async function applyConsents(stores: Stores, profileId: string, events: r
       consentLog: [...(profile.consentLog ?? []), ...decision.records.map((record) => record._id)],
       updatedAt: now,
     };
-    return { profile: { ...profile, ...set }, set, guard: { updatedAt: profile.updatedAt } };
+    // Guarded by the profile as read (decideAndSet's default): another write in between decides again.
+    return { profile: { ...profile, ...set }, set };
   });
   return outcome?.profile ?? null;
 }

@@ -1,6 +1,9 @@
 /**
  * Merging two profiles of one person. Every step is idempotent and the merge is recorded
  * as `pending` first, so a crash part-way leaves a record the sweeper finishes later.
+ * Several processes may merge, and write to the two profiles, at once: every write of a
+ * merge is guarded by what it read (ProfileStore.takeAway, foldIn) and made again when
+ * another write came first.
  */
 import type { Stores } from '../store/index.js';
 import { combineProfiles } from '../profile/combine.js';
@@ -17,9 +20,16 @@ export function mergeId(from: string, into: string): string {
 export async function mergeProfiles(stores: Stores, from: string, into: string, via: string, now: Date): Promise<void> {
   const id = mergeId(from, into);
   await stores.merges.record({ _id: id, from, into, via, status: 'pending', at: now });
-  // Data folded into `into`, `from` redirected and deleted: one step, under both profiles' locks.
   const leaves = await stores.segments.leaves();
-  await stores.profiles.absorb(into, from, (survivor, absorbed) => ({ ...combineProfiles(survivor, absorbed, now), ...combineSegmentState(survivor, absorbed, leaves, now) }), now);
+  // The redirect first: from here on, a write addressed to `from` that finds it gone lands on
+  // the survivor. Then `from` is taken away as it is at that instant (kept in the merge
+  // record first, so a crash loses nothing) and folded into the survivor: each step guarded,
+  // so a write another process makes to either profile meanwhile is kept, not overwritten.
+  await stores.profiles.redirects.redirect(from, into, now);
+  const absorbed = (await stores.profiles.takeAway(from, (profile) => stores.merges.keepAbsorbed(id, profile))) ?? (await stores.merges.absorbedOf(id));
+  if (absorbed) {
+    await stores.profiles.foldIn(into, absorbed, (survivor, taken) => ({ ...combineProfiles(survivor, taken, now), ...combineSegmentState(survivor, taken, leaves, now) }));
+  }
   await repointEverything(stores, from, into);
   // Events stored for `from` while the merge ran, before its identifiers moved.
   await stores.events.repoint(from, into);

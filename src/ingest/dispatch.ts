@@ -33,8 +33,12 @@ export interface Dispatcher extends JourneyHooks {
 /** Profiles whose events are dispatched at once: overlaps Temporal round trips, bounded. */
 const PROFILE_CONCURRENCY = 8;
 
-export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string }): Dispatcher {
-  const { stores, temporal, taskQueue } = deps;
+/**
+ * `deploymentId` goes into the ids of consent lifecycles and confirmations (see
+ * src/workflows/messages.ts); without it they have the ids they had before deployment ids.
+ */
+export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string; deploymentId?: string }): Dispatcher {
+  const { stores, temporal, taskQueue, deploymentId } = deps;
 
   /**
    * Starts a run of the journey for the person under its deterministic id, with the event
@@ -122,7 +126,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     try {
       await temporal.workflow.start<typeof workflows.consentLifecycleWorkflow>('consentLifecycleWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
-        workflowId: consentLifecycleWorkflowId(input.recordId),
+        workflowId: consentLifecycleWorkflowId(input.recordId, deploymentId),
         args: [input],
         ...(delayMs > 0 ? { startDelay: delayMs } : {}),
         // One lifecycle per grant, ever: a repeated dispatch after it ended starts nothing.
@@ -138,7 +142,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     try {
       await temporal.workflow.start<typeof workflows.consentConfirmationWorkflow>('consentConfirmationWorkflow' satisfies keyof typeof workflows, {
         taskQueue,
-        workflowId: consentConfirmationWorkflowId(input.recordId),
+        workflowId: consentConfirmationWorkflowId(input.recordId, deploymentId),
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
@@ -147,9 +151,13 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     }
   }
 
-  /** A superseded grant's lifecycle ends at once, even one still waiting for its delayed start. */
+  /**
+   * A superseded grant's lifecycle ends at once, even one still waiting for its delayed
+   * start; one started before deployment ids (under the id without one) too.
+   */
   async function stopConsentLifecycle(recordId: string, by: string): Promise<void> {
-    await toRunIfAny(() => temporal.workflow.getHandle(consentLifecycleWorkflowId(recordId)).terminate(`superseded by ${by}`));
+    const ids = new Set([consentLifecycleWorkflowId(recordId, deploymentId), consentLifecycleWorkflowId(recordId)]);
+    for (const id of ids) await toRunIfAny(() => temporal.workflow.getHandle(id).terminate(`superseded by ${by}`));
   }
 
   /**

@@ -10,13 +10,13 @@ import { byPrecedence, type IdentityResolver } from '../identity/resolve.js';
 import type { EventConsent, EventDoc, ProfileDoc, ProfileEventToRecord, Traits } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
-import { newProfileDoc, type ProfileActivity } from '../store/profiles.js';
+import { combineActivities, newProfileDoc, type ProfileActivity } from '../store/profiles.js';
 import { counterIncrementOf } from '../profile/counters.js';
 import { capturedConsent } from './consent-capture.js';
 import { catalogObservationOf } from './catalog-paths.js';
 import { identifiersOf } from './identifiers.js';
 import { forEachInParallel } from '../util/in-parallel.js';
-import { combineActivities, type ProfileWriter } from './profile-writer.js';
+import type { ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
 import type { SuppressionScreen } from '../privacy/suppression.js';
 
@@ -178,15 +178,15 @@ export function createIngestor(deps: IngestDeps) {
     const groups = [...messagesByPerson(messages).values()];
     const newPeople = await newPeopleAmong(messages, groups);
     const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));
-    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, [...profileIdOf.values()]);
-    // Ours until accepted: the sweeper must not take a batch still on its way (profile-writer.ts).
+    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, deps.writer.lease(now), [...profileIdOf.values()]);
+    // Leased to this process until applied and dispatched: no sweeper takes a batch still on its way (profile-writer.ts).
     deps.writer.hold(outboxId);
     try {
       const docs = new Array<EventDoc>(messages.length);
       const activities = new Array<ProfileActivity>(messages.length);
       const describe = (index: number, profileId: string) => {
         const message = messages[index]!;
-        docs[index] = eventDocOf(message, profileId, arrival);
+        docs[index] = { ...eventDocOf(message, profileId, arrival), outboxId };
         activities[index] = activityOf(message, docs[index], deps.enrich?.(message, arrival.ip) ?? {});
       };
       const people: NewPerson[] = [...newPeople].map(([g, refs]) => {
@@ -194,7 +194,7 @@ export function createIngestor(deps: IngestDeps) {
         for (const index of groups[g]!) describe(index, profileId);
         const identities: ProfileDoc['identities'] = {};
         for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
-        return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!))) };
+        return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!)), outboxId) };
       });
       const withdrawn = await createPeople(stores, people, now);
       const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
@@ -256,8 +256,9 @@ export function createIngestor(deps: IngestDeps) {
       type: 'track', event: record.event, properties: record.properties, messageId: record.messageId,
       timestamp: record.timestamp.toISOString(), ...(record.consent ? { consent: record.consent } : {}),
     };
-    const event = eventDocOf(message, profile._id, arrival);
-    const outboxId = await stores.outbox.open([event._id], arrival.receivedAt, []);
+    const lease = deps.writer.lease(arrival.receivedAt);
+    const outboxId = await stores.outbox.open([eventIdFor(record.messageId)], arrival.receivedAt, lease);
+    const event = { ...eventDocOf(message, profile._id, arrival), outboxId };
     deps.writer.hold(outboxId);
     try {
       const inserted = await stores.events.insertNew([event]);
@@ -276,9 +277,20 @@ export function createIngestor(deps: IngestDeps) {
 
 export type Ingestor = ReturnType<typeof createIngestor>;
 
-/** Re-applies an event's trait and activity effects (idempotent; counters are recomputed separately). */
-export async function reapplyToProfile(stores: Stores, event: EventDoc, now: Date): Promise<ProfileDoc | null> {
-  const traits = event.type === 'identify' ? (event.traits ?? {}) : {};
-  const groupIds = event.groupId !== undefined ? [event.groupId] : [];
-  return stores.profiles.recordActivity(event.profileId, { firstAt: event.timestamp, lastAt: event.timestamp, traits, groupIds }, now);
+/**
+ * What a batch's stored events add to one profile when a sweeper applies them again: traits
+ * and first/last seen for every event, counters only for the events this batch stored
+ * first (a repeat of a message stored by an earlier batch was counted by that one).
+ */
+export function recoveredActivity(events: readonly EventDoc[], outboxId: string): ProfileActivity {
+  return combineActivities(events.map((event) => {
+    const increment = event.outboxId === undefined || event.outboxId === outboxId ? counterIncrementOf(event) : null;
+    return {
+      firstAt: event.timestamp,
+      lastAt: event.timestamp,
+      traits: event.type === 'identify' ? (event.traits ?? {}) : {},
+      ...(increment ? { counters: [increment] } : {}),
+      ...(event.groupId !== undefined ? { groupIds: [event.groupId] } : {}),
+    };
+  }));
 }

@@ -9,17 +9,22 @@
  * embedded FerretDB, where each write is its own fsynced transaction, that is the
  * difference between hundreds and thousands of events a second.
  *
- * Reads stay real-time: a profile read first waits for `settled()`, that is, until every
- * event accepted before the read is applied. Journeys are signalled only after their
- * events are applied, so a journey never sees a profile without the event that woke it.
- * When a batch is applied and dispatched its outbox entry is closed; whatever a crash or a
- * Temporal outage leaves open, the sweeper finishes (sweeper.ts).
+ * Reads stay real-time: a profile read first waits for `settledWithin()`, that is, until
+ * every event accepted before the read, by this process or any other, is applied.
+ * Journeys are signalled only after their events are applied, so a journey never sees a
+ * profile without the event that woke it. Each batch's outbox entry is leased to this
+ * process while the writer works on it (renewed on a timer); when the batch is applied it
+ * is marked so, and once dispatched it is closed. Whatever a crash or a Temporal outage
+ * leaves open, some process's sweeper takes over once the lease expires (sweeper.ts), and
+ * each batch is counted on a profile once whoever applies it (ProfileStore.applyBatches).
  */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { applyConsents } from '../consent/apply.js';
 import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
-import type { ProfileActivity } from '../store/profiles.js';
+import { combineActivities, type ProfileActivity } from '../store/profiles.js';
 import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
 import { changeOfEvents } from '../segments/changes.js';
 import type { Dispatcher } from './dispatch.js';
@@ -45,10 +50,11 @@ interface BatchProgress {
   written: Map<string, ProfileDoc>;
 }
 
-interface QueuedProfile {
+/** One batch's events for one profile, waiting for the profile's next write. */
+interface QueuedPart {
+  batch: BatchProgress;
   activities: ProfileActivity[];
   events: EventDoc[];
-  batches: BatchProgress[];
 }
 
 export interface ProfileWriterOptions {
@@ -64,32 +70,34 @@ export interface ProfileWriterOptions {
   maxOutstandingEvents?: number;
   /** Batches waiting for room beyond which the writer is `saturated`: new requests are refused (503) rather than queued. */
   maxWaitingBatches?: number;
+  /** How long an outbox entry stays this process's without a renewal (renewed every third of it). */
+  leaseMs?: number;
+  /**
+   * How far ahead of this host's clock another host's may be: a read waits for other
+   * processes' batches opened up to this much after it started, as those hosts dated them.
+   */
+  clockSkewMs?: number;
 }
 
-/** Several events' effects as one update: later traits win, counters add up. */
-export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
-  const [first, ...rest] = activities;
-  if (!first) throw new Error('combineActivities needs at least one activity');
-  return rest.reduce<ProfileActivity>((sum, next) => ({
-    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
-    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
-    traits: { ...sum.traits, ...next.traits },
-    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
-    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
-  }), first);
-}
+/** Long enough that a busy process renews in time, short enough that an orphaned batch waits little. */
+export const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_CLOCK_SKEW_MS = 1000;
 
 export class ProfileWriter {
-  private queued = new Map<string, QueuedProfile>();
+  /** This process, as the owner of the outbox entries it leases: unique across hosts and restarts. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private queued = new Map<string, QueuedPart[]>();
   private outstandingEvents = 0;
   private acceptedCount = 0;
   private appliedCount = 0;
   private settledWaiters: { count: number; resolve: () => void }[] = [];
   private roomWaiters: (() => void)[] = [];
-  private exclusiveTasks: (() => Promise<void>)[] = [];
   private running: Promise<void> | null = null;
-  /** Outbox entries this process is still working on: the sweeper leaves them alone. */
+  /** Outbox entries this process is still working on: their leases are renewed until they close. */
   private readonly openEntries = new Set<string>();
+  private renewal: NodeJS.Timeout | undefined;
+  readonly leaseMs: number;
+  private readonly clockSkewMs: number;
   private readonly dispatching = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly maxOutstandingEvents: number;
@@ -99,6 +107,13 @@ export class ProfileWriter {
     this.concurrency = options.concurrency ?? 8;
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  }
+
+  /** The lease a batch opened now is given: ours, for one lease period. */
+  lease(now: Date): { owner: string; until: Date } {
+    return { owner: this.owner, until: new Date(now.getTime() + this.leaseMs) };
   }
 
   /**
@@ -118,20 +133,35 @@ export class ProfileWriter {
   }
 
   /**
-   * Claims an outbox entry this process has just opened: from now until the batch is
-   * applied and dispatched (or `release`d), the sweeper leaves it alone, however long the
-   * batch takes to be stored and accepted. Without the claim, a batch waiting for room
-   * longer than a sweep interval looked abandoned: the sweeper recomputed its profiles'
-   * counters (a scan of every event of each person) and then this writer added the same
-   * events again.
+   * Keeps the lease of an outbox entry this process has just opened: renewed until the
+   * batch is applied and dispatched (or `release`d), however long the batch takes to be
+   * stored and accepted, so no other process's sweeper takes a batch still on its way.
    */
   hold(outboxId: string): void {
     this.openEntries.add(outboxId);
+    this.renewal ??= setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewal.unref();
   }
 
-  /** Gives up the claim of an entry whose batch failed before `accept`: it is the sweeper's now. */
+  /** Gives up an entry whose batch failed before `accept`: its lease ends now, and a sweeper takes it. */
   release(outboxId: string): void {
     this.openEntries.delete(outboxId);
+    this.options.stores.outbox.renew([outboxId], this.owner, new Date(0)).catch(() => undefined);
+  }
+
+  /** Stops renewing leases (the runtime's close): what is still open is the sweepers' once they expire. */
+  stopRenewing(): void {
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.openEntries.size === 0) return;
+    try {
+      await this.options.stores.outbox.renew([...this.openEntries], this.owner, new Date(this.options.now().getTime() + this.leaseMs));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'outbox leases not renewed; will retry');
+    }
   }
 
   /** Queues a stored batch for its profiles; waits first while too much is outstanding. */
@@ -159,11 +189,9 @@ export class ProfileWriter {
       return;
     }
     for (const { profileId, activities, events: ofProfile } of toWrite) {
-      const entry = this.queued.get(profileId) ?? { activities: [], events: [], batches: [] };
-      entry.activities.push(...activities);
-      entry.events.push(...ofProfile);
-      entry.batches.push(progress);
-      this.queued.set(profileId, entry);
+      const parts = this.queued.get(profileId) ?? [];
+      parts.push({ batch: progress, activities, events: ofProfile });
+      this.queued.set(profileId, parts);
     }
     this.acceptedCount += 1;
     this.kick();
@@ -177,15 +205,27 @@ export class ProfileWriter {
   }
 
   /**
-   * As `settled`, waiting at most `timeoutMs`: the events accepted before the call and
-   * still unapplied then (0 when everything was applied in time).
+   * As `settled`, waiting at most `timeoutMs`, and for other processes too: until every
+   * outbox entry opened before the call by any process is applied (entries of other hosts
+   * are waited for up to `clockSkewMs` past this host's clock). Answers the events of this
+   * process still unapplied at the bound, or 1 when only other processes' are (0 when
+   * everything was applied in time).
    */
   async settledWithin(timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    const horizon = new Date(this.options.now().getTime() + this.clockSkewMs);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
     const outcome = await Promise.race([this.settled(), timedOut]);
     clearTimeout(timer);
-    return outcome === 'late' ? this.outstandingEvents : 0;
+    if (outcome === 'late') return this.outstandingEvents;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const others = await this.options.stores.outbox.countUnappliedUpTo(horizon, this.owner);
+      if (others === 0) return 0;
+      const left = timeoutMs - (Date.now() - started);
+      if (left <= 0) return others;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    }
   }
 
   /** Resolves once everything accepted is applied and dispatched (or left to the sweeper). */
@@ -199,32 +239,16 @@ export class ProfileWriter {
     return this.openEntries.has(outboxId);
   }
 
-  /**
-   * Runs `task` between rounds, given the ids of events accepted but not yet applied: the
-   * sweeper recomputes counters from stored events, and must leave out those this writer
-   * is about to add, or they would count twice.
-   */
-  exclusive(task: (unapplied: ReadonlySet<string>) => Promise<void>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.exclusiveTasks.push(async () => {
-        const unapplied = new Set([...this.queued.values()].flatMap((entry) => entry.events.map((event) => event._id)));
-        await task(unapplied).then(resolve, reject);
-      });
-      this.kick();
-    });
-  }
-
   private kick(): void {
     if (this.running) return;
     this.running = this.run().finally(() => {
       this.running = null;
-      if (this.queued.size > 0 || this.exclusiveTasks.length > 0) this.kick();
+      if (this.queued.size > 0) this.kick();
     });
   }
 
   private async run(): Promise<void> {
-    while (this.queued.size > 0 || this.exclusiveTasks.length > 0) {
-      for (let task = this.exclusiveTasks.shift(); task; task = this.exclusiveTasks.shift()) await task();
+    while (this.queued.size > 0) {
       const round = [...this.queued];
       const roundCount = this.acceptedCount;
       this.queued = new Map();
@@ -249,57 +273,72 @@ export class ProfileWriter {
     }
   }
 
-  private async write(profileId: string, queued: QueuedProfile, segments: SegmentContext | null | Error): Promise<void> {
+  private async write(profileId: string, parts: QueuedPart[], segments: SegmentContext | null | Error): Promise<void> {
     const { stores, logger, now } = this.options;
     let profile: ProfileDoc | null = null;
     let failed = false;
+    let events = parts.flatMap((part) => part.events);
+    const counting = parts.filter((part) => part.activities.length > 0);
     // A new person queued again only for segments, with none deployed: nothing to do, nothing to read.
-    const nothingOwed = queued.activities.length === 0 && segments === null && !queued.events.some((event) => event.consent);
+    const nothingOwed = counting.length === 0 && segments === null && !events.some((event) => event.consent);
     try {
-      if (nothingOwed) profile = null;
-      else profile = queued.activities.length > 0
-        ? await stores.profiles.recordActivity(profileId, combineActivities(queued.activities), now())
-        : await stores.profiles.findById(profileId);
+      if (counting.length > 0) {
+        const batches = counting.map((part) => ({ outboxId: part.batch.outboxId, activity: combineActivities(part.activities) }));
+        const written = await stores.profiles.applyBatches(profileId, batches, now());
+        profile = written?.profile ?? null;
+        // A batch a sweeper applied meanwhile (this process was too slow to renew its lease)
+        // was folded into segments and consent there too: only what this write applied goes on.
+        const appliedHere = new Set(written?.applied ?? []);
+        events = parts.filter((part) => part.activities.length === 0 || appliedHere.has(part.batch.outboxId)).flatMap((part) => part.events);
+      } else if (!nothingOwed) {
+        profile = await stores.profiles.findById(profileId);
+      }
       // Erased meanwhile, and this process still knew one of their identifiers: what they
       // sent goes too (the erasure's verify step would find it otherwise).
-      if (!profile && queued.activities.length > 0) {
-        await stores.events.deleteByIds(queued.events.map((event) => event._id));
+      if (!profile && counting.length > 0) {
+        await stores.events.deleteByIds(counting.flatMap((part) => part.events.map((event) => event._id)));
         stores.identities.forgetCachedOwner(profileId);
-        queued.events = [];
+        events = [];
       }
       // Merged meanwhile: the events follow their person to the surviving profile.
       if (profile && profile._id !== profileId) {
-        for (const event of queued.events) {
+        for (const event of events) {
           await stores.events.assignProfile(event._id, profile._id);
           event.profileId = profile._id;
         }
       }
-      if (profile) profile = (await applyConsents(stores, profile._id, queued.events, now())) ?? profile;
+      if (profile) profile = (await applyConsents(stores, profile._id, events, now())) ?? profile;
       if (segments instanceof Error) throw segments;
       if (profile && segments && this.options.segments) {
-        const refreshed = await this.options.segments.refresh(profile._id, { ...changeOfEvents(queued.events), events: queued.events }, segments);
+        const refreshed = await this.options.segments.refresh(profile._id, { ...changeOfEvents(events), events }, segments);
         profile = refreshed?.profile ?? profile;
       }
     } catch (error) {
       failed = true;
       logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');
     }
-    for (const batch of queued.batches) {
+    for (const { batch } of parts) {
       batch.failed ||= failed;
       if (profile) batch.written.set(profile._id, profile);
       if (--batch.unwritten === 0) this.finish(batch);
     }
   }
 
-  /** A batch fully written: dispatch it in the background and close its outbox entry. */
+  /**
+   * A batch fully written: marked applied (reads on other processes wait for that) and
+   * dispatched in the background, then its outbox entry closed. A failed batch keeps its
+   * entry and gives up its lease at once: a sweeper applies what is missing.
+   */
   private finish(batch: BatchProgress): void {
-    const { stores, dispatcher, logger } = this.options;
+    const { stores, dispatcher, logger, now } = this.options;
     const work = batch.failed
-      ? Promise.resolve()
-      : dispatcher
-        .dispatch(batch.events, batch.written)
+      ? stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined)
+      : Promise.all([stores.outbox.markApplied(batch.outboxId, now()), dispatcher.dispatch(batch.events, batch.written)])
         .then(() => stores.outbox.close(batch.outboxId))
-        .catch((error: unknown) => logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper'));
+        .catch((error: unknown) => {
+          logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper');
+          return stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined);
+        });
     const tracked = work.finally(() => {
       this.dispatching.delete(tracked);
       this.openEntries.delete(batch.outboxId);

@@ -37,11 +37,11 @@ export async function forgetSegmentClocks(temporal: Client, taskQueue: string, p
 }
 
 /** Starts the recompute of a rules version; one that is running already is left to run. */
-export async function startSegmentRecompute(temporal: Client, taskQueue: string, database: string, version: number): Promise<void> {
+export async function startSegmentRecompute(temporal: Client, taskQueue: string, deploymentId: string, version: number): Promise<void> {
   try {
     await temporal.workflow.start<typeof workflows.segmentRecomputeWorkflow>('segmentRecomputeWorkflow' satisfies keyof typeof workflows, {
       taskQueue,
-      workflowId: segmentRecomputeWorkflowId(database, version),
+      workflowId: segmentRecomputeWorkflowId(deploymentId, version),
       args: [{ version }],
     });
   } catch (error) {

@@ -1,10 +1,12 @@
 /**
- * The outbox sweeper: finishes what a crash or an outage left undone. Outbox entries older
- * than a sweep interval name batches whose events may not have reached their profiles (a
- * crash right after storing them) or their journeys (Temporal down): their effects are
- * applied again, exactly, and their dispatch retried. It also restarts privacy requests
- * whose workflow never started, and finishes identity merges a crash interrupted. It runs
- * in every server process; dispatch is idempotent, so two sweepers racing do no harm.
+ * The outbox sweeper: finishes what a crash or an outage left undone. An outbox entry whose
+ * lease expired names a batch whose process died, gave it up (a failed write) or could not
+ * dispatch it (Temporal down): the sweeper takes the entry over (one atomic write, so of
+ * several processes' sweepers exactly one does), applies what its events still owe their
+ * profiles, exactly (ProfileStore.applyBatches counts a batch on a profile once, whoever
+ * applies it), and retries the dispatch. It also restarts privacy requests whose workflow
+ * never started, and finishes identity merges a crash interrupted. It runs in every server
+ * process.
  */
 import type { Logger } from '../logger.js';
 import type { EventDoc, OutboxDoc, ProfileDoc } from '../model.js';
@@ -17,13 +19,12 @@ import { changeOfEvents } from '../segments/changes.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import { unfinishedVersion } from '../segments/recompute.js';
 import type { FactSource } from '../store/events.js';
-import { recomputeCounters } from './counters.js';
-import { reapplyToProfile } from './ingest.js';
+import { recoveredActivity } from './ingest.js';
 
 export interface SweeperOptions {
   stores: Stores;
   dispatcher: Dispatcher;
-  /** This process's profile writer: its entries are not stale, and recovery runs between its rounds. */
+  /** This process's profile writer: the owner the sweeper takes entries over as, and their lease length. */
   writer: ProfileWriter;
   startPendingErasure: (requestId: string) => Promise<void>;
   startPendingExport?: (requestId: string) => Promise<void>;
@@ -39,44 +40,45 @@ export interface SweeperOptions {
 const BATCH = 500;
 
 /**
- * One stale entry. Its events may or may not have reached their profiles, so the trait
- * effects are applied again (idempotent) and the counters recomputed from the stored
- * events (exact either way). Once per entry: while Temporal stays down the same entries
- * come back every sweep, and only their dispatch is retried.
+ * The events of `profile` that a segment rebuild leaves out: those of other batches still
+ * open and not yet counted on the profile, which their own writer (or recovery) folds in.
+ */
+async function stillOwedElsewhere(stores: Stores, profile: ProfileDoc, events: readonly FactSource[], outboxId: string): Promise<Set<string>> {
+  const batches = [...new Set(events.map((event) => event.outboxId).filter((id) => id !== undefined && id !== outboxId && profile.appliedBatches?.[id] === undefined))] as string[];
+  const open = await stores.outbox.openAmong(batches);
+  return new Set(events.filter((event) => event.outboxId !== undefined && open.has(event.outboxId)).map((event) => event._id));
+}
+
+/**
+ * One entry taken over. Unless it is marked applied, its events are applied to each of
+ * their profiles that does not count the batch yet, their consent applied (idempotent) and
+ * their segment facts rebuilt from the stored events; then it is dispatched and closed.
  */
 async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<void> {
-  const { stores, dispatcher, writer, now } = options;
+  const { stores, dispatcher, now } = options;
   const found = await Promise.all(entry.eventIds.map((id) => stores.events.findById(id)));
   // Missing: never stored (a crash before the insert) or erased since.
   const events = found.filter((event) => event !== null);
   const profiles = new Map<string, ProfileDoc>();
-  if (entry.recoveredAt === undefined) {
-    await writer.exclusive(async (unapplied) => {
-      // New people's profiles were created counting their events, stored or not.
-      const profileIds = new Set([...events.map((event) => event.profileId), ...(entry.createdProfileIds ?? [])]);
-      for (const profileId of profileIds) await recomputeCounters(stores, profileId, unapplied);
-      const eventsOf = new Map<string, EventDoc[]>();
-      for (const event of events) {
-        const profile = await reapplyToProfile(stores, event, now());
-        if (!profile) continue;
-        profiles.set(profile._id, profile);
-        eventsOf.set(profile._id, [...(eventsOf.get(profile._id) ?? []), event]);
+  if (entry.appliedAt === undefined) {
+    const eventsOf = new Map<string, EventDoc[]>();
+    for (const event of events) eventsOf.set(event.profileId, [...(eventsOf.get(event.profileId) ?? []), event]);
+    for (const [profileId, ofProfile] of eventsOf) {
+      const written = await stores.profiles.applyBatches(profileId, [{ outboxId: entry._id, activity: recoveredActivity(ofProfile, entry._id) }], now());
+      if (!written) continue;
+      let profile = (await applyConsents(stores, written.profile._id, ofProfile, now())) ?? written.profile;
+      if (options.segments) {
+        // Facts from scratch, like a deploy's backfill: exact whatever was folded before the crash.
+        const stored: FactSource[] = [];
+        for await (const event of stores.events.factSourcesOf(profile._id)) stored.push(event);
+        const owedElsewhere = await stillOwedElsewhere(stores, profile, stored, entry._id);
+        const rebuild = stored.filter((event) => !owedElsewhere.has(event._id));
+        const refreshed = await options.segments.refresh(profile._id, { ...changeOfEvents(ofProfile), rebuild });
+        if (refreshed) profile = refreshed.profile;
       }
-      // Consent after every trait: a record already listed on the profile is not applied again.
-      for (const [profileId, ofProfile] of eventsOf) {
-        const withConsent = await applyConsents(stores, profileId, ofProfile, now());
-        if (withConsent) profiles.set(profileId, withConsent);
-      }
-      // Facts from scratch, like the counters: exact whatever was folded before the crash.
-      for (const [profileId, ofProfile] of eventsOf) {
-        if (!options.segments) break;
-        const applied: FactSource[] = [];
-        for await (const event of stores.events.factSourcesOf(profileId)) if (!unapplied.has(event._id)) applied.push(event);
-        const refreshed = await options.segments.refresh(profileId, { ...changeOfEvents(ofProfile), rebuild: applied });
-        if (refreshed) profiles.set(profileId, refreshed.profile);
-      }
-    });
-    await stores.outbox.markRecovered(entry._id, now());
+      profiles.set(profile._id, profile);
+    }
+    await stores.outbox.markApplied(entry._id, now());
   }
   await dispatcher.dispatch(events, profiles);
   await stores.outbox.close(entry._id);
@@ -86,14 +88,18 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
   const { stores, writer, now } = options;
   const olderThan = new Date(now().getTime() - options.intervalMs);
   await finishInterruptedMerges(stores, olderThan, now());
-  const ids = (await stores.outbox.findStaleIds(olderThan, BATCH)).filter((id) => !writer.holds(id));
   let finished = 0;
-  for (const id of ids) {
-    // Closed meanwhile by the process that held it: nothing is owed.
-    const entry = await stores.outbox.findById(id);
+  for (const id of await stores.outbox.findExpiredIds(now(), BATCH)) {
+    // Gone (closed by its owner), renewed meanwhile, or taken by another sweeper first: not ours.
+    const entry = await stores.outbox.takeOver(id, writer.owner, now(), new Date(now().getTime() + writer.leaseMs));
     if (!entry) continue;
-    await finishEntry(options, entry);
-    finished += 1;
+    writer.hold(entry._id);
+    try {
+      await finishEntry(options, entry);
+      finished += 1;
+    } finally {
+      writer.release(entry._id);
+    }
   }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
   for (const request of requests) await (request.kind === 'export' ? options.startPendingExport?.(request._id) : options.startPendingErasure(request._id));

@@ -21,7 +21,7 @@ import type { IdentityKind } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
-import { consentConfirmationWorkflowId, consentLifecycleWorkflowId, segmentClockWorkflowId } from '../workflows/messages.js';
+import { consentWorkflowIds, segmentClockWorkflowId } from '../workflows/messages.js';
 import { postWebhook, type WebhookAnswer } from '../channels/webhook.js';
 import type { PrivacyKeys } from './keys.js';
 
@@ -30,6 +30,8 @@ export interface Processes {
   terminate(workflowId: string, reason: string): Promise<boolean>;
   /** Takes the people out of their segment clock shards (which run on for everyone else). */
   forgetClocks(profileIds: readonly string[]): Promise<void>;
+  /** In the ids of the person's consent processes (src/workflows/messages.ts); absent: the ids from before deployment ids. */
+  deploymentId?: string;
 }
 
 export interface ErasureDeps {
@@ -95,7 +97,7 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
       const runs = Object.values(person?.journeys ?? {}).map(({ workflowId, journey, rulesVersion }) => ({ workflowId, journey, rulesVersion }));
       const processIds = [
         ...profileIds.map(segmentClockWorkflowId),
-        ...consentRecordIds.flatMap((id) => [consentLifecycleWorkflowId(id), consentConfirmationWorkflowId(id)]),
+        ...consentRecordIds.flatMap((id) => consentWorkflowIds(id, processes?.deploymentId)),
       ];
       const historyCounts = await Promise.all(profileIds.map((id) => stores.segmentHistory.countOfProfile(id)));
       const counts: ErasureCounts = {

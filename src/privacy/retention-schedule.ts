@@ -1,10 +1,12 @@
 /**
  * The Temporal Schedule that applies the retention policy once a day: created when a
- * policy is set, deleted when it is emptied. Named by the database, so deployments
- * sharing a Temporal namespace keep theirs apart.
+ * policy is set, deleted when it is emptied. Named by the deployment id (by default the
+ * database's name, the name it had before), so deployments sharing a Temporal namespace
+ * keep theirs apart.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type * as workflows from '../workflows/index.js';
+import { retentionRunWorkflowId, retentionScheduleId } from '../workflows/messages.js';
 
 export interface RetentionSchedule {
   /** Creates the daily schedule, or leaves the one there. */
@@ -16,8 +18,8 @@ export interface RetentionSchedule {
   nextRunAt(): Promise<Date | null>;
 }
 
-export function retentionSchedule(temporal: Client, taskQueue: string, database: string): RetentionSchedule {
-  const scheduleId = `retention:${database}`;
+export function retentionSchedule(temporal: Client, taskQueue: string, deploymentId: string): RetentionSchedule {
+  const scheduleId = retentionScheduleId(deploymentId);
   const handle = () => temporal.schedule.getHandle(scheduleId);
   return {
     async enable() {
@@ -27,7 +29,7 @@ export function retentionSchedule(temporal: Client, taskQueue: string, database:
           spec: { intervals: [{ every: '1 day' }] },
           // A run still going when the next is due: the next is skipped, not stacked.
           policies: { overlap: ScheduleOverlapPolicy.SKIP },
-          action: { type: 'startWorkflow', workflowType: 'retentionWorkflow' satisfies keyof typeof workflows, workflowId: `retention-run:${database}`, taskQueue, args: [] },
+          action: { type: 'startWorkflow', workflowType: 'retentionWorkflow' satisfies keyof typeof workflows, workflowId: retentionRunWorkflowId(deploymentId), taskQueue, args: [] },
         });
       } catch (error) {
         if (!(error instanceof ScheduleAlreadyRunning)) throw error;

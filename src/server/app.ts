@@ -1,6 +1,7 @@
 /**
  * The HTTP API as an express app built from its dependencies. No `listen` here: tests
- * and main.ts decide where it runs.
+ * and main.ts decide where it runs. A worker process (ITINERA_ROLE=worker) serves the
+ * health routes only.
  */
 import express, { type Request } from 'express';
 import type { LinkSigner } from '../channels/links.js';
@@ -42,7 +43,23 @@ import { consoleRoutes } from './routes/console.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 
+/** The Temporal worker of this process as /ready reports it. */
+export interface WorkerHealth {
+  /** Polling its task queue (state RUNNING). */
+  up: boolean;
+  /** Temporal's own word for it: RUNNING, STOPPING, DRAINING, DRAINED, STOPPED, FAILED… */
+  state: string;
+  /** Why it failed, first line. */
+  error?: string;
+}
+
 export interface AppDeps {
+  /** `api`: every route; `health`: only /health and /ready (a worker process), the rest 404. */
+  surface?: 'api' | 'health';
+  /** This process's worker; absent where none runs (an API process). */
+  workerHealth?: () => WorkerHealth | undefined;
+  /** Proxies whose X-Forwarded-For sets `req.ip` (addresses, CIDRs); none by default. */
+  trustedProxies?: readonly string[];
   stores: Stores;
   logger: Logger;
   /** Event sources, their write keys and the web origins allowed to use them. */
@@ -87,10 +104,25 @@ export interface AppDeps {
 /** Segment's batch limit; single messages are held to 32 KB by their route. */
 const MAX_JSON_BYTES = '500kb';
 
+/**
+ * `req.ip` is the connection's peer unless it is one of these proxies, whose
+ * X-Forwarded-For is then read (right to left, up to the first address not trusted).
+ * Without any, a client could name any address it likes in the header.
+ */
+export function trustProxies(app: express.Express, proxies: readonly string[]): void {
+  app.set('trust proxy', proxies.length > 0 ? [...proxies] : false);
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  trustProxies(app, deps.trustedProxies ?? []);
   app.use(healthRoutes(deps));
+  if (deps.surface === 'health') {
+    app.use((_req, _res, next) => next(notFound('no such endpoint (this is a worker process: only /health and /ready)')));
+    app.use(errorMiddleware(deps.logger));
+    return app;
+  }
 
   const recordLength = (req: Request, _res: unknown, buffer: Buffer) => {
     (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;

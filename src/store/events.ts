@@ -17,8 +17,8 @@ export interface TimelineQuery {
  * apart, in the small `outbox` collection (outbox.ts).
  */
 /** What segment facts are folded from (src/segments/facts.ts). */
-export type FactSource = Pick<EventDoc, '_id' | 'profileId' | 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
-const FACT_SOURCE = { profileId: 1, type: 1, event: 1, properties: 1, timestamp: 1, receivedAt: 1 } as const;
+export type FactSource = Pick<EventDoc, '_id' | 'profileId' | 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt' | 'outboxId'>;
+const FACT_SOURCE = { profileId: 1, type: 1, event: 1, properties: 1, timestamp: 1, receivedAt: 1, outboxId: 1 } as const;
 
 export class EventStore {
   private readonly collection: Collection<EventDoc>;

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { MergeDoc, ProfileRedirectDoc } from '../model.js';
+import type { MergeDoc, ProfileDoc, ProfileRedirectDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** The record of identity merges: every merge made or refused, with its state. */
@@ -24,8 +24,17 @@ export class MergeStore {
     }
   }
 
+  /** The merged-away profile as it is about to be deleted (see ProfileStore.absorb); dropped when the merge completes. */
+  async keepAbsorbed(id: string, absorbed: ProfileDoc): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { absorbed } });
+  }
+
+  async absorbedOf(id: string): Promise<ProfileDoc | null> {
+    return (await this.collection.findOne({ _id: id }, { projection: { absorbed: 1 } }))?.absorbed ?? null;
+  }
+
   async complete(id: string, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { status: 'completed', completedAt: now } });
+    await this.collection.updateOne({ _id: id }, { $set: { status: 'completed', completedAt: now }, $unset: { absorbed: '' } });
   }
 
   findStalePending(olderThan: Date, limit: number): Promise<MergeDoc[]> {

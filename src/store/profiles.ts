@@ -1,8 +1,6 @@
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
-import { isFerretDb } from './engine.js';
-import type { Counters, IdentityKind, ProfileDoc, Traits } from '../model.js';
+import type { IdentityKind, ProfileDoc, Traits } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
 import { ProfileRedirectStore } from './merges.js';
 
 /** What one or more events add to their profile, gathered by ingestion. */
@@ -14,6 +12,19 @@ export interface ProfileActivity {
   /** Counter increments: only for events stored for the first time. */
   counters?: { key: string; sums: Record<string, number> }[];
   groupIds?: string[];
+}
+
+/** Several events' effects as one update: later traits win, counters add up. */
+export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
+  const [first, ...rest] = activities;
+  if (!first) throw new Error('combineActivities needs at least one activity');
+  return rest.reduce<ProfileActivity>((sum, next) => ({
+    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
+    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
+    traits: { ...sum.traits, ...next.traits },
+    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
+    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
+  }), first);
 }
 
 /** The `$inc` that counts these events once each (`sign` 1), or takes them back (-1). */
@@ -34,8 +45,7 @@ function activityUpdate(activity: ProfileActivity, now: Date): UpdateFilter<Prof
   const set: Record<string, unknown> = { updatedAt: now };
   for (const [key, value] of Object.entries(activity.traits ?? {})) set[`traits.${key}`] = value;
   const update: UpdateFilter<ProfileDoc> = { $set: set, $min: { firstSeenAt: activity.firstAt }, $max: { lastSeenAt: activity.lastAt } };
-  const inc = counterInc(activity.counters ?? [], 1);
-  if (Object.keys(inc).length > 0) update.$inc = inc;
+  update.$inc = { ...counterInc(activity.counters ?? [], 1), rev: 1 };
   if (activity.groupIds?.length) update.$addToSet = { groupIds: { $each: activity.groupIds } };
   return update;
 }
@@ -55,43 +65,63 @@ function setPath(doc: Record<string, unknown>, path: string, value: unknown): vo
  * A new person's profile with their first events already applied: the document that
  * `create` followed by `recordActivity` would leave, written at once.
  */
-export function newProfileDoc(id: string, identities: ProfileDoc['identities'], now: Date, activity?: ProfileActivity): ProfileDoc {
+export function newProfileDoc(id: string, identities: ProfileDoc['identities'], now: Date, activity?: ProfileActivity, outboxId?: string): ProfileDoc {
   const doc: ProfileDoc = {
     _id: id, traits: {}, tags: [], identities, consents: {}, counters: {}, journeys: {},
-    firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now,
+    firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now, rev: 1,
+    ...(outboxId ? { appliedBatches: { [outboxId]: now } } : {}),
   };
   if (!activity) return doc;
   const update = activityUpdate(activity, now);
   const target = doc as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(update.$set ?? {})) setPath(target, path, value);
-  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>)) setPath(target, path, value);
+  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>)) if (path !== 'rev') setPath(target, path, value);
   if (activity.firstAt < doc.firstSeenAt) doc.firstSeenAt = activity.firstAt;
   if (activity.lastAt > doc.lastSeenAt) doc.lastSeenAt = activity.lastAt;
   if (activity.groupIds?.length) doc.groupIds = [...new Set(activity.groupIds)];
   return doc;
 }
 
-/** Fresh decisions decideAndSet makes before giving up (the caller's retry takes over). */
-const DECISION_TRIES = 5;
+/** Writes a guarded decision or batch application tries before giving up (the caller's retry takes over). */
+const GUARDED_TRIES = 20;
 
 /**
- * Profiles: one document per person; every write is a single atomic update. A profile
- * merged into another is gone, but its id keeps resolving through `profile_redirects`:
- * reads and effects addressed to the old id land on the survivor.
+ * How long a profile keeps the mark of a batch applied to it. A mark is needed until the
+ * batch's outbox entry says it is applied (seconds after the write); a day covers a batch
+ * whose process died and whose entry waits for a sweeper through any outage short of that.
+ */
+export const APPLIED_MARK_KEEP_MS = 24 * 3600_000;
+
+/** One batch's part of a profile write: what its events add to the profile. */
+export interface BatchActivity {
+  outboxId: string;
+  activity: ProfileActivity;
+}
+
+/** A filter that matches the profile only as it was read: every write counts `rev` up. */
+function unchanged(profile: Pick<ProfileDoc, 'rev'>): Filter<ProfileDoc> {
+  return profile.rev === undefined ? { rev: { $exists: false } } : { rev: profile.rev };
+}
+
+/** The same update, counting the profile's writes (`rev`). */
+function counted(update: UpdateFilter<ProfileDoc>): UpdateFilter<ProfileDoc> {
+  return { ...update, $inc: { ...(update.$inc as Record<string, number> | undefined), rev: 1 } as never };
+}
+
+/**
+ * Profiles: one document per person; every write is a single atomic update, and every
+ * read-decide-write is guarded by what it read (the profile's `rev`), so several processes
+ * on one database lose nothing: a write that finds the profile changed decides again.
+ * A profile merged into another is gone, but its id keeps resolving through
+ * `profile_redirects`: reads and effects addressed to the old id land on the survivor.
  */
 export class ProfileStore {
   private readonly collection: Collection<ProfileDoc>;
   readonly redirects: ProfileRedirectStore;
-  /** Every update of a profile goes through here: see keyed-lock.ts for why. */
-  private readonly writes = new KeyedLock();
-  /** Whether decideAndSet guards its write against other processes (see there). */
-  private guardsWrites?: Promise<boolean>;
 
-  /** `guardWrites` forces the guard on or off; by default it is on for MongoDB only. */
-  constructor(private readonly db: Db, options: { guardWrites?: boolean } = {}) {
+  constructor(db: Db) {
     this.collection = db.collection<ProfileDoc>(COLLECTIONS.profiles);
     this.redirects = new ProfileRedirectStore(db);
-    if (options.guardWrites !== undefined) this.guardsWrites = Promise.resolve(options.guardWrites);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -164,12 +194,45 @@ export class ProfileStore {
   }
 
   /**
-   * Applies what events say about their profile. Returns the profile as updated (the
-   * survivor, if it was merged meanwhile), or null when the profile is gone.
+   * Applies what events say about their profile, with no record of their batch (effects
+   * that are idempotent by themselves: traits, first and last seen). Returns the profile as
+   * updated (the survivor, if it was merged meanwhile), or null when the profile is gone.
    */
   async recordActivity(id: string, activity: ProfileActivity, now: Date): Promise<ProfileDoc | null> {
     const update = activityUpdate(activity, now);
-    return this.followingRedirect(id, (target) => this.updateReturning(target, update));
+    return this.followingRedirect(id, (target) => this.collection.findOneAndUpdate({ _id: target }, update, { returnDocument: 'after' }));
+  }
+
+  /**
+   * Applies batches of events to their profile, each batch once whichever process applies
+   * it: the write is guarded by the absence of the batches' marks and sets them. When a
+   * batch turns out applied already (a sweeper recovered it while its writer was slow, or
+   * the other way round), the write is made again without it. Returns the profile as
+   * written (the survivor, if it was merged meanwhile) and the batches this call applied,
+   * or null when the profile is gone.
+   */
+  async applyBatches(id: string, batches: readonly BatchActivity[], now: Date): Promise<{ profile: ProfileDoc; applied: string[] } | null> {
+    return this.followingRedirect(id, async (target) => {
+      let owed = [...batches];
+      for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
+        if (owed.length === 0) {
+          const profile = await this.collection.findOne({ _id: target });
+          return profile ? { profile, applied: [] } : null;
+        }
+        const update = activityUpdate(combineActivities(owed.map((batch) => batch.activity)), now);
+        for (const { outboxId } of owed) (update.$set as Record<string, unknown>)[`appliedBatches.${outboxId}`] = now;
+        const notYet = Object.fromEntries(owed.map(({ outboxId }) => [`appliedBatches.${outboxId}`, { $exists: false }]));
+        const profile = await this.collection.findOneAndUpdate({ _id: target, ...notYet }, update, { returnDocument: 'after' });
+        if (profile) {
+          await this.pruneAppliedMarks(profile, now);
+          return { profile, applied: owed.map((batch) => batch.outboxId) };
+        }
+        const current = await this.collection.findOne({ _id: target }, { projection: { appliedBatches: 1 } });
+        if (!current) return null;
+        owed = owed.filter(({ outboxId }) => current.appliedBatches?.[outboxId] === undefined);
+      }
+      throw new Error(`profile ${target} changed under ${GUARDED_TRIES} batch applications in a row`);
+    });
   }
 
   /** Returns false when the profile no longer exists (erased): effects never resurrect it. */
@@ -196,35 +259,31 @@ export class ProfileStore {
   }
 
   /**
-   * Reads the profile, lets `decide` judge it, and sets what it returns, under the
-   * profile's write lock: a check-then-write that no concurrent update of this process
-   * slips into. Other processes (several Itinera processes on one MongoDB) are kept out
-   * by the decision's `guard`, a filter on what it read: when another process changed
-   * that in between, nothing is written and the decision is made again on the fresh
-   * profile. On FerretDB, where one process is the rule and any filter but `_id` scans
-   * the collection, the lock alone does. Follows a merge redirect; null when the profile
-   * is gone.
+   * Reads the profile, lets `decide` judge it, and sets what it returns, guarded: the write
+   * happens only if the profile is still as read (its `rev`, or the decision's own `guard`
+   * when it names a narrower condition), so no write of this or another process slips in
+   * between; otherwise the decision is made again on the fresh profile. Follows a merge
+   * redirect; null when the profile is gone.
    */
   async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T | Promise<T>): Promise<T | null> {
-    const guarded = await (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
-    return this.followingRedirect(id, (target) => this.writes.run(target, async () => {
-      for (let tries = 1; ; tries++) {
+    return this.followingRedirect(id, async (target) => {
+      for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
         const profile = await this.collection.findOne({ _id: target });
         if (!profile) return null;
         const decision = await decide(profile);
         if (!decision.set) return decision;
-        const filter = guarded && decision.guard ? { ...decision.guard, _id: target } : { _id: target };
-        if ((await this.collection.updateOne(filter, { $set: decision.set })).matchedCount === 1) return decision;
-        if (tries === DECISION_TRIES) throw new Error(`profile ${target} changed under ${DECISION_TRIES} decisions in a row`);
+        const filter = { ...(decision.guard ?? unchanged(profile)), _id: target };
+        if ((await this.collection.updateOne(filter, counted({ $set: decision.set }))).matchedCount === 1) return decision;
       }
-    }));
+      throw new Error(`profile ${target} changed under ${GUARDED_TRIES} decisions in a row`);
+    });
   }
 
   /** Takes the run off the profile; whether it was there (a retried call finds it gone). */
   async leaveJourney(id: string, workflowId: string): Promise<boolean> {
     const field = `journeys.${workflowId}`;
     const left = await this.followingRedirect(id, async (target) => {
-      const result = await this.writes.run(target, () => this.collection.updateOne({ _id: target }, { $unset: { [field]: '' } }));
+      const result = await this.collection.updateOne({ _id: target }, counted({ $unset: { [field]: '' } }));
       // Matched, the profile is here: the answer is whether the run was on it.
       return result.matchedCount === 1 ? result.modifiedCount === 1 : null;
     });
@@ -232,25 +291,34 @@ export class ProfileStore {
   }
 
   /**
-   * Folds a merged-away profile into the survivor, once, then points its id at the
-   * survivor and deletes it. The check of `mergedFrom` makes a re-run of an interrupted
-   * merge finish the job instead of counting everything twice. All of it happens while
-   * holding both profiles' write locks: an update of `from` waiting behind them (a tag, a
-   * journey admission, the profile writer) finds it gone and follows the redirect to the
-   * survivor, so none is lost on a profile about to disappear.
+   * A merge's first step: deletes the merged-away profile and answers it as it was at that
+   * instant. `keep` stores it before the delete (a crash after the delete then loses
+   * nothing); the delete is guarded by what was read, so a write of another process in
+   * between makes it read and keep again. Null when the profile is already gone.
    */
-  async absorb(into: string, from: string, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc>, now: Date): Promise<void> {
-    const [first, second] = [into, from].sort();
-    await this.writes.run(first!, () => this.writes.run(second!, async () => {
-      const [survivor, absorbed] = await Promise.all([this.collection.findOne({ _id: into }), this.collection.findOne({ _id: from })]);
-      if (!survivor) return;
-      if (absorbed && !survivor.mergedFrom?.includes(from)) {
-        // Filtered by `_id` alone (FerretDB's only indexed filter); the lock makes the check above hold.
-        await this.collection.updateOne({ _id: into }, { $set: combine(survivor, absorbed), $addToSet: { mergedFrom: from } });
-      }
-      await this.redirects.redirect(from, into, now);
-      if (absorbed) await this.collection.deleteOne({ _id: from });
-    }));
+  async takeAway(id: string, keep: (profile: ProfileDoc) => Promise<void>): Promise<ProfileDoc | null> {
+    for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
+      const profile = await this.collection.findOne({ _id: id });
+      if (!profile) return null;
+      await keep(profile);
+      if ((await this.collection.deleteOne({ _id: id, ...unchanged(profile) })).deletedCount === 1) return profile;
+    }
+    throw new Error(`profile ${id} changed under ${GUARDED_TRIES} merges in a row`);
+  }
+
+  /**
+   * A merge's second step: folds a merged-away profile into the survivor, once (`mergedFrom`
+   * makes a re-run of an interrupted merge finish the job instead of counting everything
+   * twice), guarded like any decision so a concurrent write to the survivor is kept. The
+   * survivor keeps the marks of the batches applied to either.
+   */
+  async foldIn(into: string, absorbed: ProfileDoc, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc> | Promise<Partial<ProfileDoc>>): Promise<void> {
+    await this.decideAndSet(into, async (survivor) => {
+      if (survivor.mergedFrom?.includes(absorbed._id)) return {};
+      const { rev: _rev, ...combined } = await combine(survivor, absorbed);
+      const appliedBatches = { ...absorbed.appliedBatches, ...survivor.appliedBatches };
+      return { set: { ...combined, appliedBatches, mergedFrom: [...(survivor.mergedFrom ?? []), absorbed._id] } };
+    });
   }
 
   /**
@@ -259,11 +327,6 @@ export class ProfileStore {
    */
   async uncount(id: string, increments: NonNullable<ProfileActivity['counters']>, now: Date): Promise<void> {
     await this.updateFollowingRedirect(id, { $inc: counterInc(increments, -1), $set: { updatedAt: now } });
-  }
-
-  /** Replaces the counters wholesale (the outbox sweeper recomputes them after a crash). */
-  async setCounters(id: string, counters: Counters): Promise<void> {
-    await this.update(id, { $set: { counters } });
   }
 
   /** Retention: people last seen before `cutoff`, at most `limit`. On FerretDB this scans the profiles. */
@@ -275,13 +338,14 @@ export class ProfileStore {
     return (await this.collection.deleteOne({ _id: id })).deletedCount;
   }
 
-  private async update(id: string, update: UpdateFilter<ProfileDoc>): Promise<boolean> {
-    return (await this.writes.run(id, () => this.collection.updateOne({ _id: id }, update))).matchedCount === 1;
+  /** Drops the marks of batches applied long ago (see APPLIED_MARK_KEEP_MS); one write, only when there are some. */
+  private async pruneAppliedMarks(profile: ProfileDoc, now: Date): Promise<void> {
+    const old = Object.entries(profile.appliedBatches ?? {}).filter(([, at]) => now.getTime() - new Date(at).getTime() > APPLIED_MARK_KEEP_MS);
+    if (old.length > 0) await this.collection.updateOne({ _id: profile._id }, { $unset: Object.fromEntries(old.map(([outboxId]) => [`appliedBatches.${outboxId}`, ''])) });
   }
 
-  /** The update, answered with the document as it is afterwards (null if there is none). */
-  private async updateReturning(id: string, update: UpdateFilter<ProfileDoc>): Promise<ProfileDoc | null> {
-    return this.writes.run(id, () => this.collection.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }));
+  private async update(id: string, update: UpdateFilter<ProfileDoc>): Promise<boolean> {
+    return (await this.collection.updateOne({ _id: id }, counted(update))).matchedCount === 1;
   }
 
   private async updateFollowingRedirect(id: string, update: UpdateFilter<ProfileDoc>): Promise<string | null> {

@@ -82,9 +82,30 @@ export function journeyWorkflowId(journey: string, rulesVersion: number, profile
   return `journey:${journey}:v${rulesVersion}:${profileId}`;
 }
 
-/** One lifecycle per grant: a repeated dispatch finds it instead of starting another. */
-export function consentLifecycleWorkflowId(recordId: string): string {
-  return `consent-lifecycle:${recordId}`;
+/*
+ * Workflow ids and deployments. Two deployments (their own databases) may share a Temporal
+ * namespace; an id either one could build must then name the deployment (its
+ * ITINERA_DEPLOYMENT_ID, by default the database's name):
+ * - consent lifecycles and confirmations: the record id comes from the event's messageId,
+ *   which the sender chooses (and a CSV import derives from the file), so the same grant
+ *   sent to two deployments would share one id: the deployment id is in it;
+ * - a rules version's recompute and the retention schedule and its runs: the deployment id
+ *   (the database's name before ITINERA_DEPLOYMENT_ID existed, hence that default);
+ * - segment clock shards: the task queue, which is the deployment's own by necessity (two
+ *   deployments polling one queue would run each other's workflows against the wrong
+ *   database), and whose shards never end, so a new id would leave the old ones running;
+ * - journeys, erasures, exports and the old per-person clocks: named by random profile or
+ *   request ids (UUIDs, or hashes of them), which no other deployment holds: unchanged, so
+ *   the run ids the profiles record keep finding their runs.
+ */
+
+/**
+ * One lifecycle per grant: a repeated dispatch finds it instead of starting another.
+ * Without a deployment id: the id lifecycles started before deployment ids had, which
+ * may still be running (superseding and erasure end those too: `consentWorkflowIds`).
+ */
+export function consentLifecycleWorkflowId(recordId: string, deploymentId?: string): string {
+  return deploymentId === undefined ? `consent-lifecycle:${recordId}` : `consent-lifecycle:${deploymentId}:${recordId}`;
 }
 
 /** A pending consent request whose confirmation e-mail is to be sent (double opt-in). */
@@ -95,8 +116,15 @@ export interface ConsentConfirmationInput {
   recordId: string;
 }
 
-export function consentConfirmationWorkflowId(recordId: string): string {
-  return `consent-confirmation:${recordId}`;
+/** As the lifecycle's: without a deployment id, the id of confirmations started before deployment ids. */
+export function consentConfirmationWorkflowId(recordId: string, deploymentId?: string): string {
+  return deploymentId === undefined ? `consent-confirmation:${recordId}` : `consent-confirmation:${deploymentId}:${recordId}`;
+}
+
+/** Every id a grant's processes may run under: this deployment's, and those from before deployment ids. */
+export function consentWorkflowIds(recordId: string, deploymentId?: string): string[] {
+  const ids = [consentLifecycleWorkflowId(recordId, deploymentId), consentConfirmationWorkflowId(recordId, deploymentId)];
+  return deploymentId === undefined ? ids : [...ids, consentLifecycleWorkflowId(recordId), consentConfirmationWorkflowId(recordId)];
 }
 
 export interface ExportInput {
@@ -176,11 +204,22 @@ export interface SegmentRecomputeInput {
 }
 
 /**
- * Rules versions count from 1 in every database: the database's name keeps the recomputes
- * of two deployments (or test files) sharing a Temporal namespace apart.
+ * Rules versions count from 1 in every database: the deployment id (by default the
+ * database's name, as before it existed) keeps the recomputes of two deployments (or test
+ * files) sharing a Temporal namespace apart.
  */
-export function segmentRecomputeWorkflowId(database: string, version: number): string {
-  return `segment-recompute:${database}:v${version}`;
+export function segmentRecomputeWorkflowId(deploymentId: string, version: number): string {
+  return `segment-recompute:${deploymentId}:v${version}`;
+}
+
+/** The daily retention schedule, one per deployment (by default the database's name, as before). */
+export function retentionScheduleId(deploymentId: string): string {
+  return `retention:${deploymentId}`;
+}
+
+/** The runs the retention schedule starts: at most one at a time per deployment. */
+export function retentionRunWorkflowId(deploymentId: string): string {
+  return `retention-run:${deploymentId}`;
 }
 
 /**

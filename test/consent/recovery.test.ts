@@ -35,7 +35,7 @@ describe('recovery of an unapplied consent change', () => {
       timestamp: long, receivedAt: long,
     };
     await itinera.raw.events.insertOne(event);
-    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed', eventIds: [eventId], createdAt: long });
+    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed', eventIds: [eventId], createdAt: long, owner: 'a-process-that-died', leaseUntil: long });
 
     const recordId = consentRecordId(eventId, 'email_marketing');
     await eventually(async () => (await itinera.raw.outbox.countDocuments({ _id: 'ob_crashed' })) === 0);
@@ -47,7 +47,7 @@ describe('recovery of an unapplied consent change', () => {
     await eventually(async () => (await lifecycle.describe().catch(() => null)) !== null);
 
     // Swept again (a second process, a retry): nothing new.
-    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed_again', eventIds: [eventId], createdAt: long });
+    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed_again', eventIds: [eventId], createdAt: long, owner: 'a-process-that-died', leaseUntil: long });
     await eventually(async () => (await itinera.raw.outbox.countDocuments({ _id: 'ob_crashed_again' })) === 0);
     expect(await itinera.raw.consentLedger.countDocuments({ profileId })).toBe(1);
     expect((await itinera.raw.profiles.findOne({ _id: profileId }))?.consentLog).toEqual([recordId]);

@@ -1,8 +1,10 @@
 /**
  * Identity resolution and merging on the real database: the scenarios a shop meets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeProfiles } from '../../src/identity/merge.js';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { finishInterruptedMerges, mergeProfiles } from '../../src/identity/merge.js';
+import { ProfileStore } from '../../src/store/profiles.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let itinera: TestItinera;
@@ -17,19 +19,6 @@ const admin = { auth: bearer(ADMIN_KEY) };
 const post = (path: string, json: unknown) => send(itinera.baseUrl, 'POST', path, { auth: basicAuth(WRITE_KEY), json });
 const lookup = async (query: string) => send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin);
 const profileCount = () => itinera.raw.profiles.countDocuments();
-
-function latch() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
-  return { open, opened };
-}
-
-const PENDING = Symbol('pending');
-/**
- * Whether a promise is still unsettled, without waiting for time to pass: a settled
- * promise's reaction is queued before the marker's, so it wins the race.
- */
-const isPending = async (promise: Promise<unknown>) => (await Promise.race([promise, Promise.resolve(PENDING)]).catch(() => undefined)) === PENDING;
 
 describe('identity resolution', () => {
   it('turns anonymous browsing into the known customer on sign-up', async () => {
@@ -137,78 +126,90 @@ describe('identity resolution', () => {
     expect((await lookup('email=burst@example.org')).body.id).toBe(profile.id);
   });
 
-  it('loses no write to either profile that waits on a merge holding them', async () => {
+  it('keeps every write another process makes to either profile while the merge reads and writes them', async () => {
     const { stores } = itinera.runtime;
     const { profiles } = stores;
-    const now = new Date();
-    const [from, into, bystander] = ['p_window_from', 'p_window_into', 'p_window_bystander'];
-    for (const id of [from, into, bystander]) await profiles.create(id, {}, now);
-    expect(await profiles.addTag(from, 'from-before', now)).toBe(true);
-    expect(await profiles.addTag(into, 'into-before', now)).toBe(true);
-
-    // Two barriers in the real merge, on the real database. (1) Right after absorb read
-    // both profiles, under both locks, before it writes the survivor: tag writes to both ids
-    // are issued from there, so they start inside the window where an unguarded write to
-    // `from` would be deleted with it and one to `into` overwritten by the combined tags.
-    // (2) Then the merge stops on a latch just before it redirects and deletes `from`.
-    const writes: { tag: string; done: Promise<boolean> }[] = [];
-    const tagWhileMerging = (id: string, tag: string) => writes.push({ tag, done: profiles.addTag(id, tag, new Date()) });
-    const readByMerge: { survivor: string[]; absorbed: string[] }[] = [];
-    const atRedirect = latch();
-    const release = latch();
-    const absorb = profiles.absorb;
-    profiles.absorb = (survivorId, absorbedId, combine, at) => absorb.call(profiles, survivorId, absorbedId, (survivor, absorbed) => {
-      readByMerge.push({ survivor: [...survivor.tags], absorbed: [...absorbed.tags] });
-      for (let i = 0; i < 5; i++) {
-        tagWhileMerging(absorbedId, `from-at-read-${i}`);
-        tagWhileMerging(survivorId, `into-at-read-${i}`);
-      }
-      return combine(survivor, absorbed);
-    }, at);
-    const redirect = profiles.redirects.redirect;
-    profiles.redirects.redirect = async (...args) => {
-      atRedirect.open();
-      await release.opened;
-      return redirect.apply(profiles.redirects, args);
-    };
-    let merging: Promise<void> | undefined;
+    // A second process: its own client, its own ProfileStore, the same database.
+    const other = new MongoClient(inject('mongoUri'));
+    await other.connect();
+    const elsewhere = new ProfileStore(other.db(itinera.dbName));
     try {
-      merging = mergeProfiles(stores, from, into, 'userId', now);
-      await Promise.race([atRedirect.opened, merging.then(() => { throw new Error('the merge never reached the barrier'); })]);
-      for (let i = 0; i < 5; i++) {
-        tagWhileMerging(from, `from-paused-${i}`);
-        tagWhileMerging(into, `into-paused-${i}`);
+      const now = new Date();
+      const [from, into] = ['p_window_from', 'p_window_into'];
+      for (const id of [from, into]) await profiles.create(id, {}, now);
+      const order = { firstAt: now, lastAt: now, counters: [{ key: 'Order Completed', sums: { revenue: 10 } }] };
+      await profiles.applyBatches(from, [{ outboxId: 'ob_before_from', activity: order }], now);
+      await profiles.applyBatches(into, [{ outboxId: 'ob_before_into', activity: order }], now);
+
+      // Barrier 1: after the merge read `from`, before it deletes it, the other process
+      // tags it and counts an order on it, and both writes complete. Barrier 2: after the
+      // merge read the survivor, before it writes the combined profile, the other process
+      // does the same to the survivor. Unguarded, the first pair would go with the deleted
+      // profile and the second be overwritten by the combined fields.
+      const forced: string[] = [];
+      const writeElsewhere = async (id: string, n: number) => {
+        expect(await elsewhere.addTag(id, `${id}-during-merge`, new Date())).toBe(true);
+        expect(await elsewhere.applyBatches(id, [{ outboxId: `ob_during_${n}`, activity: order }], new Date())).not.toBeNull();
+        forced.push(id);
+      };
+      const keepAbsorbed = stores.merges.keepAbsorbed;
+      stores.merges.keepAbsorbed = async (...args) => {
+        if (forced.length === 0) await writeElsewhere(from, 1);
+        return keepAbsorbed.apply(stores.merges, args);
+      };
+      const foldIn = profiles.foldIn;
+      profiles.foldIn = (survivorId, absorbed, combine) => foldIn.call(profiles, survivorId, absorbed, async (survivor, taken) => {
+        const combined = await combine(survivor, taken);
+        if (forced.length === 1) await writeElsewhere(into, 2);
+        return combined;
+      });
+      try {
+        await mergeProfiles(stores, from, into, 'userId', now);
+      } finally {
+        stores.merges.keepAbsorbed = keepAbsorbed;
+        profiles.foldIn = foldIn;
       }
 
-      // The race happened: the merge read both profiles before any of these writes...
-      expect(readByMerge).toEqual([{ survivor: ['into-before'], absorbed: ['from-before'] }]);
-      // ...the store keeps serving other profiles (and the probe sees a finished write)...
-      const unrelated = profiles.addTag(bystander, 'served', new Date());
-      expect(await unrelated).toBe(true);
-      expect(await isPending(unrelated)).toBe(false);
-      // ...while every write to the merging pair waits, none of them applied yet.
-      expect(await Promise.all(writes.map(({ done }) => isPending(done)))).toEqual(writes.map(() => true));
-      expect(await isPending(merging)).toBe(true);
-      expect((await profiles.findExact(from))!.tags).toEqual(['from-before']);
-      expect((await profiles.findById(into))!.tags.sort()).toEqual(['from-before', 'into-before']);
+      // The interleavings happened, each inside its window...
+      expect(forced).toEqual([from, into]);
+      // ...and the survivor holds everything: four orders, both profiles' tags, every batch mark.
+      const survivor = (await profiles.findById(into))!;
+      expect(survivor.tags.sort()).toEqual([`${from}-during-merge`, `${into}-during-merge`]);
+      expect(survivor.counters).toEqual({ 'Order Completed': { count: 4, sum: { revenue: 40 } } });
+      expect(Object.keys(survivor.appliedBatches ?? {}).sort()).toEqual(['ob_before_from', 'ob_before_into', 'ob_during_1', 'ob_during_2']);
+      expect(survivor.mergedFrom).toEqual([from]);
+      expect(await profiles.findExact(from)).toBeNull();
+      expect((await profiles.findById(from))!._id).toBe(into);
+      // The merge record kept the taken profile only while it ran.
+      expect((await itinera.raw.merges.findOne({ from }))).toMatchObject({ status: 'completed' });
+      expect((await itinera.raw.merges.findOne({ from }))?.absorbed).toBeUndefined();
+      // Writes addressed to the merged-away id land on the survivor.
+      expect(await elsewhere.addTag(from, 'after', new Date())).toBe(true);
+      expect((await profiles.findById(into))!.tags).toContain('after');
     } finally {
-      release.open();
-      profiles.absorb = absorb;
-      profiles.redirects.redirect = redirect;
-      await merging;
+      await other.close();
     }
+  });
 
-    // Released: the writes to `from` found it gone and followed the redirect to the survivor.
-    expect(await Promise.all(writes.map(({ done }) => done))).toEqual(writes.map(() => true));
-    expect(await profiles.addTag(from, 'from-after', new Date())).toBe(true);
-    const everyTag = ['from-before', 'into-before', 'from-after', ...writes.map(({ tag }) => tag)].sort();
-    expect(writes).toHaveLength(20);
-    expect((await profiles.findById(into))!.tags.sort()).toEqual(everyTag);
-    // `from` is gone, and resolves to the survivor.
-    expect(await profiles.findExact(from)).toBeNull();
-    expect((await profiles.findById(from))!._id).toBe(into);
-    const viaApi = await send(itinera.baseUrl, 'GET', `/v1/profiles/${from}`, admin);
-    expect(viaApi.body.id).toBe(into);
-    expect(viaApi.body.tags.sort()).toEqual(everyTag);
+  it('finishes a merge interrupted after the merged-away profile was deleted, from the profile its record kept', async () => {
+    const { stores } = itinera.runtime;
+    const now = new Date();
+    const [from, into] = ['p_crash_from', 'p_crash_into'];
+    for (const id of [from, into]) await stores.profiles.create(id, {}, now);
+    expect(await stores.profiles.addTag(from, 'only-on-from', now)).toBe(true);
+    // A crash right after the delete: the process dies before folding `from` in.
+    const foldIn = stores.profiles.foldIn;
+    stores.profiles.foldIn = async () => {
+      throw new Error('killed');
+    };
+    await expect(mergeProfiles(stores, from, into, 'userId', now)).rejects.toThrow('killed');
+    stores.profiles.foldIn = foldIn;
+    expect(await stores.profiles.findExact(from)).toBeNull();
+    expect((await stores.profiles.findById(into))!.tags).toEqual([]);
+
+    // The sweeper finishes pending merges: the tag comes back from the merge record.
+    expect(await finishInterruptedMerges(stores, new Date(Date.now() + 60_000), new Date())).toBeGreaterThanOrEqual(1);
+    expect((await stores.profiles.findById(into))!.tags).toEqual(['only-on-from']);
+    expect((await itinera.raw.merges.findOne({ from }))?.status).toBe('completed');
   });
 });

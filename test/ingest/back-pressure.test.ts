@@ -2,8 +2,8 @@
  * Back-pressure on the real servers: once the profile writer is full and enough stored
  * batches wait for room, a tracking request is refused with 503 and Retry-After before
  * anything is stored; what was acknowledged is all applied once the writer catches up.
- * The writer is held between rounds (its `exclusive` hook) so that "full" is a state the
- * test makes, not a race it hopes for.
+ * The writer is held inside a profile write (the store's `applyBatches`, for a person
+ * already known) so that "full" is a state the test makes, not a race it hopes for.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
@@ -16,14 +16,34 @@ afterAll(async () => {
   await itinera?.close();
 });
 
+/**
+ * Holds the profile writer's next write until `release`: the writer is stuck behind it, as
+ * behind a slow database. `holding` settles once released and the store is itself again.
+ */
+function holdProfileWrites(): { release: () => void; holding: Promise<void> } {
+  const { profiles } = itinera.runtime.stores;
+  const applyBatches = profiles.applyBatches;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  profiles.applyBatches = async (...args) => {
+    await held;
+    return applyBatches.apply(profiles, args);
+  };
+  const holding = held.then(() => {
+    profiles.applyBatches = applyBatches;
+  });
+  return { release, holding };
+}
+
 const track = (event: string, userId = 'pressure-u') => send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId, event, messageId: `${userId}-${event}` } });
 const lookup = (userId: string) => fetch(`${itinera.baseUrl}/v1/profiles/lookup?userId=${userId}`, { headers: { authorization: bearer(ADMIN_KEY) } });
 
 it('refuses with 503 and Retry-After while the writer is saturated, storing nothing, and accepts again once it catches up', async () => {
   const { writer } = itinera.runtime;
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const holding = writer.exclusive(() => held);
+  // Known first (an identify counts nothing): a known person's events go through applyBatches.
+  expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { auth: basicAuth(WRITE_KEY), json: { userId: 'pressure-u', messageId: 'pressure-known' } })).status).toBe(200);
+  await writer.drain();
+  const { release, holding } = holdProfileWrites();
 
   // The first batch fills the writer (one event outstanding) and is acknowledged.
   expect((await track('First')).status).toBe(200);
@@ -58,9 +78,7 @@ it('answers a profile read after a bounded wait when the writer is behind, sayin
   const { writer } = itinera.runtime;
   expect((await track('Seen', 'reader-u')).status).toBe(200);
   await writer.drain();
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const holding = writer.exclusive(() => held);
+  const { release, holding } = holdProfileWrites();
   expect((await track('Later', 'reader-u')).status).toBe(200);
 
   const behind = await lookup('reader-u');

@@ -62,7 +62,7 @@ describe('outbox', () => {
       return found.body.tags?.includes('hello') ? found.body : undefined;
     });
     expect(profile.tags).toEqual(['hello']);
-    // Recovery re-derived the counters from the stored events: still exactly one.
+    // The batch was applied before the outage's dispatch failed: the sweep only dispatched it.
     expect(profile.counters).toEqual({ 'Signed Up': { count: 1 } });
     expect(await online.raw.outbox.countDocuments()).toBe(0);
   });
@@ -77,8 +77,9 @@ describe('outbox', () => {
     // events and their outbox entry, and a profile that never saw them.
     const { stores } = online.runtime;
     const stored = (await online.raw.events.findOne({ profileId }))!;
-    const lost: EventDoc[] = [1, 2].map((n) => ({ ...stored, _id: eventIdFor(`m-crash-${n}`), messageId: `m-crash-${n}`, properties: { revenue: 10 * n } }));
-    await stores.outbox.open(lost.map((event) => event._id), new Date());
+    const lostIds = [1, 2].map((n) => eventIdFor(`m-crash-${n}`));
+    const outboxId = await stores.outbox.open(lostIds, new Date(), { owner: 'a-process-that-died', until: new Date() });
+    const lost: EventDoc[] = [1, 2].map((n) => ({ ...stored, _id: lostIds[n - 1]!, messageId: `m-crash-${n}`, properties: { revenue: 10 * n }, outboxId }));
     await online.raw.events.insertMany(lost);
 
     expect(await sweep(online)).toBe(1);
@@ -91,7 +92,7 @@ describe('outbox', () => {
     expect(again.counters).toEqual(profile.counters);
   });
 
-  it('leaves a batch still on its way alone, however long it takes, so its events count once', async () => {
+  it('leaves a batch alone while its lease holds, and counts it once when a stalled process loses it to a sweeper', async () => {
     const { writer } = online.runtime;
     // The batch is stored but waits before the writer takes it (as under back-pressure).
     const release = latch();
@@ -105,9 +106,14 @@ describe('outbox', () => {
         auth: basicAuth(WRITE_KEY), json: { userId: 'u-slow', event: 'Order Completed', properties: { revenue: 25 }, messageId: 'm-slow' },
       });
       await eventually(async () => (await online.runtime.stores.events.findById(eventIdFor('m-slow'))) !== null);
-      // A sweep an hour later finds the entry open, and leaves it: this process holds it.
+      // Within the lease the entry is its process's: a sweep leaves it.
       expect(await online.raw.outbox.countDocuments()).toBe(1);
-      expect(await sweep(online, 3_600_000)).toBe(0);
+      expect(await sweep(online, 1000)).toBe(0);
+      // As if the process had stalled past its lease: a sweeper takes the batch and applies it...
+      expect(await sweep(online, writer.leaseMs + 60_000)).toBe(1);
+      const swept = (await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-slow', { auth: bearer(ADMIN_KEY) })).body;
+      expect(swept.counters).toEqual({ 'Order Completed': { count: 1, sum: { revenue: 25 } } });
+      // ...and when the stalled writer wakes up and applies it too, it counts nothing again.
       release.open();
       expect((await sending).status).toBe(200);
     } finally {

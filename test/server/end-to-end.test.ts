@@ -112,6 +112,6 @@ describe('identify and the single customer view', () => {
 describe('health', () => {
   it('is alive and ready when Temporal and MongoDB answer', async () => {
     expect(await send(itinera.baseUrl, 'GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await send(itinera.baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up' } });
+    expect(await send(itinera.baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' } });
   });
 });

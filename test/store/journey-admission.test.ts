@@ -1,7 +1,7 @@
 /**
  * Journey admission on the real database: a check-then-write that two processes on one
- * profile cannot both pass. Each ProfileStore below stands for a process (its own client
- * and its own write lock), so only the write guard keeps them apart.
+ * profile cannot both pass. Each ProfileStore below stands for a process (its own client),
+ * so only the write guard keeps them apart.
  */
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   database = await freshDatabase('admission');
   otherClient = new MongoClient(mongoUri());
   await otherClient.connect();
-  processes = [new ProfileStore(database.db, { guardWrites: true }), new ProfileStore(otherClient.db(database.name), { guardWrites: true })];
+  processes = [new ProfileStore(database.db), new ProfileStore(otherClient.db(database.name))];
 });
 afterAll(async () => {
   await otherClient?.close();
@@ -41,8 +41,7 @@ describe('journey admission across processes', () => {
     expect((await elsewhere.decideAndSet(profileId, (profile) => decideAdmission(profile, request(1))))?.verdict).toBe('admitted');
 
     // This process read the profile before the other one wrote: its first decision stands
-    // on that stale read. (MongoDB makes the guarded write atomic; the stale read stands
-    // in for the interleaving, which FerretDB, one process by design, does not guard.)
+    // on that stale read, standing in for the interleaving; the guarded write refuses it.
     const seen: Array<number | undefined> = [];
     const admission = await here.decideAndSet(profileId, (profile) => {
       const read = seen.length === 0 ? before : profile;
