@@ -5,7 +5,7 @@
  *
  *   itinera check <files…>          diagnostics, compiler style; exit 1 if any error
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr
- *   itinera import profiles|events <file.csv> [--map col=target[:type]]…
+ *   itinera import profiles|events <file.csv> [--map col=target[:type]]…   (to the running server)
  *   itinera users add <name> --role <role>   (password on standard input) | users list
  */
 import { readFile } from 'node:fs/promises';
@@ -85,18 +85,12 @@ const compileCommand: Command = {
 };
 
 const importCommand: Command = {
-  summary: 'import profiles or events from a CSV file',
+  summary: 'import profiles or events from a CSV file (through the running server)',
   usage: IMPORT_USAGE,
   async run(args) {
-    // Loaded on use: the runtime behind an import (the Temporal SDK, the database driver,
-    // express) would otherwise cost every `itinera check` half a second of start-up.
-    const [{ configuredImport }, { runImportCommand }] = await Promise.all([import('./import/connect.js'), import('./import/cli.js')]);
-    const target = configuredImport();
-    try {
-      return await runImportCommand(args, { apply: target.apply, stdout: process.stdout, stderr: process.stderr });
-    } finally {
-      await target.close();
-    }
+    // Loaded on use, as users is: `itinera check` does not pay for the import's modules.
+    const { runImportCommand } = await import('./import/cli.js');
+    return runImportCommand(args, { env: process.env, stdout: process.stdout, stderr: process.stderr });
   },
 };
 
@@ -104,7 +98,7 @@ const usersCommand: Command = {
   summary: 'add console users (password on standard input), list them',
   usage: 'itinera users add <name> --role <role>',
   async run(args, io) {
-    // Loaded on use, as import is: the database driver is not every command's cost.
+    // Loaded on use: the database driver is not every command's cost.
     const { runUsersCommand } = await import('./accounts-cli.js');
     return runUsersCommand(args, io);
   },

@@ -11,6 +11,8 @@ import { z } from 'zod';
 export const DEV_WRITE_KEY = 'dev-write-key';
 export const DEV_ADMIN_KEY = 'dev-admin-key';
 
+/** Long enough that a busy process renews its outbox leases in time, short enough that an orphaned batch waits little. */
+export const DEFAULT_OUTBOX_LEASE_MS = 30_000;
 /** How often the outbox sweeper runs unless ITINERA_SWEEP_INTERVAL_MS says otherwise (the ingest bench too). */
 export const DEFAULT_SWEEP_INTERVAL_MS = 5000;
 
@@ -78,6 +80,11 @@ const schema = z.object({
   ITINERA_PRIVACY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often the outbox sweeper looks for batches left unapplied or undispatched. */
   ITINERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_SWEEP_INTERVAL_MS),
+  /**
+   * How long a batch stays its process's without a renewal (renewed every third of it): after
+   * a process dies, its batches wait this long before another process's sweeper takes them.
+   */
+  ITINERA_OUTBOX_LEASE_MS: z.coerce.number().int().min(300).default(DEFAULT_OUTBOX_LEASE_MS),
   /** How long after sign-in a console session ends, however active (hours). */
   ITINERA_SESSION_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 (30 days)').default(12),
   /** A console session unused this long ends (minutes; 0 turns the idle timeout off). */
@@ -119,6 +126,7 @@ export interface Config {
   trustedProxies: string[];
   mongo: { uri?: string; dbName: string; embeddedPort: number };
   sweepIntervalMs: number;
+  outboxLeaseMs: number;
   stopTimeoutMs: number;
   /** Console sessions: absolute lifetime and idle timeout (0: none). */
   sessions: { absoluteMs: number; idleMs: number };
@@ -324,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: parseTrustedProxies(e.ITINERA_TRUSTED_PROXIES),
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedPort: e.FERRETDB_PORT },
     sweepIntervalMs: e.ITINERA_SWEEP_INTERVAL_MS,
+    outboxLeaseMs: e.ITINERA_OUTBOX_LEASE_MS,
     stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,
     sessions: { absoluteMs: e.ITINERA_SESSION_HOURS * 60 * 60_000, idleMs: e.ITINERA_SESSION_IDLE_MINUTES * 60_000 },
   };

@@ -71,6 +71,10 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
 function listen(runtime: Runtime, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = runtime.app.listen(port, '0.0.0.0', () => resolve(server));
+    // An import streams its file for as long as it takes (a million rows: minutes); Node's
+    // default would cut every request off at 5 minutes. Slow headers are still refused
+    // (headersTimeout), and every other route reads a size-limited body.
+    server.requestTimeout = 0;
     server.once('error', reject);
   });
 }

@@ -97,7 +97,7 @@ export interface RuntimeOptions {
   /** How long a profile read waits for the events accepted before it (default 2 s; src/server/consistency.ts). */
   readWaitMs?: number;
   /** The profile writer's back-pressure thresholds (src/ingest/profile-writer.ts); the defaults suit production. */
-  writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
+  writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number; leaseMs?: number };
   /** External id types that identify people (`context.externalIds`). */
   externalIdKinds?: string[];
   /** Per-profile identifier limits overriding DEFAULT_IDENTITY_LIMITS. */
@@ -159,6 +159,7 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     adminKey: config.adminKey,
     logger,
     sweepIntervalMs: config.sweepIntervalMs,
+    writerLimits: { leaseMs: config.outboxLeaseMs },
     sessions: config.sessions,
   };
 }

@@ -21,6 +21,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { applyConsents } from '../consent/apply.js';
+import { DEFAULT_OUTBOX_LEASE_MS } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
@@ -79,8 +80,6 @@ export interface ProfileWriterOptions {
   clockSkewMs?: number;
 }
 
-/** Long enough that a busy process renews in time, short enough that an orphaned batch waits little. */
-export const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_CLOCK_SKEW_MS = 1000;
 
 export class ProfileWriter {
@@ -107,7 +106,7 @@ export class ProfileWriter {
     this.concurrency = options.concurrency ?? 8;
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
     this.clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   }
 

@@ -159,7 +159,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(unsubscribeRoutes(deps), confirmRoutes(deps), receiptKeyRoutes(deps), downloadRoutes(deps), portalRoutes(deps));
   // CSV is streamed by the import route itself: no body parser here.
   app.use('/v1/import', ...signedIn);
-  app.use(importRoutes({ apply: deps.importApply }));
+  app.use(importRoutes({ apply: deps.importApply, logger: deps.logger }));
 
   app.use((_req, _res, next) => next(notFound('no such endpoint')));
   app.use(errorMiddleware(deps.logger));

@@ -33,4 +33,5 @@ export const COLLECTIONS = {
   users: 'users',
   sessions: 'sessions',
   dataCatalog: 'data_catalog',
+  rateLimits: 'rate_limits',
 } as const;

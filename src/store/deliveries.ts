@@ -1,8 +1,6 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { isFerretDb } from './engine.js';
-import { KeyedLock } from './keyed-lock.js';
 
 /** `YYYY-MM-DD` minus some days. */
 function dayBefore(day: string, days: number): string {
@@ -30,55 +28,43 @@ export class DeliveryStore {
   private readonly collection: Collection<DeliveryDoc>;
   private readonly byProfile: Collection<ProfileMessagesDoc>;
 
-  /** FerretDB loses concurrent updates of one document: a person's index document is written one update at a time in this process. */
-  private readonly indexWrites = new KeyedLock();
-  /** A message's steps are recorded one at a time in this process. */
-  private readonly messageWrites = new KeyedLock();
-  /**
-   * Whether writes carry a filter on what they read (MongoDB, where several processes may
-   * share the data). On FerretDB any filter but a bare `_id` scans the whole collection —
-   * for a message not yet stored, all of it, so each new message cost more than the last —
-   * and one process is the rule there: the locks above order the writes instead.
-   */
-  private guardsWrites?: Promise<boolean>;
-
-  /** `guardWrites` chooses the write path (tests take both); by default it follows the engine. */
-  constructor(private readonly db: Db, options: { guardWrites?: boolean } = {}) {
+  constructor(db: Db) {
     this.collection = db.collection<DeliveryDoc>(COLLECTIONS.deliveries);
     this.byProfile = db.collection<ProfileMessagesDoc>(COLLECTIONS.profileMessages);
-    if (options.guardWrites !== undefined) this.guardsWrites = Promise.resolve(options.guardWrites);
   }
 
   /**
    * Takes one of `max` slots of the person's channel and local day for the message, once
    * per key (a retried send keeps its slot). False when the day's slots are all taken.
-   * The guard on the slot list's length makes two processes on one MongoDB unable to
-   * both take the last one; within a process the lock orders them.
+   * The write is guarded by the slot list's length, so two sends racing for the last slot
+   * (in one process or several) cannot both take it: the loser reads again and decides.
    */
   async takeSlot(profileId: string, channel: string, day: string, key: string, max: number): Promise<boolean> {
-    return this.indexWrites.run(profileId, async () => {
-      const slot = `${channel}|${day}`;
+    const slot = `${channel}|${day}`;
+    for (let tries = 1; ; tries++) {
       const doc = await this.byProfile.findOne({ _id: profileId }, { projection: { slots: 1 } });
       const taken = doc?.slots?.[slot] ?? [];
       if (taken.includes(key)) return true;
       if (taken.length >= max) return false;
       // Slots of days long past are dropped on the way.
       const stale = Object.keys(doc?.slots ?? {}).filter((name) => name.startsWith(`${channel}|`) && name < `${channel}|${dayBefore(day, SLOT_DAYS)}`);
-      const result = await this.byProfile.updateOne(
-        (await this.writesAreGuarded()) ? { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } } : { _id: profileId },
-        { $addToSet: { [`slots.${slot}`]: key }, ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}) },
-        { upsert: !doc },
-      );
-      return result.modifiedCount + result.upsertedCount === 1;
-    });
+      try {
+        const result = await this.byProfile.updateOne(
+          { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } },
+          { $addToSet: { [`slots.${slot}`]: key }, ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}) },
+          { upsert: !doc },
+        );
+        if (result.modifiedCount + result.upsertedCount === 1) return true;
+      } catch (error) {
+        // Created by a racing send between the read and the upsert: read again.
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+      if (tries === 5) throw new Error(`the frequency-cap slots of ${profileId} changed under 5 tries in a row`);
+    }
   }
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1 });
-  }
-
-  private writesAreGuarded(): Promise<boolean> {
-    return (this.guardsWrites ??= isFerretDb(this.db).then((ferret) => !ferret));
   }
 
   /** Runs before delivery existed: queues the message, once per key. */
@@ -97,15 +83,14 @@ export class DeliveryStore {
 
   /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
   async listUnder(request: OutgoingMessage): Promise<void> {
-    await this.indexWrites.run(request.profileId, () => this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true }));
+    await this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true });
   }
 
   /**
    * Records a step of the message, creating it on its first: the status moves, the step
    * joins the history. A message in a final state is left as it is and returned, so the
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
-   * On MongoDB one write: the filter skips a final message, whose `_id` then refuses the
-   * upsert. On FerretDB a read by `_id`, then a write by `_id` (see guardsWrites).
+   * One write: the filter skips a final message, whose `_id` then refuses the upsert.
    */
   async advance(request: OutgoingMessage, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
     const { key, ...message } = request;
@@ -115,22 +100,13 @@ export class DeliveryStore {
       ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
       $push: { history: step },
     };
-    return this.messageWrites.run(key, async () => {
-      const guarded = await this.writesAreGuarded();
-      const filter = guarded ? { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } } : { _id: key };
-      if (!guarded) {
-        // FerretDB: read, then write by `_id` alone, under the message's lock.
-        const current = await this.findById(key);
-        if (current && FINAL_DELIVERY_STATUSES.includes(current.status)) return current;
-      }
-      try {
-        await this.collection.updateOne(filter, update as UpdateFilter<DeliveryDoc>, { upsert: true });
-        return null;
-      } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
-        return this.findById(key);
-      }
-    });
+    try {
+      await this.collection.updateOne({ _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } }, update as UpdateFilter<DeliveryDoc>, { upsert: true });
+      return null;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return this.findById(key);
+    }
   }
 
   /** The person's messages under any of their ids, newest first. */

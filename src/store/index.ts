@@ -28,10 +28,11 @@ import { RetentionStore } from './retention.js';
 import { UserStore } from './users.js';
 import { SessionStore } from './sessions.js';
 import { DataCatalogStore } from './data-catalog.js';
+import { RateLimitStore } from './rate-limits.js';
 
 export {
   AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, RetentionStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore, UserStore, SessionStore, DataCatalogStore,
+  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore, UserStore, SessionStore, DataCatalogStore, RateLimitStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -65,6 +66,8 @@ export interface Stores {
   sessions: SessionStore;
   /** What the data holds: event names, property and trait paths (the rule editor's completion). */
   dataCatalog: DataCatalogStore;
+  /** Attempt counters shared by every server process (the privacy page's limits). */
+  rateLimits: RateLimitStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -101,6 +104,7 @@ export function createStores(db: Db): Stores {
     users: new UserStore(db),
     sessions: new SessionStore(db),
     dataCatalog: new DataCatalogStore(db),
+    rateLimits: new RateLimitStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },
@@ -124,6 +128,7 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
     stores.outbox.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
     stores.consents.ensureIndexes(),
+    stores.rateLimits.ensureIndexes(),
   ]);
 }
 

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
-import { mongoUri, temporalAddress } from '../support/servers.js';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {
@@ -189,7 +188,7 @@ describe('a purpose the active rules do not declare', () => {
   });
 
   it('fails `itinera import` with the message and a non-zero exit, and records nothing; declared ones import', async () => {
-    const env = { MONGODB_URI: mongoUri(), MONGODB_DB: itinera.dbName, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: 'itinera-import-consent-cli' };
+    const env = { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY };
     const file = join(dir, 'consents.csv');
     await writeFile(file, ['user_id,newsletter,newsletter_date,newsletter_ip', `cc-1,yes,${daysAgo(5).toISOString().slice(0, 10)},2a00:1450:4001:82b::200e`].join('\n'));
     const records = await ledgerCount();

@@ -1,6 +1,7 @@
 /**
  * CSV import end to end on the real servers: over HTTP (admin key) and with the
- * `itinera import` command, into the same ingestion as the tracking API.
+ * `itinera import` command (a client of that HTTP API), into the same ingestion as the
+ * tracking API.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
-import { mongoUri, temporalAddress } from '../support/servers.js';
 
 let itinera: TestItinera;
 let dir: string;
@@ -72,12 +72,10 @@ describe('CSV import over HTTP', () => {
 });
 
 describe('itinera import', () => {
-  it('imports a file into the configured database and prints the bad rows', async () => {
+  it('imports a file through the running server and prints the bad rows', async () => {
     const file = join(dir, 'people.csv');
     await writeFile(file, ['user_id,email,city', 'cli-1,cli1@example.org,Poznań', 'cli-2,broken-email,Łódź', ',,'].join('\n'));
-    const { code, stdout, stderr } = await runCli(['import', 'profiles', file], {
-      MONGODB_URI: mongoUri(), MONGODB_DB: itinera.dbName, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: 'itinera-import-cli',
-    });
+    const { code, stdout, stderr } = await runCli(['import', 'profiles', file], { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY });
     expect(stderr).toContain('2 good');
     expect(stdout).toBe('');
     expect(code).toBe(0);

@@ -64,6 +64,34 @@ describe('POST /v1/import/…', () => {
     expect(await res.json()).toMatchObject({ error: { code, message: expect.any(String) } });
   });
 
+  it('streams progress lines, then the report, when asked for NDJSON; chunkSize sets the rows per write', async () => {
+    applied.length = 0;
+    const rows = Array.from({ length: 250 }, (_, i) => `s${i},Viewed`);
+    const res = await fetch(`${base}/v1/import/events?chunkSize=100`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' },
+      body: lines('user_id,event', ...rows),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const answer = (await res.text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(answer.map((line) => line.progress?.rows ?? 'report' in line)).toEqual([100, 200, 250, true]);
+    expect(answer.at(-1)).toMatchObject({ report: { rows: 250, good: 250, bad: 0 } });
+    expect(applied).toHaveLength(250);
+  });
+
+  it('answers a file refused before any row with a 400, streamed or not', async () => {
+    const res = await fetch(`${base}/v1/import/events`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: lines('u1,Paid') });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'bad_header' } });
+  });
+
+  it.each(['0', '10001', 'ten'])('answers 400 for chunkSize=%s', async (size) => {
+    const res = await post(`/v1/import/events?chunkSize=${size}`, lines('user_id,event', 'u1,Paid'));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'bad_chunk_size' } });
+  });
+
   it('answers 415 for another content type', async () => {
     const res = await post('/v1/import/profiles', JSON.stringify({ userId: 'u1' }), 'application/json');
     expect(res.status).toBe(415);

@@ -24,11 +24,8 @@ afterAll(async () => {
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 9, minute));
 const message = (): MessageRequest => ({ key: `msg_${randomUUID()}`, profileId: 'p1', channel: 'email', name: 'welcome', with: {}, journey: 'welcome', rulesVersion: 1, step: 's1' });
 
-describe.each([
-  ['guarded', true],
-  ['by _id under the lock', false],
-])('message steps, %s', (_label, guardWrites) => {
-  const store = () => new DeliveryStore(database.db, { guardWrites });
+describe('message steps', () => {
+  const store = () => new DeliveryStore(database.db);
 
   it('creates the message on its first step, appends the next, and leaves a final one as it is', async () => {
     const deliveries = store();

@@ -1,25 +1,28 @@
 /**
- * A fixed-window counter per key (an address's keyed hash, a client address), in memory:
- * enough to keep one server from mailing an inbox full of links or being used to probe
- * addresses. Several servers each keep their own count. Bounded: the oldest windows are
- * dropped first when there are too many keys.
+ * The privacy page's limits on asking for a link by e-mail: per address, so that nobody
+ * can fill an inbox with links, and per client, so that nobody can probe which addresses
+ * are known. Counted in the database (RateLimitStore), so every server process behind a
+ * load balancer draws on one budget; the client is `req.ip`, which is the connecting
+ * address unless the configured proxies say whom they forward for.
+ *
+ * The keys are keyed hashes with a secret of their own: the counters name no address,
+ * neither e-mail nor IP, and cannot be linked to the suppression list's hashes.
  */
-export class WindowLimiter {
-  private readonly windows = new Map<string, { startedAt: number; count: number }>();
+import { createHmac } from 'node:crypto';
+import type { RateLimit } from '../../store/rate-limits.js';
 
-  constructor(private readonly limit: number, private readonly windowMs: number, private readonly maxKeys = 100_000) {}
+const HOUR_MS = 3_600_000;
 
-  /** Counts one attempt under `key`; false when the window's limit is already reached. */
-  allow(key: string, nowMs: number): boolean {
-    const window = this.windows.get(key);
-    if (!window || nowMs - window.startedAt >= this.windowMs) {
-      this.windows.delete(key);
-      if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
-      this.windows.set(key, { startedAt: nowMs, count: 1 });
-      return true;
-    }
-    if (window.count >= this.limit) return false;
-    window.count += 1;
-    return true;
-  }
+export const PORTAL_LIMITS = {
+  perAddress: { name: 'portal-address', limit: 3, windowMs: HOUR_MS },
+  perClient: { name: 'portal-client', limit: 20, windowMs: HOUR_MS },
+} as const satisfies Record<string, RateLimit>;
+
+export type LimitKeyKind = 'email' | 'client';
+
+/** Turns an address into its counter's key; nobody without `secretSource` can tell whose it is. */
+export function limitKeys(secretSource: string): (kind: LimitKeyKind, value: string) => string {
+  // Derived, so that the secret it comes from (the admin key) is never used as is.
+  const secret = createHmac('sha256', secretSource).update('itinera rate-limit keys v1').digest();
+  return (kind, value) => createHmac('sha256', secret).update(`${kind}\u0000${value}`).digest('base64url');
 }

@@ -1,19 +1,30 @@
 /**
  * CSV import over HTTP: `POST /v1/import/profiles` and `POST /v1/import/events`, the body
  * a CSV file (`Content-Type: text/csv`), the mapping in repeated `map=column=target[:type]`
- * query parameters (the syntax of `itinera import --map`).
+ * query parameters (the syntax of `itinera import --map`) and optionally `chunkSize=N`
+ * (rows per write, as `--chunk-size`).
  *
  * The body is streamed from the request into the import, never buffered, so its size is
- * not limited. 200 with the ImportReport (bad rows listed by line) once the file was read;
- * 400 when the mapping or the header make the file unusable; 415 for another body type.
- * Authentication (the admin key) is applied where the router is mounted.
+ * not limited. Two ways to answer:
+ *  - by default, 200 with the ImportReport (bad rows listed by line) once the file was read;
+ *  - with `Accept: application/x-ndjson`, the import's progress as it goes, one JSON line
+ *    each, then the report or the error that stopped it (see src/import/wire.ts): what
+ *    `itinera import` reads to draw its progress bar over a file of millions of rows.
+ * Either way, 400 when the mapping or the header make the file unusable (and nothing was
+ * applied); 415 for another body type. Authentication (the admin key) is applied where the
+ * router is mounted.
  */
 import { Router, type Request, type Response } from 'express';
-import { importCsv, ImportError, parseColumnMapping, type ApplyMessages, type ColumnMapping, type ImportKind } from '../../import/csv-import.js';
+import { MAX_CHUNK_SIZE } from '../../import/cli-args.js';
+import { importCsv, ImportError, parseColumnMapping, type ApplyMessages, type ColumnMapping, type ImportKind, type ImportProgress } from '../../import/csv-import.js';
+import { NDJSON, streamLine, type ImportStreamLine } from '../../import/wire.js';
+import type { Logger } from '../../logger.js';
 import { badRequest, HttpError } from '../errors.js';
 
 export interface ImportRouteDeps {
   apply: ApplyMessages;
+  /** Where an error that stops a streamed import is logged (its answer has been sent by then, so the error middleware cannot). */
+  logger?: Logger;
 }
 
 /** text/csv, in UTF-8 (the only charset the import reads) when a charset is named. */
@@ -37,16 +48,73 @@ function mappingOf(req: Request): ColumnMapping {
   return parseColumnMapping(specs);
 }
 
+function chunkSizeOf(req: Request): number | undefined {
+  const raw = req.query.chunkSize;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_CHUNK_SIZE) {
+    throw badRequest('bad_chunk_size', `chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, once`);
+  }
+  return Number(raw);
+}
+
 function asHttpError(error: unknown): unknown {
   return error instanceof ImportError ? badRequest(error.code, error.message) : error;
 }
 
+/**
+ * The streamed answer. Its 200 is sent with the first progress line, not before: an import
+ * refused before any row was read (the header, an undeclared consent purpose) still gets
+ * its 400 like the plain answer does.
+ */
+class ProgressStream {
+  started = false;
+
+  constructor(private readonly res: Response) {}
+
+  progress(progress: ImportProgress): void {
+    if (!this.started) {
+      this.started = true;
+      // The request may still be uploading when the import ends (an error): closing the
+      // connection afterwards is cheaper than reading the rest of a large file to keep it.
+      this.res.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store', connection: 'close' });
+    }
+    this.res.write(streamLine({ progress }));
+  }
+
+  finish(line: ImportStreamLine): void {
+    this.res.end(streamLine(line));
+  }
+}
+
+function stoppedLine(error: unknown): ImportStreamLine {
+  if (error instanceof ImportError) return { error: { code: error.code, message: error.message } };
+  // As the error middleware does for a 500: the details go to the log, not to the caller.
+  return { error: { code: 'internal', message: 'internal error; see the server log' } };
+}
+
 async function handleImport(kind: ImportKind, deps: ImportRouteDeps, req: Request, res: Response): Promise<void> {
+  const stream = req.accepts(['application/json', NDJSON]) === NDJSON ? new ProgressStream(res) : undefined;
   try {
     requireCsv(req);
-    const report = await importCsv({ kind, input: req, mapping: mappingOf(req), apply: deps.apply });
-    res.json(report);
+    const chunkSize = chunkSizeOf(req);
+    const report = await importCsv({
+      kind,
+      input: req,
+      mapping: mappingOf(req),
+      apply: deps.apply,
+      ...(chunkSize !== undefined ? { chunkSize } : {}),
+      ...(stream ? { onProgress: (progress: ImportProgress) => stream.progress(progress) } : {}),
+    });
+    if (stream) stream.finish({ report });
+    else res.json(report);
   } catch (error) {
+    if (stream?.started) {
+      const clientLeft = !req.complete && req.socket.destroyed;
+      if (clientLeft) deps.logger?.info({ kind }, 'CSV import stopped: the client closed the connection');
+      else if (!(error instanceof ImportError)) deps.logger?.error({ err: error, kind }, 'CSV import stopped');
+      stream.finish(stoppedLine(error));
+      return;
+    }
     // The rest of the body is unread: closing the connection after the answer is cheaper
     // than reading (possibly gigabytes) to keep it alive.
     if (!req.complete) res.setHeader('Connection', 'close');

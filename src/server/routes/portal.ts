@@ -6,7 +6,8 @@
  * A link is the credential: signed, expiring, naming the profile id only. The shop's back
  * end asks for one (`POST /v1/privacy/portal-links`, admin), or the person asks at
  * `/v1/portal` with their e-mail address and receives it there; that page answers the same
- * whether the address is known or not, and attempts are limited per address and per client.
+ * whether the address is known or not, and attempts are limited per address and per client
+ * (portal/rate-limit.ts), across every server process.
  *
  * Every change is a POST from a form (a GET changes nothing: link scanners open links),
  * answered with a redirect to a page that shows the result, so a reload repeats nothing.
@@ -22,13 +23,14 @@ import { proofFromContext } from '../../ingest/consent-capture.js';
 import type { ConsentRecordState, ProfileDoc } from '../../model.js';
 import { signedReceipt } from '../../privacy/receipt.js';
 import { openPrivacyRequest } from '../../privacy/requests.js';
+import type { RateDecision, RateLimit } from '../../store/rate-limits.js';
 import type { AppDeps } from '../app.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 import { personIdentifierFields, namedIdentifier } from '../person-identifier.js';
 import { escapeHtml as esc, personPage } from '../person-page.js';
 import { publicBaseUrl } from '../public-url.js';
 import { forgetConfirmPage, languageLinks, portalPage, REFRESH, requestPage, type ChoiceView } from '../portal/pages.js';
-import { WindowLimiter } from '../portal/rate-limit.js';
+import { limitKeys, PORTAL_LIMITS } from '../portal/rate-limit.js';
 import { chooseLang, formatInstant, LANGUAGES, TEXT, type Lang } from '../portal/text.js';
 import { downloadPath } from './exports.js';
 import { actorLabel, actorOf } from '../actor.js';
@@ -76,11 +78,27 @@ export function portalLinkRoutes(deps: AppDeps): Router {
 /** Public: the request page, the privacy page and what its forms do. */
 export function portalRoutes(deps: AppDeps): Router {
   const router = Router();
-  const perAddress = new WindowLimiter(3, HOUR_MS);
-  const perClient = new WindowLimiter(20, HOUR_MS);
+  const limitKey = limitKeys(deps.adminKey);
 
   const page = (res: Response, lang: Lang, status: number, title: string, body: string, head = '') => personPage(res, status, title, body, lang, head);
   const langOf = (req: Request, link?: string) => chooseLang(req.query.lang ?? formField(req, 'lang'), link, req.get('accept-language'));
+
+  /** Undefined when the attempt is within the limit (and counted), else the refusal. */
+  async function withinLimit(limit: RateLimit, key: string, now: Date): Promise<RateDecision | undefined> {
+    const decision = await deps.stores.rateLimits.hit(limit, key, now);
+    return decision.allowed ? undefined : decision;
+  }
+
+  /** 429 with Retry-After: the request page for a person's browser, the usual JSON error for a program that asks for JSON. */
+  function tooMany(req: Request, res: Response, lang: Lang, retryAfterMs: number): void {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    res.setHeader('retry-after', String(seconds));
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.status(429).json({ error: { code: 'too_many_attempts', message: `too many requests for a privacy page link; try again in ${seconds} s`, details: { retryAfterSeconds: seconds } } });
+      return;
+    }
+    page(res, lang, 429, TEXT[lang].requestTitle, requestPage(lang, TEXT[lang].tooMany));
+  }
 
   /** The link's person, or the page that says why there is none (and null). */
   async function personOf(req: Request, res: Response): Promise<{ profile: ProfileDoc; lang: Lang; token: string } | null> {
@@ -118,11 +136,10 @@ export function portalRoutes(deps: AppDeps): Router {
     const email = formField(req, 'email')?.trim().toLowerCase() ?? '';
     if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) return page(res, lang, 400, t.requestTitle, requestPage(lang, t.requestInvalid));
     const now = deps.now();
-    // Counted by the address's keyed hash: the limiter holds no address.
-    const addressKey = deps.privacyKeys.suppressionId({ kind: 'email', value: email });
-    if (!perClient.allow(req.socket.remoteAddress ?? 'unknown', now.getTime()) || !perAddress.allow(addressKey, now.getTime())) {
-      return page(res, lang, 429, t.requestTitle, requestPage(lang, t.tooMany));
-    }
+    // The client first: its refused attempts do not use up the address's budget.
+    const decision = await withinLimit(PORTAL_LIMITS.perClient, limitKey('client', req.ip ?? 'unknown'), now)
+      ?? await withinLimit(PORTAL_LIMITS.perAddress, limitKey('email', email), now);
+    if (decision) return tooMany(req, res, lang, decision.retryAfterMs);
     const profileId = await deps.stores.identities.lookup({ kind: 'email', value: email });
     if (profileId) {
       // Not awaited: the answer takes as long whether the address is known or not.
@@ -208,7 +225,7 @@ export function portalRoutes(deps: AppDeps): Router {
     // A grant of a purpose with double opt-in waits, pending, for the e-mail's confirmation.
     const state: ConsentRecordState = asked === 'granted' && needsConfirmation(declared, { kind: 'portal' }) ? 'pending' : asked;
     const current = profile.consents?.[purpose];
-    const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.socket.remoteAddress);
+    const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.ip);
     // The same form sent twice against the same current state records one change.
     const linkHash = createHash('sha256').update(token).digest('hex').slice(0, 16);
     await deps.ingestor.ingestForProfile(profile._id, {
