@@ -4,7 +4,7 @@
  * (That they apply to the pinned release is proven by every run: provisioning builds it.)
  */
 import { describe, expect, it } from 'vitest';
-import { SERIAL_WRITES as serialWrites, applyPatch } from '../../src/infra/ferretdb-patch.js';
+import { ATOMIC_STATEMENTS as atomicStatements, ID_PUSHDOWN as idPushdown, SERIAL_WRITES as serialWrites, applyPatch } from '../../src/infra/ferretdb-patch.js';
 
 const DB_GO = [
   'import (',
@@ -40,5 +40,84 @@ describe('FerretDB source patches', () => {
   it('refuses a source where an expected line is ambiguous', () => {
     const twice = DB_GO + '\tvar sqlTx *sql.Tx\n';
     expect(() => applyPatch(serialWrites, twice)).toThrow(/does not contain exactly one/);
+  });
+});
+
+/** Excerpts of the handler files, with the lines the atomic-statement patches expect. */
+const HANDLER_GO: Record<string, string> = {
+  'msg_update.go': [
+    'import (',
+    '\t"context"',
+    '\t"fmt"',
+    '',
+    ')',
+    '// updateDocument iterate through all documents in collection and update them.',
+    'func (h *Handler) updateDocument() {',
+    '\tfor _, u := range params.Updates {',
+    '\t}',
+    '}',
+    '',
+  ].join('\n'),
+  'msg_findandmodify.go': ['func (h *Handler) findAndModifyDocument() {', '\tqueryRes, err := c.Query(ctx, &qp)', '}', ''].join('\n'),
+  'msg_delete.go': ['func (h *Handler) MsgDelete() {', '\tfor i, p := range params.Deletes {', '\t}', '}', ''].join('\n'),
+};
+const handlerGo = (file: string) => HANDLER_GO[file.split(/[\\/]/).at(-1)!]!;
+
+/** The `_id` pushdown of the SQLite backend, in Query and in Explain. */
+const ID_BLOCK = (...extra: string[]) =>
+  [
+    '\tif params.Filter.Len() == 1 {',
+    '\t\tv, _ := params.Filter.Get("_id")',
+    '\t\tswitch v.(type) {',
+    '\t\tcase string, types.ObjectID:',
+    ...extra,
+    '\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)',
+    '\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}',
+    '\t\t}',
+    '\t}',
+  ].join('\n');
+const COLLECTION_GO = [
+  '// Query implements backends.Collection interface.',
+  'func (c *collection) Query() {',
+  ID_BLOCK(),
+  '}',
+  'func (c *collection) Explain() {',
+  ID_BLOCK('\t\t\tfilterPushdown = true'),
+  '}',
+  '',
+].join('\n');
+
+describe('the atomic read-modify-write patches', () => {
+  it('lock the collection in update (before the loop over statements), findAndModify (before the read) and delete', () => {
+    const patched = atomicStatements.map((patch) => applyPatch(patch, handlerGo(patch.file)));
+    expect(patched[0]).toContain('\t"fmt"\n\t"sync"\n');
+    expect(patched[0]).toContain('func lockCollection(db, collection string) func() {');
+    expect(patched[0]).toContain('\tdefer lockCollection(params.DB, params.Collection)()\n\n\tfor _, u := range params.Updates {\n');
+    expect(patched[1]).toContain('\tdefer lockCollection(params.DB, params.Collection)()\n\n\tqueryRes, err := c.Query(ctx, &qp)\n');
+    expect(patched[2]).toContain('\tdefer lockCollection(params.DB, params.Collection)()\n\n\tfor i, p := range params.Deletes {\n');
+  });
+
+  it('refuse a handler where the read moved, naming the file and the fix', () => {
+    const [, findAndModify] = atomicStatements;
+    const upgraded = handlerGo(findAndModify!.file).replace('c.Query(ctx, &qp)', 'c.Query(ctx, qp)');
+    expect(() => applyPatch(findAndModify!, upgraded)).toThrow(/msg_findandmodify\.go does not contain exactly one .*atomic-findAndModify fix/);
+    const [update] = atomicStatements;
+    const twice = handlerGo(update!.file) + '\tfor _, u := range params.Updates {\n';
+    expect(() => applyPatch(update!, twice)).toThrow(/does not contain exactly one/);
+  });
+});
+
+describe('the _id pushdown patch', () => {
+  it('pushes down a top-level _id whatever else the filter holds, in Query and in Explain', () => {
+    const patched = applyPatch(idPushdown, COLLECTION_GO);
+    expect(patched).toContain('func pushedDownID(filter *types.Document) any {');
+    expect(patched).not.toContain('params.Filter.Len() == 1');
+    expect(patched.match(/\tif v := pushedDownID\(params\.Filter\); v != nil \{\n/g)).toHaveLength(2);
+    expect(patched).toContain('v != nil {\n\t\tfilterPushdown = true\n\t\twhereClause = ');
+  });
+
+  it('refuses a backend whose pushdown changed, naming the file and the fix', () => {
+    const upgraded = COLLECTION_GO.replaceAll('params.Filter.Len() == 1', 'len(params.Filter.Keys()) == 1');
+    expect(() => applyPatch(idPushdown, upgraded)).toThrow(/collection\.go does not contain exactly one .*_id pushdown fix/);
   });
 });
