@@ -300,8 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sources = parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY);
   if (e.ITINERA_SMTP_URL && !e.ITINERA_MAIL_FROM) throw new ConfigError('ITINERA_MAIL_FROM: required with ITINERA_SMTP_URL (the From of every e-mail)');
   if (e.ITINERA_ROLE !== 'all' && (!e.MONGODB_URI || !e.TEMPORAL_ADDRESS)) {
-    // The embedded servers live and die with one `npm start`, and FerretDB loses concurrent updates from several processes.
-    throw new ConfigError(`ITINERA_ROLE=${e.ITINERA_ROLE}: processes apart need a MongoDB and a Temporal they share; set MONGODB_URI and TEMPORAL_ADDRESS (the embedded servers serve one process, ITINERA_ROLE=all)`);
+    // The embedded servers live and die with one `npm start`: processes apart cannot share them.
+    throw new ConfigError(`ITINERA_ROLE=${e.ITINERA_ROLE}: processes apart need a MongoDB and a Temporal they share; set MONGODB_URI and TEMPORAL_ADDRESS (the embedded servers belong to one \`npm start\`, ITINERA_ROLE=all)`);
   }
   const temporalSecurity = parseTemporalTls(e);
   return {

@@ -206,9 +206,9 @@ export class ProfileWriter {
   /**
    * As `settled`, waiting at most `timeoutMs`, and for other processes too: until every
    * outbox entry opened before the call by any process is applied (entries of other hosts
-   * are waited for up to `clockSkewMs` past this host's clock). Answers the events of this
-   * process still unapplied at the bound, or 1 when only other processes' are (0 when
-   * everything was applied in time).
+   * are waited for up to `clockSkewMs` past this host's clock). Answers the events still
+   * unapplied at the bound: this process's, or else other processes' (0 when everything
+   * was applied in time).
    */
   async settledWithin(timeoutMs: number): Promise<number> {
     const started = Date.now();
@@ -219,7 +219,7 @@ export class ProfileWriter {
     clearTimeout(timer);
     if (outcome === 'late') return this.outstandingEvents;
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      const others = await this.options.stores.outbox.countUnappliedUpTo(horizon, this.owner);
+      const others = await this.options.stores.outbox.unappliedEventsUpTo(horizon, this.owner);
       if (others === 0) return 0;
       const left = timeoutMs - (Date.now() - started);
       if (left <= 0) return others;

@@ -119,7 +119,11 @@ export function createStores(db: Db): Stores {
  * lookup by scanning the collection, so an index there is only a cost on every write.
  */
 export async function ensureIndexes(stores: Stores): Promise<void> {
-  if (await stores.isFerretDb()) return;
+  if (!(await stores.isFerretDb())) await createSecondaryIndexes(stores);
+}
+
+/** Creates them whatever the database (test/store/indexes.test.ts runs it on FerretDB). */
+export async function createSecondaryIndexes(stores: Stores): Promise<void> {
   await Promise.all([
     stores.profiles.ensureIndexes(),
     stores.identities.ensureIndexes(),

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { counterKey, decodeCounterKey } from '../profile/counters.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
+import { upsertOnce } from './upsert.js';
 
 /** A step's funnel: runs that reached it, passed it, and left the journey while at it. */
 export interface StepCounts {
@@ -148,7 +148,6 @@ export class JourneyStatsStore {
   private readonly collection: Collection<JourneyStatsDoc>;
   private pending = new Map<string, PendingCounts>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly writes = new KeyedLock();
   private failures = 0;
   private logger: WarnLogger | undefined;
 
@@ -191,7 +190,7 @@ export class JourneyStatsStore {
     let firstError: unknown;
     for (const [id, entry] of batch) {
       try {
-        await this.writes.run(id, () => this.collection.updateOne(
+        await upsertOnce(() => this.collection.updateOne(
           { _id: id },
           { $inc: Object.fromEntries(entry.inc), $set: { journey: entry.journey, rulesVersion: entry.rulesVersion, updatedAt: new Date() } },
           { upsert: true },

@@ -2,13 +2,13 @@
  * Counters that many writers bump at once (a segment's size, its entries this hour),
  * written one document at a time but without one write per bump.
  *
- * Why: FerretDB applies `$inc` as a read and a write, so a document's increments are
- * serialised (keyed-lock.ts). Serialised one by one, a counter that every change of a
- * popular segment touches caps how many changes a second the whole system makes: each
- * waits for all before it, a database round trip each. Here, increments that arrive while
- * a write of their document is in flight are summed and written together by the next
- * one. Nothing waits for a timer (the first increment is written at once), and each
- * caller's promise settles once a write that includes its increment has, so an
+ * Why: the embedded FerretDB applies the updates of one collection one at a time (that is
+ * what makes them atomic: src/infra/ferretdb-patch.ts), each a database write. A counter
+ * that every change of a popular segment touches would cap how many changes a second the
+ * whole system makes: each waits for all before it, a round trip each. Here, increments
+ * that arrive while a write of their document is in flight are summed and written
+ * together by the next one. Nothing waits for a timer (the first increment is written
+ * at once), and each caller's promise settles once a write that includes its increment has, so an
  * acknowledged increment is stored exactly as before.
  */
 export type Increment = Record<string, number>;

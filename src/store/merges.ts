@@ -24,7 +24,7 @@ export class MergeStore {
     }
   }
 
-  /** The merged-away profile as it is about to be deleted (see ProfileStore.absorb); dropped when the merge completes. */
+  /** The merged-away profile as it is about to be deleted (see ProfileStore.takeAway); dropped when the merge completes. */
   async keepAbsorbed(id: string, absorbed: ProfileDoc): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { absorbed } });
   }

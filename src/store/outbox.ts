@@ -114,12 +114,14 @@ export class OutboxStore {
 
   /**
    * Entries opened at or before the instant whose events are not yet all on their profiles,
-   * other than `owner`'s own (its writer knows those): what a read must wait for to see
-   * every event acknowledged before it by any process.
+   * other than `owner`'s own (its writer knows those): how many events a read must wait
+   * for to see every event acknowledged before it by any process.
    */
-  async countUnappliedUpTo(at: Date, owner: string): Promise<number> {
-    const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1, owner: 1, appliedAt: 1 } }).toArray();
-    return entries.filter((entry) => entry.appliedAt === undefined && entry.owner !== owner && entry.createdAt.getTime() <= at.getTime()).length;
+  async unappliedEventsUpTo(at: Date, owner: string): Promise<number> {
+    const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1, owner: 1, appliedAt: 1, eventIds: 1 } }).toArray();
+    return entries
+      .filter((entry) => entry.appliedAt === undefined && entry.owner !== owner && entry.createdAt.getTime() <= at.getTime())
+      .reduce((sum, entry) => sum + entry.eventIds.length, 0);
   }
 
   /** The open entries among these ids: batches still owed (for a recovery's view of what other batches are doing). */

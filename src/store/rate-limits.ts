@@ -7,7 +7,7 @@
  * The key is whatever the caller gives, and callers give keyed hashes: nothing here names
  * a person or an address. A window's document is deleted by `_id` when the key's next
  * window opens; the windows of keys that never come back are deleted by expiry (a TTL
- * index on MongoDB, a periodic delete on FerretDB, which has no TTL indexes).
+ * index on MongoDB, and on any database a periodic delete, for FerretDB, which has no TTL indexes).
  *
  * Each count is one atomic `$inc` (the embedded FerretDB is built to apply updates
  * atomically: src/infra/ferretdb-patch.ts), so processes hitting one key at the same

@@ -1,8 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import type { SegmentCatalogDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
 import { MergedIncrements } from './merged-increments.js';
+import { upsertOnce } from './upsert.js';
 
 /** Whether ingestion keeps a leaf's facts yet, and from which events on (see src/segments/recompute.ts). */
 export interface LeafState {
@@ -20,7 +20,12 @@ export interface LeafState {
 interface LeafStatesDoc {
   _id: typeof LEAF_STATES_ID;
   leaves: Record<string, LeafState>;
+  /** Counts the writes of `leaves`: a change is written only over the states it was made from. */
+  version?: number;
 }
+
+/** Changes of the leaf states tried before giving up (deploys racing each other). */
+const LEAF_TRIES = 20;
 
 /** Segment names are identifiers, so this id never collides with one. */
 const LEAF_STATES_ID = '#leaves';
@@ -28,18 +33,14 @@ const LEAF_STATES_ID = '#leaves';
 /**
  * The segments of the deployed rules, one document each (definition, state of its
  * computation, size), and one more document with the state of every leaf. Few documents,
- * read by `_id`; writes are serialised per segment because FerretDB applies `$inc` as a
- * read and a write (see keyed-lock.ts), and size changes that meet are merged into one
- * write (merged-increments.ts).
+ * read by `_id`; size changes that meet are merged into one `$inc` (merged-increments.ts).
  */
 export class SegmentCatalogStore {
   private readonly collection: Collection<SegmentCatalogDoc>;
   private readonly leafStates: Collection<LeafStatesDoc>;
-  private readonly writes = new KeyedLock();
-  private readonly sizes = new MergedIncrements((name, inc) =>
-    this.writes.run(name, async () => {
-      await this.collection.updateOne({ _id: name }, { $inc: inc });
-    }));
+  private readonly sizes = new MergedIncrements(async (name, inc) => {
+    await this.collection.updateOne({ _id: name }, { $inc: inc });
+  });
 
   constructor(db: Db) {
     this.collection = db.collection<SegmentCatalogDoc>(COLLECTIONS.segments);
@@ -56,15 +57,15 @@ export class SegmentCatalogStore {
   }
 
   async put(doc: SegmentCatalogDoc): Promise<void> {
-    await this.writes.run(doc._id, () => this.collection.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+    await upsertOnce(() => this.collection.replaceOne({ _id: doc._id }, doc, { upsert: true }));
   }
 
   async update(name: string, set: Partial<Omit<SegmentCatalogDoc, '_id'>>): Promise<void> {
-    await this.writes.run(name, () => this.collection.updateOne({ _id: name }, { $set: set }));
+    await this.collection.updateOne({ _id: name }, { $set: set });
   }
 
   async remove(name: string): Promise<void> {
-    await this.writes.run(name, () => this.collection.deleteOne({ _id: name }));
+    await this.collection.deleteOne({ _id: name });
   }
 
   async addToSize(name: string, delta: number): Promise<void> {
@@ -75,12 +76,28 @@ export class SegmentCatalogStore {
     return (await this.leafStates.findOne({ _id: LEAF_STATES_ID }))?.leaves ?? {};
   }
 
-  /** Changes the leaf states with `change`, which gets the current ones (a read-modify-write, serialised). */
+  /**
+   * Changes the leaf states with `change`, which gets the current ones: a read-modify-write
+   * guarded by the version read, made again on the fresh states when another process (or
+   * another call of this one) wrote in between.
+   */
   async updateLeaves(change: (leaves: Record<string, LeafState>) => Record<string, LeafState>): Promise<Record<string, LeafState>> {
-    return this.writes.run(LEAF_STATES_ID, async () => {
-      const next = change(await this.leaves());
-      await this.leafStates.updateOne({ _id: LEAF_STATES_ID }, { $set: { leaves: next } }, { upsert: true });
-      return next;
-    });
+    for (let tries = 1; tries <= LEAF_TRIES; tries++) {
+      const doc = await this.leafStates.findOne({ _id: LEAF_STATES_ID });
+      const next = change(doc?.leaves ?? {});
+      const version = doc?.version ?? 0;
+      try {
+        const written = await this.leafStates.updateOne(
+          { _id: LEAF_STATES_ID, ...(doc ? { version: doc.version ?? { $exists: false } } : {}) },
+          { $set: { leaves: next, version: version + 1 } },
+          { upsert: !doc },
+        );
+        if (written.matchedCount + written.upsertedCount === 1) return next;
+      } catch (error) {
+        // Created by another call between the read and the upsert: read again.
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+    }
+    throw new Error(`the segment leaf states changed under ${LEAF_TRIES} tries in a row`);
   }
 }

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { SegmentChange } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
+import { upsertOnce } from './upsert.js';
 
 interface HistoryChunkDoc {
   /** `<profileId>#<chunk>`: change n of a person is in chunk ⌊n / CHUNK⌋. */
@@ -23,7 +23,6 @@ function sequenceOf(change: SegmentChange): number {
  */
 export class SegmentHistoryStore {
   private readonly collection: Collection<HistoryChunkDoc>;
-  private readonly writes = new KeyedLock();
 
   constructor(db: Db) {
     this.collection = db.collection<HistoryChunkDoc>(COLLECTIONS.segmentHistory);
@@ -40,7 +39,7 @@ export class SegmentHistoryStore {
       byChunk.set(id, [...(byChunk.get(id) ?? []), change]);
     }
     for (const [id, ofChunk] of byChunk) {
-      await this.writes.run(id, () =>
+      await upsertOnce(() =>
         this.collection.updateOne({ _id: id }, { $set: { profileId: ofChunk[0]!.profileId }, $addToSet: { changes: { $each: ofChunk } } }, { upsert: true }));
     }
   }

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { counterKey, decodeCounterKey } from '../profile/counters.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
+import { upsertOnce } from './upsert.js';
 
 interface MemberBucketDoc {
   /** `<segment>#<bucket>` */
@@ -56,8 +56,6 @@ export function bucketOf(profileId: string): number {
 export class SegmentMemberStore {
   private readonly collection: Collection<MemberBucketDoc>;
   private readonly occupied: Collection<OccupiedBucketsDoc>;
-  /** Adds and removes are read-then-write on FerretDB: serialised per bucket (keyed-lock.ts). */
-  private readonly writes = new KeyedLock();
 
   constructor(db: Db) {
     this.collection = db.collection<MemberBucketDoc>(COLLECTIONS.segmentMembers);
@@ -78,27 +76,32 @@ export class SegmentMemberStore {
   }
 
   /**
-   * Adds the member unless listed already; false then (a change applied again). A read and
-   * an update, both by `_id` (on FerretDB a filter on anything else scans the collection),
-   * serialised per bucket (keyed-lock.ts).
+   * Adds the member unless listed already; false then (a change applied again, here or in
+   * another process). The write is guarded by the member's absence, on the bucket's `_id`:
+   * of two adds racing, one writes and the other's upsert meets the bucket's `_id` (or no
+   * match) and answers false.
    */
-  add(segment: string, profileId: string, since: Date): Promise<boolean> {
+  async add(segment: string, profileId: string, since: Date): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
     const field = counterKey(profileId);
-    return this.writes.run(id, async () => {
-      const bucket = await this.collection.findOne({ _id: id }, { projection: { [`members.${field}`]: 1 } });
-      if (bucket?.members && Object.hasOwn(bucket.members, field)) return false;
-      // A bucket's first member: listed before it is written (see OccupiedBucketsDoc).
-      if (bucket === null) await this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: { [`buckets.${bucketOf(profileId)}`]: true } }, { upsert: true });
-      await this.collection.updateOne({ _id: id }, { $set: { segment, [`members.${field}`]: since } }, { upsert: true });
-      return true;
-    });
+    const bucket = await this.collection.findOne({ _id: id }, { projection: { [`members.${field}`]: 1 } });
+    if (bucket?.members && Object.hasOwn(bucket.members, field)) return false;
+    // A bucket's first member: listed before it is written (see OccupiedBucketsDoc).
+    if (bucket === null) await upsertOnce(() => this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: { [`buckets.${bucketOf(profileId)}`]: true } }, { upsert: true }));
+    try {
+      const written = await this.collection.updateOne({ _id: id, [`members.${field}`]: { $exists: false } }, { $set: { segment, [`members.${field}`]: since } }, { upsert: true });
+      return written.modifiedCount + written.upsertedCount === 1;
+    } catch (error) {
+      // The bucket exists and lists the member already: the guard missed, and the upsert met its `_id`.
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return false;
+    }
   }
 
   /** Removes the member; false when it was not listed (a change applied again). */
-  remove(segment: string, profileId: string): Promise<boolean> {
+  async remove(segment: string, profileId: string): Promise<boolean> {
     const id = `${segment}#${bucketOf(profileId)}`;
-    return this.writes.run(id, async () => (await this.collection.updateOne({ _id: id }, { $unset: { [`members.${counterKey(profileId)}`]: '' } })).modifiedCount > 0);
+    return (await this.collection.updateOne({ _id: id }, { $unset: { [`members.${counterKey(profileId)}`]: '' } })).modifiedCount > 0;
   }
 
   /**

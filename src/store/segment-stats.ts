@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import { MergedIncrements } from './merged-increments.js';
+import { upsertOnce } from './upsert.js';
 
 export interface HourCounts {
   entered: number;
@@ -33,12 +34,11 @@ const SETTLED_CACHE_ENTRIES = 20_000;
 export class SegmentStatsStore {
   private readonly collection: Collection<DayDoc>;
   /**
-   * Every change of a popular segment counts in one document a day: increments of it are
-   * written one at a time (FerretDB's `$inc` is a read and a write: keyed-lock.ts) and
-   * those that meet are merged into one write (merged-increments.ts).
+   * Every change of a popular segment counts in one document a day: increments of it
+   * that meet are merged into one write (merged-increments.ts).
    */
   private readonly counts = new MergedIncrements(async (id, inc, set) => {
-    await this.collection.updateOne({ _id: id }, { $set: set, $inc: inc }, { upsert: true });
+    await upsertOnce(() => this.collection.updateOne({ _id: id }, { $set: set, $inc: inc }, { upsert: true }));
   });
 
   /** Documents of days that are over, by `_id`, with when to read them again (oldest first). */

@@ -4,7 +4,6 @@ import type { SignInClaim, UserChanges, Users } from '../accounts/ports.js';
 import { claimAttempt, lockedFor, NO_FAILURES, type ThrottleState } from '../accounts/throttle.js';
 import type { UserDoc } from '../accounts/types.js';
 import { COLLECTIONS } from './collections.js';
-import { KeyedLock } from './keyed-lock.js';
 
 /** Throttle records for names that are not accounts (see `unknownNameThrottleId`). */
 const UNKNOWN_PREFIX = '#unknown/';
@@ -34,12 +33,6 @@ type ThrottleDoc = { _id: string; signIn?: ThrottleState };
 export class UserStore implements Users {
   private readonly collection: Collection<UserDoc>;
   private readonly throttles: Collection<ThrottleDoc>;
-  /**
-   * This process's claims of one record, one at a time: FerretDB applies a guarded update as
-   * a read and a write (keyed-lock.ts), so two parallel claims could both pass the guard, and
-   * ten at once exhausted the retries of the losers. Across processes the version guard decides.
-   */
-  private readonly claims = new KeyedLock();
 
   constructor(db: Db) {
     this.collection = db.collection<UserDoc>(COLLECTIONS.users);
@@ -103,7 +96,7 @@ export class UserStore implements Users {
    * guessing at passwords, looks the same from outside, and the records stay bounded.
    */
   claimSignIn(name: string, now: Date): Promise<SignInClaim> {
-    return this.claims.run(name.startsWith(UNKNOWN_PREFIX) ? unknownNameThrottleId(name) : name, () => this.claim(name, now));
+    return this.claim(name, now);
   }
 
   private async claim(name: string, now: Date): Promise<SignInClaim> {

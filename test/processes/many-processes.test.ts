@@ -79,7 +79,9 @@ async function startProcess(role: Role, port: number, shared: Record<string, str
         if (proc.child.exitCode !== null) throw new Error(`itinera (${role}) exited with ${proc.child.exitCode}:\n${proc.output.join('')}`);
         const ready = await fetch(`${proc.baseUrl}/ready`).catch(() => null);
         return ready?.status === 200;
-      }, 60_000);
+      }, 90_000).catch((error: Error) => {
+        throw new Error(`${error.message}; itinera (${role}) said:\n${proc.output.join('').slice(-3000)}`);
+      });
     },
     async kill(signal) {
       const exited = new Promise((resolve) => proc.child.once('exit', resolve));
@@ -179,11 +181,10 @@ async function scaleOut(roles: Role[], killed: number) {
 
     // Everything acknowledged is applied and dispatched: the killed process's batches too, by a sweeper.
     const reader = api[0]!;
-    const profiles = await eventually(async () => {
-      const all = await Promise.all(Array.from({ length: PEOPLE }, async (_, i) =>
-        (await send(reader.baseUrl, 'GET', `/v1/profiles/lookup?userId=u-${run}-${i}`, admin)).body));
-      return all.every((profile) => profile.tags?.includes('welcomed')) ? all : undefined;
-    }, 120_000);
+    const readAll = () => Promise.all(Array.from({ length: PEOPLE }, async (_, i) =>
+      (await send(reader.baseUrl, 'GET', `/v1/profiles/lookup?userId=u-${run}-${i}`, admin)).body));
+    await eventually(async () => (await readAll()).every((profile) => profile.tags?.includes('welcomed')), 120_000).catch(() => undefined);
+    const profiles = await readAll();
     const exact = profiles.filter((profile, i) => {
       const counters = profile.counters ?? {};
       return counters['Order Completed']?.count === ORDERS
@@ -193,7 +194,8 @@ async function scaleOut(roles: Role[], killed: number) {
         && counters['Trial Started']?.count === 1
         && profile.identities?.anonymousId?.includes(`a-${run}-${i}`)
         && profile.consents?.email_marketing?.state === 'granted'
-        && profile.journeyHistory?.length === 1 && profile.journeyHistory[0].entries === 1;
+        && profile.journeyHistory?.length === 1 && profile.journeyHistory[0].entries === 1
+        && profile.tags?.includes('welcomed');
     });
     expect(profiles.length - exact.length, JSON.stringify(profiles.find((profile) => !exact.includes(profile)), null, 1)).toBe(0);
     expect(staleReads).toEqual([]);

@@ -76,7 +76,7 @@ export function confirmRoutes(deps: AppDeps): Router {
     if (standing.kind === 'confirmed') return page(res, 200, 'Confirmed', confirmedPage(standing.title));
     const { record, profile, title } = standing;
     // The click's browser and address (anonymised), as any proof records them.
-    const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.socket.remoteAddress);
+    const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.ip);
     const clickProof = { ...(userAgent ? { userAgent } : {}), ...(ip ? { ip } : {}) };
     // One record per request however often it is clicked: the message id derives from it.
     const event = await deps.ingestor.ingestForProfile(profile._id, {

@@ -161,7 +161,7 @@ export function consentRoutes(deps: AppDeps): Router {
     const consent: EventConsent = {
       changes: [{ purpose: body.purpose, state }],
       origin,
-      proof: proofOf(body.proof, proofFromContext({ context }, req.socket.remoteAddress), 'api'),
+      proof: proofOf(body.proof, proofFromContext({ context }, req.ip), 'api'),
     };
     // Identity resolution as for any message: ids, and e-mail or phone as context traits.
     const message: IngestMessage = {
@@ -175,7 +175,7 @@ export function consentRoutes(deps: AppDeps): Router {
       context,
       consent,
     };
-    await deps.ingestor.ingestBatch([message], { receivedAt: deps.now(), source: sourceOf(res), ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}) });
+    await deps.ingestor.ingestBatch([message], { receivedAt: deps.now(), source: sourceOf(res), ...(req.ip ? { ip: req.ip } : {}) });
     // `pending`: the person has an e-mail to confirm (double opt-in) before anything is granted.
     res.json({ success: true, recordId: consentRecordId(eventIdFor(messageId), body.purpose), state });
   });

@@ -19,8 +19,9 @@ const SignIn = z.object({
 });
 
 /**
- * `Secure` when the browser reached us over https: directly (`req.secure`; the app trusts
- * no proxy headers), or through a TLS proxy in front, which the configured public URL tells.
+ * `Secure` when the browser reached us over https: directly, or through a proxy listed in
+ * ITINERA_TRUSTED_PROXIES that says so (`req.secure` reads its X-Forwarded-Proto), or
+ * through any TLS proxy in front, which the configured public URL tells.
  */
 function cookieOptions(deps: AppDeps, req: Request): express.CookieOptions {
   const secure = req.secure || (deps.publicUrl?.startsWith('https:') ?? false);

@@ -41,7 +41,7 @@ function prefixed(error: HttpError, prefix: string): HttpError {
 }
 
 function arrivalOf(req: Request, res: Response, deps: AppDeps): Arrival {
-  return { receivedAt: deps.now(), source: sourceOf(res), ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}) };
+  return { receivedAt: deps.now(), source: sourceOf(res), ...(req.ip ? { ip: req.ip } : {}) };
 }
 
 /** The messages of a batch, each validated as its own type, with the batch's shared fields filled in. */

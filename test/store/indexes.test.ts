@@ -1,0 +1,46 @@
+/**
+ * The secondary indexes a MongoDB deployment gets at start-up, created here on the test
+ * database (the embedded FerretDB leaves them out for write speed, so without this test no
+ * run would ever create them): every store's specification is accepted, creating them
+ * twice (several processes starting together) changes nothing, and the stores work over
+ * them.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSecondaryIndexes, createStores, type Stores } from '../../src/store/index.js';
+import { freshDatabase } from '../support/servers.js';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let stores: Stores;
+beforeAll(async () => {
+  database = await freshDatabase('indexes');
+  stores = createStores(database.db);
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function indexNames(): Promise<Record<string, string[]>> {
+  const names: Record<string, string[]> = {};
+  for (const { name } of await database.db.listCollections().toArray()) {
+    names[name] = (await database.db.collection(name).listIndexes().toArray()).map((index) => index.name as string).sort();
+  }
+  return names;
+}
+
+it('creates every secondary index MongoDB deployments get, and again harmlessly', async () => {
+  await createSecondaryIndexes(stores);
+  const first = await indexNames();
+  expect(first.profiles).toEqual(expect.arrayContaining(['_id_', 'tags_1', 'lastSeenAt_1']));
+  expect(first.outbox).toEqual(expect.arrayContaining(['_id_', 'createdAt_1']));
+  expect(first.deliveries).toEqual(expect.arrayContaining(['_id_', 'profileId_1']));
+  expect(first.rate_limits).toEqual(expect.arrayContaining(['_id_', 'expiresAt_1']));
+  // A second process starting at the same time creates the same indexes: nothing changes.
+  await Promise.all([createSecondaryIndexes(stores), createSecondaryIndexes(stores)]);
+  expect(await indexNames()).toEqual(first);
+
+  // The stores work over them.
+  const now = new Date();
+  await stores.profiles.create('p_indexed', { userId: ['u-indexed'] }, now);
+  expect(await stores.profiles.addTag('p_indexed', 'vip', now)).toBe(true);
+  expect((await stores.profiles.findById('p_indexed'))?.tags).toEqual(['vip']);
+});
