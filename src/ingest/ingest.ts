@@ -234,7 +234,7 @@ export function createIngestor(deps: IngestDeps) {
       }
       for (const message of messages) await applyGroupTraits(message, arrival);
       const profiles = [...byProfile.values()];
-      await deps.writer.accept({ outboxId, profiles });
+      await deps.writer.accept({ outboxId, openedAt: now, profiles });
       return profiles.flatMap((entry) => entry.events);
     } catch (error) {
       // What was stored of this batch is owed still: the sweeper finishes it.
@@ -264,7 +264,7 @@ export function createIngestor(deps: IngestDeps) {
       const inserted = await stores.events.insertNew([event]);
       const profiles = inserted.has(event._id) ? [{ profileId: profile._id, activities: [activityOf(message, event, {})], events: [event] }] : [];
       for (const entry of profiles) stores.dataCatalog.record(catalogObservationOf(event, entry.activities[0]!.traits));
-      await deps.writer.accept({ outboxId, profiles });
+      await deps.writer.accept({ outboxId, openedAt: arrival.receivedAt, profiles });
       return event;
     } catch (error) {
       deps.writer.release(outboxId);

@@ -28,6 +28,7 @@ import type { Stores } from '../store/index.js';
 import { combineActivities, type ProfileActivity } from '../store/profiles.js';
 import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
 import { changeOfEvents } from '../segments/changes.js';
+import { OtherProcessesBarrier } from './other-processes.js';
 import type { Dispatcher } from './dispatch.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
@@ -37,11 +38,14 @@ import { forEachInParallel } from '../util/in-parallel.js';
  */
 export interface AcceptedBatch {
   outboxId: string;
+  /** When its outbox entry was opened: its dispatch waits for other processes' batches opened before. */
+  openedAt: Date;
   profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }[];
 }
 
 interface BatchProgress {
   outboxId: string;
+  openedAt: Date;
   events: EventDoc[];
   /** Profiles of the batch not yet written. */
   unwritten: number;
@@ -96,7 +100,7 @@ export class ProfileWriter {
   private readonly openEntries = new Set<string>();
   private renewal: NodeJS.Timeout | undefined;
   readonly leaseMs: number;
-  private readonly clockSkewMs: number;
+  private readonly others: OtherProcessesBarrier;
   private readonly dispatching = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly maxOutstandingEvents: number;
@@ -107,7 +111,7 @@ export class ProfileWriter {
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
     this.leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
-    this.clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    this.others = new OtherProcessesBarrier(options.stores.outbox, this.owner, options.now, options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
   }
 
   /** The lease a batch opened now is given: ours, for one lease period. */
@@ -180,7 +184,7 @@ export class ProfileWriter {
     const toWrite = batch.profiles
       .filter((entry) => !entry.written || this.options.segments !== undefined || entry.events.some((event) => event.consent))
       .map((entry) => (entry.written ? { ...entry, activities: [] } : entry));
-    const progress: BatchProgress = { outboxId: batch.outboxId, events, unwritten: toWrite.length, failed: false, written: new Map() };
+    const progress: BatchProgress = { outboxId: batch.outboxId, openedAt: batch.openedAt, events, unwritten: toWrite.length, failed: false, written: new Map() };
     for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
     this.outstandingEvents += events.length;
     if (toWrite.length === 0) {
@@ -212,19 +216,13 @@ export class ProfileWriter {
    */
   async settledWithin(timeoutMs: number): Promise<number> {
     const started = Date.now();
-    const horizon = new Date(this.options.now().getTime() + this.clockSkewMs);
+    const asked = this.options.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
     const outcome = await Promise.race([this.settled(), timedOut]);
     clearTimeout(timer);
     if (outcome === 'late') return this.outstandingEvents;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      const others = await this.options.stores.outbox.unappliedEventsUpTo(horizon, this.owner);
-      if (others === 0) return 0;
-      const left = timeoutMs - (Date.now() - started);
-      if (left <= 0) return others;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-    }
+    return this.others.until(asked, Math.max(0, timeoutMs - (Date.now() - started)));
   }
 
   /** Resolves once everything accepted is applied and dispatched (or left to the sweeper). */
@@ -324,15 +322,27 @@ export class ProfileWriter {
   }
 
   /**
+   * Dispatches a batch once every batch other processes opened before it is applied, so
+   * its journeys see what those said about the person (a consent given just before the
+   * trigger, through another process). Bounded by two leases: a process that died holding
+   * a batch delays dispatch until a sweeper applied it, then dispatch goes on regardless.
+   */
+  private async dispatchInOrder(batch: BatchProgress): Promise<void> {
+    const late = await this.others.until(batch.openedAt, 2 * this.leaseMs);
+    if (late > 0) this.options.logger.warn({ outboxId: batch.outboxId, late }, 'dispatching before other processes applied earlier events');
+    await this.options.dispatcher.dispatch(batch.events, batch.written);
+  }
+
+  /**
    * A batch fully written: marked applied (reads on other processes wait for that) and
    * dispatched in the background, then its outbox entry closed. A failed batch keeps its
    * entry and gives up its lease at once: a sweeper applies what is missing.
    */
   private finish(batch: BatchProgress): void {
-    const { stores, dispatcher, logger, now } = this.options;
+    const { stores, logger, now } = this.options;
     const work = batch.failed
       ? stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined)
-      : Promise.all([stores.outbox.markApplied(batch.outboxId, now()), dispatcher.dispatch(batch.events, batch.written)])
+      : Promise.all([stores.outbox.markApplied(batch.outboxId, now()), this.dispatchInOrder(batch)])
         .then(() => stores.outbox.close(batch.outboxId))
         .catch((error: unknown) => {
           logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper');

@@ -113,15 +113,15 @@ export class OutboxStore {
   }
 
   /**
-   * Entries opened at or before the instant whose events are not yet all on their profiles,
-   * other than `owner`'s own (its writer knows those): how many events a read must wait
-   * for to see every event acknowledged before it by any process.
+   * The entries whose events are not yet all on their profiles, other than `owner`'s own
+   * (its writer knows those): when each was opened and how many events it holds. What a
+   * process waits for before it dispatches or reads (ingest/other-processes.ts).
    */
-  async unappliedEventsUpTo(at: Date, owner: string): Promise<number> {
+  async unappliedOfOthers(owner: string): Promise<{ openedAt: number; events: number }[]> {
     const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1, owner: 1, appliedAt: 1, eventIds: 1 } }).toArray();
     return entries
-      .filter((entry) => entry.appliedAt === undefined && entry.owner !== owner && entry.createdAt.getTime() <= at.getTime())
-      .reduce((sum, entry) => sum + entry.eventIds.length, 0);
+      .filter((entry) => entry.appliedAt === undefined && entry.owner !== owner)
+      .map((entry) => ({ openedAt: entry.createdAt.getTime(), events: entry.eventIds.length }));
   }
 
   /** The open entries among these ids: batches still owed (for a recovery's view of what other batches are doing). */

@@ -10,6 +10,7 @@
  * every event acknowledged before it by another.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,7 @@ async function startProcess(role: Role, port: number, shared: Record<string, str
       proc.child = spawn(process.execPath, ['scripts/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       proc.child.stdout!.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
       proc.child.stderr!.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
+      if (process.env.ITINERA_PROCESS_LOGS) proc.child.stdout!.pipe(createWriteStream(`${process.env.ITINERA_PROCESS_LOGS}-${role}-${port}.log`, { flags: 'a' }));
       await eventually(async () => {
         if (proc.child.exitCode !== null) throw new Error(`itinera (${role}) exited with ${proc.child.exitCode}:\n${proc.output.join('')}`);
         const ready = await fetch(`${proc.baseUrl}/ready`).catch(() => null);
