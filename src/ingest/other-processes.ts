@@ -8,27 +8,31 @@
  * So a process dispatches a batch, and answers a read, only once every other process's
  * batch opened before it is applied, as their outbox entries say.
  *
- * One scan of the outbox (small: work in flight) answers many waiters: those who asked
- * before it started. Entries of other hosts count up to `clockSkewMs` past the instant
- * waited for, as those hosts dated them.
+ * One loop per process scans the outbox (small: work in flight) while anyone waits, and
+ * each scan answers every waiter that was registered before it started: hundreds of
+ * batches waiting cost one scan at a time, not one each. Entries of other hosts count up
+ * to `clockSkewMs` past the instant waited for, as those hosts dated them.
  */
 import type { OutboxStore } from '../store/outbox.js';
 
-interface Scan {
-  /** When it started, on the process's clock: it sees every entry opened before. */
-  startedAt: number;
-  /** Other processes' unapplied entries: when each was opened, and its events. */
-  unapplied: Promise<{ openedAt: number; events: number }[]>;
+interface Waiter {
+  /** Other processes' entries opened up to here are waited for (ms). */
+  horizon: number;
+  deadline: number;
+  resolve: (unappliedEvents: number) => void;
 }
 
+/** Between scans while someone waits: the outbox is read at most this often by one process. */
+const SCAN_PAUSE_MS = 20;
+
 export class OtherProcessesBarrier {
-  private latest: Scan | null = null;
+  private waiting: Waiter[] = [];
+  private looping = false;
 
   constructor(
     private readonly outbox: OutboxStore,
     /** This process, whose own entries its writer orders already. */
     private readonly owner: string,
-    private readonly now: () => Date,
     private readonly clockSkewMs: number,
   ) {}
 
@@ -36,29 +40,38 @@ export class OtherProcessesBarrier {
    * Resolves once every batch other processes opened up to `at` is applied, or when
    * `timeoutMs` has passed: the events still unapplied then (0 when none).
    */
-  async until(at: Date, timeoutMs: number): Promise<number> {
-    const horizon = at.getTime() + this.clockSkewMs;
-    const deadline = Date.now() + timeoutMs;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      const owed = (await this.scanSince(at.getTime())).filter((entry) => entry.openedAt <= horizon);
-      if (owed.length === 0) return 0;
-      const left = deadline - Date.now();
-      if (left <= 0) return owed.reduce((sum, entry) => sum + entry.events, 0);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-      // The next round needs a scan that started after this one's answer.
-      at = new Date(Math.max(at.getTime(), this.now().getTime()));
-    }
+  until(at: Date, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      this.waiting.push({ horizon: at.getTime() + this.clockSkewMs, deadline: Date.now() + timeoutMs, resolve });
+      if (!this.looping) void this.loop();
+    });
   }
 
-  /** A scan that started at or after `since`: the one in flight if it did, else a new one. */
-  private scanSince(since: number): Promise<{ openedAt: number; events: number }[]> {
-    if (this.latest && this.latest.startedAt >= since) return this.latest.unapplied;
-    const scan: Scan = { startedAt: this.now().getTime(), unapplied: this.outbox.unappliedOfOthers(this.owner) };
-    this.latest = scan;
-    // A failed scan is not kept for the next caller.
-    scan.unapplied.catch(() => {
-      if (this.latest === scan) this.latest = null;
-    });
-    return scan.unapplied;
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.waiting.length > 0) {
+        // Only those waiting before the scan started: an entry opened just before a later
+        // waiter asked might not be in it.
+        const answered = this.waiting;
+        this.waiting = [];
+        let unapplied: { openedAt: number; events: number }[] | null;
+        try {
+          unapplied = await this.outbox.unappliedOfOthers(this.owner);
+        } catch {
+          unapplied = null; // unknown: wait on, until the deadline
+        }
+        const now = Date.now();
+        for (const waiter of answered) {
+          const owed = unapplied?.filter((entry) => entry.openedAt <= waiter.horizon) ?? null;
+          if (owed !== null && owed.length === 0) waiter.resolve(0);
+          else if (now >= waiter.deadline) waiter.resolve(owed?.reduce((sum, entry) => sum + entry.events, 0) ?? 1);
+          else this.waiting.push(waiter);
+        }
+        if (this.waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, SCAN_PAUSE_MS));
+      }
+    } finally {
+      this.looping = false;
+    }
   }
 }

@@ -111,7 +111,7 @@ export class ProfileWriter {
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
     this.leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
-    this.others = new OtherProcessesBarrier(options.stores.outbox, this.owner, options.now, options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
+    this.others = new OtherProcessesBarrier(options.stores.outbox, this.owner, options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
   }
 
   /** The lease a batch opened now is given: ours, for one lease period. */
