@@ -85,6 +85,8 @@ const schema = z.object({
    * a process dies, its batches wait this long before another process's sweeper takes them.
    */
   ITINERA_OUTBOX_LEASE_MS: z.coerce.number().int().min(300).default(DEFAULT_OUTBOX_LEASE_MS),
+  /** How long a profile read waits for the events acknowledged before it, by any process, before it answers with what is stored. */
+  ITINERA_READ_WAIT_MS: z.coerce.number().int().min(0).default(2000),
   /** How long after sign-in a console session ends, however active (hours). */
   ITINERA_SESSION_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 (30 days)').default(12),
   /** A console session unused this long ends (minutes; 0 turns the idle timeout off). */
@@ -127,6 +129,7 @@ export interface Config {
   mongo: { uri?: string; dbName: string; embeddedPort: number };
   sweepIntervalMs: number;
   outboxLeaseMs: number;
+  readWaitMs: number;
   stopTimeoutMs: number;
   /** Console sessions: absolute lifetime and idle timeout (0: none). */
   sessions: { absoluteMs: number; idleMs: number };
@@ -333,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedPort: e.FERRETDB_PORT },
     sweepIntervalMs: e.ITINERA_SWEEP_INTERVAL_MS,
     outboxLeaseMs: e.ITINERA_OUTBOX_LEASE_MS,
+    readWaitMs: e.ITINERA_READ_WAIT_MS,
     stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,
     sessions: { absoluteMs: e.ITINERA_SESSION_HOURS * 60 * 60_000, idleMs: e.ITINERA_SESSION_IDLE_MINUTES * 60_000 },
   };

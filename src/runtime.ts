@@ -160,6 +160,7 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     logger,
     sweepIntervalMs: config.sweepIntervalMs,
     writerLimits: { leaseMs: config.outboxLeaseMs },
+    readWaitMs: config.readWaitMs,
     sessions: config.sessions,
   };
 }

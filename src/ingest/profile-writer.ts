@@ -85,6 +85,8 @@ export interface ProfileWriterOptions {
 }
 
 const DEFAULT_CLOCK_SKEW_MS = 1000;
+/** However short the lease, a loaded tier may take this long to apply what came before a batch. */
+const MIN_DISPATCH_WAIT_MS = 60_000;
 
 export class ProfileWriter {
   /** This process, as the owner of the outbox entries it leases: unique across hosts and restarts. */
@@ -324,11 +326,12 @@ export class ProfileWriter {
   /**
    * Dispatches a batch once every batch other processes opened before it is applied, so
    * its journeys see what those said about the person (a consent given just before the
-   * trigger, through another process). Bounded by two leases: a process that died holding
-   * a batch delays dispatch until a sweeper applied it, then dispatch goes on regardless.
+   * trigger, through another process). Bounded by two leases (a minute at least): a
+   * process that died holding a batch delays dispatch until a sweeper applied it, and past
+   * the bound dispatch goes on regardless, with a warning.
    */
   private async dispatchInOrder(batch: BatchProgress): Promise<void> {
-    const late = await this.others.until(batch.openedAt, 2 * this.leaseMs);
+    const late = await this.others.until(batch.openedAt, Math.max(2 * this.leaseMs, MIN_DISPATCH_WAIT_MS));
     if (late > 0) this.options.logger.warn({ outboxId: batch.outboxId, late }, 'dispatching before other processes applied earlier events');
     await this.options.dispatcher.dispatch(batch.events, batch.written);
   }
