@@ -19,6 +19,7 @@ const BENCHES = {
   privacy: 'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
   console: 'the console on a grown database (100,000 people, 1,000,000 events): dashboard reads p50/p99 beside /health (target p99 < 100 ms), first screen in Chromium (< 1 s, < 400 KB compressed JS), diagnostics as you type on 2,000 lines (< 300 ms)',
   ferretdb: 'the FerretDB patches on 100,000 documents: a guarded `{_id, version}` updateOne beside a bare `_id` one, p50/p99 (target ratio ≤ 1.5), and `$inc` on one document from 4 clients beside 1: ops/s and increments lost (target 0)',
+  processes: 'ingest through /v1/batch with one `all` process, then one, two and three `api` processes beside one `worker`, on the embedded servers: acknowledged and applied events/s, ratio to the single process (PROCESSES_BENCH_EVENTS)',
   cli: '`itinera check` as a whole process, 10,000 lines (target < 600 ms) and examples/ebook.itn (< 300 ms), against tsx and `node -e 0`; `npm start` until /ready',
 } as const;
 
