@@ -335,8 +335,6 @@ export interface ProfileEventToRecord {
 export interface OutboxDoc {
   _id: string;
   eventIds: string[];
-  /** Profiles of new people created with these events already counted (see identity/new-people.ts). */
-  createdProfileIds?: string[];
   createdAt: Date;
   /** The process working on the batch, until `leaseUntil`; past it, any process's sweeper may take the entry over. */
   owner: string;

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createPeople, type NewPerson } from '../identity/new-people.js';
-import { byPrecedence, type IdentityResolver } from '../identity/resolve.js';
+import { byPrecedence, type IdentityResolver, type Resolution } from '../identity/resolve.js';
 import type { EventConsent, EventDoc, ProfileDoc, ProfileEventToRecord, Traits } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
@@ -136,9 +136,9 @@ function activityOf(message: SegmentMessage, event: EventDoc, derived: Traits): 
 export function createIngestor(deps: IngestDeps) {
   const { stores, resolver } = deps;
 
-  async function profileOf(message: SegmentMessage, arrival: Arrival): Promise<string> {
+  async function resolutionOf(message: SegmentMessage, arrival: Arrival): Promise<Resolution> {
     const previousIdIsUserId = message.type === 'alias' && (await stores.identities.lookup({ kind: 'userId', value: message.previousId })) !== null;
-    return (await resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt)).profileId;
+    return resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt);
   }
 
   async function applyGroupTraits(message: SegmentMessage, arrival: Arrival): Promise<void> {
@@ -162,10 +162,12 @@ export function createIngestor(deps: IngestDeps) {
   }
 
   /**
-   * A batch, in bulk. New people are created together, their profiles already holding
-   * these events; everyone else is resolved one message at a time (one person's messages
+   * A batch, in bulk. New people are created together (profiles and identifiers, in two
+   * writes); everyone else is resolved one message at a time (one person's messages
    * in order, different people in parallel). Then all events are stored with one insert
-   * and the known people's new events queued for their profiles. The outbox entry is
+   * and every new event queued for its profile: counted there once, by the batch that
+   * stored it (a profile created counting events that a crash then left unstored, and a
+   * retry through another process stored and counted again, would count them twice). The outbox entry is
    * opened before anything is written. Returns the new events (repeats of stored
    * messageIds are skipped).
    */
@@ -178,7 +180,7 @@ export function createIngestor(deps: IngestDeps) {
     const groups = [...messagesByPerson(messages).values()];
     const newPeople = await newPeopleAmong(messages, groups);
     const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));
-    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, deps.writer.lease(now), [...profileIdOf.values()]);
+    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, deps.writer.lease(now));
     // Leased to this process until applied and dispatched: no sweeper takes a batch still on its way (profile-writer.ts).
     deps.writer.hold(outboxId);
     try {
@@ -194,18 +196,30 @@ export function createIngestor(deps: IngestDeps) {
         for (const index of groups[g]!) describe(index, profileId);
         const identities: ProfileDoc['identities'] = {};
         for (const ref of refs) (identities[ref.kind] ??= []).push(ref.value);
-        return { refs, profile: newProfileDoc(profileId, identities, now, combineActivities(groups[g]!.map((index) => activities[index]!)), outboxId) };
+        return { refs, profile: newProfileDoc(profileId, identities, now) };
       });
       const withdrawn = await createPeople(stores, people, now);
       const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
 
       const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
+      const mergedInto = new Map<string, string>();
       await forEachInParallel(rest, concurrency, async (group) => {
-        for (const index of group) describe(index, await profileOf(messages[index]!, arrival));
+        for (const index of group) {
+          const resolution = await resolutionOf(messages[index]!, arrival);
+          for (const merged of resolution.merged) mergedInto.set(merged, resolution.profileId);
+          describe(index, resolution.profileId);
+        }
       });
+      // A person merged by a later message of this batch (an anonymous visit, then the alias
+      // that ties it to the customer): their earlier events go to the survivor before they
+      // are stored, so the batch reaches that person as one part, counted once.
+      for (const doc of docs) {
+        // Chains (merged, then the survivor merged too) are followed; never further than there are merges.
+        for (let hops = 0, into = mergedInto.get(doc.profileId); into !== undefined && hops <= mergedInto.size; hops++, into = mergedInto.get(doc.profileId)) doc.profileId = into;
+      }
 
       const inserted = await stores.events.insertNew(docs);
-      const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }>();
+      const byProfile = new Map<string, { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }>();
       const applied = new Set<string>();
       docs.forEach((event, index) => {
         if (!inserted.has(event._id) || applied.has(event._id)) return;
@@ -218,20 +232,6 @@ export function createIngestor(deps: IngestDeps) {
         entry.events.push(event);
         byProfile.set(event.profileId, entry);
       });
-      for (const [g, profileId] of profileIdOf) {
-        const profile = created.get(profileId);
-        if (!profile) continue;
-        const entry = byProfile.get(profileId);
-        if (entry) entry.written = profile;
-        // The profile was created counting every message of its person; those that turned out
-        // repeats (a messageId stored before or by a racing batch, or twice in this one) are
-        // not this batch's to count. Taking exactly their increments back is exact whatever
-        // other batches do meanwhile, which recounting the stored events is not.
-        const counted = new Set(entry?.events.map((event) => event._id));
-        const repeats = groups[g]!.filter((index) => !counted.delete(docs[index]!._id));
-        const uncounted = repeats.flatMap((index) => activities[index]!.counters ?? []);
-        if (uncounted.length > 0) await stores.profiles.uncount(profileId, uncounted, now);
-      }
       for (const message of messages) await applyGroupTraits(message, arrival);
       const profiles = [...byProfile.values()];
       await deps.writer.accept({ outboxId, openedAt: now, profiles });

@@ -40,7 +40,7 @@ export interface AcceptedBatch {
   outboxId: string;
   /** When its outbox entry was opened: its dispatch waits for other processes' batches opened before. */
   openedAt: Date;
-  profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[]; written?: ProfileDoc }[];
+  profiles: { profileId: string; activities: ProfileActivity[]; events: EventDoc[] }[];
 }
 
 interface BatchProgress {
@@ -180,14 +180,8 @@ export class ProfileWriter {
       this.release(batch.outboxId);
       return;
     }
-    // A new person's profile was written with its events, all but their consent (which
-    // needs the ledger) and their segments: those profiles are queued again with no
-    // activity, for the consent and the segments only.
-    const toWrite = batch.profiles
-      .filter((entry) => !entry.written || this.options.segments !== undefined || entry.events.some((event) => event.consent))
-      .map((entry) => (entry.written ? { ...entry, activities: [] } : entry));
+    const toWrite = batch.profiles;
     const progress: BatchProgress = { outboxId: batch.outboxId, openedAt: batch.openedAt, events, unwritten: toWrite.length, failed: false, written: new Map() };
-    for (const { written } of batch.profiles) if (written) progress.written.set(written._id, written);
     this.outstandingEvents += events.length;
     if (toWrite.length === 0) {
       this.finish(progress);

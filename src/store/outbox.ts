@@ -37,16 +37,14 @@ export class OutboxStore {
   }
 
   /**
-   * Records that these events are owed application and dispatch, and that these new
-   * profiles were created holding them, leased to `owner` until `leaseUntil`; returns the
-   * entry's id.
+   * Records that these events are owed application and dispatch, leased to `owner` until
+   * `leaseUntil`; returns the entry's id.
    */
-  async open(eventIds: string[], now: Date, lease: { owner: string; until: Date }, createdProfileIds: string[] = []): Promise<string> {
+  async open(eventIds: string[], now: Date, lease: { owner: string; until: Date }): Promise<string> {
     const id = `ob_${randomUUID()}`;
     await this.collection.insertOne({
       _id: id,
       eventIds: [...new Set(eventIds)],
-      ...(createdProfileIds.length > 0 ? { createdProfileIds } : {}),
       createdAt: now,
       owner: lease.owner,
       leaseUntil: lease.until,

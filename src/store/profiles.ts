@@ -283,9 +283,11 @@ export class ProfileStore {
   async leaveJourney(id: string, workflowId: string): Promise<boolean> {
     const field = `journeys.${workflowId}`;
     const left = await this.followingRedirect(id, async (target) => {
-      const result = await this.collection.updateOne({ _id: target }, counted({ $unset: { [field]: '' } }));
-      // Matched, the profile is here: the answer is whether the run was on it.
-      return result.matchedCount === 1 ? result.modifiedCount === 1 : null;
+      // Guarded by the run's presence: every write counts `rev` up, so "modified" says nothing.
+      const result = await this.collection.updateOne({ _id: target, [field]: { $exists: true } }, counted({ $unset: { [field]: '' } }));
+      if (result.matchedCount === 1) return true;
+      // Not there: the profile is here without the run (false), or gone (null: try the survivor).
+      return (await this.collection.findOne({ _id: target }, { projection: { _id: 1 } })) ? false : null;
     });
     return left === true;
   }
