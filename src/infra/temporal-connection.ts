@@ -50,12 +50,26 @@ export function clientConnection(settings: TemporalSettings, interceptors: NonNu
   return Connection.lazy({ ...commonOptions(settings), interceptors });
 }
 
-/** The worker's connection (Rust core): it must reach the server now, or the worker cannot start. */
-export async function workerConnection(settings: TemporalSettings): Promise<NativeConnection> {
-  try {
-    return await NativeConnection.connect(commonOptions(settings));
-  } catch (error) {
-    throw new ConfigError(`TEMPORAL_ADDRESS: the worker cannot connect to Temporal at ${settings.address} (${oneLine(error)}); check the address, TLS and API key settings`);
+/** How long the worker keeps trying to connect: a server starting beside it (the embedded one, a supervisor's) gets this long. */
+const WORKER_CONNECT_MS = 30_000;
+
+/**
+ * The worker's connection (Rust core): it must reach the server, or the worker cannot
+ * start. A refused connection is tried again for a while, with growing pauses: a server
+ * started at the same moment may not accept yet (seen with the embedded dev server on a
+ * loaded machine). Past that, one line says what to check.
+ */
+export async function workerConnection(settings: TemporalSettings, waitMs = WORKER_CONNECT_MS): Promise<NativeConnection> {
+  const deadline = Date.now() + waitMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await NativeConnection.connect(commonOptions(settings));
+    } catch (error) {
+      if (Date.now() + pause > deadline) {
+        throw new ConfigError(`TEMPORAL_ADDRESS: the worker cannot connect to Temporal at ${settings.address} (${oneLine(error)}); check the address, TLS and API key settings`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 
