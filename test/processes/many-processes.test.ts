@@ -14,9 +14,13 @@ import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFerretDb, startTemporalDevServer } from '../../src/infra/embedded.js';
 import { freePorts } from '../../src/infra/process.js';
+import { ensureFerretDb, ensureTemporalCli } from '../../src/infra/provision.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, request, send } from '../support/runtime.js';
-import { mongoUri, temporalAddress } from '../support/servers.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { eventually } from '../support/eventually.js';
 
@@ -52,11 +56,41 @@ interface ItineraProcess {
 }
 
 let sink: SmtpSink;
+/**
+ * Servers of this file's own (a FerretDB and a Temporal dev server), not the run's shared
+ * ones: the processes here are killed mid-request, and a FerretDB that fails here (it
+ * once did, when a database was dropped under running processes: see scaleOut) must not
+ * fail every file after this one. Their logs are kept (the path is printed) when
+ * FerretDB is found dead at the end.
+ */
+let servers: { mongoUri: string; temporalAddress: string; dataDir: string; stop(): Promise<void> };
 beforeAll(async () => {
   sink = await startSmtpSink();
-});
+  const dataDir = await mkdtemp(join(tmpdir(), 'itinera-procs-'));
+  const [ferretPort, temporalPort, httpPort, metricsPort] = await freePorts(4);
+  const progress = () => undefined;
+  const ferret = await startFerretDb({ binary: await ensureFerretDb(progress), dataDir, port: ferretPort! });
+  const temporal = await startTemporalDevServer({
+    binary: await ensureTemporalCli(progress), dataDir, port: temporalPort!, httpPort, metricsPort, uiPort: 0, headless: true, namespace: 'default',
+  });
+  servers = {
+    mongoUri: `mongodb://127.0.0.1:${ferretPort}/`,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    dataDir,
+    async stop() {
+      await Promise.all([ferret.stop(), temporal.stop()]);
+    },
+  };
+}, 300_000);
 afterAll(async () => {
   await sink?.close();
+  if (!servers) return;
+  const client = new MongoClient(servers.mongoUri, { serverSelectionTimeoutMS: 5000 });
+  const alive = await client.connect().then(() => client.db('admin').command({ ping: 1 })).then(() => true, () => false);
+  await client.close();
+  await servers.stop();
+  if (alive) await rm(servers.dataDir, { recursive: true, force: true });
+  else console.error(`the FerretDB of test/processes stopped answering; its log: ${join(servers.dataDir, 'logs', 'ferretdb.log')}`);
 });
 
 async function startProcess(role: Role, port: number, shared: Record<string, string>): Promise<ItineraProcess> {
@@ -102,9 +136,9 @@ async function startProcess(role: Role, port: number, shared: Record<string, str
 async function scaleOut(roles: Role[], killed: number) {
   const run = randomUUID().slice(0, 8);
   const shared = {
-    MONGODB_URI: mongoUri(),
+    MONGODB_URI: servers.mongoUri,
     MONGODB_DB: `t_procs_${run}`,
-    TEMPORAL_ADDRESS: temporalAddress(),
+    TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_TASK_QUEUE: `itinera-procs-${run}`,
     ITINERA_WRITE_KEY: WRITE_KEY,
     ITINERA_ADMIN_KEY: ADMIN_KEY,
@@ -211,17 +245,23 @@ async function scaleOut(roles: Role[], killed: number) {
     const mails = Array.from({ length: PEOPLE }, (_, i) => sink.mailbox(`u-${run}-${i}@example.org`).length);
     expect(mails.filter((count) => count !== 1)).toEqual([]);
     // Nothing left owed: every batch, the killed process's too, was applied, dispatched and closed.
-    const database = new MongoClient(mongoUri());
+    const database = new MongoClient(servers.mongoUri);
     await database.connect();
     try {
       await eventually(async () => (await database.db(shared.MONGODB_DB).collection('outbox').countDocuments()) === 0, 60_000);
-      await database.db(shared.MONGODB_DB).dropDatabase();
     } finally {
       await database.close();
     }
   } finally {
     await Promise.all(processes.map((proc) => (proc.child.exitCode === null ? proc.kill('SIGTERM') : undefined)));
   }
+  // Dropped only once no process reads it: FerretDB v1 deletes a dropped database's SQLite
+  // files under connections still reading them, and crashed (SIGBUS) when this test dropped
+  // it with its processes running.
+  const database = new MongoClient(servers.mongoUri);
+  await database.connect();
+  await database.db(shared.MONGODB_DB).dropDatabase();
+  await database.close();
 }
 
 describe('several Itinera processes on one database and one Temporal', () => {
