@@ -11,7 +11,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
  * in a layer may not import from any layer above it, nor from the wiring on top
  * (runtime.ts, main.ts, cli.ts, infra/). Workflows have a stricter rule of their own below.
  */
-const LAYERS = [['dsl', 'profile', 'util', 'accounts'], ['store'], ['segments', 'identity', 'consent'], ['activities'], ['workflows'], ['ingest'], ['import'], ['server']];
+const LAYERS = [['dsl', 'profile', 'util', 'accounts'], ['store'], ['segments', 'identity', 'consent'], ['profile-changes'], ['activities'], ['workflows'], ['ingest'], ['import'], ['server']];
 const WIRING = ['**/infra/*', '**/runtime.js', '**/main.js', '**/cli.js'];
 const LAYER_RULES = LAYERS.flatMap((layer, index) => {
   if (layer.includes('workflows')) return [];

@@ -16,6 +16,7 @@ import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
+import { inParallel, shopEvent } from './shop-traffic.js';
 import { fetchRetrying, refusals } from './http.js';
 import { startBenchServers } from './servers.js';
 
@@ -44,27 +45,12 @@ export interface IngestBenchFigures {
   refusedWith503: number;
 }
 
-/** A shop's traffic: 1 person in 5 is known, the rest anonymous; views, carts and orders. */
-function shopEvent(i: number, run: string) {
-  const person = i % 2000;
-  const ids = person % 5 === 0 ? { userId: `${run}-u${person}` } : { anonymousId: `${run}-a${person}` };
-  const kind = i % 10;
-  const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-  return {
-    type: 'track', ...ids, event, messageId: `${run}-${i}`,
-    properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
-    context: { locale: 'en-US', userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
-    timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
-  };
-}
+/** The people of the shop's traffic: 1 in 5 known, the rest anonymous. */
+const PEOPLE = 2000;
 
 async function post(baseUrl: string, path: string, body: unknown): Promise<void> {
   const response = await fetchRetrying(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-}
-
-async function inParallel(workers: number, work: (worker: number) => Promise<void>): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, (_, worker) => work(worker)));
 }
 
 const CHUNK_EVENTS = 100_000;
@@ -90,7 +76,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
   const mongo = new MongoClient(servers.mongoUri, { writeConcern: { w: 'majority', journal: true }, maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
   try {
     // Warm-up: connections, JIT, the geo-IP database.
-    await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(i, 'warm')) });
+    await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(i, 'warm', PEOPLE)) });
 
     const batches = Math.ceil(events / batchSize);
     let next = 0;
@@ -101,7 +87,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     let chunkStarted = started;
     await inParallel(clients, async () => {
       for (let b = next++; b < batches; b = next++) {
-        await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch')) });
+        await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch', PEOPLE)) });
         if ((++done * batchSize) % CHUNK_EVENTS === 0) {
           const now = performance.now();
           chunkSeconds.push((now - chunkStarted) / 1000);
@@ -120,7 +106,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     let rawNext = 0;
     await inParallel(clients, async () => {
       for (let b = rawNext++; b < batches; b = rawNext++) {
-        await raw.insertMany(Array.from({ length: batchSize }, (_, i) => ({ ...shopEvent(b * batchSize + i, 'raw'), _id: `raw-${b}-${i}`, receivedAt: new Date() })));
+        await raw.insertMany(Array.from({ length: batchSize }, (_, i) => ({ ...shopEvent(b * batchSize + i, 'raw', PEOPLE), _id: `raw-${b}-${i}`, receivedAt: new Date() })));
       }
     });
     const rawSeconds = (performance.now() - rawStarted) / 1000;
@@ -130,7 +116,7 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     const trackStarted = performance.now();
     await inParallel(trackConcurrency, async () => {
       for (let i = sent++; i < trackRequests; i = sent++) {
-        const { type: _type, ...message } = shopEvent(i, 'track');
+        const { type: _type, ...message } = shopEvent(i, 'track', PEOPLE);
         const t0 = performance.now();
         await post(baseUrl, '/v1/track', message);
         latencies.push(performance.now() - t0);

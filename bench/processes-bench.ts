@@ -34,6 +34,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePorts } from '../src/infra/process.js';
+import { inParallel, shopEvent } from './shop-traffic.js';
 import { fetchRetrying, refusals } from './http.js';
 import { rssOf, startItinera, waitUntilReady, type Itinera } from './npm-start.js';
 import { startBenchServers } from './servers.js';
@@ -116,25 +117,7 @@ export interface ProcessesBenchFigures {
   meetsTarget: boolean;
 }
 
-/**
- * A shop's traffic, as ingest-bench sends it but from 5,000 people: 1 person in 5 known,
- * the rest anonymous; views, carts and orders. The same `i` gives the same event in every
- * configuration (and in the raw baseline).
- */
-function shopEvent(i: number, prefix: string) {
-  const person = i % PEOPLE;
-  const ids = person % 5 === 0 ? { userId: `${prefix}-u${person}` } : { anonymousId: `${prefix}-a${person}` };
-  const kind = i % 10;
-  const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-  return {
-    type: 'track', ...ids, event, messageId: `${prefix}-${i}`,
-    properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
-    context: { locale: 'en-US', userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
-    timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
-  };
-}
-
-const batchOf = (b: number, prefix: string) => Array.from({ length: BATCH_SIZE }, (_, i) => shopEvent(b * BATCH_SIZE + i, prefix));
+const batchOf = (b: number, prefix: string) => Array.from({ length: BATCH_SIZE }, (_, i) => shopEvent(b * BATCH_SIZE + i, prefix, PEOPLE));
 
 /** Connections that failed (closed without an answer) and whose request was sent again. */
 const connectionErrors = { count: 0 };
@@ -162,10 +145,6 @@ async function postBatch(proc: Running, batch: unknown[]): Promise<number> {
     await response.arrayBuffer();
     return performance.now() - sent;
   }
-}
-
-async function inParallel(workers: number, work: (worker: number) => Promise<void>): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, (_, worker) => work(worker)));
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;

@@ -36,6 +36,7 @@ import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
 import { createSegmentClock, forgetSegmentClocks, startSegmentRecompute } from './ingest/segment-workflows.js';
 import { SegmentEngine } from './segments/engine.js';
+import { createProfileChanges, type ProfileChanges } from './profile-changes/pipeline.js';
 import { createApp, type WorkerHealth } from './server/app.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
@@ -124,6 +125,8 @@ export interface Runtime {
   writer: ProfileWriter;
   /** Stored segment membership: facts, judgements, clocks. */
   segments: SegmentEngine;
+  /** What every change of a profile goes through (src/profile-changes/pipeline.ts). */
+  changes: ProfileChanges;
   /** Applies imported rows (CSV import over HTTP or from the command line). */
   importApply: ApplyMessages;
   /** The Temporal worker, when this process runs one (operators' and tests' handle on it). */
@@ -257,6 +260,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     ...(deploymentId ? { deploymentId } : {}),
   };
+  // What every change of a profile goes through, whoever makes it (src/profile-changes/pipeline.ts).
+  const changes = createProfileChanges({ stores, now, segments, journeys: dispatcher, runs: processes });
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
   const linkBaseUrl = options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000';
@@ -274,7 +279,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, deliverer, privacyKeys, processes, startErasure }),
+      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, changes, deliverer, privacyKeys, processes, startErasure }),
       sinks: journeySinks(stores),
       ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
     });
@@ -295,7 +300,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return { up: state === 'RUNNING', state, ...(workerError ? { error: workerError } : {}) };
   };
 
-  const writer = new ProfileWriter({ stores, dispatcher, logger, now, segments, ...options.writerLimits });
+  const writer = new ProfileWriter({ stores, changes, logger, now, ...options.writerLimits });
 
   const enricher = (options.enrichment ?? true)
     ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
@@ -311,7 +316,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   built.ingestor = ingestor;
   const importApply = importApplier({ ingestor, now, rules: stores.rules });
   const sweeper = startSweeper({
-    stores, dispatcher, writer, startPendingErasure: startErasure, startPendingExport: startExport, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
+    stores, changes, writer, startPendingErasure: startErasure, startPendingExport: startExport, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
   });
   const app = createApp({
     surface: role === 'worker' ? 'health' : 'api',
@@ -341,7 +346,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     linkBaseUrl,
     ...(mailer ? { mailer } : {}),
     startSegmentRecompute: startRecompute,
-    segments,
+    changes,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
   });
 
@@ -353,6 +358,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ingestor,
     writer,
     segments,
+    changes,
     importApply,
     ...(worker && workerRun ? { worker, workerEnded: workerRun } : {}),
     async close() {

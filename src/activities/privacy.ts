@@ -22,10 +22,10 @@ async function beating<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function createPrivacyActivities(deps: ActivityDeps) {
-  const { stores, now, segments } = deps;
+  const { stores, now, changes } = deps;
   const steps = () => {
     if (!deps.privacyKeys) throw new Error('erasure needs the privacy keys');
-    return createErasureSteps({ stores, keys: deps.privacyKeys, now, ...(deps.processes ? { processes: deps.processes } : {}), ...(segments ? { segments } : {}) });
+    return createErasureSteps({ stores, keys: deps.privacyKeys, now, ...(deps.processes ? { processes: deps.processes } : {}), changes });
   };
   return {
     eraseInventory: (requestId: string) => beating(() => steps().inventory(requestId)),
@@ -80,7 +80,7 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       const person = await stores.profiles.findExact(profileId);
       const consentRecords = await stores.consents.deleteByIds(person?.consentLog ?? []);
       const absorbed = [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
-      const forgotten = (await segments?.forget(profileId, absorbed)) ?? { memberships: 0, history: 0 };
+      const forgotten = await changes.forget(profileId, absorbed);
       const identities = await stores.identities.deleteByProfile(profileId);
       const events = await stores.events.deleteByProfile(profileId);
       await stores.deliveries.deleteByProfiles([profileId, ...absorbed]);

@@ -5,9 +5,9 @@ import type { PrivacyKeys } from '../privacy/keys.js';
 import type { ConditionIR } from '../dsl/ir.js';
 import { consentState } from '../dsl/predicate.js';
 import type { ProfileEventToRecord } from '../model.js';
+import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import { conditionHolds } from '../segments/evaluate.js';
 import type { SegmentEngine } from '../segments/engine.js';
-import type { ProfileChange } from '../segments/plan.js';
 import type { Stores } from '../store/index.js';
 import { millisUntilLocalTime } from '../util/local-time.js';
 
@@ -21,7 +21,9 @@ export interface ActivityDeps {
    * reminders and lapses); resolves once it is durable. Wired by the runtime.
    */
   recordProfileEvent?: (profileId: string, event: ProfileEventToRecord) => Promise<void>;
-  /** Keeps segment membership as journeys tag and set traits, and runs the segment activities. */
+  /** Where a journey's tags and traits are written and judged (src/profile-changes/pipeline.ts). */
+  changes: ProfileChanges;
+  /** Runs the segment activities (recompute, clocks) and answers conditions with the kept facts. */
   segments?: SegmentEngine;
   /** Sends e-mails and webhooks (src/channels). */
   deliverer?: Deliverer;
@@ -33,27 +35,24 @@ export interface ActivityDeps {
   startErasure?: (requestId: string) => Promise<void>;
 }
 
-export function createProfileActivities({ stores, now, defaultTimeZone, segments }: ActivityDeps) {
-  /** A journey's write is a change of the profile: the segments reading it are judged again. */
-  const refreshSegments = async (profileId: string, change: ProfileChange) => {
-    await segments?.refresh(profileId, { change, reason: { kind: 'profile update' } });
-  };
+export function createProfileActivities({ stores, now, defaultTimeZone, segments, changes }: ActivityDeps) {
   const holds = async (profileId: string, rulesVersion: number, condition: ConditionIR) => {
     const [profile, rules] = await Promise.all([stores.profiles.findById(profileId), stores.rules.get(rulesVersion)]);
     if (!profile) return false;
     return conditionHolds(stores, profile, rules?.ir.segments ?? [], condition, now(), (await segments?.context()) ?? null);
   };
   return {
+    // A person erased meanwhile gets nothing: an edit never brings a profile back.
     async tagProfile(profileId: string, tag: string): Promise<void> {
-      if (await stores.profiles.addTag(profileId, tag, now())) await refreshSegments(profileId, { tags: true });
+      await changes.edit(profileId, { kind: 'tag', tag });
     },
 
     async untagProfile(profileId: string, tag: string): Promise<void> {
-      if (await stores.profiles.removeTag(profileId, tag, now())) await refreshSegments(profileId, { tags: true });
+      await changes.edit(profileId, { kind: 'untag', tag });
     },
 
     async setProfileTrait(profileId: string, path: string, value: string | number | boolean | null): Promise<void> {
-      if (await stores.profiles.setTrait(profileId, path, value, now())) await refreshSegments(profileId, { traits: true });
+      await changes.edit(profileId, { kind: 'trait', path, value });
     },
 
     /** Deny by default: only a granted consent that has not expired counts. */
@@ -77,7 +76,7 @@ export function createProfileActivities({ stores, now, defaultTimeZone, segments
      * and sets the person's clock for the instant a window can make it so.
      */
     async judgeExitWhen(profileId: string, rulesVersion: number, condition: ConditionIR): Promise<boolean> {
-      await segments?.refresh(profileId, { change: {}, reason: { kind: 'profile update' } });
+      await changes.judge(profileId);
       return holds(profileId, rulesVersion, condition);
     },
 

@@ -2,7 +2,9 @@
  * The profile writer: applies accepted events to their profiles, then tells journeys.
  *
  * Ingestion acknowledges a batch once its events and its outbox entry are stored; this
- * writer does the rest behind the response. It works in rounds: each round takes every
+ * writer does the rest behind the response, through the profile-change pipeline
+ * (src/profile-changes/pipeline.ts: record, follow merges, apply consent, judge segments,
+ * dispatch). It works in rounds: each round takes every
  * profile with queued events and writes each of them once, with the combined effect of
  * all its queued events. Under load, a person's events from many requests fold into one
  * write, so profile writes grow with the number of people active, not of events — on the
@@ -20,22 +22,17 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { applyConsents } from '../consent/apply.js';
 import { DEFAULT_OUTBOX_LEASE_MS } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
+import type { ProfileChanges } from '../profile-changes/pipeline.js';
+import type { SegmentContext } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
 import { combineActivities, type ProfileActivity } from '../store/profiles.js';
-import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
-import { changeOfEvents } from '../segments/changes.js';
 import { OtherProcessesBarrier } from './other-processes.js';
-import type { Dispatcher } from './dispatch.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
-/**
- * One accepted batch: its outbox entry and, per profile, what its new events add, or
- * (`written`) the profile already written with them, as for a person created by the batch.
- */
+/** One accepted batch: its outbox entry and, per profile, its new events and what they add. */
 export interface AcceptedBatch {
   outboxId: string;
   /** When its outbox entry was opened: its dispatch waits for other processes' batches opened before. */
@@ -64,11 +61,10 @@ interface QueuedPart {
 
 export interface ProfileWriterOptions {
   stores: Stores;
-  dispatcher: Dispatcher;
+  /** What applying events to a profile takes, step by step, and their dispatch. */
+  changes: ProfileChanges;
   logger: Logger;
   now: () => Date;
-  /** Keeps segment membership as events are applied; without it, none is kept. */
-  segments?: SegmentEngine;
   /** Profile writes in flight at once. */
   concurrency?: number;
   /** Accepted events not yet applied and dispatched beyond which `accept` waits (back-pressure). */
@@ -260,55 +256,22 @@ export class ProfileWriter {
   /** The segment engine's view of the rules for one round; a failure to read it fails the round's writes (the sweeper retries them). */
   private async segmentContext(): Promise<SegmentContext | null | Error> {
     try {
-      return (await this.options.segments?.context()) ?? null;
+      return await this.options.changes.segmentContext();
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
   }
 
+  /** One profile's queued parts, written at once through the profile-change pipeline. */
   private async write(profileId: string, parts: QueuedPart[], segments: SegmentContext | null | Error): Promise<void> {
-    const { stores, logger, now } = this.options;
     let profile: ProfileDoc | null = null;
     let failed = false;
-    let events = parts.flatMap((part) => part.events);
-    const counting = parts.filter((part) => part.activities.length > 0);
-    // A new person queued again only for segments, with none deployed: nothing to do, nothing to read.
-    const nothingOwed = counting.length === 0 && segments === null && !events.some((event) => event.consent);
     try {
-      if (counting.length > 0) {
-        const batches = counting.map((part) => ({ outboxId: part.batch.outboxId, activity: combineActivities(part.activities) }));
-        const written = await stores.profiles.applyBatches(profileId, batches, now());
-        profile = written?.profile ?? null;
-        // A batch a sweeper applied meanwhile (this process was too slow to renew its lease)
-        // was folded into segments and consent there too: only what this write applied goes on.
-        const appliedHere = new Set(written?.applied ?? []);
-        events = parts.filter((part) => part.activities.length === 0 || appliedHere.has(part.batch.outboxId)).flatMap((part) => part.events);
-      } else if (!nothingOwed) {
-        profile = await stores.profiles.findById(profileId);
-      }
-      // Erased meanwhile, and this process still knew one of their identifiers: what they
-      // sent goes too (the erasure's verify step would find it otherwise).
-      if (!profile && counting.length > 0) {
-        await stores.events.deleteByIds(counting.flatMap((part) => part.events.map((event) => event._id)));
-        stores.identities.forgetCachedOwner(profileId);
-        events = [];
-      }
-      // Merged meanwhile: the events follow their person to the surviving profile.
-      if (profile && profile._id !== profileId) {
-        for (const event of events) {
-          await stores.events.assignProfile(event._id, profile._id);
-          event.profileId = profile._id;
-        }
-      }
-      if (profile) profile = (await applyConsents(stores, profile._id, events, now())) ?? profile;
-      if (segments instanceof Error) throw segments;
-      if (profile && segments && this.options.segments) {
-        const refreshed = await this.options.segments.refresh(profile._id, { ...changeOfEvents(events), events }, segments);
-        profile = refreshed?.profile ?? profile;
-      }
+      const batchParts = parts.map((part) => ({ outboxId: part.batch.outboxId, activity: combineActivities(part.activities), events: part.events }));
+      ({ profile } = await this.options.changes.applyEvents(profileId, batchParts, { fold: segments }));
     } catch (error) {
       failed = true;
-      logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');
+      this.options.logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');
     }
     for (const { batch } of parts) {
       batch.failed ||= failed;
@@ -327,7 +290,7 @@ export class ProfileWriter {
   private async dispatchInOrder(batch: BatchProgress): Promise<void> {
     const late = await this.others.until(batch.openedAt, Math.max(2 * this.leaseMs, MIN_DISPATCH_WAIT_MS));
     if (late > 0) this.options.logger.warn({ outboxId: batch.outboxId, late }, 'dispatching before other processes applied earlier events');
-    await this.options.dispatcher.dispatch(batch.events, batch.written);
+    await this.options.changes.dispatch(batch.events, batch.written);
   }
 
   /**

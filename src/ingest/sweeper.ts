@@ -11,24 +11,22 @@
 import type { Logger } from '../logger.js';
 import type { EventDoc, OutboxDoc, ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
-import type { Dispatcher } from './dispatch.js';
 import type { ProfileWriter } from './profile-writer.js';
-import { applyConsents } from '../consent/apply.js';
 import { finishInterruptedMerges } from '../identity/merge.js';
-import { changeOfEvents } from '../segments/changes.js';
+import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import { unfinishedVersion } from '../segments/recompute.js';
-import type { FactSource } from '../store/events.js';
 import { recoveredActivity } from './ingest.js';
 
 export interface SweeperOptions {
   stores: Stores;
-  dispatcher: Dispatcher;
+  /** Applies and dispatches what a batch still owes (src/profile-changes/pipeline.ts). */
+  changes: ProfileChanges;
   /** This process's profile writer: the owner the sweeper takes entries over as, and their lease length. */
   writer: ProfileWriter;
   startPendingErasure: (requestId: string) => Promise<void>;
   startPendingExport?: (requestId: string) => Promise<void>;
-  /** Rebuilds recovered people's segment facts and membership; without it, none is kept. */
+  /** Finds a rules version whose segment recompute is unfinished; without it, none is restarted. */
   segments?: SegmentEngine;
   /** Starts a rules version's segment recompute (idempotent); the sweeper calls it while one is unfinished. */
   startSegmentRecompute?: (version: number) => Promise<void>;
@@ -40,22 +38,13 @@ export interface SweeperOptions {
 const BATCH = 500;
 
 /**
- * The events of `profile` that a segment rebuild leaves out: those of other batches still
- * open and not yet counted on the profile, which their own writer (or recovery) folds in.
- */
-async function stillOwedElsewhere(stores: Stores, profile: ProfileDoc, events: readonly FactSource[], outboxId: string): Promise<Set<string>> {
-  const batches = [...new Set(events.map((event) => event.outboxId).filter((id) => id !== undefined && id !== outboxId && profile.appliedBatches?.[id] === undefined))] as string[];
-  const open = await stores.outbox.openAmong(batches);
-  return new Set(events.filter((event) => event.outboxId !== undefined && open.has(event.outboxId)).map((event) => event._id));
-}
-
-/**
- * One entry taken over. Unless it is marked applied, its events are applied to each of
- * their profiles that does not count the batch yet, their consent applied (idempotent) and
- * their segment facts rebuilt from the stored events; then it is dispatched and closed.
+ * One entry taken over. Unless it is marked applied, its events go through the
+ * profile-change pipeline again for each of their profiles (a profile that counts the batch
+ * already is not counted twice; consent is idempotent; segment facts are rebuilt from the
+ * stored events); then it is dispatched and closed.
  */
 async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<void> {
-  const { stores, dispatcher, now } = options;
+  const { stores, changes, now } = options;
   const found = await Promise.all(entry.eventIds.map((id) => stores.events.findById(id)));
   // Missing: never stored (a crash before the insert) or erased since.
   const events = found.filter((event) => event !== null);
@@ -64,23 +53,13 @@ async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<v
     const eventsOf = new Map<string, EventDoc[]>();
     for (const event of events) eventsOf.set(event.profileId, [...(eventsOf.get(event.profileId) ?? []), event]);
     for (const [profileId, ofProfile] of eventsOf) {
-      const written = await stores.profiles.applyBatches(profileId, [{ outboxId: entry._id, activity: recoveredActivity(ofProfile, entry._id) }], now());
-      if (!written) continue;
-      let profile = (await applyConsents(stores, written.profile._id, ofProfile, now())) ?? written.profile;
-      if (options.segments) {
-        // Facts from scratch, like a deploy's backfill: exact whatever was folded before the crash.
-        const stored: FactSource[] = [];
-        for await (const event of stores.events.factSourcesOf(profile._id)) stored.push(event);
-        const owedElsewhere = await stillOwedElsewhere(stores, profile, stored, entry._id);
-        const rebuild = stored.filter((event) => !owedElsewhere.has(event._id));
-        const refreshed = await options.segments.refresh(profile._id, { ...changeOfEvents(ofProfile), rebuild });
-        if (refreshed) profile = refreshed.profile;
-      }
-      profiles.set(profile._id, profile);
+      const part = { outboxId: entry._id, activity: recoveredActivity(ofProfile, entry._id), events: ofProfile };
+      const { profile } = await changes.applyEvents(profileId, [part], { rebuild: true });
+      if (profile) profiles.set(profile._id, profile);
     }
     await stores.outbox.markApplied(entry._id, now());
   }
-  await dispatcher.dispatch(events, profiles);
+  await changes.dispatch(events, profiles);
   await stores.outbox.close(entry._id);
 }
 

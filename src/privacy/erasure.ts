@@ -19,7 +19,7 @@
 import type { ErasureCounts, ErasurePlan, ErasureStep, PrivacyRequestDoc, SuppressionDoc } from '../model.js';
 import type { IdentityKind } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
-import type { SegmentEngine } from '../segments/engine.js';
+import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { Stores } from '../store/index.js';
 import { consentWorkflowIds, segmentClockWorkflowId } from '../workflows/messages.js';
 import { postWebhook, type WebhookAnswer } from '../channels/webhook.js';
@@ -39,7 +39,8 @@ export interface ErasureDeps {
   keys: PrivacyKeys;
   now: () => Date;
   processes?: Processes;
-  segments?: SegmentEngine;
+  /** Takes the person out of their segments (the profile-change pipeline's erasure step). */
+  changes: ProfileChanges;
 }
 
 /** The reason Temporal shows on a terminated run: no personal data. */
@@ -64,7 +65,7 @@ async function planOf(stores: Stores, requestId: string): Promise<ErasurePlan> {
   return request.plan;
 }
 
-export function createErasureSteps({ stores, keys, now, processes, segments }: ErasureDeps) {
+export function createErasureSteps({ stores, keys, now, processes, changes }: ErasureDeps) {
   const finished = (requestId: string, step: ErasureStep) => stores.privacyRequests.stepFinished(requestId, step, now());
 
   /**
@@ -157,7 +158,7 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
       if (profileId !== undefined) {
         // Ledger records and segments first: the profile lists them, so a retry after a crash still finds them.
         await stores.consents.deleteByIds(plan.consentRecordIds);
-        await segments?.forget(profileId, absorbed);
+        await changes.forget(profileId, absorbed);
         await stores.deliveries.deleteByProfiles(plan.profileIds);
         await stores.audit.forgetProfiles(plan.profileIds);
         // An export of theirs not yet downloaded holds everything: it goes too.
@@ -189,7 +190,7 @@ export function createErasureSteps({ stores, keys, now, processes, segments }: E
       for (const id of [...recreated]) {
         const profile = await stores.profiles.findExact(id);
         await stores.consents.deleteByIds(profile?.consentLog ?? []);
-        await segments?.forget(id, []);
+        await changes.forget(id, []);
         await stores.deliveries.deleteByProfiles([id]);
         await stores.profiles.deleteById(id);
       }

@@ -10,7 +10,7 @@ import type { PrivacyKeys } from '../privacy/keys.js';
 import type { Processes } from '../privacy/erasure.js';
 import type { ApplyMessages } from '../import/csv-import.js';
 import type { Ingestor } from '../ingest/ingest.js';
-import type { SegmentEngine } from '../segments/engine.js';
+import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/index.js';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../accounts/sessions.js';
@@ -95,7 +95,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** Starts a rules version's segment recompute; the sweeper retries one that failed to start. */
   startSegmentRecompute?: (version: number) => Promise<void>;
-  segments?: SegmentEngine;
+  /** Where an admin's rectifications and restrictions are written and judged. */
+  changes: ProfileChanges;
   temporalReady: () => Promise<unknown>;
   /** Console sessions' lifetime and idle timeout; DEFAULT_SESSION_POLICY when absent. */
   sessions?: SessionPolicy;

@@ -235,13 +235,16 @@ export class ProfileStore {
     });
   }
 
-  /** Returns false when the profile no longer exists (erased): effects never resurrect it. */
-  async addTag(id: string, tag: string, now: Date): Promise<boolean> {
-    return (await this.updateFollowingRedirect(id, { $addToSet: { tags: tag }, $set: { updatedAt: now } })) !== null;
+  /**
+   * The id the tag was written under (the survivor, if merged), or null when the profile no
+   * longer exists (erased): effects never resurrect it. So for the edits below.
+   */
+  async addTag(id: string, tag: string, now: Date): Promise<string | null> {
+    return this.updateFollowingRedirect(id, { $addToSet: { tags: tag }, $set: { updatedAt: now } });
   }
 
-  async removeTag(id: string, tag: string, now: Date): Promise<boolean> {
-    return (await this.updateFollowingRedirect(id, { $pull: { tags: tag }, $set: { updatedAt: now } })) !== null;
+  async removeTag(id: string, tag: string, now: Date): Promise<string | null> {
+    return this.updateFollowingRedirect(id, { $pull: { tags: tag }, $set: { updatedAt: now } });
   }
 
   /**
@@ -254,8 +257,8 @@ export class ProfileStore {
     return this.updateFollowingRedirect(id, update);
   }
 
-  async setTrait(id: string, path: string, value: unknown, now: Date): Promise<boolean> {
-    return (await this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } })) !== null;
+  async setTrait(id: string, path: string, value: unknown, now: Date): Promise<string | null> {
+    return this.updateFollowingRedirect(id, { $set: { [`traits.${path}`]: value, updatedAt: now } });
   }
 
   /**

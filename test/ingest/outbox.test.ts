@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const sweep = (itinera: TestItinera, aheadMs = 1000) => sweepOnce({
   stores: itinera.runtime.stores,
-  dispatcher: itinera.runtime.dispatcher,
+  changes: itinera.runtime.changes,
   writer: itinera.runtime.writer,
   startPendingErasure: async () => undefined,
   logger: createLogger('silent'),

@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentLifecycleWorkflowId, retentionRunWorkflowId, retentionScheduleId, segmentRecomputeWorkflowId } from '../../src/workflows/messages.js';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send } from '../support/runtime.js';
-import { startProcess, type TestProcess } from './processes.js';
+import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `
 consent news "News" {
@@ -24,11 +23,11 @@ const admin = { auth: bearer(ADMIN_KEY) };
 const write = { auth: basicAuth(WRITE_KEY) };
 const suffix = randomUUID().slice(0, 8);
 
-let a: TestProcess;
-let b: TestProcess;
+let a: TestItinera;
+let b: TestItinera;
 beforeAll(async () => {
-  a = await startProcess('deploy-a', { deploymentId: `shop-a-${suffix}` });
-  b = await startProcess('deploy-b', { deploymentId: `shop-b-${suffix}` });
+  a = await startTestItinera('deploy-a', { deploymentId: `shop-a-${suffix}` });
+  b = await startTestItinera('deploy-b', { deploymentId: `shop-b-${suffix}` });
 });
 afterAll(async () => {
   for (const itinera of [a, b]) {
@@ -37,7 +36,7 @@ afterAll(async () => {
   }
 });
 
-const statusOf = async (itinera: TestProcess, workflowId: string) =>
+const statusOf = async (itinera: TestItinera, workflowId: string) =>
   (await itinera.runtime.temporal.workflow.getHandle(workflowId).describe().catch(() => undefined))?.status.name;
 
 describe('two deployments on one namespace', () => {

@@ -4,16 +4,15 @@
  * process has stopped.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send } from '../support/runtime.js';
-import { startProcess, type TestProcess } from './processes.js';
+import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
-const open: TestProcess[] = [];
+const open: TestItinera[] = [];
 afterAll(async () => {
   for (const itinera of open) await itinera.close();
 });
 
-async function started(...args: Parameters<typeof startProcess>): Promise<TestProcess> {
-  const itinera = await startProcess(...args);
+async function started(...args: Parameters<typeof startTestItinera>): Promise<TestItinera> {
+  const itinera = await startTestItinera(...args);
   open.push(itinera);
   return itinera;
 }

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trustProxies } from '../../src/server/app.js';
-import { send } from '../support/runtime.js';
-import { startProcess, type TestProcess } from './processes.js';
+import { send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -47,8 +46,8 @@ describe('trusted proxies', () => {
   });
 
   it('reach the HTTP API of a runtime as configured, trusting none by default', async () => {
-    const started = async (...args: Parameters<typeof startProcess>): Promise<TestProcess> => {
-      const itinera = await startProcess(...args);
+    const started = async (...args: Parameters<typeof startTestItinera>): Promise<TestItinera> => {
+      const itinera = await startTestItinera(...args);
       closers.push(() => itinera.close());
       return itinera;
     };

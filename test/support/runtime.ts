@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
+import type { Role } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
@@ -41,6 +42,10 @@ export async function startTestItinera(label: string, options: {
     taskQueue?: string;
     /** Console sessions' lifetime and idle timeout. */
     sessions?: { absoluteMs: number; idleMs: number };
+    /** As one process of a deployment runs: its role, deployment id and trusted proxies. */
+    role?: 'all' | Role;
+    deploymentId?: string;
+    trustedProxies?: string[];
   } = {}): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const taskQueue = options.taskQueue ?? `itinera-${label}-${randomUUID().slice(0, 8)}`;
@@ -67,6 +72,9 @@ export async function startTestItinera(label: string, options: {
     ...(options.externalIdKinds ? { externalIdKinds: options.externalIdKinds } : {}),
     ...(options.identityLimits ? { identityLimits: options.identityLimits } : {}),
     ...(options.sessions ? { sessions: options.sessions } : {}),
+    ...(options.role ? { role: options.role } : {}),
+    ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

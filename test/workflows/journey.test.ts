@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProfileChanges } from '../../src/profile-changes/pipeline.js';
 import { createActivities } from '../../src/activities/index.js';
 import { createDeliverer } from '../../src/channels/deliver.js';
 import { LinkSigner } from '../../src/channels/links.js';
@@ -79,7 +80,7 @@ beforeAll(async () => {
     workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
     // No SMTP here: e-mails are recorded as not-configured (test/channels sends them).
     activities: createActivities({
-      stores, now: () => new Date(), defaultTimeZone: 'UTC',
+      stores, now: () => new Date(), defaultTimeZone: 'UTC', changes: createProfileChanges({ stores, now: () => new Date() }),
       deliverer: createDeliverer({ stores, now: () => new Date(), links: new LinkSigner('journey-test-link-secret'), publicUrl: 'http://localhost:3000', defaultTimeZone: 'UTC' }),
     }),
   });

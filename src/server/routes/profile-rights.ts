@@ -4,7 +4,6 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ProfileDoc } from '../../model.js';
 import type { AppDeps } from '../app.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
@@ -20,19 +19,6 @@ const rectificationBody = z.object({
 
 const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
-/** The restriction's effect on the person's runs: ended (outcome `restricted`), not paused; lifting it does not restart them. */
-async function endRuns(deps: AppDeps, profile: ProfileDoc): Promise<number> {
-  let ended = 0;
-  for (const run of Object.values(profile.journeys ?? {})) {
-    if (await deps.processes.terminate(run.workflowId, 'processing restricted (privacy request)')) {
-      deps.stores.journeyStats.count(run.journey, run.rulesVersion, 'ended.restricted');
-      ended += 1;
-    }
-    await deps.stores.profiles.leaveJourney(profile._id, run.workflowId);
-  }
-  return ended;
-}
-
 export function profileRightsRoutes(deps: AppDeps): Router {
   const router = Router();
 
@@ -42,9 +28,9 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     const entries = Object.entries(parsed.data.traits);
     const set = Object.fromEntries(entries.filter(([, value]) => value !== null));
     const removed = entries.filter(([, value]) => value === null).map(([name]) => name);
-    const profileId = await deps.stores.profiles.rectifyTraits(req.params.id, set, removed, deps.now());
-    if (!profileId) throw notFound('no profile with that id');
-    await deps.segments?.refresh(profileId, { change: { traits: true }, reason: { kind: 'profile update' } });
+    const rectified = await deps.changes.edit(req.params.id, { kind: 'rectify', set, removed });
+    if (!rectified) throw notFound('no profile with that id');
+    const { profileId } = rectified;
     await deps.stores.audit.record({
       at: deps.now(), kind: 'profile.rectified', actor: actorLabel(actorOf(res)), subject: { profileId },
       detail: { set: Object.keys(set).sort(), removed: removed.sort() }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
@@ -58,23 +44,20 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     if (!parsed.success) throw fromZod(parsed.error);
     const restriction = { since: deps.now(), ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) };
     // Set once: a repeated request keeps the first `since`, and ends any run still left.
-    const decided = await deps.stores.profiles.decideAndSet(req.params.id, (profile) => ({ profile, ...(profile.restricted ? {} : { set: { restricted: restriction } }) }));
-    if (!decided) throw notFound('no profile with that id');
-    const { profile } = decided;
-    const endedRuns = await endRuns(deps, profile);
-    await deps.segments?.refresh(profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
-    if (decided.set) {
-      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: actorLabel(actorOf(res)), subject: { profileId: profile._id }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
+    const restricted = await deps.changes.edit(req.params.id, { kind: 'restrict', restriction });
+    if (!restricted) throw notFound('no profile with that id');
+    const { profileId, endedRuns } = restricted;
+    if (restricted.changed) {
+      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: actorLabel(actorOf(res)), subject: { profileId }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
     }
-    res.json({ id: profile._id, restricted: profile.restricted ?? restriction, endedRuns });
+    res.json({ id: profileId, restricted: restricted.before?.restricted ?? restriction, endedRuns });
   });
 
   router.delete('/v1/profiles/:id/restriction', async (req, res) => {
     const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
-    const decided = await deps.stores.profiles.decideAndSet(req.params.id, (profile) => ({ profile, ...(profile.restricted ? { set: { restricted: null } } : {}) }));
-    if (!decided) throw notFound('no profile with that id');
-    await deps.segments?.refresh(decided.profile._id, { change: { all: true }, reason: { kind: 'restriction' } });
-    if (decided.set) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: actorLabel(actorOf(res)), subject: { profileId: decided.profile._id }, ...(reason ? { reason } : {}) });
+    const lifted = await deps.changes.edit(req.params.id, { kind: 'unrestrict' });
+    if (!lifted) throw notFound('no profile with that id');
+    if (lifted.changed) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: actorLabel(actorOf(res)), subject: { profileId: lifted.profileId }, ...(reason ? { reason } : {}) });
     res.status(204).end();
   });
 
