@@ -8,7 +8,7 @@
  */
 import { counterNameOf } from '../profile/counters.js';
 import type { EventDoc, Traits } from '../model.js';
-import type { CatalogObservation, PathSeen, ValueKind } from '../store/data-catalog.js';
+import type { CatalogObservation, PathSeen, ValueKind } from '../store/catalog-tallies.js';
 
 /** Nested objects are followed this many levels deep (`a.b.c.d.e`); deeper ones are recorded as `object`. */
 export const MAX_PATH_DEPTH = 5;

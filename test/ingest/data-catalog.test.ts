@@ -7,7 +7,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { CATALOG_LIMITS, DataCatalogStore, type CatalogObservation } from '../../src/store/data-catalog.js';
+import { CATALOG_LIMITS, type CatalogObservation } from '../../src/store/catalog-tallies.js';
+import { DataCatalogStore } from '../../src/store/data-catalog.js';
 import { COLLECTIONS } from '../../src/store/collections.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
