@@ -5,7 +5,8 @@
  * measure reads and recomputes at the size users reach.
  */
 import type { Db } from 'mongodb';
-import type { EventDoc, IdentityDoc, ProfileDoc } from '../src/model.js';
+import type { EventDoc, ProfileDoc } from '../src/model.js';
+import type { IdentityDoc } from '../src/store/identities.js';
 import { COLLECTIONS } from '../src/store/collections.js';
 import { newProfileDoc } from '../src/store/profiles.js';
 

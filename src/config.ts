@@ -122,7 +122,7 @@ export interface Config {
     apiKey?: string;
   };
   role: Role;
-  /** Part of every Temporal id two deployments on one namespace could both use (src/workflows/messages.ts). */
+  /** Part of every Temporal id two deployments on one namespace could both use (src/util/workflow-ids.ts). */
   deploymentId: string;
   /** Proxies whose X-Forwarded-For is believed (express `trust proxy`); empty: none. */
   trustedProxies: string[];

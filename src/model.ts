@@ -1,17 +1,11 @@
 /**
- * The documents Itinera keeps in MongoDB. One place for their shapes, because the server,
- * the activities and the condition compilers all read them.
- *
- * Collections: `profiles`, `events`, `outbox` (accepted batches still owed to their profiles
- * and journeys), `identities`
- * (one document per identifier, its `_id` unique, so concurrent requests for a new person
- * create one profile), `merges` and `profile_redirects` (the record of identity merges
- * and where merged-away ids now point), `groups`, `rules` (deployed rule programs by
- * version), `privacy_requests`, `deliveries` (messages journeys decided to send),
- * `consent_ledger` (every consent change, append-only, with its proof). Their names are in
- * store/collections.ts.
+ * The shapes several layers share: the profile and the event (read by the conditions, the
+ * segment engine, the activities and the server alike), identifiers, consent as the profile
+ * holds it, and the messages journeys send. A document that one store owns is declared
+ * next to that store (the outbox in store/outbox.ts, a privacy request in
+ * store/privacy-requests.ts, …); the collections' names are in store/collections.ts.
  */
-import type { ProgramIR, ValueIR } from './dsl/ir.js';
+import type { ValueIR } from './dsl/ir.js';
 
 /**
  * The kinds of identifier that stitch events into one profile: the four built in, plus
@@ -88,29 +82,6 @@ export interface ConsentProof {
   message?: string;
   /** A double opt-in confirmation: the `pending` record it confirms. */
   confirms?: string;
-}
-
-/** One record of the consent ledger: immutable once written; only an erasure removes it. */
-export interface ConsentLedgerDoc {
-  /** `cr:<event id>:<purpose>`: the event that recorded it, so a repeat writes nothing new. */
-  _id: string;
-  /** The profile it was recorded for (a merge does not rewrite it; the survivor lists it in `consentLog`). */
-  profileId: string;
-  purpose: string;
-  state: ConsentRecordState;
-  /** When the person gave it (the message's time, never later than its arrival). */
-  at: Date;
-  /** When Itinera wrote it. */
-  recordedAt: Date;
-  /** Grants under a purpose with `expires after`: the terms given now are kept, whatever later rules say. */
-  expiresAt?: Date;
-  remindAt?: Date;
-  origin: ConsentOrigin;
-  proof: ConsentProof;
-  /** The event on the person's timeline that carried it. */
-  eventId: string;
-  /** The purpose's current record when this one was written (its timers stop). */
-  replaces?: string;
 }
 
 /**
@@ -282,14 +253,6 @@ export interface SegmentCatalogDoc {
   createdAt: Date;
 }
 
-export interface IdentityDoc {
-  /** `<kind>:<value>`, e.g. `userId:42`; unique by construction. */
-  _id: string;
-  kind: IdentityKind;
-  profileId: string;
-  createdAt: Date;
-}
-
 export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
 
 export interface EventDoc {
@@ -329,191 +292,6 @@ export interface ProfileEventToRecord {
   messageId: string;
   timestamp: Date;
   consent?: EventConsent;
-}
-
-/** An accepted batch whose events are not yet all applied to profiles and dispatched; see store/outbox.ts. */
-export interface OutboxDoc {
-  _id: string;
-  eventIds: string[];
-  createdAt: Date;
-  /** The process working on the batch, until `leaseUntil`; past it, any process's sweeper may take the entry over. */
-  owner: string;
-  leaseUntil: Date;
-  /** Set once every event of the batch is on its profiles: only the dispatch is owed still. */
-  appliedAt?: Date;
-}
-
-/** A merge of one profile into another, or a merge the identity limits refused. */
-export interface MergeDoc {
-  _id: string;
-  from: string;
-  into: string;
-  /** The identifier that tied the two profiles together, as `kind` only (no value: it may be an e-mail). */
-  via: string;
-  status: 'pending' | 'completed' | 'refused';
-  reason?: string;
-  at: Date;
-  completedAt?: Date;
-  /**
-   * The merged-away profile as it was when it was taken away, kept only until the merge
-   * completes: a merge interrupted between taking it and folding it in finishes from here.
-   */
-  absorbed?: ProfileDoc;
-}
-
-/** Where a merged-away profile id now lives. */
-export interface ProfileRedirectDoc {
-  _id: string;
-  into: string;
-  at: Date;
-}
-
-export interface GroupDoc {
-  _id: string;
-  traits: Traits;
-  updatedAt: Date;
-}
-
-export interface RulesDoc {
-  /** The version number, 1, 2, 3 … */
-  _id: number;
-  source: string;
-  ir: ProgramIR;
-  deployedAt: Date;
-  /**
-   * Who deployed it, as the audit log names them (`admin`, `user:<name>`). Absent on versions
-   * deployed before accounts existed, when only the admin key could deploy.
-   */
-  deployedBy?: string;
-  /** Why, in the deployer's words (the console's deploy dialog, `X-Itinera-Note`). */
-  note?: string;
-  /** A roll back: the earlier version whose source this one deploys again. */
-  rolledBackFrom?: number;
-}
-
-export type PrivacyRequestStatus = 'pending' | 'running' | 'completed' | 'failed';
-
-/** What an erasure removed, as counts only: the request keeps no personal data. */
-export interface ErasureCounts {
-  profiles: number;
-  events: number;
-  identities: number;
-  consentRecords?: number;
-  segmentMemberships?: number;
-  segmentHistory?: number;
-  messages?: number;
-  merges?: number;
-  /** Durable processes of the person stopped: journey runs, consent lifecycles, the segment clock. */
-  journeyRuns?: number;
-  processes?: number;
-  /** Identifiers added to the suppression list. */
-  suppressed?: number;
-}
-
-/** The steps of an erasure, in order; each one's finishing time is part of the receipt. */
-export const ERASURE_STEPS = ['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify'] as const;
-export type ErasureStep = (typeof ERASURE_STEPS)[number];
-
-/**
- * What an erasure works from while it runs, written by its first step. Ids and keyed
- * hashes, and the identity keys themselves (`kind:value`): those already sit in the
- * identity graph until the `remove` step, and are needed to tell destinations whom to
- * erase and to catch a person created again mid-erasure. The plan is deleted when the
- * request completes.
- */
-export interface ErasurePlan {
-  profileIds: string[];
-  identityKeys: string[];
-  consentRecordIds: string[];
-  /** The person's journey runs in progress. */
-  runs: { workflowId: string; journey: string; rulesVersion: number }[];
-  /** Workflow ids of their other durable processes: consent lifecycles and confirmations, segment clocks. */
-  processes: string[];
-  /** Destinations subscribed to erasures when the request started. */
-  destinations: string[];
-  /** What was held when the request started: the receipt's counts. */
-  counts: ErasureCounts;
-}
-
-/** How a destination subscribed to erasures took the notice. */
-export interface ErasureNotice {
-  status: 'pending' | 'sent' | 'failed';
-  at: Date;
-  /** The receiver's HTTP status or the network problem. */
-  detail?: string;
-}
-
-/** One rule of the retention policy: events older than `olderThanDays`, of one name or type if given. */
-export interface EventRetentionRule {
-  olderThanDays: number;
-  /** A track event's name; with `type`, both must match. */
-  event?: string;
-  type?: EventType;
-}
-
-/** What Itinera keeps, and for how long (off unless set). */
-export interface RetentionPolicyDoc {
-  _id: 'policy';
-  events: EventRetentionRule[];
-  /** People not seen for this many days are erased (without suppression: they may come back as new). */
-  inactivePeopleDays?: number;
-  updatedAt: Date;
-  /** The last application: when, and how much each rule removed. */
-  lastRun?: { at: Date; events: number[]; peopleErased: number };
-}
-
-/** A built export (art. 15/20): its bundle is stored in chunks until downloaded once, or until it expires. */
-export interface ExportBundle {
-  /** False when the request matched nobody: there is nothing to download. */
-  found: boolean;
-  chunks: number;
-  bytes: number;
-  events: number;
-  builtAt: Date;
-  expiresAt: Date;
-  /** When the one download began; the bundle is deleted once it has been sent. */
-  downloadedAt?: Date;
-  deletedAt?: Date;
-}
-
-export interface PrivacyRequestDoc {
-  _id: string;
-  kind: 'erasure' | 'export';
-  /** The profile resolved when the request was made; absent when nobody matched, and once completed. */
-  profileId?: string;
-  status: PrivacyRequestStatus;
-  createdAt: Date;
-  updatedAt: Date;
-  /** The admin's reason, if given (no personal data belongs here; it is shown in the audit log). */
-  reason?: string;
-  /** Who asked: an admin (the default), the person on their privacy page, or the retention policy (an inactive person; not suppressed). */
-  origin?: 'admin' | 'portal' | 'retention';
-  plan?: ErasurePlan;
-  /** When each step finished. */
-  steps?: Partial<Record<ErasureStep, Date>>;
-  /** Per destination subscribed to erasures, by name. */
-  notices?: Record<string, ErasureNotice>;
-  completedAt?: Date;
-  /** An export's bundle, once built. */
-  bundle?: ExportBundle;
-  /** What was removed, as counts only: the audit trail keeps no personal data. */
-  removed?: ErasureCounts;
-}
-
-/**
- * An identifier of an erased person, kept as a keyed hash (HMAC-SHA256 with the privacy
- * secret) so later messages carrying it are recognised and dropped, and nothing readable
- * remains. The `_id` is the hash.
- */
-export interface SuppressionDoc {
-  _id: string;
-  kind: IdentityKind;
-  /** The erasure that added it. */
-  requestId: string;
-  createdAt: Date;
-  /** Messages dropped because they carried it. */
-  dropped: number;
-  lastDroppedAt?: Date;
 }
 
 /** What the audit log records: privacy actions, admin consent edits, deploys, suppression changes. */
@@ -588,68 +366,3 @@ export type DeliveryStatus = 'queued' | 'deferred' | 'sending' | 'sent' | 'faile
 
 export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['sent', 'failed', 'skipped', 'not-configured'];
 
-export interface DeliveryStep {
-  status: DeliveryStatus;
-  at: Date;
-  /** Why, as a code: `consent`, `quiet hours`, `smtp 550`, `http 503`, `template missing`. */
-  detail?: string;
-  /** A deferred message's send time. */
-  until?: Date;
-  attempt?: number;
-}
-
-/** One document per message, under the message's key (its Message-ID and Idempotency-Key derive from it). */
-export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
-  _id: string;
-  status: DeliveryStatus;
-  queuedAt: Date;
-  journey?: string;
-  rulesVersion?: number;
-  step?: string;
-  /** A confirmation e-mail: the purpose and the pending record it confirms. */
-  purpose?: string;
-  confirms?: string;
-  attempts?: number;
-  history?: DeliveryStep[];
-  sentAt?: Date;
-  /** The last outcome's code, as in `history`. */
-  detail?: string;
-  /** A webhook receiver's answer (status and up to 1,000 characters of body). */
-  answer?: { status: number; body: string };
-  updatedAt?: Date;
-}
-
-/** An e-mail template (Liquid), managed over HTTP. */
-export interface TemplateDoc {
-  /** The name `send email "<name>"` uses. */
-  _id: string;
-  subject: string;
-  html: string;
-  text?: string;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** A webhook destination, managed over HTTP. */
-export interface DestinationDoc {
-  /** The name `send webhook "<name>"` uses. */
-  _id: string;
-  url: string;
-  /** Signs every request (HMAC-SHA256); shown once, when generated. */
-  secret: string;
-  /** The profile traits the destination may receive; none unless listed. */
-  traits: string[];
-  /** Told of every erasure, with the erased person's identifiers, so it erases them too. */
-  erasures?: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** At most `max` marketing messages of a channel per person and calendar day in their time zone. */
-export interface FrequencyCapDoc {
-  /** The channel: `email` or `webhook`. */
-  _id: 'email' | 'webhook';
-  max: number;
-  per: 'day';
-  updatedAt: Date;
-}

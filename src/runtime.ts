@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, makeGrpcRetryInterceptor, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { MongoClient } from 'mongodb';
@@ -34,19 +34,23 @@ import type { Logger } from './logger.js';
 import type { ProfileEventToRecord } from './model.js';
 import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
-import { createSegmentClock, forgetSegmentClocks, startSegmentRecompute } from './ingest/segment-workflows.js';
 import { SegmentEngine } from './segments/engine.js';
 import { createProfileChanges, type ProfileChanges } from './profile-changes/pipeline.js';
-import { createApp, type WorkerHealth } from './server/app.js';
+import { createApp } from './server/app.js';
+import type { WorkerHealth } from './server/deps.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
-import type * as workflows from './workflows/index.js';
 import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
 import type { Processes } from './privacy/erasure.js';
 import { SuppressionScreen } from './privacy/suppression.js';
-import { retentionSchedule } from './privacy/retention-schedule.js';
 import { quiescingRetries } from './util/temporal-retries.js';
-import { erasureWorkflowId, exportWorkflowId, type ErasureInput, type ExportInput, type JourneySinks } from './workflows/messages.js';
+import { startErasure as startErasureRun } from './workflows/erasure.client.js';
+import { startExport as startExportRun } from './workflows/export.client.js';
+import { terminateRun, type WorkflowStarter } from './workflows/idempotent.client.js';
+import type { JourneySinks } from './workflows/messages.js';
+import { retentionSchedule } from './workflows/retention.client.js';
+import { forgetSegmentClocks, segmentClockOf } from './workflows/segment-clocks.client.js';
+import { startSegmentRecompute } from './workflows/segment-recompute.client.js';
 
 /** The source recorded on events Itinera itself records (the consent lifecycle's). */
 export const SYSTEM_SOURCE = 'itinera';
@@ -65,7 +69,7 @@ export interface RuntimeOptions {
   role?: Role;
   /**
    * Names this deployment in the Temporal ids another deployment on the namespace could
-   * also build (src/workflows/messages.ts). Absent (a runtime built directly, as tests do):
+   * also build (src/util/workflow-ids.ts). Absent (a runtime built directly, as tests do):
    * the ids as they were before deployment ids, the database's name where they had one.
    */
   deploymentId?: string;
@@ -212,28 +216,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const retries = quiescingRetries();
   const connection = clientConnection(temporalSettings, [makeGrpcRetryInterceptor(retries.options)]);
   const temporal = new Client({ connection, namespace: options.namespace });
-  const dispatcher = createDispatcher({ stores, temporal, taskQueue: options.taskQueue, ...(deploymentId ? { deploymentId } : {}) });
-  const segments = new SegmentEngine({ stores, now, logger, clock: createSegmentClock(temporal, options.taskQueue), journeys: dispatcher });
-  const startRecompute = (version: number) => startSegmentRecompute(temporal, options.taskQueue, deploymentScope, version);
-
-  // The request id alone: the steps read the person from the request, so the history never names them.
-  const startErasure = async (requestId: string) => {
-    const input: ErasureInput = { requestId };
-    try {
-      await temporal.workflow.start<typeof workflows.erasureWorkflow>('erasureWorkflow' satisfies keyof typeof workflows, { taskQueue: options.taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  };
-
-  const startExport = async (requestId: string) => {
-    const input: ExportInput = { requestId };
-    try {
-      await temporal.workflow.start<typeof workflows.exportWorkflow>('exportWorkflow' satisfies keyof typeof workflows, { taskQueue: options.taskQueue, workflowId: exportWorkflowId(requestId), args: [input] });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  };
+  // Every start, signal and termination goes through the workflows' clients (src/workflows/*.client.ts).
+  const workflows: WorkflowStarter = { temporal, taskQueue: options.taskQueue };
+  const dispatcher = createDispatcher({ stores, workflows, ...(deploymentId ? { deploymentId } : {}) });
+  const segments = new SegmentEngine({ stores, now, logger, clock: segmentClockOf(workflows), journeys: dispatcher });
+  const startRecompute = (version: number) => startSegmentRecompute(workflows, deploymentScope, version);
+  const startErasure = (requestId: string) => startErasureRun(workflows, requestId);
+  const startExport = (requestId: string) => startExportRun(workflows, requestId);
 
   // The consent lifecycle records events through ingestion, which is built below.
   const built: { ingestor?: Ingestor } = {};
@@ -245,19 +234,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const privacyKeys = new PrivacyKeys(options.privacySecret ?? derivedPrivacySecret(options.adminKey));
   const processes: Processes = {
-    async terminate(workflowId, reason) {
-      try {
-        await temporal.workflow.getHandle(workflowId).terminate(reason);
-        return true;
-      } catch (error) {
-        // Never started, or ended already: nothing of the person runs there.
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
-    },
-    async forgetClocks(profileIds) {
-      await forgetSegmentClocks(temporal, options.taskQueue, profileIds);
-    },
+    // Never started, or ended already (false): nothing of the person runs there.
+    terminate: (workflowId, reason) => terminateRun(temporal, workflowId, reason),
+    forgetClocks: (profileIds) => forgetSegmentClocks(workflows, profileIds),
     ...(deploymentId ? { deploymentId } : {}),
   };
   // What every change of a profile goes through, whoever makes it (src/profile-changes/pipeline.ts).
@@ -341,7 +320,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     startExport,
     privacyKeys,
     processes,
-    retention: retentionSchedule(temporal, options.taskQueue, deploymentScope),
+    retention: retentionSchedule(workflows, deploymentScope),
     links,
     linkBaseUrl,
     ...(mailer ? { mailer } : {}),

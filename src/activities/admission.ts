@@ -1,7 +1,8 @@
 /**
  * Admission: whether a journey run that Temporal has started may go on, judged against
- * the person's history of that journey. Pure; the profile store applies the decision
- * under the profile's write lock, so two runs starting at once cannot both pass.
+ * the person's history of that journey. Pure; the profile store applies the decision in
+ * one write guarded by what it read (`decideAndSet`), so two runs starting at once, on any
+ * processes, cannot both pass: the second decides again on the profile the first wrote.
  *
  * - A trigger event starts at most one run: a dispatch repeated after a crash or a
  *   Temporal outage finds its event in the history and the new run ends at once.

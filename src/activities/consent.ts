@@ -4,7 +4,8 @@
  * (following a merge): a renewed, revoked or erased grant records nothing. Results are
  * instants and booleans.
  */
-import type { ConsentLedgerDoc, ProfileDoc } from '../model.js';
+import type { ProfileDoc } from '../model.js';
+import type { ConsentLedgerDoc } from '../store/consents.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Events the lifecycle records on the person's timeline. */

@@ -67,8 +67,10 @@ export function createJourneyActivities({ stores, now }: ActivityDeps) {
     },
 
     /**
-     * Puts a message in the delivery outbox, once per key. Delivery through SMTP and
-     * webhooks reads that outbox (a later milestone); the journey only decides to send.
+     * Only runs started before the `journey-delivery` patch (src/workflows/journey.ts) call
+     * this, replaying what they did then: the message is recorded in `deliveries` as
+     * `queued`, once per key, and nothing sends it. Later runs send with `deliverMessage`
+     * (delivery.ts).
      */
     async queueMessage(message: QueuedMessage): Promise<void> {
       // An erased profile's run may still be winding down; it must not leave new traces.

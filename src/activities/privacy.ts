@@ -1,6 +1,6 @@
 /** Activities of privacy requests. Inputs are request ids; results are names and counts, never personal data. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
+import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../store/privacy-requests.js';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
 import { applyRetention, type RetentionRun } from '../privacy/retention.js';

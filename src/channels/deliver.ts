@@ -11,7 +11,8 @@
  */
 import { localDate, millisUntilLocalTime } from '../util/local-time.js';
 import { consentState } from '../dsl/predicate.js';
-import { FINAL_DELIVERY_STATUSES, type ConfirmationRequest, type DeliveryDoc, type DeliveryStatus, type MessageRequest, type OutgoingMessage, type ProfileDoc } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type ConfirmationRequest, type DeliveryStatus, type MessageRequest, type OutgoingMessage, type ProfileDoc } from '../model.js';
+import type { DeliveryDoc } from '../store/deliveries.js';
 import type { Stores } from '../store/index.js';
 import { confirmationPath, unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer } from './mailer.js';

@@ -1,5 +1,5 @@
 /** The `send email` and `send webhook` steps of a rules version, for deploy warnings and listings. */
-import type { RulesDoc } from '../model.js';
+import type { RulesDoc } from '../store/rules.js';
 import type { StepIR } from '../dsl/ir.js';
 import { allSteps } from '../dsl/ir-steps.js';
 

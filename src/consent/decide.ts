@@ -20,7 +20,8 @@
  *   confirmation records its grant only while its request is still open.
  */
 import type { ConsentIR } from '../dsl/ir.js';
-import type { ConsentLedgerDoc, ConsentRecord, ConsentRecordState, EventConsent, ProfileDoc } from '../model.js';
+import type { ConsentRecord, ConsentRecordState, EventConsent, ProfileDoc } from '../model.js';
+import type { ConsentLedgerDoc } from '../store/consents.js';
 import { purposesFromPreferences } from './categories.js';
 import { confirmationOpen, holdsAt, needsConfirmation } from './confirmation.js';
 

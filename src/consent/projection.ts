@@ -3,7 +3,8 @@
  * the person's records. The stored projection is written from the same decisions; this
  * is the independent check that they agree (`itinera consents verify`).
  */
-import type { ConsentLedgerDoc, ConsentRecord, ProfileDoc } from '../model.js';
+import type { ConsentRecord, ProfileDoc } from '../model.js';
+import type { ConsentLedgerDoc } from '../store/consents.js';
 import { projectionOf } from './decide.js';
 
 const time = (value: Date | undefined) => (value === undefined ? undefined : new Date(value).getTime());

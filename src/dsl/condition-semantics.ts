@@ -1,13 +1,17 @@
 /**
- * The meaning of condition atoms, as small pure functions shared by the two compilers of
- * conditions: the in-memory predicate (predicate.ts) and the MongoDB query (query.ts).
- * docs/conditions.md states the same rules in prose; the differential test in
- * test/dsl-conditions proves that both compilers follow them.
+ * The meaning of condition atoms, in one place, for the three evaluations of a condition:
+ * the in-memory predicate (predicate.ts), the MongoDB query (query.ts, query-filters.ts)
+ * and the segment engine's facts (src/segments/facts.ts, membership.ts). Each rule is a
+ * small pure function or a table; the query turns the tables into operators, the others
+ * call the functions. docs/conditions.md states the same rules in prose; the property test
+ * test/dsl-conditions/semantics.property.test.ts checks that the three agree.
  *
- * No Node built-ins and no driver imports here: Temporal workflow code imports this module.
+ * Pure: no I/O, no Node built-ins, no driver.
  */
 import { assertNever } from './assert-never.js';
-import type { ComparisonIR, CountBoundIR, Millis } from './ir.js';
+import type { ComparisonIR, ConditionIR, ConsentState, CountBoundIR, Millis } from './ir.js';
+
+// ================================================================ values at paths
 
 /**
  * A document we can walk into with a dotted path. Arrays, Dates and driver value classes
@@ -22,19 +26,36 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /**
  * The value a dotted path finds under `root`, or `undefined` when it finds nothing: the
- * path is absent, leads through something that is not a plain object, or ends at `null`.
- * `null` counts as absent because that is how MongoDB's `{ field: null }` reads it and how
- * a marketer reads "the trait has no value".
+ * path is absent, leads through something that is not a plain object, ends at `null`, or
+ * cannot name a field (isNamablePath). `null` counts as absent because that is how
+ * MongoDB's `{ field: null }` reads it and how a marketer reads "the trait has no value".
  */
 export function valueAtPath(root: unknown, path: string): unknown {
   let current: unknown = root;
   for (const segment of path.split('.')) {
+    if (!isNamableSegment(segment)) return undefined;
     // Own properties only: a trait named `constructor` must not find Object's constructor.
     if (!isPlainObject(current) || !Object.hasOwn(current, segment)) return undefined;
     current = current[segment];
   }
   return current === null ? undefined : current;
 }
+
+/**
+ * Whether a dotted path names a field exactly: no empty part, no part starting with `$`.
+ * A query cannot name other fields, so such a path finds nothing, in every evaluation.
+ * Names in the language never have these; an aggregate's property is a text
+ * (`sum "a..b" of …`) and may.
+ */
+export function isNamablePath(path: string): boolean {
+  return path.split('.').every(isNamableSegment);
+}
+
+function isNamableSegment(segment: string): boolean {
+  return segment !== '' && !segment.startsWith('$');
+}
+
+// ================================================================ comparisons
 
 /**
  * Orders strings by Unicode code point, which is the order of their UTF-8 bytes: the order
@@ -53,6 +74,7 @@ export function compareCodePoints(a: string, b: string): number {
   }
 }
 
+/** The ordering operators; each is also the name of its MongoDB operator (`$lt`…). */
 export type OrderOp = 'lt' | 'lte' | 'gt' | 'gte';
 export type NumericOp = 'eq' | 'ne' | OrderOp;
 
@@ -126,6 +148,8 @@ function equalsScalar(value: unknown, scalar: string | number | boolean | null):
   return scalar === null ? value === undefined : value === scalar;
 }
 
+// ================================================================ events: counts and windows
+
 export function countSatisfies(bound: CountBoundIR, count: number): boolean {
   switch (bound.op) {
     case 'atLeast':
@@ -140,12 +164,142 @@ export function countSatisfies(bound: CountBoundIR, count: number): boolean {
 }
 
 /**
- * The exclusive lower bound of a sliding `within` window: an instant counts when it is
- * strictly after `now − within`. Windows have no upper bound (see docs/conditions.md).
+ * How an event's timestamp compares with the start of a sliding `within` window for the
+ * event to count: strictly after it (an event exactly `within` ago is out). Windows have
+ * no upper bound (see docs/conditions.md).
  */
+export const INSIDE_WINDOW: OrderOp = 'gt';
+
+/** The exclusive lower bound of a sliding `within` window. */
 export function windowStart(now: Date, withinMs: Millis): Date {
   return new Date(now.getTime() - withinMs);
 }
+
+/** Whether an instant (epoch ms) is inside the window; every instant is when there is none. */
+export function insideWindow(atMs: number, now: Date, withinMs: Millis | undefined): boolean {
+  return withinMs === undefined || orderHolds(INSIDE_WINDOW, atMs - (now.getTime() - withinMs));
+}
+
+// ================================================================ events: aggregates
+
+export type AggregateFn = Extract<ConditionIR, { kind: 'aggregate' }>['fn'];
+
+/** What an aggregate needs of its values: how many, their sum, the least and the greatest (when there are any). */
+export interface ValueSummary {
+  n: number;
+  sum: number;
+  min?: number;
+  max?: number;
+}
+
+export function summarize(values: readonly number[]): ValueSummary {
+  let sum = 0;
+  let min: number | undefined;
+  let max: number | undefined;
+  for (const value of values) {
+    sum += value;
+    if (min === undefined || value < min) min = value;
+    if (max === undefined || value > max) max = value;
+  }
+  return { n: values.length, sum, min, max };
+}
+
+/** The sum of no values is 0; their average, minimum and maximum do not exist. */
+export function aggregateOfSummary(fn: AggregateFn, { n, sum, min, max }: ValueSummary): number | undefined {
+  switch (fn) {
+    case 'sum':
+      return sum;
+    case 'average':
+      return n === 0 ? undefined : sum / n;
+    case 'min':
+      return n === 0 ? undefined : min;
+    case 'max':
+      return n === 0 ? undefined : max;
+    default:
+      return assertNever(fn, 'aggregate function');
+  }
+}
+
+export function aggregateOf(fn: AggregateFn, values: readonly number[]): number | undefined {
+  return aggregateOfSummary(fn, summarize(values));
+}
+
+/** An aggregate that does not exist compares false with everything, `!=` included. */
+export function aggregateHolds(op: NumericOp, aggregate: number | undefined, value: number): boolean {
+  return aggregate !== undefined && compareNumbers(op, aggregate, value);
+}
+
+// ================================================================ profile atoms
+
+type SeenRelation = Extract<ConditionIR, { kind: 'seen' }>['relation'];
+
+/**
+ * `first/last seen within D`: seen after now − D; `more than D ago`: before it. An instant
+ * exactly D ago is neither.
+ */
+export const SEEN_ORDER: Record<SeenRelation, OrderOp> = { within: 'gt', moreThanAgo: 'lt' };
+
+export function seenHolds(relation: SeenRelation, seenAt: Date, now: Date, ms: Millis): boolean {
+  return orderHolds(SEEN_ORDER[relation], seenAt.getTime() - windowStart(now, ms).getTime());
+}
+
+/** The first instant after `now` at which `seenHolds` changes its answer, if it ever does. */
+export function nextSeenChange(relation: SeenRelation, seenAt: Date, now: Date, ms: Millis): number | undefined {
+  // within: seen > now − ms, false from seen + ms on; more than ago: seen < now − ms, true just after seen + ms.
+  const instant = seenAt.getTime() + ms + (relation === 'moreThanAgo' ? 1 : 0);
+  return instant > now.getTime() ? instant : undefined;
+}
+
+/**
+ * A profile's consents as conditions read them (`consents` of a stored profile,
+ * src/model.ts): by purpose, a record with a state and, for a grant that lapses, its
+ * `expiresAt`. Stored data is read defensively: anything else counts as no record.
+ */
+export type HeldConsents = Readonly<Record<string, { state?: unknown; expiresAt?: unknown }>>;
+
+/** How a grant's `expiresAt` compares with now once it has lapsed: a grant expiring exactly now is already expired. */
+export const GRANT_LAPSED: OrderOp = 'lte';
+
+/** A consent record as a profile holds it (`consents.<purpose>`), or undefined. */
+function consentRecord(consents: HeldConsents | undefined, purpose: string): Record<string, unknown> | undefined {
+  const record: unknown = isPlainObject(consents) && Object.hasOwn(consents, purpose) ? consents[purpose] : undefined;
+  return isPlainObject(record) ? record : undefined;
+}
+
+/**
+ * The current state of one consent: a grant whose `expiresAt` has come is `missing` (also
+ * once the lifecycle marked it `expired`), as is a record with no recognised state.
+ */
+export function consentState(consents: HeldConsents | undefined, purpose: string, now: Date): ConsentState {
+  const record = consentRecord(consents, purpose);
+  switch (record?.state) {
+    case 'granted': {
+      const expiry = grantExpiry(record);
+      return expiry !== undefined && orderHolds(GRANT_LAPSED, expiry - now.getTime()) ? 'missing' : 'granted';
+    }
+    case 'denied':
+      return 'denied';
+    case 'revoked':
+      return 'revoked';
+    case 'pending':
+      return 'pending';
+    default:
+      return 'missing';
+  }
+}
+
+/** The first instant after `now` at which the consent's state changes by itself: a grant lapsing. */
+export function nextConsentChange(consents: HeldConsents | undefined, purpose: string, now: Date): number | undefined {
+  const record = consentRecord(consents, purpose);
+  const expiry = record?.state === 'granted' ? grantExpiry(record) : undefined;
+  return expiry !== undefined && expiry > now.getTime() ? expiry : undefined;
+}
+
+function grantExpiry(record: Record<string, unknown>): number | undefined {
+  return record.expiresAt instanceof Date ? record.expiresAt.getTime() : undefined;
+}
+
+// ================================================================ tags
 
 const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/g;
 

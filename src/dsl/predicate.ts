@@ -1,22 +1,31 @@
 /**
- * Conditions as an in-memory predicate over one profile and its events: the real-time half
- * of "every condition compiles two ways" (query.ts is the whole-population half).
+ * Conditions as an in-memory predicate over one profile: one of the three evaluations of a
+ * condition (query.ts selects the whole population in the database; src/segments keeps
+ * facts per person). How many events a condition counts comes from an `EventMeasure`: the
+ * person's events themselves here (the reference), or the facts the segment engine keeps.
+ * Used by the segment engine (membership, `exit when`), journeys' `if`, and the activities
+ * that read a consent's state.
  *
- * Pure and synchronous, no I/O, no Node built-ins, no driver: journey workflows import it.
- * The rules it follows are in condition-semantics.ts and docs/conditions.md.
+ * Pure and synchronous: no I/O, no Node built-ins, no driver. The rules it follows are in
+ * condition-semantics.ts and docs/conditions.md.
  */
 import { assertNever } from './assert-never.js';
 import {
-  compareNumbers,
+  aggregateHolds,
+  aggregateOf,
   comparisonHolds,
+  consentState,
   countSatisfies,
   globToRegexBody,
+  insideWindow,
   isPlainObject,
+  seenHolds,
   valueAtPath,
-  windowStart,
+  type HeldConsents,
 } from './condition-semantics.js';
-import type { ConditionIR, ConsentState, Millis, PropConditionIR } from './ir.js';
-import type { EventDoc, ProfileDoc } from '../model.js';
+import type { ConditionIR, Millis, PropConditionIR } from './ir.js';
+
+export { consentState } from './condition-semantics.js';
 
 export type PerformedIR = Extract<ConditionIR, { kind: 'performed' }>;
 export type AggregateIR = Extract<ConditionIR, { kind: 'aggregate' }>;
@@ -33,16 +42,32 @@ export interface EventMeasure {
   aggregate(condition: AggregateIR, now: Date): number | undefined;
 }
 
+/** What conditions read of a profile: fields of a stored profile (src/model.ts ProfileDoc). */
+export interface SubjectProfile {
+  _id: string;
+  traits: Readonly<Record<string, unknown>>;
+  tags: readonly string[];
+  consents: HeldConsents;
+  firstSeenAt?: Date;
+  lastSeenAt?: Date;
+}
+
 /** Everything a condition may look at for one profile. */
 export interface ConditionSubject {
-  profile: Pick<ProfileDoc, '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt'>;
+  profile: SubjectProfile;
   measure: EventMeasure;
   /** Segment membership is stored or computed elsewhere; the caller resolves it. */
   segmentMembership: (segment: string) => boolean;
 }
 
-/** The fields of an event that conditions read. */
-export type SubjectEvent = Pick<EventDoc, 'event' | 'type' | 'properties' | 'timestamp'>;
+/** What conditions read of an event: fields of a stored event (src/model.ts EventDoc). */
+export interface SubjectEvent {
+  type: string;
+  /** The name of a `track` event. */
+  event?: string;
+  properties: Readonly<Record<string, unknown>>;
+  timestamp: Date;
+}
 
 /** Counts and aggregates straight from the events (any type, any order; only `track` events count). */
 export function eventMeasure(events: readonly SubjectEvent[]): EventMeasure {
@@ -95,61 +120,24 @@ export function evaluateCondition(condition: ConditionIR, subject: ConditionSubj
       return consentState(profile.consents, condition.purpose, now) === condition.state;
     case 'performed':
       return countSatisfies(condition.count, subject.measure.count(condition, now));
-    case 'aggregate': {
-      const aggregate = subject.measure.aggregate(condition, now);
-      return aggregate !== undefined && compareNumbers(condition.op, aggregate, condition.value);
-    }
+    case 'aggregate':
+      return aggregateHolds(condition.op, subject.measure.aggregate(condition, now), condition.value);
     case 'seen': {
       const seenAt = condition.which === 'first' ? profile.firstSeenAt : profile.lastSeenAt;
-      if (!(seenAt instanceof Date)) return false;
-      const boundary = windowStart(now, condition.ms).getTime();
-      switch (condition.relation) {
-        case 'within':
-          return seenAt.getTime() > boundary;
-        case 'moreThanAgo':
-          return seenAt.getTime() < boundary;
-        default:
-          return assertNever(condition.relation, 'seen relation');
-      }
+      return seenAt instanceof Date && seenHolds(condition.relation, seenAt, now, condition.ms);
     }
     default:
       return assertNever(condition, 'condition');
   }
 }
 
-/**
- * The current state of one consent: a grant whose `expiresAt` has come is `missing` (also
- * once the lifecycle marked it `expired`), as is a record with no recognised state.
- */
-export function consentState(consents: ProfileDoc['consents'], purpose: string, now: Date): ConsentState {
-  const record: unknown = isPlainObject(consents) && Object.hasOwn(consents, purpose) ? consents[purpose] : undefined;
-  if (!isPlainObject(record)) return 'missing';
-  switch (record.state) {
-    case 'granted': {
-      const expired = record.expiresAt instanceof Date && record.expiresAt.getTime() <= now.getTime();
-      return expired ? 'missing' : 'granted';
-    }
-    case 'denied':
-      return 'denied';
-    case 'revoked':
-      return 'revoked';
-    case 'pending':
-      return 'pending';
-    case 'expired':
-      return 'missing';
-    default:
-      return 'missing';
-  }
-}
-
 /** `track` events of that name, inside the window when there is one. */
 function trackEvents(events: readonly SubjectEvent[], name: string, withinMs: Millis | undefined, now: Date): SubjectEvent[] {
-  const start = withinMs === undefined ? undefined : windowStart(now, withinMs).getTime();
   return events.filter(
     (event) =>
       event.type === 'track' &&
       event.event === name &&
-      (start === undefined || (event.timestamp instanceof Date && event.timestamp.getTime() > start)),
+      (withinMs === undefined || (event.timestamp instanceof Date && insideWindow(event.timestamp.getTime(), now, withinMs))),
   );
 }
 
@@ -168,20 +156,4 @@ function aggregatedValues(condition: AggregateIR, events: readonly SubjectEvent[
 export function aggregatedValue(property: string, event: SubjectEvent): number | undefined {
   const value = valueAtPath(propertiesOf(event), property);
   return typeof value === 'number' ? value : undefined;
-}
-
-/** The sum of no values is 0; their average, minimum and maximum do not exist. */
-export function aggregateOf(fn: AggregateIR['fn'], values: number[]): number | undefined {
-  switch (fn) {
-    case 'sum':
-      return values.reduce((total, value) => total + value, 0);
-    case 'average':
-      return values.length === 0 ? undefined : values.reduce((total, value) => total + value, 0) / values.length;
-    case 'min':
-      return values.length === 0 ? undefined : values.reduce((least, value) => (value < least ? value : least));
-    case 'max':
-      return values.length === 0 ? undefined : values.reduce((most, value) => (value > most ? value : most));
-    default:
-      return assertNever(fn, 'aggregate function');
-  }
 }

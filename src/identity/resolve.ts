@@ -5,7 +5,8 @@
  * merged, within the limits of `limits.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import type { MergeDoc, ProfileDoc } from '../model.js';
+import type { ProfileDoc } from '../model.js';
+import type { MergeDoc } from '../store/merges.js';
 import { identityKey, normaliseIdentity, type IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 import { canLink, limitFor, mergeRefusal, type IdentityLimits } from './limits.js';

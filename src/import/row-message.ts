@@ -10,7 +10,7 @@
  * Consent columns add a message per purpose whose state the row gives (row-consent.ts).
  */
 import type { z } from 'zod';
-import { identifyMessage, MAX_MESSAGE_BYTES, trackMessage } from '../ingest/segment-spec.js';
+import { identifyMessage, MAX_MESSAGE_BYTES, trackMessage } from '../tracking/segment-spec.js';
 import type { ResolvedColumn } from './columns.js';
 import { derivedMessageId, type RowIdentity } from './message-id.js';
 import { consentMessages, convertConsentCell, type RowConsents } from './row-consent.js';

@@ -7,7 +7,7 @@
 import { isIPv4 } from 'node:net';
 import type { ConsentOrigin, ConsentProof, EventConsent } from '../model.js';
 import { personAddress } from './enrich/address.js';
-import type { SegmentMessage } from './segment-spec.js';
+import type { SegmentMessage } from '../tracking/segment-spec.js';
 
 /** Segment's event for a change made in a consent manager: it carries the full state. */
 export const CONSENT_PREFERENCE_UPDATED = 'Segment Consent Preference Updated';

@@ -1,22 +1,24 @@
 /**
- * Dispatch: telling Temporal about a stored event. New runs start with signalWithStart
- * under a deterministic id; runs the profile is already in get the event as a signal.
- * Everything sent carries ids and the event name only.
+ * Dispatch: what Temporal is to be told about a stored event. New runs start with
+ * signalWithStart under a deterministic id; runs the profile is already in get the event
+ * as a signal; consent changes start, end and signal the processes they concern. This
+ * module decides; the calls themselves are the workflows' clients' (src/workflows/
+ * *.client.ts). Everything sent carries ids and the event name only.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
 import { evaluatePropCondition } from '../dsl/predicate.js';
 import { eventsUsedBy } from './journey-events.js';
-import type { EventDoc, JourneyMembership, ProfileDoc, RulesDoc, SegmentChange } from '../model.js';
+import type { EventDoc, JourneyMembership, ProfileDoc, SegmentChange } from '../model.js';
+import type { RulesDoc } from '../store/rules.js';
 import type { JourneyHooks } from '../segments/engine.js';
 import type { Stores } from '../store/index.js';
-import type * as workflows from '../workflows/index.js';
-import {
-  consentConfirmationWorkflowId, consentLifecycleWorkflowId, consentWithdrawnSignal, exitConditionMetSignal, journeyWorkflowId, profileEventSignal,
-  type ConsentConfirmationInput, type ConsentLifecycleInput, type JourneyInput, type ProfileEventSignal,
-} from '../workflows/messages.js';
+import { journeyWorkflowId } from '../util/workflow-ids.js';
+import { startConsentConfirmation } from '../workflows/consent-confirmation.client.js';
+import { startConsentLifecycle, stopConsentLifecycle } from '../workflows/consent.client.js';
+import type { WorkflowStarter } from '../workflows/idempotent.client.js';
+import { signalConsentWithdrawn, signalExitConditionMet, signalJourneyEvent, startJourneyRun } from '../workflows/journey.client.js';
+import type { ProfileEventSignal } from '../workflows/messages.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
 /** Also what journeys make of segment changes and `exit when` (JourneyHooks). */
@@ -35,39 +37,12 @@ const PROFILE_CONCURRENCY = 8;
 
 /**
  * `deploymentId` goes into the ids of consent lifecycles and confirmations (see
- * src/workflows/messages.ts); without it they have the ids they had before deployment ids.
+ * src/util/workflow-ids.ts); without it they have the ids they had before deployment ids.
  */
-export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQueue: string; deploymentId?: string }): Dispatcher {
-  const { stores, temporal, taskQueue, deploymentId } = deps;
-
-  /**
-   * Starts a run of the journey for the person under its deterministic id, with the event
-   * that triggered it as a signal when there is one (signalWithStart: a run already going
-   * gets the event). A run already going is the person's one run: admission's rules hold.
-   */
+export function createDispatcher({ stores, workflows, deploymentId }: { stores: Stores; workflows: WorkflowStarter; deploymentId?: string }): Dispatcher {
+  /** A run of the journey for the person, with the event that triggered it when there is one. */
   async function startRun(journey: JourneyIR, rulesVersion: number, profileId: string, triggerEventId: string, signal?: ProfileEventSignal): Promise<void> {
-    const input: JourneyInput = { journey: journey.name, rulesVersion, profileId, triggerEventId };
-    const options = {
-      taskQueue,
-      workflowId: journeyWorkflowId(journey.name, rulesVersion, profileId),
-      args: [input] as [JourneyInput],
-      // A finished run's id is reused whatever `reentry` says: admission judges it from the
-      // person's journey history, and a run that was never let in (no consent, paused)
-      // must not keep the person out for good.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    };
-    try {
-      // Typed against the workflow the worker loads (a type-only import): a renamed workflow
-      // or a changed signature fails to compile.
-      const workflow = 'journeyWorkflow' satisfies keyof typeof workflows;
-      if (signal) {
-        await temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>(workflow, { ...options, signal: profileEventSignal, signalArgs: [signal] });
-      } else {
-        await temporal.workflow.start<typeof workflows.journeyWorkflow>(workflow, options);
-      }
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+    await startJourneyRun(workflows, { journey: journey.name, rulesVersion, profileId, triggerEventId }, signal);
   }
 
   /** The journey a run of the person's interprets, from the run's own rules version. */
@@ -89,21 +64,8 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       if (alreadySignalled.has(membership.workflowId)) continue;
       const journey = await journeyOfRun(membership);
       if (journey && !eventsUsedBy(journey).has(event.event!)) continue;
-      try {
-        await temporal.workflow.getHandle(membership.workflowId).signal(profileEventSignal, { eventId: event._id, event: event.event! });
-      } catch (error) {
-        // The run finished between reading the profile and signalling it.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
-  }
-
-  /** Ignores a run that has ended: the signal or cancellation is owed to nobody now. */
-  async function toRunIfAny(action: () => Promise<unknown>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // A run that finished between reading the profile and signalling it is skipped.
+      await signalJourneyEvent(workflows, membership.workflowId, { eventId: event._id, event: event.event! });
     }
   }
 
@@ -112,52 +74,8 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     for (const membership of Object.values(profile.journeys ?? {})) {
       const journey = await journeyOfRun(membership);
       if (!journey?.requiresConsent.includes(purpose)) continue;
-      await toRunIfAny(() => temporal.workflow.getHandle(membership.workflowId).signal(consentWithdrawnSignal, { purpose }));
+      await signalConsentWithdrawn(workflows, membership.workflowId, purpose);
     }
-  }
-
-  /**
-   * The grant's lifecycle, started with a delay until its first instant (the reminder, or
-   * the lapse): until then Temporal holds one stored execution and runs nothing, no
-   * workflow task, no activity, no timer.
-   */
-  async function startConsentLifecycle(input: ConsentLifecycleInput, firstAt: Date): Promise<void> {
-    const delayMs = firstAt.getTime() - Date.now();
-    try {
-      await temporal.workflow.start<typeof workflows.consentLifecycleWorkflow>('consentLifecycleWorkflow' satisfies keyof typeof workflows, {
-        taskQueue,
-        workflowId: consentLifecycleWorkflowId(input.recordId, deploymentId),
-        args: [input],
-        ...(delayMs > 0 ? { startDelay: delayMs } : {}),
-        // One lifecycle per grant, ever: a repeated dispatch after it ended starts nothing.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
-
-  /** A pending request's confirmation e-mail: one workflow per request, ever. */
-  async function startConfirmation(input: ConsentConfirmationInput): Promise<void> {
-    try {
-      await temporal.workflow.start<typeof workflows.consentConfirmationWorkflow>('consentConfirmationWorkflow' satisfies keyof typeof workflows, {
-        taskQueue,
-        workflowId: consentConfirmationWorkflowId(input.recordId, deploymentId),
-        args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
-
-  /**
-   * A superseded grant's lifecycle ends at once, even one still waiting for its delayed
-   * start; one started before deployment ids (under the id without one) too.
-   */
-  async function stopConsentLifecycle(recordId: string, by: string): Promise<void> {
-    const ids = new Set([consentLifecycleWorkflowId(recordId, deploymentId), consentLifecycleWorkflowId(recordId)]);
-    for (const id of ids) await toRunIfAny(() => temporal.workflow.getHandle(id).terminate(`superseded by ${by}`));
   }
 
   /**
@@ -177,18 +95,18 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
       // A request to renew a grant that holds is recorded without becoming current: it is
       // mailed all the same. Only an event that wrote a record (listed on the profile) reads it.
       if (!recorded && profile.consentLog?.includes(recordId) && rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)) {
-        if ((await stores.consents.findById(recordId))?.state === 'pending') await startConfirmation({ profileId: profile._id, purpose, recordId });
+        if ((await stores.consents.findById(recordId))?.state === 'pending') await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId }, deploymentId);
       }
       const lapsed = consent.expire?.purpose === purpose && current?.recordId === consent.expire.recordId && current.state === 'expired';
       if (!current || !(recorded || lapsed)) continue;
       if (recorded) {
         const replaces = (await stores.consents.findById(current.recordId!))?.replaces;
-        if (replaces) await stopConsentLifecycle(replaces, current.recordId!);
+        if (replaces) await stopConsentLifecycle(workflows, replaces, current.recordId!, deploymentId);
       }
       if (current.state === 'granted') {
-        if (current.expiresAt) await startConsentLifecycle({ profileId: profile._id, purpose, recordId: current.recordId! }, current.remindAt ?? current.expiresAt);
+        if (current.expiresAt) await startConsentLifecycle(workflows, { profileId: profile._id, purpose, recordId: current.recordId! }, current.remindAt ?? current.expiresAt, deploymentId);
       } else {
-        if (current.state === 'pending') await startConfirmation({ profileId: profile._id, purpose, recordId: current.recordId! });
+        if (current.state === 'pending') await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId: current.recordId! }, deploymentId);
         await withdrawFromRuns(profile, purpose);
       }
     }
@@ -222,7 +140,7 @@ export function createDispatcher(deps: { stores: Stores; temporal: Client; taskQ
     },
 
     async exitConditionMet(workflowId) {
-      await toRunIfAny(() => temporal.workflow.getHandle(workflowId).signal(exitConditionMetSignal));
+      await signalExitConditionMet(workflows, workflowId);
     },
 
     async dispatch(events, profiles) {

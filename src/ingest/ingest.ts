@@ -14,10 +14,10 @@ import { combineActivities, newProfileDoc, type ProfileActivity } from '../store
 import { counterIncrementOf } from '../profile/counters.js';
 import { capturedConsent } from './consent-capture.js';
 import { catalogObservationOf } from './catalog-paths.js';
-import { identifiersOf } from './identifiers.js';
+import { identifiersOf } from '../tracking/identifiers.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import type { ProfileWriter } from './profile-writer.js';
-import { correctedTimestamp, type SegmentMessage } from './segment-spec.js';
+import { correctedTimestamp, type SegmentMessage } from '../tracking/segment-spec.js';
 import type { SuppressionScreen } from '../privacy/suppression.js';
 
 /**

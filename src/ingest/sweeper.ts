@@ -9,7 +9,8 @@
  * process.
  */
 import type { Logger } from '../logger.js';
-import type { EventDoc, OutboxDoc, ProfileDoc } from '../model.js';
+import type { EventDoc, ProfileDoc } from '../model.js';
+import type { OutboxDoc } from '../store/outbox.js';
 import type { Stores } from '../store/index.js';
 import type { ProfileWriter } from './profile-writer.js';
 import { finishInterruptedMerges } from '../identity/merge.js';

@@ -16,12 +16,13 @@
  *
  * Results returned to the workflow are names and counts, never personal data.
  */
-import type { ErasureCounts, ErasurePlan, ErasureStep, PrivacyRequestDoc, SuppressionDoc } from '../model.js';
+import type { ErasureCounts, ErasurePlan, ErasureStep, PrivacyRequestDoc } from '../store/privacy-requests.js';
+import type { SuppressionDoc } from '../store/suppressions.js';
 import type { IdentityKind } from '../model.js';
 import { identityKey, type IdentityRef } from '../profile/identifiers.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { Stores } from '../store/index.js';
-import { consentWorkflowIds, segmentClockWorkflowId } from '../workflows/messages.js';
+import { consentWorkflowIds, segmentClockWorkflowId } from '../util/workflow-ids.js';
 import { postWebhook, type WebhookAnswer } from '../channels/webhook.js';
 import type { PrivacyKeys } from './keys.js';
 
@@ -30,7 +31,7 @@ export interface Processes {
   terminate(workflowId: string, reason: string): Promise<boolean>;
   /** Takes the people out of their segment clock shards (which run on for everyone else). */
   forgetClocks(profileIds: readonly string[]): Promise<void>;
-  /** In the ids of the person's consent processes (src/workflows/messages.ts); absent: the ids from before deployment ids. */
+  /** In the ids of the person's consent processes (src/util/workflow-ids.ts); absent: the ids from before deployment ids. */
   deploymentId?: string;
 }
 

@@ -5,7 +5,8 @@
  * written as it is read, in chunks, so a person with a million events costs the same memory
  * as one with ten. Events come last, in storage order (each carries its timestamp).
  */
-import type { ExportBundle, ProfileDoc } from '../model.js';
+import type { ProfileDoc } from '../model.js';
+import type { ExportBundle } from '../store/privacy-requests.js';
 import type { Stores } from '../store/index.js';
 
 /** How long a built export can be downloaded (once). */

@@ -5,8 +5,8 @@
  * which request was theirs. Signed with Ed25519; the public key is served at
  * `GET /v1/privacy/receipt-key` and docs/privacy.md shows the `openssl` command that checks it.
  */
-import type { PrivacyRequestDoc } from '../model.js';
-import { ERASURE_STEPS } from '../model.js';
+import type { PrivacyRequestDoc } from '../store/privacy-requests.js';
+import { ERASURE_STEPS } from '../store/privacy-requests.js';
 import { destinationOfNoticeKey } from './erasure.js';
 import type { PrivacyKeys } from './keys.js';
 

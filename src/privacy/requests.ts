@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { IdentityKind, PrivacyRequestDoc } from '../model.js';
+import type { IdentityKind } from '../model.js';
+import type { PrivacyRequestDoc } from '../store/privacy-requests.js';
 import type { Stores } from '../store/index.js';
 
 export interface PrivacyRequestDeps {

@@ -7,7 +7,8 @@
  * forgotten, and may come back as someone new.
  */
 import { createHash } from 'node:crypto';
-import type { PrivacyRequestDoc, RetentionPolicyDoc } from '../model.js';
+import type { PrivacyRequestDoc } from '../store/privacy-requests.js';
+import type { RetentionPolicyDoc } from '../store/retention.js';
 import type { Stores } from '../store/index.js';
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -10,8 +10,8 @@
  * person can still link one of their identifiers; the erasure's `verify` step, run after
  * SUPPRESSION_SETTLE (src/workflows/erasure.ts), finds such a profile and erases it.
  */
-import type { SegmentMessage } from '../ingest/segment-spec.js';
-import { identifiersOf } from '../ingest/identifiers.js';
+import type { SegmentMessage } from '../tracking/segment-spec.js';
+import { identifiersOf } from '../tracking/identifiers.js';
 import type { IdentityRef } from '../profile/identifiers.js';
 import type { Stores } from '../store/index.js';
 import type { PrivacyKeys } from './keys.js';

@@ -12,15 +12,17 @@
  */
 import type { Logger } from '../logger.js';
 import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
-import type { LeafState } from '../store/segment-catalog.js';
 import type { Stores } from '../store/index.js';
 import { evaluateCondition } from '../dsl/predicate.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import type { SegmentContext } from './context.js';
 import { factMeasure, type Facts } from './facts.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
+
+export type { SegmentContext } from './context.js';
 
 /** People judged at once by a clock's ring: the database pool's size, so none waits for a connection. */
 const CLOCK_RING_CONCURRENCY = 8;
@@ -40,13 +42,6 @@ export interface SegmentClock {
 export interface JourneyHooks {
   segmentsChanged(changes: readonly SegmentChange[]): Promise<void>;
   exitConditionMet(workflowId: string): Promise<void>;
-}
-
-/** The engine's view of the active rules, read once per round of the profile writer. */
-export interface SegmentContext {
-  version: number;
-  plan: SegmentPlan;
-  leaves: Record<string, LeafState>;
 }
 
 export interface Refresh {

@@ -10,7 +10,7 @@ import type { ConditionIR, SegmentIR } from '../dsl/ir.js';
 import { evaluateCondition, eventMeasure, type ConditionSubject, type EventMeasure } from '../dsl/predicate.js';
 import type { ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
-import type { SegmentContext } from './engine.js';
+import type { SegmentContext } from './context.js';
 import { factMeasure, leafKeyOf } from './facts.js';
 import { canonicalJson, eventConditionsOf } from './leaves.js';
 import { judgedFacts } from './person-facts.js';

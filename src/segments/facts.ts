@@ -10,7 +10,8 @@
  * only move forward, so it can never count again.
  */
 import { assertNever } from '../dsl/assert-never.js';
-import { evaluatePropCondition, aggregateOf, aggregatedValue, propertiesOf, type EventMeasure, type SubjectEvent } from '../dsl/predicate.js';
+import { aggregateOf, aggregateOfSummary, insideWindow } from '../dsl/condition-semantics.js';
+import { evaluatePropCondition, aggregatedValue, propertiesOf, type EventMeasure, type SubjectEvent } from '../dsl/predicate.js';
 import { leafKey, leafOf, type EventCondition, type Leaf } from './leaves.js';
 import type { SegmentFact } from '../model.js';
 
@@ -26,11 +27,6 @@ function concerns(leaf: Leaf, event: SubjectEvent): boolean {
   return true;
 }
 
-/** The start of a window now, as in the predicate: an event counts when strictly after it. */
-function windowStartMs(now: Date, withinMs: number): number {
-  return now.getTime() - withinMs;
-}
-
 /** The fact after one more event, or undefined when the event does not concern the leaf. */
 export function foldEvent(leaf: Leaf, fact: Fact | undefined, event: SubjectEvent, now: Date): Fact | undefined {
   if (!concerns(leaf, event)) return undefined;
@@ -39,7 +35,7 @@ export function foldEvent(leaf: Leaf, fact: Fact | undefined, event: SubjectEven
     case 'count':
       return { n: (fact?.n ?? 0) + 1 };
     case 'recent':
-      if (at === undefined || at <= windowStartMs(now, leaf.withinMs)) return undefined;
+      if (at === undefined || !insideWindow(at, now, leaf.withinMs)) return undefined;
       return mergeFacts(leaf, fact, { t: [at] }, now);
     case 'total': {
       const value = aggregatedValue(leaf.property, event);
@@ -47,7 +43,7 @@ export function foldEvent(leaf: Leaf, fact: Fact | undefined, event: SubjectEven
     }
     case 'window': {
       const value = aggregatedValue(leaf.property, event);
-      if (value === undefined || at === undefined || at <= windowStartMs(now, leaf.withinMs)) return undefined;
+      if (value === undefined || at === undefined || !insideWindow(at, now, leaf.withinMs)) return undefined;
       return mergeFacts(leaf, fact, { e: [{ t: at, v: value }] }, now);
     }
     default:
@@ -61,8 +57,7 @@ export function mergeFacts(leaf: Leaf, a: Fact | undefined, b: Fact | undefined,
     case 'count':
       return { n: (a?.n ?? 0) + (b?.n ?? 0) };
     case 'recent': {
-      const start = windowStartMs(now, leaf.withinMs);
-      const times = [...(a?.t ?? []), ...(b?.t ?? [])].filter((t) => t > start).sort((x, y) => y - x);
+      const times = [...(a?.t ?? []), ...(b?.t ?? [])].filter((t) => insideWindow(t, now, leaf.withinMs)).sort((x, y) => y - x);
       return { t: times.slice(0, leaf.keep) };
     }
     case 'total': {
@@ -73,8 +68,7 @@ export function mergeFacts(leaf: Leaf, a: Fact | undefined, b: Fact | undefined,
       return n === 0 ? { n, sum } : { n, sum, min: Math.min(...mins), max: Math.max(...maxes) };
     }
     case 'window': {
-      const start = windowStartMs(now, leaf.withinMs);
-      const entries = [...(a?.e ?? []), ...(b?.e ?? [])].filter(({ t }) => t > start).sort((x, y) => x.t - y.t);
+      const entries = [...(a?.e ?? []), ...(b?.e ?? [])].filter(({ t }) => insideWindow(t, now, leaf.withinMs)).sort((x, y) => x.t - y.t);
       return { e: leaf.keeps === 'all' ? entries : undominated(entries, leaf.keeps) };
     }
     default:
@@ -99,8 +93,8 @@ function undominated(entries: WindowEntry[], keeps: 'min' | 'max'): WindowEntry[
 
 /** The fact with what has left its window dropped; the same object when nothing has. */
 export function pruneFact(leaf: Leaf, fact: Fact, now: Date): Fact {
-  if (leaf.kind === 'recent' && fact.t?.some((t) => t <= windowStartMs(now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
-  if (leaf.kind === 'window' && fact.e?.some(({ t }) => t <= windowStartMs(now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
+  if (leaf.kind === 'recent' && fact.t?.some((t) => !insideWindow(t, now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
+  if (leaf.kind === 'window' && fact.e?.some(({ t }) => !insideWindow(t, now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
   return fact;
 }
 
@@ -134,28 +128,15 @@ export function factMeasure(facts: Facts | undefined): EventMeasure {
     count: (condition, now) => {
       const fact = factOf(condition);
       if (condition.withinMs === undefined) return fact?.n ?? 0;
-      const start = windowStartMs(now, condition.withinMs);
-      return (fact?.t ?? []).filter((t) => t > start).length;
+      return (fact?.t ?? []).filter((t) => insideWindow(t, now, condition.withinMs)).length;
     },
     aggregate: (condition, now) => {
       const fact = factOf(condition);
       if (condition.withinMs === undefined) {
         const n = fact?.n ?? 0;
-        switch (condition.fn) {
-          case 'sum':
-            return fact?.sum ?? 0;
-          case 'average':
-            return n === 0 ? undefined : (fact?.sum ?? 0) / n;
-          case 'min':
-            return n === 0 ? undefined : fact?.min;
-          case 'max':
-            return n === 0 ? undefined : fact?.max;
-          default:
-            return assertNever(condition.fn, 'aggregate function');
-        }
+        return aggregateOfSummary(condition.fn, { n, sum: fact?.sum ?? 0, min: fact?.min, max: fact?.max });
       }
-      const start = windowStartMs(now, condition.withinMs);
-      return aggregateOf(condition.fn, (fact?.e ?? []).filter(({ t }) => t > start).map(({ v }) => v));
+      return aggregateOf(condition.fn, (fact?.e ?? []).filter(({ t }) => insideWindow(t, now, condition.withinMs)).map(({ v }) => v));
     },
   };
 }

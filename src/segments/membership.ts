@@ -4,6 +4,7 @@
  * time alone can change any of it.
  */
 import { assertNever } from '../dsl/assert-never.js';
+import { nextConsentChange, nextSeenChange } from '../dsl/condition-semantics.js';
 import type { ConditionIR } from '../dsl/ir.js';
 import { evaluateCondition, type ConditionSubject } from '../dsl/predicate.js';
 import type { ProfileDoc, SegmentMembership } from '../model.js';
@@ -85,16 +86,10 @@ export function nextChangeOf(condition: ConditionIR, profile: JudgedProfile, fac
     }
     case 'seen': {
       const seenAt = condition.which === 'first' ? profile.firstSeenAt : profile.lastSeenAt;
-      if (!(seenAt instanceof Date)) return undefined;
-      // within: seen > now − ms, false from seen + ms on; more than ago: seen < now − ms, true just after seen + ms.
-      const instant = seenAt.getTime() + condition.ms + (condition.relation === 'moreThanAgo' ? 1 : 0);
-      return instant > now.getTime() ? instant : undefined;
+      return seenAt instanceof Date ? nextSeenChange(condition.relation, seenAt, now, condition.ms) : undefined;
     }
-    case 'consent': {
-      const record = profile.consents?.[condition.purpose];
-      const expiresAt = record?.state === 'granted' && record.expiresAt instanceof Date ? record.expiresAt.getTime() : undefined;
-      return expiresAt !== undefined && expiresAt > now.getTime() ? expiresAt : undefined;
-    }
+    case 'consent':
+      return nextConsentChange(profile.consents, condition.purpose, now);
     case 'trait':
     case 'tagged':
     case 'taggedLike':

@@ -7,7 +7,7 @@
  * profile folds the backfill into the live fact. Pure.
  */
 import type { EventDoc, ProfileDoc } from '../model.js';
-import type { SegmentContext } from './engine.js';
+import type { SegmentContext } from './context.js';
 import { foldEvent, mergeFacts, pruneFact, type Fact, type Facts } from './facts.js';
 import type { Leaf } from './leaves.js';
 

@@ -6,7 +6,7 @@
  * taking as long as the backlog.
  */
 import type { Response } from 'express';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 
 export const BEHIND_HEADER = 'Itinera-Behind-Events';
 

@@ -7,7 +7,7 @@
 import type { Program } from '../dsl/ast.js';
 import { parseProgram } from '../dsl/index.js';
 import { sourceReader, type SourceReader } from '../dsl/source-text.js';
-import type { RulesDoc } from '../model.js';
+import type { RulesDoc } from '../store/rules.js';
 
 export interface ParsedRules {
   version: number;

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import type { ConsentLedgerDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import type { ConsentOrigin, ConsentProof, ConsentRecordState } from '../model.js';
 
 /** What the audit export filters the ledger by. */
 export interface LedgerQuery {
@@ -71,4 +71,27 @@ export class ConsentLedgerStore {
     for (const id of ids) deleted += (await this.collection.deleteOne({ _id: id })).deletedCount;
     return deleted;
   }
+}
+
+/** One record of the consent ledger: immutable once written; only an erasure removes it. */
+export interface ConsentLedgerDoc {
+  /** `cr:<event id>:<purpose>`: the event that recorded it, so a repeat writes nothing new. */
+  _id: string;
+  /** The profile it was recorded for (a merge does not rewrite it; the survivor lists it in `consentLog`). */
+  profileId: string;
+  purpose: string;
+  state: ConsentRecordState;
+  /** When the person gave it (the message's time, never later than its arrival). */
+  at: Date;
+  /** When Itinera wrote it. */
+  recordedAt: Date;
+  /** Grants under a purpose with `expires after`: the terms given now are kept, whatever later rules say. */
+  expiresAt?: Date;
+  remindAt?: Date;
+  origin: ConsentOrigin;
+  proof: ConsentProof;
+  /** The event on the person's timeline that carried it. */
+  eventId: string;
+  /** The purpose's current record when this one was written (its timers stop). */
+  replaces?: string;
 }

@@ -1,5 +1,5 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
-import { FINAL_DELIVERY_STATUSES, type DeliveryDoc, type DeliveryStep, type OutgoingMessage, type QueuedMessage } from '../model.js';
+import { FINAL_DELIVERY_STATUSES, type DeliveryStatus, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** `YYYY-MM-DD` minus some days. */
@@ -139,4 +139,35 @@ export class DeliveryStore {
     await this.byProfile.deleteMany({ _id: { $in: profileIds } });
     return deleted;
   }
+}
+
+export interface DeliveryStep {
+  status: DeliveryStatus;
+  at: Date;
+  /** Why, as a code: `consent`, `quiet hours`, `smtp 550`, `http 503`, `template missing`. */
+  detail?: string;
+  /** A deferred message's send time. */
+  until?: Date;
+  attempt?: number;
+}
+
+/** One document per message, under the message's key (its Message-ID and Idempotency-Key derive from it). */
+export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
+  _id: string;
+  status: DeliveryStatus;
+  queuedAt: Date;
+  journey?: string;
+  rulesVersion?: number;
+  step?: string;
+  /** A confirmation e-mail: the purpose and the pending record it confirms. */
+  purpose?: string;
+  confirms?: string;
+  attempts?: number;
+  history?: DeliveryStep[];
+  sentAt?: Date;
+  /** The last outcome's code, as in `history`. */
+  detail?: string;
+  /** A webhook receiver's answer (status and up to 1,000 characters of body). */
+  answer?: { status: number; body: string };
+  updatedAt?: Date;
 }

@@ -1,5 +1,4 @@
 import type { Db } from 'mongodb';
-import type { DestinationDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { NamedStore } from './named-store.js';
 
@@ -23,4 +22,19 @@ export class DestinationStore extends NamedStore<DestinationDoc> {
   async subscribedToErasures(): Promise<DestinationDoc[]> {
     return (await this.list()).filter((destination) => destination.erasures === true);
   }
+}
+
+/** A webhook destination, managed over HTTP. */
+export interface DestinationDoc {
+  /** The name `send webhook "<name>"` uses. */
+  _id: string;
+  url: string;
+  /** Signs every request (HMAC-SHA256); shown once, when generated. */
+  secret: string;
+  /** The profile traits the destination may receive; none unless listed. */
+  traits: string[];
+  /** Told of every erasure, with the erased person's identifiers, so it erases them too. */
+  erasures?: boolean;
+  createdAt: Date;
+  updatedAt: Date;
 }

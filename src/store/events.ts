@@ -1,7 +1,8 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import { insertManySkippingDuplicates } from './insert-many.js';
-import type { EventDoc, EventRetentionRule, EventType } from '../model.js';
+import type { EventDoc, EventType } from '../model.js';
+import type { EventRetentionRule } from './retention.js';
 
 export interface TimelineQuery {
   event?: string;

@@ -1,5 +1,4 @@
 import type { Collection, Db } from 'mongodb';
-import type { FrequencyCapDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** The frequency cap of each channel, if any. */
@@ -25,4 +24,13 @@ export class FrequencyCapStore {
   async delete(channel: FrequencyCapDoc['_id']): Promise<boolean> {
     return (await this.collection.deleteOne({ _id: channel })).deletedCount === 1;
   }
+}
+
+/** At most `max` marketing messages of a channel per person and calendar day in their time zone. */
+export interface FrequencyCapDoc {
+  /** The channel: `email` or `webhook`. */
+  _id: 'email' | 'webhook';
+  max: number;
+  per: 'day';
+  updatedAt: Date;
 }

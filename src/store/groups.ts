@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { GroupDoc, Traits } from '../model.js';
+import type { Traits } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { upsertOnce } from './upsert.js';
 
@@ -16,4 +16,10 @@ export class GroupStore {
     for (const [key, value] of Object.entries(traits)) set[`traits.${key}`] = value;
     await upsertOnce(() => this.collection.updateOne({ _id: groupId }, { $set: set }, { upsert: true }));
   }
+}
+
+export interface GroupDoc {
+  _id: string;
+  traits: Traits;
+  updatedAt: Date;
 }

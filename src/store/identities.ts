@@ -1,9 +1,9 @@
 import type { Collection, Db } from 'mongodb';
 import { insertManySkippingDuplicates } from './insert-many.js';
-import type { IdentityDoc } from '../model.js';
 import { identityKey, normaliseIdentity, type IdentityRef } from '../profile/identifiers.js';
 import { COLLECTIONS } from './collections.js';
 import { OwnerCache } from './owner-cache.js';
+import type { IdentityKind } from '../model.js';
 
 /**
  * The identity graph: one document per identifier, keyed by `<kind>:<value>`. Because the
@@ -113,4 +113,12 @@ export class IdentityStore {
     this.owned.moveProfile(profileId, null);
     return deleted;
   }
+}
+
+export interface IdentityDoc {
+  /** `<kind>:<value>`, e.g. `userId:42`; unique by construction. */
+  _id: string;
+  kind: IdentityKind;
+  profileId: string;
+  createdAt: Date;
 }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { MergeDoc, ProfileDoc, ProfileRedirectDoc } from '../model.js';
+import type { ProfileDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** The record of identity merges: every merge made or refused, with its state. */
@@ -84,4 +84,29 @@ export class ProfileRedirectStore {
   async deleteByProfile(profileId: string): Promise<number> {
     return (await this.collection.deleteMany({ $or: [{ _id: profileId }, { into: profileId }] })).deletedCount;
   }
+}
+
+/** A merge of one profile into another, or a merge the identity limits refused. */
+export interface MergeDoc {
+  _id: string;
+  from: string;
+  into: string;
+  /** The identifier that tied the two profiles together, as `kind` only (no value: it may be an e-mail). */
+  via: string;
+  status: 'pending' | 'completed' | 'refused';
+  reason?: string;
+  at: Date;
+  completedAt?: Date;
+  /**
+   * The merged-away profile as it was when it was taken away, kept only until the merge
+   * completes: a merge interrupted between taking it and folding it in finishes from here.
+   */
+  absorbed?: ProfileDoc;
+}
+
+/** Where a merged-away profile id now lives. */
+export interface ProfileRedirectDoc {
+  _id: string;
+  into: string;
+  at: Date;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { OutboxDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** When an entry's lease ends; entries written before leases existed have none and are free to take. */
@@ -132,4 +131,16 @@ export class OutboxStore {
   findById(id: string): Promise<OutboxDoc | null> {
     return this.collection.findOne({ _id: id });
   }
+}
+
+/** An accepted batch whose events are not yet all applied to profiles and dispatched; see store/outbox.ts. */
+export interface OutboxDoc {
+  _id: string;
+  eventIds: string[];
+  createdAt: Date;
+  /** The process working on the batch, until `leaseUntil`; past it, any process's sweeper may take the entry over. */
+  owner: string;
+  leaseUntil: Date;
+  /** Set once every event of the batch is on its profiles: only the dispatch is owed still. */
+  appliedAt?: Date;
 }

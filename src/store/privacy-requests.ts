@@ -1,5 +1,4 @@
 import type { Collection, Db } from 'mongodb';
-import type { ErasureNotice, ErasurePlan, ErasureStep, ExportBundle, PrivacyRequestDoc, PrivacyRequestStatus } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** The record of privacy requests: ids, states, timestamps and counts; personal data only in a running erasure's plan. */
@@ -84,4 +83,95 @@ export class PrivacyRequestStore {
     );
     return this.findById(id);
   }
+}
+
+export type PrivacyRequestStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+/** What an erasure removed, as counts only: the request keeps no personal data. */
+export interface ErasureCounts {
+  profiles: number;
+  events: number;
+  identities: number;
+  consentRecords?: number;
+  segmentMemberships?: number;
+  segmentHistory?: number;
+  messages?: number;
+  merges?: number;
+  /** Durable processes of the person stopped: journey runs, consent lifecycles, the segment clock. */
+  journeyRuns?: number;
+  processes?: number;
+  /** Identifiers added to the suppression list. */
+  suppressed?: number;
+}
+
+/** The steps of an erasure, in order; each one's finishing time is part of the receipt. */
+export const ERASURE_STEPS = ['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify'] as const;
+
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/**
+ * What an erasure works from while it runs, written by its first step. Ids and keyed
+ * hashes, and the identity keys themselves (`kind:value`): those already sit in the
+ * identity graph until the `remove` step, and are needed to tell destinations whom to
+ * erase and to catch a person created again mid-erasure. The plan is deleted when the
+ * request completes.
+ */
+export interface ErasurePlan {
+  profileIds: string[];
+  identityKeys: string[];
+  consentRecordIds: string[];
+  /** The person's journey runs in progress. */
+  runs: { workflowId: string; journey: string; rulesVersion: number }[];
+  /** Workflow ids of their other durable processes: consent lifecycles and confirmations, segment clocks. */
+  processes: string[];
+  /** Destinations subscribed to erasures when the request started. */
+  destinations: string[];
+  /** What was held when the request started: the receipt's counts. */
+  counts: ErasureCounts;
+}
+
+/** How a destination subscribed to erasures took the notice. */
+export interface ErasureNotice {
+  status: 'pending' | 'sent' | 'failed';
+  at: Date;
+  /** The receiver's HTTP status or the network problem. */
+  detail?: string;
+}
+
+/** A built export (art. 15/20): its bundle is stored in chunks until downloaded once, or until it expires. */
+export interface ExportBundle {
+  /** False when the request matched nobody: there is nothing to download. */
+  found: boolean;
+  chunks: number;
+  bytes: number;
+  events: number;
+  builtAt: Date;
+  expiresAt: Date;
+  /** When the one download began; the bundle is deleted once it has been sent. */
+  downloadedAt?: Date;
+  deletedAt?: Date;
+}
+
+export interface PrivacyRequestDoc {
+  _id: string;
+  kind: 'erasure' | 'export';
+  /** The profile resolved when the request was made; absent when nobody matched, and once completed. */
+  profileId?: string;
+  status: PrivacyRequestStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The admin's reason, if given (no personal data belongs here; it is shown in the audit log). */
+  reason?: string;
+  /** Who asked: an admin (the default), the person on their privacy page, or the retention policy (an inactive person; not suppressed). */
+  origin?: 'admin' | 'portal' | 'retention';
+  plan?: ErasurePlan;
+  /** When each step finished. */
+  steps?: Partial<Record<ErasureStep, Date>>;
+  /** Per destination subscribed to erasures, by name. */
+  notices?: Record<string, ErasureNotice>;
+  completedAt?: Date;
+  /** An export's bundle, once built. */
+  bundle?: ExportBundle;
+  /** What was removed, as counts only: the audit trail keeps no personal data. */
+  removed?: ErasureCounts;
 }

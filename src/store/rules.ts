@@ -1,6 +1,5 @@
 import type { Collection, Db } from 'mongodb';
 import type { ProgramIR } from '../dsl/ir.js';
-import type { RulesDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 
 /** What a deploy records beside the program: who, why, and whether it rolls back. */
@@ -85,4 +84,21 @@ export class RulesStore {
     const version = await this.activeVersion();
     return version === null ? null : this.get(version);
   }
+}
+
+export interface RulesDoc {
+  /** The version number, 1, 2, 3 … */
+  _id: number;
+  source: string;
+  ir: ProgramIR;
+  deployedAt: Date;
+  /**
+   * Who deployed it, as the audit log names them (`admin`, `user:<name>`). Absent on versions
+   * deployed before accounts existed, when only the admin key could deploy.
+   */
+  deployedBy?: string;
+  /** Why, in the deployer's words (the console's deploy dialog, `X-Itinera-Note`). */
+  note?: string;
+  /** A roll back: the earlier version whose source this one deploys again. */
+  rolledBackFrom?: number;
 }

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import type { SuppressionDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import type { IdentityKind } from '../model.js';
 
 /**
  * The generation document: bumped by every change of the list, so each process can keep
@@ -68,4 +68,20 @@ export class SuppressionStore {
   private async bump(): Promise<void> {
     await this.generations.updateOne({ _id: GENERATION_ID }, { $inc: { n: 1 } }, { upsert: true });
   }
+}
+
+/**
+ * An identifier of an erased person, kept as a keyed hash (HMAC-SHA256 with the privacy
+ * secret) so later messages carrying it are recognised and dropped, and nothing readable
+ * remains. The `_id` is the hash.
+ */
+export interface SuppressionDoc {
+  _id: string;
+  kind: IdentityKind;
+  /** The erasure that added it. */
+  requestId: string;
+  createdAt: Date;
+  /** Messages dropped because they carried it. */
+  dropped: number;
+  lastDroppedAt?: Date;
 }

@@ -1,5 +1,4 @@
 import type { Db } from 'mongodb';
-import type { TemplateDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { NamedStore } from './named-store.js';
 
@@ -18,4 +17,15 @@ export class TemplateStore extends NamedStore<TemplateDoc> {
     );
     return result.upsertedCount === 1;
   }
+}
+
+/** An e-mail template (Liquid), managed over HTTP. */
+export interface TemplateDoc {
+  /** The name `send email "<name>"` uses. */
+  _id: string;
+  subject: string;
+  html: string;
+  text?: string;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -54,19 +54,35 @@ export interface ConsentWatch {
   onWithdrawn: (() => void) | undefined;
 }
 
+/** What a run is made of: the journey, what it was started with, and what it watches. */
+export interface JourneyRunParts {
+  journey: JourneyIR;
+  input: JourneyInput;
+  /** Names this run in delivery keys: a later run of the same workflow id sends again. */
+  runKey: string;
+  received: ProfileEventSignal[];
+  consent: ConsentWatch;
+  exitWhen: ExitWatch;
+  features: RunFeatures;
+  state: JourneyState;
+  acts: RunActivities;
+}
+
 export class JourneyRun {
-  constructor(
-    private readonly journey: JourneyIR,
-    private readonly input: JourneyInput,
-    /** Names this run in delivery keys: a later run of the same workflow id sends again. */
-    private readonly runKey: string,
-    private readonly received: ProfileEventSignal[],
-    private readonly consent: ConsentWatch,
-    private readonly exitWhen: ExitWatch,
-    private readonly features: RunFeatures,
-    private readonly state: JourneyState,
-    private readonly acts: RunActivities,
-  ) {}
+  private readonly journey: JourneyIR;
+  private readonly input: JourneyInput;
+  private readonly runKey: string;
+  private readonly received: ProfileEventSignal[];
+  private readonly consent: ConsentWatch;
+  private readonly exitWhen: ExitWatch;
+  private readonly features: RunFeatures;
+  private readonly state: JourneyState;
+  private readonly acts: RunActivities;
+
+  constructor(parts: JourneyRunParts) {
+    ({ journey: this.journey, input: this.input, runKey: this.runKey, received: this.received, consent: this.consent } = parts);
+    ({ exitWhen: this.exitWhen, features: this.features, state: this.state, acts: this.acts } = parts);
+  }
 
   async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
     if (continued) this.waitCursor = continued.waitCursor;

@@ -92,7 +92,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
       await acts.enterJourney(input.profileId, run);
     }
   }
-  const steps = new JourneyRun(journey, input, `${workflowId}:${runId}`, received, consent, exitWhen, features, state, acts);
+  const steps = new JourneyRun({ journey, input, runKey: `${workflowId}:${runId}`, received, consent, exitWhen, features, state, acts });
   let outcome: JourneyOutcome = 'failed';
   let continuing = false;
   try {

@@ -1,4 +1,4 @@
-/** One run of the retention policy, started by its Temporal Schedule (src/privacy/retention-schedule.ts). */
+/** One run of the retention policy, started by its Temporal Schedule (src/workflows/retention.client.ts). */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PrivacyActivities } from '../activities/index.js';
 

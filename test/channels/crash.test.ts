@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramIR } from '../../src/dsl/ir.js';
 import { createStores, type Stores } from '../../src/store/index.js';
 import type * as workflows from '../../src/workflows/index.js';
-import { journeyWorkflowId } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
 import { freshDatabase, temporalAddress } from '../support/servers.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { forkWorker } from '../support/worker-child.js';

@@ -5,7 +5,8 @@
  * for the next day is a real timer of those few seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyStateQuery, journeyWorkflowId } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
+import { journeyStateQuery } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 

@@ -8,7 +8,7 @@ import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentRecordId } from '../../src/consent/decide.js';
 import { eventIdFor } from '../../src/ingest/ingest.js';
-import { journeyWorkflowId } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let itinera: TestItinera;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { consentLifecycleWorkflowId } from '../../src/workflows/messages.js';
+import { consentLifecycleWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { temporalAddress } from '../support/servers.js';
 

@@ -61,8 +61,14 @@ describe('compileCondition', () => {
     });
   });
 
-  it('refuses paths MongoDB would read as operators', () => {
-    expect(() => compileCondition({ kind: 'trait', path: '$where', cmp: { op: 'exists' } }, NOW)).toThrow(/cannot query path/);
+  it('never names a path MongoDB would read as an operator or cannot name: such a path finds nothing', () => {
+    const nobody = { kind: 'profiles', filter: { _id: { $in: [] } } };
+    const everybody = { kind: 'profiles', filter: {} };
+    expect(compileCondition({ kind: 'trait', path: '$where', cmp: { op: 'exists' } }, NOW)).toEqual(nobody);
+    expect(compileCondition({ kind: 'trait', path: '$where', cmp: { op: 'ne', value: 1 } }, NOW)).toEqual(everybody);
+    // An aggregate's property is a text: `sum "a..b" of "x" < 1` holds for everyone (the sum of no values is 0).
+    expect(compileCondition({ kind: 'aggregate', fn: 'sum', property: 'a..b', event: 'x', op: 'lt', value: 1 }, NOW)).toEqual(everybody);
+    expect(compileCondition({ kind: 'aggregate', fn: 'max', property: '$amount', event: 'x', op: 'ne', value: 1 }, NOW)).toEqual(nobody);
   });
 
   it('windows start exactly `within` before now, exclusive', () => {
@@ -91,5 +97,8 @@ describe('shared semantics', () => {
     expect(valueAtPath({ a: null }, 'a')).toBeUndefined();
     expect(valueAtPath({}, 'constructor')).toBeUndefined();
     expect(valueAtPath({ a: new Date(0) }, 'a.getTime')).toBeUndefined();
+    // Paths a query cannot name find nothing here either (FerretDB stores an empty key; MongoDB, a `$` one).
+    expect(valueAtPath({ '': { b: 1 } }, '.b')).toBeUndefined();
+    expect(valueAtPath({ $amount: 1 }, '$amount')).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConditionIR } from '../../src/dsl/ir.js';
 import { evaluateCondition } from '../../src/dsl/predicate.js';
-import { findMatchingProfileIds, findMatchingProfileIdsForEach } from '../../src/dsl/query.js';
+import { findMatchingProfileIds } from '../../src/dsl/query.js';
 import { PopulationStore } from '../../src/store/population.js';
 import { freshDatabase } from '../support/servers.js';
 import { generateWorld, NOWS, randomCondition } from './support/generators.js';
@@ -18,7 +18,7 @@ import { loadWorld, segmentSource, subjectOf, type LoadedWorld } from './support
 const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 20260301);
 const CASES = Number(process.env.DIFFERENTIAL_CASES ?? 2000);
 const PROFILES = 250;
-/** Conditions evaluated together at one `now`, the way segments are recomputed. */
+/** Conditions evaluated together at one `now`. */
 const BATCH = 40;
 /** Batches in flight at once: enough to keep FerretDB busy on two cores. */
 const CONCURRENCY = 4;
@@ -59,11 +59,7 @@ describe('query and predicate agree on random conditions', () => {
     const check = async ({ batch, now, conditions }: (typeof batches)[number]) => {
       const options = { segmentMembers: segmentSource(segmentMembers) };
       const population = new PopulationStore(database.db);
-      // Every eighth batch goes through the one-condition entry point, the rest through the batched one.
-      const results =
-        batch % 8 === 0
-          ? await Promise.all(conditions.map((condition) => findMatchingProfileIds(population, condition, now, options)))
-          : await findMatchingProfileIdsForEach(population, conditions, now, options);
+      const results = await Promise.all(conditions.map((condition) => findMatchingProfileIds(population, condition, now, options)));
       conditions.forEach((condition, offset) => {
         const index = batch * BATCH + offset;
         const found = results[offset]!;

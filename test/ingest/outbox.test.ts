@@ -10,7 +10,7 @@ import { sweepOnce } from '../../src/ingest/sweeper.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/infra/process.js';
 import type { EventDoc } from '../../src/model.js';
-import { journeyWorkflowId } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let offline: TestItinera;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correctedTimestamp } from '../../src/ingest/segment-spec.js';
+import { correctedTimestamp } from '../../src/tracking/segment-spec.js';
 
 describe('timestamps', () => {
   const received = new Date('2026-05-01T10:00:00Z');

@@ -9,9 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as workflows from '../../src/workflows/index.js';
-import {
-  segmentClockDueQuery, segmentClockForgetSignal, segmentClockSetSignal, segmentClockShardOf, segmentClocksWorkflowId,
-} from '../../src/workflows/messages.js';
+import { segmentClockShardOf, segmentClocksWorkflowId } from '../../src/util/workflow-ids.js';
+import { segmentClockDueQuery, segmentClockForgetSignal, segmentClockSetSignal } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const admin = { auth: bearer(ADMIN_KEY) };

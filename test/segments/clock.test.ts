@@ -4,9 +4,8 @@
  * when the clock was first set to ring. A recovery sets a clock the shard lost again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  segmentClockDueQuery, segmentClockForgetSignal, segmentClockShardOf, segmentClocksWorkflowId,
-} from '../../src/workflows/messages.js';
+import { segmentClockShardOf, segmentClocksWorkflowId } from '../../src/util/workflow-ids.js';
+import { segmentClockDueQuery, segmentClockForgetSignal } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const admin = { auth: bearer(ADMIN_KEY) };

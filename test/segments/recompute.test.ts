@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newProfileDoc } from '../../src/store/profiles.js';
-import { segmentRecomputeWorkflowId } from '../../src/workflows/messages.js';
+import { segmentRecomputeWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const PEOPLE = 3_000;

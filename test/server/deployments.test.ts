@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentLifecycleWorkflowId, retentionRunWorkflowId, retentionScheduleId, segmentRecomputeWorkflowId } from '../../src/workflows/messages.js';
+import { consentLifecycleWorkflowId, retentionRunWorkflowId, retentionScheduleId, segmentRecomputeWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `

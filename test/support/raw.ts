@@ -3,9 +3,15 @@
  * yet), beside the stores rather than through them. Names come from the stores' own list.
  */
 import type { Db } from 'mongodb';
-import type {
-  ConsentLedgerDoc, DeliveryDoc, EventDoc, GroupDoc, IdentityDoc, MergeDoc, OutboxDoc, PrivacyRequestDoc, ProfileDoc, ProfileRedirectDoc, RulesDoc,
-} from '../../src/model.js';
+import type { EventDoc, ProfileDoc } from '../../src/model.js';
+import type { ConsentLedgerDoc } from '../../src/store/consents.js';
+import type { DeliveryDoc } from '../../src/store/deliveries.js';
+import type { GroupDoc } from '../../src/store/groups.js';
+import type { IdentityDoc } from '../../src/store/identities.js';
+import type { MergeDoc, ProfileRedirectDoc } from '../../src/store/merges.js';
+import type { OutboxDoc } from '../../src/store/outbox.js';
+import type { PrivacyRequestDoc } from '../../src/store/privacy-requests.js';
+import type { RulesDoc } from '../../src/store/rules.js';
 import { COLLECTIONS } from '../../src/store/collections.js';
 
 export function rawCollections(db: Db) {

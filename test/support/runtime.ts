@@ -61,7 +61,8 @@ export async function startTestItinera(label: string, options: {
     adminKey: ADMIN_KEY,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
-    runWorker: options.runWorker ?? true,
+    // A role decides whether a worker runs, as it does for `npm start`.
+    ...(options.role ? {} : { runWorker: options.runWorker ?? true }),
     ...(options.sources ? { sources: options.sources } : {}),
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.writerLimits ? { writerLimits: options.writerLimits } : {}),

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgramIR, StepIR } from '../../src/dsl/ir.js';
 import type * as workflows from '../../src/workflows/index.js';
-import { journeyStateQuery, journeyWorkflowId, profileEventSignal, type JourneyInput } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
+import { journeyStateQuery, profileEventSignal, type JourneyInput } from '../../src/workflows/messages.js';
 import { eventually, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let n = 0;

@@ -6,7 +6,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyStateQuery, journeyWorkflowId } from '../../src/workflows/messages.js';
+import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
+import { journeyStateQuery } from '../../src/workflows/messages.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `

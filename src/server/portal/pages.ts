@@ -3,7 +3,9 @@
  * and with JavaScript off. Every value from the database is escaped here; the routes pass
  * records, never markup.
  */
-import type { ConsentLedgerDoc, ConsentProjectionState, DeliveryDoc, EventDoc, ProfileDoc } from '../../model.js';
+import type { ConsentProjectionState, EventDoc, ProfileDoc } from '../../model.js';
+import type { ConsentLedgerDoc } from '../../store/consents.js';
+import type { DeliveryDoc } from '../../store/deliveries.js';
 import { escapeHtml as esc } from '../person-page.js';
 import { formatInstant, LANGUAGES, TEXT, type Lang, type PortalText } from './text.js';
 

@@ -6,7 +6,7 @@
  * (bounded by the catalogue's caps) and the templates: fast whatever the events.
  */
 import { Router } from 'express';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export function catalogRoutes(deps: AppDeps): Router {
   const router = Router();

@@ -14,8 +14,9 @@ import { confirmationKey, confirmationOpen } from '../../consent/confirmation.js
 import { consentRecordId } from '../../consent/decide.js';
 import { CONSENT_EVENTS } from '../../consent/events.js';
 import { proofFromContext } from '../../ingest/consent-capture.js';
-import type { ConsentLedgerDoc, ProfileDoc } from '../../model.js';
-import type { AppDeps } from '../app.js';
+import type { ProfileDoc } from '../../model.js';
+import type { ConsentLedgerDoc } from '../../store/consents.js';
+import type { AppDeps } from '../deps.js';
 import { escapeHtml, personPage as page } from '../person-page.js';
 
 const INVALID = '<p>This confirmation link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';

@@ -15,7 +15,7 @@ import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
 export const CONSOLE_BASE = '/console';

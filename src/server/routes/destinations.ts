@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { sendSteps } from '../../channels/send-steps.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { checkedName } from './templates.js';
 

@@ -5,9 +5,9 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Router } from 'express';
-import type { PrivacyRequestDoc } from '../../model.js';
+import type { PrivacyRequestDoc } from '../../store/privacy-requests.js';
 import { openPrivacyRequest } from '../../privacy/requests.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest } from '../person-identifier.js';
 import { publicBaseUrl } from '../public-url.js';

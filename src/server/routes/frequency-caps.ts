@@ -5,8 +5,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { FrequencyCapDoc } from '../../model.js';
-import type { AppDeps } from '../app.js';
+import type { FrequencyCapDoc } from '../../store/frequency-caps.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 
 const CHANNELS = ['email', 'webhook'] as const;

@@ -13,7 +13,7 @@ import { journeyDiagram } from '../../dsl/diagram.js';
 import type { JourneyIR } from '../../dsl/ir.js';
 import { allSteps } from '../../dsl/ir-steps.js';
 import type { JourneyStats } from '../../store/journey-stats.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { createRulesPrograms } from '../rules-programs.js';
 

@@ -1,7 +1,7 @@
 /** A person's messages (admin): every e-mail and webhook their journeys sent or meant to, with its history. */
 import { Router } from 'express';
-import type { DeliveryDoc } from '../../model.js';
-import type { AppDeps } from '../app.js';
+import type { DeliveryDoc } from '../../store/deliveries.js';
+import type { AppDeps } from '../deps.js';
 import { awaitProfiles } from '../consistency.js';
 import { notFound } from '../errors.js';
 

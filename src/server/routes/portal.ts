@@ -24,7 +24,7 @@ import type { ConsentRecordState, ProfileDoc } from '../../model.js';
 import { signedReceipt } from '../../privacy/receipt.js';
 import { openPrivacyRequest } from '../../privacy/requests.js';
 import type { RateDecision, RateLimit } from '../../store/rate-limits.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 import { personIdentifierFields, namedIdentifier } from '../person-identifier.js';
 import { escapeHtml as esc, personPage } from '../person-page.js';

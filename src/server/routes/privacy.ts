@@ -4,15 +4,17 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AuditKind, PrivacyRequestDoc, SuppressionDoc } from '../../model.js';
-import { ERASURE_STEPS } from '../../model.js';
+import type { AuditKind } from '../../model.js';
+import type { PrivacyRequestDoc } from '../../store/privacy-requests.js';
+import type { SuppressionDoc } from '../../store/suppressions.js';
+import { ERASURE_STEPS } from '../../store/privacy-requests.js';
 import { destinationOfNoticeKey } from '../../privacy/erasure.js';
 import { signedReceipt } from '../../privacy/receipt.js';
 import { openPrivacyRequest } from '../../privacy/requests.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 import { parsePrivacyRequest, reasonField } from '../person-identifier.js';
 import { publicBaseUrl } from '../public-url.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { actorLabel, actorOf } from '../actor.js';
 
 const AUDIT_KINDS: readonly AuditKind[] = [

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 

@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { decodeCounterKey } from '../../profile/counters.js';
 import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc } from '../../model.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { awaitProfiles } from '../consistency.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 

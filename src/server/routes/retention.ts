@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { describePolicy } from '../../privacy/retention.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 

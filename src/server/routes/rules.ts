@@ -7,11 +7,11 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { compile } from '../../dsl/index.js';
-import type { RulesDoc } from '../../model.js';
+import type { RulesDoc } from '../../store/rules.js';
 import type { DeployRecord, RulesHeader } from '../../store/rules.js';
 import { textDiff } from '../../util/text-diff.js';
 import { actorLabel, actorOf } from '../actor.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { deploySummary } from '../deploy-summary.js';
 import { missingTargets } from '../deploy-warnings.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';

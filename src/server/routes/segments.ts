@@ -20,7 +20,7 @@ import { planOf } from '../../segments/plan.js';
 import { previewSegments } from '../../segments/preview.js';
 import { InvalidCursorError } from '../../store/segment-members.js';
 import { actorOf } from '../actor.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { csvRow, write } from '../csv.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
 import { createRulesPrograms } from '../rules-programs.js';

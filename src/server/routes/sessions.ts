@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEFAULT_SESSION_POLICY, signIn, signOut } from '../../accounts/sessions.js';
 import type { SessionDoc, UserDoc } from '../../accounts/types.js';
 import { actorOf } from '../actor.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { fromOwnOrigin, SESSION_COOKIE, sessionOf } from '../auth.js';
 import { fromZod, HttpError } from '../errors.js';
 

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { sendSteps } from '../../channels/send-steps.js';
 import { addressOf } from '../../channels/deliver.js';
 import { checkTemplate, renderTemplate } from '../../channels/templates.js';
-import type { TemplateDoc } from '../../model.js';
-import type { AppDeps } from '../app.js';
+import type { TemplateDoc } from '../../store/templates.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 
 /** Names as `send email "<name>"` gives them: printable, no slash, at most 100 characters. */

@@ -12,8 +12,8 @@ import type { Arrival } from '../../ingest/ingest.js';
 import {
   batchEnvelope, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, messageSchemas,
   type MessageType, type SegmentMessage,
-} from '../../ingest/segment-spec.js';
-import type { AppDeps } from '../app.js';
+} from '../../tracking/segment-spec.js';
+import type { AppDeps } from '../deps.js';
 import { sourceOf } from '../auth.js';
 import { badRequest, fromZod, HttpError } from '../errors.js';
 

@@ -6,7 +6,7 @@
  */
 import express, { Router } from 'express';
 import { CONSENT_EVENTS } from '../../consent/events.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { personPage as page } from '../person-page.js';
 
 const INVALID = '<p>This unsubscribe link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';

@@ -9,7 +9,7 @@ import { AccountError } from '../../accounts/errors.js';
 import { ROLES } from '../../accounts/roles.js';
 import { addUser, changeUser, listUsers, revokeSessions } from '../../accounts/users.js';
 import { actorLabel, actorOf } from '../actor.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError } from '../errors.js';
 
 const role = z.enum(ROLES, { message: `the role must be one of ${ROLES.join(', ')}` });

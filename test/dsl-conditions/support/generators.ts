@@ -30,7 +30,8 @@ const TRAIT_PATHS: readonly string[] = [
 ];
 export const EVENT_NAMES: readonly string[] = ['purchase', 'view', 'signup'];
 const PROPERTY_PATHS: readonly string[] = ['amount', 'category', 'item', 'item.price', 'labels', 'never_set'];
-const AGGREGATE_PROPERTIES: readonly string[] = ['amount', 'amount', 'item.price', 'category', 'never_set'];
+/** Texts in the language: `.amount` and `$amount` are paths no query can name (they find nothing). */
+const AGGREGATE_PROPERTIES: readonly string[] = ['amount', 'amount', 'item.price', 'category', 'never_set', '.amount', '$amount'];
 export const SEGMENTS: readonly string[] = ['s1', 's2'];
 const PURPOSES: readonly string[] = ['newsletter', 'sms'];
 
@@ -124,6 +125,8 @@ function generateEvent(random: Random, profileId: string, serial: number): Recor
   if (random.chance(0.5)) properties.category = randomValue(random, 0);
   if (random.chance(0.4)) properties.item = random.chance(0.7) ? { price: randomValue(random, 0) } : [{ price: random.pick(NUMBERS) }];
   if (random.chance(0.3)) properties.labels = random.many(random.int(0, 3), () => random.pick(STRINGS));
+  // FerretDB stores an empty key; no path reaches it.
+  if (random.chance(0.1)) properties[''] = { amount: random.pick(NUMBERS) };
   const id = `e${serial}-${profileId}`;
   const event: Record<string, unknown> = {
     _id: id,
