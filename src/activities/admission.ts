@@ -98,18 +98,3 @@ export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyH
 function unchangedConsents(profile: Partial<Pick<ProfileDoc, 'consents'>>, purposes: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(purposes.map((purpose) => [`consents.${purpose}.state`, profile.consents?.[purpose]?.state ?? { $exists: false }]));
 }
-
-/**
- * The entry of a run started before admission existed (it calls `enterJourney`): recorded
- * in the history too, so `reentry` holds for it after the next deploy. It has no trigger
- * to remember. A retried call finds its own membership and counts nothing twice.
- */
-export function recordLegacyEntry(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'>, membership: JourneyMembership): Admission {
-  const set: Record<string, unknown> = { [`journeys.${membership.workflowId}`]: membership };
-  if (profile.journeys?.[membership.workflowId]) return { verdict: 'admitted', set };
-  const history = profile.journeyHistory?.[membership.journey];
-  set[`journeyHistory.${membership.journey}`] = {
-    entries: (history?.entries ?? 0) + 1, lastEnteredAt: membership.enteredAt, triggerEventIds: history?.triggerEventIds ?? [],
-  } satisfies JourneyHistory;
-  return { verdict: 'admitted', set, guard: unchangedHistory(membership.journey, history) };
-}

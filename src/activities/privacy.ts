@@ -1,6 +1,5 @@
 /** Activities of privacy requests. Inputs are request ids; results are names and counts, never personal data. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { PrivacyRequestDoc, PrivacyRequestStatus } from '../store/privacy-requests.js';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
 import { applyRetention, type RetentionRun } from '../privacy/retention.js';
@@ -65,32 +64,6 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       const request = await stores.privacyRequests.findById(requestId);
       await stores.exportChunks.delete(requestId, request?.bundle?.chunks ?? 0);
       await stores.privacyRequests.bundleDeleted(requestId, now());
-    },
-
-    async setPrivacyRequestStatus(requestId: string, status: PrivacyRequestStatus, removed?: PrivacyRequestDoc['removed']): Promise<void> {
-      await stores.privacyRequests.setStatus(requestId, status, now(), removed);
-      if (status === 'failed') await stores.audit.record({ at: now(), kind: 'erasure.failed', actor: 'system', subject: { requestId } }, `${requestId}-failed`);
-    },
-
-    /**
-     * The erasure of runs started before the steps above existed (patch `erasure-steps`),
-     * kept so they replay and finish: removes the profile and what points at it.
-     */
-    async eraseProfile(profileId: string): Promise<NonNullable<PrivacyRequestDoc['removed']>> {
-      const person = await stores.profiles.findExact(profileId);
-      const consentRecords = await stores.consents.deleteByIds(person?.consentLog ?? []);
-      const absorbed = [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])];
-      const forgotten = await changes.forget(profileId, absorbed);
-      const identities = await stores.identities.deleteByProfile(profileId);
-      const events = await stores.events.deleteByProfile(profileId);
-      await stores.deliveries.deleteByProfiles([profileId, ...absorbed]);
-      for (const id of [profileId, ...absorbed]) {
-        await stores.merges.deleteByProfile(id);
-        await stores.profiles.redirects.deleteByProfile(id);
-        await stores.events.deleteByProfile(id);
-      }
-      const profiles = await stores.profiles.deleteById(profileId);
-      return { profiles, events, identities, consentRecords, segmentMemberships: forgotten.memberships, segmentHistory: forgotten.history };
     },
   };
 }

@@ -3,7 +3,6 @@ import type { Deliverer } from '../channels/deliver.js';
 import type { Processes } from '../privacy/erasure.js';
 import type { PrivacyKeys } from '../privacy/keys.js';
 import type { ConditionIR } from '../dsl/ir.js';
-import { consentState } from '../dsl/predicate.js';
 import type { ProfileEventToRecord } from '../model.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import { conditionHolds } from '../segments/evaluate.js';
@@ -53,12 +52,6 @@ export function createProfileActivities({ stores, now, defaultTimeZone, segments
 
     async setProfileTrait(profileId: string, path: string, value: string | number | boolean | null): Promise<void> {
       await changes.edit(profileId, { kind: 'trait', path, value });
-    },
-
-    /** Deny by default: only a granted consent that has not expired counts. */
-    async hasConsent(profileId: string, purpose: string): Promise<boolean> {
-      const profile = await stores.profiles.findById(profileId);
-      return profile !== null && consentState(profile.consents, purpose, now()) === 'granted';
     },
 
     /**

@@ -67,16 +67,6 @@ export class DeliveryStore {
     await this.collection.createIndex({ profileId: 1 });
   }
 
-  /** Runs before delivery existed: queues the message, once per key. */
-  async queue(message: QueuedMessage, now: Date): Promise<void> {
-    const { key, ...rest } = message;
-    try {
-      await this.collection.insertOne({ _id: key, ...rest, status: 'queued', queuedAt: now });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-    }
-  }
-
   async findById(key: string): Promise<DeliveryDoc | null> {
     return this.collection.findOne({ _id: key });
   }

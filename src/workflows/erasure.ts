@@ -4,15 +4,9 @@
  * src/privacy/erasure.ts; this history holds the request id, step names and destination
  * names, nothing about the person (not even their profile id).
  */
-import { ActivityFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, deprecatePatch, proxyActivities, sleep } from '@temporalio/workflow';
 import type { PrivacyActivities } from '../activities/index.js';
 import type { ErasureInput } from './messages.js';
-
-/** Runs started before the steps existed: one activity did it all. */
-const legacy = proxyActivities<PrivacyActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
-});
 
 /**
  * Each step is safe to repeat and retried until it succeeds: an accepted erasure does not
@@ -40,8 +34,15 @@ const notices = proxyActivities<PrivacyActivities>({
  */
 export const SUPPRESSION_SETTLE = '2 seconds';
 
-export async function erasureWorkflow(input: ErasureInput): Promise<'completed' | 'failed'> {
-  if (!patched('erasure-steps')) return legacyErasure(input);
+/**
+ * At step 2 of Temporal's patching sequence: every run records the marker, a run started
+ * before it (one `eraseProfile`) no longer replays (docs/architecture.md, "Workflow
+ * versions: the support window"), and the next release deletes the call.
+ */
+export const ERASURE_STEPS_PATCH = 'erasure-steps';
+
+export async function erasureWorkflow(input: ErasureInput): Promise<'completed'> {
+  deprecatePatch(ERASURE_STEPS_PATCH);
   const { requestId } = input;
   const { destinations } = await steps.eraseInventory(requestId);
   await steps.eraseSuppress(requestId);
@@ -59,17 +60,4 @@ export async function erasureWorkflow(input: ErasureInput): Promise<'completed' 
   }));
   await steps.eraseComplete(requestId);
   return 'completed';
-}
-
-async function legacyErasure(input: ErasureInput): Promise<'completed' | 'failed'> {
-  await legacy.setPrivacyRequestStatus(input.requestId, 'running');
-  try {
-    const removed = input.profileId ? await legacy.eraseProfile(input.profileId) : { profiles: 0, events: 0, identities: 0 };
-    await legacy.setPrivacyRequestStatus(input.requestId, 'completed', removed);
-    return 'completed';
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    await legacy.setPrivacyRequestStatus(input.requestId, 'failed');
-    return 'failed';
-  }
 }

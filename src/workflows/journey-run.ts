@@ -31,17 +31,6 @@ export class ContinueAt extends Error {
   }
 }
 
-/** What the run does that runs started by older code did not (see the patches above). */
-export interface RunFeatures {
-  delivers: boolean;
-  exitsWhen: boolean;
-  counts: boolean;
-  continues: boolean;
-  local: boolean;
-  /** Step marks through the `journeyStats` sink instead of local activities. */
-  countsBySink: boolean;
-}
-
 /** Whether the `exitConditionMet` signal came. */
 export interface ExitWatch {
   met: boolean;
@@ -63,7 +52,6 @@ export interface JourneyRunParts {
   received: ProfileEventSignal[];
   consent: ConsentWatch;
   exitWhen: ExitWatch;
-  features: RunFeatures;
   state: JourneyState;
   acts: RunActivities;
 }
@@ -75,13 +63,12 @@ export class JourneyRun {
   private readonly received: ProfileEventSignal[];
   private readonly consent: ConsentWatch;
   private readonly exitWhen: ExitWatch;
-  private readonly features: RunFeatures;
   private readonly state: JourneyState;
   private readonly acts: RunActivities;
 
   constructor(parts: JourneyRunParts) {
     ({ journey: this.journey, input: this.input, runKey: this.runKey, received: this.received, consent: this.consent } = parts);
-    ({ exitWhen: this.exitWhen, features: this.features, state: this.state, acts: this.acts } = parts);
+    ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts } = parts);
   }
 
   async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
@@ -255,7 +242,7 @@ export class JourneyRun {
   /** Between two steps, once the history is long: a new run takes over from here. */
   private mustContinue(): boolean {
     // At least one step per run, however low the limit: a chain always moves on.
-    if (!this.features.continues || this.started === 0) return false;
+    if (this.started === 0) return false;
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? HISTORY_LIMIT);
   }
@@ -285,10 +272,12 @@ export class JourneyRun {
     return 'continue';
   }
 
-  /** Counts a step reached or passed for the funnel (runs since `journey-progress`). */
+  /**
+   * Counts a step reached or passed for the journey's funnel, through a sink: nothing in the
+   * history. Async and awaited as it always was, so the run's coroutines interleave as they did.
+   */
   private async mark(step: string, mark: 'reached' | 'passed'): Promise<void> {
-    if (this.features.countsBySink) journeyStats.count(this.journey.name, this.input.rulesVersion, `steps.${step}.${mark}`);
-    else if (this.features.counts) await this.acts.journeyProgress(this.journey.name, this.input.rulesVersion, step, mark);
+    journeyStats.count(this.journey.name, this.input.rulesVersion, `steps.${step}.${mark}`);
   }
 
   /** A container's block; a continue-as-new from inside it learns which block this level is in. */
@@ -314,16 +303,9 @@ export class JourneyRun {
         await this.acts.setProfileTrait(profileId, step.path, step.value);
         break;
       case 'sendEmail':
-      case 'sendWebhook': {
-        const message = this.messageOf(step);
-        if (this.features.delivers) await this.send(message);
-        else {
-          // Runs before delivery put the message in the outbox as it was then.
-          const { key, channel, name, with: values, consents } = message;
-          await this.acts.queueMessage({ key, profileId, channel, name, with: values, consents });
-        }
+      case 'sendWebhook':
+        await this.send(this.messageOf(step));
         break;
-      }
       case 'wait':
         await this.waitAs('wait', step.ms);
         break;

@@ -74,8 +74,6 @@ export interface ConsentLifecycleInput {
 
 export interface ErasureInput {
   requestId: string;
-  /** Only on runs started before the patch `erasure-steps`: the steps read the profile from the request. */
-  profileId?: string;
 }
 
 /** A pending consent request whose confirmation e-mail is to be sent (double opt-in). */

@@ -1,6 +1,6 @@
 /** Admission to a journey, as a pure decision over the profile's journey history. */
 import { describe, expect, it } from 'vitest';
-import { decideAdmission, recordLegacyEntry, type AdmissionRequest } from '../../src/activities/admission.js';
+import { decideAdmission, type AdmissionRequest } from '../../src/activities/admission.js';
 import { REMEMBERED_TRIGGERS, type ProfileDoc } from '../../src/model.js';
 
 const DAY = 86_400_000;
@@ -109,18 +109,4 @@ describe('journey admission', () => {
     expect(decideAdmission(fresh(), request()).guard).toMatchObject({ restricted: null });
   });
 
-  it('records the entry of a run started before admission existed, once', () => {
-    const membership = { workflowId: 'journey:welcome:v1:p1', journey: 'welcome', rulesVersion: 1, enteredAt: new Date(T0) };
-    const first = recordLegacyEntry(fresh(), membership);
-    expect(first.set).toEqual({
-      'journeys.journey:welcome:v1:p1': membership,
-      'journeyHistory.welcome': { entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: [] },
-    });
-    // A retried call finds its own membership: the entry is not counted again.
-    const entered = { journeys: { [membership.workflowId]: membership }, journeyHistory: { welcome: { entries: 1, lastEnteredAt: new Date(T0), triggerEventIds: [] } } };
-    expect(recordLegacyEntry(entered, membership).set).toEqual({ 'journeys.journey:welcome:v1:p1': membership });
-    // And `reentry never` now holds for that person under a new rules version.
-    const next = request({ workflowId: 'journey:welcome:v2:p1', runId: 'run-2', rulesVersion: 2, reentry: { kind: 'never' } });
-    expect(decideAdmission({ ...entered, journeys: {} }, next).verdict).toBe('reentry-refused');
-  });
 });

@@ -65,9 +65,10 @@ describe('erasure', () => {
   it('erases what profiles merged into the person left under their old ids, two merges deep', async () => {
     const lookup = async (query: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin)).body.id as string;
     const identify = (json: unknown) => send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json });
-    // A journey run that started under an old id goes on under it and queues a message.
-    const queuedUnder = (profileId: string) => itinera.runtime.stores.deliveries.queue(
-      { key: `journey:x:v1:${profileId}:run:s1`, profileId, channel: 'email', name: 'welcome', with: {} }, new Date());
+    // A journey run that started under an old id goes on under it and holds a message (quiet hours).
+    const queuedUnder = (profileId: string) => itinera.runtime.stores.deliveries.advance(
+      { key: `journey:x:v1:${profileId}:run:s1`, profileId, channel: 'email', name: 'welcome', with: {}, journey: 'x', rulesVersion: 1, step: 's1' },
+      { status: 'deferred', at: new Date() });
     await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { anonymousId: 'anon-first', event: 'Browsed' } });
     await identify({ anonymousId: 'anon-middle', traits: { email: 'middle.forget@example.org' } });
     await identify({ userId: 'u-merged', traits: { email: 'merged.forget@example.org' } });
