@@ -17,7 +17,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
  */
 const LAYERS = [
   ['dsl', 'util', 'config.ts', 'shutdown.ts', 'cli-io.ts'], // the compiler and helpers: no domain
-  ['model.ts'], // the stored documents (they hold the compiler's IR)
+  ['model.ts', 'conditions'], // the shapes layers share (they hold the compiler's IR); what a condition means
   ['profile', 'accounts', 'tracking', 'log-redaction.ts', 'logger.ts'], // pure rules over those documents and messages; logging
   ['store'],
   ['segments', 'identity', 'consent', 'channels'],

@@ -19,7 +19,7 @@
  *   profile's `journeys` and ends it.
  */
 import type { ReentryIR } from '../dsl/ir.js';
-import { consentState } from '../dsl/predicate.js';
+import { consentState } from '../conditions/predicate.js';
 import { REMEMBERED_TRIGGERS, type JourneyHistory, type JourneyMembership, type ProfileDoc } from '../model.js';
 
 export interface AdmissionRequest {

@@ -1,6 +1,6 @@
 /** Activities a journey run needs besides profile changes and sends: its IR, admission, leaving, events. */
 import type { JourneyIR, PropConditionIR } from '../dsl/ir.js';
-import { evaluatePropCondition } from '../dsl/predicate.js';
+import { evaluatePropCondition } from '../conditions/predicate.js';
 import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
 

@@ -10,7 +10,7 @@
  * only towards the receiver: the outcome returned to the workflow is a status and a code.
  */
 import { localDate, millisUntilLocalTime } from '../util/local-time.js';
-import { consentState } from '../dsl/predicate.js';
+import { consentState } from '../conditions/predicate.js';
 import { FINAL_DELIVERY_STATUSES, type ConfirmationRequest, type DeliveryStatus, type MessageRequest, type OutgoingMessage, type ProfileDoc } from '../model.js';
 import type { DeliveryDoc } from '../store/deliveries.js';
 import type { Stores } from '../store/index.js';

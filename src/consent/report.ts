@@ -3,7 +3,7 @@
  * check that every profile's projection is what its ledger says.
  */
 import type { ConsentIR } from '../dsl/ir.js';
-import { consentState } from '../dsl/predicate.js';
+import { consentState } from '../conditions/predicate.js';
 import type { ConsentProjectionState } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { projectionFromLedger, sameConsentState } from './projection.js';

@@ -7,7 +7,7 @@
  */
 import { consentRecordId, purposesOf } from '../consent/decide.js';
 import type { JourneyIR } from '../dsl/ir.js';
-import { evaluatePropCondition } from '../dsl/predicate.js';
+import { evaluatePropCondition } from '../conditions/predicate.js';
 import { eventsUsedBy } from './journey-events.js';
 import type { EventDoc, JourneyMembership, ProfileDoc, SegmentChange } from '../model.js';
 import type { RulesDoc } from '../store/rules.js';

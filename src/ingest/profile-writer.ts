@@ -26,7 +26,7 @@ import { DEFAULT_OUTBOX_LEASE_MS } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
-import type { SegmentContext } from '../segments/engine.js';
+import type { SegmentContext } from '../segments/context.js';
 import type { Stores } from '../store/index.js';
 import { combineActivities, type ProfileActivity } from '../store/profiles.js';
 import { OtherProcessesBarrier } from './other-processes.js';

@@ -22,7 +22,8 @@
 import { applyConsents } from '../consent/apply.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import { changeOfEvents } from '../segments/changes.js';
-import type { SegmentContext, SegmentEngine } from '../segments/engine.js';
+import type { SegmentContext } from '../segments/context.js';
+import type { SegmentEngine } from '../segments/engine.js';
 import type { ProfileChange } from '../segments/plan.js';
 import type { FactSource } from '../store/events.js';
 import type { Stores } from '../store/index.js';

@@ -13,7 +13,7 @@
 import type { Logger } from '../logger.js';
 import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
 import type { Stores } from '../store/index.js';
-import { evaluateCondition } from '../dsl/predicate.js';
+import { evaluateCondition } from '../conditions/predicate.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import type { SegmentContext } from './context.js';
 import { factMeasure, type Facts } from './facts.js';
@@ -22,7 +22,6 @@ import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
-export type { SegmentContext } from './context.js';
 
 /** People judged at once by a clock's ring: the database pool's size, so none waits for a connection. */
 const CLOCK_RING_CONCURRENCY = 8;

@@ -7,7 +7,7 @@
  * falls back to reading the person's events (at most EVENT_HISTORY_LIMIT of them).
  */
 import type { ConditionIR, SegmentIR } from '../dsl/ir.js';
-import { evaluateCondition, eventMeasure, type ConditionSubject, type EventMeasure } from '../dsl/predicate.js';
+import { evaluateCondition, eventMeasure, type ConditionSubject, type EventMeasure } from '../conditions/predicate.js';
 import type { ProfileDoc } from '../model.js';
 import type { Stores } from '../store/index.js';
 import type { SegmentContext } from './context.js';

@@ -10,8 +10,8 @@
  * only move forward, so it can never count again.
  */
 import { assertNever } from '../dsl/assert-never.js';
-import { aggregateOf, aggregateOfSummary, insideWindow } from '../dsl/condition-semantics.js';
-import { evaluatePropCondition, aggregatedValue, propertiesOf, type EventMeasure, type SubjectEvent } from '../dsl/predicate.js';
+import { aggregateOf, aggregateOfSummary, insideWindow } from '../conditions/condition-semantics.js';
+import { evaluatePropCondition, aggregatedValue, propertiesOf, type EventMeasure, type SubjectEvent } from '../conditions/predicate.js';
 import { leafKey, leafOf, type EventCondition, type Leaf } from './leaves.js';
 import type { SegmentFact } from '../model.js';
 

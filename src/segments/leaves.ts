@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 
 import { assertNever } from '../dsl/assert-never.js';
 import type { ConditionIR, Millis, PropConditionIR } from '../dsl/ir.js';
-import type { AggregateIR, PerformedIR } from '../dsl/predicate.js';
+import type { AggregateIR, PerformedIR } from '../conditions/predicate.js';
 
 /** What one fact keeps, per kind of event condition. */
 export type Leaf =

@@ -4,9 +4,9 @@
  * time alone can change any of it.
  */
 import { assertNever } from '../dsl/assert-never.js';
-import { nextConsentChange, nextSeenChange } from '../dsl/condition-semantics.js';
+import { nextConsentChange, nextSeenChange } from '../conditions/condition-semantics.js';
 import type { ConditionIR } from '../dsl/ir.js';
-import { evaluateCondition, type ConditionSubject } from '../dsl/predicate.js';
+import { evaluateCondition, type ConditionSubject } from '../conditions/predicate.js';
 import type { ProfileDoc, SegmentMembership } from '../model.js';
 import { factMeasure, leafKeyOf, nextFactChange, type Facts } from './facts.js';
 import { affects, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';

@@ -6,7 +6,7 @@
  */
 import { compileDraft } from '../dsl/draft.js';
 import type { Diagnostic } from '../dsl/diagnostics.js';
-import { findMatchingProfileIds } from '../dsl/query.js';
+import { findMatchingProfileIds } from '../conditions/query.js';
 import type { Stores } from '../store/index.js';
 import { planOf } from './plan.js';
 

@@ -17,7 +17,7 @@
 import { compile } from '../dsl/index.js';
 import type { ProgramIR } from '../dsl/ir.js';
 import type { Diagnostic } from '../dsl/diagnostics.js';
-import { findMatchingProfileIds } from '../dsl/query.js';
+import { findMatchingProfileIds } from '../conditions/query.js';
 import type { Stores } from '../store/index.js';
 import { planOf } from '../segments/plan.js';
 import { storedMembers } from '../segments/preview.js';

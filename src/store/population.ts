@@ -1,5 +1,5 @@
 import type { Collection, Db, Document } from 'mongodb';
-import type { Filter, Population } from '../dsl/query.js';
+import type { Filter, Population } from '../conditions/query.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 

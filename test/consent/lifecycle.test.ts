@@ -6,7 +6,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentState } from '../../src/dsl/predicate.js';
+import { consentState } from '../../src/conditions/predicate.js';
 import { consentLifecycleWorkflowId } from '../../src/util/workflow-ids.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { testServerBinary } from '../support/servers.js';

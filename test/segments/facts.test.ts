@@ -8,12 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConditionIR } from '../../src/dsl/ir.js';
-import { evaluateCondition, eventMeasure, type ConditionSubject, type SubjectEvent } from '../../src/dsl/predicate.js';
+import { evaluateCondition, eventMeasure, type ConditionSubject, type SubjectEvent } from '../../src/conditions/predicate.js';
 import type { ProfileDoc } from '../../src/model.js';
 import { factMeasure, foldEvent, leafKeyOf, mergeFacts, nextFactChange, type Facts } from '../../src/segments/facts.js';
 import { eventConditionsOf, leafOf, type Leaf } from '../../src/segments/leaves.js';
-import { generateWorld, NOWS, randomCondition } from '../dsl-conditions/support/generators.js';
-import { Random } from '../dsl-conditions/support/random.js';
+import { generateWorld, NOWS, randomCondition } from '../conditions/support/generators.js';
+import { Random } from '../conditions/support/random.js';
 
 const SEED = Number(process.env.FACTS_SEED ?? 20261202);
 const CASES = Number(process.env.FACTS_CASES ?? 3000);

@@ -6,10 +6,10 @@
  * moment; then again once a short window has closed with nobody writing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMatchingProfileIds } from '../../src/dsl/query.js';
+import { findMatchingProfileIds } from '../../src/conditions/query.js';
 import type { SegmentIR } from '../../src/dsl/ir.js';
 import { planOf } from '../../src/segments/plan.js';
-import { Random } from '../dsl-conditions/support/random.js';
+import { Random } from '../conditions/support/random.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const admin = { auth: bearer(ADMIN_KEY) };

@@ -47,7 +47,15 @@ export async function replayEngine(replay: Replay): Promise<ObservedMembership> 
   const memory = new MemoryStores({ profiles: replay.profiles, events: replay.events, ir: replay.ir, deployedAt: replay.deployAt, now });
   const stores = memory.asStores();
   const warnings: string[] = [];
-  const logger = createLogger('warn', new Writable({ write(chunk, _encoding, done) { warnings.push(String(chunk)); done(); } }));
+  const logger = createLogger(
+    'warn',
+    new Writable({
+      write(chunk, _encoding, done) {
+        warnings.push(String(chunk));
+        done();
+      },
+    }),
+  );
   // A clock shard's bookkeeping (src/workflows/segment-clocks.ts): a signal moves an instant only earlier.
   const due = new Map<string, number>();
   const setDue = (profileId: string, atMs: number) => {
@@ -65,7 +73,11 @@ export async function replayEngine(replay: Replay): Promise<ObservedMembership> 
     run: async () => {
       const prepared = await prepareRecompute(stores, engine, version, now);
       if ('superseded' in prepared) throw new Error('replay: the deploy was superseded');
-      steps.push({ at: replay.deployAt + BACKFILL_AFTER_DEPLOY_MS, order: 1, run: async () => finishedOrThrow(backfillFacts(stores, engine, version, now, () => undefined)) });
+      steps.push({
+        at: replay.deployAt + BACKFILL_AFTER_DEPLOY_MS,
+        order: 1,
+        run: async () => finishedOrThrow(backfillFacts(stores, engine, version, now, () => undefined)),
+      });
       steps.push({
         at: replay.deployAt + JUDGE_AFTER_DEPLOY_MS,
         order: 2,

@@ -50,7 +50,9 @@ export class MemoryStores {
           return decision;
         },
         idsAfter: async function* (after?: string) {
-          yield* ids().filter((id) => after === undefined || id > after).map((_id) => ({ _id }));
+          yield* ids()
+            .filter((id) => after === undefined || id > after)
+            .map((_id) => ({ _id }));
         },
         estimatedCount: async () => this.profiles.size,
         redirects: { target: async () => null },

@@ -1,8 +1,8 @@
 /** The pure parts: what a condition compiles to, and the shared helpers. No database here. */
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, globToRegexBody, valueAtPath, windowStart } from '../../src/dsl/condition-semantics.js';
+import { compareCodePoints, globToRegexBody, valueAtPath, windowStart } from '../../src/conditions/condition-semantics.js';
 import type { ConditionIR } from '../../src/dsl/ir.js';
-import { compileCondition, trackEventFilter } from '../../src/dsl/query.js';
+import { compileCondition, trackEventFilter } from '../../src/conditions/query.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 

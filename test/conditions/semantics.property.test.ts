@@ -26,8 +26,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/dsl/index.js';
 import type { ConditionIR, ProgramIR } from '../../src/dsl/ir.js';
-import { evaluateCondition, eventMeasure, type EventMeasure } from '../../src/dsl/predicate.js';
-import { findMatchingProfileIds } from '../../src/dsl/query.js';
+import { evaluateCondition, eventMeasure, type EventMeasure } from '../../src/conditions/predicate.js';
+import { findMatchingProfileIds } from '../../src/conditions/query.js';
 import type { EventDoc } from '../../src/model.js';
 import { planOf } from '../../src/segments/plan.js';
 import { PopulationStore } from '../../src/store/population.js';
@@ -82,7 +82,10 @@ describe('predicate, query and segment engine agree on what marketers can write'
       const { ir, diagnostics } = compile(source);
       if (!ir) throw new Error(`the generator wrote a program that does not compile:\n${source}\n${JSON.stringify(diagnostics)}`);
       countKinds(ir, stats.kinds);
-      const rebuild = rebuildEvery === null ? undefined : { at: REBUILD_AT, profileIds: world.profiles.filter((_, index) => index % rebuildEvery === 0).map((profile) => profile._id) };
+      const rebuild =
+        rebuildEvery === null
+          ? undefined
+          : { at: REBUILD_AT, profileIds: world.profiles.filter((_, index) => index % rebuildEvery === 0).map((profile) => profile._id) };
       const [byQuery, byEngine] = await Promise.all([
         Promise.all(NOWS.map((at) => queryMembership(population, ir, at))),
         replayEngine({ ir, profiles: world.profiles, events, deployAt, ...(rebuild ? { rebuild } : {}), observeAt: [...NOWS, ...LATER] }),
@@ -101,7 +104,9 @@ describe('predicate, query and segment engine agree on what marketers can write'
           const truth = sets.predicate!;
           if (truth.size > 0 && truth.size < world.profiles.length) stats.discriminating += 1;
           for (const profileId of new Set(Object.values(sets).flatMap((set) => [...set]))) {
-            const says = Object.fromEntries(Object.entries(sets).map(([path, set]) => [path, set.has(profileId)])) as Partial<Record<Path, boolean>>;
+            const says = Object.fromEntries(Object.entries(sets).map(([path, set]) => [path, set.has(profileId)])) as Partial<
+              Record<Path, boolean>
+            >;
             if (new Set(Object.values(says)).size > 1) disagreements.push({ segment: segment.name, at, profileId, says });
           }
         }
@@ -129,7 +134,9 @@ describe('predicate, query and segment engine agree on what marketers can write'
     }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`semantics: ${RUNS} runs, ${stats.programs} programs, ${stats.comparisons} segment × instant comparisons over ${world.profiles.length} profiles and ${events.length} events in ${seconds}s; ${stats.discriminating} split the population; kinds ${JSON.stringify(Object.fromEntries(stats.kinds))}`);
+    console.log(
+      `semantics: ${RUNS} runs, ${stats.programs} programs, ${stats.comparisons} segment × instant comparisons over ${world.profiles.length} profiles and ${events.length} events in ${seconds}s; ${stats.discriminating} split the population; kinds ${JSON.stringify(Object.fromEntries(stats.kinds))}`,
+    );
     // Conditions that hold for everyone or no one prove little; every kind of atom must have been tried.
     expect(stats.discriminating).toBeGreaterThan(stats.comparisons / 3);
     for (const kind of ['trait', 'tagged', 'taggedLike', 'inSegment', 'consent', 'performed', 'aggregate', 'seen', 'and', 'or', 'not']) {
@@ -143,10 +150,13 @@ async function queryMembership(population: PopulationStore, ir: ProgramIR, at: n
   const now = new Date(at);
   const results = new Map<string, Promise<Set<string>>>();
   for (const segment of planOf(ir).segments) {
-    results.set(segment.name, (async () => {
-      await Promise.all(segment.dependsOn.map((name) => results.get(name)));
-      return findMatchingProfileIds(population, segment.condition, now, { segmentMembers: async (name) => results.get(name)! });
-    })());
+    results.set(
+      segment.name,
+      (async () => {
+        await Promise.all(segment.dependsOn.map((name) => results.get(name)));
+        return findMatchingProfileIds(population, segment.condition, now, { segmentMembers: async (name) => results.get(name)! });
+      })(),
+    );
   }
   const sets = await Promise.all(results.values());
   return new Map([...results.keys()].map((name, index) => [name, sets[index]!]));
@@ -183,7 +193,14 @@ function countKinds(ir: ProgramIR, kinds: Map<string, number>): void {
   for (const segment of ir.segments) visit(segment.condition);
 }
 
-function describeDisagreements(source: string, ir: ProgramIR, deployAt: number, rebuildEvery: number | null, disagreements: Disagreement[], world: LoadedWorld): string {
+function describeDisagreements(
+  source: string,
+  ir: ProgramIR,
+  deployAt: number,
+  rebuildEvery: number | null,
+  disagreements: Disagreement[],
+  world: LoadedWorld,
+): string {
   const first = disagreements[0]!;
   const profile = world.profiles.find((candidate) => candidate._id === first.profileId);
   const segment = ir.segments.find((candidate) => candidate.name === first.segment)!;
@@ -193,6 +210,9 @@ function describeDisagreements(source: string, ir: ProgramIR, deployAt: number, 
     `condition: ${JSON.stringify(segment.condition)}`,
     `profile: ${JSON.stringify(profile ?? null)}`,
     `events: ${JSON.stringify(world.eventsByProfile.get(first.profileId) ?? [])}`,
-    `others: ${disagreements.slice(1, 6).map((other) => `${other.segment}@${new Date(other.at).toISOString()} ${other.profileId} ${JSON.stringify(other.says)}`).join('; ')}`,
+    `others: ${disagreements
+      .slice(1, 6)
+      .map((other) => `${other.segment}@${new Date(other.at).toISOString()} ${other.profileId} ${JSON.stringify(other.says)}`)
+      .join('; ')}`,
   ].join('\n');
 }

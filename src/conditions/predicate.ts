@@ -9,7 +9,7 @@
  * Pure and synchronous: no I/O, no Node built-ins, no driver. The rules it follows are in
  * condition-semantics.ts and docs/conditions.md.
  */
-import { assertNever } from './assert-never.js';
+import { assertNever } from '../dsl/assert-never.js';
 import {
   aggregateHolds,
   aggregateOf,
@@ -23,7 +23,7 @@ import {
   valueAtPath,
   type HeldConsents,
 } from './condition-semantics.js';
-import type { ConditionIR, Millis, PropConditionIR } from './ir.js';
+import type { ConditionIR, Millis, PropConditionIR } from '../dsl/ir.js';
 
 export { consentState } from './condition-semantics.js';
 
@@ -78,7 +78,8 @@ export function eventMeasure(events: readonly SubjectEvent[]): EventMeasure {
         (event) => where === undefined || evaluatePropCondition(where, propertiesOf(event)),
       ).length;
     },
-    aggregate: (condition, now) => aggregateOf(condition.fn, aggregatedValues(condition, trackEvents(events, condition.event, condition.withinMs, now))),
+    aggregate: (condition, now) =>
+      aggregateOf(condition.fn, aggregatedValues(condition, trackEvents(events, condition.event, condition.withinMs, now))),
   };
 }
 
@@ -147,9 +148,7 @@ export function propertiesOf(event: SubjectEvent): Record<string, unknown> {
 
 /** Events whose property is not a number (absent, a string, an array…) are ignored. */
 function aggregatedValues(condition: AggregateIR, events: readonly SubjectEvent[]): number[] {
-  return events
-    .map((event) => aggregatedValue(condition.property, event))
-    .filter((value): value is number => value !== undefined);
+  return events.map((event) => aggregatedValue(condition.property, event)).filter((value): value is number => value !== undefined);
 }
 
 /** The number an aggregate takes from one event, if it has one there. */

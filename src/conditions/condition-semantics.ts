@@ -4,12 +4,12 @@
  * and the segment engine's facts (src/segments/facts.ts, membership.ts). Each rule is a
  * small pure function or a table; the query turns the tables into operators, the others
  * call the functions. docs/conditions.md states the same rules in prose; the property test
- * test/dsl-conditions/semantics.property.test.ts checks that the three agree.
+ * test/conditions/semantics.property.test.ts checks that the three agree.
  *
  * Pure: no I/O, no Node built-ins, no driver.
  */
-import { assertNever } from './assert-never.js';
-import type { ComparisonIR, ConditionIR, ConsentState, CountBoundIR, Millis } from './ir.js';
+import { assertNever } from '../dsl/assert-never.js';
+import type { ComparisonIR, ConditionIR, ConsentState, CountBoundIR, Millis } from '../dsl/ir.js';
 
 // ================================================================ values at paths
 

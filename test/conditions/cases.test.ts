@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonIR, ConditionIR } from '../../src/dsl/ir.js';
-import { evaluateCondition } from '../../src/dsl/predicate.js';
-import { findMatchingProfileIds } from '../../src/dsl/query.js';
+import { evaluateCondition } from '../../src/conditions/predicate.js';
+import { findMatchingProfileIds } from '../../src/conditions/query.js';
 import type { EventDoc } from '../../src/model.js';
 import { factMeasure, foldEvent, leafKeyOf, type Facts } from '../../src/segments/facts.js';
 import { eventConditionsOf, leafOf } from '../../src/segments/leaves.js';

@@ -3,10 +3,10 @@
  * plan is one question to the `Population` (store/population.ts), and the sets of profile
  * ids it answers are combined here, because FerretDB v1 has no `$lookup` or `$facet`.
  */
-import { assertNever } from './assert-never.js';
+import { assertNever } from '../dsl/assert-never.js';
 import { aggregateHolds, aggregateOfSummary, countSatisfies, type NumericOp } from './condition-semantics.js';
 import type { Filter } from './query-filters.js';
-import type { CountBoundIR } from './ir.js';
+import type { CountBoundIR } from '../dsl/ir.js';
 
 /** What executing a plan asks of the database. */
 export interface Population {

@@ -8,7 +8,7 @@
  * `$and $or $nor $not $eq $in $lt $lte $gt $gte $exists $type $regex`. No `$expr`:
  * FerretDB lacks it.
  */
-import { assertNever } from './assert-never.js';
+import { assertNever } from '../dsl/assert-never.js';
 import {
   comparisonHolds,
   escapeRegex,
@@ -18,7 +18,7 @@ import {
   SEEN_ORDER,
   windowStart,
 } from './condition-semantics.js';
-import type { ComparisonIR, ConditionIR, ConsentState, Millis, PropConditionIR, Scalar } from './ir.js';
+import type { ComparisonIR, ConditionIR, ConsentState, Millis, PropConditionIR, Scalar } from '../dsl/ir.js';
 
 export type Filter = Record<string, unknown>;
 

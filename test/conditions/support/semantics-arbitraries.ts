@@ -35,9 +35,11 @@ const WINDOWS: readonly { ms: number; texts: readonly string[] }[] = [
 const WINDOW_MS = WINDOWS.map((window) => window.ms);
 
 const NUMBERS: readonly number[] = [-3, -1, -0.5, 0, 0.5, 1, 2, 2.5, 3, 5, 10, 300, 1_000_000, 2_000_000_000, 3_000_000_000];
+// prettier-ignore
 const STRINGS: readonly string[] = [
-  '', 'a', 'ab', 'abc', 'b', 'PL', 'pl', 'DE', '5', '10', 'e', 'é', '😀', '𝔸', '\uFF21', '\uFFFD', 'a.b', 'a*', '^a', 'a|b', '$x',
-  'x\ny', 'x\n', 'Kraków', 'say "hi"', 'back\\slash', 'true', 'null', '2026-01-01', '2025-12-31', '2026-01-01T00:00:00Z', '09:30', '9:30',
+  '', 'a', 'ab', 'abc', 'b', 'PL', 'pl', 'DE', '5', '10', 'e', 'é', '😀', '𝔸', '\uFF21', '\uFFFD', 'a.b', 'a*', '^a',
+  'a|b', '$x', 'x\ny', 'x\n', 'Kraków', 'say "hi"', 'back\\slash', 'true', 'null', '2026-01-01', '2025-12-31',
+  '2026-01-01T00:00:00Z', '09:30', '9:30'
 ];
 /** A literal in the language cannot hold a line break. */
 const LITERAL_STRINGS = STRINGS.filter((text) => !/[\r\n]/.test(text));
@@ -45,14 +47,20 @@ const NUMBER_TEXTS: readonly string[] = [...NUMBERS.map(String), '-0', '2.50'];
 const DATE_TEXTS: readonly string[] = ['2026-01-01', '2025-12-31', '2026-03-01'];
 const TIME_TEXTS: readonly string[] = ['09:30', '9:30', '23:59'];
 
-const TAGS: readonly string[] = ['vip', 'VIP', '1rozdz1ebook', '2rozdz1ebook', 'ebook', 'a.b', 'a*b', 'axb', 'a\\b', 'x\n', 'tag?', 'é', '😀', ''];
-const TAG_LITERALS: readonly string[] = [...TAGS.filter((tag) => tag.trim() !== '' && !tag.includes('\n')), 'nobody'];
-const GLOBS: readonly string[] = [
-  '*', '?', '**', '*ebook', '?rozdz1ebook', '*rozdz*', 'ebook*', 'a.b', 'a*b', 'a?b', 'a\\*', 'x?', 'tag?', '😀', '?', 'vi?', '[a]*', 'VIP',
+// prettier-ignore
+const TAGS: readonly string[] = [
+  'vip', 'VIP', '1rozdz1ebook', '2rozdz1ebook', 'ebook', 'a.b', 'a*b', 'axb', 'a\\b', 'x\n', 'tag?', 'é', '😀', ''
 ];
+const TAG_LITERALS: readonly string[] = [...TAGS.filter((tag) => tag.trim() !== '' && !tag.includes('\n')), 'nobody'];
+// prettier-ignore
+const GLOBS: readonly string[] = [
+  '*', '?', '**', '*ebook', '?rozdz1ebook', '*rozdz*', 'ebook*', 'a.b', 'a*b', 'a?b', 'a\\*', 'x?', 'tag?', '😀', '?',
+  'vi?', '[a]*', 'VIP'
+];
+// prettier-ignore
 const TRAIT_PATHS: readonly string[] = [
-  'age', 'country', 'plan', 'vip', 'interests', 'nickname', 'score', 'since', 'opens', 'firstName',
-  'address', 'address.city', 'address.zip', 'address.geo.lat', 'constructor', '__proto__', 'never_set',
+  'age', 'country', 'plan', 'vip', 'interests', 'nickname', 'score', 'since', 'opens', 'firstName', 'address',
+  'address.city', 'address.zip', 'address.geo.lat', 'constructor', '__proto__', 'never_set'
 ];
 /** Event names in the data; conditions also ask for one nobody performs. */
 const EVENT_NAMES: readonly string[] = ['purchase', 'view', 'signup', 'Order Completed'];
@@ -68,7 +76,12 @@ const CONSENT_STATES: readonly string[] = ['granted', 'denied', 'revoked', 'pend
 
 const edgeMs: fc.Arbitrary<number> = fc.oneof(
   // A window's edge, to the millisecond.
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...NOWS), fc.constantFrom(...WINDOW_MS), fc.constantFrom(-1, 0, 1)).map(([now, window, delta]) => now - window + delta) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...NOWS), fc.constantFrom(...WINDOW_MS), fc.constantFrom(-1, 0, 1))
+      .map(([now, window, delta]) => now - window + delta),
+  },
   // Now itself.
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...NOWS), fc.constantFrom(-1, 0, 1)).map(([now, delta]) => now + delta) },
   { weight: 2, arbitrary: fc.integer({ min: NOW0 - 60 * DAY, max: NOWS[1]! }) },
@@ -85,21 +98,37 @@ const scalar: fc.Arbitrary<string | number | boolean | null> = fc.oneof(
 /** Mostly a scalar; sometimes an array (never of arrays: FerretDB v1 cannot store them), an object or a date. */
 const value: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 14, arbitrary: scalar },
-  { weight: 3, arbitrary: fc.array(fc.oneof({ weight: 6, arbitrary: scalar }, { weight: 1, arbitrary: fc.record({ inner: fc.constantFrom(...STRINGS) }) }), { maxLength: 3 }) },
+  {
+    weight: 3,
+    arbitrary: fc.array(
+      fc.oneof({ weight: 6, arbitrary: scalar }, { weight: 1, arbitrary: fc.record({ inner: fc.constantFrom(...STRINGS) }) }),
+      { maxLength: 3 },
+    ),
+  },
   { weight: 2, arbitrary: fc.record({ inner: scalar }) },
   { weight: 1, arbitrary: edgeInstant },
 );
 
-const place = fc.record(
-  { city: value, zip: scalar, geo: fc.oneof(fc.record({ lat: scalar }), scalar) },
-  { requiredKeys: [] },
-);
+const place = fc.record({ city: value, zip: scalar, geo: fc.oneof(fc.record({ lat: scalar }), scalar) }, { requiredKeys: [] });
 
 const traits = fc.record(
   {
-    age: value, country: value, plan: value, vip: value, interests: value, nickname: value, score: value,
-    since: value, opens: value, firstName: value, constructor: scalar,
-    address: fc.oneof({ weight: 6, arbitrary: place }, { weight: 2, arbitrary: fc.array(place, { minLength: 1, maxLength: 2 }) }, { weight: 2, arbitrary: scalar }),
+    age: value,
+    country: value,
+    plan: value,
+    vip: value,
+    interests: value,
+    nickname: value,
+    score: value,
+    since: value,
+    opens: value,
+    firstName: value,
+    constructor: scalar,
+    address: fc.oneof(
+      { weight: 6, arbitrary: place },
+      { weight: 2, arbitrary: fc.array(place, { minLength: 1, maxLength: 2 }) },
+      { weight: 2, arbitrary: scalar },
+    ),
   },
   { requiredKeys: [] },
 );
@@ -127,7 +156,10 @@ const properties = fc.record(
     amount: fc.oneof({ weight: 7, arbitrary: fc.constantFrom(...NUMBERS) }, { weight: 3, arbitrary: value }),
     Amount: fc.constantFrom(...NUMBERS),
     category: value,
-    item: fc.oneof({ weight: 7, arbitrary: fc.record({ price: value }) }, { weight: 3, arbitrary: fc.array(fc.record({ price: fc.constantFrom(...NUMBERS) }), { minLength: 1, maxLength: 2 }) }),
+    item: fc.oneof(
+      { weight: 7, arbitrary: fc.record({ price: value }) },
+      { weight: 3, arbitrary: fc.array(fc.record({ price: fc.constantFrom(...NUMBERS) }), { minLength: 1, maxLength: 2 }) },
+    ),
     labels: fc.array(fc.constantFrom(...STRINGS), { maxLength: 3 }),
     constructor: scalar,
     // FerretDB stores an empty key; no path reaches it (`.amount` names no field).
@@ -149,7 +181,12 @@ const eventFields = fc.record({
   anyTime: fc.oneof(
     { weight: 9, arbitrary: fc.integer({ min: NOW0 - 62 * DAY, max: RECEIVED_BY }) },
     // At a deploy's cutoff, to the millisecond: backfilled up to it, folded live after it.
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...DEPLOY_AT), fc.constantFrom(-1, 0, 1)).map(([deploy, delta]) => deploy + CUTOFF_AHEAD_MS + delta) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...DEPLOY_AT), fc.constantFrom(-1, 0, 1))
+        .map(([deploy, delta]) => deploy + CUTOFF_AHEAD_MS + delta),
+    },
   ),
 });
 
@@ -166,24 +203,34 @@ const EVENTS_PER_PERSON = 10;
 export function worldArbitrary(count: number): fc.Arbitrary<World> {
   const person = fc.tuple(profileFields, fc.array(eventFields, { maxLength: EVENTS_PER_PERSON }));
   const ghost = fc.array(eventFields, { minLength: 3, maxLength: 3 });
-  return fc.tuple(fc.array(person, { minLength: count, maxLength: count }), fc.array(ghost, { minLength: 2, maxLength: 2 })).map(([people, ghosts]) => {
-    const profiles: Record<string, unknown>[] = [];
-    const events: Record<string, unknown>[] = [];
-    const addEvents = (profileId: string, drawn: EventFields[]) => {
-      for (const fields of drawn) events.push(eventDoc(profileId, events.length, fields));
-    };
-    people.forEach(([fields, drawn], index) => {
-      const id = `p${String(index).padStart(4, '0')}`;
-      const created = new Date(NOW0 - 90 * DAY);
-      const profile: Record<string, unknown> = { _id: id, traits: fields.traits, tags: fields.tags, identities: {}, consents: fields.consents, createdAt: created, updatedAt: created };
-      if (fields.firstSeenAt) profile.firstSeenAt = fields.firstSeenAt;
-      if (fields.lastSeenAt) profile.lastSeenAt = fields.lastSeenAt;
-      profiles.push(profile);
-      addEvents(id, drawn);
+  return fc
+    .tuple(fc.array(person, { minLength: count, maxLength: count }), fc.array(ghost, { minLength: 2, maxLength: 2 }))
+    .map(([people, ghosts]) => {
+      const profiles: Record<string, unknown>[] = [];
+      const events: Record<string, unknown>[] = [];
+      const addEvents = (profileId: string, drawn: EventFields[]) => {
+        for (const fields of drawn) events.push(eventDoc(profileId, events.length, fields));
+      };
+      people.forEach(([fields, drawn], index) => {
+        const id = `p${String(index).padStart(4, '0')}`;
+        const created = new Date(NOW0 - 90 * DAY);
+        const profile: Record<string, unknown> = {
+          _id: id,
+          traits: fields.traits,
+          tags: fields.tags,
+          identities: {},
+          consents: fields.consents,
+          createdAt: created,
+          updatedAt: created,
+        };
+        if (fields.firstSeenAt) profile.firstSeenAt = fields.firstSeenAt;
+        if (fields.lastSeenAt) profile.lastSeenAt = fields.lastSeenAt;
+        profiles.push(profile);
+        addEvents(id, drawn);
+      });
+      ghosts.forEach((drawn, index) => addEvents(`ghost${index}`, drawn));
+      return { profiles, events };
     });
-    ghosts.forEach((drawn, index) => addEvents(`ghost${index}`, drawn));
-    return { profiles, events };
-  });
 }
 
 function eventDoc(profileId: string, serial: number, fields: EventFields): Record<string, unknown> {
@@ -191,8 +238,15 @@ function eventDoc(profileId: string, serial: number, fields: EventFields): Recor
   const arrived = fields.delay === null ? fields.anyTime : fields.timestamp + fields.delay;
   const receivedAt = new Date(Math.min(Math.max(arrived, NOW0 - 62 * DAY), RECEIVED_BY));
   const event: Record<string, unknown> = {
-    _id: id, messageId: id, type: fields.track ? 'track' : 'identify', source: 'test', profileId,
-    properties: fields.properties, context: {}, timestamp: new Date(fields.timestamp), receivedAt,
+    _id: id,
+    messageId: id,
+    type: fields.track ? 'track' : 'identify',
+    source: 'test',
+    profileId,
+    properties: fields.properties,
+    context: {},
+    timestamp: new Date(fields.timestamp),
+    receivedAt,
   };
   if (fields.track || fields.named) event.event = fields.event;
   return event;
@@ -222,8 +276,18 @@ const orderedText = fc.oneof({ weight: 3, arbitrary: numberText }, { weight: 3, 
 const comparisonText: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom('=', '!='), valueText).map(([op, operand]) => `${op} ${operand}`) },
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom('<', '<=', '>', '>='), orderedText).map(([op, operand]) => `${op} ${operand}`) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('in', 'not in'), fc.array(valueText, { minLength: 1, maxLength: 3 })).map(([op, values]) => `${op} [${values.join(', ')}]`) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('contains', 'starts with'), fc.oneof({ weight: 4, arbitrary: stringText }, dateText, timeText)).map(([op, operand]) => `${op} ${operand}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('in', 'not in'), fc.array(valueText, { minLength: 1, maxLength: 3 }))
+      .map(([op, values]) => `${op} [${values.join(', ')}]`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('contains', 'starts with'), fc.oneof({ weight: 4, arbitrary: stringText }, dateText, timeText))
+      .map(([op, operand]) => `${op} ${operand}`),
+  },
   { weight: 1, arbitrary: fc.constantFrom('exists', 'is missing', 'is not missing') },
 );
 
@@ -241,7 +305,9 @@ function whereText(depth: number): fc.Arbitrary<string> {
   );
 }
 
-const countText = fc.tuple(fc.constantFrom('at least', 'at most', 'exactly'), fc.constantFrom(0, 1, 1, 2, 3)).map(([op, n]) => `${op} ${n} ${n === 1 ? 'time' : 'times'}`);
+const countText = fc
+  .tuple(fc.constantFrom('at least', 'at most', 'exactly'), fc.constantFrom(0, 1, 1, 2, 3))
+  .map(([op, n]) => `${op} ${n} ${n === 1 ? 'time' : 'times'}`);
 
 const performedText = fc
   .record({
@@ -261,13 +327,20 @@ const performedText = fc
 const aggregateText = fc
   .tuple(
     fc.constantFrom('sum', 'average', 'min', 'max'),
-    fc.oneof({ weight: 6, arbitrary: fc.constant('amount') }, { weight: 2, arbitrary: fc.constant('item.price') }, { weight: 2, arbitrary: fc.constantFrom(...AGGREGATE_PROPERTIES) }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant('amount') },
+      { weight: 2, arbitrary: fc.constant('item.price') },
+      { weight: 2, arbitrary: fc.constantFrom(...AGGREGATE_PROPERTIES) },
+    ),
     fc.constantFrom(...CONDITION_EVENTS),
     fc.option(windowText, { freq: 2 }),
     fc.constantFrom('=', '!=', '<', '<=', '>', '>='),
     numberText,
   )
-  .map(([fn, property, event, within, op, operand]) => `${fn} ${literal(property)} of ${literal(event)}${within === null ? '' : ` within ${within}`} ${op} ${operand}`);
+  .map(
+    ([fn, property, event, within, op, operand]) =>
+      `${fn} ${literal(property)} of ${literal(event)}${within === null ? '' : ` within ${within}`} ${op} ${operand}`,
+  );
 
 const seenText = fc
   .tuple(fc.constantFrom('first', 'last'), fc.boolean(), windowText)
@@ -275,11 +348,19 @@ const seenText = fc
 
 /** `in segment` is written `in segment §k`: the k-th segment declared before this one (programText resolves it). */
 const atomText: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...TRAIT_PATHS), comparisonText).map(([path, comparison]) => `trait ${path} ${comparison}`) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(...TRAIT_PATHS), comparisonText).map(([path, comparison]) => `trait ${path} ${comparison}`),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...TAG_LITERALS).map((tag) => `tagged ${literal(tag)}`) },
   { weight: 1, arbitrary: fc.constantFrom(...GLOBS).map((glob) => `tagged like ${literal(glob)}`) },
   { weight: 1, arbitrary: fc.nat({ max: 3 }).map((k) => `in segment §${k}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...CONDITION_PURPOSES), fc.constantFrom(...CONSENT_STATES)).map(([purpose, state]) => `consent ${purpose} is ${state}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...CONDITION_PURPOSES), fc.constantFrom(...CONSENT_STATES))
+      .map(([purpose, state]) => `consent ${purpose} is ${state}`),
+  },
   { weight: 4, arbitrary: performedText },
   { weight: 3, arbitrary: aggregateText },
   { weight: 1, arbitrary: seenText },
@@ -311,7 +392,9 @@ export function programText(conditions: readonly string[]): string {
     return `segment s${index} {\n  ${resolved}\n}`;
   });
   const base = segments.some((segment) => /in segment base\b/.test(segment))
-    ? ['segment base {\n  (performed "purchase" within 7 days) or (tagged "vip" and consent newsletter is granted) or last seen within 1 day\n}']
+    ? [
+        'segment base {\n  (performed "purchase" within 7 days) or (tagged "vip" and consent newsletter is granted) or last seen within 1 day\n}',
+      ]
     : [];
   return [...CONDITION_PURPOSES.map((purpose) => `consent ${purpose} {}`), ...base, ...segments].join('\n');
 }

@@ -13,7 +13,7 @@
  * v1.24 computes only the first accumulator of a `$group` correctly, so an average is two
  * pipelines.
  */
-import { assertNever } from './assert-never.js';
+import { assertNever } from '../dsl/assert-never.js';
 import { aggregateHolds, aggregateOfSummary, globToRegexBody, isNamablePath, type NumericOp } from './condition-semantics.js';
 import { executePlan, type FindOptions, type Population, type QueryPlan } from './query-execute.js';
 import {
@@ -30,7 +30,7 @@ import {
   trackEventFilter,
   type Filter,
 } from './query-filters.js';
-import type { ConditionIR } from './ir.js';
+import type { ConditionIR } from '../dsl/ir.js';
 
 export { executePlan, type FindOptions, type Population, type QueryPlan } from './query-execute.js';
 export { comparisonFilter, consentFilter, propConditionFilter, trackEventFilter, type Filter } from './query-filters.js';
@@ -47,9 +47,15 @@ export async function findMatchingProfileIds(
 export function compileCondition(condition: ConditionIR, now: Date): QueryPlan {
   switch (condition.kind) {
     case 'and':
-      return combine('and', condition.all.map((part) => compileCondition(part, now)));
+      return combine(
+        'and',
+        condition.all.map((part) => compileCondition(part, now)),
+      );
     case 'or':
-      return combine('or', condition.any.map((part) => compileCondition(part, now)));
+      return combine(
+        'or',
+        condition.any.map((part) => compileCondition(part, now)),
+      );
     case 'not': {
       const inner = compileCondition(condition.condition, now);
       return inner.kind === 'profiles' ? profiles(noneOf([inner.filter])) : { kind: 'not', plan: inner };
@@ -73,7 +79,8 @@ export function compileCondition(condition: ConditionIR, now: Date): QueryPlan {
     case 'aggregate': {
       const { fn, op, value } = condition;
       // A property no path can name has no values: everyone has the aggregate of none.
-      if (!isNamablePath(condition.property)) return profiles(aggregateHolds(op, aggregateOfSummary(fn, NO_VALUES), value) ? EVERYTHING : NOTHING);
+      if (!isNamablePath(condition.property))
+        return profiles(aggregateHolds(op, aggregateOfSummary(fn, NO_VALUES), value) ? EVERYTHING : NOTHING);
       const field = `properties.${condition.property}`;
       const events = allOf([trackEventFilter(condition.event, condition.withinMs, now), numberAt(condition.property)]);
       switch (fn) {

@@ -1,6 +1,6 @@
 /** Loading a set of profiles and events into a database and reading them back as subjects for the predicate. */
 import type { Db } from 'mongodb';
-import { eventMeasure, type ConditionSubject } from '../../../src/dsl/predicate.js';
+import { eventMeasure, type ConditionSubject } from '../../../src/conditions/predicate.js';
 import type { EventDoc, ProfileDoc } from '../../../src/model.js';
 import { COLLECTIONS } from '../../../src/store/collections.js';
 
