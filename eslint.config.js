@@ -43,13 +43,15 @@ const UNPLACED = readdirSync(`${import.meta.dirname}/src`, { withFileTypes: true
 const LAYER_RULES = LAYERS.flatMap((layer, index) => {
   if (layer.includes('workflows')) return [];
   const above = LAYERS.slice(index + 1).flat();
-  return [{
-    files: layer.map(filesOf),
-    forbidden: {
-      group: [...above.map(importsOf), ...WIRING],
-      message: 'Layers point one way (docs/architecture.md): this module may not import from a layer above it.',
+  return [
+    {
+      files: layer.map(filesOf),
+      forbidden: {
+        group: [...above.map(importsOf), ...WIRING],
+        message: 'Layers point one way (docs/architecture.md): this module may not import from a layer above it.',
+      },
     },
-  }];
+  ];
 });
 
 export default tseslint.config(
@@ -74,13 +76,46 @@ export default tseslint.config(
     // The console runs in the browser: its globals, and its own tsconfig (web/tsconfig.json).
     files: ['web/**/*.ts', 'web/**/*.tsx'],
     languageOptions: {
-      globals: Object.fromEntries(['window', 'document', 'self', 'location', 'localStorage', 'fetch', 'FormData', 'Worker', 'MessageEvent', 'HTMLElement', 'HTMLFormElement', 'HTMLInputElement', 'HTMLDialogElement', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'URL', 'Event'].map((name) => [name, 'readonly'])),
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'self',
+          'location',
+          'localStorage',
+          'fetch',
+          'FormData',
+          'Worker',
+          'MessageEvent',
+          'HTMLElement',
+          'HTMLFormElement',
+          'HTMLInputElement',
+          'HTMLDialogElement',
+          'performance',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'console',
+          'URL',
+          'Event',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
   },
   ...LAYER_RULES.map(({ files, forbidden }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: [forbidden] }] } })),
   ...UNPLACED.map((name) => ({
     files: [filesOf(name)],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['*'], message: `src/${name} is in no layer: place it in LAYERS (eslint.config.js) and in docs/architecture.md.` }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['*'], message: `src/${name} is in no layer: place it in LAYERS (eslint.config.js) and in docs/architecture.md.` },
+          ],
+        },
+      ],
+    },
   })),
   {
     // Only the stores open collections (docs/architecture.md): a query anywhere else would
@@ -110,21 +145,37 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic sandboxes: no Node built-ins. Do I/O in an activity.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflows are deterministic sandboxes: no Node built-ins. Do I/O in an activity.',
+            })),
             { name: 'mongodb', message: 'Workflows never touch the database; call an activity.' },
-            { name: '@temporalio/client', message: 'Workflows do not call Temporal as a client: starts and signals are in the *.client.ts files.' },
+            {
+              name: '@temporalio/client',
+              message: 'Workflows do not call Temporal as a client: starts and signals are in the *.client.ts files.',
+            },
           ],
           patterns: [
             {
               group: ['**/*.client.js'],
-              message: 'The *.client.ts files run in Node, outside the workflow sandbox: a workflow never imports them (nor does index.ts, which the worker bundles).',
+              message:
+                'The *.client.ts files run in Node, outside the workflow sandbox: a workflow never imports them (nor does index.ts, which the worker bundles).',
             },
             {
               group: ['**/activities/*', '!**/activities/index.js'],
               message: 'Import activity types from activities/index.js with `import type`, never implementations.',
             },
             {
-              group: ['**/store/*', '**/server/*', '**/ingest/*', '**/identity/*', '**/segments/*', '**/import/*', '**/infra/*', '**/runtime.js'],
+              group: [
+                '**/store/*',
+                '**/server/*',
+                '**/ingest/*',
+                '**/identity/*',
+                '**/segments/*',
+                '**/import/*',
+                '**/infra/*',
+                '**/runtime.js',
+              ],
               message: 'Workflows may not import I/O code.',
             },
           ],
@@ -157,7 +208,12 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [...LAYERS.slice(LAYERS.findIndex((layer) => layer.includes('workflows')) + 1).flat().map((name) => (name.endsWith('.ts') ? `**/${name.replace(/\.ts$/, '.js')}` : `**/${name}/*`)), ...WIRING],
+              group: [
+                ...LAYERS.slice(LAYERS.findIndex((layer) => layer.includes('workflows')) + 1)
+                  .flat()
+                  .map((name) => (name.endsWith('.ts') ? `**/${name.replace(/\.ts$/, '.js')}` : `**/${name}/*`)),
+                ...WIRING,
+              ],
               message: 'Layers point one way (docs/architecture.md): a workflow client may not import from a layer above the workflows.',
             },
           ],
@@ -170,7 +226,8 @@ export default tseslint.config(
             {
               group: ['./*', '!./messages.js', '!./*.client.js'],
               allowTypeImports: true,
-              message: 'A client imports workflow code as types only (`import type * as workflows from \'./index.js\'`): running it outside the sandbox would fail.',
+              message:
+                "A client imports workflow code as types only (`import type * as workflows from './index.js'`): running it outside the sandbox would fail.",
             },
           ],
         },

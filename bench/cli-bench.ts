@@ -129,7 +129,10 @@ async function waitUntilReady(url: string, exited: () => boolean, output: () => 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`npm start exited before /ready answered:\n${output()}`);
-    const status = await fetch(url).then((response) => response.status, () => 0);
+    const status = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((done) => setTimeout(done, 25));
   }
@@ -149,7 +152,11 @@ async function timeStart(env: NodeJS.ProcessEnv, apiPort: number): Promise<{ rea
   child.stderr.on('data', (chunk) => (output += String(chunk)));
   const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
   try {
-    await waitUntilReady(`http://127.0.0.1:${apiPort}/ready`, () => child.exitCode !== null, () => output);
+    await waitUntilReady(
+      `http://127.0.0.1:${apiPort}/ready`,
+      () => child.exitCode !== null,
+      () => output,
+    );
   } catch (error) {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     throw error;
@@ -229,6 +236,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(verdict('check of the 10,000-line program', figures.checkLarge));
   console.log(verdict('check of examples/ebook.itn', figures.checkSmall));
   const { start } = figures;
-  console.log(`npm start: /ready after ${start.readyMedianMs} ms; ${start.stoppedCleanly ? `stopped on SIGINT in ${start.stopMedianMs} ms, ports freed` : 'did NOT stop cleanly on SIGINT'}`);
+  console.log(
+    `npm start: /ready after ${start.readyMedianMs} ms; ${start.stoppedCleanly ? `stopped on SIGINT in ${start.stopMedianMs} ms, ports freed` : 'did NOT stop cleanly on SIGINT'}`,
+  );
   if (!figures.checkLarge.withinTarget || !figures.checkSmall.withinTarget || !start.stoppedCleanly) process.exitCode = 1;
 }

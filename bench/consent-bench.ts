@@ -81,7 +81,15 @@ export interface MemoryFigures {
 
 export interface ConsentBenchFigures {
   seed: { events: number; people: number; batchSize: number; clients: number; ackedPerSecond: number; appliedPerSecond: number };
-  baseline: { tracks: number; concurrency: number; ackedPerSecond: number; appliedPerSecond: number; p50Ms: number; p99Ms: number; retries: number };
+  baseline: {
+    tracks: number;
+    concurrency: number;
+    ackedPerSecond: number;
+    appliedPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    retries: number;
+  };
   grants: {
     grants: number;
     concurrency: number;
@@ -116,7 +124,16 @@ export interface ConsentBenchFigures {
     sqliteBytesPerGrant: number;
     rss: MemoryFigures;
     /** Lines of the dev server's log during the whole run (it logs at warn and above); null when it could not be read. */
-    log: { bytes: number; lines: number; errors: number; warnings: number; persistenceDeadlineExceeded: number; workflowTaskTimeouts: number; slowGrpcCalls: number; namespaceNotFound: number } | null;
+    log: {
+      bytes: number;
+      lines: number;
+      errors: number;
+      warnings: number;
+      persistenceDeadlineExceeded: number;
+      workflowTaskTimeouts: number;
+      slowGrpcCalls: number;
+      namespaceNotFound: number;
+    } | null;
   };
   ferretdb: { dataMbBefore: number; dataMbAfter: number; dataBytesPerGrant: number; rss: MemoryFigures };
   itinera: { pid: number; rss: MemoryFigures; loggedWarnings: number; loggedErrors: number };
@@ -130,7 +147,8 @@ export interface ConsentBenchFigures {
 
 const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 10 ** places;
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const delay = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /** Set on SIGINT or SIGTERM: the load stops sending, so that the server's stop is not held up by it. */
 let interrupted = false;
@@ -144,7 +162,10 @@ async function filesUnder(dir: string): Promise<{ total: number; files: Record<s
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    const size = await stat(path).then((s) => s.size, () => 0);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
     files[path.slice(dir.length + 1)] = size;
     total += size;
   }
@@ -232,10 +253,17 @@ function sender(baseUrl: string, authorization: string): Sender {
     async post(path, body) {
       const payload = JSON.stringify(body);
       for (let attempt = 1; ; attempt++) {
-        const outcome = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: payload })
-          .then(async (response) => ({ status: response.status, text: await response.text() }), (error: unknown) => ({ status: 0, text: String(error) }));
+        const outcome = await fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: payload,
+        }).then(
+          async (response) => ({ status: response.status, text: await response.text() }),
+          (error: unknown) => ({ status: 0, text: String(error) }),
+        );
         if (outcome.status === 200) return JSON.parse(outcome.text) as unknown;
-        if ((outcome.status !== 0 && outcome.status < 500) || attempt === MAX_ATTEMPTS || interrupted) throw new Error(`${path} answered ${outcome.status}: ${outcome.text.slice(0, 500)}`);
+        if ((outcome.status !== 0 && outcome.status < 500) || attempt === MAX_ATTEMPTS || interrupted)
+          throw new Error(`${path} answered ${outcome.status}: ${outcome.text.slice(0, 500)}`);
         state.retries++;
         await delay(200 * attempt);
       }
@@ -245,46 +273,65 @@ function sender(baseUrl: string, authorization: string): Sender {
 }
 
 /** `count` requests, `concurrency` at a time, each timed; returns the seconds taken and the sorted latencies. */
-async function load(count: number, concurrency: number, send: (i: number) => Promise<unknown>, label: string): Promise<{ seconds: number; latencies: number[] }> {
+async function load(
+  count: number,
+  concurrency: number,
+  send: (i: number) => Promise<unknown>,
+  label: string,
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const progressEvery = Math.max(1000, Math.ceil(count / 10));
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let i = next++; i < count && !interrupted; i = next++) {
-      const t0 = performance.now();
-      await send(i);
-      latencies.push(performance.now() - t0);
-      if ((i + 1) % progressEvery === 0) log(`${label}: ${i + 1}/${count} sent, ${Math.round((i + 1) / ((performance.now() - started) / 1000))}/s`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count && !interrupted; i = next++) {
+        const t0 = performance.now();
+        await send(i);
+        latencies.push(performance.now() - t0);
+        if ((i + 1) % progressEvery === 0)
+          log(`${label}: ${i + 1}/${count} sent, ${Math.round((i + 1) / ((performance.now() - started) / 1000))}/s`);
+      }
+    }),
+  );
   latencies.sort((a, b) => a - b);
   return { seconds: (performance.now() - started) / 1000, latencies };
 }
 
-const USER_AGENT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const USER_AGENT =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const PLANS = ['free', 'pro', 'team', 'enterprise'];
 
 /** The seed's i-th message: each person's first is an identify with traits, the rest a shop's views, carts and orders. */
 function seedMessage(i: number, people: number) {
   const person = i % people;
   const common = {
-    userId: `seed-u${person}`, messageId: `seed-${i}`,
+    userId: `seed-u${person}`,
+    messageId: `seed-${i}`,
     context: { locale: 'en-US', userAgent: USER_AGENT, ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
     timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
   };
-  if (i < people) return { type: 'identify', ...common, traits: { email: `seed${person}@example.com`, plan: PLANS[person % 4], firstName: `Name${person}` } };
+  if (i < people)
+    return {
+      type: 'identify',
+      ...common,
+      traits: { email: `seed${person}@example.com`, plan: PLANS[person % 4], firstName: `Name${person}` },
+    };
   const kind = i % 10;
   const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
   return {
-    type: 'track', ...common, event,
+    type: 'track',
+    ...common,
+    event,
     properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
   };
 }
 
 function trackMessage(i: number) {
   return {
-    userId: `track-u${i}`, event: 'Product Viewed', messageId: `track-${i}`,
+    userId: `track-u${i}`,
+    event: 'Product Viewed',
+    messageId: `track-${i}`,
     properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90) },
     context: { locale: 'en-US', userAgent: USER_AGENT, ip: `81.3.${i % 250}.${(i >> 8) % 250}` },
   };
@@ -292,16 +339,37 @@ function trackMessage(i: number) {
 
 function grantBody(i: number) {
   return {
-    userId: `consent-u${i}`, purpose: PURPOSE, state: 'granted', messageId: `grant-${i}`,
-    proof: { method: 'checkbox', text: 'Send me offers and news by e-mail. I can withdraw at any time.', pageUrl: 'https://shop.example.com/signup', userAgent: USER_AGENT, ip: `81.4.${i % 250}.${(i >> 8) % 250}` },
+    userId: `consent-u${i}`,
+    purpose: PURPOSE,
+    state: 'granted',
+    messageId: `grant-${i}`,
+    proof: {
+      method: 'checkbox',
+      text: 'Send me offers and news by e-mail. I can withdraw at any time.',
+      pageUrl: 'https://shop.example.com/signup',
+      userAgent: USER_AGENT,
+      ip: `81.4.${i % 250}.${(i >> 8) % 250}`,
+    },
   };
 }
 
 async function temporalLog(dataDir: string): Promise<ConsentBenchFigures['temporal']['log']> {
   const file = join(dataDir, 'logs', 'temporal.log');
-  const bytes = await stat(file).then((s) => s.size, () => undefined);
+  const bytes = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
   if (bytes === undefined) return null;
-  const counts = { bytes, lines: 0, errors: 0, warnings: 0, persistenceDeadlineExceeded: 0, workflowTaskTimeouts: 0, slowGrpcCalls: 0, namespaceNotFound: 0 };
+  const counts = {
+    bytes,
+    lines: 0,
+    errors: 0,
+    warnings: 0,
+    persistenceDeadlineExceeded: 0,
+    workflowTaskTimeouts: 0,
+    slowGrpcCalls: 0,
+    namespaceNotFound: 0,
+  };
   for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
     counts.lines++;
     if (line.includes('level=ERROR')) counts.errors++;
@@ -338,21 +406,25 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
   let connection: Connection | undefined;
   let sampler: MemorySampler | undefined;
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    sampler?.stop();
-    await mongo?.close().catch(() => undefined);
-    await connection?.close().catch(() => undefined);
-    if (itinera) {
-      log('stopping npm start (SIGINT)');
-      const exit = await stopItinera(itinera.child);
-      log(`npm start exited (${exit})`);
-    }
-    const keepLogs = process.env.CONSENT_BENCH_KEEP_LOGS;
-    if (keepLogs) {
-      await cp(join(dataDir, 'logs'), keepLogs, { recursive: true }).then(() => log(`the servers' logs are in ${resolve(keepLogs)}`), (error: unknown) => log(`could not keep the logs: ${String(error)}`));
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      sampler?.stop();
+      await mongo?.close().catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+      if (itinera) {
+        log('stopping npm start (SIGINT)');
+        const exit = await stopItinera(itinera.child);
+        log(`npm start exited (${exit})`);
+      }
+      const keepLogs = process.env.CONSENT_BENCH_KEEP_LOGS;
+      if (keepLogs) {
+        await cp(join(dataDir, 'logs'), keepLogs, { recursive: true }).then(
+          () => log(`the servers' logs are in ${resolve(keepLogs)}`),
+          (error: unknown) => log(`could not keep the logs: ${String(error)}`),
+        );
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     interrupted = true;
@@ -374,7 +446,9 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     const pid = itinera.child.pid!;
     const servers = serverPids(dataDir);
     sampler = new MemorySampler({ itinera: pid, temporal: servers.temporal, ferretdb: servers.ferretdb });
-    log(`ready after ${Math.round(performance.now() - benchStarted)} ms (itinera pid ${pid}, temporal ${servers.temporal}, ferretdb ${servers.ferretdb})`);
+    log(
+      `ready after ${Math.round(performance.now() - benchStarted)} ms (itinera pid ${pid}, temporal ${servers.temporal}, ferretdb ${servers.ferretdb})`,
+    );
 
     mongo = new MongoClient(`mongodb://127.0.0.1:${ports.ferret}/`, { maxPoolSize: 4 });
     const db = mongo.db(config.mongo.dbName);
@@ -384,7 +458,11 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     const running = async (type?: string) =>
       (await temporal.workflow.count(`${type ? `WorkflowType="${type}" AND ` : ''}ExecutionStatus="Running"`)).count;
 
-    const rules = await fetch(`${baseUrl}/v1/rules`, { method: 'PUT', headers: { authorization: `Bearer ${config.adminKey}`, 'content-type': 'text/plain' }, body: RULES });
+    const rules = await fetch(`${baseUrl}/v1/rules`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${config.adminKey}`, 'content-type': 'text/plain' },
+      body: RULES,
+    });
     if (rules.status !== 200) throw new Error(`PUT /v1/rules answered ${rules.status}: ${await rules.text()}`);
 
     /** Polls until the outbox is empty (every accepted message applied and dispatched); seconds from `since`. */
@@ -402,13 +480,25 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     const seedBatches = Math.ceil(seedEvents / batchSize);
     log(`seed: ${seedEvents} events of ${seedPeople} people through /v1/batch`);
     const seedStarted = performance.now();
-    const seeded = await load(seedBatches, seedClients, (b) => seed.post('/v1/batch', {
-      batch: Array.from({ length: Math.min(batchSize, seedEvents - b * batchSize) }, (_, i) => seedMessage(b * batchSize + i, seedPeople)),
-    }), 'seed batches');
+    const seeded = await load(
+      seedBatches,
+      seedClients,
+      (b) =>
+        seed.post('/v1/batch', {
+          batch: Array.from({ length: Math.min(batchSize, seedEvents - b * batchSize) }, (_, i) =>
+            seedMessage(b * batchSize + i, seedPeople),
+          ),
+        }),
+      'seed batches',
+    );
     const seedApplied = await outboxEmpty(seedStarted, 'seed');
     const seedFigures = {
-      events: seedEvents, people: seedPeople, batchSize, clients: seedClients,
-      ackedPerSecond: Math.round(seedEvents / seeded.seconds), appliedPerSecond: Math.round(seedEvents / seedApplied),
+      events: seedEvents,
+      people: seedPeople,
+      batchSize,
+      clients: seedClients,
+      ackedPerSecond: Math.round(seedEvents / seeded.seconds),
+      appliedPerSecond: Math.round(seedEvents / seedApplied),
     };
     log(`seed: ${JSON.stringify(seedFigures)}`);
 
@@ -419,9 +509,13 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     const tracked = await load(tracks, concurrency, (i) => track.post('/v1/track', trackMessage(i)), 'baseline tracks');
     const trackApplied = await outboxEmpty(trackStarted, 'baseline');
     const baseline = {
-      tracks, concurrency,
-      ackedPerSecond: Math.round(tracks / tracked.seconds), appliedPerSecond: Math.round(tracks / trackApplied),
-      p50Ms: round(percentile(tracked.latencies, 50)), p99Ms: round(percentile(tracked.latencies, 99)), retries: track.retries,
+      tracks,
+      concurrency,
+      ackedPerSecond: Math.round(tracks / tracked.seconds),
+      appliedPerSecond: Math.round(tracks / trackApplied),
+      p50Ms: round(percentile(tracked.latencies, 50)),
+      p99Ms: round(percentile(tracked.latencies, 99)),
+      retries: track.retries,
     };
     log(`baseline: ${JSON.stringify(baseline)}`);
 
@@ -473,21 +567,30 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
           if (counted !== undefined) lifecycles = counted;
           if (lifecycles >= grants) workflowsAt = elapsed();
         }
-        if (ackedAt !== undefined && outboxAt === undefined && (await polled('the outbox count', () => count(COLLECTIONS.outbox))) === 0) outboxAt = elapsed();
+        if (ackedAt !== undefined && outboxAt === undefined && (await polled('the outbox count', () => count(COLLECTIONS.outbox))) === 0)
+          outboxAt = elapsed();
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
-          log(`after ${Math.round(elapsed())} s: ${ledger.acknowledgedCount} acknowledged, ledger ${ledger.seen}/${grants} (polled in ${Math.round(ledgerMs)} ms), running lifecycles ${lifecycles}/${grants} (counted in ${Math.round(temporalMs)} ms)${ackedAt === undefined ? '' : `, outbox ${outboxAt === undefined ? 'not empty' : 'empty'}`}`);
+          log(
+            `after ${Math.round(elapsed())} s: ${ledger.acknowledgedCount} acknowledged, ledger ${ledger.seen}/${grants} (polled in ${Math.round(ledgerMs)} ms), running lifecycles ${lifecycles}/${grants} (counted in ${Math.round(temporalMs)} ms)${ackedAt === undefined ? '' : `, outbox ${outboxAt === undefined ? 'not empty' : 'empty'}`}`,
+          );
         }
         await delay(Math.max(0, 1000 - (performance.now() - pollStarted)));
       }
     })();
     let granted: Awaited<ReturnType<typeof load>>;
     try {
-      granted = await load(grants, concurrency, async (i) => {
-        const answer = (await grant.post('/v1/consents', grantBody(i))) as { recordId?: string };
-        if (typeof answer.recordId !== 'string') throw new Error(`POST /v1/consents answered without a recordId: ${JSON.stringify(answer)}`);
-        ledger.acknowledged(answer.recordId);
-      }, 'grants');
+      granted = await load(
+        grants,
+        concurrency,
+        async (i) => {
+          const answer = (await grant.post('/v1/consents', grantBody(i))) as { recordId?: string };
+          if (typeof answer.recordId !== 'string')
+            throw new Error(`POST /v1/consents answered without a recordId: ${JSON.stringify(answer)}`);
+          ledger.acknowledged(answer.recordId);
+        },
+        'grants',
+      );
       ackedAt = elapsed();
     } catch (error) {
       failed = true;
@@ -497,19 +600,28 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
     log(`grants: all acknowledged in ${round(granted.seconds)} s; waiting for the ledger and the lifecycles`);
     await watching;
     const complete = allInPlace();
-    if (!complete) log(`gave up ${timeoutMs} ms after the last grant: ledger ${ledger.seen}/${grants}, running lifecycles ${lifecycles}/${grants}`);
+    if (!complete)
+      log(`gave up ${timeoutMs} ms after the last grant: ledger ${ledger.seen}/${grants}, running lifecycles ${lifecycles}/${grants}`);
     const inPlaceSeconds = Math.max(ledgerAt ?? Infinity, workflowsAt ?? Infinity);
 
     // 4. What is held afterwards.
     const rssAfter = await sampler.sample();
     const peaks = { itinera: sampler.peak('itinera'), temporal: sampler.peak('temporal'), ferretdb: sampler.peak('ferretdb') };
-    const memory = (name: string): MemoryFigures => ({ beforeMb: mb(rssBefore[name]!), peakMb: mb(peaks[name as keyof typeof peaks]), afterMb: mb(rssAfter[name]!) });
+    const memory = (name: string): MemoryFigures => ({
+      beforeMb: mb(rssBefore[name]!),
+      peakMb: mb(peaks[name as keyof typeof peaks]),
+      afterMb: mb(rssAfter[name]!),
+    });
     const temporalAfter = await filesUnder(join(dataDir, 'temporal'));
     const ferretAfter = await filesUnder(join(dataDir, 'ferretdb'));
     const runningAfter = (await polled("Temporal's count", () => running())) ?? NaN;
     const lifecyclesAfter = (await polled("Temporal's count", () => running(WORKFLOW_TYPE))) ?? NaN;
     log('counting the collections in full (FerretDB takes a while)');
-    const stored = { profiles: await count(COLLECTIONS.profiles), events: await count(COLLECTIONS.events), ledgerRecords: await count(COLLECTIONS.consentLedger) };
+    const stored = {
+      profiles: await count(COLLECTIONS.profiles),
+      events: await count(COLLECTIONS.events),
+      ledgerRecords: await count(COLLECTIONS.consentLedger),
+    };
     const grantRate = grants / granted.seconds;
     const inPlaceRate = grants / inPlaceSeconds;
     if (stored.ledgerRecords !== grants) log(`the ledger holds ${stored.ledgerRecords} records, not ${grants}`);
@@ -517,10 +629,15 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
       seed: seedFigures,
       baseline,
       grants: {
-        grants, concurrency,
+        grants,
+        concurrency,
         ackedPerSecond: Math.round(grantRate),
-        p50Ms: round(percentile(granted.latencies, 50)), p99Ms: round(percentile(granted.latencies, 99)), retries: grant.retries,
-        ledgerCompleteSeconds: round(ledgerAt ?? NaN), workflowsCompleteSeconds: round(workflowsAt ?? NaN), outboxEmptySeconds: round(outboxAt ?? NaN),
+        p50Ms: round(percentile(granted.latencies, 50)),
+        p99Ms: round(percentile(granted.latencies, 99)),
+        retries: grant.retries,
+        ledgerCompleteSeconds: round(ledgerAt ?? NaN),
+        workflowsCompleteSeconds: round(workflowsAt ?? NaN),
+        outboxEmptySeconds: round(outboxAt ?? NaN),
         inPlacePerSecond: Math.round(inPlaceRate),
         ackedRatioToBaseline: round(grantRate / baseline.ackedPerSecond, 2),
         inPlaceRatioToBaseline: round(inPlaceRate / baseline.appliedPerSecond, 2),
@@ -538,7 +655,8 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
         log: await temporalLog(dataDir),
       },
       ferretdb: {
-        dataMbBefore: mb(ferretBefore.total), dataMbAfter: mb(ferretAfter.total),
+        dataMbBefore: mb(ferretBefore.total),
+        dataMbAfter: mb(ferretAfter.total),
         dataBytesPerGrant: Math.round((ferretAfter.total - ferretBefore.total) / grants),
         rss: memory('ferretdb'),
       },
@@ -559,7 +677,9 @@ export async function runConsentBench(): Promise<ConsentBenchFigures> {
 
 function table(rows: [string, string | number][]): string {
   const width = Math.max(...rows.filter(([name]) => !name.startsWith('--')).map(([name]) => name.length));
-  return rows.map(([name, value]) => (name.startsWith('--') ? `\n${name.slice(2).trim()}` : `  ${name.padEnd(width)}  ${value}`)).join('\n');
+  return rows
+    .map(([name, value]) => (name.startsWith('--') ? `\n${name.slice(2).trim()}` : `  ${name.padEnd(width)}  ${value}`))
+    .join('\n');
 }
 
 const n = (value: number) => (Number.isFinite(value) ? value.toLocaleString('en-US') : 'not reached');
@@ -568,45 +688,73 @@ const memoryRow = (m: MemoryFigures) => `${n(m.beforeMb)} MB before, ${n(m.peakM
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const f = await runConsentBench();
   console.log(JSON.stringify(f, null, 2));
-  console.log(table([
-    ['-- database grown first (/v1/batch)', ''],
-    ['events / people', `${n(f.seed.events)} / ${n(f.seed.people)}`],
-    ['acknowledged / applied', `${n(f.seed.ackedPerSecond)} / ${n(f.seed.appliedPerSecond)} events/s`],
-    ['-- baseline: /v1/track, a new person each', ''],
-    ['tracks, concurrency', `${n(f.baseline.tracks)}, ${f.baseline.concurrency}`],
-    ['acknowledged', `${n(f.baseline.ackedPerSecond)} events/s (p50 ${f.baseline.p50Ms} ms, p99 ${f.baseline.p99Ms} ms, ${f.baseline.retries} retries)`],
-    ['applied (outbox empty)', `${n(f.baseline.appliedPerSecond)} events/s`],
-    ['-- grants: POST /v1/consents, a new person each, expiring with a reminder', ''],
-    ['grants, concurrency', `${n(f.grants.grants)}, ${f.grants.concurrency}`],
-    ['acknowledged', `${n(f.grants.ackedPerSecond)} grants/s (p50 ${f.grants.p50Ms} ms, p99 ${f.grants.p99Ms} ms, ${f.grants.retries} retries)`],
-    ['ratio to baseline (acknowledged)', `${f.grants.ackedRatioToBaseline}`],
-    ['ledger complete after', `${n(f.grants.ledgerCompleteSeconds)} s`],
-    ['lifecycles running after', `${n(f.grants.workflowsCompleteSeconds)} s`],
-    ['outbox empty after', `${n(f.grants.outboxEmptySeconds)} s`],
-    ['all in place', `${n(f.grants.inPlacePerSecond)} grants/s (ratio to baseline applied: ${f.grants.inPlaceRatioToBaseline})`],
-    ['failed polls (tried again)', `${n(f.grants.pollErrors)}`],
-    ['-- Temporal dev server', ''],
-    ['running workflows before / after', `${n(f.temporal.runningWorkflowsBefore)} / ${n(f.temporal.runningWorkflowsAfter)} (${n(f.temporal.runningLifecyclesAfter)} ${WORKFLOW_TYPE})`],
-    ['SQLite files before / after', `${n(f.temporal.sqliteMbBefore)} MB / ${n(f.temporal.sqliteMbAfter)} MB (${n(f.temporal.sqliteBytesPerGrant)} bytes per grant)`],
-    ['SQLite files after', Object.entries(f.temporal.sqliteFilesAfter).map(([name, size]) => `${name} ${size} MB`).join(', ')],
-    ['RSS', memoryRow(f.temporal.rss)],
-    ...(f.temporal.log
-      ? [
-        ['log', `${n(f.temporal.log.lines)} lines (${n(f.temporal.log.bytes)} bytes): ${n(f.temporal.log.errors)} errors, ${n(f.temporal.log.warnings)} warnings`],
-        ['of which', `${n(f.temporal.log.persistenceDeadlineExceeded)} persistence deadlines exceeded, ${n(f.temporal.log.workflowTaskTimeouts)} workflow task timeouts, ${n(f.temporal.log.slowGrpcCalls)} slow gRPC calls, ${n(f.temporal.log.namespaceNotFound)} "namespace not found"`],
-      ] satisfies [string, string][]
-      : [['log', 'could not be read']] satisfies [string, string][]),
-    ['-- FerretDB', ''],
-    ['data before / after', `${n(f.ferretdb.dataMbBefore)} MB / ${n(f.ferretdb.dataMbAfter)} MB (${n(f.ferretdb.dataBytesPerGrant)} bytes per grant)`],
-    ['RSS', memoryRow(f.ferretdb.rss)],
-    ['-- Itinera (node dist/main.js)', ''],
-    ['RSS', memoryRow(f.itinera.rss)],
-    ['logged warnings / errors', `${n(f.itinera.loggedWarnings)} / ${n(f.itinera.loggedErrors)}`],
-    ['-- stored at the end (countDocuments)', ''],
-    ['profiles / events / ledger records', `${n(f.stored.profiles)} / ${n(f.stored.events)} / ${n(f.stored.ledgerRecords)}`],
-    ['-- run', ''],
-    ['whole bench', `${n(f.seconds)} s on ${f.cores} cores, load average ${f.loadAverage} at the start`],
-    ['complete', f.complete ? 'yes: every grant in the ledger and its lifecycle running' : 'NO: gave up waiting (see above)'],
-  ]));
+  console.log(
+    table([
+      ['-- database grown first (/v1/batch)', ''],
+      ['events / people', `${n(f.seed.events)} / ${n(f.seed.people)}`],
+      ['acknowledged / applied', `${n(f.seed.ackedPerSecond)} / ${n(f.seed.appliedPerSecond)} events/s`],
+      ['-- baseline: /v1/track, a new person each', ''],
+      ['tracks, concurrency', `${n(f.baseline.tracks)}, ${f.baseline.concurrency}`],
+      [
+        'acknowledged',
+        `${n(f.baseline.ackedPerSecond)} events/s (p50 ${f.baseline.p50Ms} ms, p99 ${f.baseline.p99Ms} ms, ${f.baseline.retries} retries)`,
+      ],
+      ['applied (outbox empty)', `${n(f.baseline.appliedPerSecond)} events/s`],
+      ['-- grants: POST /v1/consents, a new person each, expiring with a reminder', ''],
+      ['grants, concurrency', `${n(f.grants.grants)}, ${f.grants.concurrency}`],
+      [
+        'acknowledged',
+        `${n(f.grants.ackedPerSecond)} grants/s (p50 ${f.grants.p50Ms} ms, p99 ${f.grants.p99Ms} ms, ${f.grants.retries} retries)`,
+      ],
+      ['ratio to baseline (acknowledged)', `${f.grants.ackedRatioToBaseline}`],
+      ['ledger complete after', `${n(f.grants.ledgerCompleteSeconds)} s`],
+      ['lifecycles running after', `${n(f.grants.workflowsCompleteSeconds)} s`],
+      ['outbox empty after', `${n(f.grants.outboxEmptySeconds)} s`],
+      ['all in place', `${n(f.grants.inPlacePerSecond)} grants/s (ratio to baseline applied: ${f.grants.inPlaceRatioToBaseline})`],
+      ['failed polls (tried again)', `${n(f.grants.pollErrors)}`],
+      ['-- Temporal dev server', ''],
+      [
+        'running workflows before / after',
+        `${n(f.temporal.runningWorkflowsBefore)} / ${n(f.temporal.runningWorkflowsAfter)} (${n(f.temporal.runningLifecyclesAfter)} ${WORKFLOW_TYPE})`,
+      ],
+      [
+        'SQLite files before / after',
+        `${n(f.temporal.sqliteMbBefore)} MB / ${n(f.temporal.sqliteMbAfter)} MB (${n(f.temporal.sqliteBytesPerGrant)} bytes per grant)`,
+      ],
+      [
+        'SQLite files after',
+        Object.entries(f.temporal.sqliteFilesAfter)
+          .map(([name, size]) => `${name} ${size} MB`)
+          .join(', '),
+      ],
+      ['RSS', memoryRow(f.temporal.rss)],
+      ...(f.temporal.log
+        ? ([
+            [
+              'log',
+              `${n(f.temporal.log.lines)} lines (${n(f.temporal.log.bytes)} bytes): ${n(f.temporal.log.errors)} errors, ${n(f.temporal.log.warnings)} warnings`,
+            ],
+            [
+              'of which',
+              `${n(f.temporal.log.persistenceDeadlineExceeded)} persistence deadlines exceeded, ${n(f.temporal.log.workflowTaskTimeouts)} workflow task timeouts, ${n(f.temporal.log.slowGrpcCalls)} slow gRPC calls, ${n(f.temporal.log.namespaceNotFound)} "namespace not found"`,
+            ],
+          ] satisfies [string, string][])
+        : ([['log', 'could not be read']] satisfies [string, string][])),
+      ['-- FerretDB', ''],
+      [
+        'data before / after',
+        `${n(f.ferretdb.dataMbBefore)} MB / ${n(f.ferretdb.dataMbAfter)} MB (${n(f.ferretdb.dataBytesPerGrant)} bytes per grant)`,
+      ],
+      ['RSS', memoryRow(f.ferretdb.rss)],
+      ['-- Itinera (node dist/main.js)', ''],
+      ['RSS', memoryRow(f.itinera.rss)],
+      ['logged warnings / errors', `${n(f.itinera.loggedWarnings)} / ${n(f.itinera.loggedErrors)}`],
+      ['-- stored at the end (countDocuments)', ''],
+      ['profiles / events / ledger records', `${n(f.stored.profiles)} / ${n(f.stored.events)} / ${n(f.stored.ledgerRecords)}`],
+      ['-- run', ''],
+      ['whole bench', `${n(f.seconds)} s on ${f.cores} cores, load average ${f.loadAverage} at the start`],
+      ['complete', f.complete ? 'yes: every grant in the ledger and its lifecycle running' : 'NO: gave up waiting (see above)'],
+    ]),
+  );
   if (!f.complete) process.exitCode = 1;
 }

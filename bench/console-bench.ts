@@ -36,8 +36,13 @@ const USER = { name: 'bench-marketer', password: 'a long bench password', role: 
 
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 10 ** places;
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const log = (message: string) => console.error(`[console bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -67,7 +72,7 @@ async function benchProgram(): Promise<string> {
 /** Waits until every segment of the active rules reads ready. */
 async function segmentsReady(bench: Bench, version: number) {
   for (;;) {
-    const listed = await bench.call('GET', '/v1/segments') as { version: number; segments: { state: string }[] };
+    const listed = (await bench.call('GET', '/v1/segments')) as { version: number; segments: { state: string }[] };
     if (listed.version === version && listed.segments.every((segment) => segment.state === 'ready')) return;
     await delay(1000);
   }
@@ -77,9 +82,11 @@ async function segmentsReady(bench: Bench, version: number) {
 async function javascriptKb(page: Page): Promise<number> {
   // Runs in the page, where resource entries carry their transfer size (the Node typings lack it).
   type ResourceEntry = { name: string; initiatorType: string; transferSize: number };
-  const bytes = await page.evaluate(() => (performance.getEntriesByType('resource') as unknown as ResourceEntry[])
-    .filter((entry) => entry.initiatorType === 'script' || entry.name.endsWith('.js'))
-    .reduce((sum, entry) => sum + entry.transferSize, 0));
+  const bytes = await page.evaluate(() =>
+    (performance.getEntriesByType('resource') as unknown as ResourceEntry[])
+      .filter((entry) => entry.initiatorType === 'script' || entry.name.endsWith('.js'))
+      .reduce((sum, entry) => sum + entry.transferSize, 0),
+  );
   return round(bytes / 1024);
 }
 
@@ -156,7 +163,11 @@ async function signInRequest(baseUrl: string, runs: number) {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const response = await fetch(`${baseUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: USER.name, password: USER.password }) });
+    const response = await fetch(`${baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: USER.name, password: USER.password }),
+    });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`sign-in: ${response.status}`);
     times.push(performance.now() - started);
@@ -177,7 +188,7 @@ export async function runConsoleBench() {
   try {
     const seedSeconds = await grow(bench.db, profiles, events);
     log(`seeded ${profiles} profiles and ${events} events in ${seedSeconds} s`);
-    const { version } = await bench.call('PUT', '/v1/rules', await benchProgram(), ADMIN_KEY, 'text/plain') as { version: number };
+    const { version } = (await bench.call('PUT', '/v1/rules', await benchProgram(), ADMIN_KEY, 'text/plain')) as { version: number };
     await segmentsReady(bench, version);
     log('the e-book program is deployed and its segments are ready');
     // Journey runs to count: people consent and sign up for the e-book (they wait a day after
@@ -185,7 +196,12 @@ export async function runConsoleBench() {
     let next = 0;
     await inParallel(4, async () => {
       for (let i = next++; i < 200; i = next++) {
-        await bench.call('POST', '/v1/consents', { userId: `bench-u${i}`, purpose: 'email_marketing', state: 'granted', messageId: `consent-${i}` }, WRITE_KEY);
+        await bench.call(
+          'POST',
+          '/v1/consents',
+          { userId: `bench-u${i}`, purpose: 'email_marketing', state: 'granted', messageId: `consent-${i}` },
+          WRITE_KEY,
+        );
         await bench.call('POST', '/v1/track', { userId: `bench-u${i}`, event: 'Ebook Signup', messageId: `signup-${i}` }, WRITE_KEY);
       }
     });
@@ -225,10 +241,17 @@ export async function runConsoleBench() {
       profiles,
       events,
       seedSeconds,
-      reads: Object.fromEntries(Object.entries(reads).map(([name, read]) => [name, { ...read, p99OverHealth: round(read.p99Ms / Math.max(health.p99Ms, 0.1)) }])),
+      reads: Object.fromEntries(
+        Object.entries(reads).map(([name, read]) => [name, { ...read, p99OverHealth: round(read.p99Ms / Math.max(health.p99Ms, 0.1)) }]),
+      ),
       screens: { ...screens, signInRequestMs: signIn.medianMs },
       diagnostics,
-      sizes: Object.fromEntries(((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size])),
+      sizes: Object.fromEntries(
+        ((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [
+          segment.name,
+          segment.size,
+        ]),
+      ),
       seconds: round((performance.now() - started) / 1000),
     };
     const within = {
@@ -250,6 +273,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const result = await runConsoleBench();
   console.log(JSON.stringify(result, null, 2));
   const ok = Object.values(result.within).every(Boolean);
-  console.log(ok ? 'within targets' : `OUTSIDE targets: ${Object.entries(result.within).filter(([, met]) => !met).map(([name]) => name).join(', ')}`);
+  console.log(
+    ok
+      ? 'within targets'
+      : `OUTSIDE targets: ${Object.entries(result.within)
+          .filter(([, met]) => !met)
+          .map(([name]) => name)
+          .join(', ')}`,
+  );
   process.exitCode = ok ? 0 : 1;
 }

@@ -22,7 +22,12 @@ import { startFerretDb } from '../src/infra/embedded.js';
 import { freePort, type ManagedProcess } from '../src/infra/process.js';
 import { ensureFerretDb } from '../src/infra/provision.js';
 
-interface Doc { _id: string; version: number; n: number; payload: string }
+interface Doc {
+  _id: string;
+  version: number;
+  n: number;
+  payload: string;
+}
 
 export interface FerretDbBenchFigures {
   documents: number;
@@ -67,9 +72,13 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 /** `perClient` increments of one document from each collection handle, all at once; operations per second. */
 async function incrementConcurrently(handles: Collection<Doc>[], _id: string, perClient: number): Promise<number> {
-  const ms = await timed(() => Promise.all(handles.map(async (coll) => {
-    for (let i = 0; i < perClient; i++) await coll.updateOne({ _id }, { $inc: { n: 1 } });
-  })));
+  const ms = await timed(() =>
+    Promise.all(
+      handles.map(async (coll) => {
+        for (let i = 0; i < perClient; i++) await coll.updateOne({ _id }, { $inc: { n: 1 } });
+      }),
+    ),
+  );
   return Math.round((handles.length * perClient) / (ms / 1000));
 }
 
@@ -89,7 +98,14 @@ export async function runFerretDbBench(): Promise<FerretDbBenchFigures> {
   try {
     log(`inserting ${documents} documents …`);
     for (let from = 0; from < documents; from += 5000) {
-      await docs.insertMany(Array.from({ length: Math.min(5000, documents - from) }, (_, i) => ({ _id: `d${from + i}`, version: 0, n: 0, payload: `p${(from + i) % 977}` })));
+      await docs.insertMany(
+        Array.from({ length: Math.min(5000, documents - from) }, (_, i) => ({
+          _id: `d${from + i}`,
+          version: 0,
+          n: 0,
+          payload: `p${(from + i) % 977}`,
+        })),
+      );
     }
 
     // Alternated, so that both see the same state of the server; distinct documents, so no write finds another's cached page.
@@ -102,10 +118,12 @@ export async function runFerretDbBench(): Promise<FerretDbBenchFigures> {
       const guardedId = `d${(i * 7919 + 1) % documents}`;
       const version = versions.get(guardedId) ?? 0;
       bare.push(await timed(() => docs.updateOne({ _id: bareId }, { $inc: { n: 1 } })));
-      guarded.push(await timed(async () => {
-        const result = await docs.updateOne({ _id: guardedId, version }, { $set: { version: version + 1 } });
-        if (result.modifiedCount !== 1) throw new Error(`the guarded write of ${guardedId} at version ${version} matched nothing`);
-      }));
+      guarded.push(
+        await timed(async () => {
+          const result = await docs.updateOne({ _id: guardedId, version }, { $set: { version: version + 1 } });
+          if (result.modifiedCount !== 1) throw new Error(`the guarded write of ${guardedId} at version ${version} matched nothing`);
+        }),
+      );
       versions.set(guardedId, version + 1);
     }
     bare.sort((a, b) => a - b);
@@ -118,7 +136,8 @@ export async function runFerretDbBench(): Promise<FerretDbBenchFigures> {
     const counted = (await docs.findOne({ _id: 'counter' }))!.n;
 
     return {
-      documents, writes: guarded.length,
+      documents,
+      writes: guarded.length,
       bareIdP50Ms: round(percentile(bare, 50)),
       bareIdP99Ms: round(percentile(bare, 99)),
       guardedP50Ms: round(percentile(guarded, 50)),
@@ -140,5 +159,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const figures = await runFerretDbBench();
   console.log(JSON.stringify(figures, null, 2));
   const near = figures.guardedToBareP50 <= 1.5;
-  console.log(`guarded/bare write p50: ${figures.guardedToBareP50} (${near ? 'within target, ≤ 1.5' : 'BELOW target: a guarded write costs more than 1.5 bare ones'}); increments lost: ${figures.incLost} (${figures.incLost === 0 ? 'within target' : 'BELOW target: updates are not atomic'})`);
+  console.log(
+    `guarded/bare write p50: ${figures.guardedToBareP50} (${near ? 'within target, ≤ 1.5' : 'BELOW target: a guarded write costs more than 1.5 bare ones'}); increments lost: ${figures.incLost} (${figures.incLost === 0 ? 'within target' : 'BELOW target: updates are not atomic'})`,
+  );
 }

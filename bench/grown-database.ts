@@ -24,13 +24,22 @@ export async function grow(db: Db, profiles: number, events: number): Promise<nu
   const now = Date.now();
   for (let from = 0; from < profiles; from += 5000) {
     const indexes = Array.from({ length: Math.min(5000, profiles - from) }, (_, offset) => from + offset);
-    await db.collection<ProfileDoc>(COLLECTIONS.profiles).insertMany(indexes.map((index) => {
-      const doc = newProfileDoc(profileIdOf(index), { userId: [`bench-u${index}`] }, new Date(now - 60 * DAY));
-      doc.traits = { plan: index % 7 === 0 ? 'vip' : 'basic', country: index % 3 === 0 ? 'PL' : 'DE' };
-      doc.lastSeenAt = new Date(now - (index % 60) * DAY);
-      return doc;
-    }));
-    await db.collection<IdentityDoc>(COLLECTIONS.identities).insertMany(indexes.map((index) => ({ _id: `userId:bench-u${index}`, kind: 'userId', profileId: profileIdOf(index), createdAt: new Date(now - 60 * DAY) })));
+    await db.collection<ProfileDoc>(COLLECTIONS.profiles).insertMany(
+      indexes.map((index) => {
+        const doc = newProfileDoc(profileIdOf(index), { userId: [`bench-u${index}`] }, new Date(now - 60 * DAY));
+        doc.traits = { plan: index % 7 === 0 ? 'vip' : 'basic', country: index % 3 === 0 ? 'PL' : 'DE' };
+        doc.lastSeenAt = new Date(now - (index % 60) * DAY);
+        return doc;
+      }),
+    );
+    await db.collection<IdentityDoc>(COLLECTIONS.identities).insertMany(
+      indexes.map((index) => ({
+        _id: `userId:bench-u${index}`,
+        kind: 'userId',
+        profileId: profileIdOf(index),
+        createdAt: new Date(now - 60 * DAY),
+      })),
+    );
   }
   let next = 0;
   await inParallel(4, async () => {
@@ -42,9 +51,19 @@ export async function grow(db: Db, profiles: number, events: number): Promise<nu
         const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
         const at = new Date(now - (i % 60) * DAY - (i % 86_400) * 1000);
         batch.push({
-          _id: `seed-${i}`, messageId: `seed-${i}`, type: 'track', event, source: 'default', profileId: profileIdOf((i * 7919) % profiles),
-          properties: { sku: `sku-${i % 300}`, ...(event === 'Order Completed' ? { revenue: 20 + (i % 250), currency: i % 2 ? 'EUR' : 'PLN' } : {}) },
-          context: {}, timestamp: at, receivedAt: at,
+          _id: `seed-${i}`,
+          messageId: `seed-${i}`,
+          type: 'track',
+          event,
+          source: 'default',
+          profileId: profileIdOf((i * 7919) % profiles),
+          properties: {
+            sku: `sku-${i % 300}`,
+            ...(event === 'Order Completed' ? { revenue: 20 + (i % 250), currency: i % 2 ? 'EUR' : 'PLN' } : {}),
+          },
+          context: {},
+          timestamp: at,
+          receivedAt: at,
         });
       }
       await db.collection<EventDoc>(COLLECTIONS.events).insertMany(batch);

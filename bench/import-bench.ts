@@ -94,10 +94,18 @@ export async function runImportIntoDatabase(rows: number): Promise<ImportBenchFi
   const dbName = `import_bench_${randomUUID().slice(0, 8)}`;
   const adminKey = 'bench-admin-key';
   const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    temporalAddress: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue: `bench-${dbName}`,
+    mongoUri: servers.mongoUri,
+    dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: 'bench-write-key', adminKey, logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
-    sweepIntervalMs: 60 * 60_000, runWorker: false, enrichment: false,
+    writeKey: 'bench-write-key',
+    adminKey,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
+    sweepIntervalMs: 60 * 60_000,
+    runWorker: false,
+    enrichment: false,
   });
   const http = runtime.app.listen(0, '127.0.0.1');
   // A million rows upload for longer than node's default 5-minute limit on receiving a request.
@@ -108,14 +116,24 @@ export async function runImportIntoDatabase(rows: number): Promise<ImportBenchFi
     const started = performance.now();
     let bytes = 0;
     const report = await importThroughServer({
-      server, kind: 'profiles', input: generatedProfilesCsv(rows), mapSpecs: MAPPING, onProgress: (progress) => (bytes = progress.bytes),
+      server,
+      kind: 'profiles',
+      input: generatedProfilesCsv(rows),
+      mapSpecs: MAPPING,
+      onProgress: (progress) => (bytes = progress.bytes),
     });
     await runtime.writer.drain();
     const seconds = (performance.now() - started) / 1000;
     const profilesStored = await runtime.stores.profiles.estimatedCount();
     return {
-      rows: report.rows, good: report.good, bad: report.bad, megabytes: round(bytes / 1024 / 1024),
-      seconds: round(seconds), rowsPerSecond: Math.round(report.rows / seconds), peakRssMb: round(process.resourceUsage().maxRSS / 1024), profilesStored,
+      rows: report.rows,
+      good: report.good,
+      bad: report.bad,
+      megabytes: round(bytes / 1024 / 1024),
+      seconds: round(seconds),
+      rowsPerSecond: Math.round(report.rows / seconds),
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      profilesStored,
     };
   } finally {
     await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -27,9 +27,16 @@ export interface Bench {
 export async function startBenchItinera(servers: BenchServers, mongo: MongoClient, label: string): Promise<Bench> {
   const dbName = `bench_${label}_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    temporalAddress: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue: `bench-${dbName}`,
+    mongoUri: servers.mongoUri,
+    dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY, adminKey: ADMIN_KEY, logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
+    sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -42,7 +49,10 @@ export async function startBenchItinera(servers: BenchServers, mongo: MongoClien
     async call(method, path, body, key = ADMIN_KEY, type = 'application/json') {
       const response = await fetchRetrying(`${baseUrl}${path}`, {
         method,
-        headers: { authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
+        headers: {
+          authorization: key === WRITE_KEY ? `Basic ${Buffer.from(`${key}:`).toString('base64')}` : `Bearer ${key}`,
+          ...(body === undefined ? {} : { 'content-type': type }),
+        },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);

@@ -13,13 +13,20 @@ const BENCHES = {
   enrich: 'enriches messages with device, locale and geo-IP traits',
   import: 'parses and maps a generated 1,000,000-row profiles CSV, then imports 100,000 rows into the database',
   ingest: 'ingests through /v1/batch and /v1/track on real servers, beside raw insertMany (target ≥ 3,000 events/s)',
-  consent: '100,000 expiring grants through POST /v1/consents on `npm start` (a lifecycle workflow each), beside /v1/track; what Temporal, FerretDB and the process hold afterwards (CONSENT_BENCH_GRANTS)',
-  segments: 'segments on a grown database (100,000 people, 1,000,000 events): a deploy\'s recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms)',
-  journeys: '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
-  privacy: 'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
-  console: 'the console on a grown database (100,000 people, 1,000,000 events): dashboard reads p50/p99 beside /health (target p99 < 100 ms), first screen in Chromium (< 1 s, < 400 KB compressed JS), diagnostics as you type on 2,000 lines (< 300 ms)',
-  ferretdb: 'the FerretDB patches on 100,000 documents: a guarded `{_id, version}` updateOne beside a bare `_id` one, p50/p99 (target ratio ≤ 1.5), and `$inc` on one document from 4 clients beside 1: ops/s and increments lost (target 0)',
-  processes: 'ingest through /v1/batch with one `all` process, then one, two and three `api` processes beside one `worker`, on the embedded servers: acknowledged and applied events/s, ratio to the single process (PROCESSES_BENCH_EVENTS)',
+  consent:
+    '100,000 expiring grants through POST /v1/consents on `npm start` (a lifecycle workflow each), beside /v1/track; what Temporal, FerretDB and the process hold afterwards (CONSENT_BENCH_GRANTS)',
+  segments:
+    "segments on a grown database (100,000 people, 1,000,000 events): a deploy's recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms)",
+  journeys:
+    '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
+  privacy:
+    'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
+  console:
+    'the console on a grown database (100,000 people, 1,000,000 events): dashboard reads p50/p99 beside /health (target p99 < 100 ms), first screen in Chromium (< 1 s, < 400 KB compressed JS), diagnostics as you type on 2,000 lines (< 300 ms)',
+  ferretdb:
+    'the FerretDB patches on 100,000 documents: a guarded `{_id, version}` updateOne beside a bare `_id` one, p50/p99 (target ratio ≤ 1.5), and `$inc` on one document from 4 clients beside 1: ops/s and increments lost (target 0)',
+  processes:
+    'ingest through /v1/batch with one `all` process, then one, two and three `api` processes beside one `worker`, on the embedded servers: acknowledged and applied events/s, ratio to the single process (PROCESSES_BENCH_EVENTS)',
   cli: '`itinera check` as a whole process, 10,000 lines (target < 600 ms) and examples/ebook.itn (< 300 ms), against tsx and `node -e 0`; `npm start` until /ready',
 } as const;
 

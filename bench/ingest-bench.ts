@@ -49,7 +49,11 @@ export interface IngestBenchFigures {
 const PEOPLE = 2000;
 
 async function post(baseUrl: string, path: string, body: unknown): Promise<void> {
-  const response = await fetchRetrying(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetchRetrying(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
 }
 
@@ -57,7 +61,9 @@ const CHUNK_EVENTS = 100_000;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (value: number) => Math.round(value * 10) / 10;
 
-export async function runIngestBench(options: { events?: number; batchSize?: number; clients?: number; trackRequests?: number; trackConcurrency?: number } = {}): Promise<IngestBenchFigures> {
+export async function runIngestBench(
+  options: { events?: number; batchSize?: number; clients?: number; trackRequests?: number; trackConcurrency?: number } = {},
+): Promise<IngestBenchFigures> {
   const events = options.events ?? Number(process.env.INGEST_BENCH_EVENTS ?? 100_000);
   const batchSize = options.batchSize ?? 100;
   const clients = options.clients ?? 8;
@@ -66,14 +72,24 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
   const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
   const dbName = `bench_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    temporalAddress: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue: `bench-${dbName}`,
+    mongoUri: servers.mongoUri,
+    dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY, adminKey: 'bench-admin-key', logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: Number(process.env.INGEST_BENCH_SWEEP_MS ?? DEFAULT_SWEEP_INTERVAL_MS),
+    writeKey: WRITE_KEY,
+    adminKey: 'bench-admin-key',
+    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
+    sweepIntervalMs: Number(process.env.INGEST_BENCH_SWEEP_MS ?? DEFAULT_SWEEP_INTERVAL_MS),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const mongo = new MongoClient(servers.mongoUri, { writeConcern: { w: 'majority', journal: true }, maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE });
+  const mongo = new MongoClient(servers.mongoUri, {
+    writeConcern: { w: 'majority', journal: true },
+    maxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE,
+  });
   try {
     // Warm-up: connections, JIT, the geo-IP database.
     await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(i, 'warm', PEOPLE)) });
@@ -87,12 +103,16 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     let chunkStarted = started;
     await inParallel(clients, async () => {
       for (let b = next++; b < batches; b = next++) {
-        await post(baseUrl, '/v1/batch', { batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch', PEOPLE)) });
+        await post(baseUrl, '/v1/batch', {
+          batch: Array.from({ length: batchSize }, (_, i) => shopEvent(b * batchSize + i, 'batch', PEOPLE)),
+        });
         if ((++done * batchSize) % CHUNK_EVENTS === 0) {
           const now = performance.now();
           chunkSeconds.push((now - chunkStarted) / 1000);
           chunkStarted = now;
-          console.error(`[bench] ${done * batchSize} events acknowledged; the last ${CHUNK_EVENTS} at ${Math.round(CHUNK_EVENTS / chunkSeconds.at(-1)!)}/s; writer waiting batches ${runtime.writer.waitingBatches}`);
+          console.error(
+            `[bench] ${done * batchSize} events acknowledged; the last ${CHUNK_EVENTS} at ${Math.round(CHUNK_EVENTS / chunkSeconds.at(-1)!)}/s; writer waiting batches ${runtime.writer.waitingBatches}`,
+          );
         }
       }
     });
@@ -106,7 +126,13 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     let rawNext = 0;
     await inParallel(clients, async () => {
       for (let b = rawNext++; b < batches; b = rawNext++) {
-        await raw.insertMany(Array.from({ length: batchSize }, (_, i) => ({ ...shopEvent(b * batchSize + i, 'raw', PEOPLE), _id: `raw-${b}-${i}`, receivedAt: new Date() })));
+        await raw.insertMany(
+          Array.from({ length: batchSize }, (_, i) => ({
+            ...shopEvent(b * batchSize + i, 'raw', PEOPLE),
+            _id: `raw-${b}-${i}`,
+            receivedAt: new Date(),
+          })),
+        );
       }
     });
     const rawSeconds = (performance.now() - rawStarted) / 1000;
@@ -128,20 +154,26 @@ export async function runIngestBench(options: { events?: number; batchSize?: num
     const batchRate = (batches * batchSize) / batchSeconds;
     const rawRate = (batches * batchSize) / rawSeconds;
     return {
-      events: batches * batchSize, batchSize, clients,
+      events: batches * batchSize,
+      batchSize,
+      clients,
       batchEventsPerSecond: Math.round(batchRate),
       acknowledgedPerSecondPer100k: chunkSeconds.map((seconds) => Math.round(CHUNK_EVENTS / seconds)),
       appliedEventsPerSecond: Math.round((batches * batchSize) / appliedSeconds),
       rawInsertManyPerSecond: Math.round(rawRate),
       ratioToRawInsert: round((batchRate / rawRate) * 100) / 100,
-      trackRequests, trackConcurrency,
+      trackRequests,
+      trackConcurrency,
       trackP50Ms: round(percentile(latencies, 50)),
       trackP99Ms: round(percentile(latencies, 99)),
       trackPerSecond: Math.round(trackRequests / trackSeconds),
       refusedWith503: refusals.count,
     };
   } finally {
-    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     await mongo.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.close();

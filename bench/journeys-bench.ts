@@ -60,7 +60,9 @@ journey drip {
 `;
 
 const rssMb = () => {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
 };
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -70,7 +72,10 @@ async function startSink() {
   const arrivals: number[] = [];
   const firstChapterAt = new Map<string, number>();
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false, maxClients: 64,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    maxClients: 64,
     onData(stream, session, callback) {
       let head = '';
       stream.on('data', (chunk: Buffer) => {
@@ -86,7 +91,12 @@ async function startSink() {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, arrivals, firstChapterAt, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    arrivals,
+    firstChapterAt,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function main(): Promise<void> {
@@ -96,9 +106,16 @@ async function main(): Promise<void> {
   const mongo = new MongoClient(servers.mongoUri);
   await mongo.connect();
   const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress, namespace: 'default', taskQueue: `bench-${dbName}`, mongoUri: servers.mongoUri, dbName,
+    temporalAddress: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue: `bench-${dbName}`,
+    mongoUri: servers.mongoUri,
+    dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY, adminKey: ADMIN_KEY, logger: createLogger(process.env.LOG_LEVEL ?? 'error'), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
+    sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
     smtp: { url: sink.url, from: 'Bench <bench@itinera.example>' },
   });
   const http = runtime.app.listen(0, '127.0.0.1');
@@ -118,16 +135,18 @@ async function main(): Promise<void> {
   };
   const sendBatches = async (messages: unknown[], onAck?: (index: number, at: number) => void) => {
     let next = 0;
-    await Promise.all(Array.from({ length: CLIENTS }, async () => {
-      for (;;) {
-        const start = next;
-        next += BATCH;
-        if (start >= messages.length) return;
-        await call('POST', '/v1/batch', { batch: messages.slice(start, start + BATCH) });
-        const at = performance.now();
-        for (let i = start; i < Math.min(messages.length, start + BATCH); i++) onAck?.(i, at);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (;;) {
+          const start = next;
+          next += BATCH;
+          if (start >= messages.length) return;
+          await call('POST', '/v1/batch', { batch: messages.slice(start, start + BATCH) });
+          const at = performance.now();
+          for (let i = start; i < Math.min(messages.length, start + BATCH); i++) onAck?.(i, at);
+        }
+      }),
+    );
   };
   const settle = async () => {
     for (;;) {
@@ -139,16 +158,32 @@ async function main(): Promise<void> {
 
   try {
     await call('PUT', '/v1/rules', RULES, 'text/plain');
-    await call('PUT', '/v1/templates/chapter', { subject: 'Chapter {{ with.chapter }}', html: '<p>Chapter {{ with.chapter }}, {{ traits.first_name }}</p>' });
+    await call('PUT', '/v1/templates/chapter', {
+      subject: 'Chapter {{ with.chapter }}',
+      html: '<p>Chapter {{ with.chapter }}, {{ traits.first_name }}</p>',
+    });
 
     const seedStarted = performance.now();
-    await sendBatches(Array.from({ length: SEED_EVENTS }, (_, i) => ({ type: 'page', anonymousId: `visitor-${i % Math.max(1, SEED_EVENTS / 10)}`, name: 'Home' })));
+    await sendBatches(
+      Array.from({ length: SEED_EVENTS }, (_, i) => ({
+        type: 'page',
+        anonymousId: `visitor-${i % Math.max(1, SEED_EVENTS / 10)}`,
+        name: 'Home',
+      })),
+    );
     await settle();
     const seedS = (performance.now() - seedStarted) / 1000;
     console.error(`[bench] grown by ${SEED_EVENTS} events in ${seedS.toFixed(1)} s`);
 
     const consent = { consent: { categoryPreferences: { email_marketing: true } } };
-    await sendBatches(Array.from({ length: PEOPLE }, (_, i) => ({ type: 'identify', userId: `reader-${i}`, traits: { email: `reader-${i}@bench.example`, first_name: `R${i}` }, context: consent })));
+    await sendBatches(
+      Array.from({ length: PEOPLE }, (_, i) => ({
+        type: 'identify',
+        userId: `reader-${i}`,
+        traits: { email: `reader-${i}@bench.example`, first_name: `R${i}` },
+        context: consent,
+      })),
+    );
     await settle();
     console.error(`[bench] ${PEOPLE} readers with consent`);
 
@@ -157,12 +192,19 @@ async function main(): Promise<void> {
     const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
     const baselineStarted = performance.now();
     let sentDirect = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (sentDirect < baselineCount) {
-        const n = sentDirect++;
-        await transport.sendMail({ from: 'bench@itinera.example', to: `direct-${n}@bench.example`, subject: 'Direct', html: '<p>direct</p>' });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (sentDirect < baselineCount) {
+          const n = sentDirect++;
+          await transport.sendMail({
+            from: 'bench@itinera.example',
+            to: `direct-${n}@bench.example`,
+            subject: 'Direct',
+            html: '<p>direct</p>',
+          });
+        }
+      }),
+    );
     const baselinePerSecond = baselineCount / ((performance.now() - baselineStarted) / 1000);
     transport.close();
     sink.arrivals.length = 0;
@@ -172,7 +214,10 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb())), 1000);
     const ackedAt = new Array<number>(PEOPLE);
     const signupStarted = performance.now();
-    await sendBatches(Array.from({ length: PEOPLE }, (_, i) => ({ type: 'track', userId: `reader-${i}`, event: 'Ebook Signup' })), (i, at) => (ackedAt[i] = at));
+    await sendBatches(
+      Array.from({ length: PEOPLE }, (_, i) => ({ type: 'track', userId: `reader-${i}`, event: 'Ebook Signup' })),
+      (i, at) => (ackedAt[i] = at),
+    );
     const acknowledgedS = (performance.now() - signupStarted) / 1000;
     // Every signup applied and its run started (the dispatch closes the outbox entry).
     await settle();
@@ -193,7 +238,9 @@ async function main(): Promise<void> {
     const dripS = (Math.max(...sink.arrivals) - signupStarted) / 1000;
     // Over the whole drip, the waits between chapters included: what the worker sustained.
     const sendsPerSecond = sink.arrivals.length / ((Math.max(...sink.arrivals) - Math.min(...sink.arrivals)) / 1000);
-    const latencies = Array.from({ length: PEOPLE }, (_, i) => sink.firstChapterAt.get(`reader-${i}@bench.example`)! - ackedAt[i]!).sort((a, b) => a - b);
+    const latencies = Array.from({ length: PEOPLE }, (_, i) => sink.firstChapterAt.get(`reader-${i}@bench.example`)! - ackedAt[i]!).sort(
+      (a, b) => a - b,
+    );
 
     const figures = {
       people: PEOPLE,
@@ -216,7 +263,10 @@ async function main(): Promise<void> {
   } finally {
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await runtime.close();
-    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     await mongo.close();
     await sink.close();
     await servers.stop();

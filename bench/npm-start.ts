@@ -47,7 +47,13 @@ export async function waitUntilReady(url: string, itinera: Itinera): Promise<voi
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (itinera.child.exitCode !== null) throw new Error(`npm start exited before /ready answered:\n${itinera.output()}`);
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
+    if (
+      (await fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
     await new Promise((done) => setTimeout(done, 100));
   }
   throw new Error(`/ready did not answer 200 within ${READY_TIMEOUT_MS} ms:\n${itinera.output()}`);
@@ -73,7 +79,9 @@ export async function rssOf(pid: number): Promise<number> {
 
 /** The embedded servers' own processes (not their watchdogs, which are node): by command name, among those naming the data directory. */
 export function serverPids(dataDir: string): { temporal: number; ferretdb: number } {
-  const lines = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dataDir));
+  const lines = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dataDir));
   const find = (comm: string) => {
     const line = lines.map((l) => l.trim().split(/\s+/)).find(([, name]) => name!.startsWith(comm));
     if (!line) throw new Error(`no ${comm} process with ${dataDir} in its arguments`);

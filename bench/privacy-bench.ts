@@ -108,11 +108,17 @@ const inMb = (sample: Record<string, number>) => Object.fromEntries(Object.entri
 function seedMessage(i: number, people: number) {
   const person = i % people;
   const common = {
-    userId: `seed-u${person}`, messageId: `seed-${i}`,
+    userId: `seed-u${person}`,
+    messageId: `seed-${i}`,
     context: { locale: 'en-US', userAgent: USER_AGENT, ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
     timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
   };
-  if (i < people) return { type: 'identify', ...common, traits: { email: `seed${person}@example.com`, plan: PLANS[person % 4], firstName: `Name${person}` } };
+  if (i < people)
+    return {
+      type: 'identify',
+      ...common,
+      traits: { email: `seed${person}@example.com`, plan: PLANS[person % 4], firstName: `Name${person}` },
+    };
   return { type: 'track', ...common, ...shopEvent(i) };
 }
 
@@ -122,7 +128,10 @@ function shopEvent(i: number) {
   return {
     event,
     properties: {
-      sku: `sku-${i % 300}`, name: `Product ${i % 300}`, category: ['shoes', 'shirts', 'bags'][i % 3], price: 10 + (i % 90),
+      sku: `sku-${i % 300}`,
+      name: `Product ${i % 300}`,
+      category: ['shoes', 'shirts', 'bags'][i % 3],
+      price: 10 + (i % 90),
       url: `https://shop.example.com/products/sku-${i % 300}`,
       ...(event === 'Order Completed' ? { orderId: `order-${i}`, revenue: 25 + (i % 200), currency: 'EUR' } : {}),
     },
@@ -140,13 +149,27 @@ interface Subject {
 function subjectMessages(subject: Subject) {
   const context = { locale: 'pl-PL', userAgent: USER_AGENT, ip: '83.12.40.7' };
   const identify = {
-    type: 'identify', userId: subject.userId, messageId: `${subject.name}-identify`, context,
-    traits: { email: subject.email, firstName: 'Ada', lastName: subject.name === 'heavy' ? 'Heavy' : 'Light', plan: 'pro', city: 'Kraków', newsletter: true },
+    type: 'identify',
+    userId: subject.userId,
+    messageId: `${subject.name}-identify`,
+    context,
+    traits: {
+      email: subject.email,
+      firstName: 'Ada',
+      lastName: subject.name === 'heavy' ? 'Heavy' : 'Light',
+      plan: 'pro',
+      city: 'Kraków',
+      newsletter: true,
+    },
   };
   const started = Date.now() - subject.tracks * 1000;
   const tracks = Array.from({ length: subject.tracks }, (_, i) => ({
-    type: 'track', userId: subject.userId, messageId: `${subject.name}-${i}`, context,
-    timestamp: new Date(started + i * 1000).toISOString(), ...shopEvent(i),
+    type: 'track',
+    userId: subject.userId,
+    messageId: `${subject.name}-${i}`,
+    context,
+    timestamp: new Date(started + i * 1000).toISOString(),
+    ...shopEvent(i),
   }));
   return { identify, tracks };
 }
@@ -178,15 +201,16 @@ export async function runPrivacyBench() {
   let mongo: MongoClient | undefined;
   let sampler: MemorySampler | undefined;
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    sampler?.stop();
-    await mongo?.close().catch(() => undefined);
-    if (itinera) {
-      log('stopping npm start (SIGINT)');
-      log(`npm start exited (${await stopItinera(itinera.child)})`);
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      sampler?.stop();
+      await mongo?.close().catch(() => undefined);
+      if (itinera) {
+        log('stopping npm start (SIGINT)');
+        log(`npm start exited (${await stopItinera(itinera.child)})`);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     interrupted = true;
@@ -219,7 +243,8 @@ export async function runPrivacyBench() {
   };
   const expect = async (status: number, method: string, path: string, body?: unknown, authorization = adminAuth) => {
     const answer = await request(method, path, body, authorization);
-    if (answer.status !== status) throw new Error(`${method} ${path} answered ${answer.status}, not ${status}: ${answer.text.slice(0, 500)}`);
+    if (answer.status !== status)
+      throw new Error(`${method} ${path} answered ${answer.status}, not ${status}: ${answer.text.slice(0, 500)}`);
     return answer.json ?? {};
   };
   /** Messages through /v1/batch, CLIENTS at a time in batches of BATCH; the seconds until all were acknowledged. */
@@ -228,17 +253,19 @@ export async function runPrivacyBench() {
     let next = 0;
     let sent = 0;
     let reported = 0;
-    await Promise.all(Array.from({ length: CLIENTS }, async () => {
-      for (let from = next; from < messages.length && !interrupted; from = next) {
-        next += BATCH;
-        await expect(200, 'POST', '/v1/batch', { batch: messages.slice(from, from + BATCH) }, writeAuth);
-        sent += Math.min(BATCH, messages.length - from);
-        if (sent - reported >= Math.max(10_000, messages.length / 5) && sent < messages.length) {
-          reported = sent;
-          log(`${label}: ${sent}/${messages.length} acknowledged, ${Math.round(sent / ((performance.now() - started) / 1000))}/s`);
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let from = next; from < messages.length && !interrupted; from = next) {
+          next += BATCH;
+          await expect(200, 'POST', '/v1/batch', { batch: messages.slice(from, from + BATCH) }, writeAuth);
+          sent += Math.min(BATCH, messages.length - from);
+          if (sent - reported >= Math.max(10_000, messages.length / 5) && sent < messages.length) {
+            reported = sent;
+            log(`${label}: ${sent}/${messages.length} acknowledged, ${Math.round(sent / ((performance.now() - started) / 1000))}/s`);
+          }
         }
-      }
-    }));
+      }),
+    );
     return (performance.now() - started) / 1000;
   };
 
@@ -255,7 +282,11 @@ export async function runPrivacyBench() {
     const pid = itinera.child.pid!;
     const pids = { itinera: pid, ...serverPids(dataDir) };
     sampler = new MemorySampler(pids);
-    log(`ready after ${Math.round(performance.now() - benchStarted)} ms (${Object.entries(pids).map(([name, p]) => `${name} pid ${p}`).join(', ')})`);
+    log(
+      `ready after ${Math.round(performance.now() - benchStarted)} ms (${Object.entries(pids)
+        .map(([name, p]) => `${name} pid ${p}`)
+        .join(', ')})`,
+    );
 
     mongo = new MongoClient(`mongodb://127.0.0.1:${ports.ferret}/`, { maxPoolSize: 2 });
     const db: Db = mongo.db(config.mongo.dbName);
@@ -272,9 +303,18 @@ export async function runPrivacyBench() {
     // 1. The grown database.
     log(`seed: ${seedEvents} messages of ${seedPeople} people through /v1/batch`);
     const seedStarted = performance.now();
-    const seedAcked = await sendBatches(Array.from({ length: seedEvents }, (_, i) => seedMessage(i, seedPeople)), 'seed');
+    const seedAcked = await sendBatches(
+      Array.from({ length: seedEvents }, (_, i) => seedMessage(i, seedPeople)),
+      'seed',
+    );
     const seedApplied = await applied(seedStarted, 'seed');
-    const seed = { events: seedEvents, people: seedPeople, ackedPerSecond: Math.round(seedEvents / seedAcked), appliedSeconds: round(seedApplied), appliedPerSecond: Math.round(seedEvents / seedApplied) };
+    const seed = {
+      events: seedEvents,
+      people: seedPeople,
+      ackedPerSecond: Math.round(seedEvents / seedAcked),
+      appliedSeconds: round(seedApplied),
+      appliedPerSecond: Math.round(seedEvents / seedApplied),
+    };
     log(`seed: ${JSON.stringify(seed)}`);
 
     // 2. The two subjects.
@@ -339,7 +379,11 @@ export async function runPrivacyBench() {
       const id = String(opened.id);
       const { status, polls } = await follow(`/v1/privacy/exports/${id}`, opened, exportDone);
       const readyMs = performance.now() - posted;
-      check(`${subject.name} export completed with a download link`, typeof status.downloadUrl === 'string', `status ${String(status.status)}, found ${String(status.found)}`);
+      check(
+        `${subject.name} export completed with a download link`,
+        typeof status.downloadUrl === 'string',
+        `status ${String(status.status)}, found ${String(status.found)}`,
+      );
       if (typeof status.downloadUrl !== 'string') continue;
       const downloadUrl = onBase(status.downloadUrl);
 
@@ -359,25 +403,43 @@ export async function runPrivacyBench() {
       }
       const downloadMs = performance.now() - downloadStarted;
       check(`${subject.name} download answered 200`, response.status === 200, `status ${response.status}`);
-      check(`${subject.name} download is as many bytes as the status said`, bytes === status.bytes && String(bytes) === response.headers.get('content-length'), `${bytes} bytes, status ${String(status.bytes)}, Content-Length ${String(response.headers.get('content-length'))}`);
+      check(
+        `${subject.name} download is as many bytes as the status said`,
+        bytes === status.bytes && String(bytes) === response.headers.get('content-length'),
+        `${bytes} bytes, status ${String(status.bytes)}, Content-Length ${String(response.headers.get('content-length'))}`,
+      );
 
       let bundleEvents = -1;
       let parseMs = 0;
       try {
         const parseStarted = performance.now();
         const bundle = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
-          type?: unknown; version?: unknown; requestId?: unknown; profile?: { id?: unknown }; identifiers?: { kind: string; value: string }[];
+          type?: unknown;
+          version?: unknown;
+          requestId?: unknown;
+          profile?: { id?: unknown };
+          identifiers?: { kind: string; value: string }[];
           events?: { profileId?: unknown; userId?: unknown }[];
         };
         parseMs = performance.now() - parseStarted;
         bundleEvents = Array.isArray(bundle.events) ? bundle.events.length : -1;
-        const shapeOk = bundle.type === 'itinera.export' && bundle.version === 1 && bundle.requestId === id && bundle.profile?.id === profileIds[subject.name]
-          && Array.isArray(bundle.identifiers) && bundle.identifiers.some(({ kind, value }) => kind === 'userId' && value === subject.userId)
-          && bundle.identifiers.some(({ kind, value }) => kind === 'email' && value === subject.email);
+        const shapeOk =
+          bundle.type === 'itinera.export' &&
+          bundle.version === 1 &&
+          bundle.requestId === id &&
+          bundle.profile?.id === profileIds[subject.name] &&
+          Array.isArray(bundle.identifiers) &&
+          bundle.identifiers.some(({ kind, value }) => kind === 'userId' && value === subject.userId) &&
+          bundle.identifiers.some(({ kind, value }) => kind === 'email' && value === subject.email);
         check(`${subject.name} bundle is an itinera.export of the person with their identifiers`, shapeOk);
-        const ownEvents = (bundle.events ?? []).filter((event) => event.profileId === profileIds[subject.name] && event.userId === subject.userId).length;
-        check(`${subject.name} bundle holds their ${subject.tracks}+ events, all theirs, as many as the status said`,
-          bundleEvents >= subject.tracks && ownEvents === bundleEvents && bundleEvents === status.events, `${bundleEvents} in the bundle (${ownEvents} theirs), status ${String(status.events)}`);
+        const ownEvents = (bundle.events ?? []).filter(
+          (event) => event.profileId === profileIds[subject.name] && event.userId === subject.userId,
+        ).length;
+        check(
+          `${subject.name} bundle holds their ${subject.tracks}+ events, all theirs, as many as the status said`,
+          bundleEvents >= subject.tracks && ownEvents === bundleEvents && bundleEvents === status.events,
+          `${bundleEvents} in the bundle (${ownEvents} theirs), status ${String(status.events)}`,
+        );
       } catch (error) {
         check(`${subject.name} bundle is JSON`, false, String(error).slice(0, 300));
       }
@@ -425,7 +487,11 @@ export async function runPrivacyBench() {
       const completedMs = performance.now() - posted;
       check(`${subject.name} erasure completed`, status.status === 'completed', `status ${String(status.status)}`);
       const removed = (status.removed ?? {}) as Record<string, number>;
-      check(`${subject.name} erasure removed the profile and ${subject.tracks}+ events`, removed.profiles === 1 && (removed.events ?? 0) >= subject.tracks, JSON.stringify(removed));
+      check(
+        `${subject.name} erasure removed the profile and ${subject.tracks}+ events`,
+        removed.profiles === 1 && (removed.events ?? 0) >= subject.tracks,
+        JSON.stringify(removed),
+      );
 
       // When each step finished, from the request's creation (the server's clock), and how long each took.
       const createdAt = Date.parse(String(status.createdAt));
@@ -443,14 +509,31 @@ export async function runPrivacyBench() {
       const byUserId = await request('GET', `/v1/profiles/lookup?userId=${encodeURIComponent(subject.userId)}`);
       const byEmail = await request('GET', `/v1/profiles/lookup?email=${encodeURIComponent(subject.email)}`);
       const byId = await request('GET', `/v1/profiles/${encodeURIComponent(profileIds[subject.name]!)}`);
-      check(`${subject.name} person is gone (lookup by userId, by e-mail and by id 404)`, byUserId.status === 404 && byEmail.status === 404 && byId.status === 404, `${byUserId.status}, ${byEmail.status}, ${byId.status}`);
+      check(
+        `${subject.name} person is gone (lookup by userId, by e-mail and by id 404)`,
+        byUserId.status === 404 && byEmail.status === 404 && byId.status === 404,
+        `${byUserId.status}, ${byEmail.status}, ${byId.status}`,
+      );
 
-      const comeback = await request('POST', '/v1/track', { userId: subject.userId, event: 'Product Viewed', messageId: `${subject.name}-after-erasure`, properties: { sku: 'sku-1' } }, writeAuth);
+      const comeback = await request(
+        'POST',
+        '/v1/track',
+        { userId: subject.userId, event: 'Product Viewed', messageId: `${subject.name}-after-erasure`, properties: { sku: 'sku-1' } },
+        writeAuth,
+      );
       check(`${subject.name} event after the erasure accepted`, comeback.status === 200, `status ${comeback.status}`);
       await applied(performance.now(), `${subject.name} event after the erasure`);
       const lookedUpAgain = await request('GET', `/v1/profiles/lookup?userId=${encodeURIComponent(subject.userId)}`);
-      check(`${subject.name} event after the erasure did not bring the person back`, lookedUpAgain.status === 404, `lookup ${lookedUpAgain.status}`);
-      const suppressions = ((await expect(200, 'GET', '/v1/privacy/suppressions')).suppressions ?? []) as { requestId: string; kind: string; dropped: number }[];
+      check(
+        `${subject.name} event after the erasure did not bring the person back`,
+        lookedUpAgain.status === 404,
+        `lookup ${lookedUpAgain.status}`,
+      );
+      const suppressions = ((await expect(200, 'GET', '/v1/privacy/suppressions')).suppressions ?? []) as {
+        requestId: string;
+        kind: string;
+        dropped: number;
+      }[];
       const theirs = suppressions.filter((entry) => entry.requestId === id);
 
       erasures[subject.name] = {
@@ -469,11 +552,19 @@ export async function runPrivacyBench() {
     const rssErasurePeak = await sampler.peakMb();
     const rssAfter = inMb(await sampler.sample());
 
-    const ratio = (heavy: unknown, light: unknown) => (typeof heavy === 'number' && typeof light === 'number' && light > 0 ? round(heavy / light, 2) : null);
-    const ratioOf = (figures: Record<string, Record<string, unknown>>, field: string) => ratio(figures.heavy?.[field], figures.light?.[field]);
-    const stepRatios = Object.fromEntries(Object.keys((erasures.heavy?.stepMs ?? {}) as Record<string, number>).map((step) => [
-      step, ratio((erasures.heavy!.stepMs as Record<string, number>)[step], (erasures.light?.stepMs as Record<string, number> | undefined)?.[step]),
-    ]));
+    const ratio = (heavy: unknown, light: unknown) =>
+      typeof heavy === 'number' && typeof light === 'number' && light > 0 ? round(heavy / light, 2) : null;
+    const ratioOf = (figures: Record<string, Record<string, unknown>>, field: string) =>
+      ratio(figures.heavy?.[field], figures.light?.[field]);
+    const stepRatios = Object.fromEntries(
+      Object.keys((erasures.heavy?.stepMs ?? {}) as Record<string, number>).map((step) => [
+        step,
+        ratio(
+          (erasures.heavy!.stepMs as Record<string, number>)[step],
+          (erasures.light?.stepMs as Record<string, number> | undefined)?.[step],
+        ),
+      ]),
+    );
     return {
       database: { ...seed, subjects: { light: lightEvents, heavy: heavyEvents }, subjectsAppliedSeconds: round(subjectsApplied) },
       export: exports,
@@ -487,7 +578,13 @@ export async function runPrivacyBench() {
         erasureServer: ratioOf(erasures, 'serverMs'),
         erasureSteps: stepRatios,
       },
-      rssMb: { before: rssBefore, peakDuringExports: rssExportPeak, peakDuringErasures: rssErasurePeak, after: rssAfter, sampledEveryMs: SAMPLE_EVERY_MS },
+      rssMb: {
+        before: rssBefore,
+        peakDuringExports: rssExportPeak,
+        peakDuringErasures: rssErasurePeak,
+        after: rssAfter,
+        sampledEveryMs: SAMPLE_EVERY_MS,
+      },
       itinera: { pid, loggedWarnings: itinera.logged.warnings, loggedErrors: itinera.logged.errors },
       refusedWith503: refusals.count,
       checks,

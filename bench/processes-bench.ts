@@ -131,10 +131,16 @@ async function postBatch(proc: Running, batch: unknown[]): Promise<number> {
   const body = JSON.stringify({ batch });
   for (let attempt = 1; ; attempt++) {
     const sent = performance.now();
-    const response = await fetchRetrying(`${proc.baseUrl}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body }).catch((error: unknown) => {
+    const response = await fetchRetrying(`${proc.baseUrl}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body,
+    }).catch((error: unknown) => {
       const { child } = proc.itinera;
       if (attempt >= 5 || child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`/v1/batch on ${proc.baseUrl} (${proc.role}, ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}) failed: ${String(error)}; it said:\n${proc.itinera.output().slice(-3000)}`);
+        throw new Error(
+          `/v1/batch on ${proc.baseUrl} (${proc.role}, ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}) failed: ${String(error)}; it said:\n${proc.itinera.output().slice(-3000)}`,
+        );
       }
       connectionErrors.count += 1;
       log(`/v1/batch on ${proc.baseUrl} failed (${String((error as { cause?: unknown }).cause ?? error)}); sending it again`);
@@ -184,7 +190,10 @@ async function rawInsertRate(mongo: MongoClient, events: number): Promise<number
     });
     return (batches * BATCH_SIZE) / ((performance.now() - started) / 1000);
   } finally {
-    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
   }
 }
 
@@ -201,14 +210,16 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
   // Should this process end some other way (a crash, Ctrl-C), no Itinera process outlives it.
   const live = new Set<Running>();
   const onExit = () => {
-    for (const proc of live) if (proc.itinera.child.exitCode === null && proc.itinera.child.signalCode === null) proc.itinera.child.kill('SIGKILL');
+    for (const proc of live)
+      if (proc.itinera.child.exitCode === null && proc.itinera.child.signalCode === null) proc.itinera.child.kill('SIGKILL');
   };
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    await Promise.all([...live].map((proc) => stopProcess(proc).catch(() => undefined)));
-    await mongo.close().catch(() => undefined);
-    await servers.stop().catch(() => undefined);
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await Promise.all([...live].map((proc) => stopProcess(proc).catch(() => undefined)));
+      await mongo.close().catch(() => undefined);
+      await servers.stop().catch(() => undefined);
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the processes and the servers`);
     void cleanup().finally(() => process.exit(130));
@@ -223,7 +234,10 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
     const rawBefore = await rawInsertRate(mongo, events);
     log(`raw insertMany: ${Math.round(rawBefore)} events/s`);
 
-    const measured: Omit<ConfigurationFigures, 'acknowledgedRatioToAll' | 'appliedRatioToAll' | 'acknowledgedRatioToRaw' | 'appliedRatioToRaw'>[] = [];
+    const measured: Omit<
+      ConfigurationFigures,
+      'acknowledgedRatioToAll' | 'appliedRatioToAll' | 'acknowledgedRatioToRaw' | 'appliedRatioToRaw'
+    >[] = [];
     for (const configuration of CONFIGURATIONS) {
       const run = randomUUID().slice(0, 8);
       const dbName = `bench_procs_${run}`;
@@ -239,7 +253,8 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       };
       // Production defaults: whatever the environment says about these, not this bench's business.
-      for (const name of ['ITINERA_SWEEP_INTERVAL_MS', 'ITINERA_OUTBOX_LEASE_MS', 'ITINERA_ROLE', 'PORT', 'ITINERA_DEPLOYMENT_ID']) delete env[name];
+      for (const name of ['ITINERA_SWEEP_INTERVAL_MS', 'ITINERA_OUTBOX_LEASE_MS', 'ITINERA_ROLE', 'PORT', 'ITINERA_DEPLOYMENT_ID'])
+        delete env[name];
       const ports = await freePorts(configuration.roles.length);
       const processes: Running[] = [];
       const db = mongo.db(dbName);
@@ -248,7 +263,11 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
         const spawnStarted = performance.now();
         // One after the other: scripts/start.js may rebuild dist/, and two builds at once would race.
         for (const [index, role] of configuration.roles.entries()) {
-          const proc: Running = { role, baseUrl: `http://127.0.0.1:${ports[index]!}`, itinera: startItinera({ ...env, PORT: String(ports[index]!), ITINERA_ROLE: role }) };
+          const proc: Running = {
+            role,
+            baseUrl: `http://127.0.0.1:${ports[index]!}`,
+            itinera: startItinera({ ...env, PORT: String(ports[index]!), ITINERA_ROLE: role }),
+          };
           processes.push(proc);
           live.add(proc);
           await waitUntilReady(`${proc.baseUrl}/ready`, proc.itinera);
@@ -270,7 +289,8 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
         // Warm-up: every API process's connections, JIT and geo-IP database; applied before the clock starts.
         for (const [index, proc] of api.entries()) await postBatch(proc, batchOf(index, 'warm'));
         const warmEvents = api.length * BATCH_SIZE;
-        if ((await outboxEmpty(120_000)) === undefined) throw new Error(`${configuration.name}: the warm-up batches were not applied within 120 s`);
+        if ((await outboxEmpty(120_000)) === undefined)
+          throw new Error(`${configuration.name}: the warm-up batches were not applied within 120 s`);
 
         const refusedBefore = refusals.count;
         const connectionErrorsBefore = connectionErrors.count;
@@ -281,7 +301,10 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
         await inParallel(CLIENTS, async () => {
           for (let b = next++; b < batches; b = next++) {
             slowestRequestMs = Math.max(slowestRequestMs, await postBatch(api[b % api.length]!, batchOf(b, 'shop')));
-            if (++done % Math.max(1, Math.floor(batches / 4)) === 0) log(`${configuration.name}: ${done * BATCH_SIZE} events acknowledged, ${Math.round((done * BATCH_SIZE) / ((performance.now() - started) / 1000))}/s`);
+            if (++done % Math.max(1, Math.floor(batches / 4)) === 0)
+              log(
+                `${configuration.name}: ${done * BATCH_SIZE} events acknowledged, ${Math.round((done * BATCH_SIZE) / ((performance.now() - started) / 1000))}/s`,
+              );
           }
         });
         const acknowledged = performance.now();
@@ -295,8 +318,12 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
         const profiles = await db.collection('profiles').countDocuments();
         const expectedEvents = events + warmEvents;
         const complete = emptyAt !== undefined && left === 0 && storedEvents === expectedEvents;
-        log(`${configuration.name}: slowest request ${Math.round(slowestRequestMs)} ms, ${connectionErrors.count - connectionErrorsBefore} sent again after a connection error, ${refusals.count - refusedBefore} after a 503`);
-        log(`${configuration.name}: acknowledged ${Math.round(events / acknowledgedSeconds)}/s, applied ${emptyAt === undefined ? 'NOT within the timeout' : `${Math.round(events / appliedSeconds)}/s`}; events stored ${storedEvents}/${expectedEvents}, outbox ${left}, profiles ${profiles}`);
+        log(
+          `${configuration.name}: slowest request ${Math.round(slowestRequestMs)} ms, ${connectionErrors.count - connectionErrorsBefore} sent again after a connection error, ${refusals.count - refusedBefore} after a 503`,
+        );
+        log(
+          `${configuration.name}: acknowledged ${Math.round(events / acknowledgedSeconds)}/s, applied ${emptyAt === undefined ? 'NOT within the timeout' : `${Math.round(events / appliedSeconds)}/s`}; events stored ${storedEvents}/${expectedEvents}, outbox ${left}, profiles ${profiles}`,
+        );
 
         const exitCodes = [];
         for (const proc of processes) {
@@ -304,20 +331,32 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
           live.delete(proc);
         }
         measured.push({
-          name: configuration.name, roles: configuration.roles, apiProcesses: api.length,
-          acknowledgedSeconds: round2(acknowledgedSeconds), acknowledgedPerSecond: Math.round(events / acknowledgedSeconds),
-          appliedSeconds: round2(appliedSeconds), appliedPerSecond: emptyAt === undefined ? 0 : Math.round(events / appliedSeconds),
+          name: configuration.name,
+          roles: configuration.roles,
+          apiProcesses: api.length,
+          acknowledgedSeconds: round2(acknowledgedSeconds),
+          acknowledgedPerSecond: Math.round(events / acknowledgedSeconds),
+          appliedSeconds: round2(appliedSeconds),
+          appliedPerSecond: emptyAt === undefined ? 0 : Math.round(events / appliedSeconds),
           refusedWith503: refusals.count - refusedBefore,
           connectionErrors: connectionErrors.count - connectionErrorsBefore,
           slowestRequestMs: Math.round(slowestRequestMs),
-          storedEvents, expectedEvents, outboxLeft: left, profiles, complete,
+          storedEvents,
+          expectedEvents,
+          outboxLeft: left,
+          profiles,
+          complete,
           rssMbAfter: Math.round(rss.reduce((sum, bytes) => sum + bytes, 0) / 2 ** 20),
           loggedWarnings: processes.reduce((sum, proc) => sum + proc.itinera.logged.warnings, 0),
           loggedErrors: processes.reduce((sum, proc) => sum + proc.itinera.logged.errors, 0),
-          exitCodes, startSeconds: round2(startSeconds),
+          exitCodes,
+          startSeconds: round2(startSeconds),
         });
       } catch (error) {
-        for (const proc of processes) log(`${configuration.name}: ${proc.role} at ${proc.baseUrl} said (the last 3,000 characters):\n${proc.itinera.output().slice(-3000)}`);
+        for (const proc of processes)
+          log(
+            `${configuration.name}: ${proc.role} at ${proc.baseUrl} said (the last 3,000 characters):\n${proc.itinera.output().slice(-3000)}`,
+          );
         throw error;
       } finally {
         for (const proc of processes) {
@@ -343,7 +382,10 @@ export async function runProcessesBench(options: { events?: number } = {}): Prom
       appliedRatioToRaw: round2(figures.appliedPerSecond / raw),
     }));
     return {
-      events, batchSize: BATCH_SIZE, clients: CLIENTS, people: PEOPLE,
+      events,
+      batchSize: BATCH_SIZE,
+      clients: CLIENTS,
+      people: PEOPLE,
       rawInsertManyPerSecond: Math.round(raw),
       rawInsertManyPerSecondBefore: Math.round(rawBefore),
       rawInsertManyPerSecondAfter: Math.round(rawAfter),
@@ -370,13 +412,27 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const rows = [
     ['configuration', 'acknowledged/s', '× all', '× raw', 'applied/s', '× all', '× raw', 'complete'],
     ...f.configurations.map((c) => [
-      c.name, n(c.acknowledgedPerSecond), String(c.acknowledgedRatioToAll), String(c.acknowledgedRatioToRaw),
-      n(c.appliedPerSecond), String(c.appliedRatioToAll), String(c.appliedRatioToRaw), c.complete ? 'yes' : 'NO',
+      c.name,
+      n(c.acknowledgedPerSecond),
+      String(c.acknowledgedRatioToAll),
+      String(c.acknowledgedRatioToRaw),
+      n(c.appliedPerSecond),
+      String(c.appliedRatioToAll),
+      String(c.appliedRatioToRaw),
+      c.complete ? 'yes' : 'NO',
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  console.log(rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')).join('\n'));
-  console.log(`${n(f.events)} events per configuration (batches of ${f.batchSize}, ${f.clients} clients, ${n(f.people)} people) on ${f.servers} servers; raw insertMany ${n(f.rawInsertManyPerSecond)} events/s (${n(f.rawInsertManyPerSecondBefore)} before, ${n(f.rawInsertManyPerSecondAfter)} after); ${f.cores} cores, load average ${f.loadAverageAtStart} at the start, ${f.loadAverageAtEnd} at the end; ${f.seconds} s`);
-  console.log(`no throughput target (on the embedded FerretDB every process shares one SQLite writer); ${f.meetsTarget ? 'meets target: every configuration applied every event, once (outbox empty)' : 'BELOW target: a configuration did not apply everything it acknowledged (see complete above)'}`);
+  console.log(
+    rows
+      .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '))
+      .join('\n'),
+  );
+  console.log(
+    `${n(f.events)} events per configuration (batches of ${f.batchSize}, ${f.clients} clients, ${n(f.people)} people) on ${f.servers} servers; raw insertMany ${n(f.rawInsertManyPerSecond)} events/s (${n(f.rawInsertManyPerSecondBefore)} before, ${n(f.rawInsertManyPerSecondAfter)} after); ${f.cores} cores, load average ${f.loadAverageAtStart} at the start, ${f.loadAverageAtEnd} at the end; ${f.seconds} s`,
+  );
+  console.log(
+    `no throughput target (on the embedded FerretDB every process shares one SQLite writer); ${f.meetsTarget ? 'meets target: every configuration applied every event, once (outbox empty)' : 'BELOW target: a configuration did not apply everything it acknowledged (see complete above)'}`,
+  );
   if (!f.meetsTarget) process.exitCode = 1;
 }

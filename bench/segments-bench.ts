@@ -36,7 +36,8 @@ const WINDOW_MS = 5_000;
 
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 10 ** places;
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const log = (message: string) => console.error(`[segments bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +102,13 @@ async function ingest(bench: Bench, run: string, events: number, profiles: numbe
         const n = b * 100 + i;
         const kind = n % 10;
         const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
-        return { type: 'track', userId: `bench-u${(n * 104_729) % profiles}`, event, messageId: `${run}-${n}`, properties: event === 'Order Completed' ? { revenue: 20 + (n % 250), currency: 'EUR' } : { sku: `sku-${n % 300}` } };
+        return {
+          type: 'track',
+          userId: `bench-u${(n * 104_729) % profiles}`,
+          event,
+          messageId: `${run}-${n}`,
+          properties: event === 'Order Completed' ? { revenue: 20 + (n % 250), currency: 'EUR' } : { sku: `sku-${n % 300}` },
+        };
       });
       await bench.call('POST', '/v1/batch', { batch }, WRITE_KEY);
     }
@@ -109,7 +116,11 @@ async function ingest(bench: Bench, run: string, events: number, profiles: numbe
   const acked = (performance.now() - t0) / 1000;
   await bench.runtime.writer.drain();
   const applied = (performance.now() - t0) / 1000;
-  return { events: batches * 100, ackedPerSecond: Math.round((batches * 100) / acked), appliedPerSecond: Math.round((batches * 100) / applied) };
+  return {
+    events: batches * 100,
+    ackedPerSecond: Math.round((batches * 100) / acked),
+    appliedPerSecond: Math.round((batches * 100) / applied),
+  };
 }
 
 /** Deploys and waits until every segment is ready: the recompute's time and the process's peak memory. */
@@ -118,11 +129,13 @@ async function deploy(bench: Bench, source: string) {
   const t0 = performance.now();
   const { version } = await bench.call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain');
   for (;;) {
-    const listed = await bench.call('GET', '/v1/segments') as { version: number; segments: { state: string }[] };
+    const listed = (await bench.call('GET', '/v1/segments')) as { version: number; segments: { state: string }[] };
     if (listed.version === version && listed.segments.every((segment) => segment.state === 'ready')) break;
     await delay(500);
   }
-  const sizes = Object.fromEntries(((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size]));
+  const sizes = Object.fromEntries(
+    ((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size]),
+  );
   return { seconds: round((performance.now() - t0) / 1000), peakRssMb: memory.stop(), sizes };
 }
 
@@ -146,8 +159,12 @@ export async function runSegmentsBench() {
       log(`one segment recomputed: ${JSON.stringify(recompute)}`);
 
       const historyOf = async (userId: string) => {
-        const profile = await full.call('GET', `/v1/profiles/lookup?userId=${userId}`) as { id: string };
-        return (await full.call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as { segment: string; change: string; at: string }[];
+        const profile = (await full.call('GET', `/v1/profiles/lookup?userId=${userId}`)) as { id: string };
+        return (await full.call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as {
+          segment: string;
+          change: string;
+          at: string;
+        }[];
       };
       const sentAt = new Map<string, number>();
       let sent = 0;
@@ -206,10 +223,19 @@ export async function runSegmentsBench() {
       figures = {
         database: { profiles, events, seedSeconds },
         recomputeOneSegment: recompute,
-        eventToMembership: { samples: enterLatencies.length, p50Ms: round(percentile(enterLatencies, 50)), p99Ms: round(percentile(enterLatencies, 99)) },
+        eventToMembership: {
+          samples: enterLatencies.length,
+          p50Ms: round(percentile(enterLatencies, 50)),
+          p99Ms: round(percentile(enterLatencies, 99)),
+        },
         windowCloseToMembership: {
-          samples: exitLags.length, missingExits, p50Ms: round(percentile(exitLags, 50)), p99Ms: round(percentile(exitLags, 99)),
-          earliestMs: exitLags[0] ?? null, latestMs: exitLags[exitLags.length - 1] ?? null, overOneSecond: exitLags.filter((lag) => lag > 1000).length,
+          samples: exitLags.length,
+          missingExits,
+          p50Ms: round(percentile(exitLags, 50)),
+          p99Ms: round(percentile(exitLags, 99)),
+          earliestMs: exitLags[0] ?? null,
+          latestMs: exitLags[exitLags.length - 1] ?? null,
+          overOneSecond: exitLags.filter((lag) => lag > 1000).length,
         },
         profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
       };
@@ -231,7 +257,8 @@ export async function runSegmentsBench() {
         ...figures,
         ingest: {
           database: { profiles: ratioProfiles, events: ratioProfiles * 10 },
-          withoutRules, with20Segments,
+          withoutRules,
+          with20Segments,
           ackedRatio: round(with20Segments.ackedPerSecond / withoutRules.ackedPerSecond, 2),
           appliedRatio: round(with20Segments.appliedPerSecond / withoutRules.appliedPerSecond, 2),
           recomputeTwentySegments: recomputeTwenty,
@@ -252,6 +279,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(JSON.stringify(figures, null, 2));
   const within = (ok: boolean, target: string) => (ok ? `within target (${target})` : `BEYOND target (${target})`);
   console.log(`profile read p99 ${figures.profileRead.p99Ms} ms: ${within(figures.profileRead.p99Ms < 20, 'p99 < 20 ms')}`);
-  console.log(`event → membership p99 ${figures.eventToMembership.p99Ms} ms: ${within(figures.eventToMembership.p99Ms < 1000, 'within a second')}`);
-  console.log(`window close → membership p99 ${figures.windowCloseToMembership.p99Ms} ms: ${within(figures.windowCloseToMembership.p99Ms < 1000 && figures.windowCloseToMembership.missingExits === 0, 'within a second')}`);
+  console.log(
+    `event → membership p99 ${figures.eventToMembership.p99Ms} ms: ${within(figures.eventToMembership.p99Ms < 1000, 'within a second')}`,
+  );
+  console.log(
+    `window close → membership p99 ${figures.windowCloseToMembership.p99Ms} ms: ${within(figures.windowCloseToMembership.p99Ms < 1000 && figures.windowCloseToMembership.missingExits === 0, 'within a second')}`,
+  );
 }

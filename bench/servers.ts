@@ -21,7 +21,16 @@ export async function startBenchServers(progress: (message: string) => void = ()
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   if (!temporalAddress) {
     const port = await freePort();
-    started.push(await startTemporalDevServer({ binary: await ensureTemporalCli(progress), dataDir, port, uiPort: 0, headless: true, namespace: 'default' }));
+    started.push(
+      await startTemporalDevServer({
+        binary: await ensureTemporalCli(progress),
+        dataDir,
+        port,
+        uiPort: 0,
+        headless: true,
+        namespace: 'default',
+      }),
+    );
     temporalAddress = `127.0.0.1:${port}`;
   }
   let mongoUri = process.env.MONGODB_URI;

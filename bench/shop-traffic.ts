@@ -9,9 +9,17 @@ export function shopEvent(i: number, prefix: string, people: number) {
   const kind = i % 10;
   const event = kind < 6 ? 'Product Viewed' : kind < 9 ? 'Product Added' : 'Order Completed';
   return {
-    type: 'track', ...ids, event, messageId: `${prefix}-${i}`,
+    type: 'track',
+    ...ids,
+    event,
+    messageId: `${prefix}-${i}`,
     properties: { sku: `sku-${i % 300}`, price: 10 + (i % 90), ...(event === 'Order Completed' ? { revenue: 25 + (i % 200) } : {}) },
-    context: { locale: 'en-US', userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', ip: `81.2.${i % 250}.${(i >> 8) % 250}` },
+    context: {
+      locale: 'en-US',
+      userAgent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      ip: `81.2.${i % 250}.${(i >> 8) % 250}`,
+    },
     timestamp: new Date(Date.now() - (i % 86_400) * 1000).toISOString(),
   };
 }

@@ -156,7 +156,7 @@ export function checkBuild(root) {
  */
 export function buildProblem(state) {
   if (state.reason === 'no-build') return 'there is no complete build in dist/';
-  return state.file.startsWith('web/') ? 'the console\'s build in web/dist/ is older than web/' : 'the build in dist/ is older than src/';
+  return state.file.startsWith('web/') ? "the console's build in web/dist/ is older than web/" : 'the build in dist/ is older than src/';
 }
 
 /**

@@ -112,9 +112,12 @@ function compressAssets(/** @type {string} */ dir) {
     const path = join(entry.parentPath, entry.name);
     const content = readFileSync(path);
     if (content.length < COMPRESS_MIN_BYTES) continue;
-    writeFileSync(`${path}.br`, brotliCompressSync(content, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
-    }));
+    writeFileSync(
+      `${path}.br`,
+      brotliCompressSync(content, {
+        params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: content.length },
+      }),
+    );
     writeFileSync(`${path}.gz`, gzipSync(content, { level: zlib.Z_BEST_COMPRESSION }));
   }
 }
@@ -151,7 +154,7 @@ export function build(root, options = {}) {
   pruneOrphans(root, new Set(sources.map(outputOf)));
   const consoleStatus = buildConsole(root, log);
   if (consoleStatus !== 0) {
-    log('itinera: the console\'s build failed; dist/ is left unstamped, so nothing runs from it');
+    log("itinera: the console's build failed; dist/ is left unstamped, so nothing runs from it");
     return consoleStatus;
   }
   writeStamp(root, stamp);

@@ -128,7 +128,11 @@ export async function runUsersCommand(args: string[], io: CliIO): Promise<number
         }
         return EXIT_OK;
       case 'add': {
-        const user = await addUser(deps, { name: parsed.name, role: parsed.role as (typeof ROLES)[number], password: password! }, CLI_ACTOR);
+        const user = await addUser(
+          deps,
+          { name: parsed.name, role: parsed.role as (typeof ROLES)[number], password: password! },
+          CLI_ACTOR,
+        );
         io.out(`added ${user.name} (${user.role})`);
         return EXIT_OK;
       }

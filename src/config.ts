@@ -23,7 +23,10 @@ export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A variable that is `true`/`false` (also 1/0, yes/no), or absent. */
-const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((value) => ['true', '1', 'yes'].includes(value)).optional();
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value))
+  .optional();
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -71,7 +74,10 @@ const schema = z.object({
   /** Where browsers reach this server (`https://cdp.example`), for the analytics.js settings it serves; by default the request's own host. */
   ITINERA_PUBLIC_URL: z.string().url('must be a URL such as https://cdp.example').optional(),
   /** The SMTP server e-mails leave through: `smtp://host:port`, `smtps://user:pass@host`. Without it, sends are recorded as `not-configured`. */
-  ITINERA_SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL such as smtp://mail.example:587').optional(),
+  ITINERA_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL such as smtp://mail.example:587')
+    .optional(),
   /** The From of every e-mail, `Name <address>` or an address. */
   ITINERA_MAIL_FROM: z.string().regex(/@/, 'must contain an e-mail address, such as "Shop <news@shop.example>"').optional(),
   /** Signs the links in messages (one-click unsubscribe); derived from the admin key when absent. */
@@ -88,7 +94,11 @@ const schema = z.object({
   /** How long a profile read waits for the events acknowledged before it, by any process, before it answers with what is stored. */
   ITINERA_READ_WAIT_MS: z.coerce.number().int().min(0).default(2000),
   /** How long after sign-in a console session ends, however active (hours). */
-  ITINERA_SESSION_HOURS: z.coerce.number().positive().max(24 * 30, 'must be at most 720 (30 days)').default(12),
+  ITINERA_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30, 'must be at most 720 (30 days)')
+    .default(12),
   /** A console session unused this long ends (minutes; 0 turns the idle timeout off). */
   ITINERA_SESSION_IDLE_MINUTES: z.coerce.number().min(0).default(60),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
@@ -116,7 +126,11 @@ export interface Config {
   adminKey: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   temporal: {
-    address?: string; namespace: string; taskQueue: string; embeddedPort: number; embeddedUiPort: number;
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    embeddedPort: number;
+    embeddedUiPort: number;
     /** TLS to a configured Temporal (absent: plain gRPC): files already read. */
     tls?: TemporalTls;
     apiKey?: string;
@@ -169,20 +183,24 @@ function pairs(variable: string, text: string | undefined): [string, string][] {
 function parseOrigins(text: string | undefined, sourceNames: readonly string[]): Config['allowedOrigins'] {
   const allowed: Config['allowedOrigins'] = {};
   for (const [name, list] of pairs('ITINERA_CORS_ORIGINS', text)) {
-    if (!sourceNames.includes(name)) throw new ConfigError(`ITINERA_CORS_ORIGINS: "${name}" is not a source (known: ${sourceNames.join(', ')})`);
-    allowed[name] = list.split(/\s+/).filter(Boolean).map((origin) => {
-      if (origin === '*') return origin;
-      let url: URL;
-      try {
-        url = new URL(origin);
-      } catch {
-        throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin such as https://shop.example`);
-      }
-      if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash || origin.endsWith('/')) {
-        throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
-      }
-      return url.origin;
-    });
+    if (!sourceNames.includes(name))
+      throw new ConfigError(`ITINERA_CORS_ORIGINS: "${name}" is not a source (known: ${sourceNames.join(', ')})`);
+    allowed[name] = list
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((origin) => {
+        if (origin === '*') return origin;
+        let url: URL;
+        try {
+          url = new URL(origin);
+        } catch {
+          throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin such as https://shop.example`);
+        }
+        if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash || origin.endsWith('/')) {
+          throw new ConfigError(`ITINERA_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`);
+        }
+        return url.origin;
+      });
   }
   return allowed;
 }
@@ -192,29 +210,39 @@ function parseSources(text: string | undefined, defaultKey: string, adminKey: st
   const seen = new Set(['default']);
   for (const { name, writeKey } of sources) {
     if (!NAME.test(name)) throw new ConfigError(`ITINERA_SOURCES: source name "${name}" must be lower-case letters, digits and _`);
-    if (seen.has(name)) throw new ConfigError(`ITINERA_SOURCES: source "${name}" is named twice (or is "default", which is ITINERA_WRITE_KEY)`);
+    if (seen.has(name))
+      throw new ConfigError(`ITINERA_SOURCES: source "${name}" is named twice (or is "default", which is ITINERA_WRITE_KEY)`);
     if (writeKey.length < 8) throw new ConfigError(`ITINERA_SOURCES: the key of source "${name}" must be at least 8 characters`);
-    if (writeKey === adminKey || writeKey === defaultKey) throw new ConfigError(`ITINERA_SOURCES: the key of source "${name}" must differ from the admin key and the other write keys`);
+    if (writeKey === adminKey || writeKey === defaultKey)
+      throw new ConfigError(`ITINERA_SOURCES: the key of source "${name}" must differ from the admin key and the other write keys`);
     seen.add(name);
   }
-  if (new Set(sources.map((source) => source.writeKey)).size !== sources.length) throw new ConfigError('ITINERA_SOURCES: two sources share a write key');
+  if (new Set(sources.map((source) => source.writeKey)).size !== sources.length)
+    throw new ConfigError('ITINERA_SOURCES: two sources share a write key');
   return sources;
 }
 
 function parseExternalIds(text: string | undefined): string[] {
-  const kinds = (text ?? '').split(',').map((kind) => kind.trim()).filter(Boolean);
+  const kinds = (text ?? '')
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
   for (const kind of kinds) {
-    if (!NAME.test(kind) || RESERVED_KINDS.has(kind)) throw new ConfigError(`ITINERA_EXTERNAL_IDS: "${kind}" must be lower-case letters, digits and _ and not a built-in identifier`);
+    if (!NAME.test(kind) || RESERVED_KINDS.has(kind))
+      throw new ConfigError(`ITINERA_EXTERNAL_IDS: "${kind}" must be lower-case letters, digits and _ and not a built-in identifier`);
   }
   return kinds;
 }
 
 function parseLimits(text: string | undefined): Record<string, number> {
-  return Object.fromEntries(pairs('ITINERA_IDENTITY_LIMITS', text).map(([kind, value]) => {
-    const limit = Number(value);
-    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`ITINERA_IDENTITY_LIMITS: the limit for ${kind} must be a whole number ≥ 1`);
-    return [kind, limit];
-  }));
+  return Object.fromEntries(
+    pairs('ITINERA_IDENTITY_LIMITS', text).map(([kind, value]) => {
+      const limit = Number(value);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new ConfigError(`ITINERA_IDENTITY_LIMITS: the limit for ${kind} must be a whole number ≥ 1`);
+      return [kind, limit];
+    }),
+  );
 }
 
 /** A PEM file named by a variable, read now: a missing file is a configuration error, not a failed handshake later. */
@@ -229,13 +257,23 @@ function pemFile(variable: string, path: string | undefined): Buffer | undefined
 }
 
 function parseTemporalTls(e: z.infer<typeof schema>): { tls?: TemporalTls; apiKey?: string } {
-  const tlsVariables = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const;
+  const tlsVariables = [
+    'TEMPORAL_TLS',
+    'TEMPORAL_TLS_CA_FILE',
+    'TEMPORAL_TLS_CERT_FILE',
+    'TEMPORAL_TLS_KEY_FILE',
+    'TEMPORAL_TLS_SERVER_NAME',
+    'TEMPORAL_API_KEY',
+  ] as const;
   const set = tlsVariables.filter((variable) => e[variable] !== undefined);
   if (set.length === 0) return {};
   // The embedded dev server speaks plain gRPC on 127.0.0.1: these settings describe a cluster.
-  if (!e.TEMPORAL_ADDRESS) throw new ConfigError(`${set.join(', ')}: only with TEMPORAL_ADDRESS (the embedded Temporal takes no TLS or API key)`);
+  if (!e.TEMPORAL_ADDRESS)
+    throw new ConfigError(`${set.join(', ')}: only with TEMPORAL_ADDRESS (the embedded Temporal takes no TLS or API key)`);
   if ((e.TEMPORAL_TLS_CERT_FILE === undefined) !== (e.TEMPORAL_TLS_KEY_FILE === undefined)) {
-    throw new ConfigError('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both (the client certificate and its key, for mTLS) or neither');
+    throw new ConfigError(
+      'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both (the client certificate and its key, for mTLS) or neither',
+    );
   }
   const ca = pemFile('TEMPORAL_TLS_CA_FILE', e.TEMPORAL_TLS_CA_FILE);
   const cert = pemFile('TEMPORAL_TLS_CERT_FILE', e.TEMPORAL_TLS_CERT_FILE);
@@ -243,10 +281,21 @@ function parseTemporalTls(e: z.infer<typeof schema>): { tls?: TemporalTls; apiKe
   const wanted = e.TEMPORAL_TLS ?? true;
   if (!wanted && set.some((variable) => variable !== 'TEMPORAL_TLS')) {
     // An API key or a certificate over plain gRPC would travel in the clear.
-    throw new ConfigError(`TEMPORAL_TLS=false contradicts ${set.filter((variable) => variable !== 'TEMPORAL_TLS').join(', ')}, which need TLS`);
+    throw new ConfigError(
+      `TEMPORAL_TLS=false contradicts ${set.filter((variable) => variable !== 'TEMPORAL_TLS').join(', ')}, which need TLS`,
+    );
   }
   return {
-    ...(wanted ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}) } } : {}),
+    ...(wanted
+      ? {
+          tls: {
+            ...(ca ? { ca } : {}),
+            ...(cert ? { cert } : {}),
+            ...(key ? { key } : {}),
+            ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+          },
+        }
+      : {}),
     ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
   };
 }
@@ -267,7 +316,10 @@ function parseDeploymentId(explicit: string | undefined, dbName: string): string
 
 /** Addresses and CIDRs (`10.0.0.0/8`, `::1`), or `loopback`, `linklocal`, `uniquelocal`. */
 function parseTrustedProxies(text: string | undefined): string[] {
-  const entries = (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     if (PROXY_RANGES.has(entry)) continue;
     const [address = '', prefix, ...rest] = entry.split('/');
@@ -275,7 +327,9 @@ function parseTrustedProxies(text: string | undefined): string[] {
     const bits = family === 6 ? 128 : 32;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
     if (family === 0 || !prefixOk || rest.length > 0) {
-      throw new ConfigError(`ITINERA_TRUSTED_PROXIES: "${entry}" is not an address, a CIDR such as 10.0.0.0/8, or loopback, linklocal, uniquelocal`);
+      throw new ConfigError(
+        `ITINERA_TRUSTED_PROXIES: "${entry}" is not an address, a CIDR such as 10.0.0.0/8, or loopback, linklocal, uniquelocal`,
+      );
     }
   }
   return entries;
@@ -294,17 +348,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.ITINERA_ADMIN_KEY === DEV_ADMIN_KEY && 'ITINERA_ADMIN_KEY',
     ].filter(Boolean);
     if (defaults.length > 0) {
-      throw new ConfigError(`refusing to start in production with the development default of ${defaults.join(' and ')}; set a secret value`);
+      throw new ConfigError(
+        `refusing to start in production with the development default of ${defaults.join(' and ')}; set a secret value`,
+      );
     }
   }
   if (e.ITINERA_WRITE_KEY === e.ITINERA_ADMIN_KEY) {
     throw new ConfigError('ITINERA_WRITE_KEY and ITINERA_ADMIN_KEY must differ: the write key is handed to browsers and apps');
   }
   const sources = parseSources(e.ITINERA_SOURCES, e.ITINERA_WRITE_KEY, e.ITINERA_ADMIN_KEY);
-  if (e.ITINERA_SMTP_URL && !e.ITINERA_MAIL_FROM) throw new ConfigError('ITINERA_MAIL_FROM: required with ITINERA_SMTP_URL (the From of every e-mail)');
+  if (e.ITINERA_SMTP_URL && !e.ITINERA_MAIL_FROM)
+    throw new ConfigError('ITINERA_MAIL_FROM: required with ITINERA_SMTP_URL (the From of every e-mail)');
   if (e.ITINERA_ROLE !== 'all' && (!e.MONGODB_URI || !e.TEMPORAL_ADDRESS)) {
     // The embedded servers live and die with one `npm start`: processes apart cannot share them.
-    throw new ConfigError(`ITINERA_ROLE=${e.ITINERA_ROLE}: processes apart need a MongoDB and a Temporal they share; set MONGODB_URI and TEMPORAL_ADDRESS (the embedded servers belong to one \`npm start\`, ITINERA_ROLE=all)`);
+    throw new ConfigError(
+      `ITINERA_ROLE=${e.ITINERA_ROLE}: processes apart need a MongoDB and a Temporal they share; set MONGODB_URI and TEMPORAL_ADDRESS (the embedded servers belong to one \`npm start\`, ITINERA_ROLE=all)`,
+    );
   }
   const temporalSecurity = parseTemporalTls(e);
   return {

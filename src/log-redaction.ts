@@ -25,15 +25,42 @@ const normalise = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 const CENSORED_KEYS = new Set(
   [
     // credentials, in headers, configuration or request bodies
-    'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'password', 'secret',
-    'token', 'accessToken', 'refreshToken', 'writeKey', 'adminKey', 'apiKey', 'x-api-key',
+    'authorization',
+    'proxy-authorization',
+    'cookie',
+    'set-cookie',
+    'password',
+    'secret',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'writeKey',
+    'adminKey',
+    'apiKey',
+    'x-api-key',
     // personal data: Segment message fields and profile fields
-    'email', 'phone', 'name', 'firstName', 'lastName', 'address', 'ip',
-    'traits', 'properties', 'context', 'userId', 'anonymousId', 'identities', 'body',
+    'email',
+    'phone',
+    'name',
+    'firstName',
+    'lastName',
+    'address',
+    'ip',
+    'traits',
+    'properties',
+    'context',
+    'userId',
+    'anonymousId',
+    'identities',
+    'body',
     // consent proofs: what the person was shown, where, from what browser
-    'proof', 'userAgent', 'pageUrl', 'externalIds',
+    'proof',
+    'userAgent',
+    'pageUrl',
+    'externalIds',
     // document values the database driver echoes in its errors (duplicate key, failed write)
-    'keyValue', 'op',
+    'keyValue',
+    'op',
   ].map(normalise),
 );
 

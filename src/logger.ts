@@ -10,7 +10,11 @@ import { createRedactor } from './log-redaction.js';
 export type { Logger };
 
 /** `identityKinds`: the configured external id kinds, whose identity keys are redacted too. */
-export function createLogger(level: string, destination?: pino.DestinationStream, options: { identityKinds?: readonly string[] } = {}): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  options: { identityKinds?: readonly string[] } = {},
+): Logger {
   const redact = createRedactor(options);
   const logger = pino(
     {

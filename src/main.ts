@@ -35,7 +35,10 @@ function registerServer(proc: ManagedProcess, logger: Logger): void {
   if (stopping) void proc.stop(LATE_GRACE_MS);
 }
 
-async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ temporalAddress: string; mongoUri: string; temporalUi?: string }> {
+async function startEmbeddedServers(
+  config: Config,
+  logger: Logger,
+): Promise<{ temporalAddress: string; mongoUri: string; temporalUi?: string }> {
   const progress = (message: string) => logger.info(message);
   const onStarted = (proc: ManagedProcess) => registerServer(proc, logger);
   let temporalAddress = config.temporal.address;
@@ -45,11 +48,17 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
 
   if (!temporalAddress) {
     const port = config.temporal.embeddedPort;
-    if (!(await isPortFree(port))) throw new ConfigError(`port ${port} for the embedded Temporal is taken; set TEMPORAL_PORT, or TEMPORAL_ADDRESS to use that server`);
+    if (!(await isPortFree(port)))
+      throw new ConfigError(`port ${port} for the embedded Temporal is taken; set TEMPORAL_PORT, or TEMPORAL_ADDRESS to use that server`);
     starting.push(
       ensureTemporalCli(progress).then((binary) =>
         startTemporalDevServer({
-          binary, dataDir: config.dataDir, port, uiPort: config.temporal.embeddedUiPort, namespace: config.temporal.namespace, onStarted,
+          binary,
+          dataDir: config.dataDir,
+          port,
+          uiPort: config.temporal.embeddedUiPort,
+          namespace: config.temporal.namespace,
+          onStarted,
         }),
       ),
     );
@@ -58,7 +67,8 @@ async function startEmbeddedServers(config: Config, logger: Logger): Promise<{ t
   }
   if (!mongoUri) {
     const port = config.mongo.embeddedPort;
-    if (!(await isPortFree(port))) throw new ConfigError(`port ${port} for the embedded FerretDB is taken; set FERRETDB_PORT, or MONGODB_URI to use that server`);
+    if (!(await isPortFree(port)))
+      throw new ConfigError(`port ${port} for the embedded FerretDB is taken; set FERRETDB_PORT, or MONGODB_URI to use that server`);
     starting.push(ensureFerretDb(progress).then((binary) => startFerretDb({ binary, dataDir: config.dataDir, port, onStarted })));
     mongoUri = `mongodb://127.0.0.1:${port}/`;
   }
@@ -113,7 +123,10 @@ async function main(config: Config, logger: Logger): Promise<void> {
     if (stopping && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     if (stopping) {
       // Synchronous to the end: nothing of ours may be left running when this process is gone.
-      logger.warn({ signal }, 'second signal: stopping at once; the embedded servers are killed. Accepted events are finished from the outbox on the next start');
+      logger.warn(
+        { signal },
+        'second signal: stopping at once; the embedded servers are killed. Accepted events are finished from the outbox on the next start',
+      );
       for (const server of servers) server.kill();
       process.exit(exitCodeForSignal(signal));
     }
@@ -150,10 +163,12 @@ async function main(config: Config, logger: Logger): Promise<void> {
   }
   // The console is of no use until someone can sign in: say how to add the first user.
   const users = (await runtime.stores.users.list()).length;
-  const consoleNote = users > 0
-    ? `${users} user${users === 1 ? '' : 's'}`
-    : 'no users yet: add one with  echo "<password>" | npx itinera users add <name> --role admin';
-  const keyNote = (key: string, dev: string, name: string) => (key === dev ? `${name}=${dev} (development default)` : `${name} set (hidden)`);
+  const consoleNote =
+    users > 0
+      ? `${users} user${users === 1 ? '' : 's'}`
+      : 'no users yet: add one with  echo "<password>" | npx itinera users add <name> --role admin';
+  const keyNote = (key: string, dev: string, name: string) =>
+    key === dev ? `${name}=${dev} (development default)` : `${name} set (hidden)`;
   console.log(
     [
       '',

@@ -296,15 +296,24 @@ export interface ProfileEventToRecord {
 
 /** What the audit log records: privacy actions, admin consent edits, deploys, suppression changes. */
 export type AuditKind =
-  | 'erasure.requested' | 'erasure.completed' | 'erasure.failed'
+  | 'erasure.requested'
+  | 'erasure.completed'
+  | 'erasure.failed'
   | 'suppression.lifted'
   | 'rules.deployed'
   | 'consent.changed'
-  | 'profile.rectified' | 'profile.restricted' | 'profile.unrestricted'
-  | 'export.requested' | 'export.downloaded'
-  | 'retention.changed' | 'retention.applied'
+  | 'profile.rectified'
+  | 'profile.restricted'
+  | 'profile.unrestricted'
+  | 'export.requested'
+  | 'export.downloaded'
+  | 'retention.changed'
+  | 'retention.applied'
   | 'portal.link-issued'
-  | 'user.created' | 'user.changed' | 'user.sessions-revoked' | 'session.started';
+  | 'user.created'
+  | 'user.changed'
+  | 'user.sessions-revoked'
+  | 'session.started';
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {
@@ -365,4 +374,3 @@ export type OutgoingMessage = MessageRequest | ConfirmationRequest;
 export type DeliveryStatus = 'queued' | 'deferred' | 'sending' | 'sent' | 'failed' | 'skipped' | 'not-configured';
 
 export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['sent', 'failed', 'skipped', 'not-configured'];
-

@@ -176,7 +176,10 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
 export function journeySinks(stores: Stores): InjectedSinks<JourneySinks> {
   return {
     journeyStats: {
-      count: { fn: (_info, journey, rulesVersion, field) => stores.journeyStats.count(journey, rulesVersion, field), callDuringReplay: false },
+      count: {
+        fn: (_info, journey, rulesVersion, field) => stores.journeyStats.count(journey, rulesVersion, field),
+        callDuringReplay: false,
+      },
     },
   };
 }
@@ -206,7 +209,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // A namespace that is not there fails the start in one line; a Temporal that does not
   // answer fails it only where the worker needs it now (below).
   if ((await checkNamespace(temporalSettings)) === 'unreachable' && !runWorker) {
-    logger.warn({ temporal: options.temporalAddress, namespace: options.namespace }, 'Temporal does not answer; starting without it (events wait in the outbox), namespace not checked');
+    logger.warn(
+      { temporal: options.temporalAddress, namespace: options.namespace },
+      'Temporal does not answer; starting without it (events wait in the outbox), namespace not checked',
+    );
   }
   const { deploymentId } = options;
   /** Where ids had the database's name before deployment ids, they keep it by default. */
@@ -244,7 +250,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
   const linkBaseUrl = options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000';
-  const deliverer = createDeliverer({ stores, now, links, ...(mailer ? { mailer } : {}), publicUrl: linkBaseUrl, defaultTimeZone: options.defaultTimeZone ?? 'UTC' });
+  const deliverer = createDeliverer({
+    stores,
+    now,
+    links,
+    ...(mailer ? { mailer } : {}),
+    publicUrl: linkBaseUrl,
+    defaultTimeZone: options.defaultTimeZone ?? 'UTC',
+  });
 
   let closing = false;
   let worker: Worker | undefined;
@@ -258,7 +271,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
-      activities: createActivities({ stores, now, defaultTimeZone: options.defaultTimeZone ?? 'UTC', recordProfileEvent, segments, changes, deliverer, privacyKeys, processes, startErasure }),
+      activities: createActivities({
+        stores,
+        now,
+        defaultTimeZone: options.defaultTimeZone ?? 'UTC',
+        recordProfileEvent,
+        segments,
+        changes,
+        deliverer,
+        privacyKeys,
+        processes,
+        startErasure,
+      }),
       sinks: journeySinks(stores),
       ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
     });
@@ -281,9 +305,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const writer = new ProfileWriter({ stores, changes, logger, now, ...options.writerLimits });
 
-  const enricher = (options.enrichment ?? true)
-    ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
-    : undefined;
+  const enricher =
+    (options.enrichment ?? true)
+      ? await createEnricher({ onGeoIpProblem: (problem) => logger.warn({ problem }, 'geo-IP enrichment unavailable') })
+      : undefined;
   const ingestor = createIngestor({
     stores,
     resolver: new IdentityResolver(stores, { ...DEFAULT_IDENTITY_LIMITS, ...options.identityLimits }),
@@ -295,7 +320,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   built.ingestor = ingestor;
   const importApply = importApplier({ ingestor, now, rules: stores.rules });
   const sweeper = startSweeper({
-    stores, changes, writer, startPendingErasure: startErasure, startPendingExport: startExport, logger, intervalMs: options.sweepIntervalMs, now, segments, startSegmentRecompute: startRecompute,
+    stores,
+    changes,
+    writer,
+    startPendingErasure: startErasure,
+    startPendingExport: startExport,
+    logger,
+    intervalMs: options.sweepIntervalMs,
+    now,
+    segments,
+    startSegmentRecompute: startRecompute,
   });
   const app = createApp({
     surface: role === 'worker' ? 'health' : 'api',

@@ -56,10 +56,13 @@ export async function stopWithin(
     observe.onStep?.(step.name);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), Math.max(0, deadline - Date.now()))));
-    const finished = step.run(false).then(() => 'done' as const, (error: unknown) => {
-      fail(step.name, error);
-      return 'failed' as const;
-    });
+    const finished = step.run(false).then(
+      () => 'done' as const,
+      (error: unknown) => {
+        fail(step.name, error);
+        return 'failed' as const;
+      },
+    );
     const result = await Promise.race([finished, expired]);
     clearTimeout(timer);
     if (result === 'expired') {
@@ -68,10 +71,12 @@ export async function stopWithin(
     }
   }
   const late = outcome.timedOut !== undefined;
-  await Promise.all(plan.final.map((step) => {
-    observe.onStep?.(step.name);
-    return step.run(late).catch((error: unknown) => fail(step.name, error));
-  }));
+  await Promise.all(
+    plan.final.map((step) => {
+      observe.onStep?.(step.name);
+      return step.run(late).catch((error: unknown) => fail(step.name, error));
+    }),
+  );
   if (late || outcome.failed.length > 0) outcome.exitCode = EXIT_STOP_INCOMPLETE;
   return outcome;
 }

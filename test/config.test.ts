@@ -26,9 +26,9 @@ describe('configuration', () => {
   it('refuses to start in production with a default key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ITINERA_ADMIN_KEY: 'a-real-secret-admin' })).toThrow(/ITINERA_WRITE_KEY/);
     expect(() => loadConfig({ NODE_ENV: 'production', ITINERA_WRITE_KEY: 'a-real-secret-write' })).toThrow(/ITINERA_ADMIN_KEY/);
-    expect(loadConfig({ NODE_ENV: 'production', ITINERA_WRITE_KEY: 'a-real-secret-write', ITINERA_ADMIN_KEY: 'a-real-secret-admin' }).env).toBe(
-      'production',
-    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', ITINERA_WRITE_KEY: 'a-real-secret-write', ITINERA_ADMIN_KEY: 'a-real-secret-admin' }).env,
+    ).toBe('production');
   });
 
   it('names every invalid setting', () => {
@@ -45,7 +45,10 @@ describe('configuration', () => {
   });
 
   it('reads the browser origins allowed per source, normalised, and refuses what is not an origin or not a source', () => {
-    const config = loadConfig({ ITINERA_SOURCES: 'web=web-write-key-1', ITINERA_CORS_ORIGINS: 'web=https://Shop.example https://www.shop.example:8443,default=*' });
+    const config = loadConfig({
+      ITINERA_SOURCES: 'web=web-write-key-1',
+      ITINERA_CORS_ORIGINS: 'web=https://Shop.example https://www.shop.example:8443,default=*',
+    });
     expect(config.allowedOrigins).toEqual({ web: ['https://shop.example', 'https://www.shop.example:8443'], default: ['*'] });
     expect(loadConfig({}).allowedOrigins).toEqual({});
     expect(() => loadConfig({ ITINERA_CORS_ORIGINS: 'web=https://shop.example' })).toThrow(/"web" is not a source/);
@@ -86,8 +89,13 @@ describe('configuration', () => {
 
   it('trusts no proxy by default, and the addresses, CIDRs and ranges ITINERA_TRUSTED_PROXIES names', () => {
     expect(loadConfig({}).trustedProxies).toEqual([]);
-    expect(loadConfig({ ITINERA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,::1,fd00::/8,loopback' }).trustedProxies)
-      .toEqual(['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8', 'loopback']);
+    expect(loadConfig({ ITINERA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,::1,fd00::/8,loopback' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
     for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0/8', '::1/129', '10.0.0.1/8/1']) {
       expect(() => loadConfig({ ITINERA_TRUSTED_PROXIES: bad })).toThrow(`ITINERA_TRUSTED_PROXIES: "${bad}" is not an address`);
     }
@@ -98,19 +106,40 @@ describe('configuration', () => {
     const ca = pem('ca.pem', 'CA');
     const cert = pem('client.pem', 'CERT');
     const key = pem('client.key', 'KEY');
-    const mtls = loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_FILE: ca, TEMPORAL_TLS_CERT_FILE: cert, TEMPORAL_TLS_KEY_FILE: key, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal;
-    expect(mtls.tls).toEqual({ ca: Buffer.from('CA'), cert: Buffer.from('CERT'), key: Buffer.from('KEY'), serverName: 'temporal.internal' });
+    const mtls = loadConfig({
+      ...CLUSTER,
+      TEMPORAL_TLS_CA_FILE: ca,
+      TEMPORAL_TLS_CERT_FILE: cert,
+      TEMPORAL_TLS_KEY_FILE: key,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    }).temporal;
+    expect(mtls.tls).toEqual({
+      ca: Buffer.from('CA'),
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+      serverName: 'temporal.internal',
+    });
     expect(mtls.apiKey).toBeUndefined();
     // Temporal Cloud: an API key over TLS with the system's CAs.
     expect(loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'secret-key' }).temporal).toMatchObject({ tls: {}, apiKey: 'secret-key' });
     expect(loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({});
     expect(loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false' }).temporal.tls).toBeUndefined();
 
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_FILE: join(pemDir, 'missing.pem') })).toThrow(`TEMPORAL_TLS_CA_FILE: cannot read "${join(pemDir, 'missing.pem')}" (no such file)`);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: join(pemDir, 'gone.pem'), TEMPORAL_TLS_KEY_FILE: key })).toThrow(/^TEMPORAL_TLS_CERT_FILE: cannot read/);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: cert, TEMPORAL_TLS_KEY_FILE: join(pemDir, 'gone.key') })).toThrow(/^TEMPORAL_TLS_KEY_FILE: cannot read/);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: cert })).toThrow(/TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both/);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'secret-key' })).toThrow(/TEMPORAL_TLS=false contradicts TEMPORAL_API_KEY/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_FILE: join(pemDir, 'missing.pem') })).toThrow(
+      `TEMPORAL_TLS_CA_FILE: cannot read "${join(pemDir, 'missing.pem')}" (no such file)`,
+    );
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: join(pemDir, 'gone.pem'), TEMPORAL_TLS_KEY_FILE: key })).toThrow(
+      /^TEMPORAL_TLS_CERT_FILE: cannot read/,
+    );
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: cert, TEMPORAL_TLS_KEY_FILE: join(pemDir, 'gone.key') })).toThrow(
+      /^TEMPORAL_TLS_KEY_FILE: cannot read/,
+    );
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_FILE: cert })).toThrow(
+      /TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both/,
+    );
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'secret-key' })).toThrow(
+      /TEMPORAL_TLS=false contradicts TEMPORAL_API_KEY/,
+    );
     expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'maybe' })).toThrow(/TEMPORAL_TLS: must be true or false/);
     expect(() => loadConfig({ TEMPORAL_API_KEY: 'secret-key' })).toThrow(/^TEMPORAL_API_KEY: only with TEMPORAL_ADDRESS/);
   });

@@ -25,7 +25,8 @@ declare module 'vitest' {
 /** Tests of the command line run bin/itinera.js, which refuses a build older than src/. */
 function buildIfStale(): void {
   const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
-  if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status ?? build.signal}); the tests need a current build in dist/`);
+  if (build.status !== 0)
+    throw new Error(`npm run build failed (exit ${build.status ?? build.signal}); the tests need a current build in dist/`);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -49,7 +50,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     if (!temporalAddress && temporalBinary) {
       started.push(
-        await startTemporalDevServer({ binary: temporalBinary, dataDir, port: port!, httpPort, metricsPort, uiPort: 0, headless: true, namespace: 'default' }),
+        await startTemporalDevServer({
+          binary: temporalBinary,
+          dataDir,
+          port: port!,
+          httpPort,
+          metricsPort,
+          uiPort: 0,
+          headless: true,
+          namespace: 'default',
+        }),
       );
       temporalAddress = `127.0.0.1:${port}`;
     }

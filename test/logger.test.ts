@@ -33,8 +33,19 @@ describe('logging', () => {
 
   it('redacts consent proofs and the records that carry them', () => {
     const { logger, text } = capture();
-    logger.warn({ record: { purpose: 'email_marketing', proof: { pageUrl: 'https://shop.example/u/ada', userAgent: 'Ada-Browser/1.0', ip: '81.2.69.0' } } }, 'ledger');
-    logger.warn({ consent: { userAgent: 'Ada-Browser/1.0', pageUrl: 'https://shop.example/u/ada', externalIds: [{ id: 'crm-ada', type: 'crm' }] } }, 'request');
+    logger.warn(
+      {
+        record: {
+          purpose: 'email_marketing',
+          proof: { pageUrl: 'https://shop.example/u/ada', userAgent: 'Ada-Browser/1.0', ip: '81.2.69.0' },
+        },
+      },
+      'ledger',
+    );
+    logger.warn(
+      { consent: { userAgent: 'Ada-Browser/1.0', pageUrl: 'https://shop.example/u/ada', externalIds: [{ id: 'crm-ada', type: 'crm' }] } },
+      'request',
+    );
     const output = text();
     expectNone(output, ['shop.example/u/ada', 'Ada-Browser', '81.2.69.0', 'crm-ada']);
     expect(output).toContain('email_marketing');
@@ -52,7 +63,7 @@ describe('logging', () => {
     expect(output).toContain('phone=[redacted]');
   });
 
-    it('keeps opaque ids readable', () => {
+  it('keeps opaque ids readable', () => {
     const { logger, text } = capture();
     logger.info({ eventId: 'evt_abc', profileId: 'p_123', workflowId: 'journey-welcome-p_123' }, 'dispatched');
     expect(text()).toContain('evt_abc');
@@ -62,7 +73,10 @@ describe('logging', () => {
 
   it('redacts several levels deep, whatever the case or spelling of the key', () => {
     const { logger, records } = capture();
-    logger.info({ a: { b: { c: { d: { Email: 'ada@example.com', profileId: 'p1', secrets: { API_KEY: 'k-1', token: 't-1' } } } } } }, 'deep');
+    logger.info(
+      { a: { b: { c: { d: { Email: 'ada@example.com', profileId: 'p1', secrets: { API_KEY: 'k-1', token: 't-1' } } } } } },
+      'deep',
+    );
     logger.info({ res: { headers: { 'x-api-key': 'k-2', 'Set-Cookie': ['sid=abc'], 'content-type': 'text/plain' } } }, 'headers');
     const [deep, headers] = records();
     expect(deep!.a.b.c.d).toEqual({ Email: '[redacted]', profileId: 'p1', secrets: { API_KEY: '[redacted]', token: '[redacted]' } });
@@ -71,7 +85,15 @@ describe('logging', () => {
 
   it('redacts inside arrays of messages', () => {
     const { logger, records } = capture();
-    logger.info({ batch: [{ userId: 'u-1', messageId: 'm-1' }, { anonymousId: 'anon-2', messageId: 'm-2' }] }, 'batch');
+    logger.info(
+      {
+        batch: [
+          { userId: 'u-1', messageId: 'm-1' },
+          { anonymousId: 'anon-2', messageId: 'm-2' },
+        ],
+      },
+      'batch',
+    );
     expect(records()[0]!.batch).toEqual([
       { userId: '[redacted]', messageId: 'm-1' },
       { anonymousId: '[redacted]', messageId: 'm-2' },
@@ -89,7 +111,10 @@ describe('logging', () => {
     const { logger, records, text } = capture();
     logger.warn({ err: new Error('write failed', { cause: { email: 'ada@example.com' } }) }, 'plain cause');
     logger.warn({ err: new Error('write failed', { cause: new Error('rejected ada@example.com') }) }, 'error cause');
-    const withFields = Object.assign(new Error('merge failed'), { traits: { name: 'Ada' }, cause: { email: 'ada@example.com', profileId: 'p1' } });
+    const withFields = Object.assign(new Error('merge failed'), {
+      traits: { name: 'Ada' },
+      cause: { email: 'ada@example.com', profileId: 'p1' },
+    });
     logger.warn({ err: withFields }, 'custom fields');
     logger.warn({ err: new AggregateError([Object.assign(new Error('one'), { userId: 'u-9' })], 'several') }, 'aggregate');
     logger.warn({ failures: [{ error: Object.assign(new Error('deep'), { body: 'raw body' }) }] }, 'an error elsewhere');
@@ -107,7 +132,13 @@ describe('logging', () => {
   it('scrubs a MongoDB duplicate-key error: message, errmsg, stack, keyValue, errorResponse', () => {
     const { logger, records, text } = capture();
     const message = 'E11000 duplicate key error collection: db.identities index: _id_ dup key: { _id: "email:ada@example.com" }';
-    const duplicate = new MongoServerError({ message, errmsg: message, code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 'email:ada@example.com' } });
+    const duplicate = new MongoServerError({
+      message,
+      errmsg: message,
+      code: 11000,
+      keyPattern: { _id: 1 },
+      keyValue: { _id: 'email:ada@example.com' },
+    });
     logger.error(duplicate);
     logger.error({ err: new Error('link failed', { cause: duplicate }) }, 'nested');
     expectNone(text(), ['ada@example.com']);
@@ -143,7 +174,10 @@ describe('logging', () => {
   it('leaves the logged objects as they were', () => {
     const { logger } = capture();
     const error = Object.assign(new Error('x'), { keyValue: { _id: 'email:ada@example.com' } });
-    const input = { batch: [{ userId: 'u-1', traits: { email: 'ada@example.com' } }], profile: { identities: { email: ['ada@example.com'] } } };
+    const input = {
+      batch: [{ userId: 'u-1', traits: { email: 'ada@example.com' } }],
+      profile: { identities: { email: ['ada@example.com'] } },
+    };
     const before = structuredClone(input);
     logger.info({ ...input, err: error }, 'once');
     expect(input).toEqual(before);
@@ -193,12 +227,18 @@ describe('logging a real duplicate-key error from the database', () => {
 
   it('keeps the identities out of a failed insertMany (the documents travel in writeErrors)', async () => {
     const identities = database.db.collection<{ _id: string; profileId: string }>(COLLECTION);
-    const err = await caught(() => identities.insertMany([{ ...identity }, { _id: 'phone:+48600123', profileId: 'p2' }], { ordered: false }));
+    const err = await caught(() =>
+      identities.insertMany([{ ...identity }, { _id: 'phone:+48600123', profileId: 'p2' }], { ordered: false }),
+    );
     const { logger, text, records } = capture();
     logger.warn({ err }, 'identity links failed');
     expectNone(text(), ['ada@example.com', '+48600123']);
     const [record] = records();
-    expect(record!.err).toMatchObject({ type: 'MongoBulkWriteError', code: 11000, writeErrors: [{ code: 11000, index: 0, op: '[redacted]' }] });
+    expect(record!.err).toMatchObject({
+      type: 'MongoBulkWriteError',
+      code: 11000,
+      writeErrors: [{ code: 11000, index: 0, op: '[redacted]' }],
+    });
     expect(record!.err.result.insertedIds).toEqual({ 1: 'phone:[redacted]' });
     expect(text()).toContain('duplicate');
   });

@@ -63,19 +63,29 @@ function requestInFlight(port: number): Promise<void> {
       if (answered.includes('100 Continue')) socket.write('{"userId": ', () => resolve());
     });
     socket.connect(port, '127.0.0.1', () => {
-      socket.write('POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n');
+      socket.write(
+        'POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n',
+      );
     });
   });
 }
 
 type Ports = EmbeddedPorts;
 
-async function startItinera(ports: Ports, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
+async function startItinera(
+  ports: Ports,
+  dataDir: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; output: () => string }> {
   const itinera = spawnItinera(ports, dataDir, extraEnv);
-  await eventually(async () => {
-    if (itinera.child.exitCode !== null) throw new Error(`itinera exited early:\n${itinera.output()}`);
-    return itinera.output().includes('Itinera is running.');
-  }, 180_000, 200);
+  await eventually(
+    async () => {
+      if (itinera.child.exitCode !== null) throw new Error(`itinera exited early:\n${itinera.output()}`);
+      return itinera.output().includes('Itinera is running.');
+    },
+    180_000,
+    200,
+  );
   return itinera;
 }
 
@@ -117,7 +127,10 @@ describe('npm start', () => {
     expect(first.output()).toContain(`UI: http://127.0.0.1:${ports.ui}`);
     expect(first.output()).toContain(`ITINERA_WRITE_KEY=${DEV_WRITE_KEY}`);
     expect((await send(baseUrl, 'GET', '/ready')).status).toBe(200);
-    const tracked = await send(baseUrl, 'POST', '/v1/identify', { auth: basicAuth(DEV_WRITE_KEY), json: { userId: 'u-restart', traits: { plan: 'pro' } } });
+    const tracked = await send(baseUrl, 'POST', '/v1/identify', {
+      auth: basicAuth(DEV_WRITE_KEY),
+      json: { userId: 'u-restart', traits: { plan: 'pro' } },
+    });
     expect(tracked.status).toBe(200);
 
     expect(await stop(first.child)).toBe(0);
@@ -167,7 +180,9 @@ describe('npm start', () => {
 
     await requestInFlight(ports.api);
     expect(await stop(itinera.child)).toBe(1);
-    expect(itinera.output()).toMatch(/stop deadline passed while \\?"HTTP API \(requests in flight\)\\?" was still running; stopping the embedded servers anyway/);
+    expect(itinera.output()).toMatch(
+      /stop deadline passed while \\?"HTTP API \(requests in flight\)\\?" was still running; stopping the embedded servers anyway/,
+    );
     expect(itinera.output()).toContain('the sweeper finishes them on the next start');
     await eventually(async () => [...servers, ...watchdogs].every((pid) => !isRunning(pid)), 5000);
     for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
@@ -193,7 +208,10 @@ describe('npm start', () => {
 
   it('refuses, in one line, a Temporal namespace that does not exist, and a role that is not one', async () => {
     const run = async (extraEnv: NodeJS.ProcessEnv) => {
-      const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['scripts/start.js'], {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(child);
       let stderr = '';
       child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
@@ -215,18 +233,34 @@ describe('npm start', () => {
 
   it('runs as a worker process against shared servers: /health and /ready only, and stops cleanly', async () => {
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ITINERA_ROLE: 'worker', TEMPORAL_ADDRESS: temporalAddress(), MONGODB_URI: mongoUri(), MONGODB_DB: `t_worker_${Date.now()}`, TEMPORAL_TASK_QUEUE: `itinera-worker-${Date.now()}` };
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ITINERA_ROLE: 'worker',
+      TEMPORAL_ADDRESS: temporalAddress(),
+      MONGODB_URI: mongoUri(),
+      MONGODB_DB: `t_worker_${Date.now()}`,
+      TEMPORAL_TASK_QUEUE: `itinera-worker-${Date.now()}`,
+    };
     const child = spawn(process.execPath, ['scripts/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let output = '';
     child.stdout!.on('data', (chunk) => (output += String(chunk)));
     child.stderr!.on('data', (chunk) => (output += String(chunk)));
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`itinera exited early:\n${output}`);
-      return output.includes('Itinera worker is running');
-    }, 120_000, 200);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`itinera exited early:\n${output}`);
+        return output.includes('Itinera worker is running');
+      },
+      120_000,
+      200,
+    );
     const baseUrl = `http://127.0.0.1:${port}`;
-    expect(await send(baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' } });
+    expect(await send(baseUrl, 'GET', '/ready')).toEqual({
+      status: 200,
+      body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' },
+    });
     expect((await send(baseUrl, 'GET', '/v1/rules', { auth: bearer(DEV_ADMIN_KEY) })).status).toBe(404);
     expect(await stop(child)).toBe(0);
   }, 180_000);

@@ -50,7 +50,11 @@ describe('stopWithin', () => {
     const ran: string[] = [];
     const lateness: boolean[] = [];
     const proc = await server();
-    const outcome = await stopWithin({ graceful: [step('http', ran), step('runtime', ran)], final: [serverStep(proc, lateness)], deadlineMs: 5000 });
+    const outcome = await stopWithin({
+      graceful: [step('http', ran), step('runtime', ran)],
+      final: [serverStep(proc, lateness)],
+      deadlineMs: 5000,
+    });
     expect(outcome).toEqual({ exitCode: 0, skipped: [], failed: [] });
     expect(ran).toEqual(['http', 'runtime']);
     expect(lateness).toEqual([false]);

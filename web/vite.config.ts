@@ -84,9 +84,28 @@ export default defineConfig({
         // Libraries in chunks of their own: a new console build that changes only the
         // console's code leaves the browser's cached copies of them valid.
         manualChunks(id) {
-          if (id.includes('/node_modules/@codemirror/') || id.includes('/node_modules/@lezer/') || id.includes('/node_modules/style-mod/') || id.includes('/node_modules/w3c-keyname/') || id.includes('/node_modules/crelt/') || id.includes('/node_modules/@marijn/')) return 'codemirror';
-          if (id.includes('/node_modules/chevrotain/') || id.includes('/node_modules/@chevrotain/') || id.includes('/node_modules/lodash-es/') || id.startsWith(DSL_DIR)) return 'compiler';
-          if (id.includes('/node_modules/preact/') || id.includes('/node_modules/wouter-preact/') || id.includes('/node_modules/regexparam/')) return 'preact';
+          if (
+            id.includes('/node_modules/@codemirror/') ||
+            id.includes('/node_modules/@lezer/') ||
+            id.includes('/node_modules/style-mod/') ||
+            id.includes('/node_modules/w3c-keyname/') ||
+            id.includes('/node_modules/crelt/') ||
+            id.includes('/node_modules/@marijn/')
+          )
+            return 'codemirror';
+          if (
+            id.includes('/node_modules/chevrotain/') ||
+            id.includes('/node_modules/@chevrotain/') ||
+            id.includes('/node_modules/lodash-es/') ||
+            id.startsWith(DSL_DIR)
+          )
+            return 'compiler';
+          if (
+            id.includes('/node_modules/preact/') ||
+            id.includes('/node_modules/wouter-preact/') ||
+            id.includes('/node_modules/regexparam/')
+          )
+            return 'preact';
           return undefined;
         },
       },

@@ -29,7 +29,8 @@ const KEY_BYTES = 32;
 /** Why a password is refused, or undefined when it is acceptable. */
 export function passwordProblem(password: string): string | undefined {
   const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) return `the password must be at least ${MIN_PASSWORD_LENGTH} characters (a passphrase of a few words is easiest)`;
+  if (length < MIN_PASSWORD_LENGTH)
+    return `the password must be at least ${MIN_PASSWORD_LENGTH} characters (a passphrase of a few words is easiest)`;
   if (length > MAX_PASSWORD_LENGTH) return `the password must be at most ${MAX_PASSWORD_LENGTH} characters`;
   return undefined;
 }
@@ -39,7 +40,9 @@ function derive(password: string, salt: Buffer, params: Parameters, length: numb
   // scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is exactly that for the
   // current parameters, so leave headroom for raised ones.
   const options: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, length, options, (error, key) => (error ? reject(error) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -64,7 +64,11 @@ export type SessionLookup =
   | { kind: 'ended'; reason: 'unknown' | 'expired' | 'idle' | 'revoked' | 'disabled' };
 
 /** The session a cookie's token names, and its user as they are now, if it may still be used. */
-export async function findSession(deps: Pick<AccountsDeps, 'sessions' | 'users' | 'now'>, policy: SessionPolicy, token: string): Promise<SessionLookup> {
+export async function findSession(
+  deps: Pick<AccountsDeps, 'sessions' | 'users' | 'now'>,
+  policy: SessionPolicy,
+  token: string,
+): Promise<SessionLookup> {
   const now = deps.now();
   const session = await deps.sessions.get(sessionIdOf(token));
   if (!session) return { kind: 'ended', reason: 'unknown' };

@@ -21,7 +21,12 @@ export interface UserView {
 }
 
 export const viewOf = (user: UserDoc): UserView => ({
-  name: user._id, role: user.role, createdAt: user.createdAt, createdBy: user.createdBy, lastSignInAt: user.lastSignInAt ?? null, disabled: user.disabled,
+  name: user._id,
+  role: user.role,
+  createdAt: user.createdAt,
+  createdBy: user.createdBy,
+  lastSignInAt: user.lastSignInAt ?? null,
+  disabled: user.disabled,
 });
 
 type Deps = Pick<AccountsDeps, 'users' | 'audit' | 'now'>;
@@ -42,7 +47,16 @@ function checkedPassword(password: string): string {
 export async function addUser(deps: Deps, input: { name: string; role: Role; password: string }, actor: string): Promise<UserView> {
   const name = checkedName(input.name);
   const passwordHash = await hashPassword(checkedPassword(input.password));
-  const user: UserDoc = { _id: name, role: input.role, passwordHash, createdAt: deps.now(), createdBy: actor, disabled: false, sessionGeneration: 0, signIn: NO_FAILURES };
+  const user: UserDoc = {
+    _id: name,
+    role: input.role,
+    passwordHash,
+    createdAt: deps.now(),
+    createdBy: actor,
+    disabled: false,
+    sessionGeneration: 0,
+    signIn: NO_FAILURES,
+  };
   if (!(await deps.users.insert(user))) throw new AccountError(409, 'user_exists', `there is a user named "${name}" already`);
   await deps.audit.record({ at: user.createdAt, kind: 'user.created', actor, subject: { user: name }, detail: { role: input.role } });
   return viewOf(user);
@@ -57,7 +71,12 @@ export async function listUsers(deps: Pick<Deps, 'users'>): Promise<UserView[]> 
  * request (sessions re-read the user); disabling or a new password also ends their
  * sessions, so enabling again does not bring an old cookie back to life.
  */
-export async function changeUser(deps: Deps, given: string, input: { role?: Role; disabled?: boolean; password?: string }, actor: string): Promise<UserView> {
+export async function changeUser(
+  deps: Deps,
+  given: string,
+  input: { role?: Role; disabled?: boolean; password?: string },
+  actor: string,
+): Promise<UserView> {
   const name = normaliseUserName(given);
   const changes: UserChanges = {};
   if (input.role !== undefined) changes.role = input.role;
@@ -66,7 +85,11 @@ export async function changeUser(deps: Deps, given: string, input: { role?: Role
   if (input.disabled === true || input.password !== undefined) changes.endSessions = true;
   const user = await deps.users.update(name, changes);
   if (!user) throw new AccountError(404, 'not_found', `no user named "${name}"`);
-  const detail = { ...(input.role !== undefined ? { role: input.role } : {}), ...(input.disabled !== undefined ? { disabled: input.disabled } : {}), ...(input.password !== undefined ? { passwordChanged: true } : {}) };
+  const detail = {
+    ...(input.role !== undefined ? { role: input.role } : {}),
+    ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+    ...(input.password !== undefined ? { passwordChanged: true } : {}),
+  };
   await deps.audit.record({ at: deps.now(), kind: 'user.changed', actor, subject: { user: name }, detail });
   return viewOf(user);
 }

@@ -39,7 +39,8 @@ export interface AdmissionRequest {
   atMs: number;
 }
 
-export type AdmissionVerdict = 'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent' | 'journey-paused' | 'restricted';
+export type AdmissionVerdict =
+  'admitted' | 'already-triggered' | 'already-in-journey' | 'reentry-refused' | 'no-consent' | 'journey-paused' | 'restricted';
 
 export interface Admission {
   verdict: AdmissionVerdict;
@@ -67,34 +68,55 @@ function reentryAllows(reentry: ReentryIR, lastEnteredAt: Date, at: Date): boole
   }
 }
 
-export function decideAdmission(profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents' | 'restricted'>>, request: AdmissionRequest): Admission {
+export function decideAdmission(
+  profile: Pick<ProfileDoc, 'journeys' | 'journeyHistory'> & Partial<Pick<ProfileDoc, 'consents' | 'restricted'>>,
+  request: AdmissionRequest,
+): Admission {
   if (profile.journeys?.[request.workflowId]?.runId === request.runId) return { verdict: 'admitted' };
   if (profile.journeyHistory?.[request.journey]?.lastRunId === request.runId) return { verdict: 'admitted' };
   // Restricted (art. 18): kept, not processed.
   if (profile.restricted) return { verdict: 'restricted' };
   const at = new Date(request.atMs);
-  if ((request.requiresConsent ?? []).some((purpose) => consentState(profile.consents ?? {}, purpose, at) !== 'granted')) return { verdict: 'no-consent' };
+  if ((request.requiresConsent ?? []).some((purpose) => consentState(profile.consents ?? {}, purpose, at) !== 'granted'))
+    return { verdict: 'no-consent' };
   const history = profile.journeyHistory?.[request.journey];
   if (request.triggerEventId !== undefined && history?.triggerEventIds.includes(request.triggerEventId)) {
     return { verdict: 'already-triggered' };
   }
-  const inAnotherRun = Object.values(profile.journeys ?? {}).some((run) => run.journey === request.journey && run.workflowId !== request.workflowId);
+  const inAnotherRun = Object.values(profile.journeys ?? {}).some(
+    (run) => run.journey === request.journey && run.workflowId !== request.workflowId,
+  );
   if (inAnotherRun) return { verdict: 'already-in-journey' };
   if (history && !reentryAllows(request.reentry, history.lastEnteredAt, at)) return { verdict: 'reentry-refused' };
 
   const membership: JourneyMembership = {
-    workflowId: request.workflowId, journey: request.journey, rulesVersion: request.rulesVersion, runId: request.runId, enteredAt: at,
+    workflowId: request.workflowId,
+    journey: request.journey,
+    rulesVersion: request.rulesVersion,
+    runId: request.runId,
+    enteredAt: at,
   };
   const triggers = [...(history?.triggerEventIds ?? []), ...(request.triggerEventId === undefined ? [] : [request.triggerEventId])];
-  const entered: JourneyHistory = { entries: (history?.entries ?? 0) + 1, lastEnteredAt: at, triggerEventIds: triggers.slice(-REMEMBERED_TRIGGERS), lastRunId: request.runId };
+  const entered: JourneyHistory = {
+    entries: (history?.entries ?? 0) + 1,
+    lastEnteredAt: at,
+    triggerEventIds: triggers.slice(-REMEMBERED_TRIGGERS),
+    lastRunId: request.runId,
+  };
   return {
     verdict: 'admitted',
     set: { [`journeys.${request.workflowId}`]: membership, [`journeyHistory.${request.journey}`]: entered },
-    guard: { ...unchangedHistory(request.journey, history), ...unchangedConsents(profile, request.requiresConsent ?? []), restricted: null },
+    guard: {
+      ...unchangedHistory(request.journey, history),
+      ...unchangedConsents(profile, request.requiresConsent ?? []),
+      restricted: null,
+    },
   };
 }
 
 /** Holds while no consent the run requires has changed state since the profile was read. */
 function unchangedConsents(profile: Partial<Pick<ProfileDoc, 'consents'>>, purposes: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(purposes.map((purpose) => [`consents.${purpose}.state`, profile.consents?.[purpose]?.state ?? { $exists: false }]));
+  return Object.fromEntries(
+    purposes.map((purpose) => [`consents.${purpose}.state`, profile.consents?.[purpose]?.state ?? { $exists: false }]),
+  );
 }

@@ -59,7 +59,15 @@ export function createDeliveryActivities({ stores, now, defaultTimeZone, deliver
     const template = rules?.ir.consents.find((consent) => consent.name === record.purpose)?.confirmTemplate;
     if (template === undefined) return null;
     return {
-      request: { key: confirmationKey(recordId), profileId: profile._id, channel: 'email', name: template, with: {}, purpose: record.purpose, confirms: recordId },
+      request: {
+        key: confirmationKey(recordId),
+        profileId: profile._id,
+        channel: 'email',
+        name: template,
+        with: {},
+        purpose: record.purpose,
+        confirms: recordId,
+      },
       // From when it was recorded, not when it is sent: a retried send carries the same link.
       linkExpiresAt: new Date(record.recordedAt.getTime() + CONFIRMATION_LINK_VALID_MS),
     };

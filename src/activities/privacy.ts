@@ -41,7 +41,11 @@ export function createPrivacyActivities(deps: ActivityDeps) {
         return await beating(() => steps().notify(requestId, destination));
       } catch (error) {
         if (!(error instanceof NoticeRetry)) throw error;
-        throw ApplicationFailure.create({ type: 'NoticeRetry', message: error.reason, ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }) });
+        throw ApplicationFailure.create({
+          type: 'NoticeRetry',
+          message: error.reason,
+          ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }),
+        });
       }
     },
 

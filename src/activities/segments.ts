@@ -4,7 +4,12 @@
  */
 import { Context } from '@temporalio/activity';
 import {
-  backfillFacts, finishRecompute, judgeEveryone, prepareRecompute, type JudgeCheckpoint, type PreparedRecompute,
+  backfillFacts,
+  finishRecompute,
+  judgeEveryone,
+  prepareRecompute,
+  type JudgeCheckpoint,
+  type PreparedRecompute,
 } from '../segments/recompute.js';
 import type { ActivityDeps } from './profiles.js';
 

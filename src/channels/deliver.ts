@@ -11,7 +11,14 @@
  */
 import { localDate, millisUntilLocalTime } from '../util/local-time.js';
 import { consentState } from '../conditions/predicate.js';
-import { FINAL_DELIVERY_STATUSES, type ConfirmationRequest, type DeliveryStatus, type MessageRequest, type OutgoingMessage, type ProfileDoc } from '../model.js';
+import {
+  FINAL_DELIVERY_STATUSES,
+  type ConfirmationRequest,
+  type DeliveryStatus,
+  type MessageRequest,
+  type OutgoingMessage,
+  type ProfileDoc,
+} from '../model.js';
 import type { DeliveryDoc } from '../store/deliveries.js';
 import type { Stores } from '../store/index.js';
 import { confirmationPath, unsubscribePath, type LinkSigner } from './links.js';
@@ -28,7 +35,10 @@ export interface DeliveryOutcome {
 
 /** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
 export class RetryableDelivery extends Error {
-  constructor(readonly reason: string, readonly retryAfterMs?: number) {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(`delivery will be retried: ${reason}`);
   }
 }
@@ -82,7 +92,12 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   }
 
   /** Records a final state; the one recorded before, if a previous attempt got there first. */
-  async function finish(request: OutgoingMessage, status: DeliveryStatus, detail: string | undefined, extra: Parameters<Stores['deliveries']['advance']>[2] = {}): Promise<DeliveryOutcome> {
+  async function finish(
+    request: OutgoingMessage,
+    status: DeliveryStatus,
+    detail: string | undefined,
+    extra: Parameters<Stores['deliveries']['advance']>[2] = {},
+  ): Promise<DeliveryOutcome> {
     const earlier = await stores.deliveries.advance(request, { status, at: now(), ...(detail ? { detail } : {}) }, extra);
     if (earlier) return outcomeOf(earlier);
     count(request, `messages.${status}`);
@@ -105,9 +120,15 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     if (!cap) return null;
     const at = now();
     const zone = typeof profile.traits.timezone === 'string' ? profile.traits.timezone : deps.defaultTimeZone;
-    if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max)) return null;
+    if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max))
+      return null;
     const retryInMs = millisUntilLocalTime(at, '00:00', zone, deps.defaultTimeZone);
-    await stores.deliveries.advance(request, { status: 'deferred', at, detail: 'frequency cap', until: new Date(at.getTime() + retryInMs) });
+    await stores.deliveries.advance(request, {
+      status: 'deferred',
+      at,
+      detail: 'frequency cap',
+      until: new Date(at.getTime() + retryInMs),
+    });
     count(request, 'messages.capped');
     return { status: 'deferred', detail: 'frequency cap', retryInMs };
   }
@@ -125,7 +146,11 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     let rendered;
     try {
       rendered = await renderTemplate(template, {
-        traits: profile.traits, with: request.with, profile_id: profile._id, ...extras.variables, ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
+        traits: profile.traits,
+        with: request.with,
+        profile_id: profile._id,
+        ...extras.variables,
+        ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
       });
     } catch {
       return finish(request, 'failed', 'template error');
@@ -152,7 +177,9 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const earlier = await begin(request);
     if (earlier) return earlier;
     const at = now();
-    const traits = Object.fromEntries(destination.traits.filter((name) => Object.hasOwn(profile.traits, name)).map((name) => [name, profile.traits[name]]));
+    const traits = Object.fromEntries(
+      destination.traits.filter((name) => Object.hasOwn(profile.traits, name)).map((name) => [name, profile.traits[name]]),
+    );
     const body = JSON.stringify({
       type: 'journey.step',
       deliveryKey: request.key,

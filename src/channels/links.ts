@@ -86,8 +86,13 @@ export class LinkSigner {
   /** The link an unsubscribe token stands for; null when it was not signed here or was altered. */
   readUnsubscribeToken(token: string): UnsubscribeLink | null {
     const payload = this.open(token);
-    if (payload?.kind !== 'unsubscribe' || typeof payload.d !== 'string' || typeof payload.p !== 'string' || !Array.isArray(payload.c)) return null;
-    return { deliveryKey: payload.d, profileId: payload.p, purposes: payload.c.filter((purpose): purpose is string => typeof purpose === 'string') };
+    if (payload?.kind !== 'unsubscribe' || typeof payload.d !== 'string' || typeof payload.p !== 'string' || !Array.isArray(payload.c))
+      return null;
+    return {
+      deliveryKey: payload.d,
+      profileId: payload.p,
+      purposes: payload.c.filter((purpose): purpose is string => typeof purpose === 'string'),
+    };
   }
 
   confirmationToken(link: ConfirmationLink): string {
@@ -118,7 +123,8 @@ export class LinkSigner {
   /** The link a portal token stands for (expired or not); null when it was not signed here or was altered. */
   readPortalToken(token: string): PortalLink | null {
     const payload = this.open(token);
-    if (payload?.kind !== 'portal' || typeof payload.p !== 'string' || typeof payload.x !== 'number' || typeof payload.l !== 'string') return null;
+    if (payload?.kind !== 'portal' || typeof payload.p !== 'string' || typeof payload.x !== 'number' || typeof payload.l !== 'string')
+      return null;
     return { profileId: payload.p, expiresAt: new Date(payload.x * 1000), lang: payload.l };
   }
 

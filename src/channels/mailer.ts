@@ -16,10 +16,7 @@ export interface OutgoingMail {
   headers: Record<string, string>;
 }
 
-export type MailAnswer =
-  | { kind: 'sent'; code: number }
-  | { kind: 'permanent'; code: number }
-  | { kind: 'retry'; reason: string };
+export type MailAnswer = { kind: 'sent'; code: number } | { kind: 'permanent'; code: number } | { kind: 'retry'; reason: string };
 
 export interface Mailer {
   /** The sender address, for the Message-ID's domain and the From header. */

@@ -7,5 +7,8 @@ export type SendStep = Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>;
 
 export function sendSteps(rules: Pick<RulesDoc, 'ir'> | null): { journey: string; step: SendStep }[] {
   return (rules?.ir.journeys ?? []).flatMap((journey) =>
-    allSteps(journey.steps).flatMap(({ step }) => (step.kind === 'sendEmail' || step.kind === 'sendWebhook' ? [{ journey: journey.name, step }] : [])));
+    allSteps(journey.steps).flatMap(({ step }) =>
+      step.kind === 'sendEmail' || step.kind === 'sendWebhook' ? [{ journey: journey.name, step }] : [],
+    ),
+  );
 }

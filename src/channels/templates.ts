@@ -77,7 +77,8 @@ function problemOf(part: keyof TemplateParts, error: unknown): TemplateProblem {
   const token = (error as { token?: { getPosition?: () => [number, number] } }).token;
   const position = token?.getPosition?.();
   // liquidjs appends ", line:1, col:5" and a source excerpt; the position is given apart.
-  const message = String((error as Error).message ?? error).split(', line:')[0]!.trim();
+  const message = String((error as Error).message ?? error)
+    .split(', line:')[0]!
+    .trim();
   return { part, message, ...(position ? { line: position[0], column: position[1] } : {}) };
 }
-

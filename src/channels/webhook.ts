@@ -23,9 +23,13 @@ export type WebhookAnswer =
 const ANSWER_LIMIT = 1_000;
 const TIMEOUT_MS = 10_000;
 
-export async function postWebhook(
-  request: { url: string; secret: string; body: string; idempotencyKey: string; now: Date },
-): Promise<WebhookAnswer> {
+export async function postWebhook(request: {
+  url: string;
+  secret: string;
+  body: string;
+  idempotencyKey: string;
+  now: Date;
+}): Promise<WebhookAnswer> {
   const unixSeconds = Math.floor(request.now.getTime() / 1000);
   let response: Response;
   try {
@@ -42,7 +46,10 @@ export async function postWebhook(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    return { kind: 'retry', reason: `network: ${(error as Error).name === 'TimeoutError' ? 'timed out' : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message)}` };
+    return {
+      kind: 'retry',
+      reason: `network: ${(error as Error).name === 'TimeoutError' ? 'timed out' : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message)}`,
+    };
   }
   const answer = (await response.text().catch(() => '')).slice(0, ANSWER_LIMIT);
   const { status } = response;

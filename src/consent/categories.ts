@@ -14,7 +14,10 @@ const fold = (text: string) => text.toLowerCase();
  * several categories is granted only when every one of them that is present says true:
  * a refusal anywhere wins.
  */
-export function purposesFromPreferences(preferences: Readonly<Record<string, boolean>>, consents: readonly ConsentIR[]): Map<string, boolean> {
+export function purposesFromPreferences(
+  preferences: Readonly<Record<string, boolean>>,
+  consents: readonly ConsentIR[],
+): Map<string, boolean> {
   const byCategory = new Map<string, boolean[]>();
   for (const [category, granted] of Object.entries(preferences)) {
     const key = fold(category);

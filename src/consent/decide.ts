@@ -59,7 +59,10 @@ export function consentRecordId(eventId: string, purpose: string): string {
 const hadGrant = (state: ConsentRecord['state'] | undefined) => state === 'granted' || state === 'expired' || state === 'revoked';
 
 /** The changes an event asks for, per purpose, before the current state decides what is recorded. */
-function requestedChanges(consent: EventConsent, consents: readonly ConsentIR[]): { purpose: string; state?: ConsentRecordState; granted?: boolean }[] {
+function requestedChanges(
+  consent: EventConsent,
+  consents: readonly ConsentIR[],
+): { purpose: string; state?: ConsentRecordState; granted?: boolean }[] {
   const explicit = (consent.changes ?? []).map((change) => ({ purpose: change.purpose, state: change.state }));
   const preferences = consent.categoryPreferences
     ? [...purposesFromPreferences(consent.categoryPreferences, consents)].map(([purpose, granted]) => ({ purpose, granted }))
@@ -105,10 +108,12 @@ export function decideConsent(input: ConsentDecisionInput): ConsentDecision {
         }
       }
       if (consent.confirms && !confirmationOpen(current, consent.confirms.recordId, new Date(consent.confirms.at))) continue;
-      const expiresAt = state === 'granted' && declared?.expiresAfterMs !== undefined ? new Date(at.getTime() + declared.expiresAfterMs) : undefined;
-      const remindAt = expiresAt && declared?.remindBeforeMs !== undefined ? new Date(expiresAt.getTime() - declared.remindBeforeMs) : undefined;
-      const becomesCurrent = (current === undefined || at.getTime() >= new Date(current.at).getTime())
-        && !(state === 'pending' && holdsAt(current, at));
+      const expiresAt =
+        state === 'granted' && declared?.expiresAfterMs !== undefined ? new Date(at.getTime() + declared.expiresAfterMs) : undefined;
+      const remindAt =
+        expiresAt && declared?.remindBeforeMs !== undefined ? new Date(expiresAt.getTime() - declared.remindBeforeMs) : undefined;
+      const becomesCurrent =
+        (current === undefined || at.getTime() >= new Date(current.at).getTime()) && !(state === 'pending' && holdsAt(current, at));
       const shown = {
         ...(declared?.title !== undefined ? { title: declared.title } : {}),
         ...(input.rulesVersion !== undefined ? { rulesVersion: input.rulesVersion } : {}),

@@ -19,9 +19,10 @@ export function projectionFromLedger(records: readonly ConsentLedgerDoc[], now: 
   const latest = new Map<string, ConsentLedgerDoc>();
   for (const record of records) {
     const seen = latest.get(record.purpose);
-    const later = !seen
-      || time(record.at)! > time(seen.at)!
-      || (time(record.at) === time(seen.at) && time(record.recordedAt)! >= time(seen.recordedAt)!);
+    const later =
+      !seen ||
+      time(record.at)! > time(seen.at)! ||
+      (time(record.at) === time(seen.at) && time(record.recordedAt)! >= time(seen.recordedAt)!);
     if (later) latest.set(record.purpose, record);
   }
   const projection: ProfileDoc['consents'] = {};
@@ -39,9 +40,11 @@ export function projectionFromLedger(records: readonly ConsentLedgerDoc[], now: 
  */
 export function sameConsentState(stored: ConsentRecord | undefined, rebuilt: ConsentRecord | undefined, now: Date): boolean {
   if (!stored || !rebuilt) return stored === rebuilt;
-  return lapsed(stored, now) === lapsed(rebuilt, now)
-    && stored.recordId === rebuilt.recordId
-    && time(stored.at) === time(rebuilt.at)
-    && time(stored.expiresAt) === time(rebuilt.expiresAt)
-    && time(stored.remindAt) === time(rebuilt.remindAt);
+  return (
+    lapsed(stored, now) === lapsed(rebuilt, now) &&
+    stored.recordId === rebuilt.recordId &&
+    time(stored.at) === time(rebuilt.at) &&
+    time(stored.expiresAt) === time(rebuilt.expiresAt) &&
+    time(stored.remindAt) === time(rebuilt.remindAt)
+  );
 }

@@ -22,7 +22,11 @@ export interface PurposeTally {
 }
 
 /** The state a report shows: a grant whose time has come is `expired`, even before its lifecycle marks it. */
-export function reportedState(consents: Parameters<typeof consentState>[0], purpose: string, now: Date): ConsentProjectionState | undefined {
+export function reportedState(
+  consents: Parameters<typeof consentState>[0],
+  purpose: string,
+  now: Date,
+): ConsentProjectionState | undefined {
   const record = consents?.[purpose];
   if (!record) return undefined;
   const state = consentState(consents, purpose, now);
@@ -30,15 +34,25 @@ export function reportedState(consents: Parameters<typeof consentState>[0], purp
 }
 
 /** Per purpose, the people granted, denied, revoked and expired (one pass over the profiles). */
-export async function tallyConsents(stores: Stores, declared: readonly ConsentIR[], now: Date): Promise<{ profiles: number; purposes: PurposeTally[] }> {
+export async function tallyConsents(
+  stores: Stores,
+  declared: readonly ConsentIR[],
+  now: Date,
+): Promise<{ profiles: number; purposes: PurposeTally[] }> {
   const tallies = new Map<string, PurposeTally>();
   const tallyOf = (purpose: string) => {
     let tally = tallies.get(purpose);
     if (!tally) {
       const declaration = declared.find((consent) => consent.name === purpose);
       tally = {
-        purpose, ...(declaration?.title !== undefined ? { title: declaration.title } : {}), declared: declaration !== undefined,
-        granted: 0, denied: 0, revoked: 0, expired: 0, pending: 0,
+        purpose,
+        ...(declaration?.title !== undefined ? { title: declaration.title } : {}),
+        declared: declaration !== undefined,
+        granted: 0,
+        denied: 0,
+        revoked: 0,
+        expired: 0,
+        pending: 0,
       };
       tallies.set(purpose, tally);
     }

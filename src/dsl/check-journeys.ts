@@ -224,4 +224,3 @@ function unrolledSize(steps: Step[]): number {
   }
   return total;
 }
-

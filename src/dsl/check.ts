@@ -35,7 +35,10 @@ export function check(program: Program): Diagnostic[] {
     }
     if (decl.kind !== 'recovered' && decl.title) checkString(ctx, decl.title, EMPTY_SCOPE);
   }
-  checkSegmentCycles(ctx, program.declarations.filter((d): d is SegmentDecl => d.kind === 'segment'));
+  checkSegmentCycles(
+    ctx,
+    program.declarations.filter((d): d is SegmentDecl => d.kind === 'segment'),
+  );
   return ctx.diagnostics;
 }
 
@@ -75,7 +78,10 @@ function checkConsent(ctx: CheckContext, consent: ConsentDecl): void {
     if (clause.kind === 'expires' || clause.kind === 'remind') checkDuration(ctx, clause.duration);
     if (clause.kind === 'confirm') checkNonEmpty(ctx, clause.template, EMPTY_SCOPE, 'a template name');
   }
-  checkCategories(ctx, consent.clauses.flatMap((clause) => (clause.kind === 'categories' ? clause.categories : [])));
+  checkCategories(
+    ctx,
+    consent.clauses.flatMap((clause) => (clause.kind === 'categories' ? clause.categories : [])),
+  );
   const expiry = firstOfKind.get('expires');
   const reminder = firstOfKind.get('remind');
   if (reminder && !expiry) ctx.add(Diagnostics.reminderWithoutExpiry, reminder.span);

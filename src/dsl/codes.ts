@@ -28,7 +28,7 @@ export const MAX_STEPS_PER_JOURNEY = 10_000;
 export const Diagnostics = {
   // ITN10xx lexical
   unexpectedCharacter: def('ITN1001', 'error', (text: string) => `unexpected character '${text}'`),
-  unterminatedString: def('ITN1002', 'error', () => 'string is not closed: add a \'"\' before the end of the line'),
+  unterminatedString: def('ITN1002', 'error', () => "string is not closed: add a '\"' before the end of the line"),
   unknownEscape: def('ITN1003', 'error', (escape: string) => `unknown escape '${escape}' in string: only \\" and \\\\ are allowed`),
 
   // ITN11xx syntax (the message comes from syntax-messages.ts)
@@ -43,9 +43,13 @@ export const Diagnostics = {
   unknownConsent: def('ITN1204', 'error', (name: string, suggestion?: string) => `unknown consent '${name}'${didYouMean(suggestion)}`),
   duplicateJourney: def('ITN1205', 'error', (name: string, line: number) => `journey '${name}' is already declared on line ${line}`),
   segmentCycle: def('ITN1206', 'error', (cycle: string[]) =>
-    cycle.length === 2 ? `segment '${cycle[0]}' depends on itself` : `segment '${cycle[0]}' depends on itself: ${cycle.join(' → ')}`),
+    cycle.length === 2 ? `segment '${cycle[0]}' depends on itself` : `segment '${cycle[0]}' depends on itself: ${cycle.join(' → ')}`,
+  ),
   unknownVariable: def('ITN1207', 'error', (name: string, suggestion?: string) =>
-    suggestion ? `unknown name '${name}' (did you mean the loop variable '${suggestion}'?)` : `'${name}' is not a value here: write "${name}" in quotes for text`),
+    suggestion
+      ? `unknown name '${name}' (did you mean the loop variable '${suggestion}'?)`
+      : `'${name}' is not a value here: write "${name}" in quotes for text`,
+  ),
   uppercaseName: def('ITN1208', 'error', (name: string) => `names are lowercase letters, digits and '_': write '${name.toLowerCase()}'`),
   unknownPlaceholder: def('ITN1209', 'warning', (name: string) => `'{${name}}' is not a loop variable here and is kept as written`),
   shadowedLoopVariable: def('ITN1210', 'error', (name: string) => `loop variable '${name}' is already used by an enclosing 'for'`),
@@ -59,12 +63,20 @@ export const Diagnostics = {
   invalidPercent: def('ITN1305', 'error', (text: string) => `a share must be more than 0% and at most 100%, not '${text}'`),
   durationTooLong: def('ITN1306', 'error', (text: string) => `'${text}' is too long: durations are limited to 100 years`),
   emptyText: def('ITN1307', 'error', (what: string) => `${what} must not be empty`),
-  orderingNeedsNumberOrText: def('ITN1308', 'error', (op: string) => `'${op}' compares numbers, texts, dates or times, not true, false or null`),
+  orderingNeedsNumberOrText: def(
+    'ITN1308',
+    'error',
+    (op: string) => `'${op}' compares numbers, texts, dates or times, not true, false or null`,
+  ),
   needsText: def('ITN1309', 'error', (what: string) => `'${what}' needs a text in quotes`),
 
   // ITN14xx journey structure
-  missingTrigger: def('ITN1401', 'error', (journey: string) =>
-    `journey '${journey}' has no trigger: add 'when performed "<event>"', 'when enters segment <name>' or 'when exits segment <name>'`),
+  missingTrigger: def(
+    'ITN1401',
+    'error',
+    (journey: string) =>
+      `journey '${journey}' has no trigger: add 'when performed "<event>"', 'when enters segment <name>' or 'when exits segment <name>'`,
+  ),
   secondTrigger: def('ITN1402', 'error', (line: number) => `a journey has exactly one trigger; another 'when' is on line ${line}`),
   unreachableStep: def('ITN1403', 'error', () => "this step can never run: it follows an 'exit'"),
   duplicateHeader: def('ITN1404', 'error', (header: string, line: number) => `'${header}' is already given on line ${line}`),
@@ -77,21 +89,37 @@ export const Diagnostics = {
   // ITN15xx split and for
   splitNot100: def('ITN1501', 'error', (total: string) => `the shares of a split must add up to 100%, these add up to ${total}%`),
   splitOneBranch: def('ITN1502', 'warning', () => 'a split with one branch always takes it: give it at least two'),
-  emptyRange: def('ITN1503', 'error', (from: number, to: number) => `the range ${from}..${to} is empty: the first number must not be above the second`),
+  emptyRange: def(
+    'ITN1503',
+    'error',
+    (from: number, to: number) => `the range ${from}..${to} is empty: the first number must not be above the second`,
+  ),
   rangeTooLarge: def('ITN1504', 'error', (count: number) => `this loop would repeat ${count} times; the limit is ${MAX_FOR_ITERATIONS}`),
   rangeNotWhole: def('ITN1505', 'error', (text: string) => `loop bounds are whole numbers, not '${text}'`),
-  journeyTooLarge: def('ITN1506', 'error', (count: number) =>
-    `this journey unrolls into ${count} steps; the limit is ${MAX_STEPS_PER_JOURNEY}`),
+  journeyTooLarge: def(
+    'ITN1506',
+    'error',
+    (count: number) => `this journey unrolls into ${count} steps; the limit is ${MAX_STEPS_PER_JOURNEY}`,
+  ),
 
   // ITN16xx consents
   reminderWithoutExpiry: def('ITN1601', 'error', () => "'remind … before expiry' needs an 'expires after …' in the same consent"),
-  reminderNotBeforeExpiry: def('ITN1602', 'error', () => 'the reminder must come before the consent expires: remind earlier than the expiry period'),
+  reminderNotBeforeExpiry: def(
+    'ITN1602',
+    'error',
+    () => 'the reminder must come before the consent expires: remind earlier than the expiry period',
+  ),
   duplicateConsentClause: def('ITN1603', 'error', (clause: string, line: number) => `'${clause}' is already given on line ${line}`),
-  emptyCategory: def('ITN1604', 'error', () => 'a category must not be empty: write it as the consent banner sends it, such as "Marketing"'),
+  emptyCategory: def(
+    'ITN1604',
+    'error',
+    () => 'a category must not be empty: write it as the consent banner sends it, such as "Marketing"',
+  ),
   duplicateCategory: def('ITN1605', 'warning', (category: string, first: string) =>
     category === first
       ? `category "${category}" is already listed in this consent`
-      : `category "${category}" is already listed in this consent as "${first}" (categories ignore case)`),
+      : `category "${category}" is already listed in this consent as "${first}" (categories ignore case)`,
+  ),
 
   // ITN17xx conditions
   duplicatePerformedClause: def('ITN1701', 'error', (clause: string) => `'performed' takes one ${clause}`),
@@ -99,7 +127,11 @@ export const Diagnostics = {
   emptyList: def('ITN1703', 'warning', (negated: boolean) => (negated ? "'not in []' is always true" : "'in []' never matches")),
   previewTakesSegments: def('ITN1801', 'error', (kind: string) => `a preview takes segment declarations only, not a ${kind}`),
   previewEmpty: def('ITN1802', 'error', () => 'a preview needs a segment declaration'),
-  globWithoutWildcard: def('ITN1704', 'warning', (glob: string) => `'tagged like "${glob}"' has no * or ?: it means the same as 'tagged "${glob}"'`),
+  globWithoutWildcard: def(
+    'ITN1704',
+    'warning',
+    (glob: string) => `'tagged like "${glob}"' has no * or ?: it means the same as 'tagged "${glob}"'`,
+  ),
 } as const;
 
 export type DiagnosticKey = keyof typeof Diagnostics;

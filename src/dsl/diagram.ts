@@ -66,7 +66,12 @@ const ZERO: RawStepCounts = { reached: 0, passed: 0, left: 0 };
 const childId = (prefix: string, index: number) => (prefix === '' ? String(index) : `${prefix}.${index}`);
 
 function presented(counts: RawStepCounts): DiagramCounts {
-  return { reached: counts.reached, waiting: Math.max(0, counts.reached - counts.passed - counts.left), passed: counts.passed, endedHere: counts.left };
+  return {
+    reached: counts.reached,
+    waiting: Math.max(0, counts.reached - counts.passed - counts.left),
+    passed: counts.passed,
+    endedHere: counts.left,
+  };
 }
 
 function add(a: RawStepCounts, b: RawStepCounts): RawStepCounts {
@@ -80,7 +85,10 @@ function add(a: RawStepCounts, b: RawStepCounts): RawStepCounts {
 function blocksOf(step: Step, reader: SourceReader): { label: string; block: Block; suffix: string }[] {
   switch (step.kind) {
     case 'if':
-      return [{ label: 'then', block: step.then, suffix: '.then' }, ...(step.else ? [{ label: 'else', block: step.else, suffix: '.else' }] : [])];
+      return [
+        { label: 'then', block: step.then, suffix: '.then' },
+        ...(step.else ? [{ label: 'else', block: step.else, suffix: '.else' }] : []),
+      ];
     case 'waitFor':
       return [
         ...(step.then ? [{ label: 'then', block: step.then, suffix: '.then' }] : []),
@@ -165,14 +173,25 @@ function nodesOf(steps: Step[], template: string, instances: Instance[], stats: 
           inner.push({ prefix: `${concrete}@${value}`, values: [...instance.values, [step.variable.text, value]] });
         }
       }
-      node.blocks = [{ label: `${step.variable.text} ${step.from.value}…${step.to.value}`, nodes: nodesOf(step.body.steps, `${id}@*`, inner, stats, reader) }];
+      node.blocks = [
+        {
+          label: `${step.variable.text} ${step.from.value}…${step.to.value}`,
+          nodes: nodesOf(step.body.steps, `${id}@*`, inner, stats, reader),
+        },
+      ];
       return node;
     }
     const blocks = blocksOf(step, reader);
     if (blocks.length > 0) {
       node.blocks = blocks.map(({ label, block, suffix }) => ({
         label,
-        nodes: nodesOf(block.steps, `${id}${suffix}`, at.map(({ instance, id: concrete }) => ({ ...instance, prefix: `${concrete}${suffix}` })), stats, reader),
+        nodes: nodesOf(
+          block.steps,
+          `${id}${suffix}`,
+          at.map(({ instance, id: concrete }) => ({ ...instance, prefix: `${concrete}${suffix}` })),
+          stats,
+          reader,
+        ),
       }));
     }
     return node;

@@ -29,7 +29,9 @@ export function compileDraft(deployed: string, draft: string): DraftCompile {
   if (own.length > 0) return { names, diagnostics: [...parsed.diagnostics, ...own] };
 
   // The deployed declarations the draft replaces are blanked out, keeping every line where it was.
-  const replaced = parseProgram(deployed).program.declarations.filter((declaration) => declaration.kind === 'segment' && names.includes(declaration.name.text));
+  const replaced = parseProgram(deployed).program.declarations.filter(
+    (declaration) => declaration.kind === 'segment' && names.includes(declaration.name.text),
+  );
   const context = blank(deployed, replaced);
   const lineOffset = context.split('\n').length;
   const { ir, diagnostics } = compile(`${context}\n${draft}`);
@@ -39,7 +41,14 @@ export function compileDraft(deployed: string, draft: string): DraftCompile {
   // An error only the deployed part shows (the draft broke something there) is reported at the draft's start.
   const elsewhere = diagnostics
     .filter((diagnostic) => diagnostic.line <= lineOffset && diagnostic.severity === 'error')
-    .map((diagnostic) => ({ ...diagnostic, line: 1, column: 1, endLine: 1, endColumn: 1, message: `in the deployed rules, line ${diagnostic.line}: ${diagnostic.message}` }));
+    .map((diagnostic) => ({
+      ...diagnostic,
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      message: `in the deployed rules, line ${diagnostic.line}: ${diagnostic.message}`,
+    }));
   return { ...(ir ? { ir } : {}), names, diagnostics: [...inDraft, ...elsewhere] };
 }
 

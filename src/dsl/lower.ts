@@ -151,7 +151,11 @@ function lowerTrigger(trigger: A.Trigger): TriggerIR {
     case 'performed':
       return { kind: 'performed', ...eventMatch(trigger.event, trigger.where, NO_VARIABLES) };
     case 'entersSegment':
-      return { kind: 'entersSegment', segment: trigger.segment.text, ...(trigger.includeCurrentMembers ? { includeCurrentMembers: true as const } : {}) };
+      return {
+        kind: 'entersSegment',
+        segment: trigger.segment.text,
+        ...(trigger.includeCurrentMembers ? { includeCurrentMembers: true as const } : {}),
+      };
     case 'exitsSegment':
       return { kind: 'exitsSegment', segment: trigger.segment.text };
     default:

@@ -155,8 +155,7 @@ function errorSpan(token: IToken, chunk: IToken[], source: string): Span {
 /** An unclosed string swallows the rest of its line; what the parser then misses there is no news. */
 function followsUnclosedString(diagnostic: Diagnostic, chunk: IToken[]): boolean {
   return chunk.some(
-    (token) =>
-      token.tokenType === T.UnterminatedString && token.startLine === diagnostic.line && token.startColumn! <= diagnostic.column,
+    (token) => token.tokenType === T.UnterminatedString && token.startLine === diagnostic.line && token.startColumn! <= diagnostic.column,
   );
 }
 

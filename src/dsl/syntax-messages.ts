@@ -9,8 +9,10 @@ import { EOF } from './chevrotain.js';
 /** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
   declarations: 'a declaration (consent, segment or journey)',
-  consentClause: "'expires after <duration>', 'remind <duration> before expiry', 'categories \"<category>\", …' or 'confirm with email \"<template>\"'",
-  journeyItem: 'a journey header (when, requires, reentry, exit on, exit when, quiet hours) or a step (tag, untag, set, send, wait, if, split, for, exit)',
+  consentClause:
+    "'expires after <duration>', 'remind <duration> before expiry', 'categories \"<category>\", …' or 'confirm with email \"<template>\"'",
+  journeyItem:
+    'a journey header (when, requires, reentry, exit on, exit when, quiet hours) or a step (tag, untag, set, send, wait, if, split, for, exit)',
   header: 'a journey header',
   triggerHeader: "'performed \"<event>\"', 'enters segment <name>' or 'exits segment <name>'",
   reentryHeader: "'never', 'always' or 'after <duration>'",
@@ -25,7 +27,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   countClause: "'at least', 'at most' or 'exactly'",
   seenAtom: "'within <duration>' or 'more than <duration> ago'",
   propNot: "a property comparison such as 'revenue > 0'",
-  comparison: "a comparison (=, !=, <, <=, >, >=, in [..], not in [..], contains, starts with, exists, is missing)",
+  comparison: 'a comparison (=, !=, <, <=, >, >=, in [..], not in [..], contains, starts with, exists, is missing)',
   value: 'a value (a string, a number, true, false, null, a date or a time)',
   signedNumber: 'a number',
   duration: "a duration such as '3 days'",
@@ -55,7 +57,14 @@ export function listOf(items: string[]): string {
 function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
   const described = RULE_DESCRIPTIONS[ruleName];
   if (described) return described;
-  const firsts = [...new Set(paths.map((path) => path[0]).filter((t): t is TokenType => t !== undefined).map(label))];
+  const firsts = [
+    ...new Set(
+      paths
+        .map((path) => path[0])
+        .filter((t): t is TokenType => t !== undefined)
+        .map(label),
+    ),
+  ];
   return firsts.length > 0 ? listOf(firsts) : 'something else';
 }
 

@@ -196,9 +196,7 @@ export const Days = keyword('day', { pattern: /days?/, categories: [TimeUnit] })
 export const Weeks = keyword('week', { pattern: /weeks?/, categories: [TimeUnit] });
 
 /** Keywords sorted so that one which is a prefix of another (`tag`, `tagged`) comes after it. */
-const keywordsLongestFirst = [...keywords].sort(
-  (a, b) => patternSource(b).length - patternSource(a).length,
-);
+const keywordsLongestFirst = [...keywords].sort((a, b) => patternSource(b).length - patternSource(a).length);
 
 function patternSource(token: TokenType): string {
   const pattern = token.PATTERN;

@@ -26,9 +26,13 @@ export async function mergeProfiles(stores: Stores, from: string, into: string, 
   // record first, so a crash loses nothing) and folded into the survivor: each step guarded,
   // so a write another process makes to either profile meanwhile is kept, not overwritten.
   await stores.profiles.redirects.redirect(from, into, now);
-  const absorbed = (await stores.profiles.takeAway(from, (profile) => stores.merges.keepAbsorbed(id, profile))) ?? (await stores.merges.absorbedOf(id));
+  const absorbed =
+    (await stores.profiles.takeAway(from, (profile) => stores.merges.keepAbsorbed(id, profile))) ?? (await stores.merges.absorbedOf(id));
   if (absorbed) {
-    await stores.profiles.foldIn(into, absorbed, (survivor, taken) => ({ ...combineProfiles(survivor, taken, now), ...combineSegmentState(survivor, taken, leaves, now) }));
+    await stores.profiles.foldIn(into, absorbed, (survivor, taken) => ({
+      ...combineProfiles(survivor, taken, now),
+      ...combineSegmentState(survivor, taken, leaves, now),
+    }));
   }
   await repointEverything(stores, from, into);
   // Events stored for `from` while the merge ran, before its identifiers moved.

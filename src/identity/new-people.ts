@@ -24,7 +24,10 @@ export async function createPeople(stores: Stores, people: NewPerson[], now: Dat
   for (const person of people) {
     if (!person.refs.some((ref) => taken.has(identityKey(ref)))) continue;
     withdrawn.add(person.profile._id);
-    await stores.identities.unlink(person.refs.filter((ref) => !taken.has(identityKey(ref))), person.profile._id);
+    await stores.identities.unlink(
+      person.refs.filter((ref) => !taken.has(identityKey(ref))),
+      person.profile._id,
+    );
     await stores.profiles.deleteById(person.profile._id);
   }
   return withdrawn;

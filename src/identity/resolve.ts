@@ -33,12 +33,20 @@ export interface Resolution {
 
 /** Normalised, without repeats or empty values, strongest first. */
 export function byPrecedence(refs: IdentityRef[]): IdentityRef[] {
-  const unique = new Map(refs.map(normaliseIdentity).filter((ref) => ref.value.length > 0).map((ref) => [identityKey(ref), ref]));
+  const unique = new Map(
+    refs
+      .map(normaliseIdentity)
+      .filter((ref) => ref.value.length > 0)
+      .map((ref) => [identityKey(ref), ref]),
+  );
   return [...unique.values()].sort((a, b) => rank(a) - rank(b));
 }
 
 export class IdentityResolver {
-  constructor(private readonly stores: Stores, private readonly limits: IdentityLimits) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly limits: IdentityLimits,
+  ) {}
 
   /** Whether these identifiers, none of them known yet, may all go on one new profile. */
   fitsNewProfile(refs: IdentityRef[]): boolean {
@@ -112,7 +120,12 @@ export class IdentityResolver {
   }
 
   private async mergeOthers(
-    survivor: ProfileDoc, others: string[], refs: IdentityRef[], owners: Map<string, string>, now: Date, mayRetry: boolean,
+    survivor: ProfileDoc,
+    others: string[],
+    refs: IdentityRef[],
+    owners: Map<string, string>,
+    now: Date,
+    mayRetry: boolean,
   ): Promise<string[] | 'stale'> {
     const merged: string[] = [];
     let current = survivor;
@@ -128,7 +141,15 @@ export class IdentityResolver {
       }
       const refusal = mergeRefusal(current, otherDoc, this.limits);
       if (refusal) {
-        const doc: MergeDoc = { _id: mergeId(other, survivor._id), from: other, into: survivor._id, via, status: 'refused', reason: refusal, at: now };
+        const doc: MergeDoc = {
+          _id: mergeId(other, survivor._id),
+          from: other,
+          into: survivor._id,
+          via,
+          status: 'refused',
+          reason: refusal,
+          at: now,
+        };
         await this.stores.merges.record(doc);
         continue;
       }
@@ -139,7 +160,11 @@ export class IdentityResolver {
     return merged;
   }
 
-  private async linkUnknown(survivor: ProfileDoc, unknown: IdentityRef[], now: Date): Promise<{ linked: IdentityRef[]; lostRace: boolean }> {
+  private async linkUnknown(
+    survivor: ProfileDoc,
+    unknown: IdentityRef[],
+    now: Date,
+  ): Promise<{ linked: IdentityRef[]; lostRace: boolean }> {
     const linked: IdentityRef[] = [];
     let lostRace = false;
     const identities = structuredClone(survivor.identities);

@@ -52,7 +52,8 @@ export function parseImportArgs(argv: readonly string[]): ParsedArgs {
   }
   const [kind, file, ...extra] = positional;
   if (kind === undefined) return usageError('say what to import: profiles or events');
-  if (!(IMPORT_KINDS as readonly string[]).includes(kind)) return usageError(`cannot import "${kind}": the choices are profiles and events`);
+  if (!(IMPORT_KINDS as readonly string[]).includes(kind))
+    return usageError(`cannot import "${kind}": the choices are profiles and events`);
   if (file === undefined) return usageError('name the CSV file to import');
   if (extra.length > 0) return usageError(`one file at a time (also got ${extra.join(' ')})`);
   return { ok: true, args: { kind: kind as ImportKind, file, mapSpecs, ...(chunkSize !== undefined ? { chunkSize } : {}) } };

@@ -65,7 +65,7 @@ const HELP = [
   'revoked; an empty cell changes nothing. Each such cell records a Consent Granted, Denied or',
   'Revoked event in the consent ledger (origin import). The other consent columns of the',
   'purpose need its consent:<purpose> column: consent_at when it was given (an ISO-8601 date;',
-  'else the row\'s timestamp, else the import time), and the proof: consent_method (default',
+  "else the row's timestamp, else the import time), and the proof: consent_method (default",
   '"import"), consent_text and consent_url (the notice shown), consent_page_url, consent_ip',
   '(stored anonymised) and consent_user_agent. For example:',
   '',
@@ -83,7 +83,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function printReport(file: string, report: ImportReport, deps: ImportCommandDeps): void {
   for (const error of report.errors) deps.stdout.write(`${file}:${error.line}: ${error.reason}\n`);
   if (report.errorsTruncated) {
-    deps.stdout.write(`${file}: … and ${count(report.bad - report.errors.length)} more bad rows (only the first ${count(report.errors.length)} are listed)\n`);
+    deps.stdout.write(
+      `${file}: … and ${count(report.bad - report.errors.length)} more bad rows (only the first ${count(report.errors.length)} are listed)\n`,
+    );
   }
   deps.stderr.write(`${file}: ${progressLine(report)} in ${seconds(report.durationMs)}\n`);
 }
@@ -95,11 +97,15 @@ const IMPORT_ERROR_CODES: readonly ImportErrorCode[] = ['bad_mapping', 'no_heade
 function reportFailure(file: string, server: ImportServer, failure: ServerImportFailure, rowsSoFar: number, stderr: Output): number {
   switch (failure.kind) {
     case 'unreachable':
-      stderr.write(`itinera import: cannot reach the Itinera server at ${server.url} (${failure.reason}); start it with \`npm start\`, or set ITINERA_URL to its address\n`);
+      stderr.write(
+        `itinera import: cannot reach the Itinera server at ${server.url} (${failure.reason}); start it with \`npm start\`, or set ITINERA_URL to its address\n`,
+      );
       return EXIT_BAD_ROWS;
     case 'refused':
       if (failure.status === 401 || failure.status === 403) {
-        stderr.write(`itinera import: the server at ${server.url} refused the admin key (${failure.status}: ${failure.message}); set ITINERA_ADMIN_KEY to the key the server runs with\n`);
+        stderr.write(
+          `itinera import: the server at ${server.url} refused the admin key (${failure.status}: ${failure.message}); set ITINERA_ADMIN_KEY to the key the server runs with\n`,
+        );
         return EXIT_BAD_ROWS;
       }
       if (failure.code !== undefined && (IMPORT_ERROR_CODES as readonly string[]).includes(failure.code)) {

@@ -43,10 +43,14 @@ export function defaultTarget(column: string, kind: ImportKind): ColumnTarget {
  * The rule segment-spec.ts applies to trait and property keys (they become MongoDB field
  * names), plus "__proto__", which a plain object cannot hold as an own key.
  */
-const isSafeKey = (key: string) => key.length > 0 && !key.startsWith('$') && !key.includes('.') && !key.includes('\u0000') && key !== '__proto__';
+const isSafeKey = (key: string) =>
+  key.length > 0 && !key.startsWith('$') && !key.includes('.') && !key.includes('\u0000') && key !== '__proto__';
 
 const listed = (names: readonly string[]) => {
-  const shown = names.slice(0, 20).map((n) => JSON.stringify(n)).join(', ');
+  const shown = names
+    .slice(0, 20)
+    .map((n) => JSON.stringify(n))
+    .join(', ');
   return names.length > 20 ? `${shown}, … (${names.length} columns)` : shown;
 };
 
@@ -77,7 +81,10 @@ function checkKind(column: string, target: ColumnTarget, kind: ImportKind, expli
   }
   if ((target.to === 'trait' || target.to === 'property') && !isSafeKey(target.name)) {
     const hint = explicit ? '' : `; rename it with --map "${column}=${target.to}:<name>" or drop it with --map "${column}=ignore"`;
-    throw new ImportError(code, `column "${column}": ${target.to} name "${target.name}" may not be empty, be "__proto__", start with "$" or contain "."${hint}`);
+    throw new ImportError(
+      code,
+      `column "${column}": ${target.to} name "${target.name}" may not be empty, be "__proto__", start with "$" or contain "."${hint}`,
+    );
   }
 }
 
@@ -101,7 +108,10 @@ export function resolveColumns(header: readonly string[], mapping: ColumnMapping
   }
   const missing = [...mapping.keys()].filter((column) => !names.includes(column));
   if (missing.length > 0) {
-    throw new ImportError('bad_mapping', `the mapping names ${listed(missing)}, which the header does not have (columns: ${listed(names.filter(Boolean))})`);
+    throw new ImportError(
+      'bad_mapping',
+      `the mapping names ${listed(missing)}, which the header does not have (columns: ${listed(names.filter(Boolean))})`,
+    );
   }
   const columns: ResolvedColumn[] = [];
   const slots = new Map<string, string>();
@@ -116,16 +126,25 @@ export function resolveColumns(header: readonly string[], mapping: ColumnMapping
     const slot = slotOf(target, kind);
     const taken = slots.get(slot);
     if (taken !== undefined) {
-      throw new ImportError(explicit ? 'bad_mapping' : 'bad_header', `columns "${taken}" and "${name}" both map to ${describeTarget({ ...target, type: undefined } as ColumnTarget)}; map one of them elsewhere or to ignore`);
+      throw new ImportError(
+        explicit ? 'bad_mapping' : 'bad_header',
+        `columns "${taken}" and "${name}" both map to ${describeTarget({ ...target, type: undefined } as ColumnTarget)}; map one of them elsewhere or to ignore`,
+      );
     }
     slots.set(slot, name);
     columns.push({ index, name, target, type: target.type ?? defaultType(target) });
   });
   if (!slots.has('userId') && !slots.has('anonymousId')) {
-    throw new ImportError('bad_header', `no column maps to userId or anonymousId (columns: ${listed(names.filter(Boolean))}); name one user_id or anonymous_id, or use --map <column>=userId`);
+    throw new ImportError(
+      'bad_header',
+      `no column maps to userId or anonymousId (columns: ${listed(names.filter(Boolean))}); name one user_id or anonymous_id, or use --map <column>=userId`,
+    );
   }
   if (kind === 'events' && !slots.has('event')) {
-    throw new ImportError('bad_header', `no column maps to event (columns: ${listed(names.filter(Boolean))}); name one event, or use --map <column>=event`);
+    throw new ImportError(
+      'bad_header',
+      `no column maps to event (columns: ${listed(names.filter(Boolean))}); name one event, or use --map <column>=event`,
+    );
   }
   return columns;
 }

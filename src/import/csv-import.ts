@@ -192,7 +192,9 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
       if (tally.rows % chunkSize === 0) onProgress?.(tally.progress(parser.info.bytes));
     }
     if (columns === undefined) {
-      throw skipped.length > 0 ? unreadableHeader(skipped[0]!) : new ImportError('no_header', 'the file is empty: the first line must be a header row naming the columns');
+      throw skipped.length > 0
+        ? unreadableHeader(skipped[0]!)
+        : new ImportError('no_header', 'the file is empty: the first line must be a header row naming the columns');
     }
     reportSkipsBefore(Number.POSITIVE_INFINITY);
     if (chunk.length > 0) await applier.submit(chunk);

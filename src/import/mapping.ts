@@ -42,7 +42,10 @@ export const CONSENT_TARGETS: Readonly<Record<string, ConsentField>> = {
   consent_user_agent: 'userAgent',
 };
 
-const CONSENT_HEADS = Object.fromEntries(Object.entries(CONSENT_TARGETS).map(([head, field]) => [field, head])) as Record<ConsentField, string>;
+const CONSENT_HEADS = Object.fromEntries(Object.entries(CONSENT_TARGETS).map(([head, field]) => [field, head])) as Record<
+  ConsentField,
+  string
+>;
 
 export interface ConsentTarget {
   to: 'consent';
@@ -53,15 +56,11 @@ export interface ConsentTarget {
 }
 
 export type ColumnTarget =
-  | { to: FieldTarget; type?: ValueType }
-  | { to: 'trait' | 'property'; name: string; type?: ValueType }
-  | ConsentTarget;
+  { to: FieldTarget; type?: ValueType } | { to: 'trait' | 'property'; name: string; type?: ValueType } | ConsentTarget;
 
 /** A target that puts the column somewhere (every target but `ignore`). */
 export type MappedTarget =
-  | { to: Exclude<FieldTarget, 'ignore'>; type?: ValueType }
-  | { to: 'trait' | 'property'; name: string; type?: ValueType }
-  | ConsentTarget;
+  { to: Exclude<FieldTarget, 'ignore'>; type?: ValueType } | { to: 'trait' | 'property'; name: string; type?: ValueType } | ConsentTarget;
 
 /** CSV column name → target. Columns it does not name get the default mapping (defaultTarget). */
 export type ColumnMapping = ReadonlyMap<string, ColumnTarget>;
@@ -74,7 +73,9 @@ const isConsentTarget = (text: string) => Object.hasOwn(CONSENT_TARGETS, text);
 /** A consent's name in the rules (the DSL's identifiers). */
 const PURPOSE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const TARGET_HELP = `targets: ${FIELD_TARGETS.join(', ')}, trait:<name>, property:<name>, ${Object.keys(CONSENT_TARGETS).map((head) => `${head}:<purpose>`).join(', ')}; types: ${VALUE_TYPES.join(', ')}`;
+const TARGET_HELP = `targets: ${FIELD_TARGETS.join(', ')}, trait:<name>, property:<name>, ${Object.keys(CONSENT_TARGETS)
+  .map((head) => `${head}:<purpose>`)
+  .join(', ')}; types: ${VALUE_TYPES.join(', ')}`;
 
 function mappingError(spec: string, problem: string): ImportError {
   return new ImportError('bad_mapping', `mapping "${spec}": ${problem} (expected column=target[:type]; ${TARGET_HELP})`);
@@ -114,7 +115,8 @@ function parseConsentTarget(spec: string, head: string, rest: string[]): Consent
     const extra = rest.slice(1).join(':');
     throw mappingError(spec, isValueType(extra) ? `${head}:<purpose> takes no type` : `too many ":" after ${head}:${purpose}`);
   }
-  if (!PURPOSE.test(purpose)) throw mappingError(spec, `"${purpose}" is not a consent purpose: a purpose is a consent's name in the rules (letters, digits and _)`);
+  if (!PURPOSE.test(purpose))
+    throw mappingError(spec, `"${purpose}" is not a consent purpose: a purpose is a consent's name in the rules (letters, digits and _)`);
   return { to: 'consent', purpose, field: CONSENT_TARGETS[head]! };
 }
 
@@ -168,16 +170,22 @@ function checkConsentColumns(specs: readonly string[], mapping: ColumnMapping): 
   }
   for (const [column, target] of mapping) {
     if (target.to !== 'consent' || withState.has(target.purpose)) continue;
-    throw mappingError(specOf(specs, column), `${describeTarget(target)} needs a column with the state: map one to consent:${target.purpose}`);
+    throw mappingError(
+      specOf(specs, column),
+      `${describeTarget(target)} needs a column with the state: map one to consent:${target.purpose}`,
+    );
   }
 }
 
 /** The spec that mapped a column, for messages. */
-const specOf = (specs: readonly string[], column: string) => specs.find((spec) => spec.slice(0, spec.lastIndexOf('=')).trim() === column) ?? column;
+const specOf = (specs: readonly string[], column: string) =>
+  specs.find((spec) => spec.slice(0, spec.lastIndexOf('=')).trim() === column) ?? column;
 
 /** The purposes a mapping records consent for, in the order of their columns. */
 export function consentPurposes(mapping: ColumnMapping): string[] {
-  return [...new Set([...mapping.values()].flatMap((target) => (target.to === 'consent' && target.field === 'state' ? [target.purpose] : [])))];
+  return [
+    ...new Set([...mapping.values()].flatMap((target) => (target.to === 'consent' && target.field === 'state' ? [target.purpose] : []))),
+  ];
 }
 
 /** `trait:plan:number`, the spec syntax, for messages. */

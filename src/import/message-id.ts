@@ -28,7 +28,8 @@ export interface RowIdentity {
   consents?: Record<string, Record<string, string>>;
 }
 
-const sortedEntries = <T>(record: Record<string, T>): [string, T][] => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedEntries = <T>(record: Record<string, T>): [string, T][] =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 const hashed = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
 
@@ -36,7 +37,16 @@ const hashed = (text: string) => createHash('sha256').update(text).digest('base6
 export function canonicalRow(kind: ImportKind, row: RowIdentity): string {
   const values = sortedEntries(row.values);
   const consents = sortedEntries(row.consents ?? {}).map(([purpose, fields]) => [purpose, sortedEntries(fields)]);
-  return JSON.stringify([kind, row.userId ?? null, row.anonymousId ?? null, row.event ?? null, row.timestamp ?? null, row.email ?? null, values, ...(consents.length > 0 ? [consents] : [])]);
+  return JSON.stringify([
+    kind,
+    row.userId ?? null,
+    row.anonymousId ?? null,
+    row.event ?? null,
+    row.timestamp ?? null,
+    row.email ?? null,
+    values,
+    ...(consents.length > 0 ? [consents] : []),
+  ]);
 }
 
 export function derivedMessageId(kind: ImportKind, row: RowIdentity): string {

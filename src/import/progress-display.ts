@@ -47,12 +47,15 @@ function plainDisplay(output: Output, interval: PlainProgressInterval, now: () =
 
 /** A bar over the file's bytes, the one measure known in advance; rows are shown beside it. */
 function barDisplay(output: Output, file: string, totalBytes: number): ProgressDisplay {
-  const bar = new cliProgress.SingleBar({
-    stream: output as NodeJS.WritableStream,
-    format: `${file} [{bar}] {percentage}% | {rows} rows ({good} good, {bad} bad) | ETA {eta_formatted}`,
-    hideCursor: true,
-    etaBuffer: 50,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: output as NodeJS.WritableStream,
+      format: `${file} [{bar}] {percentage}% | {rows} rows ({good} good, {bad} bad) | ETA {eta_formatted}`,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   const payload = (p: Pick<ImportProgress, 'rows' | 'good' | 'bad'>) => ({ rows: count(p.rows), good: count(p.good), bad: count(p.bad) });
   bar.start(Math.max(totalBytes, 1), 0, payload({ rows: 0, good: 0, bad: 0 }));
   return {

@@ -41,17 +41,23 @@ export function convertConsentCell(field: ConsentField, text: string): Converted
   switch (field) {
     case 'state': {
       const state = STATE_WORDS.get(trimmed.toLowerCase());
-      return state ? { ok: true, value: state } : { ok: false, reason: `${JSON.stringify(text)} is not a consent state (granted/yes/true/1/y, denied/no/false/0/n, or revoked)` };
+      return state
+        ? { ok: true, value: state }
+        : { ok: false, reason: `${JSON.stringify(text)} is not a consent state (granted/yes/true/1/y, denied/no/false/0/n, or revoked)` };
     }
     case 'at': {
       const converted = convertCell(trimmed, 'date');
       return converted.ok ? { ok: true, value: String(converted.value) } : converted;
     }
     case 'ip':
-      return isIP(trimmed) !== 0 ? { ok: true, value: anonymiseIp(trimmed.toLowerCase()) } : { ok: false, reason: `${JSON.stringify(text)} is not an IP address` };
+      return isIP(trimmed) !== 0
+        ? { ok: true, value: anonymiseIp(trimmed.toLowerCase()) }
+        : { ok: false, reason: `${JSON.stringify(text)} is not an IP address` };
     default: {
       const [max, what] = MAX_CHARS[field]!;
-      return trimmed.length <= max ? { ok: true, value: trimmed } : { ok: false, reason: `${what} may be at most ${max} characters, not ${trimmed.length}` };
+      return trimmed.length <= max
+        ? { ok: true, value: trimmed }
+        : { ok: false, reason: `${what} may be at most ${max} characters, not ${trimmed.length}` };
     }
   }
 }

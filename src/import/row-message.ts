@@ -67,16 +67,28 @@ export function rowToMessage(kind: ImportKind, columns: readonly ResolvedColumn[
     ...(row.timestamp !== undefined ? { timestamp: row.timestamp } : {}),
     messageId: messageId ?? derivedMessageId(kind, row),
   };
-  const candidate = kind === 'profiles'
-    ? { type: 'identify' as const, ...common, traits: { ...row.values, ...(row.email !== undefined ? { email: row.email } : {}) } }
-    : { type: 'track' as const, ...common, event: row.event, properties: row.values, ...(row.email !== undefined ? { context: { traits: { email: row.email } } } : {}) };
+  const candidate =
+    kind === 'profiles'
+      ? { type: 'identify' as const, ...common, traits: { ...row.values, ...(row.email !== undefined ? { email: row.email } : {}) } }
+      : {
+          type: 'track' as const,
+          ...common,
+          event: row.event,
+          properties: row.values,
+          ...(row.email !== undefined ? { context: { traits: { email: row.email } } } : {}),
+        };
 
   const parsed = (kind === 'profiles' ? identifyMessage : trackMessage).safeParse(candidate);
   if (!parsed.success) return { kind: 'bad', reason: reasonOf(parsed.error) };
   const message = { ...parsed.data, type: candidate.type } as ImportMessage;
   if (mayExceedMessageLimit(chars, columns.length)) {
     const size = Buffer.byteLength(JSON.stringify(message));
-    if (size > MAX_MESSAGE_BYTES) return { kind: 'bad', reason: `the message would be ${Math.ceil(size / 1024)} KB; a message may be at most 32 KB` };
+    if (size > MAX_MESSAGE_BYTES)
+      return { kind: 'bad', reason: `the message would be ${Math.ceil(size / 1024)} KB; a message may be at most 32 KB` };
   }
-  return { kind: 'message', message, consents: consentMessages({ ...common, ...(row.email !== undefined ? { email: row.email } : {}) }, consents) };
+  return {
+    kind: 'message',
+    message,
+    consents: consentMessages({ ...common, ...(row.email !== undefined ? { email: row.email } : {}) }, consents),
+  };
 }

@@ -76,9 +76,13 @@ function post(options: ServerImportOptions): { response: Promise<IncomingMessage
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof ServerImportError) return reject(error);
       const code = error.code ?? error.message;
-      reject(new ServerImportError(connected
-        ? { kind: 'stopped', message: `the connection to the server was lost (${code})` }
-        : { kind: 'unreachable', reason: code }));
+      reject(
+        new ServerImportError(
+          connected
+            ? { kind: 'stopped', message: `the connection to the server was lost (${code})` }
+            : { kind: 'unreachable', reason: code },
+        ),
+      );
     });
   });
   options.input.on('error', (error: NodeJS.ErrnoException) => {
@@ -141,7 +145,11 @@ async function readStream(res: IncomingMessage, onProgress: ServerImportOptions[
     if (report) return report;
   } catch (error) {
     if (error instanceof ServerImportError) throw error;
-    if (error instanceof SyntaxError) throw new ServerImportError({ kind: 'stopped', message: 'the server\'s answer is not an import\'s progress (is ITINERA_URL an Itinera server?)' });
+    if (error instanceof SyntaxError)
+      throw new ServerImportError({
+        kind: 'stopped',
+        message: "the server's answer is not an import's progress (is ITINERA_URL an Itinera server?)",
+      });
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ServerImportError({ kind: 'stopped', message: `the connection to the server was lost (${code})` });
   }

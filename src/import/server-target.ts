@@ -30,8 +30,10 @@ export function importServerFrom(env: NodeJS.ProcessEnv = process.env): ImportSe
   } catch {
     throw new ServerTargetError(`ITINERA_URL: "${given}" is not a URL such as http://127.0.0.1:3000`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerTargetError(`ITINERA_URL: "${given}" must be an http:// or https:// URL`);
-  if (url.search || url.hash || url.username || url.password) throw new ServerTargetError(`ITINERA_URL: "${given}" must be the server's address only (no query, fragment or credentials)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ServerTargetError(`ITINERA_URL: "${given}" must be an http:// or https:// URL`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new ServerTargetError(`ITINERA_URL: "${given}" must be the server's address only (no query, fragment or credentials)`);
   return { url: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, adminKey };
 }
 

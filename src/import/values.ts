@@ -41,7 +41,9 @@ export function convertCell(text: string, type: ValueType): Converted {
   switch (type) {
     case 'number': {
       const value = Number(trimmed);
-      return DECIMAL.test(trimmed) && Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: `${JSON.stringify(text)} is not a number` };
+      return DECIMAL.test(trimmed) && Number.isFinite(value)
+        ? { ok: true, value }
+        : { ok: false, reason: `${JSON.stringify(text)} is not a number` };
     }
     case 'boolean': {
       const lower = trimmed.toLowerCase();
@@ -51,7 +53,9 @@ export function convertCell(text: string, type: ValueType): Converted {
     }
     case 'date': {
       const value = toIsoDate(trimmed);
-      return value !== undefined ? { ok: true, value } : { ok: false, reason: `${JSON.stringify(text)} is not an ISO-8601 date (such as 2024-03-05 or 2024-03-05T10:00:00Z)` };
+      return value !== undefined
+        ? { ok: true, value }
+        : { ok: false, reason: `${JSON.stringify(text)} is not an ISO-8601 date (such as 2024-03-05 or 2024-03-05T10:00:00Z)` };
     }
   }
 }

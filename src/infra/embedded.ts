@@ -31,20 +31,29 @@ export const TIMER_MAX_TIME_SHIFT = '10ms';
 export async function startTemporalDevServer(options: EmbeddedTemporalOptions): Promise<ManagedProcess> {
   const logFile = join(options.dataDir, 'logs', 'temporal.log');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--db-filename', join(options.dataDir, 'temporal', 'temporal.db'),
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--db-filename',
+    join(options.dataDir, 'temporal', 'temporal.db'),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
     // Every task is a commit: a write-ahead log syncs once per commit, not twice, and
     // `synchronous=full` keeps each acknowledged one on disk (docs/architecture.md).
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=full',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=full',
     // The timer queue fires nothing earlier than now + this shift (1 s by default), so a
     // timer set under a second ahead fires up to a second late. A segment clock shard,
     // busy ringing, sets its timer a few milliseconds ahead (docs/segments.md).
-    '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
+    '--dynamic-config-value',
+    `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
   ];
   if (options.httpPort !== undefined) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));

@@ -53,7 +53,8 @@ export const SERIAL_WRITES: SourcePatch = {
     { original: '\t"log/slog"\n\t"time"\n', patched: '\t"log/slog"\n\t"sync"\n\t"time"\n' },
     {
       original: '\tBatchSize int\n}\n',
-      patched: '\tBatchSize int\n\n\t// writeM queues writers here rather than in SQLite\'s sleeping busy handler.\n\twriteM sync.Mutex\n}\n',
+      patched:
+        "\tBatchSize int\n\n\t// writeM queues writers here rather than in SQLite's sleeping busy handler.\n\twriteM sync.Mutex\n}\n",
     },
     {
       original: '\tres, err := db.sqlDB.ExecContext(ctx, query, args...)\n',
@@ -80,8 +81,14 @@ const LEAK_TRACKING_IN_DEBUG_ONLY: SourcePatch = {
   name: 'the leak-tracking fix',
   file: join('internal', 'util', 'resource', 'resource.go'),
   replacements: [
-    { original: 'func Track(obj any, token *Token) {\n', patched: 'func Track(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n' },
-    { original: 'func Untrack(obj any, token *Token) {\n', patched: 'func Untrack(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n' },
+    {
+      original: 'func Track(obj any, token *Token) {\n',
+      patched: 'func Track(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n',
+    },
+    {
+      original: 'func Untrack(obj any, token *Token) {\n',
+      patched: 'func Untrack(obj any, token *Token) {\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n\n',
+    },
   ],
 };
 
@@ -180,11 +187,17 @@ export const ATOMIC_STATEMENTS: readonly SourcePatch[] = [
 ];
 
 /** The SQLite backend's `_id` pushdown, as it stands in Query and (with one more line) in Explain. */
-const ONLY_ID_FILTER = goLines('\tif params.Filter.Len() == 1 {', '\t\tv, _ := params.Filter.Get("_id")', '\t\tswitch v.(type) {', '\t\tcase string, types.ObjectID:');
-const whereId = (indent: string) => goLines(
-  `${indent}whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)`,
-  `${indent}args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}`,
+const ONLY_ID_FILTER = goLines(
+  '\tif params.Filter.Len() == 1 {',
+  '\t\tv, _ := params.Filter.Get("_id")',
+  '\t\tswitch v.(type) {',
+  '\t\tcase string, types.ObjectID:',
 );
+const whereId = (indent: string) =>
+  goLines(
+    `${indent}whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)`,
+    `${indent}args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}`,
+  );
 const END_ONLY_ID_FILTER = '\t\t}\n\t}\n';
 const ANY_ID_FILTER = '\tif v := pushedDownID(params.Filter); v != nil {\n';
 
@@ -218,7 +231,7 @@ export const ID_PUSHDOWN: SourcePatch = {
     {
       original: '// Query implements backends.Collection interface.\n',
       patched: goLines(
-        '// pushedDownID returns the value of the filter\'s top-level _id when it is a string or an',
+        "// pushedDownID returns the value of the filter's top-level _id when it is a string or an",
         '// ObjectID, and nil otherwise. Top-level conditions are ANDed, so every document the filter',
         '// matches has that _id; the handler applies the whole filter to the rows found.',
         'func pushedDownID(filter *types.Document) any {',

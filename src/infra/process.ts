@@ -103,7 +103,12 @@ export async function startProcess(
   child.stdin?.on('error', () => undefined);
   const report = await firstLine(child.stdio[3] as Readable | null, exited);
   if (child.pid === undefined || report.pid === undefined) {
-    const reason = report.error ?? (await exited.then((code) => `exited with code ${code}`, (e: Error) => e.message));
+    const reason =
+      report.error ??
+      (await exited.then(
+        (code) => `exited with code ${code}`,
+        (e: Error) => e.message,
+      ));
     throw new Error(`could not start ${name} (${command}): ${reason}`);
   }
   const { pid } = report;
@@ -114,7 +119,13 @@ export async function startProcess(
     (stopping ??= (async () => {
       if (!running()) return;
       signalGroup(group, 'SIGTERM');
-      const ended = await Promise.race([exited.then(() => true, () => true), delay(graceMs).then(() => false)]);
+      const ended = await Promise.race([
+        exited.then(
+          () => true,
+          () => true,
+        ),
+        delay(graceMs).then(() => false),
+      ]);
       if (!ended) {
         signalGroup(group, 'SIGKILL');
         await exited.catch(() => undefined);
@@ -191,7 +202,10 @@ export function delay(ms: number): Promise<void> {
 /** Waits until something accepts TCP connections on the port, failing fast if the process dies. */
 export async function waitForPort(proc: ManagedProcess, port: number, timeoutMs: number, logFile: string): Promise<void> {
   let exitCode: number | null | undefined;
-  void proc.exited.then((code) => (exitCode = code), () => (exitCode = -1));
+  void proc.exited.then(
+    (code) => (exitCode = code),
+    () => (exitCode = -1),
+  );
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
@@ -237,14 +251,19 @@ export async function isPortFree(port: number): Promise<boolean> {
  */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (typeof address === 'object' && address) resolve(address.port);
-      else reject(new Error('no port'));
-    });
-  })));
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            if (typeof address === 'object' && address) resolve(address.port);
+            else reject(new Error('no port'));
+          });
+        }),
+    ),
+  );
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
 }

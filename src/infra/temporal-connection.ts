@@ -66,7 +66,9 @@ export async function workerConnection(settings: TemporalSettings, waitMs = WORK
       return await NativeConnection.connect(commonOptions(settings));
     } catch (error) {
       if (Date.now() + pause > deadline) {
-        throw new ConfigError(`TEMPORAL_ADDRESS: the worker cannot connect to Temporal at ${settings.address} (${oneLine(error)}); check the address, TLS and API key settings`);
+        throw new ConfigError(
+          `TEMPORAL_ADDRESS: the worker cannot connect to Temporal at ${settings.address} (${oneLine(error)}); check the address, TLS and API key settings`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
@@ -93,7 +95,9 @@ export async function checkNamespace(settings: TemporalSettings, timeoutMs = CHE
     return 'unreachable';
   }
   try {
-    await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace: settings.namespace }));
+    await connection.withDeadline(Date.now() + timeoutMs, () =>
+      connection.workflowService.describeNamespace({ namespace: settings.namespace }),
+    );
     return 'exists';
   } catch (error) {
     if (isGrpcServiceError(error) && error.code === NOT_FOUND) {
@@ -139,6 +143,7 @@ function refusedCredentials(settings: TemporalSettings, error: unknown): void {
 }
 
 function oneLine(error: unknown): string {
-  const message = error instanceof Error ? (isGrpcServiceError(error.cause) ? error.cause.details || error.cause.message : error.message) : String(error);
+  const message =
+    error instanceof Error ? (isGrpcServiceError(error.cause) ? error.cause.details || error.cause.message : error.message) : String(error);
   return message.split('\n')[0]!.trim();
 }

@@ -88,7 +88,9 @@ export function consentCategoriesOf(context: Record<string, unknown> | undefined
   if (!isPlainObject(consent)) return [];
   const preferences = consent.categoryPreferences;
   if (!isPlainObject(preferences)) return [];
-  return Object.entries(preferences).filter(([, value]) => typeof value === 'boolean').map(([name]) => name);
+  return Object.entries(preferences)
+    .filter(([, value]) => typeof value === 'boolean')
+    .map(([name]) => name);
 }
 
 /**
@@ -96,7 +98,10 @@ export function consentCategoriesOf(context: Record<string, unknown> | undefined
  * profile (an identify's traits over those enrichment derives: what rules can read), not
  * `context.traits`, which ingestion does not store.
  */
-export function catalogObservationOf(event: Pick<EventDoc, 'type' | 'event' | 'properties' | 'context' | 'receivedAt'>, profileTraits: Traits | undefined): CatalogObservation {
+export function catalogObservationOf(
+  event: Pick<EventDoc, 'type' | 'event' | 'properties' | 'context' | 'receivedAt'>,
+  profileTraits: Traits | undefined,
+): CatalogObservation {
   let unrecordable = 0;
   const name = counterNameOf(event);
   let observed: CatalogObservation['event'];

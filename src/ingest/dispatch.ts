@@ -39,9 +39,23 @@ const PROFILE_CONCURRENCY = 8;
  * `deploymentId` goes into the ids of consent lifecycles and confirmations (see
  * src/util/workflow-ids.ts); without it they have the ids they had before deployment ids.
  */
-export function createDispatcher({ stores, workflows, deploymentId }: { stores: Stores; workflows: WorkflowStarter; deploymentId?: string }): Dispatcher {
+export function createDispatcher({
+  stores,
+  workflows,
+  deploymentId,
+}: {
+  stores: Stores;
+  workflows: WorkflowStarter;
+  deploymentId?: string;
+}): Dispatcher {
   /** A run of the journey for the person, with the event that triggered it when there is one. */
-  async function startRun(journey: JourneyIR, rulesVersion: number, profileId: string, triggerEventId: string, signal?: ProfileEventSignal): Promise<void> {
+  async function startRun(
+    journey: JourneyIR,
+    rulesVersion: number,
+    profileId: string,
+    triggerEventId: string,
+    signal?: ProfileEventSignal,
+  ): Promise<void> {
     await startJourneyRun(workflows, { journey: journey.name, rulesVersion, profileId, triggerEventId }, signal);
   }
 
@@ -53,7 +67,10 @@ export function createDispatcher({ stores, workflows, deploymentId }: { stores: 
   /** Whether the change starts the journey: `initial` entries (members already when the segment was first computed) only with `when in segment`. */
   function startsOn(journey: JourneyIR, change: SegmentChange): boolean {
     const { trigger } = journey;
-    if (trigger.kind === 'entersSegment') return change.change === 'entered' && trigger.segment === change.segment && (!change.initial || trigger.includeCurrentMembers === true);
+    if (trigger.kind === 'entersSegment')
+      return (
+        change.change === 'entered' && trigger.segment === change.segment && (!change.initial || trigger.includeCurrentMembers === true)
+      );
     if (trigger.kind === 'exitsSegment') return change.change === 'exited' && trigger.segment === change.segment;
     return false;
   }
@@ -94,8 +111,13 @@ export function createDispatcher({ stores, workflows, deploymentId }: { stores: 
       const recorded = current?.recordId === recordId;
       // A request to renew a grant that holds is recorded without becoming current: it is
       // mailed all the same. Only an event that wrote a record (listed on the profile) reads it.
-      if (!recorded && profile.consentLog?.includes(recordId) && rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)) {
-        if ((await stores.consents.findById(recordId))?.state === 'pending') await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId }, deploymentId);
+      if (
+        !recorded &&
+        profile.consentLog?.includes(recordId) &&
+        rules?.ir.consents.some((declared) => declared.name === purpose && declared.confirmTemplate !== undefined)
+      ) {
+        if ((await stores.consents.findById(recordId))?.state === 'pending')
+          await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId }, deploymentId);
       }
       const lapsed = consent.expire?.purpose === purpose && current?.recordId === consent.expire.recordId && current.state === 'expired';
       if (!current || !(recorded || lapsed)) continue;
@@ -104,9 +126,16 @@ export function createDispatcher({ stores, workflows, deploymentId }: { stores: 
         if (replaces) await stopConsentLifecycle(workflows, replaces, current.recordId!, deploymentId);
       }
       if (current.state === 'granted') {
-        if (current.expiresAt) await startConsentLifecycle(workflows, { profileId: profile._id, purpose, recordId: current.recordId! }, current.remindAt ?? current.expiresAt, deploymentId);
+        if (current.expiresAt)
+          await startConsentLifecycle(
+            workflows,
+            { profileId: profile._id, purpose, recordId: current.recordId! },
+            current.remindAt ?? current.expiresAt,
+            deploymentId,
+          );
       } else {
-        if (current.state === 'pending') await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId: current.recordId! }, deploymentId);
+        if (current.state === 'pending')
+          await startConsentConfirmation(workflows, { profileId: profile._id, purpose, recordId: current.recordId! }, deploymentId);
         await withdrawFromRuns(profile, purpose);
       }
     }
@@ -135,7 +164,8 @@ export function createDispatcher({ stores, workflows, deploymentId }: { stores: 
       const triggered = rules?.ir.journeys.filter((journey) => journey.trigger.kind !== 'performed') ?? [];
       for (const change of live) {
         // The change's id is the trigger: copying the change again starts nothing new.
-        for (const journey of triggered) if (startsOn(journey, change)) await startRun(journey, rules!._id, change.profileId, `segment-change:${change._id}`);
+        for (const journey of triggered)
+          if (startsOn(journey, change)) await startRun(journey, rules!._id, change.profileId, `segment-change:${change._id}`);
       }
     },
 

@@ -83,8 +83,7 @@ export interface EnricherOptions {
  * Resolves even when the database cannot be read: enrichment then omits geo traits.
  */
 export async function createEnricher(options: EnricherOptions = {}): Promise<Enricher> {
-  const { geoIp, problems } =
-    options.geoIpFiles === false ? { geoIp: undefined, problems: [] } : await loadGeoIp(options.geoIpFiles);
+  const { geoIp, problems } = options.geoIpFiles === false ? { geoIp: undefined, problems: [] } : await loadGeoIp(options.geoIpFiles);
   for (const problem of problems) options.onGeoIpProblem?.(problem);
   return {
     enrich: (message, request) => enrichMessage(message, request, geoIp),

@@ -27,8 +27,6 @@ import type { SuppressionScreen } from '../privacy/suppression.js';
  */
 export type IngestMessage = SegmentMessage & { consent?: EventConsent };
 
-
-
 /** Where and when a message arrived. */
 export interface Arrival {
   receivedAt: Date;
@@ -137,7 +135,8 @@ export function createIngestor(deps: IngestDeps) {
   const { stores, resolver } = deps;
 
   async function resolutionOf(message: SegmentMessage, arrival: Arrival): Promise<Resolution> {
-    const previousIdIsUserId = message.type === 'alias' && (await stores.identities.lookup({ kind: 'userId', value: message.previousId })) !== null;
+    const previousIdIsUserId =
+      message.type === 'alias' && (await stores.identities.lookup({ kind: 'userId', value: message.previousId })) !== null;
     return resolver.resolve(identifiersOf(message, deps.externalIdKinds, previousIdIsUserId), arrival.receivedAt);
   }
 
@@ -180,7 +179,11 @@ export function createIngestor(deps: IngestDeps) {
     const groups = [...messagesByPerson(messages).values()];
     const newPeople = await newPeopleAmong(messages, groups);
     const profileIdOf = new Map([...newPeople.keys()].map((g) => [g, `p_${randomUUID()}`]));
-    const outboxId = await stores.outbox.open(messages.map((message) => eventIdFor(message.messageId!)), now, deps.writer.lease(now));
+    const outboxId = await stores.outbox.open(
+      messages.map((message) => eventIdFor(message.messageId!)),
+      now,
+      deps.writer.lease(now),
+    );
     // Leased to this process until applied and dispatched: no sweeper takes a batch still on its way (profile-writer.ts).
     deps.writer.hold(outboxId);
     try {
@@ -199,7 +202,9 @@ export function createIngestor(deps: IngestDeps) {
         return { refs, profile: newProfileDoc(profileId, identities, now) };
       });
       const withdrawn = await createPeople(stores, people, now);
-      const created = new Map(people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]));
+      const created = new Map(
+        people.filter((person) => !withdrawn.has(person.profile._id)).map((person) => [person.profile._id, person.profile]),
+      );
 
       const rest = groups.filter((_, g) => !created.has(profileIdOf.get(g) ?? ''));
       const mergedInto = new Map<string, string>();
@@ -215,7 +220,12 @@ export function createIngestor(deps: IngestDeps) {
       // are stored, so the batch reaches that person as one part, counted once.
       for (const doc of docs) {
         // Chains (merged, then the survivor merged too) are followed; never further than there are merges.
-        for (let hops = 0, into = mergedInto.get(doc.profileId); into !== undefined && hops <= mergedInto.size; hops++, into = mergedInto.get(doc.profileId)) doc.profileId = into;
+        for (
+          let hops = 0, into = mergedInto.get(doc.profileId);
+          into !== undefined && hops <= mergedInto.size;
+          hops++, into = mergedInto.get(doc.profileId)
+        )
+          doc.profileId = into;
       }
 
       const inserted = await stores.events.insertNew(docs);
@@ -253,8 +263,12 @@ export function createIngestor(deps: IngestDeps) {
     const profile = await stores.profiles.findById(profileId);
     if (!profile) return null;
     const message: IngestMessage = {
-      type: 'track', event: record.event, properties: record.properties, messageId: record.messageId,
-      timestamp: record.timestamp.toISOString(), ...(record.consent ? { consent: record.consent } : {}),
+      type: 'track',
+      event: record.event,
+      properties: record.properties,
+      messageId: record.messageId,
+      timestamp: record.timestamp.toISOString(),
+      ...(record.consent ? { consent: record.consent } : {}),
     };
     const lease = deps.writer.lease(arrival.receivedAt);
     const outboxId = await stores.outbox.open([eventIdFor(record.messageId)], arrival.receivedAt, lease);
@@ -262,7 +276,9 @@ export function createIngestor(deps: IngestDeps) {
     deps.writer.hold(outboxId);
     try {
       const inserted = await stores.events.insertNew([event]);
-      const profiles = inserted.has(event._id) ? [{ profileId: profile._id, activities: [activityOf(message, event, {})], events: [event] }] : [];
+      const profiles = inserted.has(event._id)
+        ? [{ profileId: profile._id, activities: [activityOf(message, event, {})], events: [event] }]
+        : [];
       for (const entry of profiles) stores.dataCatalog.record(catalogObservationOf(event, entry.activities[0]!.traits));
       await deps.writer.accept({ outboxId, openedAt: arrival.receivedAt, profiles });
       return event;
@@ -283,14 +299,16 @@ export type Ingestor = ReturnType<typeof createIngestor>;
  * first (a repeat of a message stored by an earlier batch was counted by that one).
  */
 export function recoveredActivity(events: readonly EventDoc[], outboxId: string): ProfileActivity {
-  return combineActivities(events.map((event) => {
-    const increment = event.outboxId === undefined || event.outboxId === outboxId ? counterIncrementOf(event) : null;
-    return {
-      firstAt: event.timestamp,
-      lastAt: event.timestamp,
-      traits: event.type === 'identify' ? (event.traits ?? {}) : {},
-      ...(increment ? { counters: [increment] } : {}),
-      ...(event.groupId !== undefined ? { groupIds: [event.groupId] } : {}),
-    };
-  }));
+  return combineActivities(
+    events.map((event) => {
+      const increment = event.outboxId === undefined || event.outboxId === outboxId ? counterIncrementOf(event) : null;
+      return {
+        firstAt: event.timestamp,
+        lastAt: event.timestamp,
+        traits: event.type === 'identify' ? (event.traits ?? {}) : {},
+        ...(increment ? { counters: [increment] } : {}),
+        ...(event.groupId !== undefined ? { groupIds: [event.groupId] } : {}),
+      };
+    }),
+  );
 }

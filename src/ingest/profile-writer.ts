@@ -177,7 +177,14 @@ export class ProfileWriter {
       return;
     }
     const toWrite = batch.profiles;
-    const progress: BatchProgress = { outboxId: batch.outboxId, openedAt: batch.openedAt, events, unwritten: toWrite.length, failed: false, written: new Map() };
+    const progress: BatchProgress = {
+      outboxId: batch.outboxId,
+      openedAt: batch.openedAt,
+      events,
+      unwritten: toWrite.length,
+      failed: false,
+      written: new Map(),
+    };
     this.outstandingEvents += events.length;
     if (toWrite.length === 0) {
       this.finish(progress);
@@ -267,7 +274,11 @@ export class ProfileWriter {
     let profile: ProfileDoc | null = null;
     let failed = false;
     try {
-      const batchParts = parts.map((part) => ({ outboxId: part.batch.outboxId, activity: combineActivities(part.activities), events: part.events }));
+      const batchParts = parts.map((part) => ({
+        outboxId: part.batch.outboxId,
+        activity: combineActivities(part.activities),
+        events: part.events,
+      }));
       ({ profile } = await this.options.changes.applyEvents(profileId, batchParts, { fold: segments }));
     } catch (error) {
       failed = true;
@@ -303,11 +314,11 @@ export class ProfileWriter {
     const work = batch.failed
       ? stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined)
       : Promise.all([stores.outbox.markApplied(batch.outboxId, now()), this.dispatchInOrder(batch)])
-        .then(() => stores.outbox.close(batch.outboxId))
-        .catch((error: unknown) => {
-          logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper');
-          return stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined);
-        });
+          .then(() => stores.outbox.close(batch.outboxId))
+          .catch((error: unknown) => {
+            logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper');
+            return stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined);
+          });
     const tracked = work.finally(() => {
       this.dispatching.delete(tracked);
       this.openEntries.delete(batch.outboxId);

@@ -82,7 +82,8 @@ export async function sweepOnce(options: SweeperOptions): Promise<number> {
     }
   }
   const requests = await stores.privacyRequests.findStalePending(olderThan, BATCH);
-  for (const request of requests) await (request.kind === 'export' ? options.startPendingExport?.(request._id) : options.startPendingErasure(request._id));
+  for (const request of requests)
+    await (request.kind === 'export' ? options.startPendingExport?.(request._id) : options.startPendingErasure(request._id));
   if (options.segments && options.startSegmentRecompute) {
     // A recompute running already is left alone: starting it is idempotent.
     const version = await unfinishedVersion(stores, options.segments);

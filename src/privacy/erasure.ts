@@ -90,13 +90,20 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
       if (request.plan) return { destinations: request.plan.destinations };
       const person = request.profileId ? await stores.profiles.findExact(request.profileId) : null;
       const profileId = person?._id;
-      const absorbed = profileId ? [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])] : [];
+      const absorbed = profileId
+        ? [...new Set([...(person?.mergedFrom ?? []), ...(await stores.profiles.redirects.sourcesOf(profileId))])]
+        : [];
       const profileIds = profileId ? [profileId, ...absorbed] : [];
       const identityKeys = new Set<string>();
-      for (const [kind, values] of Object.entries(person?.identities ?? {})) for (const value of values ?? []) identityKeys.add(identityKey({ kind, value }));
+      for (const [kind, values] of Object.entries(person?.identities ?? {}))
+        for (const value of values ?? []) identityKeys.add(identityKey({ kind, value }));
       for (const id of profileIds) for (const key of await stores.identities.keysOfProfile(id)) identityKeys.add(key);
       const consentRecordIds = person?.consentLog ?? [];
-      const runs = Object.values(person?.journeys ?? {}).map(({ workflowId, journey, rulesVersion }) => ({ workflowId, journey, rulesVersion }));
+      const runs = Object.values(person?.journeys ?? {}).map(({ workflowId, journey, rulesVersion }) => ({
+        workflowId,
+        journey,
+        rulesVersion,
+      }));
       const processIds = [
         ...profileIds.map(segmentClockWorkflowId),
         ...consentRecordIds.flatMap((id) => consentWorkflowIds(id, processes?.deploymentId)),
@@ -115,9 +122,19 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
         suppressed: request.origin === 'retention' ? 0 : identityKeys.size,
       };
       const destinations = (await stores.destinations.subscribedToErasures()).map((destination) => destination._id);
-      const plan = await stores.privacyRequests.setPlan(requestId, {
-        profileIds, identityKeys: [...identityKeys], consentRecordIds, runs, processes: processIds, destinations, counts,
-      }, now());
+      const plan = await stores.privacyRequests.setPlan(
+        requestId,
+        {
+          profileIds,
+          identityKeys: [...identityKeys],
+          consentRecordIds,
+          runs,
+          processes: processIds,
+          destinations,
+          counts,
+        },
+        now(),
+      );
       await finished(requestId, 'inventory');
       return { destinations: plan.destinations };
     },
@@ -142,7 +159,7 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
     /** Runs are terminated, not asked to wind down: a run on a timer must not wake to a person gone. */
     async stop(requestId: string): Promise<void> {
       const plan = await planOf(stores, requestId);
-      if (!processes) throw new Error('erasure needs the Temporal client to stop the person\'s processes');
+      if (!processes) throw new Error("erasure needs the Temporal client to stop the person's processes");
       for (const run of plan.runs) {
         if (await processes.terminate(run.workflowId, ERASED)) stores.journeyStats.count(run.journey, run.rulesVersion, 'ended.erased');
       }
@@ -213,17 +230,37 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
       if (earlier && earlier.status !== 'pending') return earlier.status === 'sent' ? 'sent' : 'permanent';
       const destination = await stores.destinations.get(destinationName);
       if (!destination) {
-        await stores.privacyRequests.setNotice(requestId, noticeKey(destinationName), { status: 'failed', at, detail: 'destination deleted' });
+        await stores.privacyRequests.setNotice(requestId, noticeKey(destinationName), {
+          status: 'failed',
+          at,
+          detail: 'destination deleted',
+        });
         return 'missing';
       }
       const identifiers = (request.plan?.identityKeys ?? []).map(parseIdentityKey);
-      const body = JSON.stringify({ type: 'privacy.erasure', requestId, identifiers, requestedAt: request.createdAt.toISOString(), sentAt: at.toISOString() });
-      const answer = await postWebhook({ url: destination.url, secret: destination.secret, body, idempotencyKey: `erasure:${requestId}:${destinationName}`, now: at });
+      const body = JSON.stringify({
+        type: 'privacy.erasure',
+        requestId,
+        identifiers,
+        requestedAt: request.createdAt.toISOString(),
+        sentAt: at.toISOString(),
+      });
+      const answer = await postWebhook({
+        url: destination.url,
+        secret: destination.secret,
+        body,
+        idempotencyKey: `erasure:${requestId}:${destinationName}`,
+        now: at,
+      });
       if (answer.kind === 'retry') {
         await stores.privacyRequests.setNotice(requestId, noticeKey(destinationName), { status: 'pending', at, detail: answer.reason });
         throw new NoticeRetry(answer.reason, answer.retryAfterMs);
       }
-      await stores.privacyRequests.setNotice(requestId, noticeKey(destinationName), { status: answer.kind === 'sent' ? 'sent' : 'failed', at, detail: `http ${answer.status}` });
+      await stores.privacyRequests.setNotice(requestId, noticeKey(destinationName), {
+        status: answer.kind === 'sent' ? 'sent' : 'failed',
+        at,
+        detail: `http ${answer.status}`,
+      });
       return answer.kind;
     },
 
@@ -239,14 +276,20 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
       // A retry after the request completed writes nothing new and records the same audit entry.
       const done = await stores.privacyRequests.complete(requestId, removed, now());
       const completedAt = done?.completedAt ?? now();
-      await stores.audit.record({ at: completedAt, kind: 'erasure.completed', actor: 'system', subject: { requestId }, detail: { ...done?.removed } }, `${requestId}-completed`);
+      await stores.audit.record(
+        { at: completedAt, kind: 'erasure.completed', actor: 'system', subject: { requestId }, detail: { ...done?.removed } },
+        `${requestId}-completed`,
+      );
     },
   };
 }
 
 /** A destination answered 5xx/408/429 or not at all: try again (after `retryAfterMs` if it said). */
 export class NoticeRetry extends Error {
-  constructor(readonly reason: string, readonly retryAfterMs?: number) {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(`erasure notice will be retried: ${reason}`);
   }
 }

@@ -22,7 +22,10 @@ class ChunkWriter {
   chunks = 0;
   bytes = 0;
 
-  constructor(private readonly stores: Stores, private readonly exportId: string) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly exportId: string,
+  ) {}
 
   async write(text: string): Promise<void> {
     this.buffer.push(text);
@@ -72,19 +75,34 @@ export async function buildExport(stores: Stores, requestId: string, now: Date, 
   const ids = [profile._id, ...(profile.mergedFrom ?? [])];
   const out = new ChunkWriter(stores, requestId);
   const part = async (name: string, value: unknown) => out.write(`,${JSON.stringify(name)}:${JSON.stringify(value)}`);
-  await out.write(`{"type":${JSON.stringify(EXPORT_FORMAT)},"version":1,"requestId":${JSON.stringify(requestId)},"exportedAt":${JSON.stringify(now.toISOString())}`);
+  await out.write(
+    `{"type":${JSON.stringify(EXPORT_FORMAT)},"version":1,"requestId":${JSON.stringify(requestId)},"exportedAt":${JSON.stringify(now.toISOString())}`,
+  );
   await part('profile', profilePart(profile));
-  await part('identifiers', Object.entries(profile.identities).flatMap(([kind, values]) => (values ?? []).map((value) => ({ kind, value }))));
+  await part(
+    'identifiers',
+    Object.entries(profile.identities).flatMap(([kind, values]) => (values ?? []).map((value) => ({ kind, value }))),
+  );
   await part('consentLedger', await stores.consents.findByIds(profile.consentLog ?? []));
   await part('messages', await stores.deliveries.ofProfiles(ids));
   const history = [];
-  for (const id of ids) history.push(...(await stores.segmentHistory.ofProfile(id, Number.MAX_SAFE_INTEGER, id === profile._id ? profile.segmentChangeCount : undefined)));
+  for (const id of ids)
+    history.push(
+      ...(await stores.segmentHistory.ofProfile(id, Number.MAX_SAFE_INTEGER, id === profile._id ? profile.segmentChangeCount : undefined)),
+    );
   // Changes still being copied are on the profile, and may be in the history already.
   const changes = new Map([...history, ...(profile.segmentChanges ?? [])].map((change) => [change._id, change]));
-  await part('segmentHistory', [...changes.values()].sort((a, b) => a.at.getTime() - b.at.getTime()));
+  await part(
+    'segmentHistory',
+    [...changes.values()].sort((a, b) => a.at.getTime() - b.at.getTime()),
+  );
   await part('journeys', {
     running: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
-    history: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({ journey, entries, lastEnteredAt })),
+    history: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({
+      journey,
+      entries,
+      lastEnteredAt,
+    })),
   });
   await out.write(',"events":[');
   let events = 0;

@@ -26,7 +26,9 @@ export class PrivacyKeys {
 
   /** The suppression list's id of an identifier: nobody without the secret can tell whose it is. */
   suppressionId(ref: IdentityRef): string {
-    return `sup_${createHmac('sha256', this.secret).update(identityKey(normaliseIdentity(ref))).digest('hex')}`;
+    return `sup_${createHmac('sha256', this.secret)
+      .update(identityKey(normaliseIdentity(ref)))
+      .digest('hex')}`;
   }
 
   /** Base64 Ed25519 signature of the text's UTF-8 bytes. */

@@ -21,9 +21,17 @@ export interface SignedReceipt {
 
 /** The receipt's content: fixed key order, so the text is the same every time it is issued. */
 export function receiptOf(request: PrivacyRequestDoc, issuer: string): Record<string, unknown> {
-  const steps = Object.fromEntries(ERASURE_STEPS.flatMap((step) => (request.steps?.[step] ? [[step, request.steps[step]!.toISOString()]] : [])));
-  const destinations = Object.fromEntries(Object.entries(request.notices ?? {}).sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, notice]) => [destinationOfNoticeKey(key), { status: notice.status, at: notice.at.toISOString(), ...(notice.detail ? { detail: notice.detail } : {}) }]));
+  const steps = Object.fromEntries(
+    ERASURE_STEPS.flatMap((step) => (request.steps?.[step] ? [[step, request.steps[step]!.toISOString()]] : [])),
+  );
+  const destinations = Object.fromEntries(
+    Object.entries(request.notices ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, notice]) => [
+        destinationOfNoticeKey(key),
+        { status: notice.status, at: notice.at.toISOString(), ...(notice.detail ? { detail: notice.detail } : {}) },
+      ]),
+  );
   return {
     type: 'itinera.erasure-receipt',
     version: 1,

@@ -25,18 +25,36 @@ export interface RetentionRun {
  * One run. `runKey` names the run (the workflow's run id): a retried activity starts the
  * same erasures again, which are then found, not doubled.
  */
-export async function applyRetention(stores: Stores, now: Date, runKey: string, startErasure: (requestId: string) => Promise<void>): Promise<RetentionRun> {
+export async function applyRetention(
+  stores: Stores,
+  now: Date,
+  runKey: string,
+  startErasure: (requestId: string) => Promise<void>,
+): Promise<RetentionRun> {
   const policy = await stores.retention.policy();
   if (!policy) return { events: [], peopleErased: 0 };
   const events: number[] = [];
-  for (const rule of policy.events) events.push(await stores.events.deleteOlderThan(rule, new Date(now.getTime() - rule.olderThanDays * DAY_MS)));
+  for (const rule of policy.events)
+    events.push(await stores.events.deleteOlderThan(rule, new Date(now.getTime() - rule.olderThanDays * DAY_MS)));
   let peopleErased = 0;
   if (policy.inactivePeopleDays !== undefined) {
-    const inactive = await stores.profiles.inactiveSince(new Date(now.getTime() - policy.inactivePeopleDays * DAY_MS), MAX_RETENTION_ERASURES);
+    const inactive = await stores.profiles.inactiveSince(
+      new Date(now.getTime() - policy.inactivePeopleDays * DAY_MS),
+      MAX_RETENTION_ERASURES,
+    );
     for (const profileId of inactive) {
       // Named by the run and the person, hashed: the request outlives the person and must not name them.
       const requestId = `er_r${createHash('sha256').update(`${runKey}:${profileId}`).digest('hex').slice(0, 32)}`;
-      const doc: PrivacyRequestDoc = { _id: requestId, kind: 'erasure', origin: 'retention', profileId, status: 'pending', createdAt: now, updatedAt: now, reason: `inactive for ${policy.inactivePeopleDays} days` };
+      const doc: PrivacyRequestDoc = {
+        _id: requestId,
+        kind: 'erasure',
+        origin: 'retention',
+        profileId,
+        status: 'pending',
+        createdAt: now,
+        updatedAt: now,
+        reason: `inactive for ${policy.inactivePeopleDays} days`,
+      };
       await stores.privacyRequests.create(doc).catch((error: unknown) => {
         if ((error as { code?: number }).code !== 11000) throw error;
       });

@@ -20,7 +20,11 @@ export class SuppressionScreen {
   private generation = -1;
   private ids = new Set<string>();
 
-  constructor(private readonly stores: Stores, private readonly keys: PrivacyKeys, private readonly externalIdKinds: readonly string[]) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly keys: PrivacyKeys,
+    private readonly externalIdKinds: readonly string[],
+  ) {}
 
   /**
    * The messages to keep, in order; the dropped ones are counted on their entries. Reads
@@ -36,7 +40,9 @@ export class SuppressionScreen {
     const kept: T[] = [];
     const dropped = new Map<string, number>();
     for (const message of messages) {
-      const hit = this.identifiersOf(message).map((ref) => this.keys.suppressionId(ref)).find((id) => this.ids.has(id));
+      const hit = this.identifiersOf(message)
+        .map((ref) => this.keys.suppressionId(ref))
+        .find((id) => this.ids.has(id));
       if (hit === undefined) kept.push(message);
       else dropped.set(hit, (dropped.get(hit) ?? 0) + 1);
     }

@@ -137,7 +137,11 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
      * of a batch's profiles are applied: `dispatch` below.
      */
     async applyEvents(profileId: string, parts: readonly BatchPart[], judging: EventJudging): Promise<AppliedEvents> {
-      const written = await stores.profiles.applyBatches(profileId, parts.map(({ outboxId, activity }) => ({ outboxId, activity })), now());
+      const written = await stores.profiles.applyBatches(
+        profileId,
+        parts.map(({ outboxId, activity }) => ({ outboxId, activity })),
+        now(),
+      );
       const appliedHere = new Set(written?.applied ?? []);
       const recorded = parts.filter((part) => !written || appliedHere.has(part.outboxId)).flatMap((part) => part.events);
       const events = await followMerges(profileId, written?.profile ?? null, recorded);
@@ -164,7 +168,12 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
       const judged = await segments?.refresh(recorded.profileId, judgedAs(edit));
       // A repeated restriction ends any run still left, as the first did.
       const endedRuns = edit.kind === 'restrict' ? await endRuns(judged?.profile ?? recorded.profile!) : 0;
-      return { profileId: recorded.profileId, changed: recorded.changed, endedRuns, ...(recorded.profile ? { before: recorded.profile } : {}) };
+      return {
+        profileId: recorded.profileId,
+        changed: recorded.changed,
+        endedRuns,
+        ...(recorded.profile ? { before: recorded.profile } : {}),
+      };
     },
 
     /** Judges the person's segments again with no change of theirs (a run that starts watching its `exit when`). */
@@ -196,8 +205,19 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
  * The events of `profile` that a segment rebuild leaves out: those of other batches still
  * open and not yet counted on the profile, which their own writer (or recovery) folds in.
  */
-async function stillOwedElsewhere(stores: Stores, profile: ProfileDoc, events: readonly FactSource[], outboxId: string | undefined): Promise<Set<string>> {
-  const batches = [...new Set(events.map((event) => event.outboxId).filter((id) => id !== undefined && id !== outboxId && profile.appliedBatches?.[id] === undefined))] as string[];
+async function stillOwedElsewhere(
+  stores: Stores,
+  profile: ProfileDoc,
+  events: readonly FactSource[],
+  outboxId: string | undefined,
+): Promise<Set<string>> {
+  const batches = [
+    ...new Set(
+      events
+        .map((event) => event.outboxId)
+        .filter((id) => id !== undefined && id !== outboxId && profile.appliedBatches?.[id] === undefined),
+    ),
+  ] as string[];
   const open = await stores.outbox.openAmong(batches);
   return new Set(events.filter((event) => event.outboxId !== undefined && open.has(event.outboxId)).map((event) => event._id));
 }

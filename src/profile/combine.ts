@@ -32,16 +32,21 @@ function combineConsents(a: Record<string, ConsentRecord>, b: Record<string, Con
   return result;
 }
 
-function combineJourneyHistories(a: Record<string, JourneyHistory> = {}, b: Record<string, JourneyHistory> = {}): Record<string, JourneyHistory> {
+function combineJourneyHistories(
+  a: Record<string, JourneyHistory> = {},
+  b: Record<string, JourneyHistory> = {},
+): Record<string, JourneyHistory> {
   const result = { ...a };
   for (const [journey, theirs] of Object.entries(b)) {
     const ours = result[journey];
-    result[journey] = !ours ? theirs : {
-      entries: ours.entries + theirs.entries,
-      lastEnteredAt: new Date(Math.max(new Date(ours.lastEnteredAt).getTime(), new Date(theirs.lastEnteredAt).getTime())),
-      // Twice the usual number: neither person's latest triggers are pushed out by the other's.
-      triggerEventIds: union(ours.triggerEventIds, theirs.triggerEventIds).slice(-2 * REMEMBERED_TRIGGERS),
-    };
+    result[journey] = !ours
+      ? theirs
+      : {
+          entries: ours.entries + theirs.entries,
+          lastEnteredAt: new Date(Math.max(new Date(ours.lastEnteredAt).getTime(), new Date(theirs.lastEnteredAt).getTime())),
+          // Twice the usual number: neither person's latest triggers are pushed out by the other's.
+          triggerEventIds: union(ours.triggerEventIds, theirs.triggerEventIds).slice(-2 * REMEMBERED_TRIGGERS),
+        };
   }
   return result;
 }

@@ -28,7 +28,9 @@ export function counterNameOf(event: Pick<EventDoc, 'type' | 'event'>): string |
   return null;
 }
 
-export function counterIncrementOf(event: Pick<EventDoc, 'type' | 'event' | 'properties'>): { key: string; sums: Record<string, number> } | undefined {
+export function counterIncrementOf(
+  event: Pick<EventDoc, 'type' | 'event' | 'properties'>,
+): { key: string; sums: Record<string, number> } | undefined {
   const name = counterNameOf(event);
   if (name === null) return undefined;
   const sums: Record<string, number> = {};

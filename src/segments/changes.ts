@@ -2,9 +2,15 @@
 import type { EventDoc, SegmentChangeReason } from '../model.js';
 import type { ProfileChange } from './plan.js';
 
-export function changeOfEvents(events: readonly Pick<EventDoc, '_id' | 'type' | 'event' | 'traits' | 'consent' | 'receivedAt'>[]): { change: ProfileChange; reason: SegmentChangeReason } {
-  const names = events.map((event) => (event.type === 'track' ? event.event ?? 'track' : event.type));
-  const latest = events.reduce<(typeof events)[number] | undefined>((last, event) => (!last || event.receivedAt >= last.receivedAt ? event : last), undefined);
+export function changeOfEvents(events: readonly Pick<EventDoc, '_id' | 'type' | 'event' | 'traits' | 'consent' | 'receivedAt'>[]): {
+  change: ProfileChange;
+  reason: SegmentChangeReason;
+} {
+  const names = events.map((event) => (event.type === 'track' ? (event.event ?? 'track') : event.type));
+  const latest = events.reduce<(typeof events)[number] | undefined>(
+    (last, event) => (!last || event.receivedAt >= last.receivedAt ? event : last),
+    undefined,
+  );
   return {
     change: {
       events: [...new Set(names)],

@@ -22,7 +22,6 @@ import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
-
 /** People judged at once by a clock's ring: the database pool's size, so none waits for a connection. */
 const CLOCK_RING_CONCURRENCY = 8;
 /** How soon a person whose ring failed is rung again. */
@@ -59,7 +58,6 @@ export interface Refresh {
    */
   rebuild?: readonly FoldedEvent[];
 }
-
 
 export interface RefreshOutcome {
   profile: ProfileDoc;
@@ -114,9 +112,13 @@ export class SegmentEngine {
     if (!decided) return null;
     const { profile, pending, nextAt, ring, exits } = decided;
     // A run of a rules version this process has not read yet: its `exit when` is known once read, so judge again.
-    const unread = [...new Set(Object.values(profile.journeys ?? {}).map((run) => run.rulesVersion))].filter((version) => !this.plans.has(version));
+    const unread = [...new Set(Object.values(profile.journeys ?? {}).map((run) => run.rulesVersion))].filter(
+      (version) => !this.plans.has(version),
+    );
     if (unread.length > 0) {
-      for (const version of unread) if (!(await this.planOf(version))) this.plans.set(version, { segments: [], byName: new Map(), exits: new Map(), leaves: new Map() });
+      for (const version of unread)
+        if (!(await this.planOf(version)))
+          this.plans.set(version, { segments: [], byName: new Map(), exits: new Map(), leaves: new Map() });
       return this.refresh(profileId, refresh, context);
     }
     if (pending.length > 0) await this.copyChanges(pending);
@@ -138,7 +140,11 @@ export class SegmentEngine {
     const next = new Map<string, number | null>();
     await forEachInParallel(new Set(profileIds), CLOCK_RING_CONCURRENCY, async (profileId) => {
       try {
-        const outcome = await this.refresh(profileId, { change: { time: true }, reason: { kind: 'time window' }, fromClock: true }, context);
+        const outcome = await this.refresh(
+          profileId,
+          { change: { time: true }, reason: { kind: 'time window' }, fromClock: true },
+          context,
+        );
         next.set(profileId, outcome?.nextAt?.getTime() ?? null);
       } catch (error) {
         logger.warn({ err: error, profileId }, 'segment clock: judging a person failed; ringing them again shortly');
@@ -154,7 +160,13 @@ export class SegmentEngine {
    * it reads is kept by the active rules (a run of a superseded version may read one the
    * new rules dropped); until then it waits for the next deploy that keeps it.
    */
-  private judgeExits(profile: ProfileDoc, facts: Facts, segments: ProfileDoc['segments'], context: SegmentContext, now: Date): { exits: string[]; nextAt?: number } {
+  private judgeExits(
+    profile: ProfileDoc,
+    facts: Facts,
+    segments: ProfileDoc['segments'],
+    context: SegmentContext,
+    now: Date,
+  ): { exits: string[]; nextAt?: number } {
     const runs = Object.values(profile.journeys ?? {});
     // Most people are in no run: nothing to judge on every event of theirs.
     if (runs.length === 0) return { exits: [] };
@@ -183,7 +195,8 @@ export class SegmentEngine {
       await this.options.clock!.ringAt(profileId, at);
     } catch (error) {
       await this.options.stores.profiles.decideAndSet(profileId, (profile) =>
-        profile.segmentClockAt?.getTime() === at.getTime() ? { set: { segmentClockAt: null } } : {});
+        profile.segmentClockAt?.getTime() === at.getTime() ? { set: { segmentClockAt: null } } : {},
+      );
       throw error;
     }
   }
@@ -203,7 +216,12 @@ export class SegmentEngine {
 
     let count = profile.segmentChangeCount ?? 0;
     const record = (segment: string, kind: SegmentChange['change']): SegmentChange => ({
-      _id: `${profile._id}:${count++}`, profileId: profile._id, segment, change: kind, at: now, reason,
+      _id: `${profile._id}:${count++}`,
+      profileId: profile._id,
+      segment,
+      change: kind,
+      at: now,
+      reason,
       ...(kind === 'entered' && refresh.initial?.includes(segment) ? { initial: true as const } : {}),
     });
     const fresh = [...judged.exited.map((name) => record(name, 'exited')), ...judged.entered.map((name) => record(name, 'entered'))];
@@ -225,8 +243,10 @@ export class SegmentEngine {
     // when it must ring earlier, or when it is not set (or has rung and stopped). A
     // recovery (rebuild) tells it anyway: a crash may have come between writing `setFor`
     // and setting the clock.
-    const ring = !refresh.fromClock && nextAt !== undefined
-      && (refresh.rebuild !== undefined || setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
+    const ring =
+      !refresh.fromClock &&
+      nextAt !== undefined &&
+      (refresh.rebuild !== undefined || setFor === undefined || setFor <= now.getTime() || nextAt.getTime() < setFor);
     if (refresh.fromClock ? (nextAt?.getTime() ?? null) !== (setFor ?? null) : ring) set.segmentClockAt = nextAt ?? null;
 
     // Facts are written when events changed them, or with anything else: a window merely
@@ -242,7 +262,8 @@ export class SegmentEngine {
     // Another process (several on one MongoDB) writing the same person's segments in between
     // makes this write match nothing, and the decision is made again on what it wrote.
     set.segmentVersion = (profile.segmentVersion ?? 0) + 1;
-    const guard = profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion };
+    const guard =
+      profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion };
     const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
     return { set, guard, profile: written, pending, nextAt, ring, exits };
   }
@@ -259,7 +280,12 @@ export class SegmentEngine {
       if (profile.segmentChanges?.length) await this.copyChanges(profile.segmentChanges);
       let count = profile.segmentChangeCount ?? 0;
       const exits: SegmentChange[] = Object.keys(profile.segments ?? {}).map((segment) => ({
-        _id: `${profileId}:${count++}`, profileId, segment, change: 'exited', at: now(), reason: { kind: 'erasure' },
+        _id: `${profileId}:${count++}`,
+        profileId,
+        segment,
+        change: 'exited',
+        at: now(),
+        reason: { kind: 'erasure' },
       }));
       memberships = exits.length;
       await this.copyChanges(exits);
@@ -284,9 +310,10 @@ export class SegmentEngine {
     await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
     const moves = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
     for (const change of changes) {
-      const moved = change.change === 'entered'
-        ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
-        : await stores.segmentMembers.remove(change.segment, change.profileId);
+      const moved =
+        change.change === 'entered'
+          ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
+          : await stores.segmentMembers.remove(change.segment, change.profileId);
       if (!moved) continue;
       const key = `${change.segment} ${change.change} ${change.at.toISOString().slice(0, 13)}`;
       const move = moves.get(key) ?? { segment: change.segment, change: change.change, at: change.at, count: 0 };

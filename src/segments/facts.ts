@@ -23,7 +23,8 @@ type WindowEntry = NonNullable<Fact['e']>[number];
 
 function concerns(leaf: Leaf, event: SubjectEvent): boolean {
   if (event.type !== 'track' || event.event !== leaf.event) return false;
-  if ((leaf.kind === 'count' || leaf.kind === 'recent') && leaf.where !== undefined) return evaluatePropCondition(leaf.where, propertiesOf(event));
+  if ((leaf.kind === 'count' || leaf.kind === 'recent') && leaf.where !== undefined)
+    return evaluatePropCondition(leaf.where, propertiesOf(event));
   return true;
 }
 
@@ -94,7 +95,8 @@ function undominated(entries: WindowEntry[], keeps: 'min' | 'max'): WindowEntry[
 /** The fact with what has left its window dropped; the same object when nothing has. */
 export function pruneFact(leaf: Leaf, fact: Fact, now: Date): Fact {
   if (leaf.kind === 'recent' && fact.t?.some((t) => !insideWindow(t, now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
-  if (leaf.kind === 'window' && fact.e?.some(({ t }) => !insideWindow(t, now, leaf.withinMs))) return mergeFacts(leaf, fact, undefined, now);
+  if (leaf.kind === 'window' && fact.e?.some(({ t }) => !insideWindow(t, now, leaf.withinMs)))
+    return mergeFacts(leaf, fact, undefined, now);
   return fact;
 }
 
@@ -102,8 +104,10 @@ export function pruneFact(leaf: Leaf, fact: Fact, now: Date): Fact {
 export function nextFactChange(leaf: Leaf, fact: Fact | undefined, now: Date): number | undefined {
   if (!fact) return undefined;
   const instants =
-    leaf.kind === 'recent' ? (fact.t ?? []).map((t) => t + leaf.withinMs)
-      : leaf.kind === 'window' ? (fact.e ?? []).map(({ t }) => t + leaf.withinMs)
+    leaf.kind === 'recent'
+      ? (fact.t ?? []).map((t) => t + leaf.withinMs)
+      : leaf.kind === 'window'
+        ? (fact.e ?? []).map(({ t }) => t + leaf.withinMs)
         : [];
   const future = instants.filter((instant) => instant > now.getTime());
   return future.length === 0 ? undefined : Math.min(...future);
@@ -136,7 +140,10 @@ export function factMeasure(facts: Facts | undefined): EventMeasure {
         const n = fact?.n ?? 0;
         return aggregateOfSummary(condition.fn, { n, sum: fact?.sum ?? 0, min: fact?.min, max: fact?.max });
       }
-      return aggregateOf(condition.fn, (fact?.e ?? []).filter(({ t }) => insideWindow(t, now, condition.withinMs)).map(({ v }) => v));
+      return aggregateOf(
+        condition.fn,
+        (fact?.e ?? []).filter(({ t }) => insideWindow(t, now, condition.withinMs)).map(({ v }) => v),
+      );
     },
   };
 }

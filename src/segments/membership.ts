@@ -11,7 +11,10 @@ import type { ProfileDoc, SegmentMembership } from '../model.js';
 import { factMeasure, leafKeyOf, nextFactChange, type Facts } from './facts.js';
 import { affects, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
-export type JudgedProfile = Pick<ProfileDoc, '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt' | 'segments' | 'restricted'>;
+export type JudgedProfile = Pick<
+  ProfileDoc,
+  '_id' | 'traits' | 'tags' | 'consents' | 'firstSeenAt' | 'lastSeenAt' | 'segments' | 'restricted'
+>;
 
 export interface MembershipJudgement {
   segments: Record<string, SegmentMembership>;
@@ -57,17 +60,28 @@ export function judgeMembership({ plan, profile, facts, usable, change, now }: M
       exited.push(segment.name);
     }
   }
-  const changed = Object.keys(stored).length !== Object.keys(segments).length
-    || Object.entries(segments).some(([name, membership]) => stored[name]?.def !== membership.def);
-  const instants = plan.segments.filter((segment) => !profile.restricted && segment.reads.time && usable(segment)).map((segment) => nextChangeOf(segment.condition, profile, facts, plan, now));
+  const changed =
+    Object.keys(stored).length !== Object.keys(segments).length ||
+    Object.entries(segments).some(([name, membership]) => stored[name]?.def !== membership.def);
+  const instants = plan.segments
+    .filter((segment) => !profile.restricted && segment.reads.time && usable(segment))
+    .map((segment) => nextChangeOf(segment.condition, profile, facts, plan, now));
   const future = instants.filter((instant): instant is number => instant !== undefined);
   return { segments, entered, exited, changed, ...(future.length === 0 ? {} : { nextAt: Math.min(...future) }) };
 }
 
 /** The first instant after now at which the condition's time-dependent parts can change their answer. */
-export function nextChangeOf(condition: ConditionIR, profile: JudgedProfile, facts: Facts, plan: SegmentPlan, now: Date): number | undefined {
+export function nextChangeOf(
+  condition: ConditionIR,
+  profile: JudgedProfile,
+  facts: Facts,
+  plan: SegmentPlan,
+  now: Date,
+): number | undefined {
   const earliest = (parts: ConditionIR[]) => {
-    const instants = parts.map((part) => nextChangeOf(part, profile, facts, plan, now)).filter((instant): instant is number => instant !== undefined);
+    const instants = parts
+      .map((part) => nextChangeOf(part, profile, facts, plan, now))
+      .filter((instant): instant is number => instant !== undefined);
     return instants.length === 0 ? undefined : Math.min(...instants);
   };
   switch (condition.kind) {

@@ -10,7 +10,12 @@ import { mergeFacts, type Facts } from './facts.js';
 import { combineBackfill } from './person-facts.js';
 import type { Leaf } from './leaves.js';
 
-export function combineSegmentState(survivor: ProfileDoc, absorbed: ProfileDoc, leaves: Record<string, LeafState>, now: Date): Partial<ProfileDoc> {
+export function combineSegmentState(
+  survivor: ProfileDoc,
+  absorbed: ProfileDoc,
+  leaves: Record<string, LeafState>,
+  now: Date,
+): Partial<ProfileDoc> {
   const facts: Facts = { ...survivor.segmentFacts };
   for (const [key, fact] of Object.entries(absorbed.segmentFacts ?? {})) {
     const state = leaves[key];
@@ -19,12 +24,22 @@ export function combineSegmentState(survivor: ProfileDoc, absorbed: ProfileDoc, 
   }
   let count = absorbed.segmentChangeCount ?? 0;
   const exits: SegmentChange[] = Object.keys(absorbed.segments ?? {}).map((segment) => ({
-    _id: `${absorbed._id}:${count++}`, profileId: absorbed._id, segment, change: 'exited', at: now, reason: { kind: 'merge', profileId: survivor._id },
+    _id: `${absorbed._id}:${count++}`,
+    profileId: absorbed._id,
+    segment,
+    change: 'exited',
+    at: now,
+    reason: { kind: 'merge', profileId: survivor._id },
   }));
   return {
     segmentFacts: facts,
     segmentChanges: [...(survivor.segmentChanges ?? []), ...(absorbed.segmentChanges ?? []), ...exits],
     segmentMergedFrom: [...new Set([...(survivor.segmentMergedFrom ?? []), absorbed._id])],
-    segmentBackfill: combineBackfill(survivor.segmentBackfill, absorbed.segmentBackfill, (key) => leaves[key]?.leaf as Leaf | undefined, now),
+    segmentBackfill: combineBackfill(
+      survivor.segmentBackfill,
+      absorbed.segmentBackfill,
+      (key) => leaves[key]?.leaf as Leaf | undefined,
+      now,
+    ),
   };
 }

@@ -19,7 +19,12 @@ export function backfillField(key: string, cutoffMs: number): string {
 }
 
 /** The live facts after the events: each leaf folds the events received after its cutoff; leaves no rules keep are dropped. */
-export function foldLive(stored: Facts, events: readonly FoldedEvent[], { plan, leaves }: SegmentContext, now: Date): { facts: Facts; folded: boolean } {
+export function foldLive(
+  stored: Facts,
+  events: readonly FoldedEvent[],
+  { plan, leaves }: SegmentContext,
+  now: Date,
+): { facts: Facts; folded: boolean } {
   const facts: Facts = {};
   let folded = false;
   for (const [key, fact] of Object.entries(stored)) {
@@ -79,7 +84,12 @@ export function judgedFacts(profile: ProfileDoc, live: Facts, { plan, leaves }: 
  * leaf state names (a later deploy's cutoff, or a leaf gone): what a write of the profile
  * stores, when it writes anyway.
  */
-export function absorbBackfill(profile: ProfileDoc, live: Facts, { plan, leaves }: SegmentContext, now: Date): { facts: Facts; backfill: Facts } {
+export function absorbBackfill(
+  profile: ProfileDoc,
+  live: Facts,
+  { plan, leaves }: SegmentContext,
+  now: Date,
+): { facts: Facts; backfill: Facts } {
   const facts: Facts = { ...live };
   const backfill: Facts = {};
   for (const [field, part] of Object.entries(profile.segmentBackfill ?? {})) {

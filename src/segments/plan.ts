@@ -88,7 +88,9 @@ export function planOf(ir: ProgramIR): SegmentPlan {
       ...(segment.title === undefined ? {} : { title: segment.title }),
       condition: segment.condition,
       dependsOn: segment.dependsOn,
-      def: hash(canonicalJson({ condition: segment.condition, dependencies: dependencies.map((dependency) => [dependency.name, dependency.def]) })),
+      def: hash(
+        canonicalJson({ condition: segment.condition, dependencies: dependencies.map((dependency) => [dependency.name, dependency.def]) }),
+      ),
       leaves: [...new Set([...own, ...dependencies.flatMap((dependency) => dependency.leaves)])],
       reads,
     };
@@ -100,7 +102,11 @@ export function planOf(ir: ProgramIR): SegmentPlan {
   const exits = new Map<string, PlannedExit>();
   for (const journey of ir.journeys) {
     if (!journey.exitWhen) continue;
-    exits.set(journey.name, { condition: journey.exitWhen, leaves: leavesOf(journey.exitWhen, leaves), time: readsOf(journey.exitWhen).time });
+    exits.set(journey.name, {
+      condition: journey.exitWhen,
+      leaves: leavesOf(journey.exitWhen, leaves),
+      time: readsOf(journey.exitWhen).time,
+    });
   }
   return { segments: [...planned.values()], byName: planned, exits, leaves };
 }

@@ -52,7 +52,12 @@ async function isActive(stores: Stores, version: number): Promise<boolean> {
   return (await stores.rules.activeVersion()) === version;
 }
 
-export async function prepareRecompute(stores: Stores, engine: SegmentEngine, version: number, now: () => Date): Promise<PreparedRecompute | Superseded> {
+export async function prepareRecompute(
+  stores: Stores,
+  engine: SegmentEngine,
+  version: number,
+  now: () => Date,
+): Promise<PreparedRecompute | Superseded> {
   if (!(await isActive(stores, version))) return { superseded: true };
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);
@@ -94,12 +99,20 @@ export async function prepareRecompute(stores: Stores, engine: SegmentEngine, ve
 }
 
 /** Folds every stored event received up to its leaf's cutoff into the facts of the leaves not ready yet. */
-export async function backfillFacts(stores: Stores, engine: SegmentEngine, version: number, now: () => Date, progress: Progress<{ phase: 'facts'; done: number }>): Promise<'done' | Superseded> {
+export async function backfillFacts(
+  stores: Stores,
+  engine: SegmentEngine,
+  version: number,
+  now: () => Date,
+  progress: Progress<{ phase: 'facts'; done: number }>,
+): Promise<'done' | Superseded> {
   if (!(await isActive(stores, version))) return { superseded: true };
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);
   const states = await stores.segments.leaves();
-  const pending = [...plan.leaves].filter(([key]) => states[key] && !states[key].ready && states[key].cutoff).map(([key, leaf]) => ({ key, leaf, cutoffMs: states[key]!.cutoff!.getTime() }));
+  const pending = [...plan.leaves]
+    .filter(([key]) => states[key] && !states[key].ready && states[key].cutoff)
+    .map(([key, leaf]) => ({ key, leaf, cutoffMs: states[key]!.cutoff!.getTime() }));
   if (pending.length === 0) return 'done';
 
   const at = now();
@@ -153,10 +166,18 @@ export interface JudgeCheckpoint {
 }
 
 /** Judges every profile after the checkpoint for the computing segments of this version. */
-export async function judgeEveryone(stores: Stores, engine: SegmentEngine, version: number, from: JudgeCheckpoint, progress: Progress<JudgeCheckpoint>): Promise<'done' | Superseded> {
+export async function judgeEveryone(
+  stores: Stores,
+  engine: SegmentEngine,
+  version: number,
+  from: JudgeCheckpoint,
+  progress: Progress<JudgeCheckpoint>,
+): Promise<'done' | Superseded> {
   const context = await engine.context();
   if (!context || context.version !== version) return { superseded: true };
-  const catalog = (await stores.segments.all()).filter((doc) => doc.state === 'computing' && context.plan.byName.get(doc._id)?.def === doc.def);
+  const catalog = (await stores.segments.all()).filter(
+    (doc) => doc.state === 'computing' && context.plan.byName.get(doc._id)?.def === doc.def,
+  );
   const computing = catalog.map((doc) => doc._id);
   if (computing.length === 0) return 'done';
   const initial = catalog.filter((doc) => doc.firstComputation).map((doc) => doc._id);
@@ -165,7 +186,8 @@ export async function judgeEveryone(stores: Stores, engine: SegmentEngine, versi
   let after = from.after;
   const report = async () => {
     progress({ ...(after === undefined ? {} : { after }), done });
-    for (const name of computing) await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
+    for (const name of computing)
+      await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
   };
   // Chunks of ids in order, judged a few at a time; the checkpoint is a chunk's last id.
   let chunk: string[] = [];
@@ -189,7 +211,12 @@ export async function judgeEveryone(stores: Stores, engine: SegmentEngine, versi
 }
 
 /** Counts the computed segments' sizes and makes them ready; drops what the rules no longer name. */
-export async function finishRecompute(stores: Stores, engine: SegmentEngine, version: number, now: () => Date): Promise<'done' | Superseded> {
+export async function finishRecompute(
+  stores: Stores,
+  engine: SegmentEngine,
+  version: number,
+  now: () => Date,
+): Promise<'done' | Superseded> {
   if (!(await isActive(stores, version))) return { superseded: true };
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);

@@ -6,9 +6,7 @@
 import type { Response } from 'express';
 import type { Role } from '../accounts/roles.js';
 
-export type Actor =
-  | { kind: 'key'; name: 'admin'; role: 'admin' }
-  | { kind: 'user'; name: string; role: Role; sessionId: string };
+export type Actor = { kind: 'key'; name: 'admin'; role: 'admin' } | { kind: 'user'; name: string; role: Role; sessionId: string };
 
 export function actorOf(res: Response): Actor {
   const actor = (res.locals as { actor?: Actor }).actor;

@@ -71,20 +71,55 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(trackingRoutes(deps), browserLibraryRoutes(deps));
 
   // The admin key or a console user's session, then what the role may do (permissions.ts).
-  const authn = authenticate({ adminKey: deps.adminKey, stores: deps.stores, now: deps.now, sessionPolicy: deps.sessions ?? DEFAULT_SESSION_POLICY, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) });
+  const authn = authenticate({
+    adminKey: deps.adminKey,
+    stores: deps.stores,
+    now: deps.now,
+    sessionPolicy: deps.sessions ?? DEFAULT_SESSION_POLICY,
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+  });
   const authz = authorize();
   const signedIn = [authn, authz];
   // POST /v1/consents records a person's consent with a write key; the rest is for signed-in callers.
   const writeKey = requireWriteKey(deps.sources);
-  app.use('/v1/consents', (req, res, next) => {
-    if (req.method === 'POST' && req.path === '/') return writeKey(req, res, next);
-    return authn(req, res, (error?: unknown) => (error ? next(error) : authz(req, res, next)));
-  }, json);
-  app.use([
-    '/v1/profiles', '/v1/rules', '/v1/privacy', '/v1/segments', '/v1/templates', '/v1/destinations', '/v1/frequency-caps', '/v1/journeys', '/v1/audit',
-    '/v1/users', '/v1/session', '/v1/catalog',
-  ], ...signedIn, json);
-  app.use(consentRoutes(deps), profileRoutes(deps), profileRightsRoutes(deps), exportRoutes(deps), retentionRoutes(deps), portalLinkRoutes(deps), messageRoutes(deps), ruleRoutes(deps), privacyRoutes(deps), segmentRoutes(deps));
+  app.use(
+    '/v1/consents',
+    (req, res, next) => {
+      if (req.method === 'POST' && req.path === '/') return writeKey(req, res, next);
+      return authn(req, res, (error?: unknown) => (error ? next(error) : authz(req, res, next)));
+    },
+    json,
+  );
+  app.use(
+    [
+      '/v1/profiles',
+      '/v1/rules',
+      '/v1/privacy',
+      '/v1/segments',
+      '/v1/templates',
+      '/v1/destinations',
+      '/v1/frequency-caps',
+      '/v1/journeys',
+      '/v1/audit',
+      '/v1/users',
+      '/v1/session',
+      '/v1/catalog',
+    ],
+    ...signedIn,
+    json,
+  );
+  app.use(
+    consentRoutes(deps),
+    profileRoutes(deps),
+    profileRightsRoutes(deps),
+    exportRoutes(deps),
+    retentionRoutes(deps),
+    portalLinkRoutes(deps),
+    messageRoutes(deps),
+    ruleRoutes(deps),
+    privacyRoutes(deps),
+    segmentRoutes(deps),
+  );
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));

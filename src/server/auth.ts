@@ -55,7 +55,10 @@ function writeKeyOf(req: Request): string | undefined {
 export function requireWriteKey(sources: readonly Source[]): RequestHandler {
   return (req, res, next) => {
     const key = writeKeyOf(req);
-    if (key === undefined) return next(unauthorized('send the write key as HTTP Basic user name (Authorization: Basic base64("<key>:")) or as "writeKey" in the body'));
+    if (key === undefined)
+      return next(
+        unauthorized('send the write key as HTTP Basic user name (Authorization: Basic base64("<key>:")) or as "writeKey" in the body'),
+      );
     const source = sourceByKey(sources, key);
     if (!source) return next(unauthorized('invalid write key'));
     (res.locals as { source?: string }).source = source.name;
@@ -133,9 +136,10 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     if (!SAFE_METHODS.has(req.method)) {
       const given = req.headers['x-csrf-token'];
       if (typeof given !== 'string' || !sameSecret(given, found.session.csrfToken)) {
-        return next(csrfRefused('a change made with the session cookie needs the header X-CSRF-Token with the session\'s csrfToken'));
+        return next(csrfRefused("a change made with the session cookie needs the header X-CSRF-Token with the session's csrfToken"));
       }
-      if (!fromOwnOrigin(req, deps.publicUrl)) return next(csrfRefused(`requests from ${req.headers.origin} may not use this server's session`));
+      if (!fromOwnOrigin(req, deps.publicUrl))
+        return next(csrfRefused(`requests from ${req.headers.origin} may not use this server's session`));
     }
     (res.locals as { session?: SessionDoc }).session = found.session;
     setActor(res, { kind: 'user', name: found.user._id, role: found.user.role, sessionId: found.session._id });
@@ -150,8 +154,18 @@ export function authorize(): RequestHandler {
     const path = new URL(req.originalUrl, 'http://local').pathname;
     const decision = decide(actor.role, req.method, path);
     if (decision.allowed) return next();
-    next(new HttpError(403, 'forbidden', `the ${actor.role} role may not ${decision.what} (${req.method} ${path}); roles that may: ${decision.roles.join(', ')}`, {
-      role: actor.role, method: req.method, path, allowedRoles: decision.roles,
-    }));
+    next(
+      new HttpError(
+        403,
+        'forbidden',
+        `the ${actor.role} role may not ${decision.what} (${req.method} ${path}); roles that may: ${decision.roles.join(', ')}`,
+        {
+          role: actor.role,
+          method: req.method,
+          path,
+          allowedRoles: decision.roles,
+        },
+      ),
+    );
   };
 }

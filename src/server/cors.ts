@@ -40,7 +40,9 @@ export function trackingCors(sources: readonly Source[]): RequestHandler {
     if (allowed) allowOrigin(res, origin, any);
     if (req.method !== 'OPTIONS') return next();
     if (!allowed) {
-      res.status(403).json({ error: { code: 'origin_not_allowed', message: `pages of ${origin} may not send events here (ITINERA_CORS_ORIGINS)` } });
+      res
+        .status(403)
+        .json({ error: { code: 'origin_not_allowed', message: `pages of ${origin} may not send events here (ITINERA_CORS_ORIGINS)` } });
       return;
     }
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
@@ -57,6 +59,12 @@ export function requireSourceOrigin(sources: readonly Source[]): RequestHandler 
     const source = sources.find((candidate) => candidate.name === sourceOf(res));
     if (origin === undefined || !source || allows(source, origin)) return next();
     // The page may read the refusal: analytics.js drops a 4xx instead of sending it ten times again.
-    next(new HttpError(403, 'origin_not_allowed', `the source "${source.name}" does not accept events from pages of ${origin} (ITINERA_CORS_ORIGINS)`));
+    next(
+      new HttpError(
+        403,
+        'origin_not_allowed',
+        `the source "${source.name}" does not accept events from pages of ${origin} (ITINERA_CORS_ORIGINS)`,
+      ),
+    );
   };
 }

@@ -58,7 +58,18 @@ export async function deploySummary(stores: Stores, draft: string, now: Date): P
   const activeVersion = active?._id ?? null;
   const { patch, hunks } = textDiff(activeVersion === null ? 'none' : `v${activeVersion}`, 'draft', active?.source ?? '', draft);
   const { ir, diagnostics } = compile(draft);
-  if (!ir) return { ok: false, diagnostics, activeVersion, patch, hunks, segments: nothing(), journeys: nothing(), consents: nothing(), warnings: [] };
+  if (!ir)
+    return {
+      ok: false,
+      diagnostics,
+      activeVersion,
+      patch,
+      hunks,
+      segments: nothing(),
+      journeys: nothing(),
+      consents: nothing(),
+      warnings: [],
+    };
 
   const changes = rulesChanges(active?.ir, ir);
   const redefined = [...changes.segments.changed, ...changes.segments.added].map(({ name }) => name);
@@ -71,9 +82,15 @@ export async function deploySummary(stores: Stores, draft: string, now: Date): P
   const currentSize = (name: string) => catalog.get(name) ?? 0;
   const previewSize = (name: string) => previewed.get(name) ?? null;
   const skipped = redefined.filter((name) => !previewed.has(name));
-  const limited: DeployWarning[] = skipped.length > 0
-    ? [{ code: 'preview_limited', message: `not previewed, to keep the summary quick (at most ${MAX_PREVIEWED} segments, ${PREVIEW_BUDGET_MS / 1000} s): ${skipped.join(', ')}; POST /v1/segments/preview sizes them` }]
-    : [];
+  const limited: DeployWarning[] =
+    skipped.length > 0
+      ? [
+          {
+            code: 'preview_limited',
+            message: `not previewed, to keep the summary quick (at most ${MAX_PREVIEWED} segments, ${PREVIEW_BUDGET_MS / 1000} s): ${skipped.join(', ')}; POST /v1/segments/preview sizes them`,
+          },
+        ]
+      : [];
   const runningOf = (name: string) => running.get(name) ?? 0;
   return {
     ok: true,
@@ -83,7 +100,11 @@ export async function deploySummary(stores: Stores, draft: string, now: Date): P
     hunks,
     segments: {
       added: changes.segments.added.map((segment) => ({ ...segment, previewSize: previewSize(segment.name) })),
-      changed: changes.segments.changed.map((segment) => ({ ...segment, previewSize: previewSize(segment.name), currentSize: currentSize(segment.name) })),
+      changed: changes.segments.changed.map((segment) => ({
+        ...segment,
+        previewSize: previewSize(segment.name),
+        currentSize: currentSize(segment.name),
+      })),
       removed: changes.segments.removed.map((segment) => ({ ...segment, currentSize: currentSize(segment.name) })),
     },
     journeys: {
@@ -112,7 +133,9 @@ async function previewSizes(stores: Stores, ir: ProgramIR, redefined: readonly s
   const segmentMembers = (name: string): Promise<ReadonlySet<string>> => {
     let found = members.get(name);
     if (!found) {
-      found = redefined.includes(name) ? findMatchingProfileIds(population, plan.byName.get(name)!.condition, now, { segmentMembers }) : storedMembers(stores, name);
+      found = redefined.includes(name)
+        ? findMatchingProfileIds(population, plan.byName.get(name)!.condition, now, { segmentMembers })
+        : storedMembers(stores, name);
       members.set(name, found);
     }
     return found;
@@ -142,7 +165,6 @@ function deadline(ms: number): { reached: Promise<undefined>; clear(): void } {
   });
   return { reached, clear: () => clearTimeout(timer) };
 }
-
 
 /** Runs not yet ended, per journey, over every deployed version: after the deploy all of them are old. */
 function runningPerJourney(stats: readonly { journey: string; entered?: number; ended?: Record<string, number> }[]): Map<string, number> {

@@ -27,14 +27,43 @@ export interface DeployWarning {
 
 export async function missingTargets(stores: Stores, ir: ProgramIR): Promise<DeployWarning[]> {
   const [templates, destinations] = await Promise.all([stores.templates.names(), stores.destinations.names()]);
-  const confirmations = ir.consents.flatMap(({ name, confirmTemplate }): DeployWarning[] => (
-    confirmTemplate === undefined || templates.has(confirmTemplate) ? [] : [{ code: 'template_missing', consent: name, template: confirmTemplate, message: `consent ${name}: no template "${confirmTemplate}" (PUT /v1/templates/${confirmTemplate}); its confirmation e-mails are recorded as failed until there is` }]
-  ));
+  const confirmations = ir.consents.flatMap(({ name, confirmTemplate }): DeployWarning[] =>
+    confirmTemplate === undefined || templates.has(confirmTemplate)
+      ? []
+      : [
+          {
+            code: 'template_missing',
+            consent: name,
+            template: confirmTemplate,
+            message: `consent ${name}: no template "${confirmTemplate}" (PUT /v1/templates/${confirmTemplate}); its confirmation e-mails are recorded as failed until there is`,
+          },
+        ],
+  );
   const sends = sendSteps({ ir }).flatMap(({ journey, step }): DeployWarning[] => {
     if (step.kind === 'sendEmail') {
-      return templates.has(step.template) ? [] : [{ code: 'template_missing', journey, step: step.id, template: step.template, message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is` }];
+      return templates.has(step.template)
+        ? []
+        : [
+            {
+              code: 'template_missing',
+              journey,
+              step: step.id,
+              template: step.template,
+              message: `journey ${journey}: no template "${step.template}" (PUT /v1/templates/${step.template}); its sends are recorded as failed until there is`,
+            },
+          ];
     }
-    return destinations.has(step.name) ? [] : [{ code: 'destination_missing', journey, step: step.id, destination: step.name, message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is` }];
+    return destinations.has(step.name)
+      ? []
+      : [
+          {
+            code: 'destination_missing',
+            journey,
+            step: step.id,
+            destination: step.name,
+            message: `journey ${journey}: no destination "${step.name}" (PUT /v1/destinations/${step.name}); its sends are recorded as failed until there is`,
+          },
+        ];
   });
   return [...confirmations, ...oncePerTarget(sends)];
 }

@@ -48,7 +48,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const known = error instanceof HttpError ? error : fromBodyParser(error as { type?: string; message: string });
     if (known) {
-      res.status(known.status).json({ error: { code: known.code, message: known.message, ...(known.details ? { details: known.details } : {}) } });
+      res
+        .status(known.status)
+        .json({ error: { code: known.code, message: known.message, ...(known.details ? { details: known.details } : {}) } });
       return;
     }
     logger.error({ err: error, method: req.method, route: req.route?.path ?? req.path }, 'unhandled error');

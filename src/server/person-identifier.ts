@@ -16,7 +16,10 @@ export const personIdentifierFields = {
 export const reasonField = z.string().min(1).max(500).optional();
 
 /** The one identifier among the parsed fields; a 400 unless exactly one is given. */
-export function namedIdentifier(fields: Partial<Record<keyof typeof personIdentifierFields, string>>): { kind: IdentityKind; value: string } {
+export function namedIdentifier(fields: Partial<Record<keyof typeof personIdentifierFields, string>>): {
+  kind: IdentityKind;
+  value: string;
+} {
   const named = Object.entries(fields).filter(([, value]) => value !== undefined) as [IdentityKind, string][];
   if (named.length !== 1) throw badRequest('invalid_body', 'give exactly one of userId, email, anonymousId or phone');
   const [kind, value] = named[0]!;

@@ -14,8 +14,13 @@ export function escapeHtml(text: string): string {
 
 /** `title` is text; `body` (and `head`) markup built by the caller from escaped parts; `lang` the page's language. */
 export function personPage(res: Response, status: number, title: string, body: string, lang = 'en', head = ''): void {
-  res.status(status).type('html').set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').send(
-    `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">`
-    + `<title>${escapeHtml(title)}</title>${head}</head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-  );
+  res
+    .status(status)
+    .type('html')
+    .set('Cache-Control', 'no-store')
+    .set('Referrer-Policy', 'no-referrer')
+    .send(
+      `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">` +
+        `<title>${escapeHtml(title)}</title>${head}</head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+    );
 }

@@ -31,8 +31,10 @@ export interface RulesChanges {
 
 /** `before` absent: nothing is deployed yet, everything is added. */
 export function rulesChanges(before: ProgramIR | undefined, after: ProgramIR): RulesChanges {
-  const segmentDefs = (ir: ProgramIR | undefined) => new Map((ir ? planOf(ir).segments : []).map((segment) => [segment.name, { named: named(segment), meaning: segment.def }]));
-  const byJson = <T extends Named>(declared: readonly T[] | undefined) => new Map((declared ?? []).map((declaration) => [declaration.name, { named: named(declaration), meaning: canonicalJson(declaration) }]));
+  const segmentDefs = (ir: ProgramIR | undefined) =>
+    new Map((ir ? planOf(ir).segments : []).map((segment) => [segment.name, { named: named(segment), meaning: segment.def }]));
+  const byJson = <T extends Named>(declared: readonly T[] | undefined) =>
+    new Map((declared ?? []).map((declaration) => [declaration.name, { named: named(declaration), meaning: canonicalJson(declaration) }]));
   return {
     segments: compare(segmentDefs(before), segmentDefs(after)),
     journeys: compare(byJson(before?.journeys), byJson(after.journeys)),

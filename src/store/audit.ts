@@ -33,7 +33,10 @@ export class AuditStore {
   /** Erasure: entries about the person keep what happened, not whom it concerned. */
   async forgetProfiles(profileIds: readonly string[]): Promise<number> {
     if (profileIds.length === 0) return 0;
-    const result = await this.collection.updateMany({ 'subject.profileId': { $in: [...profileIds] } }, { $set: { 'subject.profileId': 'erased' } });
+    const result = await this.collection.updateMany(
+      { 'subject.profileId': { $in: [...profileIds] } },
+      { $set: { 'subject.profileId': 'erased' } },
+    );
     return result.modifiedCount;
   }
 }

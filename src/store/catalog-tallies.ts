@@ -57,7 +57,13 @@ export interface Pending {
 }
 
 export const emptyPending = (): Pending => ({
-  events: new Map(), traits: new Map(), consent: new Map(), droppedEvents: 0, droppedTraits: 0, droppedConsent: 0, unrecordable: 0,
+  events: new Map(),
+  traits: new Map(),
+  consent: new Map(),
+  droppedEvents: 0,
+  droppedTraits: 0,
+  droppedConsent: 0,
+  unrecordable: 0,
 });
 
 /** Adds `from` into `into` (a tally map), admitting new names only while under `cap`; returns the occurrences left out. */
@@ -115,6 +121,7 @@ export function addEvent(pending: Pending, name: string, event: EventTally): voi
 }
 
 export const isEmpty = (pending: Pending): boolean =>
-  pending.events.size === 0 && pending.traits.size === 0 && pending.consent.size === 0 &&
+  pending.events.size === 0 &&
+  pending.traits.size === 0 &&
+  pending.consent.size === 0 &&
   pending.droppedEvents + pending.droppedTraits + pending.droppedConsent + pending.unrecordable === 0;
-

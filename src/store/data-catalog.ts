@@ -25,7 +25,21 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import type { Logger } from '../logger.js';
-import { addEvent, addTallies, CATALOG_LIMITS, emptyPending, VALUE_KINDS, isEmpty, mergeInto, tallyOf, type CatalogObservation, type EventTally, type Pending, type Tally, type ValueKind } from './catalog-tallies.js';
+import {
+  addEvent,
+  addTallies,
+  CATALOG_LIMITS,
+  emptyPending,
+  VALUE_KINDS,
+  isEmpty,
+  mergeInto,
+  tallyOf,
+  type CatalogObservation,
+  type EventTally,
+  type Pending,
+  type Tally,
+  type ValueKind,
+} from './catalog-tallies.js';
 import { COLLECTIONS } from './collections.js';
 
 /** How often counts gathered in memory are written. */
@@ -126,7 +140,10 @@ export class DataCatalogStore {
     const batch = emptyPending();
     if (observation.event) {
       batch.events.set(observation.event.name, {
-        count: 1, lastSeen: observation.at, properties: tallyOf(observation.event.properties), dropped: 0,
+        count: 1,
+        lastSeen: observation.at,
+        properties: tallyOf(observation.event.properties),
+        dropped: 0,
       });
     }
     batch.traits = tallyOf(observation.traits);
@@ -192,18 +209,37 @@ export class DataCatalogStore {
           batch.droppedEvents += event.count;
           continue;
         }
-        await attempt(() => this.writeEvent(name, event, now), () => addEvent(failed, name, event));
+        await attempt(
+          () => this.writeEvent(name, event, now),
+          () => addEvent(failed, name, event),
+        );
       }
       if (batch.traits.size > 0 || batch.droppedTraits > 0) {
         await attempt(
-          () => this.writeKeyed({ docId: TRAITS_ID, field: 'paths', nameField: 'path', cap: CATALOG_LIMITS.traitPaths, tallies: batch.traits }, { kind: 'traits' }, batch.droppedTraits, now),
-          () => { failed.droppedTraits += batch.droppedTraits + addTallies(failed.traits, batch.traits, CATALOG_LIMITS.traitPaths); },
+          () =>
+            this.writeKeyed(
+              { docId: TRAITS_ID, field: 'paths', nameField: 'path', cap: CATALOG_LIMITS.traitPaths, tallies: batch.traits },
+              { kind: 'traits' },
+              batch.droppedTraits,
+              now,
+            ),
+          () => {
+            failed.droppedTraits += batch.droppedTraits + addTallies(failed.traits, batch.traits, CATALOG_LIMITS.traitPaths);
+          },
         );
       }
       if (batch.consent.size > 0 || batch.droppedConsent > 0) {
         await attempt(
-          () => this.writeKeyed({ docId: CONSENT_ID, field: 'categories', nameField: 'name', cap: CATALOG_LIMITS.consentCategories, tallies: batch.consent }, { kind: 'consent' }, batch.droppedConsent, now),
-          () => { failed.droppedConsent += batch.droppedConsent + addTallies(failed.consent, batch.consent, CATALOG_LIMITS.consentCategories); },
+          () =>
+            this.writeKeyed(
+              { docId: CONSENT_ID, field: 'categories', nameField: 'name', cap: CATALOG_LIMITS.consentCategories, tallies: batch.consent },
+              { kind: 'consent' },
+              batch.droppedConsent,
+              now,
+            ),
+          () => {
+            failed.droppedConsent += batch.droppedConsent + addTallies(failed.consent, batch.consent, CATALOG_LIMITS.consentCategories);
+          },
         );
       }
       if (batch.droppedEvents > 0 || batch.unrecordable > 0) {
@@ -212,9 +248,16 @@ export class DataCatalogStore {
         if (batch.unrecordable > 0) inc.unrecordable = batch.unrecordable;
         await attempt(
           async () => {
-            await this.collection.updateOne({ _id: SUMMARY_ID }, { $inc: inc, $max: { updatedAt: now }, $setOnInsert: { kind: 'summary' } }, { upsert: true });
+            await this.collection.updateOne(
+              { _id: SUMMARY_ID },
+              { $inc: inc, $max: { updatedAt: now }, $setOnInsert: { kind: 'summary' } },
+              { upsert: true },
+            );
           },
-          () => { failed.droppedEvents += batch.droppedEvents; failed.unrecordable += batch.unrecordable; },
+          () => {
+            failed.droppedEvents += batch.droppedEvents;
+            failed.unrecordable += batch.unrecordable;
+          },
         );
       }
     }
@@ -239,10 +282,18 @@ export class DataCatalogStore {
     const isNew = (name: string) => !this.storedEventNames?.has(name);
     const newNames = [...batch.events.keys()].filter(isNew);
     const stale = Date.now() - this.storedEventNamesReadAt > NAMES_RELOAD_MS;
-    if (!this.storedEventNames || (newNames.length > 0 && this.storedEventNames.size + newNames.length > CATALOG_LIMITS.eventNames && stale)) {
+    if (
+      !this.storedEventNames ||
+      (newNames.length > 0 && this.storedEventNames.size + newNames.length > CATALOG_LIMITS.eventNames && stale)
+    ) {
       // A small collection (the caps bound it), read whole for its ids only.
       const ids = await this.collection.find({}, { projection: { _id: 1 } }).toArray();
-      this.storedEventNames = new Set(ids.map((doc) => doc._id).filter((id) => id.startsWith(EVENT_PREFIX)).map((id) => id.slice(EVENT_PREFIX.length)));
+      this.storedEventNames = new Set(
+        ids
+          .map((doc) => doc._id)
+          .filter((id) => id.startsWith(EVENT_PREFIX))
+          .map((id) => id.slice(EVENT_PREFIX.length)),
+      );
       this.storedEventNamesReadAt = Date.now();
     }
     const stored = this.storedEventNames;
@@ -255,7 +306,13 @@ export class DataCatalogStore {
 
   private async writeEvent(name: string, event: EventTally, now: Date): Promise<void> {
     await this.writeKeyed(
-      { docId: `${EVENT_PREFIX}${name}`, field: 'properties', nameField: 'path', cap: CATALOG_LIMITS.propertyPathsPerEvent, tallies: event.properties },
+      {
+        docId: `${EVENT_PREFIX}${name}`,
+        field: 'properties',
+        nameField: 'path',
+        cap: CATALOG_LIMITS.propertyPathsPerEvent,
+        tallies: event.properties,
+      },
       { kind: 'event', name },
       event.dropped,
       now,
@@ -327,7 +384,9 @@ export class DataCatalogStore {
         .filter((tally) => typeof tally.path === 'string')
         .map((tally) => ({
           path: tally.path!,
-          kinds: VALUE_KINDS.filter((kind) => (tally.kinds?.[kind] ?? 0) > 0).sort((a, b) => (tally.kinds?.[b] ?? 0) - (tally.kinds?.[a] ?? 0)),
+          kinds: VALUE_KINDS.filter((kind) => (tally.kinds?.[kind] ?? 0) > 0).sort(
+            (a, b) => (tally.kinds?.[b] ?? 0) - (tally.kinds?.[a] ?? 0),
+          ),
           count: tally.count ?? 0,
         }))
         .sort(byCountThen((entry) => entry.path));
@@ -337,7 +396,12 @@ export class DataCatalogStore {
       if (doc.updatedAt && (!catalog.updatedAt || doc.updatedAt > catalog.updatedAt)) catalog.updatedAt = doc.updatedAt;
       switch (doc.kind) {
         case 'event':
-          catalog.events.push({ name: doc.name ?? doc._id.slice(EVENT_PREFIX.length), count: doc.count ?? 0, lastSeen: doc.lastSeen ?? null, properties: paths(doc.properties) });
+          catalog.events.push({
+            name: doc.name ?? doc._id.slice(EVENT_PREFIX.length),
+            count: doc.count ?? 0,
+            lastSeen: doc.lastSeen ?? null,
+            properties: paths(doc.properties),
+          });
           dropped.properties += doc.dropped ?? 0;
           break;
         case 'traits':

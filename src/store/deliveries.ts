@@ -47,11 +47,16 @@ export class DeliveryStore {
       if (taken.includes(key)) return true;
       if (taken.length >= max) return false;
       // Slots of days long past are dropped on the way.
-      const stale = Object.keys(doc?.slots ?? {}).filter((name) => name.startsWith(`${channel}|`) && name < `${channel}|${dayBefore(day, SLOT_DAYS)}`);
+      const stale = Object.keys(doc?.slots ?? {}).filter(
+        (name) => name.startsWith(`${channel}|`) && name < `${channel}|${dayBefore(day, SLOT_DAYS)}`,
+      );
       try {
         const result = await this.byProfile.updateOne(
           { _id: profileId, [`slots.${slot}.${max - 1}`]: { $exists: false } },
-          { $addToSet: { [`slots.${slot}`]: key }, ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}) },
+          {
+            $addToSet: { [`slots.${slot}`]: key },
+            ...(stale.length > 0 ? { $unset: Object.fromEntries(stale.map((name) => [`slots.${name}`, ''])) } : {}),
+          },
           { upsert: !doc },
         );
         if (result.modifiedCount + result.upsertedCount === 1) return true;
@@ -82,7 +87,11 @@ export class DeliveryStore {
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
    * One write: the filter skips a final message, whose `_id` then refuses the upsert.
    */
-  async advance(request: OutgoingMessage, step: DeliveryStep, extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {}): Promise<DeliveryDoc | null> {
+  async advance(
+    request: OutgoingMessage,
+    step: DeliveryStep,
+    extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {},
+  ): Promise<DeliveryDoc | null> {
     const { key, ...message } = request;
     const update = {
       $setOnInsert: { ...message, queuedAt: step.at },
@@ -91,7 +100,9 @@ export class DeliveryStore {
       $push: { history: step },
     };
     try {
-      await this.collection.updateOne({ _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } }, update as UpdateFilter<DeliveryDoc>, { upsert: true });
+      await this.collection.updateOne({ _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } }, update as UpdateFilter<DeliveryDoc>, {
+        upsert: true,
+      });
       return null;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
@@ -117,7 +128,8 @@ export class DeliveryStore {
     const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
     const keys = new Set(indexes.flatMap((index) => index.keys));
     // Messages queued before the index existed are found by the scan.
-    for (const doc of await this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1 } }).toArray()) keys.add(doc._id);
+    for (const doc of await this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1 } }).toArray())
+      keys.add(doc._id);
     return keys.size;
   }
 

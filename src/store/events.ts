@@ -111,7 +111,11 @@ export class EventStore {
 
   /** Retention: the events a rule names, older than `cutoff`. On FerretDB this scans the events, once per run. */
   async deleteOlderThan(rule: EventRetentionRule, cutoff: Date): Promise<number> {
-    const filter: Filter<EventDoc> = { timestamp: { $lt: cutoff }, ...(rule.event !== undefined ? { event: rule.event } : {}), ...(rule.type !== undefined ? { type: rule.type } : {}) };
+    const filter: Filter<EventDoc> = {
+      timestamp: { $lt: cutoff },
+      ...(rule.event !== undefined ? { event: rule.event } : {}),
+      ...(rule.type !== undefined ? { type: rule.type } : {}),
+    };
     return (await this.collection.deleteMany(filter)).deletedCount;
   }
 

@@ -31,8 +31,35 @@ import { DataCatalogStore } from './data-catalog.js';
 import { RateLimitStore } from './rate-limits.js';
 
 export {
-  AuditStore, COLLECTIONS, ConsentLedgerStore, ExportChunkStore, RetentionStore, DeliveryStore, DestinationStore, EventStore, FrequencyCapStore, JourneyControlStore, JourneyStatsStore, GroupStore, IdentityStore, MergeStore, OutboxStore, PopulationStore,
-  PrivacyRequestStore, ProfileStore, RulesStore, SegmentCatalogStore, SegmentHistoryStore, SegmentMemberStore, SegmentStatsStore, SuppressionStore, TemplateStore, UserStore, SessionStore, DataCatalogStore, RateLimitStore,
+  AuditStore,
+  COLLECTIONS,
+  ConsentLedgerStore,
+  ExportChunkStore,
+  RetentionStore,
+  DeliveryStore,
+  DestinationStore,
+  EventStore,
+  FrequencyCapStore,
+  JourneyControlStore,
+  JourneyStatsStore,
+  GroupStore,
+  IdentityStore,
+  MergeStore,
+  OutboxStore,
+  PopulationStore,
+  PrivacyRequestStore,
+  ProfileStore,
+  RulesStore,
+  SegmentCatalogStore,
+  SegmentHistoryStore,
+  SegmentMemberStore,
+  SegmentStatsStore,
+  SuppressionStore,
+  TemplateStore,
+  UserStore,
+  SessionStore,
+  DataCatalogStore,
+  RateLimitStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */

@@ -4,7 +4,10 @@ import { MongoBulkWriteError, type Collection, type Document, type OptionalUnles
  * Inserts documents in one unordered request, skipping those whose `_id` is already
  * stored; returns the indexes of the skipped ones. Any other failure throws.
  */
-export async function insertManySkippingDuplicates<T extends Document>(collection: Collection<T>, docs: OptionalUnlessRequiredId<T>[]): Promise<Set<number>> {
+export async function insertManySkippingDuplicates<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<Set<number>> {
   if (docs.length === 0) return new Set();
   try {
     await collection.insertMany(docs, { ordered: false });

@@ -73,7 +73,8 @@ export function storedPath(field: string): string {
   return `${group}.${counterKey(rest)}`;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !(value instanceof Date);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !(value instanceof Date);
 const numberOr0 = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 /**
@@ -190,16 +191,24 @@ export class JourneyStatsStore {
     let firstError: unknown;
     for (const [id, entry] of batch) {
       try {
-        await upsertOnce(() => this.collection.updateOne(
-          { _id: id },
-          { $inc: Object.fromEntries(entry.inc), $set: { journey: entry.journey, rulesVersion: entry.rulesVersion, updatedAt: new Date() } },
-          { upsert: true },
-        ));
+        await upsertOnce(() =>
+          this.collection.updateOne(
+            { _id: id },
+            {
+              $inc: Object.fromEntries(entry.inc),
+              $set: { journey: entry.journey, rulesVersion: entry.rulesVersion, updatedAt: new Date() },
+            },
+            { upsert: true },
+          ),
+        );
       } catch (error) {
         firstError ??= error;
         this.add(id, entry.journey, entry.rulesVersion, entry.inc);
         // Ids only: journey names and versions, never a person.
-        this.logger?.warn({ err: error, journeyVersion: id, retryInMs: this.retryDelay(this.failures + 1) }, 'journey counts not written; kept for a retry');
+        this.logger?.warn(
+          { err: error, journeyVersion: id, retryInMs: this.retryDelay(this.failures + 1) },
+          'journey counts not written; kept for a retry',
+        );
       }
     }
     if (firstError === undefined) {

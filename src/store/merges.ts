@@ -38,7 +38,11 @@ export class MergeStore {
   }
 
   findStalePending(olderThan: Date, limit: number): Promise<MergeDoc[]> {
-    return this.collection.find({ status: 'pending', at: { $lt: olderThan } }).sort({ at: 1 }).limit(limit).toArray();
+    return this.collection
+      .find({ status: 'pending', at: { $lt: olderThan } })
+      .sort({ at: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   countByProfiles(profileIds: readonly string[]): Promise<number> {

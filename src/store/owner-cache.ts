@@ -11,7 +11,11 @@ export class OwnerCache {
   /** Insertion-ordered: the first entries are the least recently used. */
   private readonly entries = new Map<string, { profileId: string; expiresAt: number }>();
 
-  constructor(private readonly maxEntries = 100_000, private readonly ttlMs = 60_000, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly ttlMs = 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   get(key: string): string | undefined {
     const entry = this.entries.get(key);

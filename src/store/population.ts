@@ -15,7 +15,10 @@ export class PopulationStore implements Population {
   private readonly events: Collection<EventDoc>;
 
   /** `maxTimeMS`: the database gives up each query after this long (`within`). */
-  constructor(private readonly db: Db, private readonly maxTimeMS?: number) {
+  constructor(
+    private readonly db: Db,
+    private readonly maxTimeMS?: number,
+  ) {
     this.profiles = db.collection<ProfileDoc>(COLLECTIONS.profiles);
     this.events = db.collection<EventDoc>(COLLECTIONS.events);
   }

@@ -19,7 +19,10 @@ export class PrivacyRequestStore {
 
   /** Requests accepted before `olderThan` whose workflow evidently never started. */
   findStalePending(olderThan: Date, limit: number): Promise<PrivacyRequestDoc[]> {
-    return this.collection.find({ status: 'pending', createdAt: { $lt: olderThan } }).limit(limit).toArray();
+    return this.collection
+      .find({ status: 'pending', createdAt: { $lt: olderThan } })
+      .limit(limit)
+      .toArray();
   }
 
   async setStatus(id: string, status: PrivacyRequestStatus, now: Date, removed?: PrivacyRequestDoc['removed']): Promise<void> {
@@ -38,11 +41,17 @@ export class PrivacyRequestStore {
 
   /** Adds profiles found created again mid-erasure to the plan. */
   async addToPlan(id: string, profileIds: readonly string[], now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $addToSet: { 'plan.profileIds': { $each: [...profileIds] } }, $set: { updatedAt: now } });
+    await this.collection.updateOne(
+      { _id: id },
+      { $addToSet: { 'plan.profileIds': { $each: [...profileIds] } }, $set: { updatedAt: now } },
+    );
   }
 
   async stepFinished(id: string, step: ErasureStep, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id, [`steps.${step}`]: { $exists: false } }, { $set: { [`steps.${step}`]: now, updatedAt: now } });
+    await this.collection.updateOne(
+      { _id: id, [`steps.${step}`]: { $exists: false } },
+      { $set: { [`steps.${step}`]: now, updatedAt: now } },
+    );
   }
 
   async setNotice(id: string, destination: string, notice: ErasureNotice): Promise<void> {
@@ -51,18 +60,27 @@ export class PrivacyRequestStore {
 
   /** An export built: written once (a retried build returns the first). */
   async setBundle(id: string, bundle: ExportBundle, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id, bundle: { $exists: false } }, { $set: { bundle, status: 'completed', completedAt: now, updatedAt: now } });
+    await this.collection.updateOne(
+      { _id: id, bundle: { $exists: false } },
+      { $set: { bundle, status: 'completed', completedAt: now, updatedAt: now } },
+    );
   }
 
   /** Takes the one download; false when it was taken already. */
   async claimDownload(id: string, now: Date): Promise<boolean> {
-    const result = await this.collection.updateOne({ _id: id, 'bundle.downloadedAt': { $exists: false } }, { $set: { 'bundle.downloadedAt': now, updatedAt: now } });
+    const result = await this.collection.updateOne(
+      { _id: id, 'bundle.downloadedAt': { $exists: false } },
+      { $set: { 'bundle.downloadedAt': now, updatedAt: now } },
+    );
     return result.modifiedCount === 1;
   }
 
   /** The bundle is gone (downloaded, expired, or its person erased): so is the link to the person. */
   async bundleDeleted(id: string, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id, 'bundle.deletedAt': { $exists: false } }, { $set: { 'bundle.deletedAt': now, updatedAt: now }, $unset: { profileId: '' } });
+    await this.collection.updateOne(
+      { _id: id, 'bundle.deletedAt': { $exists: false } },
+      { $set: { 'bundle.deletedAt': now, updatedAt: now }, $unset: { profileId: '' } },
+    );
   }
 
   /** Exports of these profiles whose bundle may still be stored (an erasure deletes them). On FerretDB this scans the requests. */

@@ -18,13 +18,16 @@ export interface ProfileActivity {
 export function combineActivities(activities: readonly ProfileActivity[]): ProfileActivity {
   const [first, ...rest] = activities;
   if (!first) throw new Error('combineActivities needs at least one activity');
-  return rest.reduce<ProfileActivity>((sum, next) => ({
-    firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
-    lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
-    traits: { ...sum.traits, ...next.traits },
-    counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
-    groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
-  }), first);
+  return rest.reduce<ProfileActivity>(
+    (sum, next) => ({
+      firstAt: next.firstAt < sum.firstAt ? next.firstAt : sum.firstAt,
+      lastAt: next.lastAt > sum.lastAt ? next.lastAt : sum.lastAt,
+      traits: { ...sum.traits, ...next.traits },
+      counters: [...(sum.counters ?? []), ...(next.counters ?? [])],
+      groupIds: [...new Set([...(sum.groupIds ?? []), ...(next.groupIds ?? [])])],
+    }),
+    first,
+  );
 }
 
 /** The `$inc` that counts these events once each (`sign` 1), or takes them back (-1). */
@@ -65,17 +68,34 @@ function setPath(doc: Record<string, unknown>, path: string, value: unknown): vo
  * A new person's profile with their first events already applied: the document that
  * `create` followed by `recordActivity` would leave, written at once.
  */
-export function newProfileDoc(id: string, identities: ProfileDoc['identities'], now: Date, activity?: ProfileActivity, outboxId?: string): ProfileDoc {
+export function newProfileDoc(
+  id: string,
+  identities: ProfileDoc['identities'],
+  now: Date,
+  activity?: ProfileActivity,
+  outboxId?: string,
+): ProfileDoc {
   const doc: ProfileDoc = {
-    _id: id, traits: {}, tags: [], identities, consents: {}, counters: {}, journeys: {},
-    firstSeenAt: now, lastSeenAt: now, createdAt: now, updatedAt: now, rev: 1,
+    _id: id,
+    traits: {},
+    tags: [],
+    identities,
+    consents: {},
+    counters: {},
+    journeys: {},
+    firstSeenAt: now,
+    lastSeenAt: now,
+    createdAt: now,
+    updatedAt: now,
+    rev: 1,
     ...(outboxId ? { appliedBatches: { [outboxId]: now } } : {}),
   };
   if (!activity) return doc;
   const update = activityUpdate(activity, now);
   const target = doc as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(update.$set ?? {})) setPath(target, path, value);
-  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>)) if (path !== 'rev') setPath(target, path, value);
+  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>))
+    if (path !== 'rev') setPath(target, path, value);
   if (activity.firstAt < doc.firstSeenAt) doc.firstSeenAt = activity.firstAt;
   if (activity.lastAt > doc.lastSeenAt) doc.lastSeenAt = activity.lastAt;
   if (activity.groupIds?.length) doc.groupIds = [...new Set(activity.groupIds)];
@@ -252,7 +272,9 @@ export class ProfileStore {
    * written under (the survivor, if merged), or null when the profile is gone.
    */
   async rectifyTraits(id: string, set: Record<string, unknown>, unset: readonly string[], now: Date): Promise<string | null> {
-    const update: UpdateFilter<ProfileDoc> = { $set: { updatedAt: now, ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`traits.${name}`, value])) } };
+    const update: UpdateFilter<ProfileDoc> = {
+      $set: { updatedAt: now, ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`traits.${name}`, value])) },
+    };
     if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((name) => [`traits.${name}`, ''])) as never;
     return this.updateFollowingRedirect(id, update);
   }
@@ -268,7 +290,10 @@ export class ProfileStore {
    * between; otherwise the decision is made again on the fresh profile. Follows a merge
    * redirect; null when the profile is gone.
    */
-  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(id: string, decide: (profile: ProfileDoc) => T | Promise<T>): Promise<T | null> {
+  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(
+    id: string,
+    decide: (profile: ProfileDoc) => T | Promise<T>,
+  ): Promise<T | null> {
     return this.followingRedirect(id, async (target) => {
       for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
         const profile = await this.collection.findOne({ _id: target });
@@ -317,7 +342,11 @@ export class ProfileStore {
    * twice), guarded like any decision so a concurrent write to the survivor is kept. The
    * survivor keeps the marks of the batches applied to either.
    */
-  async foldIn(into: string, absorbed: ProfileDoc, combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc> | Promise<Partial<ProfileDoc>>): Promise<void> {
+  async foldIn(
+    into: string,
+    absorbed: ProfileDoc,
+    combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc> | Promise<Partial<ProfileDoc>>,
+  ): Promise<void> {
     await this.decideAndSet(into, async (survivor) => {
       if (survivor.mergedFrom?.includes(absorbed._id)) return {};
       const { rev: _rev, ...combined } = await combine(survivor, absorbed);
@@ -336,7 +365,12 @@ export class ProfileStore {
 
   /** Retention: people last seen before `cutoff`, at most `limit`. On FerretDB this scans the profiles. */
   async inactiveSince(cutoff: Date, limit: number): Promise<string[]> {
-    return (await this.collection.find({ lastSeenAt: { $lt: cutoff } }, { projection: { _id: 1 } }).limit(limit).toArray()).map((doc) => doc._id);
+    return (
+      await this.collection
+        .find({ lastSeenAt: { $lt: cutoff } }, { projection: { _id: 1 } })
+        .limit(limit)
+        .toArray()
+    ).map((doc) => doc._id);
   }
 
   async deleteById(id: string): Promise<number> {
@@ -345,8 +379,14 @@ export class ProfileStore {
 
   /** Drops the marks of batches applied long ago (see APPLIED_MARK_KEEP_MS); one write, only when there are some. */
   private async pruneAppliedMarks(profile: ProfileDoc, now: Date): Promise<void> {
-    const old = Object.entries(profile.appliedBatches ?? {}).filter(([, at]) => now.getTime() - new Date(at).getTime() > APPLIED_MARK_KEEP_MS);
-    if (old.length > 0) await this.collection.updateOne({ _id: profile._id }, { $unset: Object.fromEntries(old.map(([outboxId]) => [`appliedBatches.${outboxId}`, ''])) });
+    const old = Object.entries(profile.appliedBatches ?? {}).filter(
+      ([, at]) => now.getTime() - new Date(at).getTime() > APPLIED_MARK_KEEP_MS,
+    );
+    if (old.length > 0)
+      await this.collection.updateOne(
+        { _id: profile._id },
+        { $unset: Object.fromEntries(old.map(([outboxId]) => [`appliedBatches.${outboxId}`, ''])) },
+      );
   }
 
   private async update(id: string, update: UpdateFilter<ProfileDoc>): Promise<boolean> {

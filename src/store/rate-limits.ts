@@ -59,7 +59,8 @@ export class RateLimitStore {
 
   /** Counts one attempt under `key`; refused once the window holds more than the limit. */
   async hit(limit: RateLimit, key: string, now: Date): Promise<RateDecision> {
-    if (!SAFE.test(limit.name) || !SAFE.test(key)) throw new RangeError(`rate limit names and keys are letters, digits, - and _ (a keyed hash), not "${limit.name}" / "${key}"`);
+    if (!SAFE.test(limit.name) || !SAFE.test(key))
+      throw new RangeError(`rate limit names and keys are letters, digits, - and _ (a keyed hash), not "${limit.name}" / "${key}"`);
     const start = Math.floor(now.getTime() / limit.windowMs) * limit.windowMs;
     const id = windowId(limit, key, start);
     const expiresAt = new Date(start + limit.windowMs);

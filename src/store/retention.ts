@@ -16,7 +16,18 @@ export class RetentionStore {
 
   async setPolicy(policy: Pick<RetentionPolicyDoc, 'events' | 'inactivePeopleDays'>, now: Date): Promise<void> {
     const unset = policy.inactivePeopleDays === undefined ? { $unset: { inactivePeopleDays: '' as const } } : {};
-    await this.policies.updateOne({ _id: 'policy' }, { $set: { events: policy.events, updatedAt: now, ...(policy.inactivePeopleDays === undefined ? {} : { inactivePeopleDays: policy.inactivePeopleDays }) }, ...unset }, { upsert: true });
+    await this.policies.updateOne(
+      { _id: 'policy' },
+      {
+        $set: {
+          events: policy.events,
+          updatedAt: now,
+          ...(policy.inactivePeopleDays === undefined ? {} : { inactivePeopleDays: policy.inactivePeopleDays }),
+        },
+        ...unset,
+      },
+      { upsert: true },
+    );
   }
 
   async recordRun(run: NonNullable<RetentionPolicyDoc['lastRun']>): Promise<void> {

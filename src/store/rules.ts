@@ -31,7 +31,11 @@ export class RulesStore {
 
   async deploy(source: string, ir: ProgramIR, now: Date, about: DeployRecord = {}): Promise<number> {
     // Only the number is needed: the newest version's IR can be large.
-    const latest = await this.versions.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
+    const latest = await this.versions
+      .find({}, { projection: { _id: 1 } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .next();
     let version = (latest?._id ?? 0) + 1;
     const record = {
       ...(about.deployedBy === undefined ? {} : { deployedBy: about.deployedBy }),

@@ -40,7 +40,12 @@ export class SegmentHistoryStore {
     }
     for (const [id, ofChunk] of byChunk) {
       await upsertOnce(() =>
-        this.collection.updateOne({ _id: id }, { $set: { profileId: ofChunk[0]!.profileId }, $addToSet: { changes: { $each: ofChunk } } }, { upsert: true }));
+        this.collection.updateOne(
+          { _id: id },
+          { $set: { profileId: ofChunk[0]!.profileId }, $addToSet: { changes: { $each: ofChunk } } },
+          { upsert: true },
+        ),
+      );
     }
   }
 

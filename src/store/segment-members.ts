@@ -65,13 +65,20 @@ export class SegmentMemberStore {
   /** The buckets that may hold members, in order: those listed, or all 256 until the list is known complete (then it is made so). */
   private async bucketsOf(segment: string): Promise<number[]> {
     const listed = await this.occupied.findOne({ _id: occupiedId(segment) });
-    if (listed?.complete) return Object.keys(listed.buckets ?? {}).map(Number).sort((a, b) => a - b);
+    if (listed?.complete)
+      return Object.keys(listed.buckets ?? {})
+        .map(Number)
+        .sort((a, b) => a - b);
     const found: number[] = [];
     for (let bucket = 0; bucket < MEMBER_BUCKETS; bucket++) {
       if (await this.collection.findOne({ _id: `${segment}#${bucket}` }, { projection: { _id: 1 } })) found.push(bucket);
     }
     // A union with what adds have listed meanwhile: nothing they named is taken away.
-    await this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: { complete: true, ...Object.fromEntries(found.map((bucket) => [`buckets.${bucket}`, true])) } }, { upsert: true });
+    await this.occupied.updateOne(
+      { _id: occupiedId(segment) },
+      { $set: { complete: true, ...Object.fromEntries(found.map((bucket) => [`buckets.${bucket}`, true])) } },
+      { upsert: true },
+    );
     return found;
   }
 
@@ -87,9 +94,16 @@ export class SegmentMemberStore {
     const bucket = await this.collection.findOne({ _id: id }, { projection: { [`members.${field}`]: 1 } });
     if (bucket?.members && Object.hasOwn(bucket.members, field)) return false;
     // A bucket's first member: listed before it is written (see OccupiedBucketsDoc).
-    if (bucket === null) await upsertOnce(() => this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: { [`buckets.${bucketOf(profileId)}`]: true } }, { upsert: true }));
+    if (bucket === null)
+      await upsertOnce(() =>
+        this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: { [`buckets.${bucketOf(profileId)}`]: true } }, { upsert: true }),
+      );
     try {
-      const written = await this.collection.updateOne({ _id: id, [`members.${field}`]: { $exists: false } }, { $set: { segment, [`members.${field}`]: since } }, { upsert: true });
+      const written = await this.collection.updateOne(
+        { _id: id, [`members.${field}`]: { $exists: false } },
+        { $set: { segment, [`members.${field}`]: since } },
+        { upsert: true },
+      );
       return written.modifiedCount + written.upsertedCount === 1;
     } catch (error) {
       // The bucket exists and lists the member already: the guard missed, and the upsert met its `_id`.

@@ -38,7 +38,11 @@ export class SessionStore implements Sessions {
 
   /** Removes sessions that can no longer be used. Scans the collection: called at sign-in, not per request. */
   async removeEnded(now: Date, idleMs: number): Promise<number> {
-    const ended = [{ expiresAt: { $lte: now } }, { revokedAt: { $exists: true } }, ...(idleMs > 0 ? [{ lastSeenAt: { $lte: new Date(now.getTime() - idleMs) } }] : [])];
+    const ended = [
+      { expiresAt: { $lte: now } },
+      { revokedAt: { $exists: true } },
+      ...(idleMs > 0 ? [{ lastSeenAt: { $lte: new Date(now.getTime() - idleMs) } }] : []),
+    ];
     const result = await this.collection.deleteMany({ $or: ended });
     return result.deletedCount;
   }

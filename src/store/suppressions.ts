@@ -54,7 +54,11 @@ export class SuppressionStore {
 
   /** The list for an admin, newest first. */
   async list(limit: number): Promise<SuppressionDoc[]> {
-    return this.collection.find({ _id: { $ne: GENERATION_ID } }).sort({ createdAt: -1, _id: 1 }).limit(limit).toArray();
+    return this.collection
+      .find({ _id: { $ne: GENERATION_ID } })
+      .sort({ createdAt: -1, _id: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   findById(id: string): Promise<SuppressionDoc | null> {

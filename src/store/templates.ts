@@ -12,7 +12,11 @@ export class TemplateStore extends NamedStore<TemplateDoc> {
   async put(name: string, parts: Pick<TemplateDoc, 'subject' | 'html' | 'text'>, now: Date): Promise<boolean> {
     const result = await this.collection.updateOne(
       { _id: name },
-      { $set: { subject: parts.subject, html: parts.html, updatedAt: now, ...(parts.text === undefined ? {} : { text: parts.text }) }, ...(parts.text === undefined ? { $unset: { text: '' } } : {}), $setOnInsert: { createdAt: now } },
+      {
+        $set: { subject: parts.subject, html: parts.html, updatedAt: now, ...(parts.text === undefined ? {} : { text: parts.text }) },
+        ...(parts.text === undefined ? { $unset: { text: '' } } : {}),
+        $setOnInsert: { createdAt: now },
+      },
       { upsert: true },
     );
     return result.upsertedCount === 1;

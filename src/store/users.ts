@@ -115,7 +115,11 @@ export class UserStore implements Users {
       if (wait > 0) return { allowed: false, retryAfterMs: wait };
       const guard = doc?.signIn ? { 'signIn.version': state.version } : { signIn: { $exists: false } };
       try {
-        const result = await this.throttles.updateOne({ _id: id, ...guard }, { $set: { signIn: claimAttempt(state, now) } }, { upsert: !isUser });
+        const result = await this.throttles.updateOne(
+          { _id: id, ...guard },
+          { $set: { signIn: claimAttempt(state, now) } },
+          { upsert: !isUser },
+        );
         if (result.matchedCount + result.upsertedCount === 1) return isUser ? { allowed: true, user: doc as UserDoc } : { allowed: true };
       } catch (error) {
         // Two first attempts on a new throttle record: one inserts it, the other reads again.
@@ -127,10 +131,13 @@ export class UserStore implements Users {
 
   /** A successful sign-in: the failures are forgotten; a hash made with old parameters is replaced. */
   async signedIn(name: string, now: Date, newPasswordHash?: string): Promise<void> {
-    await this.collection.updateOne({ _id: name }, {
-      $set: { ...CLEAR_FAILURES.$set, lastSignInAt: now, ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}) },
-      $unset: CLEAR_FAILURES.$unset,
-      $inc: CLEAR_FAILURES.$inc,
-    });
+    await this.collection.updateOne(
+      { _id: name },
+      {
+        $set: { ...CLEAR_FAILURES.$set, lastSignInAt: now, ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}) },
+        $unset: CLEAR_FAILURES.$unset,
+        $inc: CLEAR_FAILURES.$inc,
+      },
+    );
   }
 }

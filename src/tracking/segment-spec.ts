@@ -25,10 +25,14 @@ const noNestedArrays = [(obj: Record<string, unknown>) => !hasNestedArray(obj), 
 function hasUnsafeKey(value: unknown, depth = 0): boolean {
   if (depth > 32) return false;
   if (Array.isArray(value)) return value.some((item) => hasUnsafeKey(item, depth + 1));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([key, item]) => !safeKey(key) || hasUnsafeKey(item, depth + 1));
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).some(([key, item]) => !safeKey(key) || hasUnsafeKey(item, depth + 1));
   return false;
 }
-const safeKeys = [(obj: Record<string, unknown>) => !hasUnsafeKey(obj), 'keys, at any depth, must be non-empty and may not start with "$" or contain "."'] as const;
+const safeKeys = [
+  (obj: Record<string, unknown>) => !hasUnsafeKey(obj),
+  'keys, at any depth, must be non-empty and may not start with "$" or contain "."',
+] as const;
 
 const safeObject = z
   .record(z.string(), z.unknown())
@@ -39,7 +43,8 @@ const safeObject = z
  * `null` means absent: analytics.js sends `"userId": null` until `identify`, and Segment
  * accepts it. Refusing it would drop every anonymous page view for good.
  */
-const absentWhenNull = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+const absentWhenNull = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((value) => (value === null ? undefined : value), schema.optional());
 
 const common = {
   userId: absentWhenNull(z.union([z.string().min(1).max(255), z.number()]).transform(String)),
@@ -48,12 +53,15 @@ const common = {
   timestamp: isoTimestamp.optional(),
   originalTimestamp: isoTimestamp.optional(),
   sentAt: isoTimestamp.optional(),
-  context: z.record(z.string(), z.unknown()).refine(...safeKeys).refine(...noNestedArrays).optional(),
+  context: z
+    .record(z.string(), z.unknown())
+    .refine(...safeKeys)
+    .refine(...noNestedArrays)
+    .optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
 };
 
-const needsAnId = (message: { userId?: string; anonymousId?: string }) =>
-  message.userId !== undefined || message.anonymousId !== undefined;
+const needsAnId = (message: { userId?: string; anonymousId?: string }) => message.userId !== undefined || message.anonymousId !== undefined;
 const needsAnIdMessage = { message: 'either userId or anonymousId is required', path: ['userId'] };
 
 const optionalName = absentWhenNull(z.string().min(1).max(255));

@@ -27,12 +27,22 @@ const CONTEXT = 3;
 const MAX_EDIT_LENGTH = 20_000;
 
 export function textDiff(oldName: string, newName: string, oldText: string, newText: string): TextDiff {
-  const structured = structuredPatch(oldName, newName, oldText, newText, undefined, undefined, { context: CONTEXT, maxEditLength: MAX_EDIT_LENGTH })
-    ?? replaceAll(oldName, newName, oldText, newText);
+  const structured =
+    structuredPatch(oldName, newName, oldText, newText, undefined, undefined, { context: CONTEXT, maxEditLength: MAX_EDIT_LENGTH }) ??
+    replaceAll(oldName, newName, oldText, newText);
   return {
-    patch: structured.hunks.length === 0 ? '' : formatPatch(structured, { includeIndex: false, includeUnderline: false, includeFileHeaders: true }),
+    patch:
+      structured.hunks.length === 0
+        ? ''
+        : formatPatch(structured, { includeIndex: false, includeUnderline: false, includeFileHeaders: true }),
     // "\ No newline at end of file" marks belong to the patch text; the data keeps lines only.
-    hunks: structured.hunks.map(({ oldStart, oldLines, newStart, newLines, lines }) => ({ oldStart, oldLines, newStart, newLines, lines: lines.filter((line) => !line.startsWith('\\')) })),
+    hunks: structured.hunks.map(({ oldStart, oldLines, newStart, newLines, lines }) => ({
+      oldStart,
+      oldLines,
+      newStart,
+      newLines,
+      lines: lines.filter((line) => !line.startsWith('\\')),
+    })),
   };
 }
 
@@ -45,13 +55,15 @@ function replaceAll(oldName: string, newName: string, oldText: string, newText: 
     newFileName: newName,
     oldHeader: undefined,
     newHeader: undefined,
-    hunks: [{
-      // As `diff -u` numbers an empty side: the line before the first, 0.
-      oldStart: removed.length === 0 ? 0 : 1,
-      oldLines: removed.length,
-      newStart: added.length === 0 ? 0 : 1,
-      newLines: added.length,
-      lines: [...removed.map((line) => `-${line}`), ...added.map((line) => `+${line}`)],
-    }],
+    hunks: [
+      {
+        // As `diff -u` numbers an empty side: the line before the first, 0.
+        oldStart: removed.length === 0 ? 0 : 1,
+        oldLines: removed.length,
+        newStart: added.length === 0 ? 0 : 1,
+        newLines: added.length,
+        lines: [...removed.map((line) => `-${line}`), ...added.map((line) => `+${line}`)],
+      },
+    ],
   };
 }

@@ -9,7 +9,11 @@ import type * as workflows from './index.js';
 import type { ConsentConfirmationInput } from './messages.js';
 
 /** Without a deployment id: the id confirmations had before deployment ids (src/util/workflow-ids.ts). */
-export async function startConsentConfirmation({ temporal, taskQueue }: WorkflowStarter, input: ConsentConfirmationInput, deploymentId?: string): Promise<void> {
+export async function startConsentConfirmation(
+  { temporal, taskQueue }: WorkflowStarter,
+  input: ConsentConfirmationInput,
+  deploymentId?: string,
+): Promise<void> {
   await startOnce(() =>
     temporal.workflow.start<typeof workflows.consentConfirmationWorkflow>('consentConfirmationWorkflow' satisfies keyof typeof workflows, {
       taskQueue,

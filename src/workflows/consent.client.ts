@@ -15,7 +15,12 @@ import type { ConsentLifecycleInput } from './messages.js';
  * the lapse): until then Temporal holds one stored execution and runs nothing, no
  * workflow task, no activity, no timer.
  */
-export async function startConsentLifecycle({ temporal, taskQueue }: WorkflowStarter, input: ConsentLifecycleInput, firstAt: Date, deploymentId?: string): Promise<void> {
+export async function startConsentLifecycle(
+  { temporal, taskQueue }: WorkflowStarter,
+  input: ConsentLifecycleInput,
+  firstAt: Date,
+  deploymentId?: string,
+): Promise<void> {
   const delayMs = firstAt.getTime() - Date.now();
   await startOnce(() =>
     temporal.workflow.start<typeof workflows.consentLifecycleWorkflow>('consentLifecycleWorkflow' satisfies keyof typeof workflows, {
@@ -33,7 +38,12 @@ export async function startConsentLifecycle({ temporal, taskQueue }: WorkflowSta
  * A superseded grant's lifecycle ends at once, even one still waiting for its delayed
  * start; one started before deployment ids (under the id without one) too.
  */
-export async function stopConsentLifecycle({ temporal }: WorkflowStarter, recordId: string, supersededBy: string, deploymentId?: string): Promise<void> {
+export async function stopConsentLifecycle(
+  { temporal }: WorkflowStarter,
+  recordId: string,
+  supersededBy: string,
+  deploymentId?: string,
+): Promise<void> {
   const ids = new Set([consentLifecycleWorkflowId(recordId, deploymentId), consentLifecycleWorkflowId(recordId)]);
   for (const id of ids) await terminateRun(temporal, id, `superseded by ${supersededBy}`);
 }

@@ -8,6 +8,10 @@ import type { ErasureInput } from './messages.js';
 export async function startErasure({ temporal, taskQueue }: WorkflowStarter, requestId: string): Promise<void> {
   const input: ErasureInput = { requestId };
   await startOnce(() =>
-    temporal.workflow.start<typeof workflows.erasureWorkflow>('erasureWorkflow' satisfies keyof typeof workflows, { taskQueue, workflowId: erasureWorkflowId(requestId), args: [input] }),
+    temporal.workflow.start<typeof workflows.erasureWorkflow>('erasureWorkflow' satisfies keyof typeof workflows, {
+      taskQueue,
+      workflowId: erasureWorkflowId(requestId),
+      args: [input],
+    }),
   );
 }

@@ -50,14 +50,16 @@ export async function erasureWorkflow(input: ErasureInput): Promise<'completed'>
   await steps.eraseRemove(requestId);
   await sleep(SUPPRESSION_SETTLE);
   await steps.eraseVerify(requestId);
-  await Promise.all(destinations.map(async (destination) => {
-    try {
-      await notices.notifyErasure(requestId, destination);
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      await steps.abandonErasureNotice(requestId, destination, 'no answer within a day');
-    }
-  }));
+  await Promise.all(
+    destinations.map(async (destination) => {
+      try {
+        await notices.notifyErasure(requestId, destination);
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        await steps.abandonErasureNotice(requestId, destination, 'no answer within a day');
+      }
+    }),
+  );
   await steps.eraseComplete(requestId);
   return 'completed';
 }

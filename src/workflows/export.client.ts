@@ -7,6 +7,10 @@ import type { ExportInput } from './messages.js';
 export async function startExport({ temporal, taskQueue }: WorkflowStarter, requestId: string): Promise<void> {
   const input: ExportInput = { requestId };
   await startOnce(() =>
-    temporal.workflow.start<typeof workflows.exportWorkflow>('exportWorkflow' satisfies keyof typeof workflows, { taskQueue, workflowId: exportWorkflowId(requestId), args: [input] }),
+    temporal.workflow.start<typeof workflows.exportWorkflow>('exportWorkflow' satisfies keyof typeof workflows, {
+      taskQueue,
+      workflowId: exportWorkflowId(requestId),
+      args: [input],
+    }),
   );
 }

@@ -5,7 +5,13 @@
  * ended, or never started) is owed to nobody. Every workflow's client (*.client.ts) goes
  * through these; workflows themselves never import a client file (eslint.config.js).
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 
 /** Where a deployment's workflows are started: its Temporal client and task queue. */
 export interface WorkflowStarter {
@@ -42,8 +48,10 @@ export async function ignoringEnded<T>(action: () => Promise<T>): Promise<T | un
 
 /** Ends a run for good, whichever workflow it is; false when there was none running. */
 export async function terminateRun(temporal: Client, workflowId: string, reason: string): Promise<boolean> {
-  return (await ignoringEnded(async () => {
-    await temporal.workflow.getHandle(workflowId).terminate(reason);
-    return true;
-  })) ?? false;
+  return (
+    (await ignoringEnded(async () => {
+      await temporal.workflow.getHandle(workflowId).terminate(reason);
+      return true;
+    })) ?? false
+  );
 }

@@ -15,7 +15,15 @@ import type { ContinuedRun, JourneyInput, JourneySinks, JourneyState, ProfileEve
 const { journeyStats } = proxySinks<JourneySinks>();
 
 export type JourneyOutcome =
-  | 'completed' | 'exited' | 'exited-on-event' | 'exited-when' | 'no-consent' | 'failed' | 'consent-withdrawn' | 'unknown-journey' | 'no-profile'
+  | 'completed'
+  | 'exited'
+  | 'exited-on-event'
+  | 'exited-when'
+  | 'no-consent'
+  | 'failed'
+  | 'consent-withdrawn'
+  | 'unknown-journey'
+  | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
 
 /** Continue as new past this many history events, unless Temporal suggests it sooner. */
@@ -92,10 +100,13 @@ export class JourneyRun {
       steps.cancel();
     };
     // Events that arrived before the run began (the trigger itself) never end it.
-    const watcher = this.journey.exitOn.length === 0 ? undefined : this.watchExitEvents(continued?.exitCursor ?? this.received.length, () => {
-      exitedOnEvent = true;
-      steps.cancel();
-    });
+    const watcher =
+      this.journey.exitOn.length === 0
+        ? undefined
+        : this.watchExitEvents(continued?.exitCursor ?? this.received.length, () => {
+            exitedOnEvent = true;
+            steps.cancel();
+          });
     try {
       const result = await steps.run(() => this.runSteps(this.journey.steps, continued?.at ?? []));
       return result === 'exit' ? 'exited' : 'completed';
@@ -231,8 +242,13 @@ export class JourneyRun {
     const exitCursor = this.exitCursor ?? this.received.length;
     const from = Math.min(this.waitCursor, exitCursor);
     return {
-      at, received: this.received.slice(from), waitCursor: this.waitCursor - from, exitCursor: exitCursor - from,
-      receivedIds, withdrawn: [...this.consent.withdrawn], exitConditionMet: this.exitWhen.met,
+      at,
+      received: this.received.slice(from),
+      waitCursor: this.waitCursor - from,
+      exitCursor: exitCursor - from,
+      receivedIds,
+      withdrawn: [...this.consent.withdrawn],
+      exitConditionMet: this.exitWhen.met,
     };
   }
 
@@ -321,7 +337,12 @@ export class JourneyRun {
         return this.inBlock(index, block, block === 0 ? step.then : step.else, within?.resume);
       }
       case 'split': {
-        const block = within?.block ?? pickBranch(cohortPercentile(profileId, this.journey.name, step.id), step.branches.map((b) => b.percent));
+        const block =
+          within?.block ??
+          pickBranch(
+            cohortPercentile(profileId, this.journey.name, step.id),
+            step.branches.map((b) => b.percent),
+          );
         const branch = step.branches[block];
         return branch ? this.inBlock(index, block, branch.steps, within?.resume) : 'continue';
       }

@@ -8,14 +8,24 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { journeyWorkflowId } from '../util/workflow-ids.js';
 import { ignoringEnded, startOnce, type WorkflowStarter } from './idempotent.client.js';
 import type * as workflows from './index.js';
-import { consentWithdrawnSignal, exitConditionMetSignal, profileEventSignal, type JourneyInput, type ProfileEventSignal } from './messages.js';
+import {
+  consentWithdrawnSignal,
+  exitConditionMetSignal,
+  profileEventSignal,
+  type JourneyInput,
+  type ProfileEventSignal,
+} from './messages.js';
 
 /**
  * Starts a run of the journey for the person under its deterministic id, with the event
  * that triggered it as a signal when there is one (signalWithStart: a run already going
  * gets the event). A run already going is the person's one run: admission's rules hold.
  */
-export async function startJourneyRun({ temporal, taskQueue }: WorkflowStarter, input: JourneyInput, signal?: ProfileEventSignal): Promise<void> {
+export async function startJourneyRun(
+  { temporal, taskQueue }: WorkflowStarter,
+  input: JourneyInput,
+  signal?: ProfileEventSignal,
+): Promise<void> {
   const options = {
     taskQueue,
     workflowId: journeyWorkflowId(input.journey, input.rulesVersion, input.profileId),
@@ -30,7 +40,11 @@ export async function startJourneyRun({ temporal, taskQueue }: WorkflowStarter, 
   const workflow = 'journeyWorkflow' satisfies keyof typeof workflows;
   await startOnce(() =>
     signal
-      ? temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>(workflow, { ...options, signal: profileEventSignal, signalArgs: [signal] })
+      ? temporal.workflow.signalWithStart<typeof workflows.journeyWorkflow, [ProfileEventSignal]>(workflow, {
+          ...options,
+          signal: profileEventSignal,
+          signalArgs: [signal],
+        })
       : temporal.workflow.start<typeof workflows.journeyWorkflow>(workflow, options),
   );
 }

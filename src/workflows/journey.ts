@@ -7,8 +7,13 @@ import { CancellationScope, continueAsNew, deprecatePatch, setHandler, workflowI
 import { runActivities } from './journey-activities.js';
 import { ContinueAt, JourneyRun, REMEMBERED_EVENT_IDS, type ConsentWatch, type ExitWatch, type JourneyOutcome } from './journey-run.js';
 import {
-  consentWithdrawnSignal, exitConditionMetSignal, journeyStateQuery, profileEventSignal,
-  type JourneyInput, type JourneyState, type ProfileEventSignal,
+  consentWithdrawnSignal,
+  exitConditionMetSignal,
+  journeyStateQuery,
+  profileEventSignal,
+  type JourneyInput,
+  type JourneyState,
+  type ProfileEventSignal,
 } from './messages.js';
 
 export type { JourneyOutcome } from './journey-run.js';
@@ -28,7 +33,15 @@ export const CONTINUE_PATCH = 'journey-continue-as-new';
 export const LOCAL_ACTIVITIES_PATCH = 'journey-local-activities';
 export const PROGRESS_SINK_PATCH = 'journey-progress-sink';
 
-const PATCHES = [ADMISSION_PATCH, DELIVERY_PATCH, EXIT_WHEN_PATCH, PROGRESS_PATCH, CONTINUE_PATCH, LOCAL_ACTIVITIES_PATCH, PROGRESS_SINK_PATCH];
+const PATCHES = [
+  ADMISSION_PATCH,
+  DELIVERY_PATCH,
+  EXIT_WHEN_PATCH,
+  PROGRESS_PATCH,
+  CONTINUE_PATCH,
+  LOCAL_ACTIVITIES_PATCH,
+  PROGRESS_SINK_PATCH,
+];
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   for (const patch of PATCHES) deprecatePatch(patch);
@@ -65,7 +78,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   if (!continued) {
     // Admission checks the consents on the same read as the entry.
     const verdict = await acts.admitToJourney(input.profileId, {
-      ...run, runId, triggerEventId: input.triggerEventId, reentry: journey.reentry, requiresConsent: journey.requiresConsent, atMs: Date.now(),
+      ...run,
+      runId,
+      triggerEventId: input.triggerEventId,
+      reentry: journey.reentry,
+      requiresConsent: journey.requiresConsent,
+      atMs: Date.now(),
     });
     if (verdict !== 'admitted') return verdict;
   }
@@ -83,11 +101,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   } catch (error) {
     if (!(error instanceof ContinueAt)) throw error;
     continuing = true;
-    return await continueAsNew<typeof journeyWorkflow>({ ...input, continued: steps.carried(error.path, [...receivedIds].slice(-REMEMBERED_EVENT_IDS)) });
+    return await continueAsNew<typeof journeyWorkflow>({
+      ...input,
+      continued: steps.carried(error.path, [...receivedIds].slice(-REMEMBERED_EVENT_IDS)),
+    });
   } finally {
     // A run continuing as new is still in the journey.
     if (!continuing) {
-      const ending = { journey: journey.name, rulesVersion: input.rulesVersion, outcome, ...(steps.atStep ? { atStep: steps.atStep } : {}) };
+      const ending = {
+        journey: journey.name,
+        rulesVersion: input.rulesVersion,
+        outcome,
+        ...(steps.atStep ? { atStep: steps.atStep } : {}),
+      };
       await CancellationScope.nonCancellable(() => acts.leaveJourney(input.profileId, workflowId, ending));
     }
   }

@@ -22,7 +22,13 @@ export function retentionSchedule({ temporal, taskQueue }: WorkflowStarter, depl
           spec: { intervals: [{ every: '1 day' }] },
           // A run still going when the next is due: the next is skipped, not stacked.
           policies: { overlap: ScheduleOverlapPolicy.SKIP },
-          action: { type: 'startWorkflow', workflowType: 'retentionWorkflow' satisfies keyof typeof workflows, workflowId: retentionRunWorkflowId(deploymentId), taskQueue, args: [] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'retentionWorkflow' satisfies keyof typeof workflows,
+            workflowId: retentionRunWorkflowId(deploymentId),
+            taskQueue,
+            args: [],
+          },
         }),
       );
     },

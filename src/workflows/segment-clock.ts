@@ -36,7 +36,7 @@ export async function segmentClockWorkflow(input: SegmentClockInput): Promise<vo
   setHandler(segmentClockSignal, (next) => {
     signalled = signalled === undefined ? next : Math.min(signalled, next);
   });
-  for (let rings = 0; ; ) {
+  for (let rings = 0; ;) {
     if (signalled !== undefined) {
       atMs = atMs === undefined ? signalled : Math.min(atMs, signalled);
       signalled = undefined;

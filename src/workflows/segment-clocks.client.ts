@@ -14,13 +14,16 @@ export function segmentClockOf({ temporal, taskQueue }: WorkflowStarter): Segmen
   return {
     async ringAt(profileId, at) {
       const shard = segmentClockShardOf(profileId);
-      await temporal.workflow.signalWithStart<typeof workflows.segmentClocksWorkflow, [string, number]>('segmentClocksWorkflow' satisfies keyof typeof workflows, {
-        taskQueue,
-        workflowId: segmentClocksWorkflowId(taskQueue, shard),
-        args: [{ shard, due: [] }],
-        signal: segmentClockSetSignal,
-        signalArgs: [profileId, at.getTime()],
-      });
+      await temporal.workflow.signalWithStart<typeof workflows.segmentClocksWorkflow, [string, number]>(
+        'segmentClocksWorkflow' satisfies keyof typeof workflows,
+        {
+          taskQueue,
+          workflowId: segmentClocksWorkflowId(taskQueue, shard),
+          args: [{ shard, due: [] }],
+          signal: segmentClockSetSignal,
+          signalArgs: [profileId, at.getTime()],
+        },
+      );
     },
   };
 }
@@ -28,6 +31,10 @@ export function segmentClockOf({ temporal, taskQueue }: WorkflowStarter): Segmen
 /** Takes erased people out of their clock shards; a shard not running holds nobody. */
 export async function forgetSegmentClocks({ temporal, taskQueue }: WorkflowStarter, profileIds: readonly string[]): Promise<void> {
   for (const profileId of profileIds) {
-    await ignoringEnded(() => temporal.workflow.getHandle(segmentClocksWorkflowId(taskQueue, segmentClockShardOf(profileId))).signal(segmentClockForgetSignal, profileId));
+    await ignoringEnded(() =>
+      temporal.workflow
+        .getHandle(segmentClocksWorkflowId(taskQueue, segmentClockShardOf(profileId)))
+        .signal(segmentClockForgetSignal, profileId),
+    );
   }
 }

@@ -15,9 +15,7 @@
  * the clock ring early, find nothing, and move on. Input, signals and results are profile
  * ids and instants.
  */
-import {
-  condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SegmentActivities } from '../activities/index.js';
 import { segmentClockDueQuery, segmentClockForgetSignal, segmentClockSetSignal, type SegmentClocksInput } from './messages.js';
 
@@ -71,7 +69,11 @@ export async function segmentClocksWorkflow(input: SegmentClocksInput): Promise<
       sleepingUntil = Infinity;
       continue;
     }
-    const ringing = [...due].filter(([, atMs]) => atMs <= now).sort((a, b) => a[1] - b[1]).slice(0, RING_BATCH).map(([profileId]) => profileId);
+    const ringing = [...due]
+      .filter(([, atMs]) => atMs <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, RING_BATCH)
+      .map(([profileId]) => profileId);
     // Taken out while they ring: an instant signalled meanwhile is kept beside the one the ring returns.
     for (const profileId of ringing) due.delete(profileId);
     const { next, atMs: endedAtMs } = await activities.ringSegmentClocks(ringing);

@@ -4,7 +4,11 @@ import { startOnce, type WorkflowStarter } from './idempotent.client.js';
 import type * as workflows from './index.js';
 
 /** Starts the recompute of a rules version; one that is running already is left to run. */
-export async function startSegmentRecompute({ temporal, taskQueue }: WorkflowStarter, deploymentId: string, version: number): Promise<void> {
+export async function startSegmentRecompute(
+  { temporal, taskQueue }: WorkflowStarter,
+  deploymentId: string,
+  version: number,
+): Promise<void> {
   await startOnce(() =>
     temporal.workflow.start<typeof workflows.segmentRecomputeWorkflow>('segmentRecomputeWorkflow' satisfies keyof typeof workflows, {
       taskQueue,

@@ -20,7 +20,9 @@ afterAll(async () => {
 
 function itineraCommand(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/itinera.js', ...args], { env: { ...process.env, MONGODB_URI: mongoUri(), MONGODB_DB: itinera.dbName, LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, ['bin/itinera.js', ...args], {
+      env: { ...process.env, MONGODB_URI: mongoUri(), MONGODB_DB: itinera.dbName, LOG_LEVEL: 'error' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
@@ -71,7 +73,11 @@ describe('itinera users', () => {
 
   it('lists users, and sets a new password that ends their sessions and lifts a lock', async () => {
     await itineraCommand(['users', 'add', 'dora', '--role', 'privacy'], 'the first passphrase\n');
-    const before = await fetch(`${itinera.baseUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'dora', password: 'the first passphrase' }) });
+    const before = await fetch(`${itinera.baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'dora', password: 'the first passphrase' }),
+    });
     expect(before.status).toBe(200);
     const cookie = before.headers.getSetCookie()[0]!.split(';')[0]!;
     const sessionStatus = async () => (await fetch(`${itinera.baseUrl}/v1/session`, { headers: { cookie } })).status;

@@ -19,7 +19,14 @@ describe('passwords', () => {
 
   it('still verifies a hash made with weaker parameters, and asks for it to be replaced', async () => {
     const salt = Buffer.from('0123456789abcdef');
-    const old = ['scrypt', 14, 8, 1, salt.toString('base64url'), scryptSync('old password here', salt, 32, { N: 2 ** 14, r: 8, p: 1 }).toString('base64url')].join('$');
+    const old = [
+      'scrypt',
+      14,
+      8,
+      1,
+      salt.toString('base64url'),
+      scryptSync('old password here', salt, 32, { N: 2 ** 14, r: 8, p: 1 }).toString('base64url'),
+    ].join('$');
     expect(await verifyPassword('old password here', old)).toBe(true);
     expect(needsRehash(old)).toBe(true);
   });

@@ -18,11 +18,22 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { forkWorker } from '../support/worker-child.js';
 
 const program: ProgramIR = {
-  irVersion: 1, consents: [], segments: [],
-  journeys: [{
-    name: 'receipt', trigger: { kind: 'performed', event: 'Order Completed' }, requiresConsent: [], reentry: { kind: 'always' }, exitOn: [],
-    steps: [{ kind: 'sendEmail', id: 's0', template: 'receipt', with: {} }, { kind: 'tag', id: 's1', tag: 'receipt_sent' }],
-  }],
+  irVersion: 1,
+  consents: [],
+  segments: [],
+  journeys: [
+    {
+      name: 'receipt',
+      trigger: { kind: 'performed', event: 'Order Completed' },
+      requiresConsent: [],
+      reentry: { kind: 'always' },
+      exitOn: [],
+      steps: [
+        { kind: 'sendEmail', id: 's0', template: 'receipt', with: {} },
+        { kind: 'tag', id: 's1', tag: 'receipt_sent' },
+      ],
+    },
+  ],
 };
 
 let sink: SmtpSink;
@@ -71,9 +82,13 @@ describe('a worker killed mid-send', () => {
     };
     const version = (await stores.rules.activeVersion())!;
     const run = await temporal.workflow.start<typeof workflows.journeyWorkflow>('journeyWorkflow', {
-      taskQueue, workflowId: journeyWorkflowId('receipt', version, profileId), args: [{ journey: 'receipt', rulesVersion: version, profileId, triggerEventId: 'evt_1' }],
+      taskQueue,
+      workflowId: journeyWorkflowId('receipt', version, profileId),
+      args: [{ journey: 'receipt', rulesVersion: version, profileId, triggerEventId: 'evt_1' }],
     });
-    await new Promise<void>((resolve) => (first.exitCode !== null || first.signalCode !== null ? resolve() : first.once('exit', () => resolve())));
+    await new Promise<void>((resolve) =>
+      first.exitCode !== null || first.signalCode !== null ? resolve() : first.once('exit', () => resolve()),
+    );
     expect(sink.received).toHaveLength(1);
     // The worker is gone before its record: the message stands as an attempt under way.
     const [message] = await stores.deliveries.ofProfiles([profileId]);

@@ -63,7 +63,13 @@ beforeAll(async () => {
   expect(deployed.status).toBe(200);
   expect(deployed.body.warnings).toEqual([]);
   version = deployed.body.version;
-  await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+  await eventually(
+    async () =>
+      (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+        (segment: { state: string }) => segment.state === 'ready',
+      ),
+    60_000,
+  );
 });
 afterAll(async () => {
   await itinera?.close();
@@ -72,8 +78,18 @@ afterAll(async () => {
 });
 
 async function reader(userId: string): Promise<string> {
-  expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose: 'email_marketing', state: 'granted' } })).status).toBe(200);
-  expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId, traits: { email: `${userId}@example.com`, first_name: userId } } })).status).toBe(200);
+  expect(
+    (await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose: 'email_marketing', state: 'granted' } }))
+      .status,
+  ).toBe(200);
+  expect(
+    (
+      await send(itinera.baseUrl, 'POST', '/v1/identify', {
+        ...write,
+        json: { userId, traits: { email: `${userId}@example.com`, first_name: userId } },
+      })
+    ).status,
+  ).toBe(200);
   return (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
 }
 
@@ -81,8 +97,11 @@ const track = async (userId: string, event: string) =>
   expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
 const subjectsOf = (userId: string) => sink.mailbox(`${userId}@example.com`).map((mail) => mail.subject);
 const chapterTagsOf = async (userId: string) =>
-  (((await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.tags ?? []) as string[]).filter((tag) => tag.endsWith('rozdz1ebook'));
-const messagesOf = async (profileId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
+  (((await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.tags ?? []) as string[]).filter((tag) =>
+    tag.endsWith('rozdz1ebook'),
+  );
+const messagesOf = async (profileId: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
 
 describe('quiet hours', () => {
   it('holds a send until the window ends, durably and visibly, then sends it', async () => {
@@ -109,15 +128,22 @@ describe('quiet hours', () => {
 describe('the e-book drip', () => {
   it('delivers five chapters a day apart, asks for a review, offers each cohort its course, and stops on unsubscribe', async () => {
     const { ir } = compile(EBOOK);
-    const split = ir!.journeys.find((journey) => journey.name === 'next_product')!.steps
-      .flatMap((step: StepIR) => (step.kind === 'if' ? step.else : []))
+    const split = ir!.journeys
+      .find((journey) => journey.name === 'next_product')!
+      .steps.flatMap((step: StepIR) => (step.kind === 'if' ? step.else : []))
       .find((step): step is Extract<StepIR, { kind: 'split' }> => step.kind === 'split')!;
-    const variantOf = (profileId: string) => pickBranch(cohortPercentile(profileId, 'next_product', split.id), split.branches.map((b) => b.percent)) === 0
-      ? 'Starter course' : 'Starter course, 10% off';
+    const variantOf = (profileId: string) =>
+      pickBranch(
+        cohortPercentile(profileId, 'next_product', split.id),
+        split.branches.map((b) => b.percent),
+      ) === 0
+        ? 'Starter course'
+        : 'Starter course, 10% off';
 
     // Readers until both cohorts of the split have one (each lands by a hash of their id).
     const readers = new Map<string, string>();
-    for (let n = 0; n < 20 && new Set([...readers.values()].map(variantOf)).size < 2; n++) readers.set(`reader${n}`, await reader(`reader${n}`));
+    for (let n = 0; n < 20 && new Set([...readers.values()].map(variantOf)).size < 2; n++)
+      readers.set(`reader${n}`, await reader(`reader${n}`));
     expect(new Set([...readers.values()].map(variantOf)).size).toBe(2);
     const quitter = await reader('quitter');
 
@@ -132,7 +158,11 @@ describe('the e-book drip', () => {
       if (chapter === 2) {
         const [mail] = sink.mailbox('quitter@example.com').filter((m) => m.subject === 'Chapter 2');
         const url = /^<([^>]+)>$/.exec(mail!.headers.get('list-unsubscribe') ?? '')![1]!;
-        const posted = await fetch(`${itinera.baseUrl}${new URL(url).pathname}`, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        const posted = await fetch(`${itinera.baseUrl}${new URL(url).pathname}`, {
+          method: 'POST',
+          body: 'List-Unsubscribe=One-Click',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
         expect(posted.status).toBe(200);
         const drip = itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId('ebook_drip', version, quitter));
         expect(await drip.result()).toBe('consent-withdrawn');
@@ -143,7 +173,15 @@ describe('the e-book drip', () => {
     await env.sleep(DAY);
     for (const [userId, profileId] of readers) {
       await eventually(async () => subjectsOf(userId).length === 7, 60_000);
-      expect(subjectsOf(userId)).toEqual(['Chapter 1', 'How do you like it?', 'Chapter 2', 'Chapter 3', 'Chapter 4', 'Chapter 5', variantOf(profileId)]);
+      expect(subjectsOf(userId)).toEqual([
+        'Chapter 1',
+        'How do you like it?',
+        'Chapter 2',
+        'Chapter 3',
+        'Chapter 4',
+        'Chapter 5',
+        variantOf(profileId),
+      ]);
       expect(await chapterTagsOf(userId)).toEqual([]);
     }
     // The review request came 12 hours in, before chapter 2; after the click, nothing.

@@ -39,7 +39,9 @@ const write = { auth: basicAuth(WRITE_KEY) };
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   itinera = await startTestItinera('caps', { now: () => new Date(Date.now() + offsetMs) });
-  expect((await send(itinera.baseUrl, 'PUT', '/v1/destinations/hook', { ...admin, json: { url: `${receiver.url}/hook` } })).status).toBe(201);
+  expect((await send(itinera.baseUrl, 'PUT', '/v1/destinations/hook', { ...admin, json: { url: `${receiver.url}/hook` } })).status).toBe(
+    201,
+  );
   const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
   expect(deployed.status).toBe(200);
   version = deployed.body.version;
@@ -49,22 +51,33 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const sentTo = (profileId: string) => receiver.received.filter((request) => JSON.parse(request.body).profileId === profileId).map((request) => JSON.parse(request.body).with.n as number);
+const sentTo = (profileId: string) =>
+  receiver.received
+    .filter((request) => JSON.parse(request.body).profileId === profileId)
+    .map((request) => JSON.parse(request.body).with.n as number);
 
 async function person(userId: string): Promise<string> {
-  expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose: 'offers', state: 'granted' } })).status).toBe(200);
-  return eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string | undefined);
+  expect(
+    (await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose: 'offers', state: 'granted' } })).status,
+  ).toBe(200);
+  return eventually(
+    async () => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string | undefined,
+  );
 }
 
 describe('frequency caps', () => {
   it('refuses a bad cap with a specific error', async () => {
-    expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/sms', { ...admin, json: { max: 2 } })).body.error.code).toBe('unknown_channel');
+    expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/sms', { ...admin, json: { max: 2 } })).body.error.code).toBe(
+      'unknown_channel',
+    );
     expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/webhook', { ...admin, json: { max: 0 } })).status).toBe(400);
-    expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/webhook', { ...admin, json: { max: 2, per: 'week' } })).status).toBe(400);
+    expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/webhook', { ...admin, json: { max: 2, per: 'week' } })).status).toBe(
+      400,
+    );
     expect((await send(itinera.baseUrl, 'GET', '/v1/frequency-caps', admin)).body.caps).toEqual([]);
   });
 
-  it('holds the marketing message beyond the cap until the person\'s next day, then sends it; operational ones are not capped', async () => {
+  it("holds the marketing message beyond the cap until the person's next day, then sends it; operational ones are not capped", async () => {
     expect((await send(itinera.baseUrl, 'PUT', '/v1/frequency-caps/webhook', { ...admin, json: { max: 2 } })).status).toBe(200);
     const marketing = await person('capped');
     const operational = await person('ops');
@@ -72,7 +85,9 @@ describe('frequency caps', () => {
     const midnight = Math.ceil((Date.now() + offsetMs) / 86_400_000) * 86_400_000;
     offsetMs = midnight - 12_000 - Date.now();
 
-    expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'ops', event: 'Operational' } })).status).toBe(200);
+    expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'ops', event: 'Operational' } })).status).toBe(
+      200,
+    );
     expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'capped', event: 'Burst' } })).status).toBe(200);
     await eventually(async () => sentTo(operational).length === 3);
     await eventually(async () => sentTo(marketing).length === 2);
@@ -83,14 +98,18 @@ describe('frequency caps', () => {
       return current.waiting?.reason === 'frequency cap' ? current : undefined;
     });
     expect(state.waiting!.untilMs).toBeGreaterThan(Date.now());
-    const held = ((await send(itinera.baseUrl, 'GET', `/v1/profiles/${marketing}/messages`, admin)).body.messages as Record<string, any>[])
-      .find((message) => message.status === 'deferred');
+    const held = (
+      (await send(itinera.baseUrl, 'GET', `/v1/profiles/${marketing}/messages`, admin)).body.messages as Record<string, any>[]
+    ).find((message) => message.status === 'deferred');
     expect(held).toMatchObject({ detail: 'frequency cap', with: { n: 3 } });
     expect(new Date(held!.history[0].until).getTime()).toBe(midnight);
 
     expect(await run.result()).toBe('completed');
     expect(sentTo(marketing)).toEqual([1, 2, 3]);
-    const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${marketing}/messages`, admin)).body.messages as Record<string, any>[];
+    const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${marketing}/messages`, admin)).body.messages as Record<
+      string,
+      any
+    >[];
     const third = messages.find((message) => message.with.n === 3)!;
     expect(third.history.map((step: { status: string }) => step.status)).toEqual(['deferred', 'sending', 'sent']);
     expect(new Date(third.sentAt).getTime()).toBeGreaterThanOrEqual(midnight);

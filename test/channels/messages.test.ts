@@ -70,7 +70,9 @@ afterAll(async () => {
 
 async function person(userId: string, traits: Record<string, unknown>, purposes: string[] = []): Promise<string> {
   for (const purpose of purposes) {
-    expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose, state: 'granted' } })).status).toBe(200);
+    expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId, purpose, state: 'granted' } })).status).toBe(
+      200,
+    );
   }
   expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId, traits } })).status).toBe(200);
   return (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
@@ -79,7 +81,8 @@ async function person(userId: string, traits: Record<string, unknown>, purposes:
 const track = async (userId: string, event: string) =>
   expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
 
-const messagesOf = async (profileId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
+const messagesOf = async (profileId: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
 
 /** The person's only message, once it has reached a final state. */
 const finalMessage = (profileId: string) =>
@@ -92,14 +95,29 @@ describe('templates and destinations over HTTP', () => {
   it('deploys rules naming what does not exist yet with warnings, then manages templates', async () => {
     const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
     expect(deployed.status).toBe(200);
-    expect(deployed.body.warnings.map((w: { code: string; template?: string; destination?: string }) => `${w.code} ${w.template ?? w.destination}`).sort())
-      .toEqual(['destination_missing crm', 'destination_missing strict', 'template_missing nowhere', 'template_missing receipt', 'template_missing welcome']);
+    expect(
+      deployed.body.warnings
+        .map((w: { code: string; template?: string; destination?: string }) => `${w.code} ${w.template ?? w.destination}`)
+        .sort(),
+    ).toEqual([
+      'destination_missing crm',
+      'destination_missing strict',
+      'template_missing nowhere',
+      'template_missing receipt',
+      'template_missing welcome',
+    ]);
 
-    const broken = await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hi', html: '<p>\n{% if traits.vip %}VIP</p>' } });
+    const broken = await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', {
+      ...admin,
+      json: { subject: 'Hi', html: '<p>\n{% if traits.vip %}VIP</p>' },
+    });
     expect(broken.status).toBe(422);
     expect(broken.body.error.code).toBe('template_invalid');
     expect(broken.body.error.details).toEqual([{ part: 'html', message: 'tag {% if traits.vip %} not closed', line: 2, column: 1 }]);
-    const badFilter = await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: '{{ traits.first_name | shout }}', html: 'x' } });
+    const badFilter = await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', {
+      ...admin,
+      json: { subject: '{{ traits.first_name | shout }}', html: 'x' },
+    });
     expect(badFilter.status).toBe(422);
     expect(badFilter.body.error.details[0]).toMatchObject({ part: 'subject', message: 'undefined filter: shout', line: 1, column: 1 });
     expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hi' } })).status).toBe(400);
@@ -111,27 +129,52 @@ describe('templates and destinations over HTTP', () => {
     };
     expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: welcome })).status).toBe(201);
     expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: welcome })).status).toBe(200);
-    expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/receipt', { ...admin, json: { subject: 'Your receipt', html: '<p>Thank you</p>' } })).status).toBe(201);
+    expect(
+      (
+        await send(itinera.baseUrl, 'PUT', '/v1/templates/receipt', {
+          ...admin,
+          json: { subject: 'Your receipt', html: '<p>Thank you</p>' },
+        })
+      ).status,
+    ).toBe(201);
 
     const listed = await send(itinera.baseUrl, 'GET', '/v1/templates', admin);
-    expect(listed.body.templates.map((t: { name: string; usedBy: string[] }) => [t.name, t.usedBy])).toEqual([['receipt', ['receipt']], ['welcome', ['welcome']]]);
+    expect(listed.body.templates.map((t: { name: string; usedBy: string[] }) => [t.name, t.usedBy])).toEqual([
+      ['receipt', ['receipt']],
+      ['welcome', ['welcome']],
+    ]);
     expect(listed.body.missing).toEqual(['nowhere']);
 
     // A preview renders for a real person without sending; markup in a trait is escaped in HTML.
     const profileId = await person('preview-1', { first_name: '<b>Ada</b>', email: 'preview@example.com' });
-    const preview = await send(itinera.baseUrl, 'POST', '/v1/templates/welcome/preview', { ...admin, json: { profileId, with: { offer: 'X1' } } });
+    const preview = await send(itinera.baseUrl, 'POST', '/v1/templates/welcome/preview', {
+      ...admin,
+      json: { profileId, with: { offer: 'X1' } },
+    });
     expect(preview.status).toBe(200);
-    expect(preview.body).toMatchObject({ to: 'preview@example.com', subject: 'Welcome, <b>Ada</b>', text: 'Hello <b>Ada</b>, your code is X1.' });
+    expect(preview.body).toMatchObject({
+      to: 'preview@example.com',
+      subject: 'Welcome, <b>Ada</b>',
+      text: 'Hello <b>Ada</b>, your code is X1.',
+    });
     expect(preview.body.html).toContain('Hello &lt;b&gt;Ada&lt;/b&gt;, your code is X1.');
-    expect((await send(itinera.baseUrl, 'POST', '/v1/templates/welcome/preview', { ...admin, json: { profileId: 'nobody' } })).status).toBe(404);
+    expect((await send(itinera.baseUrl, 'POST', '/v1/templates/welcome/preview', { ...admin, json: { profileId: 'nobody' } })).status).toBe(
+      404,
+    );
     expect(sink.received).toEqual([]);
   });
 
   it('generates a destination secret and shows it once', async () => {
-    const created = await send(itinera.baseUrl, 'PUT', '/v1/destinations/crm', { ...admin, json: { url: `${receiver.url}/crm`, traits: ['plan'] } });
+    const created = await send(itinera.baseUrl, 'PUT', '/v1/destinations/crm', {
+      ...admin,
+      json: { url: `${receiver.url}/crm`, traits: ['plan'] },
+    });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{32}$/);
-    const strict = await send(itinera.baseUrl, 'PUT', '/v1/destinations/strict', { ...admin, json: { url: `${receiver.url}/strict`, secret: 'a-secret-of-our-own' } });
+    const strict = await send(itinera.baseUrl, 'PUT', '/v1/destinations/strict', {
+      ...admin,
+      json: { url: `${receiver.url}/strict`, secret: 'a-secret-of-our-own' },
+    });
     expect(strict.status).toBe(201);
     expect(strict.body.secret).toBeUndefined();
     const listed = await send(itinera.baseUrl, 'GET', '/v1/destinations', admin);
@@ -150,7 +193,14 @@ describe('e-mail', () => {
     const profileId = await person('ada', { first_name: 'Ada', email: 'ada@example.com' }, ['email_marketing', 'newsletter']);
     await track('ada', 'Signed Up');
     const message = await finalMessage(profileId);
-    expect(message).toMatchObject({ status: 'sent', channel: 'email', name: 'welcome', journey: 'welcome', detail: 'smtp 250', attempts: 1 });
+    expect(message).toMatchObject({
+      status: 'sent',
+      channel: 'email',
+      name: 'welcome',
+      journey: 'welcome',
+      detail: 'smtp 250',
+      attempts: 1,
+    });
     expect(message.history.map((step: { status: string }) => step.status)).toEqual(['sending', 'sent']);
 
     const [mail, ...more] = sink.mailbox('ada@example.com');
@@ -180,7 +230,11 @@ describe('e-mail', () => {
     expect(tampered.status).toBe(400);
 
     for (let click = 0; click < 2; click++) {
-      const posted = await fetch(`${itinera.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      const posted = await fetch(`${itinera.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
       expect(posted.status).toBe(200);
     }
     await itinera.runtime.writer.settled();
@@ -191,7 +245,11 @@ describe('e-mail', () => {
     const revocations = after.history.filter((record: { state: string }) => record.state === 'revoked');
     expect(revocations).toHaveLength(1);
     const [message] = await messagesOf(profileId);
-    expect(revocations[0]).toMatchObject({ purpose: 'email_marketing', origin: { kind: 'unsubscribe', source: 'unsubscribe' }, proof: { method: 'unsubscribe', message: message!.key } });
+    expect(revocations[0]).toMatchObject({
+      purpose: 'email_marketing',
+      origin: { kind: 'unsubscribe', source: 'unsubscribe' },
+      proof: { method: 'unsubscribe', message: message!.key },
+    });
   });
 
   it('sends transactional e-mail (no consent required) without an unsubscribe link', async () => {
@@ -230,22 +288,41 @@ describe('e-mail', () => {
 
 describe('webhooks', () => {
   it('signs each request, retries a 500 with the same Idempotency-Key, and records one delivery', async () => {
-    receiver.script('/crm', [{ status: 500, body: 'down' }, { status: 200, body: '{"accepted":true}' }]);
+    receiver.script('/crm', [
+      { status: 500, body: 'down' },
+      { status: 200, body: '{"accepted":true}' },
+    ]);
     const profileId = await person('carol', { email: 'carol@example.com', plan: 'pro' });
     await track('carol', 'Lead Captured');
     const message = await finalMessage(profileId);
-    expect(message).toMatchObject({ status: 'sent', channel: 'webhook', name: 'crm', detail: 'http 200', attempts: 2, answer: { status: 200, body: '{"accepted":true}' } });
+    expect(message).toMatchObject({
+      status: 'sent',
+      channel: 'webhook',
+      name: 'crm',
+      detail: 'http 200',
+      attempts: 2,
+      answer: { status: 200, body: '{"accepted":true}' },
+    });
 
     const requests = receiver.received.filter((request) => request.path === '/crm');
     expect(requests).toHaveLength(2);
     expect(requests.map((request) => request.headers['idempotency-key'])).toEqual([message.key, message.key]);
     for (const request of requests) {
-      const [t, v1] = String(request.headers['itinera-signature']).split(',').map((part) => part.split('=')[1]);
+      const [t, v1] = String(request.headers['itinera-signature'])
+        .split(',')
+        .map((part) => part.split('=')[1]);
       expect(v1).toBe(createHmac('sha256', crmSecret).update(`${t}.${request.body}`).digest('hex'));
     }
     const body = JSON.parse(requests[1]!.body);
     // Only the traits the destination may receive: the plan, not the e-mail address.
-    expect(body).toMatchObject({ type: 'journey.step', journey: 'crm', profileId, with: { stage: 'lead' }, traits: { plan: 'pro' }, deliveryKey: message.key });
+    expect(body).toMatchObject({
+      type: 'journey.step',
+      journey: 'crm',
+      profileId,
+      with: { stage: 'lead' },
+      traits: { plan: 'pro' },
+      deliveryKey: message.key,
+    });
     expect(requests[1]!.body).not.toContain('carol@example.com');
   });
 
@@ -253,7 +330,12 @@ describe('webhooks', () => {
     receiver.script('/strict', [{ status: 400, body: 'bad payload' }]);
     const profileId = await person('dave', { email: 'dave@example.com' });
     await track('dave', 'Lead Lost');
-    expect(await finalMessage(profileId)).toMatchObject({ status: 'failed', detail: 'http 400', attempts: 1, answer: { status: 400, body: 'bad payload' } });
+    expect(await finalMessage(profileId)).toMatchObject({
+      status: 'failed',
+      detail: 'http 400',
+      attempts: 1,
+      answer: { status: 400, body: 'bad payload' },
+    });
     expect(receiver.received.filter((request) => request.path === '/strict')).toHaveLength(1);
   });
 });

@@ -21,8 +21,16 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
 function profile(id: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    _id: id, traits: {}, tags: [], identities: {}, consents: {}, journeys: [],
-    firstSeenAt: ago(100 * DAY), lastSeenAt: ago(DAY), createdAt: ago(100 * DAY), updatedAt: NOW,
+    _id: id,
+    traits: {},
+    tags: [],
+    identities: {},
+    consents: {},
+    journeys: [],
+    firstSeenAt: ago(100 * DAY),
+    lastSeenAt: ago(DAY),
+    createdAt: ago(100 * DAY),
+    updatedAt: NOW,
     ...fields,
   };
 }
@@ -31,8 +39,16 @@ let serial = 0;
 function track(profileId: string, event: string, properties: Record<string, unknown>, timestamp: Date): Record<string, unknown> {
   const id = `e${serial++}`;
   return {
-    _id: id, messageId: id, type: 'track', event, profileId, properties, context: {},
-    timestamp, receivedAt: NOW, dispatch: 'dispatched',
+    _id: id,
+    messageId: id,
+    type: 'track',
+    event,
+    profileId,
+    properties,
+    context: {},
+    timestamp,
+    receivedAt: NOW,
+    dispatch: 'dispatched',
   };
 }
 
@@ -107,22 +123,44 @@ const CASES: [string, ConditionIR, string[]][] = [
   ['consent without expiry stays granted', { kind: 'consent', purpose: 'forever', state: 'granted' }, ['consents']],
   ['denied does not expire', { kind: 'consent', purpose: 'denied', state: 'denied' }, ['consents']],
   ['an unknown state counts as missing', { kind: 'consent', purpose: 'odd', state: 'missing' }, ALL],
-  ['performed: default at least once, all time', { kind: 'performed', event: 'purchase', count: { op: 'atLeast', n: 1 } }, ['number5', 'string5']],
+  [
+    'performed: default at least once, all time',
+    { kind: 'performed', event: 'purchase', count: { op: 'atLeast', n: 1 } },
+    ['number5', 'string5'],
+  ],
   [
     'within excludes the event exactly at the boundary',
     { kind: 'performed', event: 'purchase', count: { op: 'exactly', n: 1 }, withinMs: WITHIN_30_DAYS },
     ['number5'],
   ],
-  ['exactly 0 times includes profiles without events', { kind: 'performed', event: 'purchase', count: { op: 'exactly', n: 0 } }, except('number5', 'string5')],
-  ['at most 2 includes profiles without events', { kind: 'performed', event: 'purchase', count: { op: 'atMost', n: 2 } }, except('number5', 'string5')],
+  [
+    'exactly 0 times includes profiles without events',
+    { kind: 'performed', event: 'purchase', count: { op: 'exactly', n: 0 } },
+    except('number5', 'string5'),
+  ],
+  [
+    'at most 2 includes profiles without events',
+    { kind: 'performed', event: 'purchase', count: { op: 'atMost', n: 2 } },
+    except('number5', 'string5'),
+  ],
   [
     'where filters the counted events',
-    { kind: 'performed', event: 'purchase', count: { op: 'atLeast', n: 1 }, where: { kind: 'prop', path: 'item.price', cmp: { op: 'gte', value: 2 } } },
+    {
+      kind: 'performed',
+      event: 'purchase',
+      count: { op: 'atLeast', n: 1 },
+      where: { kind: 'prop', path: 'item.price', cmp: { op: 'gte', value: 2 } },
+    },
     ['string5'],
   ],
   [
     'where through an array of objects finds nothing',
-    { kind: 'performed', event: 'view', count: { op: 'atLeast', n: 1 }, where: { kind: 'prop', path: 'item.price', cmp: { op: 'exists' } } },
+    {
+      kind: 'performed',
+      event: 'view',
+      count: { op: 'atLeast', n: 1 },
+      where: { kind: 'prop', path: 'item.price', cmp: { op: 'exists' } },
+    },
     [],
   ],
   ['sum ignores non-numbers', agg('sum', 'eq', 50), ['string5']],
@@ -140,14 +178,43 @@ const CASES: [string, ConditionIR, string[]][] = [
   // An aggregate's property is a text, so it may spell a path no query can name; the query used to throw.
   ['a property path with an empty part finds nothing', agg('sum', 'eq', 0, undefined, '.amount'), ALL],
   ['a property path starting with $ finds nothing', agg('max', 'ne', 1, undefined, '$amount'), []],
-  ['first seen within: strictly after the boundary', { kind: 'seen', which: 'first', relation: 'within', ms: WITHIN_30_DAYS }, ['consents']],
-  ['last seen more than: strictly before the boundary', { kind: 'seen', which: 'last', relation: 'moreThanAgo', ms: WITHIN_30_DAYS }, ['consents']],
+  [
+    'first seen within: strictly after the boundary',
+    { kind: 'seen', which: 'first', relation: 'within', ms: WITHIN_30_DAYS },
+    ['consents'],
+  ],
+  [
+    'last seen more than: strictly before the boundary',
+    { kind: 'seen', which: 'last', relation: 'moreThanAgo', ms: WITHIN_30_DAYS },
+    ['consents'],
+  ],
   ['in segment ignores erased members', { kind: 'inSegment', segment: 'vips' }, ['number5']],
-  ['not of an event condition is its complement', not({ kind: 'performed', event: 'view', count: { op: 'atLeast', n: 1 } }), except('array5')],
-  ['empty and is true, empty or is false', { kind: 'or', any: [{ kind: 'and', all: [] }, { kind: 'or', any: [] }] }, ALL],
+  [
+    'not of an event condition is its complement',
+    not({ kind: 'performed', event: 'view', count: { op: 'atLeast', n: 1 } }),
+    except('array5'),
+  ],
+  [
+    'empty and is true, empty or is false',
+    {
+      kind: 'or',
+      any: [
+        { kind: 'and', all: [] },
+        { kind: 'or', any: [] },
+      ],
+    },
+    ALL,
+  ],
   [
     'profile and event parts combine',
-    { kind: 'and', all: [trait('age', { op: 'exists' }), not({ kind: 'inSegment', segment: 'vips' }), { kind: 'performed', event: 'purchase', count: { op: 'atLeast', n: 1 } }] },
+    {
+      kind: 'and',
+      all: [
+        trait('age', { op: 'exists' }),
+        not({ kind: 'inSegment', segment: 'vips' }),
+        { kind: 'performed', event: 'purchase', count: { op: 'atLeast', n: 1 } },
+      ],
+    },
     ['string5'],
   ],
 ];
@@ -189,9 +256,17 @@ describe('conditions: tricky cases in all three evaluations', () => {
     const byPredicate = world.profiles
       .filter((doc) => evaluateCondition(condition, subjectOf(world, doc, segments), NOW))
       .map((doc) => doc._id);
-    const byQuery = await findMatchingProfileIds(new PopulationStore(database.db), condition, NOW, { segmentMembers: segmentSource(segments) });
+    const byQuery = await findMatchingProfileIds(new PopulationStore(database.db), condition, NOW, {
+      segmentMembers: segmentSource(segments),
+    });
     const byFacts = world.profiles
-      .filter((doc) => evaluateCondition(condition, { ...subjectOf(world, doc, segments), measure: factMeasure(factsOf(condition, world.eventsByProfile.get(doc._id) ?? [])) }, NOW))
+      .filter((doc) =>
+        evaluateCondition(
+          condition,
+          { ...subjectOf(world, doc, segments), measure: factMeasure(factsOf(condition, world.eventsByProfile.get(doc._id) ?? [])) },
+          NOW,
+        ),
+      )
       .map((doc) => doc._id);
     expect(byPredicate.sort(), 'predicate').toEqual([...expected].sort());
     expect([...byQuery].sort(), 'query').toEqual([...expected].sort());

@@ -79,9 +79,7 @@ describe('compileCondition', () => {
 
 describe('shared semantics', () => {
   it('escapes regex syntax in globs', () => {
-    expect(globToRegexBody('a?b*c.(d)[e]{f}|g^h$i+j\\k')).toBe(
-      'a[\\s\\S]b[\\s\\S]*c\\.\\(d\\)\\[e\\]\\{f\\}\\|g\\^h\\$i\\+j\\\\k',
-    );
+    expect(globToRegexBody('a?b*c.(d)[e]{f}|g^h$i+j\\k')).toBe('a[\\s\\S]b[\\s\\S]*c\\.\\(d\\)\\[e\\]\\{f\\}\\|g\\^h\\$i\\+j\\\\k');
   });
 
   it('orders strings by code point like MongoDB, not by UTF-16 unit like <', () => {

@@ -83,7 +83,9 @@ describe('query and predicate agree on random conditions', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`differential: ${CASES} conditions × ${world.profiles.length} profiles in ${seconds}s; ${discriminating} split the population`);
+    console.log(
+      `differential: ${CASES} conditions × ${world.profiles.length} profiles in ${seconds}s; ${discriminating} split the population`,
+    );
     if (mismatches.length > 0) console.error(describeMismatches(mismatches, world));
     expect(mismatches.length, 'profiles on which query and predicate disagree').toBe(0);
     // A generator that only produced always-true or always-false conditions would prove little.

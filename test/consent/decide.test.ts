@@ -8,7 +8,13 @@ import type { EventConsent, ProfileDoc } from '../../src/model.js';
 
 const DAY = 86_400_000;
 const consents: ConsentIR[] = [
-  { name: 'email_marketing', title: 'E-mail marketing', expiresAfterMs: 365 * DAY, remindBeforeMs: 30 * DAY, categories: ['Marketing', 'Email'] },
+  {
+    name: 'email_marketing',
+    title: 'E-mail marketing',
+    expiresAfterMs: 365 * DAY,
+    remindBeforeMs: 30 * DAY,
+    categories: ['Marketing', 'Email'],
+  },
   { name: 'analytics' },
 ];
 const origin = { kind: 'source', source: 'web' } as const;
@@ -19,13 +25,16 @@ function decide(current: ProfileDoc['consents'], events: ConsentEvent[]) {
   return decideConsent({ profileId: 'p_1', current, log: new Set(), events, consents, rulesVersion: 3, now: later });
 }
 const event = (eventId: string, when: Date, consent: Omit<EventConsent, 'origin' | 'proof'>): ConsentEvent => ({
-  eventId, at: when, consent: { origin, proof: { method: 'banner' }, ...consent },
+  eventId,
+  at: when,
+  consent: { origin, proof: { method: 'banner' }, ...consent },
 });
 
 describe('categories', () => {
   it('map by the declared list, else by the purpose name ignoring case; a refusal anywhere wins', () => {
     expect([...purposesFromPreferences({ marketing: true, Analytics: false, Other: true }, consents)]).toEqual([
-      ['email_marketing', true], ['analytics', false],
+      ['email_marketing', true],
+      ['analytics', false],
     ]);
     expect(purposesFromPreferences({ Marketing: true, Email: false }, consents).get('email_marketing')).toBe(false);
     expect(purposesFromPreferences({ email_marketing: true }, consents).has('email_marketing')).toBe(false);
@@ -37,11 +46,21 @@ describe('decideConsent', () => {
     const decision = decide({}, [event('evt_a', at, { changes: [{ purpose: 'email_marketing', state: 'granted' }] })]);
     const [record] = decision.records;
     expect(record).toMatchObject({
-      _id: consentRecordId('evt_a', 'email_marketing'), state: 'granted', at, recordedAt: later,
-      expiresAt: new Date(at.getTime() + 365 * DAY), remindAt: new Date(at.getTime() + 335 * DAY),
+      _id: consentRecordId('evt_a', 'email_marketing'),
+      state: 'granted',
+      at,
+      recordedAt: later,
+      expiresAt: new Date(at.getTime() + 365 * DAY),
+      remindAt: new Date(at.getTime() + 335 * DAY),
       proof: { method: 'banner', shown: { title: 'E-mail marketing', rulesVersion: 3 } },
     });
-    expect(decision.projection.email_marketing).toEqual({ state: 'granted', at, expiresAt: record!.expiresAt, remindAt: record!.remindAt, recordId: record!._id });
+    expect(decision.projection.email_marketing).toEqual({
+      state: 'granted',
+      at,
+      expiresAt: record!.expiresAt,
+      remindAt: record!.remindAt,
+      recordId: record!._id,
+    });
   });
 
   it('false after a grant is a revocation, false with no earlier grant a denial', () => {
@@ -53,13 +72,20 @@ describe('decideConsent', () => {
     expect(denied.records.map((r) => [r.purpose, r.state])).toEqual([['analytics', 'denied']]);
   });
 
-  it('preferences a client carries fill in missing purposes only; the person\'s update records every change', () => {
+  it("preferences a client carries fill in missing purposes only; the person's update records every change", () => {
     const revoked = { email_marketing: { state: 'revoked' as const, at, recordId: 'cr:x:email_marketing' } };
     expect(decide(revoked, [event('evt_a', later, { categoryPreferences: { Marketing: true } })]).records).toEqual([]);
-    const updated = decide(revoked, [event('evt_b', later, { categoryPreferences: { Marketing: true, Analytics: false }, preferencesUpdated: true })]);
-    expect(updated.records.map((r) => [r.purpose, r.state])).toEqual([['email_marketing', 'granted'], ['analytics', 'denied']]);
+    const updated = decide(revoked, [
+      event('evt_b', later, { categoryPreferences: { Marketing: true, Analytics: false }, preferencesUpdated: true }),
+    ]);
+    expect(updated.records.map((r) => [r.purpose, r.state])).toEqual([
+      ['email_marketing', 'granted'],
+      ['analytics', 'denied'],
+    ]);
     // An update repeating a refusal records nothing new.
-    const again = decide({ analytics: { state: 'denied', at, recordId: 'cr:y:analytics' } }, [event('evt_c', later, { categoryPreferences: { Analytics: false }, preferencesUpdated: true })]);
+    const again = decide({ analytics: { state: 'denied', at, recordId: 'cr:y:analytics' } }, [
+      event('evt_c', later, { categoryPreferences: { Analytics: false }, preferencesUpdated: true }),
+    ]);
     expect(again.records).toEqual([]);
   });
 
@@ -80,7 +106,8 @@ describe('decideConsent', () => {
 
   it('an expiry marks only the grant it was started for', () => {
     const grant = { state: 'granted' as const, at, recordId: 'cr:a:email_marketing' };
-    const lapse = (recordId: string) => decide({ email_marketing: grant }, [event('evt_x', later, { expire: { purpose: 'email_marketing', recordId } })]);
+    const lapse = (recordId: string) =>
+      decide({ email_marketing: grant }, [event('evt_x', later, { expire: { purpose: 'email_marketing', recordId } })]);
     expect(lapse('cr:a:email_marketing').projection.email_marketing!.state).toBe('expired');
     expect(lapse('cr:old:email_marketing').changed).toBe(false);
   });
@@ -88,7 +115,14 @@ describe('decideConsent', () => {
 
 describe('projectionFromLedger', () => {
   it('rebuilds what the decisions stored, a lapsed grant as expired', () => {
-    const first = decide({}, [event('evt_a', at, { changes: [{ purpose: 'email_marketing', state: 'granted' }, { purpose: 'analytics', state: 'denied' }] })]);
+    const first = decide({}, [
+      event('evt_a', at, {
+        changes: [
+          { purpose: 'email_marketing', state: 'granted' },
+          { purpose: 'analytics', state: 'denied' },
+        ],
+      }),
+    ]);
     expect(projectionFromLedger(first.records, later)).toEqual(first.projection);
     const muchLater = new Date(at.getTime() + 400 * DAY);
     expect(projectionFromLedger(first.records, muchLater).email_marketing!.state).toBe('expired');
@@ -99,10 +133,17 @@ describe('double opt-in', () => {
   const confirming: ConsentIR[] = [{ name: 'newsletter', expiresAfterMs: 365 * DAY, confirmTemplate: 'confirm_newsletter' }];
   const decideWith = (current: ProfileDoc['consents'], events: ConsentEvent[]) =>
     decideConsent({ profileId: 'p_1', current, log: new Set(), events, consents: confirming, rulesVersion: 3, now: later });
-  const banner = (eventId: string, when: Date) => event(eventId, when, { categoryPreferences: { Newsletter: true }, preferencesUpdated: true });
+  const banner = (eventId: string, when: Date) =>
+    event(eventId, when, { categoryPreferences: { Newsletter: true }, preferencesUpdated: true });
   const confirmation = (eventId: string, when: Date, recordId: string, requestedAt: Date): ConsentEvent => ({
-    eventId, at: when,
-    consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], confirms: { recordId, at: requestedAt }, origin: { kind: 'confirmation' }, proof: { method: 'double-opt-in', confirms: recordId } },
+    eventId,
+    at: when,
+    consent: {
+      changes: [{ purpose: 'newsletter', state: 'granted' }],
+      confirms: { recordId, at: requestedAt },
+      origin: { kind: 'confirmation' },
+      proof: { method: 'double-opt-in', confirms: recordId },
+    },
   });
 
   it("a banner's grant waits as pending, with no terms; saving again asks nothing more", () => {
@@ -114,7 +155,9 @@ describe('double opt-in', () => {
 
   it("an admin's or an import's grant is recorded as given", () => {
     for (const kind of ['admin', 'import'] as const) {
-      const decision = decideWith({}, [{ eventId: 'evt_a', at, consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], origin: { kind }, proof: {} } }]);
+      const decision = decideWith({}, [
+        { eventId: 'evt_a', at, consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], origin: { kind }, proof: {} } },
+      ]);
       expect(decision.projection.newsletter!.state).toBe('granted');
     }
   });
@@ -123,8 +166,15 @@ describe('double opt-in', () => {
     const asked = decideWith({}, [banner('evt_a', at)]);
     const requestId = consentRecordId('evt_a', 'newsletter');
     const confirmed = decideWith(asked.projection, [confirmation('evt_c', later, requestId, at)]);
-    expect(confirmed.records[0]).toMatchObject({ state: 'granted', replaces: requestId, expiresAt: new Date(later.getTime() + 365 * DAY), proof: { confirms: requestId } });
-    const revoked = decideWith(asked.projection, [event('evt_r', later, { changes: [{ purpose: 'newsletter', state: 'revoked' }] })]).projection;
+    expect(confirmed.records[0]).toMatchObject({
+      state: 'granted',
+      replaces: requestId,
+      expiresAt: new Date(later.getTime() + 365 * DAY),
+      proof: { confirms: requestId },
+    });
+    const revoked = decideWith(asked.projection, [
+      event('evt_r', later, { changes: [{ purpose: 'newsletter', state: 'revoked' }] }),
+    ]).projection;
     expect(decideWith(revoked, [confirmation('evt_c', new Date(later.getTime() + 1000), requestId, at)]).records).toEqual([]);
   });
 

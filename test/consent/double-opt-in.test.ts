@@ -37,11 +37,15 @@ afterAll(async () => {
 });
 
 const request = async (email: string) => {
-  const answer = await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { email, purpose: 'newsletter', state: 'granted', proof: { method: 'form' } } });
+  const answer = await send(itinera.baseUrl, 'POST', '/v1/consents', {
+    ...write,
+    json: { email, purpose: 'newsletter', state: 'granted', proof: { method: 'form' } },
+  });
   expect(answer.status).toBe(200);
   return answer.body as { recordId: string; state: string };
 };
-const profileOf = async (email: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?email=${encodeURIComponent(email)}`, admin)).body.id as string;
+const profileOf = async (email: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?email=${encodeURIComponent(email)}`, admin)).body.id as string;
 const consentsOf = async (profileId: string) => {
   await itinera.runtime.writer.settled();
   return (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/consents`, admin)).body;
@@ -49,16 +53,22 @@ const consentsOf = async (profileId: string) => {
 /** The confirmation links mailed to the address, oldest first, once there are `count`. */
 const confirmationLinks = (email: string, count: number) =>
   eventually(async () => {
-    const links = sink.mailbox(email).filter((mail) => mail.subject === 'Please confirm').map((mail) => /href="([^"]+)"/.exec(mail.html)?.[1]);
+    const links = sink
+      .mailbox(email)
+      .filter((mail) => mail.subject === 'Please confirm')
+      .map((mail) => /href="([^"]+)"/.exec(mail.html)?.[1]);
     return links.length >= count ? links.map((link) => new URL(link!).pathname) : undefined;
   }, 60_000);
-const post = (path: string) => fetch(`${itinera.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+const post = (path: string) =>
+  fetch(`${itinera.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
 
 describe('double opt-in', () => {
   it('warns of a missing confirmation template at deploy', async () => {
     const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
     expect(deployed.status).toBe(200);
-    expect(deployed.body.warnings).toContainEqual(expect.objectContaining({ code: 'template_missing', consent: 'newsletter', template: 'confirm_newsletter' }));
+    expect(deployed.body.warnings).toContainEqual(
+      expect.objectContaining({ code: 'template_missing', consent: 'newsletter', template: 'confirm_newsletter' }),
+    );
     for (const [name, template] of [
       ['confirm_newsletter', { subject: 'Please confirm', html: '<p>Confirm {{ purpose }}: <a href="{{ confirm_url }}">yes</a></p>' }],
       ['welcome_news', { subject: 'Welcome to the newsletter', html: '<p>Hello</p>' }],
@@ -75,7 +85,9 @@ describe('double opt-in', () => {
     const profileId = await profileOf('ada@example.com');
     const pending = await consentsOf(profileId);
     expect(pending.consents.newsletter).toMatchObject({ state: 'pending', granted: false, recordId: asked.recordId });
-    expect(pending.history).toEqual([expect.objectContaining({ id: asked.recordId, state: 'pending', origin: { kind: 'api', source: 'default' } })]);
+    expect(pending.history).toEqual([
+      expect.objectContaining({ id: asked.recordId, state: 'pending', origin: { kind: 'api', source: 'default' } }),
+    ]);
     expect(pending.history[0].expiresAt).toBeUndefined();
 
     const [path] = await confirmationLinks('ada@example.com', 1);
@@ -84,7 +96,9 @@ describe('double opt-in', () => {
     expect(mail.html).toContain('Confirm newsletter');
     expect(mail.headers.has('list-unsubscribe')).toBe(false);
     const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages;
-    expect(messages).toEqual([expect.objectContaining({ key: `confirm:${asked.recordId}`, status: 'sent', purpose: 'newsletter', confirms: asked.recordId })]);
+    expect(messages).toEqual([
+      expect.objectContaining({ key: `confirm:${asked.recordId}`, status: 'sent', purpose: 'newsletter', confirms: asked.recordId }),
+    ]);
 
     // A scanner opening the link: a page with a button, nothing recorded.
     const page = await fetch(`${itinera.baseUrl}${path}`);
@@ -111,15 +125,30 @@ describe('double opt-in', () => {
     // The terms start at the confirmation, not at the request.
     expect(new Date(grants[0].expiresAt).getTime()).toBeGreaterThanOrEqual(clickedAt + 365 * DAY - 1000);
     // The journey waiting for the grant starts on the confirmation, not on the request.
-    await eventually(async () => (sink.mailbox('ada@example.com').some((m) => m.subject === 'Welcome to the newsletter') ? true : undefined), 60_000);
-    expect(sink.mailbox('ada@example.com').map((m) => m.subject).sort()).toEqual(['Please confirm', 'Welcome to the newsletter']);
+    await eventually(
+      async () => (sink.mailbox('ada@example.com').some((m) => m.subject === 'Welcome to the newsletter') ? true : undefined),
+      60_000,
+    );
+    expect(
+      sink
+        .mailbox('ada@example.com')
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual(['Please confirm', 'Welcome to the newsletter']);
   });
 
   it('a link confirms nothing once its request is closed: revoked, or asked again', async () => {
     await request('bob@example.com');
     const bob = await profileOf('bob@example.com');
     const [bobLink] = await confirmationLinks('bob@example.com', 1);
-    expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { email: 'bob@example.com', purpose: 'newsletter', state: 'revoked' } })).status).toBe(200);
+    expect(
+      (
+        await send(itinera.baseUrl, 'POST', '/v1/consents', {
+          ...write,
+          json: { email: 'bob@example.com', purpose: 'newsletter', state: 'revoked' },
+        })
+      ).status,
+    ).toBe(200);
     await itinera.runtime.writer.settled();
     expect((await fetch(`${itinera.baseUrl}${bobLink}`)).status).toBe(410);
     expect((await post(bobLink!)).status).toBe(410);
@@ -144,7 +173,10 @@ describe('double opt-in', () => {
     await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId: 'dee', traits: { email: 'dee@example.com' } } });
     await itinera.runtime.writer.settled();
     const dee = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=dee', admin)).body.id as string;
-    const recorded = await send(itinera.baseUrl, 'POST', `/v1/profiles/${dee}/consents`, { ...admin, json: { purpose: 'newsletter', state: 'granted', reason: 'confirmed by phone, ticket 42' } });
+    const recorded = await send(itinera.baseUrl, 'POST', `/v1/profiles/${dee}/consents`, {
+      ...admin,
+      json: { purpose: 'newsletter', state: 'granted', reason: 'confirmed by phone, ticket 42' },
+    });
     expect(recorded.status).toBe(200);
     expect((await consentsOf(dee)).consents.newsletter.state).toBe('granted');
     // Its welcome is the proof the journey ran; no confirmation went out before it.

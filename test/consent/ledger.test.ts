@@ -48,7 +48,10 @@ const writer = { auth: basicAuth(WRITE_KEY) };
 const lookup = async (userId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body;
 const consentsOf = async (profileId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/consents`, admin)).body;
 const timeline = async (profileId: string, event: string) =>
-  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/events?event=${encodeURIComponent(event)}`, admin)).body.events as Record<string, any>[];
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/events?event=${encodeURIComponent(event)}`, admin)).body.events as Record<
+    string,
+    any
+  >[];
 const postConsent = (body: Record<string, unknown>) => send(itinera.baseUrl, 'POST', '/v1/consents', { ...writer, json: body });
 /** A workflow's result, once dispatch (which runs after the answer) has started it. */
 async function outcomeOf(workflowId: string): Promise<unknown> {
@@ -59,14 +62,19 @@ async function outcomeOf(workflowId: string): Promise<unknown> {
 const runOutcome = (journey: string, profileId: string) => outcomeOf(journeyWorkflowId(journey, rulesVersion, profileId));
 
 describe('the e-book drip as a person lives it', () => {
-  it('a consent given with Segment\'s convention lets the run start; a revocation through POST /v1/consents ends it before the next chapter', async () => {
+  it("a consent given with Segment's convention lets the run start; a revocation through POST /v1/consents ends it before the next chapter", async () => {
     const analytics = new Analytics({ writeKey: WRITE_KEY, host: itinera.baseUrl, flushAt: 1, maxRetries: 0 });
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
     analytics.identify({
       userId: 'reader-1',
       traits: { email: 'reader1@books.example' },
-      context: { consent: { categoryPreferences: { email_marketing: true, Statistics: false } }, page: { url: 'https://books.example/signup' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', ip: '81.2.69.142' },
+      context: {
+        consent: { categoryPreferences: { email_marketing: true, Statistics: false } },
+        page: { url: 'https://books.example/signup' },
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
+        ip: '81.2.69.142',
+      },
     });
     analytics.track({ userId: 'reader-1', event: 'Ebook Signup' });
     await analytics.closeAndFlush({ timeout: 10_000 });
@@ -93,7 +101,12 @@ describe('the e-book drip as a person lives it', () => {
     });
     expect(new Date(grant.expiresAt).getTime() - new Date(grant.at).getTime()).toBe(365 * 86_400_000);
 
-    const revoked = await postConsent({ userId: 'reader-1', purpose: 'email_marketing', state: 'revoked', proof: { method: 'form', text: 'Stop sending me e-mails' } });
+    const revoked = await postConsent({
+      userId: 'reader-1',
+      purpose: 'email_marketing',
+      state: 'revoked',
+      proof: { method: 'form', text: 'Stop sending me e-mails' },
+    });
     expect(revoked.status).toBe(200);
     expect(await runOutcome('ebook_drip', profile.id)).toBe('consent-withdrawn');
 
@@ -105,13 +118,21 @@ describe('the e-book drip as a person lives it', () => {
     // One chapter queued, the first; none after the withdrawal.
     expect(await itinera.raw.deliveries.countDocuments({ profileId: profile.id })).toBe(1);
     const history = (await consentsOf(profile.id)).history;
-    expect(history[0]).toMatchObject({ purpose: 'email_marketing', state: 'revoked', origin: { kind: 'api' }, proof: { method: 'form', shown: { text: 'Stop sending me e-mails' } }, replaces: grant.id });
-    expect((await timeline(profile.id, 'Consent Revoked')).map((event) => event.properties)).toEqual([{ purpose: 'email_marketing', state: 'revoked' }]);
+    expect(history[0]).toMatchObject({
+      purpose: 'email_marketing',
+      state: 'revoked',
+      origin: { kind: 'api' },
+      proof: { method: 'form', shown: { text: 'Stop sending me e-mails' } },
+      replaces: grant.id,
+    });
+    expect((await timeline(profile.id, 'Consent Revoked')).map((event) => event.properties)).toEqual([
+      { purpose: 'email_marketing', state: 'revoked' },
+    ]);
   });
 
   it('a person who never consented does not enter; deny by default', async () => {
     await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'reader-none', event: 'Ebook Signup' } });
-    const profile = await eventually(async () => ((await lookup('reader-none')).id as string | undefined));
+    const profile = await eventually(async () => (await lookup('reader-none')).id as string | undefined);
     expect(await runOutcome('ebook_drip', profile)).toBe('no-consent');
     // Refused once is not refused for good (`reentry never` counts entries, not refusals).
     expect((await postConsent({ userId: 'reader-none', purpose: 'email_marketing', state: 'granted' })).status).toBe(200);
@@ -121,31 +142,58 @@ describe('the e-book drip as a person lives it', () => {
 });
 
 describe('collecting consent', () => {
-  it('Segment Consent Preference Updated records the person\'s changes; carried preferences never undo them', async () => {
+  it("Segment Consent Preference Updated records the person's changes; carried preferences never undo them", async () => {
     const track = (event: string, preferences: Record<string, boolean>, messageId: string) =>
-      send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'prefs-1', event, messageId, context: { consent: { categoryPreferences: preferences } } } });
+      send(itinera.baseUrl, 'POST', '/v1/track', {
+        ...writer,
+        json: { userId: 'prefs-1', event, messageId, context: { consent: { categoryPreferences: preferences } } },
+      });
     await track('Page Viewed Somewhere', { EMAIL_MARKETING: true }, 'p1');
     await track('Segment Consent Preference Updated', { email_marketing: false, Analytics: false }, 'p2');
     // A stale cookie still saying "true" on the next page view.
     await track('Page Viewed Somewhere', { email_marketing: true, Analytics: true }, 'p3');
-    const profile = await eventually(async () => ((await lookup('prefs-1')).id as string | undefined));
+    const profile = await eventually(async () => (await lookup('prefs-1')).id as string | undefined);
     const { consents, history } = await consentsOf(profile);
     expect(consents.email_marketing.state).toBe('revoked');
     expect(consents.analytics.state).toBe('denied');
-    expect(history.map((record: any) => [record.purpose, record.state, record.proof.method])).toEqual(expect.arrayContaining([
-      ['email_marketing', 'revoked', 'consent-preference-updated'],
-      ['analytics', 'denied', 'consent-preference-updated'],
-      ['email_marketing', 'granted', 'category-preferences'],
-    ]));
+    expect(history.map((record: any) => [record.purpose, record.state, record.proof.method])).toEqual(
+      expect.arrayContaining([
+        ['email_marketing', 'revoked', 'consent-preference-updated'],
+        ['analytics', 'denied', 'consent-preference-updated'],
+        ['email_marketing', 'granted', 'category-preferences'],
+      ]),
+    );
     expect(history).toHaveLength(3);
   });
 
   it('POST /v1/consents finds the person by e-mail, is idempotent by messageId, and an earlier timestamp does not override a later state', async () => {
-    const first = await postConsent({ email: 'shopper@shop.example', purpose: 'analytics', state: 'granted', messageId: 'form-1', timestamp: '2026-05-01T10:00:00Z' });
+    const first = await postConsent({
+      email: 'shopper@shop.example',
+      purpose: 'analytics',
+      state: 'granted',
+      messageId: 'form-1',
+      timestamp: '2026-05-01T10:00:00Z',
+    });
     expect(first.status).toBe(200);
     expect(first.body.recordId).toBe(consentRecordId(eventIdFor('form-1'), 'analytics'));
-    expect((await postConsent({ email: 'shopper@shop.example', purpose: 'analytics', state: 'granted', messageId: 'form-1', timestamp: '2026-05-01T10:00:00Z' })).status).toBe(200);
-    await postConsent({ email: 'shopper@shop.example', purpose: 'analytics', state: 'denied', messageId: 'form-0', timestamp: '2026-04-01T10:00:00Z' });
+    expect(
+      (
+        await postConsent({
+          email: 'shopper@shop.example',
+          purpose: 'analytics',
+          state: 'granted',
+          messageId: 'form-1',
+          timestamp: '2026-05-01T10:00:00Z',
+        })
+      ).status,
+    ).toBe(200);
+    await postConsent({
+      email: 'shopper@shop.example',
+      purpose: 'analytics',
+      state: 'denied',
+      messageId: 'form-0',
+      timestamp: '2026-04-01T10:00:00Z',
+    });
     await itinera.runtime.writer.settled();
     const profileId = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?email=shopper@shop.example', admin)).body.id;
     const { consents, history } = await consentsOf(profileId);
@@ -153,15 +201,22 @@ describe('collecting consent', () => {
     expect(consents.analytics).toMatchObject({ state: 'granted', since: '2026-05-01T10:00:00.000Z', recordId: first.body.recordId });
   });
 
-  it('an admin records a change on the person\'s behalf with a reason', async () => {
+  it("an admin records a change on the person's behalf with a reason", async () => {
     await postConsent({ userId: 'admin-1', purpose: 'analytics', state: 'granted' });
-    const profileId = await eventually(async () => ((await lookup('admin-1')).id as string | undefined));
-    const changed = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, { ...admin, json: { purpose: 'analytics', state: 'revoked', reason: 'asked by phone, ticket 4411' } });
+    const profileId = await eventually(async () => (await lookup('admin-1')).id as string | undefined);
+    const changed = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, {
+      ...admin,
+      json: { purpose: 'analytics', state: 'revoked', reason: 'asked by phone, ticket 4411' },
+    });
     expect(changed.status).toBe(200);
     await itinera.runtime.writer.settled();
     const { consents, history } = await consentsOf(profileId);
     expect(consents.analytics.state).toBe('revoked');
-    expect(history[0]).toMatchObject({ state: 'revoked', origin: { kind: 'admin', reason: 'asked by phone, ticket 4411' }, proof: { method: 'admin' } });
+    expect(history[0]).toMatchObject({
+      state: 'revoked',
+      origin: { kind: 'admin', reason: 'asked by phone, ticket 4411' },
+      proof: { method: 'admin' },
+    });
   });
 });
 
@@ -189,19 +244,37 @@ describe('bad input changes nothing', () => {
     expect(typo.body.error.details[0].path).toBe('proof');
 
     await postConsent({ userId: 'bad-admin', purpose: 'analytics', state: 'granted' });
-    const profileId = await eventually(async () => ((await lookup('bad-admin')).id as string | undefined));
+    const profileId = await eventually(async () => (await lookup('bad-admin')).id as string | undefined);
     const ledgerWithOne = await itinera.raw.consentLedger.countDocuments();
-    const noReason = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, { ...admin, json: { purpose: 'analytics', state: 'revoked' } });
+    const noReason = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, {
+      ...admin,
+      json: { purpose: 'analytics', state: 'revoked' },
+    });
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.details[0].path).toBe('reason');
-    const blankReason = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, { ...admin, json: { purpose: 'analytics', state: 'revoked', reason: '  ' } });
+    const blankReason = await send(itinera.baseUrl, 'POST', `/v1/profiles/${profileId}/consents`, {
+      ...admin,
+      json: { purpose: 'analytics', state: 'revoked', reason: '  ' },
+    });
     expect(blankReason.status).toBe(400);
 
-    for (const [method, path] of [['GET', '/v1/consents'], ['GET', '/v1/consents/ledger'], ['POST', '/v1/consents/verify'], ['GET', `/v1/profiles/${profileId}/consents`], ['POST', `/v1/profiles/${profileId}/consents`]] as const) {
-      const response = await send(itinera.baseUrl, method, path, { ...writer, ...(method === 'POST' ? { json: { purpose: 'analytics', state: 'revoked', reason: 'x' } } : {}) });
+    for (const [method, path] of [
+      ['GET', '/v1/consents'],
+      ['GET', '/v1/consents/ledger'],
+      ['POST', '/v1/consents/verify'],
+      ['GET', `/v1/profiles/${profileId}/consents`],
+      ['POST', `/v1/profiles/${profileId}/consents`],
+    ] as const) {
+      const response = await send(itinera.baseUrl, method, path, {
+        ...writer,
+        ...(method === 'POST' ? { json: { purpose: 'analytics', state: 'revoked', reason: 'x' } } : {}),
+      });
       expect(response.status, `${method} ${path}`).toBe(401);
     }
-    const withAdminKey = await send(itinera.baseUrl, 'POST', '/v1/consents', { ...admin, json: { userId: 'bad-1', purpose: 'analytics', state: 'granted' } });
+    const withAdminKey = await send(itinera.baseUrl, 'POST', '/v1/consents', {
+      ...admin,
+      json: { userId: 'bad-1', purpose: 'analytics', state: 'granted' },
+    });
     expect(withAdminKey.status).toBe(401);
 
     await itinera.runtime.writer.settled();
@@ -246,9 +319,14 @@ describe('durable lifecycle on the dev server', () => {
 
   it('a renewal replaces the grant: the old timers no longer fire, the new ones do', async () => {
     const first = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-a' });
-    const profileId = await eventually(async () => ((await lookup('renew-1')).id as string | undefined));
+    const profileId = await eventually(async () => (await lookup('renew-1')).id as string | undefined);
     const lifecycle = (recordId: string) => itinera.runtime.temporal.workflow.getHandle(`consent-lifecycle:${recordId}`);
-    await eventually(async () => (await lifecycle(first.body.recordId).describe().catch(() => null)) !== null);
+    await eventually(
+      async () =>
+        (await lifecycle(first.body.recordId)
+          .describe()
+          .catch(() => null)) !== null,
+    );
     const renewed = await postConsent({ userId: 'renew-1', purpose: 'short_lived', state: 'granted', messageId: 'renew-b' });
     expect(await outcomeOf(`consent-lifecycle:${renewed.body.recordId}`)).toBe('expired');
     // The replaced grant's lifecycle was ended as soon as the renewal was applied.
@@ -264,11 +342,15 @@ describe('durable lifecycle on the dev server', () => {
 
 describe('for the data protection officer', () => {
   it('the ledger as CSV, filtered by purpose, with proofs; the projection rebuilt from the ledger agrees, and a tampered one is found and repaired', async () => {
-    const csv = await fetch(`${itinera.baseUrl}/v1/consents/ledger?purpose=email_marketing`, { headers: { authorization: bearer(ADMIN_KEY) } });
+    const csv = await fetch(`${itinera.baseUrl}/v1/consents/ledger?purpose=email_marketing`, {
+      headers: { authorization: bearer(ADMIN_KEY) },
+    });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('record_id,profile_id,purpose,state,at,recorded_at,expires_at,origin,source,reason,method,shown_title,shown_rules_version,shown_text,shown_url,page_url,user_agent,ip,event_id,replaces,message');
+    expect(lines[0]).toBe(
+      'record_id,profile_id,purpose,state,at,recorded_at,expires_at,origin,source,reason,method,shown_title,shown_rules_version,shown_text,shown_url,page_url,user_agent,ip,event_id,replaces,message',
+    );
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.slice(1).every((line) => line.split(',')[2] === 'email_marketing')).toBe(true);
     expect(lines.some((line) => line.includes('81.2.69.0') && line.includes('https://books.example/signup'))).toBe(true);
@@ -294,7 +376,9 @@ describe('merges and erasure', () => {
     await postConsent({ anonymousId: 'merge-a', purpose: 'email_marketing', state: 'granted', timestamp: '2026-06-01T09:00:00Z' });
     await itinera.runtime.writer.settled();
     for (const anonymousId of ['merge-a', 'merge-b']) {
-      expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'merged-1', anonymousId } })).status).toBe(200);
+      expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'merged-1', anonymousId } })).status).toBe(
+        200,
+      );
     }
     await itinera.runtime.writer.settled();
     const profile = await lookup('merged-1');
@@ -303,12 +387,14 @@ describe('merges and erasure', () => {
     expect(consents.analytics.state).toBe('revoked');
     expect(consents.email_marketing.state).toBe('granted');
     expect(history.map((record: any) => [record.purpose, record.state])).toEqual([
-      ['analytics', 'revoked'], ['analytics', 'granted'], ['email_marketing', 'granted'],
+      ['analytics', 'revoked'],
+      ['analytics', 'granted'],
+      ['email_marketing', 'granted'],
     ]);
     expect((await send(itinera.baseUrl, 'POST', '/v1/consents/verify', { ...admin, json: {} })).body.disagreeing).toEqual([]);
   });
 
-  it('an erasure removes the person\'s ledger records, those of merged profiles included', async () => {
+  it("an erasure removes the person's ledger records, those of merged profiles included", async () => {
     const profile = await lookup('merged-1');
     const recordIds = (await consentsOf(profile.id)).history.map((record: any) => record.id);
     expect(recordIds).toHaveLength(3);

@@ -28,7 +28,10 @@ afterAll(async () => {
 
 const admin = { auth: bearer(ADMIN_KEY) };
 const eventsNamed = async (profileId: string, event: string) =>
-  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/events?event=${encodeURIComponent(event)}`, admin)).body.events as Record<string, any>[];
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/events?event=${encodeURIComponent(event)}`, admin)).body.events as Record<
+    string,
+    any
+  >[];
 
 /** What the lifecycle has done so far, from its history. */
 async function progress(workflowId: string): Promise<{ tasks: number; activities: number; timers: number }> {
@@ -43,7 +46,10 @@ async function progress(workflowId: string): Promise<{ tasks: number; activities
 
 describe('a year of one consent', () => {
   it('reminds on day 335, lapses on day 365, then reads as missing', async () => {
-    const granted = await send(itinera.baseUrl, 'POST', '/v1/consents', { auth: basicAuth(WRITE_KEY), json: { userId: 'year-1', purpose: 'email_marketing', state: 'granted' } });
+    const granted = await send(itinera.baseUrl, 'POST', '/v1/consents', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: 'year-1', purpose: 'email_marketing', state: 'granted' },
+    });
     expect(granted.status).toBe(200);
     const lifecycle = consentLifecycleWorkflowId(granted.body.recordId);
     // Started, with its first run delayed until the reminder.
@@ -62,7 +68,9 @@ describe('a year of one consent', () => {
     });
     expect(new Date(expiring!.timestamp).getTime() - new Date(grant.at).getTime()).toBe(335 * DAY);
     expect(expiring!.properties).toEqual({ purpose: 'email_marketing', expiresAt: grant.expiresAt });
-    expect((await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/consents`, admin)).body.consents.email_marketing.state).toBe('granted');
+    expect((await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/consents`, admin)).body.consents.email_marketing.state).toBe(
+      'granted',
+    );
     // The expiry's timer is set before more time passes.
     await eventually(async () => (await progress(lifecycle)).timers === 1);
 

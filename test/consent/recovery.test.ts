@@ -21,21 +21,43 @@ afterAll(async () => {
 
 describe('recovery of an unapplied consent change', () => {
   it('the sweeper records it once and starts its lifecycle', async () => {
-    await send(itinera.baseUrl, 'POST', '/v1/identify', { auth: basicAuth(WRITE_KEY), json: { userId: 'crashed-1', traits: { plan: 'free' } } });
+    await send(itinera.baseUrl, 'POST', '/v1/identify', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: 'crashed-1', traits: { plan: 'free' } },
+    });
     await itinera.runtime.writer.settled();
-    const profileId = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=crashed-1', { auth: bearer(ADMIN_KEY) })).body.id as string;
+    const profileId = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=crashed-1', { auth: bearer(ADMIN_KEY) })).body
+      .id as string;
 
     // What a crash right after the answer leaves: the event and its open outbox entry.
     const eventId = eventIdFor('crash-grant-1');
     const long = new Date(Date.now() - 60_000);
     const event: EventDoc = {
-      _id: eventId, messageId: 'crash-grant-1', type: 'track', event: 'Consent Granted', source: 'default', profileId, userId: 'crashed-1',
-      properties: { purpose: 'email_marketing', state: 'granted' }, context: {},
-      consent: { changes: [{ purpose: 'email_marketing', state: 'granted' }], origin: { kind: 'api', source: 'default' }, proof: { method: 'form' } },
-      timestamp: long, receivedAt: long,
+      _id: eventId,
+      messageId: 'crash-grant-1',
+      type: 'track',
+      event: 'Consent Granted',
+      source: 'default',
+      profileId,
+      userId: 'crashed-1',
+      properties: { purpose: 'email_marketing', state: 'granted' },
+      context: {},
+      consent: {
+        changes: [{ purpose: 'email_marketing', state: 'granted' }],
+        origin: { kind: 'api', source: 'default' },
+        proof: { method: 'form' },
+      },
+      timestamp: long,
+      receivedAt: long,
     };
     await itinera.raw.events.insertOne(event);
-    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed', eventIds: [eventId], createdAt: long, owner: 'a-process-that-died', leaseUntil: long });
+    await itinera.raw.outbox.insertOne({
+      _id: 'ob_crashed',
+      eventIds: [eventId],
+      createdAt: long,
+      owner: 'a-process-that-died',
+      leaseUntil: long,
+    });
 
     const recordId = consentRecordId(eventId, 'email_marketing');
     await eventually(async () => (await itinera.raw.outbox.countDocuments({ _id: 'ob_crashed' })) === 0);
@@ -47,7 +69,13 @@ describe('recovery of an unapplied consent change', () => {
     await eventually(async () => (await lifecycle.describe().catch(() => null)) !== null);
 
     // Swept again (a second process, a retry): nothing new.
-    await itinera.raw.outbox.insertOne({ _id: 'ob_crashed_again', eventIds: [eventId], createdAt: long, owner: 'a-process-that-died', leaseUntil: long });
+    await itinera.raw.outbox.insertOne({
+      _id: 'ob_crashed_again',
+      eventIds: [eventId],
+      createdAt: long,
+      owner: 'a-process-that-died',
+      leaseUntil: long,
+    });
     await eventually(async () => (await itinera.raw.outbox.countDocuments({ _id: 'ob_crashed_again' })) === 0);
     expect(await itinera.raw.consentLedger.countDocuments({ profileId })).toBe(1);
     expect((await itinera.raw.profiles.findOne({ _id: profileId }))?.consentLog).toEqual([recordId]);

@@ -27,10 +27,17 @@ describe('restarting the worker', () => {
     expect((await send(first.baseUrl, 'PUT', '/v1/rules', { auth: bearer(ADMIN_KEY), text: rules })).status).toBe(200);
     const lifecycles: string[] = [];
     for (const userId of people) {
-      const granted = await send(first.baseUrl, 'POST', '/v1/consents', { auth: basicAuth(WRITE_KEY), json: { userId, purpose: 'short_lived', state: 'granted' } });
+      const granted = await send(first.baseUrl, 'POST', '/v1/consents', {
+        auth: basicAuth(WRITE_KEY),
+        json: { userId, purpose: 'short_lived', state: 'granted' },
+      });
       lifecycles.push(consentLifecycleWorkflowId(granted.body.recordId));
     }
-    const started = async (workflowId: string) => (await first.runtime.temporal.workflow.getHandle(workflowId).describe().catch(() => null)) !== null;
+    const started = async (workflowId: string) =>
+      (await first.runtime.temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => null)) !== null;
     for (const workflowId of lifecycles) await eventually(() => started(workflowId));
     await first.close();
 
@@ -50,7 +57,8 @@ describe('restarting the worker', () => {
     await second.runtime.writer.settled();
     for (const userId of people) {
       const profile = (await send(second.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body;
-      const named = async (event: string) => (await send(second!.baseUrl, 'GET', `/v1/profiles/${profile.id}/events?event=${encodeURIComponent(event)}`, admin)).body.events;
+      const named = async (event: string) =>
+        (await send(second!.baseUrl, 'GET', `/v1/profiles/${profile.id}/events?event=${encodeURIComponent(event)}`, admin)).body.events;
       expect(await named('Consent Expiring')).toHaveLength(1);
       expect(await named('Consent Expired')).toHaveLength(1);
       expect(profile.consents.short_lived.state).toBe('expired');

@@ -18,7 +18,10 @@ beforeAll(async () => {
   itinera = await startTestItinera('console_completion', { runWorker: false });
   expect((await send(itinera.baseUrl, 'POST', '/v1/users', { auth: bearer(ADMIN_KEY), json: MARKETER })).status).toBe(201);
   for (const [i, source] of ['landing', 'footer'].entries()) {
-    const tracked = await send(itinera.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: `reader-${i}`, event: 'Ebook Signup', properties: { source, campaign: { name: 'winter' } } } });
+    const tracked = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: `reader-${i}`, event: 'Ebook Signup', properties: { source, campaign: { name: 'winter' } } },
+    });
     expect(tracked.status).toBe(200);
   }
   // The catalogue is written behind: wait until it holds the event.
@@ -52,7 +55,7 @@ describe('completion in the rule editor', () => {
     await expect.poll(() => page.getByRole('textbox', { name: 'Rules' }).textContent()).toContain('performed "Ebook Signup"');
   });
 
-  it('offers that event\'s property paths after where', async () => {
+  it("offers that event's property paths after where", async () => {
     // The cursor is after the closing quote the completion wrote.
     await page.keyboard.insertText(' where ');
     await page.keyboard.press('Control+Space');

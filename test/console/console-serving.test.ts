@@ -19,8 +19,7 @@ import { startTestItinera, type TestItinera } from '../support/runtime.js';
 let itinera: TestItinera;
 let scriptPath: string;
 
-const raw = (path: string, headers: Record<string, string> = {}) =>
-  fetch(`${itinera.baseUrl}${path}`, { headers, redirect: 'manual' });
+const raw = (path: string, headers: Record<string, string> = {}) => fetch(`${itinera.baseUrl}${path}`, { headers, redirect: 'manual' });
 
 beforeAll(async () => {
   itinera = await startTestItinera('console_serving', { runWorker: false });
@@ -72,7 +71,9 @@ describe('the console under /console/', () => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => resolve({ encoding: res.headers['content-encoding'], vary: res.headers.vary, body: Buffer.concat(chunks) }));
-        }).on('error', reject).end();
+        })
+          .on('error', reject)
+          .end();
       });
     };
     const br = await bytes('gzip, deflate, br');
@@ -106,7 +107,12 @@ describe('the console under /console/', () => {
   it('keeps the page to this server: a strict CSP, no framing, no sniffing, same-origin referrers', async () => {
     const response = await raw('/console/rules');
     const csp = response.headers.get('content-security-policy')!;
-    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    const directives = Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
     expect(directives['default-src']).toEqual(["'self'"]);
     // No inline or evaluated script: only this server's files.
     expect(directives['script-src']).toEqual(["'self'"]);
@@ -125,7 +131,10 @@ describe('the console under /console/', () => {
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       // A URL that would load something: src=, href=, url(), import, fetch of an absolute http(s) address.
-      const loads = text.match(/(?:src|href)\s*=\s*["']https?:\/\/[^"']+|url\(\s*["']?https?:\/\/[^)]+|import\s*\(?\s*["']https?:\/\/[^"']+|fetch\(\s*["']https?:\/\/[^"']+/g) ?? [];
+      const loads =
+        text.match(
+          /(?:src|href)\s*=\s*["']https?:\/\/[^"']+|url\(\s*["']?https?:\/\/[^)]+|import\s*\(?\s*["']https?:\/\/[^"']+|fetch\(\s*["']https?:\/\/[^"']+/g,
+        ) ?? [];
       expect(loads, file).toEqual([]);
     }
     const index = readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8');

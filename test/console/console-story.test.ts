@@ -120,24 +120,38 @@ describe('a marketer, from an empty console to a journey running', () => {
 
     const consent = await send(itinera.baseUrl, 'POST', '/v1/consents', {
       auth: basicAuth(WRITE_KEY),
-      json: { userId: 'reader-1', purpose: 'email_marketing', state: 'granted', proof: { method: 'checkbox', text: 'Send me the e-book by e-mail' } },
+      json: {
+        userId: 'reader-1',
+        purpose: 'email_marketing',
+        state: 'granted',
+        proof: { method: 'checkbox', text: 'Send me the e-book by e-mail' },
+      },
     });
     expect(consent.status, JSON.stringify(consent.body)).toBeLessThan(300);
-    const signup = await send(itinera.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'reader-1', event: 'Ebook Signup', messageId: 'signup-reader-1' } });
+    const signup = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: 'reader-1', event: 'Ebook Signup', messageId: 'signup-reader-1' },
+    });
     expect(signup.status).toBe(200);
 
     // The list refreshes itself: the tag "1rozdz1ebook" puts the reader in mid_ebook.
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/\b1\b/);
     await screenshot(page, 'story-segments');
     await row.getByRole('link').first().click();
-    await page.getByRole('heading', { level: 1 }).filter({ hasText: /In the middle of the e-book campaign|mid_ebook/ }).waitFor();
+    await page
+      .getByRole('heading', { level: 1 })
+      .filter({ hasText: /In the middle of the e-book campaign|mid_ebook/ })
+      .waitFor();
     await page.getByRole('figure').first().waitFor();
     await page.getByRole('row').filter({ hasText: 'reader-1' }).waitFor();
   });
 
   it('sees the journey diagram count the reader on the steps inside the for loop', async () => {
     await nav(page, 'Journeys');
-    await page.getByRole('link', { name: /ebook_drip|E-book, one chapter a day/ }).first().click();
+    await page
+      .getByRole('link', { name: /ebook_drip|E-book, one chapter a day/ })
+      .first()
+      .click();
     const diagram = page.getByRole('list', { name: /^Steps of E-book, one chapter a day/ }).first();
     await diagram.waitFor();
     // Chapter 1: sent (or recorded failed: no template yet), tagged, now waiting a day.
@@ -149,7 +163,10 @@ describe('a marketer, from an empty console to a journey running', () => {
   });
 
   it('rolls back to an earlier version, with the summary first', async () => {
-    const second = await send(itinera.baseUrl, 'PUT', '/v1/rules', { auth: bearer(ADMIN_KEY), text: `${ebook}\nsegment readers "Readers" { performed "Ebook Signup" }\n` });
+    const second = await send(itinera.baseUrl, 'PUT', '/v1/rules', {
+      auth: bearer(ADMIN_KEY),
+      text: `${ebook}\nsegment readers "Readers" { performed "Ebook Signup" }\n`,
+    });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     await nav(page, 'Rules');
     await page.getByRole('link', { name: 'Versions' }).click();
@@ -165,7 +182,7 @@ describe('a marketer, from an empty console to a journey running', () => {
 });
 
 describe('what the server refuses, whatever the page shows', () => {
-  it('refuses a viewer\'s deploy with 403, from the viewer\'s own signed-in page', async () => {
+  it("refuses a viewer's deploy with 403, from the viewer's own signed-in page", async () => {
     const created = await send(itinera.baseUrl, 'POST', '/v1/users', { auth: bearer(ADMIN_KEY), json: VIEWER });
     expect(created.status).toBe(201);
     const context = await newContext(browser, itinera.baseUrl);
@@ -174,9 +191,13 @@ describe('what the server refuses, whatever the page shows', () => {
     expect(await page.getByRole('button', { name: 'Review and deploy' }).count()).toBe(0);
     // The button is hidden; the request is made anyway, with the session's own CSRF token.
     const answer = await page.evaluate(async () => {
-      const session = await (await fetch('/v1/session')).json() as { csrfToken: string };
-      const response = await fetch('/v1/rules', { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-csrf-token': session.csrfToken }, body: 'segment everyone { tagged "x" }' });
-      return { status: response.status, body: await response.json() as { error: { code: string } } };
+      const session = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
+      const response = await fetch('/v1/rules', {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain', 'x-csrf-token': session.csrfToken },
+        body: 'segment everyone { tagged "x" }',
+      });
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
     });
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe('forbidden');
@@ -185,7 +206,7 @@ describe('what the server refuses, whatever the page shows', () => {
     await context.close();
   });
 
-  it('refuses a forged cross-site POST from another site\'s page, though the browser sends the cookie', async () => {
+  it("refuses a forged cross-site POST from another site's page, though the browser sends the cookie", async () => {
     // Another origin on another port of the same host: the same site for the browser, so the
     // SameSite cookie goes with the form; its foreign Origin and missing CSRF token stop it.
     let received = 0;
@@ -200,12 +221,14 @@ describe('what the server refuses, whatever the page shows', () => {
     const context = await newContext(browser, itinera.baseUrl);
     const page = await context.newPage();
     await signIn(page, ADMIN);
-    const answered = page.waitForResponse((response) => response.url() === `${itinera.baseUrl}/v1/users` && response.request().method() === 'POST');
+    const answered = page.waitForResponse(
+      (response) => response.url() === `${itinera.baseUrl}/v1/users` && response.request().method() === 'POST',
+    );
     await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
     const response = await answered;
     expect(received).toBe(1);
     expect(response.status()).toBe(403);
-    expect((await response.json() as { error: { code: string } }).error.code).toBe('csrf_refused');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('csrf_refused');
     const users = await send(itinera.baseUrl, 'GET', '/v1/users', { auth: bearer(ADMIN_KEY) });
     expect(users.body.users.map((user: { name: string }) => user.name)).not.toContain('mallory');
     await context.close();

@@ -43,7 +43,9 @@ let browser: Browser;
 /** A person arrives: identified with an e-mail, then signs up for the e-book. */
 async function signUp(userId: string): Promise<void> {
   const auth = basicAuth(WRITE_KEY);
-  expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { auth, json: { userId, traits: { email: `${userId}@example.com` } } })).status).toBe(200);
+  expect(
+    (await send(itinera.baseUrl, 'POST', '/v1/identify', { auth, json: { userId, traits: { email: `${userId}@example.com` } } })).status,
+  ).toBe(200);
   expect((await send(itinera.baseUrl, 'POST', '/v1/track', { auth, json: { userId, event: 'Ebook Signup' } })).status).toBe(200);
 }
 
@@ -103,7 +105,11 @@ describe('the Segments and Journeys pages', () => {
     await expect.poll(() => cellText(page, signedUpRow, '.dash-size'), { timeout: REFRESH_TIMEOUT }).toBe('2');
     await expect.poll(() => cellText(page, /In the middle of the e-book/, '.dash-size'), { timeout: REFRESH_TIMEOUT }).toBe('2');
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
-    await expect.poll(() => page.getByRole('img', { name: /Signed up for the e-book, size: .* 2 on \d{4}-\d{2}-\d{2}$/ }).count(), { timeout: REFRESH_TIMEOUT }).toBe(1);
+    await expect
+      .poll(() => page.getByRole('img', { name: /Signed up for the e-book, size: .* 2 on \d{4}-\d{2}-\d{2}$/ }).count(), {
+        timeout: REFRESH_TIMEOUT,
+      })
+      .toBe(1);
     await page.getByText(/Updated \d+ s ago · refreshes every 5 s/).waitFor();
     await screenshot(page, 'segments');
 
@@ -133,9 +139,13 @@ describe('the Segments and Journeys pages', () => {
     expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toBe('/v1/segments/signed_up/members?format=csv');
 
     // A draft counted before it is deployed.
-    await page.getByLabel('Draft segment').fill('segment signed_up "Signed up for the e-book" {\n  performed "Ebook Signup" and tagged "nobody"\n}');
+    await page
+      .getByLabel('Draft segment')
+      .fill('segment signed_up "Signed up for the e-book" {\n  performed "Ebook Signup" and tagged "nobody"\n}');
     await page.getByRole('button', { name: 'Preview' }).click();
-    await expect.poll(() => page.getByRole('status', { name: 'Preview result' }).textContent(), { timeout: REFRESH_TIMEOUT }).toMatch(/Signed up for the e-book: 0 people \(now 3, −3\)/);
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Preview result' }).textContent(), { timeout: REFRESH_TIMEOUT })
+      .toMatch(/Signed up for the e-book: 0 people \(now 3, −3\)/);
     await page.getByRole('button', { name: 'Show all' }).click();
     await expect.poll(() => members.locator('tbody tr').count(), { timeout: REFRESH_TIMEOUT }).toBe(3);
     // Taller than the default window, so the picture holds the charts and the members.
@@ -147,7 +157,9 @@ describe('the Segments and Journeys pages', () => {
     // Journeys: three people entered, all still on their way.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Journeys' }).click();
     const journeyRow = /E-book, one chapter a day/;
-    await expect.poll(() => page.getByRole('row', { name: journeyRow }).locator('td').allTextContents(), { timeout: REFRESH_TIMEOUT }).toEqual(['live', '3', '3', '0']);
+    await expect
+      .poll(() => page.getByRole('row', { name: journeyRow }).locator('td').allTextContents(), { timeout: REFRESH_TIMEOUT })
+      .toEqual(['live', '3', '3', '0']);
     await screenshot(page, 'journeys');
 
     // The diagram: the trigger with who entered, and the counts of the steps inside the `for`
@@ -155,8 +167,12 @@ describe('the Segments and Journeys pages', () => {
     await page.getByRole('link', { name: 'E-book, one chapter a day' }).click();
     await page.getByRole('listitem', { name: /^when performed "Ebook Signup" — entered 3$/ }).waitFor({ timeout: REFRESH_TIMEOUT });
     const loop = page.getByRole('listitem', { name: /^for chapter in 1\.\.3/ });
-    await loop.getByRole('listitem', { name: /^send email "ebook_chapter".* — reached 3, waiting 0, passed 3, ended here 0$/ }).waitFor({ timeout: REFRESH_TIMEOUT });
-    await loop.getByRole('listitem', { name: /^wait 1 day — reached 3, waiting 3, passed 0, ended here 0$/ }).waitFor({ timeout: REFRESH_TIMEOUT });
+    await loop
+      .getByRole('listitem', { name: /^send email "ebook_chapter".* — reached 3, waiting 0, passed 3, ended here 0$/ })
+      .waitFor({ timeout: REFRESH_TIMEOUT });
+    await loop
+      .getByRole('listitem', { name: /^wait 1 day — reached 3, waiting 3, passed 0, ended here 0$/ })
+      .waitFor({ timeout: REFRESH_TIMEOUT });
     await loop.getByRole('listitem', { name: /^untag .* — reached 0, waiting 0, passed 0, ended here 0$/ }).waitFor();
     // Per iteration: chapter 1 reached by all three, chapter 2 by nobody yet.
     const waitStep = loop.getByRole('listitem', { name: /^wait 1 day/ });

@@ -58,7 +58,9 @@ describe('the Rules page', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     // The deep link opened before signing in is the page shown after.
     await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
-    await expect.poll(() => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Rules', 'Segments', 'Journeys']);
+    await expect
+      .poll(() => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents())
+      .toEqual(['Rules', 'Segments', 'Journeys']);
   });
 
   it('lists a mistake as you type, with its code and line:column, and goes to it when chosen', async () => {
@@ -99,7 +101,12 @@ describe('the Rules page', () => {
 
     const active = await send(itinera.baseUrl, 'GET', '/v1/rules', { auth: bearer(ADMIN_KEY) });
     expect(active.status).toBe(200);
-    expect(active.body).toMatchObject({ version: 1, source: 'segment fans "Fans" { tagged "fan" }', deployedBy: 'user:mara', note: 'First segment: fans' });
+    expect(active.body).toMatchObject({
+      version: 1,
+      source: 'segment fans "Fans" { tagged "fan" }',
+      deployedBy: 'user:mara',
+      note: 'First segment: fans',
+    });
   });
 
   it('refuses to deploy a draft with errors: the dialog lists them and Deploy stays disabled', async () => {
@@ -148,7 +155,12 @@ describe('the Rules page', () => {
     await page.getByRole('status').filter({ hasText: 'Rolled back: version 3 is active, with the text of version 1.' }).waitFor();
 
     const active = await send(itinera.baseUrl, 'GET', '/v1/rules', { auth: bearer(ADMIN_KEY) });
-    expect(active.body).toMatchObject({ version: 3, source: 'segment fans "Fans" { tagged "fan" }', deployedBy: 'user:mara', note: 'Back to fans only' });
+    expect(active.body).toMatchObject({
+      version: 3,
+      source: 'segment fans "Fans" { tagged "fan" }',
+      deployedBy: 'user:mara',
+      note: 'Back to fans only',
+    });
   });
 
   it('returns to sign-in with a message when the session ends', async () => {

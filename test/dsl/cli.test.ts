@@ -39,7 +39,10 @@ describe('itinera check', () => {
   });
 
   it('reports unreadable files and usage errors', () => {
-    expect(itinera('check', join(dir, 'nope.itn'))).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read the file (ENOENT)') });
+    expect(itinera('check', join(dir, 'nope.itn'))).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('cannot read the file (ENOENT)'),
+    });
     expect(itinera('check').code).toBe(2);
     expect(itinera('frobnicate').code).toBe(2);
   });

@@ -13,14 +13,17 @@ describe('compile', () => {
   });
 
   it('tells `when in segment` (current members too) from `when enters segment` (entering from now on)', () => {
-    const source = 'segment vip { trait plan = "vip" }\njourney a { when in segment vip tag "a" }\njourney b { when enters segment vip tag "b" }\n';
+    const source =
+      'segment vip { trait plan = "vip" }\njourney a { when in segment vip tag "a" }\njourney b { when enters segment vip tag "b" }\n';
     const result = compile(source);
     expect(result.diagnostics).toEqual([]);
     expect(result.ir?.journeys.map((journey) => journey.trigger)).toEqual([
       { kind: 'entersSegment', segment: 'vip', includeCurrentMembers: true },
       { kind: 'entersSegment', segment: 'vip' },
     ]);
-    expect(compile('journey c { when in segment nope tag "c" }').diagnostics).toEqual([expect.objectContaining({ code: 'ITN1203', line: 1, column: 29 })]);
+    expect(compile('journey c { when in segment nope tag "c" }').diagnostics).toEqual([
+      expect.objectContaining({ code: 'ITN1203', line: 1, column: 29 }),
+    ]);
   });
 
   it('reports a syntax error with its position and no IR', () => {

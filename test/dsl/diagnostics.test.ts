@@ -49,7 +49,9 @@ describe('a program with ten mistakes', () => {
       '21:3 ITN1403', // after exit
     ]);
     expect(diagnostics.find((d) => d.code === 'ITN1203')?.message).toBe("unknown segment 'finishd_ebook' (did you mean 'finished_ebook'?)");
-    expect(diagnostics.find((d) => d.code === 'ITN1204')?.message).toBe("unknown consent 'email_marketng' (did you mean 'email_marketing'?)");
+    expect(diagnostics.find((d) => d.code === 'ITN1204')?.message).toBe(
+      "unknown consent 'email_marketng' (did you mean 'email_marketing'?)",
+    );
   });
 
   it('also reports several syntax errors in one run, one per broken declaration', () => {
@@ -70,7 +72,7 @@ describe('a program with ten mistakes', () => {
       '5:8 ITN1102',
       '7:39 ITN1101',
     ]);
-    expect(diagnostics[3]!.message).toBe('expected a time unit (seconds, minutes, hours, days, weeks) but found \'dayz\'');
+    expect(diagnostics[3]!.message).toBe("expected a time unit (seconds, minutes, hours, days, weeks) but found 'dayz'");
   });
 
   it('keeps warnings from blocking the IR', () => {

@@ -130,7 +130,10 @@ describe('ebook.itn means what its comments say', () => {
       kind: 'if',
       condition: {
         kind: 'and',
-        all: [{ kind: 'inSegment', segment: 'mid_ebook' }, { kind: 'not', condition: { kind: 'tagged', tag: 'review_asked' } }],
+        all: [
+          { kind: 'inSegment', segment: 'mid_ebook' },
+          { kind: 'not', condition: { kind: 'tagged', tag: 'review_asked' } },
+        ],
       },
       then: [
         { kind: 'sendEmail', template: 'ebook_review' },
@@ -250,7 +253,10 @@ describe('retail.itn means what its comments say', () => {
     expect(journey(ir, 'vip_welcome')).toMatchObject({
       trigger: { kind: 'entersSegment', segment: 'vip' },
       requiresConsent: ['profiling'],
-      steps: [{ kind: 'tag', tag: 'vip' }, { kind: 'sendWebhook', name: 'loyalty_upgrade', with: {} }],
+      steps: [
+        { kind: 'tag', tag: 'vip' },
+        { kind: 'sendWebhook', name: 'loyalty_upgrade', with: {} },
+      ],
     });
     expect(journey(ir, 'vip_farewell')).toMatchObject({
       trigger: { kind: 'exitsSegment', segment: 'vip' },

@@ -107,7 +107,19 @@ describe('fuzzing the compiler', () => {
   });
 
   it('handles degenerate inputs', () => {
-    for (const source of ['', '\n', '#', '"', '{', '}', '\\', 'journey', 'segment s {', '\uFEFFsegment s { tagged "x" }', 'a'.repeat(10_000)]) {
+    for (const source of [
+      '',
+      '\n',
+      '#',
+      '"',
+      '{',
+      '}',
+      '\\',
+      'journey',
+      'segment s {',
+      '\uFEFFsegment s { tagged "x" }',
+      'a'.repeat(10_000),
+    ]) {
       assertWellFormed(source);
     }
     assertWellFormed('segment s { ' + '('.repeat(500) + 'tagged "x"' + ')'.repeat(500) + ' }');

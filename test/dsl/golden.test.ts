@@ -50,7 +50,9 @@ describe('golden programs', () => {
     if (blessRequested) {
       if (rendered !== recorded) writeFileSync(expectedPath, rendered);
     } else if (recorded === undefined) {
-      throw new Error(`no expectation for ${file}: write ${expectedPath.replace(/^.*\/test\//, 'test/')} with\n  ${BLESS_COMMAND}\nthen review it and commit it`);
+      throw new Error(
+        `no expectation for ${file}: write ${expectedPath.replace(/^.*\/test\//, 'test/')} with\n  ${BLESS_COMMAND}\nthen review it and commit it`,
+      );
     } else {
       expect(rendered, `${file} compiles differently from its .expected.json (if intended: ${BLESS_COMMAND})`).toBe(recorded);
     }

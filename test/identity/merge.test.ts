@@ -35,10 +35,25 @@ describe('identity resolution', () => {
   it('merges two devices into one profile at the login on the second, uniting everything', async () => {
     const before = await profileCount();
     // Phone: anonymous, then signs up.
-    await post('/v1/track', { anonymousId: 'phone-1', event: 'Order Completed', properties: { revenue: 30 }, timestamp: '2026-01-01T10:00:00Z' });
-    await post('/v1/identify', { anonymousId: 'phone-1', userId: 'u-two', traits: { plan: 'free', city: 'Gdańsk' }, timestamp: '2026-01-01T10:01:00Z' });
+    await post('/v1/track', {
+      anonymousId: 'phone-1',
+      event: 'Order Completed',
+      properties: { revenue: 30 },
+      timestamp: '2026-01-01T10:00:00Z',
+    });
+    await post('/v1/identify', {
+      anonymousId: 'phone-1',
+      userId: 'u-two',
+      traits: { plan: 'free', city: 'Gdańsk' },
+      timestamp: '2026-01-01T10:01:00Z',
+    });
     // Laptop: anonymous browsing, a purchase, a newer trait.
-    await post('/v1/track', { anonymousId: 'laptop-1', event: 'Order Completed', properties: { revenue: 12.5 }, timestamp: '2026-01-02T09:00:00Z' });
+    await post('/v1/track', {
+      anonymousId: 'laptop-1',
+      event: 'Order Completed',
+      properties: { revenue: 12.5 },
+      timestamp: '2026-01-02T09:00:00Z',
+    });
     await post('/v1/identify', { anonymousId: 'laptop-1', traits: { plan: 'pro' }, timestamp: '2026-01-02T09:01:00Z' });
     const laptop = (await lookup('anonymousId=laptop-1')).body;
     const phone = (await lookup('userId=u-two')).body;
@@ -71,7 +86,8 @@ describe('identity resolution', () => {
       expect((await post('/v1/identify', { userId: `u-family-${i}`, traits: { email: family, member: i } })).status).toBe(200);
     }
     // Each again, to try every merge the shared e-mail suggests.
-    for (let i = 0; i < 30; i++) await post('/v1/track', { userId: `u-family-${i}`, event: 'Logged In', context: { traits: { email: family } } });
+    for (let i = 0; i < 30; i++)
+      await post('/v1/track', { userId: `u-family-${i}`, event: 'Logged In', context: { traits: { email: family } } });
     expect(await profileCount()).toBe(before + 30);
     for (let i = 0; i < 30; i += 7) {
       const person = (await lookup(`userId=u-family-${i}`)).body;
@@ -103,9 +119,18 @@ describe('identity resolution', () => {
     // Five shoppers, each on two devices' worth of events, in batches that overlap: every
     // person arrives new in several batches at once, and two messages repeat.
     const message = (n: number) => ({
-      type: 'track', anonymousId: `bulk-${n % 5}`, event: 'Product Viewed', properties: { price: n }, messageId: `bulk-m-${n}`,
+      type: 'track',
+      anonymousId: `bulk-${n % 5}`,
+      event: 'Product Viewed',
+      properties: { price: n },
+      messageId: `bulk-m-${n}`,
     });
-    const batches = [[0, 1, 2, 3, 4, 5], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 0], [1, 2, 3, 4]].map((ns) => ({ batch: ns.map(message) }));
+    const batches = [
+      [0, 1, 2, 3, 4, 5],
+      [5, 6, 7, 8, 9],
+      [10, 11, 12, 13, 14, 0],
+      [1, 2, 3, 4],
+    ].map((ns) => ({ batch: ns.map(message) }));
     const answers = await Promise.all(batches.map((batch) => post('/v1/batch', batch)));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect(await profileCount()).toBe(before + 5);
@@ -118,8 +143,16 @@ describe('identity resolution', () => {
 
   it('creates exactly one profile when a new person arrives on many parallel requests with several ids', async () => {
     const before = await profileCount();
-    await Promise.all(Array.from({ length: 25 }, (_, i) =>
-      post('/v1/identify', { userId: 'u-burst', anonymousId: `burst-device-${i % 3}`, traits: { email: 'burst@example.org' }, messageId: `burst-${i}` })));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        post('/v1/identify', {
+          userId: 'u-burst',
+          anonymousId: `burst-device-${i % 3}`,
+          traits: { email: 'burst@example.org' },
+          messageId: `burst-${i}`,
+        }),
+      ),
+    );
     expect(await profileCount()).toBe(before + 1);
     const profile = (await lookup('userId=u-burst')).body;
     expect(profile.identities.anonymousId.sort()).toEqual(['burst-device-0', 'burst-device-1', 'burst-device-2']);
@@ -158,11 +191,12 @@ describe('identity resolution', () => {
         return keepAbsorbed.apply(stores.merges, args);
       };
       const foldIn = profiles.foldIn;
-      profiles.foldIn = (survivorId, absorbed, combine) => foldIn.call(profiles, survivorId, absorbed, async (survivor, taken) => {
-        const combined = await combine(survivor, taken);
-        if (forced.length === 1) await writeElsewhere(into, 2);
-        return combined;
-      });
+      profiles.foldIn = (survivorId, absorbed, combine) =>
+        foldIn.call(profiles, survivorId, absorbed, async (survivor, taken) => {
+          const combined = await combine(survivor, taken);
+          if (forced.length === 1) await writeElsewhere(into, 2);
+          return combined;
+        });
       try {
         await mergeProfiles(stores, from, into, 'userId', now);
       } finally {
@@ -181,7 +215,7 @@ describe('identity resolution', () => {
       expect(await profiles.findExact(from)).toBeNull();
       expect((await profiles.findById(from))!._id).toBe(into);
       // The merge record kept the taken profile only while it ran.
-      expect((await itinera.raw.merges.findOne({ from }))).toMatchObject({ status: 'completed' });
+      expect(await itinera.raw.merges.findOne({ from })).toMatchObject({ status: 'completed' });
       expect((await itinera.raw.merges.findOne({ from }))?.absorbed).toBeUndefined();
       // Writes addressed to the merged-away id land on the survivor.
       expect(await elsewhere.addTag(from, 'after', new Date())).not.toBeNull();

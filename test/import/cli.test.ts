@@ -48,7 +48,8 @@ async function run(argv: string[], options: { isTTY?: boolean; everyRows?: numbe
   return { code, stdout, stderr };
 }
 
-const lookup = async (userId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, { auth: bearer(ADMIN_KEY) })).body;
+const lookup = async (userId: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, { auth: bearer(ADMIN_KEY) })).body;
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -72,10 +73,15 @@ describe('itinera import', () => {
   });
 
   it('prints each bad row as file:line: reason and exits 1; good rows are imported', async () => {
-    const file = await csvFile('bad.csv', lines('user_id,event,revenue', 'bad-1,Paid,10', 'bad-2,Paid,ten', ',Paid,5', 'bad-4,"Paid', 'twice",7'));
+    const file = await csvFile(
+      'bad.csv',
+      lines('user_id,event,revenue', 'bad-1,Paid,10', 'bad-2,Paid,ten', ',Paid,5', 'bad-4,"Paid', 'twice",7'),
+    );
     const result = await run(['events', file, '--map=revenue=property:revenue:number', '--chunk-size', '1']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe(`${file}:3: column "revenue": "ten" is not a number\n${file}:4: userId: either userId or anonymousId is required\n`);
+    expect(result.stdout).toBe(
+      `${file}:3: column "revenue": "ten" is not a number\n${file}:4: userId: either userId or anonymousId is required\n`,
+    );
     expect(result.stderr).toContain('imported 4 rows (2 good, 2 bad)');
     const events = await itinera.raw.events.find({ userId: { $in: ['bad-1', 'bad-2', 'bad-4'] } }).toArray();
     expect(events.map((e) => e.event).sort()).toEqual(['Paid', 'Paid\ntwice']);
@@ -150,7 +156,9 @@ describe('itinera import', () => {
     const port = await closedPort();
     const result = await run(['profiles', file], { env: { ITINERA_URL: `http://127.0.0.1:${port}` } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`itinera import: cannot reach the Itinera server at http://127.0.0.1:${port} (ECONNREFUSED); start it with \`npm start\`, or set ITINERA_URL to its address\n`);
+    expect(result.stderr).toBe(
+      `itinera import: cannot reach the Itinera server at http://127.0.0.1:${port} (ECONNREFUSED); start it with \`npm start\`, or set ITINERA_URL to its address\n`,
+    );
     // Without ITINERA_URL: where `npm start` listens, on PORT.
     const byDefault = await run(['profiles', file], { env: { PORT: String(port) } });
     expect(byDefault.stderr).toContain(`cannot reach the Itinera server at http://127.0.0.1:${port} (ECONNREFUSED)`);
@@ -160,7 +168,9 @@ describe('itinera import', () => {
     const file = await csvFile('key.csv', lines('user_id', 'key-1'));
     const result = await run(['profiles', file], { env: { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: 'not-the-admin-key' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`itinera import: the server at ${itinera.baseUrl} refused the admin key (401: invalid admin key); set ITINERA_ADMIN_KEY to the key the server runs with\n`);
+    expect(result.stderr).toBe(
+      `itinera import: the server at ${itinera.baseUrl} refused the admin key (401: invalid admin key); set ITINERA_ADMIN_KEY to the key the server runs with\n`,
+    );
     expect(await lookup('key-1')).toMatchObject({ error: { code: 'not_found' } });
   });
 
@@ -188,7 +198,8 @@ describe('itinera import when the server stops half-way', () => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.write(`${JSON.stringify({ progress: { rows: 2, good: 2, bad: 0, bytes: 10 } })}\n`);
-      if (req.url?.startsWith('/v1/import/events')) res.end(`${JSON.stringify({ error: { code: 'internal', message: 'internal error; see the server log' } })}\n`);
+      if (req.url?.startsWith('/v1/import/events'))
+        res.end(`${JSON.stringify({ error: { code: 'internal', message: 'internal error; see the server log' } })}\n`);
       else setTimeout(() => res.socket?.destroy(), 20);
     });
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));

@@ -51,11 +51,18 @@ class Expected {
 }
 
 describe('itinera import beside live ingestion', () => {
-  it('leaves every person\'s counters exact', async () => {
+  it("leaves every person's counters exact", async () => {
     const expected = new Expected();
     const known = await send(itinera.baseUrl, 'POST', '/v1/batch', {
       auth: basicAuth(WRITE_KEY),
-      json: { batch: Array.from({ length: PEOPLE }, (_, i) => ({ type: 'identify', userId: userId(i), traits: { plan: 'pro' }, messageId: `race-id-${i}` })) },
+      json: {
+        batch: Array.from({ length: PEOPLE }, (_, i) => ({
+          type: 'identify',
+          userId: userId(i),
+          traits: { plan: 'pro' },
+          messageId: `race-id-${i}`,
+        })),
+      },
     });
     expect(known.status).toBe(200);
 
@@ -72,7 +79,10 @@ describe('itinera import beside live ingestion', () => {
 
     // The command needs only the server: a database or Temporal it tried to reach would fail it.
     const cli = runCli(['import', 'events', file, '--map', 'revenue=property:revenue:number', '--chunk-size', '25'], {
-      ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY, MONGODB_URI: 'mongodb://127.0.0.1:9/', TEMPORAL_ADDRESS: '127.0.0.1:9',
+      ITINERA_URL: itinera.baseUrl,
+      ITINERA_ADMIN_KEY: ADMIN_KEY,
+      MONGODB_URI: 'mongodb://127.0.0.1:9/',
+      TEMPORAL_ADDRESS: '127.0.0.1:9',
     });
     let done = false;
     void cli.then(() => (done = true));
@@ -93,7 +103,9 @@ describe('itinera import beside live ingestion', () => {
       if (!done) sentDuringImport += batch.length;
     }
     const result = await cli;
-    expect(result.stderr).toContain(`imported ${(PEOPLE * IMPORTED_PER_PERSON).toLocaleString('en-US')} rows (${(PEOPLE * IMPORTED_PER_PERSON).toLocaleString('en-US')} good, 0 bad)`);
+    expect(result.stderr).toContain(
+      `imported ${(PEOPLE * IMPORTED_PER_PERSON).toLocaleString('en-US')} rows (${(PEOPLE * IMPORTED_PER_PERSON).toLocaleString('en-US')} good, 0 bad)`,
+    );
     expect(result.code).toBe(0);
     expect(sentDuringImport).toBeGreaterThan(0);
     expect(sent).toBeGreaterThan(sentDuringImport);

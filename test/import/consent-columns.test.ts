@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImportCommand } from '../../src/import/cli.js';
-import { consentPurposes, importCsv, ImportError, parseColumnMapping, type ApplyMessages, type ImportMessage } from '../../src/import/csv-import.js';
+import {
+  consentPurposes,
+  importCsv,
+  ImportError,
+  parseColumnMapping,
+  type ApplyMessages,
+  type ImportMessage,
+} from '../../src/import/csv-import.js';
 import { collector, csvStream, lines } from './helpers.js';
 
 const mappingError = (specs: string[]) => {
@@ -55,7 +62,10 @@ describe('consent targets in a mapping', () => {
     [['nl=consent:email_marketing:x'], 'too many ":" after consent:email_marketing'],
     [['nl=consent:e-mail'], '"e-mail" is not a consent purpose'],
     [['d=consent_at:email_marketing'], 'consent_at:email_marketing needs a column with the state: map one to consent:email_marketing'],
-    [['nl=consent:analytics', 'ip=consent_ip:email_marketing'], 'mapping "ip=consent_ip:email_marketing": consent_ip:email_marketing needs a column with the state'],
+    [
+      ['nl=consent:analytics', 'ip=consent_ip:email_marketing'],
+      'mapping "ip=consent_ip:email_marketing": consent_ip:email_marketing needs a column with the state',
+    ],
     [['a=consent:email_marketing', 'b=consent:email_marketing'], 'columns "a" and "b" both map to consent:email_marketing'],
     [['nl=consent_state:email_marketing'], 'unknown target "consent_state"'],
   ])('refuses %j: %s', (specs, expected) => {
@@ -69,7 +79,10 @@ describe('consent columns in rows', () => {
   it('adds one consent track per purpose beside the row, with the same person, its date and its proof', async () => {
     const { report, messages } = await run(
       'profiles',
-      lines(CONSENT_HEADER, 'u1,ann@example.com,pro,Yes,2026-01-15,checkbox,Send me the newsletter,https://shop.example/privacy,https://shop.example/signup, 81.2.69.142 ,Mozilla/5.0'),
+      lines(
+        CONSENT_HEADER,
+        'u1,ann@example.com,pro,Yes,2026-01-15,checkbox,Send me the newsletter,https://shop.example/privacy,https://shop.example/signup, 81.2.69.142 ,Mozilla/5.0',
+      ),
       CONSENT_MAP,
     );
     expect(report).toMatchObject({ rows: 1, good: 1, bad: 0 });
@@ -107,10 +120,16 @@ describe('consent columns in rows', () => {
     expect(report).toMatchObject({ rows: 12, good: 12, bad: 0 });
     expect(messages.filter((m) => m.type === 'identify')).toHaveLength(12);
     expect(consentMessages(messages).map((m) => [m.userId, m.consent!.changes![0]!.state, m.type === 'track' && m.event])).toEqual([
-      ['u0', 'granted', 'Consent Granted'], ['u1', 'granted', 'Consent Granted'], ['u2', 'granted', 'Consent Granted'],
-      ['u3', 'granted', 'Consent Granted'], ['u4', 'granted', 'Consent Granted'],
-      ['u5', 'denied', 'Consent Denied'], ['u6', 'denied', 'Consent Denied'], ['u7', 'denied', 'Consent Denied'],
-      ['u8', 'denied', 'Consent Denied'], ['u9', 'denied', 'Consent Denied'],
+      ['u0', 'granted', 'Consent Granted'],
+      ['u1', 'granted', 'Consent Granted'],
+      ['u2', 'granted', 'Consent Granted'],
+      ['u3', 'granted', 'Consent Granted'],
+      ['u4', 'granted', 'Consent Granted'],
+      ['u5', 'denied', 'Consent Denied'],
+      ['u6', 'denied', 'Consent Denied'],
+      ['u7', 'denied', 'Consent Denied'],
+      ['u8', 'denied', 'Consent Denied'],
+      ['u9', 'denied', 'Consent Denied'],
       ['u10', 'revoked', 'Consent Revoked'],
     ]);
     // Without a proof column the method is "import", and nothing else is claimed.
@@ -120,7 +139,13 @@ describe('consent columns in rows', () => {
   it('reports a bad state, date or address as a bad row with its line, and imports nothing of it', async () => {
     const { report, messages } = await run(
       'profiles',
-      lines('user_id,plan,nl,nl_at,nl_ip', 'u1,pro,maybe,,', 'u2,pro,yes,2026-02-30,', 'u3,pro,yes,,999.1.1.1', 'u4,pro,yes,2026-01-10T08:30:00+01:00,2001:db8:85a3::8a2e:370:7334'),
+      lines(
+        'user_id,plan,nl,nl_at,nl_ip',
+        'u1,pro,maybe,,',
+        'u2,pro,yes,2026-02-30,',
+        'u3,pro,yes,,999.1.1.1',
+        'u4,pro,yes,2026-01-10T08:30:00+01:00,2001:db8:85a3::8a2e:370:7334',
+      ),
       ['nl=consent:email_marketing', 'nl_at=consent_at:email_marketing', 'nl_ip=consent_ip:email_marketing'],
     );
     expect(report).toMatchObject({ rows: 4, good: 1, bad: 3 });
@@ -130,15 +155,21 @@ describe('consent columns in rows', () => {
       { line: 4, reason: 'column "nl_ip": "999.1.1.1" is not an IP address' },
     ]);
     expect(messages.map((m) => m.userId)).toEqual(['u4', 'u4']);
-    expect(consentMessages(messages)[0]).toMatchObject({ timestamp: '2026-01-10T07:30:00.000Z', consent: { proof: { ip: '2001:db8:85a3::' } } });
+    expect(consentMessages(messages)[0]).toMatchObject({
+      timestamp: '2026-01-10T07:30:00.000Z',
+      consent: { proof: { ip: '2001:db8:85a3::' } },
+    });
   });
 
   it('refuses a proof value longer than POST /v1/consents takes', async () => {
-    const { report } = await run('profiles', lines('user_id,nl,how', `u1,yes,${'x'.repeat(65)}`), ['nl=consent:email_marketing', 'how=consent_method:email_marketing']);
+    const { report } = await run('profiles', lines('user_id,nl,how', `u1,yes,${'x'.repeat(65)}`), [
+      'nl=consent:email_marketing',
+      'how=consent_method:email_marketing',
+    ]);
     expect(report.errors).toEqual([{ line: 2, reason: 'column "how": a consent method may be at most 64 characters, not 65' }]);
   });
 
-  it('dates a change by consent_at, else by the row\'s timestamp, else leaves it to the import time', async () => {
+  it("dates a change by consent_at, else by the row's timestamp, else leaves it to the import time", async () => {
     const { messages } = await run(
       'events',
       lines('user_id,event,timestamp,nl,nl_at,an', 'u1,Signed Up,2026-03-01T10:00:00Z,yes,2026-02-01,no', 'u2,Signed Up,,revoked,,'),
@@ -154,7 +185,7 @@ describe('consent columns in rows', () => {
     expect(messages[0]).toMatchObject({ properties: {} });
   });
 
-  it('derives the consent messages\' ids from the row\'s message and the purpose: the same file gives the same ids', async () => {
+  it("derives the consent messages' ids from the row's message and the purpose: the same file gives the same ids", async () => {
     const file = lines('user_id,nl,an', 'u1,yes,no', 'u2,yes,');
     const specs = ['nl=consent:email_marketing', 'an=consent:analytics'];
     const first = await run('profiles', file, specs);
@@ -175,7 +206,7 @@ describe('consent columns in rows', () => {
     expect(given.messages.map((m) => m.messageId)).toEqual(['m-1', expect.stringMatching(/^csv-consent-/)]);
   });
 
-  it('identifies an anonymous row\'s consent by its anonymousId', async () => {
+  it("identifies an anonymous row's consent by its anonymousId", async () => {
     const { messages } = await run('events', lines('anonymous_id,event,nl', 'a-1,Viewed,yes'), ['nl=consent:email_marketing']);
     expect(consentMessages(messages)[0]).toMatchObject({ anonymousId: 'a-1', event: 'Consent Granted' });
     expect(consentMessages(messages)[0]!.userId).toBeUndefined();
@@ -183,27 +214,45 @@ describe('consent columns in rows', () => {
 });
 
 describe('declared purposes', () => {
-  const withRules = (declared: string[], apply: ApplyMessages = async () => {}) => Object.assign(apply, { declaredPurposes: async () => declared });
+  const withRules = (declared: string[], apply: ApplyMessages = async () => {}) =>
+    Object.assign(apply, { declaredPurposes: async () => declared });
 
   it('fails the whole import before reading a row when a purpose is not declared, naming the declared ones', async () => {
     let applied = 0;
     const apply = withRules(['email_marketing', 'analytics'], async (chunk) => void (applied += chunk.length));
-    const error = await run('profiles', lines('user_id,nl,ads', 'u1,yes,yes'), ['nl=consent:email_marketing', 'ads=consent:advertising'], apply).catch((e: unknown) => e);
+    const error = await run(
+      'profiles',
+      lines('user_id,nl,ads', 'u1,yes,yes'),
+      ['nl=consent:email_marketing', 'ads=consent:advertising'],
+      apply,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImportError);
-    expect(error).toMatchObject({ code: 'unknown_purpose', message: 'consent purpose "advertising" is not declared in the active rules; declared: email_marketing, analytics' });
+    expect(error).toMatchObject({
+      code: 'unknown_purpose',
+      message: 'consent purpose "advertising" is not declared in the active rules; declared: email_marketing, analytics',
+    });
     expect(applied).toBe(0);
   });
 
   it('says so when the rules declare no consent at all', async () => {
-    const error = await run('profiles', lines('user_id,nl', 'u1,yes'), ['nl=consent:email_marketing'], withRules([])).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('consent purpose "email_marketing" is not declared in the active rules; declared: none (deploy rules that declare a consent)');
+    const error = await run('profiles', lines('user_id,nl', 'u1,yes'), ['nl=consent:email_marketing'], withRules([])).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(
+      'consent purpose "email_marketing" is not declared in the active rules; declared: none (deploy rules that declare a consent)',
+    );
   });
 
   it('imports when every purpose is declared; an import without consent columns does not ask', async () => {
     let asked = 0;
     const collected = collector();
     const apply = Object.assign(collected.apply, { declaredPurposes: async () => (asked++, ['email_marketing']) });
-    await importCsv({ kind: 'profiles', input: csvStream(lines('user_id,nl', 'u1,yes')), mapping: parseColumnMapping(['nl=consent:email_marketing']), apply });
+    await importCsv({
+      kind: 'profiles',
+      input: csvStream(lines('user_id,nl', 'u1,yes')),
+      mapping: parseColumnMapping(['nl=consent:email_marketing']),
+      apply,
+    });
     expect(collected.messages).toHaveLength(2);
     await importCsv({ kind: 'profiles', input: csvStream(lines('user_id,plan', 'u1,pro')), apply });
     expect(asked).toBe(1);
@@ -234,7 +283,16 @@ describe('itinera import with consent columns', () => {
   it('lists the consent targets in --help', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const target of ['consent:<purpose>', 'consent_at:<purpose>', 'consent_method:<purpose>', 'consent_text:<purpose>', 'consent_url:<purpose>', 'consent_page_url:<purpose>', 'consent_ip:<purpose>', 'consent_user_agent:<purpose>']) {
+    for (const target of [
+      'consent:<purpose>',
+      'consent_at:<purpose>',
+      'consent_method:<purpose>',
+      'consent_text:<purpose>',
+      'consent_url:<purpose>',
+      'consent_page_url:<purpose>',
+      'consent_ip:<purpose>',
+      'consent_user_agent:<purpose>',
+    ]) {
       expect(stdout).toContain(target);
     }
   });

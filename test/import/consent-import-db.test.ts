@@ -36,7 +36,11 @@ afterAll(async () => {
 
 const admin = { auth: bearer(ADMIN_KEY) };
 const importCsv = (kind: string, csv: string, specs: string[], baseUrl = itinera.baseUrl) =>
-  send(baseUrl, 'POST', `/v1/import/${kind}?${specs.map((spec) => `map=${encodeURIComponent(spec)}`).join('&')}`, { ...admin, body: csv, contentType: 'text/csv' });
+  send(baseUrl, 'POST', `/v1/import/${kind}?${specs.map((spec) => `map=${encodeURIComponent(spec)}`).join('&')}`, {
+    ...admin,
+    body: csv,
+    contentType: 'text/csv',
+  });
 const lookup = (userId: string) => send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${encodeURIComponent(userId)}`, admin);
 const consentsOf = async (userId: string) => {
   const profile = await lookup(userId);
@@ -87,7 +91,12 @@ describe('importing a consent base over HTTP', () => {
     ]);
 
     const one = await consentsOf('ci-1');
-    expect(one.consents.email_marketing).toMatchObject({ state: 'granted', granted: true, since: grantedAt.toISOString(), expiresAt: new Date(grantedAt.getTime() + YEAR_MS).toISOString() });
+    expect(one.consents.email_marketing).toMatchObject({
+      state: 'granted',
+      granted: true,
+      since: grantedAt.toISOString(),
+      expiresAt: new Date(grantedAt.getTime() + YEAR_MS).toISOString(),
+    });
     expect(one.consents.analytics).toMatchObject({ state: 'denied', granted: false });
     const grant = one.history.find((record: any) => record.purpose === 'email_marketing');
     expect(grant).toMatchObject({
@@ -103,7 +112,11 @@ describe('importing a consent base over HTTP', () => {
         ip: '81.2.69.0',
       },
     });
-    expect(one.history.find((record: any) => record.purpose === 'analytics')).toMatchObject({ state: 'denied', origin: { kind: 'import' }, proof: { method: 'import' } });
+    expect(one.history.find((record: any) => record.purpose === 'analytics')).toMatchObject({
+      state: 'denied',
+      origin: { kind: 'import' },
+      proof: { method: 'import' },
+    });
     expect(JSON.stringify(one)).not.toContain('81.2.69.142');
 
     const two = await consentsOf('ci-2');
@@ -119,8 +132,12 @@ describe('importing a consent base over HTTP', () => {
 
     // The row's own message is there as before; the consent columns are not traits.
     expect((await lookup('ci-1')).body.traits).toEqual({ email: 'ci1@example.org', plan: 'pro' });
-    const timeline = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${(await lookup('ci-1')).body.id}/events?event=Consent%20Granted`, admin)).body.events;
-    expect(timeline.map((event: any) => [event.properties, event.source])).toEqual([[{ purpose: 'email_marketing', state: 'granted' }, 'import']]);
+    const timeline = (
+      await send(itinera.baseUrl, 'GET', `/v1/profiles/${(await lookup('ci-1')).body.id}/events?event=Consent%20Granted`, admin)
+    ).body.events;
+    expect(timeline.map((event: any) => [event.properties, event.source])).toEqual([
+      [{ purpose: 'email_marketing', state: 'granted' }, 'import'],
+    ]);
 
     // A bad row changes nothing, not even the person.
     for (const userId of ['ci-4', 'ci-5', 'ci-6']) expect((await lookup(userId)).status).toBe(404);
@@ -139,26 +156,44 @@ describe('importing a consent base over HTTP', () => {
 
   it('keeps the current state when an older consent is imported: it joins the history', async () => {
     const older = daysAgo(400);
-    const response = await importCsv('profiles', ['user_id,newsletter,newsletter_date', `ci-1,no,${older.toISOString()}`].join('\n'), MAP.slice(0, 2));
+    const response = await importCsv(
+      'profiles',
+      ['user_id,newsletter,newsletter_date', `ci-1,no,${older.toISOString()}`].join('\n'),
+      MAP.slice(0, 2),
+    );
     expect(response.body).toMatchObject({ good: 1, bad: 0 });
     const one = await consentsOf('ci-1');
     expect(one.consents.email_marketing).toMatchObject({ state: 'granted', since: grantedAt.toISOString() });
-    expect(one.history.filter((record: any) => record.purpose === 'email_marketing').map((record: any) => [record.state, record.at])).toEqual([
+    expect(
+      one.history.filter((record: any) => record.purpose === 'email_marketing').map((record: any) => [record.state, record.at]),
+    ).toEqual([
       ['granted', grantedAt.toISOString()],
       ['denied', older.toISOString()],
     ]);
   });
 
-  it('dates an events file\'s changes by the row\'s timestamp, or by the import when it has none', async () => {
+  it("dates an events file's changes by the row's timestamp, or by the import when it has none", async () => {
     const at = daysAgo(3);
     const before = Date.now();
-    const csv = ['user_id,event,timestamp,newsletter', `ce-1,Order Completed,${at.toISOString()},granted`, 'ce-2,Order Completed,,revoked'].join('\n');
+    const csv = [
+      'user_id,event,timestamp,newsletter',
+      `ce-1,Order Completed,${at.toISOString()},granted`,
+      'ce-2,Order Completed,,revoked',
+    ].join('\n');
     const response = await importCsv('events', csv, ['newsletter=consent:email_marketing']);
     expect(response.body).toMatchObject({ rows: 2, good: 2, bad: 0 });
     const after = Date.now();
 
     const first = await consentsOf('ce-1');
-    expect(first.history).toMatchObject([{ purpose: 'email_marketing', state: 'granted', at: at.toISOString(), expiresAt: new Date(at.getTime() + YEAR_MS).toISOString(), origin: { kind: 'import' } }]);
+    expect(first.history).toMatchObject([
+      {
+        purpose: 'email_marketing',
+        state: 'granted',
+        at: at.toISOString(),
+        expiresAt: new Date(at.getTime() + YEAR_MS).toISOString(),
+        origin: { kind: 'import' },
+      },
+    ]);
     const second = await consentsOf('ce-2');
     expect(second.consents.email_marketing.state).toBe('revoked');
     const revokedAt = new Date(second.history[0].at).getTime();
@@ -175,7 +210,10 @@ describe('a purpose the active rules do not declare', () => {
     const response = await importCsv('profiles', csv, ['newsletter=consent:email_marketing', 'ads=consent:advertising']);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
-      error: { code: 'unknown_purpose', message: 'consent purpose "advertising" is not declared in the active rules; declared: email_marketing, analytics' },
+      error: {
+        code: 'unknown_purpose',
+        message: 'consent purpose "advertising" is not declared in the active rules; declared: email_marketing, analytics',
+      },
     });
     expect(await ledgerCount()).toBe(records);
     expect(await itinera.raw.events.countDocuments()).toBe(events);
@@ -190,20 +228,48 @@ describe('a purpose the active rules do not declare', () => {
   it('fails `itinera import` with the message and a non-zero exit, and records nothing; declared ones import', async () => {
     const env = { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY };
     const file = join(dir, 'consents.csv');
-    await writeFile(file, ['user_id,newsletter,newsletter_date,newsletter_ip', `cc-1,yes,${daysAgo(5).toISOString().slice(0, 10)},2a00:1450:4001:82b::200e`].join('\n'));
+    await writeFile(
+      file,
+      [
+        'user_id,newsletter,newsletter_date,newsletter_ip',
+        `cc-1,yes,${daysAgo(5).toISOString().slice(0, 10)},2a00:1450:4001:82b::200e`,
+      ].join('\n'),
+    );
     const records = await ledgerCount();
 
     const refused = await runCli(['import', 'profiles', file, '--map', 'newsletter=consent:sms_marketing'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('consent purpose "sms_marketing" is not declared in the active rules; declared: email_marketing, analytics');
+    expect(refused.stderr).toContain(
+      'consent purpose "sms_marketing" is not declared in the active rules; declared: email_marketing, analytics',
+    );
     expect(await ledgerCount()).toBe(records);
     expect((await lookup('cc-1')).status).toBe(404);
 
-    const imported = await runCli(['import', 'profiles', file, '--map', 'newsletter=consent:email_marketing', '--map', 'newsletter_date=consent_at:email_marketing', '--map', 'newsletter_ip=consent_ip:email_marketing'], env);
+    const imported = await runCli(
+      [
+        'import',
+        'profiles',
+        file,
+        '--map',
+        'newsletter=consent:email_marketing',
+        '--map',
+        'newsletter_date=consent_at:email_marketing',
+        '--map',
+        'newsletter_ip=consent_ip:email_marketing',
+      ],
+      env,
+    );
     expect(imported.stderr).toContain('1 good');
     expect(imported.code).toBe(0);
     const history = (await consentsOf('cc-1')).history;
-    expect(history).toMatchObject([{ purpose: 'email_marketing', state: 'granted', origin: { kind: 'import', source: 'import' }, proof: { method: 'import', ip: '2a00:1450:4001::' } }]);
+    expect(history).toMatchObject([
+      {
+        purpose: 'email_marketing',
+        state: 'granted',
+        origin: { kind: 'import', source: 'import' },
+        proof: { method: 'import', ip: '2a00:1450:4001::' },
+      },
+    ]);
     expect(await ledgerCount()).toBe(records + 1);
   });
 });

@@ -144,7 +144,12 @@ describe('quoting and line numbers', () => {
   it('reports a multi-line row at its first line, and the rows after it at theirs', async () => {
     const { apply } = collector();
     const text = lines('user_id,age', 'u1,"1', '2"', '', 'u2,abc');
-    const report = await importCsv({ kind: 'profiles', input: csvStream(text), mapping: parseColumnMapping(['age=trait:age:number']), apply });
+    const report = await importCsv({
+      kind: 'profiles',
+      input: csvStream(text),
+      mapping: parseColumnMapping(['age=trait:age:number']),
+      apply,
+    });
     expect(report.errors).toEqual([
       { line: 2, reason: 'column "age": "1\\n2" is not a number' },
       { line: 5, reason: 'column "age": "abc" is not a number' },
@@ -207,7 +212,12 @@ describe('bad rows', () => {
   it('lists only the first maxReportedErrors and says so', async () => {
     const { apply } = collector();
     const rows = Array.from({ length: 10 }, () => ',,x');
-    const report = await importCsv({ kind: 'profiles', input: csvStream(lines('user_id,anonymous_id,plan', ...rows)), apply, maxReportedErrors: 3 });
+    const report = await importCsv({
+      kind: 'profiles',
+      input: csvStream(lines('user_id,anonymous_id,plan', ...rows)),
+      apply,
+      maxReportedErrors: 3,
+    });
     expect(report).toMatchObject({ rows: 10, bad: 10, errorsTruncated: true });
     expect(report.errors.map((e) => e.line)).toEqual([2, 3, 4]);
   });
@@ -261,7 +271,13 @@ describe('messageId', () => {
 });
 
 describe('setup errors: nothing is applied', () => {
-  const expectImportError = async (text: string, code: string, message: RegExp, specs: string[] = [], kind: 'profiles' | 'events' = 'profiles') => {
+  const expectImportError = async (
+    text: string,
+    code: string,
+    message: RegExp,
+    specs: string[] = [],
+    kind: 'profiles' | 'events' = 'profiles',
+  ) => {
     const { apply, chunks } = collector();
     const attempt = importCsv({ kind, input: csvStream(text), mapping: parseColumnMapping(specs), apply });
     await expect(attempt).rejects.toThrow(ImportError);
@@ -271,15 +287,24 @@ describe('setup errors: nothing is applied', () => {
 
   it('an empty file has no header', () => expectImportError('', 'no_header', /empty/));
   it('a file of blank lines has no header', () => expectImportError('\n\n\r\n', 'no_header', /no column names/));
-  it('an unreadable header', () => expectImportError(lines('"user_id"x,plan', 'u1,pro'), 'no_header', /line 1: the header row cannot be read/));
-  it('no id column (often: no header at all)', () => expectImportError(lines('u1,pro', 'u2,free'), 'bad_header', /no column maps to userId or anonymousId/));
-  it('events without an event column', () => expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_header', /no column maps to event/, [], 'events'));
+  it('an unreadable header', () =>
+    expectImportError(lines('"user_id"x,plan', 'u1,pro'), 'no_header', /line 1: the header row cannot be read/));
+  it('no id column (often: no header at all)', () =>
+    expectImportError(lines('u1,pro', 'u2,free'), 'bad_header', /no column maps to userId or anonymousId/));
+  it('events without an event column', () =>
+    expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_header', /no column maps to event/, [], 'events'));
   it('a column twice in the header', () => expectImportError(lines('user_id,plan,plan', 'u1,a,b'), 'bad_header', /"plan" appears twice/));
   it('two columns to one field', () => expectImportError(lines('user_id,userId', 'u1,u1'), 'bad_header', /both map to userId/));
-  it('email and trait:email collide for profiles', () => expectImportError(lines('user_id,email,mail', 'u1,a,b'), 'bad_mapping', /both map to/, ['mail=trait:email']));
-  it('an unsafe default trait name', () => expectImportError(lines('user_id,first.name', 'u1,Ann'), 'bad_header', /--map "first.name=trait:<name>"/));
-  it('a mapped column the header lacks', () => expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_mapping', /names "revenue", which the header does not have/, ['revenue=trait:revenue:number']));
-  it('a property for a profile', () => expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_mapping', /profiles take trait/, ['plan=property:plan']));
+  it('email and trait:email collide for profiles', () =>
+    expectImportError(lines('user_id,email,mail', 'u1,a,b'), 'bad_mapping', /both map to/, ['mail=trait:email']));
+  it('an unsafe default trait name', () =>
+    expectImportError(lines('user_id,first.name', 'u1,Ann'), 'bad_header', /--map "first.name=trait:<name>"/));
+  it('a mapped column the header lacks', () =>
+    expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_mapping', /names "revenue", which the header does not have/, [
+      'revenue=trait:revenue:number',
+    ]));
+  it('a property for a profile', () =>
+    expectImportError(lines('user_id,plan', 'u1,pro'), 'bad_mapping', /profiles take trait/, ['plan=property:plan']));
 });
 
 describe('apply failing', () => {
@@ -292,7 +317,9 @@ describe('apply failing', () => {
       applied.push(chunk.length);
     };
     const rows = Array.from({ length: 100 }, (_, i) => `u${i},pro`);
-    await expect(importCsv({ kind: 'profiles', input: csvStream(lines('user_id,plan', ...rows), 64), apply, chunkSize: 10 })).rejects.toThrow('database down');
+    await expect(
+      importCsv({ kind: 'profiles', input: csvStream(lines('user_id,plan', ...rows), 64), apply, chunkSize: 10 }),
+    ).rejects.toThrow('database down');
     expect(applied).toEqual([10, 10]);
     expect(calls).toBe(3);
   });

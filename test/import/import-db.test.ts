@@ -54,7 +54,11 @@ describe('CSV import over HTTP', () => {
   });
 
   it('imports events into the timeline and the counters', async () => {
-    const csv = ['userId,event,timestamp,revenue', 'imp-3,Order Completed,2026-05-01T10:00:00Z,19.5', 'imp-3,Order Completed,2026-05-02T10:00:00Z,30'].join('\n');
+    const csv = [
+      'userId,event,timestamp,revenue',
+      'imp-3,Order Completed,2026-05-01T10:00:00Z,19.5',
+      'imp-3,Order Completed,2026-05-02T10:00:00Z,30',
+    ].join('\n');
     const response = await importCsv('events', csv, '?map=revenue=property:revenue:number');
     expect(response.body).toMatchObject({ rows: 2, good: 2, bad: 0 });
     const profile = await lookup('userId=imp-3');
@@ -62,7 +66,11 @@ describe('CSV import over HTTP', () => {
   });
 
   it('wants the admin key and refuses a bad mapping without changing anything', async () => {
-    const asWriter = await send(itinera.baseUrl, 'POST', '/v1/import/profiles', { auth: basicAuth(WRITE_KEY), body: PROFILES, contentType: 'text/csv' });
+    const asWriter = await send(itinera.baseUrl, 'POST', '/v1/import/profiles', {
+      auth: basicAuth(WRITE_KEY),
+      body: PROFILES,
+      contentType: 'text/csv',
+    });
     expect(asWriter.status).toBe(401);
     const before = await itinera.raw.events.countDocuments();
     const bad = await importCsv('profiles', PROFILES, '?map=age=birthday');
@@ -75,7 +83,10 @@ describe('itinera import', () => {
   it('imports a file through the running server and prints the bad rows', async () => {
     const file = join(dir, 'people.csv');
     await writeFile(file, ['user_id,email,city', 'cli-1,cli1@example.org,Poznań', 'cli-2,broken-email,Łódź', ',,'].join('\n'));
-    const { code, stdout, stderr } = await runCli(['import', 'profiles', file], { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY });
+    const { code, stdout, stderr } = await runCli(['import', 'profiles', file], {
+      ITINERA_URL: itinera.baseUrl,
+      ITINERA_ADMIN_KEY: ADMIN_KEY,
+    });
     expect(stderr).toContain('2 good');
     expect(stdout).toBe('');
     expect(code).toBe(0);

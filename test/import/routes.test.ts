@@ -27,14 +27,24 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const post = (path: string, body: string, type = 'text/csv') => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+const post = (path: string, body: string, type = 'text/csv') =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
 
 describe('POST /v1/import/…', () => {
   it('imports profiles and answers the report, bad rows listed', async () => {
     applied.length = 0;
-    const res = await post('/v1/import/profiles?map=age=trait:age:number&map=mail=email', lines('user_id,mail,age', 'u1,a@x.io,31', 'u2,,old'));
+    const res = await post(
+      '/v1/import/profiles?map=age=trait:age:number&map=mail=email',
+      lines('user_id,mail,age', 'u1,a@x.io,31', 'u2,,old'),
+    );
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ rows: 2, good: 1, bad: 1, errors: [{ line: 3, reason: 'column "age": "old" is not a number' }], errorsTruncated: false });
+    expect(await res.json()).toMatchObject({
+      rows: 2,
+      good: 1,
+      bad: 1,
+      errors: [{ line: 3, reason: 'column "age": "old" is not a number' }],
+      errorsTruncated: false,
+    });
     expect(applied).toMatchObject([{ type: 'identify', userId: 'u1', traits: { email: 'a@x.io', age: 31 } }]);
   });
 
@@ -74,14 +84,21 @@ describe('POST /v1/import/…', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
-    const answer = (await res.text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const answer = (await res.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(answer.map((line) => line.progress?.rows ?? 'report' in line)).toEqual([100, 200, 250, true]);
     expect(answer.at(-1)).toMatchObject({ report: { rows: 250, good: 250, bad: 0 } });
     expect(applied).toHaveLength(250);
   });
 
   it('answers a file refused before any row with a 400, streamed or not', async () => {
-    const res = await fetch(`${base}/v1/import/events`, { method: 'POST', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, body: lines('u1,Paid') });
+    const res = await fetch(`${base}/v1/import/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' },
+      body: lines('u1,Paid'),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'bad_header' } });
   });

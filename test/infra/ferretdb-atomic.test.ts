@@ -27,19 +27,26 @@ function collectionPerClient<T extends Document>(name: string): Collection<T>[] 
   return clients.map((client) => client.db(database.name).collection<T>(name));
 }
 
-interface Counter { _id: string; n: number; version?: number; group?: string }
+interface Counter {
+  _id: string;
+  n: number;
+  version?: number;
+  group?: string;
+}
 
 describe('read-modify-write from separate connections', () => {
   it('loses no $inc, on one document or on several at once', async () => {
     const [first, ...others] = collectionPerClient<Counter>('inc');
     await first!.insertMany([{ _id: 'one', n: 0 }, ...['m1', 'm2', 'm3'].map((_id) => ({ _id, n: 0, group: 'g' }))]);
     const each = 150;
-    await Promise.all([first!, ...others].map(async (coll) => {
-      for (let i = 0; i < each; i++) {
-        await coll.updateOne({ _id: 'one' }, { $inc: { n: 1 } });
-        if (i % 3 === 0) await coll.updateMany({ group: 'g' }, { $inc: { n: 1 } });
-      }
-    }));
+    await Promise.all(
+      [first!, ...others].map(async (coll) => {
+        for (let i = 0; i < each; i++) {
+          await coll.updateOne({ _id: 'one' }, { $inc: { n: 1 } });
+          if (i % 3 === 0) await coll.updateMany({ group: 'g' }, { $inc: { n: 1 } });
+        }
+      }),
+    );
     expect(await first!.findOne({ _id: 'one' })).toMatchObject({ n: CLIENTS * each });
     expect((await first!.find({ group: 'g' }).toArray()).map((doc) => doc.n)).toEqual([CLIENTS * 50, CLIENTS * 50, CLIENTS * 50]);
   });
@@ -47,15 +54,17 @@ describe('read-modify-write from separate connections', () => {
   it('lets exactly one guarded compare-and-set through per version', async () => {
     const colls = collectionPerClient<Counter>('cas');
     await colls[0]!.insertOne({ _id: 'doc', n: 0, version: 0 });
-    const successes = await Promise.all(colls.map(async (coll) => {
-      let won = 0;
-      for (let attempt = 0; attempt < 80; attempt++) {
-        const { version } = (await coll.findOne({ _id: 'doc' }))!;
-        const result = await coll.updateOne({ _id: 'doc', version }, { $set: { version: version! + 1 }, $inc: { n: 1 } });
-        won += result.modifiedCount;
-      }
-      return won;
-    }));
+    const successes = await Promise.all(
+      colls.map(async (coll) => {
+        let won = 0;
+        for (let attempt = 0; attempt < 80; attempt++) {
+          const { version } = (await coll.findOne({ _id: 'doc' }))!;
+          const result = await coll.updateOne({ _id: 'doc', version }, { $set: { version: version! + 1 }, $inc: { n: 1 } });
+          won += result.modifiedCount;
+        }
+        return won;
+      }),
+    );
     const total = successes.reduce((sum, won) => sum + won, 0);
     expect(total).toBeGreaterThan(0);
     expect(await colls[0]!.findOne({ _id: 'doc' })).toEqual({ _id: 'doc', n: total, version: total });
@@ -66,11 +75,18 @@ describe('read-modify-write from separate connections', () => {
     for (let round = 0; round < 15; round++) {
       const viaFindAndModify = `fam-${round}`;
       const viaUpdate = `upd-${round}`;
-      await Promise.all(colls.flatMap((coll) => [
-        coll.findOneAndUpdate({ _id: viaFindAndModify }, { $inc: { n: 1 } }, { upsert: true }),
-        coll.updateOne({ _id: viaUpdate }, { $inc: { n: 1 } }, { upsert: true }),
-      ]));
-      expect(await colls[0]!.find({ _id: { $in: [viaFindAndModify, viaUpdate] } }).sort({ _id: 1 }).toArray()).toEqual([
+      await Promise.all(
+        colls.flatMap((coll) => [
+          coll.findOneAndUpdate({ _id: viaFindAndModify }, { $inc: { n: 1 } }, { upsert: true }),
+          coll.updateOne({ _id: viaUpdate }, { $inc: { n: 1 } }, { upsert: true }),
+        ]),
+      );
+      expect(
+        await colls[0]!
+          .find({ _id: { $in: [viaFindAndModify, viaUpdate] } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ).toEqual([
         { _id: viaFindAndModify, n: CLIENTS },
         { _id: viaUpdate, n: CLIENTS },
       ]);
@@ -88,10 +104,14 @@ describe('read-modify-write from separate connections', () => {
       const _id = `doc-${round}`;
       await owner!.insertOne({ _id, owner: 'a' });
       // The guarded delete through deleteOne (delete, limit 1) and findOneAndDelete (findAndModify remove) alternately.
-      const remove = round % 2 === 0
-        ? deleter!.deleteOne({ _id, owner: 'a' }).then((result) => result.deletedCount)
-        : remover!.findOneAndDelete({ _id, owner: 'a' }).then((doc) => (doc ? 1 : 0));
-      const [deleted, given] = await Promise.all([remove, (round % 3 === 0 ? giver : updater)!.updateOne({ _id }, { $set: { owner: 'b' } })]);
+      const remove =
+        round % 2 === 0
+          ? deleter!.deleteOne({ _id, owner: 'a' }).then((result) => result.deletedCount)
+          : remover!.findOneAndDelete({ _id, owner: 'a' }).then((doc) => (doc ? 1 : 0));
+      const [deleted, given] = await Promise.all([
+        remove,
+        (round % 3 === 0 ? giver : updater)!.updateOne({ _id }, { $set: { owner: 'b' } }),
+      ]);
       const left = await owner!.findOne({ _id });
       if (deleted === 1) {
         // The delete came first: the gift found nothing to change, and nothing is left.
@@ -112,7 +132,11 @@ describe('read-modify-write from separate connections', () => {
       // One client deletes the stale documents (delete, limit 0) while the others revive some.
       const [deleted, ...revived] = await Promise.all([
         first!.deleteMany({ state: 'stale' }).then((result) => result.deletedCount),
-        ...others.map((coll, i) => coll.updateMany({ _id: { $in: [`m${i}`, `m${i + 100}`, `m${i + 200}`] } }, { $set: { state: 'fresh' } }).then((result) => result.modifiedCount)),
+        ...others.map((coll, i) =>
+          coll
+            .updateMany({ _id: { $in: [`m${i}`, `m${i + 100}`, `m${i + 200}`] } }, { $set: { state: 'fresh' } })
+            .then((result) => result.modifiedCount),
+        ),
       ]);
       const left = await first!.find().toArray();
       // Whatever the order, a document was either deleted while stale or revived and left.
@@ -124,7 +148,8 @@ describe('read-modify-write from separate connections', () => {
 });
 
 describe('guarded filters use the _id index', () => {
-  const explain = (command: Document) => database.db.command({ explain: command }) as Promise<{ filterPushdown: boolean; queryPlanner: { Plan: string[] } }>;
+  const explain = (command: Document) =>
+    database.db.command({ explain: command }) as Promise<{ filterPushdown: boolean; queryPlanner: { Plan: string[] } }>;
 
   beforeAll(async () => {
     await database.db.collection('guarded').insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: `g${i}` as never, version: 3 })));
@@ -151,6 +176,8 @@ describe('guarded filters use the _id index', () => {
     expect((await guarded.updateOne({ _id: 'g7', version: 2 }, { $set: { version: 9 } })).matchedCount).toBe(0);
     expect((await guarded.updateOne({ _id: 'g7', version: 3 }, { $set: { version: 4 } })).modifiedCount).toBe(1);
     expect((await guarded.deleteOne({ _id: 'g8', version: 4 })).deletedCount).toBe(0);
-    expect(await guarded.find({ _id: 'g7', $or: [{ version: 4 }, { version: 5 }] }, { limit: 1 }).toArray()).toEqual([{ _id: 'g7', version: 4 }]);
+    expect(await guarded.find({ _id: 'g7', $or: [{ version: 4 }, { version: 5 }] }, { limit: 1 }).toArray()).toEqual([
+      { _id: 'g7', version: 4 },
+    ]);
   });
 });

@@ -4,7 +4,12 @@
  * (That they apply to the pinned release is proven by every run: provisioning builds it.)
  */
 import { describe, expect, it } from 'vitest';
-import { ATOMIC_STATEMENTS as atomicStatements, ID_PUSHDOWN as idPushdown, SERIAL_WRITES as serialWrites, applyPatch } from '../../src/infra/ferretdb-patch.js';
+import {
+  ATOMIC_STATEMENTS as atomicStatements,
+  ID_PUSHDOWN as idPushdown,
+  SERIAL_WRITES as serialWrites,
+  applyPatch,
+} from '../../src/infra/ferretdb-patch.js';
 
 const DB_GO = [
   'import (',
@@ -100,7 +105,9 @@ describe('the atomic read-modify-write patches', () => {
   it('refuse a handler where the read moved, naming the file and the fix', () => {
     const [, findAndModify] = atomicStatements;
     const upgraded = handlerGo(findAndModify!.file).replace('c.Query(ctx, &qp)', 'c.Query(ctx, qp)');
-    expect(() => applyPatch(findAndModify!, upgraded)).toThrow(/msg_findandmodify\.go does not contain exactly one .*atomic-findAndModify fix/);
+    expect(() => applyPatch(findAndModify!, upgraded)).toThrow(
+      /msg_findandmodify\.go does not contain exactly one .*atomic-findAndModify fix/,
+    );
     const [update] = atomicStatements;
     const twice = handlerGo(update!.file) + '\tfor _, u := range params.Updates {\n';
     expect(() => applyPatch(update!, twice)).toThrow(/does not contain exactly one/);

@@ -39,7 +39,11 @@ async function start(command: string, args: string[], options: { graceMs?: numbe
  * A parent process (as `npm start` is) that starts a server with startProcess, prints the
  * server's pid and group, and then just lives until it is killed.
  */
-async function parentWithServer(command: string, args: string[], graceMs: number): Promise<{ parent: ChildProcess; pid: number; group: number }> {
+async function parentWithServer(
+  command: string,
+  args: string[],
+  graceMs: number,
+): Promise<{ parent: ChildProcess; pid: number; group: number }> {
   const script = `
     const { startProcess } = await import(${JSON.stringify(pathToFileURL(resolve('src/infra/process.ts')).href)});
     const proc = await startProcess('grandchild', ${JSON.stringify(command)}, ${JSON.stringify(args)},
@@ -47,7 +51,9 @@ async function parentWithServer(command: string, args: string[], graceMs: number
     console.log(JSON.stringify({ pid: proc.pid, group: proc.group }));
     setInterval(() => {}, 1e9);
   `;
-  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   parents.push(parent);
   let output = '';
   parent.stdout!.on('data', (chunk) => (output += String(chunk)));

@@ -31,9 +31,16 @@ describe('the Temporal namespace, checked at start-up', () => {
     // A runtime, worker or not, refuses to start on it.
     for (const runWorker of [true, false]) {
       const starting = startRuntime({
-        temporalAddress: temporalAddress(), namespace: missing, taskQueue: `itinera-ns-${randomUUID().slice(0, 8)}`,
-        mongoUri: mongoUri(), dbName: `t_ns_${randomUUID().slice(0, 8)}`, writeKey: WRITE_KEY, adminKey: ADMIN_KEY,
-        logger: createLogger('silent'), sweepIntervalMs: 60_000, runWorker,
+        temporalAddress: temporalAddress(),
+        namespace: missing,
+        taskQueue: `itinera-ns-${randomUUID().slice(0, 8)}`,
+        mongoUri: mongoUri(),
+        dbName: `t_ns_${randomUUID().slice(0, 8)}`,
+        writeKey: WRITE_KEY,
+        adminKey: ADMIN_KEY,
+        logger: createLogger('silent'),
+        sweepIntervalMs: 60_000,
+        runWorker,
       });
       await expect(starting).rejects.toThrow(/^TEMPORAL_NAMESPACE: namespace "no-such-namespace-[0-9a-f]+" does not exist/);
     }

@@ -34,7 +34,11 @@ describe('@segment/analytics-node against Itinera', () => {
       analytics.page({ anonymousId: person.anonymousId, name: 'Home', properties: { url: 'https://shop.example/' } });
       analytics.track({ anonymousId: person.anonymousId, event: 'Product Viewed', properties: { sku: `sku-${i}`, price: 20 + i } });
       // …signing up…
-      analytics.identify({ anonymousId: person.anonymousId, userId: person.userId, traits: { email: `Customer${i}@Shop.example`, plan: 'free' } });
+      analytics.identify({
+        anonymousId: person.anonymousId,
+        userId: person.userId,
+        traits: { email: `Customer${i}@Shop.example`, plan: 'free' },
+      });
       // …and ordering, as a known customer.
       analytics.track({ userId: person.userId, event: 'Order Completed', properties: { revenue: 10 * (i + 1), currency: 'EUR' } });
       if (i % 3 === 0) analytics.track({ userId: person.userId, event: 'Order Completed', properties: { revenue: 5, currency: 'EUR' } });

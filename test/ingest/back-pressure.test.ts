@@ -10,7 +10,11 @@ import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestIti
 
 let itinera: TestItinera;
 beforeAll(async () => {
-  itinera = await startTestItinera('pressure', { runWorker: false, readWaitMs: 300, writerLimits: { maxOutstandingEvents: 1, maxWaitingBatches: 1 } });
+  itinera = await startTestItinera('pressure', {
+    runWorker: false,
+    readWaitMs: 300,
+    writerLimits: { maxOutstandingEvents: 1, maxWaitingBatches: 1 },
+  });
 });
 afterAll(async () => {
   await itinera?.close();
@@ -35,13 +39,22 @@ function holdProfileWrites(): { release: () => void; holding: Promise<void> } {
   return { release, holding };
 }
 
-const track = (event: string, userId = 'pressure-u') => send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId, event, messageId: `${userId}-${event}` } });
-const lookup = (userId: string) => fetch(`${itinera.baseUrl}/v1/profiles/lookup?userId=${userId}`, { headers: { authorization: bearer(ADMIN_KEY) } });
+const track = (event: string, userId = 'pressure-u') =>
+  send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId, event, messageId: `${userId}-${event}` } });
+const lookup = (userId: string) =>
+  fetch(`${itinera.baseUrl}/v1/profiles/lookup?userId=${userId}`, { headers: { authorization: bearer(ADMIN_KEY) } });
 
 it('refuses with 503 and Retry-After while the writer is saturated, storing nothing, and accepts again once it catches up', async () => {
   const { writer } = itinera.runtime;
   // Known first (an identify counts nothing): a known person's events go through applyBatches.
-  expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { auth: basicAuth(WRITE_KEY), json: { userId: 'pressure-u', messageId: 'pressure-known' } })).status).toBe(200);
+  expect(
+    (
+      await send(itinera.baseUrl, 'POST', '/v1/identify', {
+        auth: basicAuth(WRITE_KEY),
+        json: { userId: 'pressure-u', messageId: 'pressure-known' },
+      })
+    ).status,
+  ).toBe(200);
   await writer.drain();
   const { release, holding } = holdProfileWrites();
 

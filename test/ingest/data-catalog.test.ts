@@ -29,7 +29,11 @@ const catalog = async () => {
   return answer.body;
 };
 const eventNamed = (body: Record<string, any>, name: string) => body.events.find((event: { name: string }) => event.name === name);
-interface PathEntry { path: string; kinds: string[]; count: number }
+interface PathEntry {
+  path: string;
+  kinds: string[];
+  count: number;
+}
 const pathIn = (paths: PathEntry[], path: string) => paths.find((entry) => entry.path === path);
 
 describe('GET /v1/catalog', () => {
@@ -40,22 +44,46 @@ describe('GET /v1/catalog', () => {
 
   it('shows the events, properties and kinds, traits, consent categories and templates sent', async () => {
     for (const [i, total] of [120, 80.5, 10].entries()) {
-      expect((await post('/v1/track', {
-        userId: 'u-cat-1', event: 'Order Completed', messageId: `cat-order-${i}`,
-        properties: { order: { total, currency: 'EUR', lines: [{ sku: 'x' }] }, coupon: i === 0 ? null : 'SPRING', gift: i === 2 },
-      })).status).toBe(200);
+      expect(
+        (
+          await post('/v1/track', {
+            userId: 'u-cat-1',
+            event: 'Order Completed',
+            messageId: `cat-order-${i}`,
+            properties: { order: { total, currency: 'EUR', lines: [{ sku: 'x' }] }, coupon: i === 0 ? null : 'SPRING', gift: i === 2 },
+          })
+        ).status,
+      ).toBe(200);
     }
-    expect((await post('/v1/track', { userId: 'u-cat-1', event: 'Ebook Signup', messageId: 'cat-ebook', properties: { source: 'landing' } })).status).toBe(200);
-    expect((await post('/v1/page', { userId: 'u-cat-1', name: 'Pricing', messageId: 'cat-page', properties: { path: '/pricing' } })).status).toBe(200);
-    expect((await post('/v1/identify', {
-      userId: 'u-cat-1', messageId: 'cat-identify',
-      traits: { plan: 'pro', address: { city: 'Kraków' }, interests: ['books'], vip: true, score: 7 },
-    })).status).toBe(200);
-    expect((await post('/v1/track', {
-      userId: 'u-cat-1', event: 'Ebook Signup', messageId: 'cat-consent',
-      context: { consent: { categoryPreferences: { Marketing: true, Analytics: false, 'Ads v2': true } } },
-    })).status).toBe(200);
-    expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hi', html: '<p>Hi</p>' } })).status).toBe(201);
+    expect(
+      (await post('/v1/track', { userId: 'u-cat-1', event: 'Ebook Signup', messageId: 'cat-ebook', properties: { source: 'landing' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await post('/v1/page', { userId: 'u-cat-1', name: 'Pricing', messageId: 'cat-page', properties: { path: '/pricing' } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await post('/v1/identify', {
+          userId: 'u-cat-1',
+          messageId: 'cat-identify',
+          traits: { plan: 'pro', address: { city: 'Kraków' }, interests: ['books'], vip: true, score: 7 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post('/v1/track', {
+          userId: 'u-cat-1',
+          event: 'Ebook Signup',
+          messageId: 'cat-consent',
+          context: { consent: { categoryPreferences: { Marketing: true, Analytics: false, 'Ads v2': true } } },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Hi', html: '<p>Hi</p>' } })).status,
+    ).toBe(201);
 
     const body = await catalog();
     const order = eventNamed(body, 'Order Completed');
@@ -82,8 +110,11 @@ describe('GET /v1/catalog', () => {
     expect(pathIn(body.traits, 'vip')?.kinds).toEqual(['boolean']);
     expect(pathIn(body.traits, 'score')?.kinds).toEqual(['number']);
 
-    expect(body.consentCategories.map((category: { name: string; count: number }) => [category.name, category.count]).sort())
-      .toEqual([['Ads v2', 1], ['Analytics', 1], ['Marketing', 1]]);
+    expect(body.consentCategories.map((category: { name: string; count: number }) => [category.name, category.count]).sort()).toEqual([
+      ['Ads v2', 1],
+      ['Analytics', 1],
+      ['Marketing', 1],
+    ]);
     expect(body.consentCategories[0].lastSeen).toEqual(expect.any(String));
     expect(body.templates).toEqual(['welcome']);
     expect(new Date(body.updatedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -93,9 +124,11 @@ describe('GET /v1/catalog', () => {
     const names = ['v1.clicked', '$set', 'Add to cart $ 2.0', 'Zamówienie złożone 注文', 'a.$b..c'];
     for (const [i, event] of names.entries()) {
       const sent = await post('/v1/track', {
-        userId: 'u-cat-odd', event, messageId: `cat-odd-${i}`,
+        userId: 'u-cat-odd',
+        event,
+        messageId: `cat-odd-${i}`,
         // Ingestion refuses property keys with a dot or a leading `$` (segment-spec.ts); nesting makes dotted paths.
-        properties: { 'price$': 1, price: { net: 2 }, 'ключ с пробелом': { 'ß$': 'x' }, '🛒': true, 'a b': 'c' },
+        properties: { price$: 1, price: { net: 2 }, 'ключ с пробелом': { ß$: 'x' }, '🛒': true, 'a b': 'c' },
       });
       expect(sent.status).toBe(200);
     }
@@ -103,7 +136,9 @@ describe('GET /v1/catalog', () => {
     for (const name of names) {
       const event = eventNamed(body, name);
       expect(event, name).toMatchObject({ name, count: 1 });
-      expect(event.properties.map((entry: { path: string }) => entry.path).sort()).toEqual(['price$', 'price', 'price.net', 'a b', 'ключ с пробелом', 'ключ с пробелом.ß$', '🛒'].sort());
+      expect(event.properties.map((entry: { path: string }) => entry.path).sort()).toEqual(
+        ['price$', 'price', 'price.net', 'a b', 'ключ с пробелом', 'ключ с пробелом.ß$', '🛒'].sort(),
+      );
     }
     // Stored as values: no document gained a nested field from a name.
     const raw = await itinera.raw.db.collection(COLLECTIONS.dataCatalog).findOne({ _id: 'event:v1.clicked' as never });
@@ -122,16 +157,39 @@ describe('GET /v1/catalog', () => {
     const track = { userId: 'u-cat-dup', event: 'Repeated Once', messageId: 'cat-dup-1', properties: { n: 1 } };
     expect((await post('/v1/track', track)).status).toBe(200);
     expect((await post('/v1/track', track)).status).toBe(200);
-    expect((await post('/v1/batch', { batch: [{ ...track, type: 'track' }, { ...track, type: 'track', messageId: 'cat-dup-2' }, { ...track, type: 'track', messageId: 'cat-dup-2' }] })).status).toBe(200);
+    expect(
+      (
+        await post('/v1/batch', {
+          batch: [
+            { ...track, type: 'track' },
+            { ...track, type: 'track', messageId: 'cat-dup-2' },
+            { ...track, type: 'track', messageId: 'cat-dup-2' },
+          ],
+        })
+      ).status,
+    ).toBe(200);
     const event = eventNamed(await catalog(), 'Repeated Once');
     expect(event).toMatchObject({ count: 2, properties: [{ path: 'n', kinds: ['number'], count: 2 }] });
   });
 
   it('follows objects five levels deep and holds the cap of property paths per event, counting what it drops', async () => {
-    const wide = Object.fromEntries(Array.from({ length: CATALOG_LIMITS.propertyPathsPerEvent + 30 }, (_, i) => [`p${String(i).padStart(3, '0')}`, i]));
+    const wide = Object.fromEntries(
+      Array.from({ length: CATALOG_LIMITS.propertyPathsPerEvent + 30 }, (_, i) => [`p${String(i).padStart(3, '0')}`, i]),
+    );
     expect((await post('/v1/track', { userId: 'u-cat-wide', event: 'Wide', messageId: 'cat-wide-1', properties: wide })).status).toBe(200);
-    expect((await post('/v1/track', { userId: 'u-cat-wide', event: 'Wide', messageId: 'cat-wide-2', properties: { p000: 1, extra: 1 } })).status).toBe(200);
-    expect((await post('/v1/track', { userId: 'u-cat-wide', event: 'Deep', messageId: 'cat-deep', properties: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } })).status).toBe(200);
+    expect(
+      (await post('/v1/track', { userId: 'u-cat-wide', event: 'Wide', messageId: 'cat-wide-2', properties: { p000: 1, extra: 1 } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await post('/v1/track', {
+          userId: 'u-cat-wide',
+          event: 'Deep',
+          messageId: 'cat-deep',
+          properties: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } },
+        })
+      ).status,
+    ).toBe(200);
 
     const body = await catalog();
     const event = eventNamed(body, 'Wide');
@@ -140,35 +198,82 @@ describe('GET /v1/catalog', () => {
     expect(pathIn(event.properties, 'p000')?.count).toBe(2);
     expect(pathIn(event.properties, 'extra')).toBeUndefined();
     expect(body.dropped.properties).toBe(31);
-    expect(eventNamed(body, 'Deep').properties.map((entry: { path: string }) => entry.path))
-      .toEqual(['a', 'a.b', 'a.b.c', 'a.b.c.d', 'a.b.c.d.e']);
+    expect(eventNamed(body, 'Deep').properties.map((entry: { path: string }) => entry.path)).toEqual([
+      'a',
+      'a.b',
+      'a.b.c',
+      'a.b.c.d',
+      'a.b.c.d.e',
+    ]);
     expect(pathIn(eventNamed(body, 'Deep').properties, 'a.b.c.d.e')?.kinds).toEqual(['object']);
   });
 
   it('stores names and counts only: no property or trait value, and no key shaped like an e-mail address', async () => {
-    expect((await post('/v1/track', {
-      userId: 'u-cat-private', event: 'Private Things', messageId: 'cat-private-1',
-      properties: { note: 'secret-value-4711', contact: { email: 'alice@example.com' }, 'bob@example': true, amount: 987654321 },
-    })).status).toBe(200);
-    expect((await post('/v1/track', { userId: 'u-cat-private', event: 'Mailed dave@example.com', messageId: 'cat-private-3' })).status).toBe(200);
-    expect((await post('/v1/identify', { userId: 'u-cat-private', messageId: 'cat-private-2', traits: { email: 'carol@example.com', name: 'Carol Secret-Surname' } })).status).toBe(200);
+    expect(
+      (
+        await post('/v1/track', {
+          userId: 'u-cat-private',
+          event: 'Private Things',
+          messageId: 'cat-private-1',
+          properties: { note: 'secret-value-4711', contact: { email: 'alice@example.com' }, 'bob@example': true, amount: 987654321 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await post('/v1/track', { userId: 'u-cat-private', event: 'Mailed dave@example.com', messageId: 'cat-private-3' })).status,
+    ).toBe(200);
+    expect(
+      (
+        await post('/v1/identify', {
+          userId: 'u-cat-private',
+          messageId: 'cat-private-2',
+          traits: { email: 'carol@example.com', name: 'Carol Secret-Surname' },
+        })
+      ).status,
+    ).toBe(200);
     const body = await catalog();
-    expect(eventNamed(body, 'Private Things').properties.map((entry: { path: string }) => entry.path).sort()).toEqual(['amount', 'contact', 'contact.email', 'note']);
+    expect(
+      eventNamed(body, 'Private Things')
+        .properties.map((entry: { path: string }) => entry.path)
+        .sort(),
+    ).toEqual(['amount', 'contact', 'contact.email', 'note']);
     expect(body.events.some((event: { name: string }) => event.name.includes('dave'))).toBe(false);
     expect(body.dropped.unrecordable).toBeGreaterThanOrEqual(2);
 
     const stored = JSON.stringify(await itinera.raw.db.collection(COLLECTIONS.dataCatalog).find({}).toArray());
-    for (const value of ['secret-value-4711', 'alice@example.com', 'bob@example', 'dave@example.com', 'carol@example.com', 'Carol Secret-Surname', '987654321', 'Kraków', 'SPRING']) {
+    for (const value of [
+      'secret-value-4711',
+      'alice@example.com',
+      'bob@example',
+      'dave@example.com',
+      'carol@example.com',
+      'Carol Secret-Surname',
+      '987654321',
+      'Kraków',
+      'SPRING',
+    ]) {
       expect(stored, value).not.toContain(value);
     }
     const answered = JSON.stringify(body);
-    for (const value of ['secret-value-4711', 'alice@example.com', 'bob@example', 'dave@example.com', 'carol@example.com', 'Carol Secret-Surname']) expect(answered, value).not.toContain(value);
+    for (const value of [
+      'secret-value-4711',
+      'alice@example.com',
+      'bob@example',
+      'dave@example.com',
+      'carol@example.com',
+      'Carol Secret-Surname',
+    ])
+      expect(answered, value).not.toContain(value);
   });
 });
 
 /** A second process over the same database, as another Itinera instance would be. */
 const observation = (name: string, at = new Date()): CatalogObservation => ({
-  at, event: { name, properties: [{ path: 'x', kind: 'number' }] }, traits: [{ path: 't', kind: 'string' }], consentCategories: ['Second'], unrecordable: 0,
+  at,
+  event: { name, properties: [{ path: 'x', kind: 'number' }] },
+  traits: [{ path: 't', kind: 'string' }],
+  consentCategories: ['Second'],
+  unrecordable: 0,
 });
 
 describe('the catalogue store', () => {
@@ -193,7 +298,15 @@ describe('the catalogue store', () => {
 
   it('logs a failed flush and keeps its counts for the next one', async () => {
     const lines: string[] = [];
-    const logger = createLogger('warn', new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+    const logger = createLogger(
+      'warn',
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const store = new DataCatalogStore(itinera.raw.db);
     store.reportFailuresTo(logger);
     const raw = itinera.raw.db.collection(COLLECTIONS.dataCatalog);
@@ -210,7 +323,10 @@ describe('the catalogue store', () => {
     await raw.deleteOne({ _id: 'event:Blocked For Now' as never });
     store.record(observation('Blocked For Now'));
     await store.flush();
-    expect(eventNamed(await catalog(), 'Blocked For Now')).toMatchObject({ count: 2, properties: [{ path: 'x', kinds: ['number'], count: 2 }] });
+    expect(eventNamed(await catalog(), 'Blocked For Now')).toMatchObject({
+      count: 2,
+      properties: [{ path: 'x', kinds: ['number'], count: 2 }],
+    });
     expect(eventNamed(await catalog(), 'Not Blocked')).toMatchObject({ count: 1 });
     await store.close();
   });
@@ -227,7 +343,12 @@ describe('the catalogue store', () => {
     // A process that learns the stored state only from the database holds the caps too.
     const other = new DataCatalogStore(itinera.raw.db);
     other.record(observation('One Too Many'));
-    other.record({ at: new Date(), traits: [{ path: 'another-trait', kind: 'number' }], consentCategories: ['Another Category'], unrecordable: 0 });
+    other.record({
+      at: new Date(),
+      traits: [{ path: 'another-trait', kind: 'number' }],
+      consentCategories: ['Another Category'],
+      unrecordable: 0,
+    });
     await other.flush();
 
     const body = await catalog();

@@ -68,9 +68,15 @@ describe('user agent', () => {
   });
 
   it("client hints reveal the OS version Chrome's reduced user agent freezes", () => {
-    expect(fromUserAgent(UA.chromeWindows, { userAgentData: { platformVersion: '15.0.0' } })).toMatchObject({ os: 'Windows', os_version: '11' });
+    expect(fromUserAgent(UA.chromeWindows, { userAgentData: { platformVersion: '15.0.0' } })).toMatchObject({
+      os: 'Windows',
+      os_version: '11',
+    });
     expect(fromUserAgent(UA.chromeWindows, { userAgentData: { platformVersion: '10.0.0' } })).toMatchObject({ os_version: '10' });
-    expect(fromUserAgent(UA.chromeMac, { userAgentData: { platformVersion: '14.4.1' } })).toMatchObject({ os: 'macOS', os_version: '14.4.1' });
+    expect(fromUserAgent(UA.chromeMac, { userAgentData: { platformVersion: '14.4.1' } })).toMatchObject({
+      os: 'macOS',
+      os_version: '14.4.1',
+    });
     // Low-entropy hints only (no platformVersion), or nonsense: the user agent's version stands.
     expect(fromUserAgent(UA.chromeMac, { userAgentData: { mobile: false, platform: 'macOS' } })).toMatchObject({ os_version: '10.15.7' });
     expect(fromUserAgent(UA.chromeWindows, { userAgentData: { platformVersion: 'eleven' } })).toMatchObject({ os_version: '10' });
@@ -122,7 +128,9 @@ describe('locale, time zone and page', () => {
   });
 
   it('drops credentials from URLs, and URLs that are empty, relative or too long', () => {
-    expect(enrichMessage({ context: { page: { url: 'https://alice:s3cret@example.com/a' } } })).toEqual({ current_url: 'https://example.com/a' });
+    expect(enrichMessage({ context: { page: { url: 'https://alice:s3cret@example.com/a' } } })).toEqual({
+      current_url: 'https://example.com/a',
+    });
     expect(enrichMessage({ context: { page: { url: '/relative/path', referrer: '' } } })).toEqual({});
     expect(enrichMessage({ context: { page: { url: `https://example.com/?q=${'a'.repeat(3000)}` } } })).toEqual({});
     expect(enrichMessage({ context: { page: 'https://example.com/' } })).toEqual({});
@@ -162,12 +170,27 @@ describe('IP address and location', () => {
   });
 
   it('prefers context.ip over the remote address, and an invalid context.ip falls back', () => {
-    expect(enricher.enrich({ context: { ip: '193.0.6.139' } }, { remoteAddress: '8.8.8.8' })).toMatchObject({ ip: '193.0.6.139', country: 'NL' });
+    expect(enricher.enrich({ context: { ip: '193.0.6.139' } }, { remoteAddress: '8.8.8.8' })).toMatchObject({
+      ip: '193.0.6.139',
+      country: 'NL',
+    });
     expect(enricher.enrich({ context: { ip: 'not-an-ip' } }, { remoteAddress: '8.8.8.8' })).toMatchObject({ ip: '8.8.8.8' });
   });
 
   it('gives neither ip nor location for private, loopback, link-local and reserved addresses', () => {
-    for (const ip of ['10.1.2.3', '192.168.1.10', '172.16.5.4', '127.0.0.1', '100.64.0.1', '169.254.1.1', '::1', 'fe80::1', 'fd12:3456::1', '224.0.0.1', '192.0.2.1']) {
+    for (const ip of [
+      '10.1.2.3',
+      '192.168.1.10',
+      '172.16.5.4',
+      '127.0.0.1',
+      '100.64.0.1',
+      '169.254.1.1',
+      '::1',
+      'fe80::1',
+      'fd12:3456::1',
+      '224.0.0.1',
+      '192.0.2.1',
+    ]) {
       expect(enricher.enrich({ context: { ip } }), ip).toEqual({});
       expect(enricher.enrich({}, { remoteAddress: ip }), ip).toEqual({});
     }
@@ -202,7 +225,9 @@ describe('IP address and location', () => {
     expect(enricher.enrich({ context: { library: { name: 'analytics-python' } } }, remote)).toEqual({});
     expect(enricher.enrich({ channel: 'server', context: {} }, remote)).toEqual({});
     // A server library that states the person's address is believed.
-    expect(enricher.enrich({ context: { ip: '193.0.6.139', library: { name: 'analytics-python' } } }, remote)).toMatchObject({ country: 'NL' });
+    expect(enricher.enrich({ context: { ip: '193.0.6.139', library: { name: 'analytics-python' } } }, remote)).toMatchObject({
+      country: 'NL',
+    });
     // Browser and mobile libraries are client-side.
     expect(enricher.enrich({ context: { library: { name: 'analytics.js' } } }, remote)).toMatchObject({ ip: '8.8.8.8' });
   });
@@ -289,7 +314,16 @@ describe('when the geo-IP database is missing', () => {
 
 describe('DB-IP records', () => {
   it('maps the flat DB-IP shape, not the GeoLite2 one', () => {
-    const record = { city: 'Warsaw', country_code: 'PL', latitude: 52.2, longitude: 21.0, postcode: '', state1: 'Mazovia', state2: '', timezone: '' };
+    const record = {
+      city: 'Warsaw',
+      country_code: 'PL',
+      latitude: 52.2,
+      longitude: 21.0,
+      postcode: '',
+      state1: 'Mazovia',
+      state2: '',
+      timezone: '',
+    };
     expect(locationOf(record)).toEqual({ country: 'PL', region: 'Mazovia', city: 'Warsaw' });
     expect(locationOf({ country: { iso_code: 'PL' } })).toBeUndefined();
     expect(locationOf({ country_code: 'ZZ', city: 'Nowhere' })).toBeUndefined();

@@ -27,15 +27,16 @@ afterAll(async () => {
   await offline?.close();
 });
 
-const sweep = (itinera: TestItinera, aheadMs = 1000) => sweepOnce({
-  stores: itinera.runtime.stores,
-  changes: itinera.runtime.changes,
-  writer: itinera.runtime.writer,
-  startPendingErasure: async () => undefined,
-  logger: createLogger('silent'),
-  intervalMs: 0,
-  now: () => new Date(Date.now() + aheadMs),
-});
+const sweep = (itinera: TestItinera, aheadMs = 1000) =>
+  sweepOnce({
+    stores: itinera.runtime.stores,
+    changes: itinera.runtime.changes,
+    writer: itinera.runtime.writer,
+    startPendingErasure: async () => undefined,
+    logger: createLogger('silent'),
+    intervalMs: 0,
+    now: () => new Date(Date.now() + aheadMs),
+  });
 
 describe('outbox', () => {
   it('accepts and applies events while Temporal is down, and dispatches them when it is back', async () => {
@@ -44,7 +45,10 @@ describe('outbox', () => {
       text: 'journey hello { when performed "Signed Up" tag "hello" }',
     });
     expect(rules.status).toBe(200);
-    const tracked = await send(offline.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-outage', event: 'Signed Up', messageId: 'm-outage' } });
+    const tracked = await send(offline.baseUrl, 'POST', '/v1/track', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: 'u-outage', event: 'Signed Up', messageId: 'm-outage' },
+    });
     expect(tracked).toEqual({ status: 200, body: { success: true } });
 
     // The profile has the event at once; only its journey waits for Temporal.
@@ -68,9 +72,13 @@ describe('outbox', () => {
   });
 
   it('applies a batch a crash left stored but unapplied, counting each event once', async () => {
-    const sent = await send(online.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-crash', event: 'Order Completed', properties: { revenue: 30 } } });
+    const sent = await send(online.baseUrl, 'POST', '/v1/track', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: 'u-crash', event: 'Order Completed', properties: { revenue: 30 } },
+    });
     expect(sent.status).toBe(200);
-    const profileId = (await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-crash', { auth: bearer(ADMIN_KEY) })).body.id as string;
+    const profileId = (await send(online.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-crash', { auth: bearer(ADMIN_KEY) })).body
+      .id as string;
     await online.runtime.writer.drain();
 
     // What a process that died right after storing two more events leaves behind: the
@@ -79,7 +87,13 @@ describe('outbox', () => {
     const stored = (await online.raw.events.findOne({ profileId }))!;
     const lostIds = [1, 2].map((n) => eventIdFor(`m-crash-${n}`));
     const outboxId = await stores.outbox.open(lostIds, new Date(), { owner: 'a-process-that-died', until: new Date() });
-    const lost: EventDoc[] = [1, 2].map((n) => ({ ...stored, _id: lostIds[n - 1]!, messageId: `m-crash-${n}`, properties: { revenue: 10 * n }, outboxId }));
+    const lost: EventDoc[] = [1, 2].map((n) => ({
+      ...stored,
+      _id: lostIds[n - 1]!,
+      messageId: `m-crash-${n}`,
+      properties: { revenue: 10 * n },
+      outboxId,
+    }));
     await online.raw.events.insertMany(lost);
 
     expect(await sweep(online)).toBe(1);
@@ -103,7 +117,8 @@ describe('outbox', () => {
     };
     try {
       const sending = send(online.baseUrl, 'POST', '/v1/track', {
-        auth: basicAuth(WRITE_KEY), json: { userId: 'u-slow', event: 'Order Completed', properties: { revenue: 25 }, messageId: 'm-slow' },
+        auth: basicAuth(WRITE_KEY),
+        json: { userId: 'u-slow', event: 'Order Completed', properties: { revenue: 25 }, messageId: 'm-slow' },
       });
       await eventually(async () => (await online.runtime.stores.events.findById(eventIdFor('m-slow'))) !== null);
       // Within the lease the entry is its process's: a sweep leaves it.
@@ -127,7 +142,9 @@ describe('outbox', () => {
   });
 
   it('starts one journey run per event, however often a sweep repeats its dispatch after the run closed', async () => {
-    const rules = await deploy('journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }');
+    const rules = await deploy(
+      'journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }',
+    );
     const first = await track('u-repeat', 'Came Back', 'm-back-1');
     const run = online.runtime.temporal.workflow.getHandle(journeyWorkflowId('welcome_back', rules, first.profileId));
     // Closed, not just finished with the profile: a repeat now finds no open run to signal.

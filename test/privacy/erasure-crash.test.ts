@@ -25,7 +25,13 @@ const write = { auth: basicAuth(WRITE_KEY) };
 
 /** The worker, in a process of its own; the same admin key (and so privacy secret) as the API's: one deployment. */
 async function startWorker(killAfter?: string): Promise<ChildProcess> {
-  const child = await forkWorker({ temporalAddress: temporalAddress(), taskQueue: itinera.taskQueue, dbName: itinera.dbName, adminKey: ADMIN_KEY, ...(killAfter ? { killAfter } : {}) });
+  const child = await forkWorker({
+    temporalAddress: temporalAddress(),
+    taskQueue: itinera.taskQueue,
+    dbName: itinera.dbName,
+    adminKey: ADMIN_KEY,
+    ...(killAfter ? { killAfter } : {}),
+  });
   children.push(child);
   return child;
 }
@@ -42,9 +48,19 @@ afterAll(async () => {
 describe('an erasure whose worker is killed at every step', () => {
   it('resumes each step after the kill and completes with exact counts and nothing left', { timeout: 240_000 }, async () => {
     const worker = await startWorker();
-    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId: 'u-crash', anonymousId: 'a-crash', traits: { email: 'crash.person@example.org', name: 'Crash Person' } } });
-    await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId: 'u-crash', purpose: 'email_marketing', state: 'granted' } });
-    for (let i = 0; i < 3; i++) await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'u-crash', event: 'Article Read', properties: { n: i } } });
+    await send(itinera.baseUrl, 'POST', '/v1/identify', {
+      ...write,
+      json: { userId: 'u-crash', anonymousId: 'a-crash', traits: { email: 'crash.person@example.org', name: 'Crash Person' } },
+    });
+    await send(itinera.baseUrl, 'POST', '/v1/consents', {
+      ...write,
+      json: { userId: 'u-crash', purpose: 'email_marketing', state: 'granted' },
+    });
+    for (let i = 0; i < 3; i++)
+      await send(itinera.baseUrl, 'POST', '/v1/track', {
+        ...write,
+        json: { userId: 'u-crash', event: 'Article Read', properties: { n: i } },
+      });
     const profile = await eventually(async () => {
       const found = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-crash', admin)).body;
       return found.segments?.length === 1 ? found : undefined;
@@ -68,7 +84,16 @@ describe('an erasure whose worker is killed at every step', () => {
 
     const done = await statusOf();
     expect(done.removed).toEqual({
-      profiles: 1, merges: 0, identities: 3, events: 5, consentRecords: 1, segmentMemberships: 1, segmentHistory: 1, messages: 0, journeyRuns: 0, suppressed: 3,
+      profiles: 1,
+      merges: 0,
+      identities: 3,
+      events: 5,
+      consentRecords: 1,
+      segmentMemberships: 1,
+      segmentHistory: 1,
+      messages: 0,
+      journeyRuns: 0,
+      suppressed: 3,
     });
     expect(Object.keys(done.steps)).toEqual(['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify']);
     const completed = (await send(itinera.baseUrl, 'GET', '/v1/audit?kind=erasure.completed', admin)).body.entries;
@@ -76,7 +101,10 @@ describe('an erasure whose worker is killed at every step', () => {
     expect((await send(itinera.baseUrl, 'GET', '/v1/privacy/suppressions', admin)).body.suppressions).toHaveLength(3);
 
     const { db } = itinera.raw;
-    const dumps = await Promise.all((await db.listCollections().toArray()).map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())));
-    for (const trace of [profile.id, 'u-crash', 'a-crash', 'crash.person@example.org', 'Crash Person']) expect(dumps.join('\n')).not.toContain(trace);
+    const dumps = await Promise.all(
+      (await db.listCollections().toArray()).map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())),
+    );
+    for (const trace of [profile.id, 'u-crash', 'a-crash', 'crash.person@example.org', 'Crash Person'])
+      expect(dumps.join('\n')).not.toContain(trace);
   });
 });

@@ -32,11 +32,24 @@ const address = () => `127.0.0.1:${ports.port}`;
 
 /** The dev server on this test's data directory and ports: the same database each time. */
 async function startTemporal(): Promise<ManagedProcess> {
-  return startTemporalDevServer({ binary: await ensureTemporalCli(() => undefined), dataDir, ...ports, uiPort: 0, headless: true, namespace: 'default' });
+  return startTemporalDevServer({
+    binary: await ensureTemporalCli(() => undefined),
+    dataDir,
+    ...ports,
+    uiPort: 0,
+    headless: true,
+    namespace: 'default',
+  });
 }
 
 async function startWorker(killAfter?: string): Promise<ChildProcess> {
-  const child = await forkWorker({ temporalAddress: address(), taskQueue: itinera.taskQueue, dbName: itinera.dbName, adminKey: ADMIN_KEY, ...(killAfter ? { killAfter } : {}) });
+  const child = await forkWorker({
+    temporalAddress: address(),
+    taskQueue: itinera.taskQueue,
+    dbName: itinera.dbName,
+    adminKey: ADMIN_KEY,
+    ...(killAfter ? { killAfter } : {}),
+  });
   children.push(child);
   return child;
 }
@@ -59,9 +72,19 @@ describe('an erasure while Temporal is killed', () => {
   it('completes after the server comes back, the interrupted step taken up again', { timeout: 240_000 }, async () => {
     // A worker while the person is made (the deploy's segment recompute runs on it), none while the erasure is asked for.
     const first = await startWorker();
-    await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId: 'u-tkill', traits: { email: 'temporal.kill@example.org', name: 'Tina Kill' } } });
-    await send(itinera.baseUrl, 'POST', '/v1/consents', { ...write, json: { userId: 'u-tkill', purpose: 'email_marketing', state: 'granted' } });
-    for (let i = 0; i < 3; i++) await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId: 'u-tkill', event: 'Article Read', properties: { n: i } } });
+    await send(itinera.baseUrl, 'POST', '/v1/identify', {
+      ...write,
+      json: { userId: 'u-tkill', traits: { email: 'temporal.kill@example.org', name: 'Tina Kill' } },
+    });
+    await send(itinera.baseUrl, 'POST', '/v1/consents', {
+      ...write,
+      json: { userId: 'u-tkill', purpose: 'email_marketing', state: 'granted' },
+    });
+    for (let i = 0; i < 3; i++)
+      await send(itinera.baseUrl, 'POST', '/v1/track', {
+        ...write,
+        json: { userId: 'u-tkill', event: 'Article Read', properties: { n: i } },
+      });
     const profile = await eventually(async () => {
       const found = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-tkill', admin)).body;
       return found.segments?.length === 1 ? found : undefined;
@@ -91,13 +114,24 @@ describe('an erasure while Temporal is killed', () => {
     }, 120_000);
     expect(await itinera.runtime.temporal.workflow.getHandle(`erasure:${accepted.body.id}`).result()).toBe('completed');
     expect(done.removed).toEqual({
-      profiles: 1, merges: 0, identities: 2, events: 5, consentRecords: 1, segmentMemberships: 1, segmentHistory: 1, messages: 0, journeyRuns: 0, suppressed: 2,
+      profiles: 1,
+      merges: 0,
+      identities: 2,
+      events: 5,
+      consentRecords: 1,
+      segmentMemberships: 1,
+      segmentHistory: 1,
+      messages: 0,
+      journeyRuns: 0,
+      suppressed: 2,
     });
     expect(Object.keys(done.steps)).toEqual(['inventory', 'suppress', 'stop', 'remove', 'verify', 'notify']);
     expect((await send(itinera.baseUrl, 'GET', '/v1/audit?kind=erasure.completed', admin)).body.entries).toHaveLength(1);
 
     const { db } = itinera.raw;
-    const dumps = await Promise.all((await db.listCollections().toArray()).map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())));
+    const dumps = await Promise.all(
+      (await db.listCollections().toArray()).map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())),
+    );
     for (const trace of [profile.id, 'u-tkill', 'temporal.kill@example.org', 'Tina Kill']) expect(dumps.join('\n')).not.toContain(trace);
   });
 });

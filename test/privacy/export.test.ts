@@ -36,9 +36,13 @@ async function built(id: string) {
 describe('data export', () => {
   it('builds one bundle with everything held, which downloads once and is then deleted', async () => {
     await api('POST', '/v1/page', { ...write, json: { anonymousId: 'exp-device', name: 'Home' } });
-    await api('POST', '/v1/identify', { ...write, json: { userId: 'exp-1', anonymousId: 'exp-device', traits: { email: 'exp@example.org', first_name: 'Ewa' } } });
+    await api('POST', '/v1/identify', {
+      ...write,
+      json: { userId: 'exp-1', anonymousId: 'exp-device', traits: { email: 'exp@example.org', first_name: 'Ewa' } },
+    });
     await api('POST', '/v1/consents', { ...write, json: { userId: 'exp-1', purpose: 'newsletter', state: 'granted' } });
-    for (let i = 0; i < 3; i++) await api('POST', '/v1/track', { ...write, json: { userId: 'exp-1', event: 'Article Read', properties: { n: i } } });
+    for (let i = 0; i < 3; i++)
+      await api('POST', '/v1/track', { ...write, json: { userId: 'exp-1', event: 'Article Read', properties: { n: i } } });
     const profile = await eventually(async () => {
       const found = (await api('GET', '/v1/profiles/lookup?userId=exp-1')).body;
       return found.segments?.length === 1 ? found : undefined;
@@ -56,12 +60,35 @@ describe('data export', () => {
     const text = await download.text();
     expect(Buffer.byteLength(text)).toBe(done.bytes);
     const bundle = JSON.parse(text);
-    expect(bundle).toMatchObject({ type: 'itinera.export', version: 1, requestId: accepted.body.id, profile: { id: profile.id, traits: { email: 'exp@example.org', first_name: 'Ewa' } } });
-    expect(bundle.identifiers).toEqual(expect.arrayContaining([{ kind: 'userId', value: 'exp-1' }, { kind: 'email', value: 'exp@example.org' }, { kind: 'anonymousId', value: 'exp-device' }]));
-    expect(bundle.consentLedger).toEqual([expect.objectContaining({ purpose: 'newsletter', state: 'granted', proof: expect.any(Object), origin: expect.objectContaining({ kind: 'api' }) })]);
+    expect(bundle).toMatchObject({
+      type: 'itinera.export',
+      version: 1,
+      requestId: accepted.body.id,
+      profile: { id: profile.id, traits: { email: 'exp@example.org', first_name: 'Ewa' } },
+    });
+    expect(bundle.identifiers).toEqual(
+      expect.arrayContaining([
+        { kind: 'userId', value: 'exp-1' },
+        { kind: 'email', value: 'exp@example.org' },
+        { kind: 'anonymousId', value: 'exp-device' },
+      ]),
+    );
+    expect(bundle.consentLedger).toEqual([
+      expect.objectContaining({
+        purpose: 'newsletter',
+        state: 'granted',
+        proof: expect.any(Object),
+        origin: expect.objectContaining({ kind: 'api' }),
+      }),
+    ]);
     expect(bundle.segmentHistory).toEqual([expect.objectContaining({ segment: 'readers', change: 'entered' })]);
     expect(bundle.events).toHaveLength(6);
-    expect(bundle.events.filter((event: { event?: string }) => event.event === 'Article Read').map((event: { properties: { n: number } }) => event.properties.n).sort()).toEqual([0, 1, 2]);
+    expect(
+      bundle.events
+        .filter((event: { event?: string }) => event.event === 'Article Read')
+        .map((event: { properties: { n: number } }) => event.properties.n)
+        .sort(),
+    ).toEqual([0, 1, 2]);
 
     // Once: the second click finds nothing, and nothing of the bundle is stored any more.
     const again = await fetch(done.downloadUrl);

@@ -32,7 +32,10 @@ const api = (method: string, path: string, options: Parameters<typeof send>[3] =
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
   smtp = await startSmtpSink();
-  itinera = await startTestItinera('portal', { smtp: { url: smtp.url, from: 'Shop <privacy@shop.example>' }, now: () => new Date(Date.now() + shiftMs) });
+  itinera = await startTestItinera('portal', {
+    smtp: { url: smtp.url, from: 'Shop <privacy@shop.example>' },
+    now: () => new Date(Date.now() + shiftMs),
+  });
   expect((await api('PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
@@ -54,7 +57,10 @@ async function person(userId: string, email: string) {
   });
 }
 
-const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
+const form = (fields: Record<string, string>) => ({
+  body: new URLSearchParams(fields).toString(),
+  contentType: 'application/x-www-form-urlencoded',
+});
 
 describe('the privacy page in Chromium', () => {
   it('opens from an issued link, turns a consent off, downloads the export once, and erases the person with a receipt', async () => {
@@ -77,14 +83,24 @@ describe('the privacy page in Chromium', () => {
     expect(await page.locator('[data-purpose="newsletter"]').textContent()).toBe('Włączona');
 
     // Turn the newsletter off.
-    await page.locator('form', { has: page.locator('input[name="purpose"][value="newsletter"]') }).getByRole('button', { name: 'Wyłącz' }).click();
+    await page
+      .locator('form', { has: page.locator('input[name="purpose"][value="newsletter"]') })
+      .getByRole('button', { name: 'Wyłącz' })
+      .click();
     await page.waitForURL(/#choices$/);
     expect(await page.locator('[data-purpose="newsletter"]').textContent()).toBe('Wyłączona');
     const after = (await api('GET', `/v1/profiles/${profile.id}`)).body;
     expect(after.consents.newsletter.state).toBe('revoked');
-    const history = (await api('GET', `/v1/profiles/${profile.id}/consents`)).body.history as { state: string; origin: { kind: string }; proof: { method: string; userAgent?: string } }[];
+    const history = (await api('GET', `/v1/profiles/${profile.id}/consents`)).body.history as {
+      state: string;
+      origin: { kind: string };
+      proof: { method: string; userAgent?: string };
+    }[];
     expect(history.map((record) => record.state)).toEqual(['revoked', 'granted']);
-    expect(history[0]).toMatchObject({ origin: { kind: 'portal' }, proof: { method: 'portal', userAgent: expect.stringContaining('Chrome') } });
+    expect(history[0]).toMatchObject({
+      origin: { kind: 'portal' },
+      proof: { method: 'portal', userAgent: expect.stringContaining('Chrome') },
+    });
     // The history of choices shows both, in Polish.
     expect(await page.locator('body').innerText()).toContain('na tej stronie');
 
@@ -109,7 +125,7 @@ describe('the privacy page in Chromium', () => {
     await page.getByLabel('Rozumiem, że tej operacji nie można cofnąć').check();
     await page.getByRole('button', { name: 'Usuń moje dane' }).click();
     await page.getByText('Twoje dane zostały usunięte').waitFor({ timeout: 60_000 });
-    const signed = JSON.parse(await page.locator('pre').textContent() ?? '{}') as { receipt: string; signature: string };
+    const signed = JSON.parse((await page.locator('pre').textContent()) ?? '{}') as { receipt: string; signature: string };
     const pem = await (await fetch(`${itinera.baseUrl}/v1/receipt-key`)).text();
     expect(verify(null, Buffer.from(signed.receipt), createPublicKey(pem), Buffer.from(signed.signature, 'base64'))).toBe(true);
     expect(signed.receipt).not.toContain('portal-1');

@@ -22,13 +22,19 @@ afterAll(async () => {
   await itinera?.close();
 });
 
-const eventsOf = async (profileId: string) => (await api('GET', `/v1/profiles/${profileId}/events?limit=100`)).body.events as { type: string; event?: string; timestamp: string }[];
+const eventsOf = async (profileId: string) =>
+  (await api('GET', `/v1/profiles/${profileId}/events?limit=100`)).body.events as { type: string; event?: string; timestamp: string }[];
 
 describe('retention', () => {
   it('is off until a policy is set, and refuses a bad one', async () => {
     expect((await api('GET', '/v1/privacy/retention')).body).toEqual({ events: [], nextRunAt: null });
     expect((await api('POST', '/v1/privacy/retention/run', { ...admin, json: {} })).status).toBe(409);
-    for (const json of [{ events: [{ olderThanDays: 0 }] }, { events: [{ olderThanDays: 30, type: 'nope' }] }, { inactivePeopleDays: 'x' }, { other: 1 }]) {
+    for (const json of [
+      { events: [{ olderThanDays: 0 }] },
+      { events: [{ olderThanDays: 30, type: 'nope' }] },
+      { inactivePeopleDays: 'x' },
+      { other: 1 },
+    ]) {
       expect((await api('PUT', '/v1/privacy/retention', { ...admin, json })).status).toBe(400);
     }
     expect((await api('GET', '/v1/privacy/retention')).body.events).toEqual([]);
@@ -42,11 +48,25 @@ describe('retention', () => {
     await api('POST', '/v1/identify', { ...write, json: { userId: 'ret-gone', traits: { email: 'gone@example.org' } } });
     const active = (await api('GET', '/v1/profiles/lookup?userId=ret-active')).body.id as string;
 
-    const policy = await api('PUT', '/v1/privacy/retention', { ...admin, json: {
-      events: [{ olderThanDays: 365, type: 'page' }, { olderThanDays: 365, event: 'Cart Viewed' }], inactivePeopleDays: 730, reason: 'records schedule v2',
-    } });
+    const policy = await api('PUT', '/v1/privacy/retention', {
+      ...admin,
+      json: {
+        events: [
+          { olderThanDays: 365, type: 'page' },
+          { olderThanDays: 365, event: 'Cart Viewed' },
+        ],
+        inactivePeopleDays: 730,
+        reason: 'records schedule v2',
+      },
+    });
     expect(policy.status).toBe(200);
-    expect(policy.body).toMatchObject({ events: [{ olderThanDays: 365, type: 'page' }, { olderThanDays: 365, event: 'Cart Viewed' }], inactivePeopleDays: 730 });
+    expect(policy.body).toMatchObject({
+      events: [
+        { olderThanDays: 365, type: 'page' },
+        { olderThanDays: 365, event: 'Cart Viewed' },
+      ],
+      inactivePeopleDays: 730,
+    });
     expect(Date.parse(policy.body.nextRunAt)).toBeGreaterThan(Date.now());
 
     // 800 days on, the customer is back today.
@@ -59,7 +79,9 @@ describe('retention', () => {
     expect(run).toMatchObject({ events: [1, 1], peopleErased: 1 });
     const kept = await eventsOf(active);
     expect(kept.map((event) => event.event ?? `${event.type}`).sort()).toEqual(['Order Completed', 'page']);
-    expect(kept.find((event) => event.type === 'page')!.timestamp.slice(0, 10)).toBe(new Date(Date.now() + shiftMs).toISOString().slice(0, 10));
+    expect(kept.find((event) => event.type === 'page')!.timestamp.slice(0, 10)).toBe(
+      new Date(Date.now() + shiftMs).toISOString().slice(0, 10),
+    );
 
     await eventually(async () => (await api('GET', '/v1/profiles/lookup?userId=ret-gone')).status === 404, 30_000);
     // Not suppressed: the same person coming back is someone new.

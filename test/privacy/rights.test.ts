@@ -40,10 +40,16 @@ afterAll(async () => {
 
 describe('rectification', () => {
   it('corrects and removes traits, moves segment membership, and audits names only', async () => {
-    await api('POST', '/v1/identify', { ...write, json: { userId: 'rect-1', traits: { first_name: 'Jna-typo', city: 'Kraków', nickname: 'jj-secret' } } });
+    await api('POST', '/v1/identify', {
+      ...write,
+      json: { userId: 'rect-1', traits: { first_name: 'Jna-typo', city: 'Kraków', nickname: 'jj-secret' } },
+    });
     const before = await profileOf('rect-1');
     expect(segmentNames(before)).toEqual([]);
-    const patched = await api('PATCH', `/v1/profiles/${before.id}/traits`, { ...admin, json: { traits: { first_name: 'Jan', nickname: null }, reason: 'the person wrote in' } });
+    const patched = await api('PATCH', `/v1/profiles/${before.id}/traits`, {
+      ...admin,
+      json: { traits: { first_name: 'Jan', nickname: null }, reason: 'the person wrote in' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.traits).toEqual({ first_name: 'Jan', city: 'Kraków' });
     const after = await eventually(async () => {
@@ -53,7 +59,12 @@ describe('rectification', () => {
     expect(after.traits).toEqual({ first_name: 'Jan', city: 'Kraków' });
 
     const [entry] = (await api('GET', '/v1/audit?kind=profile.rectified')).body.entries;
-    expect(entry).toMatchObject({ actor: 'admin', reason: 'the person wrote in', subject: { profileId: before.id }, detail: { set: ['first_name'], removed: ['nickname'] } });
+    expect(entry).toMatchObject({
+      actor: 'admin',
+      reason: 'the person wrote in',
+      subject: { profileId: before.id },
+      detail: { set: ['first_name'], removed: ['nickname'] },
+    });
     expect(JSON.stringify(entry)).not.toContain('jj-secret');
   });
 
@@ -71,7 +82,7 @@ describe('rectification', () => {
 });
 
 describe('restriction', () => {
-  it('ends the person\'s runs, takes them out of every segment and keeps journeys from admitting them until lifted', async () => {
+  it("ends the person's runs, takes them out of every segment and keeps journeys from admitting them until lifted", async () => {
     await api('POST', '/v1/track', { ...write, json: { userId: 'restrict-1', event: 'Start' } });
     const running = await eventually(async () => {
       const profile = await profileOf('restrict-1');
@@ -87,7 +98,9 @@ describe('restriction', () => {
     const kept = await profileOf('restrict-1');
     expect(kept).toMatchObject({ journeys: [], segments: [], tags: ['started'], restricted: { reason: 'accuracy contested' } });
     // A repeated request changes nothing and keeps the first instant.
-    expect((await api('PUT', `/v1/profiles/${running.id}/restriction`, { ...admin, json: {} })).body.restricted.since).toBe(restricted.body.restricted.since);
+    expect((await api('PUT', `/v1/profiles/${running.id}/restriction`, { ...admin, json: {} })).body.restricted.since).toBe(
+      restricted.body.restricted.since,
+    );
 
     // Events are still kept; no journey admits the person, and the refusal is counted.
     await api('POST', '/v1/track', { ...write, json: { userId: 'restrict-1', event: 'Ping' } });

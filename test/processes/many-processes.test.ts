@@ -71,7 +71,14 @@ beforeAll(async () => {
   const progress = () => undefined;
   const ferret = await startFerretDb({ binary: await ensureFerretDb(progress), dataDir, port: ferretPort! });
   const temporal = await startTemporalDevServer({
-    binary: await ensureTemporalCli(progress), dataDir, port: temporalPort!, httpPort, metricsPort, uiPort: 0, headless: true, namespace: 'default',
+    binary: await ensureTemporalCli(progress),
+    dataDir,
+    port: temporalPort!,
+    httpPort,
+    metricsPort,
+    uiPort: 0,
+    headless: true,
+    namespace: 'default',
   });
   servers = {
     mongoUri: `mongodb://127.0.0.1:${ferretPort}/`,
@@ -86,7 +93,13 @@ afterAll(async () => {
   await sink?.close();
   if (!servers) return;
   const client = new MongoClient(servers.mongoUri, { serverSelectionTimeoutMS: 5000 });
-  const alive = await client.connect().then(() => client.db('admin').command({ ping: 1 })).then(() => true, () => false);
+  const alive = await client
+    .connect()
+    .then(() => client.db('admin').command({ ping: 1 }))
+    .then(
+      () => true,
+      () => false,
+    );
   await client.close();
   await servers.stop();
   if (alive) await rm(servers.dataDir, { recursive: true, force: true });
@@ -110,7 +123,8 @@ async function startProcess(role: Role, port: number, shared: Record<string, str
       proc.child = spawn(process.execPath, ['scripts/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       proc.child.stdout!.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
       proc.child.stderr!.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
-      if (process.env.ITINERA_PROCESS_LOGS) proc.child.stdout!.pipe(createWriteStream(`${process.env.ITINERA_PROCESS_LOGS}-${role}-${port}.log`, { flags: 'a' }));
+      if (process.env.ITINERA_PROCESS_LOGS)
+        proc.child.stdout!.pipe(createWriteStream(`${process.env.ITINERA_PROCESS_LOGS}-${role}-${port}.log`, { flags: 'a' }));
       await eventually(async () => {
         if (proc.child.exitCode !== null) throw new Error(`itinera (${role}) exited with ${proc.child.exitCode}:\n${proc.output.join('')}`);
         const ready = await fetch(`${proc.baseUrl}/ready`).catch(() => null);
@@ -176,7 +190,10 @@ async function scaleOut(roles: Role[], killed: number) {
       }
     };
     const admin = { auth: bearer(ADMIN_KEY) };
-    expect((await send(api[0]!.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Welcome', html: '<p>Welcome</p>' } })).status).toBe(201);
+    expect(
+      (await send(api[0]!.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Welcome', html: '<p>Welcome</p>' } }))
+        .status,
+    ).toBe(201);
     expect((await send(api[0]!.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
 
     const staleReads: string[] = [];
@@ -184,21 +201,34 @@ async function scaleOut(roles: Role[], killed: number) {
       const userId = `u-${run}-${i}`;
       const anonymousId = `a-${run}-${i}`;
       await track('/v1/track', { userId, event: 'Signed Up', messageId: `${userId}-signup` });
-      for (let page = 0; page < 3; page++) await track('/v1/page', { anonymousId, name: 'Pricing', messageId: `${anonymousId}-page-${page}` });
+      for (let page = 0; page < 3; page++)
+        await track('/v1/page', { anonymousId, name: 'Pricing', messageId: `${anonymousId}-page-${page}` });
       // The anonymous profile merges into the known one; the banner's consent rides along.
       await track('/v1/identify', {
-        userId, anonymousId, traits: { email: `${userId}@example.org` }, messageId: `${userId}-identify`,
+        userId,
+        anonymousId,
+        traits: { email: `${userId}@example.org` },
+        messageId: `${userId}-identify`,
         context: { consent: { categoryPreferences: { Marketing: true } } },
       });
       // Twenty orders at once, through every process, half under each identifier.
-      const acknowledged = await Promise.all(Array.from({ length: ORDERS }, (_, n) => track('/v1/track', {
-        ...(n % 2 === 0 ? { userId } : { anonymousId }), event: 'Order Completed', properties: { revenue: n + 1 }, messageId: `${userId}-order-${n}`,
-      })));
+      const acknowledged = await Promise.all(
+        Array.from({ length: ORDERS }, (_, n) =>
+          track('/v1/track', {
+            ...(n % 2 === 0 ? { userId } : { anonymousId }),
+            event: 'Order Completed',
+            properties: { revenue: n + 1 },
+            messageId: `${userId}-order-${n}`,
+          }),
+        ),
+      );
       // Read-your-writes across processes: a process that acknowledged none of the last orders still shows them all.
       const reader = api.find((proc) => !down.has(proc) && proc !== acknowledged.at(-1)) ?? next();
       const read = await request(reader.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin).catch(() => null);
       if (read && read.status === 200 && read.body.counters?.['Order Completed']?.count !== ORDERS) {
-        staleReads.push(`${userId}: ${JSON.stringify(read.body.counters?.['Order Completed'])}, behind: ${read.headers.get('itinera-behind-events')}`);
+        staleReads.push(
+          `${userId}: ${JSON.stringify(read.body.counters?.['Order Completed'])}, behind: ${read.headers.get('itinera-behind-events')}`,
+        );
       }
       await track('/v1/track', { userId, event: 'Trial Started', messageId: `${userId}-trial` });
     };
@@ -221,27 +251,44 @@ async function scaleOut(roles: Role[], killed: number) {
 
     // Everything acknowledged is applied and dispatched: the killed process's batches too, by a sweeper.
     const reader = api[0]!;
-    const readAll = () => Promise.all(Array.from({ length: PEOPLE }, async (_, i) =>
-      (await send(reader.baseUrl, 'GET', `/v1/profiles/lookup?userId=u-${run}-${i}`, admin)).body));
+    const readAll = () =>
+      Promise.all(
+        Array.from(
+          { length: PEOPLE },
+          async (_, i) => (await send(reader.baseUrl, 'GET', `/v1/profiles/lookup?userId=u-${run}-${i}`, admin)).body,
+        ),
+      );
     await eventually(async () => (await readAll()).every((profile) => profile.tags?.includes('welcomed')), 120_000).catch(() => undefined);
     const profiles = await readAll();
     const exact = profiles.filter((profile, i) => {
       const counters = profile.counters ?? {};
-      return counters['Order Completed']?.count === ORDERS
-        && counters['Order Completed']?.sum?.revenue === (ORDERS * (ORDERS + 1)) / 2
-        && counters['Page Viewed']?.count === 3
-        && counters['Signed Up']?.count === 1
-        && counters['Trial Started']?.count === 1
-        && profile.identities?.anonymousId?.includes(`a-${run}-${i}`)
-        && profile.consents?.email_marketing?.state === 'granted'
-        && profile.journeyHistory?.length === 1 && profile.journeyHistory[0].entries === 1
-        && profile.tags?.includes('welcomed');
+      return (
+        counters['Order Completed']?.count === ORDERS &&
+        counters['Order Completed']?.sum?.revenue === (ORDERS * (ORDERS + 1)) / 2 &&
+        counters['Page Viewed']?.count === 3 &&
+        counters['Signed Up']?.count === 1 &&
+        counters['Trial Started']?.count === 1 &&
+        profile.identities?.anonymousId?.includes(`a-${run}-${i}`) &&
+        profile.consents?.email_marketing?.state === 'granted' &&
+        profile.journeyHistory?.length === 1 &&
+        profile.journeyHistory[0].entries === 1 &&
+        profile.tags?.includes('welcomed')
+      );
     });
-    expect(profiles.length - exact.length, JSON.stringify(profiles.find((profile) => !exact.includes(profile)), null, 1)).toBe(0);
+    expect(
+      profiles.length - exact.length,
+      JSON.stringify(
+        profiles.find((profile) => !exact.includes(profile)),
+        null,
+        1,
+      ),
+    ).toBe(0);
     expect(staleReads).toEqual([]);
     // Each trigger started one run, and each person got the e-mail once (a resend after the
     // kill carries the same Message-ID: the mailbox shows it once).
-    await eventually(async () => Array.from({ length: PEOPLE }, (_, i) => sink.mailbox(`u-${run}-${i}@example.org`).length).every((count) => count >= 1));
+    await eventually(async () =>
+      Array.from({ length: PEOPLE }, (_, i) => sink.mailbox(`u-${run}-${i}@example.org`).length).every((count) => count >= 1),
+    );
     const mails = Array.from({ length: PEOPLE }, (_, i) => sink.mailbox(`u-${run}-${i}@example.org`).length);
     expect(mails.filter((count) => count !== 1)).toEqual([]);
     // Nothing left owed: every batch, the killed process's too, was applied, dispatched and closed.

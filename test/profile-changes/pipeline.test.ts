@@ -50,15 +50,25 @@ const profileOf = async (kind: 'userId' | 'anonymousId', value: string) => {
 async function storedOrder(profileId: string, outboxId: string): Promise<EventDoc> {
   const now = new Date();
   const event: EventDoc = {
-    _id: `evt_${randomUUID()}`, messageId: randomUUID(), type: 'track', event: 'Order Completed', profileId,
-    properties: { revenue: 30 }, context: {}, source: 'test', timestamp: now, receivedAt: now, outboxId,
+    _id: `evt_${randomUUID()}`,
+    messageId: randomUUID(),
+    type: 'track',
+    event: 'Order Completed',
+    profileId,
+    properties: { revenue: 30 },
+    context: {},
+    source: 'test',
+    timestamp: now,
+    receivedAt: now,
+    outboxId,
   };
   await itinera.runtime.stores.events.insertNew([event]);
   return event;
 }
 
 const partOf = (event: EventDoc) => ({
-  outboxId: event.outboxId!, events: [event],
+  outboxId: event.outboxId!,
+  events: [event],
   activity: { firstAt: event.timestamp, lastAt: event.timestamp, counters: [counterIncrementOf(event)!] },
 });
 
@@ -95,7 +105,9 @@ describe('the profile-change pipeline', () => {
     const profileId = (await profileOf('userId', userId))._id;
     const order = await storedOrder(profileId, `o_${randomUUID()}`);
 
-    const first = await itinera.runtime.changes.applyEvents(profileId, [partOf(order)], { fold: await itinera.runtime.changes.segmentContext() });
+    const first = await itinera.runtime.changes.applyEvents(profileId, [partOf(order)], {
+      fold: await itinera.runtime.changes.segmentContext(),
+    });
     const again = await itinera.runtime.changes.applyEvents(profileId, [partOf(order)], { rebuild: true });
 
     expect(first.events.map((event) => event._id)).toEqual([order._id]);
@@ -105,7 +117,7 @@ describe('the profile-change pipeline', () => {
     expect(Object.keys(after?.segments ?? {})).toContain('buyers');
   });
 
-  it("deletes the events of a person erased before their batch was applied", async () => {
+  it('deletes the events of a person erased before their batch was applied', async () => {
     const gone = `p_${randomUUID()}`;
     const order = await storedOrder(gone, `o_${randomUUID()}`);
 

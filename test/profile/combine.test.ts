@@ -8,7 +8,10 @@ const at = (day: number) => new Date(Date.UTC(2026, 10, day));
 
 describe('combineProfiles: journey history', () => {
   it('adds up entries, keeps the later entry and both trigger lists, per journey', () => {
-    const survivor = { ...newProfileDoc('p_a', {}, at(1)), journeyHistory: { welcome: { entries: 1, lastEnteredAt: at(2), triggerEventIds: ['evt_a'] } } };
+    const survivor = {
+      ...newProfileDoc('p_a', {}, at(1)),
+      journeyHistory: { welcome: { entries: 1, lastEnteredAt: at(2), triggerEventIds: ['evt_a'] } },
+    };
     const absorbed = {
       ...newProfileDoc('p_b', {}, at(1)),
       journeyHistory: {
@@ -23,9 +26,18 @@ describe('combineProfiles: journey history', () => {
     });
 
     // The absorbed profile's trigger, dispatched again to the survivor, starts nothing.
-    const request = { workflowId: 'journey:welcome:v1:p_a', runId: 'r', journey: 'welcome', rulesVersion: 1, reentry: { kind: 'always' } as const, atMs: at(7).getTime() };
+    const request = {
+      workflowId: 'journey:welcome:v1:p_a',
+      runId: 'r',
+      journey: 'welcome',
+      rulesVersion: 1,
+      reentry: { kind: 'always' } as const,
+      atMs: at(7).getTime(),
+    };
     expect(decideAdmission(merged, { ...request, triggerEventId: 'evt_b2' }).verdict).toBe('already-triggered');
-    expect(decideAdmission(merged, { ...request, triggerEventId: 'evt_new', reentry: { kind: 'after', ms: 7 * 86_400_000 } }).verdict).toBe('reentry-refused');
+    expect(decideAdmission(merged, { ...request, triggerEventId: 'evt_new', reentry: { kind: 'after', ms: 7 * 86_400_000 } }).verdict).toBe(
+      'reentry-refused',
+    );
   });
 
   it('leaves a profile without history without one', () => {

@@ -5,7 +5,18 @@
  * the repository's own dist/ is left alone.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +55,17 @@ beforeAll(() => {
     'tsconfig.build.json',
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: [], strict: true, skipLibCheck: true,
-        rootDir: 'src', outDir: 'dist', incremental: true, tsBuildInfoFile: 'dist/.tsbuildinfo', noCheck: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        types: [],
+        strict: true,
+        skipLibCheck: true,
+        rootDir: 'src',
+        outDir: 'dist',
+        incremental: true,
+        tsBuildInfoFile: 'dist/.tsbuildinfo',
+        noCheck: true,
       },
       include: ['src'],
     }),
@@ -76,7 +96,7 @@ describe('a build that does not match the sources', () => {
     expect(itinera('check')).toMatchObject({ code: 0, stdout: 'v1 check\n' });
   });
 
-  it('is not made stale by files the compiler does not read, such as an editor\'s swap file', () => {
+  it("is not made stale by files the compiler does not read, such as an editor's swap file", () => {
     write('src/.cli.ts.swp', 'swap');
     write('src/notes.txt', 'notes');
     expect(itinera('check')).toMatchObject({ code: 0, stdout: 'v1 check\n' });

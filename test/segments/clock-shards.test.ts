@@ -15,13 +15,20 @@ import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestIti
 
 const admin = { auth: bearer(ADMIN_KEY) };
 const writer = { auth: basicAuth(WRITE_KEY) };
-const RULES = 'segment clickers {\n  performed "Clicked" within 4 seconds\n}\nsegment slow_clickers {\n  performed "Clicked Slowly" within 12 seconds\n}\n';
+const RULES =
+  'segment clickers {\n  performed "Clicked" within 4 seconds\n}\nsegment slow_clickers {\n  performed "Clicked Slowly" within 12 seconds\n}\n';
 
 let itinera: TestItinera;
 beforeAll(async () => {
   itinera = await startTestItinera('clock-shards');
   expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
-  await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+  await eventually(
+    async () =>
+      (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+        (segment: { state: string }) => segment.state === 'ready',
+      ),
+    60_000,
+  );
 });
 afterAll(async () => {
   await itinera?.close();
@@ -46,16 +53,23 @@ async function clickers(count: number, event = 'Clicked'): Promise<{ ids: string
   return { ids, closesAt };
 }
 
-const segmentsOf = async (id: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}`, admin)).body.segments.map((segment: { name: string }) => segment.name);
-const exitOf = async (id: string, segment = 'clickers') => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}/segments/history`, admin)).body.changes
-  .find((change: { segment: string; change: string }) => change.segment === segment && change.change === 'exited');
+const segmentsOf = async (id: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}`, admin)).body.segments.map((segment: { name: string }) => segment.name);
+const exitOf = async (id: string, segment = 'clickers') =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}/segments/history`, admin)).body.changes.find(
+    (change: { segment: string; change: string }) => change.segment === segment && change.change === 'exited',
+  );
 
 /** How many rings (local activities judging people) a shard's run made, from its history. */
 async function ringCount(workflowId: string, runId?: string): Promise<number> {
   const history = await itinera.runtime.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
   return (history.events ?? []).filter((event) => {
     const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-    return data !== undefined && data !== null && (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === 'ringSegmentClocks';
+    return (
+      data !== undefined &&
+      data !== null &&
+      (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === 'ringSegmentClocks'
+    );
   }).length;
 }
 
@@ -65,7 +79,8 @@ describe('a segment clock shard', () => {
     for (const id of ids) expect(await segmentsOf(id)).toEqual(['clickers']);
     const workflowId = `test-shard-${randomUUID()}`;
     const shard = await itinera.runtime.temporal.workflow.start<typeof workflows.segmentClocksWorkflow>('segmentClocksWorkflow', {
-      taskQueue: itinera.taskQueue, workflowId,
+      taskQueue: itinera.taskQueue,
+      workflowId,
       args: [{ shard: 0, due: [...ids.map((id): [string, number] => [id, closesAt]), ['p_nobody_here', closesAt]] }],
     });
     for (const id of ids) expect(await eventually(() => exitOf(id), 30_000)).toMatchObject({ reason: { kind: 'time window' } });
@@ -77,11 +92,16 @@ describe('a segment clock shard', () => {
   });
 
   it('hands the instants it holds on when it continues as new', async () => {
-    const { ids: [id], closesAt } = await clickers(1, 'Clicked Slowly');
+    const {
+      ids: [id],
+      closesAt,
+    } = await clickers(1, 'Clicked Slowly');
     const workflowId = `test-shard-${randomUUID()}`;
     const farAway = Date.now() + 86_400_000;
     const first = await itinera.runtime.temporal.workflow.start<typeof workflows.segmentClocksWorkflow>('segmentClocksWorkflow', {
-      taskQueue: itinera.taskQueue, workflowId, args: [{ shard: 0, due: [[id!, closesAt]], historyLimit: 12 }],
+      taskQueue: itinera.taskQueue,
+      workflowId,
+      args: [{ shard: 0, due: [[id!, closesAt]], historyLimit: 12 }],
     });
     // Signals lengthen the history past the limit before the window closes.
     for (let i = 0; i < 6; i++) await first.signal(segmentClockSetSignal, `p_later_${i}`, farAway + i);

@@ -56,7 +56,9 @@ describe('segment facts', () => {
     eventsOf.set(event.profileId, [...(eventsOf.get(event.profileId) ?? []), event]);
   }
   const subject = (profile: ProfileDoc, measure: ConditionSubject['measure']): ConditionSubject => ({
-    profile, measure, segmentMembership: (name) => world.segmentMembers.get(name)?.has(profile._id) ?? false,
+    profile,
+    measure,
+    segmentMembership: (name) => world.segmentMembers.get(name)?.has(profile._id) ?? false,
   });
 
   it('answer every condition as the events do, at every instant after they were folded', () => {
@@ -73,7 +75,8 @@ describe('segment facts', () => {
             const expected = evaluateCondition(condition, subject(profile, eventMeasure(events)), now);
             const actual = evaluateCondition(condition, subject(profile, factMeasure(facts)), now);
             decided += 1;
-            if (expected !== actual && mismatches.length < 5) mismatches.push(`case ${index} profile ${profile._id} at ${now.toISOString()}: ${JSON.stringify(condition)}`);
+            if (expected !== actual && mismatches.length < 5)
+              mismatches.push(`case ${index} profile ${profile._id} at ${now.toISOString()}: ${JSON.stringify(condition)}`);
           }
         }
       }

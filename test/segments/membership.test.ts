@@ -35,7 +35,9 @@ journey thank_reviewers {
 `;
 
 /** v2 changes big_spenders, adds viewers (a condition no rule counted before) and keeps the rest. */
-const RULES_V2 = RULES_V1.replace('>= 100', '>= 50') + `
+const RULES_V2 =
+  RULES_V1.replace('>= 100', '>= 50') +
+  `
 segment viewers {
   performed "Product Viewed" at least 2 times
 }
@@ -50,10 +52,25 @@ afterAll(async () => {
   await itinera?.close();
 });
 
-interface Membership { name: string; since: string }
-interface Change { id: string; segment: string; change: 'entered' | 'exited'; at: string; reason: { kind: string; eventId?: string; version?: number; profileId?: string }; initial?: boolean }
+interface Membership {
+  name: string;
+  since: string;
+}
+interface Change {
+  id: string;
+  segment: string;
+  change: 'entered' | 'exited';
+  at: string;
+  reason: { kind: string; eventId?: string; version?: number; profileId?: string };
+  initial?: boolean;
+}
 
-const track = async (who: Record<string, string>, event: string, properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
+const track = async (
+  who: Record<string, string>,
+  event: string,
+  properties: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => {
   const answer = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { ...who, event, properties, ...extra } });
   expect(answer.status).toBe(200);
 };
@@ -66,8 +83,13 @@ const profileOf = async (userId: string) => {
   return answer.body as { id: string; segments: Membership[] };
 };
 const segmentNames = async (userId: string) => (await profileOf(userId)).segments.map((segment) => segment.name);
-const historyOf = async (profileId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/segments/history`, admin)).body.changes as Change[];
-const catalog = async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body as { version: number; segments: { name: string; size: number; state: string; computedAt: string | null }[] };
+const historyOf = async (profileId: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/segments/history`, admin)).body.changes as Change[];
+const catalog = async () =>
+  (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body as {
+    version: number;
+    segments: { name: string; size: number; state: string; computedAt: string | null }[];
+  };
 const deploy = async (rules: string) => {
   const answer = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: rules });
   expect(answer.status).toBe(200);
@@ -103,7 +125,11 @@ describe('stored segment membership', () => {
     ]);
     const { segments } = await catalog();
     expect(segments.map((segment) => [segment.name, segment.size, segment.state])).toEqual([
-      ['buyers', 1, 'ready'], ['big_spenders', 1, 'ready'], ['vip_buyers', 0, 'ready'], ['recent_viewers', 0, 'ready'], ['reviewers', 0, 'ready'],
+      ['buyers', 1, 'ready'],
+      ['big_spenders', 1, 'ready'],
+      ['vip_buyers', 0, 'ready'],
+      ['recent_viewers', 0, 'ready'],
+      ['reviewers', 0, 'ready'],
     ]);
   });
 
@@ -113,7 +139,9 @@ describe('stored segment membership', () => {
     const person = await profileOf('seg-1');
     const [entered] = await historyOf(person.id);
     expect(entered).toMatchObject({ segment: 'buyers', change: 'entered', reason: { kind: 'event' } });
-    const events = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${person.id}/events?event=Order%20Completed`, admin)).body.events as { id: string }[];
+    const events = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${person.id}/events?event=Order%20Completed`, admin)).body.events as {
+      id: string;
+    }[];
     expect(entered!.reason.eventId).toBe(events[0]!.id);
 
     await identify({ userId: 'seg-1' }, { plan: 'vip' });
@@ -123,7 +151,10 @@ describe('stored segment membership', () => {
     await identify({ userId: 'seg-1' }, { plan: 'basic' });
     expect(await segmentNames('seg-1')).toEqual(['big_spenders', 'buyers']);
     expect((await historyOf(person.id)).map((change) => `${change.change} ${change.segment}`)).toEqual([
-      'exited vip_buyers', 'entered big_spenders', 'entered vip_buyers', 'entered buyers',
+      'exited vip_buyers',
+      'entered big_spenders',
+      'entered vip_buyers',
+      'entered buyers',
     ]);
     expect(await membersOf('buyers')).toEqual([before.id, person.id].sort());
   });
@@ -155,8 +186,12 @@ describe('stored segment membership', () => {
     expect(await segmentNames('seg-merge')).toEqual(['buyers', 'vip_buyers']);
     const survivor = await profileOf('seg-merge');
     const changes = await historyOf(survivor.id);
-    expect(changes.filter((change) => change.reason.kind === 'merge').map((change) => `${change.change} ${change.segment}`).sort())
-      .toEqual(expect.arrayContaining(['entered vip_buyers']));
+    expect(
+      changes
+        .filter((change) => change.reason.kind === 'merge')
+        .map((change) => `${change.change} ${change.segment}`)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['entered vip_buyers']));
     // Whichever profile survived, buyers lists the person once.
     expect((await membersOf('buyers')).filter((id) => id === survivor.id)).toHaveLength(1);
     expect(await sizeOf('buyers')).toBe((await membersOf('buyers')).length);
@@ -167,7 +202,9 @@ describe('stored segment membership', () => {
     const sizeBefore = await sizeOf('buyers');
     const request = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { userId: 'seg-1' } });
     expect(request.status).toBe(202);
-    await eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${request.body.id}`, admin)).body.status === 'completed');
+    await eventually(
+      async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${request.body.id}`, admin)).body.status === 'completed',
+    );
     const done = (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${request.body.id}`, admin)).body;
     expect(done.removed).toMatchObject({ segmentMemberships: 2, segmentHistory: 4 });
     expect(await membersOf('buyers')).not.toContain(person.id);
@@ -207,17 +244,27 @@ describe('stored segment membership', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const page = (await send(itinera.baseUrl, 'GET', `/v1/segments/buyers/members?limit=1${query}`, admin)).body as { members: { profileId: string }[]; nextCursor: string | null };
+      const page = (await send(itinera.baseUrl, 'GET', `/v1/segments/buyers/members?limit=1${query}`, admin)).body as {
+        members: { profileId: string }[];
+        nextCursor: string | null;
+      };
       pages.push(...page.members.map((member) => member.profileId));
       cursor = page.nextCursor;
     } while (cursor);
     expect(pages.sort()).toEqual(all);
 
-    const csv = await fetch(`${itinera.baseUrl}/v1/segments/buyers/members`, { headers: { authorization: bearer(ADMIN_KEY), accept: 'text/csv' } });
+    const csv = await fetch(`${itinera.baseUrl}/v1/segments/buyers/members`, {
+      headers: { authorization: bearer(ADMIN_KEY), accept: 'text/csv' },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const rows = (await csv.text()).trim().split('\r\n');
     expect(rows[0]).toBe('profile_id,since,user_ids,emails,anonymous_ids');
-    expect(rows.slice(1).map((row) => row.split(',')[0]).sort()).toEqual(all);
+    expect(
+      rows
+        .slice(1)
+        .map((row) => row.split(',')[0])
+        .sort(),
+    ).toEqual(all);
     expect(rows.some((row) => row.includes('seg-early'))).toBe(true);
 
     const history = (await send(itinera.baseUrl, 'GET', '/v1/segments/buyers/history', admin)).body;

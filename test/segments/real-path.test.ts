@@ -72,7 +72,10 @@ afterAll(async () => {
 async function storedMembership(userIds: string[]): Promise<Map<string, Set<string>>> {
   const bySegment = new Map<string, Set<string>>();
   for (const userId of userIds) {
-    const profile = (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body as { id: string; segments: { name: string }[] };
+    const profile = (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body as {
+      id: string;
+      segments: { name: string }[];
+    };
     for (const { name } of profile.segments) bySegment.set(name, (bySegment.get(name) ?? new Set()).add(profile.id));
   }
   return bySegment;
@@ -111,25 +114,60 @@ describe('stored membership against a from-scratch evaluation', () => {
         // Far from every window's edge (an hour or more), so nothing crosses one during the test.
         const ago = random.pick([2 * HOUR, 3 * DAY, 10 * DAY, 20 * DAY, 40 * DAY]);
         const properties = { revenue: random.pick([5, 15, 40, 80, 150, 300]), currency: random.pick(['EUR', 'PLN']) };
-        expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId, event: 'Order Completed', properties, timestamp: new Date(now - ago).toISOString() } })).status).toBe(200);
+        expect(
+          (
+            await send(itinera.baseUrl, 'POST', '/v1/track', {
+              ...writer,
+              json: { userId, event: 'Order Completed', properties, timestamp: new Date(now - ago).toISOString() },
+            })
+          ).status,
+        ).toBe(200);
       }
       if (random.chance(0.5)) {
         const ago = random.pick([2 * HOUR, 20 * DAY]);
-        expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId, event: 'Login', timestamp: new Date(now - ago).toISOString() } })).status).toBe(200);
+        expect(
+          (
+            await send(itinera.baseUrl, 'POST', '/v1/track', {
+              ...writer,
+              json: { userId, event: 'Login', timestamp: new Date(now - ago).toISOString() },
+            })
+          ).status,
+        ).toBe(200);
       }
-      expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId, traits: { plan: random.pick(['vip', 'basic']) } } })).status).toBe(200);
+      expect(
+        (
+          await send(itinera.baseUrl, 'POST', '/v1/identify', {
+            ...writer,
+            json: { userId, traits: { plan: random.pick(['vip', 'basic']) } },
+          })
+        ).status,
+      ).toBe(200);
       if (random.chance(0.5)) {
-        expect((await send(itinera.baseUrl, 'POST', '/v1/consents', { ...writer, json: { userId, purpose: 'news', state: random.pick(['granted', 'denied']) } })).status).toBe(200);
+        expect(
+          (
+            await send(itinera.baseUrl, 'POST', '/v1/consents', {
+              ...writer,
+              json: { userId, purpose: 'news', state: random.pick(['granted', 'denied']) },
+            })
+          ).status,
+        ).toBe(200);
       }
     };
     const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
     expect(deployed.status).toBe(200);
     for (const userId of userIds.slice(0, PEOPLE / 2)) await send1(userId);
-    await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+    await eventually(
+      async () =>
+        (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+          (segment: { state: string }) => segment.state === 'ready',
+        ),
+      60_000,
+    );
     for (const userId of userIds.slice(PEOPLE / 2)) await send1(userId);
     // A few log in now: recent_login holds them for six seconds.
     const loggedIn = userIds.filter(() => random.chance(0.3));
-    for (const userId of loggedIn) expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId, event: 'Login' } })).status).toBe(200);
+    for (const userId of loggedIn)
+      expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId, event: 'Login' } })).status).toBe(200);
     await itinera.runtime.writer.drain();
 
     const segments = (await itinera.runtime.stores.rules.active())!.ir.segments;

@@ -19,7 +19,12 @@ afterAll(async () => {
   await second?.close();
 });
 
-interface Listed { name: string; size: number; state: string; progress?: { phase: string; done: number; total: number } }
+interface Listed {
+  name: string;
+  size: number;
+  state: string;
+  progress?: { phase: string; done: number; total: number };
+}
 const segmentsOf = async (itinera: TestItinera) => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments as Listed[];
 
 describe('a segment recompute', () => {
@@ -36,10 +41,14 @@ describe('a segment recompute', () => {
     const deployed = await send(first.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment vips {\n  trait plan = "vip"\n}\n' });
     expect(deployed.status).toBe(200);
     // Wait for a checkpoint part way through, then stop the worker there.
-    const partWay = await eventually(async () => {
-      const vips = (await segmentsOf(first)).find((segment) => segment.name === 'vips');
-      return vips?.state === 'computing' && vips.progress?.phase === 'members' && vips.progress.done >= 200 ? vips.progress : undefined;
-    }, 60_000, 10);
+    const partWay = await eventually(
+      async () => {
+        const vips = (await segmentsOf(first)).find((segment) => segment.name === 'vips');
+        return vips?.state === 'computing' && vips.progress?.phase === 'members' && vips.progress.done >= 200 ? vips.progress : undefined;
+      },
+      60_000,
+      10,
+    );
     expect(partWay.done).toBeLessThan(PEOPLE);
     await first.close();
 
@@ -47,7 +56,10 @@ describe('a segment recompute', () => {
     // own, deploys its version 1 too: its recompute is its own, not the one left running.
     const neighbour = await startTestItinera('segment-recompute-neighbour');
     try {
-      expect((await send(neighbour.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment everyone {\n  not tagged "nobody"\n}\n' })).body.version).toBe(1);
+      expect(
+        (await send(neighbour.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment everyone {\n  not tagged "nobody"\n}\n' })).body
+          .version,
+      ).toBe(1);
       await eventually(async () => (await segmentsOf(neighbour)).every((segment) => segment.state === 'ready'), 60_000);
     } finally {
       await neighbour.close();
@@ -64,21 +76,33 @@ describe('a segment recompute', () => {
     const results = (events ?? [])
       .flatMap((event) => event.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
       .map((payload) => JSON.parse(Buffer.from(payload.data!).toString('utf8')) as unknown)
-      .filter((result): result is { outcome: string; resumedFrom: number } => typeof result === 'object' && result !== null && 'resumedFrom' in result);
+      .filter(
+        (result): result is { outcome: string; resumedFrom: number } =>
+          typeof result === 'object' && result !== null && 'resumedFrom' in result,
+      );
     expect(results).toHaveLength(1);
     expect(results[0]!.resumedFrom).toBeGreaterThanOrEqual(200);
     // Everyone is in exactly once, judged once or twice: no person entered twice.
     const members = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page = (await send(second.baseUrl, 'GET', `/v1/segments/vips/members?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, admin)).body as { members: { profileId: string }[]; nextCursor: string | null };
+      const page = (
+        await send(
+          second.baseUrl,
+          'GET',
+          `/v1/segments/vips/members?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          admin,
+        )
+      ).body as { members: { profileId: string }[]; nextCursor: string | null };
       for (const { profileId } of page.members) members.add(profileId);
       cursor = page.nextCursor;
     } while (cursor);
     expect(members.size).toBe(PEOPLE / 3);
     const entries = await second.raw.segmentHistory.countDocuments({});
     expect(entries).toBeGreaterThan(0);
-    const stored = await second.raw.profiles.find({ 'traits.plan': 'vip' }, { projection: { segmentChangeCount: 1, segments: 1 } }).toArray();
+    const stored = await second.raw.profiles
+      .find({ 'traits.plan': 'vip' }, { projection: { segmentChangeCount: 1, segments: 1 } })
+      .toArray();
     expect(stored.every((profile) => profile.segmentChangeCount === 1 && profile.segments?.vips !== undefined)).toBe(true);
   }, 240_000);
 });

@@ -72,11 +72,20 @@ async function newUser(role: string, prefix = role): Promise<string> {
 
 const PROGRAM = 'journey hello { when performed "Signed Up" tag "hello" }';
 const activeVersion = async () => (await call('GET', '/v1/rules', { key: ADMIN_KEY })).body?.version ?? null;
-const auditEntries = async (kind?: string) => (await call('GET', `/v1/audit${kind ? `?kind=${kind}` : ''}`, { key: ADMIN_KEY })).body.entries as { kind: string; actor: string; subject?: Record<string, unknown>; detail?: Record<string, unknown> }[];
+const auditEntries = async (kind?: string) =>
+  (await call('GET', `/v1/audit${kind ? `?kind=${kind}` : ''}`, { key: ADMIN_KEY })).body.entries as {
+    kind: string;
+    actor: string;
+    subject?: Record<string, unknown>;
+    detail?: Record<string, unknown>;
+  }[];
 
 describe('users', () => {
   it('an admin key creates a user, stored with a scrypt hash, listed without it, audited', async () => {
-    const created = await call('POST', '/v1/users', { key: ADMIN_KEY, json: { name: ' Ada.Lovelace ', role: 'marketer', password: PASSWORD } });
+    const created = await call('POST', '/v1/users', {
+      key: ADMIN_KEY,
+      json: { name: ' Ada.Lovelace ', role: 'marketer', password: PASSWORD },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ name: 'ada.lovelace', role: 'marketer', createdAt: expect.any(String) });
 
@@ -87,11 +96,19 @@ describe('users', () => {
     const list = await call('GET', '/v1/users', { key: ADMIN_KEY });
     expect(list.status).toBe(200);
     const ada = list.body.users.find((u: { name: string }) => u.name === 'ada.lovelace');
-    expect(ada).toEqual({ name: 'ada.lovelace', role: 'marketer', createdAt: expect.any(String), createdBy: 'admin', lastSignInAt: null, disabled: false });
+    expect(ada).toEqual({
+      name: 'ada.lovelace',
+      role: 'marketer',
+      createdAt: expect.any(String),
+      createdBy: 'admin',
+      lastSignInAt: null,
+      disabled: false,
+    });
     expect(JSON.stringify(list.body)).not.toContain('scrypt');
 
-    expect((await auditEntries()).filter((e) => e.kind === 'user.created' && e.subject?.user === 'ada.lovelace'))
-      .toEqual([expect.objectContaining({ actor: 'admin', detail: { role: 'marketer' } })]);
+    expect((await auditEntries()).filter((e) => e.kind === 'user.created' && e.subject?.user === 'ada.lovelace')).toEqual([
+      expect.objectContaining({ actor: 'admin', detail: { role: 'marketer' } }),
+    ]);
   });
 
   it('refuses a short password, an unknown role, a bad name and a taken name, creating nothing', async () => {
@@ -107,7 +124,10 @@ describe('users', () => {
     expect(name.status).toBe(400);
     expect(name.body.error.code).toBe('invalid_name');
     const taken = await newUser('viewer');
-    const again = await call('POST', '/v1/users', { key: ADMIN_KEY, json: { name: taken.toUpperCase(), role: 'admin', password: PASSWORD } });
+    const again = await call('POST', '/v1/users', {
+      key: ADMIN_KEY,
+      json: { name: taken.toUpperCase(), role: 'admin', password: PASSWORD },
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('user_exists');
     expect((await call('GET', '/v1/users', { key: ADMIN_KEY })).body.users.length).toBe(before + 1);
@@ -115,18 +135,28 @@ describe('users', () => {
 
   it('an admin signed in creates users under their own name; other roles may not manage users', async () => {
     const admin = await signIn(await newUser('admin'), PASSWORD);
-    const created = await call('POST', '/v1/users', { session: admin, json: { name: 'made-by-admin', role: 'viewer', password: PASSWORD } });
+    const created = await call('POST', '/v1/users', {
+      session: admin,
+      json: { name: 'made-by-admin', role: 'viewer', password: PASSWORD },
+    });
     expect(created.status).toBe(201);
-    const listed = (await call('GET', '/v1/users', { session: admin })).body.users.find((u: { name: string }) => u.name === 'made-by-admin');
+    const listed = (await call('GET', '/v1/users', { session: admin })).body.users.find(
+      (u: { name: string }) => u.name === 'made-by-admin',
+    );
     expect(listed.createdBy).toBe(`user:${admin.body.user.name}`);
 
     const marketer = await signIn(await newUser('marketer'), PASSWORD);
-    const refused = await call('POST', '/v1/users', { session: marketer, json: { name: 'made-by-marketer', role: 'admin', password: PASSWORD } });
+    const refused = await call('POST', '/v1/users', {
+      session: marketer,
+      json: { name: 'made-by-marketer', role: 'admin', password: PASSWORD },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('forbidden');
     expect(refused.body.error.message).toContain('marketer');
     expect((await call('GET', '/v1/users', { session: marketer })).status).toBe(403);
-    expect((await call('GET', '/v1/users', { key: ADMIN_KEY })).body.users.map((u: { name: string }) => u.name)).not.toContain('made-by-marketer');
+    expect((await call('GET', '/v1/users', { key: ADMIN_KEY })).body.users.map((u: { name: string }) => u.name)).not.toContain(
+      'made-by-marketer',
+    );
   });
 });
 
@@ -134,7 +164,11 @@ describe('sessions', () => {
   it('signs in with an HttpOnly, SameSite=Strict cookie, and GET /v1/session answers for it', async () => {
     const name = await newUser('viewer');
     const session = await signIn(name.toUpperCase(), PASSWORD);
-    expect(session.body).toEqual({ user: { name, role: 'viewer' }, csrfToken: expect.stringMatching(/^[\w-]{43}$/), expiresAt: expect.any(String) });
+    expect(session.body).toEqual({
+      user: { name, role: 'viewer' },
+      csrfToken: expect.stringMatching(/^[\w-]{43}$/),
+      expiresAt: expect.any(String),
+    });
     expect(new Date(session.body.expiresAt).getTime() - now().getTime()).toBeGreaterThan(11.9 * HOUR);
     const attributes = session.setCookie.split(';').map((a) => a.trim().toLowerCase());
     expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']));
@@ -147,7 +181,9 @@ describe('sessions', () => {
     expect(current.status).toBe(200);
     expect(current.body).toEqual(session.body);
     expect(current.headers.get('cache-control')).toBe('no-store');
-    expect((await call('GET', '/v1/users', { key: ADMIN_KEY })).body.users.find((u: { name: string }) => u.name === name).lastSignInAt).not.toBeNull();
+    expect(
+      (await call('GET', '/v1/users', { key: ADMIN_KEY })).body.users.find((u: { name: string }) => u.name === name).lastSignInAt,
+    ).not.toBeNull();
   });
 
   it('answers a wrong password and an unknown name alike, and anyone without a session or key with 401', async () => {
@@ -162,13 +198,20 @@ describe('sessions', () => {
 
     expect((await call('GET', '/v1/session')).status).toBe(401);
     expect((await call('GET', '/v1/rules')).status).toBe(401);
-    const forged = await call('GET', '/v1/session', { session: { cookie: 'itinera_session=made-up', csrfToken: 'x', setCookie: '', body: {} } });
+    const forged = await call('GET', '/v1/session', {
+      session: { cookie: 'itinera_session=made-up', csrfToken: 'x', setCookie: '', body: {} },
+    });
     expect(forged.status).toBe(401);
   });
 
   it('sets Secure on the cookie when the public URL is https', async () => {
     const name = await newUser('viewer');
-    const behindTls = await startTestItinera('accounts-tls', { runWorker: false, reuseDatabase: itinera.dbName, publicUrl: 'https://cdp.example', now });
+    const behindTls = await startTestItinera('accounts-tls', {
+      runWorker: false,
+      reuseDatabase: itinera.dbName,
+      publicUrl: 'https://cdp.example',
+      now,
+    });
     try {
       const session = await signIn(name, PASSWORD, behindTls.baseUrl);
       expect(session.setCookie.split(';').map((a) => a.trim().toLowerCase())).toContain('secure');
@@ -228,7 +271,10 @@ describe('sessions', () => {
   it('a disabled user cannot use an old session nor sign in; enabled again, the old session stays ended', async () => {
     const name = await newUser('marketer');
     const session = await signIn(name, PASSWORD);
-    expect((await call('PATCH', `/v1/users/${name}`, { key: ADMIN_KEY, json: { disabled: true } })).body).toMatchObject({ name, disabled: true });
+    expect((await call('PATCH', `/v1/users/${name}`, { key: ADMIN_KEY, json: { disabled: true } })).body).toMatchObject({
+      name,
+      disabled: true,
+    });
     expect((await call('GET', '/v1/session', { session })).status).toBe(401);
     const refused = await call('POST', '/v1/sessions', { json: { name, password: PASSWORD } });
     expect(refused.status).toBe(403);
@@ -271,7 +317,10 @@ describe('roles', () => {
     await call('PATCH', `/v1/users/${name}`, { key: ADMIN_KEY, json: { role: 'viewer' } });
     expect((await call('GET', '/v1/session', { session })).body.user).toEqual({ name, role: 'viewer' });
     expect((await call('PUT', '/v1/rules', { session, text: PROGRAM })).status).toBe(403);
-    expect((await auditEntries()).find((e) => e.kind === 'user.changed' && e.subject?.user === name)).toMatchObject({ actor: 'admin', detail: { role: 'viewer' } });
+    expect((await auditEntries()).find((e) => e.kind === 'user.changed' && e.subject?.user === name)).toMatchObject({
+      actor: 'admin',
+      detail: { role: 'viewer' },
+    });
   });
 
   it('the admin key keeps working for machines on every admin route', async () => {
@@ -285,12 +334,7 @@ describe('cross-site request forgery', () => {
   it('refuses a cookie change without the CSRF token, with a wrong one, or from another origin, and changes nothing', async () => {
     const session = await signIn(await newUser('marketer'), PASSWORD);
     const before = await activeVersion();
-    for (const attempt of [
-      { csrf: false as const },
-      { csrf: 'not-the-token' },
-      { origin: 'https://evil.example' },
-      { origin: 'null' },
-    ]) {
+    for (const attempt of [{ csrf: false as const }, { csrf: 'not-the-token' }, { origin: 'https://evil.example' }, { origin: 'null' }]) {
       const forged = await call('PUT', '/v1/rules', { session, text: PROGRAM, ...attempt });
       expect(forged.status, JSON.stringify(attempt)).toBe(403);
       expect(forged.body.error.code).toBe('csrf_refused');
@@ -300,7 +344,9 @@ describe('cross-site request forgery', () => {
     const own = await call('PUT', '/v1/rules', { session, text: PROGRAM, origin: itinera.baseUrl });
     expect(own.status).toBe(200);
     // Sign-in from another site is refused too.
-    expect((await call('POST', '/v1/sessions', { json: { name: 'anyone', password: PASSWORD }, origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await call('POST', '/v1/sessions', { json: { name: 'anyone', password: PASSWORD }, origin: 'https://evil.example' })).status,
+    ).toBe(403);
   });
 });
 

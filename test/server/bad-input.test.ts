@@ -76,17 +76,35 @@ describe('malformed bodies', () => {
   });
 
   it('refuses keys with a dot or a leading $ at any depth of properties and context, which the database would read as paths (400, not 500)', async () => {
-    const nested = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Nested', properties: { order: { 'total.net': 10 } } } });
+    const nested = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      ...writer,
+      json: { userId: 'u1', event: 'Nested', properties: { order: { 'total.net': 10 } } },
+    });
     expect(nested.status).toBe(400);
     expect(nested.body.error.details[0].path).toBe('properties');
-    const context = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Consent', context: { consent: { categoryPreferences: { 'Ads.v2': true } } } } });
+    const context = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      ...writer,
+      json: { userId: 'u1', event: 'Consent', context: { consent: { categoryPreferences: { 'Ads.v2': true } } } },
+    });
     expect(context.status).toBe(400);
     expect(context.body.error.message).toContain('may not start with "$" or contain "."');
     await nothingStored();
   });
 
   it('refuses arrays nested in arrays, which the embedded database cannot store (400)', async () => {
-    const response = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'Grid', properties: { cells: [[1, 2], [3, 4]] } } });
+    const response = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      ...writer,
+      json: {
+        userId: 'u1',
+        event: 'Grid',
+        properties: {
+          cells: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      },
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('arrays may not directly contain arrays');
     await nothingStored();
@@ -103,7 +121,10 @@ describe('malformed bodies', () => {
   });
 
   it('rejects a bad timestamp (400)', async () => {
-    const response = await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u1', event: 'E', timestamp: 'yesterday' } });
+    const response = await send(itinera.baseUrl, 'POST', '/v1/track', {
+      ...writer,
+      json: { userId: 'u1', event: 'E', timestamp: 'yesterday' },
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.details).toContainEqual(expect.objectContaining({ path: 'timestamp' }));
     await nothingStored();
@@ -118,9 +139,15 @@ describe('malformed bodies', () => {
 
 describe('rule deployment', () => {
   it('answers broken rules with positioned diagnostics (422) and keeps the active version', async () => {
-    const good = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'journey hello { when performed "Signed Up" tag "hello" }' });
+    const good = await send(itinera.baseUrl, 'PUT', '/v1/rules', {
+      ...admin,
+      text: 'journey hello { when performed "Signed Up" tag "hello" }',
+    });
     expect(good.status).toBe(200);
-    const broken = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'journey hello {\n  when performed "Signed Up"\n  tag \n}' });
+    const broken = await send(itinera.baseUrl, 'PUT', '/v1/rules', {
+      ...admin,
+      text: 'journey hello {\n  when performed "Signed Up"\n  tag \n}',
+    });
     expect(broken.status).toBe(422);
     const [first] = broken.body.diagnostics;
     expect(first).toMatchObject({ severity: 'error', line: expect.any(Number), column: expect.any(Number) });

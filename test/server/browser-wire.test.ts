@@ -47,20 +47,44 @@ describe('the request shapes of analytics.js', () => {
       const response = await browser('POST', path, headers, JSON.stringify(body));
       expect(response.status, path).toBe(200);
     }
-    const batch = { batch: [{ type: 'track', anonymousId: 'wire-a1', userId: null, event: 'Product Added' }], sentAt: new Date().toISOString() };
+    const batch = {
+      batch: [{ type: 'track', anonymousId: 'wire-a1', userId: null, event: 'Product Added' }],
+      sentAt: new Date().toISOString(),
+    };
     expect((await browser('POST', '/v1/b', headers, JSON.stringify(batch))).status).toBe(200);
 
     const profile = (await profileOf('anonymousId=wire-a1')).body;
     expect(profile.identities).toEqual({ anonymousId: ['wire-a1', 'wire-a0'], userId: ['wire-u1'] });
     expect(profile.traits.plan).toBe('pro');
-    const timeline = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}/events`, admin)).body.events as { type: string; event?: string }[];
-    expect(timeline.map((event) => event.event ?? event.type).sort()).toEqual(['Product Added', 'Product Viewed', 'alias', 'group', 'identify', 'page', 'screen']);
+    const timeline = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profile.id}/events`, admin)).body.events as {
+      type: string;
+      event?: string;
+    }[];
+    expect(timeline.map((event) => event.event ?? event.type).sort()).toEqual([
+      'Product Added',
+      'Product Viewed',
+      'alias',
+      'group',
+      'identify',
+      'page',
+      'screen',
+    ]);
   });
 
   it('takes the write key from the body when no Authorization header is sent, and does not store it', async () => {
-    const single = await browser('POST', '/v1/t', { 'content-type': 'text/plain' }, JSON.stringify({ writeKey: SHOP_KEY, anonymousId: 'wire-a2', event: 'Old Release' }));
+    const single = await browser(
+      'POST',
+      '/v1/t',
+      { 'content-type': 'text/plain' },
+      JSON.stringify({ writeKey: SHOP_KEY, anonymousId: 'wire-a2', event: 'Old Release' }),
+    );
     expect(single.status).toBe(200);
-    const batch = await browser('POST', '/v1/b', { 'content-type': 'text/plain' }, JSON.stringify({ writeKey: SHOP_KEY, batch: [{ type: 'page', anonymousId: 'wire-a2' }] }));
+    const batch = await browser(
+      'POST',
+      '/v1/b',
+      { 'content-type': 'text/plain' },
+      JSON.stringify({ writeKey: SHOP_KEY, batch: [{ type: 'page', anonymousId: 'wire-a2' }] }),
+    );
     expect(batch.status).toBe(200);
     const stored = await itinera.raw.events.find({ anonymousId: 'wire-a2' }).toArray();
     expect(stored.map((event) => event.source)).toEqual(['shop', 'shop']);
@@ -68,23 +92,41 @@ describe('the request shapes of analytics.js', () => {
   });
 
   it('refuses a wrong key in the body, and a body key beside a wrong header, with 401, storing nothing', async () => {
-    const wrong = await browser('POST', '/v1/t', { 'content-type': 'text/plain' }, JSON.stringify({ writeKey: 'not-a-key', anonymousId: 'wire-a3', event: 'X' }));
+    const wrong = await browser(
+      'POST',
+      '/v1/t',
+      { 'content-type': 'text/plain' },
+      JSON.stringify({ writeKey: 'not-a-key', anonymousId: 'wire-a3', event: 'X' }),
+    );
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
-    const header = await browser('POST', '/v1/t', { authorization: basicAuth('not-a-key'), 'content-type': 'text/plain' }, JSON.stringify({ writeKey: WRITE_KEY, anonymousId: 'wire-a3', event: 'X' }));
+    const header = await browser(
+      'POST',
+      '/v1/t',
+      { authorization: basicAuth('not-a-key'), 'content-type': 'text/plain' },
+      JSON.stringify({ writeKey: WRITE_KEY, anonymousId: 'wire-a3', event: 'X' }),
+    );
     expect(header.status).toBe(401);
     expect(await itinera.raw.events.countDocuments({ anonymousId: 'wire-a3' })).toBe(0);
   });
 
   it('still refuses a message with no id at all, null or absent', async () => {
-    const response = await send(itinera.baseUrl, 'POST', '/v1/t', { auth: basicAuth(WRITE_KEY), json: { userId: null, anonymousId: null, event: 'Nobody' } });
+    const response = await send(itinera.baseUrl, 'POST', '/v1/t', {
+      auth: basicAuth(WRITE_KEY),
+      json: { userId: null, anonymousId: null, event: 'Nobody' },
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].message).toMatch(/userId or anonymousId/);
   });
 
   it('answers the metrics endpoint and keeps nothing', async () => {
     const before = await itinera.raw.events.countDocuments({});
-    const response = await browser('POST', '/v1/m', { 'content-type': 'text/plain', origin: SHOP }, JSON.stringify({ series: [{ type: 'Counter', metric: 'analytics_js.invoke', value: 1, tags: {} }] }));
+    const response = await browser(
+      'POST',
+      '/v1/m',
+      { 'content-type': 'text/plain', origin: SHOP },
+      JSON.stringify({ series: [{ type: 'Counter', metric: 'analytics_js.invoke', value: 1, tags: {} }] }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
     expect(await itinera.raw.events.countDocuments({})).toBe(before);
@@ -93,7 +135,11 @@ describe('the request shapes of analytics.js', () => {
 
 describe('CORS', () => {
   it('answers a preflight from an allowed origin with the methods and headers analytics.js uses', async () => {
-    const response = await browser('OPTIONS', '/v1/t', { origin: SHOP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' });
+    const response = await browser('OPTIONS', '/v1/t', {
+      origin: SHOP,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    });
     expect(response.status).toBe(204);
     // `default` accepts any origin, so any origin passes the preflight (which carries no key).
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
@@ -105,15 +151,30 @@ describe('CORS', () => {
 
   it("holds a request to its source's origins: the shop's key from another site is refused and stores nothing", async () => {
     const headers = { authorization: basicAuth(SHOP_KEY), 'content-type': 'text/plain' };
-    const fromShop = await browser('POST', '/v1/t', { ...headers, origin: SHOP }, JSON.stringify({ anonymousId: 'wire-a4', event: 'Allowed' }));
+    const fromShop = await browser(
+      'POST',
+      '/v1/t',
+      { ...headers, origin: SHOP },
+      JSON.stringify({ anonymousId: 'wire-a4', event: 'Allowed' }),
+    );
     expect(fromShop.status).toBe(200);
     expect(fromShop.headers.get('access-control-allow-origin')).toBe(SHOP);
 
-    const elsewhere = await browser('POST', '/v1/t', { ...headers, origin: 'https://evil.example' }, JSON.stringify({ anonymousId: 'wire-a4', event: 'Refused' }));
+    const elsewhere = await browser(
+      'POST',
+      '/v1/t',
+      { ...headers, origin: 'https://evil.example' },
+      JSON.stringify({ anonymousId: 'wire-a4', event: 'Refused' }),
+    );
     expect(elsewhere.status).toBe(403);
     expect(((await elsewhere.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
     // The default source (any origin) may still be used from there.
-    const defaultKey = await browser('POST', '/v1/t', { authorization: basicAuth(WRITE_KEY), 'content-type': 'text/plain', origin: 'https://evil.example' }, JSON.stringify({ anonymousId: 'wire-a4', event: 'Default' }));
+    const defaultKey = await browser(
+      'POST',
+      '/v1/t',
+      { authorization: basicAuth(WRITE_KEY), 'content-type': 'text/plain', origin: 'https://evil.example' },
+      JSON.stringify({ anonymousId: 'wire-a4', event: 'Default' }),
+    );
     expect(defaultKey.status).toBe(200);
     expect(defaultKey.headers.get('access-control-allow-origin')).toBe('https://evil.example');
 
@@ -122,7 +183,11 @@ describe('CORS', () => {
   });
 
   it('never answers cross-origin requests on the admin routes', async () => {
-    const preflight = await browser('OPTIONS', '/v1/profiles/lookup', { origin: SHOP, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' });
+    const preflight = await browser('OPTIONS', '/v1/profiles/lookup', {
+      origin: SHOP,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(preflight.status).toBeGreaterThanOrEqual(400);
     const read = await browser('GET', '/v1/segments', { origin: SHOP, authorization: bearer(ADMIN_KEY) });
@@ -137,8 +202,9 @@ describe('the library served from Itinera', () => {
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect(await script.text()).toContain('/analytics-next/bundles/');
     // Chunks are loaded from <cdn>/analytics-next/bundles/<name>: every one the package holds is served.
-    const chunks = readdirSync(join(dirname(createRequire(import.meta.url).resolve('@segment/analytics-next/package.json')), 'dist', 'umd'))
-      .filter((name) => name.endsWith('.bundle.') || /\.bundle\.[0-9a-f]+\.js$/.test(name));
+    const chunks = readdirSync(
+      join(dirname(createRequire(import.meta.url).resolve('@segment/analytics-next/package.json')), 'dist', 'umd'),
+    ).filter((name) => name.endsWith('.bundle.') || /\.bundle\.[0-9a-f]+\.js$/.test(name));
     expect(chunks.length).toBeGreaterThan(3);
     for (const name of chunks) expect((await browser('GET', `/analytics-next/bundles/${name}`, {})).status, name).toBe(200);
     expect((await browser('GET', `/v1/projects/not-a-key/settings`, {})).status).toBe(404);
@@ -153,7 +219,9 @@ describe('the library served from Itinera', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
     const settings = (await response.json()) as { integrations: unknown; metrics: unknown };
     const host = new URL(itinera.baseUrl).host;
-    expect(settings.integrations).toEqual({ 'Segment.io': expect.objectContaining({ apiKey: SHOP_KEY, apiHost: `${host}/v1`, protocol: 'http' }) });
+    expect(settings.integrations).toEqual({
+      'Segment.io': expect.objectContaining({ apiKey: SHOP_KEY, apiHost: `${host}/v1`, protocol: 'http' }),
+    });
     expect(settings.metrics).toEqual({ sampleRate: 0, host: `${host}/v1` });
   });
 });

@@ -96,7 +96,13 @@ afterAll(async () => {
   await itinera?.close();
 });
 
-interface TimelineEvent { type: string; event?: string; name?: string; properties?: Record<string, unknown>; context?: { page?: { path?: string; url?: string }; userAgent?: string } }
+interface TimelineEvent {
+  type: string;
+  event?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+  context?: { page?: { path?: string; url?: string }; userAgent?: string };
+}
 
 /** A visit: two page views, a track, a sign-up (identify with traits) and an order. */
 async function visit(base: string, userId: string) {
@@ -114,11 +120,18 @@ async function visit(base: string, userId: string) {
   page.on('console', (message) => {
     if (message.type() === 'error') failures.push(`console: ${message.text()}`);
   });
-  const ready = () => page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { analytics: { ready(cb: () => void): void } }).analytics.ready(() => resolve())));
+  const ready = () =>
+    page.evaluate(
+      () =>
+        new Promise<void>((resolve) =>
+          (globalThis as unknown as { analytics: { ready(cb: () => void): void } }).analytics.ready(() => resolve()),
+        ),
+    );
 
   // The snippet's page view is delivered before the visitor moves on (a page left earlier
   // would have it sent again from the next one, which analytics.js's stored queue does).
-  const pageViewDelivered = () => page.waitForResponse((response) => response.request().method() === 'POST' && /\/v1\/p$/.test(response.url()));
+  const pageViewDelivered = () =>
+    page.waitForResponse((response) => response.request().method() === 'POST' && /\/v1\/p$/.test(response.url()));
   for (const path of ['/', '/products']) {
     const delivered = pageViewDelivered();
     await page.goto(`${base}${path}`);
@@ -144,16 +157,27 @@ async function expectOnePerson(visited: Awaited<ReturnType<typeof visit>>, userI
   expect(visited.failures).toEqual([]);
   expect(visited.anonymousId).toMatch(/^[0-9a-f-]{36}$/);
   const byUser = await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, { auth: bearer(ADMIN_KEY) });
-  const byCookie = await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?anonymousId=${visited.anonymousId}`, { auth: bearer(ADMIN_KEY) });
+  const byCookie = await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?anonymousId=${visited.anonymousId}`, {
+    auth: bearer(ADMIN_KEY),
+  });
   expect(byUser.status).toBe(200);
   expect(byCookie.body.id).toBe(byUser.body.id);
   expect(byUser.body.identities).toMatchObject({ anonymousId: [visited.anonymousId], userId: [userId] });
   expect(byUser.body.traits).toMatchObject({ email: `${userId}@example.com`, plan: 'pro' });
 
-  const timeline = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${byUser.body.id}/events?limit=50`, { auth: bearer(ADMIN_KEY) })).body.events as TimelineEvent[];
-  const pages = timeline.filter((event) => event.type === 'page').map((event) => event.context?.page?.path).sort();
+  const timeline = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${byUser.body.id}/events?limit=50`, { auth: bearer(ADMIN_KEY) })).body
+    .events as TimelineEvent[];
+  const pages = timeline
+    .filter((event) => event.type === 'page')
+    .map((event) => event.context?.page?.path)
+    .sort();
   expect(pages).toEqual([`${prefix}/`, `${prefix}/products`]);
-  expect(timeline.filter((event) => event.type === 'track').map((event) => event.event).sort()).toEqual(['Order Completed', 'Product Viewed']);
+  expect(
+    timeline
+      .filter((event) => event.type === 'track')
+      .map((event) => event.event)
+      .sort(),
+  ).toEqual(['Order Completed', 'Product Viewed']);
   expect(timeline.find((event) => event.event === 'Order Completed')?.properties).toMatchObject({ revenue: 42, currency: 'EUR' });
   expect(timeline.filter((event) => event.type === 'identify')).toHaveLength(1);
   for (const event of timeline) expect(event.context?.userAgent).toBe(visited.userAgent);

@@ -66,13 +66,18 @@ const profileIds = new Map<string, string>();
 const api = (method: string, path: string, options: Parameters<typeof send>[3] = admin) => send(itinera.baseUrl, method, path, options);
 
 async function person(userId: string, traits: Record<string, unknown>): Promise<string> {
-  expect((await api('POST', '/v1/consents', { ...write, json: { userId, purpose: 'email_marketing', state: 'granted' } })).status).toBe(200);
-  expect((await api('POST', '/v1/identify', { ...write, json: { userId, traits: { email: `${userId}@example.com`, ...traits } } })).status).toBe(200);
+  expect((await api('POST', '/v1/consents', { ...write, json: { userId, purpose: 'email_marketing', state: 'granted' } })).status).toBe(
+    200,
+  );
+  expect(
+    (await api('POST', '/v1/identify', { ...write, json: { userId, traits: { email: `${userId}@example.com`, ...traits } } })).status,
+  ).toBe(200);
   const id = (await api('GET', `/v1/profiles/lookup?userId=${userId}`)).body.id as string;
   profileIds.set(userId, id);
   return id;
 }
-const track = async (userId: string, event: string) => expect((await api('POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
+const track = async (userId: string, event: string) =>
+  expect((await api('POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
 
 /** The first node, at any depth, whose label is `label`. */
 function nodeLabelled(nodes: DiagramNode[], label: string): DiagramNode {
@@ -93,9 +98,15 @@ const counts = (reached: number, waiting: number, passed: number, endedHere: num
 
 beforeAll(async () => {
   itinera = await startTestItinera('dashboards');
-  expect((await api('PUT', '/v1/templates/ebook_chapter', { ...admin, json: { subject: 'Chapter {{ with.chapter }}', html: '<p>Chapter</p>' } })).status).toBe(201);
+  expect(
+    (await api('PUT', '/v1/templates/ebook_chapter', { ...admin, json: { subject: 'Chapter {{ with.chapter }}', html: '<p>Chapter</p>' } }))
+      .status,
+  ).toBe(201);
   expect((await api('PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
-  await eventually(async () => (await api('GET', '/v1/segments')).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+  await eventually(
+    async () => (await api('GET', '/v1/segments')).body.segments.every((segment: { state: string }) => segment.state === 'ready'),
+    60_000,
+  );
 });
 afterAll(async () => {
   await itinera?.close();
@@ -112,7 +123,11 @@ describe('the journey diagram', () => {
         const asked = new Set<string>();
         journeyDiagram(decl, sourceReader(source), { entered: 0, step: (id) => (asked.add(id), undefined) });
         // Every step that runs is drawn and counted; nothing is asked for under an id no step has.
-        expect([...asked].sort(), `${file}: ${journey.name}`).toEqual(allSteps(journey.steps).map(({ step }) => step.id).sort());
+        expect([...asked].sort(), `${file}: ${journey.name}`).toEqual(
+          allSteps(journey.steps)
+            .map(({ step }) => step.id)
+            .sort(),
+        );
       }
     }
   });
@@ -125,12 +140,19 @@ describe('the journey diagram', () => {
 
     // While both wait for feedback, the wait for step says so; Vera gives hers, Rob's times out.
     const waitFor = 'wait for "Feedback Given" up to 2 seconds';
-    await eventually(async () => {
-      const detail = await api('GET', '/v1/journeys/drip');
-      return nodeLabelled(detail.body.versions[0]?.diagram.nodes ?? [], waitFor).counts.waiting === 2;
-    }, 30_000, 25);
+    await eventually(
+      async () => {
+        const detail = await api('GET', '/v1/journeys/drip');
+        return nodeLabelled(detail.body.versions[0]?.diagram.nodes ?? [], waitFor).counts.waiting === 2;
+      },
+      30_000,
+      25,
+    );
     await track('vera', 'Feedback Given');
-    await eventually(async () => (await api('GET', '/v1/journeys')).body.journeys.find((j: { name: string }) => j.name === 'drip')?.ended === 2, 30_000);
+    await eventually(
+      async () => (await api('GET', '/v1/journeys')).body.journeys.find((j: { name: string }) => j.name === 'drip')?.ended === 2,
+      30_000,
+    );
 
     const listed = (await api('GET', '/v1/journeys')).body.journeys.find((j: { name: string }) => j.name === 'drip');
     expect(listed).toMatchObject({ title: 'A short e-book drip', entered: 2, running: 0, ended: 2 });
@@ -158,12 +180,19 @@ describe('the journey diagram', () => {
       ['0@*.2', 'wait', 'wait 1 second', counts(6, 0, 6, 0)],
       ['0@*.3', 'untag', 'untag "{chapter}rozdz1ebook"', counts(6, 0, 6, 0)],
     ]);
-    expect(loop.blocks![0]!.nodes[0]!.iterations).toEqual([1, 2, 3].map((chapter) => ({ label: `chapter ${chapter}`, counts: counts(2, 0, 2, 0) })));
+    expect(loop.blocks![0]!.nodes[0]!.iterations).toEqual(
+      [1, 2, 3].map((chapter) => ({ label: `chapter ${chapter}`, counts: counts(2, 0, 2, 0) })),
+    );
 
     // if then/else, wait for then/otherwise, split's branches: each person went one way.
     const [branch, wait, split] = nodes.slice(2);
     expect(branch!.counts).toEqual(counts(2, 0, 2, 0));
-    expect(branch!.blocks!.map((block) => [block.label, block.nodes.map((node) => [node.id, node.label, node.counts.reached, node.counts.passed])])).toEqual([
+    expect(
+      branch!.blocks!.map((block) => [
+        block.label,
+        block.nodes.map((node) => [node.id, node.label, node.counts.reached, node.counts.passed]),
+      ]),
+    ).toEqual([
       ['then', [['1.then.0', 'tag "vip_done"', 1, 1]]],
       ['else', [['1.else.0', 'tag "regular_done"', 1, 1]]],
     ]);
@@ -187,7 +216,10 @@ describe('the journey diagram', () => {
 
   it('draws a journey just deployed before anyone enters it, and answers 404 for one that does not exist', async () => {
     const detail = (await api('GET', '/v1/journeys/vip_hello')).body;
-    expect(detail.versions.at(-1).diagram.nodes.map((node: DiagramNode) => node.label)).toEqual(['when enters segment vips', 'tag "hello_vip"']);
+    expect(detail.versions.at(-1).diagram.nodes.map((node: DiagramNode) => node.label)).toEqual([
+      'when enters segment vips',
+      'tag "hello_vip"',
+    ]);
     expect((await api('GET', '/v1/journeys/nobody')).status).toBe(404);
   });
 });
@@ -195,7 +227,10 @@ describe('the journey diagram', () => {
 describe('segment pages', () => {
   beforeAll(async () => {
     for (const userId of ['vera', 'rob']) if (!profileIds.has(userId)) await person(userId, { plan: userId === 'vera' ? 'vip' : 'basic' });
-    await eventually(async () => (await api('GET', '/v1/segments')).body.segments.find((s: { name: string }) => s.name === 'vips')?.size === 1, 30_000);
+    await eventually(
+      async () => (await api('GET', '/v1/segments')).body.segments.find((s: { name: string }) => s.name === 'vips')?.size === 1,
+      30_000,
+    );
   });
 
   it('lists each segment with its last 14 days', async () => {
@@ -219,7 +254,10 @@ describe('segment pages', () => {
       dependsOn: [],
       usedBy: { segments: ['vip_readers'], journeys: ['drip', 'vip_hello'] },
     });
-    expect((await api('GET', '/v1/segments/vip_readers')).body).toMatchObject({ dependsOn: ['vips'], usedBy: { segments: [], journeys: [] } });
+    expect((await api('GET', '/v1/segments/vip_readers')).body).toMatchObject({
+      dependsOn: ['vips'],
+      usedBy: { segments: [], journeys: [] },
+    });
     expect((await api('GET', '/v1/segments/nothing')).status).toBe(404);
   });
 
@@ -230,7 +268,12 @@ describe('segment pages', () => {
     expect(page.members[0]).toMatchObject({ profileId: vera, identifiers: { userId: ['vera'] } });
 
     for (const q of ['vera', vera, 'vera@example.com', 'VERA@example.com ']) {
-      expect((await api('GET', `/v1/segments/vips/members?q=${encodeURIComponent(q)}`)).body.members.map((m: { profileId: string }) => m.profileId), q).toEqual([vera]);
+      expect(
+        (await api('GET', `/v1/segments/vips/members?q=${encodeURIComponent(q)}`)).body.members.map(
+          (m: { profileId: string }) => m.profileId,
+        ),
+        q,
+      ).toEqual([vera]);
     }
     expect((await api('GET', '/v1/segments/vips/members?q=rob')).body).toEqual({ segment: 'vips', members: [], nextCursor: null });
     expect((await api('GET', '/v1/segments/vips/members?q=')).status).toBe(400);
@@ -246,9 +289,16 @@ describe('segment pages', () => {
   it('shows a signed-in viewer profile ids only: no identifiers, no search by them, no identifier columns', async () => {
     const password = 'a viewer password, long enough';
     expect((await api('POST', '/v1/users', { ...admin, json: { name: 'val', role: 'viewer', password } })).status).toBe(201);
-    const signIn = await fetch(`${itinera.baseUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'val', password }) });
+    const signIn = await fetch(`${itinera.baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'val', password }),
+    });
     expect(signIn.status).toBe(200);
-    const cookie = signIn.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0])
+      .join('; ');
     const asViewer = async (path: string) => {
       const response = await fetch(`${itinera.baseUrl}${path}`, { headers: { cookie } });
       const text = await response.text();
@@ -258,7 +308,9 @@ describe('segment pages', () => {
     const vera = profileIds.get('vera')!;
     expect((await asViewer('/v1/segments/vips/members')).json().members).toEqual([{ profileId: vera, since: expect.any(String) }]);
     expect((await asViewer('/v1/segments/vips/members?q=vera')).json().members).toEqual([]);
-    expect((await asViewer(`/v1/segments/vips/members?q=${vera}`)).json().members).toEqual([{ profileId: vera, since: expect.any(String) }]);
+    expect((await asViewer(`/v1/segments/vips/members?q=${vera}`)).json().members).toEqual([
+      { profileId: vera, since: expect.any(String) },
+    ]);
     const csv = await asViewer('/v1/segments/vips/members?format=csv');
     expect(csv.status).toBe(200);
     expect(csv.text.trim().split('\r\n')).toEqual(['profile_id,since', expect.stringMatching(new RegExp(`^${vera},\\d{4}-`))]);

@@ -68,9 +68,23 @@ describe('identify and the single customer view', () => {
     expect(byEmail.body.id).toBe(byUser.body.id);
     expect(byAnon.body.id).toBe(byUser.body.id);
     expect(byId.body).toEqual(byUser.body);
-    expect(Object.keys(byId.body).sort()).toEqual(
-      ['consents', 'counters', 'createdAt', 'firstSeenAt', 'groups', 'id', 'identities', 'journeyHistory', 'journeys', 'lastSeenAt', 'mergedFrom', 'segments', 'tags', 'traits', 'updatedAt'],
-    );
+    expect(Object.keys(byId.body).sort()).toEqual([
+      'consents',
+      'counters',
+      'createdAt',
+      'firstSeenAt',
+      'groups',
+      'id',
+      'identities',
+      'journeyHistory',
+      'journeys',
+      'lastSeenAt',
+      'mergedFrom',
+      'segments',
+      'tags',
+      'traits',
+      'updatedAt',
+    ]);
   });
 
   it('answers 404 for unknown profiles', async () => {
@@ -112,6 +126,9 @@ describe('identify and the single customer view', () => {
 describe('health', () => {
   it('is alive and ready when Temporal and MongoDB answer', async () => {
     expect(await send(itinera.baseUrl, 'GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await send(itinera.baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' } });
+    expect(await send(itinera.baseUrl, 'GET', '/ready')).toEqual({
+      status: 200,
+      body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' },
+    });
   });
 });

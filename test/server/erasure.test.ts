@@ -33,7 +33,10 @@ describe('erasure', () => {
       ...writer,
       json: { userId: 'u-forget', anonymousId: 'anon-forget', traits: { email: EMAIL, name: NAME } },
     });
-    await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-forget', event: 'Signed Up', properties: { note: NAME } } });
+    await send(itinera.baseUrl, 'POST', '/v1/track', {
+      ...writer,
+      json: { userId: 'u-forget', event: 'Signed Up', properties: { note: NAME } },
+    });
     await send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json: { userId: 'u-keep', traits: { email: 'keep@example.org' } } });
     const profile = await eventually(async () => {
       const found = await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-forget', admin);
@@ -49,7 +52,16 @@ describe('erasure', () => {
       return status.body.status === 'completed' ? status.body : undefined;
     });
     expect(done.removed).toEqual({
-      profiles: 1, merges: 0, events: 2, identities: 3, consentRecords: 0, segmentMemberships: 0, segmentHistory: 0, messages: 0, journeyRuns: 0, suppressed: 3,
+      profiles: 1,
+      merges: 0,
+      events: 2,
+      identities: 3,
+      consentRecords: 0,
+      segmentMemberships: 0,
+      segmentHistory: 0,
+      messages: 0,
+      journeyRuns: 0,
+      suppressed: 3,
     });
 
     const stored = await everythingStored();
@@ -58,7 +70,9 @@ describe('erasure', () => {
     expect((await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-forget', admin)).status).toBe(404);
 
     // The person's next message is answered as usual and dropped: they stay erased.
-    expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-forget', event: 'Came Back' } })).status).toBe(200);
+    expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { userId: 'u-forget', event: 'Came Back' } })).status).toBe(
+      200,
+    );
     expect((await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-forget', admin)).status).toBe(404);
   });
 
@@ -66,13 +80,28 @@ describe('erasure', () => {
     const lookup = async (query: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?${query}`, admin)).body.id as string;
     const identify = (json: unknown) => send(itinera.baseUrl, 'POST', '/v1/identify', { ...writer, json });
     // A journey run that started under an old id goes on under it and holds a message (quiet hours).
-    const queuedUnder = (profileId: string) => itinera.runtime.stores.deliveries.advance(
-      { key: `journey:x:v1:${profileId}:run:s1`, profileId, channel: 'email', name: 'welcome', with: {}, journey: 'x', rulesVersion: 1, step: 's1' },
-      { status: 'deferred', at: new Date() });
+    const queuedUnder = (profileId: string) =>
+      itinera.runtime.stores.deliveries.advance(
+        {
+          key: `journey:x:v1:${profileId}:run:s1`,
+          profileId,
+          channel: 'email',
+          name: 'welcome',
+          with: {},
+          journey: 'x',
+          rulesVersion: 1,
+          step: 's1',
+        },
+        { status: 'deferred', at: new Date() },
+      );
     await send(itinera.baseUrl, 'POST', '/v1/track', { ...writer, json: { anonymousId: 'anon-first', event: 'Browsed' } });
     await identify({ anonymousId: 'anon-middle', traits: { email: 'middle.forget@example.org' } });
     await identify({ userId: 'u-merged', traits: { email: 'merged.forget@example.org' } });
-    const [first, middle, survivor] = [await lookup('anonymousId=anon-first'), await lookup('anonymousId=anon-middle'), await lookup('userId=u-merged')];
+    const [first, middle, survivor] = [
+      await lookup('anonymousId=anon-first'),
+      await lookup('anonymousId=anon-middle'),
+      await lookup('userId=u-merged'),
+    ];
     expect(new Set([first, middle, survivor]).size).toBe(3);
 
     await identify({ anonymousId: 'anon-first', traits: { email: 'middle.forget@example.org' } });
@@ -83,10 +112,24 @@ describe('erasure', () => {
     await queuedUnder(middle);
     expect(await itinera.raw.deliveries.countDocuments({ profileId: { $in: [first, middle] } })).toBe(2);
 
-    const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', { ...admin, json: { email: 'merged.forget@example.org' } });
-    await eventually(async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body.status === 'completed');
+    const accepted = await send(itinera.baseUrl, 'POST', '/v1/privacy/erasures', {
+      ...admin,
+      json: { email: 'merged.forget@example.org' },
+    });
+    await eventually(
+      async () => (await send(itinera.baseUrl, 'GET', `/v1/privacy/erasures/${accepted.body.id}`, admin)).body.status === 'completed',
+    );
     const stored = await everythingStored();
-    const traces = [first, middle, survivor, 'anon-first', 'anon-middle', 'u-merged', 'middle.forget@example.org', 'merged.forget@example.org'];
+    const traces = [
+      first,
+      middle,
+      survivor,
+      'anon-first',
+      'anon-middle',
+      'u-merged',
+      'middle.forget@example.org',
+      'merged.forget@example.org',
+    ];
     for (const trace of traces) expect(stored).not.toContain(trace);
   });
 

@@ -31,17 +31,27 @@ function ask(itinera: TestItinera, email: string, headers: Record<string, string
   });
 }
 
-describe('the privacy page\'s limits across processes', () => {
+describe("the privacy page's limits across processes", () => {
   it('share one budget per address between two servers, refused with 429 and a machine-readable body', async () => {
     const statuses = [];
     for (const server of [first, second, first]) statuses.push((await ask(server, 'shared@example.org')).status);
     expect(statuses).toEqual([200, 200, 200]);
     const refused = await ask(second, 'shared@example.org');
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ error: { code: 'too_many_attempts', message: expect.stringMatching(/^too many requests for a privacy page link; try again in \d+ s$/), details: { retryAfterSeconds: expect.any(Number) } } });
+    expect(refused.body).toEqual({
+      error: {
+        code: 'too_many_attempts',
+        message: expect.stringMatching(/^too many requests for a privacy page link; try again in \d+ s$/),
+        details: { retryAfterSeconds: expect.any(Number) },
+      },
+    });
     expect(Number(refused.headers.get('retry-after'))).toBe(refused.body.error.details.retryAfterSeconds);
     // A person's browser gets the page, with the same status.
-    const page = await request(first.baseUrl, 'POST', '/v1/portal', { body: 'email=shared%40example.org', contentType: 'application/x-www-form-urlencoded', headers: { accept: 'text/html' } });
+    const page = await request(first.baseUrl, 'POST', '/v1/portal', {
+      body: 'email=shared%40example.org',
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { accept: 'text/html' },
+    });
     expect(page.status).toBe(429);
     expect(String(page.body)).toContain('<form');
   });

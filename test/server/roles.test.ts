@@ -22,9 +22,19 @@ describe('roles', () => {
     const worker = await started('role-worker', { role: 'worker' });
     expect(worker.runtime.worker?.getState()).toBe('RUNNING');
     expect(await send(worker.baseUrl, 'GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await send(worker.baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' } });
-    for (const [method, path, auth] of [['POST', '/v1/track', basicAuth(WRITE_KEY)], ['GET', '/v1/rules', bearer(ADMIN_KEY)], ['GET', '/console/', undefined]] as const) {
-      const answer = await send(worker.baseUrl, method, path, { ...(auth ? { auth } : {}), ...(method === 'POST' ? { json: { userId: 'u', event: 'E' } } : {}) });
+    expect(await send(worker.baseUrl, 'GET', '/ready')).toEqual({
+      status: 200,
+      body: { status: 'ready', mongodb: 'up', temporal: 'up', worker: 'up' },
+    });
+    for (const [method, path, auth] of [
+      ['POST', '/v1/track', basicAuth(WRITE_KEY)],
+      ['GET', '/v1/rules', bearer(ADMIN_KEY)],
+      ['GET', '/console/', undefined],
+    ] as const) {
+      const answer = await send(worker.baseUrl, method, path, {
+        ...(auth ? { auth } : {}),
+        ...(method === 'POST' ? { json: { userId: 'u', event: 'E' } } : {}),
+      });
       expect(answer.status).toBe(404);
       expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.stringContaining('worker process') } });
     }
@@ -34,7 +44,9 @@ describe('roles', () => {
     const api = await started('role-api', { role: 'api' });
     expect(api.runtime.worker).toBeUndefined();
     expect(await send(api.baseUrl, 'GET', '/ready')).toEqual({ status: 200, body: { status: 'ready', mongodb: 'up', temporal: 'up' } });
-    expect((await send(api.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-api', event: 'Tried' } })).status).toBe(200);
+    expect(
+      (await send(api.baseUrl, 'POST', '/v1/track', { auth: basicAuth(WRITE_KEY), json: { userId: 'u-api', event: 'Tried' } })).status,
+    ).toBe(200);
     expect((await send(api.baseUrl, 'GET', '/v1/segments', { auth: bearer(ADMIN_KEY) })).status).toBe(200);
   });
 

@@ -85,8 +85,12 @@ afterAll(async () => {
 
 /** PUT /v1/rules with an optional note, URL-encoded in its header as the console sends it. */
 async function deploy(source: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${itinera.baseUrl}/v1/rules`, { method: 'PUT', headers: { authorization: admin.auth, 'content-type': 'text/plain', ...headers }, body: source });
-  return { status: response.status, body: await response.json() as Record<string, any> };
+  const response = await fetch(`${itinera.baseUrl}/v1/rules`, {
+    method: 'PUT',
+    headers: { authorization: admin.auth, 'content-type': 'text/plain', ...headers },
+    body: source,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 const note = (text: string) => ({ 'x-itinera-note': encodeURIComponent(text) });
 const get = async (path: string) => send(itinera.baseUrl, 'GET', path, admin);
@@ -108,7 +112,13 @@ describe('rules versions', () => {
     expect(list.body).toEqual({
       versions: [
         { version: 2, deployedAt: expect.any(String), deployedBy: 'admin', note: null, active: true },
-        { version: 1, deployedAt: expect.any(String), deployedBy: 'admin', note: 'First program: buyers — and big spenders', active: false },
+        {
+          version: 1,
+          deployedAt: expect.any(String),
+          deployedBy: 'admin',
+          note: 'First program: buyers — and big spenders',
+          active: false,
+        },
       ],
       next: null,
     });
@@ -121,7 +131,14 @@ describe('rules versions', () => {
     expect(rest.body).toMatchObject({ versions: [{ version: 1 }], next: null });
 
     const one = await get('/v1/rules/versions/1');
-    expect(one.body).toEqual({ version: 1, deployedAt: expect.any(String), deployedBy: 'admin', note: 'First program: buyers — and big spenders', active: false, source: V1 });
+    expect(one.body).toEqual({
+      version: 1,
+      deployedAt: expect.any(String),
+      deployedBy: 'admin',
+      note: 'First program: buyers — and big spenders',
+      active: false,
+      source: V1,
+    });
 
     const audit = (await get('/v1/audit?kind=rules.deployed')).body.entries;
     expect(audit.map((entry: Record<string, unknown>) => [entry.actor, entry.subject, entry.detail])).toEqual([
@@ -166,7 +183,12 @@ describe('rules versions', () => {
     const sizes = await eventually(async () => {
       const segments = (await get('/v1/segments')).body.segments as { name: string; size: number; state: string }[];
       const found = Object.fromEntries(segments.map((segment) => [segment.name, segment.size]));
-      return segments.every((segment) => segment.state === 'ready') && found.buyers === 2 && found.big_spenders === 1 && found.browsers === 1 ? found : undefined;
+      return segments.every((segment) => segment.state === 'ready') &&
+        found.buyers === 2 &&
+        found.big_spenders === 1 &&
+        found.browsers === 1
+        ? found
+        : undefined;
     }, 60_000);
     expect(sizes).toEqual({ buyers: 2, big_spenders: 1, browsers: 1 });
     // rv-4's welcome run waits a day on version 2.
@@ -181,10 +203,15 @@ describe('rules versions', () => {
     expect(summary.body).toMatchObject({ ok: true, activeVersion: 2 });
     expect(summary.body.patch).toMatch(/^--- v2\n\+\+\+ draft\n/);
     expect(summary.body.hunks.length).toBeGreaterThan(0);
-    expect(summary.body.hunks.flatMap((hunk: { lines: string[] }) => hunk.lines)).toContain('-  sum "revenue" of "Order Completed" within 365 days > 100');
+    expect(summary.body.hunks.flatMap((hunk: { lines: string[] }) => hunk.lines)).toContain(
+      '-  sum "revenue" of "Order Completed" within 365 days > 100',
+    );
     expect(summary.body.segments).toEqual({
       // any_activity reads the draft's big_spenders (rv-1 and rv-2), not the deployed one (rv-2 only).
-      added: [{ name: 'any_activity', title: 'Any activity', previewSize: 3 }, { name: 'vips', previewSize: 0 }],
+      added: [
+        { name: 'any_activity', title: 'Any activity', previewSize: 3 },
+        { name: 'vips', previewSize: 0 },
+      ],
       changed: [{ name: 'big_spenders', title: 'Big spenders', previewSize: 2, currentSize: 1 }],
       removed: [{ name: 'browsers', title: 'Browsers', currentSize: 1 }],
     });
@@ -203,7 +230,11 @@ describe('rules versions', () => {
     // Nothing stored: no version, the same active one, the catalogue as it was.
     expect(await versionCount()).toBe(before);
     expect((await get('/v1/rules')).body.version).toBe(2);
-    expect((await get('/v1/segments')).body.segments.map((segment: { name: string }) => segment.name).sort()).toEqual(['big_spenders', 'browsers', 'buyers']);
+    expect((await get('/v1/segments')).body.segments.map((segment: { name: string }) => segment.name).sort()).toEqual([
+      'big_spenders',
+      'browsers',
+      'buyers',
+    ]);
   });
 
   it('answers a draft with errors ok:false with its diagnostics and the diff', async () => {
@@ -223,27 +254,61 @@ describe('rules versions', () => {
   });
 
   it('previews at most five added or changed segments per summary and names the others', async () => {
-    const extras = Array.from({ length: 7 }, (_, index) => `segment extra_${index + 1} {\n  performed "Order Completed" where revenue > ${index * 100}\n}\n`).join('\n');
+    const extras = Array.from(
+      { length: 7 },
+      (_, index) => `segment extra_${index + 1} {\n  performed "Order Completed" where revenue > ${index * 100}\n}\n`,
+    ).join('\n');
     const summary = await send(itinera.baseUrl, 'POST', '/v1/rules/summary', { ...admin, text: `${V2}\n${extras}` });
     expect(summary.status).toBe(200);
     expect(summary.body.segments.added).toEqual([
-      { name: 'extra_1', previewSize: 2 }, { name: 'extra_2', previewSize: 1 }, { name: 'extra_3', previewSize: 1 }, { name: 'extra_4', previewSize: 1 }, { name: 'extra_5', previewSize: 1 },
-      { name: 'extra_6', previewSize: null }, { name: 'extra_7', previewSize: null },
+      { name: 'extra_1', previewSize: 2 },
+      { name: 'extra_2', previewSize: 1 },
+      { name: 'extra_3', previewSize: 1 },
+      { name: 'extra_4', previewSize: 1 },
+      { name: 'extra_5', previewSize: 1 },
+      { name: 'extra_6', previewSize: null },
+      { name: 'extra_7', previewSize: null },
     ]);
-    expect(summary.body.warnings).toEqual([expect.objectContaining({ code: 'preview_limited', message: expect.stringContaining('extra_6, extra_7') })]);
+    expect(summary.body.warnings).toEqual([
+      expect.objectContaining({ code: 'preview_limited', message: expect.stringContaining('extra_6, extra_7') }),
+    ]);
   });
 
   it('rolls back as a new version: the old source again, active, who and why recorded', async () => {
-    const rollback = await send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 1, note: 'browsers was a mistake' } });
+    const rollback = await send(itinera.baseUrl, 'POST', '/v1/rules/rollback', {
+      ...admin,
+      json: { version: 1, note: 'browsers was a mistake' },
+    });
     expect(rollback.status).toBe(200);
-    expect(rollback.body).toMatchObject({ version: 3, rolledBackFrom: 1, diagnostics: [], warnings: [], segments: { recompute: 'started' } });
+    expect(rollback.body).toMatchObject({
+      version: 3,
+      rolledBackFrom: 1,
+      diagnostics: [],
+      warnings: [],
+      segments: { recompute: 'started' },
+    });
 
     const active = (await get('/v1/rules')).body;
-    expect(active).toMatchObject({ version: 3, source: V1, deployedBy: 'admin', note: 'browsers was a mistake', rolledBackFrom: 1, active: true });
+    expect(active).toMatchObject({
+      version: 3,
+      source: V1,
+      deployedBy: 'admin',
+      note: 'browsers was a mistake',
+      rolledBackFrom: 1,
+      active: true,
+    });
     const versions = (await get('/v1/rules/versions')).body.versions as { version: number; active: boolean; rolledBackFrom?: number }[];
-    expect(versions.map(({ version, active: isActive, rolledBackFrom }) => [version, isActive, rolledBackFrom])).toEqual([[3, true, 1], [2, false, undefined], [1, false, undefined]]);
+    expect(versions.map(({ version, active: isActive, rolledBackFrom }) => [version, isActive, rolledBackFrom])).toEqual([
+      [3, true, 1],
+      [2, false, undefined],
+      [1, false, undefined],
+    ]);
     const audit = (await get('/v1/audit?kind=rules.deployed')).body.entries;
-    expect(audit.at(-1)).toMatchObject({ actor: 'admin', subject: { version: 3 }, detail: { note: 'browsers was a mistake', rolledBackFrom: 1 } });
+    expect(audit.at(-1)).toMatchObject({
+      actor: 'admin',
+      subject: { version: 3 },
+      detail: { note: 'browsers was a mistake', rolledBackFrom: 1 },
+    });
     // The recompute drops the removed segment from the active list.
     await eventually(async () => {
       const names = ((await get('/v1/segments')).body.segments as { name: string }[]).map((segment) => segment.name).sort();
@@ -277,22 +342,41 @@ describe('a signed-in person', () => {
   async function signIn(name: string, role: string) {
     const password = `pw-${name}-correct-horse-battery`;
     expect((await send(itinera.baseUrl, 'POST', '/v1/users', { ...admin, json: { name, role, password } })).status).toBe(201);
-    const response = await fetch(`${itinera.baseUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    const response = await fetch(`${itinera.baseUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
     expect(response.status).toBe(200);
-    const cookie = response.headers.getSetCookie().map((header) => header.split(';')[0]!).join('; ');
-    const { csrfToken } = await response.json() as { csrfToken: string };
+    const cookie = response.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0]!)
+      .join('; ');
+    const { csrfToken } = (await response.json()) as { csrfToken: string };
     return { cookie, 'x-csrf-token': csrfToken };
   }
 
   it('is named in the version and in the audit log; a viewer may read versions but not deploy or roll back', async () => {
     const marketer = await signIn('mia', 'marketer');
-    const put = await fetch(`${itinera.baseUrl}/v1/rules`, { method: 'PUT', headers: { ...marketer, 'content-type': 'text/plain', ...note('Spring campaign') }, body: V1 });
+    const put = await fetch(`${itinera.baseUrl}/v1/rules`, {
+      method: 'PUT',
+      headers: { ...marketer, 'content-type': 'text/plain', ...note('Spring campaign') },
+      body: V1,
+    });
     expect(put.status).toBe(200);
-    const { version } = await put.json() as { version: number };
-    expect((await get(`/v1/rules/versions/${version}`)).body).toMatchObject({ deployedBy: 'user:mia', note: 'Spring campaign', active: true });
-    const rollback = await fetch(`${itinera.baseUrl}/v1/rules/rollback`, { method: 'POST', headers: { ...marketer, 'content-type': 'application/json' }, body: JSON.stringify({ version: 2 }) });
+    const { version } = (await put.json()) as { version: number };
+    expect((await get(`/v1/rules/versions/${version}`)).body).toMatchObject({
+      deployedBy: 'user:mia',
+      note: 'Spring campaign',
+      active: true,
+    });
+    const rollback = await fetch(`${itinera.baseUrl}/v1/rules/rollback`, {
+      method: 'POST',
+      headers: { ...marketer, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 2 }),
+    });
     expect(rollback.status).toBe(200);
-    const back = await rollback.json() as { version: number; rolledBackFrom: number };
+    const back = (await rollback.json()) as { version: number; rolledBackFrom: number };
     expect(back).toMatchObject({ version: version + 1, rolledBackFrom: 2 });
     const audit = (await get('/v1/audit?kind=rules.deployed')).body.entries.slice(-2);
     expect(audit.map((entry: Record<string, unknown>) => [entry.actor, entry.subject, entry.detail])).toEqual([
@@ -307,9 +391,17 @@ describe('a signed-in person', () => {
     const before = await versionCount();
     const refusals = [
       // A summary previews segments over everyone: for those who may deploy.
-      await fetch(`${itinera.baseUrl}/v1/rules/summary`, { method: 'POST', headers: { ...viewer, 'content-type': 'text/plain' }, body: V1 }),
+      await fetch(`${itinera.baseUrl}/v1/rules/summary`, {
+        method: 'POST',
+        headers: { ...viewer, 'content-type': 'text/plain' },
+        body: V1,
+      }),
       await fetch(`${itinera.baseUrl}/v1/rules`, { method: 'PUT', headers: { ...viewer, 'content-type': 'text/plain' }, body: V1 }),
-      await fetch(`${itinera.baseUrl}/v1/rules/rollback`, { method: 'POST', headers: { ...viewer, 'content-type': 'application/json' }, body: JSON.stringify({ version: 1 }) }),
+      await fetch(`${itinera.baseUrl}/v1/rules/rollback`, {
+        method: 'POST',
+        headers: { ...viewer, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: 1 }),
+      }),
     ];
     for (const refused of refusals) {
       expect(refused.status).toBe(403);
@@ -322,8 +414,18 @@ describe('a signed-in person', () => {
 describe('bad input changes nothing', () => {
   const cases: [string, () => Promise<{ status: number; body: Record<string, any> }>, number, string | null][] = [
     ['PUT as JSON', () => send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, json: { program: V1 } }), 415, 'unsupported_media_type'],
-    ['a summary as JSON', () => send(itinera.baseUrl, 'POST', '/v1/rules/summary', { ...admin, json: { draft: V1 } }), 415, 'unsupported_media_type'],
-    ['a rollback as text', () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, text: '1' }), 415, 'unsupported_media_type'],
+    [
+      'a summary as JSON',
+      () => send(itinera.baseUrl, 'POST', '/v1/rules/summary', { ...admin, json: { draft: V1 } }),
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a rollback as text',
+      () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, text: '1' }),
+      415,
+      'unsupported_media_type',
+    ],
     ['a note too long', () => deploy(V1, note('x'.repeat(501))), 400, 'invalid_note'],
     ['a note not URL-encoded', () => deploy(V1, { 'x-itinera-note': '100%' }), 400, 'invalid_note'],
     ['a program with errors', () => deploy('segment x {\n  in segment nope\n}\n'), 422, null],
@@ -337,9 +439,24 @@ describe('bad input changes nothing', () => {
     ['versions with an unknown parameter', () => get('/v1/rules/versions?page=2'), 400, 'invalid_query'],
     ['an unknown version', () => get('/v1/rules/versions/999'), 404, 'not_found'],
     ['a version that is no number', () => get('/v1/rules/versions/latest'), 404, 'not_found'],
-    ['a rollback to an unknown version', () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 999 } }), 404, 'not_found'],
-    ['a rollback without a version', () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { note: 'x' } }), 400, 'invalid_body'],
-    ['a rollback with a note too long', () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 1, note: 'x'.repeat(501) } }), 400, 'invalid_body'],
+    [
+      'a rollback to an unknown version',
+      () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 999 } }),
+      404,
+      'not_found',
+    ],
+    [
+      'a rollback without a version',
+      () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { note: 'x' } }),
+      400,
+      'invalid_body',
+    ],
+    [
+      'a rollback with a note too long',
+      () => send(itinera.baseUrl, 'POST', '/v1/rules/rollback', { ...admin, json: { version: 1, note: 'x'.repeat(501) } }),
+      400,
+      'invalid_body',
+    ],
   ];
   it.each(cases)('%s', async (_label, request, status, code) => {
     const before = await versionCount();

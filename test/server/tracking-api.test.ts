@@ -8,7 +8,11 @@ import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, send, startTestItinera, type T
 const IOS_KEY = 'test-ios-write-key';
 let itinera: TestItinera;
 beforeAll(async () => {
-  itinera = await startTestItinera('spec', { runWorker: false, sources: [{ name: 'ios', writeKey: IOS_KEY }], externalIdKinds: ['shopify_id'] });
+  itinera = await startTestItinera('spec', {
+    runWorker: false,
+    sources: [{ name: 'ios', writeKey: IOS_KEY }],
+    externalIdKinds: ['shopify_id'],
+  });
 });
 afterAll(async () => {
   await itinera?.close();
@@ -21,7 +25,16 @@ const profileOf = async (query: string) => (await send(itinera.baseUrl, 'GET', `
 
 describe('every call type', () => {
   it('stores page, screen, group and alias calls and applies them to the profile', async () => {
-    expect((await post('/v1/page', { anonymousId: 'a-page', name: 'Pricing', category: 'Docs', properties: { url: 'https://shop.example/pricing' } })).status).toBe(200);
+    expect(
+      (
+        await post('/v1/page', {
+          anonymousId: 'a-page',
+          name: 'Pricing',
+          category: 'Docs',
+          properties: { url: 'https://shop.example/pricing' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await post('/v1/screen', { anonymousId: 'a-page', name: 'Cart' })).status).toBe(200);
     expect((await post('/v1/group', { anonymousId: 'a-page', groupId: 'acme', traits: { name: 'Acme', employees: 40 } })).status).toBe(200);
     expect((await post('/v1/alias', { previousId: 'a-page', userId: 'u-page' })).status).toBe(200);
@@ -47,7 +60,12 @@ describe('every call type', () => {
 
   it('keeps counters of events and totals of their numeric properties', async () => {
     for (const [i, revenue] of [19.5, 30, 0.5].entries()) {
-      const sent = await post('/v1/track', { userId: 'u-count', event: 'Order Completed', messageId: `m-count-${i}`, properties: { revenue, currency: 'EUR', items: 2 } });
+      const sent = await post('/v1/track', {
+        userId: 'u-count',
+        event: 'Order Completed',
+        messageId: `m-count-${i}`,
+        properties: { revenue, currency: 'EUR', items: 2 },
+      });
       expect(sent.status).toBe(200);
     }
     await post('/v1/track', { userId: 'u-count', event: 'Order Completed', messageId: 'm-count-0', properties: { revenue: 19.5 } }); // a repeat
@@ -59,13 +77,20 @@ describe('every call type', () => {
 
   it('counts every one of many parallel events of one person', async () => {
     await post('/v1/identify', { userId: 'u-parallel' });
-    await Promise.all(Array.from({ length: 30 }, (_, i) =>
-      post('/v1/track', { userId: 'u-parallel', event: 'Tapped', messageId: `par-${i}`, properties: { points: 2 } })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        post('/v1/track', { userId: 'u-parallel', event: 'Tapped', messageId: `par-${i}`, properties: { points: 2 } }),
+      ),
+    );
     expect((await profileOf('userId=u-parallel')).counters.Tapped).toEqual({ count: 30, sum: { points: 60 } });
   });
 
   it('links phone numbers and configured external ids', async () => {
-    await post('/v1/identify', { userId: 'u-ext', traits: { phone: '+48 600 100 200' }, context: { externalIds: [{ id: 'S-77', type: 'shopify_id', collection: 'users', encoding: 'none' }] } });
+    await post('/v1/identify', {
+      userId: 'u-ext',
+      traits: { phone: '+48 600 100 200' },
+      context: { externalIds: [{ id: 'S-77', type: 'shopify_id', collection: 'users', encoding: 'none' }] },
+    });
     const byPhone = await profileOf('phone=%2B48600100200');
     const byShopify = await profileOf('shopify_id=S-77');
     expect(byPhone.id).toBeDefined();
@@ -89,8 +114,14 @@ describe('enrichment', () => {
     });
     const { traits } = await profileOf('anonymousId=a-enrich');
     expect(traits).toMatchObject({
-      device_type: 'desktop', os: 'Windows', browser: 'Chrome', browser_language: 'pl-PL', timezone: 'Europe/Warsaw',
-      current_url: 'https://shop.example/pricing?utm_source=news', ip: '8.8.8.8', country: 'US',
+      device_type: 'desktop',
+      os: 'Windows',
+      browser: 'Chrome',
+      browser_language: 'pl-PL',
+      timezone: 'Europe/Warsaw',
+      current_url: 'https://shop.example/pricing?utm_source=news',
+      ip: '8.8.8.8',
+      country: 'US',
     });
   });
 
@@ -145,7 +176,9 @@ describe('batches', () => {
   });
 
   it('holds each message of a batch to 32 KB', async () => {
-    const response = await post('/v1/batch', { batch: [{ type: 'track', userId: 'u-big1', event: 'Big', properties: { blob: 'x'.repeat(40_000) } }] });
+    const response = await post('/v1/batch', {
+      batch: [{ type: 'track', userId: 'u-big1', event: 'Big', properties: { blob: 'x'.repeat(40_000) } }],
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe('message_too_large');
   });
@@ -155,7 +188,10 @@ describe('the timeline', () => {
   it('pages through a profile’s events newest first and filters them by name and time', async () => {
     const base = Date.parse('2026-03-01T10:00:00Z');
     const batch = Array.from({ length: 25 }, (_, i) => ({
-      type: 'track', userId: 'u-timeline', event: i % 2 === 0 ? 'Even' : 'Odd', messageId: `tl-${i}`,
+      type: 'track',
+      userId: 'u-timeline',
+      event: i % 2 === 0 ? 'Even' : 'Odd',
+      messageId: `tl-${i}`,
       timestamp: new Date(base + i * 60_000).toISOString(),
     }));
     expect((await post('/v1/batch', { batch })).status).toBe(200);
@@ -171,7 +207,12 @@ describe('the timeline', () => {
     } while (cursor);
     expect(seen).toEqual(batch.map((m) => m.messageId).reverse());
 
-    const odd = await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}/events?event=Odd&since=2026-03-01T10:10:00Z&until=2026-03-01T10:20:00Z`, admin);
+    const odd = await send(
+      itinera.baseUrl,
+      'GET',
+      `/v1/profiles/${id}/events?event=Odd&since=2026-03-01T10:10:00Z&until=2026-03-01T10:20:00Z`,
+      admin,
+    );
     expect(odd.body.events.map((e: { messageId: string }) => e.messageId)).toEqual(['tl-19', 'tl-17', 'tl-15', 'tl-13', 'tl-11']);
 
     const bad = await send(itinera.baseUrl, 'GET', `/v1/profiles/${id}/events?limit=5000`, admin);

@@ -22,7 +22,16 @@ afterAll(async () => {
 });
 
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 9, minute));
-const message = (): MessageRequest => ({ key: `msg_${randomUUID()}`, profileId: 'p1', channel: 'email', name: 'welcome', with: {}, journey: 'welcome', rulesVersion: 1, step: 's1' });
+const message = (): MessageRequest => ({
+  key: `msg_${randomUUID()}`,
+  profileId: 'p1',
+  channel: 'email',
+  name: 'welcome',
+  with: {},
+  journey: 'welcome',
+  rulesVersion: 1,
+  step: 's1',
+});
 
 describe('message steps', () => {
   const store = () => new DeliveryStore(database.db);

@@ -29,10 +29,16 @@ async function indexNames(): Promise<Record<string, string[]>> {
 }
 
 /** createSecondaryIndexes without the one TTL index FerretDB refuses ("not implemented yet"). */
-const createIndexes = () => Promise.all([
-  stores.profiles.ensureIndexes(), stores.identities.ensureIndexes(), stores.events.ensureIndexes(), stores.merges.ensureIndexes(),
-  stores.outbox.ensureIndexes(), stores.deliveries.ensureIndexes(), stores.consents.ensureIndexes(),
-]);
+const createIndexes = () =>
+  Promise.all([
+    stores.profiles.ensureIndexes(),
+    stores.identities.ensureIndexes(),
+    stores.events.ensureIndexes(),
+    stores.merges.ensureIndexes(),
+    stores.outbox.ensureIndexes(),
+    stores.deliveries.ensureIndexes(),
+    stores.consents.ensureIndexes(),
+  ]);
 
 it('creates every secondary index MongoDB deployments get, and again harmlessly', async () => {
   await createIndexes();

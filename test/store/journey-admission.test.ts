@@ -29,7 +29,14 @@ const T0 = Date.UTC(2026, 10, 1);
 
 function request(version: number): AdmissionRequest {
   // One journey, one person, several rules versions: a workflow id (and run) per version.
-  return { workflowId: `journey:once:v${version}:p`, runId: `run-v${version}`, journey: 'once', rulesVersion: version, reentry: { kind: 'never' }, atMs: T0 + version };
+  return {
+    workflowId: `journey:once:v${version}:p`,
+    runId: `run-v${version}`,
+    journey: 'once',
+    rulesVersion: version,
+    reentry: { kind: 'never' },
+    atMs: T0 + version,
+  };
 }
 
 describe('journey admission across processes', () => {

@@ -11,7 +11,10 @@ function heldWrites() {
 
 const settled = async (promise: Promise<void>) => {
   let state = 'pending';
-  promise.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  promise.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
   await new Promise((resolve) => setImmediate(resolve));
   return state;
 };
@@ -22,7 +25,12 @@ describe('MergedIncrements', () => {
     const counters = new MergedIncrements(write);
     const first = counters.add('vip', { size: 1 });
     expect(writes.map((w) => w.inc)).toEqual([{ size: 1 }]);
-    const later = [counters.add('vip', { size: 1 }), counters.add('vip', { size: 1 }), counters.add('vip', { size: -1 }), counters.add('vip', { other: 2 })];
+    const later = [
+      counters.add('vip', { size: 1 }),
+      counters.add('vip', { size: 1 }),
+      counters.add('vip', { size: -1 }),
+      counters.add('vip', { other: 2 }),
+    ];
     expect(writes).toHaveLength(1);
     expect(await settled(first)).toBe('pending');
     writes[0]!.release();

@@ -15,9 +15,16 @@ beforeAll(async () => {
   database = await freshDatabase('population');
   const at = new Date('2026-12-01T10:00:00Z');
   for (let from = 0; from < EVENTS; from += 5000) {
-    await database.db.collection(COLLECTIONS.events).insertMany(Array.from({ length: 5000 }, (_, i) => ({
-      _id: `e${from + i}` as never, profileId: `p${(from + i) % 1000}`, event: 'Order Completed', properties: { revenue: 10 }, timestamp: at, receivedAt: at,
-    })));
+    await database.db.collection(COLLECTIONS.events).insertMany(
+      Array.from({ length: 5000 }, (_, i) => ({
+        _id: `e${from + i}` as never,
+        profileId: `p${(from + i) % 1000}`,
+        event: 'Order Completed',
+        properties: { revenue: 10 },
+        timestamp: at,
+        receivedAt: at,
+      })),
+    );
   }
 }, 120_000);
 afterAll(async () => {
@@ -33,7 +40,9 @@ describe('population reads', () => {
 
   it('is stopped by the database past its bound, rather than running on', async () => {
     const bounded = new PopulationStore(database.db).within(1);
-    await expect(bounded.perProfileSum({ event: 'Order Completed' }, '$properties.revenue')).rejects.toMatchObject({ codeName: 'MaxTimeMSExpired' });
+    await expect(bounded.perProfileSum({ event: 'Order Completed' }, '$properties.revenue')).rejects.toMatchObject({
+      codeName: 'MaxTimeMSExpired',
+    });
     await expect(bounded.profilesWithEvents({ event: 'Order Completed' })).rejects.toMatchObject({ codeName: 'MaxTimeMSExpired' });
   });
 });

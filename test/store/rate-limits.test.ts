@@ -21,7 +21,13 @@ describe('RateLimitStore', () => {
     const store = new RateLimitStore(database.db);
     const decisions = [];
     for (let i = 0; i < 5; i++) decisions.push(await store.hit(limit, 'key-a', at(10_000 + i)));
-    expect(decisions.map((d) => [d.allowed, d.count])).toEqual([[true, 1], [true, 2], [true, 3], [false, 4], [false, 5]]);
+    expect(decisions.map((d) => [d.allowed, d.count])).toEqual([
+      [true, 1],
+      [true, 2],
+      [true, 3],
+      [false, 4],
+      [false, 5],
+    ]);
     expect(decisions[3]!.retryAfterMs).toBe(MINUTE - 10_003);
     // Another key has its own budget.
     expect((await store.hit(limit, 'key-b', at(10_000))).allowed).toBe(true);
@@ -43,7 +49,10 @@ describe('RateLimitStore', () => {
     await store.hit(limit, 'key-old', at(5 * MINUTE));
     await store.hit(limit, 'key-new', at(6 * MINUTE));
     expect(await store.deleteExpired(at(6 * MINUTE))).toBeGreaterThanOrEqual(1);
-    const left = await database.db.collection(COLLECTIONS.rateLimits).find({ _id: { $in: [`test-limit:key-old:${at(5 * MINUTE).getTime()}`, `test-limit:key-new:${at(6 * MINUTE).getTime()}`] } as never }).toArray();
+    const left = await database.db
+      .collection(COLLECTIONS.rateLimits)
+      .find({ _id: { $in: [`test-limit:key-old:${at(5 * MINUTE).getTime()}`, `test-limit:key-new:${at(6 * MINUTE).getTime()}`] } as never })
+      .toArray();
     expect(left.map((doc) => doc._id)).toEqual([`test-limit:key-new:${at(6 * MINUTE).getTime()}`]);
   });
 

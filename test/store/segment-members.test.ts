@@ -27,7 +27,11 @@ describe('segment member buckets', () => {
     const people = ['p1', 'p2', 'p3', 'p4', 'p5'];
     for (const id of people) expect(await store.add('small', id, at)).toBe(true);
     const listed = await raw().findOne({ _id: 'small#buckets' });
-    expect(Object.keys(listed?.buckets ?? {}).map(Number).sort((a, b) => a - b)).toEqual([...new Set(people.map(bucketOf))].sort((a, b) => a - b));
+    expect(
+      Object.keys(listed?.buckets ?? {})
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...new Set(people.map(bucketOf))].sort((a, b) => a - b));
     expect(await store.count('small')).toBe(5);
     const first = await store.page('small', 3);
     const second = await store.page('small', 3, first.next);

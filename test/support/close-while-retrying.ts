@@ -10,7 +10,10 @@ import { quiescingRetries } from '../../src/util/temporal-retries.js';
 const mode = process.argv[2];
 const retries = quiescingRetries();
 const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [makeGrpcRetryInterceptor(retries.options)] });
-const call = connection.workflowService.getSystemInfo({}).then(() => 'answered', (error: { code?: number }) => `failed with code ${error.code}`);
+const call = connection.workflowService.getSystemInfo({}).then(
+  () => 'answered',
+  (error: { code?: number }) => `failed with code ${error.code}`,
+);
 // Until the first attempt has failed and its retry is scheduled on a timer.
 while (retries.lastRetryAt() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
 if (mode === 'quiesce') await retries.quiesce();

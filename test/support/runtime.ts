@@ -22,7 +22,9 @@ export interface TestItinera {
   close(): Promise<void>;
 }
 
-export async function startTestItinera(label: string, options: {
+export async function startTestItinera(
+  label: string,
+  options: {
     runWorker?: boolean;
     sweepIntervalMs?: number;
     temporalAddress?: string;
@@ -46,7 +48,8 @@ export async function startTestItinera(label: string, options: {
     role?: 'all' | Role;
     deploymentId?: string;
     trustedProxies?: string[];
-  } = {}): Promise<TestItinera> {
+  } = {},
+): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const taskQueue = options.taskQueue ?? `itinera-${label}-${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
@@ -91,7 +94,11 @@ export async function startTestItinera(label: string, options: {
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
-      if (!options.reuseDatabase) await inspector.db(dbName).dropDatabase().catch(() => undefined);
+      if (!options.reuseDatabase)
+        await inspector
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => undefined);
       await inspector.close();
     },
   };

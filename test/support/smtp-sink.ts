@@ -63,20 +63,23 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback();
     },
     onData(stream, session, callback) {
-      simpleParser(stream).then(async (parsed) => {
-        const mail: ReceivedMail = {
-          messageId: parsed.messageId ?? '',
-          to: session.envelope.rcptTo.map((r) => r.address).join(','),
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          subject: parsed.subject ?? '',
-          html: typeof parsed.html === 'string' ? parsed.html : '',
-          text: parsed.text ?? '',
-          headers: new Map(parsed.headerLines.map(({ key, line }) => [key, line.slice(line.indexOf(':') + 1).trim()])),
-        };
-        sink.received.push(mail);
-        await sink.onMessage?.(mail);
-        callback();
-      }, (error: Error) => callback(error));
+      simpleParser(stream).then(
+        async (parsed) => {
+          const mail: ReceivedMail = {
+            messageId: parsed.messageId ?? '',
+            to: session.envelope.rcptTo.map((r) => r.address).join(','),
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            subject: parsed.subject ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            text: parsed.text ?? '',
+            headers: new Map(parsed.headerLines.map(({ key, line }) => [key, line.slice(line.indexOf(':') + 1).trim()])),
+          };
+          sink.received.push(mail);
+          await sink.onMessage?.(mail);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -21,7 +21,11 @@ export function forkWorker(options: WorkerChild): Promise<ChildProcess> {
   const child = fork(fileURLToPath(new URL('./worker-process.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     env: {
-      ...process.env, WORKER_TEMPORAL: options.temporalAddress, WORKER_QUEUE: options.taskQueue, WORKER_MONGO: mongoUri(), WORKER_DB: options.dbName,
+      ...process.env,
+      WORKER_TEMPORAL: options.temporalAddress,
+      WORKER_QUEUE: options.taskQueue,
+      WORKER_MONGO: mongoUri(),
+      WORKER_DB: options.dbName,
       ...(options.smtpUrl ? { WORKER_SMTP: options.smtpUrl } : {}),
       ...(options.adminKey ? { WORKER_ADMIN_KEY: options.adminKey } : {}),
       ...(options.killAfter ? { WORKER_KILL_AFTER: options.killAfter } : {}),

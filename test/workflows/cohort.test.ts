@@ -61,9 +61,13 @@ describe('split cohorts', () => {
       'const inputs = JSON.parse(process.argv[2]);',
       'process.stdout.write(JSON.stringify(inputs.map(([id, journey, step]) => cohortPercentile(id, journey, step))));',
     ].join('\n');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, moduleUrl, JSON.stringify(inputs)], {
-      cwd: new URL('../..', import.meta.url),
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, moduleUrl, JSON.stringify(inputs)],
+      {
+        cwd: new URL('../..', import.meta.url),
+      },
+    );
     const here = inputs.map(([id, journey, step]) => cohortPercentile(id!, journey!, step!));
     expect(JSON.parse(stdout)).toEqual(here);
     expect(here.slice(0, RECORDED.length)).toEqual(RECORDED.map((row) => row[3]));
@@ -76,7 +80,10 @@ describe('split cohorts', () => {
       cohortPercentile(id, 'other', 's9'); // a call for another split in between changes nothing
       return cohortPercentile(id, 'welcome', 's1');
     });
-    const backwards = [...ids].reverse().map((id) => cohortPercentile(id, 'welcome', 's1')).reverse();
+    const backwards = [...ids]
+      .reverse()
+      .map((id) => cohortPercentile(id, 'welcome', 's1'))
+      .reverse();
     expect(interleaved).toEqual(forwards);
     expect(backwards).toEqual(forwards);
   });
@@ -89,7 +96,11 @@ describe('split cohorts', () => {
     expect(percentiles.reduce((max, p) => Math.max(max, p))).toBeGreaterThan(99.9);
   });
 
-  it.each([['welcome', 's1'], ['next_product', 's7'], ['winback', 'split_2']])('spreads 100,000 profiles evenly over 100 buckets (%s/%s)', (journey, step) => {
+  it.each([
+    ['welcome', 's1'],
+    ['next_product', 's7'],
+    ['winback', 'split_2'],
+  ])('spreads 100,000 profiles evenly over 100 buckets (%s/%s)', (journey, step) => {
     const counts = new Array<number>(100).fill(0);
     for (const id of IDS) counts[Math.floor(cohortPercentile(id, journey, step))]! += 1;
     // Chi-square with 99 degrees of freedom; a fair spread exceeds this once in 1,000.
@@ -101,7 +112,8 @@ describe('split cohorts', () => {
   it('assigns two splits of one journey independently', () => {
     // Deciles at step s1 against deciles at step s2: a 10×10 contingency table.
     const grid = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-    for (const id of IDS) grid[Math.floor(cohortPercentile(id, 'welcome', 's1') / 10)]![Math.floor(cohortPercentile(id, 'welcome', 's2') / 10)]! += 1;
+    for (const id of IDS)
+      grid[Math.floor(cohortPercentile(id, 'welcome', 's1') / 10)]![Math.floor(cohortPercentile(id, 'welcome', 's2') / 10)]! += 1;
     const rows = grid.map((row) => row.reduce((sum, count) => sum + count, 0));
     const columns = grid[0]!.map((_, j) => grid.reduce((sum, row) => sum + row[j]!, 0));
     let chiSquare = 0;

@@ -17,19 +17,35 @@ const tag = (name: string): StepIR => ({ kind: 'tag', id: id(), tag: name });
 const wait = (ms: number): StepIR => ({ kind: 'wait', id: id(), ms });
 
 const program: ProgramIR = {
-  irVersion: 1, consents: [], segments: [],
-  journeys: [{
-    name: 'long', trigger: { kind: 'performed', event: 'Go' }, requiresConsent: [], reentry: { kind: 'never' }, exitOn: [],
-    steps: [
-      tag('long_a'), wait(200), tag('long_b'),
-      { kind: 'if', id: id(), condition: { kind: 'tagged', tag: 'long_a' }, then: [
-        { kind: 'wait', id: 'inner_wait', ms: 3_000 },
-        { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 60_000, then: [tag('long_c')], otherwise: [tag('long_d')] },
-      ], else: [] },
-      { kind: 'sendWebhook', id: id(), name: 'nowhere', with: {} },
-      tag('long_e'),
-    ],
-  }],
+  irVersion: 1,
+  consents: [],
+  segments: [],
+  journeys: [
+    {
+      name: 'long',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      reentry: { kind: 'never' },
+      exitOn: [],
+      steps: [
+        tag('long_a'),
+        wait(200),
+        tag('long_b'),
+        {
+          kind: 'if',
+          id: id(),
+          condition: { kind: 'tagged', tag: 'long_a' },
+          then: [
+            { kind: 'wait', id: 'inner_wait', ms: 3_000 },
+            { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 60_000, then: [tag('long_c')], otherwise: [tag('long_d')] },
+          ],
+          else: [],
+        },
+        { kind: 'sendWebhook', id: id(), name: 'nowhere', with: {} },
+        tag('long_e'),
+      ],
+    },
+  ],
 };
 
 let itinera: TestItinera;
@@ -47,7 +63,9 @@ describe('long runs', () => {
     await stores.profiles.create(profileId, {}, new Date());
     const workflowId = journeyWorkflowId('long', version, profileId);
     const first = await temporal.workflow.start<typeof workflows.journeyWorkflow>('journeyWorkflow', {
-      taskQueue: itinera.taskQueue, workflowId, args: [{ journey: 'long', rulesVersion: version, profileId, triggerEventId: 'evt_long', historyLimit: 1 }],
+      taskQueue: itinera.taskQueue,
+      workflowId,
+      args: [{ journey: 'long', rulesVersion: version, profileId, triggerEventId: 'evt_long', historyLimit: 1 }],
     });
     const current = temporal.workflow.getHandle(workflowId);
     // The order arrives during the wait before the `wait for`: the run holding it continues
@@ -59,7 +77,8 @@ describe('long runs', () => {
     expect((await stores.profiles.findById(profileId))!.tags).toEqual(['long_a', 'long_b', 'long_c', 'long_e']);
     // One run per step, chained: counted back from the last to the first, with what each was handed.
     const handed: { at: unknown; received: unknown }[] = [];
-    const startOf = async (runId: string) => (await temporal.workflow.getHandle(workflowId, runId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    const startOf = async (runId: string) =>
+      (await temporal.workflow.getHandle(workflowId, runId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
     for (let runId: string | undefined = (await current.describe()).runId; runId;) {
       const started = await startOf(runId);
       const input = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()) as JourneyInput;

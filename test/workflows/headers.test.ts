@@ -68,14 +68,20 @@ const identify = async (userId: string, traits: Record<string, unknown>) =>
   expect((await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId, traits } })).status).toBe(200);
 const track = async (userId: string, event: string) =>
   expect((await send(itinera.baseUrl, 'POST', '/v1/track', { ...write, json: { userId, event } })).status).toBe(200);
-const profileIdOf = async (userId: string) => (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
-const tagsOf = async (userId: string) => ((await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.tags ?? []) as string[];
-const runOf = async (journey: string, userId: string) => itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId(journey, version, await profileIdOf(userId)));
+const profileIdOf = async (userId: string) =>
+  (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
+const tagsOf = async (userId: string) =>
+  ((await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.tags ?? []) as string[];
+const runOf = async (journey: string, userId: string) =>
+  itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId(journey, version, await profileIdOf(userId)));
 /** The run, once the dispatch that follows the acknowledged event has started it. */
 const startedRun = (journey: string, userId: string) =>
   eventually(async () => {
     const run = await runOf(journey, userId);
-    return run.describe().then(() => run, () => undefined);
+    return run.describe().then(
+      () => run,
+      () => undefined,
+    );
   });
 
 beforeAll(async () => {
@@ -85,7 +91,13 @@ beforeAll(async () => {
   const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
   expect(deployed.status).toBe(200);
   version = deployed.body.version;
-  await eventually(async () => (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every((segment: { state: string }) => segment.state === 'ready'), 60_000);
+  await eventually(
+    async () =>
+      (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+        (segment: { state: string }) => segment.state === 'ready',
+      ),
+    60_000,
+  );
 });
 afterAll(async () => itinera?.close());
 
@@ -152,7 +164,9 @@ describe('signals', () => {
     expect((await send(itinera.baseUrl, 'POST', '/v1/batch', { ...write, json: { batch } })).status).toBe(200);
     expect(await run.result()).toBe('exited-on-event');
     const { events } = await run.fetchHistory();
-    const signalled = (events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent' ? [event] : []);
+    const signalled = (events ?? []).flatMap((event) =>
+      event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent' ? [event] : [],
+    );
     // The start's own signal (the trigger) and the stop: no page view.
     expect(signalled).toHaveLength(2);
   });
@@ -163,10 +177,24 @@ describe('seeing what journeys do', () => {
     const listed = await send(itinera.baseUrl, 'GET', '/v1/journeys', admin);
     const nurture = listed.body.journeys.find((journey: { name: string }) => journey.name === 'nurture');
     // Nina was in the wait when her purchase ended the run; Olga was out at entry.
-    expect(nurture).toMatchObject({ deployed: true, paused: false, versions: [{ rulesVersion: version, active: true, entered: 2, running: 0, ended: { 'exited-when': 2 } }] });
+    expect(nurture).toMatchObject({
+      deployed: true,
+      paused: false,
+      versions: [{ rulesVersion: version, active: true, entered: 2, running: 0, ended: { 'exited-when': 2 } }],
+    });
     const detail = await send(itinera.baseUrl, 'GET', '/v1/journeys/nurture', admin);
-    expect(detail.body.versions[0].steps.map((step: Record<string, unknown>) => [step.kind, step.reached, step.waiting, step.passed, step.endedHere]))
-      .toEqual([['wait', 1, 0, 0, 1], ['tag', 0, 0, 0, 0]]);
+    expect(
+      detail.body.versions[0].steps.map((step: Record<string, unknown>) => [
+        step.kind,
+        step.reached,
+        step.waiting,
+        step.passed,
+        step.endedHere,
+      ]),
+    ).toEqual([
+      ['wait', 1, 0, 0, 1],
+      ['tag', 0, 0, 0, 0],
+    ]);
     expect((await send(itinera.baseUrl, 'GET', '/v1/journeys/nobody', admin)).status).toBe(404);
 
     expect((await send(itinera.baseUrl, 'POST', '/v1/journeys/convert/pause', admin)).body).toEqual({ name: 'convert', paused: true });
@@ -186,7 +214,9 @@ describe('seeing what journeys do', () => {
     expect((await send(itinera.baseUrl, 'POST', '/v1/journeys/convert/resume', admin)).body).toEqual({ name: 'convert', paused: false });
     await track('quentin', 'Purchased');
     await eventually(async () => (await tagsOf('quentin')).includes('customer'));
-    const convert = (await send(itinera.baseUrl, 'GET', '/v1/journeys', admin)).body.journeys.find((journey: { name: string }) => journey.name === 'convert');
+    const convert = (await send(itinera.baseUrl, 'GET', '/v1/journeys', admin)).body.journeys.find(
+      (journey: { name: string }) => journey.name === 'convert',
+    );
     expect(convert.versions[0].refused).toEqual({ 'journey-paused': 1 });
   });
 });

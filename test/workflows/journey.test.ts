@@ -40,7 +40,15 @@ const untag = (name: string): StepIR => ({ kind: 'untag', id: id(), tag: name })
 const wait = (ms: number): StepIR => ({ kind: 'wait', id: id(), ms });
 
 function journey(name: string, steps: StepIR[], extra: Partial<JourneyIR> = {}): JourneyIR {
-  return { name, trigger: { kind: 'performed', event: 'Go' }, requiresConsent: [], reentry: { kind: 'never' }, exitOn: [], steps, ...extra };
+  return {
+    name,
+    trigger: { kind: 'performed', event: 'Go' },
+    requiresConsent: [],
+    reentry: { kind: 'never' },
+    exitOn: [],
+    steps,
+    ...extra,
+  };
 }
 
 const program: ProgramIR = {
@@ -49,18 +57,47 @@ const program: ProgramIR = {
   segments: [],
   journeys: [
     // The e-book drip, two chapters: progress lives in tags that move day by day.
-    journey('drip', [
-      tag('1rozdz1ebook'), wait(DAY), untag('1rozdz1ebook'),
-      tag('2rozdz1ebook'), wait(DAY), untag('2rozdz1ebook'),
-      tag('ebook_completed'),
-    ], { requiresConsent: ['email_marketing'], exitOn: [{ event: 'Unsubscribed' }] }),
+    journey(
+      'drip',
+      [
+        tag('1rozdz1ebook'),
+        wait(DAY),
+        untag('1rozdz1ebook'),
+        tag('2rozdz1ebook'),
+        wait(DAY),
+        untag('2rozdz1ebook'),
+        tag('ebook_completed'),
+      ],
+      { requiresConsent: ['email_marketing'], exitOn: [{ event: 'Unsubscribed' }] },
+    ),
     journey('cart', [
-      { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * 3_600_000, then: [tag('cart_recovered')], otherwise: [tag('cart_lost')] },
+      {
+        kind: 'waitFor',
+        id: id(),
+        event: 'Order Completed',
+        timeoutMs: 4 * 3_600_000,
+        then: [tag('cart_recovered')],
+        otherwise: [tag('cart_lost')],
+      },
     ]),
     journey('early_exit', [tag('before_exit'), { kind: 'exit', id: id() }, tag('after_exit')]),
     journey('two_orders', [
-      { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * HOUR, then: [tag('first_order')], otherwise: [tag('no_first_order')] },
-      { kind: 'waitFor', id: id(), event: 'Order Completed', timeoutMs: 4 * HOUR, then: [tag('second_order')], otherwise: [tag('no_second_order')] },
+      {
+        kind: 'waitFor',
+        id: id(),
+        event: 'Order Completed',
+        timeoutMs: 4 * HOUR,
+        then: [tag('first_order')],
+        otherwise: [tag('no_first_order')],
+      },
+      {
+        kind: 'waitFor',
+        id: id(),
+        event: 'Order Completed',
+        timeoutMs: 4 * HOUR,
+        then: [tag('second_order')],
+        otherwise: [tag('no_second_order')],
+      },
     ]),
     journey('welcome', [{ kind: 'sendEmail', id: id(), template: 'welcome', with: {} }, tag('welcomed')], { reentry: { kind: 'always' } }),
     journey('weekly', [tag('nudged')], { reentry: { kind: 'after', ms: 7 * DAY } }),
@@ -81,8 +118,17 @@ beforeAll(async () => {
     workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
     // No SMTP here: e-mails are recorded as not-configured (test/channels sends them).
     activities: createActivities({
-      stores, now: () => new Date(), defaultTimeZone: 'UTC', changes: createProfileChanges({ stores, now: () => new Date() }),
-      deliverer: createDeliverer({ stores, now: () => new Date(), links: new LinkSigner('journey-test-link-secret'), publicUrl: 'http://localhost:3000', defaultTimeZone: 'UTC' }),
+      stores,
+      now: () => new Date(),
+      defaultTimeZone: 'UTC',
+      changes: createProfileChanges({ stores, now: () => new Date() }),
+      deliverer: createDeliverer({
+        stores,
+        now: () => new Date(),
+        links: new LinkSigner('journey-test-link-secret'),
+        publicUrl: 'http://localhost:3000',
+        defaultTimeZone: 'UTC',
+      }),
     }),
   });
   workerRun = worker.run();
@@ -113,7 +159,8 @@ function start(journeyName: string, profileId: string, trigger: { eventId?: stri
   });
 }
 
-const historyOf = async (profileId: string, journeyName: string) => (await stores.profiles.findById(profileId))?.journeyHistory?.[journeyName];
+const historyOf = async (profileId: string, journeyName: string) =>
+  (await stores.profiles.findById(profileId))?.journeyHistory?.[journeyName];
 const deliveriesOf = (profileId: string) => raw.deliveries.countDocuments({ profileId });
 
 const granted = { email_marketing: { state: 'granted', at: new Date() } };

@@ -40,24 +40,44 @@ const taskQueue = `record-${randomUUID().slice(0, 8)}`;
 const utcClock = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString().slice(11, 16);
 
 const program: ProgramIR = {
-  irVersion: 1, consents: [], segments: [],
+  irVersion: 1,
+  consents: [],
+  segments: [],
   journeys: [
     {
       // (a) exit when judged at entry (false), a tag, a wait for an event that is signalled,
       // a send (quiet hours checked, the e-mail recorded as not-configured), the end.
-      name: 'recorded', trigger: { kind: 'performed', event: 'Go' }, requiresConsent: [], reentry: { kind: 'never' }, exitOn: [],
+      name: 'recorded',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      reentry: { kind: 'never' },
+      exitOn: [],
       exitWhen: { kind: 'tagged', tag: 'recorded_never' },
       quietHours: { start: utcClock(12 * HOUR), end: utcClock(12 * HOUR + 60_000) },
       steps: [
         { kind: 'tag', id: 'r0', tag: 'recorded_entered' },
-        { kind: 'waitFor', id: 'r1', event: 'Order Completed', timeoutMs: 4 * HOUR, then: [{ kind: 'tag', id: 'r2', tag: 'recorded_ordered' }], otherwise: [] },
+        {
+          kind: 'waitFor',
+          id: 'r1',
+          event: 'Order Completed',
+          timeoutMs: 4 * HOUR,
+          then: [{ kind: 'tag', id: 'r2', tag: 'recorded_ordered' }],
+          otherwise: [],
+        },
         { kind: 'sendEmail', id: 'r3', template: 'welcome', with: {} },
       ],
     },
     {
       // (b) a history limit of 1: the run continues as new after its first step.
-      name: 'continued', trigger: { kind: 'performed', event: 'Go' }, requiresConsent: [], reentry: { kind: 'never' }, exitOn: [],
-      steps: [{ kind: 'tag', id: 'c0', tag: 'continued_a' }, { kind: 'tag', id: 'c1', tag: 'continued_b' }],
+      name: 'continued',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      reentry: { kind: 'never' },
+      exitOn: [],
+      steps: [
+        { kind: 'tag', id: 'c0', tag: 'continued_a' },
+        { kind: 'tag', id: 'c1', tag: 'continued_b' },
+      ],
     },
   ],
 };
@@ -80,7 +100,9 @@ async function main(): Promise<void> {
   }
   const mongo = new MongoClient(mongoUri);
   const db = mongo.db(`record_${randomUUID().slice(0, 8)}`);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer(progress) } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: await ensureTestServer(progress) } },
+  });
   try {
     const stores = createStores(db);
     const now = () => new Date();
@@ -91,8 +113,17 @@ async function main(): Promise<void> {
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
       activities: createActivities({
-        stores, now, defaultTimeZone: 'UTC', changes,
-        deliverer: createDeliverer({ stores, now, links: new LinkSigner('record-link-secret'), publicUrl: 'http://localhost:3000', defaultTimeZone: 'UTC' }),
+        stores,
+        now,
+        defaultTimeZone: 'UTC',
+        changes,
+        deliverer: createDeliverer({
+          stores,
+          now,
+          links: new LinkSigner('record-link-secret'),
+          publicUrl: 'http://localhost:3000',
+          defaultTimeZone: 'UTC',
+        }),
         privacyKeys: new PrivacyKeys('record-privacy-secret'),
         processes: { terminate: async () => false, forgetClocks: async () => undefined },
       }),
@@ -102,7 +133,8 @@ async function main(): Promise<void> {
       const journeyProfile = 'p_recorded';
       await stores.profiles.create(journeyProfile, {}, now());
       const journey = await env.client.workflow.start(journeyWorkflow, {
-        taskQueue, workflowId: journeyWorkflowId('recorded', rulesVersion, journeyProfile),
+        taskQueue,
+        workflowId: journeyWorkflowId('recorded', rulesVersion, journeyProfile),
         args: [{ journey: 'recorded', rulesVersion, profileId: journeyProfile, triggerEventId: 'evt_go' }],
       });
       for (;;) {
@@ -118,7 +150,8 @@ async function main(): Promise<void> {
       const continuedProfile = 'p_continued';
       await stores.profiles.create(continuedProfile, {}, now());
       const continued = await env.client.workflow.start(journeyWorkflow, {
-        taskQueue, workflowId: journeyWorkflowId('continued', rulesVersion, continuedProfile),
+        taskQueue,
+        workflowId: journeyWorkflowId('continued', rulesVersion, continuedProfile),
         args: [{ journey: 'continued', rulesVersion, profileId: continuedProfile, triggerEventId: 'evt_go', historyLimit: 1 }],
       });
       console.log(`continued: ${await env.client.workflow.getHandle(continued.workflowId).result()}`);
@@ -129,8 +162,19 @@ async function main(): Promise<void> {
       const erasedProfile = 'p_erased';
       await stores.profiles.create(erasedProfile, {}, now());
       const requestId = `er_${randomUUID()}`;
-      await stores.privacyRequests.create({ _id: requestId, kind: 'erasure', profileId: erasedProfile, status: 'pending', createdAt: now(), updatedAt: now() });
-      const erasure = await env.client.workflow.start(erasureWorkflow, { taskQueue, workflowId: erasureWorkflowId(requestId), args: [{ requestId }] });
+      await stores.privacyRequests.create({
+        _id: requestId,
+        kind: 'erasure',
+        profileId: erasedProfile,
+        status: 'pending',
+        createdAt: now(),
+        updatedAt: now(),
+      });
+      const erasure = await env.client.workflow.start(erasureWorkflow, {
+        taskQueue,
+        workflowId: erasureWorkflowId(requestId),
+        args: [{ requestId }],
+      });
       console.log(`erasure: ${await erasure.result()}`);
       await save('erasure-steps.pb', erasure);
     });

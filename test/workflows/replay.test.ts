@@ -28,7 +28,13 @@ import { describe, expect, it } from 'vitest';
 const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 
 const JOURNEY_PATCHES = [
-  'journey-admission', 'journey-delivery', 'journey-exit-when', 'journey-progress', 'journey-continue-as-new', 'journey-local-activities', 'journey-progress-sink',
+  'journey-admission',
+  'journey-delivery',
+  'journey-exit-when',
+  'journey-progress',
+  'journey-continue-as-new',
+  'journey-local-activities',
+  'journey-progress-sink',
 ];
 
 async function recordedHistory(name: string) {
@@ -58,7 +64,15 @@ describe('journey workflow replay', () => {
   it('replays a run with exit when, a wait for a signalled event and a send, command for command', async () => {
     const history = await recordedHistory('journey-recorded.pb');
     expect(patches(history)).toEqual(JOURNEY_PATCHES);
-    expect(localActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'judgeExitWhen', 'tagProfile', 'tagProfile', 'holdForQuietHours', 'leaveJourney']);
+    expect(localActivities(history)).toEqual([
+      'loadJourney',
+      'admitToJourney',
+      'judgeExitWhen',
+      'tagProfile',
+      'tagProfile',
+      'holdForQuietHours',
+      'leaveJourney',
+    ]);
     // The send alone is a regular activity.
     expect(scheduledActivities(history)).toEqual(['deliverMessage']);
     expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent')).toBe(true);
@@ -90,7 +104,14 @@ describe('erasure workflow replay', () => {
   it('replays an erasure in steps, command for command', async () => {
     const history = await recordedHistory('erasure-steps.pb');
     expect(patches(history)).toEqual(['erasure-steps']);
-    expect(scheduledActivities(history)).toEqual(['eraseInventory', 'eraseSuppress', 'eraseStop', 'eraseRemove', 'eraseVerify', 'eraseComplete']);
+    expect(scheduledActivities(history)).toEqual([
+      'eraseInventory',
+      'eraseSuppress',
+      'eraseStop',
+      'eraseRemove',
+      'eraseVerify',
+      'eraseComplete',
+    ]);
     expect(history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'erasure:recorded')).resolves.toBeUndefined();
   });

@@ -25,13 +25,16 @@ function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>): Comp
     useEffect(() => {
       if (loaded) return;
       loading ??= load();
-      loading.then((component) => {
-        loaded = component;
-        setReady((n) => n + 1);
-      }, (error: unknown) => {
-        loading = undefined;
-        setFailure(describeError(error));
-      });
+      loading.then(
+        (component) => {
+          loaded = component;
+          setReady((n) => n + 1);
+        },
+        (error: unknown) => {
+          loading = undefined;
+          setFailure(describeError(error));
+        },
+      );
     }, []);
     if (loaded) {
       const Page = loaded;
@@ -41,11 +44,17 @@ function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>): Comp
       return (
         <div class="state state-error" role="alert">
           <p>This page could not be loaded ({failure}).</p>
-          <button type="button" class="button" onClick={() => location.reload()}>Reload</button>
+          <button type="button" class="button" onClick={() => location.reload()}>
+            Reload
+          </button>
         </div>
       );
     }
-    return <p class="state state-loading" role="status">Loading…</p>;
+    return (
+      <p class="state state-loading" role="status">
+        Loading…
+      </p>
+    );
   };
 }
 
@@ -74,7 +83,10 @@ function Shell({ session }: { session: Session }) {
   return (
     <div class="shell">
       <header class="topbar">
-        <Link href="/" class="brand" aria-label="Itinera, home"><span class="brand-mark" aria-hidden="true" />Itinera</Link>
+        <Link href="/" class="brand" aria-label="Itinera, home">
+          <span class="brand-mark" aria-hidden="true" />
+          Itinera
+        </Link>
         <nav aria-label="Main" class="nav">
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/segments">Segments</NavLink>
@@ -84,7 +96,9 @@ function Shell({ session }: { session: Session }) {
         <div class="account">
           <span class="account-name">{session.user.name}</span>
           <span class="role-badge">{role}</span>
-          <button type="button" class="button button-quiet" onClick={session.signOut}>Sign out</button>
+          <button type="button" class="button button-quiet" onClick={session.signOut}>
+            Sign out
+          </button>
         </div>
       </header>
       <main class="content">
@@ -93,14 +107,26 @@ function Shell({ session }: { session: Session }) {
             {/* Those who write rules start at the editor; everyone else at what the rules produce. */}
             <Redirect to={canEditRules(role) ? '/rules' : '/segments'} replace />
           </Route>
-          <Route path="/rules"><RulesPage /></Route>
-          <Route path="/rules/versions"><VersionsPage /></Route>
-          <Route path="/segments"><SegmentsPage /></Route>
+          <Route path="/rules">
+            <RulesPage />
+          </Route>
+          <Route path="/rules/versions">
+            <VersionsPage />
+          </Route>
+          <Route path="/segments">
+            <SegmentsPage />
+          </Route>
           <Route path="/segments/:name">{(params: { name: string }) => <SegmentPage name={decodeURIComponent(params.name)} />}</Route>
-          <Route path="/journeys"><JourneysPage /></Route>
+          <Route path="/journeys">
+            <JourneysPage />
+          </Route>
           <Route path="/journeys/:name">{(params: { name: string }) => <JourneyPage name={decodeURIComponent(params.name)} />}</Route>
-          <Route path="/users">{canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}</Route>
-          <Route><Placeholder title="Not found" message="There is no page at this address." /></Route>
+          <Route path="/users">
+            {canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}
+          </Route>
+          <Route>
+            <Placeholder title="Not found" message="There is no page at this address." />
+          </Route>
         </Switch>
       </main>
     </div>
@@ -118,7 +144,12 @@ export function App() {
     api<SessionAnswer>('GET', '/v1/session').then(setSession, () => setSession(null));
   }, []);
   useCsrfToken(session?.csrfToken);
-  if (session === undefined) return <p class="state state-loading boot" role="status">Loading…</p>;
+  if (session === undefined)
+    return (
+      <p class="state state-loading boot" role="status">
+        Loading…
+      </p>
+    );
   if (session === null) {
     return (
       <SignInPage

@@ -90,9 +90,7 @@ function osFromContext(contextOs: unknown): Pick<UserAgentTraits, 'os' | 'os_ver
 export function userAgentTraits(context: Record<string, unknown>): UserAgentTraits {
   const userAgent = context.userAgent;
   const parsed =
-    typeof userAgent === 'string' && userAgent.trim() !== '' && userAgent.length <= MAX_USER_AGENT_LENGTH
-      ? parseRemembered(userAgent)
-      : {};
+    typeof userAgent === 'string' && userAgent.trim() !== '' && userAgent.length <= MAX_USER_AGENT_LENGTH ? parseRemembered(userAgent) : {};
   if (parsed.os === undefined) return { ...parsed, ...osFromContext(context.os) };
   const hinted = versionFromHints(parsed.os, context.userAgentData);
   return hinted === undefined ? parsed : { ...parsed, os_version: hinted };

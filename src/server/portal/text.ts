@@ -91,7 +91,8 @@ const en: PortalText = {
   expiredLink: 'This link has expired.',
   askAgain: 'Ask for a new link',
   nothingHeld: 'We hold no data under this link any more.',
-  restricted: (since) => `Processing of your data is restricted since ${since}: we keep it, but use it for nothing until the restriction is lifted.`,
+  restricted: (since) =>
+    `Processing of your data is restricted since ${since}: we keep it, but use it for nothing until the restriction is lifted.`,
   identifiers: 'How we recognise you',
   details: 'What we know about you',
   noDetails: 'Nothing beyond how we recognise you.',
@@ -109,7 +110,16 @@ const en: PortalText = {
   pendingNote: 'We sent you an e-mail: your choice counts once you confirm it there.',
   choiceHistory: 'History of your choices',
   noHistory: 'No choices recorded yet.',
-  origin: { source: 'on our website or app', api: 'through our systems', import: 'imported', admin: 'by our staff, on your behalf', unsubscribe: 'by unsubscribing from an e-mail', portal: 'on this page', lifecycle: 'when it expired', confirmation: 'by confirming an e-mail' },
+  origin: {
+    source: 'on our website or app',
+    api: 'through our systems',
+    import: 'imported',
+    admin: 'by our staff, on your behalf',
+    unsubscribe: 'by unsubscribing from an e-mail',
+    portal: 'on this page',
+    lifecycle: 'when it expired',
+    confirmation: 'by confirming an e-mail',
+  },
   activity: 'Recent activity',
   noActivity: 'No activity recorded.',
   messages: 'Messages we sent you',
@@ -125,7 +135,8 @@ const en: PortalText = {
   forgetIntro: 'Ask us to erase everything we hold about you.',
   forgetButton: 'Erase my data…',
   forgetConfirmTitle: 'Erase all your data?',
-  forgetConfirmText: 'We will erase your profile, your activity, your choices and the messages we sent you, and tell the services we share data with to do the same. This cannot be undone. We keep only a keyed fingerprint of how we recognised you, so that you are not added again by mistake.',
+  forgetConfirmText:
+    'We will erase your profile, your activity, your choices and the messages we sent you, and tell the services we share data with to do the same. This cannot be undone. We keep only a keyed fingerprint of how we recognised you, so that you are not added again by mistake.',
   forgetConfirmCheck: 'I understand that this cannot be undone',
   forgetConfirmButton: 'Erase my data',
   forgetNotConfirmed: 'Tick the box to confirm that you want your data erased.',
@@ -135,7 +146,8 @@ const en: PortalText = {
   erasureDone: (at) => `Your data was erased on ${at}.`,
   erasureFailed: 'Something went wrong; we are on it and will finish the erasure. Keep this page: it shows when it is done.',
   receipt: 'Your receipt',
-  receiptHelp: 'A signed statement that the erasure took place, holding no personal data. Keep it: anyone can check its signature with our public key.',
+  receiptHelp:
+    'A signed statement that the erasure took place, holding no personal data. Keep it: anyone can check its signature with our public key.',
   receiptDownload: 'Download the receipt',
   back: 'Back to your privacy page',
   when: 'When',
@@ -144,14 +156,16 @@ const en: PortalText = {
   status: 'Status',
   kinds: { userId: 'Account id', email: 'E-mail address', phone: 'Phone number', anonymousId: 'Browser or device id' },
   mailSubject: 'Your privacy page',
-  mailBody: (url, expires) => `You asked to see the data we hold about you. Open your privacy page: ${url}\n\nThe link works until ${expires}. If you did not ask for it, ignore this e-mail.`,
+  mailBody: (url, expires) =>
+    `You asked to see the data we hold about you. Open your privacy page: ${url}\n\nThe link works until ${expires}. If you did not ask for it, ignore this e-mail.`,
 };
 
 const pl: PortalText = {
   langName: 'Polski',
   title: 'Twoje dane',
   requestTitle: 'Zobacz, jakie dane o Tobie przechowujemy',
-  requestIntro: 'Podaj adres e-mail, którego u nas używasz. Jeśli przechowujemy pod nim dane, wyślemy na niego link do Twojej strony prywatności.',
+  requestIntro:
+    'Podaj adres e-mail, którego u nas używasz. Jeśli przechowujemy pod nim dane, wyślemy na niego link do Twojej strony prywatności.',
   emailLabel: 'Adres e-mail',
   requestButton: 'Wyślij mi link',
   requestSent: 'Jeśli przechowujemy dane pod tym adresem, link do Twojej strony prywatności jest już w drodze. Link działa przez godzinę.',
@@ -161,7 +175,8 @@ const pl: PortalText = {
   expiredLink: 'Ten link wygasł.',
   askAgain: 'Poproś o nowy link',
   nothingHeld: 'Pod tym linkiem nie przechowujemy już żadnych danych.',
-  restricted: (since) => `Przetwarzanie Twoich danych jest ograniczone od ${since}: przechowujemy je, ale nie używamy ich do niczego, dopóki ograniczenie nie zostanie zniesione.`,
+  restricted: (since) =>
+    `Przetwarzanie Twoich danych jest ograniczone od ${since}: przechowujemy je, ale nie używamy ich do niczego, dopóki ograniczenie nie zostanie zniesione.`,
   identifiers: 'Jak Cię rozpoznajemy',
   details: 'Co o Tobie wiemy',
   noDetails: 'Nic poza tym, jak Cię rozpoznajemy.',
@@ -179,7 +194,16 @@ const pl: PortalText = {
   pendingNote: 'Wysłaliśmy Ci e-mail: Twój wybór zacznie obowiązywać, gdy go tam potwierdzisz.',
   choiceHistory: 'Historia Twoich zgód',
   noHistory: 'Nie zapisano jeszcze żadnych zgód.',
-  origin: { source: 'na naszej stronie lub w aplikacji', api: 'przez nasze systemy', import: 'zaimportowana', admin: 'przez nasz personel, w Twoim imieniu', unsubscribe: 'przez wypisanie się z e-maila', portal: 'na tej stronie', lifecycle: 'gdy wygasła', confirmation: 'przez potwierdzenie e-maila' },
+  origin: {
+    source: 'na naszej stronie lub w aplikacji',
+    api: 'przez nasze systemy',
+    import: 'zaimportowana',
+    admin: 'przez nasz personel, w Twoim imieniu',
+    unsubscribe: 'przez wypisanie się z e-maila',
+    portal: 'na tej stronie',
+    lifecycle: 'gdy wygasła',
+    confirmation: 'przez potwierdzenie e-maila',
+  },
   activity: 'Ostatnia aktywność',
   noActivity: 'Brak zapisanej aktywności.',
   messages: 'Wiadomości, które Ci wysłaliśmy',
@@ -195,7 +219,8 @@ const pl: PortalText = {
   forgetIntro: 'Poproś nas o usunięcie wszystkiego, co o Tobie przechowujemy.',
   forgetButton: 'Usuń moje dane…',
   forgetConfirmTitle: 'Usunąć wszystkie Twoje dane?',
-  forgetConfirmText: 'Usuniemy Twój profil, Twoją aktywność, Twoje zgody i wiadomości, które Ci wysłaliśmy, oraz poprosimy usługi, którym przekazujemy dane, o to samo. Tej operacji nie można cofnąć. Zachowamy jedynie kluczowany odcisk tego, jak Cię rozpoznawaliśmy, abyś nie został dodany ponownie przez pomyłkę.',
+  forgetConfirmText:
+    'Usuniemy Twój profil, Twoją aktywność, Twoje zgody i wiadomości, które Ci wysłaliśmy, oraz poprosimy usługi, którym przekazujemy dane, o to samo. Tej operacji nie można cofnąć. Zachowamy jedynie kluczowany odcisk tego, jak Cię rozpoznawaliśmy, abyś nie został dodany ponownie przez pomyłkę.',
   forgetConfirmCheck: 'Rozumiem, że tej operacji nie można cofnąć',
   forgetConfirmButton: 'Usuń moje dane',
   forgetNotConfirmed: 'Zaznacz pole, aby potwierdzić, że chcesz usunąć swoje dane.',
@@ -205,16 +230,23 @@ const pl: PortalText = {
   erasureDone: (at) => `Twoje dane zostały usunięte ${at}.`,
   erasureFailed: 'Coś poszło nie tak; zajmujemy się tym i dokończymy usuwanie. Zachowaj tę stronę: pokaże, kiedy będzie gotowe.',
   receipt: 'Twoje potwierdzenie',
-  receiptHelp: 'Podpisane oświadczenie, że usunięcie nastąpiło, bez żadnych danych osobowych. Zachowaj je: każdy może sprawdzić jego podpis naszym kluczem publicznym.',
+  receiptHelp:
+    'Podpisane oświadczenie, że usunięcie nastąpiło, bez żadnych danych osobowych. Zachowaj je: każdy może sprawdzić jego podpis naszym kluczem publicznym.',
   receiptDownload: 'Pobierz potwierdzenie',
   back: 'Wróć do strony prywatności',
   when: 'Kiedy',
   what: 'Co',
   channel: 'Kanał',
   status: 'Stan',
-  kinds: { userId: 'Identyfikator konta', email: 'Adres e-mail', phone: 'Numer telefonu', anonymousId: 'Identyfikator przeglądarki lub urządzenia' },
+  kinds: {
+    userId: 'Identyfikator konta',
+    email: 'Adres e-mail',
+    phone: 'Numer telefonu',
+    anonymousId: 'Identyfikator przeglądarki lub urządzenia',
+  },
   mailSubject: 'Twoja strona prywatności',
-  mailBody: (url, expires) => `Poprosiłeś o wgląd w dane, które o Tobie przechowujemy. Otwórz swoją stronę prywatności: ${url}\n\nLink działa do ${expires}. Jeśli to nie Ty prosiłeś, zignoruj tę wiadomość.`,
+  mailBody: (url, expires) =>
+    `Poprosiłeś o wgląd w dane, które o Tobie przechowujemy. Otwórz swoją stronę prywatności: ${url}\n\nLink działa do ${expires}. Jeśli to nie Ty prosiłeś, zignoruj tę wiadomość.`,
 };
 
 export const TEXT: Record<Lang, PortalText> = { en, pl };
@@ -236,5 +268,8 @@ export function chooseLang(query: unknown, link: string | undefined, acceptLangu
 
 /** Dates as the person reads them, in their language, in UTC (named, so nobody is misled). */
 export function formatInstant(at: Date, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'pl' ? 'pl-PL' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(at) + ' UTC';
+  return (
+    new Intl.DateTimeFormat(lang === 'pl' ? 'pl-PL' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(at) +
+    ' UTC'
+  );
 }

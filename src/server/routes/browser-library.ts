@@ -46,9 +46,20 @@ export function librarySettings(writeKey: string, address: { host: string; proto
   const apiHost = `${address.host}/v1`;
   return {
     integrations: {
-      'Segment.io': { apiKey: writeKey, apiHost, protocol: address.protocol, unbundledIntegrations: [], addBundledMetadata: true, maybeBundledConfigIds: {} },
+      'Segment.io': {
+        apiKey: writeKey,
+        apiHost,
+        protocol: address.protocol,
+        unbundledIntegrations: [],
+        addBundledMetadata: true,
+        maybeBundledConfigIds: {},
+      },
     },
-    plan: { track: { __default: { enabled: true, integrations: {} } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },
+    plan: {
+      track: { __default: { enabled: true, integrations: {} } },
+      identify: { __default: { enabled: true } },
+      group: { __default: { enabled: true } },
+    },
     edgeFunction: {},
     analyticsNextEnabled: true,
     middlewareSettings: {},

@@ -19,8 +19,10 @@ import type { ConsentLedgerDoc } from '../../store/consents.js';
 import type { AppDeps } from '../deps.js';
 import { escapeHtml, personPage as page } from '../person-page.js';
 
-const INVALID = '<p>This confirmation link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
-const CLOSED = '<p>This confirmation link no longer confirms anything: it has expired, or a newer request or a later choice replaced it. If you asked again, use the link in the newest e-mail.</p>';
+const INVALID =
+  '<p>This confirmation link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
+const CLOSED =
+  '<p>This confirmation link no longer confirms anything: it has expired, or a newer request or a later choice replaced it. If you asked again, use the link in the newest e-mail.</p>';
 
 type Standing =
   | { kind: 'invalid' }
@@ -66,7 +68,12 @@ export function confirmRoutes(deps: AppDeps): Router {
       case 'confirmed':
         return page(res, 200, 'Confirmed', confirmedPage(standing.title));
       case 'open':
-        return page(res, 200, 'Confirm your consent', `<p>Confirm that you agree to <strong>${escapeHtml(standing.title)}</strong>?</p><form method="post"><button type="submit">Confirm</button></form>`);
+        return page(
+          res,
+          200,
+          'Confirm your consent',
+          `<p>Confirm that you agree to <strong>${escapeHtml(standing.title)}</strong>?</p><form method="post"><button type="submit">Confirm</button></form>`,
+        );
     }
   });
 
@@ -80,18 +87,22 @@ export function confirmRoutes(deps: AppDeps): Router {
     const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.ip);
     const clickProof = { ...(userAgent ? { userAgent } : {}), ...(ip ? { ip } : {}) };
     // One record per request however often it is clicked: the message id derives from it.
-    const event = await deps.ingestor.ingestForProfile(profile._id, {
-      event: CONSENT_EVENTS.granted,
-      properties: { purpose: record.purpose, state: 'granted', via: 'double-opt-in' },
-      messageId: `confirm:${record._id}`,
-      timestamp: deps.now(),
-      consent: {
-        changes: [{ purpose: record.purpose, state: 'granted' }],
-        confirms: { recordId: record._id, at: record.at },
-        origin: { kind: 'confirmation', source: 'confirmation' },
-        proof: { method: 'double-opt-in', confirms: record._id, message: confirmationKey(record._id), ...clickProof },
+    const event = await deps.ingestor.ingestForProfile(
+      profile._id,
+      {
+        event: CONSENT_EVENTS.granted,
+        properties: { purpose: record.purpose, state: 'granted', via: 'double-opt-in' },
+        messageId: `confirm:${record._id}`,
+        timestamp: deps.now(),
+        consent: {
+          changes: [{ purpose: record.purpose, state: 'granted' }],
+          confirms: { recordId: record._id, at: record.at },
+          origin: { kind: 'confirmation', source: 'confirmation' },
+          proof: { method: 'double-opt-in', confirms: record._id, message: confirmationKey(record._id), ...clickProof },
+        },
       },
-    }, { receivedAt: deps.now(), source: 'confirmation' });
+      { receivedAt: deps.now(), source: 'confirmation' },
+    );
     // The decision is taken under the profile's lock: a revocation that got there first closes the request.
     await deps.profilesSettled();
     const after = event ? (await deps.stores.profiles.findById(profile._id))?.consents?.[record.purpose] : undefined;

@@ -38,7 +38,10 @@ const proofBody = z
     url: shortText.optional(),
     pageUrl: shortText.optional(),
     userAgent: z.string().trim().min(1).max(512).optional(),
-    ip: z.string().refine((value) => isIP(value) !== 0, 'must be an IP address').optional(),
+    ip: z
+      .string()
+      .refine((value) => isIP(value) !== 0, 'must be an IP address')
+      .optional(),
   })
   .strict();
 
@@ -57,20 +60,25 @@ const consentBody = z
     ...change,
     userId: identifier.optional(),
     anonymousId: identifier.optional(),
-    email: z.string().trim().min(3).max(255).refine((value) => value.includes('@'), 'must be an e-mail address').optional(),
+    email: z
+      .string()
+      .trim()
+      .min(3)
+      .max(255)
+      .refine((value) => value.includes('@'), 'must be an e-mail address')
+      .optional(),
     phone: z.string().trim().min(5).max(64).optional(),
-    externalIds: z.array(z.object({ id: identifier, type: z.string().min(1).max(64) }).strict()).max(20).optional(),
+    externalIds: z
+      .array(z.object({ id: identifier, type: z.string().min(1).max(64) }).strict())
+      .max(20)
+      .optional(),
     context: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
-const adminChangeBody = z
-  .object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) })
-  .strict();
+const adminChangeBody = z.object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) }).strict();
 
-const ledgerQuery = z
-  .object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() })
-  .strict();
+const ledgerQuery = z.object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() }).strict();
 
 const verifyBody = z.object({ repair: z.boolean().optional() }).strict();
 
@@ -83,13 +91,22 @@ async function checkedChange(deps: AppDeps, purpose: string, state: string, orig
   const consents = (await deps.stores.rules.active())?.ir.consents ?? [];
   const declared = consents.map((consent) => consent.name);
   if (!(CONSENT_STATES as readonly string[]).includes(state)) {
-    throw badRequest('invalid_state', `state: must be one of ${CONSENT_STATES.join(', ')}`, [{ path: 'state', message: `must be one of ${CONSENT_STATES.join(', ')}`, allowed: CONSENT_STATES }]);
+    throw badRequest('invalid_state', `state: must be one of ${CONSENT_STATES.join(', ')}`, [
+      { path: 'state', message: `must be one of ${CONSENT_STATES.join(', ')}`, allowed: CONSENT_STATES },
+    ]);
   }
   if (!declared.includes(purpose)) {
     const listed = declared.length > 0 ? declared.join(', ') : 'none (deploy rules that declare a consent)';
-    throw badRequest('unknown_purpose', `purpose: '${purpose}' is not declared in the active rules; declared: ${listed}`, [{ path: 'purpose', message: 'not declared in the active rules', declared }]);
+    throw badRequest('unknown_purpose', `purpose: '${purpose}' is not declared in the active rules; declared: ${listed}`, [
+      { path: 'purpose', message: 'not declared in the active rules', declared },
+    ]);
   }
-  const confirm = state === 'granted' && needsConfirmation(consents.find((consent) => consent.name === purpose), origin);
+  const confirm =
+    state === 'granted' &&
+    needsConfirmation(
+      consents.find((consent) => consent.name === purpose),
+      origin,
+    );
   return confirm ? 'pending' : (state as (typeof CONSENT_STATES)[number]);
 }
 
@@ -149,8 +166,16 @@ export function consentRoutes(deps: AppDeps): Router {
     const body = parsed.data;
     const origin: ConsentOrigin = { kind: 'api', source: sourceOf(res) };
     const state = await checkedChange(deps, body.purpose, body.state, origin);
-    if (body.userId === undefined && body.anonymousId === undefined && body.email === undefined && body.phone === undefined && !body.externalIds?.length) {
-      throw badRequest('missing_identifier', 'give the person: userId, anonymousId, email, phone or externalIds', [{ path: 'userId', message: 'an identifier is required' }]);
+    if (
+      body.userId === undefined &&
+      body.anonymousId === undefined &&
+      body.email === undefined &&
+      body.phone === undefined &&
+      !body.externalIds?.length
+    ) {
+      throw badRequest('missing_identifier', 'give the person: userId, anonymousId, email, phone or externalIds', [
+        { path: 'userId', message: 'an identifier is required' },
+      ]);
     }
     const traits = { ...(body.email ? { email: body.email } : {}), ...(body.phone ? { phone: body.phone } : {}) };
     const context: Record<string, unknown> = {
@@ -194,7 +219,10 @@ export function consentRoutes(deps: AppDeps): Router {
     await awaitProfiles(deps, res);
     res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="consent-ledger.csv"');
     await write(res, `${LEDGER_COLUMNS.map(([name]) => name).join(',')}\r\n`);
-    for await (const record of deps.stores.consents.stream({ ...(purpose ? { purpose } : {}), ...(since ? { since: new Date(since) } : {}) })) {
+    for await (const record of deps.stores.consents.stream({
+      ...(purpose ? { purpose } : {}),
+      ...(since ? { since: new Date(since) } : {}),
+    })) {
       await write(res, `${LEDGER_COLUMNS.map(([, value]) => csvField(value(record))).join(',')}\r\n`);
     }
     res.end();
@@ -214,19 +242,25 @@ export function consentRoutes(deps: AppDeps): Router {
     const now = deps.now();
     const declared = (await deps.stores.rules.active())?.ir.consents ?? [];
     const purposes = [...new Set([...declared.map((consent) => consent.name), ...Object.keys(profile.consents ?? {})])];
-    const current = Object.fromEntries(purposes.map((purpose) => {
-      const record = profile.consents?.[purpose];
-      const state = reportedState(profile.consents, purpose, now) ?? 'missing';
-      return [purpose, {
-        state,
-        granted: state === 'granted',
-        ...(record ? { since: record.at } : {}),
-        ...(record?.expiresAt ? { expiresAt: record.expiresAt } : {}),
-        ...(record?.recordId ? { recordId: record.recordId } : {}),
-      }];
-    }));
-    const history = (await deps.stores.consents.findByIds(profile.consentLog ?? []))
-      .sort((a, b) => b.at.getTime() - a.at.getTime() || b.recordedAt.getTime() - a.recordedAt.getTime());
+    const current = Object.fromEntries(
+      purposes.map((purpose) => {
+        const record = profile.consents?.[purpose];
+        const state = reportedState(profile.consents, purpose, now) ?? 'missing';
+        return [
+          purpose,
+          {
+            state,
+            granted: state === 'granted',
+            ...(record ? { since: record.at } : {}),
+            ...(record?.expiresAt ? { expiresAt: record.expiresAt } : {}),
+            ...(record?.recordId ? { recordId: record.recordId } : {}),
+          },
+        ];
+      }),
+    );
+    const history = (await deps.stores.consents.findByIds(profile.consentLog ?? [])).sort(
+      (a, b) => b.at.getTime() - a.at.getTime() || b.recordedAt.getTime() - a.recordedAt.getTime(),
+    );
     res.json({ profileId: profile._id, consents: current, history: history.map(presentRecord) });
   });
 
@@ -241,17 +275,26 @@ export function consentRoutes(deps: AppDeps): Router {
     // Its own namespace: an admin's message id never collides with a tracked one.
     const messageId = `admin:${body.messageId ?? randomUUID()}`;
     const timestamp = body.timestamp ? new Date(body.timestamp) : deps.now();
-    const event = await deps.ingestor.ingestForProfile(profile._id, {
-      event: CONSENT_EVENTS[state],
-      properties: { purpose: body.purpose, state },
-      messageId,
-      timestamp,
-      consent: { changes: [{ purpose: body.purpose, state }], origin, proof: proofOf(body.proof, {}, 'admin') },
-    }, { receivedAt: deps.now(), source: 'admin' });
+    const event = await deps.ingestor.ingestForProfile(
+      profile._id,
+      {
+        event: CONSENT_EVENTS[state],
+        properties: { purpose: body.purpose, state },
+        messageId,
+        timestamp,
+        consent: { changes: [{ purpose: body.purpose, state }], origin, proof: proofOf(body.proof, {}, 'admin') },
+      },
+      { receivedAt: deps.now(), source: 'admin' },
+    );
     if (!event) throw notFound('no profile with that id');
     const recordId = consentRecordId(event._id, body.purpose);
     await deps.stores.audit.record({
-      at: deps.now(), kind: 'consent.changed', actor: actorLabel(actorOf(res)), subject: { profileId: event.profileId, purpose: body.purpose, recordId }, detail: { state }, ...(body.reason ? { reason: body.reason } : {}),
+      at: deps.now(),
+      kind: 'consent.changed',
+      actor: actorLabel(actorOf(res)),
+      subject: { profileId: event.profileId, purpose: body.purpose, recordId },
+      detail: { state },
+      ...(body.reason ? { reason: body.reason } : {}),
     });
     res.json({ success: true, recordId });
   });

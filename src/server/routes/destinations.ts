@@ -9,7 +9,10 @@ import { checkedName } from './templates.js';
 
 const destinationBody = z
   .object({
-    url: z.string().url('must be an http:// or https:// URL').refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL'),
+    url: z
+      .string()
+      .url('must be an http:// or https:// URL')
+      .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL'),
     secret: z.string().min(16, 'at least 16 characters; leave it out to have one generated').max(200).optional(),
     /** The profile traits sent with each request: none unless listed (data minimisation). */
     traits: z.array(z.string().min(1).max(200)).max(100).optional(),
@@ -31,20 +34,31 @@ export function destinationRoutes(deps: AppDeps): Router {
     const erasures = parsed.data.erasures ?? false;
     const created = await deps.stores.destinations.put(name, { url: parsed.data.url, secret, traits, erasures }, deps.now());
     // A generated secret is shown this once; a given one is never echoed.
-    res.status(created ? 201 : 200).json({ name, url: parsed.data.url, traits, erasures, created, ...(generated ? { secret: generated } : {}) });
+    res
+      .status(created ? 201 : 200)
+      .json({ name, url: parsed.data.url, traits, erasures, created, ...(generated ? { secret: generated } : {}) });
   });
 
   router.get('/v1/destinations', async (_req, res) => {
     const destinations = await deps.stores.destinations.list();
-    const used = new Set(sendSteps(await deps.stores.rules.active()).flatMap(({ step }) => (step.kind === 'sendWebhook' ? [step.name] : [])));
+    const used = new Set(
+      sendSteps(await deps.stores.rules.active()).flatMap(({ step }) => (step.kind === 'sendWebhook' ? [step.name] : [])),
+    );
     res.json({
-      destinations: destinations.map((d) => ({ name: d._id, url: d.url, traits: d.traits, erasures: d.erasures ?? false, updatedAt: d.updatedAt })),
+      destinations: destinations.map((d) => ({
+        name: d._id,
+        url: d.url,
+        traits: d.traits,
+        erasures: d.erasures ?? false,
+        updatedAt: d.updatedAt,
+      })),
       missing: [...used].filter((name) => !destinations.some((d) => d._id === name)).sort(),
     });
   });
 
   router.delete('/v1/destinations/:name', async (req, res) => {
-    if (!(await deps.stores.destinations.delete(checkedName(req.params.name, 'destination')))) throw notFound('no destination with that name');
+    if (!(await deps.stores.destinations.delete(checkedName(req.params.name, 'destination'))))
+      throw notFound('no destination with that name');
     res.status(204).end();
   });
 

@@ -26,13 +26,19 @@ function present(doc: PrivacyRequestDoc, baseUrl: string, deps: AppDeps) {
   const bundle = doc.bundle;
   const download = downloadPath(doc, deps);
   return {
-    id: doc._id, kind: doc.kind, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
-    ...(bundle ? {
-      found: bundle.found,
-      ...(bundle.found ? { bytes: bundle.bytes, events: bundle.events, expiresAt: bundle.expiresAt } : {}),
-      ...(bundle.downloadedAt ? { downloadedAt: bundle.downloadedAt } : {}),
-      ...(bundle.deletedAt ? { deletedAt: bundle.deletedAt } : {}),
-    } : {}),
+    id: doc._id,
+    kind: doc.kind,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    ...(bundle
+      ? {
+          found: bundle.found,
+          ...(bundle.found ? { bytes: bundle.bytes, events: bundle.events, expiresAt: bundle.expiresAt } : {}),
+          ...(bundle.downloadedAt ? { downloadedAt: bundle.downloadedAt } : {}),
+          ...(bundle.deletedAt ? { deletedAt: bundle.deletedAt } : {}),
+        }
+      : {}),
     ...(download ? { downloadUrl: `${baseUrl}${download}` } : {}),
   };
 }
@@ -43,7 +49,13 @@ export function exportRoutes(deps: AppDeps): Router {
   router.post('/v1/privacy/exports', async (req, res) => {
     const { kind, value, reason } = parsePrivacyRequest(req.body);
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const doc = await openPrivacyRequest(deps, { kind: 'export', ...(profileId ? { profileId } : {}), by: kind, actor: actorLabel(actorOf(res)), ...(reason ? { reason } : {}) });
+    const doc = await openPrivacyRequest(deps, {
+      kind: 'export',
+      ...(profileId ? { profileId } : {}),
+      by: kind,
+      actor: actorLabel(actorOf(res)),
+      ...(reason ? { reason } : {}),
+    });
     res.status(202).json(present(doc, publicBaseUrl(deps, req), deps));
   });
 
@@ -74,8 +86,15 @@ export function downloadRoutes(deps: AppDeps): Router {
       await deps.stores.privacyRequests.bundleDeleted(doc._id, now);
       throw new HttpError(410, 'expired', 'this export has expired and was deleted');
     }
-    if (!(await deps.stores.privacyRequests.claimDownload(doc._id, now))) throw new HttpError(410, 'already_downloaded', 'this export was downloaded already; ask for a new one');
-    await deps.stores.audit.record({ at: now, kind: 'export.downloaded', actor: 'link', subject: { requestId: doc._id }, detail: { bytes: bundle.bytes } });
+    if (!(await deps.stores.privacyRequests.claimDownload(doc._id, now)))
+      throw new HttpError(410, 'already_downloaded', 'this export was downloaded already; ask for a new one');
+    await deps.stores.audit.record({
+      at: now,
+      kind: 'export.downloaded',
+      actor: 'link',
+      subject: { requestId: doc._id },
+      detail: { bytes: bundle.bytes },
+    });
     res.status(200).set({
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Disposition': `attachment; filename="itinera-export-${doc._id}.json"`,

@@ -19,7 +19,8 @@ const capBody = z
   .strict();
 
 function channelOf(name: string | undefined): FrequencyCapDoc['_id'] {
-  if (!(CHANNELS as readonly string[]).includes(name ?? '')) throw new HttpError(400, 'unknown_channel', `channel: one of ${CHANNELS.join(', ')}`, { allowed: CHANNELS });
+  if (!(CHANNELS as readonly string[]).includes(name ?? ''))
+    throw new HttpError(400, 'unknown_channel', `channel: one of ${CHANNELS.join(', ')}`, { allowed: CHANNELS });
   return name as FrequencyCapDoc['_id'];
 }
 
@@ -33,7 +34,14 @@ export function frequencyCapRoutes(deps: AppDeps): Router {
     res.json({ channel, max: parsed.data.max, per: 'day' });
   });
   router.get('/v1/frequency-caps', async (_req, res) => {
-    res.json({ caps: (await deps.stores.frequencyCaps.list()).map((cap) => ({ channel: cap._id, max: cap.max, per: cap.per, updatedAt: cap.updatedAt })) });
+    res.json({
+      caps: (await deps.stores.frequencyCaps.list()).map((cap) => ({
+        channel: cap._id,
+        max: cap.max,
+        per: cap.per,
+        updatedAt: cap.updatedAt,
+      })),
+    });
   });
   router.delete('/v1/frequency-caps/:channel', async (req, res) => {
     if (!(await deps.stores.frequencyCaps.delete(channelOf(req.params.channel)))) throw notFound('that channel has no cap');

@@ -19,8 +19,14 @@ export function healthRoutes(deps: AppDeps): Router {
   });
   router.get('/ready', async (_req, res) => {
     const [mongodb, temporal] = await Promise.all([
-      withTimeout(deps.stores.ping(), 2000).then((): Status => 'up', (): Status => 'down'),
-      withTimeout(deps.temporalReady(), 2000).then((): Status => 'up', (): Status => 'down'),
+      withTimeout(deps.stores.ping(), 2000).then(
+        (): Status => 'up',
+        (): Status => 'down',
+      ),
+      withTimeout(deps.temporalReady(), 2000).then(
+        (): Status => 'up',
+        (): Status => 'down',
+      ),
     ]);
     const worker = deps.workerHealth?.();
     const parts: Record<string, Status> = { mongodb, temporal, ...(worker ? { worker: worker.up ? 'up' : 'down' } : {}) };

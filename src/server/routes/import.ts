@@ -16,7 +16,15 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { MAX_CHUNK_SIZE } from '../../import/cli-args.js';
-import { importCsv, ImportError, parseColumnMapping, type ApplyMessages, type ColumnMapping, type ImportKind, type ImportProgress } from '../../import/csv-import.js';
+import {
+  importCsv,
+  ImportError,
+  parseColumnMapping,
+  type ApplyMessages,
+  type ColumnMapping,
+  type ImportKind,
+  type ImportProgress,
+} from '../../import/csv-import.js';
 import { NDJSON, streamLine, type ImportStreamLine } from '../../import/wire.js';
 import type { Logger } from '../../logger.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -33,7 +41,10 @@ function requireCsv(req: Request): void {
   if (type !== 'text/csv') {
     throw new HttpError(415, 'unsupported_media_type', 'send the file as the body with Content-Type: text/csv');
   }
-  const charset = params.find((param) => param.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((param) => param.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new HttpError(415, 'unsupported_charset', `the file must be UTF-8, not ${charset}`);
   }

@@ -53,7 +53,11 @@ export function journeyRoutes(deps: AppDeps): Router {
   const programs = createRulesPrograms();
 
   const overview = async () => {
-    const [rules, stats, paused] = await Promise.all([deps.stores.rules.active(), deps.stores.journeyStats.list(), deps.stores.journeyControls.paused()]);
+    const [rules, stats, paused] = await Promise.all([
+      deps.stores.rules.active(),
+      deps.stores.journeyStats.list(),
+      deps.stores.journeyControls.paused(),
+    ]);
     const names = [...new Set([...(rules?.ir.journeys.map((j) => j.name) ?? []), ...stats.map((s) => s.journey)])].sort();
     return { rules, stats, paused, names };
   };
@@ -88,17 +92,36 @@ export function journeyRoutes(deps: AppDeps): Router {
     const { rules, stats, paused, names } = await overview();
     const name = req.params.name;
     if (!names.includes(name)) throw notFound('no journey with that name in the active rules or in the stats');
-    const versions = await Promise.all(stats.filter((s) => s.journey === name).map(async (s) => {
-      const { rules: version, decl, ir } = await declared(name, s.rulesVersion);
-      const diagram = version && decl
-        ? journeyDiagram(decl, programs(version).reader, { entered: s.entered, step: (id) => s.steps[id] })
-        : { nodes: [] };
-      return { ...summary(s, rules?._id ?? null), steps: funnel(ir, s), diagram };
-    }));
+    const versions = await Promise.all(
+      stats
+        .filter((s) => s.journey === name)
+        .map(async (s) => {
+          const { rules: version, decl, ir } = await declared(name, s.rulesVersion);
+          const diagram =
+            version && decl
+              ? journeyDiagram(decl, programs(version).reader, { entered: s.entered, step: (id) => s.steps[id] })
+              : { nodes: [] };
+          return { ...summary(s, rules?._id ?? null), steps: funnel(ir, s), diagram };
+        }),
+    );
     // The active version's diagram with no run yet: a journey just deployed is drawn at once, with zeros.
     const activeVersion = rules?._id;
-    if (rules && activeVersion !== undefined && !versions.some((v) => v.rulesVersion === activeVersion) && rules.ir.journeys.some((j) => j.name === name)) {
-      const empty: JourneyStats = { _id: `${name}@${activeVersion}`, journey: name, rulesVersion: activeVersion, entered: 0, refused: {}, ended: {}, steps: {}, messages: {} };
+    if (
+      rules &&
+      activeVersion !== undefined &&
+      !versions.some((v) => v.rulesVersion === activeVersion) &&
+      rules.ir.journeys.some((j) => j.name === name)
+    ) {
+      const empty: JourneyStats = {
+        _id: `${name}@${activeVersion}`,
+        journey: name,
+        rulesVersion: activeVersion,
+        entered: 0,
+        refused: {},
+        ended: {},
+        steps: {},
+        messages: {},
+      };
       const { decl, ir } = await declared(name, activeVersion);
       versions.push({
         ...summary(empty, activeVersion),
@@ -107,10 +130,20 @@ export function journeyRoutes(deps: AppDeps): Router {
       });
     }
     const title = rules?.ir.journeys.find((j) => j.name === name)?.title;
-    res.json({ name, ...(title ? { title } : {}), deployed: rules?.ir.journeys.some((j) => j.name === name) ?? false, paused: paused.has(name), ...totals(versions), versions });
+    res.json({
+      name,
+      ...(title ? { title } : {}),
+      deployed: rules?.ir.journeys.some((j) => j.name === name) ?? false,
+      paused: paused.has(name),
+      ...totals(versions),
+      versions,
+    });
   });
 
-  for (const [action, paused] of [['pause', true], ['resume', false]] as const) {
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
     router.post(`/v1/journeys/:name/${action}`, async (req, res) => {
       const { names } = await overview();
       if (!names.includes(req.params.name)) throw notFound('no journey with that name in the active rules or in the stats');

@@ -69,7 +69,13 @@ export function portalLinkRoutes(deps: AppDeps): Router {
     const now = deps.now();
     const expiresAt = new Date(now.getTime() + expiresInHours * HOUR_MS);
     const token = deps.links.portalToken({ profileId, expiresAt, lang });
-    await deps.stores.audit.record({ at: now, kind: 'portal.link-issued', actor: actorLabel(actorOf(res)), subject: { profileId }, detail: { by: kind, hours: expiresInHours } });
+    await deps.stores.audit.record({
+      at: now,
+      kind: 'portal.link-issued',
+      actor: actorLabel(actorOf(res)),
+      subject: { profileId },
+      detail: { by: kind, hours: expiresInHours },
+    });
     res.status(201).json({ url: `${publicBaseUrl(deps, req)}${portalPath(token)}`, expiresAt });
   });
   return router;
@@ -80,7 +86,8 @@ export function portalRoutes(deps: AppDeps): Router {
   const router = Router();
   const limitKey = limitKeys(deps.adminKey);
 
-  const page = (res: Response, lang: Lang, status: number, title: string, body: string, head = '') => personPage(res, status, title, body, lang, head);
+  const page = (res: Response, lang: Lang, status: number, title: string, body: string, head = '') =>
+    personPage(res, status, title, body, lang, head);
   const langOf = (req: Request, link?: string) => chooseLang(req.query.lang ?? formField(req, 'lang'), link, req.get('accept-language'));
 
   /** Undefined when the attempt is within the limit (and counted), else the refusal. */
@@ -94,7 +101,13 @@ export function portalRoutes(deps: AppDeps): Router {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     res.setHeader('retry-after', String(seconds));
     if (req.accepts(['html', 'json']) === 'json') {
-      res.status(429).json({ error: { code: 'too_many_attempts', message: `too many requests for a privacy page link; try again in ${seconds} s`, details: { retryAfterSeconds: seconds } } });
+      res.status(429).json({
+        error: {
+          code: 'too_many_attempts',
+          message: `too many requests for a privacy page link; try again in ${seconds} s`,
+          details: { retryAfterSeconds: seconds },
+        },
+      });
       return;
     }
     page(res, lang, 429, TEXT[lang].requestTitle, requestPage(lang, TEXT[lang].tooMany));
@@ -134,11 +147,13 @@ export function portalRoutes(deps: AppDeps): Router {
     const lang = langOf(req);
     const t = TEXT[lang];
     const email = formField(req, 'email')?.trim().toLowerCase() ?? '';
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) return page(res, lang, 400, t.requestTitle, requestPage(lang, t.requestInvalid));
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
+      return page(res, lang, 400, t.requestTitle, requestPage(lang, t.requestInvalid));
     const now = deps.now();
     // The client first: its refused attempts do not use up the address's budget.
-    const decision = await withinLimit(PORTAL_LIMITS.perClient, limitKey('client', req.ip ?? 'unknown'), now)
-      ?? await withinLimit(PORTAL_LIMITS.perAddress, limitKey('email', email), now);
+    const decision =
+      (await withinLimit(PORTAL_LIMITS.perClient, limitKey('client', req.ip ?? 'unknown'), now)) ??
+      (await withinLimit(PORTAL_LIMITS.perAddress, limitKey('email', email), now));
     if (decision) return tooMany(req, res, lang, decision.retryAfterMs);
     const profileId = await deps.stores.identities.lookup({ kind: 'email', value: email });
     if (profileId) {
@@ -154,7 +169,13 @@ export function portalRoutes(deps: AppDeps): Router {
    */
   async function mailPortalLink(profileId: string, email: string, lang: Lang, now: Date): Promise<void> {
     try {
-      await deps.stores.audit.record({ at: now, kind: 'portal.link-issued', actor: 'portal', subject: { profileId }, detail: { by: 'email' } });
+      await deps.stores.audit.record({
+        at: now,
+        kind: 'portal.link-issued',
+        actor: 'portal',
+        subject: { profileId },
+        detail: { by: 'email' },
+      });
       if (!deps.mailer) {
         deps.logger.warn({ profileId }, 'privacy page link not mailed: no SMTP configured (ITINERA_SMTP_URL)');
         return;
@@ -163,8 +184,17 @@ export function portalRoutes(deps: AppDeps): Router {
       const url = `${deps.linkBaseUrl}${portalPath(deps.links.portalToken({ profileId, expiresAt, lang }))}`;
       const t = TEXT[lang];
       const text = t.mailBody(url, formatInstant(expiresAt, lang));
-      const html = `<p>${esc(text).replace(/\n\n/g, '</p><p>').replace(esc(url), `<a href="${esc(url)}">${esc(url)}</a>`)}</p>`;
-      const answer = await deps.mailer.send({ to: email, subject: t.mailSubject, text, html, messageId: messageIdOf(`portal:${randomUUID()}`, deps.mailer.from), headers: { 'Auto-Submitted': 'auto-generated' } });
+      const html = `<p>${esc(text)
+        .replace(/\n\n/g, '</p><p>')
+        .replace(esc(url), `<a href="${esc(url)}">${esc(url)}</a>`)}</p>`;
+      const answer = await deps.mailer.send({
+        to: email,
+        subject: t.mailSubject,
+        text,
+        html,
+        messageId: messageIdOf(`portal:${randomUUID()}`, deps.mailer.from),
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
       if (answer.kind !== 'sent') deps.logger.warn({ profileId, answer: answer.kind }, 'privacy page link not delivered');
     } catch (error) {
       deps.logger.warn({ err: error, profileId }, 'privacy page link not mailed');
@@ -180,11 +210,18 @@ export function portalRoutes(deps: AppDeps): Router {
     const doc = link ? await deps.stores.privacyRequests.findById(link.requestId) : null;
     if (!doc || doc.kind !== 'erasure') return page(res, lang, 400, t.erasureTitle, `<p>${esc(t.invalidLink)}</p>`);
     const here = `/v1/portal/erasures/${req.params.token}`;
-    if (doc.status === 'pending' || doc.status === 'running') return page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureRunning)}</p>`, REFRESH);
+    if (doc.status === 'pending' || doc.status === 'running')
+      return page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureRunning)}</p>`, REFRESH);
     if (doc.status === 'failed') return page(res, lang, 200, t.erasureTitle, `<p>${esc(t.erasureFailed)}</p>`);
     const receipt = JSON.stringify(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys), null, 2);
-    page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureDone(formatInstant(doc.completedAt ?? doc.updatedAt, lang)))}</p>`
-      + `<h2>${esc(t.receipt)}</h2><p>${esc(t.receiptHelp)}</p><p><a href="${esc(here)}/receipt" download>${esc(t.receiptDownload)}</a> · <a href="/v1/receipt-key">/v1/receipt-key</a></p><pre style="white-space:pre-wrap">${esc(receipt)}</pre>`);
+    page(
+      res,
+      lang,
+      200,
+      t.erasureTitle,
+      `${languageLinks(here, lang)}<p role="status">${esc(t.erasureDone(formatInstant(doc.completedAt ?? doc.updatedAt, lang)))}</p>` +
+        `<h2>${esc(t.receipt)}</h2><p>${esc(t.receiptHelp)}</p><p><a href="${esc(here)}/receipt" download>${esc(t.receiptDownload)}</a> · <a href="/v1/receipt-key">/v1/receipt-key</a></p><pre style="white-space:pre-wrap">${esc(receipt)}</pre>`,
+    );
   });
 
   router.get('/v1/portal/erasures/:token/receipt', async (req, res) => {
@@ -192,7 +229,9 @@ export function portalRoutes(deps: AppDeps): Router {
     const doc = link ? await deps.stores.privacyRequests.findById(link.requestId) : null;
     if (!doc || doc.kind !== 'erasure') throw badRequest('invalid_link', 'this is not an erasure link this server issued');
     if (doc.status !== 'completed') throw notFound('the erasure has not completed yet');
-    res.set({ 'Content-Disposition': `attachment; filename="erasure-receipt-${doc._id}.json"`, 'Cache-Control': 'no-store' }).json(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys));
+    res
+      .set({ 'Content-Disposition': `attachment; filename="erasure-receipt-${doc._id}.json"`, 'Cache-Control': 'no-store' })
+      .json(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys));
   });
 
   // --- the person's page
@@ -205,10 +244,18 @@ export function portalRoutes(deps: AppDeps): Router {
     const titles = new Map((rules?.consents ?? []).map((consent) => [consent.name, consent.title ?? consent.name]));
     const choices: ChoiceView[] = [...titles].map(([purpose, title]) => {
       const current = profile.consents?.[purpose];
-      return { purpose, title, state: current?.state ?? 'unset', ...(current ? { at: current.at } : {}), ...(current?.expiresAt ? { expiresAt: current.expiresAt } : {}) };
+      return {
+        purpose,
+        title,
+        state: current?.state ?? 'unset',
+        ...(current ? { at: current.at } : {}),
+        ...(current?.expiresAt ? { expiresAt: current.expiresAt } : {}),
+      };
     });
     const ledger = await deps.stores.consents.findByIds((profile.consentLog ?? []).slice(-HISTORY));
-    const history = ledger.sort((a, b) => b.at.getTime() - a.at.getTime() || b.recordedAt.getTime() - a.recordedAt.getTime()).map((record) => ({ ...record, title: titles.get(record.purpose) ?? record.purpose }));
+    const history = ledger
+      .sort((a, b) => b.at.getTime() - a.at.getTime() || b.recordedAt.getTime() - a.recordedAt.getTime())
+      .map((record) => ({ ...record, title: titles.get(record.purpose) ?? record.purpose }));
     const events = await deps.stores.events.timeline(profile._id, { limit: RECENT });
     const messages = (await deps.stores.deliveries.ofProfiles([profile._id, ...(profile.mergedFrom ?? [])])).slice(0, RECENT);
     page(res, lang, 200, TEXT[lang].title, portalPage({ lang, base: portalPath(token), profile, choices, history, events, messages }));
@@ -221,24 +268,29 @@ export function portalRoutes(deps: AppDeps): Router {
     const purpose = formField(req, 'purpose') ?? '';
     const asked = formField(req, 'state');
     const declared = (await deps.stores.rules.active())?.ir.consents.find((consent) => consent.name === purpose);
-    if (!declared || (asked !== 'granted' && asked !== 'revoked')) return page(res, lang, 400, TEXT[lang].title, `<p>${esc(TEXT[lang].invalidLink)}</p>`);
+    if (!declared || (asked !== 'granted' && asked !== 'revoked'))
+      return page(res, lang, 400, TEXT[lang].title, `<p>${esc(TEXT[lang].invalidLink)}</p>`);
     // A grant of a purpose with double opt-in waits, pending, for the e-mail's confirmation.
     const state: ConsentRecordState = asked === 'granted' && needsConfirmation(declared, { kind: 'portal' }) ? 'pending' : asked;
     const current = profile.consents?.[purpose];
     const { userAgent, ip } = proofFromContext({ context: { userAgent: req.get('user-agent') } }, req.ip);
     // The same form sent twice against the same current state records one change.
     const linkHash = createHash('sha256').update(token).digest('hex').slice(0, 16);
-    await deps.ingestor.ingestForProfile(profile._id, {
-      event: CONSENT_EVENTS[state],
-      properties: { purpose, state, via: 'portal' },
-      messageId: `portal:${linkHash}:${purpose}:${state}:${current?.recordId ?? 'none'}`,
-      timestamp: deps.now(),
-      consent: {
-        changes: [{ purpose, state }],
-        origin: { kind: 'portal', source: 'portal' },
-        proof: { method: 'portal', ...(userAgent ? { userAgent } : {}), ...(ip ? { ip } : {}) },
+    await deps.ingestor.ingestForProfile(
+      profile._id,
+      {
+        event: CONSENT_EVENTS[state],
+        properties: { purpose, state, via: 'portal' },
+        messageId: `portal:${linkHash}:${purpose}:${state}:${current?.recordId ?? 'none'}`,
+        timestamp: deps.now(),
+        consent: {
+          changes: [{ purpose, state }],
+          origin: { kind: 'portal', source: 'portal' },
+          proof: { method: 'portal', ...(userAgent ? { userAgent } : {}), ...(ip ? { ip } : {}) },
+        },
       },
-    }, { receivedAt: deps.now(), source: 'portal' });
+      { receivedAt: deps.now(), source: 'portal' },
+    );
     await deps.profilesSettled();
     res.redirect(303, `${portalPath(token)}?lang=${lang}#choices`);
   });
@@ -258,11 +310,19 @@ export function portalRoutes(deps: AppDeps): Router {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
     const back = `<p><a href="${esc(portalPath(token))}?lang=${lang}">${esc(t.back)}</a></p>`;
     // Another person's export id is not found here: the link's person must own it.
-    if (!doc || doc.kind !== 'export' || doc.profileId !== profile._id) return page(res, lang, 404, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
-    if (doc.status === 'pending' || doc.status === 'running') return page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportPreparing)}</p>${back}`, REFRESH);
+    if (!doc || doc.kind !== 'export' || doc.profileId !== profile._id)
+      return page(res, lang, 404, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
+    if (doc.status === 'pending' || doc.status === 'running')
+      return page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportPreparing)}</p>${back}`, REFRESH);
     const href = downloadPath(doc, deps);
     if (!href || !doc.bundle) return page(res, lang, 410, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
-    page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportReady(formatInstant(doc.bundle.expiresAt, lang)))}</p><p><a href="${esc(href)}" download>${esc(t.exportDownload)}</a></p>${back}`);
+    page(
+      res,
+      lang,
+      200,
+      t.yourData,
+      `<p role="status">${esc(t.exportReady(formatInstant(doc.bundle.expiresAt, lang)))}</p><p><a href="${esc(href)}" download>${esc(t.exportDownload)}</a></p>${back}`,
+    );
   });
 
   router.get('/v1/portal/:token/erase', async (req, res) => {
@@ -275,10 +335,12 @@ export function portalRoutes(deps: AppDeps): Router {
     const person = await personOf(req, res);
     if (!person) return;
     const { profile, lang, token } = person;
-    if (formField(req, 'confirm') !== 'yes') return page(res, lang, 400, TEXT[lang].forgetConfirmTitle, forgetConfirmPage(portalPath(token), lang, true));
+    if (formField(req, 'confirm') !== 'yes')
+      return page(res, lang, 400, TEXT[lang].forgetConfirmTitle, forgetConfirmPage(portalPath(token), lang, true));
     // Asked twice (a second tab, a resent form): the erasure under way answers both.
-    const doc = (await deps.stores.privacyRequests.openErasureOf(profile._id))
-      ?? await openPrivacyRequest(deps, { kind: 'erasure', profileId: profile._id, by: 'portal', actor: 'portal' });
+    const doc =
+      (await deps.stores.privacyRequests.openErasureOf(profile._id)) ??
+      (await openPrivacyRequest(deps, { kind: 'erasure', profileId: profile._id, by: 'portal', actor: 'portal' }));
     res.redirect(303, `/v1/portal/erasures/${deps.links.erasureStatusToken(doc._id, lang)}`);
   });
 

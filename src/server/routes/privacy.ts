@@ -18,15 +18,32 @@ import type { AppDeps } from '../deps.js';
 import { actorLabel, actorOf } from '../actor.js';
 
 const AUDIT_KINDS: readonly AuditKind[] = [
-  'erasure.requested', 'erasure.completed', 'erasure.failed', 'suppression.lifted', 'rules.deployed', 'consent.changed',
-  'profile.rectified', 'profile.restricted', 'profile.unrestricted', 'export.requested', 'export.downloaded', 'retention.changed', 'retention.applied',
-  'portal.link-issued', 'user.created', 'user.changed', 'user.sessions-revoked', 'session.started',
+  'erasure.requested',
+  'erasure.completed',
+  'erasure.failed',
+  'suppression.lifted',
+  'rules.deployed',
+  'consent.changed',
+  'profile.rectified',
+  'profile.restricted',
+  'profile.unrestricted',
+  'export.requested',
+  'export.downloaded',
+  'retention.changed',
+  'retention.applied',
+  'portal.link-issued',
+  'user.created',
+  'user.changed',
+  'user.sessions-revoked',
+  'session.started',
 ];
-const auditQuery = z.object({
-  since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
-  kind: z.enum(AUDIT_KINDS as [AuditKind, ...AuditKind[]]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(1000),
-}).strict();
+const auditQuery = z
+  .object({
+    since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
+    kind: z.enum(AUDIT_KINDS as [AuditKind, ...AuditKind[]]).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(1000),
+  })
+  .strict();
 
 export function presentRequest(doc: PrivacyRequestDoc) {
   const steps = Object.fromEntries(ERASURE_STEPS.flatMap((step) => (doc.steps?.[step] ? [[step, doc.steps[step]]] : [])));
@@ -34,16 +51,28 @@ export function presentRequest(doc: PrivacyRequestDoc) {
   // While it runs, the plan's counts say what is being removed; the identifiers in it are never shown.
   const removed = doc.removed ?? doc.plan?.counts;
   return {
-    id: doc._id, kind: doc.kind, status: doc.status, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
+    id: doc._id,
+    kind: doc.kind,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
     ...(removed ? { removed } : {}),
-    steps, destinations,
+    steps,
+    destinations,
     ...(doc.reason ? { reason: doc.reason } : {}),
   };
 }
 
 function presentSuppression(doc: SuppressionDoc) {
-  return { id: doc._id, kind: doc.kind, requestId: doc.requestId, createdAt: doc.createdAt, dropped: doc.dropped, ...(doc.lastDroppedAt ? { lastDroppedAt: doc.lastDroppedAt } : {}) };
+  return {
+    id: doc._id,
+    kind: doc.kind,
+    requestId: doc.requestId,
+    createdAt: doc.createdAt,
+    dropped: doc.dropped,
+    ...(doc.lastDroppedAt ? { lastDroppedAt: doc.lastDroppedAt } : {}),
+  };
 }
 
 export function privacyRoutes(deps: AppDeps): Router {
@@ -53,7 +82,13 @@ export function privacyRoutes(deps: AppDeps): Router {
     // The identifier is resolved here and never stored as given: the request knows the
     // opaque profile id until it completes, the workflow only the request id.
     const profileId = (await deps.stores.identities.lookup({ kind, value })) ?? undefined;
-    const doc = await openPrivacyRequest(deps, { kind: 'erasure', ...(profileId ? { profileId } : {}), by: kind, actor: actorLabel(actorOf(res)), ...(given ? { reason: given } : {}) });
+    const doc = await openPrivacyRequest(deps, {
+      kind: 'erasure',
+      ...(profileId ? { profileId } : {}),
+      by: kind,
+      actor: actorLabel(actorOf(res)),
+      ...(given ? { reason: given } : {}),
+    });
     res.status(202).json(presentRequest(doc));
   });
 
@@ -66,7 +101,8 @@ export function privacyRoutes(deps: AppDeps): Router {
   router.get('/v1/privacy/erasures/:id/receipt', async (req, res) => {
     const doc = await deps.stores.privacyRequests.findById(req.params.id);
     if (!doc || doc.kind !== 'erasure') throw notFound('no erasure request with that id');
-    if (doc.status !== 'completed') throw new HttpError(409, 'not_completed', `the erasure is ${doc.status}; its receipt is issued once it completes`);
+    if (doc.status !== 'completed')
+      throw new HttpError(409, 'not_completed', `the erasure is ${doc.status}; its receipt is issued once it completes`);
     res.json(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys));
   });
 
@@ -80,14 +116,24 @@ export function privacyRoutes(deps: AppDeps): Router {
     if (!why.success) throw fromZod(why.error, 'invalid_query');
     const entry = await deps.stores.suppressions.findById(req.params.id);
     if (!entry || !(await deps.stores.suppressions.lift(entry._id))) throw notFound('no suppression with that id');
-    await deps.stores.audit.record({ at: deps.now(), kind: 'suppression.lifted', actor: actorLabel(actorOf(res)), subject: { suppressionId: entry._id, requestId: entry.requestId }, ...(why.data ? { reason: why.data } : {}) });
+    await deps.stores.audit.record({
+      at: deps.now(),
+      kind: 'suppression.lifted',
+      actor: actorLabel(actorOf(res)),
+      subject: { suppressionId: entry._id, requestId: entry.requestId },
+      ...(why.data ? { reason: why.data } : {}),
+    });
     res.status(204).end();
   });
 
   router.get('/v1/audit', async (req, res) => {
     const parsed = auditQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    const entries = await deps.stores.audit.list({ ...(parsed.data.since ? { since: new Date(parsed.data.since) } : {}), ...(parsed.data.kind ? { kind: parsed.data.kind } : {}), limit: parsed.data.limit });
+    const entries = await deps.stores.audit.list({
+      ...(parsed.data.since ? { since: new Date(parsed.data.since) } : {}),
+      ...(parsed.data.kind ? { kind: parsed.data.kind } : {}),
+      limit: parsed.data.limit,
+    });
     res.json({ entries: entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })) });
   });
 

@@ -9,13 +9,19 @@ import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 
 /** Top-level trait names, as they are stored: no dots, not starting with `$`. */
-const traitName = z.string().min(1).max(200).regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
+const traitName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
 
-const rectificationBody = z.object({
-  /** The corrected values; `null` removes the trait. */
-  traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
-  reason: z.string().trim().min(1).max(500).optional(),
-}).strict();
+const rectificationBody = z
+  .object({
+    /** The corrected values; `null` removes the trait. */
+    traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
 
 const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
@@ -32,8 +38,12 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     if (!rectified) throw notFound('no profile with that id');
     const { profileId } = rectified;
     await deps.stores.audit.record({
-      at: deps.now(), kind: 'profile.rectified', actor: actorLabel(actorOf(res)), subject: { profileId },
-      detail: { set: Object.keys(set).sort(), removed: removed.sort() }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+      at: deps.now(),
+      kind: 'profile.rectified',
+      actor: actorLabel(actorOf(res)),
+      subject: { profileId },
+      detail: { set: Object.keys(set).sort(), removed: removed.sort() },
+      ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
     });
     const profile = await deps.stores.profiles.findById(profileId);
     res.json({ id: profileId, traits: profile?.traits ?? {} });
@@ -48,7 +58,14 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     if (!restricted) throw notFound('no profile with that id');
     const { profileId, endedRuns } = restricted;
     if (restricted.changed) {
-      await deps.stores.audit.record({ at: restriction.since, kind: 'profile.restricted', actor: actorLabel(actorOf(res)), subject: { profileId }, detail: { endedRuns }, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) });
+      await deps.stores.audit.record({
+        at: restriction.since,
+        kind: 'profile.restricted',
+        actor: actorLabel(actorOf(res)),
+        subject: { profileId },
+        detail: { endedRuns },
+        ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+      });
     }
     res.json({ id: profileId, restricted: restricted.before?.restricted ?? restriction, endedRuns });
   });
@@ -57,7 +74,14 @@ export function profileRightsRoutes(deps: AppDeps): Router {
     const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
     const lifted = await deps.changes.edit(req.params.id, { kind: 'unrestrict' });
     if (!lifted) throw notFound('no profile with that id');
-    if (lifted.changed) await deps.stores.audit.record({ at: deps.now(), kind: 'profile.unrestricted', actor: actorLabel(actorOf(res)), subject: { profileId: lifted.profileId }, ...(reason ? { reason } : {}) });
+    if (lifted.changed)
+      await deps.stores.audit.record({
+        at: deps.now(),
+        kind: 'profile.unrestricted',
+        actor: actorLabel(actorOf(res)),
+        subject: { profileId: lifted.profileId },
+        ...(reason ? { reason } : {}),
+      });
     res.status(204).end();
   });
 

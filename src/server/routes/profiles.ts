@@ -46,7 +46,11 @@ export function presentProfile(profile: ProfileDoc, segments: { name: string; si
     segments,
     journeys: Object.values(profile.journeys ?? {}).map(({ journey, rulesVersion, enteredAt }) => ({ journey, rulesVersion, enteredAt })),
     // Past entries per journey: why a person did (not) enter again under `reentry`.
-    journeyHistory: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({ journey, entries, lastEnteredAt })),
+    journeyHistory: Object.entries(profile.journeyHistory ?? {}).map(([journey, { entries, lastEnteredAt }]) => ({
+      journey,
+      entries,
+      lastEnteredAt,
+    })),
     counters: Object.fromEntries(Object.entries(profile.counters ?? {}).map(([key, counter]) => [decodeCounterKey(key), counter])),
     groups: profile.groupIds ?? [],
     mergedFrom: profile.mergedFrom ?? [],
@@ -110,8 +114,9 @@ export function profileRoutes(deps: AppDeps): Router {
     const changes = [...(profile.segmentChanges ?? [])];
     for (const change of changes) copied.add(change._id);
     for (const id of [profile._id, ...(profile.mergedFrom ?? [])]) {
-      const count = id === profile._id ? profile.segmentChangeCount ?? 0 : undefined;
-      for (const change of await deps.stores.segmentHistory.ofProfile(id, parsed.data.limit, count)) if (!copied.has(change._id)) changes.push(change);
+      const count = id === profile._id ? (profile.segmentChangeCount ?? 0) : undefined;
+      for (const change of await deps.stores.segmentHistory.ofProfile(id, parsed.data.limit, count))
+        if (!copied.has(change._id)) changes.push(change);
     }
     const newestFirst = changes.sort((a, b) => b.at.getTime() - a.at.getTime() || (a._id < b._id ? 1 : -1)).slice(0, parsed.data.limit);
     res.json({ profileId: profile._id, changes: newestFirst.map(({ _id, profileId, ...change }) => ({ id: _id, profileId, ...change })) });

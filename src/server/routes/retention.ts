@@ -7,15 +7,24 @@ import { fromZod, HttpError } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 
 const days = z.number().int().min(1).max(36_500);
-const policyBody = z.object({
-  events: z.array(z.object({
-    olderThanDays: days,
-    event: z.string().min(1).max(200).optional(),
-    type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
-  }).strict()).max(50).default([]),
-  inactivePeopleDays: days.optional(),
-  reason: z.string().min(1).max(500).optional(),
-}).strict();
+const policyBody = z
+  .object({
+    events: z
+      .array(
+        z
+          .object({
+            olderThanDays: days,
+            event: z.string().min(1).max(200).optional(),
+            type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    inactivePeopleDays: days.optional(),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .strict();
 
 export function retentionRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -32,13 +41,20 @@ export function retentionRoutes(deps: AppDeps): Router {
     await deps.stores.retention.setPolicy({ events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) }, deps.now());
     if (events.length > 0 || inactivePeopleDays !== undefined) await deps.retention.enable();
     else await deps.retention.disable();
-    await deps.stores.audit.record({ at: deps.now(), kind: 'retention.changed', actor: actorLabel(actorOf(res)), detail: { events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) }, ...(reason ? { reason } : {}) });
+    await deps.stores.audit.record({
+      at: deps.now(),
+      kind: 'retention.changed',
+      actor: actorLabel(actorOf(res)),
+      detail: { events, ...(inactivePeopleDays === undefined ? {} : { inactivePeopleDays }) },
+      ...(reason ? { reason } : {}),
+    });
     res.json(await show());
   });
 
   router.post('/v1/privacy/retention/run', async (_req, res) => {
     const policy = await deps.stores.retention.policy();
-    if (!policy || (policy.events.length === 0 && policy.inactivePeopleDays === undefined)) throw new HttpError(409, 'no_policy', 'set a retention policy first (PUT /v1/privacy/retention)');
+    if (!policy || (policy.events.length === 0 && policy.inactivePeopleDays === undefined))
+      throw new HttpError(409, 'no_policy', 'set a retention policy first (PUT /v1/privacy/retention)');
     await deps.retention.enable();
     await deps.retention.trigger();
     res.status(202).json({ triggered: true });

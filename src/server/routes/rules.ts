@@ -25,10 +25,12 @@ export const NOTE_HEADER = 'x-itinera-note';
 const positiveInteger = z.coerce.number({ message: 'a positive integer' }).int('a positive integer').positive('a positive integer');
 const note = z.string().max(MAX_NOTE_CHARS, `at most ${MAX_NOTE_CHARS} characters`);
 
-const versionsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: positiveInteger.optional(),
-}).strict();
+const versionsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    before: positiveInteger.optional(),
+  })
+  .strict();
 
 const diffQuery = z.object({ from: positiveInteger, to: positiveInteger }).strict();
 
@@ -47,8 +49,17 @@ export function ruleRoutes(deps: AppDeps): Router {
     }
     const deployedBy = actorLabel(actorOf(res));
     const version = await stores.rules.deploy(source, ir, deps.now(), { deployedBy, ...about });
-    const detail = { ...(about.note === undefined ? {} : { note: about.note }), ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }) };
-    await stores.audit.record({ at: deps.now(), kind: 'rules.deployed', actor: deployedBy, subject: { version }, ...(Object.keys(detail).length > 0 ? { detail } : {}) });
+    const detail = {
+      ...(about.note === undefined ? {} : { note: about.note }),
+      ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }),
+    };
+    await stores.audit.record({
+      at: deps.now(),
+      kind: 'rules.deployed',
+      actor: deployedBy,
+      subject: { version },
+      ...(Object.keys(detail).length > 0 ? { detail } : {}),
+    });
     // The segments it adds or changes are computed over everyone in the background
     // (GET /v1/segments shows the progress); should the start fail, the sweeper retries it.
     const recompute = await (deps.startSegmentRecompute?.(version) ?? Promise.resolve()).then(
@@ -89,9 +100,15 @@ export function ruleRoutes(deps: AppDeps): Router {
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
     const { limit, before } = parsed.data;
     // One more than asked tells whether there is a next page without asking again.
-    const [headers, active] = await Promise.all([stores.rules.headers({ limit: limit + 1, ...(before === undefined ? {} : { before }) }), stores.rules.activeVersion()]);
+    const [headers, active] = await Promise.all([
+      stores.rules.headers({ limit: limit + 1, ...(before === undefined ? {} : { before }) }),
+      stores.rules.activeVersion(),
+    ]);
     const page = headers.slice(0, limit);
-    res.json({ versions: page.map((header) => presentHeader(header, active)), next: headers.length > limit ? page[page.length - 1]!._id : null });
+    res.json({
+      versions: page.map((header) => presentHeader(header, active)),
+      next: headers.length > limit ? page[page.length - 1]!._id : null,
+    });
   });
 
   router.get('/v1/rules/versions/:version', async (req, res) => {
@@ -114,15 +131,23 @@ export function ruleRoutes(deps: AppDeps): Router {
   });
 
   router.post('/v1/rules/rollback', async (req, res) => {
-    if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'send {"version": N, "note"?: "…"} as Content-Type: application/json');
+    if (!req.is('application/json'))
+      throw new HttpError(415, 'unsupported_media_type', 'send {"version": N, "note"?: "…"} as Content-Type: application/json');
     const parsed = rollbackBody.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
     const [target, active] = await Promise.all([versionOrNotFound(parsed.data.version), stores.rules.active()]);
     // Deploying the program that is already active would only split journeys' figures over one more version.
     if (active && active.source === target.source) {
-      throw new HttpError(409, 'already_active', `version ${target._id}'s program is the active one (version ${active._id}): nothing to roll back`);
+      throw new HttpError(
+        409,
+        'already_active',
+        `version ${target._id}'s program is the active one (version ${active._id}): nothing to roll back`,
+      );
     }
-    await deploy(res, target.source, { rolledBackFrom: target._id, ...(parsed.data.note === undefined || parsed.data.note.trim() === '' ? {} : { note: parsed.data.note.trim() }) });
+    await deploy(res, target.source, {
+      rolledBackFrom: target._id,
+      ...(parsed.data.note === undefined || parsed.data.note.trim() === '' ? {} : { note: parsed.data.note.trim() }),
+    });
   });
 
   return router;

@@ -28,24 +28,28 @@ import { createRulesPrograms } from '../rules-programs.js';
 const MAX_DRAFT_BYTES = '256kb';
 const PREVIEW_SAMPLE = 20;
 
-const membersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().min(1).optional(),
-  /** One person, by profile id or (for roles that see personal data) any identifier, exactly. */
-  q: z.string().trim().min(1).max(512).optional(),
-  /** `csv`: the whole list as a download, so a plain link gets it (as `Accept: text/csv` does). */
-  format: z.enum(['json', 'csv']).optional(),
-}).strict();
+const membersQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().min(1).optional(),
+    /** One person, by profile id or (for roles that see personal data) any identifier, exactly. */
+    q: z.string().trim().min(1).max(512).optional(),
+    /** `csv`: the whole list as a download, so a plain link gets it (as `Accept: text/csv` does). */
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .strict();
 
 /** The days a segment's list entry draws its trend over, today included. */
 const TREND_DAYS = 14;
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
-const historyQuery = z.object({
-  granularity: z.enum(['day', 'hour']).default('day'),
-  from: day.optional(),
-  to: day.optional(),
-}).strict();
+const historyQuery = z
+  .object({
+    granularity: z.enum(['day', 'hour']).default('day'),
+    from: day.optional(),
+    to: day.optional(),
+  })
+  .strict();
 
 const DAY_MS = 86_400_000;
 /** The longest range one history request reads (a document per day). */
@@ -65,14 +69,27 @@ export function presentSegment(name: string, title: string | undefined, doc: Seg
 }
 
 /** Sizes at the end of each day from `from` to `to`, derived backwards from the size now and each day's entries and exits. */
-export function sizesByDay(size: number, days: string[], counted: { day: string; hours: Record<string, { entered?: number; exited?: number }> }[]) {
-  const net = new Map(counted.map(({ day, hours }) => [day, Object.values(hours).reduce((total, counts) => total + (counts.entered ?? 0) - (counts.exited ?? 0), 0)]));
+export function sizesByDay(
+  size: number,
+  days: string[],
+  counted: { day: string; hours: Record<string, { entered?: number; exited?: number }> }[],
+) {
+  const net = new Map(
+    counted.map(({ day, hours }) => [
+      day,
+      Object.values(hours).reduce((total, counts) => total + (counts.entered ?? 0) - (counts.exited ?? 0), 0),
+    ]),
+  );
   let after = size;
-  return days.slice().reverse().map((day) => {
-    const point = { day, size: Math.max(0, after) };
-    after -= net.get(day) ?? 0;
-    return point;
-  }).reverse();
+  return days
+    .slice()
+    .reverse()
+    .map((day) => {
+      const point = { day, size: Math.max(0, after) };
+      after -= net.get(day) ?? 0;
+      return point;
+    })
+    .reverse();
 }
 
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
@@ -104,10 +121,12 @@ export function segmentRoutes(deps: AppDeps): Router {
   router.get('/v1/segments', async (_req, res) => {
     const active = await activePlan();
     const catalog = new Map((await stores.segments.all()).map((doc) => [doc._id, doc]));
-    const segments = await Promise.all((active?.plan.segments ?? []).map(async (segment) => {
-      const presented = presentSegment(segment.name, segment.title, catalog.get(segment.name), segment.def);
-      return { ...presented, trend: await trendOf(segment.name, presented.size) };
-    }));
+    const segments = await Promise.all(
+      (active?.plan.segments ?? []).map(async (segment) => {
+        const presented = presentSegment(segment.name, segment.title, catalog.get(segment.name), segment.def);
+        return { ...presented, trend: await trendOf(segment.name, presented.size) };
+      }),
+    );
     res.json({ version: active?.version ?? null, segments });
   });
 
@@ -159,10 +178,12 @@ export function segmentRoutes(deps: AppDeps): Router {
     const personal = SEES_PERSONAL_DATA.has(actorOf(res).role);
 
     // A search: each candidate's membership is one lookup of its bucket by `_id`.
-    const found = q === undefined
-      ? undefined
-      : (await Promise.all((await profilesNamed(q, personal)).map((id) => stores.segmentMembers.member(segment.name, id))))
-        .filter((member): member is { profileId: string; since: Date } => member !== null);
+    const found =
+      q === undefined
+        ? undefined
+        : (await Promise.all((await profilesNamed(q, personal)).map((id) => stores.segmentMembers.member(segment.name, id)))).filter(
+            (member): member is { profileId: string; since: Date } => member !== null,
+          );
 
     if (format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
       res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${segment.name}.csv"`);
@@ -174,15 +195,20 @@ export function segmentRoutes(deps: AppDeps): Router {
           continue;
         }
         const identities = (await stores.profiles.findExact(member.profileId))?.identities ?? {};
-        await write(res, csvRow([member.profileId, member.since, list(identities.userId), list(identities.email), list(identities.anonymousId)]));
+        await write(
+          res,
+          csvRow([member.profileId, member.since, list(identities.userId), list(identities.email), list(identities.anonymousId)]),
+        );
       }
       res.end();
       return;
     }
 
-    const page = found ? { members: found, next: undefined } : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
-      throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
-    });
+    const page = found
+      ? { members: found, next: undefined }
+      : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
+          throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
+        });
     // One profile lookup by `_id` per member shown, and only for those who see identifiers.
     const profiles = personal ? await Promise.all(page.members.map((member) => stores.profiles.findExact(member.profileId))) : [];
     res.json({
@@ -208,19 +234,36 @@ export function segmentRoutes(deps: AppDeps): Router {
     for (const { day: date, hours } of counted) {
       const perHour = Object.entries(hours).sort(([a], [b]) => a.localeCompare(b));
       if (parsed.data.granularity === 'hour') {
-        for (const [hour, counts] of perHour) points.push({ at: `${date}T${hour}:00:00.000Z`, entered: counts.entered ?? 0, exited: counts.exited ?? 0 });
+        for (const [hour, counts] of perHour)
+          points.push({ at: `${date}T${hour}:00:00.000Z`, entered: counts.entered ?? 0, exited: counts.exited ?? 0 });
       } else {
-        points.push({ at: `${date}T00:00:00.000Z`, ...perHour.reduce((sum, [, counts]) => ({ entered: sum.entered + (counts.entered ?? 0), exited: sum.exited + (counts.exited ?? 0) }), { entered: 0, exited: 0 }) });
+        points.push({
+          at: `${date}T00:00:00.000Z`,
+          ...perHour.reduce(
+            (sum, [, counts]) => ({ entered: sum.entered + (counts.entered ?? 0), exited: sum.exited + (counts.exited ?? 0) }),
+            { entered: 0, exited: 0 },
+          ),
+        });
       }
     }
     let after = size;
-    const withSizes = points.reverse().map((point) => {
-      const result = { ...point, size: after };
-      after -= point.entered - point.exited;
-      return result;
-    }).reverse();
+    const withSizes = points
+      .reverse()
+      .map((point) => {
+        const result = { ...point, size: after };
+        after -= point.entered - point.exited;
+        return result;
+      })
+      .reverse();
     const end = `${to}T23:59:59.999Z`;
-    res.json({ segment: segment.name, granularity: parsed.data.granularity, from, to, size, points: withSizes.filter((point) => point.at <= end) });
+    res.json({
+      segment: segment.name,
+      granularity: parsed.data.granularity,
+      from,
+      to,
+      size,
+      points: withSizes.filter((point) => point.at <= end),
+    });
   });
 
   return router;

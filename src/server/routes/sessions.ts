@@ -57,7 +57,9 @@ export function sessionRoutes(deps: AppDeps): Router {
       case 'locked': {
         const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
         res.setHeader('retry-after', String(seconds));
-        throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins for this account; try again in ${seconds} s`, { retryAfterSeconds: seconds });
+        throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins for this account; try again in ${seconds} s`, {
+          retryAfterSeconds: seconds,
+        });
       }
       case 'disabled':
         throw new HttpError(403, 'account_disabled', 'this account is disabled; an admin can enable it');
@@ -75,7 +77,8 @@ export function sessionRoutes(deps: AppDeps): Router {
   router.get('/v1/session', (_req, res) => {
     const actor = actorOf(res);
     const session = sessionOf(res);
-    if (actor.kind !== 'user' || !session) throw new HttpError(401, 'no_session', 'no console session: the admin key has none (sign in with POST /v1/sessions)');
+    if (actor.kind !== 'user' || !session)
+      throw new HttpError(401, 'no_session', 'no console session: the admin key has none (sign in with POST /v1/sessions)');
     noStore(res);
     // The role as it is now: a change by an admin shows at once.
     res.json({ user: { name: actor.name, role: actor.role }, csrfToken: session.csrfToken, expiresAt: session.expiresAt });

@@ -22,11 +22,15 @@ const templateBody = z
   .strict();
 
 const previewBody = z
-  .object({ profileId: z.string().min(1, 'the profile to render it for'), with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() })
+  .object({
+    profileId: z.string().min(1, 'the profile to render it for'),
+    with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  })
   .strict();
 
 export function checkedName(name: string | undefined, what: string): string {
-  if (!name || !MESSAGE_NAME.test(name)) throw new HttpError(400, 'invalid_name', `${what} names are 1 to 100 characters, no slash, not starting with a space`);
+  if (!name || !MESSAGE_NAME.test(name))
+    throw new HttpError(400, 'invalid_name', `${what} names are 1 to 100 characters, no slash, not starting with a space`);
   return name;
 }
 
@@ -44,7 +48,12 @@ export function templateRoutes(deps: AppDeps): Router {
     if (!parsed.success) throw fromZod(parsed.error);
     const problems = checkTemplate(parsed.data);
     if (problems.length > 0) {
-      throw new HttpError(422, 'template_invalid', problems.map((p) => `${p.part}${p.line ? ` ${p.line}:${p.column}` : ''}: ${p.message}`).join('; '), problems);
+      throw new HttpError(
+        422,
+        'template_invalid',
+        problems.map((p) => `${p.part}${p.line ? ` ${p.line}:${p.column}` : ''}: ${p.message}`).join('; '),
+        problems,
+      );
     }
     const created = await deps.stores.templates.put(name, parsed.data, deps.now());
     res.status(created ? 201 : 200).json({ name, created });
@@ -79,8 +88,11 @@ export function templateRoutes(deps: AppDeps): Router {
     const profile = await deps.stores.profiles.findById(parsed.data.profileId);
     if (!profile) throw notFound('no profile with that id');
     const rendered = await renderTemplate(template, {
-      traits: profile.traits, with: parsed.data.with ?? {}, profile_id: profile._id,
-      unsubscribe_url: `${deps.publicUrl ?? ''}/v1/unsubscribe/(preview)`, confirm_url: `${deps.publicUrl ?? ''}/v1/confirm/(preview)`,
+      traits: profile.traits,
+      with: parsed.data.with ?? {},
+      profile_id: profile._id,
+      unsubscribe_url: `${deps.publicUrl ?? ''}/v1/unsubscribe/(preview)`,
+      confirm_url: `${deps.publicUrl ?? ''}/v1/confirm/(preview)`,
     });
     res.json({ profileId: profile._id, to: addressOf(profile) ?? null, ...rendered });
   });
@@ -93,6 +105,7 @@ function usedTemplates(rules: Awaited<ReturnType<AppDeps['stores']['rules']['act
   const used = new Map<string, string[]>();
   const use = (template: string, by: string) => used.set(template, [...new Set([...(used.get(template) ?? []), by])]);
   for (const { journey, step } of sendSteps(rules)) if (step.kind === 'sendEmail') use(step.template, journey);
-  for (const consent of rules?.ir.consents ?? []) if (consent.confirmTemplate !== undefined) use(consent.confirmTemplate, `consent ${consent.name}`);
+  for (const consent of rules?.ir.consents ?? [])
+    if (consent.confirmTemplate !== undefined) use(consent.confirmTemplate, `consent ${consent.name}`);
   return used;
 }

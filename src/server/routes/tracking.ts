@@ -10,8 +10,13 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { Arrival } from '../../ingest/ingest.js';
 import {
-  batchEnvelope, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, messageSchemas,
-  type MessageType, type SegmentMessage,
+  batchEnvelope,
+  MAX_BATCH_BYTES,
+  MAX_MESSAGE_BYTES,
+  MESSAGE_TYPES,
+  messageSchemas,
+  type MessageType,
+  type SegmentMessage,
 } from '../../tracking/segment-spec.js';
 import type { AppDeps } from '../deps.js';
 import { sourceOf } from '../auth.js';
@@ -36,7 +41,10 @@ function validate(type: MessageType, body: unknown, pathPrefix = ''): SegmentMes
 }
 
 function prefixed(error: HttpError, prefix: string): HttpError {
-  const details = (error.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
+  const details = (error.details as { path: string; message: string }[]).map((d) => ({
+    ...d,
+    path: d.path ? `${prefix}.${d.path}` : prefix,
+  }));
   return badRequest(error.code, details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
 }
 
@@ -53,10 +61,13 @@ function batchMessages(body: unknown): SegmentMessage[] {
     const message = requireObject(item);
     const type = message.type;
     if (typeof type !== 'string' || !(MESSAGE_TYPES as string[]).includes(type)) {
-      throw badRequest('invalid_body', `batch.${index}.type: must be one of ${MESSAGE_TYPES.join(', ')}`, [{ path: `batch.${index}.type`, message: `must be one of ${MESSAGE_TYPES.join(', ')}` }]);
+      throw badRequest('invalid_body', `batch.${index}.type: must be one of ${MESSAGE_TYPES.join(', ')}`, [
+        { path: `batch.${index}.type`, message: `must be one of ${MESSAGE_TYPES.join(', ')}` },
+      ]);
     }
     const size = Buffer.byteLength(JSON.stringify(message));
-    if (size > MAX_MESSAGE_BYTES) throw badRequest('message_too_large', `batch.${index}: a message may be at most 32 KB; this one is ${kb(size)}`);
+    if (size > MAX_MESSAGE_BYTES)
+      throw badRequest('message_too_large', `batch.${index}: a message may be at most 32 KB; this one is ${kb(size)}`);
     // The batch's shared fields, for the messages that lack their own.
     const filled: Record<string, unknown> = { ...message };
     for (const [field, value] of Object.entries({ context, integrations, sentAt })) {

@@ -9,14 +9,20 @@ import { CONSENT_EVENTS } from '../../consent/events.js';
 import type { AppDeps } from '../deps.js';
 import { personPage as page } from '../person-page.js';
 
-const INVALID = '<p>This unsubscribe link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
+const INVALID =
+  '<p>This unsubscribe link is not valid. It may have been cut short by your mail program; try the link in the e-mail again.</p>';
 
 export function unsubscribeRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/v1/unsubscribe/:token', (req, res) => {
     if (!deps.links.readUnsubscribeToken(req.params.token)) return page(res, 400, 'Invalid link', INVALID);
-    page(res, 200, 'Unsubscribe', '<p>Stop receiving these e-mails?</p><form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe</button></form>');
+    page(
+      res,
+      200,
+      'Unsubscribe',
+      '<p>Stop receiving these e-mails?</p><form method="post"><button type="submit" name="List-Unsubscribe" value="One-Click">Unsubscribe</button></form>',
+    );
   });
 
   router.post('/v1/unsubscribe/:token', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
@@ -26,17 +32,21 @@ export function unsubscribeRoutes(deps: AppDeps): Router {
     const purposes = link.purposes.filter((purpose) => declared.has(purpose));
     if (purposes.length > 0) {
       // One record per message however often it is clicked: the message id derives from it.
-      await deps.ingestor.ingestForProfile(link.profileId, {
-        event: CONSENT_EVENTS.revoked,
-        properties: { purposes, state: 'revoked', via: 'unsubscribe' },
-        messageId: `unsubscribe:${link.deliveryKey}`,
-        timestamp: deps.now(),
-        consent: {
-          changes: purposes.map((purpose) => ({ purpose, state: 'revoked' as const })),
-          origin: { kind: 'unsubscribe', source: 'unsubscribe' },
-          proof: { method: 'unsubscribe', message: link.deliveryKey },
+      await deps.ingestor.ingestForProfile(
+        link.profileId,
+        {
+          event: CONSENT_EVENTS.revoked,
+          properties: { purposes, state: 'revoked', via: 'unsubscribe' },
+          messageId: `unsubscribe:${link.deliveryKey}`,
+          timestamp: deps.now(),
+          consent: {
+            changes: purposes.map((purpose) => ({ purpose, state: 'revoked' as const })),
+            origin: { kind: 'unsubscribe', source: 'unsubscribe' },
+            proof: { method: 'unsubscribe', message: link.deliveryKey },
+          },
         },
-      }, { receivedAt: deps.now(), source: 'unsubscribe' });
+        { receivedAt: deps.now(), source: 'unsubscribe' },
+      );
     }
     // An erased person, or a purpose no longer declared, has nothing left to revoke: the same answer.
     page(res, 200, 'You are unsubscribed', '<p>You will not receive these e-mails any more.</p>');

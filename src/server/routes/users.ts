@@ -14,7 +14,8 @@ import { fromZod, HttpError } from '../errors.js';
 
 const role = z.enum(ROLES, { message: `the role must be one of ${ROLES.join(', ')}` });
 const NewUser = z.object({ name: z.string().max(256), role, password: z.string().max(4096) }).strict();
-const UserChange = z.object({ role: role.optional(), disabled: z.boolean().optional(), password: z.string().max(4096).optional() })
+const UserChange = z
+  .object({ role: role.optional(), disabled: z.boolean().optional(), password: z.string().max(4096).optional() })
   .strict()
   .refine((change) => Object.keys(change).length > 0, 'send at least one of role, disabled, password');
 
@@ -47,7 +48,11 @@ export function userRoutes(deps: AppDeps): Router {
     const parsed = UserChange.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
     const { role: newRole, disabled, password } = parsed.data;
-    const change = { ...(newRole !== undefined ? { role: newRole } : {}), ...(disabled !== undefined ? { disabled } : {}), ...(password !== undefined ? { password } : {}) };
+    const change = {
+      ...(newRole !== undefined ? { role: newRole } : {}),
+      ...(disabled !== undefined ? { disabled } : {}),
+      ...(password !== undefined ? { password } : {}),
+    };
     res.json(await answering(() => changeUser(accounts, String(req.params.name), change, actorLabel(actorOf(res)))));
   });
 

@@ -18,15 +18,58 @@ export const WINDOWS_MS: readonly number[] = [HOUR, DAY, 7 * DAY, 30 * DAY];
 
 const NUMBERS: readonly number[] = [-3, -1, -0.5, 0, 0.5, 1, 2, 2.5, 3, 5, 10, 300, 1_000_000];
 const STRINGS: readonly string[] = [
-  '', 'a', 'ab', 'abc', 'b', 'PL', 'pl', 'DE', '5', '10', 'e', 'é', '😀', '𝔸', '\uFF21', '\uFFFD', 'a.b', 'a*', 'x\ny', 'x\n', 'Kraków',
+  '',
+  'a',
+  'ab',
+  'abc',
+  'b',
+  'PL',
+  'pl',
+  'DE',
+  '5',
+  '10',
+  'e',
+  'é',
+  '😀',
+  '𝔸',
+  '\uFF21',
+  '\uFFFD',
+  'a.b',
+  'a*',
+  'x\ny',
+  'x\n',
+  'Kraków',
 ];
 const TAGS: readonly string[] = ['vip', '1rozdz1ebook', '2rozdz1ebook', 'ebook', 'a.b', 'a*b', 'axb', 'x\n', 'tag?', 'é', '😀', ''];
 const GLOBS: readonly string[] = [
-  '*', '?', '', '**', '*ebook', '?rozdz1ebook', '*rozdz*', 'ebook*', 'a.b', 'a*b', 'a?b', 'x', 'x?', 'tag?', '😀', '?', 'vi?', '[a]*',
+  '*',
+  '?',
+  '',
+  '**',
+  '*ebook',
+  '?rozdz1ebook',
+  '*rozdz*',
+  'ebook*',
+  'a.b',
+  'a*b',
+  'a?b',
+  'x',
+  'x?',
+  'tag?',
+  '😀',
+  '?',
+  'vi?',
+  '[a]*',
 ];
 const TRAIT_KEYS: readonly string[] = ['age', 'country', 'plan', 'vip', 'interests', 'nickname', 'score'];
 const TRAIT_PATHS: readonly string[] = [
-  ...TRAIT_KEYS, 'address', 'address.city', 'address.zip', 'address.geo.lat', 'constructor', 'never_set',
+  ...TRAIT_KEYS,
+  'address',
+  'address.city',
+  'address.zip',
+  'address.geo.lat',
+  'constructor',
+  'never_set',
 ];
 export const EVENT_NAMES: readonly string[] = ['purchase', 'view', 'signup'];
 const PROPERTY_PATHS: readonly string[] = ['amount', 'category', 'item', 'item.price', 'labels', 'never_set'];

@@ -10,7 +10,13 @@ export interface SummaryTable {
   rows: (string | number)[][];
 }
 
-export function ChartFigure({ caption, summary, table, children, actions }: {
+export function ChartFigure({
+  caption,
+  summary,
+  table,
+  children,
+  actions,
+}: {
   caption: string;
   /** One sentence with the latest values, read with the figure. */
   summary: string;
@@ -29,11 +35,27 @@ export function ChartFigure({ caption, summary, table, children, actions }: {
       <table class="dash-visually-hidden">
         <caption>{caption}, latest values</caption>
         <thead>
-          <tr>{table.columns.map((column) => <th scope="col" key={column}>{column}</th>)}</tr>
+          <tr>
+            {table.columns.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {table.rows.map((row, i) => (
-            <tr key={i}>{row.map((cell, j) => (j === 0 ? <th scope="row" key={j}>{cell}</th> : <td key={j}>{cell}</td>))}</tr>
+            <tr key={i}>
+              {row.map((cell, j) =>
+                j === 0 ? (
+                  <th scope="row" key={j}>
+                    {cell}
+                  </th>
+                ) : (
+                  <td key={j}>{cell}</td>
+                ),
+              )}
+            </tr>
           ))}
         </tbody>
       </table>

@@ -67,7 +67,15 @@ function whenVisible(then: () => Promise<void>): Promise<void> {
 }
 
 /** "Updated 3 s ago · every 5 s", ticking each second; says so when the last read failed. */
-export function UpdatedAgo({ at, error, intervalMs = REFRESH_MS }: { at: number | undefined; error?: Error | undefined; intervalMs?: number }) {
+export function UpdatedAgo({
+  at,
+  error,
+  intervalMs = REFRESH_MS,
+}: {
+  at: number | undefined;
+  error?: Error | undefined;
+  intervalMs?: number;
+}) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1_000);

@@ -68,18 +68,36 @@ export function flowChartOptions(granularity: 'day' | 'hour'): ChartOptions {
       // Half a period each side, so the first and last bars are drawn whole.
       x: { time: true, range: (_u, min, max) => [min - half, max + half] },
       // Symmetric around zero, so entries and exits of the same height look the same size.
-      y: { range: (u) => {
-        const data = u.data as number[][];
-        const extreme = Math.max(1, ...(data[1] ?? []).map(Math.abs), ...(data[2] ?? []).map(Math.abs));
-        const top = Math.ceil(extreme * 1.15);
-        return [-top, top];
-      } },
+      y: {
+        range: (u) => {
+          const data = u.data as number[][];
+          const extreme = Math.max(1, ...(data[1] ?? []).map(Math.abs), ...(data[2] ?? []).map(Math.abs));
+          const top = Math.ceil(extreme * 1.15);
+          return [-top, top];
+        },
+      },
     },
     axes: [axis(timeTicks), axis((_u, ticks) => ticks.map((tick) => (Number.isInteger(tick) ? whole(tick) : '')))],
     series: [
       { value: stamp(granularity) },
-      { label: 'Entered', stroke: COLOURS.entered, fill: COLOURS.entered, width: 0, paths: bars, points: { show: false }, value: (_u, value) => showCount(value) },
-      { label: 'Exited', stroke: COLOURS.exited, fill: COLOURS.exited, width: 0, paths: bars, points: { show: false }, value: (_u, value) => showCount(value) },
+      {
+        label: 'Entered',
+        stroke: COLOURS.entered,
+        fill: COLOURS.entered,
+        width: 0,
+        paths: bars,
+        points: { show: false },
+        value: (_u, value) => showCount(value),
+      },
+      {
+        label: 'Exited',
+        stroke: COLOURS.exited,
+        fill: COLOURS.exited,
+        width: 0,
+        paths: bars,
+        points: { show: false },
+        value: (_u, value) => showCount(value),
+      },
     ],
   };
 }

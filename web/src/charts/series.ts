@@ -46,7 +46,12 @@ export function sizeSeries(points: FlowPoint[], fromS: number, nowS: number, siz
  * period without movement is null rather than 0: uPlot would draw a zero-height bar's
  * outline as a dash along the axis.
  */
-export function flowSeries(points: FlowPoint[], fromS: number, nowS: number, periodS: number): [number[], (number | null)[], (number | null)[]] {
+export function flowSeries(
+  points: FlowPoint[],
+  fromS: number,
+  nowS: number,
+  periodS: number,
+): [number[], (number | null)[], (number | null)[]] {
   const byPeriod = new Map(points.map((point) => [Math.floor(seconds(point.at) / periodS) * periodS, point]));
   const xs: number[] = [];
   const entered: (number | null)[] = [];

@@ -29,8 +29,19 @@ const KIND_NAMES: Record<string, string> = {
 
 /** Families share a colour: what reaches people, what waits, what branches, what ends. */
 const FAMILY: Record<string, string> = {
-  trigger: 'start', sendEmail: 'message', sendWebhook: 'message', wait: 'wait', waitUntil: 'wait', waitFor: 'wait',
-  if: 'branch', split: 'branch', for: 'loop', exit: 'end', tag: 'data', untag: 'data', setTrait: 'data',
+  trigger: 'start',
+  sendEmail: 'message',
+  sendWebhook: 'message',
+  wait: 'wait',
+  waitUntil: 'wait',
+  waitFor: 'wait',
+  if: 'branch',
+  split: 'branch',
+  for: 'loop',
+  exit: 'end',
+  tag: 'data',
+  untag: 'data',
+  setTrait: 'data',
 };
 
 const n = (value: number) => value.toLocaleString('en');
@@ -54,7 +65,9 @@ function Steps({ nodes, label, entered }: { nodes: DiagramNode[]; label: string;
   if (nodes.length === 0) return <p class="flow-empty">(no steps)</p>;
   return (
     <ol class="flow-steps" role="list" aria-label={label}>
-      {nodes.map((node) => <Step key={node.id} node={node} entered={entered} />)}
+      {nodes.map((node) => (
+        <Step key={node.id} node={node} entered={entered} />
+      ))}
     </ol>
   );
 }
@@ -79,7 +92,9 @@ function Step({ node, entered }: { node: DiagramNode; entered: number }) {
       </div>
       {blocks.length > 0 && (
         <div class={node.kind === 'for' ? 'flow-loop' : 'flow-branches'}>
-          {blocks.map((block, i) => <Block key={`${i}:${block.label}`} block={block} entered={entered} loop={node.kind === 'for'} />)}
+          {blocks.map((block, i) => (
+            <Block key={`${i}:${block.label}`} block={block} entered={entered} loop={node.kind === 'for'} />
+          ))}
         </div>
       )}
     </li>
@@ -105,7 +120,13 @@ function Iterations({ iterations }: { iterations: NonNullable<DiagramNode['itera
       {shown.map(({ label, counts }) => (
         <li
           key={label}
-          class={counts.waiting > 0 ? 'flow-iteration flow-iteration-waiting' : counts.reached > 0 ? 'flow-iteration flow-iteration-reached' : 'flow-iteration'}
+          class={
+            counts.waiting > 0
+              ? 'flow-iteration flow-iteration-waiting'
+              : counts.reached > 0
+                ? 'flow-iteration flow-iteration-reached'
+                : 'flow-iteration'
+          }
           aria-label={`${label}: reached ${n(counts.reached)}, waiting ${n(counts.waiting)}`}
           title={`${label}: reached ${n(counts.reached)}, waiting ${n(counts.waiting)}, passed ${n(counts.passed)}, ended here ${n(counts.endedHere)}`}
         >
@@ -121,16 +142,26 @@ function Counts({ counts, trigger }: { counts: StepCounts; trigger: boolean }) {
   if (trigger) {
     return (
       <div class="flow-counts" aria-hidden="true">
-        <span class="flow-count-main"><b>{n(counts.reached)}</b> entered</span>
+        <span class="flow-count-main">
+          <b>{n(counts.reached)}</b> entered
+        </span>
       </div>
     );
   }
   return (
     <div class="flow-counts" aria-hidden="true">
-      <span class="flow-count-main" title="reached this step"><b>{n(counts.reached)}</b> reached</span>
-      <span class={counts.waiting > 0 ? 'flow-count flow-count-waiting' : 'flow-count'} title="waiting here now">{n(counts.waiting)} waiting</span>
-      <span class="flow-count" title="went on to the next step">{n(counts.passed)} passed</span>
-      <span class={counts.endedHere > 0 ? 'flow-count flow-count-ended' : 'flow-count'} title="runs that ended at this step">{n(counts.endedHere)} ended here</span>
+      <span class="flow-count-main" title="reached this step">
+        <b>{n(counts.reached)}</b> reached
+      </span>
+      <span class={counts.waiting > 0 ? 'flow-count flow-count-waiting' : 'flow-count'} title="waiting here now">
+        {n(counts.waiting)} waiting
+      </span>
+      <span class="flow-count" title="went on to the next step">
+        {n(counts.passed)} passed
+      </span>
+      <span class={counts.endedHere > 0 ? 'flow-count flow-count-ended' : 'flow-count'} title="runs that ended at this step">
+        {n(counts.endedHere)} ended here
+      </span>
     </div>
   );
 }

@@ -126,13 +126,15 @@ function anyWord(context: CompletionContext, data: CompletionData): CompletionRe
 export function itnCompletion(current: () => CompletionData) {
   const sources = [templateNames, eventNames, propertyPaths, traitPaths, declaredReference, anyWord];
   return autocompletion({
-    override: [(context) => {
-      const data = current();
-      for (const source of sources) {
-        const result = source(context, data);
-        if (result) return result;
-      }
-      return null;
-    }],
+    override: [
+      (context) => {
+        const data = current();
+        for (const source of sources) {
+          const result = source(context, data);
+          if (result) return result;
+        }
+        return null;
+      },
+    ],
   });
 }

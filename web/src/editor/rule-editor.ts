@@ -8,14 +8,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
 import { lintGutter, lintKeymap } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
-import {
-  drawSelection,
-  EditorView,
-  highlightActiveLine,
-  highlightActiveLineGutter,
-  keymap,
-  lineNumbers,
-} from '@codemirror/view';
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import type { CompileAnswer, DeclaredNames } from './compile-protocol';
 import { CompilerClient } from './compiler-client';
 import { itnCompletion, type Catalog } from './completion';
@@ -44,7 +37,10 @@ export interface RuleEditor {
 
 const theme = EditorView.theme({
   '&': { fontSize: '14px', height: '100%', backgroundColor: '#fff' },
-  '.cm-scroller': { fontFamily: 'ui-monospace, "SF Mono", "Cascadia Code", "DejaVu Sans Mono", Menlo, Consolas, monospace', lineHeight: '1.55' },
+  '.cm-scroller': {
+    fontFamily: 'ui-monospace, "SF Mono", "Cascadia Code", "DejaVu Sans Mono", Menlo, Consolas, monospace',
+    lineHeight: '1.55',
+  },
   '.cm-content': { padding: '10px 0' },
   '.cm-gutters': { backgroundColor: '#f8fafc', color: '#94a3b8', borderRight: '1px solid #e2e8f0' },
   '.cm-activeLine': { backgroundColor: '#f5f7ff' },

@@ -48,17 +48,32 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (answer: Sessio
   return (
     <main class="sign-in">
       <div class="sign-in-card">
-        <p class="brand brand-large" aria-hidden="true"><span class="brand-mark" />Itinera</p>
+        <p class="brand brand-large" aria-hidden="true">
+          <span class="brand-mark" />
+          Itinera
+        </p>
         <h1>Sign in</h1>
         <p class="muted">Segments, journeys and the rules behind them.</p>
-        {notice && <p class="notice" role="status">{notice}</p>}
+        {notice && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
         <form onSubmit={submit}>
           <label for="sign-in-name">User name</label>
           <input id="sign-in-name" name="name" autocomplete="username" required autoFocus />
           <label for="sign-in-password">Password</label>
           <input id="sign-in-password" name="password" type="password" autocomplete="current-password" required />
-          {waitUntil !== undefined && <p class="form-error" role="alert">Too many attempts, try again in {waitSeconds} s.</p>}
-          {error && <p class="form-error" role="alert">{error}</p>}
+          {waitUntil !== undefined && (
+            <p class="form-error" role="alert">
+              Too many attempts, try again in {waitSeconds} s.
+            </p>
+          )}
+          {error && (
+            <p class="form-error" role="alert">
+              {error}
+            </p>
+          )}
           <button type="submit" class="button button-primary button-wide" disabled={busy || waitUntil !== undefined}>
             {busy ? 'Signing in…' : 'Sign in'}
           </button>

@@ -28,18 +28,26 @@ export function JourneyPage({ name }: { name: string }) {
 
   return (
     <section class="dash-page" aria-labelledby="journey-title">
-      <nav class="dash-crumbs" aria-label="Breadcrumb"><Link href="/journeys">Journeys</Link> <span aria-hidden="true">›</span></nav>
+      <nav class="dash-crumbs" aria-label="Breadcrumb">
+        <Link href="/journeys">Journeys</Link> <span aria-hidden="true">›</span>
+      </nav>
       {!journey && live.error && <Failed error={live.error} what="journey" />}
       {!journey && !live.error && <Loading what="journey" />}
       {journey && (
         <>
           <header class="dash-header">
             <div>
-              <h1 id="journey-title">{title ?? journey.name} <JourneyStatus deployed={journey.deployed} paused={journey.paused} /></h1>
-              <p class="dash-subtitle"><code>{journey.name}</code></p>
+              <h1 id="journey-title">
+                {title ?? journey.name} <JourneyStatus deployed={journey.deployed} paused={journey.paused} />
+              </h1>
+              <p class="dash-subtitle">
+                <code>{journey.name}</code>
+              </p>
             </div>
             <div class="dash-header-side">
-              {canEditRules(user.role) && journey.deployed && <PauseButton name={journey.name} paused={journey.paused} onDone={live.refresh} />}
+              {canEditRules(user.role) && journey.deployed && (
+                <PauseButton name={journey.name} paused={journey.paused} onDone={live.refresh} />
+              )}
               <UpdatedAgo at={live.updatedAt} error={live.error} />
             </div>
           </header>
@@ -52,7 +60,8 @@ export function JourneyPage({ name }: { name: string }) {
                   <select value={String(version.rulesVersion)} onChange={(event) => setChosen(Number(event.currentTarget.value))}>
                     {versions.map((candidate) => (
                       <option key={candidate.rulesVersion} value={String(candidate.rulesVersion)}>
-                        version {candidate.rulesVersion}{candidate.active ? ' (active)' : ''} · {count(candidate.running)} running
+                        version {candidate.rulesVersion}
+                        {candidate.active ? ' (active)' : ''} · {count(candidate.running)} running
                       </option>
                     ))}
                   </select>
@@ -63,11 +72,18 @@ export function JourneyPage({ name }: { name: string }) {
                 <section class="dash-card dash-diagram-card" aria-labelledby="diagram-title">
                   <header class="dash-card-header">
                     <h2 id="diagram-title">Steps</h2>
-                    <span class="dash-muted">Drawn from the rules; edit them in <Link href="/rules">Rules</Link>.</span>
+                    <span class="dash-muted">
+                      Drawn from the rules; edit them in <Link href="/rules">Rules</Link>.
+                    </span>
                   </header>
-                  {version.diagram
-                    ? <JourneyDiagram nodes={version.diagram.nodes} label={`Steps of ${title ?? journey.name}, version ${version.rulesVersion}`} />
-                    : <Empty>No diagram for this version.</Empty>}
+                  {version.diagram ? (
+                    <JourneyDiagram
+                      nodes={version.diagram.nodes}
+                      label={`Steps of ${title ?? journey.name}, version ${version.rulesVersion}`}
+                    />
+                  ) : (
+                    <Empty>No diagram for this version.</Empty>
+                  )}
                 </section>
                 <aside class="dash-side">
                   <Breakdown title="Outcomes" counts={version.ended} empty="No run has ended yet." />
@@ -114,20 +130,26 @@ function useListedTitle(name: string): string | undefined {
 
 /** Counts by key as bars, largest first. */
 function Breakdown({ title, counts, empty }: { title: string; counts: Record<string, number>; empty: string }) {
-  const entries = Object.entries(counts).filter(([, value]) => value > 0).sort(([, a], [, b]) => b - a);
+  const entries = Object.entries(counts)
+    .filter(([, value]) => value > 0)
+    .sort(([, a], [, b]) => b - a);
   const largest = Math.max(1, ...entries.map(([, value]) => value));
   const id = `breakdown-${title.toLowerCase().replace(/\W+/g, '-')}`;
   return (
     <section class="dash-card dash-breakdown" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      {entries.length === 0 ? <p class="dash-muted">{empty}</p> : (
+      {entries.length === 0 ? (
+        <p class="dash-muted">{empty}</p>
+      ) : (
         <table class="dash-bars">
           <tbody>
             {entries.map(([key, value]) => (
               <tr key={key}>
                 <th scope="row">{key}</th>
                 <td class="dash-num">{count(value)}</td>
-                <td class="dash-bar-cell" aria-hidden="true"><span style={{ width: `${(value / largest) * 100}%` }} /></td>
+                <td class="dash-bar-cell" aria-hidden="true">
+                  <span style={{ width: `${(value / largest) * 100}%` }} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -147,15 +169,23 @@ function PauseButton({ name, paused, onDone }: { name: string; paused: boolean; 
       await api('POST', `/v1/journeys/${encodeURIComponent(name)}/${paused ? 'resume' : 'pause'}`);
       onDone();
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.code === 'forbidden' ? 'Your role may not pause journeys.' : (failure as Error).message);
+      setError(
+        failure instanceof ApiError && failure.code === 'forbidden' ? 'Your role may not pause journeys.' : (failure as Error).message,
+      );
     } finally {
       setBusy(false);
     }
   };
   return (
     <span class="dash-pause">
-      <button type="button" class={paused ? 'dash-button-primary' : ''} onClick={act} disabled={busy}>{paused ? 'Resume' : 'Pause'}</button>
-      {error && <span class="dash-error-inline" role="alert">{error}</span>}
+      <button type="button" class={paused ? 'dash-button-primary' : ''} onClick={act} disabled={busy}>
+        {paused ? 'Resume' : 'Pause'}
+      </button>
+      {error && (
+        <span class="dash-error-inline" role="alert">
+          {error}
+        </span>
+      )}
     </span>
   );
 }

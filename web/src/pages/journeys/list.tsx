@@ -22,7 +22,9 @@ export function JourneysPage() {
       {!journeys && live.error && <Failed error={live.error} what="journeys" />}
       {!journeys && !live.error && <Loading what="journeys" />}
       {journeys && journeys.length === 0 && (
-        <Empty>No journeys yet. Write one in the <Link href="/rules">rules</Link> (<code>journey name "Title" {'{ … }'}</code>) and deploy.</Empty>
+        <Empty>
+          No journeys yet. Write one in the <Link href="/rules">rules</Link> (<code>journey name "Title" {'{ … }'}</code>) and deploy.
+        </Empty>
       )}
       {journeys && journeys.length > 0 && (
         <div class="dash-card dash-card-flush">
@@ -31,9 +33,15 @@ export function JourneysPage() {
               <tr>
                 <th scope="col">Journey</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="dash-num">Entered</th>
-                <th scope="col" class="dash-num">Running</th>
-                <th scope="col" class="dash-num">Ended</th>
+                <th scope="col" class="dash-num">
+                  Entered
+                </th>
+                <th scope="col" class="dash-num">
+                  Running
+                </th>
+                <th scope="col" class="dash-num">
+                  Ended
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -42,10 +50,14 @@ export function JourneysPage() {
                 return (
                   <tr key={journey.name}>
                     <th scope="row">
-                      <Link href={`/journeys/${encodeURIComponent(journey.name)}`} class="dash-row-link">{journey.title ?? journey.name}</Link>
+                      <Link href={`/journeys/${encodeURIComponent(journey.name)}`} class="dash-row-link">
+                        {journey.title ?? journey.name}
+                      </Link>
                       {journey.title && <span class="dash-name">{journey.name}</span>}
                     </th>
-                    <td><JourneyStatus deployed={journey.deployed} paused={journey.paused} /></td>
+                    <td>
+                      <JourneyStatus deployed={journey.deployed} paused={journey.paused} />
+                    </td>
                     <td class="dash-num">{count(sum.entered)}</td>
                     <td class="dash-num">{count(sum.running)}</td>
                     <td class="dash-num">{count(sum.ended)}</td>

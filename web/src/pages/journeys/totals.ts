@@ -13,4 +13,5 @@ export function totals(journey: JourneySummary): { entered: number; running: num
 }
 
 /** The active version first, then the newest. */
-export const byActiveThenNewest = (a: JourneyVersion, b: JourneyVersion) => Number(b.active) - Number(a.active) || b.rulesVersion - a.rulesVersion;
+export const byActiveThenNewest = (a: JourneyVersion, b: JourneyVersion) =>
+  Number(b.active) - Number(a.active) || b.rulesVersion - a.rulesVersion;

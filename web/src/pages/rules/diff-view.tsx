@@ -14,7 +14,9 @@ export function DiffView({ hunks, label }: { hunks: Hunk[]; label: string }) {
         return (
           <div class="diff-hunk" role="rowgroup" key={`${hunk.oldStart}-${hunk.newStart}`}>
             <div class="diff-hunk-header" role="row">
-              <span role="cell">@@ −{hunk.oldStart},{hunk.oldLines} +{hunk.newStart},{hunk.newLines} @@</span>
+              <span role="cell">
+                @@ −{hunk.oldStart},{hunk.oldLines} +{hunk.newStart},{hunk.newLines} @@
+              </span>
             </div>
             {hunk.lines.map((line, index) => {
               const mark = line[0];
@@ -23,10 +25,18 @@ export function DiffView({ hunks, label }: { hunks: Hunk[]; label: string }) {
               const newNumber = kind === 'removed' ? '' : newLine++;
               return (
                 <div class={`diff-line diff-${kind}`} role="row" key={index}>
-                  <span class="diff-number" role="cell">{oldNumber}</span>
-                  <span class="diff-number" role="cell">{newNumber}</span>
-                  <span class="diff-mark" role="cell" aria-label={kind === 'context' ? undefined : kind}>{kind === 'added' ? '+' : kind === 'removed' ? '−' : ''}</span>
-                  <code class="diff-text" role="cell">{line.slice(1) || ' '}</code>
+                  <span class="diff-number" role="cell">
+                    {oldNumber}
+                  </span>
+                  <span class="diff-number" role="cell">
+                    {newNumber}
+                  </span>
+                  <span class="diff-mark" role="cell" aria-label={kind === 'context' ? undefined : kind}>
+                    {kind === 'added' ? '+' : kind === 'removed' ? '−' : ''}
+                  </span>
+                  <code class="diff-text" role="cell">
+                    {line.slice(1) || ' '}
+                  </code>
                 </div>
               );
             })}

@@ -12,7 +12,11 @@ export function countProblems(diagnostics: Diagnostic[]): string {
   return parts.filter(Boolean).join(', ');
 }
 
-export function ProblemList({ diagnostics, onChoose, label = 'Problems' }: {
+export function ProblemList({
+  diagnostics,
+  onChoose,
+  label = 'Problems',
+}: {
   diagnostics: Diagnostic[];
   onChoose?: (diagnostic: Diagnostic) => void;
   label?: string;
@@ -24,7 +28,9 @@ export function ProblemList({ diagnostics, onChoose, label = 'Problems' }: {
           <>
             <span class={`severity severity-${diagnostic.severity}`}>{diagnostic.severity}</span>
             <code class="problem-code">{diagnostic.code}</code>
-            <span class="problem-position">{diagnostic.line}:{diagnostic.column}</span>
+            <span class="problem-position">
+              {diagnostic.line}:{diagnostic.column}
+            </span>
             <span class="problem-message">{diagnostic.message}</span>
           </>
         );
@@ -32,7 +38,9 @@ export function ProblemList({ diagnostics, onChoose, label = 'Problems' }: {
         return (
           <li key={key}>
             {onChoose ? (
-              <button type="button" class="problem" onClick={() => onChoose(diagnostic)}>{body}</button>
+              <button type="button" class="problem" onClick={() => onChoose(diagnostic)}>
+                {body}
+              </button>
             ) : (
               <div class="problem">{body}</div>
             )}

@@ -38,15 +38,32 @@ export function RulesPage() {
         <div>
           <h1 id="rules-title">Rules</h1>
           <p class="muted">
-            {loaded?.active
-              ? <>Active: version {loaded.active.version}, deployed {formatWhen(loaded.active.deployedAt)}{loaded.active.deployedBy ? ` by ${loaded.active.deployedBy}` : ''}</>
-              : loaded ? 'Nothing deployed yet: write the first program below.' : ' '}
+            {loaded?.active ? (
+              <>
+                Active: version {loaded.active.version}, deployed {formatWhen(loaded.active.deployedAt)}
+                {loaded.active.deployedBy ? ` by ${loaded.active.deployedBy}` : ''}
+              </>
+            ) : loaded ? (
+              'Nothing deployed yet: write the first program below.'
+            ) : (
+              ' '
+            )}
           </p>
         </div>
-        <Link href="/rules/versions" class="button">Versions</Link>
+        <Link href="/rules/versions" class="button">
+          Versions
+        </Link>
       </header>
-      {loadError && <p class="state state-error" role="alert">The rules could not be loaded: {loadError}</p>}
-      {!loaded && !loadError && <p class="state state-loading" role="status">Loading the rules…</p>}
+      {loadError && (
+        <p class="state state-error" role="alert">
+          The rules could not be loaded: {loadError}
+        </p>
+      )}
+      {!loaded && !loadError && (
+        <p class="state state-loading" role="status">
+          Loading the rules…
+        </p>
+      )}
       {loaded && <Workbench user={session.user.name} mayDeploy={canDeploy(session.user.role)} initial={loaded.active} />}
     </section>
   );
@@ -85,7 +102,12 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
         pendingSave = () => {
           const current = activeRef.current;
           if (text === (current?.source ?? '')) clearDraft(user);
-          else saveDraft(user, { source: text, basedOn: loadDraft(user)?.basedOn ?? current?.version ?? null, savedAt: new Date().toISOString() });
+          else
+            saveDraft(user, {
+              source: text,
+              basedOn: loadDraft(user)?.basedOn ?? current?.version ?? null,
+              savedAt: new Date().toISOString(),
+            });
         };
         clearTimeout(saveTimer);
         saveTimer = setTimeout(saveNow, DRAFT_SAVE_DELAY_MS);
@@ -97,7 +119,10 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
     window.addEventListener('pagehide', saveNow);
     // The catalogue may not be there (an older server, or no data yet): completion then
     // offers the program's own names and the keywords.
-    get<Catalog>('/v1/catalog').then((catalog) => instance.setCatalog(catalog), () => undefined);
+    get<Catalog>('/v1/catalog').then(
+      (catalog) => instance.setCatalog(catalog),
+      () => undefined,
+    );
     return () => {
       window.removeEventListener('pagehide', saveNow);
       saveNow();
@@ -139,7 +164,11 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
           )}
         </p>
         <div class="toolbar-actions">
-          {differs && active && <button type="button" class="button button-quiet" onClick={discard}>Discard draft</button>}
+          {differs && active && (
+            <button type="button" class="button button-quiet" onClick={discard}>
+              Discard draft
+            </button>
+          )}
           {mayDeploy && (
             <button type="button" class="button button-primary" onClick={() => setReviewing(true)} disabled={!differs}>
               Review and deploy
@@ -160,7 +189,9 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
           title="Review and deploy"
           source={source}
           confirmLabel="Deploy"
-          confirm={(note) => api<DeployAnswer>('PUT', '/v1/rules', { text: source, headers: note ? { 'x-itinera-note': encodeURIComponent(note) } : {} })}
+          confirm={(note) =>
+            api<DeployAnswer>('PUT', '/v1/rules', { text: source, headers: note ? { 'x-itinera-note': encodeURIComponent(note) } : {} })
+          }
           onDone={onDeployed}
           onClose={() => setReviewing(false)}
         />

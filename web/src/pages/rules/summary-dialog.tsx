@@ -35,7 +35,9 @@ export function SummaryDialog(props: SummaryDialogProps) {
 
   useEffect(() => {
     dialog.current?.showModal();
-    api<Summary>('POST', '/v1/rules/summary', { text: props.source }).then(setSummary, (error: unknown) => setLoadError(describeError(error)));
+    api<Summary>('POST', '/v1/rules/summary', { text: props.source }).then(setSummary, (error: unknown) =>
+      setLoadError(describeError(error)),
+    );
   }, []);
 
   const deploy = async () => {
@@ -57,14 +59,26 @@ export function SummaryDialog(props: SummaryDialogProps) {
     <dialog ref={dialog} class="dialog" aria-labelledby="summary-title" onClose={props.onClose} onCancel={props.onClose}>
       <header class="dialog-header">
         <h2 id="summary-title">{props.title}</h2>
-        <button type="button" class="button button-quiet" aria-label="Close" onClick={props.onClose}>×</button>
+        <button type="button" class="button button-quiet" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
       </header>
       <div class="dialog-body">
-        {!summary && !loadError && <p class="state state-loading" role="status">Working out what would change…</p>}
-        {loadError && <p class="state state-error" role="alert">The summary could not be made: {loadError}</p>}
+        {!summary && !loadError && (
+          <p class="state state-loading" role="status">
+            Working out what would change…
+          </p>
+        )}
+        {loadError && (
+          <p class="state state-error" role="alert">
+            The summary could not be made: {loadError}
+          </p>
+        )}
         {errors && errors.length > 0 && (
           <section class="summary-section" aria-labelledby="summary-errors">
-            <h3 id="summary-errors" class="summary-refused">Cannot deploy: the program has {errors.length} error{errors.length === 1 ? '' : 's'}</h3>
+            <h3 id="summary-errors" class="summary-refused">
+              Cannot deploy: the program has {errors.length} error{errors.length === 1 ? '' : 's'}
+            </h3>
             <ProblemList diagnostics={errors} label="Errors" />
           </section>
         )}
@@ -81,11 +95,22 @@ export function SummaryDialog(props: SummaryDialogProps) {
       <footer class="dialog-footer">
         <label class="note-field">
           <span>Note</span>
-          <input value={note} onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)} placeholder="What this change is for (optional)" maxLength={500} />
+          <input
+            value={note}
+            onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)}
+            placeholder="What this change is for (optional)"
+            maxLength={500}
+          />
         </label>
-        {deployError && <p class="form-error" role="alert">{deployError}</p>}
+        {deployError && (
+          <p class="form-error" role="alert">
+            {deployError}
+          </p>
+        )}
         <div class="dialog-actions">
-          <button type="button" class="button" onClick={props.onClose}>Cancel</button>
+          <button type="button" class="button" onClick={props.onClose}>
+            Cancel
+          </button>
           <button type="button" class="button button-primary" disabled={!summary?.ok || busy || Boolean(refused)} onClick={deploy}>
             {busy ? 'Deploying…' : props.confirmLabel}
           </button>
@@ -97,7 +122,15 @@ export function SummaryDialog(props: SummaryDialogProps) {
 
 function SummaryBody({ summary }: { summary: Summary }) {
   const { segments, journeys, consents, warnings } = summary;
-  const nothing = segments.added.length + segments.changed.length + segments.removed.length + journeys.added.length + journeys.changed.length + journeys.removed.length + (consents ? consents.added.length + consents.changed.length + consents.removed.length : 0) === 0;
+  const nothing =
+    segments.added.length +
+      segments.changed.length +
+      segments.removed.length +
+      journeys.added.length +
+      journeys.changed.length +
+      journeys.removed.length +
+      (consents ? consents.added.length + consents.changed.length + consents.removed.length : 0) ===
+    0;
   return (
     <>
       {warnings.length > 0 && (
@@ -105,7 +138,9 @@ function SummaryBody({ summary }: { summary: Summary }) {
           <h3 id="summary-warnings">Warnings</h3>
           <ul class="warnings">
             {warnings.map((warning, index) => (
-              <li key={index}><code>{warning.code}</code> {warning.message}</li>
+              <li key={index}>
+                <code>{warning.code}</code> {warning.message}
+              </li>
             ))}
           </ul>
         </section>
@@ -115,11 +150,55 @@ function SummaryBody({ summary }: { summary: Summary }) {
         <section class="summary-section" aria-labelledby="summary-segments">
           <h3 id="summary-segments">Segments</h3>
           <table class="table">
-            <thead><tr><th scope="col">Segment</th><th scope="col">Change</th><th scope="col" class="num">Size now</th><th scope="col" class="num">Size after</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Segment</th>
+                <th scope="col">Change</th>
+                <th scope="col" class="num">
+                  Size now
+                </th>
+                <th scope="col" class="num">
+                  Size after
+                </th>
+              </tr>
+            </thead>
             <tbody>
-              {segments.added.map((s) => <tr key={s.name}><td><Name name={s.name} title={s.title} /></td><td><span class="change change-added">added</span></td><td class="num">–</td><td class="num">{count(s.previewSize)}</td></tr>)}
-              {segments.changed.map((s) => <tr key={s.name}><td><Name name={s.name} title={s.title} /></td><td><span class="change change-changed">changed</span></td><td class="num">{count(s.currentSize)}</td><td class="num">{count(s.previewSize)}</td></tr>)}
-              {segments.removed.map((s) => <tr key={s.name}><td><Name name={s.name} /></td><td><span class="change change-removed">removed</span></td><td class="num">{count(s.currentSize)}</td><td class="num">–</td></tr>)}
+              {segments.added.map((s) => (
+                <tr key={s.name}>
+                  <td>
+                    <Name name={s.name} title={s.title} />
+                  </td>
+                  <td>
+                    <span class="change change-added">added</span>
+                  </td>
+                  <td class="num">–</td>
+                  <td class="num">{count(s.previewSize)}</td>
+                </tr>
+              ))}
+              {segments.changed.map((s) => (
+                <tr key={s.name}>
+                  <td>
+                    <Name name={s.name} title={s.title} />
+                  </td>
+                  <td>
+                    <span class="change change-changed">changed</span>
+                  </td>
+                  <td class="num">{count(s.currentSize)}</td>
+                  <td class="num">{count(s.previewSize)}</td>
+                </tr>
+              ))}
+              {segments.removed.map((s) => (
+                <tr key={s.name}>
+                  <td>
+                    <Name name={s.name} />
+                  </td>
+                  <td>
+                    <span class="change change-removed">removed</span>
+                  </td>
+                  <td class="num">{count(s.currentSize)}</td>
+                  <td class="num">–</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         </section>
@@ -128,11 +207,49 @@ function SummaryBody({ summary }: { summary: Summary }) {
         <section class="summary-section" aria-labelledby="summary-journeys">
           <h3 id="summary-journeys">Journeys</h3>
           <table class="table">
-            <thead><tr><th scope="col">Journey</th><th scope="col">Change</th><th scope="col" class="num">Runs on older versions</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Journey</th>
+                <th scope="col">Change</th>
+                <th scope="col" class="num">
+                  Runs on older versions
+                </th>
+              </tr>
+            </thead>
             <tbody>
-              {journeys.added.map((j) => <tr key={j.name}><td><Name name={j.name} title={j.title} /></td><td><span class="change change-added">added</span></td><td class="num">–</td></tr>)}
-              {journeys.changed.map((j) => <tr key={j.name}><td><Name name={j.name} title={j.title} /></td><td><span class="change change-changed">changed</span></td><td class="num">{count(j.runningOnOldVersions)}</td></tr>)}
-              {journeys.removed.map((j) => <tr key={j.name}><td><Name name={j.name} /></td><td><span class="change change-removed">removed</span></td><td class="num">{count(j.runningOnOldVersions)}</td></tr>)}
+              {journeys.added.map((j) => (
+                <tr key={j.name}>
+                  <td>
+                    <Name name={j.name} title={j.title} />
+                  </td>
+                  <td>
+                    <span class="change change-added">added</span>
+                  </td>
+                  <td class="num">–</td>
+                </tr>
+              ))}
+              {journeys.changed.map((j) => (
+                <tr key={j.name}>
+                  <td>
+                    <Name name={j.name} title={j.title} />
+                  </td>
+                  <td>
+                    <span class="change change-changed">changed</span>
+                  </td>
+                  <td class="num">{count(j.runningOnOldVersions)}</td>
+                </tr>
+              ))}
+              {journeys.removed.map((j) => (
+                <tr key={j.name}>
+                  <td>
+                    <Name name={j.name} />
+                  </td>
+                  <td>
+                    <span class="change change-removed">removed</span>
+                  </td>
+                  <td class="num">{count(j.runningOnOldVersions)}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
           {journeys.changed.some((j) => (j.runningOnOldVersions ?? 0) > 0) && (
@@ -144,7 +261,11 @@ function SummaryBody({ summary }: { summary: Summary }) {
         <section class="summary-section" aria-labelledby="summary-consents">
           <h3 id="summary-consents">Consents</h3>
           <p>
-            {[...consents.added.map((c) => `${c.name} added`), ...consents.changed.map((c) => `${c.name} changed`), ...consents.removed.map((c) => `${c.name} removed`)].join(', ')}
+            {[
+              ...consents.added.map((c) => `${c.name} added`),
+              ...consents.changed.map((c) => `${c.name} changed`),
+              ...consents.removed.map((c) => `${c.name} removed`),
+            ].join(', ')}
           </p>
         </section>
       )}

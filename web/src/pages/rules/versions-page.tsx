@@ -75,15 +75,36 @@ export function VersionsPage() {
     <section class="page" aria-labelledby="versions-title">
       <header class="page-header">
         <div>
-          <p class="crumbs"><Link href="/rules">Rules</Link> /</p>
+          <p class="crumbs">
+            <Link href="/rules">Rules</Link> /
+          </p>
           <h1 id="versions-title">Versions</h1>
           <p class="muted">Every deployed program, newest first. Rolling back deploys an earlier text as a new version.</p>
         </div>
       </header>
-      {done && <p class="notice" role="status">Rolled back: version {done.version} is active{done.rolledBackFrom ? `, with the text of version ${done.rolledBackFrom}` : ''}.</p>}
-      {error && <p class="state state-error" role="alert">{error}</p>}
-      {!versions && !error && <p class="state state-loading" role="status">Loading versions…</p>}
-      {versions && versions.length === 0 && <div class="empty"><p>No version deployed yet.</p><p><Link href="/rules">Write the first program</Link></p></div>}
+      {done && (
+        <p class="notice" role="status">
+          Rolled back: version {done.version} is active{done.rolledBackFrom ? `, with the text of version ${done.rolledBackFrom}` : ''}.
+        </p>
+      )}
+      {error && (
+        <p class="state state-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!versions && !error && (
+        <p class="state state-loading" role="status">
+          Loading versions…
+        </p>
+      )}
+      {versions && versions.length === 0 && (
+        <div class="empty">
+          <p>No version deployed yet.</p>
+          <p>
+            <Link href="/rules">Write the first program</Link>
+          </p>
+        </div>
+      )}
       {versions && versions.length > 0 && (
         <div class="card card-flush">
           <table class="table">
@@ -94,7 +115,9 @@ export function VersionsPage() {
                 <th scope="col">By</th>
                 <th scope="col">Note</th>
                 <th scope="col">Compare</th>
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -109,26 +132,62 @@ export function VersionsPage() {
                   <td>{v.deployedBy ?? '–'}</td>
                   <td class="note-cell">{v.note || <span class="muted">–</span>}</td>
                   <td class="compare-cell">
-                    <label class="radio"><input type="radio" name="from" checked={from === v.version} onChange={() => setFrom(v.version)} aria-label={`Compare from version ${v.version}`} /> from</label>
-                    <label class="radio"><input type="radio" name="to" checked={to === v.version} onChange={() => setTo(v.version)} aria-label={`Compare to version ${v.version}`} /> to</label>
+                    <label class="radio">
+                      <input
+                        type="radio"
+                        name="from"
+                        checked={from === v.version}
+                        onChange={() => setFrom(v.version)}
+                        aria-label={`Compare from version ${v.version}`}
+                      />{' '}
+                      from
+                    </label>
+                    <label class="radio">
+                      <input
+                        type="radio"
+                        name="to"
+                        checked={to === v.version}
+                        onChange={() => setTo(v.version)}
+                        aria-label={`Compare to version ${v.version}`}
+                      />{' '}
+                      to
+                    </label>
                   </td>
                   <td class="actions-cell">
                     {mayRollBack && !v.active && (
-                      <button type="button" class="button button-small" onClick={() => startRollback(v.version)}>Roll back to version {v.version}</button>
+                      <button type="button" class="button button-small" onClick={() => startRollback(v.version)}>
+                        Roll back to version {v.version}
+                      </button>
                     )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {next && <div class="card-footer"><button type="button" class="button" onClick={() => load(next)}>Older versions</button></div>}
+          {next && (
+            <div class="card-footer">
+              <button type="button" class="button" onClick={() => load(next)}>
+                Older versions
+              </button>
+            </div>
+          )}
         </div>
       )}
       {from !== undefined && to !== undefined && from !== to && (
         <section class="card" aria-labelledby="diff-title">
-          <h2 id="diff-title" class="card-title">Version {from} → version {to}</h2>
-          {diffError && <p class="state state-error" role="alert">{diffError}</p>}
-          {!diff && !diffError && <p class="state state-loading" role="status">Loading the diff…</p>}
+          <h2 id="diff-title" class="card-title">
+            Version {from} → version {to}
+          </h2>
+          {diffError && (
+            <p class="state state-error" role="alert">
+              {diffError}
+            </p>
+          )}
+          {!diff && !diffError && (
+            <p class="state state-loading" role="status">
+              Loading the diff…
+            </p>
+          )}
           {diff && <DiffView hunks={diff.hunks} label={`Changes from version ${from} to version ${to}`} />}
         </section>
       )}
@@ -137,7 +196,9 @@ export function VersionsPage() {
           title={`Roll back to version ${rollback.version}`}
           source={rollback.source}
           confirmLabel={`Roll back to version ${rollback.version}`}
-          confirm={(note) => api<DeployAnswer>('POST', '/v1/rules/rollback', { json: { version: rollback.version, ...(note ? { note } : {}) } })}
+          confirm={(note) =>
+            api<DeployAnswer>('POST', '/v1/rules/rollback', { json: { version: rollback.version, ...(note ? { note } : {}) } })
+          }
           onDone={(answer) => {
             setRollback(undefined);
             setDone(answer);

@@ -21,7 +21,9 @@ export function SegmentPage({ name }: { name: string }) {
   const segment = live.data;
   return (
     <section class="dash-page" aria-labelledby="segment-title">
-      <nav class="dash-crumbs" aria-label="Breadcrumb"><Link href="/segments">Segments</Link> <span aria-hidden="true">›</span></nav>
+      <nav class="dash-crumbs" aria-label="Breadcrumb">
+        <Link href="/segments">Segments</Link> <span aria-hidden="true">›</span>
+      </nav>
       {!segment && live.error && <Failed error={live.error} what="segment" />}
       {!segment && !live.error && <Loading what="segment" />}
       {segment && (
@@ -29,31 +31,51 @@ export function SegmentPage({ name }: { name: string }) {
           <header class="dash-header">
             <div>
               <h1 id="segment-title">{segment.title ?? segment.name}</h1>
-              <p class="dash-subtitle"><code>{segment.name}</code> · computed {when(segment.computedAt)}</p>
+              <p class="dash-subtitle">
+                <code>{segment.name}</code> · computed {when(segment.computedAt)}
+              </p>
             </div>
             <UpdatedAgo at={live.updatedAt} error={live.error} />
           </header>
           <div class="dash-stats">
             <div class="dash-stat">
-              <span class="dash-stat-label" id="segment-size-label">Size</span>
-              <span class="dash-stat-value" aria-labelledby="segment-size-label" data-testid="segment-size">{count(segment.size)}</span>
+              <span class="dash-stat-label" id="segment-size-label">
+                Size
+              </span>
+              <span class="dash-stat-value" aria-labelledby="segment-size-label" data-testid="segment-size">
+                {count(segment.size)}
+              </span>
             </div>
             <div class="dash-stat">
               <span class="dash-stat-label">State</span>
-              <span class="dash-stat-value dash-stat-small"><StateBadge state={segment.state} progress={segment.progress} /></span>
+              <span class="dash-stat-value dash-stat-small">
+                <StateBadge state={segment.state} progress={segment.progress} />
+              </span>
             </div>
             <Related label="Depends on" names={segment.dependsOn ?? []} href={(other) => `/segments/${encodeURIComponent(other)}`} />
-            <Related label="Used by segments" names={segment.usedBy?.segments ?? []} href={(other) => `/segments/${encodeURIComponent(other)}`} />
-            <Related label="Used by journeys" names={segment.usedBy?.journeys ?? []} href={(other) => `/journeys/${encodeURIComponent(other)}`} />
+            <Related
+              label="Used by segments"
+              names={segment.usedBy?.segments ?? []}
+              href={(other) => `/segments/${encodeURIComponent(other)}`}
+            />
+            <Related
+              label="Used by journeys"
+              names={segment.usedBy?.journeys ?? []}
+              href={(other) => `/journeys/${encodeURIComponent(other)}`}
+            />
           </div>
           <SegmentCharts name={segment.name} size={segment.size} refreshedAt={live.updatedAt} />
           {segment.source && (
             <section class="dash-card" aria-labelledby="definition-title">
               <header class="dash-card-header">
                 <h2 id="definition-title">Definition</h2>
-                <Link href="/rules" class="dash-muted">Edit in Rules</Link>
+                <Link href="/rules" class="dash-muted">
+                  Edit in Rules
+                </Link>
               </header>
-              <pre class="dash-source" aria-labelledby="definition-title">{segment.source}</pre>
+              <pre class="dash-source" aria-labelledby="definition-title">
+                {segment.source}
+              </pre>
             </section>
           )}
           <Members name={segment.name} size={segment.size} refreshedAt={live.updatedAt} />
@@ -69,7 +91,13 @@ function Related({ label, names, href }: { label: string; names: string[]; href:
   return (
     <div class="dash-stat">
       <span class="dash-stat-label">{label}</span>
-      <span class="dash-stat-links">{names.map((other) => <Link key={other} href={href(other)}>{other}</Link>)}</span>
+      <span class="dash-stat-links">
+        {names.map((other) => (
+          <Link key={other} href={href(other)}>
+            {other}
+          </Link>
+        ))}
+      </span>
     </div>
   );
 }

@@ -26,7 +26,9 @@ export function SegmentsPage() {
       {!list && live.error && <Failed error={live.error} what="segments" />}
       {!list && !live.error && <Loading what="segments" />}
       {list && list.segments.length === 0 && (
-        <Empty>No segments yet. Declare one in the <Link href="/rules">rules</Link> (<code>segment name "Title" = …</code>) and deploy.</Empty>
+        <Empty>
+          No segments yet. Declare one in the <Link href="/rules">rules</Link> (<code>segment name "Title" = …</code>) and deploy.
+        </Empty>
       )}
       {list && list.segments.length > 0 && (
         <div class="dash-card dash-card-flush">
@@ -34,7 +36,9 @@ export function SegmentsPage() {
             <thead>
               <tr>
                 <th scope="col">Segment</th>
-                <th scope="col" class="dash-num">Size</th>
+                <th scope="col" class="dash-num">
+                  Size
+                </th>
                 <th scope="col">State</th>
                 <th scope="col">Last 14 days</th>
               </tr>
@@ -49,8 +53,12 @@ export function SegmentsPage() {
                     {segment.title && <span class="dash-name">{segment.name}</span>}
                   </th>
                   <td class="dash-num dash-size">{count(segment.size)}</td>
-                  <td><StateBadge state={segment.state} progress={segment.progress} /></td>
-                  <td><Sparkline points={segment.trend ?? []} label={`${segment.title ?? segment.name}, size`} /></td>
+                  <td>
+                    <StateBadge state={segment.state} progress={segment.progress} />
+                  </td>
+                  <td>
+                    <Sparkline points={segment.trend ?? []} label={`${segment.title ?? segment.name}, size`} />
+                  </td>
                 </tr>
               ))}
             </tbody>

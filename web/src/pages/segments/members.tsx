@@ -32,19 +32,39 @@ export function Members({ name, size, refreshedAt }: { name: string; size: numbe
   return (
     <section class="dash-card" aria-labelledby="members-title">
       <header class="dash-card-header">
-        <h2 id="members-title">Members <span class="dash-count">{count(size)}</span></h2>
-        <a class="dash-button dash-button-quiet" href={`/v1/segments/${encodeURIComponent(name)}/members?format=csv`} download={`${name}.csv`}>
+        <h2 id="members-title">
+          Members <span class="dash-count">{count(size)}</span>
+        </h2>
+        <a
+          class="dash-button dash-button-quiet"
+          href={`/v1/segments/${encodeURIComponent(name)}/members?format=csv`}
+          download={`${name}.csv`}
+        >
           Download CSV
         </a>
       </header>
       <form class="dash-search" role="search" onSubmit={find}>
         <label>
           Find a member
-          <input name="q" type="search" placeholder="user id, e-mail, anonymous id or profile id" value={typed} onInput={(event) => setTyped(event.currentTarget.value)} />
+          <input
+            name="q"
+            type="search"
+            placeholder="user id, e-mail, anonymous id or profile id"
+            value={typed}
+            onInput={(event) => setTyped(event.currentTarget.value)}
+          />
         </label>
         <button type="submit">Find</button>
         {query && (
-          <button type="button" class="dash-button-quiet" onClick={() => { setQuery(''); setTyped(''); setCursors([]); }}>
+          <button
+            type="button"
+            class="dash-button-quiet"
+            onClick={() => {
+              setQuery('');
+              setTyped('');
+              setCursors([]);
+            }}
+          >
             Show all
           </button>
         )}
@@ -64,8 +84,14 @@ export function Members({ name, size, refreshedAt }: { name: string; size: numbe
           <tbody>
             {members.map((member) => (
               <tr key={member.profileId}>
-                <th scope="row"><code>{member.profileId}</code></th>
-                {showsIdentifiers && <td><Identifiers member={member} /></td>}
+                <th scope="row">
+                  <code>{member.profileId}</code>
+                </th>
+                {showsIdentifiers && (
+                  <td>
+                    <Identifiers member={member} />
+                  </td>
+                )}
                 <td>{when(member.since)}</td>
               </tr>
             ))}
@@ -74,9 +100,13 @@ export function Members({ name, size, refreshedAt }: { name: string; size: numbe
       )}
       {(cursors.length > 0 || page.data?.nextCursor) && (
         <nav class="dash-pager" aria-label="Member pages">
-          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
+          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous
+          </button>
           <span>Page {cursors.length + 1}</span>
-          <button type="button" disabled={!page.data?.nextCursor} onClick={() => setCursors([...cursors, page.data!.nextCursor!])}>Next</button>
+          <button type="button" disabled={!page.data?.nextCursor} onClick={() => setCursors([...cursors, page.data!.nextCursor!])}>
+            Next
+          </button>
         </nav>
       )}
     </section>
@@ -89,7 +119,9 @@ function Identifiers({ member }: { member: Member }) {
   return (
     <ul class="dash-chips">
       {entries.map(({ kind, value }) => (
-        <li key={`${kind}:${value}`}><span class="dash-chip-kind">{KIND_NAMES[kind] ?? kind}</span> {value}</li>
+        <li key={`${kind}:${value}`}>
+          <span class="dash-chip-kind">{KIND_NAMES[kind] ?? kind}</span> {value}
+        </li>
       ))}
     </ul>
   );

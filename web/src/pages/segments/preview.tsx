@@ -34,21 +34,36 @@ export function DraftPreview({ initial, currentSizes }: { initial: string; curre
       </header>
       <label class="dash-draft">
         Draft segment
-        <textarea rows={Math.min(12, Math.max(3, draft.split('\n').length + 1))} spellcheck={false} value={draft} onInput={(event) => setDraft(event.currentTarget.value)} />
+        <textarea
+          rows={Math.min(12, Math.max(3, draft.split('\n').length + 1))}
+          spellcheck={false}
+          value={draft}
+          onInput={(event) => setDraft(event.currentTarget.value)}
+        />
       </label>
       <div class="dash-actions">
         <button type="button" class="dash-button-primary" onClick={preview} disabled={busy || draft.trim() === ''}>
           {busy ? 'Counting…' : 'Preview'}
         </button>
       </div>
-      {error && <p class="dash-error" role="alert">{error}</p>}
+      {error && (
+        <p class="dash-error" role="alert">
+          {error}
+        </p>
+      )}
       {answer && (
         <div class="dash-preview" role="status" aria-label="Preview result">
           {answer.diagnostics.length > 0 && (
             <ul class="dash-diagnostics" aria-label="Diagnostics">
               {answer.diagnostics.map((diagnostic, i) => (
                 <li key={i} class={diagnostic.severity === 'warning' ? 'dash-warning' : 'dash-problem'}>
-                  <code>{diagnostic.code}</code> {diagnostic.line !== undefined && <span class="dash-muted">{diagnostic.line}:{diagnostic.column}</span>} {diagnostic.message}
+                  <code>{diagnostic.code}</code>{' '}
+                  {diagnostic.line !== undefined && (
+                    <span class="dash-muted">
+                      {diagnostic.line}:{diagnostic.column}
+                    </span>
+                  )}{' '}
+                  {diagnostic.message}
                 </li>
               ))}
             </ul>
@@ -58,13 +73,26 @@ export function DraftPreview({ initial, currentSizes }: { initial: string; curre
             return (
               <div key={segment.name} class="dash-preview-segment">
                 <p>
-                  <strong>{segment.title ?? segment.name}</strong>: <span class="dash-preview-size">{count(segment.size)}</span> {segment.size === 1 ? 'person' : 'people'}
-                  {current !== undefined && <span class="dash-muted"> (now {count(current)}{delta(segment.size - current)})</span>}
+                  <strong>{segment.title ?? segment.name}</strong>: <span class="dash-preview-size">{count(segment.size)}</span>{' '}
+                  {segment.size === 1 ? 'person' : 'people'}
+                  {current !== undefined && (
+                    <span class="dash-muted">
+                      {' '}
+                      (now {count(current)}
+                      {delta(segment.size - current)})
+                    </span>
+                  )}
                 </p>
                 {segment.sample.length > 0 && (
                   <details>
                     <summary>Sample of {count(segment.sample.length)} profile ids</summary>
-                    <ul class="dash-sample">{segment.sample.map((id) => <li key={id}><code>{id}</code></li>)}</ul>
+                    <ul class="dash-sample">
+                      {segment.sample.map((id) => (
+                        <li key={id}>
+                          <code>{id}</code>
+                        </li>
+                      ))}
+                    </ul>
                   </details>
                 )}
               </div>

@@ -13,25 +13,30 @@ import { UPlotChart } from '../../charts/uplot-chart';
 import type { Granularity, History } from './types';
 
 const SIZE_DAYS = 7;
-const FLOW_WINDOW: Record<Granularity, { days: number; periodS: number }> = { day: { days: 30, periodS: DAY_S }, hour: { days: 2, periodS: HOUR_S } };
+const FLOW_WINDOW: Record<Granularity, { days: number; periodS: number }> = {
+  day: { days: 30, periodS: DAY_S },
+  hour: { days: 2, periodS: HOUR_S },
+};
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const historyPath = (name: string, granularity: Granularity, days: number) =>
   `/v1/segments/${encodeURIComponent(name)}/history?granularity=${granularity}&from=${isoDay(Date.now() - (days - 1) * DAY_S * 1000)}`;
 const startOf = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 const label = (seconds: number, granularity: Granularity) =>
-  new Date(seconds * 1000).toISOString().slice(0, granularity === 'day' ? 10 : 13).replace('T', ' ') + (granularity === 'hour' ? ':00 UTC' : '');
+  new Date(seconds * 1000)
+    .toISOString()
+    .slice(0, granularity === 'day' ? 10 : 13)
+    .replace('T', ' ') + (granularity === 'hour' ? ':00 UTC' : '');
 const n = (value: number | null) => Math.abs(value ?? 0).toLocaleString('en');
 
 export function SegmentCharts({ name, size, refreshedAt }: { name: string; size: number; refreshedAt: number | undefined }) {
   const [granularity, setGranularity] = useState<Granularity>('day');
   // Re-read when the segment was (refreshedAt), so the size in the header and the charts agree.
   const hourly = useLive(() => get<History>(historyPath(name, 'hour', SIZE_DAYS)), name, { trigger: refreshedAt, intervalMs: 60_000 });
-  const flow = useLive(
-    () => get<History>(historyPath(name, granularity, FLOW_WINDOW[granularity].days)),
-    `${name}:${granularity}`,
-    { trigger: refreshedAt, intervalMs: 60_000 },
-  );
+  const flow = useLive(() => get<History>(historyPath(name, granularity, FLOW_WINDOW[granularity].days)), `${name}:${granularity}`, {
+    trigger: refreshedAt,
+    intervalMs: 60_000,
+  });
   const sizeOptions = useMemo(sizeChartOptions, []);
   const flowOptions = useMemo(() => flowChartOptions(granularity), [granularity]);
 
@@ -75,14 +80,17 @@ export function SegmentCharts({ name, size, refreshedAt }: { name: string; size:
         summary={flowData ? flowSummary(flowData, granularity) : 'Loading.'}
         table={{
           columns: [granularity === 'day' ? 'Day' : 'Hour', 'Entered', 'Exited'],
-          rows: flowData ? flowData[0].map((x, i) => [label(x, granularity), n(flowData[1][i] ?? 0), n(flowData[2][i] ?? 0)]).slice(-10) : [],
+          rows: flowData
+            ? flowData[0].map((x, i) => [label(x, granularity), n(flowData[1][i] ?? 0), n(flowData[2][i] ?? 0)]).slice(-10)
+            : [],
         }}
       >
         {flow.error && !flowData ? <Failed error={flow.error} what="entries and exits" /> : null}
         {flowData ? <UPlotChart options={flowOptions} data={flowData} /> : <div class="dash-chart dash-chart-placeholder" />}
         <p class="dash-chart-note">
           <span class="dash-key" style={{ background: COLOURS.entered }} /> entered, above the line ·{' '}
-          <span class="dash-key" style={{ background: COLOURS.exited }} /> exited, below · {FLOW_WINDOW[granularity].days === 2 ? 'last 48 hours' : 'last 30 days'}, UTC.
+          <span class="dash-key" style={{ background: COLOURS.exited }} /> exited, below ·{' '}
+          {FLOW_WINDOW[granularity].days === 2 ? 'last 48 hours' : 'last 30 days'}, UTC.
         </p>
       </ChartFigure>
     </div>
