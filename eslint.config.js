@@ -133,6 +133,17 @@ export default tseslint.config(
     },
   },
   {
+    // The segment engine's fields on a profile (SegmentState) are its own: only src/segments writes them.
+    files: ['src/**/*.ts'],
+    ignores: ['src/segments/**', 'src/store/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'decideSegmentState', message: "Only the segment engine (src/segments) writes a profile's segment state." },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

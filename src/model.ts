@@ -141,7 +141,30 @@ export interface JourneyHistory {
   lastRunId?: string;
 }
 
-export interface ProfileDoc {
+/**
+ * The segment engine's own fields on a profile (src/segments): only the engine writes them,
+ * through `ProfileStore.decideSegmentState`; everyone may read them.
+ */
+export interface SegmentState {
+  /** Stored segment membership, keyed by segment name (see src/segments). */
+  segments?: Record<string, SegmentMembership>;
+  /** What the person's events amount to for each event condition, keyed by leaf (src/segments/facts.ts). */
+  segmentFacts?: Record<string, SegmentFact>;
+  /** The instant the person's segment clock is set to ring, if any. */
+  segmentClockAt?: Date | null;
+  /** Membership changes written with the membership, not yet copied to history, member lists and stats. */
+  segmentChanges?: SegmentChange[];
+  /** How many segment changes the person has had: numbers the next one. */
+  segmentChangeCount?: number;
+  /** Facts a deploy's backfill computed from the events up to a leaf's cutoff, keyed `<leaf key>@<cutoff ms>` (src/segments/person-facts.ts). */
+  segmentBackfill?: Record<string, SegmentFact>;
+  /** Counts the writes of the fields above: guards one against another process's (see SegmentEngine). */
+  segmentVersion?: number;
+  /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
+  segmentMergedFrom?: string[];
+}
+
+export interface ProfileDoc extends SegmentState {
   _id: string;
   traits: Traits;
   tags: string[];
@@ -163,22 +186,6 @@ export interface ProfileDoc {
    * message is sent to them and they are in no segment. Their data is kept.
    */
   restricted?: { since: Date; reason?: string } | null;
-  /** Stored segment membership, keyed by segment name (see src/segments). */
-  segments?: Record<string, SegmentMembership>;
-  /** What the person's events amount to for each event condition, keyed by leaf (src/segments/facts.ts). */
-  segmentFacts?: Record<string, SegmentFact>;
-  /** The instant the person's segment clock is set to ring, if any. */
-  segmentClockAt?: Date | null;
-  /** Membership changes written with the membership, not yet copied to history, member lists and stats. */
-  segmentChanges?: SegmentChange[];
-  /** How many segment changes the person has had: numbers the next one. */
-  segmentChangeCount?: number;
-  /** Facts a deploy's backfill computed from the events up to a leaf's cutoff, keyed `<leaf key>@<cutoff ms>` (src/segments/person-facts.ts). */
-  segmentBackfill?: Record<string, SegmentFact>;
-  /** Counts the writes of the fields above: guards one against another process's (see SegmentEngine). */
-  segmentVersion?: number;
-  /** Profiles merged into this one since its segments were last judged: the next refresh judges all of them. */
-  segmentMergedFrom?: string[];
   /**
    * The outbox entries (batches) whose events are counted on this profile, with when: a
    * batch is applied to a profile once, whichever process applies it (store/profiles.ts).

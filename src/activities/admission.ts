@@ -21,6 +21,7 @@
 import type { ReentryIR } from '../dsl/ir.js';
 import { consentState } from '../conditions/predicate.js';
 import { REMEMBERED_TRIGGERS, type JourneyHistory, type JourneyMembership, type ProfileDoc } from '../model.js';
+import type { ProfileSet } from '../store/profiles.js';
 
 export interface AdmissionRequest {
   workflowId: string;
@@ -45,7 +46,7 @@ export type AdmissionVerdict =
 export interface Admission {
   verdict: AdmissionVerdict;
   /** Fields to set on the profile: present only when a run is let in for the first time. */
-  set?: Record<string, unknown>;
+  set?: ProfileSet;
   /**
    * Holds while nobody else has let a run of this journey in since the profile was read:
    * every admission counts `entries` up, so two processes cannot both pass on one read.

@@ -13,6 +13,7 @@
 import type { Logger } from '../logger.js';
 import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
 import type { Stores } from '../store/index.js';
+import type { SegmentStateSet } from '../store/profiles.js';
 import { evaluateCondition } from '../conditions/predicate.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import type { SegmentContext } from './context.js';
@@ -108,7 +109,7 @@ export class SegmentEngine {
     const { stores, now, clock } = this.options;
     const context = known === undefined ? await this.context() : known;
     if (!context) return null;
-    const decided = await stores.profiles.decideAndSet(profileId, (profile) => this.decide(profile, refresh, context, now()));
+    const decided = await stores.profiles.decideSegmentState(profileId, (profile) => this.decide(profile, refresh, context, now()));
     if (!decided) return null;
     const { profile, pending, nextAt, ring, exits } = decided;
     // A run of a rules version this process has not read yet: its `exit when` is known once read, so judge again.
@@ -194,7 +195,7 @@ export class SegmentEngine {
     try {
       await this.options.clock!.ringAt(profileId, at);
     } catch (error) {
-      await this.options.stores.profiles.decideAndSet(profileId, (profile) =>
+      await this.options.stores.profiles.decideSegmentState(profileId, (profile) =>
         profile.segmentClockAt?.getTime() === at.getTime() ? { set: { segmentClockAt: null } } : {},
       );
       throw error;
@@ -229,7 +230,7 @@ export class SegmentEngine {
     const stored = profile.segmentChanges ?? [];
     const pending = [...stored.filter((change) => !this.copied.has(change._id)), ...fresh];
 
-    const set: Record<string, unknown> = {};
+    const set: SegmentStateSet = {};
     if (judged.changed) set.segments = judged.segments;
     if (fresh.length > 0) Object.assign(set, { segmentChanges: pending, segmentChangeCount: count });
     if (merged.length > 0) set.segmentMergedFrom = [];

@@ -20,7 +20,8 @@
  * Each step checks that its version is still the active one: a newer deploy's recompute
  * takes over, computing whatever this one left unfinished.
  */
-import type { SegmentCatalogDoc, SegmentFact } from '../model.js';
+import type { SegmentCatalogDoc } from '../model.js';
+import type { SegmentStateSet } from '../store/profiles.js';
 import type { Stores } from '../store/index.js';
 import type { SegmentEngine } from './engine.js';
 import { forEachInParallel } from '../util/in-parallel.js';
@@ -139,9 +140,9 @@ export async function backfillFacts(
   // A plain $set of each backfilled fact under its own field: written again by a retry, it is the same value.
   let written = 0;
   await forEachInParallel(bySurvivor, WRITERS, async ([profileId, facts]) => {
-    const set: Record<string, SegmentFact> = {};
+    const set: SegmentStateSet = {};
     for (const { key, cutoffMs } of pending) if (facts[key]) set[`segmentBackfill.${backfillField(key, cutoffMs)}`] = facts[key];
-    await stores.profiles.decideAndSet(profileId, () => ({ set }));
+    await stores.profiles.decideSegmentState(profileId, () => ({ set }));
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
   });
   await stores.segments.updateLeaves((current) => {

@@ -1,7 +1,20 @@
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
-import type { IdentityKind, ProfileDoc, Traits } from '../model.js';
+import type { IdentityKind, ProfileDoc, SegmentState, Traits } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { ProfileRedirectStore } from './merges.js';
+
+type SegmentField = keyof SegmentState;
+type PersonField = Exclude<keyof ProfileDoc, SegmentField | '_id' | 'rev'>;
+
+/** What `decideAndSet` may set: the person's fields, whole or by a dotted path under one; never the segment engine's. */
+export type ProfileSet = { [K in PersonField]?: ProfileDoc[K] | null } & { [K in SegmentField]?: never } & {
+  [path: `${PersonField}.${string}`]: unknown;
+};
+
+/** What the segment engine's decisions set (`decideSegmentState`): its own fields, and nothing else. */
+export type SegmentStateSet = { [K in SegmentField]?: ProfileDoc[K] | null } & { [K in PersonField]?: never } & {
+  [path: `${SegmentField}.${string}`]: unknown;
+};
 
 /** What one or more events add to their profile, gathered by ingestion. */
 export interface ProfileActivity {
@@ -288,9 +301,25 @@ export class ProfileStore {
    * happens only if the profile is still as read (its `rev`, or the decision's own `guard`
    * when it names a narrower condition), so no write of this or another process slips in
    * between; otherwise the decision is made again on the fresh profile. Follows a merge
-   * redirect; null when the profile is gone.
+   * redirect; null when the profile is gone. Sets the person's fields, never the segment
+   * engine's (`decideSegmentState`).
    */
-  async decideAndSet<T extends { set?: Record<string, unknown>; guard?: Filter<ProfileDoc> }>(
+  decideAndSet<T extends { set?: ProfileSet; guard?: Filter<ProfileDoc> }>(
+    id: string,
+    decide: (profile: ProfileDoc) => T | Promise<T>,
+  ): Promise<T | null> {
+    return this.decideGuarded(id, decide);
+  }
+
+  /** As `decideAndSet`, for the segment engine's own fields: called by src/segments alone (`npm run lint` holds it there). */
+  decideSegmentState<T extends { set?: SegmentStateSet; guard?: Filter<ProfileDoc> }>(
+    id: string,
+    decide: (profile: ProfileDoc) => T | Promise<T>,
+  ): Promise<T | null> {
+    return this.decideGuarded(id, decide);
+  }
+
+  private async decideGuarded<T extends { set?: object; guard?: Filter<ProfileDoc> }>(
     id: string,
     decide: (profile: ProfileDoc) => T | Promise<T>,
   ): Promise<T | null> {
@@ -301,7 +330,11 @@ export class ProfileStore {
         const decision = await decide(profile);
         if (!decision.set) return decision;
         const filter = { ...(decision.guard ?? unchanged(profile)), _id: target };
-        if ((await this.collection.updateOne(filter, counted({ $set: decision.set }))).matchedCount === 1) return decision;
+        if (
+          (await this.collection.updateOne(filter, counted({ $set: decision.set as UpdateFilter<ProfileDoc>['$set'] }))).matchedCount === 1
+        ) {
+          return decision;
+        }
       }
       throw new Error(`profile ${target} changed under ${GUARDED_TRIES} decisions in a row`);
     });
@@ -347,7 +380,8 @@ export class ProfileStore {
     absorbed: ProfileDoc,
     combine: (survivor: ProfileDoc, absorbed: ProfileDoc) => Partial<ProfileDoc> | Promise<Partial<ProfileDoc>>,
   ): Promise<void> {
-    await this.decideAndSet(into, async (survivor) => {
+    // A merge writes both the person's fields and the segment state it combined (segments/merge.ts).
+    await this.decideGuarded(into, async (survivor) => {
       if (survivor.mergedFrom?.includes(absorbed._id)) return {};
       const { rev: _rev, ...combined } = await combine(survivor, absorbed);
       const appliedBatches = { ...absorbed.appliedBatches, ...survivor.appliedBatches };
