@@ -41,7 +41,11 @@ export class MemoryStores {
         get: async (version: number) => (version === 1 ? { _id: 1, ir: options.ir } : null),
       },
       profiles: {
-        decideAndSet: async <T extends { set?: Record<string, unknown> }>(id: string, decide: (profile: ProfileDoc) => T | Promise<T>) => {
+        // The engine writes its own fields with decideSegmentState; the two behave alike here.
+        decideSegmentState: async <T extends { set?: Record<string, unknown> }>(
+          id: string,
+          decide: (profile: ProfileDoc) => T | Promise<T>,
+        ) => {
           const profile = this.profiles.get(id);
           if (!profile) return null;
           const decision = decide(profile);
