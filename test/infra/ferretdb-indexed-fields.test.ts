@@ -1,0 +1,95 @@
+/**
+ * A string condition on a field that leads an index searches that index on the embedded
+ * FerretDB (src/infra/ferretdb-patch.ts, INDEXED_FIELD_PUSHDOWN), so reading one person's
+ * events does not read everyone's. The rows searched are a superset of the matches: what
+ * the filter matches is exactly what MongoDB would match, arrays and odd strings included.
+ */
+import type { Document } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../support/servers.js';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+
+interface Row {
+  _id: string;
+  profileId: string | string[] | number;
+  type: string;
+  n: number;
+}
+
+const rows = (): Row[] => [
+  ...Array.from({ length: 200 }, (_, i) => ({ _id: `e${i}`, profileId: `p${i % 20}`, type: i % 2 ? 'track' : 'page', n: i })),
+  { _id: 'array', profileId: ['p3', 'p4'], type: 'track', n: 1000 },
+  { _id: 'odd', profileId: 'a<b"c\\d é', type: 'track', n: 1001 },
+  { _id: 'number', profileId: 3, type: 'track', n: 1002 },
+];
+
+const explain = (command: Document) =>
+  database.db.command({ explain: command }) as Promise<{ filterPushdown: boolean; queryPlanner: { Plan: string[] } }>;
+
+beforeAll(async () => {
+  database = await freshDatabase('indexed_fields');
+  const events = database.db.collection<Row>('events');
+  await events.createIndex({ profileId: 1, n: -1 });
+  await events.insertMany(rows());
+  await database.db.collection<Row>('unindexed').insertMany(rows());
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+const ids = (docs: { _id: string }[]) => docs.map((doc) => doc._id).sort();
+
+describe('a condition on an indexed field', () => {
+  it('searches the index, in find and in aggregate, for an equality and for $in', async () => {
+    for (const command of [
+      { find: 'events', filter: { profileId: 'p3' } },
+      { find: 'events', filter: { type: 'track', profileId: { $in: ['p3', 'p5'] } } },
+      { aggregate: 'events', pipeline: [{ $match: { profileId: 'p3', type: 'track' } }], cursor: {} },
+    ]) {
+      const plan = await explain(command);
+      expect(plan.filterPushdown).toBe(true);
+      expect(plan.queryPlanner.Plan.join('\n')).toMatch(/SEARCH .* USING INDEX/);
+    }
+  });
+
+  it('reads the whole collection where no index leads with the field, or the value is not a plain string', async () => {
+    expect((await explain({ find: 'unindexed', filter: { profileId: 'p3' } })).filterPushdown).toBe(false);
+    expect((await explain({ find: 'events', filter: { type: 'track' } })).filterPushdown).toBe(false);
+    expect((await explain({ find: 'events', filter: { profileId: 'a<b' } })).filterPushdown).toBe(false);
+    expect((await explain({ find: 'events', filter: { profileId: { $gt: 'p3' } } })).filterPushdown).toBe(false);
+  });
+
+  it('matches what the same filter matches without the index, arrays and odd strings included', async () => {
+    const filters: Document[] = [
+      { profileId: 'p3' },
+      { profileId: 'p4', type: 'page' },
+      { profileId: { $in: ['p3', 'p5', 'nobody'] } },
+      { profileId: { $in: ['p4'] }, n: { $gte: 100 } },
+      { profileId: 'a<b"c\\d é' },
+      { profileId: 'nobody' },
+      { profileId: { $in: ['p3', 3] } },
+    ];
+    const indexed = database.db.collection<Row>('events');
+    const unindexed = database.db.collection<Row>('unindexed');
+    for (const filter of filters) {
+      const expected = ids(await unindexed.find(filter).toArray());
+      expect(ids(await indexed.find(filter).toArray()), JSON.stringify(filter)).toEqual(expected);
+      expect(await indexed.countDocuments(filter), JSON.stringify(filter)).toBe(expected.length);
+    }
+    // The array holding p3 is a match, as in MongoDB.
+    expect(ids(await indexed.find({ profileId: 'p3' }).toArray())).toContain('array');
+    expect(ids(await indexed.find({ profileId: 'p3' }).toArray())).toHaveLength(11);
+  });
+
+  it('updates and deletes exactly the matches', async () => {
+    const events = database.db.collection<Row>('events');
+    expect((await events.updateMany({ profileId: 'p7' }, { $set: { profileId: 'p8' } })).modifiedCount).toBe(10);
+    expect(await events.countDocuments({ profileId: 'p8' })).toBe(20);
+    // p7's and p9's rows are tracks (odd n), p8's pages.
+    expect((await events.deleteMany({ profileId: { $in: ['p8', 'p9'] }, type: 'track' })).deletedCount).toBe(20);
+    expect((await events.deleteMany({ profileId: { $in: ['p8', 'p9'] } })).deletedCount).toBe(10);
+    expect(await events.countDocuments({ profileId: { $in: ['p7', 'p8', 'p9'] } })).toBe(0);
+    expect(await events.countDocuments({})).toBe(rows().length - 30);
+  });
+});
