@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ATOMIC_STATEMENTS as atomicStatements,
   ID_PUSHDOWN as idPushdown,
+  INDEXED_FIELD_PUSHDOWN as indexedFieldPushdown,
   SERIAL_WRITES as serialWrites,
   applyPatch,
 } from '../../src/infra/ferretdb-patch.js';
@@ -126,5 +127,21 @@ describe('the _id pushdown patch', () => {
   it('refuses a backend whose pushdown changed, naming the file and the fix', () => {
     const upgraded = COLLECTION_GO.replaceAll('params.Filter.Len() == 1', 'len(params.Filter.Keys()) == 1');
     expect(() => applyPatch(idPushdown, upgraded)).toThrow(/collection\.go does not contain exactly one .*_id pushdown fix/);
+  });
+});
+
+describe('the indexed-field pushdown patch', () => {
+  const afterIdPushdown = () => applyPatch(idPushdown, COLLECTION_GO);
+
+  it('falls back to an indexed field when there is no _id, in Query and in Explain', () => {
+    const patched = applyPatch(indexedFieldPushdown, afterIdPushdown());
+    expect(patched).toContain('func pushedDownIndexedField(filter *types.Document, indexes []metadata.IndexInfo) (string, []any) {');
+    const fallback = /\t\} else if where, values := pushedDownIndexedField\(params\.Filter, meta\.Settings\.Indexes\); where != "" \{\n/g;
+    expect(patched.match(fallback)).toHaveLength(2);
+    expect(patched).toContain('where != "" {\n\t\tfilterPushdown = true\n\t\twhereClause, args = where, values\n');
+  });
+
+  it('refuses a backend without the _id pushdown it builds on', () => {
+    expect(() => applyPatch(indexedFieldPushdown, COLLECTION_GO)).toThrow(/collection\.go does not contain exactly one .*indexed-field pushdown fix/);
   });
 });
