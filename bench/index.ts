@@ -21,6 +21,8 @@ const BENCHES = {
     '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
   privacy:
     'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
+  person:
+    "one person's merge, export and erasure on `npm start`, on a near-empty database and again on a grown one (1,000,000 events), as ratios (target ≤ 1.25; export < 1 s); retention of 1,000 inactive people (< 60 s)",
   console:
     'the console on a grown database (100,000 people, 1,000,000 events): dashboard reads p50/p99 beside /health (target p99 < 100 ms), first screen in Chromium (< 1 s, < 400 KB compressed JS), diagnostics as you type on 2,000 lines (< 300 ms)',
   ferretdb:

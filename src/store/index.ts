@@ -140,21 +140,30 @@ export function createStores(db: Db): Stores {
 }
 
 /**
- * The secondary indexes that MongoDB needs for its queries. None of them is unique (the
- * `_id`s carry every uniqueness rule), so leaving them out changes no behaviour, and on
- * FerretDB v1 they are left out: its SQLite backend answers every query but a bare `_id`
- * lookup by scanning the collection, so an index there is only a cost on every write.
+ * The secondary indexes. None of them is unique (the `_id`s carry every uniqueness rule),
+ * so leaving one out changes no result, only its cost.
+ *
+ * Those of one person's records (by profile id, by merge) are created everywhere: the
+ * embedded FerretDB searches an index for a string equality or `$in` on the field leading
+ * it (src/infra/ferretdb-patch.ts), so one person's events, identities, messages and
+ * merges are read without reading everyone's. The others serve ranges and array fields,
+ * which FerretDB answers by reading the collection anyway: there they would only cost
+ * every write, so they are created on MongoDB alone. On a database that has grown without
+ * them, the first start creates them (once; minutes for millions of events).
  */
 export async function ensureIndexes(stores: Stores): Promise<void> {
-  // test/store/indexes.test.ts creates them on FerretDB, so their specifications are tested.
-  if (await stores.isFerretDb()) return;
+  // test/store/indexes.test.ts creates them all on FerretDB, so their specifications are tested.
   await Promise.all([
-    stores.profiles.ensureIndexes(),
     stores.identities.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.merges.ensureIndexes(),
-    stores.outbox.ensureIndexes(),
+    stores.profiles.redirects.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
+  ]);
+  if (await stores.isFerretDb()) return;
+  await Promise.all([
+    stores.profiles.ensureIndexes(),
+    stores.outbox.ensureIndexes(),
     stores.consents.ensureIndexes(),
     stores.rateLimits.ensureIndexes(),
   ]);

@@ -160,7 +160,6 @@ export class ProfileStore {
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tags: 1 });
     await this.collection.createIndex({ lastSeenAt: 1 });
-    await this.redirects.ensureIndexes();
   }
 
   /** The profile, following a merge redirect when the id was merged away. */

@@ -1,13 +1,13 @@
 /**
  * The secondary indexes a MongoDB deployment gets at start-up, created here on the test
- * database (the embedded FerretDB leaves them out for write speed, so without this test no
- * run would ever create them): every store's specification is accepted, creating them
- * twice (several processes starting together) changes nothing, and the stores work over
- * them. FerretDB v1 has no TTL indexes: the rate limits' expiry index is the one left out
+ * database (the embedded FerretDB gets only those of one person's records, so without this
+ * test no run would ever create the others): every store's specification is accepted,
+ * creating them twice (several processes starting together) changes nothing, and the
+ * stores work over them. FerretDB v1 has no TTL indexes: the rate limits' expiry index is the one left out
  * here (on FerretDB the store deletes ended windows itself: test/store/rate-limits.test.ts).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createStores, type Stores } from '../../src/store/index.js';
+import { createStores, ensureIndexes, type Stores } from '../../src/store/index.js';
 import { freshDatabase } from '../support/servers.js';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -35,10 +35,30 @@ const createIndexes = () =>
     stores.identities.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.merges.ensureIndexes(),
+    stores.profiles.redirects.ensureIndexes(),
     stores.outbox.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
     stores.consents.ensureIndexes(),
   ]);
+
+it('creates on the embedded FerretDB the indexes of one person\'s records only, the ones it searches', async () => {
+  const own = await freshDatabase('indexes_ferretdb');
+  try {
+    await ensureIndexes(createStores(own.db));
+    const names: Record<string, string[]> = {};
+    for (const { name } of await own.db.listCollections().toArray())
+      names[name] = (await own.db.collection(name).listIndexes().toArray()).map((index) => index.name as string).sort();
+    expect(names).toEqual({
+      events: ['_id_', 'profileId_1_timestamp_-1'],
+      identities: ['_id_', 'profileId_1'],
+      merges: ['_id_', 'from_1', 'into_1', 'status_1_at_1'],
+      profile_redirects: ['_id_', 'into_1'],
+      deliveries: ['_id_', 'profileId_1'],
+    });
+  } finally {
+    await own.drop();
+  }
+});
 
 it('creates every secondary index MongoDB deployments get, and again harmlessly', async () => {
   await createIndexes();
