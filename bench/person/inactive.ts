@@ -43,7 +43,8 @@ export async function writeInactivePeople(db: Db, count: number): Promise<void> 
       receivedAt: then,
     })),
   );
-  for (let from = 0; from < events.length; from += 5000) await db.collection<EventDoc>(COLLECTIONS.events).insertMany(events.slice(from, from + 5000));
+  for (let from = 0; from < events.length; from += 5000)
+    await db.collection<EventDoc>(COLLECTIONS.events).insertMany(events.slice(from, from + 5000));
 }
 
 /** Until `count` erasures started by retention have completed; false when one failed. */

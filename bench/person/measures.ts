@@ -40,7 +40,12 @@ export async function measurePerson(api: PrivacyApi, db: Db, name: string): Prom
   const { expect, follow, onBase, writeAuth } = api;
   const userId = `person-${name}`;
   const anonymousId = `anon-${name}`;
-  const identify = { type: 'identify', userId, messageId: `${name}-identify`, traits: { email: `${name}@person-bench.example`, plan: 'pro' } };
+  const identify = {
+    type: 'identify',
+    userId,
+    messageId: `${name}-identify`,
+    traits: { email: `${name}@person-bench.example`, plan: 'pro' },
+  };
   const batch = [identify, ...tracks({ userId }, `${name}-u`), ...tracks({ anonymousId }, `${name}-a`)];
   await expect(200, 'POST', '/v1/batch', { batch }, writeAuth);
   await outboxEmpty(db);
@@ -52,12 +57,18 @@ export async function measurePerson(api: PrivacyApi, db: Db, name: string): Prom
   const byUser = await expect(200, 'GET', `/v1/profiles/lookup?userId=${userId}`);
   const byAnonymous = await expect(200, 'GET', `/v1/profiles/lookup?anonymousId=${anonymousId}`);
   const mergeMs = performance.now() - merging;
-  if (byUser.id !== byAnonymous.id) throw new Error(`${name}: the merge left two profiles (${String(byUser.id)}, ${String(byAnonymous.id)})`);
+  if (byUser.id !== byAnonymous.id)
+    throw new Error(`${name}: the merge left two profiles (${String(byUser.id)}, ${String(byAnonymous.id)})`);
 
   const exporting = performance.now();
   const opened = await expect(202, 'POST', '/v1/privacy/exports', { userId, reason: 'person bench' });
-  const exported = await follow(`/v1/privacy/exports/${String(opened.id)}`, opened, (s) => s.status === 'completed' || s.status === 'failed');
-  if (typeof exported.status.downloadUrl !== 'string') throw new Error(`${name}: the export offered no download (${JSON.stringify(exported.status)})`);
+  const exported = await follow(
+    `/v1/privacy/exports/${String(opened.id)}`,
+    opened,
+    (s) => s.status === 'completed' || s.status === 'failed',
+  );
+  if (typeof exported.status.downloadUrl !== 'string')
+    throw new Error(`${name}: the export offered no download (${JSON.stringify(exported.status)})`);
   const bundle = (await (await fetch(onBase(exported.status.downloadUrl))).json()) as { events?: unknown[] };
   const exportMs = performance.now() - exporting;
   if (bundle.events?.length !== 2 * SUBJECT_EVENTS + 2)
@@ -65,7 +76,11 @@ export async function measurePerson(api: PrivacyApi, db: Db, name: string): Prom
 
   const erasing = performance.now();
   const request = await expect(202, 'POST', '/v1/privacy/erasures', { userId, reason: 'person bench' });
-  const erased = await follow(`/v1/privacy/erasures/${String(request.id)}`, request, (s) => s.status === 'completed' || s.status === 'failed');
+  const erased = await follow(
+    `/v1/privacy/erasures/${String(request.id)}`,
+    request,
+    (s) => s.status === 'completed' || s.status === 'failed',
+  );
   const erasureMs = performance.now() - erasing;
   const removed = (erased.status.removed ?? {}) as Record<string, number>;
   if (erased.status.status !== 'completed' || (removed.events ?? 0) < 2 * SUBJECT_EVENTS)

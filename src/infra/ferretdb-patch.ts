@@ -383,7 +383,7 @@ export const INDEXED_FIELD_PUSHDOWN: SourcePatch = {
         '',
         '\tfor _, s := range strs {',
         '\t\tfor _, r := range s {',
-        "\t\t\tif r < 0x20 || r > 0x7e || strings.ContainsRune(`\"\\<>&`, r) {",
+        '\t\t\tif r < 0x20 || r > 0x7e || strings.ContainsRune(`"\\<>&`, r) {',
         '\t\t\t\treturn nil',
         '\t\t\t}',
         '\t\t}',

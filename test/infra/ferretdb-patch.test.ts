@@ -142,6 +142,8 @@ describe('the indexed-field pushdown patch', () => {
   });
 
   it('refuses a backend without the _id pushdown it builds on', () => {
-    expect(() => applyPatch(indexedFieldPushdown, COLLECTION_GO)).toThrow(/collection\.go does not contain exactly one .*indexed-field pushdown fix/);
+    expect(() => applyPatch(indexedFieldPushdown, COLLECTION_GO)).toThrow(
+      /collection\.go does not contain exactly one .*indexed-field pushdown fix/,
+    );
   });
 });

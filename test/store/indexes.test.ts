@@ -41,7 +41,7 @@ const createIndexes = () =>
     stores.consents.ensureIndexes(),
   ]);
 
-it('creates on the embedded FerretDB the indexes of one person\'s records only, the ones it searches', async () => {
+it("creates on the embedded FerretDB the indexes of one person's records only, the ones it searches", async () => {
   const own = await freshDatabase('indexes_ferretdb');
   try {
     await ensureIndexes(createStores(own.db));
