@@ -53,6 +53,14 @@ describe('a condition on an indexed field', () => {
     }
   });
 
+  it('searches the _id index for an $in of ids', async () => {
+    const plan = await explain({ find: 'unindexed', filter: { _id: { $in: ['e1', 'e2', 'array'] } } });
+    expect(plan.filterPushdown).toBe(true);
+    expect(plan.queryPlanner.Plan.join('\n')).toMatch(/SEARCH .* USING INDEX/);
+    const found = await database.db.collection<Row>('unindexed').find({ _id: { $in: ['e1', 'e2', 'array', 'none'] } }).toArray();
+    expect(ids(found)).toEqual(['array', 'e1', 'e2']);
+  });
+
   it('reads the whole collection where no index leads with the field, or the value is not a plain string', async () => {
     expect((await explain({ find: 'unindexed', filter: { profileId: 'p3' } })).filterPushdown).toBe(false);
     expect((await explain({ find: 'events', filter: { type: 'track' } })).filterPushdown).toBe(false);
