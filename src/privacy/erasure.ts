@@ -71,8 +71,8 @@ export function createErasureSteps({ stores, keys, now, processes, changes }: Er
 
   /**
    * Everything stored under the profile ids the person had (their own, and those merged
-   * into them). Their events go in one delete: on FerretDB each delete of events reads
-   * the whole collection, whatever it matches.
+   * into them). Each is a search of an index by profile id, so an erasure's cost is the
+   * person's, whatever the database holds.
    */
   async function removeUnder(profileIds: readonly string[]): Promise<void> {
     await stores.events.deleteByProfiles(profileIds);

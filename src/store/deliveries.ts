@@ -121,13 +121,13 @@ export class DeliveryStore {
 
   /**
    * Erasure: every message of any of the person's ids (their own and those they
-   * absorbed). Those of the index are `_id` deletes; messages queued before the index
-   * existed need the scan, once per erasure.
+   * absorbed). Those of the person's document are found by `_id`; messages queued before
+   * that document existed, by the `profileId` index.
    */
   async countByProfiles(profileIds: readonly string[]): Promise<number> {
     const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
     const keys = new Set(indexes.flatMap((index) => index.keys));
-    // Messages queued before the index existed are found by the scan.
+    // Messages queued before the person's document existed.
     for (const doc of await this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1 } }).toArray())
       keys.add(doc._id);
     return keys.size;

@@ -123,18 +123,18 @@ export class EventStore {
     return (await this.collection.deleteMany({ profileId })).deletedCount;
   }
 
-  /** Every event of these profile ids, in one delete (on FerretDB one scan, whatever their number). */
+  /** Every event of these profile ids, in one delete: a search of the `profileId` index. */
   async deleteByProfiles(profileIds: readonly string[]): Promise<number> {
     if (profileIds.length === 0) return 0;
     return (await this.collection.deleteMany({ profileId: { $in: [...profileIds] } })).deletedCount;
   }
 
-  /** Every event of these profile ids, in storage order, read in batches (an export). On FerretDB this scans the collection. */
+  /** Every event of these profile ids, read in batches (an export): a search of the `profileId` index. */
   streamOfProfiles(profileIds: readonly string[]): AsyncIterable<EventDoc> {
     return this.collection.find({ profileId: { $in: [...profileIds] } }, { batchSize: 500 });
   }
 
-  /** Erasure's inventory: on FerretDB this scans the collection (an erasure reads it three times: count, delete, a last delete). */
+  /** Erasure's inventory: a search of the `profileId` index. */
   countByProfiles(profileIds: readonly string[]): Promise<number> {
     return this.collection.countDocuments({ profileId: { $in: [...profileIds] } });
   }

@@ -30,9 +30,8 @@ export class IdentityStore {
 
   /**
    * The profile owning each of these (normalised) identifiers, by identity key, from the
-   * cache where it can (see owner-cache.ts). Otherwise one lookup by `_id` per identifier
-   * rather than one `$in`: FerretDB v1 answers only a bare `{_id: value}` filter from its
-   * index and scans the whole collection for anything else.
+   * cache where it can (see owner-cache.ts), the others in one `$in` of `_id`s (a search of
+   * the `_id` index, on the embedded FerretDB too).
    */
   async owners(refs: IdentityRef[]): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
@@ -42,9 +41,8 @@ export class IdentityStore {
       if (cached === undefined) missing.push(key);
       else owners.set(key, cached);
     }
-    const found = await Promise.all(missing.map((key) => this.collection.findOne({ _id: key })));
+    const found = missing.length === 0 ? [] : await this.collection.find({ _id: { $in: missing } }).toArray();
     for (const doc of found) {
-      if (!doc) continue;
       owners.set(doc._id, doc.profileId);
       this.owned.set(doc._id, doc.profileId);
     }
@@ -81,9 +79,8 @@ export class IdentityStore {
   }
 
   /**
-   * Undoes links made for a profile that lost a creation race and will never exist. One
-   * identifier at a time, by `_id` alone: the only lookup FerretDB v1 does not answer by
-   * scanning the collection.
+   * Undoes links made for a profile that lost a creation race and will never exist, one
+   * identifier at a time: each is deleted only if it is still that profile's.
    */
   async unlink(refs: IdentityRef[], profileId: string): Promise<void> {
     for (const key of refs.map(identityKey)) {
@@ -98,7 +95,7 @@ export class IdentityStore {
     return moved;
   }
 
-  /** The identity keys linked to the profile (erasure's inventory); on FerretDB this scans the collection. */
+  /** The identity keys linked to the profile (erasure's inventory): a search of the `profileId` index. */
   async keysOfProfile(profileId: string): Promise<string[]> {
     return (await this.collection.find({ profileId }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
   }

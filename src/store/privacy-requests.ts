@@ -83,7 +83,7 @@ export class PrivacyRequestStore {
     );
   }
 
-  /** Exports of these profiles whose bundle may still be stored (an erasure deletes them). On FerretDB this scans the requests. */
+  /** Exports of these profiles whose bundle may still be stored (an erasure deletes them). On FerretDB this scans the requests (a small collection). */
   async exportsOf(profileIds: readonly string[]): Promise<PrivacyRequestDoc[]> {
     return this.collection.find({ kind: 'export', profileId: { $in: [...profileIds] } }).toArray();
   }
