@@ -333,6 +333,8 @@ export interface AuditDoc {
   reason?: string;
   /** Ids the action concerns (request id, profile id, rules version, suppression id, purpose). */
   subject?: Record<string, string | number>;
+  /** The person it concerns (`subject.profileId`, copied up): an erasure finds their entries by this field's index. */
+  profileId?: string;
   /** Names and counts only: trait names changed, records removed. */
   detail?: Record<string, unknown>;
 }

@@ -40,6 +40,7 @@ import { createApp } from './server/app.js';
 import type { WorkerHealth } from './server/deps.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
+import { migrate } from './store/migrate.js';
 import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
 import type { Processes } from './privacy/erasure.js';
 import { SuppressionScreen } from './privacy/suppression.js';
@@ -197,6 +198,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   stores.dataCatalog.reportFailuresTo(logger);
   stores.journeyStats.setLogger(logger);
   await ensureIndexes(stores);
+  await migrate(stores, now());
 
   const role = options.role ?? 'all';
   const runWorker = options.runWorker ?? role !== 'api';

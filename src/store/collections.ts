@@ -34,4 +34,5 @@ export const COLLECTIONS = {
   sessions: 'sessions',
   dataCatalog: 'data_catalog',
   rateLimits: 'rate_limits',
+  migrations: 'migrations',
 } as const;

@@ -23,6 +23,7 @@ import { SegmentStatsStore } from './segment-stats.js';
 import { TemplateStore } from './templates.js';
 import { SuppressionStore } from './suppressions.js';
 import { AuditStore } from './audit.js';
+import { MigrationStore } from './migrations.js';
 import { ExportChunkStore } from './export-chunks.js';
 import { RetentionStore } from './retention.js';
 import { UserStore } from './users.js';
@@ -95,6 +96,8 @@ export interface Stores {
   dataCatalog: DataCatalogStore;
   /** Attempt counters shared by every server process (the privacy page's limits). */
   rateLimits: RateLimitStore;
+  /** Which one-off changes to stored data are done (src/store/migrate.ts). */
+  migrations: MigrationStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -132,6 +135,7 @@ export function createStores(db: Db): Stores {
     sessions: new SessionStore(db),
     dataCatalog: new DataCatalogStore(db),
     rateLimits: new RateLimitStore(db),
+    migrations: new MigrationStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },
@@ -159,6 +163,8 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
     stores.merges.ensureIndexes(),
     stores.profiles.redirects.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
+    stores.privacyRequests.ensureIndexes(),
+    stores.audit.ensureIndexes(),
   ]);
   if (await stores.isFerretDb()) return;
   await Promise.all([

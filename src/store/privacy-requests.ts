@@ -9,6 +9,11 @@ export class PrivacyRequestStore {
     this.collection = db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests);
   }
 
+  /** A request names its person until it completes: their open requests are a search of this index. */
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ profileId: 1 });
+  }
+
   async create(doc: PrivacyRequestDoc): Promise<void> {
     await this.collection.insertOne(doc);
   }
@@ -83,12 +88,12 @@ export class PrivacyRequestStore {
     );
   }
 
-  /** Exports of these profiles whose bundle may still be stored (an erasure deletes them). On FerretDB this scans the requests (a small collection). */
+  /** Exports of these profiles whose bundle may still be stored (an erasure deletes them): a search of the `profileId` index. */
   async exportsOf(profileIds: readonly string[]): Promise<PrivacyRequestDoc[]> {
     return this.collection.find({ kind: 'export', profileId: { $in: [...profileIds] } }).toArray();
   }
 
-  /** An erasure of this profile not yet completed, if any. On FerretDB this scans the requests (a small collection). */
+  /** An erasure of this profile not yet completed, if any: a search of the `profileId` index. */
   openErasureOf(profileId: string): Promise<PrivacyRequestDoc | null> {
     return this.collection.findOne({ kind: 'erasure', profileId, status: { $in: ['pending', 'running'] } });
   }

@@ -39,6 +39,8 @@ const createIndexes = () =>
     stores.outbox.ensureIndexes(),
     stores.deliveries.ensureIndexes(),
     stores.consents.ensureIndexes(),
+    stores.privacyRequests.ensureIndexes(),
+    stores.audit.ensureIndexes(),
   ]);
 
 it("creates on the embedded FerretDB the indexes of one person's records only, the ones it searches", async () => {
@@ -54,6 +56,8 @@ it("creates on the embedded FerretDB the indexes of one person's records only, t
       merges: ['_id_', 'from_1', 'into_1', 'status_1_at_1'],
       profile_redirects: ['_id_', 'into_1'],
       deliveries: ['_id_', 'profileId_1'],
+      privacy_requests: ['_id_', 'profileId_1'],
+      audit: ['_id_', 'profileId_1'],
     });
   } finally {
     await own.drop();

@@ -3,7 +3,7 @@
  * yet), beside the stores rather than through them. Names come from the stores' own list.
  */
 import type { Db } from 'mongodb';
-import type { EventDoc, ProfileDoc } from '../../src/model.js';
+import type { AuditDoc, EventDoc, ProfileDoc } from '../../src/model.js';
 import type { ConsentLedgerDoc } from '../../src/store/consents.js';
 import type { DeliveryDoc } from '../../src/store/deliveries.js';
 import type { GroupDoc } from '../../src/store/groups.js';
@@ -32,6 +32,7 @@ export function rawCollections(db: Db) {
     segmentMembers: db.collection(COLLECTIONS.segmentMembers),
     segmentHistory: db.collection(COLLECTIONS.segmentHistory),
     segmentStats: db.collection(COLLECTIONS.segmentStats),
+    audit: db.collection<AuditDoc>(COLLECTIONS.audit),
   };
 }
 
