@@ -10,10 +10,16 @@ import { createHash } from 'node:crypto';
 import type { PrivacyRequestDoc } from '../store/privacy-requests.js';
 import type { RetentionPolicyDoc } from '../store/retention.js';
 import type { Stores } from '../store/index.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Inactive people erased per run at most; the next day's run takes the rest. */
 export const MAX_RETENTION_ERASURES = 10_000;
+/**
+ * Erasures requested and started at once: each is a write and a Temporal round trip, so one
+ * at a time took minutes for a thousand people (3 a second on a loaded two-core machine).
+ */
+const STARTING_AT_ONCE = 16;
 
 export interface RetentionRun {
   /** Events removed, per rule of the policy, in its order. */
@@ -42,7 +48,7 @@ export async function applyRetention(
       new Date(now.getTime() - policy.inactivePeopleDays * DAY_MS),
       MAX_RETENTION_ERASURES,
     );
-    for (const profileId of inactive) {
+    await forEachInParallel(inactive, STARTING_AT_ONCE, async (profileId) => {
       // Named by the run and the person, hashed: the request outlives the person and must not name them.
       const requestId = `er_r${createHash('sha256').update(`${runKey}:${profileId}`).digest('hex').slice(0, 32)}`;
       const doc: PrivacyRequestDoc = {
@@ -60,7 +66,7 @@ export async function applyRetention(
       });
       await startErasure(requestId);
       peopleErased += 1;
-    }
+    });
   }
   const run = { at: now, events, peopleErased };
   await stores.retention.recordRun(run);
