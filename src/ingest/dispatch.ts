@@ -30,7 +30,16 @@ export interface Dispatcher extends JourneyHooks {
    * starts (deterministic workflow ids).
    */
   dispatch(events: readonly EventDoc[], profiles?: ReadonlyMap<string, ProfileDoc>): Promise<void>;
+  /**
+   * True when `dispatch` would tell Temporal nothing: no consent change, no journey the
+   * events trigger, and no run of their people (read from `profiles`, their people as just
+   * written; an event of someone not there is owed something, to be safe).
+   */
+  owesNothing(events: readonly EventDoc[], profiles: ReadonlyMap<string, ProfileDoc>): Promise<boolean>;
 }
+
+/** The events dispatch looks at: named tracks (journeys) and consent changes. */
+const isDispatched = (event: EventDoc) => (event.type === 'track' && event.event !== undefined) || event.consent !== undefined;
 
 /** Profiles whose events are dispatched at once: overlaps Temporal round trips, bounded. */
 const PROFILE_CONCURRENCY = 8;
@@ -173,8 +182,20 @@ export function createDispatcher({
       await signalExitConditionMet(workflows, workflowId);
     },
 
+    async owesNothing(events, profiles) {
+      const owing = events.filter(isDispatched);
+      if (owing.length === 0) return true;
+      if (owing.some((event) => event.consent !== undefined)) return false;
+      const rules = await stores.rules.active();
+      const triggers = new Set(rules?.ir.journeys.flatMap(({ trigger }) => (trigger.kind === 'performed' ? [trigger.event] : [])));
+      return owing.every((event) => {
+        const profile = profiles.get(event.profileId);
+        return !triggers.has(event.event!) && profile !== undefined && Object.keys(profile.journeys ?? {}).length === 0;
+      });
+    },
+
     async dispatch(events, profiles) {
-      const tracked = events.filter((event) => (event.type === 'track' && event.event !== undefined) || event.consent !== undefined);
+      const tracked = events.filter(isDispatched);
       if (tracked.length === 0) return;
       const rules = await stores.rules.active();
       const byProfile = new Map<string, EventDoc[]>();

@@ -35,6 +35,8 @@ export type { ProfileEdit } from './edits.js';
 /** What tells Temporal about applied events (src/ingest/dispatch.ts). */
 export interface EventDispatch {
   dispatch(events: readonly EventDoc[], profiles?: ReadonlyMap<string, ProfileDoc>): Promise<void>;
+  /** True when `dispatch` would tell Temporal nothing about these events. */
+  owesNothing(events: readonly EventDoc[], profiles: ReadonlyMap<string, ProfileDoc>): Promise<boolean>;
 }
 
 /** Ends a person's journey runs (a restriction); whether the run was still going. */
@@ -155,6 +157,14 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
     /** Step 5 for applied events: journeys triggered and signalled, consent lifecycles started. */
     async dispatch(events: readonly EventDoc[], profiles?: ReadonlyMap<string, ProfileDoc>): Promise<void> {
       await deps.journeys?.dispatch(events, profiles);
+    },
+
+    /**
+     * Whether step 5 has nothing to do for these events (`profiles`: their people as just
+     * written): then a batch needs no place in the order of dispatch, and closes at once.
+     */
+    async owesNothing(events: readonly EventDoc[], profiles: ReadonlyMap<string, ProfileDoc>): Promise<boolean> {
+      return !deps.journeys || (await deps.journeys.owesNothing(events, profiles));
     },
 
     /**
