@@ -148,7 +148,11 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
       const recorded = parts.filter((part) => !written || appliedHere.has(part.outboxId)).flatMap((part) => part.events);
       const events = await followMerges(profileId, written?.profile ?? null, recorded);
       if (!written) return { profile: null, events };
-      let profile = (await applyConsents(stores, written.profile._id, events, now())) ?? written.profile;
+      // A recovery applies the consent of all its batch's events, counted here or not: the
+      // process that counted them may have died before this step. Consent is idempotent
+      // (each record is keyed by its event), so what was applied already is not applied again.
+      const consentOf = 'rebuild' in judging ? parts.flatMap((part) => part.events) : events;
+      let profile = (await applyConsents(stores, written.profile._id, consentOf, now())) ?? written.profile;
       const recovered = 'rebuild' in judging && parts.length === 1 ? parts[0]!.outboxId : undefined;
       profile = await judgeEvents(profile, events, judging, recovered);
       return { profile, events };

@@ -10,6 +10,8 @@ import { counterIncrementOf } from '../../src/profile/counters.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `
+consent newsletter "Newsletter" {
+}
 segment reviewers {
   tagged "reviewer"
 }
@@ -115,6 +117,30 @@ describe('the profile-change pipeline', () => {
     const after = await itinera.raw.profiles.findOne({ _id: profileId });
     expect(after?.counters?.['Order Completed']).toEqual({ count: 1, sum: { revenue: 30 } });
     expect(Object.keys(after?.segments ?? {})).toContain('buyers');
+  });
+
+  it("applies a batch's consent in recovery when the process that counted the batch died before its consent step", async () => {
+    const userId = `user-${randomUUID()}`;
+    await track({ userId }, 'Signed Up');
+    const profileId = (await profileOf('userId', userId))._id;
+    const outboxId = `o_${randomUUID()}`;
+    const identify: EventDoc = {
+      ...(await storedOrder(profileId, outboxId)),
+      type: 'identify',
+      consent: { changes: [{ purpose: 'newsletter', state: 'granted' }], origin: { kind: 'api' }, proof: { method: 'form', shown: {} } },
+    };
+    delete identify.event;
+    await itinera.raw.events.replaceOne({ _id: identify._id }, identify);
+    const part = { outboxId, events: [identify], activity: { firstAt: identify.timestamp, lastAt: identify.timestamp } };
+    // What a process does before it dies: the batch counted on the profile, nothing else.
+    await itinera.runtime.stores.profiles.applyBatches(profileId, [{ outboxId, activity: part.activity }], new Date());
+
+    await itinera.runtime.changes.applyEvents(profileId, [part], { rebuild: true });
+    await itinera.runtime.changes.applyEvents(profileId, [part], { rebuild: true });
+
+    const after = await itinera.raw.profiles.findOne({ _id: profileId });
+    expect(after?.consents?.newsletter?.state).toBe('granted');
+    expect(after?.consentLog).toHaveLength(1);
   });
 
   it('deletes the events of a person erased before their batch was applied', async () => {
