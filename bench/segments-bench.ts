@@ -21,6 +21,9 @@
  *      with no rules, then 20 segments deployed (every kind of condition; that recompute is
  *      timed too), then the same ingest again; acknowledged and applied rates and their ratio.
  *      (Recomputing 20 segments over the full size takes long enough to dominate the run.)
+ *   7. 80 segments (every kind of condition) deployed on an empty database, three times with
+ *      new names (each deploy drops the 80 before): until every one reads ready (target
+ *      under 1 s).
  *
  *   npx tsx bench/segments-bench.ts            (or: npm run bench -- segments)
  *   SEGMENT_BENCH_PROFILES=5000 SEGMENT_BENCH_EVENTS=50000 npm run bench -- segments   (a quick check)
@@ -77,6 +80,19 @@ segment pl_vips { in segment poles and in segment vip }
 segment quiet_viewers { performed "Product Viewed" exactly 0 times within 3 days }
 segment lapsed_buyers { in segment buyers and not in segment weekly_buyers }
 `.replace(/^segment (\w+) \{ (.*) \}$/gm, 'segment $1 {\n  $2\n}');
+
+/** 80 segments over five kinds of condition, named with `prefix`. */
+const eightySegments = (prefix: string) =>
+  Array.from({ length: 80 }, (_, i) => {
+    const condition = [
+      `performed "Event ${i}"`,
+      `performed "Order ${i}" at least ${(i % 5) + 2} times within ${(i % 20) + 1} days`,
+      `trait plan = "p${i}"`,
+      `tagged "t${i}"`,
+      `sum "revenue" of "Order Completed" within ${(i % 30) + 1} days > ${i * 10}`,
+    ][i % 5];
+    return `segment ${prefix}${i} {\n  ${condition}\n}\n`;
+  }).join('');
 
 function sampleMemory(): { stop(): number } {
   let peak = process.memoryUsage().rss;
@@ -253,8 +269,18 @@ export async function runSegmentsBench() {
       log(`20 segments recomputed: ${JSON.stringify(recomputeTwenty)}`);
       const with20Segments = await ingest(small, 'twenty', ingestEvents, ratioProfiles);
       log(`ingest with 20 segments: ${JSON.stringify(with20Segments)}`);
+      // 7. 80 segments on an empty database.
+      const empty = await startBenchItinera(servers, mongo, 'segments');
+      const eightyReadySeconds: number[] = [];
+      try {
+        for (const prefix of ['a', 'b', 'c']) eightyReadySeconds.push((await deploy(empty, eightySegments(prefix))).seconds);
+      } finally {
+        await empty.close();
+      }
+      log(`80 segments on an empty database, until ready: ${eightyReadySeconds.join(', ')} s`);
       return {
         ...figures,
+        eightySegmentsOnAnEmptyDatabase: { readySeconds: eightyReadySeconds },
         ingest: {
           database: { profiles: ratioProfiles, events: ratioProfiles * 10 },
           withoutRules,
