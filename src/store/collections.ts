@@ -34,4 +34,6 @@ export const COLLECTIONS = {
   sessions: 'sessions',
   dataCatalog: 'data_catalog',
   rateLimits: 'rate_limits',
+  broadcasts: 'broadcasts',
+  broadcastAudiences: 'broadcast_audiences',
 } as const;

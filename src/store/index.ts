@@ -29,6 +29,7 @@ import { UserStore } from './users.js';
 import { SessionStore } from './sessions.js';
 import { DataCatalogStore } from './data-catalog.js';
 import { RateLimitStore } from './rate-limits.js';
+import { BroadcastStore } from './broadcasts.js';
 
 export {
   AuditStore,
@@ -95,6 +96,8 @@ export interface Stores {
   dataCatalog: DataCatalogStore;
   /** Attempt counters shared by every server process (the privacy page's limits). */
   rateLimits: RateLimitStore;
+  /** Each broadcast's start, state and progress, and the audience it took at its start. */
+  broadcasts: BroadcastStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -132,6 +135,7 @@ export function createStores(db: Db): Stores {
     sessions: new SessionStore(db),
     dataCatalog: new DataCatalogStore(db),
     rateLimits: new RateLimitStore(db),
+    broadcasts: new BroadcastStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },
