@@ -134,7 +134,7 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       for await (const member of stores.segmentMembers.all(doc.segment)) {
         ids.push(member.profileId);
         total++;
-        if (ids.length === AUDIENCE_CHUNK_SIZE) {
+        if (ids.length === (doc.batchSize ?? AUDIENCE_CHUNK_SIZE)) {
           await stores.broadcasts.writeAudienceChunk(name, chunk++, ids);
           ids = [];
           context.heartbeat();

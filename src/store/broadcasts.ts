@@ -33,6 +33,8 @@ export interface BroadcastDoc extends BroadcastCounts {
   quietHours?: { start: string; end: string };
   /** Where the quiet hours are read. */
   timeZone: string;
+  /** Members per chunk (one batch); AUDIENCE_CHUNK_SIZE unless the start chose. */
+  batchSize?: number;
   startedAt: Date;
   /** Who started it: the admin key or a console user (src/server/actor.ts). */
   startedBy: string;
@@ -53,8 +55,12 @@ interface AudienceChunkDoc {
   profileIds: string[];
 }
 
-/** Members per audience chunk: one batch of sends, and one `_id` read for it. */
+/**
+ * Members per audience chunk by default: one batch of sends, and one `_id` read for it.
+ * A pause or cancel takes effect between batches, so a batch is also how late it may be.
+ */
 export const AUDIENCE_CHUNK_SIZE = 200;
+export const MAX_AUDIENCE_CHUNK_SIZE = 1_000;
 
 export class BroadcastStore {
   private readonly collection: Collection<BroadcastDoc>;

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { BroadcastIR } from '../../dsl/ir.js';
 import { isValidTimeZone } from '../../util/local-time.js';
 import { MAX_BROADCAST_RATE } from '../../dsl/codes.js';
-import type { BroadcastDoc, BroadcastState } from '../../store/broadcasts.js';
+import { MAX_AUDIENCE_CHUNK_SIZE, type BroadcastDoc, type BroadcastState } from '../../store/broadcasts.js';
 import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps, BroadcastAction } from '../deps.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
@@ -24,6 +24,8 @@ const startBody = z
     /** For this start only, instead of the declaration's `at most … per …`. */
     ratePerSecond: z.number().positive().max(MAX_BROADCAST_RATE).optional(),
     /** Where the quiet hours are read (an IANA zone); the server's default otherwise. */
+    /** Members per batch: a pause or cancel takes effect between batches. */
+    batchSize: z.number().int().min(1).max(MAX_AUDIENCE_CHUNK_SIZE).optional(),
     timeZone: z.string().refine(isValidTimeZone, 'not a known time zone (IANA, such as Europe/Warsaw)').optional(),
   })
   .strict();
@@ -127,6 +129,7 @@ export function broadcastRoutes(deps: AppDeps): Router {
       ...(ratePerSecond ? { ratePerSecond } : {}),
       ...(declaration.quietHours ? { quietHours: declaration.quietHours } : {}),
       timeZone: parsed.data.timeZone ?? deps.defaultTimeZone ?? 'UTC',
+      ...(parsed.data.batchSize ? { batchSize: parsed.data.batchSize } : {}),
       startedAt: at,
       startedBy: actorLabel(actorOf(res)),
       updatedAt: at,
