@@ -14,6 +14,7 @@ import type { BroadcastIR } from '../dsl/ir.js';
 import type { BroadcastRequest, MessageRequest, OutgoingMessage } from '../model.js';
 import { AUDIENCE_CHUNK_SIZE, type BroadcastCounts, type BroadcastState, type SkipReason } from '../store/broadcasts.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import { millisUntilLocalTime } from '../util/local-time.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Sends of one batch under way at once: the mail pool's four connections, and as many reading. */
@@ -39,7 +40,10 @@ export interface BroadcastPlan {
 export interface BatchResult {
   /** The state the batch found: anything but `running` and it sent nothing. */
   state: BroadcastState;
-  /** Whether the chunk is recorded (by this attempt or an earlier one). */
+  /**
+   * Whether the chunk is recorded (by this attempt or an earlier one). Not done while
+   * `running`: the quiet hours began during the batch, which stopped there.
+   */
   done: boolean;
   counts?: BroadcastCounts;
 }
@@ -162,15 +166,24 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       // Message i leaves no earlier than i / rate after the batch began; batches follow one another.
       const began = Date.now();
       const gapMs = doc.ratePerSecond ? 1_000 / doc.ratePerSecond : 0;
+      // A slow batch stops where the quiet hours begin (the workflow checks them between batches only).
+      const quietAt = doc.quietHours ? began + millisUntilLocalTime(now(), doc.quietHours.start, doc.timeZone, 'UTC') : Infinity;
+      let reachedQuietHours = false;
       try {
         await forEachInParallel(profileIds.entries(), SENDS_AT_ONCE, async ([index, profileId]) => {
-          const wait = began + index * gapMs - Date.now();
-          if (wait > 0) await pause(wait);
+          const leaveAt = began + index * gapMs;
+          if (reachedQuietHours || leaveAt >= quietAt) {
+            reachedQuietHours = true;
+            return;
+          }
+          if (leaveAt > Date.now()) await pause(leaveAt - Date.now());
           tally(counts, await sendOne(requestFor(broadcast, doc.rulesVersion, profileId)));
         });
       } finally {
         clearInterval(beating);
       }
+      // Not recorded: after the quiet hours the chunk is sent again, and finds those already sent final (counted then, once).
+      if (reachedQuietHours) return { state: doc.state, done: false };
       await stores.broadcasts.recordBatch(name, chunk, counts, now());
       return { state: doc.state, done: true, counts };
     },
