@@ -15,6 +15,7 @@ broadcast no_template { to segment readers send email "nowhere" }
 `;
 
 let itinera: TestItinera;
+let deployed: Awaited<ReturnType<typeof send>>;
 const admin = { auth: bearer(ADMIN_KEY) };
 const api = (method: string, path: string, json?: unknown) => send(itinera.baseUrl, method, path, { ...admin, ...(json ? { json } : {}) });
 const state = async (name: string) => (await api('GET', `/v1/broadcasts/${name}`)).body;
@@ -22,7 +23,8 @@ const state = async (name: string) => (await api('GET', `/v1/broadcasts/${name}`
 beforeAll(async () => {
   itinera = await startTestItinera('broadcast_api', { runWorker: false });
   expect((await api('PUT', '/v1/templates/spring_sale', { subject: 'Spring', html: '<p>Spring</p>' })).status).toBe(201);
-  expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
+  deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
+  expect(deployed.status).toBe(200);
 });
 afterAll(async () => {
   await itinera?.runtime.temporal.workflow
@@ -66,6 +68,20 @@ describe('broadcast routes', () => {
       'timeZone',
     ]);
     expect(await state('spring_sale')).toEqual({ name: 'spring_sale', declared: true, state: 'not started' });
+  });
+
+  it('warns at deploy of a broadcast whose template does not exist, and lists the templates broadcasts use', async () => {
+    expect(deployed.body.warnings).toEqual([
+      {
+        code: 'template_missing',
+        broadcast: 'no_template',
+        template: 'nowhere',
+        message: 'broadcast no_template: no template "nowhere" (PUT /v1/templates/nowhere); it cannot be started until there is',
+      },
+    ]);
+    const templates = (await api('GET', '/v1/templates')).body;
+    expect(templates.templates.find((t: { name: string }) => t.name === 'spring_sale').usedBy).toEqual(['broadcast spring_sale']);
+    expect(templates.missing).toEqual(['nowhere']);
   });
 
   it('refuses a start whose template does not exist with 422', async () => {
