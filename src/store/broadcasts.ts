@@ -75,6 +75,14 @@ export class BroadcastStore {
     return this.collection.findOne({ _id: name });
   }
 
+  /**
+   * Every broadcast ever started: one document per broadcast (they grow with mailings, not
+   * with people), read whole, without the audience chunks.
+   */
+  async list(): Promise<BroadcastDoc[]> {
+    return this.collection.find({}).sort({ _id: 1 }).toArray();
+  }
+
   /** Records the start; false when the broadcast was started before (whatever its state now). */
   async create(doc: Omit<BroadcastDoc, 'sent' | 'failed' | 'skipped' | 'doneChunks'>): Promise<boolean> {
     try {

@@ -140,6 +140,14 @@ describe('broadcast routes', () => {
     expect(await state('spring_sale')).toEqual(cancelled);
   });
 
+  it('lists the declared broadcasts and those started, each with its state', async () => {
+    const { broadcasts } = (await api('GET', '/v1/broadcasts')).body;
+    expect(broadcasts.map((b: { name: string; state: string }) => [b.name, b.state])).toEqual([
+      ['no_template', 'not started'],
+      ['spring_sale', 'cancelled'],
+    ]);
+  });
+
   it('asks for credentials', async () => {
     expect((await send(itinera.baseUrl, 'POST', '/v1/broadcasts/spring_sale/start')).status).toBe(401);
     expect((await send(itinera.baseUrl, 'GET', '/v1/broadcasts/spring_sale')).status).toBe(401);

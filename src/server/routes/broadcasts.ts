@@ -90,6 +90,14 @@ export function broadcastRoutes(deps: AppDeps): Router {
     return { rules, declaration, doc };
   };
 
+  router.get('/v1/broadcasts', async (_req, res) => {
+    const [rules, docs] = await Promise.all([deps.stores.rules.active(), deps.stores.broadcasts.list()]);
+    const declared = new Map((rules?.ir.broadcasts ?? []).map((broadcast) => [broadcast.name, broadcast]));
+    const started = new Map(docs.map((doc) => [doc._id, doc]));
+    const names = [...new Set([...declared.keys(), ...started.keys()])].sort();
+    res.json({ broadcasts: names.map((name) => present(name, declared.get(name), started.get(name) ?? null)) });
+  });
+
   router.get('/v1/broadcasts/:name', async (req, res) => {
     const { declaration, doc } = await known(req.params.name);
     res.json(present(req.params.name, declaration, doc));
