@@ -4,7 +4,8 @@
  * never inside its quiet hours, obeying pause, resume and cancel between chunks. Each
  * chunk's sends are keyed by broadcast and person and its counts recorded once, so a
  * worker crash mid-chunk retries the chunk without sending anyone a second message.
- * Continues as new every few hundred chunks: 100,000 people are 500 chunks of 200.
+ * Continues as new every few hundred passes (chunks, or looks at the state while paused):
+ * 100,000 people are 500 chunks of 200.
  */
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BroadcastActivities, BroadcastPlan } from '../activities/index.js';
@@ -33,10 +34,14 @@ const batches = proxyActivities<BroadcastActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
-/** About 10 history events per chunk: 200 chunks keep a run's history near 2,000 events. */
+/**
+ * About 10 history events per pass of the loop (a chunk, a look at the state while paused,
+ * a quiet-hours sleep): 200 passes keep a run's history near 2,000 events, however long it
+ * is paused and however large its audience.
+ */
 export const BATCHES_PER_RUN = 200;
 /** A paused run looks at the stored state this often, in case a resume's signal was lost. */
-const PAUSED_RECHECK = '1 minute';
+const PAUSED_RECHECK = '5 minutes';
 
 export type BroadcastOutcome = 'completed' | 'cancelled';
 
@@ -60,10 +65,14 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
   const plan: BroadcastPlan = input.continued?.plan ?? (await snapshot.prepareBroadcast(broadcast));
   let chunk = input.continued?.nextChunk ?? 0;
   if (!input.continued) obey(await quick.broadcastState(broadcast));
-  let sentThisRun = 0;
+  let passes = 0;
 
   while (chunk < plan.chunks) {
     if (state === 'cancelled') return 'cancelled';
+    if (++passes > (input.batchesPerRun ?? BATCHES_PER_RUN)) {
+      // A signal sent in between reaches the new run too late: the stored state, which each batch obeys, covers it.
+      return continueAsNew<typeof broadcastWorkflow>({ ...input, continued: { plan, nextChunk: chunk } });
+    }
     if (state === 'paused') {
       if (!(await condition(() => state !== 'paused', PAUSED_RECHECK))) obey(await quick.broadcastState(broadcast));
       continue;
@@ -78,10 +87,6 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
     const result = await batches.sendBroadcastBatch(broadcast, chunk);
     if (result.done) chunk++;
     else obey(result.state);
-    if (++sentThisRun >= (input.batchesPerRun ?? BATCHES_PER_RUN) && chunk < plan.chunks) {
-      // Signals arrive at the new run too late only if sent in between: the stored state covers them.
-      return continueAsNew<typeof broadcastWorkflow>({ ...input, continued: { plan, nextChunk: chunk } });
-    }
   }
   if (state === 'cancelled') return 'cancelled';
   return (await quick.finishBroadcast(broadcast)) === 'cancelled' ? 'cancelled' : 'completed';
