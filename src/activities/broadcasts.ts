@@ -38,6 +38,8 @@ export interface BroadcastPlan {
 }
 
 export interface BatchResult {
+  /** With a rate: when the next chunk may begin (epoch ms), so that chunks together keep to the rate. */
+  nextAtMs?: number;
   /** The state the batch found: anything but `running` and it sent nothing. */
   state: BroadcastState;
   /**
@@ -66,6 +68,16 @@ function skipReason({ status, detail = '' }: DeliveryOutcome): SkipReason {
   if (detail === 'restricted') return 'suppressed';
   if (detail === 'no address') return 'no address';
   return 'erased';
+}
+
+/**
+ * Members per chunk: 200, or fewer under a slow rate, so that a chunk's sends span about a
+ * minute at most (a retried chunk paces again from its start; a pause waits for the chunk
+ * under way). The wait after a chunk is the workflow's, on a durable timer.
+ */
+function chunkSizeFor(ratePerSecond: number | undefined): number {
+  if (!ratePerSecond) return AUDIENCE_CHUNK_SIZE;
+  return Math.max(1, Math.min(AUDIENCE_CHUNK_SIZE, Math.floor(ratePerSecond * 60)));
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,13 +144,14 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       });
       if (doc.audience) return plan(doc.audience);
       const context = Context.current();
+      const chunkSize = doc.batchSize ?? chunkSizeFor(doc.ratePerSecond);
       let chunk = 0;
       let total = 0;
       let ids: string[] = [];
       for await (const member of stores.segmentMembers.all(doc.segment)) {
         ids.push(member.profileId);
         total++;
-        if (ids.length === (doc.batchSize ?? AUDIENCE_CHUNK_SIZE)) {
+        if (ids.length === chunkSize) {
           await stores.broadcasts.writeAudienceChunk(name, chunk++, ids);
           ids = [];
           context.heartbeat();
@@ -185,7 +198,7 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       // Not recorded: after the quiet hours the chunk is sent again, and finds those already sent final (counted then, once).
       if (reachedQuietHours) return { state: doc.state, done: false };
       await stores.broadcasts.recordBatch(name, chunk, counts, now());
-      return { state: doc.state, done: true, counts };
+      return { state: doc.state, done: true, counts, ...(gapMs > 0 ? { nextAtMs: began + profileIds.length * gapMs } : {}) };
     },
 
     /** The state as stored: what the API last decided (a signal may have been lost on the way). */

@@ -87,6 +87,9 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
     const result = await batches.sendBroadcastBatch(broadcast, chunk);
     if (result.done) chunk++;
     else obey(result.state);
+    // Under a rate, the next chunk waits until this one's share of time is over (a pause or cancel wakes it).
+    const untilNext = result.nextAtMs === undefined ? 0 : result.nextAtMs - Date.now();
+    if (untilNext > 0 && chunk < plan.chunks) await condition(() => state !== 'running', untilNext);
   }
   if (state === 'cancelled') return 'cancelled';
   return (await quick.finishBroadcast(broadcast)) === 'cancelled' ? 'cancelled' : 'completed';
