@@ -1,7 +1,8 @@
 /**
  * How a broadcast's run behaves over time, on the real servers with the worker in this
  * process: a run that continues as new after every chunk still sends each member once
- * (the audience and the next chunk carried over, nothing sent twice); and a broadcast
+ * (the audience and the next chunk carried over, nothing sent twice); a rate holds across
+ * chunks; and a broadcast
  * whose quiet hours hold now sends nothing, shows that it waits and until when, and ends
  * at once when cancelled.
  */
@@ -19,6 +20,11 @@ const RULES = `
 segment members { trait member = true }
 broadcast notice "Terms update" {
   to segment members
+  send email "notice"
+}
+broadcast paced {
+  to segment members
+  at most 5 per second
   send email "notice"
 }
 broadcast night_sale {
@@ -82,6 +88,21 @@ describe('a broadcast run', () => {
     expect(done).toMatchObject({ state: 'completed', progress: { audience: PEOPLE, sent: PEOPLE, failed: 0, remaining: 0 } });
     for (let i = 0; i < PEOPLE; i++) expect(sink.mailbox(`member${i}@example.com`), `member${i}`).toHaveLength(1);
     expect(sink.received).toHaveLength(PEOPLE);
+  });
+
+  it('keeps to its rate across chunks', async () => {
+    const arrivals: number[] = [];
+    const receivedBefore = sink.received.length;
+    sink.onMessage = () => void arrivals.push(Date.now());
+    expect((await api('POST', '/v1/broadcasts/paced/start', { batchSize: 2 })).status).toBe(202);
+    const run = itinera.runtime.temporal.workflow.getHandle(broadcastWorkflowId(itinera.dbName, 'paced'));
+    expect(await run.result()).toBe('completed');
+    sink.onMessage = undefined;
+    expect(sink.received.length - receivedBefore).toBe(PEOPLE);
+    // Seven messages at 5 a second, in four chunks: the last leaves at least 6 × 200 ms after
+    // the first (less a margin for the first message's new SMTP connection); unpaced, they
+    // take some tens of milliseconds.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(((PEOPLE - 1) * 1000) / 5 - 300);
   });
 
   it('sleeps through its quiet hours, visibly, sending nothing, and ends at once when cancelled', async () => {
