@@ -235,7 +235,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['./*', '!./messages.js', '!./*.client.js'],
+              // messages.js and its siblings (broadcast-messages.js): signals and inputs, safe outside the sandbox.
+              group: ['./*', '!./messages.js', '!./*-messages.js', '!./*.client.js'],
               allowTypeImports: true,
               message:
                 "A client imports workflow code as types only (`import type * as workflows from './index.js'`): running it outside the sandbox would fail.",

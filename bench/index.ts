@@ -19,6 +19,8 @@ const BENCHES = {
     "segments on a grown database (100,000 people, 1,000,000 events): a deploy's recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms), 80 segments on an empty database until ready (target < 1 s)",
   journeys:
     '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
+  broadcasts:
+    'one broadcast to 100,000 members of a segment: sends per second to a local SMTP sink against nodemailer straight to it (target ≥ 0.8), time to take the audience, memory (BROADCASTS_BENCH_PEOPLE)',
   privacy:
     'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
   person:

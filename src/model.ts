@@ -371,8 +371,16 @@ export interface ConfirmationRequest extends QueuedMessage {
   confirms: string;
 }
 
+/** A broadcast's e-mail to one member of its audience (src/activities/broadcasts.ts). */
+export interface BroadcastRequest extends QueuedMessage {
+  channel: 'email';
+  broadcast: string;
+  /** The rules version whose declaration the broadcast runs. */
+  rulesVersion: number;
+}
+
 /** Any message Itinera sends. */
-export type OutgoingMessage = MessageRequest | ConfirmationRequest;
+export type OutgoingMessage = MessageRequest | ConfirmationRequest | BroadcastRequest;
 
 /**
  * Where a message stands. `queued` (the outbox of runs before delivery existed),

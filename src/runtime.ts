@@ -47,6 +47,7 @@ import { SuppressionScreen } from './privacy/suppression.js';
 import { quiescingRetries } from './util/temporal-retries.js';
 import { startErasure as startErasureRun } from './workflows/erasure.client.js';
 import { startExport as startExportRun } from './workflows/export.client.js';
+import { signalBroadcast, startBroadcast } from './workflows/broadcast.client.js';
 import { terminateRun, type WorkflowStarter } from './workflows/idempotent.client.js';
 import type { JourneySinks } from './workflows/messages.js';
 import { retentionSchedule } from './workflows/retention.client.js';
@@ -361,6 +362,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     linkBaseUrl,
     ...(mailer ? { mailer } : {}),
     startSegmentRecompute: startRecompute,
+    broadcasts: {
+      start: (name) => startBroadcast(workflows, deploymentScope, name),
+      signal: (name, action) => signalBroadcast(workflows, deploymentScope, name, action),
+    },
+    defaultTimeZone: options.defaultTimeZone ?? 'UTC',
     changes,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
   });

@@ -2,6 +2,7 @@
  * All activities, built from their dependencies. Workflows import only the types below,
  * never this module's values.
  */
+import { createBroadcastActivities } from './broadcasts.js';
 import { createConsentActivities } from './consent.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createJourneyActivities } from './journeys.js';
@@ -11,6 +12,7 @@ import { createSegmentActivities } from './segments.js';
 
 export type { ActivityDeps };
 export type { AdmissionVerdict } from './admission.js';
+export type { BatchResult, BroadcastPlan } from './broadcasts.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPrivacyActivities(deps),
     ...createConsentActivities(deps),
     ...createSegmentActivities(deps),
+    ...createBroadcastActivities(deps),
   };
 }
 
@@ -29,3 +32,4 @@ export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
 export type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;
 export type ConsentActivities = ReturnType<typeof createConsentActivities>;
 export type SegmentActivities = ReturnType<typeof createSegmentActivities>;
+export type BroadcastActivities = ReturnType<typeof createBroadcastActivities>;

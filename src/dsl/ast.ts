@@ -16,7 +16,7 @@ export interface Program {
   declarations: Declaration[];
 }
 
-export type Declaration = ConsentDecl | SegmentDecl | JourneyDecl | RecoveredDecl;
+export type Declaration = ConsentDecl | SegmentDecl | JourneyDecl | BroadcastDecl | RecoveredDecl;
 
 export interface Name {
   text: string;
@@ -126,12 +126,34 @@ export interface JourneyDecl {
 }
 
 /**
+ * `broadcast <name> ["<title>"] { … }`: one message to a segment's members, started by an
+ * admin (not by an event). Clauses in source order; the checker wants one audience and
+ * one send.
+ */
+export interface BroadcastDecl {
+  kind: 'broadcast';
+  name: Name;
+  title?: StringLit;
+  clauses: BroadcastClause[];
+  span: Span;
+}
+
+export type BroadcastClause =
+  /** `to segment <name>` */
+  | { kind: 'audience'; segment: Name; span: Span }
+  | { kind: 'requiresConsent'; purpose: Name; span: Span }
+  | { kind: 'quietHours'; start: TimeLit; end: TimeLit; span: Span }
+  /** `at most <n> per <unit>` */
+  | { kind: 'rate'; count: NumberLit; per: DurationUnit; span: Span }
+  | { kind: 'send'; send: Extract<Step, { kind: 'sendEmail' | 'sendWebhook' }>; span: Span };
+
+/**
  * A declaration whose source had syntax errors. Only its kind and name are kept, so that
  * references to it elsewhere do not turn into a second, misleading "unknown name" error.
  */
 export interface RecoveredDecl {
   kind: 'recovered';
-  declares?: 'consent' | 'segment' | 'journey';
+  declares?: 'consent' | 'segment' | 'journey' | 'broadcast';
   name?: Name;
   span: Span;
 }

@@ -142,7 +142,7 @@ function checkStep(ctx: CheckContext, step: Step, scope: Scope): void {
   }
 }
 
-function checkWith(ctx: CheckContext, entries: WithEntry[], scope: Scope): void {
+export function checkWith(ctx: CheckContext, entries: WithEntry[], scope: Scope): void {
   const keys = new Set<string>();
   for (const entry of entries) {
     if (keys.has(entry.key.text)) ctx.add(Diagnostics.duplicateWithKey, entry.key.span, entry.key.text);

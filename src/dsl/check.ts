@@ -6,6 +6,7 @@
 import type { ConsentClause, ConsentDecl, Declaration, Name, Program, SegmentDecl, Span } from './ast.js';
 import { assertNever } from './assert-never.js';
 import { CheckContext, EMPTY_SCOPE } from './check-context.js';
+import { checkBroadcast } from './check-broadcasts.js';
 import { checkCondition } from './check-conditions.js';
 import { checkJourney } from './check-journeys.js';
 import { checkDuration, checkNonEmpty, checkString } from './check-values.js';
@@ -28,6 +29,9 @@ export function check(program: Program): Diagnostic[] {
       case 'journey':
         checkJourney(ctx, decl);
         break;
+      case 'broadcast':
+        checkBroadcast(ctx, decl);
+        break;
       case 'recovered':
         break;
       default:
@@ -44,6 +48,7 @@ export function check(program: Program): Diagnostic[] {
 
 function declareNames(ctx: CheckContext, declarations: Declaration[]): void {
   const journeys = new Map<string, Name>();
+  const broadcasts = new Map<string, Name>();
   for (const decl of declarations) {
     const kind = decl.kind === 'recovered' ? decl.declares : decl.kind;
     const name = decl.name;
@@ -54,7 +59,9 @@ function declareNames(ctx: CheckContext, declarations: Declaration[]): void {
         ? [ctx.consents, Diagnostics.duplicateConsent]
         : kind === 'segment'
           ? [ctx.segments, Diagnostics.duplicateSegment]
-          : [journeys, Diagnostics.duplicateJourney];
+          : kind === 'journey'
+            ? [journeys, Diagnostics.duplicateJourney]
+            : [broadcasts, Diagnostics.duplicateBroadcast];
     const earlier = table.get(name.text);
     if (earlier) ctx.add(duplicate, name.span, name.text, earlier.span.line);
     else table.set(name.text, name);

@@ -4,6 +4,7 @@
  *
  *   ITN10xx lexical · ITN11xx syntax · ITN12xx names · ITN13xx literal values
  *   ITN14xx journey structure · ITN15xx split and for · ITN16xx consents · ITN17xx conditions
+ *   ITN18xx previews · ITN19xx broadcasts
  *
  * Codes are never reused or renumbered; docs/language.md has a row for each (a test checks).
  */
@@ -24,6 +25,8 @@ const didYouMean = (suggestion: string | undefined): string => (suggestion ? ` (
 
 export const MAX_FOR_ITERATIONS = 100;
 export const MAX_STEPS_PER_JOURNEY = 10_000;
+/** Messages per second a broadcast may ask for: far above what one SMTP relay takes. */
+export const MAX_BROADCAST_RATE = 10_000;
 
 export const Diagnostics = {
   // ITN10xx lexical
@@ -53,6 +56,7 @@ export const Diagnostics = {
   uppercaseName: def('ITN1208', 'error', (name: string) => `names are lowercase letters, digits and '_': write '${name.toLowerCase()}'`),
   unknownPlaceholder: def('ITN1209', 'warning', (name: string) => `'{${name}}' is not a loop variable here and is kept as written`),
   shadowedLoopVariable: def('ITN1210', 'error', (name: string) => `loop variable '${name}' is already used by an enclosing 'for'`),
+  duplicateBroadcast: def('ITN1212', 'error', (name: string, line: number) => `broadcast '${name}' is already declared on line ${line}`),
   duplicateWithKey: def('ITN1211', 'error', (key: string) => `'${key}' is given twice in this 'with { … }'`),
 
   // ITN13xx literal values
@@ -132,6 +136,18 @@ export const Diagnostics = {
     'warning',
     (glob: string) => `'tagged like "${glob}"' has no * or ?: it means the same as 'tagged "${glob}"'`,
   ),
+
+  // ITN19xx broadcasts
+  missingAudience: def('ITN1901', 'error', (broadcast: string) => `broadcast '${broadcast}' has no audience: add 'to segment <name>'`),
+  missingSend: def('ITN1902', 'error', (broadcast: string) => `broadcast '${broadcast}' sends nothing: add 'send email "<template>"'`),
+  secondSend: def('ITN1903', 'error', (line: number) => `a broadcast sends one e-mail; another 'send' is on line ${line}`),
+  broadcastSendsEmail: def('ITN1904', 'error', () => 'a broadcast sends e-mail only: write \'send email "<template>"\''),
+  invalidRate: def(
+    'ITN1905',
+    'error',
+    (text: string) => `a rate must be more than 0 and at most ${MAX_BROADCAST_RATE} per second, not '${text}'`,
+  ),
+  secondAudience: def('ITN1906', 'error', (line: number) => `a broadcast has one audience; another 'to segment' is on line ${line}`),
 } as const;
 
 export type DiagnosticKey = keyof typeof Diagnostics;

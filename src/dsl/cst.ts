@@ -572,6 +572,7 @@ export type DeclarationsCstChildren = {
   consentDecl?: ConsentDeclCstNode[];
   segmentDecl?: SegmentDeclCstNode[];
   journeyDecl?: JourneyDeclCstNode[];
+  broadcastDecl?: BroadcastDeclCstNode[];
 };
 
 export interface ConsentDeclCstNode extends CstNode {
@@ -636,6 +637,39 @@ export type JourneyDeclCstChildren = {
   RCurly: IToken[];
 };
 
+export interface BroadcastDeclCstNode extends CstNode {
+  name: 'broadcastDecl';
+  children: BroadcastDeclCstChildren;
+}
+
+export type BroadcastDeclCstChildren = {
+  Broadcast: IToken[];
+  name: IToken[];
+  StringLiteral?: IToken[];
+  LCurly: IToken[];
+  broadcastClause?: BroadcastClauseCstNode[];
+  RCurly: IToken[];
+};
+
+export interface BroadcastClauseCstNode extends CstNode {
+  name: 'broadcastClause';
+  children: BroadcastClauseCstChildren;
+}
+
+export type BroadcastClauseCstChildren = {
+  To?: IToken[];
+  Segment?: IToken[];
+  name?: IToken[];
+  requiresHeader?: RequiresHeaderCstNode[];
+  quietHoursHeader?: QuietHoursHeaderCstNode[];
+  At?: IToken[];
+  Most?: IToken[];
+  NumberLiteral?: IToken[];
+  Per?: IToken[];
+  TimeUnit?: IToken[];
+  sendStep?: SendStepCstNode[];
+};
+
 export interface ItineraCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   comparison(children: ComparisonCstChildren, param?: IN): OUT;
   valueList(children: ValueListCstChildren, param?: IN): OUT;
@@ -686,4 +720,6 @@ export interface ItineraCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   consentClause(children: ConsentClauseCstChildren, param?: IN): OUT;
   segmentDecl(children: SegmentDeclCstChildren, param?: IN): OUT;
   journeyDecl(children: JourneyDeclCstChildren, param?: IN): OUT;
+  broadcastDecl(children: BroadcastDeclCstChildren, param?: IN): OUT;
+  broadcastClause(children: BroadcastClauseCstChildren, param?: IN): OUT;
 }

@@ -14,6 +14,12 @@ export interface ProgramIR {
   consents: ConsentIR[];
   segments: SegmentIR[];
   journeys: JourneyIR[];
+  /**
+   * Present only when the program declares a broadcast: programs without one keep the IR
+   * they always had, and an interpreter that predates broadcasts ignores the field (an
+   * addition, not a change: IR_VERSION stays).
+   */
+  broadcasts?: BroadcastIR[];
 }
 
 /** Durations are whole milliseconds throughout the IR. */
@@ -151,3 +157,23 @@ export type StepIR =
   | { kind: 'if'; id: string; condition: ConditionIR; then: StepIR[]; else: StepIR[] }
   | { kind: 'split'; id: string; branches: { percent: number; steps: StepIR[] }[] }
   | { kind: 'exit'; id: string };
+
+// ---------------------------------------------------------------- broadcasts
+
+/**
+ * One e-mail to a segment's members, started by an admin (POST /v1/broadcasts/:name/start):
+ * the members when it starts, each sent to once.
+ */
+export interface BroadcastIR {
+  name: string;
+  title?: string;
+  segment: string;
+  /** Purposes that must be granted at each send (deny by default); none: operational mail. */
+  requiresConsent: string[];
+  /** At most this many messages per second (`at most <n> per <unit>`); absent: as fast as the channel goes. */
+  ratePerSecond?: number;
+  /** Local times of day, `hh:mm`, in the broadcast's time zone: no send starts inside. */
+  quietHours?: { start: string; end: string };
+  template: string;
+  with: Record<string, ValueIR>;
+}

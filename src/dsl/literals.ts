@@ -18,6 +18,11 @@ export function durationMs(duration: Duration): Millis {
   return Math.round(duration.amount * UNIT_MS[duration.unit]);
 }
 
+/** `at most <count> per <unit>` as messages per second (`60 per minute` is 1). */
+export function ratePerSecond(count: number, per: DurationUnit): number {
+  return (count * UNIT_MS.second) / UNIT_MS[per];
+}
+
 export function durationText(duration: Duration): string {
   return `${duration.amount} ${duration.unit}${duration.amount === 1 ? '' : 's'}`;
 }

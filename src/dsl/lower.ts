@@ -8,6 +8,7 @@ import type * as A from './ast.js';
 import { assertNever } from './assert-never.js';
 import {
   IR_VERSION,
+  type BroadcastIR,
   type ComparisonIR,
   type ConditionIR,
   type ConsentIR,
@@ -21,7 +22,7 @@ import {
   type StepIR,
   type TriggerIR,
 } from './ir.js';
-import { durationMs, formatTime } from './literals.js';
+import { durationMs, formatTime, ratePerSecond } from './literals.js';
 import { referencedSegments } from './walk.js';
 
 /** Loop variables in scope while lowering the body of a `for`. */
@@ -40,6 +41,9 @@ export function lower(program: A.Program): ProgramIR {
         break;
       case 'journey':
         ir.journeys.push(lowerJourney(decl));
+        break;
+      case 'broadcast':
+        (ir.broadcasts ??= []).push(lowerBroadcast(decl));
         break;
       case 'recovered':
         throw new Error('internal error: lowering a program with syntax errors');
@@ -144,6 +148,43 @@ function lowerJourney(decl: A.JourneyDecl): JourneyIR {
   if (exitWhen.length > 1) journey.exitWhen = { kind: 'or', any: exitWhen };
   if (quietHours) journey.quietHours = quietHours;
   return journey;
+}
+
+function lowerBroadcast(decl: A.BroadcastDecl): BroadcastIR {
+  let segment: string | undefined;
+  let send: Extract<A.Step, { kind: 'sendEmail' }> | undefined;
+  const requiresConsent: string[] = [];
+  const optional: Pick<BroadcastIR, 'ratePerSecond' | 'quietHours'> = {};
+  for (const clause of decl.clauses) {
+    switch (clause.kind) {
+      case 'audience':
+        segment = clause.segment.text;
+        break;
+      case 'requiresConsent':
+        if (!requiresConsent.includes(clause.purpose.text)) requiresConsent.push(clause.purpose.text);
+        break;
+      case 'quietHours':
+        optional.quietHours = { start: formatTime(clause.start), end: formatTime(clause.end) };
+        break;
+      case 'rate':
+        optional.ratePerSecond = ratePerSecond(clause.count.value, clause.per);
+        break;
+      case 'send':
+        if (clause.send.kind === 'sendEmail') send = clause.send;
+        break;
+      default:
+        assertNever(clause, 'broadcast clause');
+    }
+  }
+  if (segment === undefined || !send) throw new Error(`internal error: broadcast '${decl.name.text}' has no audience or no send`);
+  return {
+    ...withTitle({ name: decl.name.text }, decl.title),
+    segment,
+    requiresConsent,
+    ...optional,
+    template: send.template.value,
+    with: lowerWith(send.with, NO_VARIABLES),
+  };
 }
 
 function lowerTrigger(trigger: A.Trigger): TriggerIR {

@@ -36,7 +36,7 @@ export interface ParsedChunk {
   diagnostics: Diagnostic[];
 }
 
-const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey];
+const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey, T.Broadcast];
 
 export function lex(source: string): LexResult {
   const lexed = T.itineraLexer.tokenize(source);
@@ -63,7 +63,7 @@ function isName(token: IToken | undefined): boolean {
   return token !== undefined && (token.tokenType === T.Identifier || (token.tokenType.CATEGORIES ?? []).includes(T.Name));
 }
 
-/** Whether the token at `i` opens a declaration: `consent|segment|journey <name> ["title"] {`. */
+/** Whether the token at `i` opens a declaration: `consent|segment|journey|broadcast <name> ["title"] {`. */
 export function startsDeclaration(tokens: IToken[], i: number): boolean {
   const keyword = tokens[i];
   if (!keyword || !DECLARATION_KEYWORDS.includes(keyword.tokenType)) return false;

@@ -32,6 +32,7 @@ export class ItineraParser extends JourneyRules {
     { ALT: () => this.SUBRULE(this.consentDecl) },
     { ALT: () => this.SUBRULE(this.segmentDecl) },
     { ALT: () => this.SUBRULE(this.journeyDecl) },
+    { ALT: () => this.SUBRULE(this.broadcastDecl) },
   ];
 
   declarations = this.RULE('declarations', () => {
@@ -105,6 +106,46 @@ export class ItineraParser extends JourneyRules {
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.journeyItem));
     this.CONSUME(T.RCurly);
+  });
+
+  broadcastDecl = this.RULE('broadcastDecl', () => {
+    this.CONSUME(T.Broadcast);
+    this.CONSUME(T.Name, { LABEL: 'name' });
+    this.OPTION(() => this.CONSUME(T.StringLiteral));
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.broadcastClause));
+    this.CONSUME(T.RCurly);
+  });
+
+  /**
+   * What a broadcast holds, in any order: its audience, the consents it requires, its rate
+   * and quiet hours (written as a journey's), and its one send (the checker wants exactly
+   * one, and an e-mail).
+   */
+  private readonly broadcastClauseKinds: Alternatives = [
+    {
+      ALT: () => {
+        this.CONSUME(T.To);
+        this.CONSUME(T.Segment);
+        this.CONSUME(T.Name, { LABEL: 'name' });
+      },
+    },
+    { ALT: () => this.SUBRULE(this.requiresHeader) },
+    { ALT: () => this.SUBRULE(this.quietHoursHeader) },
+    {
+      ALT: () => {
+        this.CONSUME(T.At);
+        this.CONSUME(T.Most);
+        this.CONSUME(T.NumberLiteral);
+        this.CONSUME(T.Per);
+        this.CONSUME(T.TimeUnit);
+      },
+    },
+    { ALT: () => this.SUBRULE(this.sendStep) },
+  ];
+
+  broadcastClause = this.RULE('broadcastClause', () => {
+    this.OR(this.broadcastClauseKinds);
   });
 }
 

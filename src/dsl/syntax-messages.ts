@@ -8,12 +8,14 @@ import { EOF } from './chevrotain.js';
 
 /** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
-  declarations: 'a declaration (consent, segment or journey)',
+  declarations: 'a declaration (consent, segment, journey or broadcast)',
   consentClause:
     "'expires after <duration>', 'remind <duration> before expiry', 'categories \"<category>\", …' or 'confirm with email \"<template>\"'",
   journeyItem:
     'a journey header (when, requires, reentry, exit on, exit when, quiet hours) or a step (tag, untag, set, send, wait, if, split, for, exit)',
   header: 'a journey header',
+  broadcastClause:
+    "a broadcast clause ('to segment <name>', 'requires consent <name>', 'at most <n> per <unit>', 'quiet hours <hh:mm>-<hh:mm>', 'send email \"<template>\"')",
   triggerHeader: "'performed \"<event>\"', 'enters segment <name>' or 'exits segment <name>'",
   reentryHeader: "'never', 'always' or 'after <duration>'",
   step: 'a step (tag, untag, set trait, send, wait, if, split, for, exit)',
@@ -36,7 +38,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
 /** How the end of the parsed input is described; parse.ts rewords it when a declaration follows. */
 export const END_OF_INPUT = 'the end of the file';
 /** Ends the message for tokens left over where only a new declaration may begin. */
-export const NOT_A_DECLARATION = 'expected a declaration (consent, segment or journey)';
+export const NOT_A_DECLARATION = 'expected a declaration (consent, segment, journey or broadcast)';
 
 export function describeToken(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return END_OF_INPUT;

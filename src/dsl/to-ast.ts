@@ -17,6 +17,7 @@ import { declarationStarts } from './parse.js';
 import { joinSpans, tokenSpan } from './spans.js';
 import * as T from './tokens.js';
 import * as conditions from './to-ast/conditions.js';
+import * as broadcasts from './to-ast/broadcasts.js';
 import * as declarations from './to-ast/declarations.js';
 import * as journeys from './to-ast/journeys.js';
 import { lookup, nameOf } from './to-ast/leaves.js';
@@ -29,7 +30,7 @@ import * as where from './to-ast/where.js';
  * builder taking the wrong children) fails to compile here.
  */
 type RuleBuilders = Omit<ItineraCstVisitor<never, unknown>, keyof ICstVisitor<never, unknown>>;
-const _everyRuleHasABuilder = { ...declarations, ...journeys, ...conditions, ...where, ...values } satisfies RuleBuilders;
+const _everyRuleHasABuilder = { ...declarations, ...broadcasts, ...journeys, ...conditions, ...where, ...values } satisfies RuleBuilders;
 
 /** The declarations of one chunk the parse phase produced. */
 export function toDeclarations(chunk: ParsedChunk): A.Declaration[] {
@@ -47,6 +48,7 @@ const DECLARED: ReadonlyMap<TokenType, NonNullable<A.RecoveredDecl['declares']>>
   [T.Consent, 'consent'],
   [T.Segment, 'segment'],
   [T.Journey, 'journey'],
+  [T.Broadcast, 'broadcast'],
 ]);
 
 /** Just the kinds and names of the declarations in a chunk that did not parse. */

@@ -107,6 +107,7 @@ function keyword(word: string, options: { reserved?: boolean; categories?: Token
 export const Consent = keyword('consent');
 export const Segment = keyword('segment');
 export const Journey = keyword('journey');
+export const Broadcast = keyword('broadcast');
 export const Expires = keyword('expires');
 export const After = keyword('after');
 export const Remind = keyword('remind');
@@ -169,6 +170,9 @@ export const Always = keyword('always');
 export const Exit = keyword('exit');
 export const On = keyword('on');
 export const Quiet = keyword('quiet');
+
+// Broadcasts (`to segment` reuses `to`; the rate is `at most <n> per <unit>`)
+export const Per = keyword('per');
 
 // Journey steps
 export const Tag = keyword('tag');

@@ -11,6 +11,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { consentRoutes } from './routes/consents.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { frequencyCapRoutes } from './routes/frequency-caps.js';
+import { broadcastRoutes } from './routes/broadcasts.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { messageRoutes } from './routes/messages.js';
 import { templateRoutes } from './routes/templates.js';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
       '/v1/destinations',
       '/v1/frequency-caps',
       '/v1/journeys',
+      '/v1/broadcasts',
       '/v1/audit',
       '/v1/users',
       '/v1/session',
@@ -120,7 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
     privacyRoutes(deps),
     segmentRoutes(deps),
   );
-  app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps));
+  app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps), broadcastRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
   // The console itself: static assets under /console/.

@@ -12,12 +12,13 @@ export interface DeployWarning {
   /** `template_missing`, `destination_missing`, or a compiler warning's code (`ITN…`). */
   code: string;
   message: string;
-  /** The send naming it: a journey's step, or a consent's confirmation. */
+  /** The send naming it: a journey's step, a consent's confirmation, or a broadcast. */
   journey?: string;
   /** The first step naming it; `steps` has them all (a send inside `for` is one step per iteration). */
   step?: string;
   steps?: string[];
   consent?: string;
+  broadcast?: string;
   template?: string;
   destination?: string;
   /** Where a compiler warning points in the program. */
@@ -65,7 +66,20 @@ export async function missingTargets(stores: Stores, ir: ProgramIR): Promise<Dep
           },
         ];
   });
-  return [...confirmations, ...oncePerTarget(sends)];
+  // A broadcast cannot start without its template (422 template_missing): said at deploy already.
+  const broadcasts = (ir.broadcasts ?? []).flatMap(({ name, template }): DeployWarning[] =>
+    templates.has(template)
+      ? []
+      : [
+          {
+            code: 'template_missing',
+            broadcast: name,
+            template,
+            message: `broadcast ${name}: no template "${template}" (PUT /v1/templates/${template}); it cannot be started until there is`,
+          },
+        ],
+  );
+  return [...confirmations, ...oncePerTarget(sends), ...broadcasts];
 }
 
 /** One warning per journey and missing target, with every step naming it: a send in a five-chapter loop is one problem, not five. */

@@ -26,6 +26,15 @@ export interface WorkerHealth {
   error?: string;
 }
 
+export type BroadcastAction = 'pause' | 'resume' | 'cancel';
+
+/** Starts and signals broadcasts' runs (src/workflows/broadcast.client.ts), filled by the wiring. */
+export interface BroadcastRuns {
+  /** Starts the broadcast's run; false when it was started before. */
+  start(name: string): Promise<boolean>;
+  signal(name: string, action: BroadcastAction): Promise<boolean>;
+}
+
 export interface AppDeps {
   /** `api`: every route; `health`: only /health and /ready (a worker process), the rest 404. */
   surface?: 'api' | 'health';
@@ -71,6 +80,10 @@ export interface AppDeps {
   /** Where an admin's rectifications and restrictions are written and judged. */
   changes: ProfileChanges;
   temporalReady: () => Promise<unknown>;
+  /** Starts and signals broadcasts; without it their changes answer 503. */
+  broadcasts?: BroadcastRuns;
+  /** Where a broadcast's quiet hours are read when its start names no time zone (default UTC). */
+  defaultTimeZone?: string;
   /** Console sessions' lifetime and idle timeout; DEFAULT_SESSION_POLICY when absent. */
   sessions?: SessionPolicy;
 }

@@ -46,6 +46,9 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: ['POST'], pattern: '/v1/journeys/:name/pause', roles: WRITERS, what: 'pause journeys' },
   { methods: ['POST'], pattern: '/v1/journeys/:name/resume', roles: WRITERS, what: 'resume journeys' },
 
+  { methods: READ, pattern: '/v1/broadcasts/*', roles: ALL, what: 'read broadcasts' },
+  { methods: ['POST'], pattern: '/v1/broadcasts/:name/:action', roles: WRITERS, what: 'start, pause, resume or cancel broadcasts' },
+
   { methods: READ, pattern: '/v1/templates/*', roles: ALL, what: 'read templates' },
   { methods: ['PUT', 'DELETE'], pattern: '/v1/templates/:name', roles: WRITERS, what: 'change templates' },
   // A preview may render a real person's data: those who edit templates and see personal data.

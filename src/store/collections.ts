@@ -35,4 +35,6 @@ export const COLLECTIONS = {
   dataCatalog: 'data_catalog',
   rateLimits: 'rate_limits',
   migrations: 'migrations',
+  broadcasts: 'broadcasts',
+  broadcastAudiences: 'broadcast_audiences',
 } as const;

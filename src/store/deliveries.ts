@@ -161,6 +161,8 @@ export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
   journey?: string;
   rulesVersion?: number;
   step?: string;
+  /** A broadcast's e-mail: the broadcast's name. */
+  broadcast?: string;
   /** A confirmation e-mail: the purpose and the pending record it confirms. */
   purpose?: string;
   confirms?: string;

@@ -30,6 +30,7 @@ import { UserStore } from './users.js';
 import { SessionStore } from './sessions.js';
 import { DataCatalogStore } from './data-catalog.js';
 import { RateLimitStore } from './rate-limits.js';
+import { BroadcastStore } from './broadcasts.js';
 
 export {
   AuditStore,
@@ -98,6 +99,8 @@ export interface Stores {
   rateLimits: RateLimitStore;
   /** Which one-off changes to stored data are done (src/store/migrate.ts). */
   migrations: MigrationStore;
+  /** Each broadcast's start, state and progress, and the audience it took at its start. */
+  broadcasts: BroadcastStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -136,6 +139,7 @@ export function createStores(db: Db): Stores {
     dataCatalog: new DataCatalogStore(db),
     rateLimits: new RateLimitStore(db),
     migrations: new MigrationStore(db),
+    broadcasts: new BroadcastStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -99,3 +99,11 @@ export function retentionScheduleId(deploymentId: string): string {
 export function retentionRunWorkflowId(deploymentId: string): string {
   return `retention-run:${deploymentId}`;
 }
+
+/**
+ * A broadcast's one run. Broadcast names are the rules' own, which another deployment on
+ * the namespace may also use: the deployment id (by default the database's name) is in it.
+ */
+export function broadcastWorkflowId(deploymentId: string, broadcast: string): string {
+  return `broadcast:${deploymentId}:${broadcast}`;
+}

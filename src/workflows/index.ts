@@ -9,3 +9,4 @@ export { segmentClockWorkflow } from './segment-clock.js';
 export { segmentRecomputeWorkflow } from './segment-recompute.js';
 export { exportWorkflow } from './export.js';
 export { retentionWorkflow } from './retention.js';
+export { broadcastWorkflow } from './broadcast.js';

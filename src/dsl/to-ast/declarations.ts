@@ -10,6 +10,7 @@ import type {
 } from '../cst.js';
 import { joinSpans, tokenSpan } from '../spans.js';
 import { first, inSourceOrder } from './children.js';
+import { broadcastDecl } from './broadcasts.js';
 import { orCondition } from './conditions.js';
 import { journeyItem } from './journeys.js';
 import { nameOf, stringLit, stringText } from './leaves.js';
@@ -20,6 +21,7 @@ export function declarations(ctx: DeclarationsCstChildren): A.Declaration[] {
     ...(ctx.consentDecl?.map((node) => consentDecl(node.children)) ?? []),
     ...(ctx.segmentDecl?.map((node) => segmentDecl(node.children)) ?? []),
     ...(ctx.journeyDecl?.map((node) => journeyDecl(node.children)) ?? []),
+    ...(ctx.broadcastDecl?.map((node) => broadcastDecl(node.children)) ?? []),
   ]);
 }
 

@@ -1,5 +1,5 @@
 /** Builders for the smallest pieces: comparisons, values, numbers, durations and paths. */
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import type * as A from '../ast.js';
 import type {
   ComparisonCstChildren,
@@ -83,6 +83,11 @@ const DURATION_UNITS: ReadonlyMap<TokenType, A.DurationUnit> = new Map([
   [T.Days, 'day'],
   [T.Weeks, 'week'],
 ]);
+
+/** The unit a `TimeUnit` token names (`seconds` → `second`). */
+export function timeUnit(tok: IToken): A.DurationUnit {
+  return lookup(DURATION_UNITS, tok);
+}
 
 export function duration(ctx: DurationCstChildren): A.Duration {
   const amount = signedNumber(first(ctx.signedNumber).children);

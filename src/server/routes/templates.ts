@@ -107,5 +107,6 @@ function usedTemplates(rules: Awaited<ReturnType<AppDeps['stores']['rules']['act
   for (const { journey, step } of sendSteps(rules)) if (step.kind === 'sendEmail') use(step.template, journey);
   for (const consent of rules?.ir.consents ?? [])
     if (consent.confirmTemplate !== undefined) use(consent.confirmTemplate, `consent ${consent.name}`);
+  for (const broadcast of rules?.ir.broadcasts ?? []) use(broadcast.template, `broadcast ${broadcast.name}`);
   return used;
 }

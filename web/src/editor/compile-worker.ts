@@ -42,6 +42,9 @@ function declaredNames(source: string): DeclaredNames {
   for (const declaration of parseProgram(source).program.declarations) {
     collect(declaration, names);
     if (declaration.kind === 'journey') for (const item of declaration.items) stepTemplates(item as Step, templates);
+    if (declaration.kind === 'broadcast') {
+      for (const clause of declaration.clauses) if (clause.kind === 'send') stepTemplates(clause.send, templates);
+    }
     if (declaration.kind === 'consent') {
       for (const clause of declaration.clauses) if (clause.kind === 'confirm') templates.add(clause.template.value);
     }
@@ -53,7 +56,8 @@ function declaredNames(source: string): DeclaredNames {
 function collect(declaration: Declaration, names: DeclaredNames): void {
   const kind = declaration.kind === 'recovered' ? declaration.declares : declaration.kind;
   const name = declaration.name?.text;
-  if (!kind || !name) return;
+  // Nothing refers to a broadcast by name in the rules: no completion to offer.
+  if (!kind || !name || kind === 'broadcast') return;
   const list = { consent: names.consents, segment: names.segments, journey: names.journeys }[kind];
   if (!list.includes(name)) list.push(name);
 }

@@ -9,7 +9,7 @@ import keywordList from 'virtual:itn-keywords';
 
 const KEYWORDS = new Set(keywordList);
 /** Words that open a declaration: drawn stronger so a long program reads as its parts. */
-const DECLARATIONS = new Set(['consent', 'segment', 'journey']);
+const DECLARATIONS = new Set(['consent', 'segment', 'journey', 'broadcast']);
 const CONSTANTS = new Set(['true', 'false', 'null']);
 
 interface State {

@@ -1,0 +1,274 @@
+/**
+ * Broadcasts benchmark: one broadcast to BROADCASTS_BENCH_PEOPLE members of a segment
+ * (default 100,000), on the embedded Temporal dev server and FerretDB, with Itinera as npm
+ * start runs it in this process, sending to a local SMTP sink (smtp-server).
+ *
+ *   1. the members arrive through /v1/batch (identify with an address, a trait that puts
+ *      them in the segment and a consent given with Segment's convention), until applied
+ *      and the segment holds them all;
+ *   2. baseline in the same run: nodemailer sending BROADCASTS_BENCH_BASELINE messages
+ *      (default 20,000, or the people if fewer) straight to the same sink with the same pool
+ *      of four connections;
+ *   3. the broadcast is started (no rate limit: as fast as it goes) and runs to its end.
+ *
+ * Reported: the time to take the audience, sends per second (first to last arrival at the
+ * sink) against the baseline (target ratio ≥ 0.8), the broadcast's own counts, and this
+ * process's resident memory (worker, API and writer together) before and at its peak.
+ *
+ *   npm run bench -- broadcasts
+ *   BROADCASTS_BENCH_PEOPLE=5000 npm run bench -- broadcasts   (a quick check)
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import nodemailer from 'nodemailer';
+import { MongoClient } from 'mongodb';
+import { SMTPServer } from 'smtp-server';
+import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startRuntime } from '../src/runtime.js';
+import { COLLECTIONS, EMBEDDED_FERRETDB_POOL_SIZE, type Stores } from '../src/store/index.js';
+import { newProfileDoc } from '../src/store/profiles.js';
+import { forEachInParallel } from '../src/util/in-parallel.js';
+import { fetchRetrying } from './http.js';
+import { startBenchServers } from './servers.js';
+
+const envNumber = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number > 0`);
+  return value;
+};
+const PEOPLE = envNumber('BROADCASTS_BENCH_PEOPLE', 100_000);
+const BASELINE = Math.min(PEOPLE, envNumber('BROADCASTS_BENCH_BASELINE', 20_000));
+const BATCH = 100;
+/**
+ * `direct` (default): members written straight into the stores (a profile with its address
+ * and consent, and its segment membership), a minute for 100,000; `ingest`: through
+ * /v1/batch and the segment engine, as live traffic arrives (ten minutes for 10,000 on the
+ * 2-core machine; the ingest and segments benches measure that path).
+ */
+const SEED = process.env.BROADCASTS_BENCH_SEED === 'ingest' ? 'ingest' : 'direct';
+const CLIENTS = 8;
+const TARGET_RATIO = 0.8;
+const WRITE_KEY = 'bench-write-key';
+const ADMIN_KEY = 'bench-admin-key';
+
+const RULES = `
+consent email_marketing "E-mail marketing" {}
+segment readers { trait newsletter = true }
+broadcast newsletter "Newsletter" {
+  to segment readers
+  requires consent email_marketing
+  send email "newsletter"
+}
+`;
+
+const rssMb = () => {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+};
+/** What GET /v1/broadcasts/:name answers, as far as the bench reads it. */
+interface BroadcastAnswer {
+  state: string;
+  progress: { audience: number | null; sent: number; failed: number; skipped: Record<string, number>; remaining: number | null };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The sink: when each message arrived, and to whom. */
+async function startSink() {
+  const arrivals: number[] = [];
+  const recipients = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    maxClients: 64,
+    onData(stream, session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        arrivals.push(performance.now());
+        const to = session.envelope.rcptTo[0]?.address ?? '';
+        recipients.set(to, (recipients.get(to) ?? 0) + 1);
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    arrivals,
+    recipients,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The members written straight into the stores: what ingestion and the segment engine would leave. */
+async function seedDirectly(stores: Stores): Promise<void> {
+  const at = new Date();
+  for (let start = 0; start < PEOPLE; start += 1_000) {
+    const docs = Array.from({ length: Math.min(1_000, PEOPLE - start) }, (_, k) => {
+      const i = start + k;
+      const doc = newProfileDoc(`p_bench_${i}`, { userId: [`reader-${i}`] }, at);
+      doc.traits = { email: `reader-${i}@bench.example`, first_name: `R${i}`, newsletter: true };
+      doc.consents = { email_marketing: { state: 'granted', at } };
+      return doc;
+    });
+    await stores.profiles.createMany(docs);
+    await forEachInParallel(docs, 8, async (doc) => {
+      await stores.segmentMembers.add('readers', doc._id, at);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
+  const sink = await startSink();
+  const dbName = `bench_broadcasts_${randomUUID().slice(0, 8)}`;
+  const mongo = new MongoClient(servers.mongoUri);
+  await mongo.connect();
+  const runtime = await startRuntime({
+    temporalAddress: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue: `bench-${dbName}`,
+    mongoUri: servers.mongoUri,
+    dbName,
+    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
+    writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
+    sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    enrichment: false,
+    smtp: { url: sink.url, from: 'Bench <bench@itinera.example>' },
+  });
+  const http = runtime.app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
+    const response = await fetchRetrying(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: path.startsWith('/v1/batch') ? `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` : `Bearer ${ADMIN_KEY}`,
+        ...(body === undefined ? {} : { 'content-type': type }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+
+  /** The members as ingestion makes them: identify calls through /v1/batch, judged into the segment. */
+  async function seedThroughIngestion(): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let start = next; start < PEOPLE; start = next) {
+          next += BATCH;
+          const batch = Array.from({ length: Math.min(BATCH, PEOPLE - start) }, (_, k) => ({
+            type: 'identify',
+            userId: `reader-${start + k}`,
+            traits: { email: `reader-${start + k}@bench.example`, first_name: `R${start + k}`, newsletter: true },
+            context: { consent: { categoryPreferences: { email_marketing: true } } },
+          }));
+          await call('POST', '/v1/batch', { batch });
+        }
+      }),
+    );
+    for (;;) {
+      await runtime.writer.settled();
+      if ((await mongo.db(dbName).collection(COLLECTIONS.outbox).countDocuments({}, { limit: 1 })) === 0) break;
+      await pause(500);
+    }
+    // Applied is not yet judged: wait for the segment's size, a while (it is a counter, which may lag).
+    const judgedBy = performance.now() + 120_000;
+    while (((await call('GET', '/v1/segments/readers')).size as number) < PEOPLE && performance.now() < judgedBy) await pause(1000);
+  }
+
+  try {
+    await call('PUT', '/v1/rules', RULES, 'text/plain');
+    // The segment computed before the members arrive: they then enter it one by one, as live traffic does.
+    while ((await call('GET', '/v1/segments/readers')).state !== 'ready') await pause(500);
+    await call('PUT', '/v1/templates/newsletter', {
+      subject: 'News for {{ traits.first_name }}',
+      html: '<p>Hello {{ traits.first_name }}</p>',
+    });
+
+    const seedStarted = performance.now();
+    if (SEED === 'direct') await seedDirectly(runtime.stores);
+    else await seedThroughIngestion();
+    const seedS = (performance.now() - seedStarted) / 1000;
+    console.error(`[bench] ${PEOPLE} members in the segment after ${seedS.toFixed(1)} s (${SEED})`);
+    const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
+    const baselineStarted = performance.now();
+    let sentDirect = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (sentDirect < BASELINE) {
+          const n = sentDirect++;
+          await transport.sendMail({
+            from: 'bench@itinera.example',
+            to: `direct-${n}@bench.example`,
+            subject: 'Direct',
+            html: '<p>direct</p>',
+          });
+        }
+      }),
+    );
+    const baselinePerSecond = BASELINE / ((performance.now() - baselineStarted) / 1000);
+    transport.close();
+    sink.arrivals.length = 0;
+    console.error(`[bench] baseline: ${Math.round(baselinePerSecond)} messages/s`);
+
+    const rssBefore = rssMb();
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb())), 1000);
+    const started = performance.now();
+    await call('POST', '/v1/broadcasts/newsletter/start');
+    let audienceS: number | undefined;
+    let progress: BroadcastAnswer;
+    for (;;) {
+      progress = (await call('GET', '/v1/broadcasts/newsletter')) as unknown as BroadcastAnswer;
+      if (audienceS === undefined && progress.progress.audience !== null) audienceS = (performance.now() - started) / 1000;
+      if (progress.state !== 'running') break;
+      await pause(2000);
+      console.error(`[bench] sent ${progress.progress.sent} of ${progress.progress.audience ?? '?'}, ${sink.arrivals.length} at the sink`);
+    }
+    clearInterval(sampler);
+    const totalS = (performance.now() - started) / 1000;
+    const sendsPerSecond = sink.arrivals.length / ((Math.max(...sink.arrivals) - Math.min(...sink.arrivals)) / 1000);
+    const repeats = [...sink.recipients.entries()].filter(([to, n]) => to.startsWith('reader-') && n > 1).length;
+
+    const figures = {
+      people: PEOPLE,
+      seed: SEED,
+      membersReadySeconds: Number(seedS.toFixed(1)),
+      state: progress.state,
+      audienceTakenSeconds: Number((audienceS ?? 0).toFixed(1)),
+      broadcastSeconds: Number(totalS.toFixed(1)),
+      counts: progress.progress,
+      emailsAtSink: sink.arrivals.length,
+      peopleWithMoreThanOne: repeats,
+      sendsPerSecond: Math.round(sendsPerSecond),
+      baselineNodemailerSendsPerSecond: Math.round(baselinePerSecond),
+      ratioToBaseline: Number((sendsPerSecond / baselinePerSecond).toFixed(2)),
+      targetRatio: TARGET_RATIO,
+      meetsTarget: sendsPerSecond / baselinePerSecond >= TARGET_RATIO,
+      rssMb: { before: rssBefore, peak: rssPeak },
+    };
+    console.log(JSON.stringify(figures, null, 2));
+  } finally {
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await runtime.close();
+    await mongo
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
+    await mongo.close();
+    await sink.close();
+    await servers.stop();
+  }
+}
+
+await main();
