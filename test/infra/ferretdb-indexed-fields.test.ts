@@ -57,7 +57,10 @@ describe('a condition on an indexed field', () => {
     const plan = await explain({ find: 'unindexed', filter: { _id: { $in: ['e1', 'e2', 'array'] } } });
     expect(plan.filterPushdown).toBe(true);
     expect(plan.queryPlanner.Plan.join('\n')).toMatch(/SEARCH .* USING INDEX/);
-    const found = await database.db.collection<Row>('unindexed').find({ _id: { $in: ['e1', 'e2', 'array', 'none'] } }).toArray();
+    const found = await database.db
+      .collection<Row>('unindexed')
+      .find({ _id: { $in: ['e1', 'e2', 'array', 'none'] } })
+      .toArray();
     expect(ids(found)).toEqual(['array', 'e1', 'e2']);
   });
 
