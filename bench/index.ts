@@ -18,7 +18,7 @@ const BENCHES = {
   segments:
     "segments on a grown database (100,000 people, 1,000,000 events): a deploy's recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms)",
   journeys:
-    '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
+    '2,000 people enter an e-mail drip at once on a grown database, beside the same drip written directly against the Temporal SDK (sends as regular and as local activities) on the same servers: runs admitted/s, event → first e-mail p50/p99, sends/s, ratios to the targets, memory (JOURNEYS_BENCH_PEOPLE, up to 10,000)',
   privacy:
     'export and erasure of a person with 10,000 events beside one with 10, on `npm start` with a grown database (50,000 events): time to downloadable, download, bundle size, erasure steps, memory (PRIVACY_BENCH_EVENTS)',
   console:
