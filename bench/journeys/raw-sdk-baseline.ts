@@ -71,7 +71,9 @@ export async function runRawSdkDrip(drip: RawSdkDrip): Promise<DripFigures> {
             await client.workflow.signalWithStart(rawDrip, {
               taskQueue,
               workflowId: `raw-${run}-${person}`,
-              args: [{ person, recipient: recipient(person), chapters: drip.chapters, gapMs: drip.gapMs, localSends: shape === 'local-sends' }],
+              args: [
+                { person, recipient: recipient(person), chapters: drip.chapters, gapMs: drip.gapMs, localSends: shape === 'local-sends' },
+              ],
               signal: rawSignupSignal,
               signalArgs: [],
             });
