@@ -1,6 +1,7 @@
 /**
  * The activities a journey run calls, as proxies: its short reads and writes local to the
- * worker, its sends regular activities (long retries, heartbeats).
+ * worker; a send's first attempt local too, its retries regular activities (long
+ * backoff, heartbeats).
  */
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { DeliveryActivities, JourneyActivities } from '../activities/index.js';
@@ -14,6 +15,18 @@ import { sends as delivery } from './send-activities.js';
 const local = proxyLocalActivities<JourneyActivities & DeliveryActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * A send's first attempt, in the worker's process: no activity task through the server and
+ * no workflow task to hear its result, which is most of what a send costs Temporal. One
+ * attempt: a receiver that fails it (SMTP 4xx, a webhook 5xx, the network) gets the
+ * regular activity's retries (send-activities.ts), which a local activity must not hold
+ * a workflow task for. The delivery store keeps it once either way (src/channels/deliver.ts).
+ */
+const firstAttempt = proxyLocalActivities<DeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 1 },
 });
 
 /** The activities a run calls. */
@@ -32,7 +45,8 @@ export function runActivities() {
     evaluateCondition: local.evaluateCondition,
     millisUntilLocalTime: local.millisUntilLocalTime,
     holdForQuietHours: local.holdForQuietHours,
-    // Sends: long retries, heartbeats.
+    deliverMessageNow: firstAttempt.deliverMessage,
+    // Sends' retries: long backoff, heartbeats.
     deliverMessage: delivery.deliverMessage,
     abandonMessage: delivery.abandonMessage,
   };

@@ -3,10 +3,20 @@
  * ends a run early (`exit on`, `exit when`, a withdrawn consent), what it waits for (its
  * state, the `journeyState` query) and where it is when it continues as new.
  */
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxySinks, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  proxySinks,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
 import type { AdmissionVerdict } from '../activities/index.js';
+import type { DeliveryOutcome } from '../channels/deliver.js';
 import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
 import type { RunActivities } from './journey-activities.js';
@@ -25,6 +35,13 @@ export type JourneyOutcome =
   | 'unknown-journey'
   | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
+
+/**
+ * Sends try once as a local activity before the regular one (journey-activities.ts). At
+ * step 1 of Temporal's patching sequence: runs that sent before it replay their regular
+ * activities (test/workflows/replay.test.ts).
+ */
+export const LOCAL_SENDS_PATCH = 'journey-local-sends';
 
 /** Continue as new past this many history events, unless Temporal suggests it sooner. */
 const HISTORY_LIMIT = 10_000;
@@ -201,17 +218,32 @@ export class JourneyRun {
         const holdMs = await this.acts.holdForQuietHours(request, quietHours);
         if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
       }
-      let outcome;
+      const outcome = await this.deliver(request);
+      // Held by the channel's frequency cap: the next calendar day may have room.
+      if (outcome?.retryInMs === undefined) return;
+      await this.waitAs('frequency cap', outcome.retryInMs);
+    }
+  }
+
+  /**
+   * Delivers the message: a first attempt in the worker's process, then, if it failed,
+   * the regular activity's retries for up to a day. Undefined when they ran out: the
+   * message is then recorded as failed.
+   */
+  private async deliver(request: MessageRequest): Promise<DeliveryOutcome | undefined> {
+    if (patched(LOCAL_SENDS_PATCH)) {
       try {
-        outcome = await this.acts.deliverMessage(request);
+        return await this.acts.deliverMessageNow(request);
       } catch (error) {
         if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
-        await this.acts.abandonMessage(request, 'retries exhausted');
-        return;
       }
-      // Held by the channel's frequency cap: the next calendar day may have room.
-      if (outcome.retryInMs === undefined) return;
-      await this.waitAs('frequency cap', outcome.retryInMs);
+    }
+    try {
+      return await this.acts.deliverMessage(request);
+    } catch (error) {
+      if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+      await this.acts.abandonMessage(request, 'retries exhausted');
+      return undefined;
     }
   }
 

@@ -3,6 +3,9 @@
  * of the checkout it runs in: `npx tsx test/workflows/record-history.ts`. It starts the
  * time-skipping test server and FerretDB (or uses MONGODB_URI), runs the journeys and the
  * erasure below with the real activities, and writes test/workflows/histories/*.pb.
+ * Arguments `<history>=<file>` write only those histories, under those names, beside the
+ * others: `journey-recorded=journey-local-sends.pb` keeps the release's own recording and
+ * adds the same run as today's code makes it.
  *
  * Record from the code whose runs are to keep replaying (a release's), before changing
  * the workflows; the replay test then proves the change keeps their command sequence.
@@ -82,10 +85,15 @@ const program: ProgramIR = {
   ],
 };
 
+/** The histories to write (`journey-recorded.pb` → its file), all under their own names without arguments. */
+const only = new Map(process.argv.slice(2).map((arg) => [`${arg.split('=')[0]}.pb`, arg.split('=')[1] ?? `${arg}.pb`]));
+
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const file = only.size === 0 ? name : only.get(name);
+  if (file === undefined) return;
   const history = await handle.fetchHistory();
-  await writeFile(join(historiesDir, name), proto.temporal.api.history.v1.History.encode(history).finish());
-  console.log(`${name}: ${history.events!.length} events`);
+  await writeFile(join(historiesDir, file), proto.temporal.api.history.v1.History.encode(history).finish());
+  console.log(`${file}: ${history.events!.length} events`);
 }
 
 async function main(): Promise<void> {
