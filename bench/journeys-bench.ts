@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         allAdmittedAt = performance.now();
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const deadline = signupStarted + DRIP_TIMEOUT_MS;
     while (sink.arrivals.length < PEOPLE * CHAPTERS) {

@@ -13,29 +13,57 @@ export interface RunEnding {
   atStep?: string;
 }
 
+/** A new run's entry: who it is, for whom, and on what trigger; the journey's own rules come from its IR. */
+export type EntryRequest = Omit<AdmissionRequest, 'reentry' | 'requiresConsent'>;
+
+/** What a new run learns on entry: its journey's IR, and whether it is let in. */
+export interface Entry {
+  journey: JourneyIR;
+  verdict: AdmissionVerdict | 'no-profile';
+}
+
 export function createJourneyActivities({ stores }: ActivityDeps) {
+  async function loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
+    const rules = await stores.rules.get(rulesVersion);
+    return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
+  }
+
+  /**
+   * Lets the run in, or not (see admission.ts); when it does, the run and the person's
+   * journey history are recorded on the profile in one write.
+   */
+  async function admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
+    // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
+    if (await stores.journeyControls.isPaused(request.journey)) {
+      stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
+      return 'journey-paused';
+    }
+    const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
+    const verdict = admission?.verdict ?? 'no-profile';
+    // A retried admission of the same run passes without writing: counted once, when written.
+    if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
+    else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
+    return verdict;
+  }
+
   return {
-    async loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
-      const rules = await stores.rules.get(rulesVersion);
-      return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
-    },
+    loadJourney,
+    admitToJourney,
 
     /**
-     * Lets the run in, or not (see admission.ts); when it does, the run and the person's
-     * journey history are recorded on the profile in one write.
+     * A new run's journey and its admission in one local activity: one marker in the
+     * history and one workflow activation instead of two. Null for a journey its rules
+     * version does not have.
      */
-    async admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
-      // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
-      if (await stores.journeyControls.isPaused(request.journey)) {
-        stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
-        return 'journey-paused';
-      }
-      const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
-      const verdict = admission?.verdict ?? 'no-profile';
-      // A retried admission of the same run passes without writing: counted once, when written.
-      if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
-      else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
-      return verdict;
+    async enterJourney(profileId: string, request: EntryRequest): Promise<Entry | null> {
+      const journey = await loadJourney(request.rulesVersion, request.journey);
+      if (!journey) return null;
+      const verdict = await admitToJourney(profileId, {
+        ...request,
+        reentry: journey.reentry,
+        requiresConsent: journey.requiresConsent,
+      });
+      return { journey, verdict };
     },
 
     /** Takes the run off the profile and counts how it ended, once: a retried call finds the run gone. */

@@ -34,6 +34,7 @@ export type RunActivities = ReturnType<typeof runActivities>;
 
 export function runActivities() {
   return {
+    enterJourney: local.enterJourney,
     loadJourney: local.loadJourney,
     admitToJourney: local.admitToJourney,
     judgeExitWhen: local.judgeExitWhen,

@@ -8,9 +8,9 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxySinks,
   sleep,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
@@ -35,13 +35,6 @@ export type JourneyOutcome =
   | 'unknown-journey'
   | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
-
-/**
- * Sends try once as a local activity before the regular one (journey-activities.ts). At
- * step 1 of Temporal's patching sequence: runs that sent before it replay their regular
- * activities (test/workflows/replay.test.ts).
- */
-export const LOCAL_SENDS_PATCH = 'journey-local-sends';
 
 /** Continue as new past this many history events, unless Temporal suggests it sooner. */
 const HISTORY_LIMIT = 10_000;
@@ -79,6 +72,12 @@ export interface JourneyRunParts {
   exitWhen: ExitWatch;
   state: JourneyState;
   acts: RunActivities;
+  /**
+   * A run of today's shape (journey.ts, LEAN_RUN_PATCH): a send's first attempt is a local
+   * activity, and the funnel's marks are counted without a turn of the event loop. False
+   * for a run recorded before it, which replays as it ran.
+   */
+  lean: boolean;
 }
 
 export class JourneyRun {
@@ -90,10 +89,11 @@ export class JourneyRun {
   private readonly exitWhen: ExitWatch;
   private readonly state: JourneyState;
   private readonly acts: RunActivities;
+  private readonly lean: boolean;
 
   constructor(parts: JourneyRunParts) {
     ({ journey: this.journey, input: this.input, runKey: this.runKey, received: this.received, consent: this.consent } = parts);
-    ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts } = parts);
+    ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts, lean: this.lean } = parts);
   }
 
   async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
@@ -231,11 +231,12 @@ export class JourneyRun {
    * message is then recorded as failed.
    */
   private async deliver(request: MessageRequest): Promise<DeliveryOutcome | undefined> {
-    if (patched(LOCAL_SENDS_PATCH)) {
+    if (this.lean) {
       try {
         return await this.acts.deliverMessageNow(request);
       } catch (error) {
-        if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+        // A local activity's failure comes as its cause (an ApplicationFailure, a TimeoutFailure), not wrapped.
+        if (isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
       }
     }
     try {
@@ -311,10 +312,12 @@ export class JourneyRun {
       }
       this.state.step = step.id;
       this.inside.push(step.id);
-      if (!within) await this.mark(step.id, 'reached');
+      const reached = within ? undefined : this.mark(step.id, 'reached');
+      if (reached) await reached;
       const next = await this.runStep(step, index, within);
       this.inside.pop();
-      if (next === 'continue') await this.mark(step.id, 'passed');
+      const passed = next === 'continue' ? this.mark(step.id, 'passed') : undefined;
+      if (passed) await passed;
       if (next === 'exit') return 'exit';
     }
     return 'continue';
@@ -322,10 +325,13 @@ export class JourneyRun {
 
   /**
    * Counts a step reached or passed for the journey's funnel, through a sink: nothing in the
-   * history. Async and awaited as it always was, so the run's coroutines interleave as they did.
+   * history. A run recorded before LEAN_RUN_PATCH awaits a resolved promise here, as it
+   * always did, so its coroutines interleave as recorded; a lean run goes straight on
+   * (every promise a workflow makes costs the SDK a stack trace).
    */
-  private async mark(step: string, mark: 'reached' | 'passed'): Promise<void> {
+  private mark(step: string, mark: 'reached' | 'passed'): Promise<void> | undefined {
     journeyStats.count(this.journey.name, this.input.rulesVersion, `steps.${step}.${mark}`);
+    return this.lean ? undefined : Promise.resolve();
   }
 
   /** A container's block; a continue-as-new from inside it learns which block this level is in. */
