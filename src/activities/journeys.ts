@@ -1,5 +1,7 @@
 /** Activities a journey run needs besides profile changes and sends: its IR, admission, leaving, events. */
+import { RetryableDelivery } from '../channels/deliver.js';
 import type { JourneyIR, PropConditionIR } from '../dsl/ir.js';
+import type { MessageRequest } from '../model.js';
 import { evaluatePropCondition } from '../conditions/predicate.js';
 import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
@@ -13,6 +15,22 @@ export interface RunEnding {
   atStep?: string;
 }
 
+/** A step a lean run takes without waiting for anything (journey-run.ts): a profile edit or a send. */
+export type InstantAction =
+  | { kind: 'tag' | 'untag'; tag: string }
+  | { kind: 'trait'; path: string; value: string | number | boolean | null }
+  | { kind: 'send'; message: MessageRequest };
+
+/**
+ * How far a run of instant steps got: `done` of them. A send it stopped at is `held`: by
+ * its channel's frequency cap (try again in `retryInMs`), or by a receiver that failed
+ * for now (`retry`), which the regular send activity's retries take over.
+ */
+export interface InstantOutcome {
+  done: number;
+  held?: { retryInMs: number } | { retry: string };
+}
+
 /** A new run's entry: who it is, for whom, and on what trigger; the journey's own rules come from its IR. */
 export type EntryRequest = Omit<AdmissionRequest, 'reentry' | 'requiresConsent'>;
 
@@ -22,7 +40,7 @@ export interface Entry {
   verdict: AdmissionVerdict | 'no-profile';
 }
 
-export function createJourneyActivities({ stores }: ActivityDeps) {
+export function createJourneyActivities({ stores, changes, deliverer }: ActivityDeps) {
   async function loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
     const rules = await stores.rules.get(rulesVersion);
     return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
@@ -55,7 +73,7 @@ export function createJourneyActivities({ stores }: ActivityDeps) {
      * history and one workflow activation instead of two. Null for a journey its rules
      * version does not have.
      */
-    async enterJourney(profileId: string, request: EntryRequest): Promise<Entry | null> {
+    async loadJourneyAndAdmit(profileId: string, request: EntryRequest): Promise<Entry | null> {
       const journey = await loadJourney(request.rulesVersion, request.journey);
       if (!journey) return null;
       const verdict = await admitToJourney(profileId, {
@@ -64,6 +82,37 @@ export function createJourneyActivities({ stores }: ActivityDeps) {
         requiresConsent: journey.requiresConsent,
       });
       return { journey, verdict };
+    },
+
+    /**
+     * Takes a run's instant steps in order, in one local activity: one marker in the history
+     * and one workflow activation instead of one per step. Each step is safe to take again
+     * (tags and traits are set, not added; a send is kept once by its delivery key), so a
+     * retry of the whole after a failure part-way changes nothing twice.
+     */
+    async applyStepsNow(profileId: string, actions: InstantAction[]): Promise<InstantOutcome> {
+      for (const [done, action] of actions.entries()) {
+        switch (action.kind) {
+          case 'tag':
+          case 'untag':
+            await changes.edit(profileId, { kind: action.kind, tag: action.tag });
+            break;
+          case 'trait':
+            await changes.edit(profileId, { kind: 'trait', path: action.path, value: action.value });
+            break;
+          case 'send': {
+            if (!deliverer) throw new Error('message delivery is not wired into these activities');
+            try {
+              const { retryInMs } = await deliverer.deliver(action.message);
+              if (retryInMs !== undefined) return { done, held: { retryInMs } };
+            } catch (error) {
+              if (error instanceof RetryableDelivery) return { done, held: { retry: error.reason } };
+              throw error;
+            }
+          }
+        }
+      }
+      return { done: actions.length };
     },
 
     /** Takes the run off the profile and counts how it ended, once: a retried call finds the run gone. */

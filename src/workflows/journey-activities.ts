@@ -29,12 +29,22 @@ const firstAttempt = proxyLocalActivities<DeliveryActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * A lean run's row of instant steps (journey-run.ts): profile edits and sends in one local
+ * activity, retried whole (each step is safe to take again). A minute, as a send's first
+ * attempt has; a receiver that fails stops the row instead of failing it.
+ */
+const rows = proxyLocalActivities<JourneyActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 /** The activities a run calls. */
 export type RunActivities = ReturnType<typeof runActivities>;
 
 export function runActivities() {
   return {
-    enterJourney: local.enterJourney,
+    loadJourneyAndAdmit: local.loadJourneyAndAdmit,
     loadJourney: local.loadJourney,
     admitToJourney: local.admitToJourney,
     judgeExitWhen: local.judgeExitWhen,
@@ -46,6 +56,7 @@ export function runActivities() {
     evaluateCondition: local.evaluateCondition,
     millisUntilLocalTime: local.millisUntilLocalTime,
     holdForQuietHours: local.holdForQuietHours,
+    applyStepsNow: rows.applyStepsNow,
     deliverMessageNow: firstAttempt.deliverMessage,
     // Sends' retries: long backoff, heartbeats.
     deliverMessage: delivery.deliverMessage,

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
-import type { AdmissionVerdict } from '../activities/index.js';
+import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
 import type { DeliveryOutcome } from '../channels/deliver.js';
 import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
@@ -35,6 +35,15 @@ export type JourneyOutcome =
   | 'unknown-journey'
   | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
+
+/** Steps that change the profile or send, and wait for nothing: a lean run takes a row of them in one local activity. */
+type InstantStep = Extract<StepIR, { kind: 'tag' | 'untag' | 'setTrait' | 'sendEmail' | 'sendWebhook' }>;
+
+/** One of them as the row's activity takes it (src/activities/journeys.ts). */
+type InstantAction = Parameters<JourneyActivities['applyStepsNow']>[1][number];
+
+const isInstant = (step: StepIR): step is InstantStep =>
+  step.kind === 'tag' || step.kind === 'untag' || step.kind === 'setTrait' || step.kind === 'sendEmail' || step.kind === 'sendWebhook';
 
 /** Continue as new past this many history events, unless Temporal suggests it sooner. */
 const HISTORY_LIMIT = 10_000;
@@ -239,6 +248,11 @@ export class JourneyRun {
         if (isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
       }
     }
+    return this.deliverDurably(request);
+  }
+
+  /** The regular activity's retries, for up to a day; undefined when they ran out (recorded as failed). */
+  private async deliverDurably(request: MessageRequest): Promise<DeliveryOutcome | undefined> {
     try {
       return await this.acts.deliverMessage(request);
     } catch (error) {
@@ -246,6 +260,72 @@ export class JourneyRun {
       await this.acts.abandonMessage(request, 'retries exhausted');
       return undefined;
     }
+  }
+
+  /**
+   * The row of instant steps starting at `index` that a lean run takes together: two or
+   * more, sends included unless the journey has quiet hours (each send then checks them
+   * first). None for a run of the older shape, or once the history is long.
+   */
+  private instantRowAt(steps: StepIR[], index: number): InstantStep[] {
+    // A history at its limit continues after each step, so a row would be one step anyway.
+    if (!this.lean || this.journey.quietHours || this.historyFull()) return [];
+    const row: InstantStep[] = [];
+    for (let at = index; at < steps.length && isInstant(steps[at]!); at++) row.push(steps[at] as InstantStep);
+    return row.length > 1 ? row : [];
+  }
+
+  private actionOf(step: InstantStep): InstantAction {
+    switch (step.kind) {
+      case 'tag':
+      case 'untag':
+        return { kind: step.kind, tag: step.tag };
+      case 'setTrait':
+        return { kind: 'trait', path: step.path, value: step.value };
+      case 'sendEmail':
+      case 'sendWebhook':
+        return { kind: 'send', message: this.messageOf(step) };
+    }
+  }
+
+  /**
+   * Takes a row of instant steps in one local activity: one marker and one workflow
+   * activation instead of one per step. Signals that come meanwhile are heard after the
+   * row, as they were after its steps' local activities, which ran in one workflow task
+   * too. A send the activity stopped at (a frequency cap, a receiver that failed for now)
+   * is finished on its own, as any send; the steps after it are the next row's. Returns
+   * how many steps were taken.
+   */
+  private async runRow(row: InstantStep[]): Promise<number> {
+    this.state.step = row[0]!.id;
+    this.inside.push(row[0]!.id);
+    const { done, held } = await this.acts.applyStepsNow(
+      this.input.profileId,
+      row.map((step) => this.actionOf(step)),
+    );
+    this.inside.pop();
+    // A row is a lean run's alone: its marks return nothing to wait for.
+    for (const step of row.slice(0, done)) {
+      void this.mark(step.id, 'reached');
+      void this.mark(step.id, 'passed');
+    }
+    this.started += done;
+    if (!held) return done;
+    const stopped = row[done] as Extract<InstantStep, { kind: 'sendEmail' | 'sendWebhook' }>;
+    this.state.step = stopped.id;
+    this.inside.push(stopped.id);
+    this.started += 1;
+    void this.mark(stopped.id, 'reached');
+    const request = this.messageOf(stopped);
+    if ('retryInMs' in held) {
+      await this.waitAs('frequency cap', held.retryInMs);
+      await this.send(request);
+    } else {
+      await this.deliverDurably(request);
+    }
+    this.inside.pop();
+    void this.mark(stopped.id, 'passed');
+    return done + 1;
   }
 
   private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
@@ -291,7 +371,10 @@ export class JourneyRun {
   /** Between two steps, once the history is long: a new run takes over from here. */
   private mustContinue(): boolean {
     // At least one step per run, however low the limit: a chain always moves on.
-    if (this.started === 0) return false;
+    return this.started > 0 && this.historyFull();
+  }
+
+  private historyFull(): boolean {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? HISTORY_LIMIT);
   }
@@ -308,6 +391,12 @@ export class JourneyRun {
       const within = index === here?.index && here.block !== undefined ? { block: here.block, resume: deeper } : undefined;
       if (!within) {
         if (this.mustContinue()) throw new ContinueAt([{ index }]);
+        const row = this.instantRowAt(steps, index);
+        if (row.length > 0) {
+          // The loop's own step moves past the last of the row taken.
+          index += (await this.runRow(row)) - 1;
+          continue;
+        }
         this.started += 1;
       }
       this.state.step = step.id;

@@ -91,7 +91,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   let journey;
   if (lean && !continued) {
     // Admission checks the consents on the same read as the entry.
-    const entered = await acts.enterJourney(input.profileId, entry);
+    const entered = await acts.loadJourneyAndAdmit(input.profileId, entry);
     if (!entered) return 'unknown-journey';
     if (entered.verdict !== 'admitted') return entered.verdict;
     journey = entered.journey;

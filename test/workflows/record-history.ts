@@ -71,6 +71,22 @@ const program: ProgramIR = {
       ],
     },
     {
+      // (d) a row of instant steps taken together (a send, a tag), a wait, another row (an
+      // untag, a trait) and the end; recorded by the lean code only.
+      name: 'rows',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      reentry: { kind: 'never' },
+      exitOn: [],
+      steps: [
+        { kind: 'sendEmail', id: 'w0', template: 'welcome', with: {} },
+        { kind: 'tag', id: 'w1', tag: 'rows_sent' },
+        { kind: 'wait', id: 'w2', ms: HOUR },
+        { kind: 'untag', id: 'w3', tag: 'rows_sent' },
+        { kind: 'setTrait', id: 'w4', path: 'rows_done', value: true },
+      ],
+    },
+    {
       // (b) a history limit of 1: the run continues as new after its first step.
       name: 'continued',
       trigger: { kind: 'performed', event: 'Go' },
@@ -165,6 +181,17 @@ async function main(): Promise<void> {
       console.log(`continued: ${await env.client.workflow.getHandle(continued.workflowId).result()}`);
       await save('journey-continuing.pb', env.client.workflow.getHandle(continued.workflowId, continued.firstExecutionRunId));
       await save('journey-continued.pb', env.client.workflow.getHandle(continued.workflowId));
+
+      // (d)
+      const rowsProfile = 'p_rows';
+      await stores.profiles.create(rowsProfile, {}, now());
+      const rows = await env.client.workflow.start(journeyWorkflow, {
+        taskQueue,
+        workflowId: journeyWorkflowId('rows', rulesVersion, rowsProfile),
+        args: [{ journey: 'rows', rulesVersion, profileId: rowsProfile, triggerEventId: 'evt_go' }],
+      });
+      console.log(`rows: ${await rows.result()}`);
+      await save('journey-rows.pb', rows);
 
       // (c)
       const erasedProfile = 'p_erased';
