@@ -82,9 +82,10 @@ export interface JourneyRunParts {
   state: JourneyState;
   acts: RunActivities;
   /**
-   * A run of today's shape (journey.ts, LEAN_RUN_PATCH): a send's first attempt is a local
-   * activity, and the funnel's marks are counted without a turn of the event loop. False
-   * for a run recorded before it, which replays as it ran.
+   * A run of today's shape (journey.ts, LEAN_RUN_PATCH): a row of instant steps is one
+   * local activity, a send's first attempt is local, and the funnel's marks are counted
+   * without a turn of the event loop. False for a run recorded before it, which replays as
+   * it ran.
    */
   lean: boolean;
 }
