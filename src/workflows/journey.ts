@@ -37,8 +37,8 @@ export const PROGRESS_SINK_PATCH = 'journey-progress-sink';
  * Today's shape of a run, decided once at its start (step 1 of the patching sequence): its
  * journey and admission in one local activity, a row of instant steps in one more, a
  * send's first attempt local, the funnel's marks counted without a turn of the event loop.
- * A drip run of three chapters makes 6 local activities instead of 11 and no activity task
- * (docs/messages.md, "Figures"). Runs recorded before it replay as they ran.
+ * A drip run of three chapters makes 6 local activities and no regular one instead of 9
+ * and 3 (docs/messages.md, "Figures"). Runs recorded before it replay as they ran.
  */
 export const LEAN_RUN_PATCH = 'journey-lean-run';
 
