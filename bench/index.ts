@@ -18,7 +18,7 @@ const BENCHES = {
   segments:
     "segments on a grown database (100,000 people, 1,000,000 events): a deploy's recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms), 80 segments on an empty database until ready (target < 1 s)",
   journeys:
-    '10,000 people enter an e-mail drip at once on a grown database: time until all runs are admitted, event → first step p50/p99, sends per second to a local SMTP sink against nodemailer straight to it, memory (JOURNEYS_BENCH_PEOPLE)',
+    '2,000 people enter an e-mail drip at once on a grown database, beside the same drip written directly against the Temporal SDK (sends as regular and as local activities) on the same servers: runs admitted/s, event → first e-mail p50/p99, sends/s, ratios to the targets, memory (JOURNEYS_BENCH_PEOPLE, up to 10,000)',
   broadcasts:
     'one broadcast to 100,000 members of a segment: sends per second to a local SMTP sink against nodemailer straight to it (target ≥ 0.8), time to take the audience, memory (BROADCASTS_BENCH_PEOPLE)',
   privacy:

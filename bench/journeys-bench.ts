@@ -1,34 +1,43 @@
 /**
- * Journeys benchmark: JOURNEYS_BENCH_PEOPLE people (default 10,000) enter an e-mail drip at
- * once, on the embedded Temporal dev server and FerretDB, with Itinera as npm start runs
- * it (5 s sweep, the embedded pool size) in this process, sending to a local SMTP sink
- * (smtp-server) on a database that has grown first (JOURNEYS_BENCH_SEED_EVENTS page views
- * of other people, default 50,000).
+ * Journeys benchmark: JOURNEYS_BENCH_PEOPLE people (default 2,000; 10,000 for the large
+ * figure) enter an e-mail drip at once, on the embedded Temporal dev server and FerretDB,
+ * with Itinera as npm start runs it (5 s sweep, the embedded pool size) in this process,
+ * sending to a local SMTP sink (smtp-server) on a database that has grown first
+ * (JOURNEYS_BENCH_SEED_EVENTS page views of other people, default 50,000).
  *
  *   1. the people arrive through /v1/batch (identify with an address and a consent given
  *      with Segment's convention), until applied;
- *   2. all of them sign up at once (`Ebook Signup`, batches of 100 from 8 clients);
- *   3. reported: the time until every run is admitted (GET /v1/journeys), event → first
- *      step p50/p99 (a batch's acknowledgement to that person's chapter 1 at the sink), the
- *      sends per second over the whole drip (3 chapters, JOURNEYS_BENCH_GAP_S seconds
- *      apart, default 5), against the baseline in the same run: nodemailer sending as many
- *      messages straight to the same sink with the same pool; and this process's resident
- *      memory (worker, API and writer together) before and at its peak.
+ *   2. the baselines, in the same run on the same servers and sink: nodemailer straight to
+ *      the sink (what the sink takes), then the same drip written directly against the
+ *      Temporal SDK (bench/journeys/raw-sdk-baseline.ts) twice: its sends as regular
+ *      activities, then as local activities;
+ *   3. all of them sign up at once (`Ebook Signup`, batches of 100 from 8 clients);
+ *   4. reported for Itinera and each raw-SDK shape: the time until every run is admitted
+ *      (GET /v1/journeys) and runs admitted per second, event → first e-mail p50/p99 (a
+ *      batch's acknowledgement, or the raw start's request, to that person's chapter 1 at
+ *      the sink), sends per second over the whole drip (3 chapters, JOURNEYS_BENCH_GAP_S
+ *      seconds apart, default 5), this process's resident memory (worker, API and writer
+ *      together) before and at its peak; then Itinera's ratios to the baselines against
+ *      the targets (admitted/s ≥ 0.8 of the regular-send shape, sends/s ≥ 0.8 of the best
+ *      shape, first-e-mail p99 ≤ 1.5 × the best shape's) and the load average.
  *
  *   npm run bench -- journeys
- *   JOURNEYS_BENCH_PEOPLE=1000 JOURNEYS_BENCH_SEED_EVENTS=5000 npm run bench -- journeys   (a quick check)
+ *   JOURNEYS_BENCH_PEOPLE=500 JOURNEYS_BENCH_SEED_EVENTS=5000 npm run bench -- journeys   (a quick check)
+ *   JOURNEYS_BENCH_RAW=0 …                                                              (Itinera alone)
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import nodemailer from 'nodemailer';
 import { MongoClient } from 'mongodb';
-import { SMTPServer } from 'smtp-server';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { COLLECTIONS, EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { fetchRetrying, refusals } from './http.js';
+import { comparison, dripFigures, round, sampleRss } from './journeys/figures.js';
+import { runRawSdkDrip, type RawSdkShape } from './journeys/raw-sdk-baseline.js';
+import { startSink } from './journeys/sink.js';
 import { startBenchServers } from './servers.js';
 
 const envNumber = (name: string, fallback: number) => {
@@ -36,9 +45,12 @@ const envNumber = (name: string, fallback: number) => {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number > 0`);
   return value;
 };
-const PEOPLE = envNumber('JOURNEYS_BENCH_PEOPLE', 10_000);
+const PEOPLE = envNumber('JOURNEYS_BENCH_PEOPLE', 2_000);
 const SEED_EVENTS = envNumber('JOURNEYS_BENCH_SEED_EVENTS', 50_000);
 const GAP_S = envNumber('JOURNEYS_BENCH_GAP_S', 5);
+/** 0 skips the raw-SDK baselines (a quicker look at Itinera alone). */
+const RAW_BASELINES = process.env.JOURNEYS_BENCH_RAW !== '0';
+const DRIP_TIMEOUT_MS = 60 * 60_000;
 const CHAPTERS = 3;
 const BATCH = 100;
 const CLIENTS = 8;
@@ -59,47 +71,8 @@ journey drip {
 }
 `;
 
-const rssMb = () => {
-  const line = readFileSync('/proc/self/status', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
-};
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-/** The sink: counts messages per recipient and chapter, with when the first chapter arrived. */
-async function startSink() {
-  const arrivals: number[] = [];
-  const firstChapterAt = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    maxClients: 64,
-    onData(stream, session, callback) {
-      let head = '';
-      stream.on('data', (chunk: Buffer) => {
-        if (head.length < 4096) head += chunk.toString('utf8');
-      });
-      stream.on('end', () => {
-        const now = performance.now();
-        arrivals.push(now);
-        const to = session.envelope.rcptTo[0]?.address ?? '';
-        if (/^Subject: Chapter 1\b/m.test(head) && !firstChapterAt.has(to)) firstChapterAt.set(to, now);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
-    arrivals,
-    firstChapterAt,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 async function main(): Promise<void> {
+  const loadAverageBefore = loadavg()[0]!;
   const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
   const sink = await startSink();
   const dbName = `bench_journeys_${randomUUID().slice(0, 8)}`;
@@ -207,11 +180,28 @@ async function main(): Promise<void> {
     );
     const baselinePerSecond = baselineCount / ((performance.now() - baselineStarted) / 1000);
     transport.close();
-    sink.arrivals.length = 0;
 
-    const rssBefore = rssMb();
-    let rssPeak = rssBefore;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb())), 1000);
+    // The raw-SDK baselines first, on the same Temporal server and sink: a Temporal whose
+    // database has grown by their histories is no kinder to Itinera than to them.
+    const raw: Partial<Record<RawSdkShape, Awaited<ReturnType<typeof runRawSdkDrip>>>> = {};
+    if (RAW_BASELINES) {
+      for (const shape of ['regular-sends', 'local-sends'] as const) {
+        raw[shape] = await runRawSdkDrip({
+          temporalAddress: servers.temporalAddress,
+          namespace: 'default',
+          sink,
+          shape,
+          people: PEOPLE,
+          chapters: CHAPTERS,
+          gapMs: GAP_S * 1000,
+          timeoutMs: DRIP_TIMEOUT_MS,
+        });
+        console.error(`[bench] raw SDK, ${shape}: ${JSON.stringify(raw[shape])}`);
+      }
+    }
+
+    sink.reset();
+    const memory = sampleRss();
     const ackedAt = new Array<number>(PEOPLE);
     const signupStarted = performance.now();
     await sendBatches(
@@ -223,40 +213,53 @@ async function main(): Promise<void> {
     await settle();
     const dispatchedS = (performance.now() - signupStarted) / 1000;
 
-    let allAdmittedS = 0;
+    let allAdmittedAt = 0;
     for (;;) {
       const journeys = (await call('GET', '/v1/journeys')).journeys as { name: string; versions: { entered: number }[] }[];
       const entered = journeys.find((j) => j.name === 'drip')?.versions.reduce((total, v) => total + v.entered, 0) ?? 0;
       if (entered >= PEOPLE) {
-        allAdmittedS = (performance.now() - signupStarted) / 1000;
+        allAdmittedAt = performance.now();
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    while (sink.arrivals.length < PEOPLE * CHAPTERS) await new Promise((resolve) => setTimeout(resolve, 1000));
-    clearInterval(sampler);
-    const dripS = (Math.max(...sink.arrivals) - signupStarted) / 1000;
-    // Over the whole drip, the waits between chapters included: what the worker sustained.
-    const sendsPerSecond = sink.arrivals.length / ((Math.max(...sink.arrivals) - Math.min(...sink.arrivals)) / 1000);
-    const latencies = Array.from({ length: PEOPLE }, (_, i) => sink.firstChapterAt.get(`reader-${i}@bench.example`)! - ackedAt[i]!).sort(
-      (a, b) => a - b,
-    );
+    const deadline = signupStarted + DRIP_TIMEOUT_MS;
+    while (sink.arrivals.length < PEOPLE * CHAPTERS) {
+      if (performance.now() > deadline) throw new Error(`Itinera: ${sink.arrivals.length} e-mails after ${DRIP_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const itinera = dripFigures({
+      people: PEOPLE,
+      startedAt: signupStarted,
+      allAdmittedAt,
+      owedFrom: (person) => ackedAt[person]!,
+      firstChapterAt: (person) => sink.firstChapterAt.get(`reader-${person}@bench.example`),
+      arrivals: sink.arrivals,
+      rssMb: memory.stop(),
+    });
 
     const figures = {
       people: PEOPLE,
       seedEvents: SEED_EVENTS,
       chapters: CHAPTERS,
       gapSeconds: GAP_S,
-      signupsAcknowledgedSeconds: Number(acknowledgedS.toFixed(1)),
-      runsStartedSeconds: Number(dispatchedS.toFixed(1)),
-      allRunsAdmittedSeconds: Number(allAdmittedS.toFixed(1)),
-      eventToFirstStepMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
-      dripSeconds: Number(dripS.toFixed(1)),
-      emails: sink.arrivals.length,
-      sendsPerSecond: Math.round(sendsPerSecond),
-      baselineNodemailerSendsPerSecond: Math.round(baselinePerSecond),
-      ratioToBaseline: Number((sendsPerSecond / baselinePerSecond).toFixed(2)),
-      rssMb: { before: rssBefore, peak: rssPeak },
+      loadAverageBefore: round(loadAverageBefore, 2),
+      loadAverageAfter: round(loadavg()[0]!, 2),
+      itinera: {
+        signupsAcknowledgedSeconds: round(acknowledgedS),
+        runsStartedSeconds: round(dispatchedS),
+        ...itinera,
+      },
+      ...(raw['regular-sends'] && raw['local-sends']
+        ? {
+            rawSdk: { regularSends: raw['regular-sends'], localSends: raw['local-sends'] },
+            itineraAgainstRawSdk: comparison(itinera, raw['regular-sends'], raw['local-sends']),
+          }
+        : {}),
+      sink: {
+        nodemailerStraightSendsPerSecond: Math.round(baselinePerSecond),
+        itineraRatio: round(itinera.sendsPerSecond / baselinePerSecond, 3),
+      },
       refusedWith503: refusals.count,
     };
     console.log(JSON.stringify(figures, null, 2));

@@ -18,12 +18,14 @@ const HEARTBEAT_EVERY_MS = 2_000;
  * A send, heartbeating while it works (so a worker that dies mid-send is noticed in
  * seconds and the retry, on another worker or this one restarted, finds where it was); a
  * transient failure is thrown for Temporal to retry with backoff, after the receiver's
- * Retry-After when it gave one.
+ * Retry-After when it gave one. A local activity (a run's first attempt) does not
+ * heartbeat: its workflow task is what notices a worker that died.
  */
 async function sending(send: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> {
   const context = Context.current();
-  context.heartbeat();
-  const beating = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  const heartbeat = context.info.isLocal ? () => undefined : () => context.heartbeat();
+  heartbeat();
+  const beating = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
   try {
     return await send();
   } catch (error) {

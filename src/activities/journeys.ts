@@ -1,5 +1,7 @@
 /** Activities a journey run needs besides profile changes and sends: its IR, admission, leaving, events. */
+import { RetryableDelivery } from '../channels/deliver.js';
 import type { JourneyIR, PropConditionIR } from '../dsl/ir.js';
+import type { MessageRequest } from '../model.js';
 import { evaluatePropCondition } from '../conditions/predicate.js';
 import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
@@ -13,29 +15,104 @@ export interface RunEnding {
   atStep?: string;
 }
 
-export function createJourneyActivities({ stores }: ActivityDeps) {
+/** A step a lean run takes without waiting for anything (journey-run.ts): a profile edit or a send. */
+export type InstantAction =
+  | { kind: 'tag' | 'untag'; tag: string }
+  | { kind: 'trait'; path: string; value: string | number | boolean | null }
+  | { kind: 'send'; message: MessageRequest };
+
+/**
+ * How far a run of instant steps got: `done` of them. A send it stopped at is `held`: by
+ * its channel's frequency cap (try again in `retryInMs`), or by a receiver that failed
+ * for now (`retry`), which the regular send activity's retries take over.
+ */
+export interface InstantOutcome {
+  done: number;
+  held?: { retryInMs: number } | { retry: string };
+}
+
+/** A new run's entry: who it is, for whom, and on what trigger; the journey's own rules come from its IR. */
+export type EntryRequest = Omit<AdmissionRequest, 'reentry' | 'requiresConsent'>;
+
+/** What a new run learns on entry: its journey's IR, and whether it is let in. */
+export interface Entry {
+  journey: JourneyIR;
+  verdict: AdmissionVerdict | 'no-profile';
+}
+
+export function createJourneyActivities({ stores, changes, deliverer }: ActivityDeps) {
+  async function loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
+    const rules = await stores.rules.get(rulesVersion);
+    return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
+  }
+
+  /**
+   * Lets the run in, or not (see admission.ts); when it does, the run and the person's
+   * journey history are recorded on the profile in one write.
+   */
+  async function admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
+    // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
+    if (await stores.journeyControls.isPaused(request.journey)) {
+      stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
+      return 'journey-paused';
+    }
+    const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
+    const verdict = admission?.verdict ?? 'no-profile';
+    // A retried admission of the same run passes without writing: counted once, when written.
+    if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
+    else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
+    return verdict;
+  }
+
   return {
-    async loadJourney(rulesVersion: number, journey: string): Promise<JourneyIR | null> {
-      const rules = await stores.rules.get(rulesVersion);
-      return rules?.ir.journeys.find((j) => j.name === journey) ?? null;
+    loadJourney,
+    admitToJourney,
+
+    /**
+     * A new run's journey and its admission in one local activity: one marker in the
+     * history and one workflow activation instead of two. Null for a journey its rules
+     * version does not have.
+     */
+    async loadJourneyAndAdmit(profileId: string, request: EntryRequest): Promise<Entry | null> {
+      const journey = await loadJourney(request.rulesVersion, request.journey);
+      if (!journey) return null;
+      const verdict = await admitToJourney(profileId, {
+        ...request,
+        reentry: journey.reentry,
+        requiresConsent: journey.requiresConsent,
+      });
+      return { journey, verdict };
     },
 
     /**
-     * Lets the run in, or not (see admission.ts); when it does, the run and the person's
-     * journey history are recorded on the profile in one write.
+     * Takes a run's instant steps in order, in one local activity: one marker in the history
+     * and one workflow activation instead of one per step. Each step is safe to take again
+     * (tags and traits are set, not added; a send is kept once by its delivery key), so a
+     * retry of the whole after a failure part-way changes nothing twice.
      */
-    async admitToJourney(profileId: string, request: AdmissionRequest): Promise<AdmissionVerdict | 'no-profile'> {
-      // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
-      if (await stores.journeyControls.isPaused(request.journey)) {
-        stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
-        return 'journey-paused';
+    async applyStepsNow(profileId: string, actions: InstantAction[]): Promise<InstantOutcome> {
+      for (const [done, action] of actions.entries()) {
+        switch (action.kind) {
+          case 'tag':
+          case 'untag':
+            await changes.edit(profileId, { kind: action.kind, tag: action.tag });
+            break;
+          case 'trait':
+            await changes.edit(profileId, { kind: 'trait', path: action.path, value: action.value });
+            break;
+          case 'send': {
+            if (!deliverer) throw new Error('message delivery is not wired into these activities');
+            try {
+              const { retryInMs } = await deliverer.deliver(action.message);
+              if (retryInMs !== undefined) return { done, held: { retryInMs } };
+            } catch (error) {
+              if (error instanceof RetryableDelivery) return { done, held: { retry: error.reason } };
+              throw error;
+            }
+          }
+        }
       }
-      const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
-      const verdict = admission?.verdict ?? 'no-profile';
-      // A retried admission of the same run passes without writing: counted once, when written.
-      if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
-      else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
-      return verdict;
+      return { done: actions.length };
     },
 
     /** Takes the run off the profile and counts how it ended, once: a retried call finds the run gone. */

@@ -3,10 +3,20 @@
  * ends a run early (`exit on`, `exit when`, a withdrawn consent), what it waits for (its
  * state, the `journeyState` query) and where it is when it continues as new.
  */
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxySinks, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxySinks,
+  sleep,
+  TemporalFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { assertNever } from '../dsl/assert-never.js';
 import type { EventMatchIR, JourneyIR, StepIR } from '../dsl/ir.js';
-import type { AdmissionVerdict } from '../activities/index.js';
+import type { AdmissionVerdict, JourneyActivities } from '../activities/index.js';
+import type { DeliveryOutcome } from '../channels/deliver.js';
 import type { MessageRequest } from '../model.js';
 import { cohortPercentile, pickBranch } from './cohort.js';
 import type { RunActivities } from './journey-activities.js';
@@ -25,6 +35,15 @@ export type JourneyOutcome =
   | 'unknown-journey'
   | 'no-profile'
   | Exclude<AdmissionVerdict, 'admitted'>;
+
+/** Steps that change the profile or send, and wait for nothing: a lean run takes a row of them in one local activity. */
+type InstantStep = Extract<StepIR, { kind: 'tag' | 'untag' | 'setTrait' | 'sendEmail' | 'sendWebhook' }>;
+
+/** One of them as the row's activity takes it (src/activities/journeys.ts). */
+type InstantAction = Parameters<JourneyActivities['applyStepsNow']>[1][number];
+
+const isInstant = (step: StepIR): step is InstantStep =>
+  step.kind === 'tag' || step.kind === 'untag' || step.kind === 'setTrait' || step.kind === 'sendEmail' || step.kind === 'sendWebhook';
 
 /** Continue as new past this many history events, unless Temporal suggests it sooner. */
 const HISTORY_LIMIT = 10_000;
@@ -62,6 +81,13 @@ export interface JourneyRunParts {
   exitWhen: ExitWatch;
   state: JourneyState;
   acts: RunActivities;
+  /**
+   * A run of today's shape (journey.ts, LEAN_RUN_PATCH): a row of instant steps is one
+   * local activity, a send's first attempt is local, and the funnel's marks are counted
+   * without a turn of the event loop. False for a run recorded before it, which replays as
+   * it ran.
+   */
+  lean: boolean;
 }
 
 export class JourneyRun {
@@ -73,10 +99,11 @@ export class JourneyRun {
   private readonly exitWhen: ExitWatch;
   private readonly state: JourneyState;
   private readonly acts: RunActivities;
+  private readonly lean: boolean;
 
   constructor(parts: JourneyRunParts) {
     ({ journey: this.journey, input: this.input, runKey: this.runKey, received: this.received, consent: this.consent } = parts);
-    ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts } = parts);
+    ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts, lean: this.lean } = parts);
   }
 
   async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
@@ -201,18 +228,105 @@ export class JourneyRun {
         const holdMs = await this.acts.holdForQuietHours(request, quietHours);
         if (holdMs > 0) await this.waitAs('quiet hours', holdMs);
       }
-      let outcome;
-      try {
-        outcome = await this.acts.deliverMessage(request);
-      } catch (error) {
-        if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
-        await this.acts.abandonMessage(request, 'retries exhausted');
-        return;
-      }
+      const outcome = await this.deliver(request);
       // Held by the channel's frequency cap: the next calendar day may have room.
-      if (outcome.retryInMs === undefined) return;
+      if (outcome?.retryInMs === undefined) return;
       await this.waitAs('frequency cap', outcome.retryInMs);
     }
+  }
+
+  /**
+   * Delivers the message: a first attempt in the worker's process, then, if it failed,
+   * the regular activity's retries for up to a day. Undefined when they ran out: the
+   * message is then recorded as failed.
+   */
+  private async deliver(request: MessageRequest): Promise<DeliveryOutcome | undefined> {
+    if (this.lean) {
+      try {
+        return await this.acts.deliverMessageNow(request);
+      } catch (error) {
+        // A local activity's failure comes as its cause (an ApplicationFailure, a TimeoutFailure), not wrapped.
+        if (isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
+      }
+    }
+    return this.deliverDurably(request);
+  }
+
+  /** The regular activity's retries, for up to a day; undefined when they ran out (recorded as failed). */
+  private async deliverDurably(request: MessageRequest): Promise<DeliveryOutcome | undefined> {
+    try {
+      return await this.acts.deliverMessage(request);
+    } catch (error) {
+      if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+      await this.acts.abandonMessage(request, 'retries exhausted');
+      return undefined;
+    }
+  }
+
+  /**
+   * The row of instant steps starting at `index` that a lean run takes together: two or
+   * more, sends included unless the journey has quiet hours (each send then checks them
+   * first). None for a run of the older shape, or once the history is long.
+   */
+  private instantRowAt(steps: StepIR[], index: number): InstantStep[] {
+    // A history at its limit continues after each step, so a row would be one step anyway.
+    if (!this.lean || this.journey.quietHours || this.historyFull()) return [];
+    const row: InstantStep[] = [];
+    for (let at = index; at < steps.length && isInstant(steps[at]!); at++) row.push(steps[at] as InstantStep);
+    return row.length > 1 ? row : [];
+  }
+
+  private actionOf(step: InstantStep): InstantAction {
+    switch (step.kind) {
+      case 'tag':
+      case 'untag':
+        return { kind: step.kind, tag: step.tag };
+      case 'setTrait':
+        return { kind: 'trait', path: step.path, value: step.value };
+      case 'sendEmail':
+      case 'sendWebhook':
+        return { kind: 'send', message: this.messageOf(step) };
+    }
+  }
+
+  /**
+   * Takes a row of instant steps in one local activity: one marker and one workflow
+   * activation instead of one per step. Signals that come meanwhile are heard after the
+   * row, as they were after its steps' local activities, which ran in one workflow task
+   * too. A send the activity stopped at (a frequency cap, a receiver that failed for now)
+   * is finished on its own, as any send; the steps after it are the next row's. Returns
+   * how many steps were taken.
+   */
+  private async runRow(row: InstantStep[]): Promise<number> {
+    this.state.step = row[0]!.id;
+    this.inside.push(row[0]!.id);
+    const { done, held } = await this.acts.applyStepsNow(
+      this.input.profileId,
+      row.map((step) => this.actionOf(step)),
+    );
+    this.inside.pop();
+    // A row is a lean run's alone: its marks return nothing to wait for.
+    for (const step of row.slice(0, done)) {
+      void this.mark(step.id, 'reached');
+      void this.mark(step.id, 'passed');
+    }
+    this.started += done;
+    if (!held) return done;
+    const stopped = row[done] as Extract<InstantStep, { kind: 'sendEmail' | 'sendWebhook' }>;
+    this.state.step = stopped.id;
+    this.inside.push(stopped.id);
+    this.started += 1;
+    void this.mark(stopped.id, 'reached');
+    const request = this.messageOf(stopped);
+    if ('retryInMs' in held) {
+      await this.waitAs('frequency cap', held.retryInMs);
+      await this.send(request);
+    } else {
+      await this.deliverDurably(request);
+    }
+    this.inside.pop();
+    void this.mark(stopped.id, 'passed');
+    return done + 1;
   }
 
   private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
@@ -258,7 +372,10 @@ export class JourneyRun {
   /** Between two steps, once the history is long: a new run takes over from here. */
   private mustContinue(): boolean {
     // At least one step per run, however low the limit: a chain always moves on.
-    if (this.started === 0) return false;
+    return this.started > 0 && this.historyFull();
+  }
+
+  private historyFull(): boolean {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? HISTORY_LIMIT);
   }
@@ -275,14 +392,22 @@ export class JourneyRun {
       const within = index === here?.index && here.block !== undefined ? { block: here.block, resume: deeper } : undefined;
       if (!within) {
         if (this.mustContinue()) throw new ContinueAt([{ index }]);
+        const row = this.instantRowAt(steps, index);
+        if (row.length > 0) {
+          // The loop's own step moves past the last of the row taken.
+          index += (await this.runRow(row)) - 1;
+          continue;
+        }
         this.started += 1;
       }
       this.state.step = step.id;
       this.inside.push(step.id);
-      if (!within) await this.mark(step.id, 'reached');
+      const reached = within ? undefined : this.mark(step.id, 'reached');
+      if (reached) await reached;
       const next = await this.runStep(step, index, within);
       this.inside.pop();
-      if (next === 'continue') await this.mark(step.id, 'passed');
+      const passed = next === 'continue' ? this.mark(step.id, 'passed') : undefined;
+      if (passed) await passed;
       if (next === 'exit') return 'exit';
     }
     return 'continue';
@@ -290,10 +415,13 @@ export class JourneyRun {
 
   /**
    * Counts a step reached or passed for the journey's funnel, through a sink: nothing in the
-   * history. Async and awaited as it always was, so the run's coroutines interleave as they did.
+   * history. A run recorded before LEAN_RUN_PATCH awaits a resolved promise here, as it
+   * always did, so its coroutines interleave as recorded; a lean run goes straight on
+   * (every promise a workflow makes costs the SDK a stack trace).
    */
-  private async mark(step: string, mark: 'reached' | 'passed'): Promise<void> {
+  private mark(step: string, mark: 'reached' | 'passed'): Promise<void> | undefined {
     journeyStats.count(this.journey.name, this.input.rulesVersion, `steps.${step}.${mark}`);
+    return this.lean ? undefined : Promise.resolve();
   }
 
   /** A container's block; a continue-as-new from inside it learns which block this level is in. */

@@ -29,6 +29,12 @@ journey receipt {
   send email "receipt"
 }
 
+journey shipped {
+  when performed "Order Shipped"
+  reentry always
+  send email "receipt"
+  tag "shipped"
+}
 journey lost {
   when performed "Ping"
   reentry always
@@ -104,6 +110,7 @@ describe('templates and destinations over HTTP', () => {
       'destination_missing strict',
       'template_missing nowhere',
       'template_missing receipt',
+      'template_missing receipt',
       'template_missing welcome',
     ]);
 
@@ -140,7 +147,7 @@ describe('templates and destinations over HTTP', () => {
 
     const listed = await send(itinera.baseUrl, 'GET', '/v1/templates', admin);
     expect(listed.body.templates.map((t: { name: string; usedBy: string[] }) => [t.name, t.usedBy])).toEqual([
-      ['receipt', ['receipt']],
+      ['receipt', ['receipt', 'shipped']],
       ['welcome', ['welcome']],
     ]);
     expect(listed.body.missing).toEqual(['nowhere']);
@@ -274,6 +281,20 @@ describe('e-mail', () => {
     expect(await finalMessage(profileId)).toMatchObject({ status: 'sent', attempts: 2 });
     expect(sink.refusals.filter((address) => address === 'busy@example.com')).toHaveLength(1);
     expect(sink.received.filter((mail) => mail.to === 'busy@example.com')).toHaveLength(1);
+  });
+
+  it('retries a transient refusal inside a row of steps (send, tag), sends once, then takes the tag', async () => {
+    const profileId = await person('busy-row', { email: 'busy@row.example' });
+    await track('busy-row', 'Order Shipped');
+    // The row's send is refused for now (451): the regular activity's retry sends it.
+    expect(await finalMessage(profileId)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(sink.refusals.filter((address) => address === 'busy@row.example')).toHaveLength(1);
+    expect(sink.received.filter((mail) => mail.to === 'busy@row.example')).toHaveLength(1);
+    await eventually(async () =>
+      ((await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=busy-row', admin)).body.tags as string[] | undefined)?.includes(
+        'shipped',
+      ),
+    );
   });
 
   it('records a send naming a missing template as failed, and one to a person without an address as skipped', async () => {

@@ -3,6 +3,9 @@
  * of the checkout it runs in: `npx tsx test/workflows/record-history.ts`. It starts the
  * time-skipping test server and FerretDB (or uses MONGODB_URI), runs the journeys and the
  * erasure below with the real activities, and writes test/workflows/histories/*.pb.
+ * Arguments `<history>=<file>` write only those histories, under those names, beside the
+ * others: `journey-recorded=journey-local-sends.pb` keeps the release's own recording and
+ * adds the same run as today's code makes it.
  *
  * Record from the code whose runs are to keep replaying (a release's), before changing
  * the workflows; the replay test then proves the change keeps their command sequence.
@@ -68,6 +71,22 @@ const program: ProgramIR = {
       ],
     },
     {
+      // (d) a row of instant steps taken together (a send, a tag), a wait, another row (an
+      // untag, a trait) and the end; recorded by the lean code only.
+      name: 'rows',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      reentry: { kind: 'never' },
+      exitOn: [],
+      steps: [
+        { kind: 'sendEmail', id: 'w0', template: 'welcome', with: {} },
+        { kind: 'tag', id: 'w1', tag: 'rows_sent' },
+        { kind: 'wait', id: 'w2', ms: HOUR },
+        { kind: 'untag', id: 'w3', tag: 'rows_sent' },
+        { kind: 'setTrait', id: 'w4', path: 'rows_done', value: true },
+      ],
+    },
+    {
       // (b) a history limit of 1: the run continues as new after its first step.
       name: 'continued',
       trigger: { kind: 'performed', event: 'Go' },
@@ -82,10 +101,15 @@ const program: ProgramIR = {
   ],
 };
 
+/** The histories to write (`journey-recorded.pb` → its file), all under their own names without arguments. */
+const only = new Map(process.argv.slice(2).map((arg) => [`${arg.split('=')[0]}.pb`, arg.split('=')[1] ?? `${arg}.pb`]));
+
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const file = only.size === 0 ? name : only.get(name);
+  if (file === undefined) return;
   const history = await handle.fetchHistory();
-  await writeFile(join(historiesDir, name), proto.temporal.api.history.v1.History.encode(history).finish());
-  console.log(`${name}: ${history.events!.length} events`);
+  await writeFile(join(historiesDir, file), proto.temporal.api.history.v1.History.encode(history).finish());
+  console.log(`${file}: ${history.events!.length} events`);
 }
 
 async function main(): Promise<void> {
@@ -157,6 +181,17 @@ async function main(): Promise<void> {
       console.log(`continued: ${await env.client.workflow.getHandle(continued.workflowId).result()}`);
       await save('journey-continuing.pb', env.client.workflow.getHandle(continued.workflowId, continued.firstExecutionRunId));
       await save('journey-continued.pb', env.client.workflow.getHandle(continued.workflowId));
+
+      // (d)
+      const rowsProfile = 'p_rows';
+      await stores.profiles.create(rowsProfile, {}, now());
+      const rows = await env.client.workflow.start(journeyWorkflow, {
+        taskQueue,
+        workflowId: journeyWorkflowId('rows', rulesVersion, rowsProfile),
+        args: [{ journey: 'rows', rulesVersion, profileId: rowsProfile, triggerEventId: 'evt_go' }],
+      });
+      console.log(`rows: ${await rows.result()}`);
+      await save('journey-rows.pb', rows);
 
       // (c)
       const erasedProfile = 'p_erased';

@@ -18,6 +18,14 @@
  * tags and leaves, without admission.
  *
  * erasure-steps.pb: an erasure of a profile, its six steps and the settling timer.
+ *
+ * journey-lean-run.pb, journey-lean-continuing.pb and journey-lean-continued.pb: the same
+ * three journey runs as today's code makes them (patch `journey-lean-run`: the journey and
+ * its admission in one local activity, the send's first attempt local), and
+ * journey-lean-rows.pb: a send and a tag taken in one local activity, a wait, an untag and
+ * a trait in another; recorded by `npx tsx test/workflows/record-history.ts
+ * journey-recorded=journey-lean-run.pb journey-continuing=journey-lean-continuing.pb
+ * journey-continued=journey-lean-continued.pb journey-rows=journey-lean-rows.pb`.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +105,54 @@ describe('journey workflow replay', () => {
     expect(localActivities(history)).toEqual(['loadJourney', 'tagProfile', 'leaveJourney']);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:continued')).resolves.toBeUndefined();
+  });
+});
+
+describe('journey workflow replay, lean runs (patch journey-lean-run)', () => {
+  const LEAN_PATCHES = [...JOURNEY_PATCHES, 'journey-lean-run'];
+
+  it('replays a run whose entry is one local activity and whose send is local, command for command', async () => {
+    const history = await recordedHistory('journey-lean-run.pb');
+    expect(patches(history)).toEqual(LEAN_PATCHES);
+    expect(localActivities(history)).toEqual([
+      'loadJourneyAndAdmit',
+      'judgeExitWhen',
+      'tagProfile',
+      'tagProfile',
+      'holdForQuietHours',
+      'deliverMessage',
+      'leaveJourney',
+    ]);
+    // No activity task through the server: the send's first attempt succeeded in the worker.
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean')).resolves.toBeUndefined();
+  });
+
+  it('replays the first run of a lean chain, which continues as new', async () => {
+    const history = await recordedHistory('journey-lean-continuing.pb');
+    expect(patches(history)).toEqual(LEAN_PATCHES);
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'tagProfile']);
+    expect(history.events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:continuing')).resolves.toBeUndefined();
+  });
+
+  it('replays the lean run that continued it: its journey loaded, no admission', async () => {
+    const history = await recordedHistory('journey-lean-continued.pb');
+    expect(patches(history)).toEqual(LEAN_PATCHES);
+    expect(localActivities(history)).toEqual(['loadJourney', 'tagProfile', 'leaveJourney']);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:continued')).resolves.toBeUndefined();
+  });
+
+  it('replays rows of instant steps, each one local activity, command for command', async () => {
+    const history = await recordedHistory('journey-lean-rows.pb');
+    expect(patches(history)).toEqual(LEAN_PATCHES);
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'applyStepsNow', 'applyStepsNow', 'leaveJourney']);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:rows')).resolves.toBeUndefined();
   });
 });
 
