@@ -107,6 +107,13 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
     };
   }
 
+  /** Deletes the audience of a broadcast that has ended; nothing for one never started. */
+  async function dropAudience(name: string): Promise<void> {
+    const doc = await stores.broadcasts.get(name);
+    if (doc?.audience && (doc.state === 'completed' || doc.state === 'cancelled'))
+      await stores.broadcasts.dropAudience(name, doc.audience.chunks);
+  }
+
   /**
    * The deliverer's `deliver` is typed for a journey's request, but on the e-mail path it
    * reads only what every message has (key, person, template, values, consents) and counts
@@ -210,10 +217,17 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       await stores.broadcasts.setWaiting(name, untilMs === null ? null : new Date(untilMs), now());
     },
 
-    /** The end: every chunk recorded. A broadcast cancelled meanwhile stays cancelled. */
+    /** The end: every chunk recorded. A broadcast cancelled meanwhile stays cancelled. Either way its audience goes. */
     async finishBroadcast(name: string): Promise<BroadcastState> {
       const finished = await stores.broadcasts.transition(name, ['running', 'paused'], 'completed', now());
-      return finished?.state ?? (await stores.broadcasts.get(name))?.state ?? 'cancelled';
+      const state = finished?.state ?? (await stores.broadcasts.get(name))?.state ?? 'cancelled';
+      if (state === 'completed' || state === 'cancelled') await dropAudience(name);
+      return state;
+    },
+
+    /** A cancelled broadcast's audience goes (see BroadcastStore.dropAudience). */
+    async dropBroadcastAudience(name: string): Promise<void> {
+      await dropAudience(name);
     },
   };
 }

@@ -124,6 +124,16 @@ export class BroadcastStore {
     return doc.audience;
   }
 
+  /**
+   * Deletes the audience of a broadcast that has ended (completed or cancelled): the
+   * profile ids it named are kept only while it runs, so an erased person's id does not
+   * outlive the broadcast. One `$in` of the chunks' ids.
+   */
+  async dropAudience(name: string, chunks: number): Promise<void> {
+    if (chunks === 0) return;
+    await this.audiences.deleteMany({ _id: { $in: Array.from({ length: chunks }, (_, chunk) => chunkId(name, chunk)) } });
+  }
+
   async audienceChunk(name: string, chunk: number): Promise<string[]> {
     return (await this.audiences.findOne({ _id: chunkId(name, chunk) }))?.profileIds ?? [];
   }

@@ -67,8 +67,12 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
   if (!input.continued) obey(await quick.broadcastState(broadcast));
   let passes = 0;
 
+  const cancelled = async (): Promise<'cancelled'> => {
+    await quick.dropBroadcastAudience(broadcast);
+    return 'cancelled';
+  };
   while (chunk < plan.chunks) {
-    if (state === 'cancelled') return 'cancelled';
+    if (state === 'cancelled') return cancelled();
     if (++passes > (input.batchesPerRun ?? BATCHES_PER_RUN)) {
       // A signal sent in between reaches the new run too late: the stored state, which each batch obeys, covers it.
       return continueAsNew<typeof broadcastWorkflow>({ ...input, continued: { plan, nextChunk: chunk } });
@@ -91,6 +95,6 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
     const untilNext = result.nextAtMs === undefined ? 0 : result.nextAtMs - Date.now();
     if (untilNext > 0 && chunk < plan.chunks) await condition(() => state !== 'running', untilNext);
   }
-  if (state === 'cancelled') return 'cancelled';
+  if (state === 'cancelled') return cancelled();
   return (await quick.finishBroadcast(broadcast)) === 'cancelled' ? 'cancelled' : 'completed';
 }

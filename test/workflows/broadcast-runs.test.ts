@@ -88,6 +88,8 @@ describe('a broadcast run', () => {
     expect(done).toMatchObject({ state: 'completed', progress: { audience: PEOPLE, sent: PEOPLE, failed: 0, remaining: 0 } });
     for (let i = 0; i < PEOPLE; i++) expect(sink.mailbox(`member${i}@example.com`), `member${i}`).toHaveLength(1);
     expect(sink.received).toHaveLength(PEOPLE);
+    // Ended: the profile ids it named are gone with its audience.
+    expect(await itinera.raw.db.collection('broadcast_audiences').countDocuments({})).toBe(0);
   });
 
   it('keeps to its rate across chunks', async () => {
@@ -125,5 +127,6 @@ describe('a broadcast run', () => {
     expect(await run.result()).toBe('cancelled');
     expect(sink.received.length).toBe(receivedBefore);
     expect((await api('GET', '/v1/broadcasts/night_sale')).body).toMatchObject({ state: 'cancelled', progress: { sent: 0 } });
+    expect(await itinera.raw.db.collection('broadcast_audiences').countDocuments({ _id: { $regex: '^night_sale#' } as never })).toBe(0);
   });
 });
