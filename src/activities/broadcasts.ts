@@ -11,7 +11,7 @@
 import { Context } from '@temporalio/activity';
 import { RetryableDelivery, type DeliveryOutcome } from '../channels/deliver.js';
 import type { BroadcastIR } from '../dsl/ir.js';
-import type { BroadcastRequest, MessageRequest, OutgoingMessage } from '../model.js';
+import type { BroadcastRequest } from '../model.js';
 import { AUDIENCE_CHUNK_SIZE, type BroadcastCounts, type BroadcastState, type SkipReason } from '../store/broadcasts.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { millisUntilLocalTime } from '../util/local-time.js';
@@ -114,14 +114,8 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       await stores.broadcasts.dropAudience(name, doc.audience.chunks);
   }
 
-  /**
-   * The deliverer's `deliver` is typed for a journey's request, but on the e-mail path it
-   * reads only what every message has (key, person, template, values, consents) and counts
-   * journey stats only for a request that names a journey: a broadcast's request goes
-   * through it unchanged, and is recorded with its `broadcast` name. (Wanted in
-   * src/channels/deliver.ts: `deliver(request: MessageRequest | BroadcastRequest)`.)
-   */
-  const deliver = (request: BroadcastRequest) => channel().deliver(request as OutgoingMessage as MessageRequest);
+  /** A broadcast's message goes through the same send as a journey's, with every check at send time. */
+  const deliver = (request: BroadcastRequest) => channel().deliver(request);
 
   /** Sends one message, trying a refusal-for-now a few times before recording it failed. */
   async function sendOne(request: BroadcastRequest): Promise<DeliveryOutcome> {

@@ -15,6 +15,7 @@ import {
   FINAL_DELIVERY_STATUSES,
   type ConfirmationRequest,
   type DeliveryStatus,
+  type BroadcastRequest,
   type MessageRequest,
   type OutgoingMessage,
   type ProfileDoc,
@@ -28,6 +29,9 @@ import { confirmationPath, unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer } from './mailer.js';
 import { renderTemplate } from './templates.js';
 import { postWebhook } from './webhook.js';
+
+/** What `deliver` sends with every check of a journey's send: a journey's message or a broadcast's. */
+export type SendRequest = MessageRequest | BroadcastRequest;
 
 export interface DeliveryOutcome {
   status: DeliveryStatus;
@@ -59,7 +63,7 @@ export interface DelivererDeps {
 }
 
 export interface Deliverer {
-  deliver(request: MessageRequest): Promise<DeliveryOutcome>;
+  deliver(request: SendRequest): Promise<DeliveryOutcome>;
   /** Quiet hours: the message waits until `until`. */
   defer(request: MessageRequest, until: Date): Promise<void>;
   /** Retries ran out: the message is recorded as failed. */
@@ -118,7 +122,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
    * the next day (their local midnight) rather than being dropped: a drip's chapters arrive
    * late, in order, none lost. Each message takes its slot once; a retry keeps it.
    */
-  async function holdForCap(request: MessageRequest, profile: ProfileDoc, cap: FrequencyCapDoc | null): Promise<DeliveryOutcome | null> {
+  async function holdForCap(request: SendRequest, profile: ProfileDoc, cap: FrequencyCapDoc | null): Promise<DeliveryOutcome | null> {
     if (!cap) return null;
     const at = now();
     const zone = typeof profile.traits.timezone === 'string' ? profile.traits.timezone : deps.defaultTimeZone;
@@ -212,7 +216,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
    * cap (marketing only) and the template or destination. One round trip's wait instead
    * of four, inside a run's workflow task when the send is its local first attempt.
    */
-  async function readForSend(request: MessageRequest) {
+  async function readForSend(request: SendRequest) {
     const marketing = (request.consents ?? []).length > 0;
     const email = request.channel === 'email';
     const [earlier, profile, cap, template, destination] = await Promise.all([
