@@ -18,19 +18,13 @@
  *   npm run bench -- broadcasts
  *   BROADCASTS_BENCH_PEOPLE=5000 npm run bench -- broadcasts   (a quick check)
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import nodemailer from 'nodemailer';
 import { MongoClient } from 'mongodb';
-import { SMTPServer } from 'smtp-server';
-import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startRuntime } from '../src/runtime.js';
-import { COLLECTIONS, EMBEDDED_FERRETDB_POOL_SIZE, type Stores } from '../src/store/index.js';
+import { COLLECTIONS, type Stores } from '../src/store/index.js';
 import { newProfileDoc } from '../src/store/profiles.js';
 import { forEachInParallel } from '../src/util/in-parallel.js';
-import { fetchRetrying } from './http.js';
+import { ADMIN_KEY, startBenchItinera, WRITE_KEY } from './in-process.js';
+import { nodemailerRate, startSink } from './smtp-sink.js';
 import { startBenchServers } from './servers.js';
 
 const envNumber = (name: string, fallback: number) => {
@@ -50,8 +44,6 @@ const BATCH = 100;
 const SEED = process.env.BROADCASTS_BENCH_SEED === 'ingest' ? 'ingest' : 'direct';
 const CLIENTS = 8;
 const TARGET_RATIO = 0.8;
-const WRITE_KEY = 'bench-write-key';
-const ADMIN_KEY = 'bench-admin-key';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {}
@@ -77,34 +69,6 @@ interface BroadcastAnswer {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The sink: when each message arrived, and to whom. */
-async function startSink() {
-  const arrivals: number[] = [];
-  const recipients = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    maxClients: 64,
-    onData(stream, session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        arrivals.push(performance.now());
-        const to = session.envelope.rcptTo[0]?.address ?? '';
-        recipients.set(to, (recipients.get(to) ?? 0) + 1);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
-    arrivals,
-    recipients,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 /** The members written straight into the stores: what ingestion and the segment engine would leave. */
 async function seedDirectly(stores: Stores): Promise<void> {
   const at = new Date();
@@ -126,38 +90,15 @@ async function seedDirectly(stores: Stores): Promise<void> {
 async function main(): Promise<void> {
   const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
   const sink = await startSink();
-  const dbName = `bench_broadcasts_${randomUUID().slice(0, 8)}`;
   const mongo = new MongoClient(servers.mongoUri);
   await mongo.connect();
-  const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress,
-    namespace: 'default',
-    taskQueue: `bench-${dbName}`,
-    mongoUri: servers.mongoUri,
-    dbName,
-    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY,
-    adminKey: ADMIN_KEY,
-    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
-    sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+  const bench = await startBenchItinera(servers, mongo, 'broadcasts', {
     enrichment: false,
     smtp: { url: sink.url, from: 'Bench <bench@itinera.example>' },
   });
-  const http = runtime.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-    const response = await fetchRetrying(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: path.startsWith('/v1/batch') ? `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` : `Bearer ${ADMIN_KEY}`,
-        ...(body === undefined ? {} : { 'content-type': type }),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
+  const { runtime } = bench;
+  const call = (method: string, path: string, body?: unknown, type?: string) =>
+    bench.call(method, path, body, path.startsWith('/v1/batch') ? WRITE_KEY : ADMIN_KEY, type);
 
   /** The members as ingestion makes them: identify calls through /v1/batch, judged into the segment. */
   async function seedThroughIngestion(): Promise<void> {
@@ -178,7 +119,7 @@ async function main(): Promise<void> {
     );
     for (;;) {
       await runtime.writer.settled();
-      if ((await mongo.db(dbName).collection(COLLECTIONS.outbox).countDocuments({}, { limit: 1 })) === 0) break;
+      if ((await bench.db.collection(COLLECTIONS.outbox).countDocuments({}, { limit: 1 })) === 0) break;
       await pause(500);
     }
     // Applied is not yet judged: wait for the segment's size, a while (it is a counter, which may lag).
@@ -200,24 +141,7 @@ async function main(): Promise<void> {
     else await seedThroughIngestion();
     const seedS = (performance.now() - seedStarted) / 1000;
     console.error(`[bench] ${PEOPLE} members in the segment after ${seedS.toFixed(1)} s (${SEED})`);
-    const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
-    const baselineStarted = performance.now();
-    let sentDirect = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (sentDirect < BASELINE) {
-          const n = sentDirect++;
-          await transport.sendMail({
-            from: 'bench@itinera.example',
-            to: `direct-${n}@bench.example`,
-            subject: 'Direct',
-            html: '<p>direct</p>',
-          });
-        }
-      }),
-    );
-    const baselinePerSecond = BASELINE / ((performance.now() - baselineStarted) / 1000);
-    transport.close();
+    const baselinePerSecond = await nodemailerRate(sink.url, BASELINE);
     sink.arrivals.length = 0;
     console.error(`[bench] baseline: ${Math.round(baselinePerSecond)} messages/s`);
 
@@ -259,12 +183,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(figures, null, 2));
   } finally {
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-    await runtime.close();
-    await mongo
-      .db(dbName)
-      .dropDatabase()
-      .catch(() => undefined);
+    await bench.close();
     await mongo.close();
     await sink.close();
     await servers.stop();

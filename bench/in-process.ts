@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Db, MongoClient } from 'mongodb';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startRuntime, type Runtime } from '../src/runtime.js';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { fetchRetrying } from './http.js';
 import type { BenchServers } from './servers.js';
@@ -24,7 +24,13 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export async function startBenchItinera(servers: BenchServers, mongo: MongoClient, label: string): Promise<Bench> {
+/** `overrides`: what a benchmark sets beyond npm start's defaults (an SMTP sink, no enrichment). */
+export async function startBenchItinera(
+  servers: BenchServers,
+  mongo: MongoClient,
+  label: string,
+  overrides: Partial<RuntimeOptions> = {},
+): Promise<Bench> {
   const dbName = `bench_${label}_${randomUUID().slice(0, 8)}`;
   const runtime = await startRuntime({
     temporalAddress: servers.temporalAddress,
@@ -37,6 +43,7 @@ export async function startBenchItinera(servers: BenchServers, mongo: MongoClien
     adminKey: ADMIN_KEY,
     logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
     sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    ...overrides,
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -25,19 +25,14 @@
  *   JOURNEYS_BENCH_PEOPLE=500 JOURNEYS_BENCH_SEED_EVENTS=5000 npm run bench -- journeys   (a quick check)
  *   JOURNEYS_BENCH_RAW=0 …                                                              (Itinera alone)
  */
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import nodemailer from 'nodemailer';
 import { MongoClient } from 'mongodb';
-import { DEFAULT_SWEEP_INTERVAL_MS } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startRuntime } from '../src/runtime.js';
-import { COLLECTIONS, EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
-import { fetchRetrying, refusals } from './http.js';
+import { COLLECTIONS } from '../src/store/index.js';
+import { refusals } from './http.js';
 import { comparison, dripFigures, round, sampleRss } from './journeys/figures.js';
 import { runRawSdkDrip, type RawSdkShape } from './journeys/raw-sdk-baseline.js';
-import { startSink } from './journeys/sink.js';
+import { nodemailerRate, startSink } from './smtp-sink.js';
+import { ADMIN_KEY, startBenchItinera, WRITE_KEY } from './in-process.js';
 import { startBenchServers } from './servers.js';
 
 const envNumber = (name: string, fallback: number) => {
@@ -54,8 +49,6 @@ const DRIP_TIMEOUT_MS = 60 * 60_000;
 const CHAPTERS = 3;
 const BATCH = 100;
 const CLIENTS = 8;
-const WRITE_KEY = 'bench-write-key';
-const ADMIN_KEY = 'bench-admin-key';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {}
@@ -75,37 +68,14 @@ async function main(): Promise<void> {
   const loadAverageBefore = loadavg()[0]!;
   const servers = await startBenchServers((message) => console.error(`[bench] ${message}`));
   const sink = await startSink();
-  const dbName = `bench_journeys_${randomUUID().slice(0, 8)}`;
   const mongo = new MongoClient(servers.mongoUri);
   await mongo.connect();
-  const runtime = await startRuntime({
-    temporalAddress: servers.temporalAddress,
-    namespace: 'default',
-    taskQueue: `bench-${dbName}`,
-    mongoUri: servers.mongoUri,
-    dbName,
-    ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
-    writeKey: WRITE_KEY,
-    adminKey: ADMIN_KEY,
-    logger: createLogger(process.env.LOG_LEVEL ?? 'error'),
-    sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+  const bench = await startBenchItinera(servers, mongo, 'journeys', {
     smtp: { url: sink.url, from: 'Bench <bench@itinera.example>' },
   });
-  const http = runtime.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-    const response = await fetchRetrying(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: path.startsWith('/v1/batch') ? `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` : `Bearer ${ADMIN_KEY}`,
-        ...(body === undefined ? {} : { 'content-type': type }),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
+  const { runtime } = bench;
+  const call = (method: string, path: string, body?: unknown, type?: string) =>
+    bench.call(method, path, body, path.startsWith('/v1/batch') ? WRITE_KEY : ADMIN_KEY, type);
   const sendBatches = async (messages: unknown[], onAck?: (index: number, at: number) => void) => {
     let next = 0;
     await Promise.all(
@@ -124,7 +94,7 @@ async function main(): Promise<void> {
   const settle = async () => {
     for (;;) {
       await runtime.writer.settled();
-      if ((await mongo.db(dbName).collection(COLLECTIONS.outbox).countDocuments({}, { limit: 1 })) === 0) return;
+      if ((await bench.db.collection(COLLECTIONS.outbox).countDocuments({}, { limit: 1 })) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
@@ -162,24 +132,7 @@ async function main(): Promise<void> {
 
     // Baseline: the same number of messages straight through nodemailer to the same sink, same pool.
     const baselineCount = PEOPLE;
-    const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
-    const baselineStarted = performance.now();
-    let sentDirect = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (sentDirect < baselineCount) {
-          const n = sentDirect++;
-          await transport.sendMail({
-            from: 'bench@itinera.example',
-            to: `direct-${n}@bench.example`,
-            subject: 'Direct',
-            html: '<p>direct</p>',
-          });
-        }
-      }),
-    );
-    const baselinePerSecond = baselineCount / ((performance.now() - baselineStarted) / 1000);
-    transport.close();
+    const baselinePerSecond = await nodemailerRate(sink.url, baselineCount);
 
     // The raw-SDK baselines first, on the same Temporal server and sink: a Temporal whose
     // database has grown by their histories is no kinder to Itinera than to them.
@@ -264,12 +217,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(figures, null, 2));
   } finally {
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-    await runtime.close();
-    await mongo
-      .db(dbName)
-      .dropDatabase()
-      .catch(() => undefined);
+    await bench.close();
     await mongo.close();
     await sink.close();
     await servers.stop();

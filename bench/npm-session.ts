@@ -4,9 +4,9 @@
  * removed again at the end, on Ctrl+C, or when the benchmark dies.
  */
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { loadConfig, type Config } from '../src/config.js';
 import { embeddedStartEnv, type EmbeddedPorts } from '../src/infra/embedded.js';
@@ -26,12 +26,25 @@ export interface NpmSession {
   db: Db;
 }
 
+export interface NpmSessionOptions {
+  /** Names the data directory (`itinera-<name>-bench-…`), so a leftover one says whose it was. */
+  name?: string;
+  /** Where to copy the servers' logs before the data directory goes (a bench's `…_KEEP_LOGS`). */
+  keepLogsIn?: string;
+  /** Told first on Ctrl+C, so the benchmark's own loops stop sending. */
+  onInterrupt?: () => void;
+}
+
 /**
  * Runs `work` against a fresh `npm start`; stops it (SIGINT) and removes its data whatever
  * happens. `log` reports the steps.
  */
-export async function withNpmStart<T>(log: (message: string) => void, work: (session: NpmSession) => Promise<T>): Promise<T> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'itinera-bench-'));
+export async function withNpmStart<T>(
+  log: (message: string) => void,
+  work: (session: NpmSession) => Promise<T>,
+  options: NpmSessionOptions = {},
+): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), `itinera-${options.name ? `${options.name}-` : ''}bench-`));
   const ports: EmbeddedPorts = { api: await freePort(), temporal: await freePort(), ui: await freePort(), ferret: await freePort() };
   const env = embeddedStartEnv(ports, dataDir);
   const config = loadConfig(env);
@@ -42,10 +55,12 @@ export async function withNpmStart<T>(log: (message: string) => void, work: (ses
     (cleaning ??= (async () => {
       await mongo?.close().catch(() => undefined);
       if (itinera) log(`npm start stopped (${await stopItinera(itinera.child)})`);
+      if (options.keepLogsIn) await keepLogs(dataDir, options.keepLogsIn, log);
       await rm(dataDir, { recursive: true, force: true });
     })());
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
+    options.onInterrupt?.();
     void cleanup().finally(() => process.exit(130));
   };
   // Should the benchmark end some other way (a crash), the server and its data go with it.
@@ -81,4 +96,11 @@ export async function withNpmStart<T>(log: (message: string) => void, work: (ses
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
   }
+}
+
+async function keepLogs(dataDir: string, into: string, log: (message: string) => void): Promise<void> {
+  await cp(join(dataDir, 'logs'), into, { recursive: true }).then(
+    () => log(`the servers' logs are in ${resolve(into)}`),
+    (error: unknown) => log(`could not keep the logs: ${String(error)}`),
+  );
 }

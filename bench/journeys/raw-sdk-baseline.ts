@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dripFigures, sampleRss, type DripFigures } from './figures.js';
 import { createRawSdkActivities } from './raw-sdk-activities.js';
-import type { Sink } from './sink.js';
+import type { Sink } from '../smtp-sink.js';
 import { rawDrip, rawSignupSignal } from './raw-sdk-workflows.js';
 
 export type RawSdkShape = 'regular-sends' | 'local-sends';
