@@ -232,11 +232,17 @@ function checkEvents(uses: Uses, catalog: CatalogSnapshot): Diagnostic[] {
   const eventsCapped = catalog.dropped.events > 0;
   const propertiesCapped = catalog.dropped.properties > 0;
   const diagnostics: Diagnostic[] = [];
+  // A loop repeats a name once per iteration: each unknown name is compared with the catalogue once.
+  const suggestions = new Map<string, string | undefined>();
+  const suggestEvent = (name: string) => {
+    if (!suggestions.has(name)) suggestions.set(name, suggestName(name, byName.keys()));
+    return suggestions.get(name);
+  };
   for (const use of uses.events) {
     if (use.event === '') continue; // ITN1307 already
     const properties = byName.get(use.event);
     if (!properties) {
-      diagnostics.push(report(Diagnostics.unknownEvent, use.span, use.event, suggestName(use.event, byName.keys()), eventsCapped));
+      diagnostics.push(report(Diagnostics.unknownEvent, use.span, use.event, suggestEvent(use.event), eventsCapped));
       continue;
     }
     const recorded = new Map(properties.map((entry) => [entry.path, entry.kinds ?? []]));
