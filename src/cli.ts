@@ -3,14 +3,17 @@
  * `itinera help`, a usage line, and `run`, which gets the arguments after the subcommand
  * and returns the exit code.
  *
- *   itinera check <files…>          diagnostics, compiler style; exit 1 if any error
+ *   itinera check [--offline] <files…>   diagnostics, compiler style, and the data's warnings
+ *                                   when a server answers; a summary line per file; exit 1 if any error
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr
  *   itinera import profiles|events <file.csv> [--map col=target[:type]]…   (to the running server)
  *   itinera users add <name> --role <role>   (password on standard input) | users list
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { compile } from './dsl/index.js';
+import { checkData, type DataFacts } from './dsl/check-data.js';
+import { compile, parseProgram, type ProgramIR } from './dsl/index.js';
+import { compareDiagnostics } from './dsl/positions.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
@@ -45,24 +48,76 @@ async function readSource(path: string, io: CliIO): Promise<string | undefined> 
 }
 
 const check: Command = {
-  summary: 'report every problem in rule files',
-  usage: 'itinera check <file.itn>…',
-  async run(args, io) {
-    if (args.length === 0) return usageError(io, this.usage);
-    let failed = false;
-    for (const path of args) {
-      const source = await readSource(path, io);
-      if (source === undefined) {
-        failed = true;
-        continue;
-      }
-      const { diagnostics } = compile(source);
-      for (const diagnostic of diagnostics) io.out(formatDiagnostic(path, diagnostic));
-      if (diagnostics.some((d) => d.severity === 'error')) failed = true;
-    }
-    return failed ? EXIT_ERRORS : EXIT_OK;
+  summary: 'report every problem in rule files (and, with a server, names the data has never shown)',
+  usage: 'itinera check [--offline] <file.itn>…',
+  run(args, io) {
+    return runCheck(args, io, process.env);
   },
 };
+
+/**
+ * `itinera check`, with the environment it reads ITINERA_URL and ITINERA_ADMIN_KEY from.
+ * The compiler's diagnostics always; the data catalogue's warnings (docs/language.md,
+ * "Warnings from the data") when the server answers within a moment. A server that does
+ * not is no error: the check goes on offline, saying so only when ITINERA_URL was set.
+ */
+export async function runCheck(args: string[], io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
+  const offline = args.includes('--offline');
+  const files = args.filter((arg) => arg !== '--offline');
+  if (files.length === 0 || files.some((arg) => arg.startsWith('--'))) return usageError(io, check.usage);
+  const facts = offline ? undefined : await dataFacts(env, io);
+  let failed = false;
+  for (const path of files) {
+    const source = await readSource(path, io);
+    if (source === undefined) {
+      failed = true;
+      continue;
+    }
+    const { ir, diagnostics: compiled } = compile(source);
+    // The AST again (compile keeps only the IR) for the data's warnings, which point into it.
+    const diagnostics = facts ? [...compiled, ...checkData(parseProgram(source).program, facts)].sort(compareDiagnostics) : compiled;
+    for (const diagnostic of diagnostics) io.out(formatDiagnostic(path, diagnostic));
+    if (ir) io.out(`${path}: ${summaryOf(ir, diagnostics.length)}`);
+    else failed = true;
+  }
+  return failed ? EXIT_ERRORS : EXIT_OK;
+}
+
+/** The data catalogue and the template names from the server, or undefined to check offline. */
+async function dataFacts(env: NodeJS.ProcessEnv, io: CliIO): Promise<DataFacts | undefined> {
+  // Loaded on use: an offline check does not pay for the client's modules.
+  const [{ importServerFrom, ServerTargetError }, { fetchCatalog }] = await Promise.all([
+    import('./import/server-target.js'),
+    import('./server/catalog-client.js'),
+  ]);
+  const explicit = Boolean(env.ITINERA_URL?.trim());
+  let server;
+  try {
+    server = importServerFrom(env);
+  } catch (error) {
+    if (!(error instanceof ServerTargetError)) throw error;
+    io.err(`itinera check: ${error.message}; checked without the data`);
+    return undefined;
+  }
+  const fetched = await fetchCatalog(server);
+  if (fetched.ok) return { catalog: fetched.catalog, templates: fetched.templates };
+  if (fetched.kind === 'refused') {
+    io.err(`itinera check: the server at ${server.url} did not give its data catalogue (${fetched.reason}); checked without the data`);
+  } else if (explicit) {
+    io.err(`itinera check: cannot reach the Itinera server at ${server.url} (${fetched.reason}); checked without the data`);
+  }
+  return undefined;
+}
+
+const counted = (n: number, singular: string) => `${n} ${singular}${n === 1 ? '' : 's'}`;
+
+/** `3 segments, 3 journeys, 1 consent, no problems`: what a file declares, and how many warnings it has. */
+function summaryOf(ir: ProgramIR, warnings: number): string {
+  const parts = [counted(ir.segments.length, 'segment'), counted(ir.journeys.length, 'journey'), counted(ir.consents.length, 'consent')];
+  if (ir.broadcasts?.length) parts.push(counted(ir.broadcasts.length, 'broadcast'));
+  parts.push(warnings === 0 ? 'no problems' : counted(warnings, 'warning'));
+  return parts.join(', ');
+}
 
 const compileCommand: Command = {
   summary: 'compile one rule file to its IR',

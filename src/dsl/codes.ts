@@ -4,7 +4,7 @@
  *
  *   ITN10xx lexical · ITN11xx syntax · ITN12xx names · ITN13xx literal values
  *   ITN14xx journey structure · ITN15xx split and for · ITN16xx consents · ITN17xx conditions
- *   ITN18xx previews · ITN19xx broadcasts
+ *   ITN18xx previews · ITN19xx broadcasts · ITN20xx data catalogue (warnings from what the data holds)
  *
  * Codes are never reused or renumbered; docs/language.md has a row for each (a test checks).
  */
@@ -148,6 +148,41 @@ export const Diagnostics = {
     (text: string) => `a rate must be more than 0 and at most ${MAX_BROADCAST_RATE} per second, not '${text}'`,
   ),
   secondAudience: def('ITN1906', 'error', (line: number) => `a broadcast has one audience; another 'to segment' is on line ${line}`),
+
+  // ITN20xx data catalogue: names the data has never shown (check-data.ts); only with a catalogue to compare with
+  unknownEvent: def('ITN2001', 'warning', (event: string, suggestion: string | undefined, capped: boolean) =>
+    capped
+      ? `event '${event}' is not in the data catalogue, whose caps were reached: it may have been received beyond them${didYouMean(suggestion)}`
+      : `no event '${event}' has been received${suggestion ? didYouMean(suggestion) : ': event names match exactly, as your apps send them'}`,
+  ),
+  unknownEventProperty: def('ITN2002', 'warning', (event: string, path: string, suggestion: string | undefined, capped: boolean) =>
+    capped
+      ? `property '${path}' is not in the data catalogue for '${event}', whose caps were reached: it may lie beyond them${didYouMean(suggestion)}`
+      : `no event '${event}' received has had a property '${path}'${didYouMean(suggestion)}`,
+  ),
+  unknownTrait: def('ITN2003', 'warning', (path: string, suggestion: string | undefined, capped: boolean) =>
+    capped
+      ? `trait '${path}' is not in the data catalogue, whose caps were reached: it may lie beyond them${didYouMean(suggestion)}`
+      : `no profile has had a trait '${path}'${didYouMean(suggestion)}`,
+  ),
+  unknownTemplate: def(
+    'ITN2004',
+    'warning',
+    (template: string, sends: number, suggestion?: string) =>
+      `no template '${template}'${didYouMean(suggestion)}: ${sends === 1 ? 'the send naming it is' : `the ${sends} sends naming it are`} recorded as failed until it exists (PUT /v1/templates/${template})`,
+  ),
+  unmappedConsentCategory: def(
+    'ITN2005',
+    'warning',
+    (category: string) =>
+      `consent category '${category}' is received from consent banners but maps to no consent, so it grants nothing: list it in a consent's 'categories' clause`,
+  ),
+  unmappedConsentPurpose: def(
+    'ITN2006',
+    'warning',
+    (purpose: string, received: string, suggestion: string | undefined, capped: boolean) =>
+      `no consent category received maps consent '${purpose}'${didYouMean(suggestion)}${capped ? " (the catalogue's caps were reached: it may lie beyond them)" : ''}: name the banner's categories in its 'categories' clause (received: ${received})`,
+  ),
 } as const;
 
 export type DiagnosticKey = keyof typeof Diagnostics;

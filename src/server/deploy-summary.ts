@@ -2,7 +2,8 @@
  * The summary before a deploy: the draft beside the active version as a diff, the
  * segments, journeys and consents it adds, changes and removes with their figures (sizes
  * now and as the draft would have them, runs still going on the old versions), and the
- * warnings. Nothing is stored.
+ * warnings (missing templates and destinations, names the data has never shown, the
+ * compiler's). Nothing is stored.
  *
  * The preview sizes are the expensive part: each is the whole-population query over the
  * stored profiles and events, which FerretDB answers by scanning them (measured on two
@@ -14,7 +15,7 @@
  * demand). A query cut off by the budget is abandoned, not cancelled: the database finishes
  * it unread. A segment they refer to that the draft also changes is computed once.
  */
-import { compile } from '../dsl/index.js';
+import { compile, parseProgram } from '../dsl/index.js';
 import type { ProgramIR } from '../dsl/ir.js';
 import type { Diagnostic } from '../dsl/diagnostics.js';
 import { findMatchingProfileIds } from '../conditions/query.js';
@@ -22,7 +23,7 @@ import type { Stores } from '../store/index.js';
 import { planOf } from '../segments/plan.js';
 import { storedMembers } from '../segments/preview.js';
 import { textDiff, type DiffHunk } from '../util/text-diff.js';
-import { compilerWarnings, missingTargets, type DeployWarning } from './deploy-warnings.js';
+import { compilerWarnings, deployWarnings, type DeployWarning } from './deploy-warnings.js';
 import { rulesChanges, type ChangesOf, type Named } from './rules-changes.js';
 
 /** At most this many segments are previewed per summary; the rest answer `previewSize: null` and a warning. */
@@ -73,11 +74,12 @@ export async function deploySummary(stores: Stores, draft: string, now: Date): P
 
   const changes = rulesChanges(active?.ir, ir);
   const redefined = [...changes.segments.changed, ...changes.segments.added].map(({ name }) => name);
-  const [catalog, previewed, running, missing] = await Promise.all([
+  const [catalog, previewed, running, targetsAndData] = await Promise.all([
     stores.segments.all().then((docs) => new Map(docs.map((doc) => [doc._id, doc.size]))),
     previewSizes(stores, ir, redefined, now),
     stores.journeyStats.list().then(runningPerJourney),
-    missingTargets(stores, ir),
+    // The AST again (compile keeps only the IR): the data's warnings point into the source.
+    deployWarnings(stores, parseProgram(draft).program, ir),
   ]);
   const currentSize = (name: string) => catalog.get(name) ?? 0;
   const previewSize = (name: string) => previewed.get(name) ?? null;
@@ -113,7 +115,7 @@ export async function deploySummary(stores: Stores, draft: string, now: Date): P
       removed: changes.journeys.removed.map((journey) => ({ ...journey, runningOnOldVersions: runningOf(journey.name) })),
     },
     consents: changes.consents,
-    warnings: [...missing, ...compilerWarnings(diagnostics), ...limited],
+    warnings: [...targetsAndData, ...compilerWarnings(diagnostics), ...limited],
   };
 }
 

@@ -110,9 +110,13 @@ describe('templates and destinations over HTTP', () => {
       'destination_missing strict',
       'template_missing nowhere',
       'template_missing receipt',
-      'template_missing receipt',
       'template_missing welcome',
     ]);
+    // One warning per missing template, whichever journeys name it.
+    expect(deployed.body.warnings.find((w: { template?: string }) => w.template === 'receipt')).toMatchObject({
+      journeys: ['receipt', 'shipped'],
+      sends: 2,
+    });
 
     const broken = await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', {
       ...admin,

@@ -6,14 +6,14 @@
  */
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { compile } from '../../dsl/index.js';
+import { compile, parseProgram } from '../../dsl/index.js';
 import type { RulesDoc } from '../../store/rules.js';
 import type { DeployRecord, RulesHeader } from '../../store/rules.js';
 import { textDiff } from '../../util/text-diff.js';
 import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps } from '../deps.js';
 import { deploySummary } from '../deploy-summary.js';
-import { missingTargets } from '../deploy-warnings.js';
+import { deployWarnings } from '../deploy-warnings.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
 import { rulesChanges } from '../rules-changes.js';
 
@@ -72,7 +72,8 @@ export function ruleRoutes(deps: AppDeps): Router {
     res.json({
       version,
       diagnostics,
-      warnings: await missingTargets(stores, ir),
+      // The AST again (compile keeps only the IR): the data's warnings point into the source.
+      warnings: await deployWarnings(stores, parseProgram(source).program, ir),
       segments: { recompute },
       ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }),
     });
