@@ -3,7 +3,7 @@
  * consents and segments it declares, with where each is declared. Built once per version
  * of the document, read by every request on that version.
  */
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Position } from 'vscode-languageserver';
 import type { ConsentDecl, Name, Program, SegmentDecl, Span } from '../dsl/ast.js';
 import { compile, parseProgram, type Diagnostic } from '../dsl/index.js';
 import { sourceReader, type SourceReader } from '../dsl/source-text.js';
@@ -25,6 +25,8 @@ export interface Analysis {
   segments: Map<string, Declared<SegmentDecl>>;
   consents: Map<string, Declared<ConsentDecl>>;
   journeys: string[];
+  /** Every declaration's kind, name and span, in source order. */
+  outline: { kind?: string; name?: string; span: Span }[];
   reader: SourceReader;
 }
 
@@ -49,13 +51,15 @@ function toLsp(diagnostic: Diagnostic): LspDiagnostic {
   };
 }
 
-function declared(program: Program): Pick<Analysis, 'segments' | 'consents' | 'journeys'> {
+function declared(program: Program): Pick<Analysis, 'segments' | 'consents' | 'journeys' | 'outline'> {
   const segments = new Map<string, Declared<SegmentDecl>>();
   const consents = new Map<string, Declared<ConsentDecl>>();
   const journeys = new Set<string>();
+  const outline: Analysis['outline'] = [];
   for (const declaration of program.declarations) {
     const kind = declaration.kind === 'recovered' ? declaration.declares : declaration.kind;
     const name = declaration.name;
+    outline.push({ ...(kind ? { kind } : {}), ...(name ? { name: name.text } : {}), span: declaration.span });
     if (!name) continue;
     const entry = { name, span: declaration.span };
     if (kind === 'segment' && !segments.has(name.text))
@@ -64,5 +68,20 @@ function declared(program: Program): Pick<Analysis, 'segments' | 'consents' | 'j
       consents.set(name.text, declaration.kind === 'consent' ? { ...entry, declaration } : entry);
     if (kind === 'journey') journeys.add(name.text);
   }
-  return { segments, consents, journeys: [...journeys] };
+  return { segments, consents, journeys: [...journeys], outline };
+}
+
+/**
+ * The declaration the cursor is writing: the last one that starts before it. Not the one
+ * whose span holds it, because a declaration the parser recovered from spans only its head.
+ */
+export function declarationAt(analysis: Analysis, position: Position): Analysis['outline'][number] | undefined {
+  const line = position.line + 1;
+  const column = position.character + 1;
+  let writing: Analysis['outline'][number] | undefined;
+  for (const entry of analysis.outline) {
+    if (entry.span.line > line || (entry.span.line === line && entry.span.column >= column)) break;
+    writing = entry;
+  }
+  return writing;
 }

@@ -5,7 +5,7 @@
  */
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import { KEYWORDS } from '../dsl/keywords.js';
-import type { Analysis } from './analysis.js';
+import { declarationAt, type Analysis } from './analysis.js';
 import { completionSite, type CompletionSite } from './completion-context.js';
 import type { Catalog } from './server-data.js';
 
@@ -40,7 +40,7 @@ export async function complete(input: CompletionInput): Promise<CompletionItem[]
         item.plain(trait.path, CompletionItemKind.Property, trait.kinds.join(' | ')),
       );
     case 'segment':
-      return [...input.analysis.segments.keys()].map((name) => item.plain(name, CompletionItemKind.Class, 'segment'));
+      return otherSegments(input).map((name) => item.plain(name, CompletionItemKind.Class, 'segment'));
     case 'consent':
       return [...input.analysis.consents.keys()].map((name) => item.plain(name, CompletionItemKind.Constant, 'consent'));
     case 'word':
@@ -51,6 +51,13 @@ export async function complete(input: CompletionInput): Promise<CompletionItem[]
         ...input.analysis.journeys.map((name) => item.plain(name, CompletionItemKind.Module, 'journey')),
       ];
   }
+}
+
+/** The segment being written is left out: one that depends on itself is an error. */
+function otherSegments({ analysis, position }: CompletionInput): string[] {
+  const writing = declarationAt(analysis, position);
+  const own = writing?.kind === 'segment' ? writing.name : undefined;
+  return [...analysis.segments.keys()].filter((name) => name !== own);
 }
 
 function itemMaker(input: CompletionInput, site: CompletionSite) {
