@@ -26,9 +26,9 @@ export interface LspClient {
   completion(uri: string, position: Position): Promise<CompletionItem[]>;
   hover(uri: string, position: Position): Promise<Hover | null>;
   definition(uri: string, position: Position): Promise<Location | null>;
-  /** What the server wrote on standard error, for failure messages. */
-  stderr(): string;
-  /** Shutdown and exit, as an editor ends a session; resolves with the process's exit code. */
+  /** Everything the server wrote on standard output so far, as bytes. */
+  stdout(): Buffer;
+  /** Shutdown and exit, as an editor ends a session; resolves with the exit code once the output is all read. */
   close(): Promise<number | null>;
 }
 
@@ -39,9 +39,11 @@ export async function startLspClient(env: NodeJS.ProcessEnv = {}): Promise<LspCl
     env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const written: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => written.push(chunk));
+  // Logs are not this client's business; read so that a full pipe never blocks the server.
+  child.stderr!.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const connection: MessageConnection = createMessageConnection(
     new StreamMessageReader(child.stdout!),
     new StreamMessageWriter(child.stdin!),
@@ -69,7 +71,7 @@ export async function startLspClient(env: NodeJS.ProcessEnv = {}): Promise<LspCl
     completion: (uri, position) => connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }),
     hover: (uri, position) => connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }),
     definition: (uri, position) => connection.sendRequest('textDocument/definition', { textDocument: { uri }, position }),
-    stderr: () => stderr,
+    stdout: () => Buffer.concat(written),
     async close() {
       await connection.sendRequest('shutdown');
       await connection.sendNotification('exit');

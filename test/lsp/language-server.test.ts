@@ -114,9 +114,20 @@ describe('itinera lsp', () => {
 
   it('writes nothing but the protocol on stdout, and ends cleanly on exit', async () => {
     const other = await startLspClient();
-    await other.open('file:///rules/empty.itn', '');
-    // A stray line on stdout would have broken the stream's framing before this answer.
-    expect(await other.completion('file:///rules/empty.itn', { line: 0, character: 0 })).not.toEqual([]);
+    await other.open('file:///rules/empty.itn', 'segment s { tagged like "vip" }\n');
+    await other.completion('file:///rules/empty.itn', { line: 0, character: 0 });
     expect(await other.close()).toBe(0);
+    // Every byte belongs to a message: a header naming its length, then that much JSON.
+    const stdout = other.stdout();
+    const methods: string[] = [];
+    for (let offset = 0; offset < stdout.length;) {
+      const header = /^Content-Length: (\d+)\r\n\r\n/.exec(stdout.subarray(offset, offset + 64).toString('latin1'));
+      expect(header, `no message header at byte ${offset}`).not.toBeNull();
+      const start = offset + header![0].length;
+      const message = JSON.parse(stdout.subarray(start, start + Number(header![1])).toString('utf8')) as { method?: string };
+      if (message.method) methods.push(message.method);
+      offset = start + Number(header![1]);
+    }
+    expect(methods).toContain('textDocument/publishDiagnostics');
   });
 });
