@@ -130,4 +130,15 @@ describe('itinera lsp', () => {
     }
     expect(methods).toContain('textDocument/publishDiagnostics');
   });
+
+  it('goes on without the data when the server named by ITINERA_URL does not answer', async () => {
+    // Port 1 on this host: nothing listens there, the connection is refused at once.
+    const offline = await startLspClient({ ITINERA_URL: 'http://127.0.0.1:1', ITINERA_ADMIN_KEY: 'test-admin-key' });
+    const uri = 'file:///rules/offline.itn';
+    await offline.open(uri, 'segment fans {\n  performed "Eb\n}\n');
+    expect(await offline.completion(uri, { line: 1, character: 15 })).toEqual([]);
+    const hover = await offline.hover(uri, { line: 0, character: 9 });
+    expect((hover?.contents as { value: string }).value).toContain('Size: unknown');
+    expect(await offline.close()).toBe(0);
+  });
 });
