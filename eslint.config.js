@@ -26,7 +26,7 @@ const LAYERS = [
   ['activities'],
   ['workflows'],
   ['ingest'],
-  ['import'],
+  ['import', 'lsp'], // clients of a running server
   ['server'],
 ];
 const WIRING_NAMES = ['infra', 'runtime.ts', 'main.ts', 'cli.ts', 'accounts-cli.ts'];

@@ -15,6 +15,7 @@ import { checkData, type DataFacts } from './dsl/check-data.js';
 import { compile, parseProgram, type ProgramIR } from './dsl/index.js';
 import { compareDiagnostics } from './dsl/positions.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
+import { lspCommand } from './lsp/command.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 import type { CliIO } from './cli-io.js';
@@ -164,6 +165,7 @@ export const commands: Record<string, Command> = {
   compile: compileCommand,
   import: importCommand,
   users: usersCommand,
+  lsp: lspCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {

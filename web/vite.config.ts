@@ -33,10 +33,11 @@ function browserChevrotain(): Plugin {
 const KEYWORDS_MODULE = 'virtual:itn-keywords';
 
 /**
- * The words the compiler's lexer takes as keywords, for the editor's highlighting, read from
- * src/dsl/tokens.ts itself (every keyword token has Identifier as its longer alternative)
- * so the two never disagree. Read in a child process under tsx: the compiler's modules are
- * TypeScript with a top-level await, which this configuration's own loader cannot run.
+ * The words the compiler's lexer takes as keywords, for the editor's highlighting, from
+ * src/dsl/keywords.ts (which reads them from the lexer's tokens, as the language server
+ * does) so the two never disagree. Read in a child process under tsx: the compiler's
+ * modules are TypeScript with a top-level await, which this configuration's own loader
+ * cannot run.
  */
 function itnKeywords(): Plugin {
   const resolved = `\0${KEYWORDS_MODULE}`;
@@ -46,21 +47,13 @@ function itnKeywords(): Plugin {
     load(id) {
       if (id !== resolved) return null;
       const script = `
-        const { allTokens, Identifier } = await import(${JSON.stringify(new URL('../src/dsl/tokens.ts', import.meta.url).href)});
-        const words = new Set();
-        for (const token of allTokens) {
-          if (token.LONGER_ALT !== Identifier) continue;
-          const source = token.PATTERN.source;
-          const plural = /^([a-z]+)s\\?$/.exec(source);
-          if (plural) words.add(plural[1]).add(plural[1] + 's');
-          else if (/^[a-z]+$/.test(source)) words.add(source);
-        }
-        console.log(JSON.stringify([...words].sort()));`;
+        const { KEYWORDS } = await import(${JSON.stringify(new URL('../src/dsl/keywords.ts', import.meta.url).href)});
+        console.log(JSON.stringify(KEYWORDS));`;
       const tsx = createRequire(import.meta.url).resolve('tsx');
       const result = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`reading the keywords of src/dsl/tokens.ts failed:\n${result.stderr}`);
+      if (result.status !== 0) throw new Error(`reading the keywords of src/dsl/keywords.ts failed:\n${result.stderr}`);
       const words = JSON.parse(result.stdout) as string[];
-      if (words.length < 20) throw new Error(`src/dsl/tokens.ts gave only ${words.length} keywords`);
+      if (words.length < 20) throw new Error(`src/dsl/keywords.ts gave only ${words.length} keywords`);
       return `export default ${JSON.stringify(words)};`;
     },
   };
