@@ -85,3 +85,12 @@ export const friendlyErrorMessages: IParserErrorMessageProvider = {
     return `expected ${expectedFromPaths(expectedIterationPaths, ruleName)} but found ${describeToken(actual[0])}`;
   },
 };
+
+/**
+ * The message for a word taken as a misspelt keyword. What the parser expected there is
+ * left out: it names the token the parser tried last ("expected '}'" for `rentry never`),
+ * not the keyword that was meant.
+ */
+export function misspeltKeywordMessage(found: IToken, keyword: string): string {
+  return `unexpected ${describeToken(found)} (did you mean '${keyword}'?)`;
+}

@@ -85,6 +85,8 @@ export const Greater = createToken({ name: 'Greater', pattern: />/, categories: 
 // ------------------------------------------------------------------- keywords
 
 const keywords: TokenType[] = [];
+/** How each keyword may be written: one word, or two for the units that take a plural `s`. */
+const spellings = new Map<TokenType, readonly string[]>();
 
 /**
  * A keyword: its own token type, lexed only as a whole word. Most keywords may also be
@@ -100,7 +102,22 @@ function keyword(word: string, options: { reserved?: boolean; categories?: Token
     label: `'${word}'`,
   });
   keywords.push(token);
+  const pattern = new RegExp(`^(?:${patternSource(token)})$`);
+  spellings.set(
+    token,
+    [word, `${word}s`].filter((spelling) => pattern.test(spelling)),
+  );
   return token;
+}
+
+/** The words a keyword token is written as (`day`, `days`); none for any other token. */
+export function keywordSpellings(type: TokenType): readonly string[] {
+  return spellings.get(type) ?? [];
+}
+
+/** Every keyword token, in the order they are declared here. */
+export function keywordTokens(): readonly TokenType[] {
+  return keywords;
 }
 
 // Declarations

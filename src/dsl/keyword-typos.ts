@@ -1,0 +1,95 @@
+/**
+ * Misspelt keywords: "did you mean 'journey'?", and a parse that goes on as if the keyword
+ * had been written.
+ *
+ * A syntax error at a word that is one slip of the keyboard from a keyword is almost always
+ * that slip. The candidates are the keywords the grammar accepts at that very token (what
+ * Chevrotain's content assist finds after the tokens before it), not every keyword of the
+ * language: `wiat` in a journey is `wait`, `rentry` is `reentry`, and after `performed "x"`
+ * `exactl` is `exactly`. parse.ts then parses the chunk again with the word read as that
+ * keyword, so the slip is reported once and what follows it is parsed as intended, instead
+ * of as the cascade of errors a parser's own recovery makes of a missing keyword.
+ */
+import type { IToken, TokenType } from 'chevrotain';
+import { itineraParser } from './parser.js';
+import { editDistance } from './suggest.js';
+import * as T from './tokens.js';
+
+export interface KeywordTypo {
+  /** Where the misspelt word is in the tokens. */
+  index: number;
+  /** The keyword it was meant to be, and how that keyword is written. */
+  keyword: TokenType;
+  spelling: string;
+}
+
+/** The keywords that begin a declaration, the only words allowed where a chunk begins. */
+export const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey, T.Broadcast];
+
+/**
+ * The keyword the token at `index` was probably meant to be, among those the grammar
+ * accepts right after the tokens before it (which must parse: they are taken as written).
+ */
+export function keywordTypoAt(tokens: readonly IToken[], index: number): KeywordTypo | undefined {
+  const found = tokens[index];
+  if (!found || !mayBeMisspeltKeyword(found)) return undefined;
+  const paths = itineraParser.computeContentAssist('declarations', tokens.slice(0, index));
+  const expected = new Set(paths.flatMap((path) => keywordsOf(path.nextTokenType)));
+  expected.delete(found.tokenType);
+  const closest = closestKeyword(found.image, expected);
+  return closest && { index, ...closest };
+}
+
+/** Whether the token is a word that opens a declaration if it is read as a misspelt `consent`, `segment`, … */
+export function isMisspeltDeclarationKeyword(token: IToken): boolean {
+  return (
+    mayBeMisspeltKeyword(token) && !DECLARATION_KEYWORDS.includes(token.tokenType) && !!closestKeyword(token.image, DECLARATION_KEYWORDS)
+  );
+}
+
+/** The tokens with the misspelt word read as the keyword (same place in the source, the keyword's spelling). */
+export function withTypoCorrected(tokens: readonly IToken[], typo: KeywordTypo): IToken[] {
+  const corrected = [...tokens];
+  const misspelt = tokens[typo.index]!;
+  // The parser matches tokens by their type's index, so both change.
+  corrected[typo.index] = { ...misspelt, tokenType: typo.keyword, tokenTypeIdx: typo.keyword.tokenTypeIdx!, image: typo.spelling };
+  return corrected;
+}
+
+/** A word, that is: a name or another keyword (`on` for `in`); never a string, number or sign. */
+function mayBeMisspeltKeyword(token: IToken): boolean {
+  return token.tokenType === T.Identifier || T.keywordSpellings(token.tokenType).length > 0;
+}
+
+/**
+ * The keywords a token type expected by the grammar stands for: itself, or for a category
+ * such as a time unit its members. A name is no keyword: any word would do there.
+ */
+function keywordsOf(type: TokenType): TokenType[] {
+  if (T.keywordSpellings(type).length > 0) return [type];
+  if (type === T.Name) return [];
+  return T.keywordTokens().filter((keyword) => (keyword.CATEGORIES ?? []).includes(type));
+}
+
+/**
+ * The nearest spelling of the keywords, if the word is one slip from it: one wrong, missing,
+ * extra or swapped letter, two for words longer than four letters. Stricter than the
+ * "did you mean" of declared names: here any name may be a marketer's own word, and a
+ * keyword suggested for it must look like a typo, not like another word.
+ */
+function closestKeyword(word: string, keywords: Iterable<TokenType>): Omit<KeywordTypo, 'index'> | undefined {
+  const lower = word.toLowerCase();
+  const limit = lower.length <= 4 ? 1 : 2;
+  let best: Omit<KeywordTypo, 'index'> | undefined;
+  let bestDistance = limit + 1;
+  for (const keyword of keywords) {
+    for (const spelling of T.keywordSpellings(keyword)) {
+      const distance = editDistance(lower, spelling, bestDistance - 1);
+      if (distance < bestDistance && distance < spelling.length) {
+        best = { keyword, spelling };
+        bestDistance = distance;
+      }
+    }
+  }
+  return best;
+}
