@@ -27,23 +27,26 @@ export interface KeywordTypo {
 export const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment, T.Journey, T.Broadcast];
 
 /**
- * The keyword the token at `index` was probably meant to be, among those the grammar
- * accepts right after the tokens before it (which must parse: they are taken as written).
+ * The keywords the token at `index` may have been meant to be, among those the grammar
+ * accepts right after the tokens before it (which must parse: they are taken as written):
+ * all those nearest to it, longest first (a word one letter short of `untag` is rather that
+ * than `tag` with a letter too many). parse.ts picks the one the rest of the chunk agrees with.
  */
-export function keywordTypoAt(tokens: readonly IToken[], index: number): KeywordTypo | undefined {
+export function keywordTyposAt(tokens: readonly IToken[], index: number): KeywordTypo[] {
   const found = tokens[index];
-  if (!found || !mayBeMisspeltKeyword(found)) return undefined;
+  if (!found || !mayBeMisspeltKeyword(found)) return [];
   const paths = itineraParser.computeContentAssist('declarations', tokens.slice(0, index));
   const expected = new Set(paths.flatMap((path) => keywordsOf(path.nextTokenType)));
   expected.delete(found.tokenType);
-  const closest = closestKeyword(found.image, expected);
-  return closest && { index, ...closest };
+  return closestKeywords(found.image, expected).map((closest) => ({ index, ...closest }));
 }
 
 /** Whether the token is a word that opens a declaration if it is read as a misspelt `consent`, `segment`, … */
 export function isMisspeltDeclarationKeyword(token: IToken): boolean {
   return (
-    mayBeMisspeltKeyword(token) && !DECLARATION_KEYWORDS.includes(token.tokenType) && !!closestKeyword(token.image, DECLARATION_KEYWORDS)
+    mayBeMisspeltKeyword(token) &&
+    !DECLARATION_KEYWORDS.includes(token.tokenType) &&
+    closestKeywords(token.image, DECLARATION_KEYWORDS).length > 0
   );
 }
 
@@ -72,24 +75,24 @@ function keywordsOf(type: TokenType): TokenType[] {
 }
 
 /**
- * The nearest spelling of the keywords, if the word is one slip from it: one wrong, missing,
- * extra or swapped letter, two for words longer than four letters. Stricter than the
- * "did you mean" of declared names: here any name may be a marketer's own word, and a
+ * The nearest spellings of the keywords, if the word is one slip from them: one wrong,
+ * missing, extra or swapped letter, two for words longer than four letters. Stricter than
+ * the "did you mean" of declared names: here any name may be a marketer's own word, and a
  * keyword suggested for it must look like a typo, not like another word.
  */
-function closestKeyword(word: string, keywords: Iterable<TokenType>): Omit<KeywordTypo, 'index'> | undefined {
+function closestKeywords(word: string, keywords: Iterable<TokenType>): Omit<KeywordTypo, 'index'>[] {
   const lower = word.toLowerCase();
   const limit = lower.length <= 4 ? 1 : 2;
-  let best: Omit<KeywordTypo, 'index'> | undefined;
-  let bestDistance = limit + 1;
+  let nearest: Omit<KeywordTypo, 'index'>[] = [];
+  let nearestDistance = limit;
   for (const keyword of keywords) {
     for (const spelling of T.keywordSpellings(keyword)) {
-      const distance = editDistance(lower, spelling, bestDistance - 1);
-      if (distance < bestDistance && distance < spelling.length) {
-        best = { keyword, spelling };
-        bestDistance = distance;
-      }
+      const distance = editDistance(lower, spelling, nearestDistance);
+      if (distance > nearestDistance || distance >= spelling.length) continue;
+      if (distance < nearestDistance || nearest.length === 0) nearest = [];
+      nearestDistance = distance;
+      nearest.push({ keyword, spelling });
     }
   }
-  return best;
+  return nearest.sort((a, b) => b.spelling.length - a.spelling.length);
 }

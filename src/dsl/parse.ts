@@ -17,8 +17,14 @@
 import type { CstNode, ILexingError, IRecognitionException, IToken } from 'chevrotain';
 import { EOF } from './chevrotain.js';
 import type { Diagnostic } from './diagnostics.js';
-import { Diagnostics, report } from './codes.js';
-import { DECLARATION_KEYWORDS, isMisspeltDeclarationKeyword, keywordTypoAt, withTypoCorrected } from './keyword-typos.js';
+import { Diagnostics, report, type DiagnosticDef } from './codes.js';
+import {
+  DECLARATION_KEYWORDS,
+  isMisspeltDeclarationKeyword,
+  keywordTyposAt,
+  withTypoCorrected,
+  type KeywordTypo,
+} from './keyword-typos.js';
 import { itineraParser } from './parser.js';
 import { END_OF_INPUT, NOT_A_DECLARATION, misspeltKeywordMessage } from './syntax-messages.js';
 import { endOfSource, hasPosition, spanAfter, tokenSpan } from './spans.js';
@@ -55,36 +61,75 @@ export function* parseChunks(source: string, tokens: IToken[]): Generator<Parsed
 }
 
 /**
- * At most this many misspelt keywords are corrected in one chunk (each costs a parse); past
- * it, the chunk's errors are reported as the parser found them.
+ * At most this many misspelt keywords are corrected in one chunk (each costs a few parses);
+ * past it, the chunk's errors are reported as the parser found them.
  */
 const MAX_TYPOS_PER_CHUNK = 20;
 
 /**
- * One chunk, parsed again for as long as its first syntax error is a misspelt keyword, with
- * that word read as the keyword: each slip is reported once, with its "did you mean", and
- * the chunk is judged on what it would be with the slips corrected. A chunk whose only
- * errors were slips is handed on with its tree, so the rest of it is still checked.
+ * How far after the token it stops at the parser may have read: with a lookahead of three
+ * tokens, `and ot plan = "free"` in a `where` stops at `and`, because `ot` does not read as
+ * the `not` that would have let the `where` go on.
+ */
+const TYPO_LOOKAHEAD = 3;
+
+type Parse = ReturnType<typeof itineraParser.parseDeclarations> & { tokens: IToken[] };
+
+function parse(tokens: IToken[]): Parse {
+  return { tokens, ...itineraParser.parseDeclarations(tokens) };
+}
+
+/** Where a parse first failed, as an index into its tokens; past the end when it did not. */
+function firstErrorAt(parsed: Parse): number {
+  const first = parsed.errors[0];
+  if (!first) return Infinity;
+  const at = parsed.tokens.indexOf(first.token);
+  return at >= 0 ? at : parsed.tokens.length;
+}
+
+/**
+ * One chunk, parsed again for as long as its first syntax error is at (or just before) a
+ * misspelt keyword, with that word read as the keyword: each slip is reported once, with its
+ * "did you mean", and the chunk is judged on what it would be with the slips corrected. A
+ * chunk whose only errors were slips is handed on with its tree, so the rest of it is still
+ * checked.
  */
 function parseChunk(chunk: IToken[], source: string, next: IToken | undefined): ParsedChunk {
-  let tokens = chunk;
+  let parsed = parse(chunk);
   const typos: Diagnostic[] = [];
-  let corrected = -1;
   for (;;) {
-    const { cst, errors } = itineraParser.parseDeclarations(tokens);
-    const first = errors[0];
-    if (!first) return { tokens, cst, diagnostics: typos };
-    const at = tokens.indexOf(first.token);
-    // Only forward: an error at or before the last correction means the correction did not help.
-    const typo = typos.length < MAX_TYPOS_PER_CHUNK && at > corrected ? keywordTypoAt(tokens, at) : undefined;
-    if (!typo) {
+    const first = parsed.errors[0];
+    if (!first) return { tokens: parsed.tokens, cst: parsed.cst, diagnostics: typos };
+    const correction = typos.length < MAX_TYPOS_PER_CHUNK ? correctTypo(parsed) : undefined;
+    if (!correction) {
+      const { tokens, errors } = parsed;
       const syntax = errors.map((error) => syntaxDiagnostic(error, tokens, source, next));
       return { tokens, diagnostics: [...typos, ...dedupe(syntax.filter((d) => !followsUnclosedString(d, tokens)))] };
     }
-    typos.push(syntaxDiagnostic(first, tokens, source, next, typo.spelling));
-    tokens = withTypoCorrected(tokens, typo);
-    corrected = at;
+    const misspelt = parsed.tokens[correction.typo.index]!;
+    typos.push(report(definitionOf(first), tokenSpan(misspelt), misspeltKeywordMessage(misspelt, correction.typo.spelling)));
+    parsed = correction.parsed;
   }
+}
+
+/**
+ * The misspelt keyword at the first error of a parse, or within the parser's lookahead after
+ * it, and the parse with it corrected. Of the keywords nearest to the word, the one after
+ * which the parse gets furthest wins (`sen "x"` is `send`, not `set`); a correction that
+ * gets no further than the word itself is none.
+ */
+function correctTypo(parsed: Parse): { typo: KeywordTypo; parsed: Parse } | undefined {
+  const at = firstErrorAt(parsed);
+  for (let index = at; index < Math.min(at + TYPO_LOOKAHEAD, parsed.tokens.length); index++) {
+    let best: { typo: KeywordTypo; parsed: Parse; reached: number } | undefined;
+    for (const typo of keywordTyposAt(parsed.tokens, index)) {
+      const corrected = parse(withTypoCorrected(parsed.tokens, typo));
+      const reached = firstErrorAt(corrected);
+      if (reached > index && (!best || reached > best.reached)) best = { typo, parsed: corrected, reached };
+    }
+    if (best) return best;
+  }
+  return undefined;
 }
 
 function isName(token: IToken | undefined): boolean {
@@ -162,27 +207,22 @@ function stringDiagnostics(token: IToken): Diagnostic[] {
 
 /**
  * A chunk ends where the next declaration starts, so "found the end of the file" in the
- * middle of a file really means "found the next declaration": say so. A `suggestion` is the
- * keyword a misspelt word was read as.
+ * middle of a file really means "found the next declaration": say so.
  */
-function syntaxDiagnostic(
-  error: IRecognitionException,
-  chunk: IToken[],
-  source: string,
-  next: IToken | undefined,
-  suggestion?: string,
-): Diagnostic {
-  const definition = error.message.endsWith(NOT_A_DECLARATION)
+function syntaxDiagnostic(error: IRecognitionException, chunk: IToken[], source: string, next: IToken | undefined): Diagnostic {
+  const message = next
+    ? error.message.replace(END_OF_INPUT, `the next declaration ('${next.image}' on line ${next.startLine})`)
+    : error.message;
+  return report(definitionOf(error), errorSpan(error.token, chunk, source), message);
+}
+
+/** ITN1103 where only a declaration may start, ITN1101 for one missing token, ITN1102 when no alternative fits. */
+function definitionOf(error: IRecognitionException): DiagnosticDef<[string]> {
+  return error.message.endsWith(NOT_A_DECLARATION)
     ? Diagnostics.notADeclaration
     : error.name === 'MismatchedTokenException'
       ? Diagnostics.unexpectedToken
       : Diagnostics.noViableAlternative;
-  const message = suggestion
-    ? misspeltKeywordMessage(error.token, suggestion)
-    : next
-      ? error.message.replace(END_OF_INPUT, `the next declaration ('${next.image}' on line ${next.startLine})`)
-      : error.message;
-  return report(definition, errorSpan(error.token, chunk, source), message);
 }
 
 /**
