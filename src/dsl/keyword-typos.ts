@@ -12,15 +12,12 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { itineraParser } from './parser.js';
-import { editDistance } from './suggest.js';
+import { closestKeywords, type KeywordSpelling } from './suggest.js';
 import * as T from './tokens.js';
 
-export interface KeywordTypo {
+export interface KeywordTypo extends KeywordSpelling {
   /** Where the misspelt word is in the tokens. */
   index: number;
-  /** The keyword it was meant to be, and how that keyword is written. */
-  keyword: TokenType;
-  spelling: string;
 }
 
 /** The keywords that begin a declaration, the only words allowed where a chunk begins. */
@@ -34,9 +31,9 @@ export const DECLARATION_KEYWORDS: readonly TokenType[] = [T.Consent, T.Segment,
  */
 export function keywordTyposAt(tokens: readonly IToken[], index: number): KeywordTypo[] {
   const found = tokens[index];
-  if (!found || !mayBeMisspeltKeyword(found)) return [];
+  if (!found || !T.isWord(found)) return [];
   const paths = itineraParser.computeContentAssist('declarations', tokens.slice(0, index));
-  const expected = new Set(paths.flatMap((path) => keywordsOf(path.nextTokenType)));
+  const expected = new Set(paths.flatMap((path) => T.keywordsMatching(path.nextTokenType)));
   expected.delete(found.tokenType);
   return closestKeywords(found.image, expected).map((closest) => ({ index, ...closest }));
 }
@@ -44,9 +41,7 @@ export function keywordTyposAt(tokens: readonly IToken[], index: number): Keywor
 /** Whether the token is a word that opens a declaration if it is read as a misspelt `consent`, `segment`, … */
 export function isMisspeltDeclarationKeyword(token: IToken): boolean {
   return (
-    mayBeMisspeltKeyword(token) &&
-    !DECLARATION_KEYWORDS.includes(token.tokenType) &&
-    closestKeywords(token.image, DECLARATION_KEYWORDS).length > 0
+    T.isWord(token) && !DECLARATION_KEYWORDS.includes(token.tokenType) && closestKeywords(token.image, DECLARATION_KEYWORDS).length > 0
   );
 }
 
@@ -57,42 +52,4 @@ export function withTypoCorrected(tokens: readonly IToken[], typo: KeywordTypo):
   // The parser matches tokens by their type's index, so both change.
   corrected[typo.index] = { ...misspelt, tokenType: typo.keyword, tokenTypeIdx: typo.keyword.tokenTypeIdx!, image: typo.spelling };
   return corrected;
-}
-
-/** A word, that is: a name or another keyword (`on` for `in`); never a string, number or sign. */
-function mayBeMisspeltKeyword(token: IToken): boolean {
-  return token.tokenType === T.Identifier || T.keywordSpellings(token.tokenType).length > 0;
-}
-
-/**
- * The keywords a token type expected by the grammar stands for: itself, or for a category
- * such as a time unit its members. A name is no keyword: any word would do there.
- */
-function keywordsOf(type: TokenType): TokenType[] {
-  if (T.keywordSpellings(type).length > 0) return [type];
-  if (type === T.Name) return [];
-  return T.keywordTokens().filter((keyword) => (keyword.CATEGORIES ?? []).includes(type));
-}
-
-/**
- * The nearest spellings of the keywords, if the word is one slip from them: one wrong,
- * missing, extra or swapped letter, two for words longer than four letters. Stricter than
- * the "did you mean" of declared names: here any name may be a marketer's own word, and a
- * keyword suggested for it must look like a typo, not like another word.
- */
-function closestKeywords(word: string, keywords: Iterable<TokenType>): Omit<KeywordTypo, 'index'>[] {
-  const lower = word.toLowerCase();
-  const limit = lower.length <= 4 ? 1 : 2;
-  let nearest: Omit<KeywordTypo, 'index'>[] = [];
-  let nearestDistance = limit;
-  for (const keyword of keywords) {
-    for (const spelling of T.keywordSpellings(keyword)) {
-      const distance = editDistance(lower, spelling, nearestDistance);
-      if (distance > nearestDistance || distance >= spelling.length) continue;
-      if (distance < nearestDistance || nearest.length === 0) nearest = [];
-      nearestDistance = distance;
-      nearest.push({ keyword, spelling });
-    }
-  }
-  return nearest.sort((a, b) => b.spelling.length - a.spelling.length);
 }

@@ -1,4 +1,12 @@
-/** "Did you mean …?": the closest known name by edit distance, when it is close enough. */
+/** "Did you mean …?": the closest known name or keyword by edit distance, when it is close enough. */
+import type { TokenType } from 'chevrotain';
+import { keywordSpellings } from './tokens.js';
+
+/** A keyword, and one way of writing it (`day` or `days`). */
+export interface KeywordSpelling {
+  keyword: TokenType;
+  spelling: string;
+}
 
 /**
  * Edit distance (insertions, deletions, substitutions, and two neighbouring letters swapped,
@@ -51,4 +59,27 @@ export function closestName(name: string, candidates: Iterable<string>): string 
     }
   }
   return best;
+}
+
+/**
+ * The nearest spellings of the keywords, if the word is one slip from them: one wrong,
+ * missing, extra or swapped letter, two for words longer than four letters. Stricter than
+ * the "did you mean" of declared names: here any name may be a marketer's own word, and a
+ * keyword suggested for it must look like a typo, not like another word.
+ */
+export function closestKeywords(word: string, keywords: Iterable<TokenType>): KeywordSpelling[] {
+  const lower = word.toLowerCase();
+  const limit = lower.length <= 4 ? 1 : 2;
+  let nearest: KeywordSpelling[] = [];
+  let nearestDistance = limit;
+  for (const keyword of keywords) {
+    for (const spelling of keywordSpellings(keyword)) {
+      const distance = editDistance(lower, spelling, nearestDistance);
+      if (distance > nearestDistance || distance >= spelling.length) continue;
+      if (distance < nearestDistance || nearest.length === 0) nearest = [];
+      nearestDistance = distance;
+      nearest.push({ keyword, spelling });
+    }
+  }
+  return nearest.sort((a, b) => b.spelling.length - a.spelling.length);
 }

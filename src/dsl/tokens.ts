@@ -6,7 +6,7 @@
  *
  * Labels are what syntax errors show a marketer ("expected '{'", "expected a string").
  */
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 
 // ------------------------------------------------------------------- categories
@@ -115,9 +115,19 @@ export function keywordSpellings(type: TokenType): readonly string[] {
   return spellings.get(type) ?? [];
 }
 
-/** Every keyword token, in the order they are declared here. */
-export function keywordTokens(): readonly TokenType[] {
-  return keywords;
+/**
+ * The keywords a token type expected by the grammar stands for: itself, or for a category
+ * such as a time unit its members. A name is no keyword: any word would do there.
+ */
+export function keywordsMatching(type: TokenType): TokenType[] {
+  if (keywordSpellings(type).length > 0) return [type];
+  if (type === Name) return [];
+  return keywords.filter((keyword) => (keyword.CATEGORIES ?? []).includes(type));
+}
+
+/** Whether a token is a word (a name or a keyword), which a misspelt keyword lexes as. */
+export function isWord(token: IToken): boolean {
+  return token.tokenType === Identifier || spellings.has(token.tokenType);
 }
 
 // Declarations
