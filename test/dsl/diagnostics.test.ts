@@ -128,6 +128,24 @@ describe('a misspelt keyword', () => {
     ]);
   });
 
+  it('is corrected deep in a long journey too, and the journey still checked', () => {
+    const steps = Array.from({ length: 300 }, (_, i) => `  tag "t${i}"\n  wait 1 day`);
+    const source = [
+      'journey j {',
+      '  when performed "a"',
+      ...steps,
+      '  if tagged "x" {',
+      '    send emial "x"',
+      '  }',
+      '  if in segment nowhere { exit }',
+      '}',
+    ].join('\n');
+    expect(compile(source).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      "604:10 unexpected 'emial' (did you mean 'email'?)",
+      "606:17 unknown segment 'nowhere'",
+    ]);
+  });
+
   it('is a misspelling only when close: another word keeps the message of the parser', () => {
     const { diagnostics } = compile('journey j { when performed "a" notify "x" }');
     expect(diagnostics.map((d) => d.message)).toEqual(["expected '}' but found 'notify'"]);
