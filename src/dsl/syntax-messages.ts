@@ -70,7 +70,7 @@ function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
 }
 
 /**
- * "unexpected 'dyas' (did you mean 'days'?)" when the word found is one slip from a keyword
+ * "found 'dyas' (did you mean 'days'?)" when the word found is one slip from a keyword
  * expected there. parse.ts corrects such a slip at a chunk's first error and words that
  * message itself; this one serves the errors after one it could not correct.
  */
@@ -107,5 +107,5 @@ export const friendlyErrorMessages: IParserErrorMessageProvider = {
  * not the keyword that was meant.
  */
 export function misspeltKeywordMessage(found: IToken, keyword: string): string {
-  return `unexpected ${describeToken(found)} (did you mean '${keyword}'?)`;
+  return `found ${describeToken(found)} (did you mean '${keyword}'?)`;
 }

@@ -72,8 +72,8 @@ describe('a program with ten mistakes', () => {
       '5:8 ITN1102',
       '7:39 ITN1101',
     ]);
-    expect(diagnostics[2]!.message).toBe("unexpected 'emial' (did you mean 'email'?)");
-    expect(diagnostics[3]!.message).toBe("unexpected 'dayz' (did you mean 'days'?)");
+    expect(diagnostics[2]!.message).toBe("found 'emial' (did you mean 'email'?)");
+    expect(diagnostics[3]!.message).toBe("found 'dayz' (did you mean 'days'?)");
   });
 
   it('keeps warnings from blocking the IR', () => {
@@ -94,20 +94,20 @@ describe('a misspelt keyword', () => {
   it('in a declaration gets one diagnostic, with the keyword meant, and nothing from the rest of it', () => {
     const { diagnostics } = compile(ebook.replace('journey ebook_drip', 'jurney ebook_drip'));
     expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`)).toEqual([
-      "21:1 ITN1103 unexpected 'jurney' (did you mean 'journey'?)",
+      "21:1 ITN1103 found 'jurney' (did you mean 'journey'?)",
     ]);
   });
 
   it('is matched against the keywords allowed where it stands', () => {
     const messages = (source: string) => compile(source).diagnostics.map((d) => d.message);
     // `tag` and `tagged` are both keywords; a step wants the one, a condition the other.
-    expect(messages('journey j { when performed "a" tagg "x" }')).toEqual(["unexpected 'tagg' (did you mean 'tag'?)"]);
-    expect(messages('segment s { tagge "x" }')).toEqual(["unexpected 'tagge' (did you mean 'tagged'?)"]);
+    expect(messages('journey j { when performed "a" tagg "x" }')).toEqual(["found 'tagg' (did you mean 'tag'?)"]);
+    expect(messages('segment s { tagge "x" }')).toEqual(["found 'tagge' (did you mean 'tagged'?)"]);
     // Two keywords one slip away: the one with which the rest parses (`set` would want `trait`).
-    expect(messages('journey j { when performed "a" sen email "x" }')).toEqual(["unexpected 'sen' (did you mean 'send'?)"]);
+    expect(messages('journey j { when performed "a" sen email "x" }')).toEqual(["found 'sen' (did you mean 'send'?)"]);
     // The parser stops at `and` (its lookahead saw no `not` after it), the slip is the word after.
     expect(messages('journey j { when performed "a" where x = 1 and ot y = 2 tag "t" }')).toEqual([
-      "unexpected 'ot' (did you mean 'not'?)",
+      "found 'ot' (did you mean 'not'?)",
     ]);
   });
 
@@ -121,9 +121,9 @@ describe('a misspelt keyword', () => {
       '}',
     ].join('\n');
     expect(compile(source).diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`)).toEqual([
-      "3:15 ITN1101 unexpected 'segmnt' (did you mean 'segment'?)",
-      "4:3 ITN1101 unexpected 'wiat' (did you mean 'wait'?)",
-      "4:10 ITN1101 unexpected 'dyas' (did you mean 'days'?)",
+      "3:15 ITN1101 found 'segmnt' (did you mean 'segment'?)",
+      "4:3 ITN1101 found 'wiat' (did you mean 'wait'?)",
+      "4:10 ITN1101 found 'dyas' (did you mean 'days'?)",
       "6:1 ITN1101 expected a string but found '}'",
     ]);
   });
@@ -141,7 +141,7 @@ describe('a misspelt keyword', () => {
       '}',
     ].join('\n');
     expect(compile(source).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
-      "604:10 unexpected 'emial' (did you mean 'email'?)",
+      "604:10 found 'emial' (did you mean 'email'?)",
       "606:17 unknown segment 'nowhere'",
     ]);
   });
