@@ -106,9 +106,7 @@ describe('a misspelt keyword', () => {
     // Two keywords one slip away: the one with which the rest parses (`set` would want `trait`).
     expect(messages('journey j { when performed "a" sen email "x" }')).toEqual(["found 'sen' (did you mean 'send'?)"]);
     // The parser stops at `and` (its lookahead saw no `not` after it), the slip is the word after.
-    expect(messages('journey j { when performed "a" where x = 1 and ot y = 2 tag "t" }')).toEqual([
-      "found 'ot' (did you mean 'not'?)",
-    ]);
+    expect(messages('journey j { when performed "a" where x = 1 and ot y = 2 tag "t" }')).toEqual(["found 'ot' (did you mean 'not'?)"]);
   });
 
   it('is read as the keyword, so the errors after it are still found, each once', () => {
