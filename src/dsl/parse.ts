@@ -115,7 +115,7 @@ function parseChunk(chunk: IToken[], source: string, next: IToken | undefined): 
 /**
  * The misspelt keyword at the first error of a parse, or within the parser's lookahead after
  * it, and the parse with it corrected. Of the keywords nearest to the word, the one after
- * which the parse gets furthest wins (`sen "x"` is `send`, not `set`); a correction that
+ * which the parse gets furthest wins (`sen email "x"` is `send`, not `set`); a correction that
  * gets no further than the word itself is none.
  */
 function correctTypo(parsed: Parse): { typo: KeywordTypo; parsed: Parse } | undefined {
