@@ -5,6 +5,8 @@
  */
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import { EOF } from './chevrotain.js';
+import { closestKeywords } from './suggest.js';
+import { isWord, keywordsMatching } from './tokens.js';
 
 /** What a rule is, for "expected …" messages raised when none of its alternatives fit. */
 const RULE_DESCRIPTIONS: Record<string, string> = {
@@ -56,32 +58,54 @@ export function listOf(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
+function firstsOf(paths: TokenType[][]): TokenType[] {
+  return [...new Set(paths.map((path) => path[0]).filter((t): t is TokenType => t !== undefined))];
+}
+
 function expectedFromPaths(paths: TokenType[][], ruleName: string): string {
   const described = RULE_DESCRIPTIONS[ruleName];
   if (described) return described;
-  const firsts = [
-    ...new Set(
-      paths
-        .map((path) => path[0])
-        .filter((t): t is TokenType => t !== undefined)
-        .map(label),
-    ),
-  ];
+  const firsts = [...new Set(firstsOf(paths).map(label))];
   return firsts.length > 0 ? listOf(firsts) : 'something else';
+}
+
+/**
+ * "found 'dyas' (did you mean 'days'?)" when the word found is one slip from a keyword
+ * expected there. parse.ts corrects such a slip at a chunk's first error and words that
+ * message itself; this one serves the errors after one it could not correct.
+ */
+function misspelt(actual: IToken | undefined, expected: TokenType[]): string | undefined {
+  if (!actual || !isWord(actual)) return undefined;
+  const keywords = expected.flatMap(keywordsMatching).filter((keyword) => keyword !== actual.tokenType);
+  const [nearest] = closestKeywords(actual.image, keywords);
+  return nearest && misspeltKeywordMessage(actual, nearest.spelling);
 }
 
 export const friendlyErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     if (expected === EOF) return `unexpected ${describeToken(actual)}: ${NOT_A_DECLARATION}`;
-    return `expected ${label(expected)} but found ${describeToken(actual)}`;
+    return misspelt(actual, [expected]) ?? `expected ${label(expected)} but found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}: ${NOT_A_DECLARATION}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    return `expected ${expectedFromPaths(expectedPathsPerAlt.flat(), ruleName)} but found ${describeToken(actual[0])}`;
+    const paths = expectedPathsPerAlt.flat();
+    return misspelt(actual[0], firstsOf(paths)) ?? `expected ${expectedFromPaths(paths, ruleName)} but found ${describeToken(actual[0])}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    return `expected ${expectedFromPaths(expectedIterationPaths, ruleName)} but found ${describeToken(actual[0])}`;
+    return (
+      misspelt(actual[0], firstsOf(expectedIterationPaths)) ??
+      `expected ${expectedFromPaths(expectedIterationPaths, ruleName)} but found ${describeToken(actual[0])}`
+    );
   },
 };
+
+/**
+ * The message for a word taken as a misspelt keyword. What the parser expected there is
+ * left out: it names the token the parser tried last ("expected '}'" for `rentry never`),
+ * not the keyword that was meant.
+ */
+export function misspeltKeywordMessage(found: IToken, keyword: string): string {
+  return `found ${describeToken(found)} (did you mean '${keyword}'?)`;
+}

@@ -6,7 +6,7 @@
  *
  * Labels are what syntax errors show a marketer ("expected '{'", "expected a string").
  */
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 
 // ------------------------------------------------------------------- categories
@@ -85,6 +85,8 @@ export const Greater = createToken({ name: 'Greater', pattern: />/, categories: 
 // ------------------------------------------------------------------- keywords
 
 const keywords: TokenType[] = [];
+/** How each keyword may be written: one word, or two for the units that take a plural `s`. */
+const spellings = new Map<TokenType, readonly string[]>();
 
 /**
  * A keyword: its own token type, lexed only as a whole word. Most keywords may also be
@@ -100,7 +102,32 @@ function keyword(word: string, options: { reserved?: boolean; categories?: Token
     label: `'${word}'`,
   });
   keywords.push(token);
+  const pattern = new RegExp(`^(?:${patternSource(token)})$`);
+  spellings.set(
+    token,
+    [word, `${word}s`].filter((spelling) => pattern.test(spelling)),
+  );
   return token;
+}
+
+/** The words a keyword token is written as (`day`, `days`); none for any other token. */
+export function keywordSpellings(type: TokenType): readonly string[] {
+  return spellings.get(type) ?? [];
+}
+
+/**
+ * The keywords a token type expected by the grammar stands for: itself, or for a category
+ * such as a time unit its members. A name is no keyword: any word would do there.
+ */
+export function keywordsMatching(type: TokenType): TokenType[] {
+  if (keywordSpellings(type).length > 0) return [type];
+  if (type === Name) return [];
+  return keywords.filter((keyword) => (keyword.CATEGORIES ?? []).includes(type));
+}
+
+/** Whether a token is a word (a name or a keyword), which a misspelt keyword lexes as. */
+export function isWord(token: IToken): boolean {
+  return token.tokenType === Identifier || spellings.has(token.tokenType);
 }
 
 // Declarations

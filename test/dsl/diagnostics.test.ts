@@ -72,7 +72,8 @@ describe('a program with ten mistakes', () => {
       '5:8 ITN1102',
       '7:39 ITN1101',
     ]);
-    expect(diagnostics[3]!.message).toBe("expected a time unit (seconds, minutes, hours, days, weeks) but found 'dayz'");
+    expect(diagnostics[2]!.message).toBe("found 'emial' (did you mean 'email'?)");
+    expect(diagnostics[3]!.message).toBe("found 'dayz' (did you mean 'days'?)");
   });
 
   it('keeps warnings from blocking the IR', () => {
@@ -84,6 +85,68 @@ describe('a program with ten mistakes', () => {
   it('does not report an unused segment or consent', () => {
     const { diagnostics } = compile('consent c {}\nsegment s { tagged "x" }');
     expect(diagnostics).toEqual([]);
+  });
+});
+
+describe('a misspelt keyword', () => {
+  const ebook = readFileSync(join(REPO_ROOT, 'examples/ebook.itn'), 'utf8');
+
+  it('in a declaration gets one diagnostic, with the keyword meant, and nothing from the rest of it', () => {
+    const { diagnostics } = compile(ebook.replace('journey ebook_drip', 'jurney ebook_drip'));
+    expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`)).toEqual([
+      "21:1 ITN1103 found 'jurney' (did you mean 'journey'?)",
+    ]);
+  });
+
+  it('is matched against the keywords allowed where it stands', () => {
+    const messages = (source: string) => compile(source).diagnostics.map((d) => d.message);
+    // `tag` and `tagged` are both keywords; a step wants the one, a condition the other.
+    expect(messages('journey j { when performed "a" tagg "x" }')).toEqual(["found 'tagg' (did you mean 'tag'?)"]);
+    expect(messages('segment s { tagge "x" }')).toEqual(["found 'tagge' (did you mean 'tagged'?)"]);
+    // Two keywords one slip away: the one with which the rest parses (`set` would want `trait`).
+    expect(messages('journey j { when performed "a" sen email "x" }')).toEqual(["found 'sen' (did you mean 'send'?)"]);
+    // The parser stops at `and` (its lookahead saw no `not` after it), the slip is the word after.
+    expect(messages('journey j { when performed "a" where x = 1 and ot y = 2 tag "t" }')).toEqual(["found 'ot' (did you mean 'not'?)"]);
+  });
+
+  it('is read as the keyword, so the errors after it are still found, each once', () => {
+    const source = [
+      'segment readers { tagged "reader" }',
+      'journey j {',
+      '  when enters segmnt readrs',
+      '  wiat 3 dyas',
+      '  tag',
+      '}',
+    ].join('\n');
+    expect(compile(source).diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`)).toEqual([
+      "3:15 ITN1101 found 'segmnt' (did you mean 'segment'?)",
+      "4:3 ITN1101 found 'wiat' (did you mean 'wait'?)",
+      "4:10 ITN1101 found 'dyas' (did you mean 'days'?)",
+      "6:1 ITN1101 expected a string but found '}'",
+    ]);
+  });
+
+  it('is corrected deep in a long journey too, and the journey still checked', () => {
+    const steps = Array.from({ length: 300 }, (_, i) => `  tag "t${i}"\n  wait 1 day`);
+    const source = [
+      'journey j {',
+      '  when performed "a"',
+      ...steps,
+      '  if tagged "x" {',
+      '    send emial "x"',
+      '  }',
+      '  if in segment nowhere { exit }',
+      '}',
+    ].join('\n');
+    expect(compile(source).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      "604:10 found 'emial' (did you mean 'email'?)",
+      "606:17 unknown segment 'nowhere'",
+    ]);
+  });
+
+  it('is a misspelling only when close: another word keeps the message of the parser', () => {
+    const { diagnostics } = compile('journey j { when performed "a" notify "x" }');
+    expect(diagnostics.map((d) => d.message)).toEqual(["expected '}' but found 'notify'"]);
   });
 });
 
