@@ -1,9 +1,19 @@
 /** Messages between the editor and its compile worker (./compile-worker.ts). */
+import type { CatalogSnapshot } from '../../../src/dsl/check-data.js';
 import type { Diagnostic } from '../../../src/dsl/diagnostics.js';
 
 export interface CompileRequest {
   id: number;
   source: string;
+}
+
+/**
+ * What the server knows of the data (GET /v1/catalog): once it is sent, every compile adds
+ * the data's warnings (an event never received, a template that does not exist…), as
+ * `itinera check` and the deploy summary do.
+ */
+export interface DataFactsMessage {
+  facts: { catalog: CatalogSnapshot; templates: string[] };
 }
 
 /** What a program declares, for completion. */

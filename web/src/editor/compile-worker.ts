@@ -4,14 +4,21 @@
  * pause. Here typing never waits, and only the newest program is compiled: a request that
  * arrives while another compiles replaces any still waiting.
  */
-import type { Block, Declaration, Step } from '../../../src/dsl/ast.js';
+import type { Block, Declaration, Program, Step } from '../../../src/dsl/ast.js';
+import { checkData } from '../../../src/dsl/check-data.js';
 import { compile, parseProgram } from '../../../src/dsl/index.js';
-import type { CompileAnswer, CompileRequest, DeclaredNames } from './compile-protocol';
+import { compareDiagnostics } from '../../../src/dsl/positions.js';
+import type { CompileAnswer, CompileRequest, DataFactsMessage, DeclaredNames } from './compile-protocol';
 
 let waiting: CompileRequest | undefined;
 let scheduled = false;
+let facts: DataFactsMessage['facts'] | undefined;
 
-self.onmessage = (event: MessageEvent<CompileRequest>) => {
+self.onmessage = (event: MessageEvent<CompileRequest | DataFactsMessage>) => {
+  if ('facts' in event.data) {
+    facts = event.data.facts;
+    return;
+  }
   waiting = event.data;
   if (scheduled) return;
   scheduled = true;
@@ -26,20 +33,21 @@ function run(): void {
   if (!request) return;
   const started = performance.now();
   const { diagnostics } = compile(request.source);
+  // Parsing again costs a fraction of the check; it keeps compile() as the CLI runs it.
+  const { program } = parseProgram(request.source);
   const answer: CompileAnswer = {
     id: request.id,
-    diagnostics,
-    declared: declaredNames(request.source),
+    diagnostics: facts ? [...diagnostics, ...checkData(program, facts)].sort(compareDiagnostics) : diagnostics,
+    declared: declaredNames(program),
     compileMs: performance.now() - started,
   };
   self.postMessage(answer);
 }
 
-/** Parsing again costs a fraction of the check; it keeps compile() as the CLI runs it. */
-function declaredNames(source: string): DeclaredNames {
+function declaredNames(program: Program): DeclaredNames {
   const names: DeclaredNames = { consents: [], segments: [], journeys: [], templates: [] };
   const templates = new Set<string>();
-  for (const declaration of parseProgram(source).program.declarations) {
+  for (const declaration of program.declarations) {
     collect(declaration, names);
     if (declaration.kind === 'journey') for (const item of declaration.items) stepTemplates(item as Step, templates);
     if (declaration.kind === 'broadcast') {

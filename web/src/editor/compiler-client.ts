@@ -3,7 +3,7 @@
  * source. Answers for a source the editor no longer holds are dropped by the caller
  * (@codemirror/lint ignores results for an outdated document).
  */
-import type { CompileAnswer } from './compile-protocol';
+import type { CompileAnswer, DataFactsMessage } from './compile-protocol';
 
 export class CompilerClient {
   private readonly worker = new Worker(new URL('./compile-worker.ts', import.meta.url), { type: 'module', name: 'itn-compiler' });
@@ -28,6 +28,11 @@ export class CompilerClient {
       this.pending.set(id, resolve);
       this.worker.postMessage({ id, source });
     });
+  }
+
+  /** From now on, each check adds the data's warnings. */
+  setFacts(facts: DataFactsMessage['facts']): void {
+    this.worker.postMessage({ facts } satisfies DataFactsMessage);
   }
 
   close(): void {

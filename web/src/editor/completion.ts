@@ -13,6 +13,9 @@ export interface Catalog {
   events: { name: string; count: number; properties: { path: string; kinds: string[]; count: number }[] }[];
   traits: { path: string; kinds: string[]; count: number }[];
   templates: string[];
+  /** Read by the data's warnings (src/dsl/check-data.ts); older servers leave them out. */
+  consentCategories?: { name: string }[];
+  dropped?: { events: number; properties: number; traits: number; consentCategories: number };
 }
 
 export interface CompletionData {

@@ -6,7 +6,7 @@
 import { closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentOnInput, indentUnit } from '@codemirror/language';
-import { lintGutter, lintKeymap } from '@codemirror/lint';
+import { forceLinting, lintGutter, lintKeymap } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import type { CompileAnswer, DeclaredNames } from './compile-protocol';
@@ -96,6 +96,17 @@ export function createRuleEditor(options: RuleEditorOptions): RuleEditor {
     },
     setCatalog(next) {
       catalog = next;
+      compiler.setFacts({
+        catalog: {
+          events: next.events,
+          traits: next.traits,
+          consentCategories: next.consentCategories ?? [],
+          dropped: next.dropped ?? { events: 0, properties: 0, traits: 0, consentCategories: 0 },
+        },
+        templates: next.templates,
+      });
+      // The program on screen is checked again with what the data holds.
+      forceLinting(view);
     },
     destroy() {
       view.destroy();
