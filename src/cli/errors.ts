@@ -19,8 +19,10 @@ export class ServerRefusal extends CliFailure {
     readonly serverMessage: string,
     /** The whole body, for the commands that read more than the message (a refused deploy's diagnostics). */
     readonly body: unknown,
+    /** The line, when the status says more than "the server answered" (a refused key). */
+    line?: string,
   ) {
-    super(`the server answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
+    super(line ?? `the server answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
   }
 }
 

@@ -65,18 +65,18 @@ export async function callServer<T>(server: ServerTarget, request: ApiRequest, a
 
 function refusal(server: ServerTarget, response: Response, body: unknown): CliFailure {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  const message = typeof error?.message === 'string' ? error.message : response.statusText || 'no explanation given';
   if (response.status === 401 || response.status === 403) {
-    const said = typeof error?.message === 'string' ? `: ${error.message}` : '';
     return new ServerRefusal(
       response.status,
-      typeof error?.code === 'string' ? error.code : undefined,
-      `the server at ${server.url} refused the admin key${said}; set ITINERA_ADMIN_KEY to the key it runs with`,
+      code,
+      message,
       body,
+      `the server at ${server.url} refused the admin key (${response.status}${code ? ` ${code}` : ''}: ${message}); set ITINERA_ADMIN_KEY to the key it runs with`,
     );
   }
-  if (typeof error?.message === 'string')
-    return new ServerRefusal(response.status, typeof error.code === 'string' ? error.code : undefined, error.message, body);
-  return new ServerRefusal(response.status, undefined, response.statusText || 'no explanation given', body);
+  return new ServerRefusal(response.status, code, message, body);
 }
 
 function parseJson(text: string): unknown {
