@@ -3,11 +3,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
 import { applyRetention, type RetentionRun } from '../privacy/retention.js';
-import type { ErasureStep } from '../store/privacy-requests.js';
+import type { ErasureCounts, ErasureStep } from '../store/privacy-requests.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Well inside the erasure activities' heartbeat timeout. */
 const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * An erasure's counts as the log shows them: the redactor censors any `identities` key (it
+ * holds a profile's identifiers everywhere else), so its count is logged as `identifiers`.
+ */
+function countsForLog({ identities, ...others }: ErasureCounts): Record<string, number | undefined> {
+  return { ...others, identifiers: identities };
+}
 
 /** Beats while the step works, so a worker killed mid-step is noticed in seconds, not at the step's timeout. */
 async function beating<T>(work: () => Promise<T>): Promise<T> {
@@ -49,7 +57,7 @@ export function createPrivacyActivities(deps: ActivityDeps) {
     async eraseComplete(requestId: string): Promise<void> {
       await beating(() => steps().complete(requestId));
       const removed = (await stores.privacyRequests.findById(requestId))?.removed;
-      log?.info({ requestId, removed }, 'erasure completed');
+      log?.info({ requestId, removed: removed && countsForLog(removed) }, 'erasure completed');
     },
     async abandonErasureNotice(requestId: string, destination: string, reason: string): Promise<void> {
       await steps().abandonNotice(requestId, destination, reason);
