@@ -40,7 +40,10 @@ async function completed(kind: 'erasures' | 'exports', id: string) {
 
 describe("operators' log lines", () => {
   it('an erasure: running, each step, completed with its counts; nothing of the person', async () => {
-    await api('POST', '/v1/identify', { ...write, json: { userId: 'log-erase', traits: { email: 'erase.me@example.org', name: 'Ola Erase' } } });
+    await api('POST', '/v1/identify', {
+      ...write,
+      json: { userId: 'log-erase', traits: { email: 'erase.me@example.org', name: 'Ola Erase' } },
+    });
     await eventually(async () => (await api('GET', '/v1/profiles/lookup?userId=log-erase')).status === 200);
     const accepted = await api('POST', '/v1/privacy/erasures', { ...admin, json: { email: 'erase.me@example.org' } });
     expect(accepted.status).toBe(202);

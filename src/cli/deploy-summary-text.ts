@@ -42,9 +42,10 @@ export function summaryLines(summary: DeploySummary, options: { diff?: boolean }
   const added = changed.filter((line) => line.startsWith('+')).length;
   const removed = changed.filter((line) => line.startsWith('-')).length;
   lines.push(
-    added + removed === 0 ? 'Text: unchanged' : `Text: ${added} lines added, ${removed} removed${options.diff ? '' : ' (--diff shows them)'}`,
+    added + removed === 0
+      ? 'Text: unchanged'
+      : `Text: ${added} lines added, ${removed} removed${options.diff ? '' : ' (--diff shows them)'}`,
   );
   if (options.diff && added + removed > 0) lines.push(...summary.patch.trimEnd().split('\n'));
   return lines;
 }
-

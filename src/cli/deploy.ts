@@ -22,7 +22,6 @@ import { CliFailure } from './errors.js';
 import { callServer, serverTargetFrom, type ServerTarget } from './server-api.js';
 import { isYes, type Ask } from './terminal.js';
 
-
 /** The header PUT /v1/rules reads the note from (src/server/routes/rules.ts), URL-encoded. */
 const NOTE_HEADER = 'x-itinera-note';
 
@@ -49,7 +48,12 @@ function parseDeployArgs(args: string[]): DeployArgs | undefined {
       options: { yes: { type: 'boolean', short: 'y' }, note: { type: 'string' }, diff: { type: 'boolean' } },
     });
     if (positionals.length !== 1) return undefined;
-    return { file: positionals[0]!, yes: values.yes ?? false, diff: values.diff ?? false, ...(values.note === undefined ? {} : { note: values.note }) };
+    return {
+      file: positionals[0]!,
+      yes: values.yes ?? false,
+      diff: values.diff ?? false,
+      ...(values.note === undefined ? {} : { note: values.note }),
+    };
   } catch {
     return undefined;
   }

@@ -19,7 +19,6 @@ import { TEMPLATES_USAGE } from './usage.js';
 import { CliFailure, ServerRefusal } from './errors.js';
 import { callServer, serverTargetFrom, type ServerTarget } from './server-api.js';
 
-
 const HTML = '.html';
 const SUBJECT = '.subject.txt';
 const TEXT = '.txt';

@@ -7,7 +7,11 @@ import type { ProgramIR } from '../dsl/ir.js';
 import type { Logger } from '../logger.js';
 import { rulesChanges, type ChangesOf, type Named } from './rules-changes.js';
 
-const counts = ({ added, changed, removed }: ChangesOf<Named>) => ({ added: added.length, changed: changed.length, removed: removed.length });
+const counts = ({ added, changed, removed }: ChangesOf<Named>) => ({
+  added: added.length,
+  changed: changed.length,
+  removed: removed.length,
+});
 
 export function logDeploy(
   logger: Logger,

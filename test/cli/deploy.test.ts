@@ -144,7 +144,10 @@ describe('itinera deploy', () => {
   });
 
   it('prints compile errors compiler style and exits 1 without asking', async () => {
-    const file = await program('broken.itn', 'segment broken {\n  performed\n}\n\njourney j { when performed "X" tag "t" wait 2 fortnights }\n');
+    const file = await program(
+      'broken.itn',
+      'segment broken {\n  performed\n}\n\njourney j { when performed "X" tag "t" wait 2 fortnights }\n',
+    );
     const run = await deploy([file, '--yes'], 'y');
     expect(run.code).toBe(1);
     expect(run.questions).toEqual([]);

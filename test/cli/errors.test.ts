@@ -61,7 +61,10 @@ describe('itinera errors', () => {
   it('says in one line that the server cannot be reached, for deploy and templates push', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const line = `itinera: cannot reach the server at ${url} (ECONNREFUSED): is \`npm start\` running? (set ITINERA_URL)\n`;
-    for (const args of [['deploy', program, '--yes'], ['templates', 'push', templates]]) {
+    for (const args of [
+      ['deploy', program, '--yes'],
+      ['templates', 'push', templates],
+    ]) {
       const result = await itineraCommand(args, { ITINERA_URL: url });
       expect(result).toEqual({ code: 1, stdout: '', stderr: line });
     }
@@ -72,7 +75,9 @@ describe('itinera errors', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
-      new RegExp(`^itinera: the server at ${itinera.baseUrl} refused the admin key \\(401 unauthorized: [^\\n]+\\); set ITINERA_ADMIN_KEY to the key it runs with\\n$`),
+      new RegExp(
+        `^itinera: the server at ${itinera.baseUrl} refused the admin key \\(401 unauthorized: [^\\n]+\\); set ITINERA_ADMIN_KEY to the key it runs with\\n$`,
+      ),
     );
   });
 
