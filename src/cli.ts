@@ -156,11 +156,9 @@ const VERBOSE = '--verbose';
 /** Runs the command; whatever it throws is one line on stderr (and its stack under --verbose), exit 1. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const verbose = argv.includes(VERBOSE);
+  const rest = argv.filter((arg) => arg !== VERBOSE);
   try {
-    return await dispatch(
-      argv.filter((arg) => arg !== VERBOSE),
-      io,
-    );
+    return await dispatch(rest, io);
   } catch (error) {
     for (const line of describeFailure(error, verbose)) io.err(line);
     return EXIT_ERRORS;
