@@ -44,7 +44,7 @@ export function summaryLines(summary: DeploySummary, options: { diff?: boolean }
   lines.push(
     added + removed === 0
       ? 'Text: unchanged'
-      : `Text: ${added} lines added, ${removed} removed${options.diff ? '' : ' (--diff shows them)'}`,
+      : `Text: ${added} ${added === 1 ? 'line' : 'lines'} added, ${removed} removed${options.diff ? '' : ' (--diff shows them)'}`,
   );
   if (options.diff && added + removed > 0) lines.push(...summary.patch.trimEnd().split('\n'));
   return lines;
