@@ -29,7 +29,7 @@ const LAYERS = [
   ['import', 'lsp'], // clients of a running server
   ['server'],
 ];
-const WIRING_NAMES = ['infra', 'runtime.ts', 'main.ts', 'cli.ts', 'accounts-cli.ts'];
+const WIRING_NAMES = ['infra', 'runtime.ts', 'main.ts', 'cli.ts', 'cli', 'accounts-cli.ts'];
 const isModule = (name) => name.endsWith('.ts');
 const filesOf = (name) => (isModule(name) ? `src/${name}` : `src/${name}/**/*.ts`);
 const importsOf = (name) => (isModule(name) ? `**/${name.replace(/\.ts$/, '.js')}` : `**/${name}/*`);

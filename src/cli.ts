@@ -8,6 +8,11 @@
  *   itinera compile <file> --json   the IR as JSON on stdout; diagnostics on stderr
  *   itinera import profiles|events <file.csv> [--map col=target[:type]]…   (to the running server)
  *   itinera users add <name> --role <role>   (password on standard input) | users list
+ *   itinera deploy <file.itn> [--yes] [--note "…"]   (through the running server)
+ *   itinera templates push <dir>                     (through the running server)
+ *
+ * Whatever goes wrong is one line on stderr, `itinera: <what>` (src/cli/errors.ts); the
+ * stack of an unexpected error only with --verbose, anywhere on the command line.
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +21,8 @@ import { compile, parseProgram, type ProgramIR } from './dsl/index.js';
 import { compareDiagnostics } from './dsl/positions.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
 import { lspCommand } from './lsp/command.js';
+import { describeFailure } from './cli/errors.js';
+import { DEPLOY_USAGE, TEMPLATES_USAGE } from './cli/usage.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 import type { CliIO } from './cli-io.js';
@@ -160,12 +167,33 @@ const usersCommand: Command = {
   },
 };
 
+const deployCommand: Command = {
+  summary: 'show what a rule program would change, then deploy it (through the running server)',
+  usage: DEPLOY_USAGE,
+  async run(args, io) {
+    const [{ runDeployCommand }, { terminalQuestion }] = await Promise.all([import('./cli/deploy.js'), import('./cli/terminal.js')]);
+    const ask = terminalQuestion();
+    return runDeployCommand(args, { io, env: process.env, ...(ask ? { ask } : {}) });
+  },
+};
+
+const templatesCommand: Command = {
+  summary: 'create or update every e-mail template of a directory (through the running server)',
+  usage: TEMPLATES_USAGE,
+  async run(args, io) {
+    const { runTemplatesCommand } = await import('./cli/templates-push.js');
+    return runTemplatesCommand(args, { io, env: process.env });
+  },
+};
+
 export const commands: Record<string, Command> = {
   check,
   compile: compileCommand,
   import: importCommand,
   users: usersCommand,
   lsp: lspCommand,
+  deploy: deployCommand,
+  templates: templatesCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {
@@ -179,7 +207,22 @@ function help(io: CliIO): void {
   for (const command of Object.values(commands)) io.out(`  ${command.usage.padEnd(40)} ${command.summary}`);
 }
 
+/** The flag that adds the stack to an unexpected error's line; no command has an option of that name. */
+const VERBOSE = '--verbose';
+
+/** Runs the command; whatever it throws is one line on stderr (and its stack under --verbose), exit 1. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
+  const verbose = argv.includes(VERBOSE);
+  const rest = argv.filter((arg) => arg !== VERBOSE);
+  try {
+    return await dispatch(rest, io);
+  } catch (error) {
+    for (const line of describeFailure(error, verbose)) io.err(line);
+    return EXIT_ERRORS;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     help(io);
@@ -196,6 +239,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 /** The command as a process runs it: this process's arguments and streams, its exit code. */
 export async function runAsProcess(): Promise<void> {
+  // A write to a closed pipe (`itinera … | head`) is not worth a stack trace either.
+  process.stdout.on('error', () => undefined);
   const io: CliIO = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
   process.exitCode = await main(process.argv.slice(2), io);
 }

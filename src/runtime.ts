@@ -21,6 +21,7 @@ import { createActivities } from './activities/index.js';
 import { createDeliverer } from './channels/deliver.js';
 import { derivedLinkSecret, LinkSigner } from './channels/links.js';
 import { createMailer } from './channels/mailer.js';
+import { startSendSummary } from './channels/send-summary.js';
 import type { Config, Role, TemporalTls } from './config.js';
 import { checkNamespace, clientConnection, workerConnection, type TemporalSettings } from './infra/temporal-connection.js';
 import { DEFAULT_IDENTITY_LIMITS, type IdentityLimits } from './identity/limits.js';
@@ -253,7 +254,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const links = new LinkSigner(options.linkSecret ?? derivedLinkSecret(options.adminKey));
   const mailer = options.smtp ? createMailer(options.smtp.url, options.smtp.from) : undefined;
   const linkBaseUrl = options.publicUrl ?? options.linkBaseUrl ?? 'http://localhost:3000';
-  const deliverer = createDeliverer({
+  // The worker's per-minute line of what it sent (src/channels/send-summary.ts).
+  const sendSummary = runWorker ? startSendSummary(logger) : undefined;
+  const channels = createDeliverer({
     stores,
     now,
     links,
@@ -261,6 +264,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     publicUrl: linkBaseUrl,
     defaultTimeZone: options.defaultTimeZone ?? 'UTC',
   });
+  const deliverer = sendSummary ? sendSummary.counting(channels) : channels;
 
   let closing = false;
   let worker: Worker | undefined;
@@ -285,6 +289,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         privacyKeys,
         processes,
         startErasure,
+        logger,
       }),
       sinks: journeySinks(stores),
       ...(options.workerInterceptors ? { interceptors: options.workerInterceptors } : {}),
@@ -398,6 +403,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun;
       }
+      sendSummary?.stop();
       mailer?.close();
       await stores.journeyStats.flush().catch((error: unknown) => logger.warn({ err: error }, 'journey counts not written'));
       // After the writer has settled: the last events' catalogue counts are in memory until here.

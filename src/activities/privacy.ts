@@ -3,10 +3,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
 import { applyRetention, type RetentionRun } from '../privacy/retention.js';
+import type { ErasureCounts, ErasureStep } from '../store/privacy-requests.js';
 import type { ActivityDeps } from './profiles.js';
 
 /** Well inside the erasure activities' heartbeat timeout. */
 const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * An erasure's counts as the log shows them: the redactor censors any `identities` key (it
+ * holds a profile's identifiers everywhere else), so its count is logged as `identifiers`.
+ */
+function countsForLog({ identities, ...others }: ErasureCounts): Record<string, number | undefined> {
+  return { ...others, identifiers: identities };
+}
 
 /** Beats while the step works, so a worker killed mid-step is noticed in seconds, not at the step's timeout. */
 async function beating<T>(work: () => Promise<T>): Promise<T> {
@@ -26,21 +35,44 @@ export function createPrivacyActivities(deps: ActivityDeps) {
     if (!deps.privacyKeys) throw new Error('erasure needs the privacy keys');
     return createErasureSteps({ stores, keys: deps.privacyKeys, now, ...(deps.processes ? { processes: deps.processes } : {}), changes });
   };
+  // Operators follow a request by its id: each state change is one line, with step names,
+  // destination names and counts, never who the request is about. Logged here, once the
+  // step has done its work, not in the workflow: a replay would say it again.
+  const log = deps.logger;
+  const step = async <T>(requestId: string, name: ErasureStep, work: () => Promise<T>): Promise<T> => {
+    const result = await beating(work);
+    log?.info({ requestId, step: name }, 'erasure step finished');
+    return result;
+  };
   return {
-    eraseInventory: (requestId: string) => beating(() => steps().inventory(requestId)),
-    eraseSuppress: (requestId: string) => beating(() => steps().suppress(requestId)),
-    eraseStop: (requestId: string) => beating(() => steps().stop(requestId)),
-    eraseRemove: (requestId: string) => beating(() => steps().remove(requestId)),
-    eraseVerify: (requestId: string) => beating(() => steps().verify(requestId)),
-    eraseComplete: (requestId: string) => beating(() => steps().complete(requestId)),
-    abandonErasureNotice: (requestId: string, destination: string, reason: string) => steps().abandonNotice(requestId, destination, reason),
+    async eraseInventory(requestId: string): Promise<{ destinations: string[] }> {
+      const inventory = await step(requestId, 'inventory', () => steps().inventory(requestId));
+      log?.info({ requestId, destinations: inventory.destinations.length }, 'erasure running');
+      return inventory;
+    },
+    eraseSuppress: (requestId: string) => step(requestId, 'suppress', () => steps().suppress(requestId)),
+    eraseStop: (requestId: string) => step(requestId, 'stop', () => steps().stop(requestId)),
+    eraseRemove: (requestId: string) => step(requestId, 'remove', () => steps().remove(requestId)),
+    eraseVerify: (requestId: string) => step(requestId, 'verify', () => steps().verify(requestId)),
+    async eraseComplete(requestId: string): Promise<void> {
+      await beating(() => steps().complete(requestId));
+      const removed = (await stores.privacyRequests.findById(requestId))?.removed;
+      log?.info({ requestId, removed: removed && countsForLog(removed) }, 'erasure completed');
+    },
+    async abandonErasureNotice(requestId: string, destination: string, reason: string): Promise<void> {
+      await steps().abandonNotice(requestId, destination, reason);
+      log?.warn({ requestId, destination, reason }, 'erasure notice abandoned');
+    },
 
     /** One destination's notice; 5xx/408/429 and the network are retried (Retry-After honoured). */
     async notifyErasure(requestId: string, destination: string): Promise<string> {
       try {
-        return await beating(() => steps().notify(requestId, destination));
+        const outcome = await beating(() => steps().notify(requestId, destination));
+        log?.info({ requestId, destination, outcome }, 'erasure notice');
+        return outcome;
       } catch (error) {
         if (!(error instanceof NoticeRetry)) throw error;
+        log?.info({ requestId, destination, reason: error.reason }, 'erasure notice to be retried');
         throw ApplicationFailure.create({
           type: 'NoticeRetry',
           message: error.reason,
@@ -54,6 +86,8 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       const bundle = await beating(() => buildExport(stores, requestId, now(), () => Context.current().heartbeat()));
       await stores.privacyRequests.setBundle(requestId, bundle, now());
       const stored = (await stores.privacyRequests.findById(requestId))?.bundle ?? bundle;
+      if (stored.found) log?.info({ requestId, expiresAt: stored.expiresAt }, 'export built');
+      else log?.info({ requestId }, 'export matched nobody');
       return { found: stored.found, expiresAtMs: stored.expiresAt.getTime() };
     },
 
@@ -68,6 +102,7 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       const request = await stores.privacyRequests.findById(requestId);
       await stores.exportChunks.delete(requestId, request?.bundle?.chunks ?? 0);
       await stores.privacyRequests.bundleDeleted(requestId, now());
+      log?.info({ requestId }, 'export deleted');
     },
   };
 }

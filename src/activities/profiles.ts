@@ -4,6 +4,7 @@ import type { Processes } from '../privacy/erasure.js';
 import type { PrivacyKeys } from '../privacy/keys.js';
 import type { ConditionIR } from '../dsl/ir.js';
 import type { ProfileEventToRecord } from '../model.js';
+import type { Logger } from '../logger.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import { conditionHolds } from '../segments/evaluate.js';
 import type { SegmentEngine } from '../segments/engine.js';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   processes?: Processes;
   /** Starts an erasure's workflow (retention erases inactive people). */
   startErasure?: (requestId: string) => Promise<void>;
+  /** Operators' lines of privacy requests' progress (ids, steps and counts only). */
+  logger?: Logger;
 }
 
 export function createProfileActivities({ stores, now, defaultTimeZone, segments, changes }: ActivityDeps) {

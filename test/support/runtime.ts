@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import type { Role } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
 import { rawCollections, type RawCollections } from './raw.js';
@@ -48,6 +48,8 @@ export async function startTestItinera(
     role?: 'all' | Role;
     deploymentId?: string;
     trustedProxies?: string[];
+    /** Where the runtime logs (a test that reads its lines); silent by default. */
+    logger?: Logger;
   } = {},
 ): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
@@ -62,7 +64,7 @@ export async function startTestItinera(
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
     // A role decides whether a worker runs, as it does for `npm start`.
     ...(options.role ? {} : { runWorker: options.runWorker ?? true }),

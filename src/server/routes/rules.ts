@@ -12,6 +12,7 @@ import type { DeployRecord, RulesHeader } from '../../store/rules.js';
 import { textDiff } from '../../util/text-diff.js';
 import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps } from '../deps.js';
+import { logDeploy } from '../deploy-log.js';
 import { deploySummary } from '../deploy-summary.js';
 import { deployWarnings } from '../deploy-warnings.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
@@ -48,7 +49,9 @@ export function ruleRoutes(deps: AppDeps): Router {
       return;
     }
     const deployedBy = actorLabel(actorOf(res));
+    const before = await stores.rules.active();
     const version = await stores.rules.deploy(source, ir, deps.now(), { deployedBy, ...about });
+    logDeploy(deps.logger, { actor: deployedBy, version, before: before?.ir, after: ir, ...about });
     const detail = {
       ...(about.note === undefined ? {} : { note: about.note }),
       ...(about.rolledBackFrom === undefined ? {} : { rolledBackFrom: about.rolledBackFrom }),
