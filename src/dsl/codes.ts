@@ -148,6 +148,27 @@ export const Diagnostics = {
     (text: string) => `a rate must be more than 0 and at most ${MAX_BROADCAST_RATE} per second, not '${text}'`,
   ),
   secondAudience: def('ITN1906', 'error', (line: number) => `a broadcast has one audience; another 'to segment' is on line ${line}`),
+
+  // ITN14xx journey structure, continued: which kind of e-mail is sent, and `on exit` (issue 31)
+  missingMessageKind: def(
+    'ITN1410',
+    'error',
+    (declaration: string) =>
+      `${declaration} sends e-mail without saying which kind: add 'requires consent <purpose>' if this is marketing, or 'operational' for receipts, password resets and service notices`,
+  ),
+  operationalAndConsent: def(
+    'ITN1411',
+    'error',
+    (purpose: string, line: number) =>
+      `'operational' contradicts 'requires consent ${purpose}' on line ${line}: marketing asks for consent and carries an unsubscribe link, operational e-mail does neither; keep one`,
+  ),
+  operationalWithoutEmail: def('ITN1412', 'warning', () => "this journey sends no e-mail: 'operational' has nothing to declare"),
+  onExitStep: def(
+    'ITN1413',
+    'error',
+    (step: string) =>
+      `'${step}' cannot run in 'on exit': the run has ended, so it only tags, untags and sets traits (with 'for' loops of those)`,
+  ),
 } as const;
 
 export type DiagnosticKey = keyof typeof Diagnostics;
