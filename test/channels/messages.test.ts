@@ -25,18 +25,21 @@ journey welcome {
 
 journey receipt {
   when performed "Order Completed"
+  operational
   reentry always
   send email "receipt"
 }
 
 journey shipped {
   when performed "Order Shipped"
+  operational
   reentry always
   send email "receipt"
   tag "shipped"
 }
 journey lost {
   when performed "Ping"
+  operational
   reentry always
   send email "nowhere"
 }
