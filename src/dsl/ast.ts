@@ -281,16 +281,7 @@ export type Step =
   | { kind: 'for'; variable: Name; from: NumberLit; to: NumberLit; body: Block; span: Span }
   | { kind: 'exit'; span: Span };
 
-export const HEADER_KINDS = [
-  'trigger',
-  'requiresConsent',
-  'reentry',
-  'exitOn',
-  'exitWhen',
-  'quietHours',
-  'operational',
-  'onExit',
-] as const;
+export const HEADER_KINDS = ['trigger', 'requiresConsent', 'reentry', 'exitOn', 'exitWhen', 'quietHours', 'operational', 'onExit'] as const;
 
 export function isHeader(item: Header | Step): item is Header {
   return (HEADER_KINDS as readonly string[]).includes(item.kind);

@@ -13,7 +13,11 @@ import { Diagnostics, MAX_BROADCAST_RATE } from './codes.js';
 import { ratePerSecond } from './literals.js';
 
 /** How each clause that may be given once is written, for "already given" messages. */
-const ONCE: Partial<Record<BroadcastClause['kind'], string>> = { quietHours: 'quiet hours', rate: 'at most … per', operational: 'operational' };
+const ONCE: Partial<Record<BroadcastClause['kind'], string>> = {
+  quietHours: 'quiet hours',
+  rate: 'at most … per',
+  operational: 'operational',
+};
 
 export function checkBroadcast(ctx: CheckContext, broadcast: BroadcastDecl): void {
   const firstOfKind = new Map<BroadcastClause['kind'], Span>();

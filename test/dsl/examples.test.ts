@@ -129,7 +129,9 @@ describe('ebook.itn means what its comments say', () => {
 
   it('however the drip ends, every chapter tag is taken off: no one stays in mid_ebook', () => {
     const drip = journey(ir, 'ebook_drip');
-    expect(drip.onExit).toEqual([1, 2, 3, 4, 5].map((chapter) => ({ kind: 'untag', id: `onExit.0@${chapter}.0`, tag: `${chapter}rozdz1ebook` })));
+    expect(drip.onExit).toEqual(
+      [1, 2, 3, 4, 5].map((chapter) => ({ kind: 'untag', id: `onExit.0@${chapter}.0`, tag: `${chapter}rozdz1ebook` })),
+    );
   });
 
   it('segments find readers in the middle, finishers and big baskets', () => {

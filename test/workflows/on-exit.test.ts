@@ -119,7 +119,9 @@ function start(journeyName: string, profileId: string, historyLimit?: number) {
   return env.client.workflow.start(journeyWorkflow, {
     taskQueue,
     workflowId: journeyWorkflowId(journeyName, rulesVersion, profileId),
-    args: [{ journey: journeyName, rulesVersion, profileId, triggerEventId: `evt_${profileId}`, ...(historyLimit ? { historyLimit } : {}) }],
+    args: [
+      { journey: journeyName, rulesVersion, profileId, triggerEventId: `evt_${profileId}`, ...(historyLimit ? { historyLimit } : {}) },
+    ],
   });
 }
 
