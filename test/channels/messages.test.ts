@@ -281,7 +281,7 @@ describe('e-mail', () => {
    * over, through a deliverer on the same database and SMTP server.
    */
   it('decides the unsubscribe link from the message kind, and from its consents for runs of older rules versions', async () => {
-    const profileId = await person('carol', { email: 'carol@example.com' }, ['email_marketing']);
+    const profileId = await person('dora', { email: 'dora@example.com' }, ['email_marketing']);
     const deliverer = createDeliverer({
       stores: itinera.runtime.stores,
       now: () => new Date(),
@@ -301,7 +301,7 @@ describe('e-mail', () => {
       step,
       ...extra,
     });
-    const unsubscribes = () => sink.mailbox('carol@example.com').map((mail) => mail.headers.has('list-unsubscribe'));
+    const unsubscribes = () => sink.mailbox('dora@example.com').map((mail) => mail.headers.has('list-unsubscribe'));
 
     // Before issue 31: consents named, no kind → marketing, as it was.
     expect(await deliverer.deliver(request('legacy', { consents: ['email_marketing'] }))).toMatchObject({ status: 'sent' });
