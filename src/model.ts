@@ -5,7 +5,7 @@
  * next to that store (the outbox in store/outbox.ts, a privacy request in
  * store/privacy-requests.ts, …); the collections' names are in store/collections.ts.
  */
-import type { ValueIR } from './dsl/ir.js';
+import type { MessageKind, ValueIR } from './dsl/ir.js';
 
 /**
  * The kinds of identifier that stitch events into one profile: the four built in, plus
@@ -350,6 +350,8 @@ export interface QueuedMessage {
   with: Record<string, ValueIR>;
   /** Purposes that must be granted when it is queued (the journey's `requires consent`): deny by default. */
   consents?: string[];
+  /** Marketing or operational, from rules compiled since issue 31; absent, as before: marketing when it names consents. */
+  messages?: MessageKind;
 }
 
 /** A message as a run sends it (`send email` / `send webhook`): where it comes from, ids only. */

@@ -102,6 +102,7 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       name: broadcast.template,
       with: broadcast.with,
       ...(broadcast.requiresConsent.length > 0 ? { consents: broadcast.requiresConsent } : {}),
+      ...(broadcast.messages ? { messages: broadcast.messages } : {}),
       broadcast: broadcast.name,
       rulesVersion,
     };

@@ -11,6 +11,7 @@
  */
 import { localDate, millisUntilLocalTime } from '../util/local-time.js';
 import { consentState } from '../conditions/predicate.js';
+import { messageKindOf } from '../dsl/ir.js';
 import {
   FINAL_DELIVERY_STATUSES,
   type ConfirmationRequest,
@@ -86,6 +87,15 @@ export function addressOf(profile: ProfileDoc): string | undefined {
   const trait = profile.traits.email;
   if (typeof trait === 'string' && trait.includes('@')) return trait;
   return profile.identities.email?.at(-1);
+}
+
+/**
+ * Whether a message is marketing: consent checked when it is sent, a one-click unsubscribe,
+ * the frequency cap. Its rules say so (issue 31); a run of a rules version compiled before
+ * then says nothing, and its message is marketing when it names consents, as it was then.
+ */
+export function isMarketing(request: SendRequest): boolean {
+  return messageKindOf({ messages: request.messages, requiresConsent: request.consents ?? [] }) === 'marketing';
 }
 
 export function createDeliverer(deps: DelivererDeps): Deliverer {
@@ -217,7 +227,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
    * of four, inside a run's workflow task when the send is its local first attempt.
    */
   async function readForSend(request: SendRequest) {
-    const marketing = (request.consents ?? []).length > 0;
+    const marketing = isMarketing(request);
     const email = request.channel === 'email';
     const [earlier, profile, cap, template, destination] = await Promise.all([
       stores.deliveries.findById(request.key),
@@ -238,15 +248,19 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       if (!earlier) await stores.deliveries.listUnder(request);
       if (profile.restricted) return finish(request, 'skipped', 'restricted');
       const at = now();
-      // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
-      const missing = (request.consents ?? []).find((purpose) => consentState(profile.consents, purpose, at) !== 'granted');
-      if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
+      const purposes = request.consents ?? [];
+      if (marketing) {
+        // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
+        if (purposes.length === 0) return finish(request, 'skipped', 'no consent named');
+        const missing = purposes.find((purpose) => consentState(profile.consents, purpose, at) !== 'granted');
+        if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
+      }
       const capped = marketing ? await holdForCap(request, profile, cap) : null;
       if (capped) return capped;
       if (request.channel === 'webhook') return sendWebhook(request, profile, destination);
-      // A marketing message (its journey requires consent) can be unsubscribed from in one click (RFC 8058).
+      // A marketing message can be unsubscribed from in one click (RFC 8058); an operational one has no list to leave.
       const unsubscribeUrl = marketing
-        ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes: request.consents! }))}`
+        ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes }))}`
         : undefined;
       return sendEmail(request, profile, { variables: {}, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) }, template);
     },

@@ -142,6 +142,7 @@ export type BroadcastClause =
   /** `to segment <name>` */
   | { kind: 'audience'; segment: Name; span: Span }
   | { kind: 'requiresConsent'; purpose: Name; span: Span }
+  | { kind: 'operational'; span: Span }
   | { kind: 'quietHours'; start: TimeLit; end: TimeLit; span: Span }
   /** `at most <n> per <unit>` */
   | { kind: 'rate'; count: NumberLit; per: DurationUnit; span: Span }
@@ -235,7 +236,11 @@ export type Header =
   | { kind: 'reentry'; policy: ReentryPolicy; span: Span }
   | { kind: 'exitOn'; event: StringLit; where?: PropCondition; span: Span }
   | { kind: 'exitWhen'; condition: Condition; span: Span }
-  | { kind: 'quietHours'; start: TimeLit; end: TimeLit; span: Span };
+  | { kind: 'quietHours'; start: TimeLit; end: TimeLit; span: Span }
+  /** The e-mail it sends is not marketing: no consent asked, no unsubscribe link, no cap. */
+  | { kind: 'operational'; span: Span }
+  /** `on exit { … }`: steps that run once when the run ends (profile edits only, checked). */
+  | { kind: 'onExit'; body: Block; span: Span };
 
 export interface WithEntry {
   key: Name;
@@ -276,7 +281,7 @@ export type Step =
   | { kind: 'for'; variable: Name; from: NumberLit; to: NumberLit; body: Block; span: Span }
   | { kind: 'exit'; span: Span };
 
-export const HEADER_KINDS = ['trigger', 'requiresConsent', 'reentry', 'exitOn', 'exitWhen', 'quietHours'] as const;
+export const HEADER_KINDS = ['trigger', 'requiresConsent', 'reentry', 'exitOn', 'exitWhen', 'quietHours', 'operational', 'onExit'] as const;
 
 export function isHeader(item: Header | Step): item is Header {
   return (HEADER_KINDS as readonly string[]).includes(item.kind);

@@ -1,18 +1,23 @@
 /**
- * Checks of broadcasts: one audience (a declared segment), the consents they require,
- * one e-mail, a rate that means something, quiet hours as a journey's.
+ * Checks of broadcasts: one audience (a declared segment), the consents they require or
+ * `operational` (one of the two), one e-mail, a rate that means something, quiet hours as a journey's.
  */
 import type { BroadcastClause, BroadcastDecl, Span } from './ast.js';
 import { assertNever } from './assert-never.js';
 import type { CheckContext } from './check-context.js';
 import { EMPTY_SCOPE } from './check-context.js';
 import { checkWith } from './check-journeys.js';
+import { checkMessageKind } from './check-message-kind.js';
 import { checkNonEmpty, checkTime } from './check-values.js';
 import { Diagnostics, MAX_BROADCAST_RATE } from './codes.js';
 import { ratePerSecond } from './literals.js';
 
 /** How each clause that may be given once is written, for "already given" messages. */
-const ONCE: Partial<Record<BroadcastClause['kind'], string>> = { quietHours: 'quiet hours', rate: 'at most … per' };
+const ONCE: Partial<Record<BroadcastClause['kind'], string>> = {
+  quietHours: 'quiet hours',
+  rate: 'at most … per',
+  operational: 'operational',
+};
 
 export function checkBroadcast(ctx: CheckContext, broadcast: BroadcastDecl): void {
   const firstOfKind = new Map<BroadcastClause['kind'], Span>();
@@ -28,6 +33,8 @@ export function checkBroadcast(ctx: CheckContext, broadcast: BroadcastDecl): voi
         ctx.resolveConsent(clause.purpose);
         if (required.has(clause.purpose.text)) ctx.add(Diagnostics.duplicateRequiredConsent, clause.span, clause.purpose.text);
         required.add(clause.purpose.text);
+        break;
+      case 'operational':
         break;
       case 'quietHours':
         checkTime(ctx, clause.start);
@@ -60,4 +67,13 @@ export function checkBroadcast(ctx: CheckContext, broadcast: BroadcastDecl): voi
   }
   if (!firstOfKind.has('audience')) ctx.add(Diagnostics.missingAudience, broadcast.name.span, broadcast.name.text);
   if (!firstOfKind.has('send')) ctx.add(Diagnostics.missingSend, broadcast.name.span, broadcast.name.text);
+  const email = broadcast.clauses.find((clause) => clause.kind === 'send' && clause.send.kind === 'sendEmail');
+  checkMessageKind(ctx, {
+    declaration: `broadcast '${broadcast.name.text}'`,
+    requires: broadcast.clauses.flatMap((clause) => (clause.kind === 'requiresConsent' ? [clause] : [])),
+    operational: broadcast.clauses.flatMap((clause) => (clause.kind === 'operational' ? [clause.span] : [])),
+    // No e-mail (none, or a webhook): ITN1902 or ITN1904 already says what is wrong.
+    firstEmail: email?.span,
+    warnWithoutEmail: false,
+  });
 }

@@ -5,6 +5,7 @@ import { assertNever } from './assert-never.js';
 import type { CheckContext, Scope } from './check-context.js';
 import { EMPTY_SCOPE } from './check-context.js';
 import { checkCondition, checkPropCondition } from './check-conditions.js';
+import { checkMessageKind, firstEmailSend } from './check-message-kind.js';
 import { checkDuration, checkNonEmpty, checkTime, checkValue } from './check-values.js';
 import { Diagnostics, MAX_FOR_ITERATIONS, MAX_STEPS_PER_JOURNEY } from './codes.js';
 import { joinSpans } from './spans.js';
@@ -15,12 +16,21 @@ export function checkJourney(ctx: CheckContext, journey: JourneyDecl): void {
   let stepSeen = false;
   for (const item of journey.items) {
     if (!isHeader(item)) stepSeen = true;
-    else if (stepSeen) ctx.add(Diagnostics.headerAfterSteps, item.span);
+    // `on exit` reads as well after the steps (what is done last) as before them.
+    else if (stepSeen && item.kind !== 'onExit') ctx.add(Diagnostics.headerAfterSteps, item.span);
   }
   checkHeaders(ctx, journey, headers);
   if (steps.length === 0) ctx.add(Diagnostics.noSteps, journey.name.span, journey.name.text);
   checkSteps(ctx, steps, EMPTY_SCOPE);
-  const unrolled = unrolledSize(steps);
+  checkMessageKind(ctx, {
+    declaration: `journey '${journey.name.text}'`,
+    requires: headers.flatMap((header) => (header.kind === 'requiresConsent' ? [header] : [])),
+    operational: headers.flatMap((header) => (header.kind === 'operational' ? [header.span] : [])),
+    firstEmail: firstEmailSend(steps),
+    warnWithoutEmail: true,
+  });
+  const onExit = headers.flatMap((header) => (header.kind === 'onExit' ? header.body.steps : []));
+  const unrolled = unrolledSize(steps) + unrolledSize(onExit);
   if (unrolled > MAX_STEPS_PER_JOURNEY) ctx.add(Diagnostics.journeyTooLarge, journey.name.span, unrolled);
 }
 
@@ -60,6 +70,14 @@ function checkHeaders(ctx: CheckContext, journey: JourneyDecl, headers: Header[]
         break;
       case 'exitWhen':
         checkCondition(ctx, header.condition, EMPTY_SCOPE);
+        break;
+      case 'operational':
+        once(header, 'operational');
+        break;
+      case 'onExit':
+        once(header, 'on exit');
+        checkBlock(ctx, header.body, EMPTY_SCOPE, "'on exit'");
+        checkOnExitSteps(ctx, header.body.steps);
         break;
       case 'quietHours':
         once(header, 'quiet hours');
@@ -175,6 +193,31 @@ function checkFor(ctx: CheckContext, loop: Extract<Step, { kind: 'for' }>, scope
   if (whole && to.value - from.value + 1 > MAX_FOR_ITERATIONS) ctx.add(Diagnostics.rangeTooLarge, rangeSpan, to.value - from.value + 1);
   if (loop.body.steps.length === 0) ctx.add(Diagnostics.emptyBlock, loop.body.span, "'for'");
   checkSteps(ctx, loop.body.steps, new Map(scope).set(variable.text, variable));
+}
+
+/** How each step that `on exit` refuses is written, for its message. */
+const REFUSED_ON_EXIT: Partial<Record<Step['kind'], string>> = {
+  sendEmail: 'send email',
+  sendWebhook: 'send webhook',
+  wait: 'wait',
+  waitUntil: 'wait until',
+  waitFor: 'wait for',
+  if: 'if',
+  split: 'split',
+  exit: 'exit',
+};
+
+/**
+ * `on exit` runs as the run ends, in one go that nothing may cancel: it edits the profile
+ * (tags, traits) and nothing else. A wait would keep an ended run alive, a send would
+ * reach a person who may just have withdrawn their consent.
+ */
+function checkOnExitSteps(ctx: CheckContext, steps: Step[]): void {
+  for (const step of steps) {
+    if (step.kind === 'for') checkOnExitSteps(ctx, step.body.steps);
+    const refused = REFUSED_ON_EXIT[step.kind];
+    if (refused) ctx.add(Diagnostics.onExitStep, step.span, refused);
+  }
 }
 
 /** Whether running this step certainly ends the run (so nothing after it in its block runs). */

@@ -149,6 +149,27 @@ export const Diagnostics = {
   ),
   secondAudience: def('ITN1906', 'error', (line: number) => `a broadcast has one audience; another 'to segment' is on line ${line}`),
 
+  // ITN14xx journey structure, continued: which kind of e-mail is sent, and `on exit` (issue 31)
+  missingMessageKind: def(
+    'ITN1410',
+    'error',
+    (declaration: string) =>
+      `${declaration} sends e-mail without saying which kind: add 'requires consent <purpose>' if this is marketing, or 'operational' for receipts, password resets and service notices`,
+  ),
+  operationalAndConsent: def(
+    'ITN1411',
+    'error',
+    (purpose: string, line: number) =>
+      `'operational' contradicts 'requires consent ${purpose}' on line ${line}: marketing asks for consent and carries an unsubscribe link, operational e-mail does neither; keep one`,
+  ),
+  operationalWithoutEmail: def('ITN1412', 'warning', () => "this journey sends no e-mail: 'operational' has nothing to declare"),
+  onExitStep: def(
+    'ITN1413',
+    'error',
+    (step: string) =>
+      `'${step}' cannot run in 'on exit': the run has ended, so it only tags, untags and sets traits (with 'for' loops of those)`,
+  ),
+
   // ITN20xx data catalogue: names the data has never shown (check-data.ts); only with a catalogue to compare with
   unknownEvent: def('ITN2001', 'warning', (event: string, suggestion: string | undefined, capped: boolean) =>
     capped

@@ -315,6 +315,8 @@ export type HeaderCstChildren = {
   exitOnHeader?: ExitOnHeaderCstNode[];
   exitWhenHeader?: ExitWhenHeaderCstNode[];
   quietHoursHeader?: QuietHoursHeaderCstNode[];
+  operationalHeader?: OperationalHeaderCstNode[];
+  onExitHeader?: OnExitHeaderCstNode[];
 };
 
 export interface TriggerHeaderCstNode extends CstNode {
@@ -391,6 +393,26 @@ export type QuietHoursHeaderCstChildren = {
   Hour: IToken[];
   TimeLiteral: IToken[];
   Minus: IToken[];
+};
+
+export interface OperationalHeaderCstNode extends CstNode {
+  name: 'operationalHeader';
+  children: OperationalHeaderCstChildren;
+}
+
+export type OperationalHeaderCstChildren = {
+  Operational: IToken[];
+};
+
+export interface OnExitHeaderCstNode extends CstNode {
+  name: 'onExitHeader';
+  children: OnExitHeaderCstChildren;
+}
+
+export type OnExitHeaderCstChildren = {
+  On: IToken[];
+  Exit: IToken[];
+  block: BlockCstNode[];
 };
 
 export interface StepCstNode extends CstNode {
@@ -661,6 +683,7 @@ export type BroadcastClauseCstChildren = {
   Segment?: IToken[];
   name?: IToken[];
   requiresHeader?: RequiresHeaderCstNode[];
+  operationalHeader?: OperationalHeaderCstNode[];
   quietHoursHeader?: QuietHoursHeaderCstNode[];
   At?: IToken[];
   Most?: IToken[];
@@ -702,6 +725,8 @@ export interface ItineraCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   exitOnHeader(children: ExitOnHeaderCstChildren, param?: IN): OUT;
   exitWhenHeader(children: ExitWhenHeaderCstChildren, param?: IN): OUT;
   quietHoursHeader(children: QuietHoursHeaderCstChildren, param?: IN): OUT;
+  operationalHeader(children: OperationalHeaderCstChildren, param?: IN): OUT;
+  onExitHeader(children: OnExitHeaderCstChildren, param?: IN): OUT;
   step(children: StepCstChildren, param?: IN): OUT;
   tagStep(children: TagStepCstChildren, param?: IN): OUT;
   setTraitStep(children: SetTraitStepCstChildren, param?: IN): OUT;

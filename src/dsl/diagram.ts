@@ -39,7 +39,8 @@ export interface DiagramBlock {
 export interface DiagramNode {
   /** The step id for a step outside loops; inside a `for`, the ids of all its iterations with `*` for the loop's value. */
   id: string;
-  kind: 'trigger' | Step['kind'];
+  /** `onExit`: the journey's `on exit` block, drawn last, its steps in its one block. */
+  kind: 'trigger' | 'onExit' | Step['kind'];
   label: string;
   counts: DiagramCounts;
   blocks?: DiagramBlock[];
@@ -198,9 +199,28 @@ function nodesOf(steps: Step[], template: string, instances: Instance[], stats: 
   });
 }
 
-/** The journey's diagram: its trigger first (reached = runs entered), then its steps in source order. */
+/**
+ * The `on exit` block, after the steps, as runs take it when they end: its steps under the
+ * ids lower.ts gives them (`onExit.0`, `onExit.1@3.0`); reached when its first step was,
+ * passed when its last was.
+ */
+function onExitNode(body: Block, stats: DiagramStats, reader: SourceReader): DiagramNode {
+  const nodes = nodesOf(body.steps, 'onExit', [{ prefix: 'onExit', values: [] }], stats, reader);
+  const reached = nodes[0]?.counts.reached ?? 0;
+  const passed = nodes.at(-1)?.counts.passed ?? 0;
+  return {
+    id: 'onExit',
+    kind: 'onExit',
+    label: 'on exit',
+    counts: { reached, waiting: Math.max(0, reached - passed), passed, endedHere: 0 },
+    blocks: [{ label: 'when the run ends', nodes }],
+  };
+}
+
+/** The journey's diagram: its trigger first (reached = runs entered), then its steps in source order, then `on exit`. */
 export function journeyDiagram(decl: JourneyDecl, reader: SourceReader, stats: DiagramStats): Diagram {
   const trigger = decl.items.find((item) => item.kind === 'trigger');
+  const onExit = decl.items.find((item) => item.kind === 'onExit');
   const steps = decl.items.filter((item): item is Step => !isHeader(item));
   const entry: DiagramNode = {
     id: 'trigger',
@@ -208,5 +228,6 @@ export function journeyDiagram(decl: JourneyDecl, reader: SourceReader, stats: D
     label: trigger ? reader.label(trigger.span) : 'when …',
     counts: { reached: stats.entered, waiting: 0, passed: stats.entered, endedHere: 0 },
   };
-  return { nodes: [entry, ...nodesOf(steps, '', [{ prefix: '', values: [] }], stats, reader)] };
+  const drawn = [entry, ...nodesOf(steps, '', [{ prefix: '', values: [] }], stats, reader)];
+  return { nodes: onExit ? [...drawn, onExitNode(onExit.body, stats, reader)] : drawn };
 }

@@ -117,17 +117,41 @@ export interface EventMatchIR {
   where?: PropConditionIR;
 }
 
+/**
+ * The kind of e-mail a journey or broadcast sends (issue 31): `marketing` is sent only with
+ * its required consents granted at the moment of sending, carries a one-click
+ * List-Unsubscribe and counts against the frequency cap; `operational` does none of that.
+ */
+export type MessageKind = 'marketing' | 'operational';
+
+/**
+ * The kind of a journey's or broadcast's messages. Rules versions compiled before issue 31
+ * have no `messages`: for them, as then, requiring a consent made it marketing.
+ */
+export function messageKindOf(declaration: { messages?: MessageKind; requiresConsent: string[] }): MessageKind {
+  return declaration.messages ?? (declaration.requiresConsent.length > 0 ? 'marketing' : 'operational');
+}
+
 export interface JourneyIR {
   name: string;
   title?: string;
   trigger: TriggerIR;
   requiresConsent: string[];
+  /** Always written since issue 31 (an addition: IR_VERSION stays); absent in older rules versions, see messageKindOf. */
+  messages?: MessageKind;
   reentry: ReentryIR;
   exitOn: EventMatchIR[];
   exitWhen?: ConditionIR;
   /** Local times of day, `hh:mm`, in the profile's time zone. */
   quietHours?: { start: string; end: string };
   steps: StepIR[];
+  /**
+   * `on exit { … }`: profile edits (tag, untag, set trait; `for` loops unrolled) made once
+   * when the run ends, whatever the outcome, unless the person was erased, the run
+   * continues as new or it was never let in. Present only when declared: a journey without
+   * it makes the commands it always made, so recorded histories replay unchanged.
+   */
+  onExit?: OnExitStepIR[];
 }
 
 /** Values of `with { … }` maps and `set trait`, after `for` interpolation. */
@@ -158,6 +182,9 @@ export type StepIR =
   | { kind: 'split'; id: string; branches: { percent: number; steps: StepIR[] }[] }
   | { kind: 'exit'; id: string };
 
+/** What `on exit` may do: edit the profile, without waiting or sending (checked). */
+export type OnExitStepIR = Extract<StepIR, { kind: 'tag' | 'untag' | 'setTrait' }>;
+
 // ---------------------------------------------------------------- broadcasts
 
 /**
@@ -170,6 +197,8 @@ export interface BroadcastIR {
   segment: string;
   /** Purposes that must be granted at each send (deny by default); none: operational mail. */
   requiresConsent: string[];
+  /** As a journey's: always written since issue 31, absent in older rules versions (see messageKindOf). */
+  messages?: MessageKind;
   /** At most this many messages per second (`at most <n> per <unit>`); absent: as fast as the channel goes. */
   ratePerSecond?: number;
   /** Local times of day, `hh:mm`, in the broadcast's time zone: no send starts inside. */

@@ -13,7 +13,9 @@ import {
   type ConditionIR,
   type ConsentIR,
   type JourneyIR,
+  type MessageKind,
   type Millis,
+  type OnExitStepIR,
   type ProgramIR,
   type PropConditionIR,
   type ReentryIR,
@@ -107,6 +109,8 @@ function lowerJourney(decl: A.JourneyDecl): JourneyIR {
   const exitOn: JourneyIR['exitOn'] = [];
   const exitWhen: ConditionIR[] = [];
   let quietHours: JourneyIR['quietHours'];
+  let operational = false;
+  let onExit: A.Block | undefined;
   const steps: A.Step[] = [];
 
   for (const item of decl.items) {
@@ -129,6 +133,12 @@ function lowerJourney(decl: A.JourneyDecl): JourneyIR {
       case 'quietHours':
         quietHours = { start: formatTime(item.start), end: formatTime(item.end) };
         break;
+      case 'operational':
+        operational = true;
+        break;
+      case 'onExit':
+        onExit = item.body;
+        break;
       default:
         steps.push(item);
     }
@@ -139,10 +149,12 @@ function lowerJourney(decl: A.JourneyDecl): JourneyIR {
     ...withTitle({ name: decl.name.text }, decl.title),
     trigger,
     requiresConsent,
+    messages: messageKind(operational, requiresConsent),
     reentry,
     exitOn,
     steps: lowerSteps(steps, '', NO_VARIABLES),
   };
+  if (onExit) journey.onExit = lowerOnExit(onExit);
   // Several `exit when` headers: the run ends when any of them holds.
   if (exitWhen.length === 1) journey.exitWhen = exitWhen[0];
   if (exitWhen.length > 1) journey.exitWhen = { kind: 'or', any: exitWhen };
@@ -150,9 +162,29 @@ function lowerJourney(decl: A.JourneyDecl): JourneyIR {
   return journey;
 }
 
+/**
+ * Written out for every journey and broadcast, so the send path reads it rather than infer
+ * it. A journey that sends no e-mail and says nothing (webhooks, tags) is operational: its
+ * webhooks are sent as they always were.
+ */
+function messageKind(operational: boolean, requiresConsent: string[]): MessageKind {
+  return !operational && requiresConsent.length > 0 ? 'marketing' : 'operational';
+}
+
+/** Step ids `onExit.0`, `onExit.0@3.0`: apart from the steps', for the funnel's counts. */
+function lowerOnExit(block: A.Block): OnExitStepIR[] {
+  return lowerSteps(block.steps, 'onExit', NO_VARIABLES).map((step) => {
+    if (step.kind !== 'tag' && step.kind !== 'untag' && step.kind !== 'setTrait') {
+      throw new Error(`internal error: '${step.kind}' in on exit`);
+    }
+    return step;
+  });
+}
+
 function lowerBroadcast(decl: A.BroadcastDecl): BroadcastIR {
   let segment: string | undefined;
   let send: Extract<A.Step, { kind: 'sendEmail' }> | undefined;
+  let operational = false;
   const requiresConsent: string[] = [];
   const optional: Pick<BroadcastIR, 'ratePerSecond' | 'quietHours'> = {};
   for (const clause of decl.clauses) {
@@ -162,6 +194,9 @@ function lowerBroadcast(decl: A.BroadcastDecl): BroadcastIR {
         break;
       case 'requiresConsent':
         if (!requiresConsent.includes(clause.purpose.text)) requiresConsent.push(clause.purpose.text);
+        break;
+      case 'operational':
+        operational = true;
         break;
       case 'quietHours':
         optional.quietHours = { start: formatTime(clause.start), end: formatTime(clause.end) };
@@ -181,6 +216,7 @@ function lowerBroadcast(decl: A.BroadcastDecl): BroadcastIR {
     ...withTitle({ name: decl.name.text }, decl.title),
     segment,
     requiresConsent,
+    messages: messageKind(operational, requiresConsent),
     ...optional,
     template: send.template.value,
     with: lowerWith(send.with, NO_VARIABLES),

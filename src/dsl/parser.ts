@@ -118,7 +118,8 @@ export class ItineraParser extends JourneyRules {
   });
 
   /**
-   * What a broadcast holds, in any order: its audience, the consents it requires, its rate
+   * What a broadcast holds, in any order: its audience, the consents it requires (or
+   * `operational`), its rate
    * and quiet hours (written as a journey's), and its one send (the checker wants exactly
    * one, and an e-mail).
    */
@@ -131,6 +132,7 @@ export class ItineraParser extends JourneyRules {
       },
     },
     { ALT: () => this.SUBRULE(this.requiresHeader) },
+    { ALT: () => this.SUBRULE(this.operationalHeader) },
     { ALT: () => this.SUBRULE(this.quietHoursHeader) },
     {
       ALT: () => {

@@ -197,6 +197,8 @@ export const Always = keyword('always');
 export const Exit = keyword('exit');
 export const On = keyword('on');
 export const Quiet = keyword('quiet');
+/** `operational`: a journey or broadcast whose e-mail is not marketing (issue 31). */
+export const Operational = keyword('operational');
 
 // Broadcasts (`to segment` reuses `to`; the rate is `at most <n> per <unit>`)
 export const Per = keyword('per');

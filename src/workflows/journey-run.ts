@@ -329,7 +329,32 @@ export class JourneyRun {
     return done + 1;
   }
 
+  /**
+   * The journey's `on exit` steps, once, as the run ends (journey.ts): in a lean run one
+   * local activity, as a row of steps; otherwise a local activity per step, as steps were
+   * then. Called outside the steps' scope and never cancelled: a run ended by a withdrawn
+   * consent or an `exit on` event still takes them.
+   */
+  async runOnExit(): Promise<void> {
+    const steps = this.journey.onExit ?? [];
+    if (steps.length === 0) return;
+    const { profileId } = this.input;
+    if (this.lean) {
+      await this.acts.applyStepsNow(
+        profileId,
+        steps.map((step) => this.actionOf(step)),
+      );
+    } else {
+      for (const step of steps) await this.runStep(step, 0);
+    }
+    for (const step of steps) {
+      void this.mark(step.id, 'reached');
+      void this.mark(step.id, 'passed');
+    }
+  }
+
   private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
+    const messages = this.journey.messages;
     return {
       key: `${this.runKey}:${step.id}`,
       profileId: this.input.profileId,
@@ -337,6 +362,8 @@ export class JourneyRun {
       name: step.kind === 'sendEmail' ? step.template : step.name,
       with: step.with,
       consents: this.journey.requiresConsent,
+      // Only from rules that say it: a run of an older rules version sends as it did (messageKindOf).
+      ...(messages ? { messages } : {}),
       journey: this.journey.name,
       rulesVersion: this.input.rulesVersion,
       step: step.id,

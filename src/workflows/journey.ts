@@ -1,7 +1,8 @@
 /**
  * The generic journey workflow: it interprets one journey of one deployed rules version
  * for one profile. No code is generated per rule; every read and write is an activity.
- * This module is the run's entry, admission and end; journey-run.ts the steps.
+ * This module is the run's entry, admission and end (with its `on exit` steps);
+ * journey-run.ts the steps.
  */
 import { CancellationScope, continueAsNew, deprecatePatch, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { runActivities } from './journey-activities.js';
@@ -129,8 +130,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
       continued: steps.carried(error.path, [...receivedIds].slice(-REMEMBERED_EVENT_IDS)),
     });
   } finally {
-    // A run continuing as new is still in the journey.
+    // A run continuing as new is still in the journey: its `on exit` waits for the chain's end.
     if (!continuing) {
+      // Whatever ended it (an erasure terminates the run: this does not run then). Only a
+      // journey with `on exit` makes these commands, and rules versions compiled before it
+      // existed have none, so the histories of their runs replay unchanged.
+      if (journey.onExit?.length) await CancellationScope.nonCancellable(() => steps.runOnExit());
       const ending = {
         journey: journey.name,
         rulesVersion: input.rulesVersion,

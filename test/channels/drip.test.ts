@@ -4,7 +4,8 @@
  * get five chapters one day apart with the chapter tags swapped in order, the review
  * request from `ask_for_review` (started on entering `mid_ebook`), and on finishing the
  * variant of `next_product`'s split that their cohort gets. A reader who unsubscribes with
- * the one-click POST after chapter 2 receives nothing more. Quiet hours hold a send
+ * the one-click POST after chapter 2 receives nothing more, and keeps no chapter tag (the
+ * drip's `on exit`). Quiet hours hold a send
  * durably, visibly, until they end.
  */
 import { readFileSync } from 'node:fs';
@@ -166,6 +167,8 @@ describe('the e-book drip', () => {
         expect(posted.status).toBe(200);
         const drip = itinera.runtime.temporal.workflow.getHandle(journeyWorkflowId('ebook_drip', version, quitter));
         expect(await drip.result()).toBe('consent-withdrawn');
+        // The drip's `on exit` took the chapter tag off: the quitter is no longer mid_ebook.
+        expect(await chapterTagsOf('quitter')).toEqual([]);
       }
       await env.sleep(DAY);
     }

@@ -5,7 +5,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageIdOf } from '../../src/channels/mailer.js';
+import { createDeliverer } from '../../src/channels/deliver.js';
+import { LinkSigner } from '../../src/channels/links.js';
+import { createMailer, messageIdOf } from '../../src/channels/mailer.js';
+import type { MessageRequest } from '../../src/model.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -25,18 +28,21 @@ journey welcome {
 
 journey receipt {
   when performed "Order Completed"
+  operational
   reentry always
   send email "receipt"
 }
 
 journey shipped {
   when performed "Order Shipped"
+  operational
   reentry always
   send email "receipt"
   tag "shipped"
 }
 journey lost {
   when performed "Ping"
+  operational
   reentry always
   send email "nowhere"
 }
@@ -263,13 +269,59 @@ describe('e-mail', () => {
     });
   });
 
-  it('sends transactional e-mail (no consent required) without an unsubscribe link', async () => {
+  it('sends operational e-mail (a journey declared `operational`) without an unsubscribe link', async () => {
     const profileId = await person('bob', { email: 'bob@example.com' });
     await track('bob', 'Order Completed');
     expect(await finalMessage(profileId)).toMatchObject({ status: 'sent', name: 'receipt' });
     const [mail] = sink.mailbox('bob@example.com');
     expect(mail!.subject).toBe('Your receipt');
     expect(mail!.headers.has('list-unsubscribe')).toBe(false);
+  });
+
+  /**
+   * Issue 31: the message's kind decides. A message of a run whose rules version was
+   * compiled before then carries no kind, and is marketing when it names consents, as it
+   * was; one that says `operational` is sent as such. Delivered here as a run hands them
+   * over, through a deliverer on the same database and SMTP server.
+   */
+  it('decides the unsubscribe link from the message kind, and from its consents for runs of older rules versions', async () => {
+    const profileId = await person('dora', { email: 'dora@example.com' }, ['email_marketing']);
+    const deliverer = createDeliverer({
+      stores: itinera.runtime.stores,
+      now: () => new Date(),
+      mailer: createMailer(sink.url, FROM),
+      links: new LinkSigner('kinds-test-link-secret'),
+      publicUrl: 'http://localhost:3000',
+      defaultTimeZone: 'UTC',
+    });
+    const request = (step: string, extra: Partial<MessageRequest>): MessageRequest => ({
+      key: `kinds:${profileId}:${step}`,
+      profileId,
+      channel: 'email',
+      name: 'receipt',
+      with: {},
+      journey: 'receipt',
+      rulesVersion: 1,
+      step,
+      ...extra,
+    });
+    const unsubscribes = () => sink.mailbox('dora@example.com').map((mail) => mail.headers.has('list-unsubscribe'));
+
+    // Before issue 31: consents named, no kind → marketing, as it was.
+    expect(await deliverer.deliver(request('legacy', { consents: ['email_marketing'] }))).toMatchObject({ status: 'sent' });
+    await eventually(async () => unsubscribes().length === 1);
+    expect(await deliverer.deliver(request('operational', { messages: 'operational' }))).toMatchObject({ status: 'sent' });
+    await eventually(async () => unsubscribes().length === 2);
+    expect(await deliverer.deliver(request('marketing', { messages: 'marketing', consents: ['email_marketing'] }))).toMatchObject({
+      status: 'sent',
+    });
+    await eventually(async () => unsubscribes().length === 3);
+    expect(unsubscribes()).toEqual([true, false, true]);
+    // Marketing is checked against the consent at the moment of sending; operational is not.
+    expect(await deliverer.deliver(request('no-consent', { messages: 'marketing', consents: ['newsletter'] }))).toEqual({
+      status: 'skipped',
+      detail: 'consent newsletter',
+    });
   });
 
   it('records a permanent refusal (5xx) as failed without retrying it', async () => {

@@ -21,6 +21,7 @@ segment mid_ebook "In the middle of the e-book" {
 
 journey ebook_drip "E-book, one chapter a day" {
   when performed "Ebook Signup"
+  operational
   reentry never
 
   for chapter in 1..3 {

@@ -61,3 +61,55 @@ describe('compile', () => {
     expect(result.ir?.consents[2]).not.toHaveProperty('categories');
   });
 });
+
+describe('message kinds and on exit (issue 31)', () => {
+  const summary = (source: string) => compile(source).diagnostics.map(({ code, line, column }) => `${line}:${column} ${code}`);
+
+  it('writes the kind into the IR: marketing with a consent (e-mail or not), operational otherwise', () => {
+    const { ir, diagnostics } = compile(
+      [
+        'consent news {}',
+        'journey gated { when performed "A" requires consent news send webhook "crm" }',
+        'journey hooks { when performed "B" send webhook "crm" }',
+        'journey receipt { when performed "C" operational send email "receipt" }',
+      ].join('\n'),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(ir!.journeys.map((journey) => [journey.name, journey.messages])).toEqual([
+      ['gated', 'marketing'],
+      ['hooks', 'operational'],
+      ['receipt', 'operational'],
+    ]);
+  });
+
+  it('finds the first e-mail inside loops and blocks, and says nothing of a webhook', () => {
+    expect(summary('journey j {\n  when performed "A"\n  send webhook "crm"\n  for n in 1..2 { wait 1 day send email "n{n}" }\n}')).toEqual(
+      ['4:30 ITN1410'],
+    );
+  });
+
+  it('takes one `on exit` and one `operational` per journey, anywhere among the headers or after the steps', () => {
+    const source = [
+      'journey j {',
+      '  when performed "A"',
+      '  operational',
+      '  on exit { untag "a" }',
+      '  send email "x"',
+      '  on exit { untag "b" }',
+      '  operational',
+      '}',
+    ].join('\n');
+    // The second `on exit` after the steps is only a duplicate; the second `operational` is also a header after the steps.
+    expect(summary(source)).toEqual(['6:3 ITN1404', '7:3 ITN1404', '7:3 ITN1406']);
+  });
+
+  it('reads `exit` then `on exit { … }` as the last step and the block, not as `exit on "<event>"`', () => {
+    const { ir, diagnostics } = compile('journey j { when performed "A" tag "a" exit on exit { untag "a" } }');
+    expect(diagnostics).toEqual([]);
+    expect(ir!.journeys[0]).toMatchObject({
+      exitOn: [],
+      steps: [{ kind: 'tag' }, { kind: 'exit' }],
+      onExit: [{ kind: 'untag', id: 'onExit.0', tag: 'a' }],
+    });
+  });
+});

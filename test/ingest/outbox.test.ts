@@ -143,7 +143,7 @@ describe('outbox', () => {
 
   it('starts one journey run per event, however often a sweep repeats its dispatch after the run closed', async () => {
     const rules = await deploy(
-      'journey welcome_back { when performed "Came Back" reentry always send email "welcome_back" tag "welcomed" }',
+      'journey welcome_back { when performed "Came Back" operational reentry always send email "welcome_back" tag "welcomed" }',
     );
     const first = await track('u-repeat', 'Came Back', 'm-back-1');
     const run = online.runtime.temporal.workflow.getHandle(journeyWorkflowId('welcome_back', rules, first.profileId));
@@ -167,7 +167,7 @@ describe('outbox', () => {
 
   it('lets a repeated dispatch that reaches the open run go unnoticed by it', async () => {
     const rules = await deploy(
-      'journey come_again { when performed "Came Again" reentry always wait for "Came Again" up to 1 hour then { tag "came-again" } send email "again" }',
+      'journey come_again { when performed "Came Again" operational reentry always wait for "Came Again" up to 1 hour then { tag "came-again" } send email "again" }',
     );
     const first = await track('u-open', 'Came Again', 'm-open-1');
     const run = online.runtime.temporal.workflow.getHandle(journeyWorkflowId('come_again', rules, first.profileId));

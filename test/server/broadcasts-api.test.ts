@@ -11,7 +11,7 @@ const RULES = `
 consent email_marketing {}
 segment readers { trait newsletter = true }
 broadcast spring_sale { to segment readers requires consent email_marketing send email "spring_sale" }
-broadcast no_template { to segment readers send email "nowhere" }
+broadcast no_template { to segment readers operational send email "nowhere" }
 `;
 
 let itinera: TestItinera;

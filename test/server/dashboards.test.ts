@@ -122,9 +122,9 @@ describe('the journey diagram', () => {
         const decl = program.declarations.find((d): d is JourneyDecl => d.kind === 'journey' && d.name.text === journey.name)!;
         const asked = new Set<string>();
         journeyDiagram(decl, sourceReader(source), { entered: 0, step: (id) => (asked.add(id), undefined) });
-        // Every step that runs is drawn and counted; nothing is asked for under an id no step has.
+        // Every step that runs (`on exit` included) is drawn and counted; nothing is asked for under an id no step has.
         expect([...asked].sort(), `${file}: ${journey.name}`).toEqual(
-          allSteps(journey.steps)
+          allSteps([...journey.steps, ...(journey.onExit ?? [])])
             .map(({ step }) => step.id)
             .sort(),
         );

@@ -71,6 +71,7 @@ journey welcome "Welcome" {
 
 journey thanks "Thank you" {
   when performed "Order Completed"
+  operational
   send email "thank_you"
 }
 `;

@@ -20,15 +20,18 @@ const RULES = `
 segment members { trait member = true }
 broadcast notice "Terms update" {
   to segment members
+  operational
   send email "notice"
 }
 broadcast paced {
   to segment members
+  operational
   at most 5 per second
   send email "notice"
 }
 broadcast night_sale {
   to segment members
+  operational
   quiet hours ${QUIET.start}-${QUIET.end}
   send email "notice"
 }

@@ -87,6 +87,25 @@ const program: ProgramIR = {
       ],
     },
     {
+      // (e) an `on exit` block (issue 31): a tag, a wait that an `exit on` event ends, then
+      // the block's untag and trait in one local activity; recorded by the code that has it.
+      name: 'exiting',
+      trigger: { kind: 'performed', event: 'Go' },
+      requiresConsent: [],
+      messages: 'operational',
+      reentry: { kind: 'never' },
+      exitOn: [{ event: 'Unsubscribed' }],
+      steps: [
+        { kind: 'tag', id: 'e0', tag: 'exiting_in' },
+        { kind: 'wait', id: 'e1', ms: HOUR },
+        { kind: 'tag', id: 'e2', tag: 'exiting_done' },
+      ],
+      onExit: [
+        { kind: 'untag', id: 'onExit.0', tag: 'exiting_in' },
+        { kind: 'setTrait', id: 'onExit.1', path: 'exiting_ended', value: true },
+      ],
+    },
+    {
       // (b) a history limit of 1: the run continues as new after its first step.
       name: 'continued',
       trigger: { kind: 'performed', event: 'Go' },
@@ -192,6 +211,23 @@ async function main(): Promise<void> {
       });
       console.log(`rows: ${await rows.result()}`);
       await save('journey-rows.pb', rows);
+
+      // (e)
+      const exitingProfile = 'p_exiting';
+      await stores.profiles.create(exitingProfile, {}, now());
+      const exiting = await env.client.workflow.start(journeyWorkflow, {
+        taskQueue,
+        workflowId: journeyWorkflowId('exiting', rulesVersion, exitingProfile),
+        args: [{ journey: 'exiting', rulesVersion, profileId: exitingProfile, triggerEventId: 'evt_go' }],
+      });
+      for (;;) {
+        const state = await exiting.query(journeyStateQuery).catch(() => undefined);
+        if (state?.step === 'e1' && state.waiting) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await exiting.signal(profileEventSignal, { eventId: 'evt_unsub', event: 'Unsubscribed' });
+      console.log(`exiting: ${await exiting.result()}`);
+      await save('journey-on-exit.pb', exiting);
 
       // (c)
       const erasedProfile = 'p_erased';

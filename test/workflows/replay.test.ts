@@ -26,6 +26,12 @@
  * a trait in another; recorded by `npx tsx test/workflows/record-history.ts
  * journey-recorded=journey-lean-run.pb journey-continuing=journey-lean-continuing.pb
  * journey-continued=journey-lean-continued.pb journey-rows=journey-lean-rows.pb`.
+ *
+ * journey-lean-on-exit.pb: a run with an `on exit` block (issue 31), ended by its `exit on`
+ * event mid-wait, the block's untag and trait taken in one local activity before it
+ * leaves; recorded by `npx tsx test/workflows/record-history.ts
+ * journey-on-exit=journey-lean-on-exit.pb`. The histories above have no `on exit` (their
+ * journeys' IR predates it) and replay unchanged.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +159,18 @@ describe('journey workflow replay, lean runs (patch journey-lean-run)', () => {
     expect(history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:rows')).resolves.toBeUndefined();
+  });
+});
+
+describe('journey workflow replay, on exit (issue 31)', () => {
+  it('replays a run ended by an exit-on event whose on-exit steps are one local activity before it leaves', async () => {
+    const history = await recordedHistory('journey-lean-on-exit.pb');
+    expect(patches(history)).toEqual([...JOURNEY_PATCHES, 'journey-lean-run']);
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'tagProfile', 'applyStepsNow', 'leaveJourney']);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent')).toBe(true);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:on-exit')).resolves.toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The grammar of what a journey holds: its headers (trigger, consent, re-entry, exits,
- * quiet hours) and its steps, with the blocks that nest steps in `if`, `split`, `for` and
+ * The grammar of what a journey holds: its headers (trigger, consent or `operational`,
+ * re-entry, exits, quiet hours, `on exit`) and its steps, with the blocks that nest steps in `if`, `split`, `for` and
  * `wait for`.
  */
 import * as T from '../tokens.js';
@@ -8,8 +8,18 @@ import type { Alternatives } from './base.js';
 import { ConditionRules } from './conditions.js';
 
 export abstract class JourneyRules extends ConditionRules {
-  /** A header or a step; one rule so that the CST keeps their relative order. */
-  private readonly journeyItemKinds: Alternatives = [{ ALT: () => this.SUBRULE(this.header) }, { ALT: () => this.SUBRULE(this.step) }];
+  /**
+   * A header or a step; one rule so that the CST keeps their relative order. The gate: in
+   * `exit` `on exit { … }` (a last step, then the block) the first two words look like
+   * `exit on "<event>"`; the third tells them apart.
+   */
+  private readonly journeyItemKinds: Alternatives = [
+    {
+      GATE: () => !(this.LA(1).tokenType === T.Exit && this.LA(2).tokenType === T.On && this.LA(3).tokenType === T.Exit),
+      ALT: () => this.SUBRULE(this.header),
+    },
+    { ALT: () => this.SUBRULE(this.step) },
+  ];
 
   journeyItem = this.RULE('journeyItem', () => {
     this.OR(this.journeyItemKinds);
@@ -24,6 +34,8 @@ export abstract class JourneyRules extends ConditionRules {
     { ALT: () => this.SUBRULE(this.exitOnHeader) },
     { ALT: () => this.SUBRULE(this.exitWhenHeader) },
     { ALT: () => this.SUBRULE(this.quietHoursHeader) },
+    { ALT: () => this.SUBRULE(this.operationalHeader) },
+    { ALT: () => this.SUBRULE(this.onExitHeader) },
   ];
 
   header = this.RULE('header', () => {
@@ -108,6 +120,21 @@ export abstract class JourneyRules extends ConditionRules {
     this.CONSUME(T.TimeLiteral);
     this.CONSUME(T.Minus);
     this.CONSUME1(T.TimeLiteral);
+  });
+
+  /** `operational`: the e-mail sent is not marketing (receipts, password resets, service notices). */
+  operationalHeader = this.RULE('operationalHeader', () => {
+    this.CONSUME(T.Operational);
+  });
+
+  /**
+   * `on exit { … }`: steps run once when the run ends. Any step parses here so that a wait
+   * or a send inside gets the checker's message, not a syntax error.
+   */
+  onExitHeader = this.RULE('onExitHeader', () => {
+    this.CONSUME(T.On);
+    this.CONSUME(T.Exit);
+    this.SUBRULE(this.block);
   });
 
   // ----------------------------------------------------------------- steps

@@ -3,7 +3,7 @@ import type * as A from '../ast.js';
 import type { BroadcastClauseCstChildren, BroadcastDeclCstChildren } from '../cst.js';
 import { joinSpans, tokenSpan } from '../spans.js';
 import { first } from './children.js';
-import { quietHoursHeader, requiresHeader, sendStep } from './journeys.js';
+import { operationalHeader, quietHoursHeader, requiresHeader, sendStep } from './journeys.js';
 import { nameOf, stringLit } from './leaves.js';
 import { timeUnit } from './values.js';
 
@@ -26,6 +26,11 @@ export function broadcastClause(ctx: BroadcastClauseCstChildren): A.BroadcastCla
   if (ctx.requiresHeader) {
     const header = requiresHeader(first(ctx.requiresHeader).children);
     if (header.kind !== 'requiresConsent') throw new Error('internal error: requires built as another header');
+    return header;
+  }
+  if (ctx.operationalHeader) {
+    const header = operationalHeader(first(ctx.operationalHeader).children);
+    if (header.kind !== 'operational') throw new Error('internal error: operational built as another header');
     return header;
   }
   if (ctx.quietHoursHeader) {

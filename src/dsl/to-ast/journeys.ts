@@ -9,6 +9,8 @@ import type {
   HeaderCstChildren,
   IfStepCstChildren,
   JourneyItemCstChildren,
+  OnExitHeaderCstChildren,
+  OperationalHeaderCstChildren,
   QuietHoursHeaderCstChildren,
   ReentryHeaderCstChildren,
   RequiresHeaderCstChildren,
@@ -42,6 +44,8 @@ export function header(ctx: HeaderCstChildren): A.Header {
   if (ctx.reentryHeader) return reentryHeader(first(ctx.reentryHeader).children);
   if (ctx.exitOnHeader) return exitOnHeader(first(ctx.exitOnHeader).children);
   if (ctx.exitWhenHeader) return exitWhenHeader(first(ctx.exitWhenHeader).children);
+  if (ctx.operationalHeader) return operationalHeader(first(ctx.operationalHeader).children);
+  if (ctx.onExitHeader) return onExitHeader(first(ctx.onExitHeader).children);
   return quietHoursHeader(first(ctx.quietHoursHeader).children);
 }
 
@@ -96,6 +100,15 @@ export function quietHoursHeader(ctx: QuietHoursHeaderCstChildren): A.Header {
   const start = timeLit(first(ctx.TimeLiteral));
   const end = timeLit(last(ctx.TimeLiteral));
   return { kind: 'quietHours', start, end, span: joinSpans(tokenSpan(first(ctx.Quiet)), end.span) };
+}
+
+export function operationalHeader(ctx: OperationalHeaderCstChildren): A.Header {
+  return { kind: 'operational', span: tokenSpan(first(ctx.Operational)) };
+}
+
+export function onExitHeader(ctx: OnExitHeaderCstChildren): A.Header {
+  const body = block(first(ctx.block).children);
+  return { kind: 'onExit', body, span: joinSpans(tokenSpan(first(ctx.On)), body.span) };
 }
 
 // ----------------------------------------------------------------- steps
