@@ -49,7 +49,7 @@ describe('itinera check', () => {
       stdout: [
         'examples/ebook.itn: 3 segments, 3 journeys, 1 consent, no problems',
         'examples/retail.itn: 4 segments, 4 journeys, 2 consents, no problems',
-        'examples/showcase.itn: 10 segments, 3 journeys, 2 consents, 1 broadcast, no problems',
+        'examples/showcase.itn: 10 segments, 4 journeys, 2 consents, 1 broadcast, no problems',
         '',
       ].join('\n'),
     });
