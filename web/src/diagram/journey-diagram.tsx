@@ -25,6 +25,7 @@ const KIND_NAMES: Record<string, string> = {
   split: 'Split',
   for: 'Repeat',
   exit: 'Exit',
+  onExit: 'On exit',
 };
 
 /** Families share a colour: what reaches people, what waits, what branches, what ends. */
@@ -39,6 +40,7 @@ const FAMILY: Record<string, string> = {
   split: 'branch',
   for: 'loop',
   exit: 'end',
+  onExit: 'end',
   tag: 'data',
   untag: 'data',
   setTrait: 'data',
