@@ -104,9 +104,15 @@ describe('every example compiles cleanly', () => {
 describe('ebook.itn means what its comments say', () => {
   const ir = compileFile(join(REPO_ROOT, 'examples/ebook.itn'));
 
-  it('email consent expires after a year with a reminder 30 days before', () => {
+  it("email consent is the banner's Marketing category, and expires after a year with a reminder 30 days before", () => {
     expect(ir.consents).toEqual([
-      { name: 'email_marketing', title: 'E-mail marketing', expiresAfterMs: 365 * DAY, remindBeforeMs: 30 * DAY },
+      {
+        name: 'email_marketing',
+        title: 'E-mail marketing',
+        categories: ['Marketing'],
+        expiresAfterMs: 365 * DAY,
+        remindBeforeMs: 30 * DAY,
+      },
     ]);
   });
 
