@@ -30,6 +30,11 @@ export interface SimulationSession {
   segments: readonly SegmentIR[];
   person: SimulatedPerson;
   timeline: TimelineRecorder;
+  /**
+   * The server's virtual time (epoch ms) at the run's start: the workflow's clock at
+   * admission, which the run's own timers count from. Set by admission.
+   */
+  virtualOrigin?: number;
   /** The simulated instant now (epoch ms): the server's virtual clock on the simulation's calendar. */
   now(): Promise<number>;
   /** The simulation's events by id, for `where` clauses. */
@@ -79,6 +84,7 @@ export function createSimulatedActivities(sessions: ReadonlyMap<string, Simulati
   };
 
   async function admit(run: SimulationSession, request: AdmissionRequest): Promise<Entry['verdict']> {
+    run.virtualOrigin ??= request.atMs;
     const atMs = await run.now();
     const { profile } = run.person;
     const admission = decideAdmission(profile, { ...request, atMs });
@@ -104,7 +110,13 @@ export function createSimulatedActivities(sessions: ReadonlyMap<string, Simulati
     const { problem, subject } = await wouldSend(run, request, at);
     run.timeline.sent(
       at,
-      { step: request.step, channel: request.channel, name: request.name, ...(subject === undefined ? {} : { subject }), ...(problem ? { problem } : {}) },
+      {
+        step: request.step,
+        channel: request.channel,
+        name: request.name,
+        ...(subject === undefined ? {} : { subject }),
+        ...(problem ? { problem } : {}),
+      },
       inRow,
     );
     return problem ? { status: 'skipped', detail: problem } : { status: 'sent', detail: 'simulated' };
@@ -143,8 +155,11 @@ export function createSimulatedActivities(sessions: ReadonlyMap<string, Simulati
     },
 
     async eventMatches(eventId: string, where: PropConditionIR): Promise<boolean> {
-      const event = session().events.get(eventId);
-      return event !== undefined && evaluatePropCondition(where, event.properties);
+      const run = session();
+      const event = run.events.get(eventId);
+      const matches = event !== undefined && evaluatePropCondition(where, event.properties);
+      if (matches) run.timeline.matched(eventId);
+      return matches;
     },
 
     async tagProfile(_profileId: string, tag: string): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type InjectedSinks, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from '../logger.js';
@@ -40,6 +41,8 @@ const quietBundlerLogger = { log: ignore, trace: ignore, debug: ignore, info: ig
 /** A warm environment: the server, the worker and the runs it serves. */
 export interface WarmSimulation {
   env: TestWorkflowEnvironment;
+  /** A client that leaves the server's clock alone (the environment's own moves it while awaiting a result). */
+  client: Client;
   sessions: Map<string, SimulationSession>;
 }
 
@@ -98,7 +101,8 @@ export class SimulationEnvironment {
       });
       const running = worker.run().catch((error: unknown) => logger.error({ err: error }, 'the simulation worker failed'));
       logger.info({ ms: Date.now() - begun }, 'simulation environment started');
-      return { env, sessions, worker, running };
+      const client = new Client({ connection: env.connection, ...(env.namespace ? { namespace: env.namespace } : {}) });
+      return { env, client, sessions, worker, running };
     } catch (error) {
       await env.teardown();
       throw error;

@@ -40,11 +40,9 @@ export function offsetMs(text: string): number | undefined {
 
 const isInstant = (text: string) => /^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text));
 
-const at = z
-  .string()
-  .refine((text) => offsetMs(text) !== undefined || isInstant(text), {
-    message: 'expected an offset such as "+0s", "+2 days", "+1 day 3 hours", or an ISO-8601 instant',
-  });
+const at = z.string().refine((text) => offsetMs(text) !== undefined || isInstant(text), {
+  message: 'expected an offset such as "+0s", "+2 days", "+1 day 3 hours", or an ISO-8601 instant',
+});
 
 const name = z.string().min(1).max(200);
 

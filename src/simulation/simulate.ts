@@ -18,7 +18,7 @@ import { journeyWorkflowId } from '../util/workflow-ids.js';
 import type { journeyWorkflow } from '../workflows/journey.js';
 import type { JourneyOutcome } from '../workflows/journey-run.js';
 import { signalExitConditionMet, signalJourneyEvent, startJourneyRun } from '../workflows/journey.client.js';
-import type { JourneyInput } from '../workflows/messages.js';
+import { journeyStateQuery, type JourneyInput } from '../workflows/messages.js';
 import { rejudgeExitWhen, type SimulationSession } from './activities.js';
 import { SIMULATION_TASK_QUEUE, type SimulationEnvironment, type WarmSimulation } from './environment.js';
 import { personOf } from './person.js';
@@ -78,20 +78,26 @@ export async function simulate(deps: SimulationDeps, request: SimulationRequest)
   const before = events.filter((event) => event.atMs < runStartMs || event === trigger);
   for (const event of before) {
     person.events.push({ type: 'track', event: event.event, properties: event.properties, timestamp: new Date(event.atMs) });
-    timeline.happened(event.atMs, event.event, event === trigger);
+    timeline.happened(event.atMs, event, event === trigger, event === trigger);
   }
-  const result = (outcome: SimulationResult['outcome']): SimulationAnswer => ({
-    kind: 'simulated',
-    result: {
-      journey: journey.name,
-      startedAt: new Date(runStartMs).toISOString(),
-      outcome,
-      timeline: timeline.sorted().map((entry) => forTheApi(entry, runStartMs)),
-      tags: [...person.profile.tags],
-    },
-  });
+  const result = (outcome: SimulationResult['outcome']): SimulationAnswer => {
+    timeline.finished(outcome);
+    return {
+      kind: 'simulated',
+      result: {
+        journey: journey.name,
+        startedAt: new Date(runStartMs).toISOString(),
+        outcome,
+        timeline: timeline.sorted().map((entry) => forTheApi(entry, runStartMs)),
+        tags: [...person.profile.tags],
+      },
+    };
+  };
   if (journey.trigger.kind === 'performed' && !trigger) {
-    timeline.admitted(runStartMs, `not triggered: no "${journey.trigger.event}" event${journey.trigger.where ? ' matching its where' : ''}`);
+    timeline.admitted(
+      runStartMs,
+      `not triggered: no "${journey.trigger.event}" event${journey.trigger.where ? ' matching its where' : ''}`,
+    );
     return result('not-triggered');
   }
 
@@ -105,14 +111,18 @@ export async function simulate(deps: SimulationDeps, request: SimulationRequest)
       ...(trigger ? { triggerEventId: trigger.eventId } : {}),
     };
     const workflowId = journeyWorkflowId(journey.name, input.rulesVersion, input.profileId);
-    const starter = { temporal: warm.env.client, taskQueue: SIMULATION_TASK_QUEUE };
+    const starter = { temporal: warm.client, taskQueue: SIMULATION_TASK_QUEUE };
     const virtualStart = await warm.env.currentTimeMs();
     const session: SimulationSession = {
       journey,
       segments: ir.segments,
       person,
       timeline,
-      now: async () => runStartMs + ((await warm.env.currentTimeMs()) - virtualStart),
+      // Whole seconds: the few milliseconds a workflow task takes in real time are not the journey's.
+      now: async () => {
+        const virtual = await warm.env.currentTimeMs();
+        return runStartMs + Math.round((virtual - (session.virtualOrigin ?? virtualStart)) / 1000) * 1000;
+      },
       events: new Map(events.map((event) => [event.eventId, event])),
       stores: deps.stores,
       defaultTimeZone: deps.defaultTimeZone,
@@ -133,7 +143,9 @@ export async function simulate(deps: SimulationDeps, request: SimulationRequest)
 function triggerOf(journey: JourneyIR, events: TimedEvent[]): TimedEvent | undefined {
   const { trigger } = journey;
   if (trigger.kind !== 'performed') return undefined;
-  return events.find((event) => event.event === trigger.event && (!trigger.where || evaluatePropCondition(trigger.where, event.properties)));
+  return events.find(
+    (event) => event.event === trigger.event && (!trigger.where || evaluatePropCondition(trigger.where, event.properties)),
+  );
 }
 
 interface RunningSimulation {
@@ -146,43 +158,52 @@ interface RunningSimulation {
 }
 
 /**
- * Delivers each later event at its instant (the server's clock moved there; the run's
- * timers fire on the way), as the dispatcher would: stored on the person, and signalled to
- * the run when the journey uses its name. Then waits for the run's end, the server
- * skipping time meanwhile.
+ * Moves the server's clock by hand, to the run's next timer or the next event, whichever
+ * comes first, and only once the run is idle (its workflow task done: a query is answered
+ * after it). The server would otherwise move its clock while a workflow task is in
+ * progress (past the task's timeout, or past the next event), and the run would see the
+ * wrong time. An event is delivered as the dispatcher delivers it: stored on the person,
+ * and signalled to the run when the journey uses its name.
  */
 async function runToEnd(warm: WarmSimulation, running: RunningSimulation): Promise<JourneyOutcome> {
-  const { env } = warm;
-  const { workflowId, session, later, runStartMs, virtualStart } = running;
-  const starter = { temporal: env.client, taskQueue: SIMULATION_TASK_QUEUE };
+  const { env, client } = warm;
+  const { workflowId, session, runStartMs, virtualStart } = running;
+  const pending = [...running.later];
+  const starter = { temporal: client, taskQueue: SIMULATION_TASK_QUEUE };
+  const handle = client.workflow.getHandle<typeof journeyWorkflow>(workflowId);
   let ended = false;
-  const outcome = env.client.workflow.result<typeof journeyWorkflow>(workflowId).finally(() => (ended = true));
+  const outcome = handle.result().finally(() => (ended = true));
   outcome.catch(() => undefined);
   const used = eventsUsedBy(session.journey);
-  for (const event of later) {
-    const wait = virtualStart + (event.atMs - runStartMs) - (await env.currentTimeMs());
-    if (wait > 0) await env.sleep(wait);
+  const began = Date.now();
+  while (!ended) {
+    if (Date.now() - began > RUN_LIMIT_MS) {
+      await handle.terminate('simulation stopped').catch(() => undefined);
+      throw new Error(`the simulated run did not end within ${RUN_LIMIT_MS / 1000} s`);
+    }
+    const state = await handle.query(journeyStateQuery).catch(() => undefined);
     if (ended) break;
-    session.person.events.push({ type: 'track', event: event.event, properties: event.properties, timestamp: new Date(event.atMs) });
-    session.timeline.happened(event.atMs, event.event, used.has(event.event));
-    if (used.has(event.event)) await signalJourneyEvent(starter, workflowId, { eventId: event.eventId, event: event.event });
-    rejudgeExitWhen(session, event.atMs);
+    const now = await env.currentTimeMs();
+    const origin = session.virtualOrigin ?? virtualStart;
+    const event = pending[0];
+    const eventAt = event ? origin + (event.atMs - runStartMs) : Infinity;
+    const timerAt = state?.waiting?.untilMs ?? Infinity;
+    if (event && eventAt <= timerAt) {
+      if (eventAt > now) await env.sleep(eventAt - now);
+      pending.shift();
+      session.person.events.push({ type: 'track', event: event.event, properties: event.properties, timestamp: new Date(event.atMs) });
+      session.timeline.happened(event.atMs, event, used.has(event.event));
+      if (used.has(event.event)) await signalJourneyEvent(starter, workflowId, { eventId: event.eventId, event: event.event });
+      rejudgeExitWhen(session, event.atMs);
+    } else if (timerAt !== Infinity) {
+      // A millisecond past the timer: the server fires timers that are due, not those due at the very instant.
+      await env.sleep(Math.max(timerAt - now, 0) + 1);
+    } else {
+      // Neither waiting nor anything to deliver: the run is finishing.
+      await Promise.race([outcome.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
   }
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the simulated run did not end within ${RUN_LIMIT_MS / 1000} s`)), RUN_LIMIT_MS);
-  });
-  try {
-    return await Promise.race([outcome, limit]);
-  } catch (error) {
-    await env.client.workflow
-      .getHandle(workflowId)
-      .terminate('simulation stopped')
-      .catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  return outcome;
 }
 
 function forTheApi(entry: TimelineEntry, runStartMs: number): SimulatedEntry {

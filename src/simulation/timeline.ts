@@ -69,7 +69,11 @@ export class TimelineRecorder {
   /** The instant step reached last, whose activity comes next (a step outside a row). */
   private reachedInstant: string | undefined;
   private readonly openWaits = new Map<string, Extract<TimelineEntry, { kind: 'wait' | 'wait for' }>>();
-  private readonly delivered: { event: string; atMs: number }[] = [];
+  private readonly delivered: { eventId: string; event: string; atMs: number }[] = [];
+  /** Where the next `wait for` starts looking in `delivered`. */
+  private waitFrom = 0;
+  /** Events the run found matching a `where` (its `eventMatches` activity). */
+  private readonly matching = new Set<string>();
 
   constructor(
     private readonly journey: JourneyIR,
@@ -153,7 +157,15 @@ export class TimelineRecorder {
     const wait = this.openWaits.get(id);
     if (wait?.kind !== 'wait for') return;
     this.openWaits.delete(id);
-    const arrival = this.delivered.find((event) => event.event === wait.event && event.atMs > wait.atMs && event.atMs <= wait.untilMs);
+    const step = this.steps.get(id)?.step;
+    const where = step?.kind === 'waitFor' && step.where !== undefined;
+    // As the run does: only events delivered since the previous `wait for` ended count.
+    const candidates = this.delivered.slice(this.waitFrom);
+    const found = candidates.findIndex(
+      (event) => event.event === wait.event && event.atMs <= wait.untilMs && (!where || this.matching.has(event.eventId)),
+    );
+    const arrival = found === -1 ? undefined : candidates[found];
+    this.waitFrom = found === -1 ? this.delivered.length : this.waitFrom + found + 1;
     const arrived = block === undefined ? arrival !== undefined : block === 0;
     wait.outcome = arrived ? 'arrived' : 'timed out';
     wait.endedMs = arrived ? (arrival?.atMs ?? this.cursor) : wait.untilMs;
@@ -181,7 +193,9 @@ export class TimelineRecorder {
   }
 
   admitted(atMs: number, verdict: string): void {
-    this.entries.push(verdict === 'admitted' ? { atMs: this.at(atMs), kind: 'entered' } : { atMs: this.at(atMs), kind: 'refused', reason: verdict });
+    this.entries.push(
+      verdict === 'admitted' ? { atMs: this.at(atMs), kind: 'entered' } : { atMs: this.at(atMs), kind: 'refused', reason: verdict },
+    );
   }
 
   /** A profile edit; in a row of instant steps (`inRow`), its step is named by the row's marks. */
@@ -193,7 +207,11 @@ export class TimelineRecorder {
     this.label(entry, inRow);
   }
 
-  sent(atMs: number, send: { step: string; channel: 'email' | 'webhook'; name: string; subject?: string; problem?: string }, inRow: boolean): void {
+  sent(
+    atMs: number,
+    send: { step: string; channel: 'email' | 'webhook'; name: string; subject?: string; problem?: string },
+    inRow: boolean,
+  ): void {
     const { step, ...rest } = send;
     const entry: TimelineEntry = { atMs: this.at(atMs), step, kind: 'send', ...rest };
     // A send names its own step; in a row it still takes its place in the marks' order.
@@ -238,10 +256,15 @@ export class TimelineRecorder {
     this.cursor = Math.max(this.cursor, atMs + ms);
   }
 
-  /** An event of the person's at its instant; `delivered`: the run was signalled with it. */
-  happened(atMs: number, event: string, delivered: boolean): void {
-    if (delivered) this.delivered.push({ event, atMs });
-    this.entries.push({ atMs, kind: 'event', event, delivered });
+  /** The run found the event matching a `where` clause. */
+  matched(eventId: string): void {
+    this.matching.add(eventId);
+  }
+
+  /** An event of the person's at its instant; `delivered`: the run was signalled with it (a trigger starts the run instead). */
+  happened(atMs: number, event: { eventId: string; event: string }, delivered: boolean, trigger = false): void {
+    if (delivered && !trigger) this.delivered.push({ eventId: event.eventId, event: event.event, atMs });
+    this.entries.push({ atMs, kind: 'event', event: event.event, delivered });
   }
 
   /** The run left the journey: every wait still open ended here. */
@@ -252,8 +275,17 @@ export class TimelineRecorder {
     this.entries.push({ atMs: at, kind: 'end', outcome, ...(atStep === undefined ? {} : { atStep }) });
   }
 
+  /** How the run ended, when it ended without leaving the journey (refused at entry, never triggered). */
+  finished(outcome: string): void {
+    if (this.entries.some((entry) => entry.kind === 'end')) return;
+    this.entries.push({ atMs: this.cursor, kind: 'end', outcome });
+  }
+
   /** The entries in time order (ties as recorded). */
   sorted(): TimelineEntry[] {
-    return this.entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index).map(({ entry }) => entry);
+    return this.entries
+      .map((entry, index) => ({ entry, index }))
+      .sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index)
+      .map(({ entry }) => entry);
   }
 }
