@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { compile } from './dsl/index.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
+import { simulateCommand } from './simulation/cli.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 import type { CliIO } from './cli-io.js';
@@ -109,6 +110,7 @@ export const commands: Record<string, Command> = {
   compile: compileCommand,
   import: importCommand,
   users: usersCommand,
+  simulate: simulateCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {

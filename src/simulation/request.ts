@@ -75,7 +75,8 @@ export const simulationRequestSchema = z
     source: z.string().min(1).max(1_000_000),
     journey: name,
     person: z.union([storedPersonSchema, syntheticPersonSchema]).default(() => syntheticPersonSchema.parse({})),
-    events: z.array(simulatedEventSchema).max(1000).default([]),
+    /** Absent: the journey's trigger event, with no properties, at `+0s`. */
+    events: z.array(simulatedEventSchema).max(1000).optional(),
     /** What `+0s` is (default: now). */
     start: z.string().refine(isInstant, { message: 'expected an ISO-8601 instant' }).optional(),
   })
@@ -93,7 +94,7 @@ export interface TimedEvent {
 }
 
 /** The events in the order they happen (ties in the request's order), each at its instant. */
-export function timedEvents(events: SimulationRequest['events'], startMs: number): TimedEvent[] {
+export function timedEvents(events: z.infer<typeof simulatedEventSchema>[], startMs: number): TimedEvent[] {
   return events
     .map((event, index) => ({
       eventId: `simulated-event-${index + 1}`,

@@ -36,7 +36,11 @@ export interface SimulationDeps {
 }
 
 /** A timeline entry as the API gives it: instants as ISO-8601, and the offset from the run's start. */
-export type SimulatedEntry = Omit<TimelineEntry, 'atMs' | 'untilMs' | 'endedMs'> & {
+export type SimulatedEntry = (TimelineEntry extends infer E
+  ? E extends unknown
+    ? Omit<E, 'atMs' | 'untilMs' | 'endedMs'>
+    : never
+  : never) & {
   at: string;
   offsetMs: number;
   until?: string;
@@ -70,7 +74,9 @@ export async function simulate(deps: SimulationDeps, request: SimulationRequest)
 
   const startMs = request.start ? Date.parse(request.start) : deps.now().getTime();
   const person = await personOf(deps.stores, request.person, startMs);
-  const events = timedEvents(request.events, startMs);
+  const given =
+    request.events ?? (journey.trigger.kind === 'performed' ? [{ event: journey.trigger.event, properties: {}, at: '+0s' }] : []);
+  const events = timedEvents(given, startMs);
   const trigger = triggerOf(journey, events);
   const runStartMs = trigger?.atMs ?? startMs;
   const timeline = new TimelineRecorder(journey, person.profile._id, runStartMs);

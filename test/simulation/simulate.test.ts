@@ -3,10 +3,14 @@
  * a described person comes back as five chapters a day apart, in under two seconds once
  * the simulation environment is warm, with nothing written and nothing sent. Refusals,
  * branches, `wait for`, `exit on` and bad requests are answered as documented in
- * docs/simulation.md.
+ * docs/simulation.md. `itinera simulate` prints the same timeline, a line per entry.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSimulateCommand } from '../../src/simulation/cli.js';
 import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const EBOOK = readFileSync(new URL('../../examples/ebook.itn', import.meta.url), 'utf8');
@@ -182,5 +186,65 @@ describe('bad requests', () => {
     });
     const person = await simulate({ source: EBOOK, journey: 'ebook_drip', person: { profileId: 'nobody' } });
     expect(person.status).toBe(404);
+  });
+});
+
+describe('itinera simulate', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'itinera-simulate-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const run = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) };
+    const code = await runSimulateCommand(argv, io, { ITINERA_URL: itinera.baseUrl, ITINERA_ADMIN_KEY: ADMIN_KEY });
+    return { code, out, err };
+  };
+
+  it('prints the e-book drip: five chapters over five days, a line per entry', async () => {
+    const events = join(dir, 'events.json');
+    const traits = join(dir, 'traits.json');
+    await writeFile(events, JSON.stringify([{ event: 'Ebook Signup', at: '+0s' }]));
+    await writeFile(traits, JSON.stringify({ first_name: 'Ada', email: 'ada@example.com' }));
+    const ebook = new URL('../../examples/ebook.itn', import.meta.url).pathname;
+    const { code, out, err } = await run([
+      ebook,
+      '--journey',
+      'ebook_drip',
+      '--events',
+      events,
+      '--traits',
+      traits,
+      '--grant',
+      'email_marketing',
+    ]);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out.filter((line) => line.includes('send email'))).toEqual([
+      'day 0 00:00  send email ebook_chapter  "Chapter 1, Ada"',
+      'day 1 00:00  send email ebook_chapter  "Chapter 2, Ada"',
+      'day 2 00:00  send email ebook_chapter  "Chapter 3, Ada"',
+      'day 3 00:00  send email ebook_chapter  "Chapter 4, Ada"',
+      'day 4 00:00  send email ebook_chapter  "Chapter 5, Ada"',
+    ]);
+    expect(out).toContain('day 1 00:00  untag 1rozdz1ebook');
+    expect(out.at(-1)).toBe('day 5 00:00  end: completed');
+  });
+
+  it("prints a draft's errors as `itinera check` does, and exits 1", async () => {
+    const draft = join(dir, 'broken.itn');
+    await writeFile(draft, 'journey j {\n  tag\n}\n');
+    const { code, err } = await run([draft, '--journey', 'j']);
+    expect(code).toBe(1);
+    expect(err[0]).toMatch(new RegExp(`^${draft}:\\d+:\\d+: error ITN\\d{4}: `));
+  });
+
+  it('exits 2 without a journey', async () => {
+    expect((await run(['x.itn'])).code).toBe(2);
   });
 });
