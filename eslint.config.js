@@ -27,6 +27,7 @@ const LAYERS = [
   ['workflows'],
   ['ingest'],
   ['import'],
+  ['simulation'],
   ['server'],
 ];
 const WIRING_NAMES = ['infra', 'runtime.ts', 'main.ts', 'cli.ts', 'accounts-cli.ts'];

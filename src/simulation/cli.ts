@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
 import type { CliIO } from '../cli-io.js';
 import type { Diagnostic } from '../dsl/diagnostics.js';
 import { importServerFrom, ServerTargetError } from '../import/server-target.js';
@@ -124,8 +123,9 @@ export async function runSimulateCommand(argv: string[], io: CliIO, env: NodeJS.
   return EXIT_OK;
 }
 
-export const simulateCommand: Command = {
+/** Its entry in `itinera`'s commands (src/cli.ts). */
+export const simulateCommand = {
   summary: 'what a journey of a draft would do for one person (through the running server)',
   usage: SIMULATE_USAGE,
-  run: (args, io) => runSimulateCommand(args, io),
+  run: (args: string[], io: CliIO) => runSimulateCommand(args, io),
 };

@@ -2,6 +2,7 @@
  * A simulation's timeline as lines for a terminal: the time since the run's start
  * (`day 1 00:00`), then what happened. Pure: `itinera simulate` prints what this returns.
  */
+import { describeDuration } from './describe.js';
 import type { SimulatedEntry, SimulationResult } from './simulate.js';
 
 const DAY = 86_400_000;
@@ -35,13 +36,20 @@ function describeEntry(entry: SimulatedEntry, at: (iso: string) => string): stri
       return `send ${entry.channel} ${entry.name}${subject}${problem}`;
     }
     case 'wait': {
-      const until = entry.until === undefined ? '' : ` until ${at(entry.until)}`;
+      const until = entry.until ?? entry.at;
       const cut = entry.ended === undefined || entry.ended === entry.until ? '' : ` (ended ${at(entry.ended)})`;
-      return `${entry.reason === 'wait' ? 'wait' : entry.reason}${until}${cut}`;
+      switch (entry.reason) {
+        case 'wait':
+          return `wait ${describeDuration(Date.parse(until) - Date.parse(entry.at))}, until ${at(until)}${cut}`;
+        case 'wait until':
+          return `wait until ${at(until)}${cut}`;
+        case 'quiet hours':
+          return `quiet hours: held until ${at(until)}${cut}`;
+      }
+      break;
     }
     case 'wait for': {
-      const until = entry.until === undefined ? '' : ` up to ${at(entry.until)}`;
-      return `wait for ${JSON.stringify(entry.event)}${until}`;
+      return `wait for ${JSON.stringify(entry.event)} up to ${at(entry.until ?? entry.at)}`;
     }
     case 'branch':
       return `${entry.of}: ${entry.taken} (${entry.why})`;

@@ -232,6 +232,7 @@ describe('itinera simulate', () => {
       'day 3 00:00  send email ebook_chapter  "Chapter 4, Ada"',
       'day 4 00:00  send email ebook_chapter  "Chapter 5, Ada"',
     ]);
+    expect(out).toContain('day 0 00:00  wait 1 day, until day 1 00:00');
     expect(out).toContain('day 1 00:00  untag 1rozdz1ebook');
     expect(out.at(-1)).toBe('day 5 00:00  end: completed');
   });
