@@ -10,7 +10,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/dsl/index.js';
+import type { StepIR } from '../../src/dsl/ir.js';
 import { runSimulateCommand } from '../../src/simulation/cli.js';
+import { cohortPercentile, pickBranch } from '../../src/workflows/cohort.js';
 import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const EBOOK = readFileSync(new URL('../../examples/ebook.itn', import.meta.url), 'utf8');
@@ -160,6 +163,80 @@ journey onboarding {
     expect(answer.status).toBe(200);
     expect(answer.body.tags).toEqual(['free', 'no_order', 'done']);
     expect(await itinera.raw.profiles.findOne({ _id: profileId })).toEqual(before);
+  });
+});
+
+describe('segment triggers, local times, splits and exit when', () => {
+  it('starts a segment-triggered journey at the start, waits until the local time, and takes the branch of the cohort', async () => {
+    const answer = await simulate({
+      source: EBOOK,
+      journey: 'next_product',
+      person: { ...reader, tags: ['ebook_completed'] },
+      start: '2026-03-02T08:00:00Z',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.outcome).toBe('completed');
+    const split = compile(EBOOK)
+      .ir!.journeys.find((journey) => journey.name === 'next_product')!
+      .steps.flatMap((step: StepIR) => (step.kind === 'if' ? step.else : []))
+      .find((step): step is Extract<StepIR, { kind: 'split' }> => step.kind === 'split')!;
+    const branch = pickBranch(
+      cohortPercentile('simulated-person', 'next_product', split.id),
+      split.branches.map((b) => b.percent),
+    );
+    const kinds = (answer.body.timeline as Record<string, any>[]).filter((entry) => ['wait', 'branch', 'send'].includes(entry.kind));
+    expect(kinds).toMatchObject([
+      { kind: 'wait', reason: 'wait until', at: '2026-03-02T08:00:00.000Z', until: '2026-03-02T10:00:00.000Z' },
+      { kind: 'branch', of: 'if', taken: 'else', why: 'in segment big_basket did not hold' },
+      { kind: 'branch', of: 'split', taken: `branch ${branch + 1} (50%)` },
+      {
+        kind: 'send',
+        name: branch === 0 ? 'starter_course' : 'starter_course_discount',
+        problem: 'template missing',
+        at: '2026-03-02T10:00:00.000Z',
+      },
+    ]);
+  });
+
+  it("holds a send through quiet hours in the person's time zone", async () => {
+    const source = `
+consent email_marketing { }
+journey night { when performed "Go" requires consent email_marketing quiet hours 21:00-07:00 send email "ebook_chapter" with { chapter: 1 } }`;
+    const answer = await simulate({
+      source,
+      journey: 'night',
+      person: { ...reader, traits: { ...reader.traits, timezone: 'Europe/Warsaw' } },
+      start: '2026-03-02T21:30:00Z',
+    });
+    const [hold, sent] = (answer.body.timeline as Record<string, any>[]).filter((entry) => ['wait', 'send'].includes(entry.kind));
+    // 22:30 in Warsaw (UTC+1 in March): held until 07:00 there, 06:00 UTC.
+    expect(hold).toMatchObject({ kind: 'wait', reason: 'quiet hours', until: '2026-03-03T06:00:00.000Z' });
+    expect(sent).toMatchObject({ kind: 'send', subject: 'Chapter 1, Ada', at: '2026-03-03T06:00:00.000Z' });
+  });
+
+  const WATCH = `
+journey watch {
+  when performed "Go"
+  exit when tagged "stop"
+  tag "started"
+  wait 1 day
+  tag "stop"
+  wait 1 day
+  tag "never"
+}`;
+
+  it('ends a run whose exit-when condition a change makes true, and one for whom it holds at entry', async () => {
+    const changed = await simulate({ source: WATCH, journey: 'watch', person: {} });
+    expect(changed.body.outcome).toBe('exited-when');
+    expect(changed.body.tags).toEqual(['started', 'stop']);
+    expect(changed.body.timeline.at(-1)).toMatchObject({ kind: 'end', outcome: 'exited-when', offsetMs: DAY });
+
+    const already = await simulate({ source: WATCH, journey: 'watch', person: { tags: ['stop'] } });
+    expect(already.body.outcome).toBe('exited-when');
+    expect(already.body.tags).toEqual(['stop']);
+    expect(already.body.timeline.find((entry: { kind: string }) => entry.kind === 'branch')).toMatchObject({
+      why: 'exit when tagged "stop" held',
+    });
   });
 });
 
