@@ -57,6 +57,9 @@ export interface SimulationEnvironmentOptions {
   logger: Logger;
 }
 
+/** The time-skipping server or the worker could not start (the binary could not be provisioned, say). */
+export class SimulationUnavailable extends Error {}
+
 export class SimulationEnvironment {
   private started: Promise<Started> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -77,7 +80,9 @@ export class SimulationEnvironment {
   private start(): Promise<Started> {
     this.started ??= this.launch().catch((error: unknown) => {
       this.started = undefined;
-      throw error;
+      this.options.logger.error({ err: error }, 'the simulation environment did not start');
+      // The next simulation tries again: provisioning may have been a passing failure.
+      throw new SimulationUnavailable(`the simulation environment did not start: ${(error as Error).message?.split('\n')[0] ?? error}`);
     });
     return this.started;
   }

@@ -11,7 +11,7 @@
 import { evaluatePropCondition } from '../conditions/predicate.js';
 import { compile } from '../dsl/index.js';
 import type { Diagnostic } from '../dsl/diagnostics.js';
-import type { JourneyIR } from '../dsl/ir.js';
+import type { JourneyIR, SegmentIR } from '../dsl/ir.js';
 import { eventsUsedBy } from '../ingest/journey-events.js';
 import type { Stores } from '../store/index.js';
 import { journeyWorkflowId } from '../util/workflow-ids.js';
@@ -21,7 +21,7 @@ import { signalExitConditionMet, signalJourneyEvent, startJourneyRun } from '../
 import { journeyStateQuery, type JourneyInput } from '../workflows/messages.js';
 import { rejudgeExitWhen, type SimulationSession } from './activities.js';
 import { SIMULATION_TASK_QUEUE, type SimulationEnvironment, type WarmSimulation } from './environment.js';
-import { personOf } from './person.js';
+import { personOf, type SimulatedPerson } from './person.js';
 import { timedEvents, type SimulationRequest, type TimedEvent } from './request.js';
 import { TimelineRecorder, type TimelineEntry } from './timeline.js';
 
@@ -62,9 +62,6 @@ export type SimulationAnswer =
   | { kind: 'simulated'; result: SimulationResult }
   | { kind: 'invalid-program'; diagnostics: Diagnostic[] }
   | { kind: 'unknown-journey'; journeys: string[] };
-
-/** Numbers the runs of one environment: each run's workflow id is its own. */
-let runs = 0;
 
 export async function simulate(deps: SimulationDeps, request: SimulationRequest): Promise<SimulationAnswer> {
   const { ir, diagnostics } = compile(request.source);
@@ -108,41 +105,59 @@ export async function simulate(deps: SimulationDeps, request: SimulationRequest)
   }
 
   const later = events.filter((event) => !before.includes(event));
-  const outcome = await deps.environment.run(async (warm) => {
-    runs += 1;
-    const input: JourneyInput = {
-      journey: journey.name,
-      rulesVersion: runs,
-      profileId: person.profile._id,
-      ...(trigger ? { triggerEventId: trigger.eventId } : {}),
-    };
-    const workflowId = journeyWorkflowId(journey.name, input.rulesVersion, input.profileId);
-    const starter = { temporal: warm.client, taskQueue: SIMULATION_TASK_QUEUE };
-    const virtualStart = await warm.env.currentTimeMs();
-    const session: SimulationSession = {
-      journey,
-      segments: ir.segments,
-      person,
-      timeline,
-      // Whole seconds: the few milliseconds a workflow task takes in real time are not the journey's.
-      now: async () => {
-        const virtual = await warm.env.currentTimeMs();
-        return runStartMs + Math.round((virtual - (session.virtualOrigin ?? virtualStart)) / 1000) * 1000;
-      },
-      events: new Map(events.map((event) => [event.eventId, event])),
-      stores: deps.stores,
-      defaultTimeZone: deps.defaultTimeZone,
-      exitConditionMet: () => void signalExitConditionMet(starter, workflowId).catch(() => undefined),
-    };
-    warm.sessions.set(workflowId, session);
-    try {
-      await startJourneyRun(starter, input, trigger ? { eventId: trigger.eventId, event: trigger.event } : undefined);
-      return await runToEnd(warm, { workflowId, session, later, runStartMs, virtualStart });
-    } finally {
-      warm.sessions.delete(workflowId);
-    }
-  });
-  return result(outcome);
+  const run = { journey, segments: ir.segments, person, timeline, events, trigger, later, runStartMs };
+  return result(await deps.environment.run((warm) => runOnServer(warm, deps, run)));
+}
+
+/** Numbers the runs of this process: each run's workflow id is its own. */
+let runs = 0;
+
+interface PreparedRun {
+  journey: JourneyIR;
+  segments: SegmentIR[];
+  person: SimulatedPerson;
+  timeline: TimelineRecorder;
+  events: TimedEvent[];
+  trigger: TimedEvent | undefined;
+  later: TimedEvent[];
+  runStartMs: number;
+}
+
+/** Starts the run as the dispatcher starts one (the trigger as its signal), then sees it to its end. */
+async function runOnServer(warm: WarmSimulation, deps: SimulationDeps, run: PreparedRun): Promise<JourneyOutcome> {
+  const { journey, person, trigger, runStartMs } = run;
+  runs += 1;
+  const input: JourneyInput = {
+    journey: journey.name,
+    rulesVersion: runs,
+    profileId: person.profile._id,
+    ...(trigger ? { triggerEventId: trigger.eventId } : {}),
+  };
+  const workflowId = journeyWorkflowId(journey.name, input.rulesVersion, input.profileId);
+  const starter = { temporal: warm.client, taskQueue: SIMULATION_TASK_QUEUE };
+  const virtualStart = await warm.env.currentTimeMs();
+  const session: SimulationSession = {
+    journey,
+    segments: run.segments,
+    person,
+    timeline: run.timeline,
+    // Whole seconds: the few milliseconds a workflow task takes in real time are not the journey's.
+    now: async () => {
+      const virtual = await warm.env.currentTimeMs();
+      return runStartMs + Math.round((virtual - (session.virtualOrigin ?? virtualStart)) / 1000) * 1000;
+    },
+    events: new Map(run.events.map((event) => [event.eventId, event])),
+    stores: deps.stores,
+    defaultTimeZone: deps.defaultTimeZone,
+    exitConditionMet: () => void signalExitConditionMet(starter, workflowId).catch(() => undefined),
+  };
+  warm.sessions.set(workflowId, session);
+  try {
+    await startJourneyRun(starter, input, trigger ? { eventId: trigger.eventId, event: trigger.event } : undefined);
+    return await runToEnd(warm, { workflowId, session, later: run.later, runStartMs, virtualStart });
+  } finally {
+    warm.sessions.delete(workflowId);
+  }
 }
 
 /** The first event that triggers a `when performed` journey; undefined for a segment trigger or none. */

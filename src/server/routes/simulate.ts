@@ -7,6 +7,7 @@
  * 404: no such journey in the draft, or no such profile; 503: this server cannot simulate.
  */
 import { Router } from 'express';
+import { SimulationUnavailable } from '../../simulation/environment.js';
 import { UnknownProfile } from '../../simulation/person.js';
 import { simulationRequestSchema } from '../../simulation/request.js';
 import { simulate } from '../../simulation/simulate.js';
@@ -27,6 +28,7 @@ export function simulateRoutes(deps: AppDeps): Router {
       answer = await simulate({ stores, now, environment, defaultTimeZone: defaultTimeZone ?? 'UTC' }, parsed.data);
     } catch (error) {
       if (error instanceof UnknownProfile) throw notFound(`no profile ${error.profileId}`);
+      if (error instanceof SimulationUnavailable) throw new HttpError(503, 'simulation_unavailable', error.message);
       throw error;
     }
     switch (answer.kind) {
