@@ -27,6 +27,7 @@ const LAYERS = [
   ['workflows'],
   ['ingest'],
   ['import', 'lsp'], // clients of a running server
+  ['simulation'],
   ['server'],
 ];
 const WIRING_NAMES = ['infra', 'runtime.ts', 'main.ts', 'cli.ts', 'cli', 'accounts-cli.ts'];

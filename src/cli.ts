@@ -23,6 +23,7 @@ import { IMPORT_USAGE } from './import/cli-args.js';
 import { lspCommand } from './lsp/command.js';
 import { describeFailure } from './cli/errors.js';
 import { DEPLOY_USAGE, TEMPLATES_USAGE } from './cli/usage.js';
+import { simulateCommand } from './simulation/cli.js';
 import type { Diagnostic } from './dsl/diagnostics.js';
 
 import type { CliIO } from './cli-io.js';
@@ -194,6 +195,7 @@ export const commands: Record<string, Command> = {
   lsp: lspCommand,
   deploy: deployCommand,
   templates: templatesCommand,
+  simulate: simulateCommand,
 };
 
 function usageError(io: CliIO, usage: string): number {

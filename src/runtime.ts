@@ -36,6 +36,8 @@ import type { ProfileEventToRecord } from './model.js';
 import { importApplier } from './import/apply.js';
 import type { ApplyMessages } from './import/csv-import.js';
 import { SegmentEngine } from './segments/engine.js';
+import { SimulationEnvironment } from './simulation/environment.js';
+import { ensureTestServer } from './infra/provision.js';
 import { createProfileChanges, type ProfileChanges } from './profile-changes/pipeline.js';
 import { createApp } from './server/app.js';
 import type { WorkerHealth } from './server/deps.js';
@@ -339,7 +341,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     segments,
     startSegmentRecompute: startRecompute,
   });
+  // Nothing starts until the first simulation (src/simulation/environment.ts).
+  const simulations = new SimulationEnvironment({ testServerBinary: () => ensureTestServer((line) => logger.info(line)), logger });
   const app = createApp({
+    simulations,
     surface: role === 'worker' ? 'health' : 'api',
     workerHealth,
     trustedProxies: options.trustedProxies ?? [],
@@ -389,6 +394,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(worker && workerRun ? { worker, workerEnded: workerRun } : {}),
     async close() {
       closing = true;
+      await simulations.close();
       await sweeper.stop();
       writer.stopRenewing();
       // Profile writes finish; dispatches not done in time are safe in the outbox, so an

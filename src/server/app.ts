@@ -13,6 +13,7 @@ import { destinationRoutes } from './routes/destinations.js';
 import { frequencyCapRoutes } from './routes/frequency-caps.js';
 import { broadcastRoutes } from './routes/broadcasts.js';
 import { journeyRoutes } from './routes/journeys.js';
+import { simulateRoutes } from './routes/simulate.js';
 import { messageRoutes } from './routes/messages.js';
 import { templateRoutes } from './routes/templates.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
     segmentRoutes(deps),
   );
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps), broadcastRoutes(deps));
+  app.use(simulateRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
   // The console itself: static assets under /console/.

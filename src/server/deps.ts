@@ -13,6 +13,7 @@ import type { Processes } from '../privacy/erasure.js';
 import type { PrivacyKeys } from '../privacy/keys.js';
 import type { RetentionSchedule } from '../privacy/retention-schedule.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
+import type { SimulationEnvironment } from '../simulation/environment.js';
 import type { Stores } from '../store/index.js';
 import type { Source } from './auth.js';
 
@@ -86,4 +87,6 @@ export interface AppDeps {
   defaultTimeZone?: string;
   /** Console sessions' lifetime and idle timeout; DEFAULT_SESSION_POLICY when absent. */
   sessions?: SessionPolicy;
+  /** Runs journey simulations (src/simulation); without it POST /v1/journeys/simulate answers 503. */
+  simulations?: SimulationEnvironment;
 }

@@ -45,6 +45,8 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: READ, pattern: '/v1/journeys/*', roles: ALL, what: 'read journeys' },
   { methods: ['POST'], pattern: '/v1/journeys/:name/pause', roles: WRITERS, what: 'pause journeys' },
   { methods: ['POST'], pattern: '/v1/journeys/:name/resume', roles: WRITERS, what: 'resume journeys' },
+  // Writes nothing, but may render a real person's traits: for those who may deploy what they simulate.
+  { methods: ['POST'], pattern: '/v1/journeys/simulate', roles: WRITERS, what: 'simulate journeys' },
 
   { methods: READ, pattern: '/v1/broadcasts/*', roles: ALL, what: 'read broadcasts' },
   { methods: ['POST'], pattern: '/v1/broadcasts/:name/:action', roles: WRITERS, what: 'start, pause, resume or cancel broadcasts' },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import type { Role } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
 import { rawCollections, type RawCollections } from './raw.js';
 import { mongoUri, temporalAddress } from './servers.js';
@@ -50,6 +50,8 @@ export async function startTestItinera(
     trustedProxies?: string[];
     /** Where the runtime logs (a test that reads its lines); silent by default. */
     logger?: Logger;
+    /** Added to the worker's (a test recording what activities were asked, and when). */
+    workerInterceptors?: RuntimeOptions['workerInterceptors'];
   } = {},
 ): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
@@ -81,6 +83,7 @@ export async function startTestItinera(
     ...(options.role ? { role: options.role } : {}),
     ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.workerInterceptors ? { workerInterceptors: options.workerInterceptors } : {}),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
