@@ -12,6 +12,7 @@ const admin = { auth: bearer(ADMIN_KEY) };
 const write = { auth: basicAuth(WRITE_KEY) };
 const RULES = `journey hello {
   when performed "Signed Up"
+  operational
   send email "hello"
 }
 `;

@@ -70,7 +70,7 @@ describe('the e-book drip as a person lives it', () => {
       userId: 'reader-1',
       traits: { email: 'reader1@books.example' },
       context: {
-        consent: { categoryPreferences: { email_marketing: true, Statistics: false } },
+        consent: { categoryPreferences: { Marketing: true, Statistics: false } },
         page: { url: 'https://books.example/signup' },
         userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
         ip: '81.2.69.142',
@@ -110,10 +110,12 @@ describe('the e-book drip as a person lives it', () => {
     expect(revoked.status).toBe(200);
     expect(await runOutcome('ebook_drip', profile.id)).toBe('consent-withdrawn');
 
-    const after = await lookup('reader-1');
-    expect(after.tags).toContain('1rozdz1ebook');
+    // The run's `on exit` took its chapter tag away: nobody stays in mid_ebook after leaving.
+    const after = await eventually(async () => {
+      const found = await lookup('reader-1');
+      return found.tags?.some((tag: string) => tag.endsWith('rozdz1ebook')) ? undefined : found;
+    });
     expect(after.tags).not.toContain('2rozdz1ebook');
-    // The drip is over; ask_for_review (started on entering mid_ebook) requires no consent and waits on.
     expect(after.journeys.filter((run: { journey: string }) => run.journey === 'ebook_drip')).toEqual([]);
     // One chapter queued, the first; none after the withdrawal.
     expect(await itinera.raw.deliveries.countDocuments({ profileId: profile.id })).toBe(1);
@@ -148,10 +150,10 @@ describe('collecting consent', () => {
         ...writer,
         json: { userId: 'prefs-1', event, messageId, context: { consent: { categoryPreferences: preferences } } },
       });
-    await track('Page Viewed Somewhere', { EMAIL_MARKETING: true }, 'p1');
-    await track('Segment Consent Preference Updated', { email_marketing: false, Analytics: false }, 'p2');
+    await track('Page Viewed Somewhere', { MARKETING: true }, 'p1');
+    await track('Segment Consent Preference Updated', { Marketing: false, Analytics: false }, 'p2');
     // A stale cookie still saying "true" on the next page view.
-    await track('Page Viewed Somewhere', { email_marketing: true, Analytics: true }, 'p3');
+    await track('Page Viewed Somewhere', { marketing: true, Analytics: true }, 'p3');
     const profile = await eventually(async () => (await lookup('prefs-1')).id as string | undefined);
     const { consents, history } = await consentsOf(profile);
     expect(consents.email_marketing.state).toBe('revoked');

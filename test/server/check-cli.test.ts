@@ -11,7 +11,7 @@ import { runCheck } from '../../src/cli.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const PROGRAM = `journey ebook {
-  when performed "Ebook Sigunp"
+  when performed "Ebook Sigunp" operational
   for chapter in 1..5 {
     send email "ebook_reviw"
     wait 1 day

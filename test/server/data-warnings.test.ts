@@ -15,7 +15,7 @@ const PROGRAM = `consent marketing {
 }
 
 journey ebook {
-  when performed "Ebook Sigunp"
+  when performed "Ebook Sigunp" operational
   for chapter in 1..5 {
     send email "ebook_reviw"
     wait 1 day
