@@ -17,7 +17,7 @@ export function offsetText(offsetMs: number): string {
   return `day ${days} ${pad(h)}:${pad(m)}${s === 0 ? '' : `:${pad(s)}`}`;
 }
 
-function describeEntry(entry: SimulatedEntry, at: (iso: string) => string): string {
+export function describeEntry(entry: SimulatedEntry, at: (iso: string) => string): string {
   switch (entry.kind) {
     case 'event':
       return `event ${JSON.stringify(entry.event)}${entry.delivered ? '' : ' (not heard by the run)'}`;

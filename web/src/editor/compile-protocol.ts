@@ -25,6 +25,11 @@ export interface DeclaredNames {
   templates: string[];
 }
 
+/** The worker's first message: it listens now. What is posted before may be lost, so the client waits for it. */
+export interface WorkerReady {
+  ready: true;
+}
+
 export interface CompileAnswer {
   id: number;
   diagnostics: Diagnostic[];

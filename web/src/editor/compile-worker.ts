@@ -8,7 +8,7 @@ import type { Block, Declaration, Program, Step } from '../../../src/dsl/ast.js'
 import { checkData } from '../../../src/dsl/check-data.js';
 import { compile, parseProgram } from '../../../src/dsl/index.js';
 import { compareDiagnostics } from '../../../src/dsl/positions.js';
-import type { CompileAnswer, CompileRequest, DataFactsMessage, DeclaredNames } from './compile-protocol';
+import type { CompileAnswer, CompileRequest, DataFactsMessage, DeclaredNames, WorkerReady } from './compile-protocol';
 
 let waiting: CompileRequest | undefined;
 let scheduled = false;
@@ -25,6 +25,7 @@ self.onmessage = (event: MessageEvent<CompileRequest | DataFactsMessage>) => {
   // A macrotask: messages that queued up during a compile are all read before the next.
   setTimeout(run, 0);
 };
+self.postMessage({ ready: true } satisfies WorkerReady);
 
 function run(): void {
   scheduled = false;

@@ -11,6 +11,7 @@ import { createRuleEditor, type RuleEditor } from '../../editor/rule-editor';
 import { canDeploy, useSession } from '../../session';
 import { clearDraft, loadDraft, saveDraft } from './draft';
 import { countProblems, ProblemList } from './problems';
+import { SimulateDialog } from './simulate-dialog';
 import { SummaryDialog } from './summary-dialog';
 import type { ActiveRules, DeployAnswer } from './types';
 
@@ -79,6 +80,7 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
   const [source, setSource] = useState(() => loadDraft(user)?.source ?? initial?.source ?? '');
   const [compiled, setCompiled] = useState<CompileAnswer>();
   const [reviewing, setReviewing] = useState(false);
+  const [simulating, setSimulating] = useState(false);
   const [deployed, setDeployed] = useState<DeployAnswer>();
   const draft = loadDraft(user);
   const staleBase = draft && draft.basedOn !== (active?.version ?? null);
@@ -170,6 +172,17 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
             </button>
           )}
           {mayDeploy && (
+            <button
+              type="button"
+              class="button"
+              onClick={() => setSimulating(true)}
+              disabled={!compiled || compiled.declared.journeys.length === 0}
+              title="What a journey of this draft would do for one person, before it goes live"
+            >
+              Simulate
+            </button>
+          )}
+          {mayDeploy && (
             <button type="button" class="button button-primary" onClick={() => setReviewing(true)} disabled={!differs}>
               Review and deploy
             </button>
@@ -184,6 +197,14 @@ function Workbench({ user, mayDeploy, initial }: { user: string; mayDeploy: bool
         </h2>
         <ProblemList diagnostics={diagnostics} onChoose={(d) => editor.current?.goTo(d.line, d.column)} />
       </section>
+      {simulating && compiled && (
+        <SimulateDialog
+          source={source}
+          journeys={compiled.declared.journeys}
+          consents={compiled.declared.consents}
+          onClose={() => setSimulating(false)}
+        />
+      )}
       {reviewing && (
         <SummaryDialog
           title="Review and deploy"
