@@ -23,6 +23,8 @@ const started: StopStep[] = [];
 const servers: ManagedProcess[] = [];
 /** After the deadline a server gets this long to exit on SIGTERM before SIGKILL. */
 const LATE_GRACE_MS = 5000;
+/** After this long serving, the journey simulations are prepared: not in the way of starting up. */
+const SIMULATION_PREPARE_DELAY_MS = 3000;
 
 /**
  * A server is stopped by a stop even while it is still starting: it is registered as soon as
@@ -146,6 +148,8 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const http = await listen(runtime, config.port);
   started.push({ name: 'HTTP API (requests in flight)', run: () => new Promise<void>((resolve) => http.close(() => resolve())) });
   if (config.role === 'worker') exitWhenWorkerEnds(runtime, config, logger);
+  // Once serving, the first journey simulation is made as quick as the others (docs/simulation.md).
+  else setTimeout(() => runtime.prepareSimulations(), SIMULATION_PREPARE_DELAY_MS).unref();
 
   if (config.role === 'worker') {
     console.log(

@@ -142,6 +142,8 @@ export interface Runtime {
   worker?: Worker;
   /** Settles when the worker stops, for whatever reason; absent without a worker. */
   workerEnded?: Promise<void>;
+  /** Gets the journey simulations ready ahead of the first (src/simulation/environment.ts). */
+  prepareSimulations(): void;
   close(): Promise<void>;
 }
 
@@ -392,6 +394,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     changes,
     importApply,
     ...(worker && workerRun ? { worker, workerEnded: workerRun } : {}),
+    prepareSimulations: () => simulations.prepare(),
     async close() {
       closing = true;
       await simulations.close();

@@ -93,13 +93,14 @@ describe('Simulate on the Rules page', () => {
     expect(await viewerPage.getByRole('button', { name: 'Simulate' }).count()).toBe(0);
     // With the session's CSRF token, as the console sends it: refused for the role, not the request.
     const refused = await viewerPage.evaluate(async (source) => {
-      const session = await (await fetch('/v1/session')).json();
+      const session = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
       const response = await fetch('/v1/journeys/simulate', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
         body: JSON.stringify({ source, journey: 'ebook_drip' }),
       });
-      return { status: response.status, code: (await response.json()).error?.code };
+      const body = (await response.json()) as { error?: { code?: string } };
+      return { status: response.status, code: body.error?.code };
     }, EBOOK);
     expect(refused).toEqual({ status: 403, code: 'forbidden' });
   });
