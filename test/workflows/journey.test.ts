@@ -2,36 +2,28 @@
  * The journey interpreter on Temporal's time-skipping test server, with the real
  * activities writing to the real database: days pass in milliseconds.
  */
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProfileChanges } from '../../src/profile-changes/pipeline.js';
-import { createActivities } from '../../src/activities/index.js';
-import { createDeliverer } from '../../src/channels/deliver.js';
-import { LinkSigner } from '../../src/channels/links.js';
 import type { JourneyIR, ProgramIR, StepIR } from '../../src/dsl/ir.js';
-import { createStores, type Stores } from '../../src/store/index.js';
+import type { Stores } from '../../src/store/index.js';
 import { journeyWorkflow } from '../../src/workflows/journey.js';
 import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
 import { profileEventSignal } from '../../src/workflows/messages.js';
 import { eventually } from '../support/eventually.js';
-import { rawCollections, type RawCollections } from '../support/raw.js';
-import { freshDatabase, testServerBinary } from '../support/servers.js';
+import { startJourneyBench, type JourneyBench } from '../support/journey-bench.js';
+import type { RawCollections } from '../support/raw.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const taskQueue = `journeys-${randomUUID().slice(0, 8)}`;
 
+let bench: JourneyBench;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
+let taskQueue: string;
 let stores: Stores;
 let raw: RawCollections;
-let drop: () => Promise<void>;
 let rulesVersion: number;
+let newProfile: JourneyBench['newProfile'];
 
 let stepCounter = 0;
 const id = () => `s${stepCounter++}`;
@@ -106,47 +98,12 @@ const program: ProgramIR = {
 };
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerBinary() } } });
-  const database = await freshDatabase('journeys');
-  drop = database.drop;
-  stores = createStores(database.db);
-  raw = rawCollections(database.db);
-  rulesVersion = await stores.rules.deploy('(hand-built IR)', program, new Date());
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
-    // No SMTP here: e-mails are recorded as not-configured (test/channels sends them).
-    activities: createActivities({
-      stores,
-      now: () => new Date(),
-      defaultTimeZone: 'UTC',
-      changes: createProfileChanges({ stores, now: () => new Date() }),
-      deliverer: createDeliverer({
-        stores,
-        now: () => new Date(),
-        links: new LinkSigner('journey-test-link-secret'),
-        publicUrl: 'http://localhost:3000',
-        defaultTimeZone: 'UTC',
-      }),
-    }),
-  });
-  workerRun = worker.run();
+  ({ env, taskQueue, stores, raw, rulesVersion, newProfile } = bench = await startJourneyBench('journeys', program));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await drop?.();
+  await bench?.close();
 });
-
-async function newProfile(consents: Record<string, unknown> = {}): Promise<string> {
-  const profileId = `p_${randomUUID()}`;
-  await stores.profiles.create(profileId, {}, new Date());
-  await raw.profiles.updateOne({ _id: profileId }, { $set: { consents } as never });
-  return profileId;
-}
 
 const tagsOf = async (profileId: string) => (await stores.profiles.findById(profileId))?.tags ?? [];
 

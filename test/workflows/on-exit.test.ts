@@ -4,34 +4,26 @@
  * ended it — its last step, an `exit on` event, a withdrawn consent — and not when the run
  * continues as new or when it was never let in.
  */
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
-import { createDeliverer } from '../../src/channels/deliver.js';
-import { LinkSigner } from '../../src/channels/links.js';
 import type { JourneyIR, OnExitStepIR, ProgramIR, StepIR } from '../../src/dsl/ir.js';
-import { createProfileChanges } from '../../src/profile-changes/pipeline.js';
-import { createStores, type Stores } from '../../src/store/index.js';
+import type { Stores } from '../../src/store/index.js';
 import { journeyWorkflowId } from '../../src/util/workflow-ids.js';
 import { journeyWorkflow } from '../../src/workflows/journey.js';
 import { consentWithdrawnSignal, profileEventSignal } from '../../src/workflows/messages.js';
 import { eventually } from '../support/eventually.js';
-import { rawCollections, type RawCollections } from '../support/raw.js';
-import { freshDatabase, testServerBinary } from '../support/servers.js';
+import { startJourneyBench, type JourneyBench } from '../support/journey-bench.js';
+import type { RawCollections } from '../support/raw.js';
 
 const DAY = 24 * 3_600_000;
-const taskQueue = `on-exit-${randomUUID().slice(0, 8)}`;
 
+let bench: JourneyBench;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
+let taskQueue: string;
 let stores: Stores;
 let raw: RawCollections;
-let drop: () => Promise<void>;
 let rulesVersion: number;
+let newProfile: JourneyBench['newProfile'];
 
 /** The chapter tag comes off however the run ends; the trait says it ended. */
 const ON_EXIT: OnExitStepIR[] = [
@@ -70,48 +62,14 @@ const program: ProgramIR = {
 };
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerBinary() } } });
-  const database = await freshDatabase('on_exit');
-  drop = database.drop;
-  stores = createStores(database.db);
-  raw = rawCollections(database.db);
-  rulesVersion = await stores.rules.deploy('(hand-built IR)', program, new Date());
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)),
-    activities: createActivities({
-      stores,
-      now: () => new Date(),
-      defaultTimeZone: 'UTC',
-      changes: createProfileChanges({ stores, now: () => new Date() }),
-      deliverer: createDeliverer({
-        stores,
-        now: () => new Date(),
-        links: new LinkSigner('on-exit-test-link-secret'),
-        publicUrl: 'http://localhost:3000',
-        defaultTimeZone: 'UTC',
-      }),
-    }),
-  });
-  workerRun = worker.run();
+  ({ env, taskQueue, stores, raw, rulesVersion, newProfile } = bench = await startJourneyBench('on_exit', program));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await drop?.();
+  await bench?.close();
 });
 
 const granted = { email_marketing: { state: 'granted', at: new Date() } };
-
-async function newProfile(consents: Record<string, unknown> = {}): Promise<string> {
-  const profileId = `p_${randomUUID()}`;
-  await stores.profiles.create(profileId, {}, new Date());
-  await raw.profiles.updateOne({ _id: profileId }, { $set: { consents } as never });
-  return profileId;
-}
 
 const profileOf = async (profileId: string) => (await stores.profiles.findById(profileId))!;
 
