@@ -6,7 +6,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newContext } from '../support/browser.js';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { trackEbookSignups } from '../support/ebook-signups.js';
+import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const MARKETER = { name: 'cora', password: 'completion passphrase', role: 'marketer' };
 
@@ -17,18 +18,7 @@ let page: Page;
 beforeAll(async () => {
   itinera = await startTestItinera('console_completion', { runWorker: false });
   expect((await send(itinera.baseUrl, 'POST', '/v1/users', { auth: bearer(ADMIN_KEY), json: MARKETER })).status).toBe(201);
-  for (const [i, source] of ['landing', 'footer'].entries()) {
-    const tracked = await send(itinera.baseUrl, 'POST', '/v1/track', {
-      auth: basicAuth(WRITE_KEY),
-      json: { userId: `reader-${i}`, event: 'Ebook Signup', properties: { source, campaign: { name: 'winter' } } },
-    });
-    expect(tracked.status).toBe(200);
-  }
-  // The catalogue is written behind: wait until it holds the event.
-  await eventually(async () => {
-    const catalog = await send(itinera.baseUrl, 'GET', '/v1/catalog', { auth: bearer(ADMIN_KEY) });
-    return catalog.body.events?.some((event: { name: string }) => event.name === 'Ebook Signup') ? true : undefined;
-  });
+  await trackEbookSignups(itinera.baseUrl);
   browser = await launchBrowser();
   page = await (await newContext(browser, itinera.baseUrl)).newPage();
   await page.goto('/console/rules');

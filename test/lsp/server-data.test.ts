@@ -4,7 +4,8 @@
  * properties, and hovering over a deployed segment tells its size there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { trackEbookSignups } from '../support/ebook-signups.js';
+import { ADMIN_KEY, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { startLspClient, type LspClient } from './client.js';
 
 const RULES = `segment readers {
@@ -19,18 +20,7 @@ let client: LspClient;
 
 beforeAll(async () => {
   itinera = await startTestItinera('lsp_server_data');
-  for (const [i, source] of ['landing', 'footer'].entries()) {
-    const tracked = await send(itinera.baseUrl, 'POST', '/v1/track', {
-      auth: basicAuth(WRITE_KEY),
-      json: { userId: `reader-${i}`, event: 'Ebook Signup', properties: { source, campaign: { name: 'winter' } } },
-    });
-    expect(tracked.status).toBe(200);
-  }
-  // The catalogue is written behind: wait until it holds the event.
-  await eventually(async () => {
-    const catalog = await send(itinera.baseUrl, 'GET', '/v1/catalog', admin);
-    return catalog.body.events?.some((event: { name: string }) => event.name === 'Ebook Signup') ? true : undefined;
-  });
+  await trackEbookSignups(itinera.baseUrl);
   const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
   expect(deployed.status).toBe(200);
   // Its size is computed behind the deploy: wait until the server has it.
