@@ -22,9 +22,9 @@ import { compareDiagnostics } from './dsl/positions.js';
 import { IMPORT_USAGE } from './import/cli-args.js';
 import { lspCommand } from './lsp/command.js';
 import { describeFailure } from './cli/errors.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, formatDiagnostic } from './cli/exit-codes.js';
 import { DEPLOY_USAGE, TEMPLATES_USAGE } from './cli/usage.js';
 import { simulateCommand } from './simulation/cli.js';
-import type { Diagnostic } from './dsl/diagnostics.js';
 
 import type { CliIO } from './cli-io.js';
 
@@ -36,15 +36,7 @@ export interface Command {
   run: (args: string[], io: CliIO) => Promise<number>;
 }
 
-export const EXIT_OK = 0;
-/** The input has errors (diagnostics, unreadable files). */
-export const EXIT_ERRORS = 1;
-/** The command line itself is wrong. */
-export const EXIT_USAGE = 2;
-
-export function formatDiagnostic(path: string, d: Diagnostic): string {
-  return `${path}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
-}
+export { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, formatDiagnostic };
 
 async function readSource(path: string, io: CliIO): Promise<string | undefined> {
   try {

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../dsl/diagnostics.js';
 import type { DeploySummary } from '../server/deploy-summary.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, formatDiagnostic } from '../cli.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, formatDiagnostic } from './exit-codes.js';
 import type { CliIO } from '../cli-io.js';
 import { DEPLOY_USAGE } from './usage.js';
 import { summaryLines } from './deploy-summary-text.js';

@@ -13,7 +13,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import type { CliIO } from '../cli-io.js';
 import { TEMPLATES_USAGE } from './usage.js';
 import { CliFailure, ServerRefusal } from './errors.js';
