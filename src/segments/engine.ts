@@ -302,8 +302,9 @@ export class SegmentEngine {
    * and the profile's next write drops it. After a restart the profile's pending changes
    * (those of its last write) are copied again: the history keeps one of each, the member
    * list ends as the last change says, and a size or a stat moves only when the member
-   * list did. Replaying several changes of one person out of a crash can still move a
-   * size and the hourly stats twice; a deploy's recompute counts sizes again from the lists.
+   * list did. Replaying several changes of one person out of a crash, or dying between a
+   * member list's write and its size's, can leave a size and the stats off by those
+   * changes (docs/segments.md: sizes are never counted over, which would lose live entries).
    */
   async copyChanges(all: readonly SegmentChange[]): Promise<void> {
     const { stores } = this.options;

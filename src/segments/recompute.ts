@@ -3,6 +3,9 @@
  * segment-recompute.ts): only the segments it adds or changes, over everyone, leaving the
  * others' membership and `since` alone.
  *
+ * 0. declare (before the version becomes active, src/store/rules.ts): segments new to the
+ *    catalog get their document, size 0, so that the first live entry's count has one to
+ *    land in; a size moves only by increments, never by writing a count over it.
  * 1. prepare: the catalog marks new and changed segments `computing`; leaves no rules
  *    named before get a state with a cutoff a few seconds ahead. Events received after
  *    the cutoff are folded live by the profile writer (any round that runs after the
@@ -14,8 +17,9 @@
  *    it has done; the leaves are then ready.
  * 3. every profile is judged for the computing segments, in `_id` order, with the last id
  *    as the checkpoint a retried pass resumes from.
- * 4. sizes are counted from the member lists, the segments are `ready`; segments and
- *    leaves the rules no longer name are dropped.
+ * 4. the segments are `ready`; segments and leaves the rules no longer name are dropped.
+ *    Sizes are not counted again here: an entry made live between the count and its write
+ *    would be lost (a segment read 6 of its 7 members for good).
  *
  * Each step checks that its version is still the active one: a newer deploy's recompute
  * takes over, computing whatever this one left unfinished.
@@ -28,6 +32,8 @@ import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
 import { backfillField } from './person-facts.js';
 import type { Leaf } from './leaves.js';
+import { planOf, type PlannedSegment } from './plan.js';
+import type { ProgramIR } from '../dsl/ir.js';
 
 /** How far ahead of the deploy new leaves' cutoff is set: far more than writing the state takes. */
 export const CUTOFF_AHEAD_MS = 2_000;
@@ -44,6 +50,18 @@ export interface PreparedRecompute {
   cutoffMs?: number;
   /** Segments to judge over everyone. */
   computing: string[];
+}
+
+function newSegment(segment: PlannedSegment, version: number, at: Date): SegmentCatalogDoc {
+  const title = segment.title === undefined ? {} : { title: segment.title };
+  return { _id: segment.name, ...title, def: segment.def, version, state: 'computing', firstComputation: true, size: 0, createdAt: at };
+}
+
+/** Step 0: the catalog documents of the segments this version adds, before it becomes active. */
+export async function declareNewSegments(stores: Stores, ir: ProgramIR, version: number, now: () => Date): Promise<void> {
+  const known = new Set((await stores.segments.all()).map((doc) => doc._id));
+  for (const segment of planOf(ir).segments)
+    if (!known.has(segment.name)) await stores.segments.create(newSegment(segment, version, now()));
 }
 
 /** Reports progress; for the activity, also a heartbeat. */
@@ -72,11 +90,8 @@ export async function prepareRecompute(
       continue;
     }
     computing.push(segment.name);
-    const doc: SegmentCatalogDoc = existing
-      ? { ...existing, ...title, def: segment.def, version, state: 'computing' }
-      : { _id: segment.name, ...title, def: segment.def, version, state: 'computing', firstComputation: true, size: 0, createdAt: now() };
-    delete doc.progress;
-    await stores.segments.put(doc);
+    if (existing) await stores.segments.redefine(segment.name, { ...title, def: segment.def, version });
+    else await stores.segments.create(newSegment(segment, version, now()));
   }
 
   let leaves = await stores.segments.updateLeaves((current) => {
@@ -229,8 +244,7 @@ export async function finishRecompute(
       continue;
     }
     if (doc.state !== 'computing' || doc.def !== planned.def) continue;
-    const { progress: _progress, firstComputation: _first, ...rest } = doc;
-    await stores.segments.put({ ...rest, state: 'ready', computedAt: now(), size: await stores.segmentMembers.count(doc._id) });
+    await stores.segments.markReady(doc._id, planned.def, now());
   }
   await stores.segments.updateLeaves((current) => Object.fromEntries(Object.entries(current).filter(([key]) => plan.leaves.has(key))));
   return 'done';

@@ -29,7 +29,18 @@ export class RulesStore {
     this.pointer = db.collection<ActivePointer>(COLLECTIONS.rulesActive);
   }
 
-  async deploy(source: string, ir: ProgramIR, now: Date, about: DeployRecord = {}): Promise<number> {
+  /**
+   * Stores the program as the next version and makes it active. `beforeActive` runs once
+   * the version has its number and before any reader can see it active (the segment
+   * catalog declares the segments it adds there).
+   */
+  async deploy(
+    source: string,
+    ir: ProgramIR,
+    now: Date,
+    about: DeployRecord = {},
+    beforeActive: (version: number) => Promise<void> = async () => {},
+  ): Promise<number> {
     // Only the number is needed: the newest version's IR can be large.
     const latest = await this.versions
       .find({}, { projection: { _id: 1 } })
@@ -52,6 +63,7 @@ export class RulesStore {
         version += 1;
       }
     }
+    await beforeActive(version);
     await this.pointer.updateOne({ _id: 'active', version: { $lt: version } }, { $set: { version } }, { upsert: true }).catch((error) => {
       // The upsert collides when a newer version already became active: that one stays.
       if ((error as { code?: number }).code !== 11000) throw error;

@@ -60,6 +60,29 @@ export class SegmentCatalogStore {
     await upsertOnce(() => this.collection.replaceOne({ _id: doc._id }, doc, { upsert: true }));
   }
 
+  /**
+   * Adds the segment unless it is in the catalog already (then nothing changes). The size
+   * is never written over: it moves only by `addToSize`, and an entry counted between a
+   * read and a write of the whole document would be lost.
+   */
+  async create(doc: SegmentCatalogDoc): Promise<void> {
+    const { _id, ...fields } = doc;
+    await upsertOnce(() => this.collection.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true }));
+  }
+
+  /** A new definition to compute; the size and the member list stay as they are until it is judged. */
+  async redefine(name: string, change: { def: string; version: number; title?: string }): Promise<void> {
+    await this.collection.updateOne({ _id: name }, { $set: { ...change, state: 'computing' }, $unset: { progress: '' } });
+  }
+
+  /** Computed: ready, unless a newer deploy has given it another definition meanwhile. */
+  async markReady(name: string, def: string, computedAt: Date): Promise<void> {
+    await this.collection.updateOne(
+      { _id: name, def },
+      { $set: { state: 'ready', computedAt }, $unset: { progress: '', firstComputation: '' } },
+    );
+  }
+
   async update(name: string, set: Partial<Omit<SegmentCatalogDoc, '_id'>>): Promise<void> {
     await this.collection.updateOne({ _id: name }, { $set: set });
   }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { compile, parseProgram } from '../../dsl/index.js';
 import type { RulesDoc } from '../../store/rules.js';
 import type { DeployRecord, RulesHeader } from '../../store/rules.js';
+import { declareNewSegments } from '../../segments/recompute.js';
 import { textDiff } from '../../util/text-diff.js';
 import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps } from '../deps.js';
@@ -50,7 +51,9 @@ export function ruleRoutes(deps: AppDeps): Router {
     }
     const deployedBy = actorLabel(actorOf(res));
     const before = await stores.rules.active();
-    const version = await stores.rules.deploy(source, ir, deps.now(), { deployedBy, ...about });
+    const version = await stores.rules.deploy(source, ir, deps.now(), { deployedBy, ...about }, (next) =>
+      declareNewSegments(stores, ir, next, deps.now),
+    );
     logDeploy(deps.logger, { actor: deployedBy, version, before: before?.ir, after: ir, ...about });
     const detail = {
       ...(about.note === undefined ? {} : { note: about.note }),
