@@ -6,6 +6,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { createRedactor } from './log-redaction.js';
+import { currentRequestId } from './util/request-context.js';
 
 export type { Logger };
 
@@ -20,6 +21,11 @@ export function createLogger(
     {
       level,
       base: { service: 'itinera' },
+      // Every line written while serving a request names it (src/server/request-log.ts).
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { reqId: requestId };
+      },
       // pino hands every record to this formatter before writing it.
       formatters: { log: redact },
       serializers: {

@@ -6,7 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, type CapturedLog } from './support/log-capture.js';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from './support/runtime.js';
+import {
+  ADMIN_KEY,
+  WRITE_KEY,
+  basicAuth,
+  bearer,
+  eventually,
+  request,
+  send,
+  startTestItinera,
+  type TestItinera,
+} from './support/runtime.js';
 
 const admin = { auth: bearer(ADMIN_KEY) };
 const write = { auth: basicAuth(WRITE_KEY) };
@@ -74,6 +84,35 @@ describe("operators' log lines", () => {
     ]);
     expect(log.withMessage('export matched nobody').filter((record) => record.requestId === nobody)).toHaveLength(1);
     for (const trace of ['export.me', 'nobody.here', 'log-export']) expect(log.text()).not.toContain(trace);
+  });
+
+  it('a request: its id returned, on its line and on every line written for it; the route, never the URL', async () => {
+    const offered = await request(itinera.baseUrl, 'POST', '/v1/journeys/hello/pause', {
+      ...admin,
+      headers: { 'X-Request-Id': 'lb-7f3a.42' },
+    });
+    expect(offered.status).toBe(200);
+    expect(offered.headers.get('x-request-id')).toBe('lb-7f3a.42');
+    expect(log.withMessage('journey paused')).toEqual([expect.objectContaining({ journey: 'hello', by: 'admin', reqId: 'lb-7f3a.42' })]);
+    expect(log.withMessage('request').filter((line) => line.reqId === 'lb-7f3a.42')).toEqual([
+      expect.objectContaining({ method: 'POST', route: '/v1/journeys/:name/pause', status: 200, ms: expect.any(Number) }),
+    ]);
+
+    // Not an id one would log (spaces, too long): a new one instead.
+    const resumed = await request(itinera.baseUrl, 'POST', '/v1/journeys/hello/resume', {
+      ...admin,
+      headers: { 'X-Request-Id': 'a b'.repeat(30) },
+    });
+    const fresh = resumed.headers.get('x-request-id')!;
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    expect(log.withMessage('journey resumed')).toEqual([expect.objectContaining({ journey: 'hello', reqId: fresh })]);
+
+    // A signed link's token and a profile's id stay out of the log: the line names the route.
+    const token = 'tok3n-not-to-be-logged';
+    const portal = await request(itinera.baseUrl, 'GET', `/v1/portal/${token}?lang=pl`);
+    const line = log.withMessage('request').find((record) => record.reqId === portal.headers.get('x-request-id'));
+    expect(line).toMatchObject({ method: 'GET', route: '/v1/portal/:token', status: portal.status });
+    expect(log.text()).not.toContain(token);
   });
 
   it("the worker's send summary: counts by channel and outcome, the last ones written at shutdown", async () => {

@@ -30,6 +30,7 @@ import type { SegmentContext } from '../segments/context.js';
 import type { Stores } from '../store/index.js';
 import { combineActivities, type ProfileActivity } from '../store/profiles.js';
 import { OtherProcessesBarrier } from './other-processes.js';
+import { outsideRequest } from '../util/request-context.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
 /** One accepted batch: its outbox entry and, per profile, its new events and what they add. */
@@ -237,7 +238,8 @@ export class ProfileWriter {
 
   private kick(): void {
     if (this.running) return;
-    this.running = this.run().finally(() => {
+    // A round applies many requests' events: its log lines belong to none of them.
+    this.running = outsideRequest(() => this.run()).finally(() => {
       this.running = null;
       if (this.queued.size > 0) this.kick();
     });

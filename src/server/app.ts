@@ -8,6 +8,7 @@ import { DEFAULT_SESSION_POLICY } from '../accounts/sessions.js';
 import type { AppDeps } from './deps.js';
 import { authenticate, authorize, requireWriteKey } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
+import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consents.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { frequencyCapRoutes } from './routes/frequency-caps.js';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   trustProxies(app, deps.trustedProxies ?? []);
+  app.use(requestLog(deps.logger, [...TRACKING_PATHS, METRICS_PATH]));
   app.use(healthRoutes(deps));
   if (deps.surface === 'health') {
     app.use((_req, _res, next) => next(notFound('no such endpoint (this is a worker process: only /health and /ready)')));

@@ -159,6 +159,10 @@ export function broadcastRoutes(deps: AppDeps): Router {
         throw conflict(`broadcast_${now}`, `broadcast '${name}' is ${now}: it cannot ${action}`, now);
       }
       await runs().signal(name, action);
+      deps.logger.info(
+        { broadcast: name, by: actorLabel(actorOf(res)), state: to },
+        `broadcast ${action === 'cancel' ? 'cancelled' : `${action}d`}`,
+      );
       res.json(present(name, declaration, moved));
     });
   }

@@ -15,6 +15,7 @@ import { allSteps } from '../../dsl/ir-steps.js';
 import type { JourneyStats } from '../../store/journey-stats.js';
 import type { AppDeps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { actorLabel, actorOf } from '../actor.js';
 import { createRulesPrograms } from '../rules-programs.js';
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
@@ -148,6 +149,8 @@ export function journeyRoutes(deps: AppDeps): Router {
       const { names } = await overview();
       if (!names.includes(req.params.name)) throw notFound('no journey with that name in the active rules or in the stats');
       await deps.stores.journeyControls.setPaused(req.params.name, paused, deps.now());
+      // For the people on call: runs held or let go is a change they will be asked about.
+      deps.logger.info({ journey: req.params.name, by: actorLabel(actorOf(res)) }, paused ? 'journey paused' : 'journey resumed');
       res.json({ name: req.params.name, paused });
     });
   }
