@@ -6,9 +6,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { ADMIN_KEY, bearer, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { temporalAddress } from '../support/servers.js';
 import { exited, forkWorker } from '../support/worker-child.js';
+import { seedReader } from '../support/erasure-subject.js';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {
@@ -21,7 +22,6 @@ const STEPS = ['eraseInventory', 'eraseSuppress', 'eraseStop', 'eraseRemove', 'e
 let itinera: TestItinera;
 const children: ChildProcess[] = [];
 const admin = { auth: bearer(ADMIN_KEY) };
-const write = { auth: basicAuth(WRITE_KEY) };
 
 /** The worker, in a process of its own; the same admin key (and so privacy secret) as the API's: one deployment. */
 async function startWorker(killAfter?: string): Promise<ChildProcess> {
@@ -48,22 +48,10 @@ afterAll(async () => {
 describe('an erasure whose worker is killed at every step', () => {
   it('resumes each step after the kill and completes with exact counts and nothing left', { timeout: 240_000 }, async () => {
     const worker = await startWorker();
-    await send(itinera.baseUrl, 'POST', '/v1/identify', {
-      ...write,
-      json: { userId: 'u-crash', anonymousId: 'a-crash', traits: { email: 'crash.person@example.org', name: 'Crash Person' } },
-    });
-    await send(itinera.baseUrl, 'POST', '/v1/consents', {
-      ...write,
-      json: { userId: 'u-crash', purpose: 'email_marketing', state: 'granted' },
-    });
-    for (let i = 0; i < 3; i++)
-      await send(itinera.baseUrl, 'POST', '/v1/track', {
-        ...write,
-        json: { userId: 'u-crash', event: 'Article Read', properties: { n: i } },
-      });
-    const profile = await eventually(async () => {
-      const found = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-crash', admin)).body;
-      return found.segments?.length === 1 ? found : undefined;
+    const profile = await seedReader(itinera.baseUrl, {
+      userId: 'u-crash',
+      anonymousId: 'a-crash',
+      traits: { email: 'crash.person@example.org', name: 'Crash Person' },
     });
     worker.kill('SIGKILL');
     await exited(worker);

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTemporalDevServer } from '../../src/infra/embedded.js';
 import { freePort, type ManagedProcess } from '../../src/infra/process.js';
 import { ensureTemporalCli } from '../../src/infra/provision.js';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import { ADMIN_KEY, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 import { exited, forkWorker } from '../support/worker-child.js';
+import { seedReader } from '../support/erasure-subject.js';
 
 const RULES = `
 consent email_marketing "E-mail marketing" {}
@@ -27,7 +28,6 @@ let dataDir: string;
 let ports: { port: number; httpPort: number; metricsPort: number };
 const children: ChildProcess[] = [];
 const admin = { auth: bearer(ADMIN_KEY) };
-const write = { auth: basicAuth(WRITE_KEY) };
 const address = () => `127.0.0.1:${ports.port}`;
 
 /** The dev server on this test's data directory and ports: the same database each time. */
@@ -72,22 +72,9 @@ describe('an erasure while Temporal is killed', () => {
   it('completes after the server comes back, the interrupted step taken up again', { timeout: 240_000 }, async () => {
     // A worker while the person is made (the deploy's segment recompute runs on it), none while the erasure is asked for.
     const first = await startWorker();
-    await send(itinera.baseUrl, 'POST', '/v1/identify', {
-      ...write,
-      json: { userId: 'u-tkill', traits: { email: 'temporal.kill@example.org', name: 'Tina Kill' } },
-    });
-    await send(itinera.baseUrl, 'POST', '/v1/consents', {
-      ...write,
-      json: { userId: 'u-tkill', purpose: 'email_marketing', state: 'granted' },
-    });
-    for (let i = 0; i < 3; i++)
-      await send(itinera.baseUrl, 'POST', '/v1/track', {
-        ...write,
-        json: { userId: 'u-tkill', event: 'Article Read', properties: { n: i } },
-      });
-    const profile = await eventually(async () => {
-      const found = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=u-tkill', admin)).body;
-      return found.segments?.length === 1 ? found : undefined;
+    const profile = await seedReader(itinera.baseUrl, {
+      userId: 'u-tkill',
+      traits: { email: 'temporal.kill@example.org', name: 'Tina Kill' },
     });
     first.kill('SIGKILL');
     await exited(first);
