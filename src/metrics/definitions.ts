@@ -113,7 +113,7 @@ export async function refreshOutboxGauges(now = Date.now()): Promise<void> {
 
 const httpDuration = new Histogram({
   name: `${PREFIX}http_request_duration_seconds`,
-  help: "HTTP requests by method, Express route pattern (`none`: answered before any route, such as a refused key or a static file) and status class.",
+  help: 'HTTP requests by method, Express route pattern (`none`: answered before any route, such as a refused key or a static file) and status class.',
   labelNames: ['method', 'route', 'status_class'] as const,
   buckets: HTTP_BUCKETS,
   registers,
