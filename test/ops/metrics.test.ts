@@ -98,6 +98,14 @@ describe('GET /metrics', () => {
       expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
       const template = { subject: 'Your receipt', html: '<p>Thanks</p>', text: 'Thanks' };
       expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/receipt', { ...admin, json: template })).status).toBe(201);
+      // Events judged once the segment is computed: its entry is then the event's, not the deploy's.
+      await eventually(
+        async () =>
+          (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+            (segment: { state: string }) => segment.state === 'ready',
+          ),
+        60_000,
+      );
       before = (await scrape()).exposition;
 
       // Six messages accepted, in five requests (five batches): two identifies, a batch of two, two tracks.
