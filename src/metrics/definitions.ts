@@ -93,20 +93,39 @@ export function setOutboxProbe(probe: () => Promise<OutboxSummary>): () => void 
   };
 }
 
-/** Reads the outbox into its gauges: called by the scrape, before the registry is written out. */
-export async function refreshOutboxGauges(now = Date.now()): Promise<void> {
-  if (!outboxProbe) return;
+/** How long a scrape waits for the outbox read before it answers with the gauges of the last read. */
+export const OUTBOX_READ_WAIT_MS = 2000;
+
+let outboxRead: Promise<void> | undefined;
+
+async function readOutbox(probe: () => Promise<OutboxSummary>): Promise<void> {
   const started = performance.now();
   try {
-    const { entries, oldestAt } = await outboxProbe();
+    const { entries, oldestAt } = await probe();
     outboxDepth.set(entries);
-    outboxOldestAge.set(oldestAt ? Math.max(0, (now - oldestAt.getTime()) / 1000) : 0);
+    outboxOldestAge.set(oldestAt ? Math.max(0, (Date.now() - oldestAt.getTime()) / 1000) : 0);
   } catch (error) {
     // The gauges keep their last values; the failure is counted where failures are.
     recordFailure('metrics_outbox_read', error);
   } finally {
     outboxReadSeconds.set((performance.now() - started) / 1000);
   }
+}
+
+/**
+ * Reads the outbox into its gauges: called by the scrape, before the registry is written
+ * out. One read at a time, however many scrapes come; a read slower than `waitMs` (a grown
+ * outbox on FerretDB, which scans it: docs/ops/metrics.md) finishes behind the answer,
+ * which carries the last read's values, so a scrape never runs into Prometheus's timeout.
+ */
+export async function refreshOutboxGauges(waitMs = OUTBOX_READ_WAIT_MS): Promise<void> {
+  const probe = outboxProbe;
+  if (!probe) return;
+  outboxRead ??= readOutbox(probe).finally(() => (outboxRead = undefined));
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+  await Promise.race([outboxRead, waited]);
+  clearTimeout(timer);
 }
 
 // HTTP.
