@@ -16,7 +16,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
  * have a stricter rule of their own below (which forbids the layers above them too).
  */
 const LAYERS = [
-  ['dsl', 'util', 'config.ts', 'shutdown.ts', 'cli-io.ts'], // the compiler and helpers: no domain
+  ['dsl', 'util', 'config.ts', 'shutdown.ts', 'cli-io.ts', 'metrics'], // the compiler and helpers: no domain; the process's metrics
   ['model.ts', 'conditions'], // the shapes layers share (they hold the compiler's IR); what a condition means
   ['profile', 'accounts', 'tracking', 'log-redaction.ts', 'logger.ts'], // pure rules over those documents and messages; logging
   ['store'],

@@ -103,6 +103,8 @@ const schema = z.object({
   ITINERA_SESSION_IDLE_MINUTES: z.coerce.number().min(0).default(60),
   /** How long a stop may finish in-flight work before the embedded servers are stopped anyway. */
   ITINERA_STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  /** Required as `Authorization: Bearer …` by GET /metrics; without it /metrics answers loopback clients only (docs/ops/metrics.md). */
+  ITINERA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -147,6 +149,8 @@ export interface Config {
   stopTimeoutMs: number;
   /** Console sessions: absolute lifetime and idle timeout (0: none). */
   sessions: { absoluteMs: number; idleMs: number };
+  /** GET /metrics's bearer token; absent: loopback clients only. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -398,5 +402,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readWaitMs: e.ITINERA_READ_WAIT_MS,
     stopTimeoutMs: e.ITINERA_STOP_TIMEOUT_MS,
     sessions: { absoluteMs: e.ITINERA_SESSION_HOURS * 60 * 60_000, idleMs: e.ITINERA_SESSION_IDLE_MINUTES * 60_000 },
+    ...(e.ITINERA_METRICS_TOKEN ? { metricsToken: e.ITINERA_METRICS_TOKEN } : {}),
   };
 }

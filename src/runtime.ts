@@ -40,6 +40,7 @@ import { SimulationEnvironment } from './simulation/environment.js';
 import { ensureTestServer } from './infra/provision.js';
 import { createProfileChanges, type ProfileChanges } from './profile-changes/pipeline.js';
 import { createApp } from './server/app.js';
+import { setOutboxProbe } from './metrics/index.js';
 import type { WorkerHealth } from './server/deps.js';
 import type { Source } from './server/auth.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
@@ -119,6 +120,8 @@ export interface RuntimeOptions {
   sweepIntervalMs: number;
   /** Time zone for `wait until` and quiet hours when a profile has none. */
   defaultTimeZone?: string;
+  /** GET /metrics's bearer token; absent: loopback clients only (src/metrics/route.ts). */
+  metricsToken?: string;
   /** Whether to run the Temporal worker; by default unless the role is `api` (tests that only exercise HTTP and storage say false). */
   runWorker?: boolean;
   now?: () => Date;
@@ -176,6 +179,7 @@ export function runtimeOptionsFrom(config: Config, servers: { temporalAddress: s
     writerLimits: { leaseMs: config.outboxLeaseMs },
     readWaitMs: config.readWaitMs,
     sessions: config.sessions,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   };
 }
 
@@ -345,7 +349,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   // Nothing starts until the first simulation (src/simulation/environment.ts).
   const simulations = new SimulationEnvironment({ testServerBinary: () => ensureTestServer((line) => logger.info(line)), logger });
+  // The outbox gauges are read when /metrics is scraped (src/metrics).
+  const forgetOutboxProbe = setOutboxProbe(() => stores.outbox.summary());
   const app = createApp({
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
     simulations,
     surface: role === 'worker' ? 'health' : 'api',
     workerHealth,
@@ -397,6 +404,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     prepareSimulations: () => simulations.prepare(),
     async close() {
       closing = true;
+      forgetOutboxProbe();
       await simulations.close();
       await sweeper.stop();
       writer.stopRenewing();

@@ -5,6 +5,7 @@ import type { MessageRequest } from '../model.js';
 import { evaluatePropCondition } from '../conditions/predicate.js';
 import { decideAdmission, type AdmissionRequest, type AdmissionVerdict } from './admission.js';
 import type { ActivityDeps } from './profiles.js';
+import { journeyRunAdmitted, journeyRunEnded, journeyRunRefused } from '../metrics/index.js';
 
 /** How a run ended, for the journey's counts: ids and codes only. */
 export interface RunEnding {
@@ -54,13 +55,19 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
     // Paused (POST /v1/journeys/:name/pause): no new runs; those running go on.
     if (await stores.journeyControls.isPaused(request.journey)) {
       stores.journeyStats.count(request.journey, request.rulesVersion, 'refused.journey-paused');
+      journeyRunRefused('journey-paused');
       return 'journey-paused';
     }
     const admission = await stores.profiles.decideAndSet(profileId, (profile) => decideAdmission(profile, request));
     const verdict = admission?.verdict ?? 'no-profile';
     // A retried admission of the same run passes without writing: counted once, when written.
-    if (admission?.set) stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
-    else if (verdict !== 'admitted') stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
+    if (admission?.set) {
+      stores.journeyStats.count(request.journey, request.rulesVersion, 'entered');
+      journeyRunAdmitted();
+    } else if (verdict !== 'admitted') {
+      stores.journeyStats.count(request.journey, request.rulesVersion, `refused.${verdict}`);
+      journeyRunRefused(verdict);
+    }
     return verdict;
   }
 
@@ -120,6 +127,7 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
       const left = await stores.profiles.leaveJourney(profileId, workflowId);
       if (!left) return;
       stores.journeyStats.count(ending.journey, ending.rulesVersion, `ended.${ending.outcome}`);
+      journeyRunEnded(ending.outcome);
       if (ending.atStep) stores.journeyStats.count(ending.journey, ending.rulesVersion, `steps.${ending.atStep}.left`);
     },
 

@@ -12,6 +12,7 @@ import {
   type PreparedRecompute,
 } from '../segments/recompute.js';
 import type { ActivityDeps } from './profiles.js';
+import { segmentClockBacklog } from '../metrics/index.js';
 
 /**
  * Records progress (the checkpoint a retry resumes from) and stops the pass when the
@@ -32,8 +33,14 @@ export function createSegmentActivities({ stores, now, segments }: ActivityDeps)
     /**
      * Judges these people's segments as time has moved: each one's next instant to ring at
      * (or null), and the time the ring ended (the shard's clock for what came due meanwhile).
+     * `due`: the shard and how many people it leaves due for its next ring (shards started
+     * before it was passed say nothing).
      */
-    async ringSegmentClocks(profileIds: string[]): Promise<{ next: (number | null)[]; atMs: number }> {
+    async ringSegmentClocks(
+      profileIds: string[],
+      due?: { shard: number; backlog: number },
+    ): Promise<{ next: (number | null)[]; atMs: number }> {
+      if (due) segmentClockBacklog(due.shard, due.backlog);
       const next = await engine().ringClocks(profileIds);
       // Temporal's time, as the shard's timers keep it (the runtime's clock may be a test's).
       return { next, atMs: Date.now() };

@@ -14,6 +14,7 @@
 import type { Logger } from '../logger.js';
 import type { OutgoingMessage } from '../model.js';
 import { RetryableDelivery, type Deliverer, type DeliveryOutcome } from './deliver.js';
+import { sendCounted } from '../metrics/index.js';
 
 export const SEND_SUMMARY_INTERVAL_MS = 60_000;
 
@@ -48,6 +49,8 @@ export function startSendSummary(logger: Logger, intervalMs = SEND_SUMMARY_INTER
     const perChannel = (counts[channel] ??= {});
     perChannel[status] = (perChannel[status] ?? 0) + 1;
     total += 1;
+    // The metric counts what this line counts, at the same place: the two always agree.
+    sendCounted(channel, status);
   };
 
   const counted = async (message: OutgoingMessage, send: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome> => {

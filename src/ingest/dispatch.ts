@@ -20,6 +20,7 @@ import type { WorkflowStarter } from '../workflows/idempotent.client.js';
 import { signalConsentWithdrawn, signalExitConditionMet, signalJourneyEvent, startJourneyRun } from '../workflows/journey.client.js';
 import type { ProfileEventSignal } from '../workflows/messages.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import { journeyRunStarted } from '../metrics/index.js';
 
 /** Also what journeys make of segment changes and `exit when` (JourneyHooks). */
 export interface Dispatcher extends JourneyHooks {
@@ -66,6 +67,7 @@ export function createDispatcher({
     signal?: ProfileEventSignal,
   ): Promise<void> {
     await startJourneyRun(workflows, { journey: journey.name, rulesVersion, profileId, triggerEventId }, signal);
+    journeyRunStarted();
   }
 
   /** The journey a run of the person's interprets, from the run's own rules version. */

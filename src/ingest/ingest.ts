@@ -19,6 +19,7 @@ import { forEachInParallel } from '../util/in-parallel.js';
 import type { ProfileWriter } from './profile-writer.js';
 import { correctedTimestamp, type SegmentMessage } from '../tracking/segment-spec.js';
 import type { SuppressionScreen } from '../privacy/suppression.js';
+import { eventsAcceptedBy, eventsRefusedBy } from '../metrics/index.js';
 
 /**
  * A message to ingest: a Segment message, and for Itinera's own callers (the consent
@@ -173,6 +174,8 @@ export function createIngestor(deps: IngestDeps) {
   async function ingestBatch(batch: IngestMessage[], arrival: Arrival, concurrency = 8): Promise<EventDoc[]> {
     const now = arrival.receivedAt;
     const screened = deps.suppression ? await deps.suppression.screen(batch, now) : batch;
+    // Dropped without a word to the sender (who must not learn the person was erased): a refusal all the same.
+    eventsRefusedBy('suppressed', batch.length - screened.length);
     if (screened.length === 0) return [];
     // Ids first: the outbox entry names the events before they are stored.
     const messages = screened.map((message) => (message.messageId === undefined ? { ...message, messageId: randomUUID() } : message));
@@ -245,6 +248,7 @@ export function createIngestor(deps: IngestDeps) {
       for (const message of messages) await applyGroupTraits(message, arrival);
       const profiles = [...byProfile.values()];
       await deps.writer.accept({ outboxId, openedAt: now, profiles });
+      eventsAcceptedBy(messages.length);
       return profiles.flatMap((entry) => entry.events);
     } catch (error) {
       // What was stored of this batch is owed still: the sweeper finishes it.
@@ -281,6 +285,7 @@ export function createIngestor(deps: IngestDeps) {
         : [];
       for (const entry of profiles) stores.dataCatalog.record(catalogObservationOf(event, entry.activities[0]!.traits));
       await deps.writer.accept({ outboxId, openedAt: arrival.receivedAt, profiles });
+      eventsAcceptedBy(1);
       return event;
     } catch (error) {
       deps.writer.release(outboxId);

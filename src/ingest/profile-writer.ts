@@ -32,6 +32,7 @@ import { combineActivities, type ProfileActivity } from '../store/profiles.js';
 import { OtherProcessesBarrier } from './other-processes.js';
 import { outsideRequest } from '../util/request-context.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import { eventsAppliedBy, observeWriterLag, recordFailure } from '../metrics/index.js';
 
 /** One accepted batch: its outbox entry and, per profile, its new events and what they add. */
 export interface AcceptedBatch {
@@ -162,6 +163,7 @@ export class ProfileWriter {
     try {
       await this.options.stores.outbox.renew([...this.openEntries], this.owner, new Date(this.options.now().getTime() + this.leaseMs));
     } catch (error) {
+      recordFailure('outbox_lease_renewal', error);
       this.options.logger.warn({ err: error }, 'outbox leases not renewed; will retry');
     }
   }
@@ -284,6 +286,7 @@ export class ProfileWriter {
       ({ profile } = await this.options.changes.applyEvents(profileId, batchParts, { fold: segments }));
     } catch (error) {
       failed = true;
+      recordFailure('profile_write', error);
       this.options.logger.warn({ err: error, profileId }, 'profile write failed; the outbox sweeper will apply these events');
     }
     for (const { batch } of parts) {
@@ -319,6 +322,10 @@ export class ProfileWriter {
    */
   private finish(batch: BatchProgress): void {
     const { stores, logger, changes } = this.options;
+    if (!batch.failed) {
+      eventsAppliedBy(batch.events.length);
+      observeWriterLag((this.options.now().getTime() - batch.openedAt.getTime()) / 1000);
+    }
     const work = batch.failed
       ? stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined)
       : changes
@@ -326,6 +333,7 @@ export class ProfileWriter {
           .then((nothing) => (nothing ? undefined : this.dispatchApplied(batch)))
           .then(() => stores.outbox.close(batch.outboxId))
           .catch((error: unknown) => {
+            recordFailure('dispatch', error);
             logger.warn({ err: error, outboxId: batch.outboxId }, 'dispatch deferred to the outbox sweeper');
             return stores.outbox.renew([batch.outboxId], this.owner, new Date(0)).catch(() => undefined);
           });

@@ -18,6 +18,7 @@ import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { SegmentEngine } from '../segments/engine.js';
 import { unfinishedVersion } from '../segments/recompute.js';
 import { recoveredActivity } from './ingest.js';
+import { eventsAppliedBy, recordFailure } from '../metrics/index.js';
 
 export interface SweeperOptions {
   stores: Stores;
@@ -59,6 +60,8 @@ async function finishEntry(options: SweeperOptions, entry: OutboxDoc): Promise<v
       if (profile) profiles.set(profile._id, profile);
     }
     await stores.outbox.markApplied(entry._id, now());
+    // Applied by a recovery: counted once per batch, as the writer counts a batch it applied.
+    eventsAppliedBy(events.length);
   }
   await changes.dispatch(events, profiles);
   await stores.outbox.close(entry._id);
@@ -102,6 +105,7 @@ export function startSweeper(options: SweeperOptions): { stop(): Promise<void> }
         const swept = await sweepOnce(options);
         if (swept > 0) options.logger.info({ swept }, 'outbox sweeper finished pending work');
       } catch (error) {
+        recordFailure('outbox_sweep', error);
         options.logger.warn({ err: error }, 'outbox sweep failed; will retry');
       }
     });

@@ -16,6 +16,7 @@ import type { Stores } from '../store/index.js';
 import type { SegmentStateSet } from '../store/profiles.js';
 import { evaluateCondition } from '../conditions/predicate.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import { observeSegmentEntryLag, recordFailure, recordSystemFailure } from '../metrics/index.js';
 import type { SegmentContext } from './context.js';
 import { factMeasure, type Facts } from './facts.js';
 import { canonicalJson } from './leaves.js';
@@ -123,9 +124,17 @@ export class SegmentEngine {
       return this.refresh(profileId, refresh, context);
     }
     if (pending.length > 0) await this.copyChanges(pending);
+    if (pending.length > 0 && refresh.events && refresh.events.length > 0) observeSegmentEntryLag(this.entryLagSeconds(refresh.events));
     if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
+  }
+
+  /** From the earliest of these events received to now, when the membership they changed is written. */
+  private entryLagSeconds(events: readonly FoldedEvent[]): number {
+    let earliest = Infinity;
+    for (const event of events) earliest = Math.min(earliest, event.receivedAt.getTime());
+    return (this.options.now().getTime() - earliest) / 1000;
   }
 
   /**
@@ -148,6 +157,7 @@ export class SegmentEngine {
         );
         next.set(profileId, outcome?.nextAt?.getTime() ?? null);
       } catch (error) {
+        recordFailure('segment_clock_ring', error);
         logger.warn({ err: error, profileId }, 'segment clock: judging a person failed; ringing them again shortly');
         next.set(profileId, now().getTime() + CLOCK_RETRY_MS);
       }
@@ -195,6 +205,7 @@ export class SegmentEngine {
     try {
       await this.options.clock!.ringAt(profileId, at);
     } catch (error) {
+      recordSystemFailure('temporal', 'segment_clock_set');
       await this.options.stores.profiles.decideSegmentState(profileId, (profile) =>
         profile.segmentClockAt?.getTime() === at.getTime() ? { set: { segmentClockAt: null } } : {},
       );

@@ -1,7 +1,7 @@
 /**
  * The HTTP API as an express app built from its dependencies. No `listen` here: tests
  * and main.ts decide where it runs. A worker process (ITINERA_ROLE=worker) serves the
- * health routes only.
+ * health routes and /metrics only.
  */
 import express, { type Request } from 'express';
 import { DEFAULT_SESSION_POLICY } from '../accounts/sessions.js';
@@ -36,6 +36,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
+import { httpTiming, metricsRoutes, trackingRefusals } from '../metrics/index.js';
 
 /** What createApp takes, for its callers (runtime.ts, tests); the routes import deps.ts. */
 
@@ -56,9 +57,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   trustProxies(app, deps.trustedProxies ?? []);
   app.use(requestLog(deps.logger, [...TRACKING_PATHS, METRICS_PATH]));
-  app.use(healthRoutes(deps));
+  app.use(httpTiming());
+  app.use(healthRoutes(deps), metricsRoutes({ token: deps.metricsToken }));
   if (deps.surface === 'health') {
-    app.use((_req, _res, next) => next(notFound('no such endpoint (this is a worker process: only /health and /ready)')));
+    app.use((_req, _res, next) => next(notFound('no such endpoint (this is a worker process: only /health, /ready and /metrics)')));
     app.use(errorMiddleware(deps.logger));
     return app;
   }
@@ -71,7 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   // older releases put the write key in the body: the body is parsed before the key is checked.
   const trackingJson = express.json({ limit: MAX_JSON_BYTES, type: ['application/json', 'text/plain'], verify: recordLength });
   app.use([...TRACKING_PATHS, METRICS_PATH, '/v1/projects'], trackingCors(deps.sources));
-  app.use(TRACKING_PATHS, trackingJson, requireWriteKey(deps.sources), requireSourceOrigin(deps.sources));
+  app.use(TRACKING_PATHS, trackingRefusals(), trackingJson, requireWriteKey(deps.sources), requireSourceOrigin(deps.sources));
   app.use(trackingRoutes(deps), browserLibraryRoutes(deps));
 
   // The admin key or a console user's session, then what the role may do (permissions.ts).

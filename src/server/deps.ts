@@ -37,6 +37,8 @@ export interface BroadcastRuns {
 }
 
 export interface AppDeps {
+  /** GET /metrics's bearer token; absent: loopback clients only (src/metrics/route.ts). */
+  metricsToken?: string;
   /** `api`: every route; `health`: only /health and /ready (a worker process), the rest 404. */
   surface?: 'api' | 'health';
   /** This process's worker; absent where none runs (an API process). */

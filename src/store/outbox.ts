@@ -128,6 +128,17 @@ export class OutboxStore {
     return new Set(entries.map((entry) => entry._id));
   }
 
+  /**
+   * How many entries are open and when the oldest was opened, for the metrics scrape:
+   * ids and times only, as `findExpiredIds` reads them (a scan on FerretDB; the outbox is small by design).
+   */
+  async summary(): Promise<{ entries: number; oldestAt: Date | null }> {
+    const entries = await this.collection.find({}, { projection: { _id: 1, createdAt: 1 } }).toArray();
+    let oldest: Date | null = null;
+    for (const entry of entries) if (!oldest || entry.createdAt < oldest) oldest = entry.createdAt;
+    return { entries: entries.length, oldestAt: oldest };
+  }
+
   findById(id: string): Promise<OutboxDoc | null> {
     return this.collection.findOne({ _id: id });
   }

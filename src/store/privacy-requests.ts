@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
+import { privacyRequestState } from '../metrics/index.js';
 
 /** The record of privacy requests: ids, states, timestamps and counts; personal data only in a running erasure's plan. */
 export class PrivacyRequestStore {
@@ -16,6 +17,7 @@ export class PrivacyRequestStore {
 
   async create(doc: PrivacyRequestDoc): Promise<void> {
     await this.collection.insertOne(doc);
+    privacyRequestState(doc.kind, doc.status);
   }
 
   findById(id: string): Promise<PrivacyRequestDoc | null> {
@@ -35,12 +37,21 @@ export class PrivacyRequestStore {
     // A completed erasure keeps its audit record (what was removed, when) but forgets
     // whose profile it was: nothing left in the database points back at the person.
     const update = status === 'completed' ? { $set: set, $unset: { profileId: '' as const } } : { $set: set };
-    await this.collection.updateOne({ _id: id }, update);
+    const { modifiedCount } = await this.collection.updateOne({ _id: id }, update);
+    if (modifiedCount === 1) {
+      const kind = (await this.collection.findOne({ _id: id }, { projection: { kind: 1 } }))?.kind;
+      if (kind) privacyRequestState(kind, status);
+    }
   }
 
   /** The plan is written once: a retried inventory keeps the first. */
   async setPlan(id: string, plan: ErasurePlan, now: Date): Promise<ErasurePlan> {
-    await this.collection.updateOne({ _id: id, plan: { $exists: false } }, { $set: { plan, status: 'running', updatedAt: now } });
+    const { modifiedCount } = await this.collection.updateOne(
+      { _id: id, plan: { $exists: false } },
+      { $set: { plan, status: 'running', updatedAt: now } },
+    );
+    // State changes are counted where they are written, once: a retried step matches nothing.
+    if (modifiedCount === 1) privacyRequestState('erasure', 'running');
     return (await this.findById(id))?.plan ?? plan;
   }
 
@@ -65,10 +76,11 @@ export class PrivacyRequestStore {
 
   /** An export built: written once (a retried build returns the first). */
   async setBundle(id: string, bundle: ExportBundle, now: Date): Promise<void> {
-    await this.collection.updateOne(
+    const { modifiedCount } = await this.collection.updateOne(
       { _id: id, bundle: { $exists: false } },
       { $set: { bundle, status: 'completed', completedAt: now, updatedAt: now } },
     );
+    if (modifiedCount === 1) privacyRequestState('export', 'completed');
   }
 
   /** Takes the one download; false when it was taken already. */
@@ -100,10 +112,11 @@ export class PrivacyRequestStore {
 
   /** The end of an erasure: counts stay, the plan and the profile id go. */
   async complete(id: string, removed: NonNullable<PrivacyRequestDoc['removed']>, now: Date): Promise<PrivacyRequestDoc | null> {
-    await this.collection.updateOne(
+    const { modifiedCount } = await this.collection.updateOne(
       { _id: id, status: { $ne: 'completed' } },
       { $set: { status: 'completed', removed, completedAt: now, updatedAt: now }, $unset: { profileId: '', plan: '' } },
     );
+    if (modifiedCount === 1) privacyRequestState('erasure', 'completed');
     return this.findById(id);
   }
 }

@@ -69,14 +69,18 @@ export async function segmentClocksWorkflow(input: SegmentClocksInput): Promise<
       sleepingUntil = Infinity;
       continue;
     }
-    const ringing = [...due]
-      .filter(([, atMs]) => atMs <= now)
+    const dueNow = [...due].filter(([, atMs]) => atMs <= now);
+    const ringing = dueNow
       .sort((a, b) => a[1] - b[1])
       .slice(0, RING_BATCH)
       .map(([profileId]) => profileId);
     // Taken out while they ring: an instant signalled meanwhile is kept beside the one the ring returns.
     for (const profileId of ringing) due.delete(profileId);
-    const { next, atMs: endedAtMs } = await activities.ringSegmentClocks(ringing);
+    // The backlog is the operators' (a gauge): a local activity's input is not replayed against the history.
+    const { next, atMs: endedAtMs } = await activities.ringSegmentClocks(ringing, {
+      shard: input.shard,
+      backlog: dueNow.length - ringing.length,
+    });
     rangAtMs = endedAtMs;
     ringing.forEach((profileId, index) => {
       const atMs = next[index];

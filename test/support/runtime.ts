@@ -48,6 +48,8 @@ export async function startTestItinera(
     role?: 'all' | Role;
     deploymentId?: string;
     trustedProxies?: string[];
+    /** GET /metrics's bearer token (absent: loopback clients only). */
+    metricsToken?: string;
     /** Where the runtime logs (a test that reads its lines); silent by default. */
     logger?: Logger;
     /** Added to the worker's (a test recording what activities were asked, and when). */
@@ -83,6 +85,7 @@ export async function startTestItinera(
     ...(options.role ? { role: options.role } : {}),
     ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
     ...(options.workerInterceptors ? { workerInterceptors: options.workerInterceptors } : {}),
   });
   const server = runtime.app.listen(0, '127.0.0.1');
