@@ -13,7 +13,17 @@ import { mkdir, mkdtemp, open, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, request, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import {
+  ADMIN_KEY,
+  WRITE_KEY,
+  basicAuth,
+  bearer,
+  eventually,
+  request,
+  send,
+  startTestItinera,
+  type TestItinera,
+} from '../support/runtime.js';
 import { ownFerretDb, type OwnServer } from './own-servers.js';
 
 const USER = 'df-u';
@@ -104,7 +114,9 @@ describe('the database disk full', () => {
     // Still full: the next one is refused too, and answered.
     const again = await post(refusedAt);
     expect(again.status).toBe(500);
-    console.info(`[faults] disk full: ${acknowledged.length} batches acknowledged into the room left, batch ${refusedAt} refused with ${refusal!.status}`);
+    console.info(
+      `[faults] disk full: ${acknowledged.length} batches acknowledged into the room left, batch ${refusedAt} refused with ${refusal!.status}`,
+    );
 
     await rm(filler);
     // The SDK sends the refused batch again, and the stream goes on.

@@ -10,7 +10,17 @@
  * exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, request, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import {
+  ADMIN_KEY,
+  WRITE_KEY,
+  basicAuth,
+  bearer,
+  eventually,
+  request,
+  send,
+  startTestItinera,
+  type TestItinera,
+} from '../support/runtime.js';
 import { ownFerretDb, type OwnServer } from './own-servers.js';
 
 const USER = 'fd-u';

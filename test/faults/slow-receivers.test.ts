@@ -46,9 +46,9 @@ beforeAll(async () => {
   itinera = await startTestItinera('faults-slow', {
     smtp: { url: `${sink.url}?socketTimeout=${SOCKET_TIMEOUT_MS}`, from: 'Shop <shop@shop.example>' },
   });
-  expect((await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Welcome', html: '<p>Hi</p>' } })).status).toBe(
-    201,
-  );
+  expect(
+    (await send(itinera.baseUrl, 'PUT', '/v1/templates/welcome', { ...admin, json: { subject: 'Welcome', html: '<p>Hi</p>' } })).status,
+  ).toBe(201);
   expect((await send(itinera.baseUrl, 'PUT', '/v1/destinations/crm', { ...admin, json: { url: `${receiver.url}/crm` } })).status).toBe(201);
   expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES })).status).toBe(200);
 });
@@ -59,7 +59,10 @@ afterAll(async () => {
 });
 
 async function person(userId: string): Promise<string> {
-  const identified = await send(itinera.baseUrl, 'POST', '/v1/identify', { ...write, json: { userId, traits: { email: `${userId}@example.com` } } });
+  const identified = await send(itinera.baseUrl, 'POST', '/v1/identify', {
+    ...write,
+    json: { userId, traits: { email: `${userId}@example.com` } },
+  });
   expect(identified.status).toBe(200);
   return (await send(itinera.baseUrl, 'GET', `/v1/profiles/lookup?userId=${userId}`, admin)).body.id as string;
 }
@@ -70,8 +73,13 @@ const track = async (userId: string, event: string) =>
 /** The person's messages once every one has a final state. */
 const finalMessages = (profileId: string) =>
   eventually(async () => {
-    const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
-    return messages.length > 0 && messages.every((message) => ['sent', 'failed', 'skipped'].includes(message.status)) ? messages : undefined;
+    const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<
+      string,
+      any
+    >[];
+    return messages.length > 0 && messages.every((message) => ['sent', 'failed', 'skipped'].includes(message.status))
+      ? messages
+      : undefined;
   }, 60_000);
 
 describe('an SMTP server slower than the mailer waits', () => {

@@ -112,6 +112,8 @@ describe('Temporal killed mid-ingest', () => {
       const messages = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages;
       expect(messages.map((message: { status: string }) => message.status)).toEqual(['sent']);
     }
-    console.info(`[faults] Temporal killed after ${KILL_AFTER} acknowledged orders: ${sentWhileUp} receipts out before the kill, ${repeats} repeated dispatches ended as already-triggered`);
+    console.info(
+      `[faults] Temporal killed after ${KILL_AFTER} acknowledged orders: ${sentWhileUp} receipts out before the kill, ${repeats} repeated dispatches ended as already-triggered`,
+    );
   });
 });

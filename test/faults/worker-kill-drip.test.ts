@@ -58,7 +58,9 @@ beforeAll(async () => {
     ['two', 'Two'],
     ['three', 'Three'],
   ])
-    expect((await send(itinera.baseUrl, 'PUT', `/v1/templates/${name}`, { ...admin, json: { subject, html: `<p>${subject}</p>` } })).status).toBe(201);
+    expect(
+      (await send(itinera.baseUrl, 'PUT', `/v1/templates/${name}`, { ...admin, json: { subject, html: `<p>${subject}</p>` } })).status,
+    ).toBe(201);
   const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: RULES });
   expect(deployed.status).toBe(200);
   version = deployed.body.version;
@@ -103,7 +105,10 @@ describe('a worker killed mid-drip', () => {
       // Each e-mail once in the person's mailbox, in the drip's order.
       expect(sink.mailbox(`${userId}@example.com`).map((mail) => mail.subject)).toEqual(SUBJECTS);
       const messages = await eventually(async () => {
-        const listed = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<string, any>[];
+        const listed = (await send(itinera.baseUrl, 'GET', `/v1/profiles/${profileId}/messages`, admin)).body.messages as Record<
+          string,
+          any
+        >[];
         return listed.length === SUBJECTS.length ? listed : undefined;
       });
       expect(messages.map((message) => message.status)).toEqual(['sent', 'sent', 'sent']);
@@ -115,6 +120,8 @@ describe('a worker killed mid-drip', () => {
     const retried = await itinera.raw.deliveries.countDocuments({ attempts: { $gt: 1 } });
     expect(sink.mailbox()).toHaveLength(PEOPLE.length * SUBJECTS.length);
     expect(repeats).toBeLessThanOrEqual(retried);
-    console.info(`[faults] worker killed mid-drip: ${outAtKill} e-mails out at the kill, ${repeats} resent with their Message-ID, ${retried} messages retried`);
+    console.info(
+      `[faults] worker killed mid-drip: ${outAtKill} e-mails out at the kill, ${repeats} resent with their Message-ID, ${retried} messages retried`,
+    );
   });
 });

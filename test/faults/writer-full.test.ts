@@ -10,7 +10,17 @@
  * the exact counts after.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, request, send, startTestItinera, type TestItinera } from '../support/runtime.js';
+import {
+  ADMIN_KEY,
+  WRITE_KEY,
+  basicAuth,
+  bearer,
+  eventually,
+  request,
+  send,
+  startTestItinera,
+  type TestItinera,
+} from '../support/runtime.js';
 
 const BURST = 40;
 const USER = 'full-u';

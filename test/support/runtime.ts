@@ -32,7 +32,7 @@ export async function startTestItinera(
     reuseDatabase?: string;
     sources?: { name: string; writeKey: string }[];
     allowedOrigins?: Record<string, string[]>;
-    writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
+    writerLimits?: RuntimeOptions['writerLimits'];
     readWaitMs?: number;
     smtp?: { url: string; from: string };
     publicUrl?: string;
