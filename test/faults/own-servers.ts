@@ -18,6 +18,8 @@ export interface OwnServer {
   dataDir: string;
   /** SIGKILL, at once; resolves once it has exited. */
   kill(): Promise<void>;
+  /** SIGTERM (SIGKILL after the grace period); resolves once it has exited. */
+  stop(): Promise<void>;
   /** Started again on the same data directory and ports. */
   restart(): Promise<void>;
   /** Stops it and removes its data directory (unless the test owns it). */
@@ -38,6 +40,9 @@ async function own(
     async kill() {
       server.proc.kill();
       await server.proc.exited;
+    },
+    async stop() {
+      await server.proc.stop();
     },
     async restart() {
       server.proc = await start(dataDir);
