@@ -82,6 +82,9 @@ describe('Temporal killed mid-ingest', () => {
     // Down: the orders are stored, and no run has sent anything since.
     expect(await itinera.raw.events.countDocuments({ event: 'Order Completed' })).toBe(PEOPLE.length);
     const sentWhileUp = sink.mailbox().length;
+    const ready = await send(itinera.baseUrl, 'GET', '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'not_ready', mongodb: 'up', temporal: 'down' });
 
     await temporal.restart();
     // Every person's receipt out, the outbox finished.
