@@ -32,7 +32,7 @@ export async function startTestItinera(
     reuseDatabase?: string;
     sources?: { name: string; writeKey: string }[];
     allowedOrigins?: Record<string, string[]>;
-    writerLimits?: { maxOutstandingEvents?: number; maxWaitingBatches?: number };
+    writerLimits?: RuntimeOptions['writerLimits'];
     readWaitMs?: number;
     smtp?: { url: string; from: string };
     publicUrl?: string;
@@ -54,16 +54,19 @@ export async function startTestItinera(
     logger?: Logger;
     /** Added to the worker's (a test recording what activities were asked, and when). */
     workerInterceptors?: RuntimeOptions['workerInterceptors'];
+    /** A MongoDB-protocol server of the test's own (a FerretDB it stops or starves); the suite's by default. */
+    mongoUri?: string;
   } = {},
 ): Promise<TestItinera> {
   const dbName = options.reuseDatabase ?? `t_${label}_${randomUUID().slice(0, 8)}`;
   const taskQueue = options.taskQueue ?? `itinera-${label}-${randomUUID().slice(0, 8)}`;
+  const databaseUri = options.mongoUri ?? mongoUri();
   const runtime = await startRuntime({
     temporalAddress: options.temporalAddress ?? temporalAddress(),
     namespace: 'default',
     // A task queue per test file keeps files from picking up each other's workflows.
     taskQueue,
-    mongoUri: mongoUri(),
+    mongoUri: databaseUri,
     dbName,
     ...(process.env.MONGODB_URI ? {} : { mongoMaxPoolSize: EMBEDDED_FERRETDB_POOL_SIZE }),
     writeKey: WRITE_KEY,
@@ -91,7 +94,7 @@ export async function startTestItinera(
   const server = runtime.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
-  const inspector = new MongoClient(mongoUri());
+  const inspector = new MongoClient(databaseUri);
   await inspector.connect();
   return {
     runtime,

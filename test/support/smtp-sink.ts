@@ -2,7 +2,8 @@
  * A real SMTP server for tests (smtp-server), keeping what it receives. Addresses choose
  * its answer: `bounce@…` is refused for good (550), `busy@…` is refused once for now (451)
  * and then accepted. `mailbox()` collapses messages with the same Message-ID, as mail
- * stores do.
+ * stores do. A slow server is `onMessage` holding its answer until `clientGone`: the
+ * sender timed out with the message already delivered.
  */
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
@@ -27,13 +28,18 @@ export interface SmtpSink {
   mailbox(to?: string): ReceivedMail[];
   /** Refusals the sink answered, by address. */
   refusals: string[];
-  /** Called once a message is fully received, before the sink answers it. */
-  onMessage?: (mail: ReceivedMail) => Promise<void> | void;
+  /**
+   * Called once a message is fully received, before the sink answers it; `clientGone`
+   * settles when the sender closes the connection that carried it (it gave up waiting).
+   */
+  onMessage?: (mail: ReceivedMail, connection: { clientGone: Promise<void> }) => Promise<void> | void;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const busyOnce = new Set<string>();
+  const closes = new Map<string, () => void>();
+  const clientGone = (sessionId: string) => new Promise<void>((resolve) => closes.set(sessionId, resolve));
   const sink: SmtpSink = {
     url: '',
     received: [],
@@ -53,6 +59,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onClose(session) {
+      closes.get(session.id)?.();
+      closes.delete(session.id);
+    },
     onRcptTo(address, _session, callback) {
       const local = address.address.split('@')[0];
       if (local === 'bounce') return callback(refuse(address.address, 550, 'no such mailbox'));
@@ -75,7 +85,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             headers: new Map(parsed.headerLines.map(({ key, line }) => [key, line.slice(line.indexOf(':') + 1).trim()])),
           };
           sink.received.push(mail);
-          await sink.onMessage?.(mail);
+          await sink.onMessage?.(mail, { clientGone: clientGone(session.id) });
           callback();
         },
         (error: Error) => callback(error),
