@@ -17,7 +17,11 @@ const DEFAULT_DAYS = 30;
 const isoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD')
-  .refine((day) => new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day, 'must be a day of the calendar');
+  .refine((day) => {
+    // 2026-02-30 is no day: the date either fails to parse or rolls over into March.
+    const date = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+  }, 'must be a day of the calendar');
 
 export const consentStatsQuery = z
   .object({
