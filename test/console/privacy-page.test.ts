@@ -177,7 +177,7 @@ describe('the Privacy page', () => {
       expect(lifted).toContain('user:pia');
       expect(lifted).toContain('written consent to be contacted again');
       await auditFilters.getByLabel('Kind').selectOption('');
-      await auditFilters.getByLabel('User').fill('admin');
+      await auditFilters.getByLabel('User', { exact: true }).fill('admin');
       await auditFilters.getByRole('button', { name: 'Filter' }).click();
       await expect
         .poll(
