@@ -131,6 +131,7 @@ describe('the Consent page', () => {
     ]);
     await filters.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => ledgerRows(page)).toBe(6);
+    await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'consent');
 
     // A projection that no longer says what the ledger says: found, then repaired.

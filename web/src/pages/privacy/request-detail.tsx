@@ -94,16 +94,13 @@ export function RequestDetail({ id }: { id: string }) {
               <header class="dash-card-header">
                 <h2 id="removed-title">{request.status === 'completed' ? 'Removed' : 'Being removed'}</h2>
               </header>
-              <table class="dash-table" aria-label="Removed">
-                <tbody>
-                  {Object.entries(request.removed).map(([what, n]) => (
-                    <tr key={what}>
-                      <th scope="row">{REMOVED_NAMES[what] ?? what}</th>
-                      <td class="dash-num">{count(n)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <ul class="privacy-counts" aria-label="Removed">
+                {Object.entries(request.removed).map(([what, n]) => (
+                  <li key={what}>
+                    <span class="privacy-count">{count(n)}</span> {REMOVED_NAMES[what] ?? what}
+                  </li>
+                ))}
+              </ul>
             </section>
           )}
           {request.kind === 'erasure' && (
