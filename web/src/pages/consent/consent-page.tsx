@@ -16,10 +16,16 @@ import { VerifyCard } from './verify';
 import '../dashboards.css';
 
 const NOW_STATES = ['granted', 'denied', 'revoked', 'expired', 'pending'] as const;
+/**
+ * The tallies read every profile (one pass, GET /v1/consents) and the chart moves by the
+ * day: slower than the 5 s of the dashboards, which read documents by id.
+ */
+const TALLY_MS = 30_000;
+const STATS_MS = 60_000;
 
 export function ConsentPage() {
-  const tallies = useLive(() => get<Tallies>('/v1/consents'), 'consents');
-  const stats = useLive(() => get<ConsentStats>('/v1/consent-stats'), 'consent-stats');
+  const tallies = useLive(() => get<Tallies>('/v1/consents'), 'consents', { intervalMs: TALLY_MS });
+  const stats = useLive(() => get<ConsentStats>('/v1/consent-stats'), 'consent-stats', { intervalMs: STATS_MS });
   const [chosen, setChosen] = useState<string>();
   const declared = tallies.data?.purposes.filter((p) => p.declared) ?? [];
   const purpose = chosen ?? stats.data?.purposes[0]?.purpose;
@@ -33,7 +39,7 @@ export function ConsentPage() {
             {tallies.data ? `${count(tallies.data.profiles)} profiles · purposes of the active rules` : 'Purposes of the active rules'}
           </p>
         </div>
-        <UpdatedAgo at={tallies.updatedAt} error={tallies.error} />
+        <UpdatedAgo at={tallies.updatedAt} error={tallies.error} intervalMs={TALLY_MS} />
       </header>
       {!tallies.data && tallies.error && <Failed error={tallies.error} what="consents" />}
       {!tallies.data && !tallies.error && <Loading what="consents" />}
@@ -95,7 +101,7 @@ export function ConsentPage() {
       )}
       {!stats.data && stats.error && <Failed error={stats.error} what="consent over time" />}
       <Ledger purposes={declared} />
-      <VerifyCard />
+      <VerifyCard onRepaired={tallies.refresh} />
     </section>
   );
 }

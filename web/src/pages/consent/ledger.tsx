@@ -13,6 +13,8 @@ import { parseCsv } from './csv';
 import type { LedgerRecord } from './types';
 
 const PAGE_SIZE = 25;
+/** The ledger is read whole (a scan on FerretDB): again when the filters change, else every 5 minutes. */
+const LEDGER_MS = 5 * 60_000;
 const KINDS = ['granted', 'denied', 'revoked', 'pending'] as const;
 
 interface Filters {
@@ -63,7 +65,7 @@ export function Ledger({ purposes }: { purposes: { purpose: string; title?: stri
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [page, setPage] = useState(0);
   const path = ledgerPath(filters);
-  const live = useLive(() => getText(path), path, { intervalMs: 60_000 });
+  const live = useLive(() => getText(path), path, { intervalMs: LEDGER_MS });
   const ledger = useMemo(() => (live.data === undefined ? undefined : read(live.data)), [live.data]);
 
   const shown = useMemo(() => {

@@ -8,7 +8,7 @@ import { api, describeError } from '../../api';
 import { count } from '../../charts/states';
 import type { ProjectionCheck } from './types';
 
-export function VerifyCard() {
+export function VerifyCard({ onRepaired }: { onRepaired?: () => void }) {
   const [result, setResult] = useState<ProjectionCheck>();
   const [busy, setBusy] = useState<'check' | 'repair'>();
   const [error, setError] = useState<string>();
@@ -17,7 +17,10 @@ export function VerifyCard() {
     setBusy(repair ? 'repair' : 'check');
     setError(undefined);
     try {
-      setResult(await api<ProjectionCheck>('POST', '/v1/consents/verify', { json: { repair } }));
+      const check = await api<ProjectionCheck>('POST', '/v1/consents/verify', { json: { repair } });
+      setResult(check);
+      // The counts now read the repaired profiles.
+      if (check.repaired && check.disagreeing.length > 0) onRepaired?.();
     } catch (failure) {
       setError(describeError(failure));
     } finally {
