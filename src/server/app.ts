@@ -10,6 +10,9 @@ import { authenticate, authorize, requireWriteKey } from './auth.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consents.js';
+import { consentStatsRoutes } from './routes/consent-stats.js';
+import { privacyRequestListRoutes } from './routes/privacy-requests.js';
+import { retentionDryRunRoutes } from './routes/retention-dry-run.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { frequencyCapRoutes } from './routes/frequency-caps.js';
 import { broadcastRoutes } from './routes/broadcasts.js';
@@ -111,6 +114,7 @@ export function createApp(deps: AppDeps): express.Express {
       '/v1/users',
       '/v1/session',
       '/v1/catalog',
+      '/v1/consent-stats',
     ],
     ...signedIn,
     json,
@@ -129,6 +133,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps), broadcastRoutes(deps));
   app.use(simulateRoutes(deps));
+  // The console's Consent and Privacy pages: consent over time, the request list, the retention dry run.
+  app.use(consentStatsRoutes(deps), privacyRequestListRoutes(deps), retentionDryRunRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
   // The console itself: static assets under /console/.

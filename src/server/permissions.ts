@@ -59,6 +59,10 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: ANY, pattern: '/v1/destinations/*', roles: ADMIN, what: 'manage destinations' },
   { methods: ANY, pattern: '/v1/frequency-caps/*', roles: ADMIN, what: 'manage frequency caps' },
 
+  { methods: READ, pattern: '/v1/consent-stats', roles: PRIVACY, what: 'read consent over time' },
+  { methods: READ, pattern: '/v1/privacy/requests', roles: PRIVACY, what: 'list privacy requests' },
+  // Deletes nothing, but counts events over the whole collection: for those who set the policy.
+  { methods: ['POST'], pattern: '/v1/privacy/retention/dry-run', roles: PRIVACY, what: 'preview a retention run' },
   { methods: ANY, pattern: '/v1/consents/*', roles: PRIVACY, what: 'read or change consents' },
   { methods: ANY, pattern: '/v1/privacy/*', roles: PRIVACY, what: 'handle privacy requests' },
   { methods: ANY, pattern: '/v1/audit/*', roles: PRIVACY, what: 'read the audit log' },

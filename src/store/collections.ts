@@ -26,6 +26,8 @@ export const COLLECTIONS = {
   journeyStats: 'journey_stats',
   journeyControls: 'journey_controls',
   consentLedger: 'consent_ledger',
+  /** Ledger records per purpose and day (src/store/consents.ts), for the console's chart. */
+  consentDaily: 'consent_daily',
   segments: 'segments',
   segmentMembers: 'segment_members',
   segmentHistory: 'segment_history',

@@ -17,9 +17,11 @@ export interface LedgerQuery {
  */
 export class ConsentLedgerStore {
   private readonly collection: Collection<ConsentLedgerDoc>;
+  private readonly daily: Collection<ConsentDayDoc>;
 
   constructor(db: Db) {
     this.collection = db.collection<ConsentLedgerDoc>(COLLECTIONS.consentLedger);
+    this.daily = db.collection<ConsentDayDoc>(COLLECTIONS.consentDaily);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -34,11 +36,34 @@ export class ConsentLedgerStore {
   async append(record: ConsentLedgerDoc): Promise<ConsentLedgerDoc> {
     try {
       await this.collection.insertOne(record);
-      return record;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
       return (await this.collection.findOne({ _id: record._id })) ?? record;
     }
+    // Counted only by the write that stored the record, so a repeat counts nothing; a crash
+    // between the two writes loses one count (the chart's, never the ledger's).
+    await this.countDay(record);
+    return record;
+  }
+
+  private async countDay(record: ConsentLedgerDoc): Promise<void> {
+    const day = record.at.toISOString().slice(0, 10);
+    await this.daily.updateOne(
+      { _id: consentDayId(record.purpose, day) },
+      { $setOnInsert: { purpose: record.purpose, day }, $inc: { [record.state]: 1 } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * Records written per purpose and day (the day the person gave them, UTC), for the given
+   * purposes and days: `_id` lookups only, however long the ledger. Days without records
+   * are left out.
+   */
+  async dailyCounts(purposes: readonly string[], days: readonly string[]): Promise<ConsentDayDoc[]> {
+    const ids = purposes.flatMap((purpose) => days.map((day) => consentDayId(purpose, day)));
+    if (ids.length === 0) return [];
+    return this.daily.find({ _id: { $in: ids } }).toArray();
   }
 
   findById(id: string): Promise<ConsentLedgerDoc | null> {
@@ -71,6 +96,24 @@ export class ConsentLedgerStore {
     for (const id of ids) deleted += (await this.collection.deleteOne({ _id: id })).deletedCount;
     return deleted;
   }
+}
+
+/** The counter document of one purpose and day: `<day>|<purpose>`. */
+export const consentDayId = (purpose: string, day: string) => `${day}|${purpose}`;
+
+/**
+ * Ledger records written for one purpose on one UTC day (by when the person gave them),
+ * per state. Counts, no person: an erasure deletes the records and leaves these.
+ */
+export interface ConsentDayDoc {
+  _id: string;
+  purpose: string;
+  /** `YYYY-MM-DD`. */
+  day: string;
+  granted?: number;
+  denied?: number;
+  revoked?: number;
+  pending?: number;
 }
 
 /** One record of the consent ledger: immutable once written; only an erasure removes it. */

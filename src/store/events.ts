@@ -111,12 +111,12 @@ export class EventStore {
 
   /** Retention: the events a rule names, older than `cutoff`. On FerretDB this scans the events, once per run. */
   async deleteOlderThan(rule: EventRetentionRule, cutoff: Date): Promise<number> {
-    const filter: Filter<EventDoc> = {
-      timestamp: { $lt: cutoff },
-      ...(rule.event !== undefined ? { event: rule.event } : {}),
-      ...(rule.type !== undefined ? { type: rule.type } : {}),
-    };
-    return (await this.collection.deleteMany(filter)).deletedCount;
+    return (await this.collection.deleteMany(olderThan(rule, cutoff))).deletedCount;
+  }
+
+  /** What `deleteOlderThan` would remove, removing nothing (the retention dry run). */
+  countOlderThan(rule: EventRetentionRule, cutoff: Date): Promise<number> {
+    return this.collection.countDocuments(olderThan(rule, cutoff));
   }
 
   async deleteByProfile(profileId: string): Promise<number> {
@@ -138,4 +138,13 @@ export class EventStore {
   countByProfiles(profileIds: readonly string[]): Promise<number> {
     return this.collection.countDocuments({ profileId: { $in: [...profileIds] } });
   }
+}
+
+/** The events a retention rule removes: one filter for the run and its dry run, so they agree. */
+function olderThan(rule: EventRetentionRule, cutoff: Date): Filter<EventDoc> {
+  return {
+    timestamp: { $lt: cutoff },
+    ...(rule.event !== undefined ? { event: rule.event } : {}),
+    ...(rule.type !== undefined ? { type: rule.type } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import { privacyRequestState } from '../metrics/index.js';
 
@@ -22,6 +22,33 @@ export class PrivacyRequestStore {
 
   findById(id: string): Promise<PrivacyRequestDoc | null> {
     return this.collection.findOne({ _id: id });
+  }
+
+  /**
+   * A page of requests, newest first, before the `before` cursor (a request id from the
+   * previous page). The collection holds one small document per request; on FerretDB this
+   * scans it.
+   */
+  async page(query: {
+    kind?: PrivacyRequestDoc['kind'];
+    status?: PrivacyRequestStatus;
+    before?: { createdAt: Date; id: string };
+    limit: number;
+  }): Promise<PrivacyRequestDoc[]> {
+    const filter: Filter<PrivacyRequestDoc> = {
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.before
+        ? {
+            $or: [{ createdAt: { $lt: query.before.createdAt } }, { createdAt: query.before.createdAt, _id: { $lt: query.before.id } }],
+          }
+        : {}),
+    };
+    return this.collection
+      .find(filter, { projection: { plan: 0 } })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit)
+      .toArray();
   }
 
   /** Requests accepted before `olderThan` whose workflow evidently never started. */

@@ -69,6 +69,31 @@ export async function api<T>(method: string, path: string, options: RequestOptio
 
 export const get = <T>(path: string) => api<T>('GET', path);
 
+/** A GET answered with text (a CSV, a PEM key): errors as `api` reports them. */
+export async function getText(path: string): Promise<string> {
+  const response = await fetch(path, {
+    headers: { accept: 'text/csv, text/plain, application/x-pem-file, */*' },
+    credentials: 'same-origin',
+  });
+  const text = await response.text();
+  if (response.ok) return text;
+  const error = (parseBody(text) as { error?: { code?: string; message?: string } } | undefined)?.error;
+  if (response.status === 401) onSignedOut();
+  throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `${response.status} ${response.statusText}`, text);
+}
+
+/** Hands the browser a file made here (a filtered CSV, a receipt) to save. */
+export function saveFile(name: string, type: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** A proxy or a crashed server may answer HTML or nothing: that is an error, not a parse failure. */
 function parseBody(text: string): unknown {
   if (!text) return undefined;

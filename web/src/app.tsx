@@ -10,7 +10,8 @@ import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter-preac
 import { api, describeError, useCsrfToken, whenSignedOut } from './api';
 import { Placeholder } from './pages/placeholder';
 import { SignInPage } from './pages/sign-in';
-import { canEditRules, canManageUsers, SessionContext, type Session, type SessionAnswer } from './session';
+import type { PrivacyTab } from './pages/privacy/privacy-page';
+import { canEditRules, canManageUsers, SessionContext, type Role, type Session, type SessionAnswer } from './session';
 
 /**
  * A page whose module is fetched on first use and kept. While it loads the page says so;
@@ -65,6 +66,12 @@ const SegmentsPage = lazyPage(() => import('./pages/segments/list').then((m) => 
 const SegmentPage = lazyPage<{ name: string }>(() => import('./pages/segments/detail').then((m) => m.SegmentPage));
 const JourneysPage = lazyPage(() => import('./pages/journeys/list').then((m) => m.JourneysPage));
 const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/detail').then((m) => m.JourneyPage));
+const ConsentPage = lazyPage(() => import('./pages/consent/consent-page').then((m) => m.ConsentPage));
+const PrivacyPage = lazyPage<{ tab: PrivacyTab; requestId?: string }>(() =>
+  import('./pages/privacy/privacy-page').then((m) => m.PrivacyPage),
+);
+/** Consent and privacy are for the roles permissions.ts gives /v1/consents and /v1/privacy: admin and privacy. */
+const handlesPrivacy = (role: Role) => role === 'admin' || role === 'privacy';
 
 const SESSION_ENDED = 'Your session has ended. Sign in again to continue.';
 
@@ -91,6 +98,8 @@ function Shell({ session }: { session: Session }) {
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/segments">Segments</NavLink>
           <NavLink href="/journeys">Journeys</NavLink>
+          {handlesPrivacy(role) && <NavLink href="/consent">Consent</NavLink>}
+          {handlesPrivacy(role) && <NavLink href="/privacy">Privacy</NavLink>}
           {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
         </nav>
         <div class="account">
@@ -121,6 +130,38 @@ function Shell({ session }: { session: Session }) {
             <JourneysPage />
           </Route>
           <Route path="/journeys/:name">{(params: { name: string }) => <JourneyPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/consent">
+            {handlesPrivacy(role) ? (
+              <ConsentPage />
+            ) : (
+              <Placeholder title="Consent" message="Only the admin and privacy roles read consents." />
+            )}
+          </Route>
+          {(['suppressions', 'retention', 'audit'] as const).map((tab) => (
+            <Route key={tab} path={`/privacy/${tab}`}>
+              {handlesPrivacy(role) ? (
+                <PrivacyPage tab={tab} />
+              ) : (
+                <Placeholder title="Privacy" message="Only the admin and privacy roles handle privacy." />
+              )}
+            </Route>
+          ))}
+          <Route path="/privacy/requests/:id">
+            {(params: { id: string }) =>
+              handlesPrivacy(role) ? (
+                <PrivacyPage tab="requests" requestId={decodeURIComponent(params.id)} />
+              ) : (
+                <Placeholder title="Privacy" message="Only the admin and privacy roles handle privacy." />
+              )
+            }
+          </Route>
+          <Route path="/privacy">
+            {handlesPrivacy(role) ? (
+              <PrivacyPage tab="requests" />
+            ) : (
+              <Placeholder title="Privacy" message="Only the admin and privacy roles handle privacy." />
+            )}
+          </Route>
           <Route path="/users">
             {canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}
           </Route>
