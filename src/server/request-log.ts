@@ -13,7 +13,8 @@
  * the error middleware, with the same id).
  */
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
+import { routePattern } from '../metrics/labels.js';
 import type { Logger } from '../logger.js';
 import { withRequest } from '../util/request-context.js';
 
@@ -29,7 +30,8 @@ export function requestLog(logger: Logger, quietPaths: readonly string[]): Reque
     res.set(REQUEST_ID_HEADER, requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = routePattern(req);
+      // The same label as the HTTP metrics: the two can be read side by side.
+      const route = req.route ? routePattern((req.route as { path: unknown }).path) : 'none';
       const line = {
         reqId: requestId,
         method: req.method,
@@ -42,13 +44,4 @@ export function requestLog(logger: Logger, quietPaths: readonly string[]): Reque
     });
     withRequest(requestId, () => next());
   };
-}
-
-/** The pattern of the route that answered (`/v1/profiles/:id`), or `(no route)`. */
-export function routePattern(req: Request): string {
-  const path: unknown = req.route?.path;
-  if (path === undefined) return '(no route)';
-  // A route for several paths (a tracking call and its one-letter alias): the one called, which holds no parameter.
-  if (Array.isArray(path)) return path.includes(req.path) ? req.path : String(path[0]);
-  return `${req.baseUrl}${String(path)}`;
 }
