@@ -183,6 +183,18 @@ export class ProfileStore {
     return this.collection.find(after === undefined ? {} : { _id: { $gt: after } }, { projection: { _id: 1 } }).sort({ _id: 1 });
   }
 
+  /**
+   * At most `limit` profiles after `after` in `_id` order, with only their traits, e-mails
+   * and last-seen time: a bounded scan (the console's search by trait), never the whole
+   * collection in one request.
+   */
+  scan(after: string | undefined, limit: number): AsyncIterable<Pick<ProfileDoc, '_id' | 'traits' | 'identities' | 'lastSeenAt'>> {
+    return this.collection
+      .find(after === undefined ? {} : { _id: { $gt: after } }, { projection: { traits: 1, 'identities.email': 1, lastSeenAt: 1 } })
+      .sort({ _id: 1 })
+      .limit(limit);
+  }
+
   /** Roughly how many profiles there are (from collection metadata: no scan). */
   estimatedCount(): Promise<number> {
     return this.collection.estimatedDocumentCount();
