@@ -262,7 +262,12 @@ export function peopleRoutes(deps: AppDeps): Router {
     ]);
 
     // Who opened whom, and when: the data protection officer lists these (GET /v1/audit).
-    await stores.audit.record({ at: deps.now(), kind: 'profile.viewed', actor: actorLabel(actorOf(res)), subject: { profileId: profile._id } });
+    await stores.audit.record({
+      at: deps.now(),
+      kind: 'profile.viewed',
+      actor: actorLabel(actorOf(res)),
+      subject: { profileId: profile._id },
+    });
 
     const now = deps.now();
     const purposes = [...new Set([...(rules?.consents ?? []).map((consent) => consent.name), ...Object.keys(profile.consents ?? {})])];
@@ -275,7 +280,9 @@ export function peopleRoutes(deps: AppDeps): Router {
       personal,
       ...(personal
         ? {
-            identifiers: Object.entries(profile.identities ?? {}).flatMap(([kind, values]) => (values ?? []).map((value) => ({ kind, value }))),
+            identifiers: Object.entries(profile.identities ?? {}).flatMap(([kind, values]) =>
+              (values ?? []).map((value) => ({ kind, value })),
+            ),
             traits: profile.traits ?? {},
           }
         : {}),
