@@ -149,7 +149,7 @@ describe('finding people', () => {
     expect(all).toHaveLength(4);
     expect(third.complete).toBe(true);
 
-    // A budget smaller than the population stops early and says so (the minimum budget is 100).
+    // A budget under the minimum (100) is refused: a page would read too few to be worth a request.
     expect((await api('GET', '/v1/people?by=trait&trait=plan&value=pro&budget=10')).status).toBe(400);
     // Nested paths; no match.
     expect((await api('GET', '/v1/people?by=trait&trait=address.city&value=Krak%C3%B3w')).body.people).toEqual([
@@ -226,7 +226,11 @@ describe('a person', () => {
     expect(timeline.body.events[0]).toMatchObject({ type: 'track', event: 'Signed Up', properties: { plan: 'pro' } });
     const rest = await api('GET', `/v1/people/${ada}/events?limit=10&cursor=${timeline.body.nextCursor}`);
     const page = rest.body.events.find((event: { type: string }) => event.type === 'page');
-    expect(page).toMatchObject({ name: 'Pricing', page: expect.objectContaining({ url: 'https://shop.example/pricing' }) });
+    expect(page).toMatchObject({
+      name: 'Pricing',
+      page: expect.objectContaining({ url: 'https://shop.example/pricing' }),
+      userAgent: expect.stringContaining('Chrome'),
+    });
     const filtered = await api('GET', `/v1/people/${ada}/events?event=Signed%20Up`);
     expect(filtered.body.events.map((event: { event?: string }) => event.event)).toEqual(['Signed Up']);
   }, 60_000);
@@ -272,7 +276,7 @@ describe('a person', () => {
 
 describe('bad input', () => {
   it('answers 4xx with the error body', async () => {
-    const errorBody = { error: { code: expect.any(String), message: expect.any(String) } };
+    const errorBody = { error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) };
     for (const [path, status] of [
       ['/v1/people', 400],
       ['/v1/people?by=everyone', 400],

@@ -139,12 +139,21 @@ function presentEvent(event: EventDoc, personal: boolean) {
     ...(event.name ? { name: event.name } : {}),
     source: event.source,
     properties: event.properties ?? {},
-    ...(context.page ? { page: context.page } : {}),
+    ...(pageOf(event) ? { page: pageOf(event) } : {}),
     ...(context.device ? { device: context.device } : {}),
     ...(context.os ? { os: context.os } : {}),
     ...(typeof context.userAgent === 'string' ? { userAgent: context.userAgent } : {}),
     ...(event.traits ? { traits: event.traits } : {}),
   };
+}
+
+/** Where it happened: the context's page, or for a page call its own properties (url, path, title, referrer). */
+function pageOf(event: EventDoc): Record<string, unknown> | undefined {
+  const page = event.context?.page;
+  if (page && typeof page === 'object') return page as Record<string, unknown>;
+  if (event.type !== 'page') return undefined;
+  const fields = ['url', 'path', 'title', 'referrer'].filter((field) => event.properties?.[field] !== undefined);
+  return fields.length > 0 ? Object.fromEntries(fields.map((field) => [field, event.properties[field]])) : undefined;
 }
 
 /** A message with its status history; `with` (values rendered into it) and a webhook's answer only for roles that see personal data. */
