@@ -65,6 +65,8 @@ const SegmentsPage = lazyPage(() => import('./pages/segments/list').then((m) => 
 const SegmentPage = lazyPage<{ name: string }>(() => import('./pages/segments/detail').then((m) => m.SegmentPage));
 const JourneysPage = lazyPage(() => import('./pages/journeys/list').then((m) => m.JourneysPage));
 const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/detail').then((m) => m.JourneyPage));
+const PeoplePage = lazyPage(() => import('./pages/people/search').then((m) => m.PeoplePage));
+const PersonPage = lazyPage<{ id: string }>(() => import('./pages/people/person').then((m) => m.PersonPage));
 
 const SESSION_ENDED = 'Your session has ended. Sign in again to continue.';
 
@@ -91,6 +93,8 @@ function Shell({ session }: { session: Session }) {
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/segments">Segments</NavLink>
           <NavLink href="/journeys">Journeys</NavLink>
+          {/* Every role: what each sees of a person is decided by the server (docs/console.md, People). */}
+          <NavLink href="/people">People</NavLink>
           {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
         </nav>
         <div class="account">
@@ -121,6 +125,10 @@ function Shell({ session }: { session: Session }) {
             <JourneysPage />
           </Route>
           <Route path="/journeys/:name">{(params: { name: string }) => <JourneyPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/people">
+            <PeoplePage />
+          </Route>
+          <Route path="/people/:id">{(params: { id: string }) => <PersonPage id={decodeURIComponent(params.id)} />}</Route>
           <Route path="/users">
             {canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}
           </Route>
