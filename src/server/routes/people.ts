@@ -52,7 +52,10 @@ export const peopleSearchQuery = z
       if (query[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required when searching by ${query.by}` });
     };
     if (query.by === 'identifier') need('value');
-    if (query.by === 'trait') (need('trait'), need('value'));
+    if (query.by === 'trait') {
+      need('trait');
+      need('value');
+    }
     if (query.by === 'segment') need('segment');
   });
 
@@ -385,7 +388,10 @@ export function peopleRoutes(deps: AppDeps): Router {
     for (const id of [profile._id, ...(profile.mergedFrom ?? [])]) {
       const count = id === profile._id ? (profile.segmentChangeCount ?? 0) : undefined;
       for (const change of await stores.segmentHistory.ofProfile(id, MAX_SEGMENT_CHANGES, count))
-        if (!seen.has(change._id)) (seen.add(change._id), changes.push(change));
+        if (!seen.has(change._id)) {
+          seen.add(change._id);
+          changes.push(change);
+        }
     }
     return changes.sort((a, b) => b.at.getTime() - a.at.getTime() || (a._id < b._id ? 1 : -1)).slice(0, MAX_SEGMENT_CHANGES);
   }
