@@ -127,7 +127,7 @@ export function PeoplePage() {
           {(personal ? (['identifier', 'trait', 'segment'] as const) : (['identifier', 'segment'] as const)).map((option) => (
             <label key={option} class="people-by-option">
               <input type="radio" name="by" value={option} checked={by === option} onChange={() => setBy(option)} />{' '}
-              {option === 'identifier' ? (personal ? 'Identifier' : 'Profile id') : option === 'trait' ? 'Trait' : 'Segment'}
+              {option === 'identifier' ? (personal ? 'An identifier' : 'A profile id') : option === 'trait' ? 'A trait' : 'A segment'}
             </label>
           ))}
         </fieldset>
