@@ -136,6 +136,8 @@ describe('the People page', () => {
       expect(await segments.textContent()).toContain('On the pro plan');
       const run = page.getByRole('table', { name: 'Journey runs' }).getByRole('row', { name: /ebook_drip/ });
       expect(await run.textContent()).toMatch(/wait, until/);
+      // The step as the journey's diagram names it.
+      await expect.poll(() => run.textContent()).toContain('wait 1 day');
       const messages = page.getByRole('table', { name: 'Messages' });
       expect(await messages.textContent()).toContain('ebook_chapter');
 
@@ -145,7 +147,7 @@ describe('the People page', () => {
       expect(await pricing.textContent()).toContain('https://shop.example/pricing');
       expect(await pricing.textContent()).toContain('Chrome on Windows');
       expect(await events.getByRole('row', { name: /Ebook Signup/ }).textContent()).toContain('format: pdf');
-      await page.setViewportSize({ width: 1280, height: 1500 });
+      await page.setViewportSize({ width: 1280, height: 2300 });
       await page.evaluate('window.scrollTo(0, 0)');
       await screenshot(page, 'people');
       await page.setViewportSize({ width: 1280, height: 800 });

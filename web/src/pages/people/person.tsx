@@ -13,6 +13,7 @@ import { Empty, Failed, Loading, when } from '../../charts/states';
 import { useSession } from '../../session';
 import { Actions, canHandlePrivacy, RectifyTrait } from './actions';
 import { shown } from './format';
+import { useStepLabels } from './step-labels';
 import { Timeline } from './timeline';
 import { KIND_NAMES, type Message, type Person, type SegmentReason } from './types';
 import '../dashboards.css';
@@ -109,53 +110,56 @@ export function PersonPage({ id }: { id: string }) {
             </Card>
           </div>
 
-          <Card id="traits" title="Traits">
-            {!person.personal ? (
-              <Empty>{NOT_FOR_VIEWERS}</Empty>
-            ) : (
-              <>
-                <Traits traits={person.traits ?? {}} />
-                <p class="dash-muted people-note">When each trait last changed is not kept; the timeline shows the identify calls.</p>
-                {actions && (
-                  <RectifyTrait
-                    person={person}
-                    onRectified={(traits) => setPerson((current) => (current ? { ...current, traits } : current))}
-                  />
+          <div class="people-columns">
+            <div class="people-column">
+              <Card id="traits" title="Traits">
+                {!person.personal ? (
+                  <Empty>{NOT_FOR_VIEWERS}</Empty>
+                ) : (
+                  <>
+                    <Traits traits={person.traits ?? {}} />
+                    <p class="dash-muted people-note">When each trait last changed is not kept; the timeline shows the identify calls.</p>
+                    {actions && (
+                      <RectifyTrait
+                        person={person}
+                        onRectified={(traits) => setPerson((current) => (current ? { ...current, traits } : current))}
+                      />
+                    )}
+                  </>
                 )}
-              </>
-            )}
-          </Card>
-
-          <div class="people-grid">
-            <Card id="consents" title="Consents">
-              <Consents person={person} />
-            </Card>
-            <Card id="segments" title="Segments">
-              {person.segments.length === 0 ? (
-                <p class="dash-muted">In no segment.</p>
-              ) : (
-                <table class="dash-table" aria-label="Segments">
-                  <thead>
-                    <tr>
-                      <th scope="col">Segment</th>
-                      <th scope="col">Since</th>
-                      <th scope="col">Why</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {person.segments.map((segment) => (
-                      <tr key={segment.name}>
-                        <th scope="row">
-                          <Link href={`/segments/${encodeURIComponent(segment.name)}`}>{segment.title ?? segment.name}</Link>
-                        </th>
-                        <td>{when(segment.since)}</td>
-                        <td>{segment.why ? reasonText(segment.why) : <span class="dash-muted">—</span>}</td>
+              </Card>
+            </div>
+            <div class="people-column">
+              <Card id="consents" title="Consents">
+                <Consents person={person} />
+              </Card>
+              <Card id="segments" title="Segments">
+                {person.segments.length === 0 ? (
+                  <p class="dash-muted">In no segment.</p>
+                ) : (
+                  <table class="dash-table" aria-label="Segments">
+                    <thead>
+                      <tr>
+                        <th scope="col">Segment</th>
+                        <th scope="col">Since</th>
+                        <th scope="col">Why</th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </Card>
+                    </thead>
+                    <tbody>
+                      {person.segments.map((segment) => (
+                        <tr key={segment.name}>
+                          <th scope="row">
+                            <Link href={`/segments/${encodeURIComponent(segment.name)}`}>{segment.title ?? segment.name}</Link>
+                          </th>
+                          <td>{when(segment.since)}</td>
+                          <td>{segment.why ? reasonText(segment.why) : <span class="dash-muted">—</span>}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </Card>
+            </div>
           </div>
 
           <Card id="journeys" title="Journeys">
@@ -302,6 +306,7 @@ function reasonText(reason: SegmentReason): string {
 }
 
 function Journeys({ person }: { person: Person }) {
+  const labels = useStepLabels(person.journeys);
   if (person.journeys.length === 0 && person.journeyHistory.length === 0) return <p class="dash-muted">Never in a journey.</p>;
   return (
     <>
@@ -327,7 +332,9 @@ function Journeys({ person }: { person: Person }) {
                   {run.state === 'unknown' ? (
                     <span class="dash-muted">the run did not answer</span>
                   ) : run.step ? (
-                    <code>{run.step}</code>
+                    <>
+                      {labels.get(`${run.journey}@${run.rulesVersion}:${run.step}`) ?? ''} <code class="dash-muted">{run.step}</code>
+                    </>
                   ) : (
                     '—'
                   )}
