@@ -48,7 +48,11 @@ export class MergeStore {
 
   /** The merges into a profile, oldest first: a search of the `into` index. */
   into(profileId: string, limit: number): Promise<Omit<MergeDoc, 'absorbed'>[]> {
-    return this.collection.find({ into: profileId }, { projection: { absorbed: 0 } }).sort({ at: 1 }).limit(limit).toArray();
+    return this.collection
+      .find({ into: profileId }, { projection: { absorbed: 0 } })
+      .sort({ at: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   async countByProfiles(profileIds: readonly string[]): Promise<number> {
