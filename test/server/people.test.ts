@@ -5,6 +5,7 @@
  * data, enforced by the server; the audit entry each opening leaves; bad input refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { person as personSchema, searchAnswer, timelineEvent } from '../../src/server/openapi/paths/people.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, bearer, eventually, send, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 const RULES = `
@@ -140,6 +141,7 @@ describe('finding people', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ by: 'trait', complete: false, total: expect.any(Number), nextCursor: expect.any(String) });
     expect(first.body.people).toHaveLength(2);
+    expect(searchAnswer.safeParse(first.body).error).toBeUndefined();
     const rest = await api('GET', `/v1/people?by=trait&trait=plan&value=pro&limit=2&cursor=${first.body.nextCursor}`);
     const third = rest.body.nextCursor
       ? (await api('GET', `/v1/people?by=trait&trait=plan&value=pro&limit=2&cursor=${rest.body.nextCursor}`)).body
@@ -190,6 +192,8 @@ describe('a person', () => {
       const answer = (await api('GET', `/v1/people/${ada}`)).body;
       return answer.journeys?.[0]?.step && answer.messages?.length > 0 ? answer : undefined;
     }, 30_000);
+    // What the contract documents (src/server/openapi/paths/people.ts).
+    expect(personSchema.safeParse(person).error).toBeUndefined();
     expect(person).toMatchObject({ id: ada, personal: true, traits: { plan: 'pro', name: 'Ada Lovelace' }, tags: [] });
     expect(person.identifiers).toEqual(
       expect.arrayContaining([
@@ -233,6 +237,7 @@ describe('a person', () => {
       page: expect.objectContaining({ url: 'https://shop.example/pricing' }),
       userAgent: expect.stringContaining('Chrome'),
     });
+    for (const event of [...timeline.body.events, ...rest.body.events]) expect(timelineEvent.safeParse(event).error).toBeUndefined();
     const filtered = await api('GET', `/v1/people/${ada}/events?event=Signed%20Up`);
     expect(filtered.body.events.map((event: { event?: string }) => event.event)).toEqual(['Signed Up']);
   }, 60_000);
@@ -250,6 +255,7 @@ describe('a person', () => {
   it('shows a viewer no personal data, whatever the page asks: the server leaves it out or refuses', async () => {
     const ada = ids.get('ada')!;
     const person = (await asViewer(`/v1/people/${ada}`)).body;
+    expect(personSchema.safeParse(person).error).toBeUndefined();
     expect(person).toMatchObject({ id: ada, personal: false, segments: [expect.objectContaining({ name: 'pros' })] });
     for (const field of ['identifiers', 'traits', 'consentHistory']) expect(person, field).not.toHaveProperty(field);
     for (const message of person.messages) expect(message).not.toHaveProperty('with');

@@ -35,7 +35,7 @@ const found = z
   })
   .meta({ id: 'PersonFound' });
 
-const searchAnswer = z
+export const searchAnswer = z
   .object({
     by: z.enum(['identifier', 'trait', 'segment']),
     people: z.array(found),
@@ -60,7 +60,7 @@ const segmentReason = z
   .looseObject({ kind: z.string() })
   .meta({ description: 'Why they entered: an event, a time window, a deploy, a merge, a profile update…' });
 
-const person = z
+export const person = z
   .object({
     id: z.string(),
     personal: z
@@ -134,7 +134,7 @@ const person = z
   })
   .meta({ id: 'Person' });
 
-const timelineEvent = z
+export const timelineEvent = z
   .looseObject({
     id: z.string(),
     type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']),
