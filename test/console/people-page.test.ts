@@ -147,7 +147,7 @@ describe('the People page', () => {
       expect(await pricing.textContent()).toContain('https://shop.example/pricing');
       expect(await pricing.textContent()).toContain('Chrome on Windows');
       expect(await events.getByRole('row', { name: /Ebook Signup/ }).textContent()).toContain('format: pdf');
-      await page.setViewportSize({ width: 1280, height: 2300 });
+      await page.setViewportSize({ width: 1280, height: 1950 });
       await page.evaluate('window.scrollTo(0, 0)');
       await screenshot(page, 'people');
       await page.setViewportSize({ width: 1280, height: 800 });

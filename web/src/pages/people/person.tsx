@@ -381,7 +381,7 @@ function Messages({ messages, personal }: { messages: Message[]; personal: boole
                 <span class="dash-name">with {JSON.stringify(message.with)}</span>
               )}
             </th>
-            <td>{message.journey ? `${message.journey}${message.step ? ` · ${message.step}` : ''}` : (message.broadcast ?? '—')}</td>
+            <td>{message.journey ? `${message.journey}${message.step ? `, step ${message.step}` : ''}` : (message.broadcast ?? '—')}</td>
             <td>
               <span class={`dash-badge ${message.status === 'sent' ? 'dash-badge-ready' : 'dash-badge-muted'}`}>{message.status}</span>
             </td>
