@@ -7,8 +7,8 @@
  * segments, journeys, tags, consent states, event names and message statuses.
  *
  * Reads are `_id` lookups (identities, profiles, member buckets, history chunks) and index
- * searches (deliveries, merges by `into`), except the search by trait, which scans
- * profiles in `_id` order within a budget per request and says how far it got.
+ * searches (deliveries, merges by `into`), except the search by trait, which no index
+ * answers: the database reads profiles until a page matches, within a time budget.
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
@@ -43,8 +43,8 @@ export const peopleSearchQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
     /** From the previous answer's `nextCursor`. */
     cursor: z.string().min(1).max(512).optional(),
-    /** `trait`: at most this many profiles read per request. */
-    budget: z.coerce.number().int().min(100).max(50_000).default(5_000),
+    /** `trait`: how long the database may read profiles for this page, in milliseconds. */
+    budget: z.coerce.number().int().min(500).max(30_000).default(5_000),
   })
   .strict()
   .superRefine((query, ctx) => {
@@ -100,23 +100,6 @@ function presentFound(profile: Found, personal: boolean) {
     ...(personal && email ? { email } : {}),
     ...(personal && name ? { name } : {}),
   };
-}
-
-function valueAt(traits: Record<string, unknown> | undefined, path: string): unknown {
-  let value: unknown = traits;
-  for (const name of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[name];
-  }
-  return value;
-}
-
-/** A stored value equals what was typed: strings exactly, numbers and booleans as written, arrays when one element does. */
-export function traitMatches(stored: unknown, typed: string): boolean {
-  if (Array.isArray(stored)) return stored.some((element) => traitMatches(element, typed));
-  if (typeof stored === 'string') return stored === typed;
-  if (typeof stored === 'number' || typeof stored === 'boolean') return String(stored) === typed;
-  return false;
 }
 
 /** Timeline pages continue after the last event shown: its timestamp and id, opaque to the client. */
@@ -233,27 +216,23 @@ export function peopleRoutes(deps: AppDeps): Router {
       return;
     }
 
-    // By trait: trait values are personal data, and the search reads profiles one by one.
+    // By trait: trait values are personal data, and no index answers it: the database reads
+    // profiles until a page matches, for at most `budget` milliseconds.
     if (!personal) throw forbidden('a viewer may not search by trait: trait values are personal data');
-    const after = query.cursor === undefined ? undefined : decodeScanCursor(query.cursor);
-    const people: ReturnType<typeof presentFound>[] = [];
-    let scanned = 0;
-    let last: string | undefined;
-    for await (const profile of stores.profiles.scan(after, query.budget)) {
-      scanned++;
-      last = profile._id;
-      if (traitMatches(valueAt(profile.traits, query.trait!), query.value!)) people.push(presentFound(profile, personal));
-      if (people.length === query.limit) break;
-    }
-    // The end of the collection is reached when the budget was not used up and no page filled.
-    const complete = people.length < query.limit && scanned < query.budget;
+    const skip = query.cursor === undefined ? 0 : decodeTraitCursor(query.cursor);
+    const { found, timedOut } = await stores.profiles.withTrait(query.trait!, typedValues(query.value!), {
+      skip,
+      limit: query.limit,
+      maxTimeMS: query.budget,
+    });
+    const more = timedOut || found.length === query.limit;
     res.json({
       by: query.by,
-      people,
-      scanned,
+      people: found.map((profile) => presentFound(profile, personal)),
+      timedOut,
       total: await stores.profiles.estimatedCount(),
-      complete,
-      nextCursor: complete || last === undefined ? null : Buffer.from(JSON.stringify(['scan', last])).toString('base64url'),
+      // Where the next page starts: after the matches shown so far (a timed-out page starts where it did).
+      nextCursor: more ? Buffer.from(JSON.stringify(['trait', skip + found.length])).toString('base64url') : null,
     });
   });
 
@@ -418,14 +397,22 @@ export function peopleRoutes(deps: AppDeps): Router {
   return router;
 }
 
-function decodeScanCursor(cursor: string): string {
+function decodeTraitCursor(cursor: string): number {
   try {
-    const [kind, last] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (kind !== 'scan' || typeof last !== 'string') throw new Error('bad cursor');
-    return last;
+    const [kind, skip] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number];
+    if (kind !== 'trait' || !Number.isInteger(skip) || skip < 0) throw new Error('bad cursor');
+    return skip;
   } catch {
     throw badRequest('invalid_query', 'cursor: not a cursor this API returned');
   }
+}
+
+/** What the typed value may be stored as: the text, and the number or boolean it spells. */
+export function typedValues(typed: string): unknown[] {
+  const values: unknown[] = [typed];
+  if (typed.trim() !== '' && Number.isFinite(Number(typed))) values.push(Number(typed));
+  if (typed === 'true' || typed === 'false') values.push(typed === 'true');
+  return values;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -40,19 +40,20 @@ export const searchAnswer = z
     by: z.enum(['identifier', 'trait', 'segment']),
     people: z.array(found),
     nextCursor: z.string().nullable().meta({ description: 'The next page (segment) or where the scan goes on (trait); null: no more' }),
-    scanned: z.number().int().optional().meta({ description: 'A trait search: profiles read by this request' }),
+    timedOut: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A trait search: the budget ran out before a page of matches was found (ask again with a larger one)' }),
     total: z.number().int().optional().meta({ description: 'A trait search: about how many profiles there are' }),
-    complete: z.boolean().optional().meta({ description: 'A trait search: every profile after the cursor was read' }),
   })
   .meta({
     id: 'PeopleSearch',
     example: {
       by: 'trait',
       people: [{ profileId: 'pr_1', email: 'ada@example.com' }],
-      scanned: 5000,
+      timedOut: false,
       total: 100000,
-      complete: false,
-      nextCursor: 'WyJzY2FuIiwicHJfOSJd',
+      nextCursor: 'WyJ0cmFpdCIsMjVd',
     },
   });
 
@@ -161,7 +162,7 @@ export const peoplePaths: ZodOpenApiPathsObject = {
     get: {
       tags: ['people'],
       summary: 'Find people by an identifier, a trait or a segment',
-      description: `By identifier: \`kind\` is \`profileId\` or one of ${CORE_IDENTITY_KINDS.join(', ')} or a configured external id kind; without it, any. A viewer may search by profile id and by segment only. By trait: reads at most \`budget\` profiles per request and answers where it stopped (\`nextCursor\`) and how many it read.`,
+      description: `By identifier: \`kind\` is \`profileId\` or one of ${CORE_IDENTITY_KINDS.join(', ')} or a configured external id kind; without it, any. A viewer may search by profile id and by segment only. By trait: no index answers it, so the database reads profiles until a page matches, for at most \`budget\` milliseconds (\`timedOut\` when it ran out); \`nextCursor\` continues after the matches shown.`,
       security,
       requestParams: { query: peopleSearchQuery },
       responses: {

@@ -1,9 +1,9 @@
 /**
  * Find a person: by an identifier (exactly, any kind or one), by a trait's value, or among
  * a segment's members. The search is in the URL (`/people?by=trait&trait=plan&value=pro`),
- * so going back from a person returns to the results. A search by trait reads profiles a
- * budget at a time (the server scans them) and says how many it read; "Continue searching"
- * reads the next ones. A viewer finds by profile id or segment only (the server refuses
+ * so going back from a person returns to the results. No index answers a search by trait:
+ * the database reads profiles until a page matches, for at most 5 s; when that runs out the
+ * page says so and offers to search for longer (30 s), and "Show more" reads the next page. A viewer finds by profile id or segment only (the server refuses
  * the rest) and sees no e-mails or names.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -23,10 +23,15 @@ interface Results {
   key: string;
   people: PersonFound[];
   nextCursor: string | null;
-  scanned: number;
+  timedOut?: boolean;
+  /** The time budget of the last read, in seconds. */
+  budget?: number;
   total?: number;
-  complete?: boolean;
 }
+
+/** A trait search's time budget (ms): the usual one, and the longer one offered when it ran out. */
+const BUDGET_MS = 5_000;
+const LONGER_BUDGET_MS = 30_000;
 
 export function PeoplePage() {
   const { user } = useSession();
@@ -66,10 +71,11 @@ export function PeoplePage() {
     if (params.get('by')) void read(undefined, false);
   }, [key]);
 
-  async function read(cursor: string | undefined, append: boolean) {
+  async function read(cursor: string | undefined, append: boolean, budget = BUDGET_MS) {
     const query = new URLSearchParams(params);
     query.set('limit', String(PAGE_SIZE));
     if (cursor) query.set('cursor', cursor);
+    if (query.get('by') === 'trait') query.set('budget', String(budget));
     setBusy(true);
     setProblem(undefined);
     try {
@@ -78,9 +84,8 @@ export function PeoplePage() {
         key,
         people: append && previous ? [...previous.people, ...answer.people] : answer.people,
         nextCursor: answer.nextCursor,
-        scanned: (append && previous ? previous.scanned : 0) + (answer.scanned ?? 0),
+        ...(answer.timedOut !== undefined ? { timedOut: answer.timedOut, budget: budget / 1000 } : {}),
         ...(answer.total !== undefined ? { total: answer.total } : {}),
-        ...(answer.complete !== undefined ? { complete: answer.complete } : {}),
       }));
     } catch (error) {
       setProblem(describeError(error));
@@ -195,8 +200,8 @@ export function PeoplePage() {
         </div>
         {by === 'trait' && (
           <p class="dash-muted people-note">
-            Compared exactly (numbers and true/false as written). The search reads profiles a few thousand at a time and says how many it
-            read.
+            Compared exactly (numbers and true/false as written). No index answers this: the database reads profiles until a page matches,
+            for at most {BUDGET_MS / 1000} s.
           </p>
         )}
       </form>
@@ -215,22 +220,31 @@ export function PeoplePage() {
             </h2>
             {given === 'trait' && (
               <p class="dash-muted people-scanned" role="status">
-                Searched {count(shown.scanned)}
-                {shown.total !== undefined ? ` of about ${count(shown.total)}` : ''} profiles
-                {shown.complete ? ', all of them.' : '.'}
+                {shown.timedOut
+                  ? `No ${shown.people.length > 0 ? 'more ' : ''}match within ${shown.budget} s`
+                  : shown.nextCursor
+                    ? 'More may match'
+                    : 'Every match shown'}
+                {shown.total !== undefined ? ` · about ${count(shown.total)} profiles read one by one` : ''}
               </p>
             )}
           </header>
           {shown.people.length === 0 ? (
-            <Empty>{given === 'trait' && !shown.complete ? 'No match yet.' : 'Nobody matches.'}</Empty>
+            <Empty>{shown.timedOut ? 'No match found in time.' : 'Nobody matches.'}</Empty>
           ) : (
             <FoundTable people={shown.people} personal={personal} bySegment={given === 'segment'} />
           )}
           {given === 'trait' && shown.nextCursor && (
             <div class="dash-actions">
-              <button type="button" disabled={busy} onClick={() => void read(shown.nextCursor!, true)}>
-                Continue searching
-              </button>
+              {shown.timedOut ? (
+                <button type="button" disabled={busy} onClick={() => void read(shown.nextCursor!, true, LONGER_BUDGET_MS)}>
+                  Search for {LONGER_BUDGET_MS / 1000} s
+                </button>
+              ) : (
+                <button type="button" disabled={busy} onClick={() => void read(shown.nextCursor!, true)}>
+                  Show more
+                </button>
+              )}
             </div>
           )}
           {given === 'segment' && (cursors.length > 0 || shown.nextCursor) && (

@@ -14,9 +14,9 @@ export interface SearchAnswer {
   by: SearchBy;
   people: PersonFound[];
   nextCursor: string | null;
-  scanned?: number;
+  /** A trait search: the time budget ran out before a page of matches was found. */
+  timedOut?: boolean;
   total?: number;
-  complete?: boolean;
 }
 
 export interface SegmentReason {
