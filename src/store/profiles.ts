@@ -184,19 +184,19 @@ export class ProfileStore {
   }
 
   /**
-   * Profiles whose trait at `path` (dots for nested) equals one of `values` (an array trait:
-   * one of its elements), in the collection's natural order, after `skip` matches: a filter
+   * Profiles whose trait at `path` (dots for nested) equals `value` (an array trait: one of
+   * its elements), in the collection's natural order, after `skip` matches: a filter
    * the database applies as it reads (on FerretDB a read of profiles until enough match, with
    * no index), given up after `maxTimeMS` (`timedOut`). The console's search by trait.
    */
   async withTrait(
     path: string,
-    values: readonly unknown[],
+    value: unknown,
     page: { skip: number; limit: number; maxTimeMS: number },
   ): Promise<{ found: Pick<ProfileDoc, '_id' | 'traits' | 'identities' | 'lastSeenAt'>[]; timedOut: boolean }> {
     try {
       const found = await this.collection
-        .find({ [`traits.${path}`]: { $in: [...values] } } as Filter<ProfileDoc>, {
+        .find({ [`traits.${path}`]: value } as Filter<ProfileDoc>, {
           projection: { traits: 1, 'identities.email': 1, lastSeenAt: 1 },
           maxTimeMS: page.maxTimeMS,
           batchSize: page.limit,

@@ -36,7 +36,7 @@ export const peopleSearchQuery = z
     by: z.enum(['identifier', 'trait', 'segment']),
     /** For `identifier`: `profileId` or an identifier kind (userId, email, phone, anonymousId, an external id kind); absent: any of them. */
     kind: z.string().min(1).max(64).optional(),
-    /** The identifier (`identifier`) or the trait's value (`trait`), compared exactly (numbers and booleans as written). */
+    /** The identifier (`identifier`) or the trait's value (`trait`: a number, true or false as such, text in double quotes as text). */
     value: z.string().trim().min(1).max(512).optional(),
     trait: traitPath.optional(),
     segment: z.string().min(1).max(200).optional(),
@@ -220,7 +220,7 @@ export function peopleRoutes(deps: AppDeps): Router {
     // profiles until a page matches, for at most `budget` milliseconds.
     if (!personal) throw forbidden('a viewer may not search by trait: trait values are personal data');
     const skip = query.cursor === undefined ? 0 : decodeTraitCursor(query.cursor);
-    const { found, timedOut } = await stores.profiles.withTrait(query.trait!, typedValues(query.value!), {
+    const { found, timedOut } = await stores.profiles.withTrait(query.trait!, typedValue(query.value!), {
       skip,
       limit: query.limit,
       maxTimeMS: query.budget,
@@ -407,12 +407,16 @@ function decodeTraitCursor(cursor: string): number {
   }
 }
 
-/** What the typed value may be stored as: the text, and the number or boolean it spells. */
-export function typedValues(typed: string): unknown[] {
-  const values: unknown[] = [typed];
-  if (typed.trim() !== '' && Number.isFinite(Number(typed))) values.push(Number(typed));
-  if (typed === 'true' || typed === 'false') values.push(typed === 'true');
-  return values;
+/**
+ * The value a typed text stands for: a number or true/false as such, anything in double
+ * quotes as the text inside, the rest as text. One value, so the database compares it
+ * with an equality it filters by as it reads (FerretDB reads every profile for an `$in`).
+ */
+export function typedValue(typed: string): unknown {
+  if (typed.length >= 2 && typed.startsWith('"') && typed.endsWith('"')) return typed.slice(1, -1);
+  if (typed === 'true' || typed === 'false') return typed === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(typed)) return Number(typed);
+  return typed;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
