@@ -140,7 +140,7 @@ describe('finding people', () => {
     const pros = new Set(['ada', 'p1', 'p3', 'p5'].map((userId) => ids.get(userId)!));
     const first = await api('GET', '/v1/people?by=trait&trait=plan&value=pro&limit=2');
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ by: 'trait', timedOut: false, total: expect.any(Number), nextCursor: expect.any(String) });
+    expect(first.body).toMatchObject({ by: 'trait', timedOut: false, nextCursor: expect.any(String) });
     expect(first.body.people).toHaveLength(2);
     expect(searchAnswer.safeParse(first.body).error).toBeUndefined();
     const second = await api('GET', `/v1/people?by=trait&trait=plan&value=pro&limit=2&cursor=${first.body.nextCursor}`);

@@ -230,7 +230,6 @@ export function peopleRoutes(deps: AppDeps): Router {
       by: query.by,
       people: found.map((profile) => presentFound(profile, personal)),
       timedOut,
-      total: await stores.profiles.estimatedCount(),
       // Where the next page starts: after the matches shown so far (a timed-out page starts where it did).
       nextCursor: more ? Buffer.from(JSON.stringify(['trait', skip + found.length])).toString('base64url') : null,
     });

@@ -44,7 +44,6 @@ export const searchAnswer = z
       .boolean()
       .optional()
       .meta({ description: 'A trait search: the budget ran out before a page of matches was found (ask again with a larger one)' }),
-    total: z.number().int().optional().meta({ description: 'A trait search: about how many profiles there are' }),
   })
   .meta({
     id: 'PeopleSearch',
@@ -52,7 +51,6 @@ export const searchAnswer = z
       by: 'trait',
       people: [{ profileId: 'pr_1', email: 'ada@example.com' }],
       timedOut: false,
-      total: 100000,
       nextCursor: 'WyJ0cmFpdCIsMjVd',
     },
   });

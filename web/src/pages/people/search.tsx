@@ -26,7 +26,6 @@ interface Results {
   timedOut?: boolean;
   /** The time budget of the last read, in seconds. */
   budget?: number;
-  total?: number;
 }
 
 /** A trait search's time budget (ms): the usual one, and the longer one offered when it ran out. */
@@ -85,7 +84,6 @@ export function PeoplePage() {
         people: append && previous ? [...previous.people, ...answer.people] : answer.people,
         nextCursor: answer.nextCursor,
         ...(answer.timedOut !== undefined ? { timedOut: answer.timedOut, budget: budget / 1000 } : {}),
-        ...(answer.total !== undefined ? { total: answer.total } : {}),
       }));
     } catch (error) {
       setProblem(describeError(error));
@@ -225,7 +223,6 @@ export function PeoplePage() {
                   : shown.nextCursor
                     ? 'More may match'
                     : 'Every match shown'}
-                {shown.total !== undefined ? ` · about ${count(shown.total)} profiles read one by one` : ''}
               </p>
             )}
           </header>

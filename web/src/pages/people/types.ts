@@ -16,7 +16,6 @@ export interface SearchAnswer {
   nextCursor: string | null;
   /** A trait search: the time budget ran out before a page of matches was found. */
   timedOut?: boolean;
-  total?: number;
 }
 
 export interface SegmentReason {
