@@ -320,7 +320,9 @@ export type AuditKind =
   | 'user.created'
   | 'user.changed'
   | 'user.sessions-revoked'
-  | 'session.started';
+  | 'session.started'
+  /** A console user opened a person's 360° view (GET /v1/people/:id). */
+  | 'profile.viewed';
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {

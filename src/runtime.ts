@@ -53,7 +53,7 @@ import { startErasure as startErasureRun } from './workflows/erasure.client.js';
 import { startExport as startExportRun } from './workflows/export.client.js';
 import { signalBroadcast, startBroadcast } from './workflows/broadcast.client.js';
 import { terminateRun, type WorkflowStarter } from './workflows/idempotent.client.js';
-import type { JourneySinks } from './workflows/messages.js';
+import { journeyStateQuery, type JourneySinks } from './workflows/messages.js';
 import { retentionSchedule } from './workflows/retention.client.js';
 import { forgetSegmentClocks, segmentClockOf } from './workflows/segment-clocks.client.js';
 import { startSegmentRecompute } from './workflows/segment-recompute.client.js';
@@ -388,6 +388,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     defaultTimeZone: options.defaultTimeZone ?? 'UTC',
     changes,
     temporalReady: () => connection.workflowService.getSystemInfo({}),
+    journeyState: (workflowId, runId) => temporal.workflow.getHandle(workflowId, runId).query(journeyStateQuery),
   });
 
   return {

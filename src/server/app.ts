@@ -29,6 +29,7 @@ import { profileRightsRoutes } from './routes/profile-rights.js';
 import { downloadRoutes, exportRoutes } from './routes/exports.js';
 import { retentionRoutes } from './routes/retention.js';
 import { portalLinkRoutes, portalRoutes } from './routes/portal.js';
+import { peopleRoutes } from './routes/people.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     [
       '/v1/profiles',
+      '/v1/people',
       '/v1/rules',
       '/v1/privacy',
       '/v1/segments',
@@ -133,6 +135,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps), broadcastRoutes(deps));
   app.use(simulateRoutes(deps));
+  // The console's People page: search and the audited 360° view.
+  app.use(peopleRoutes(deps));
   // The console's Consent and Privacy pages: consent over time, the request list, the retention dry run.
   app.use(consentStatsRoutes(deps), privacyRequestListRoutes(deps), retentionDryRunRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).

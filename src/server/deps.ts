@@ -15,6 +15,7 @@ import type { RetentionSchedule } from '../privacy/retention-schedule.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { SimulationEnvironment } from '../simulation/environment.js';
 import type { Stores } from '../store/index.js';
+import type { JourneyState } from '../workflows/messages.js';
 import type { Source } from './auth.js';
 
 /** The Temporal worker of this process as /ready reports it. */
@@ -89,6 +90,8 @@ export interface AppDeps {
   defaultTimeZone?: string;
   /** Console sessions' lifetime and idle timeout; DEFAULT_SESSION_POLICY when absent. */
   sessions?: SessionPolicy;
+  /** Where a journey run is (its `journeyState` query); without it the console shows runs without their step. */
+  journeyState?: (workflowId: string, runId?: string) => Promise<JourneyState>;
   /** Runs journey simulations (src/simulation); without it POST /v1/journeys/simulate answers 503. */
   simulations?: SimulationEnvironment;
 }

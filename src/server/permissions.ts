@@ -68,6 +68,10 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: ANY, pattern: '/v1/audit/*', roles: PRIVACY, what: 'read the audit log' },
   { methods: ANY, pattern: '/v1/profiles/*', roles: PRIVACY, what: 'read or change profiles' },
 
+  // People (the console's search and 360° view): every role, and what each sees is decided
+  // by the route by role (src/server/routes/people.ts); opening a person is audited.
+  { methods: READ, pattern: '/v1/people/*', roles: ALL, what: 'find and open people' },
+
   { methods: ANY, pattern: '/v1/import/*', roles: ADMIN, what: 'import data' },
 ];
 

@@ -46,6 +46,15 @@ export class MergeStore {
       .toArray();
   }
 
+  /** The merges into a profile, oldest first: a search of the `into` index. */
+  into(profileId: string, limit: number): Promise<Omit<MergeDoc, 'absorbed'>[]> {
+    return this.collection
+      .find({ into: profileId }, { projection: { absorbed: 0 } })
+      .sort({ at: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
   async countByProfiles(profileIds: readonly string[]): Promise<number> {
     // Two searches of an index each rather than one `$or`, which FerretDB answers by reading every merge.
     const ids = [...profileIds];

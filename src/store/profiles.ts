@@ -183,6 +183,35 @@ export class ProfileStore {
     return this.collection.find(after === undefined ? {} : { _id: { $gt: after } }, { projection: { _id: 1 } }).sort({ _id: 1 });
   }
 
+  /**
+   * Profiles whose trait at `path` (dots for nested) equals `value` (an array trait: one of
+   * its elements), in the collection's natural order, after `skip` matches: a filter
+   * the database applies as it reads (on FerretDB a read of profiles until enough match, with
+   * no index), given up after `maxTimeMS` (`timedOut`). The console's search by trait.
+   */
+  async withTrait(
+    path: string,
+    value: unknown,
+    page: { skip: number; limit: number; maxTimeMS: number },
+  ): Promise<{ found: Pick<ProfileDoc, '_id' | 'traits' | 'identities' | 'lastSeenAt'>[]; timedOut: boolean }> {
+    try {
+      const found = await this.collection
+        .find({ [`traits.${path}`]: value } as Filter<ProfileDoc>, {
+          projection: { traits: 1, 'identities.email': 1, lastSeenAt: 1 },
+          maxTimeMS: page.maxTimeMS,
+          batchSize: page.limit,
+        })
+        .skip(page.skip)
+        .limit(page.limit)
+        .toArray();
+      return { found, timedOut: false };
+    } catch (error) {
+      // MaxTimeMSExpired: the budget ran out before a page of matches was found.
+      if ((error as { code?: number }).code === 50) return { found: [], timedOut: true };
+      throw error;
+    }
+  }
+
   /** Roughly how many profiles there are (from collection metadata: no scan). */
   estimatedCount(): Promise<number> {
     return this.collection.estimatedDocumentCount();

@@ -66,6 +66,8 @@ const SegmentsPage = lazyPage(() => import('./pages/segments/list').then((m) => 
 const SegmentPage = lazyPage<{ name: string }>(() => import('./pages/segments/detail').then((m) => m.SegmentPage));
 const JourneysPage = lazyPage(() => import('./pages/journeys/list').then((m) => m.JourneysPage));
 const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/detail').then((m) => m.JourneyPage));
+const PeoplePage = lazyPage(() => import('./pages/people/search').then((m) => m.PeoplePage));
+const PersonPage = lazyPage<{ id: string }>(() => import('./pages/people/person').then((m) => m.PersonPage));
 const ConsentPage = lazyPage(() => import('./pages/consent/consent-page').then((m) => m.ConsentPage));
 const PrivacyPage = lazyPage<{ tab: PrivacyTab; requestId?: string }>(() =>
   import('./pages/privacy/privacy-page').then((m) => m.PrivacyPage),
@@ -98,6 +100,8 @@ function Shell({ session }: { session: Session }) {
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/segments">Segments</NavLink>
           <NavLink href="/journeys">Journeys</NavLink>
+          {/* Every role: what each sees of a person is decided by the server (docs/console.md, People). */}
+          <NavLink href="/people">People</NavLink>
           {handlesPrivacy(role) && <NavLink href="/consent">Consent</NavLink>}
           {handlesPrivacy(role) && <NavLink href="/privacy">Privacy</NavLink>}
           {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
@@ -130,6 +134,10 @@ function Shell({ session }: { session: Session }) {
             <JourneysPage />
           </Route>
           <Route path="/journeys/:name">{(params: { name: string }) => <JourneyPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/people">
+            <PeoplePage />
+          </Route>
+          <Route path="/people/:id">{(params: { id: string }) => <PersonPage id={decodeURIComponent(params.id)} />}</Route>
           <Route path="/consent">
             {handlesPrivacy(role) ? (
               <ConsentPage />
