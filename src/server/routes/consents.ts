@@ -47,7 +47,8 @@ export const proofBody = z
 
 const change = {
   purpose: z.string().min(1).max(255),
-  state: z.string(),
+  // Checked by hand against the states (and the purpose against the rules) for their own error codes; documented as the enum.
+  state: z.string().meta({ enum: [...CONSENT_STATES], description: 'What the person said' }),
   timestamp: isoTimestamp.optional(),
   messageId: z.string().min(1).max(255).optional(),
   proof: proofBody.optional(),
