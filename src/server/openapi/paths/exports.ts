@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { EXPORT_FORMAT } from '../../../privacy/export.js';
 import { error, json, open, signedIn, signedInErrors } from '../common.js';
 import { instant, jsonBodyErrors, token } from '../people.js';
 import { personRequest, requestStatus } from './privacy.js';
@@ -76,7 +77,22 @@ export const exportsPaths: ZodOpenApiPathsObject = {
         '200': {
           description: "The person's data as one JSON document (an attachment)",
           headers: z.object({ 'Content-Disposition': z.string().meta({ example: 'attachment; filename="itinera-export-ex_6c3e.json"' }) }),
-          content: { 'application/json': { schema: z.looseObject({}).meta({ description: 'The bundle: profile, identities, events, consents, messages' }) } },
+          content: {
+            'application/json': {
+              schema: z
+                .looseObject({
+                  type: z.literal(EXPORT_FORMAT),
+                  version: z.literal(1),
+                  requestId: z.string(),
+                  exportedAt: instant,
+                  profile: z.looseObject({}),
+                  consentLedger: z.array(z.looseObject({})),
+                  messages: z.array(z.looseObject({})),
+                  events: z.array(z.looseObject({})),
+                })
+                .meta({ id: 'ExportBundle', description: "The person's data in one document: profile, consent ledger, messages, journeys, events" }),
+            },
+          },
         },
         '400': error('Not a link this server issued (`invalid_link`)'),
         '404': error('No export behind this link'),
