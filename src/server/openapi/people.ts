@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ZodOpenApiResponseObject } from 'zod-openapi';
-import { error } from './common.js';
+import { error, errorBody } from './common.js';
 
 /** A Date as `res.json` writes it. */
 export const instant = z.iso.datetime().meta({ id: 'Instant', description: 'An instant, UTC', example: '2026-05-04T09:30:00.000Z' });
@@ -27,6 +27,17 @@ export function profileRead(description: string, schema: z.ZodType): ZodOpenApiR
 /** A page for a person's browser (src/server/person-page.ts): plain HTML, never cached. */
 export function html(description: string): ZodOpenApiResponseObject {
   return { description, content: { 'text/html': { schema: z.string().meta({ description: 'An HTML page' }) } } };
+}
+
+/** A form post's 400: the page again, or the JSON error when body-parser refused the body (too large). */
+export function formRefused(description: string): ZodOpenApiResponseObject {
+  return {
+    description,
+    content: {
+      'text/html': { schema: z.string().meta({ description: 'An HTML page' }) },
+      'application/json': { schema: errorBody },
+    },
+  };
 }
 
 /** A form's answer: see the result at `Location` (a reload repeats nothing). */

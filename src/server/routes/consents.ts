@@ -77,7 +77,9 @@ export const consentBody = z
   })
   .strict();
 
-export const adminChangeBody = z.object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) }).strict();
+export const adminChangeBody = z
+  .object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) })
+  .strict();
 
 export const ledgerQuery = z.object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() }).strict();
 

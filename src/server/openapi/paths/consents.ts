@@ -87,13 +87,18 @@ export const consentsPaths: ZodOpenApiPathsObject = {
       tags,
       summary: "Record a person's consent choice (forms, back ends)",
       description:
-        'Recorded as an event on the person\'s timeline (`Consent Granted`, `Consent Denied`, `Consent Revoked`), stored once per `messageId`. A grant of a purpose with double opt-in is `pending` until the person confirms it from the e-mail.',
+        "Recorded as an event on the person's timeline (`Consent Granted`, `Consent Denied`, `Consent Revoked`), stored once per `messageId`. A grant of a purpose with double opt-in is `pending` until the person confirms it from the e-mail.",
       security: withWriteKey,
       requestBody: {
         content: {
           'application/json': {
             schema: consentBody.meta({
-              example: { purpose: 'newsletter', state: 'granted', email: 'ada@example.com', proof: { method: 'form', text: 'Send me the newsletter' } },
+              example: {
+                purpose: 'newsletter',
+                state: 'granted',
+                email: 'ada@example.com',
+                proof: { method: 'form', text: 'Send me the newsletter' },
+              },
             }),
           },
         },

@@ -37,7 +37,9 @@ export const destinationsPaths: ZodOpenApiPathsObject = {
         '200': json(
           'The destinations (secrets never shown)',
           z.object({
-            destinations: z.array(z.object({ name: z.string(), url: z.string(), traits: z.array(z.string()), erasures: z.boolean(), updatedAt: instant })),
+            destinations: z.array(
+              z.object({ name: z.string(), url: z.string(), traits: z.array(z.string()), erasures: z.boolean(), updatedAt: instant }),
+            ),
             missing: z.array(z.string()).meta({ description: 'Named by `send webhook` in the active rules, not configured' }),
           }),
         ),
@@ -52,7 +54,11 @@ export const destinationsPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       requestParams: { path: name },
       requestBody: {
-        content: { 'application/json': { schema: destinationBody.meta({ example: { url: 'https://crm.example/hooks/itinera', traits: ['email'], erasures: true } }) } },
+        content: {
+          'application/json': {
+            schema: destinationBody.meta({ example: { url: 'https://crm.example/hooks/itinera', traits: ['email'], erasures: true } }),
+          },
+        },
       },
       responses: {
         '200': json('Replaced', saved),

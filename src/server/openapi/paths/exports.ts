@@ -90,7 +90,10 @@ export const exportsPaths: ZodOpenApiPathsObject = {
                   messages: z.array(z.looseObject({})),
                   events: z.array(z.looseObject({})),
                 })
-                .meta({ id: 'ExportBundle', description: "The person's data in one document: profile, consent ledger, messages, journeys, events" }),
+                .meta({
+                  id: 'ExportBundle',
+                  description: "The person's data in one document: profile, consent ledger, messages, journeys, events",
+                }),
             },
           },
         },

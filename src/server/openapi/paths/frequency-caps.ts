@@ -28,14 +28,16 @@ export const frequencyCapsPaths: ZodOpenApiPathsObject = {
     put: {
       tags,
       summary: "Cap a channel's marketing messages per person and calendar day (in their time zone)",
-      description: 'A send beyond the cap waits for the person\'s next day, across every journey.',
+      description: "A send beyond the cap waits for the person's next day, across every journey.",
       security: signedIn,
       requestParams: { path: channel },
       requestBody: { content: { 'application/json': { schema: capBody.meta({ example: { max: 2, per: 'day' } }) } } },
       responses: {
         '200': json(
           'The cap in force',
-          z.object({ channel: capChannel, max: z.number().int(), per: z.literal('day') }).meta({ example: { channel: 'email', max: 2, per: 'day' } }),
+          z
+            .object({ channel: capChannel, max: z.number().int(), per: z.literal('day') })
+            .meta({ example: { channel: 'email', max: 2, per: 'day' } }),
         ),
         '400': error('Not a channel (`unknown_channel`) or a bad body (`invalid_body`, `malformed_json`)'),
         ...signedInErrors,

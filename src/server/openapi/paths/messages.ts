@@ -22,7 +22,15 @@ const message = z
     confirms: z.string().optional(),
     attempts: z.number().int().optional(),
     history: z
-      .array(z.looseObject({ status, at: instant, detail: z.string().optional(), until: instant.optional(), attempt: z.number().int().optional() }))
+      .array(
+        z.looseObject({
+          status,
+          at: instant,
+          detail: z.string().optional(),
+          until: instant.optional(),
+          attempt: z.number().int().optional(),
+        }),
+      )
       .optional(),
     sentAt: instant.optional(),
     detail: z.string().optional().meta({ description: 'The last outcome, as a code: `consent`, `quiet hours`, `smtp 550`…' }),
@@ -53,7 +61,10 @@ export const messagesPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       requestParams: { path: profileId },
       responses: {
-        '200': profileRead('Their messages, and those of profiles merged into them', z.object({ profileId: z.string(), messages: z.array(message) })),
+        '200': profileRead(
+          'Their messages, and those of profiles merged into them',
+          z.object({ profileId: z.string(), messages: z.array(message) }),
+        ),
         ...signedInErrors,
         '404': error('No profile with that id'),
       },

@@ -80,13 +80,22 @@ const auditEntry = z
     kind: z.enum(AUDIT_KINDS as [string, ...string[]]),
     actor: z.string().meta({ description: '`admin`, `user:<name>`, `cli`, `system`, `link`, `portal`: never a person' }),
     reason: z.string().optional(),
-    subject: z.record(z.string(), z.union([z.string(), z.number()])).optional().meta({ description: 'Ids the action concerns' }),
+    subject: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .meta({ description: 'Ids the action concerns' }),
     profileId: z.string().optional(),
     detail: z.record(z.string(), z.unknown()).optional().meta({ description: 'Names and counts only' }),
   })
   .meta({
     id: 'AuditEntry',
-    example: { id: 'au_1746351000000_x1', at: '2026-05-04T09:30:00.000Z', kind: 'erasure.requested', actor: 'admin', subject: { requestId: 'er_1' } },
+    example: {
+      id: 'au_1746351000000_x1',
+      at: '2026-05-04T09:30:00.000Z',
+      kind: 'erasure.requested',
+      actor: 'admin',
+      subject: { requestId: 'er_1' },
+    },
   });
 
 const tags = ['privacy'];
@@ -175,7 +184,9 @@ export const privacyPaths: ZodOpenApiPathsObject = {
       responses: {
         '200': {
           description: 'An Ed25519 public key',
-          content: { 'application/x-pem-file': { schema: z.string().meta({ example: '-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n' }) } },
+          content: {
+            'application/x-pem-file': { schema: z.string().meta({ example: '-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n' }) },
+          },
         },
       },
     },

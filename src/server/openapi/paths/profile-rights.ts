@@ -20,12 +20,18 @@ export const profileRightsPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       requestParams: { path: profileId },
       requestBody: {
-        content: { 'application/json': { schema: rectificationBody.meta({ example: { traits: { lastName: 'Lovelace', nickname: null }, reason: 'ticket 4711' } }) } },
+        content: {
+          'application/json': {
+            schema: rectificationBody.meta({ example: { traits: { lastName: 'Lovelace', nickname: null }, reason: 'ticket 4711' } }),
+          },
+        },
       },
       responses: {
         '200': json(
           'The traits now held',
-          z.object({ id: z.string(), traits: z.record(z.string(), z.unknown()) }).meta({ example: { id: 'pr_5f1c0c1e', traits: { lastName: 'Lovelace' } } }),
+          z
+            .object({ id: z.string(), traits: z.record(z.string(), z.unknown()) })
+            .meta({ example: { id: 'pr_5f1c0c1e', traits: { lastName: 'Lovelace' } } }),
         ),
         '400': error('No trait named, a bad trait name, or a malformed body (`invalid_body`, `malformed_json`)'),
         ...signedInErrors,

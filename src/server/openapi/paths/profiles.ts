@@ -29,7 +29,9 @@ export const profile = z
       .object({ since: instant, reason: z.string().optional() })
       .optional()
       .meta({ description: 'Processing restricted (art. 18): no journey, message or segment until lifted' }),
-    segments: z.array(z.object({ name: z.string(), since: instant })).meta({ description: "Stored membership in the active rules' segments" }),
+    segments: z
+      .array(z.object({ name: z.string(), since: instant }))
+      .meta({ description: "Stored membership in the active rules' segments" }),
     journeys: z.array(z.object({ journey: z.string(), rulesVersion: z.number().int(), enteredAt: instant })),
     journeyHistory: z.array(z.object({ journey: z.string(), entries: z.number().int(), lastEnteredAt: instant })),
     counters: z.record(z.string(), z.looseObject({ count: z.number(), sum: z.record(z.string(), z.number()).optional() })),
@@ -126,7 +128,14 @@ export const profilesPaths: ZodOpenApiPathsObject = {
       requestParams: {
         query: z.object(
           Object.fromEntries(
-            CORE_IDENTITY_KINDS.map((kind) => [kind, z.string().min(1).optional().meta({ example: kind === 'email' ? 'ada@example.com' : undefined })]),
+            CORE_IDENTITY_KINDS.map((kind) => [
+              kind,
+              z
+                .string()
+                .min(1)
+                .optional()
+                .meta({ example: kind === 'email' ? 'ada@example.com' : undefined }),
+            ]),
           ),
         ),
       },
@@ -154,7 +163,10 @@ export const profilesPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       requestParams: { path: profileId, query: historyQuery },
       responses: {
-        '200': profileRead('Its changes, with those of the profiles merged into it', z.object({ profileId: z.string(), changes: z.array(segmentChange) })),
+        '200': profileRead(
+          'Its changes, with those of the profiles merged into it',
+          z.object({ profileId: z.string(), changes: z.array(segmentChange) }),
+        ),
         '400': error('A bad `limit` (`invalid_query`)'),
         ...signedInErrors,
         '404': noProfile,

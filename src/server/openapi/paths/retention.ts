@@ -16,7 +16,11 @@ const policy = z
     ),
     inactivePeopleDays: z.number().int().optional().meta({ description: 'People not seen for this many days are erased' }),
     lastRun: z
-      .object({ at: instant, events: z.array(z.number().int()).meta({ description: 'Removed by each rule, in order' }), peopleErased: z.number().int() })
+      .object({
+        at: instant,
+        events: z.array(z.number().int()).meta({ description: 'Removed by each rule, in order' }),
+        peopleErased: z.number().int(),
+      })
       .optional(),
     nextRunAt: instant.nullable().meta({ description: "The schedule's next run; null while no policy is set" }),
   })
@@ -42,7 +46,9 @@ export const retentionPaths: ZodOpenApiPathsObject = {
       requestBody: {
         content: {
           'application/json': {
-            schema: policyBody.meta({ example: { events: [{ olderThanDays: 365, type: 'page' }], inactivePeopleDays: 1095, reason: 'policy v2' } }),
+            schema: policyBody.meta({
+              example: { events: [{ olderThanDays: 365, type: 'page' }], inactivePeopleDays: 1095, reason: 'policy v2' },
+            }),
           },
         },
       },
