@@ -15,7 +15,7 @@ const traitName = z
   .max(200)
   .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
 
-const rectificationBody = z
+export const rectificationBody = z
   .object({
     /** The corrected values; `null` removes the trait. */
     traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
@@ -23,7 +23,16 @@ const rectificationBody = z
   })
   .strict();
 
-const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+/** `DELETE …/restriction?reason=…`: why, for the audit log; cut to 500 characters, never refused. */
+export const unrestrictQuery = z.object({
+  reason: z
+    .string()
+    .transform((reason) => reason.slice(0, 500))
+    .optional()
+    .catch(undefined),
+});
 
 export function profileRightsRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -71,7 +80,7 @@ export function profileRightsRoutes(deps: AppDeps): Router {
   });
 
   router.delete('/v1/profiles/:id/restriction', async (req, res) => {
-    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
+    const { reason } = unrestrictQuery.parse(req.query);
     const lifted = await deps.changes.edit(req.params.id, { kind: 'unrestrict' });
     if (!lifted) throw notFound('no profile with that id');
     if (lifted.changed)
