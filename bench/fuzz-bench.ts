@@ -147,7 +147,14 @@ async function settle(bench: Bench): Promise<void> {
 async function seed(bench: Bench): Promise<Known> {
   const call = (method: string, path: string, body?: unknown, type?: string) =>
     bench.call(method, path, body, path.startsWith('/v1/batch') ? WRITE_KEY : ADMIN_KEY, type);
-  const program = await readFile(join(ROOT, 'examples/ebook.itn'), 'utf8');
+  // The e-book program, and a broadcast so that the broadcasts' routes have one to act on.
+  const program = `${await readFile(join(ROOT, 'examples/ebook.itn'), 'utf8')}
+broadcast big_spenders_news "News for big spenders" {
+  to segment big_basket
+  requires consent email_marketing
+  send email "premium_course"
+}
+`;
   const { version } = (await call('PUT', '/v1/rules', program, 'text/plain')) as { version: number };
   for (const name of TEMPLATES)
     await call('PUT', `/v1/templates/${name}`, {
@@ -194,7 +201,7 @@ async function seed(bench: Bench): Promise<Known> {
     userIds,
     segments: ['mid_ebook', 'finished_ebook', 'big_basket'],
     journeys: journeys.length > 0 ? journeys : ['ebook_drip', 'ask_for_review', 'next_product'],
-    broadcasts: [],
+    broadcasts: ['big_spenders_news'],
     versions: [version],
     users: ['mara'],
     erasureIds: [erasureId],
@@ -245,6 +252,10 @@ async function runSchemathesis(bin: string, cwd: string, env: NodeJS.ProcessEnv,
 }
 
 async function main(): Promise<void> {
+  // The console's pages are served from web/dist/, which npm start builds when stale (as here);
+  // without it they answer 503 console_not_built.
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.js'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`scripts/build.js failed (exit ${build.status})`);
   const bin = pythonBin();
   const servers = await startBenchServers(log);
   const sink = await startSink();

@@ -8,12 +8,16 @@ import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 
-/** Top-level trait names, as they are stored: no dots, not starting with `$`. */
+/**
+ * Top-level trait names, as they are stored: no dots, not starting with `$`, no white space
+ * at either end (FerretDB refuses such a field in an update path: it was a 500).
+ */
 const traitName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
+  .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $')
+  .regex(/^[^\s\u0085](?:[\s\S]*[^\s\u0085])?$/, 'a top-level trait name: no white space at either end');
 
 export const rectificationBody = z
   .object({

@@ -166,7 +166,9 @@ export const segmentsPaths: ZodOpenApiPathsObject = {
             points: z.array(z.object({ at: dateTime, entered: z.number().int(), exited: z.number().int(), size: z.number().int() })),
           }),
         ),
-        '400': error('A query parameter is not valid, or the range is not 1 to 400 days (`invalid_query`)'),
+        '400': error(
+          'A query parameter is not valid, the range is not 1 to 400 days, or `from` is more than 400 days ago (`invalid_query`)',
+        ),
         ...signedInErrors,
         '404': unknown,
       },
