@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { adminChangeBody, consentBody, ledgerQuery, verifyBody } from '../../routes/consents.js';
 import { error, json, signedIn, signedInErrors, withWriteKey } from '../common.js';
-import { instant, jsonBodyErrors, profileRead } from '../people.js';
+import { behindHeader, instant, jsonBodyErrors, profileRead } from '../people.js';
 import { profileId } from './profiles.js';
 
 /** One record of the consent ledger: who said what about which purpose, when, and the proof. */
@@ -139,7 +139,9 @@ export const consentsPaths: ZodOpenApiPathsObject = {
       responses: {
         '200': {
           description: 'CSV, one row per record, streamed',
-          headers: z.object({ 'Content-Disposition': z.string().meta({ example: 'attachment; filename="consent-ledger.csv"' }) }),
+          headers: behindHeader.extend({
+            'Content-Disposition': z.string().meta({ example: 'attachment; filename="consent-ledger.csv"' }),
+          }),
           content: { 'text/csv': { schema: z.string().meta({ example: 'record_id,profile_id,purpose,state,…' }) } },
         },
         '400': error('A bad `purpose` or `since` (`invalid_query`)'),
@@ -154,7 +156,7 @@ export const consentsPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       requestBody: { content: { 'application/json': { schema: verifyBody.meta({ example: { repair: false } }) } } },
       responses: {
-        '200': json(
+        '200': profileRead(
           'What was compared and which profiles disagree',
           z
             .object({

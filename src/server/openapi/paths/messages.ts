@@ -38,7 +38,7 @@ const message = z
     updatedAt: instant.optional(),
   })
   .meta({
-    id: 'Message',
+    id: 'PersonMessage',
     example: {
       key: 'wf_1:run_1:s3',
       channel: 'email',

@@ -82,7 +82,7 @@ export const event = z
     receivedAt: instant,
   })
   .meta({
-    id: 'Event',
+    id: 'TimelineEvent',
     example: {
       id: 'ev_1',
       messageId: 'm-1',

@@ -67,8 +67,10 @@ export const retentionPaths: ZodOpenApiPathsObject = {
       security: signedIn,
       responses: {
         '202': json('Started', z.object({ triggered: z.literal(true) })),
+        '400': error('A body that is not JSON (`malformed_json`); none is needed'),
         ...signedInErrors,
         '409': error('No policy is set (`no_policy`)'),
+        ...jsonBodyErrors,
       },
     },
   },
