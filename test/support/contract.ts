@@ -16,7 +16,6 @@ const addFormats = addFormatsModule.default;
 
 type Json = Record<string, any>;
 const DOCUMENT_ID = 'itinera-openapi.json';
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 interface Template {
   template: string;
@@ -102,17 +101,21 @@ function describeErrors(validate: ValidateFunction): string {
     .join('; ');
 }
 
-/** Throws when the answer breaks the document; returns quietly when it keeps to it. */
-export function checkAnswer(answer: Answer): void {
+const HEALTH_PATHS = ['/health', '/ready'];
+
+/**
+ * Throws when the answer breaks the document; returns quietly when it keeps to it. A server
+ * of the `health` surface (a worker process) serves only /health and /ready of it.
+ */
+export function checkAnswer(answer: Answer, surface: Surface = 'api'): void {
   const { document } = setup();
   const method = answer.method.toLowerCase() === 'head' ? 'get' : answer.method.toLowerCase();
-  const template = templateOf(answer.path);
+  const found = templateOf(answer.path);
+  const template = surface === 'health' && found && !HEALTH_PATHS.includes(found) ? undefined : found;
   const operation = template ? document.paths[template]?.[method] : undefined;
   const mediaType = mediaTypeOf(answer.contentType);
 
   if (!operation) {
-    if (!(METHODS as readonly string[]).includes(method) && answer.status !== 404 && answer.status !== 405)
-      fail(answer, `the method is not documented for this path`);
     // Not a documented operation: only "no such endpoint" keeps to the contract.
     if (answer.status !== 404 && answer.status !== 405)
       fail(answer, template ? `the document has no ${method.toUpperCase()} ${template}` : 'the document has no such path');
@@ -149,25 +152,34 @@ export function checkAnswer(answer: Answer): void {
   if (!validate(answer.body)) fail(answer, `the body does not match the schema: ${describeErrors(validate)}`);
 }
 
-/** Base URLs known to be (or not to be) Itinera servers, by what their /health answers. */
-const itineraServers = new Map<string, Promise<boolean>>();
+/**
+ * What a base URL serves: the whole API, only the health routes (a worker process, which
+ * answers anything else 404 with the error body), or it is not an Itinera server at all.
+ */
+export type Surface = 'api' | 'health' | undefined;
 
-/** Whether `baseUrl` is an Itinera server (its /health answers `{"status":"ok"}`): only those are held to the contract. */
-export function isItinera(baseUrl: string): Promise<boolean> {
-  let known = itineraServers.get(baseUrl);
+/** Base URLs known to be (or not to be) Itinera servers, by what their /health and the document's path answer. */
+const surfaces = new Map<string, Promise<Surface>>();
+
+async function probe(baseUrl: string): Promise<Surface> {
+  const health = await fetch(`${baseUrl}/health`);
+  const body = (await health.json().catch(() => undefined)) as Json | undefined;
+  if (health.status !== 200 || body?.status !== 'ok') return undefined;
+  const document = await fetch(`${baseUrl}/v1/openapi.json`);
+  await document.arrayBuffer();
+  return document.status === 200 ? 'api' : 'health';
+}
+
+/** Whether `baseUrl` is an Itinera server, and which routes it serves: only those are held to the contract. */
+export function surfaceOf(baseUrl: string): Promise<Surface> {
+  let known = surfaces.get(baseUrl);
   if (!known) {
-    known = fetch(`${baseUrl}/health`).then(
-      async (response) => {
-        const body = (await response.json().catch(() => undefined)) as Json | undefined;
-        return response.status === 200 && body?.status === 'ok';
-      },
-      () => {
-        // Not answering (stopped, or not started yet): ask again next time.
-        itineraServers.delete(baseUrl);
-        return false;
-      },
-    );
-    itineraServers.set(baseUrl, known);
+    known = probe(baseUrl).catch(() => {
+      // Not answering (stopped, or not started yet): ask again next time.
+      surfaces.delete(baseUrl);
+      return undefined;
+    });
+    surfaces.set(baseUrl, known);
   }
   return known;
 }

@@ -17,8 +17,20 @@ type Document = ReturnType<typeof createDocument>;
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   health: 'Liveness and readiness probes',
+  contract: 'This document',
   tracking: "Segment's HTTP Tracking API, authenticated by a source's write key",
   'browser-library': 'analytics.js, its chunks and settings, served by Itinera itself',
+  rules: 'Rule programs: deploy, versions, diff, summary, rollback',
+  segments: 'Segments of the active rules: sizes, members, history, previews of drafts',
+  templates: 'E-mail templates (Liquid)',
+  journeys: 'What journeys do; pausing their new entries',
+  broadcasts: 'One-off mailings to a segment',
+  simulate: 'What a journey of a draft would do for one person',
+  catalog: 'What the data holds: names and counts',
+  sessions: 'Console sign-in',
+  users: "The console's users",
+  console: "The console's page and assets",
+  import: 'CSV import',
 };
 
 /** The tags the operations use, in order of first use, so that a new area needs no edit here. */

@@ -28,7 +28,7 @@ import { createRulesPrograms } from '../rules-programs.js';
 const MAX_DRAFT_BYTES = '256kb';
 const PREVIEW_SAMPLE = 20;
 
-const membersQuery = z
+export const membersQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().min(1).optional(),
@@ -43,7 +43,7 @@ const membersQuery = z
 const TREND_DAYS = 14;
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
-const historyQuery = z
+export const historyQuery = z
   .object({
     granularity: z.enum(['day', 'hour']).default('day'),
     from: day.optional(),
