@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { safeObject } from '../../tracking/segment-spec.js';
 import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
@@ -22,7 +23,14 @@ const traitName = z
 export const rectificationBody = z
   .object({
     /** The corrected values; `null` removes the trait. */
-    traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
+    traits: z
+      .record(traitName, z.unknown())
+      .refine((traits) => Object.keys(traits).length > 0, 'name at least one trait')
+      // As ingestion holds traits to (`[[1]]` in a value was a 500 from FerretDB).
+      .refine(
+        (traits) => safeObject.safeParse(traits).success,
+        'values may not hold arrays directly inside arrays, nor keys that are empty, start with "$" or contain "."',
+      ),
     reason: z.string().trim().min(1).max(500).optional(),
   })
   .strict();
