@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES = {
   dsl: 'compiles a generated 10,000-line rule program (target < 250 ms, < 200 MB)',
   enrich: 'enriches messages with device, locale and geo-IP traits',
+  fuzz: 'schemathesis against every operation of /v1/openapi.json on a seeded database for FUZZ_SECONDS (default 150): no 5xx, no answer the document does not declare, nothing stored for a 4xx',
   import: 'parses and maps a generated 1,000,000-row profiles CSV, then imports 100,000 rows into the database',
   ingest: 'ingests through /v1/batch and /v1/track on real servers, beside raw insertMany (target ≥ 3,000 events/s)',
   consent:

@@ -23,6 +23,7 @@ import { templateRoutes } from './routes/templates.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { importRoutes } from './routes/import.js';
 import { privacyRoutes, receiptKeyRoutes } from './routes/privacy.js';
 import { profileRightsRoutes } from './routes/profile-rights.js';
@@ -68,6 +69,8 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(errorMiddleware(deps.logger));
     return app;
   }
+
+  app.use(openapiRoutes());
 
   const recordLength = (req: Request, _res: unknown, buffer: Buffer) => {
     (req as Request & { rawBodyLength?: number }).rawBodyLength = buffer.length;

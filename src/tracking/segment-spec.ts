@@ -34,7 +34,8 @@ const safeKeys = [
   'keys, at any depth, must be non-empty and may not start with "$" or contain "."',
 ] as const;
 
-const safeObject = z
+/** An object MongoDB and FerretDB store as sent (also what a rectification may set: src/server/routes/profile-rights.ts). */
+export const safeObject = z
   .record(z.string(), z.unknown())
   .refine(...safeKeys)
   .refine(...noNestedArrays);

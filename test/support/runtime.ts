@@ -6,6 +6,7 @@ import type { Role } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import { EMBEDDED_FERRETDB_POOL_SIZE } from '../../src/store/index.js';
+import { checkAnswer, surfaceOf } from './contract.js';
 import { rawCollections, type RawCollections } from './raw.js';
 import { mongoUri, temporalAddress } from './servers.js';
 
@@ -156,6 +157,10 @@ export async function request(baseUrl: string, method: string, path: string, opt
   } catch {
     // not JSON: keep the text
   }
+  // Every answer of an Itinera server keeps to the API contract, or the test fails here.
+  const surface = await surfaceOf(baseUrl);
+  if (surface)
+    checkAnswer({ method, path, status: response.status, contentType: response.headers.get('content-type'), body: parsed }, surface);
   return { status: response.status, body: parsed as Record<string, any>, headers: response.headers };
 }
 

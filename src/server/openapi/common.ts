@@ -48,9 +48,9 @@ export const securitySchemes = {
 } as const;
 
 /** For routes the admin key or a console session may call (what a role may do: docs/console.md). */
-export const signedIn = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
+export const signedIn: Record<string, string[]>[] = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
 /** For the tracking routes. */
-export const withWriteKey = [{ [SECURITY.writeKey]: [] }];
+export const withWriteKey: Record<string, string[]>[] = [{ [SECURITY.writeKey]: [] }];
 /** For links a person opens from an e-mail or the privacy page: the signed token is the authority. */
 export const open: Record<string, string[]>[] = [];
 

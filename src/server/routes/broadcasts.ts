@@ -19,7 +19,7 @@ import { actorLabel, actorOf } from '../actor.js';
 import type { AppDeps, BroadcastAction } from '../deps.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 
-const startBody = z
+export const startBody = z
   .object({
     /** For this start only, instead of the declaration's `at most … per …`. */
     ratePerSecond: z.number().positive().max(MAX_BROADCAST_RATE).optional(),

@@ -31,7 +31,7 @@ export const CONSENT_STATES = ['granted', 'denied', 'revoked'] as const satisfie
 const isoTimestamp = z.iso.datetime({ offset: true });
 const shortText = z.string().trim().min(1).max(2048);
 
-const proofBody = z
+export const proofBody = z
   .object({
     method: z.string().trim().min(1).max(64).optional(),
     text: z.string().trim().min(1).max(10_000).optional(),
@@ -47,7 +47,8 @@ const proofBody = z
 
 const change = {
   purpose: z.string().min(1).max(255),
-  state: z.string(),
+  // Checked by hand against the states (and the purpose against the rules) for their own error codes; documented as the enum.
+  state: z.string().meta({ enum: [...CONSENT_STATES], description: 'What the person said' }),
   timestamp: isoTimestamp.optional(),
   messageId: z.string().min(1).max(255).optional(),
   proof: proofBody.optional(),
@@ -55,7 +56,7 @@ const change = {
 
 const identifier = z.union([z.string().min(1).max(255), z.number()]).transform(String);
 
-const consentBody = z
+export const consentBody = z
   .object({
     ...change,
     userId: identifier.optional(),
@@ -76,11 +77,13 @@ const consentBody = z
   })
   .strict();
 
-const adminChangeBody = z.object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) }).strict();
+export const adminChangeBody = z
+  .object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) })
+  .strict();
 
-const ledgerQuery = z.object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() }).strict();
+export const ledgerQuery = z.object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() }).strict();
 
-const verifyBody = z.object({ repair: z.boolean().optional() }).strict();
+export const verifyBody = z.object({ repair: z.boolean().optional() }).strict();
 
 /**
  * The purpose and state, checked against the active rules (a 400 naming what is allowed),

@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { checkedName } from './templates.js';
 
-const destinationBody = z
+export const destinationBody = z
   .object({
     url: z
       .string()

@@ -9,9 +9,12 @@ import type { FrequencyCapDoc } from '../../store/frequency-caps.js';
 import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError, notFound } from '../errors.js';
 
-const CHANNELS = ['email', 'webhook'] as const;
+export const CHANNELS = ['email', 'webhook'] as const;
 
-const capBody = z
+/** The path's channel; refused with its own code, `unknown_channel`, naming the channels. */
+export const capChannel = z.enum(CHANNELS);
+
+export const capBody = z
   .object({
     max: z.number().int('a whole number').min(1, 'at least 1; DELETE the cap to lift it').max(1000),
     per: z.literal('day', { message: "'day': caps count per calendar day in the person's time zone" }).optional(),
@@ -19,9 +22,9 @@ const capBody = z
   .strict();
 
 function channelOf(name: string | undefined): FrequencyCapDoc['_id'] {
-  if (!(CHANNELS as readonly string[]).includes(name ?? ''))
-    throw new HttpError(400, 'unknown_channel', `channel: one of ${CHANNELS.join(', ')}`, { allowed: CHANNELS });
-  return name as FrequencyCapDoc['_id'];
+  const parsed = capChannel.safeParse(name);
+  if (!parsed.success) throw new HttpError(400, 'unknown_channel', `channel: one of ${CHANNELS.join(', ')}`, { allowed: CHANNELS });
+  return parsed.data;
 }
 
 export function frequencyCapRoutes(deps: AppDeps): Router {

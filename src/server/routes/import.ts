@@ -15,6 +15,7 @@
  * router is mounted.
  */
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { MAX_CHUNK_SIZE } from '../../import/cli-args.js';
 import {
   importCsv,
@@ -35,6 +36,8 @@ export interface ImportRouteDeps {
   logger?: Logger;
 }
 
+const CHUNK_SIZE_MESSAGE = `chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, once`;
+
 /** text/csv, in UTF-8 (the only charset the import reads) when a charset is named. */
 function requireCsv(req: Request): void {
   const [type = '', ...params] = (req.headers['content-type'] ?? '').split(';').map((part) => part.trim().toLowerCase());
@@ -50,22 +53,35 @@ function requireCsv(req: Request): void {
   }
 }
 
-function mappingOf(req: Request): ColumnMapping {
-  const raw = req.query.map;
-  const specs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  if (!specs.every((spec): spec is string => typeof spec === 'string')) {
-    throw badRequest('bad_mapping', 'map must be given as map=column=target[:type], once per column');
-  }
-  return parseColumnMapping(specs);
-}
+/**
+ * The query: `map` once per column (`column=target[:type]`, as `itinera import --map`) and
+ * `chunkSize` at most once. Other parameters are ignored. A problem is answered with the
+ * code of the parameter it concerns (`bad_chunk_size` before `bad_mapping`).
+ */
+export const importQuery = z.object({
+  map: z
+    .union([z.string(), z.array(z.string())], { message: 'map must be given as map=column=target[:type], once per column' })
+    .optional()
+    .meta({ description: 'A column mapping, `column=target[:type]`; once per column', example: 'email=traits.email' }),
+  chunkSize: z
+    .string({ message: CHUNK_SIZE_MESSAGE })
+    .regex(/^\d+$/, CHUNK_SIZE_MESSAGE)
+    .refine((raw) => Number(raw) >= 1 && Number(raw) <= MAX_CHUNK_SIZE, CHUNK_SIZE_MESSAGE)
+    .optional()
+    .meta({ description: `Rows per write, 1 to ${MAX_CHUNK_SIZE}` }),
+});
 
-function chunkSizeOf(req: Request): number | undefined {
-  const raw = req.query.chunkSize;
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_CHUNK_SIZE) {
-    throw badRequest('bad_chunk_size', `chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, once`);
+function queryOf(req: Request): { mapping: ColumnMapping; chunkSize?: number } {
+  const parsed = importQuery.safeParse(req.query);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const chunk = issues.find((issue) => issue.path[0] === 'chunkSize');
+    if (chunk) throw badRequest('bad_chunk_size', chunk.message);
+    throw badRequest('bad_mapping', issues[0]!.message);
   }
-  return Number(raw);
+  const { map, chunkSize } = parsed.data;
+  const mapping = parseColumnMapping(map === undefined ? [] : Array.isArray(map) ? map : [map]);
+  return { mapping, ...(chunkSize !== undefined ? { chunkSize: Number(chunkSize) } : {}) };
 }
 
 function asHttpError(error: unknown): unknown {
@@ -107,11 +123,11 @@ async function handleImport(kind: ImportKind, deps: ImportRouteDeps, req: Reques
   const stream = req.accepts(['application/json', NDJSON]) === NDJSON ? new ProgressStream(res) : undefined;
   try {
     requireCsv(req);
-    const chunkSize = chunkSizeOf(req);
+    const { mapping, chunkSize } = queryOf(req);
     const report = await importCsv({
       kind,
       input: req,
-      mapping: mappingOf(req),
+      mapping,
       apply: deps.apply,
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       ...(stream ? { onProgress: (progress: ImportProgress) => stream.progress(progress) } : {}),

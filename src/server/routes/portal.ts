@@ -42,13 +42,36 @@ const DEFAULT_ISSUED_LINK_HOURS = 24;
 const RECENT = 20;
 const HISTORY = 100;
 
-const portalLinkBody = z
+export const portalLinkBody = z
   .object({
     ...personIdentifierFields,
     lang: z.enum(LANGUAGES).default('en'),
     expiresInHours: z.number().int().min(1).max(168).default(DEFAULT_ISSUED_LINK_HOURS),
   })
   .strict();
+
+/** Every form also says the page's language; one not offered is ignored (chooseLang). */
+const formLang = z.enum(LANGUAGES).optional().catch(undefined);
+
+/** The request page's form: the address to mail a link to. */
+export const linkRequestForm = z.object({
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[^\s@]+@[^\s@]+$/)
+    .max(254),
+  lang: formLang,
+});
+
+/** The privacy page's consent form: a purpose the active rules declare, and the person's choice. */
+export const consentForm = z.object({ purpose: z.string(), state: z.enum(['granted', 'revoked']), lang: formLang });
+
+/** "Forget me" asks once more: the box ticked sends `confirm=yes`. */
+export const eraseForm = z.object({ confirm: z.literal('yes'), lang: formLang });
+
+/** The data-copy button: nothing but the language. */
+export const exportForm = z.object({ lang: formLang });
 
 const form = express.urlencoded({ extended: false, limit: '4kb' });
 const formField = (req: Request, name: string): string | undefined => {
@@ -146,9 +169,9 @@ export function portalRoutes(deps: AppDeps): Router {
   router.post('/v1/portal', form, async (req, res) => {
     const lang = langOf(req);
     const t = TEXT[lang];
-    const email = formField(req, 'email')?.trim().toLowerCase() ?? '';
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
-      return page(res, lang, 400, t.requestTitle, requestPage(lang, t.requestInvalid));
+    const asked = linkRequestForm.safeParse(req.body ?? {});
+    if (!asked.success) return page(res, lang, 400, t.requestTitle, requestPage(lang, t.requestInvalid));
+    const { email } = asked.data;
     const now = deps.now();
     // The client first: its refused attempts do not use up the address's budget.
     const decision =
@@ -265,11 +288,11 @@ export function portalRoutes(deps: AppDeps): Router {
     const person = await personOf(req, res);
     if (!person) return;
     const { profile, lang, token } = person;
-    const purpose = formField(req, 'purpose') ?? '';
-    const asked = formField(req, 'state');
+    const chosen = consentForm.safeParse(req.body ?? {});
+    const purpose = chosen.success ? chosen.data.purpose : '';
     const declared = (await deps.stores.rules.active())?.ir.consents.find((consent) => consent.name === purpose);
-    if (!declared || (asked !== 'granted' && asked !== 'revoked'))
-      return page(res, lang, 400, TEXT[lang].title, `<p>${esc(TEXT[lang].invalidLink)}</p>`);
+    if (!chosen.success || !declared) return page(res, lang, 400, TEXT[lang].title, `<p>${esc(TEXT[lang].invalidLink)}</p>`);
+    const asked = chosen.data.state;
     // A grant of a purpose with double opt-in waits, pending, for the e-mail's confirmation.
     const state: ConsentRecordState = asked === 'granted' && needsConfirmation(declared, { kind: 'portal' }) ? 'pending' : asked;
     const current = profile.consents?.[purpose];
@@ -335,7 +358,7 @@ export function portalRoutes(deps: AppDeps): Router {
     const person = await personOf(req, res);
     if (!person) return;
     const { profile, lang, token } = person;
-    if (formField(req, 'confirm') !== 'yes')
+    if (!eraseForm.safeParse(req.body ?? {}).success)
       return page(res, lang, 400, TEXT[lang].forgetConfirmTitle, forgetConfirmPage(portalPath(token), lang, true));
     // Asked twice (a second tab, a resent form): the erasure under way answers both.
     const doc =

@@ -17,7 +17,7 @@ import { publicBaseUrl } from '../public-url.js';
 import type { AppDeps } from '../deps.js';
 import { actorLabel, actorOf } from '../actor.js';
 
-const AUDIT_KINDS: readonly AuditKind[] = [
+export const AUDIT_KINDS: readonly AuditKind[] = [
   'erasure.requested',
   'erasure.completed',
   'erasure.failed',
@@ -37,13 +37,16 @@ const AUDIT_KINDS: readonly AuditKind[] = [
   'user.sessions-revoked',
   'session.started',
 ];
-const auditQuery = z
+export const auditQuery = z
   .object({
     since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
     kind: z.enum(AUDIT_KINDS as [AuditKind, ...AuditKind[]]).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(1000),
   })
   .strict();
+
+/** `DELETE /v1/privacy/suppressions/:id?reason=…`: why it is lifted, for the audit log. */
+export const liftQuery = z.object({ reason: reasonField });
 
 export function presentRequest(doc: PrivacyRequestDoc) {
   const steps = Object.fromEntries(ERASURE_STEPS.flatMap((step) => (doc.steps?.[step] ? [[step, doc.steps[step]]] : [])));
@@ -112,7 +115,8 @@ export function privacyRoutes(deps: AppDeps): Router {
   });
 
   router.delete('/v1/privacy/suppressions/:id', async (req, res) => {
-    const why = reasonField.safeParse(typeof req.query.reason === 'string' ? req.query.reason : undefined);
+    // A repeated `reason` (an array) is ignored, as any other parameter.
+    const why = liftQuery.safeParse({ reason: typeof req.query.reason === 'string' ? req.query.reason : undefined });
     if (!why.success) throw fromZod(why.error, 'invalid_query');
     const entry = await deps.stores.suppressions.findById(req.params.id);
     if (!entry || !(await deps.stores.suppressions.lift(entry._id))) throw notFound('no suppression with that id');
@@ -121,7 +125,7 @@ export function privacyRoutes(deps: AppDeps): Router {
       kind: 'suppression.lifted',
       actor: actorLabel(actorOf(res)),
       subject: { suppressionId: entry._id, requestId: entry.requestId },
-      ...(why.data ? { reason: why.data } : {}),
+      ...(why.data.reason ? { reason: why.data.reason } : {}),
     });
     res.status(204).end();
   });

@@ -4,26 +4,47 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { safeObject } from '../../tracking/segment-spec.js';
 import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 
-/** Top-level trait names, as they are stored: no dots, not starting with `$`. */
+/**
+ * Top-level trait names, as they are stored: no dots, not starting with `$`, no white space
+ * at either end (FerretDB refuses such a field in an update path: it was a 500).
+ */
 const traitName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $');
+  .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $')
+  .regex(/^[^\s\u0085](?:[\s\S]*[^\s\u0085])?$/, 'a top-level trait name: no white space at either end');
 
-const rectificationBody = z
+export const rectificationBody = z
   .object({
     /** The corrected values; `null` removes the trait. */
-    traits: z.record(traitName, z.unknown()).refine((traits) => Object.keys(traits).length > 0, 'name at least one trait'),
+    traits: z
+      .record(traitName, z.unknown())
+      .refine((traits) => Object.keys(traits).length > 0, 'name at least one trait')
+      // As ingestion holds traits to (`[[1]]` in a value was a 500 from FerretDB).
+      .refine(
+        (traits) => safeObject.safeParse(traits).success,
+        'values may not hold arrays directly inside arrays, nor keys that are empty, start with "$" or contain "."',
+      ),
     reason: z.string().trim().min(1).max(500).optional(),
   })
   .strict();
 
-const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const restrictionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+/** `DELETE …/restriction?reason=…`: why, for the audit log; cut to 500 characters, never refused. */
+export const unrestrictQuery = z.object({
+  reason: z
+    .string()
+    .transform((reason) => reason.slice(0, 500))
+    .optional()
+    .catch(undefined),
+});
 
 export function profileRightsRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -71,7 +92,7 @@ export function profileRightsRoutes(deps: AppDeps): Router {
   });
 
   router.delete('/v1/profiles/:id/restriction', async (req, res) => {
-    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
+    const { reason } = unrestrictQuery.parse(req.query);
     const lifted = await deps.changes.edit(req.params.id, { kind: 'unrestrict' });
     if (!lifted) throw notFound('no profile with that id');
     if (lifted.changed)

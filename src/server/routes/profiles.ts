@@ -11,11 +11,11 @@ import type { AppDeps } from '../deps.js';
 import { awaitProfiles } from '../consistency.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 
-const lookupQuery = z.record(z.string(), z.string().min(1));
+export const lookupQuery = z.record(z.string(), z.string().min(1));
 
-const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+export const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 
-const timelineQuery = z
+export const timelineQuery = z
   .object({
     event: z.string().min(1).optional(),
     type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),

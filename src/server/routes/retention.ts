@@ -7,7 +7,7 @@ import { fromZod, HttpError } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
 
 const days = z.number().int().min(1).max(36_500);
-const policyBody = z
+export const policyBody = z
   .object({
     events: z
       .array(

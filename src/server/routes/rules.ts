@@ -27,16 +27,16 @@ export const NOTE_HEADER = 'x-itinera-note';
 const positiveInteger = z.coerce.number({ message: 'a positive integer' }).int('a positive integer').positive('a positive integer');
 const note = z.string().max(MAX_NOTE_CHARS, `at most ${MAX_NOTE_CHARS} characters`);
 
-const versionsQuery = z
+export const versionsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     before: positiveInteger.optional(),
   })
   .strict();
 
-const diffQuery = z.object({ from: positiveInteger, to: positiveInteger }).strict();
+export const diffQuery = z.object({ from: positiveInteger, to: positiveInteger }).strict();
 
-const rollbackBody = z.object({ version: z.number().int().positive(), note: note.optional() }).strict();
+export const rollbackBody = z.object({ version: z.number().int().positive(), note: note.optional() }).strict();
 
 export function ruleRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -190,9 +190,17 @@ function noteFromHeader(header: string | undefined): Pick<RulesDoc, 'note'> {
   return decoded === '' ? {} : { note: decoded };
 }
 
-/** A version in a path: anything but a positive integer names no version. */
+/** A version in a path: anything but a positive integer names no version (a 404, not a 400). */
+export const versionPath = z.object({
+  version: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/)
+    .meta({ description: 'A rules version', example: '7' }),
+});
+
 function versionParam(param: string | undefined): number {
-  const version = /^[1-9]\d{0,9}$/.test(param ?? '') ? Number(param) : NaN;
+  const parsed = versionPath.safeParse({ version: param });
+  const version = parsed.success ? Number(parsed.data.version) : NaN;
   if (!Number.isSafeInteger(version)) throw notFound(`no rules version ${param ?? ''}`);
   return version;
 }

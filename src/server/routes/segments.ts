@@ -28,7 +28,7 @@ import { createRulesPrograms } from '../rules-programs.js';
 const MAX_DRAFT_BYTES = '256kb';
 const PREVIEW_SAMPLE = 20;
 
-const membersQuery = z
+export const membersQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().min(1).optional(),
@@ -42,8 +42,9 @@ const membersQuery = z
 /** The days a segment's list entry draws its trend over, today included. */
 const TREND_DAYS = 14;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD');
-const historyQuery = z
+/** A calendar date: `2024-13-45` matched the pattern and made Date throw (a 500). */
+const day = z.iso.date({ message: 'a date, YYYY-MM-DD' });
+export const historyQuery = z
   .object({
     granularity: z.enum(['day', 'hour']).default('day'),
     from: day.optional(),
@@ -226,7 +227,12 @@ export function segmentRoutes(deps: AppDeps): Router {
     const to = parsed.data.to ?? today;
     const from = parsed.data.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
     const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
-    if (days < 1 || days > MAX_HISTORY_DAYS) throw badRequest('invalid_query', `from..to: between 1 and ${MAX_HISTORY_DAYS} days`);
+    // Written so that NaN (a day before year 0, as `from` defaults to 29 days before `to`) is refused too.
+    if (!(days >= 1 && days <= MAX_HISTORY_DAYS)) throw badRequest('invalid_query', `from..to: between 1 and ${MAX_HISTORY_DAYS} days`);
+    // Every day from `from` to today is read (one lookup each): `to=0020-02-29` had it read
+    // 730,000 days and the server stalled.
+    if ((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1 > MAX_HISTORY_DAYS)
+      throw badRequest('invalid_query', `from: at most ${MAX_HISTORY_DAYS} days ago`);
     const size = (await stores.segments.get(segment.name))?.size ?? 0;
     // Sizes are derived backwards from today's: the size after a period is today's minus what changed since.
     const counted = await stores.segmentStats.days(segment.name, from, today, { settledBefore: deps.now() });

@@ -13,7 +13,7 @@ import type { AppDeps } from '../deps.js';
 import { fromOwnOrigin, SESSION_COOKIE, sessionOf } from '../auth.js';
 import { fromZod, HttpError } from '../errors.js';
 
-const SignIn = z.object({
+export const SignIn = z.object({
   name: z.string().min(1, 'the user name is empty').max(256),
   password: z.string().min(1, 'the password is empty').max(4096),
 });

@@ -13,7 +13,7 @@ export const MESSAGE_NAME = /^[^\s/][^/]{0,99}$/;
 
 const TEMPLATE_BYTES = 256 * 1024;
 
-const templateBody = z
+export const templateBody = z
   .object({
     subject: z.string().min(1, 'a subject is required').max(998, 'a subject is one header line: at most 998 characters'),
     html: z.string().min(1, 'an HTML body is required').max(TEMPLATE_BYTES),
@@ -21,7 +21,7 @@ const templateBody = z
   })
   .strict();
 
-const previewBody = z
+export const previewBody = z
   .object({
     profileId: z.string().min(1, 'the profile to render it for'),
     with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),

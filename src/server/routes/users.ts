@@ -13,8 +13,8 @@ import type { AppDeps } from '../deps.js';
 import { fromZod, HttpError } from '../errors.js';
 
 const role = z.enum(ROLES, { message: `the role must be one of ${ROLES.join(', ')}` });
-const NewUser = z.object({ name: z.string().max(256), role, password: z.string().max(4096) }).strict();
-const UserChange = z
+export const NewUser = z.object({ name: z.string().max(256), role, password: z.string().max(4096) }).strict();
+export const UserChange = z
   .object({ role: role.optional(), disabled: z.boolean().optional(), password: z.string().max(4096).optional() })
   .strict()
   .refine((change) => Object.keys(change).length > 0, 'send at least one of role, disabled, password');
