@@ -6,7 +6,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnswer } from '../support/contract.js';
+import { apiDocument } from '../../src/server/openapi/document.js';
+import { checkAnswer, validatorAt } from '../support/contract.js';
 import { request, startTestItinera, type TestItinera } from '../support/runtime.js';
 
 let itinera: TestItinera;
@@ -83,6 +84,24 @@ describe('the API contract', () => {
       .filter((operation) => !routes.has(operation) && !mounts.some((mount) => under(operation, mount)))
       .sort();
     expect(unserved).toEqual([]);
+  });
+
+  it('keeps every example to its schema (request bodies, answers, components)', () => {
+    const wrong: string[] = [];
+    const walk = (node: unknown, path: string[]) => {
+      if (typeof node !== 'object' || node === null) return;
+      const object = node as Record<string, unknown>;
+      if ('example' in object && !Array.isArray(node)) {
+        // A media type's example is of its schema; a schema's example is of itself.
+        const at = 'schema' in object ? [...path, 'schema'] : path;
+        if (!validatorAt(at)(object.example)) wrong.push(at.join(' '));
+      }
+      for (const [key, value] of Object.entries(object)) if (key !== 'example') walk(value, [...path, key]);
+    };
+    const document = apiDocument() as unknown as Record<string, unknown>;
+    walk(document.paths, ['paths']);
+    walk(document.components, ['components']);
+    expect(wrong).toEqual([]);
   });
 
   it('rejects an answer that breaks the document', () => {

@@ -48,7 +48,8 @@ function setup() {
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
-function validatorAt(path: string[]): ValidateFunction {
+/** A validator for the schema at a JSON pointer of the document (its parts unescaped). */
+export function validatorAt(path: string[]): ValidateFunction {
   const { ajv, validators } = setup();
   const ref = `${DOCUMENT_ID}#/${pointer(...path)}`;
   const known = validators.get(ref);

@@ -67,5 +67,7 @@ export function error(description: string): ZodOpenApiResponseObject {
 /** The errors most signed-in routes can give, to spread into `responses`. */
 export const signedInErrors = {
   '401': error('No admin key or session, or not a valid one'),
-  '403': error("The caller's role may not do this"),
+  '403': error(
+    "The caller's role may not do this (`forbidden`), or a change made with the session cookie lacks the CSRF token or comes from another origin (`csrf_refused`)",
+  ),
 } as const;

@@ -30,7 +30,7 @@ const settings = z
   })
   .meta({ id: 'LibrarySettings', description: "As Segment's CDN would serve them: one destination (this server), no usage metrics" });
 
-const javascript = (description: string) => ({ description, content: { 'application/javascript': { schema: z.string() } } });
+const javascript = (description: string, mediaType: string) => ({ description, content: { [mediaType]: { schema: z.string() } } });
 
 export const browserLibraryPaths: ZodOpenApiPathsObject = {
   '/analytics.js/v1/{writeKey}/analytics.min.js': {
@@ -39,7 +39,7 @@ export const browserLibraryPaths: ZodOpenApiPathsObject = {
       summary: "analytics.js 2.0 (the pinned release's standalone build), for a source's write key",
       security: [],
       requestParams: { path: writeKey },
-      responses: { '200': javascript('The library'), '404': error('No source has this write key') },
+      responses: { '200': javascript('The library', 'application/javascript'), '404': error('No source has this write key') },
     },
   },
   '/analytics-next/bundles/{file}': {
@@ -48,7 +48,7 @@ export const browserLibraryPaths: ZodOpenApiPathsObject = {
       summary: 'A chunk the library loads on demand (named by a hash of its content: cached for a year)',
       security: [],
       requestParams: { path: z.object({ file: z.string().meta({ example: 'ajs-destination.bundle.1a2b3c.js' }) }) },
-      responses: { '200': javascript('The chunk'), '404': error('No such bundle') },
+      responses: { '200': javascript('The chunk', 'text/javascript'), '404': error('No such bundle') },
     },
   },
   '/v1/projects/{writeKey}/settings': {

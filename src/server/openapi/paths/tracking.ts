@@ -45,6 +45,28 @@ const summaries: Record<MessageType | 'batch', string> = {
   batch: 'Several messages in one request, each with its own `type`; all stored or none',
 };
 
+/** Fields where `null` means absent (analytics.js sends `"userId": null` until identify). */
+const NULL_MEANS_ABSENT = ['userId', 'anonymousId', 'name', 'category'];
+
+type JsonSchema = { properties?: Record<string, Record<string, unknown>>; anyOf?: unknown[] };
+
+/**
+ * What the zod schemas check beyond their JSON Schema: `null` for an absent id or name, and
+ * (for every type but alias and the batch) at least one of userId and anonymousId.
+ */
+function asDocumented(type: MessageType, schema: z.ZodType): z.ZodType {
+  return schema.meta({
+    override: ({ jsonSchema }: { jsonSchema: JsonSchema }) => {
+      for (const field of type === 'alias' ? [] : NULL_MEANS_ABSENT) {
+        const property = jsonSchema.properties?.[field];
+        if (property) jsonSchema.properties![field] = { anyOf: [property, { type: 'null' }] };
+      }
+      const present = (field: string) => ({ required: [field], properties: { [field]: { not: { type: 'null' } } } });
+      if (type !== 'alias') jsonSchema.anyOf = [present('userId'), present('anonymousId')];
+    },
+  });
+}
+
 /** JSON, or JSON sent as text/plain (as analytics.js does, to spare the CORS preflight). */
 const body = (schema: z.ZodType, example: unknown) => ({
   required: true,
@@ -55,7 +77,7 @@ const body = (schema: z.ZodType, example: unknown) => ({
 });
 
 function operation(type: MessageType | 'batch', short: boolean): ZodOpenApiOperationObject {
-  const schema = type === 'batch' ? batchEnvelope : messageSchemas[type];
+  const schema = type === 'batch' ? batchEnvelope : asDocumented(type, messageSchemas[type]);
   const example =
     type === 'batch'
       ? {
