@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { error, open } from '../common.js';
-import { FORM, formRefused, html, token } from '../people.js';
+import { FORM, formRefused, html, token } from '../personal-areas.js';
 
 const link = z.object({ token });
 const tags = ['consents'];

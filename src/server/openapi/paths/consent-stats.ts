@@ -2,10 +2,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CONSENT_DAY_STATES, consentStatsQuery } from '../../routes/consent-stats.js';
-import { error, json, SECURITY, signedInErrors } from '../common.js';
+import { error, json, signedIn, signedInErrors } from '../common.js';
 
-/** `signedIn` of common.ts, typed as zod-openapi takes it (its inferred union does not fit `SecurityRequirementObject`). */
-const security: Record<string, string[]>[] = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
 
 const consentDay = z
   .object({
@@ -39,7 +37,7 @@ export const consentStatsPaths: ZodOpenApiPathsObject = {
       summary: 'Consent records per purpose and day',
       description:
         'For each purpose the active rules declare, the ledger records written each day: counters kept as records are appended, read by id (no scan of the ledger). An erasure removes records but not these counts. Roles: admin, privacy.',
-      security,
+      security: signedIn,
       requestParams: { query: consentStatsQuery },
       responses: {
         '200': json('Per purpose, every day of the window', consentStats),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { adminChangeBody, consentBody, ledgerQuery, verifyBody } from '../../routes/consents.js';
 import { error, json, signedIn, signedInErrors, withWriteKey } from '../common.js';
-import { behindHeader, instant, jsonBodyErrors, profileRead } from '../people.js';
+import { behindHeader, instant, jsonBodyErrors, profileRead } from '../personal-areas.js';
 import { profileId } from './profiles.js';
 
 /** One record of the consent ledger: who said what about which purpose, when, and the proof. */

@@ -4,7 +4,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { destinationBody } from '../../routes/destinations.js';
 import { MESSAGE_NAME } from '../../routes/templates.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors } from '../people.js';
+import { instant, jsonBodyErrors } from '../personal-areas.js';
 
 const name = z.object({
   name: z.string().regex(MESSAGE_NAME).meta({ description: 'As the rules name it: 1 to 100 characters, no slash', example: 'crm' }),

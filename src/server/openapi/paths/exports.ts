@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { EXPORT_FORMAT } from '../../../privacy/export.js';
 import { error, json, open, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors, token } from '../people.js';
+import { instant, jsonBodyErrors, token } from '../personal-areas.js';
 import { personRequest, requestStatus } from './privacy.js';
 
 const dataExport = z

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { capBody, capChannel } from '../../routes/frequency-caps.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors } from '../people.js';
+import { instant, jsonBodyErrors } from '../personal-areas.js';
 
 const channel = z.object({ channel: capChannel.meta({ description: 'Refused with `unknown_channel` when not one of these' }) });
 const tags = ['messages'];

@@ -17,6 +17,10 @@ import { importPaths } from './import.js';
 import { journeysPaths } from './journeys.js';
 import { messagesPaths } from './messages.js';
 import { openapiPaths } from './openapi.js';
+import { peoplePaths } from './people.js';
+import { consentStatsPaths } from './consent-stats.js';
+import { privacyRequestsPaths } from './privacy-requests.js';
+import { retentionDryRunPaths } from './retention-dry-run.js';
 import { portalPaths } from './portal.js';
 import { privacyPaths } from './privacy.js';
 import { profileRightsPaths } from './profile-rights.js';
@@ -59,4 +63,8 @@ export const paths: ZodOpenApiPathsObject = {
   ...portalPaths,
   ...confirmPaths,
   ...unsubscribePaths,
+  ...peoplePaths,
+  ...consentStatsPaths,
+  ...privacyRequestsPaths,
+  ...retentionDryRunPaths,
 };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { error, signedIn, signedInErrors } from '../common.js';
-import { instant, profileRead } from '../people.js';
+import { instant, profileRead } from '../personal-areas.js';
 import { profileId } from './profiles.js';
 
 const status = z.enum(['queued', 'deferred', 'sending', 'sent', 'failed', 'skipped', 'not-configured']);

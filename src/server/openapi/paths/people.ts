@@ -7,10 +7,8 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CORE_IDENTITY_KINDS } from '../../../model.js';
 import { personEventsQuery, peopleSearchQuery } from '../../routes/people.js';
-import { error, json, SECURITY, signedInErrors } from '../common.js';
+import { error, json, signedIn, signedInErrors } from '../common.js';
 
-/** `signedIn` of common.ts, typed as the document wants it (as the contract's branch types the shared one). */
-const security: Record<string, string[]>[] = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
 
 const at = z.iso.datetime().meta({ description: 'An instant, UTC', example: '2026-05-04T09:30:00.000Z' });
 const personal = (description: string) => `${description} (personal: absent for a viewer)`;
@@ -161,7 +159,7 @@ export const peoplePaths: ZodOpenApiPathsObject = {
       tags: ['people'],
       summary: 'Find people by an identifier, a trait or a segment',
       description: `By identifier: \`kind\` is \`profileId\` or one of ${CORE_IDENTITY_KINDS.join(', ')} or a configured external id kind; without it, any. A viewer may search by profile id and by segment only. By trait: no index answers it, so the database reads profiles until a page matches, for at most \`budget\` milliseconds (\`timedOut\` when it ran out); \`nextCursor\` continues after the matches shown.`,
-      security,
+      security: signedIn,
       requestParams: { query: peopleSearchQuery },
       responses: {
         '200': json('People found, a page', searchAnswer),
@@ -175,7 +173,7 @@ export const peoplePaths: ZodOpenApiPathsObject = {
     get: {
       tags: ['people'],
       summary: "A person's 360° view, recorded in the audit log as `profile.viewed`",
-      security,
+      security: signedIn,
       requestParams: { path: personId },
       responses: {
         '200': json('The person, as the role may see them', person),
@@ -188,7 +186,7 @@ export const peoplePaths: ZodOpenApiPathsObject = {
     get: {
       tags: ['people'],
       summary: "A person's timeline, newest first, paged",
-      security,
+      security: signedIn,
       requestParams: { path: personId, query: personEventsQuery },
       responses: {
         '200': json(

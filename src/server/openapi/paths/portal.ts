@@ -9,7 +9,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { LANGUAGES } from '../../portal/text.js';
 import { consentForm, eraseForm, exportForm, linkRequestForm, portalLinkBody } from '../../routes/portal.js';
 import { error, errorBody, json, open, signedIn, signedInErrors } from '../common.js';
-import { FORM, formRefused, html, instant, jsonBodyErrors, seeOther, token } from '../people.js';
+import { FORM, formRefused, html, instant, jsonBodyErrors, seeOther, token } from '../personal-areas.js';
 import { signedReceipt } from './privacy.js';
 
 const lang = z.object({

@@ -2,10 +2,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { privacyRequestsQuery } from '../../routes/privacy-requests.js';
-import { error, json, SECURITY, signedInErrors } from '../common.js';
+import { error, json, signedIn, signedInErrors } from '../common.js';
 
-/** `signedIn` of common.ts, typed as zod-openapi takes it (its inferred union does not fit `SecurityRequirementObject`). */
-const security: Record<string, string[]>[] = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
 
 const listedRequest = z
   .object({
@@ -32,7 +30,7 @@ export const privacyRequestsPaths: ZodOpenApiPathsObject = {
       tags: ['Privacy'],
       summary: 'Privacy requests, newest first, paged',
       description: 'Erasures and exports with their state, steps and destinations. Roles: admin, privacy.',
-      security,
+      security: signedIn,
       requestParams: { query: privacyRequestsQuery },
       responses: {
         '200': json(

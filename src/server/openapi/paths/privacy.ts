@@ -9,7 +9,7 @@ import { ERASURE_STEPS } from '../../../store/privacy-requests.js';
 import { privacyRequestBody } from '../../person-identifier.js';
 import { AUDIT_KINDS, auditQuery, liftQuery } from '../../routes/privacy.js';
 import { error, json, open, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors } from '../people.js';
+import { instant, jsonBodyErrors } from '../personal-areas.js';
 
 export const requestStatus = z.enum(['pending', 'running', 'completed', 'failed']);
 

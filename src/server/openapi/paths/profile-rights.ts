@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { rectificationBody, restrictionBody, unrestrictQuery } from '../../routes/profile-rights.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors } from '../people.js';
+import { instant, jsonBodyErrors } from '../personal-areas.js';
 import { profileId } from './profiles.js';
 
 const tags = ['profiles'];

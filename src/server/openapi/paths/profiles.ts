@@ -4,7 +4,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CORE_IDENTITY_KINDS } from '../../../model.js';
 import { historyQuery, timelineQuery } from '../../routes/profiles.js';
 import { error, signedIn, signedInErrors } from '../common.js';
-import { instant, profileRead } from '../people.js';
+import { instant, profileRead } from '../personal-areas.js';
 
 export const profileId = z.object({ id: z.string().meta({ description: "The profile's id", example: 'pr_5f1c0c1e' }) });
 

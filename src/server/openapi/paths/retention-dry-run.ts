@@ -2,10 +2,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { retentionDryRunBody } from '../../routes/retention-dry-run.js';
-import { error, json, SECURITY, signedInErrors } from '../common.js';
+import { error, json, signedIn, signedInErrors } from '../common.js';
 
-/** `signedIn` of common.ts, typed as zod-openapi takes it (its inferred union does not fit `SecurityRequirementObject`). */
-const security: Record<string, string[]>[] = [{ [SECURITY.adminKey]: [] }, { [SECURITY.session]: [] }];
 
 const dryRun = z
   .object({
@@ -37,7 +35,7 @@ export const retentionDryRunPaths: ZodOpenApiPathsObject = {
       summary: 'What the next retention run would remove',
       description:
         'Counts, under the stored policy or the one given, the events each rule would remove and the people who would be erased; deletes nothing, erases nobody, records no run and no audit entry. Roles: admin, privacy.',
-      security,
+      security: signedIn,
       requestBody: { content: { 'application/json': { schema: retentionDryRunBody } } },
       responses: {
         '200': json('The counts', dryRun),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { policyBody } from '../../routes/retention.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
-import { instant, jsonBodyErrors } from '../people.js';
+import { instant, jsonBodyErrors } from '../personal-areas.js';
 
 const policy = z
   .object({
