@@ -301,28 +301,30 @@ export interface ProfileEventToRecord {
   consent?: EventConsent;
 }
 
-/** What the audit log records: privacy actions, admin consent edits, deploys, suppression changes. */
-export type AuditKind =
-  | 'erasure.requested'
-  | 'erasure.completed'
-  | 'erasure.failed'
-  | 'suppression.lifted'
-  | 'rules.deployed'
-  | 'consent.changed'
-  | 'profile.rectified'
-  | 'profile.restricted'
-  | 'profile.unrestricted'
-  | 'export.requested'
-  | 'export.downloaded'
-  | 'retention.changed'
-  | 'retention.applied'
-  | 'portal.link-issued'
-  | 'user.created'
-  | 'user.changed'
-  | 'user.sessions-revoked'
-  | 'session.started'
+/** What the audit log records: privacy actions, admin consent edits, deploys, suppression changes, views of a person. */
+export const AUDIT_KINDS = [
+  'erasure.requested',
+  'erasure.completed',
+  'erasure.failed',
+  'suppression.lifted',
+  'rules.deployed',
+  'consent.changed',
+  'profile.rectified',
+  'profile.restricted',
+  'profile.unrestricted',
+  'export.requested',
+  'export.downloaded',
+  'retention.changed',
+  'retention.applied',
+  'portal.link-issued',
+  'user.created',
+  'user.changed',
+  'user.sessions-revoked',
+  'session.started',
   /** A console user opened a person's 360° view (GET /v1/people/:id). */
-  | 'profile.viewed';
+  'profile.viewed',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** One audit entry: what, when, by whom (a key's role or a source, never a person), and ids. */
 export interface AuditDoc {

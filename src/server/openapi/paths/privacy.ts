@@ -77,7 +77,7 @@ const auditEntry = z
   .looseObject({
     id: z.string(),
     at: instant,
-    kind: z.enum(AUDIT_KINDS as [string, ...string[]]),
+    kind: z.enum(AUDIT_KINDS),
     actor: z.string().meta({ description: '`admin`, `user:<name>`, `cli`, `system`, `link`, `portal`: never a person' }),
     reason: z.string().optional(),
     subject: z
