@@ -41,6 +41,17 @@ export const safeObject = z
   .refine(...noNestedArrays);
 
 /**
+ * Traits are written field by field (`traits.<name>`): FerretDB refuses a field path whose
+ * name begins or ends with white space, so such a name was acknowledged and then never
+ * applied. It is refused up front; below the top level, names are stored as sent.
+ */
+export const EDGE_SPACE = /^[\s\u0085]|[\s\u0085]$/;
+export const traitsObject = safeObject.refine(
+  (traits) => Object.keys(traits).every((name) => !EDGE_SPACE.test(name)),
+  'trait names may not begin or end with white space',
+);
+
+/**
  * `null` means absent: analytics.js sends `"userId": null` until `identify`, and Segment
  * accepts it. Refusing it would drop every anonymous page view for good.
  */
@@ -73,7 +84,7 @@ export const trackMessage = z
   .refine(needsAnId, needsAnIdMessage);
 
 export const identifyMessage = z
-  .object({ ...common, type: z.literal('identify').optional(), traits: safeObject.optional() })
+  .object({ ...common, type: z.literal('identify').optional(), traits: traitsObject.optional() })
   .refine(needsAnId, needsAnIdMessage);
 
 export const pageMessage = z
@@ -85,7 +96,7 @@ export const screenMessage = z
   .refine(needsAnId, needsAnIdMessage);
 
 export const groupMessage = z
-  .object({ ...common, type: z.literal('group').optional(), groupId: id, traits: safeObject.optional() })
+  .object({ ...common, type: z.literal('group').optional(), groupId: id, traits: traitsObject.optional() })
   .refine(needsAnId, needsAnIdMessage);
 
 /** `alias` links the id the person had (`previousId`) to the one they have now (`userId`). */

@@ -75,6 +75,18 @@ describe('malformed bodies', () => {
     await nothingStored();
   });
 
+  it('refuses trait names with white space at either end, which the database cannot set (400, before anything is acknowledged)', async () => {
+    for (const [path, body] of [
+      ['/v1/identify', { userId: 'u1', traits: { ' padded': 1 } }],
+      ['/v1/group', { userId: 'u1', groupId: 'g1', traits: { 'plan\t': 'pro' } }],
+    ] as const) {
+      const response = await send(itinera.baseUrl, 'POST', path, { ...writer, json: body });
+      expect(response.status, path).toBe(400);
+      expect(response.body.error.message).toContain('trait names may not begin or end with white space');
+    }
+    await nothingStored();
+  });
+
   it('refuses keys with a dot or a leading $ at any depth of properties and context, which the database would read as paths (400, not 500)', async () => {
     const nested = await send(itinera.baseUrl, 'POST', '/v1/track', {
       ...writer,

@@ -60,7 +60,7 @@ describe('the API contract', () => {
     expect(headers.get('content-type')).toMatch(/^application\/json/);
     expect(body.openapi).toBe('3.1.0');
     expect(body.info.title).toBe('Itinera');
-    expect(Object.keys(body.components.securitySchemes).sort()).toEqual(['adminKey', 'session', 'writeKey']);
+    expect(Object.keys(body.components.securitySchemes).sort()).toEqual(['adminKey', 'metricsToken', 'session', 'writeKey']);
     const result = await new Validator().validate(body);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);

@@ -102,11 +102,12 @@ function describeErrors(validate: ValidateFunction): string {
     .join('; ');
 }
 
-const HEALTH_PATHS = ['/health', '/ready'];
+/** What a worker process serves: its probes and its metrics. */
+const HEALTH_PATHS = ['/health', '/ready', '/metrics'];
 
 /**
  * Throws when the answer breaks the document; returns quietly when it keeps to it. A server
- * of the `health` surface (a worker process) serves only /health and /ready of it.
+ * of the `health` surface (a worker process) serves only /health, /ready and /metrics of it.
  */
 export function checkAnswer(answer: Answer, surface: Surface = 'api'): void {
   const { document } = setup();

@@ -30,6 +30,8 @@ export const SECURITY = {
   adminKey: 'adminKey',
   /** A console user's session cookie (plus the CSRF header on writes). */
   session: 'session',
+  /** ITINERA_METRICS_TOKEN as a Bearer token, for GET /metrics only. */
+  metricsToken: 'metricsToken',
 } as const;
 
 export const securitySchemes = {
@@ -39,6 +41,7 @@ export const securitySchemes = {
     description: "A source's write key as the user name, the password empty (as Segment's libraries send it).",
   },
   [SECURITY.adminKey]: { type: 'http', scheme: 'bearer', description: 'The admin key (ITINERA_ADMIN_KEY).' },
+  [SECURITY.metricsToken]: { type: 'http', scheme: 'bearer', description: 'ITINERA_METRICS_TOKEN, for GET /metrics.' },
   [SECURITY.session]: {
     type: 'apiKey',
     in: 'cookie',

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { safeObject } from '../../tracking/segment-spec.js';
+import { EDGE_SPACE, safeObject } from '../../tracking/segment-spec.js';
 import type { AppDeps } from '../deps.js';
 import { fromZod, notFound } from '../errors.js';
 import { actorLabel, actorOf } from '../actor.js';
@@ -18,7 +18,7 @@ const traitName = z
   .min(1)
   .max(200)
   .regex(/^[^.$][^.]*$/, 'a top-level trait name: no dots, not starting with $')
-  .regex(/^[^\s\u0085](?:[\s\S]*[^\s\u0085])?$/, 'a top-level trait name: no white space at either end');
+  .refine((name) => !EDGE_SPACE.test(name), 'a top-level trait name: no white space at either end');
 
 export const rectificationBody = z
   .object({

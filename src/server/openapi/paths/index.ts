@@ -16,6 +16,7 @@ import { healthPaths } from './health.js';
 import { importPaths } from './import.js';
 import { journeysPaths } from './journeys.js';
 import { messagesPaths } from './messages.js';
+import { metricsPaths } from './metrics.js';
 import { openapiPaths } from './openapi.js';
 import { peoplePaths } from './people.js';
 import { consentStatsPaths } from './consent-stats.js';
@@ -37,6 +38,7 @@ import { usersPaths } from './users.js';
 
 export const paths: ZodOpenApiPathsObject = {
   ...healthPaths,
+  ...metricsPaths,
   ...openapiPaths,
   ...trackingPaths,
   ...browserLibraryPaths,
