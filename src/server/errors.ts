@@ -4,6 +4,7 @@
  * whose details are logged, never sent.
  */
 import type { ErrorRequestHandler } from 'express';
+import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import type { ZodError } from 'zod';
 import type { Logger } from '../logger.js';
 
@@ -44,8 +45,46 @@ function fromBodyParser(error: { type?: string; status?: number; message: string
   }
 }
 
+/** Seconds a client waits before sending again while the database is away or full. */
+export const UNAVAILABLE_RETRY_AFTER_S = { database: 5, storage: 30 };
+
+/**
+ * The database unreachable (the driver found no server, or lost it) or out of space: not a
+ * bug, and nothing of the request was acknowledged, so the client is told to come back
+ * (Segment's libraries retry a 503 after Retry-After). Anything else stays a 500.
+ */
+function fromDatabase(error: unknown): { error: HttpError; retryAfterS: number } | undefined {
+  if (!(error instanceof MongoError)) return undefined;
+  if (/disk is full|SQLITE_FULL|No space left on device/i.test(error.message))
+    return {
+      error: new HttpError(503, 'storage_full', 'the database is out of space; nothing was stored; send it again later'),
+      retryAfterS: UNAVAILABLE_RETRY_AFTER_S.storage,
+    };
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  )
+    return {
+      error: new HttpError(503, 'database_unavailable', 'the database is unreachable; nothing was stored; send it again later'),
+      retryAfterS: UNAVAILABLE_RETRY_AFTER_S.database,
+    };
+  return undefined;
+}
+
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    const outage = fromDatabase(error);
+    if (outage) {
+      // For the people on call: the cause, once per refused request (the request id joins it to its line).
+      logger.error({ err: error, code: outage.error.code }, 'database unavailable: request refused');
+      res
+        .status(503)
+        .set('Retry-After', String(outage.retryAfterS))
+        .json({ error: { code: outage.error.code, message: outage.error.message } });
+      return;
+    }
     const known = error instanceof HttpError ? error : fromBodyParser(error as { type?: string; message: string });
     if (known) {
       res

@@ -3,7 +3,7 @@
  * SQLite files on a small tmpfs mounted for the test (root only: `mount -t tmpfs`); a
  * filler file takes every byte left, and batches of events keep coming until the database
  * refuses one (SQLite's write-ahead log first uses the room it already has). A refused
- * batch is answered with an error body and is not acknowledged; the filler is deleted,
+ * batch is answered 503 `storage_full` with Retry-After, not acknowledged; the filler is deleted,
  * the refused batches are sent again with their message ids (as an SDK retries a 5xx),
  * and every event counts exactly once. FerretDB's SQLite files pass `PRAGMA
  * integrity_check` afterwards.
@@ -108,12 +108,15 @@ describe('the database disk full', () => {
       else refusal = answer;
     }
     expect(refusal, `no batch refused in ${MAX_BATCHES} with the disk full`).toBeDefined();
-    expect(refusal!.status).toBe(500);
-    expect(refusal!.body).toEqual({ error: { code: 'internal', message: 'internal error; see the server log' } });
+    expect(refusal!.status).toBe(503);
+    expect(refusal!.headers.get('retry-after')).toBe('30');
+    expect(refusal!.body).toEqual({
+      error: { code: 'storage_full', message: 'the database is out of space; nothing was stored; send it again later' },
+    });
     const refusedAt = n - 1;
     // Still full: the next one is refused too, and answered.
     const again = await post(refusedAt);
-    expect(again.status).toBe(500);
+    expect(again.status).toBe(503);
     console.info(
       `[faults] disk full: ${acknowledged.length} batches acknowledged into the room left, batch ${refusedAt} refused with ${refusal!.status}`,
     );

@@ -2,7 +2,7 @@
  * Fault: the database goes away in the middle of ingestion. FerretDB (this test's own, on
  * its own data directory and port) is stopped (SIGTERM) while tracking requests stream
  * in, and started again on the same data. While it is down, a tracking request and a
- * profile read are answered with an error — a 500 with the error body, once the driver
+ * profile read are answered with a 503 `database_unavailable` and Retry-After, once the driver
  * gives up — never left hanging, and `/ready` says `mongodb: down` with a 503. The
  * profile writer's batches that were on their way are left to the outbox sweeper. After
  * the restart the requests that were not acknowledged are sent again with their message
@@ -86,10 +86,13 @@ describe(`FerretDB ${HOW === 'kill' ? 'killed' : 'stopped'} mid-ingest`, () => {
       request(itinera.baseUrl, 'GET', '/ready'),
     ]);
     const ms = performance.now() - started;
-    expect(tracked.status).toBe(500);
-    expect(tracked.body).toEqual({ error: { code: 'internal', message: 'internal error; see the server log' } });
-    expect(read.status).toBe(500);
-    expect(read.body).toEqual({ error: { code: 'internal', message: 'internal error; see the server log' } });
+    for (const answer of [tracked, read]) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect(answer.body).toEqual({
+        error: { code: 'database_unavailable', message: 'the database is unreachable; nothing was stored; send it again later' },
+      });
+    }
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'not_ready', mongodb: 'down', down: ['mongodb'] });
     console.info(

@@ -6,8 +6,9 @@
  * (test/support/contract.ts), so the document and the server cannot drift apart.
  */
 import { createRequire } from 'node:module';
-import { createDocument } from 'zod-openapi';
-import { errorBody, securitySchemes, signedIn } from './common.js';
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { error, errorBody, securitySchemes, signedIn } from './common.js';
 import { paths } from './paths/index.js';
 
 // src/server/openapi/ and dist/server/openapi/ are both three levels below the package root.
@@ -43,6 +44,40 @@ function tagsOf(document: Document): { name: string; description?: string }[] {
   return [...names].map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name }));
 }
 
+/** Areas that never touch the database: an outage of it does not reach them. */
+const WITHOUT_DATABASE = new Set(['health', 'contract', 'console', 'browser-library', 'operations']);
+
+const unexpected = error('Unexpected: the body says no more; the server log does, under the X-Request-Id answered');
+const unavailable = {
+  ...error(
+    'The database is unreachable (`database_unavailable`) or out of space (`storage_full`): nothing was stored; send it again after Retry-After',
+  ),
+  headers: z.object({ 'Retry-After': z.string().meta({ description: 'Seconds', example: '5' }) }),
+};
+
+/** Every operation can fail unexpectedly, and every one that reads or writes the database can find it down. */
+function withServerErrors(documented: ZodOpenApiPathsObject): ZodOpenApiPathsObject {
+  const result: ZodOpenApiPathsObject = {};
+  for (const [path, item] of Object.entries(documented)) {
+    const copy: Record<string, unknown> = { ...item };
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      const touchesDatabase = !(operation.tags ?? []).some((tag) => WITHOUT_DATABASE.has(tag));
+      copy[method] = {
+        ...operation,
+        responses: {
+          ...operation.responses,
+          '500': operation.responses?.['500'] ?? unexpected,
+          ...(touchesDatabase ? { '503': operation.responses?.['503'] ?? unavailable } : {}),
+        },
+      };
+    }
+    result[path] = copy;
+  }
+  return result;
+}
+
 let cached: Document | undefined;
 
 export function apiDocument(): Document {
@@ -56,7 +91,7 @@ export function apiDocument(): Document {
         'The HTTP API of Itinera, an open-source customer data platform. Every error answer carries `{"error": {"code", "message", "details"?}}`. See docs/api.md.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    paths,
+    paths: withServerErrors(paths),
     // Most routes are for signed-in callers; the open ones and the tracking routes say so.
     security: signedIn,
     // The error body is a component even before a path names it: every unknown endpoint answers it.
