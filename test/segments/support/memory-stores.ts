@@ -70,6 +70,21 @@ export class MemoryStores {
       segments: {
         all: async () => [...this.catalog.values()],
         put: async (doc: SegmentCatalogDoc) => void this.catalog.set(doc._id, doc),
+        create: async (doc: SegmentCatalogDoc) => {
+          if (!this.catalog.has(doc._id)) this.catalog.set(doc._id, doc);
+        },
+        redefine: async (name: string, change: Partial<SegmentCatalogDoc>) => {
+          const doc = this.catalog.get(name);
+          if (!doc) return;
+          const { progress: _progress, ...rest } = doc;
+          this.catalog.set(name, { ...rest, ...change, state: 'computing' });
+        },
+        markReady: async (name: string, def: string, computedAt: Date) => {
+          const doc = this.catalog.get(name);
+          if (!doc || doc.def !== def) return;
+          const { progress: _progress, firstComputation: _first, ...rest } = doc;
+          this.catalog.set(name, { ...rest, state: 'ready', computedAt });
+        },
         update: async (name: string, set: Partial<SegmentCatalogDoc>) => {
           const doc = this.catalog.get(name);
           if (doc) this.catalog.set(name, { ...doc, ...set });
