@@ -4,7 +4,6 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CONSENT_DAY_STATES, consentStatsQuery } from '../../routes/consent-stats.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
 
-
 const consentDay = z
   .object({
     day: z.string().meta({ example: '2026-12-06' }),

@@ -9,7 +9,6 @@ import { CORE_IDENTITY_KINDS } from '../../../model.js';
 import { personEventsQuery, peopleSearchQuery } from '../../routes/people.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
 
-
 const at = z.iso.datetime().meta({ description: 'An instant, UTC', example: '2026-05-04T09:30:00.000Z' });
 const personal = (description: string) => `${description} (personal: absent for a viewer)`;
 

@@ -4,7 +4,6 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { privacyRequestsQuery } from '../../routes/privacy-requests.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
 
-
 const listedRequest = z
   .object({
     id: z.string(),

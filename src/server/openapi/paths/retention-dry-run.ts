@@ -4,7 +4,6 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { retentionDryRunBody } from '../../routes/retention-dry-run.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
 
-
 const dryRun = z
   .object({
     policy: z.enum(['stored', 'given']).meta({ description: 'Whether the stored policy or the one in the body was counted' }),
