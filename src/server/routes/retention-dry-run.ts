@@ -8,32 +8,10 @@ import { z } from 'zod';
 import { retentionDryRun } from '../../privacy/retention-dry-run.js';
 import type { AppDeps } from '../deps.js';
 import { fromZod } from '../errors.js';
+import { policyBody } from './retention.js';
 
-const days = z.number().int().min(1).max(36_500);
-
-/** A policy to try instead of the stored one; the same shape as PUT /v1/privacy/retention's, without a reason. */
-export const retentionDryRunBody = z
-  .object({
-    policy: z
-      .object({
-        events: z
-          .array(
-            z
-              .object({
-                olderThanDays: days,
-                event: z.string().min(1).max(200).optional(),
-                type: z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias']).optional(),
-              })
-              .strict(),
-          )
-          .max(50)
-          .default([]),
-        inactivePeopleDays: days.optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+/** A policy to try instead of the stored one: PUT /v1/privacy/retention's body, without its reason. */
+export const retentionDryRunBody = z.object({ policy: policyBody.omit({ reason: true }).optional() }).strict();
 
 export function retentionDryRunRoutes(deps: AppDeps): Router {
   const router = Router();

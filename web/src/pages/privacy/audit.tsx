@@ -8,31 +8,13 @@ import { useMemo, useState } from 'preact/hooks';
 import { get } from '../../api';
 import { useLive } from '../../charts/live';
 import { count, Empty, Failed, Loading, when } from '../../charts/states';
+// The kinds the server records and filters on: one list (profile.viewed included).
+import { AUDIT_KINDS } from '../../../../src/model.js';
 import type { AuditEntry } from './types';
 
 const PAGE_SIZE = 25;
 const LIMIT = 1000;
 const DAY_MS = 24 * 3600 * 1000;
-export const AUDIT_KINDS = [
-  'erasure.requested',
-  'erasure.completed',
-  'erasure.failed',
-  'suppression.lifted',
-  'rules.deployed',
-  'consent.changed',
-  'profile.rectified',
-  'profile.restricted',
-  'profile.unrestricted',
-  'export.requested',
-  'export.downloaded',
-  'retention.changed',
-  'retention.applied',
-  'portal.link-issued',
-  'user.created',
-  'user.changed',
-  'user.sessions-revoked',
-  'session.started',
-];
 
 interface Filters {
   user: string;
