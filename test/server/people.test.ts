@@ -297,6 +297,9 @@ describe('bad input', () => {
       ['/v1/people?by=identifier&kind=passport&value=x', 400],
       ['/v1/people?by=trait&value=pro', 400],
       ['/v1/people?by=trait&trait=%24where&value=1', 400],
+      // White space or a control character in a name: FerretDB refuses such a filter path.
+      ['/v1/people?by=trait&trait=first%20name&value=Ada', 400],
+      ['/v1/people?by=trait&trait=address.%0Dcity&value=x', 400],
       ['/v1/people?by=trait&trait=plan&value=pro&cursor=nonsense', 400],
       ['/v1/people?by=segment', 400],
       ['/v1/people?by=segment&segment=nope', 404],

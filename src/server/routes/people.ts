@@ -23,12 +23,19 @@ import { awaitProfiles } from '../consistency.js';
 import type { AppDeps } from '../deps.js';
 import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
 
-/** A trait path as the rules name it: dot-separated names, none starting with `$`. */
+/**
+ * A trait path as the rules name it: dot-separated names, none empty or starting with `$`.
+ * Names with white space or control characters cannot be searched: a MongoDB-protocol
+ * server may refuse them in a filter (FerretDB does, once the collection holds profiles).
+ */
 const traitPath = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^.$][^.]*(\.[^.$][^.]*)*$/, 'a trait path: names separated by dots, none empty or starting with $');
+  .regex(
+    /^[^.$\s\p{Cc}][^.\s\p{Cc}]*(\.[^.$\s\p{Cc}][^.\s\p{Cc}]*)*$/u,
+    'a trait path: names separated by dots, none empty, starting with $, or holding white space or control characters',
+  );
 
 export const peopleSearchQuery = z
   .object({
