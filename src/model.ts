@@ -323,6 +323,11 @@ export const AUDIT_KINDS = [
   'session.started',
   /** A console user opened a person's 360° view (GET /v1/people/:id). */
   'profile.viewed',
+  /** A broadcast was started, paused, resumed or cancelled (POST /v1/broadcasts/:name/…). */
+  'broadcast.started',
+  'broadcast.paused',
+  'broadcast.resumed',
+  'broadcast.cancelled',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

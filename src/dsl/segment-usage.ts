@@ -1,7 +1,8 @@
 /**
  * Which declarations read a segment: the segments whose condition says `in segment <name>`
- * and the journeys that start on it (`when enters/in/exits segment`), end on it (`exit
- * when`) or branch on it (`if`). From the AST, so the answer follows the text.
+ * the journeys that start on it (`when enters/in/exits segment`), end on it (`exit
+ * when`) or branch on it (`if`), and the broadcasts sent to it (`to segment`). From the
+ * AST, so the answer follows the text.
  */
 import { isHeader, type Condition, type Declaration, type JourneyDecl, type Step } from './ast.js';
 import { referencedSegments } from './walk.js';
@@ -9,6 +10,7 @@ import { referencedSegments } from './walk.js';
 export interface SegmentUsage {
   segments: string[];
   journeys: string[];
+  broadcasts: string[];
 }
 
 /** The conditions inside steps, nested blocks and loop bodies included. */
@@ -48,10 +50,12 @@ export function segmentsOfJourney(journey: JourneyDecl): string[] {
 
 /** Who reads `segment`, in declaration order. */
 export function segmentUsage(declarations: readonly Declaration[], segment: string): SegmentUsage {
-  const usage: SegmentUsage = { segments: [], journeys: [] };
+  const usage: SegmentUsage = { segments: [], journeys: [], broadcasts: [] };
   for (const decl of declarations) {
     if (decl.kind === 'segment' && referencedSegments(decl.condition).includes(segment)) usage.segments.push(decl.name.text);
     if (decl.kind === 'journey' && segmentsOfJourney(decl).includes(segment)) usage.journeys.push(decl.name.text);
+    if (decl.kind === 'broadcast' && decl.clauses.some((clause) => clause.kind === 'audience' && clause.segment.text === segment))
+      usage.broadcasts.push(decl.name.text);
   }
   return usage;
 }

@@ -138,6 +138,15 @@ describe('broadcast routes', () => {
       body: { error: { code: 'broadcast_finished', details: { state: 'cancelled' } } },
     });
     expect(await state('spring_sale')).toEqual(cancelled);
+
+    // Each accepted move is audited once, with who made it; the refused ones left nothing.
+    const audited = await itinera.raw.audit.find({ 'subject.broadcast': 'spring_sale' }).sort({ _id: 1 }).toArray();
+    expect(audited.map(({ kind, actor }) => [kind, actor])).toEqual([
+      ['broadcast.started', 'admin'],
+      ['broadcast.paused', 'admin'],
+      ['broadcast.cancelled', 'admin'],
+    ]);
+    expect(audited[0]).toMatchObject({ detail: { segment: 'readers', template: 'spring_sale', ratePerSecond: 5 } });
   });
 
   it('lists the declared broadcasts and those started, each with its state', async () => {

@@ -252,11 +252,11 @@ describe('segment pages', () => {
       state: 'ready',
       source: 'segment vips "VIPs" {\n  trait plan = "vip"\n}',
       dependsOn: [],
-      usedBy: { segments: ['vip_readers'], journeys: ['drip', 'vip_hello'] },
+      usedBy: { segments: ['vip_readers'], journeys: ['drip', 'vip_hello'], broadcasts: [] },
     });
     expect((await api('GET', '/v1/segments/vip_readers')).body).toMatchObject({
       dependsOn: ['vips'],
-      usedBy: { segments: [], journeys: [] },
+      usedBy: { segments: [], journeys: [], broadcasts: [] },
     });
     expect((await api('GET', '/v1/segments/nothing')).status).toBe(404);
   });

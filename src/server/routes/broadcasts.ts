@@ -37,6 +37,8 @@ const MOVES: Record<BroadcastAction, { from: readonly BroadcastState[]; to: Broa
   cancel: { from: ['running', 'paused'], to: 'cancelled' },
 };
 
+const AUDITED = { pause: 'broadcast.paused', resume: 'broadcast.resumed', cancel: 'broadcast.cancelled' } as const;
+
 const conflict = (code: string, message: string, state?: BroadcastState) =>
   new HttpError(409, code, message, state ? { state } : undefined);
 
@@ -143,6 +145,13 @@ export function broadcastRoutes(deps: AppDeps): Router {
       updatedAt: at,
     });
     if (!created) throw conflict('broadcast_running', `broadcast '${name}' was started meanwhile`);
+    await deps.stores.audit.record({
+      at,
+      kind: 'broadcast.started',
+      actor: actorLabel(actorOf(res)),
+      subject: { broadcast: name, rulesVersion: rules._id },
+      detail: { segment: declaration.segment, template: declaration.template, ...(ratePerSecond ? { ratePerSecond } : {}) },
+    });
     await runs().start(name);
     res.status(202).json(present(name, declaration, await deps.stores.broadcasts.get(name)));
   });
@@ -158,6 +167,12 @@ export function broadcastRoutes(deps: AppDeps): Router {
         const now = (await deps.stores.broadcasts.get(name))?.state ?? doc.state;
         throw conflict(`broadcast_${now}`, `broadcast '${name}' is ${now}: it cannot ${action}`, now);
       }
+      await deps.stores.audit.record({
+        at: deps.now(),
+        kind: AUDITED[action],
+        actor: actorLabel(actorOf(res)),
+        subject: { broadcast: name },
+      });
       await runs().signal(name, action);
       deps.logger.info(
         { broadcast: name, by: actorLabel(actorOf(res)), state: to },

@@ -36,7 +36,9 @@ const detail = z
     ...presented,
     source: z.string().meta({ description: 'The declaration, as the active rules write it' }),
     dependsOn: z.array(z.string()).meta({ description: 'The segments its condition reads' }),
-    usedBy: z.object({ segments: z.array(z.string()), journeys: z.array(z.string()) }).meta({ description: 'Who reads it' }),
+    usedBy: z
+      .object({ segments: z.array(z.string()), journeys: z.array(z.string()), broadcasts: z.array(z.string()) })
+      .meta({ description: 'Who reads it: segments, journeys and broadcasts sent to it' }),
   })
   .meta({ id: 'Segment' });
 

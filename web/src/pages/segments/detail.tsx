@@ -63,6 +63,7 @@ export function SegmentPage({ name }: { name: string }) {
               names={segment.usedBy?.journeys ?? []}
               href={(other) => `/journeys/${encodeURIComponent(other)}`}
             />
+            <Related label="Sent to by broadcasts" names={segment.usedBy?.broadcasts ?? []} />
           </div>
           <SegmentCharts name={segment.name} size={segment.size} refreshedAt={live.updatedAt} />
           {segment.source && (
@@ -86,17 +87,22 @@ export function SegmentPage({ name }: { name: string }) {
   );
 }
 
-function Related({ label, names, href }: { label: string; names: string[]; href: (name: string) => string }) {
+/** Names that relate to the segment; each a link when it has a page (broadcasts have none yet). */
+function Related({ label, names, href }: { label: string; names: string[]; href?: (name: string) => string }) {
   if (names.length === 0) return null;
   return (
     <div class="dash-stat">
       <span class="dash-stat-label">{label}</span>
       <span class="dash-stat-links">
-        {names.map((other) => (
-          <Link key={other} href={href(other)}>
-            {other}
-          </Link>
-        ))}
+        {names.map((other) =>
+          href ? (
+            <Link key={other} href={href(other)}>
+              {other}
+            </Link>
+          ) : (
+            <span key={other}>{other}</span>
+          ),
+        )}
       </span>
     </div>
   );

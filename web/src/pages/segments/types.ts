@@ -29,7 +29,7 @@ export interface SegmentDetail extends SegmentSummary {
   /** The segment's declaration, as written in the active rules. */
   source?: string;
   dependsOn?: string[];
-  usedBy?: { segments: string[]; journeys: string[] };
+  usedBy?: { segments: string[]; journeys: string[]; broadcasts?: string[] };
 }
 
 export type Granularity = 'day' | 'hour';
