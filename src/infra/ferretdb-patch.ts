@@ -267,7 +267,8 @@ export const ID_PUSHDOWN: SourcePatch = {
 /** What the _id pushdown leaves in Query (first) and Explain (second, which also reports the pushdown). */
 const ID_PUSHED_DOWN_IN_QUERY = ANY_ID_FILTER + whereId('\t\t') + '\t}\n';
 const ID_PUSHED_DOWN_IN_EXPLAIN = ANY_ID_FILTER + '\t\tfilterPushdown = true\n' + whereId('\t\t') + '\t}\n';
-const ELSE_INDEXED_FIELD = '\t} else if where, values := pushedDownIndexedField(params.Filter, meta.Settings.Indexes); where != "" {\n';
+const ELSE_INDEXED_FIELD =
+  '\t} else if where, values := pushedDownIndexedField(params.Filter, meta.Settings.Indexes, meta.TableName); where != "" {\n';
 
 /**
  * Apart from `_id`, the SQLite backend searches no index: it creates the indexes Itinera
@@ -303,7 +304,8 @@ export const INDEXED_FIELD_PUSHDOWN: SourcePatch = {
         '// JSON text starts with "["): MongoDB matches an array holding the value. The rows are',
         '// a superset of the matches; the handler applies the whole filter to them.',
         '// It returns an empty clause when no condition qualifies.',
-        'func pushedDownIndexedField(filter *types.Document, indexes []metadata.IndexInfo) (string, []any) {',
+        "// table is the collection's table, for a narrower clause (INDEXED_DATE_RANGE_PUSHDOWN).",
+        'func pushedDownIndexedField(filter *types.Document, indexes []metadata.IndexInfo, table string) (string, []any) {',
         '\tvalues := filter.Values()',
         '',
         '\tfor i, key := range filter.Keys() {',
@@ -411,6 +413,133 @@ export const INDEXED_FIELD_PUSHDOWN: SourcePatch = {
   ],
 };
 
+/**
+ * A person's timeline on FerretDB: the indexed-field pushdown finds the person's events
+ * through the `{profileId: 1, timestamp: -1}` index, but the handler then reads, decodes,
+ * sorts and filters every one of them, so the newest 25 of a person with 20,000 events took
+ * over a second. Itinera reads a timeline in time windows (`timestamp` between two dates);
+ * this fix lets SQLite find the window's rows in the index, so only they are read.
+ *
+ * When the pushed-down field leads an index whose second key is a plain field, and the
+ * filter has one top-level condition on that field made only of `$gt`, `$gte`, `$lt` and
+ * `$lte` of dates, both bounds between 2001 and 2286, the rows are those whose `rowid` one
+ * of these index searches finds:
+ *   1. the first field's values, and the second field's JSON text (as the index stores it)
+ *      between the bounds as strings: dates are stored as JSON integers (milliseconds), a
+ *      date between such bounds has 13 digits, and 13-digit strings order as their numbers;
+ *   2. the first field's values, and the second field an array (it may hold a date in range);
+ *   3. the first field an array (as the indexed-field pushdown keeps them).
+ * Nothing else can match a date range. Each search reads only index entries, so SQLite
+ * reads no row outside the window. Bounds are taken inclusive; the rows are a superset of
+ * the matches and the handler still applies the whole filter.
+ */
+export const INDEXED_DATE_RANGE_PUSHDOWN: SourcePatch = {
+  name: 'the indexed date-range pushdown',
+  file: join('internal', 'backends', 'sqlite', 'collection.go'),
+  replacements: [
+    {
+      original: '\t"fmt"\n\t"sort"\n\t"strings"\n\n',
+      patched: '\t"fmt"\n\t"math"\n\t"sort"\n\t"strings"\n\t"time"\n\n',
+    },
+    {
+      original: "\t\treturn fmt.Sprintf(` WHERE (%[1]s IN (%[2]s) OR (%[1]s >= '[' AND %[1]s < '\\'))`, column, placeholders), args\n",
+      patched: goLines(
+        '\t\tif where, rangeArgs := pushedDownDateRange(filter, key, placeholders, args, indexes, table); where != "" {',
+        '\t\t\treturn where, rangeArgs',
+        '\t\t}',
+        '',
+        "\t\treturn fmt.Sprintf(` WHERE (%[1]s IN (%[2]s) OR (%[1]s >= '[' AND %[1]s < '\\'))`, column, placeholders), args",
+      ),
+    },
+    {
+      original: '// isPlainName is true for a top-level field name: not an operator, not a dotted path.\n',
+      patched: goLines(
+        '// pushedDownDateRange returns a WHERE clause, and its arguments, for the rows whose field',
+        '// `first` is one of `values` (its placeholders) and whose field second in an index led by',
+        "// `first` may meet the filter's date bounds on it. Empty when no index and condition qualify.",
+        'func pushedDownDateRange(filter *types.Document, first, placeholders string, values []any, indexes []metadata.IndexInfo, table string) (string, []any) {',
+        '\tfor _, index := range indexes {',
+        '\t\tif len(index.Key) < 2 || index.Key[0].Field != first || !isPlainName(index.Key[1].Field) {',
+        '\t\t\tcontinue',
+        '\t\t}',
+        '',
+        '\t\tlow, high, ok := dateBounds(filter, index.Key[1].Field)',
+        '\t\tif !ok {',
+        '\t\t\tcontinue',
+        '\t\t}',
+        '',
+        '\t\tfirstColumn := fmt.Sprintf("%s->%q", metadata.DefaultColumn, first)',
+        '\t\tcolumn := fmt.Sprintf("%s->%q", metadata.DefaultColumn, index.Key[1].Field)',
+        '\t\tof := func(condition string) string {',
+        '\t\t\treturn fmt.Sprintf(`SELECT rowid FROM %q WHERE %s IN (%s) AND %s`, table, firstColumn, placeholders, condition)',
+        '\t\t}',
+        '',
+        '\t\t// Only bounds of 13 digits (2001 to 2286): then a date in range is 13 digits too.',
+        '\t\tif low < 1_000_000_000_000 || high > 9_999_999_999_999 {',
+        '\t\t\tcontinue',
+        '\t\t}',
+        '',
+        '\t\tsearches := []string{',
+        '\t\t\tof(column + " >= ? AND " + column + " <= ?"),',
+        "\t\t\tof(column + ` >= '[' AND ` + column + ` < '\\'`),",
+        "\t\t\tfmt.Sprintf(`SELECT rowid FROM %q WHERE %[2]s >= '[' AND %[2]s < '\\'`, table, firstColumn),",
+        '\t\t}',
+        '\t\targs := append(append(append([]any{}, values...), fmt.Sprint(low), fmt.Sprint(high)), values...)',
+        '',
+        '\t\treturn ` WHERE rowid IN (` + strings.Join(searches, ` UNION ALL `) + `)`, args',
+        '\t}',
+        '',
+        '\treturn "", nil',
+        '}',
+        '',
+        '// dateBounds reads the one top-level condition on field when it is made only of $gt,',
+        '// $gte, $lt and $lte of dates, as inclusive bounds in milliseconds (the widest when absent).',
+        'func dateBounds(filter *types.Document, field string) (low, high int64, ok bool) {',
+        '\tvar condition any',
+        '',
+        '\tfound := 0',
+        '\tvalues := filter.Values()',
+        '',
+        '\tfor i, key := range filter.Keys() {',
+        '\t\tif key == field {',
+        '\t\t\tcondition = values[i]',
+        '\t\t\tfound++',
+        '\t\t}',
+        '\t}',
+        '',
+        '\tbounds, isDocument := condition.(*types.Document)',
+        '\tif found != 1 || !isDocument || bounds.Len() == 0 {',
+        '\t\treturn 0, 0, false',
+        '\t}',
+        '',
+        '\tlow, high = math.MinInt64, math.MaxInt64',
+        '\tboundValues := bounds.Values()',
+        '',
+        '\tfor i, op := range bounds.Keys() {',
+        '\t\tat, isDate := boundValues[i].(time.Time)',
+        '\t\tif !isDate {',
+        '\t\t\treturn 0, 0, false',
+        '\t\t}',
+        '',
+        '\t\tswitch op {',
+        '\t\tcase "$gt", "$gte":',
+        '\t\t\tlow = max(low, at.UnixMilli())',
+        '\t\tcase "$lt", "$lte":',
+        '\t\t\thigh = min(high, at.UnixMilli())',
+        '\t\tdefault:',
+        '\t\t\treturn 0, 0, false',
+        '\t\t}',
+        '\t}',
+        '',
+        '\treturn low, high, true',
+        '}',
+        '',
+        '// isPlainName is true for a top-level field name: not an operator, not a dotted path.',
+      ),
+    },
+  ],
+};
+
 const FERRETDB_PATCHES: readonly SourcePatch[] = [
   ID_LOOKUP,
   SERIAL_WRITES,
@@ -418,6 +547,7 @@ const FERRETDB_PATCHES: readonly SourcePatch[] = [
   ...ATOMIC_STATEMENTS,
   ID_PUSHDOWN,
   INDEXED_FIELD_PUSHDOWN,
+  INDEXED_DATE_RANGE_PUSHDOWN,
 ];
 
 /** Applies one patch to the text of its file; throws when any expected text is missing or ambiguous. */

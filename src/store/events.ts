@@ -11,6 +11,8 @@ export interface TimelineQuery {
   until?: Date;
   before?: { timestamp: Date; id: string };
   limit: number;
+  /** The person's newest event time (their profile's `lastSeenAt`): lets the first page be read in a window too. */
+  newest?: Date;
 }
 
 /**
@@ -20,6 +22,29 @@ export interface TimelineQuery {
 /** What segment facts are folded from (src/segments/facts.ts). */
 export type FactSource = Pick<EventDoc, '_id' | 'profileId' | 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt' | 'outboxId'>;
 const FACT_SOURCE = { profileId: 1, type: 1, event: 1, properties: 1, timestamp: 1, receivedAt: 1, outboxId: 1 } as const;
+
+/** A timeline's first window, how each grows, and the reach past which the window is unbounded. */
+const TIMELINE_FIRST_WINDOW_MS = 86_400_000;
+const TIMELINE_WINDOW_GROWTH = 8;
+const TIMELINE_LAST_WINDOW_MS = TIMELINE_FIRST_WINDOW_MS * 8 ** 5;
+
+/**
+ * The last instant whose time in milliseconds has 13 digits (2286-11-20): FerretDB searches
+ * a date range in the index only between such bounds (src/infra/ferretdb-patch.ts).
+ */
+const LAST_13_DIGIT_MS = 9_999_999_999_999;
+
+/**
+ * The newest a timeline's match can be: the cursor's time (inclusive: its ties) or `until`
+ * (exclusive), the earlier; else, when the person's newest event is before 2286, that year.
+ */
+function timelineTop(options: TimelineQuery): { at: Date; inclusive: boolean } | undefined {
+  const { before, until, newest } = options;
+  if (before && (!until || before.timestamp < until)) return { at: before.timestamp, inclusive: true };
+  if (until) return { at: until, inclusive: false };
+  if (newest && newest.getTime() <= LAST_13_DIGIT_MS) return { at: new Date(LAST_13_DIGIT_MS), inclusive: true };
+  return undefined;
+}
 
 export class EventStore {
   private readonly collection: Collection<EventDoc>;
@@ -82,25 +107,54 @@ export class EventStore {
     return (await this.collection.updateMany({ profileId: fromProfileId }, { $set: { profileId: toProfileId } })).modifiedCount;
   }
 
-  /** A profile's timeline, newest first, continuing after `before` (a cursor of timestamp and id). */
+  /**
+   * A profile's timeline, newest first, continuing after `before` (a cursor of timestamp and
+   * id). Read in time windows going back, a day first and each window eight times the last,
+   * until a page is found; the last window has no lower bound, so nothing older is missed.
+   * On FerretDB a window is what keeps a busy person cheap: the `{profileId, timestamp}`
+   * index finds the window's events and no others are read (src/infra/ferretdb-patch.ts),
+   * where one query for the page read, decoded and sorted every event of the person
+   * (seconds at 10,000 events). Without a newest time to start from (no cursor, `until` or
+   * `newest`), one query reads the page as before.
+   */
   async timeline(profileId: string, options: TimelineQuery): Promise<EventDoc[]> {
-    const filter: Filter<EventDoc> = { profileId };
-    if (options.event !== undefined) filter.event = options.event;
-    if (options.type !== undefined) filter.type = options.type;
-    const time: { $gte?: Date; $lt?: Date } = {};
-    if (options.since) time.$gte = options.since;
-    if (options.until) time.$lt = options.until;
-    const conditions: Filter<EventDoc>[] = [filter];
-    if (time.$gte || time.$lt) conditions.push({ timestamp: time });
+    const base: Filter<EventDoc> = { profileId };
+    if (options.event !== undefined) base.event = options.event;
+    if (options.type !== undefined) base.type = options.type;
     if (options.before) {
       const { timestamp, id } = options.before;
-      conditions.push({ $or: [{ timestamp: { $lt: timestamp } }, { timestamp, _id: { $lt: id } }] });
+      base.$or = [{ timestamp: { $lt: timestamp } }, { timestamp, _id: { $lt: id } }];
     }
-    return this.collection
-      .find(conditions.length === 1 ? filter : { $and: conditions })
-      .sort({ timestamp: -1, _id: -1 })
-      .limit(options.limit)
-      .toArray();
+    const found: EventDoc[] = [];
+    const top = timelineTop(options);
+    if (!top) {
+      const since = options.since ? { timestamp: { $gte: options.since } } : {};
+      return this.collection
+        .find({ ...base, ...since })
+        .sort({ timestamp: -1, _id: -1 })
+        .limit(options.limit)
+        .toArray();
+    }
+    let high: { at: Date; inclusive: boolean } = top;
+    let reach = TIMELINE_FIRST_WINDOW_MS;
+    for (;;) {
+      const fromTime = Math.min(high.at.getTime(), Date.now()) - reach;
+      const lowest = reach >= TIMELINE_LAST_WINDOW_MS ? undefined : new Date(fromTime);
+      const low = options.since && (!lowest || lowest < options.since) ? options.since : lowest;
+      const window: { $gte?: Date; $lt?: Date; $lte?: Date } = {};
+      if (low) window.$gte = low;
+      window[high.inclusive ? '$lte' : '$lt'] = high.at;
+      const page = await this.collection
+        .find({ ...base, timestamp: window })
+        .sort({ timestamp: -1, _id: -1 })
+        .limit(options.limit - found.length)
+        .toArray();
+      found.push(...page);
+      // Done: a full page, the `since` bound reached, or the window without a lower bound read.
+      if (found.length >= options.limit || !low || low === options.since) return found;
+      high = { at: low, inclusive: false };
+      reach *= TIMELINE_WINDOW_GROWTH;
+    }
   }
 
   async deleteByIds(ids: readonly string[]): Promise<number> {

@@ -355,6 +355,7 @@ export function peopleRoutes(deps: AppDeps): Router {
       ...(query.event !== undefined ? { event: query.event } : {}),
       ...(query.cursor !== undefined ? { before: decodeEventCursor(query.cursor) } : {}),
       limit: query.limit + 1,
+      newest: profile.lastSeenAt,
     });
     const page = events.slice(0, query.limit);
     const more = events.length > query.limit;

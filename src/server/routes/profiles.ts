@@ -136,6 +136,7 @@ export function profileRoutes(deps: AppDeps): Router {
       ...(query.until !== undefined ? { until: new Date(query.until) } : {}),
       ...(query.cursor !== undefined ? { before: decodeCursor(query.cursor) } : {}),
       limit: query.limit + 1,
+      newest: profile.lastSeenAt,
     });
     const page = events.slice(0, query.limit);
     const more = events.length > query.limit;
