@@ -31,6 +31,7 @@ import { downloadRoutes, exportRoutes } from './routes/exports.js';
 import { retentionRoutes } from './routes/retention.js';
 import { portalLinkRoutes, portalRoutes } from './routes/portal.js';
 import { peopleRoutes } from './routes/people.js';
+import { peopleSearchRoutes } from './routes/people-search.js';
 import { profileRoutes } from './routes/profiles.js';
 import { ruleRoutes } from './routes/rules.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(templateRoutes(deps), destinationRoutes(deps), frequencyCapRoutes(deps), journeyRoutes(deps), broadcastRoutes(deps));
   app.use(simulateRoutes(deps));
   // The console's People page: search and the audited 360° view.
+  app.use(peopleSearchRoutes(deps));
   app.use(peopleRoutes(deps));
   // The console's Consent and Privacy pages: consent over time, the request list, the retention dry run.
   app.use(consentStatsRoutes(deps), privacyRequestListRoutes(deps), retentionDryRunRoutes(deps));

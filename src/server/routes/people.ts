@@ -1,70 +1,24 @@
 /**
- * People, for the console (docs/console.md, "People"): finding a person by an identifier,
- * a trait or a segment, and one person's 360° view in one answer. Opening a person is an
- * audited read (`profile.viewed`: who, whom, when). What a role sees is decided here, by
- * the caller's role: identifiers, traits, consent history, event properties and message
- * values only for roles that see personal data (SEES_PERSONAL_DATA); a viewer gets ids,
- * segments, journeys, tags, consent states, event names and message statuses.
+ * One person, for the console (docs/console.md, "People"): their 360° view in one answer,
+ * and their timeline of events, paged. Opening a person is an audited read
+ * (`profile.viewed`: who, whom, when). What a role sees is decided by the caller's role
+ * (people-access.ts): identifiers, traits, consent history, event properties and message
+ * values only for roles that see personal data; a viewer gets ids, segments, journeys,
+ * tags, consent states, event names and message statuses. Finding people: people-search.ts.
  *
- * Reads are `_id` lookups (identities, profiles, member buckets, history chunks) and index
- * searches (deliveries, merges by `into`), except the search by trait, which no index
- * answers: the database reads profiles until a page matches, within a time budget.
+ * Reads are `_id` lookups (profiles, history chunks) and index searches (deliveries,
+ * merges by `into`, the timeline's time windows).
  */
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { SEES_PERSONAL_DATA } from '../../accounts/roles.js';
 import { reportedState } from '../../consent/report.js';
-import { CORE_IDENTITY_KINDS, type EventDoc, type ProfileDoc, type SegmentChange } from '../../model.js';
-import { normaliseIdentity } from '../../profile/identifiers.js';
-import { InvalidCursorError } from '../../store/segment-members.js';
+import type { EventDoc, ProfileDoc, SegmentChange } from '../../model.js';
 import type { DeliveryDoc } from '../../store/deliveries.js';
 import { actorLabel, actorOf } from '../actor.js';
 import { awaitProfiles } from '../consistency.js';
 import type { AppDeps } from '../deps.js';
-import { badRequest, fromZod, HttpError, notFound } from '../errors.js';
-
-/**
- * A trait path as the rules name it: dot-separated names, none empty or starting with `$`.
- * Names with white space or control characters cannot be searched: a MongoDB-protocol
- * server may refuse them in a filter (FerretDB does, once the collection holds profiles).
- */
-const traitPath = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(
-    /^[^.$\s\p{Cc}][^.\s\p{Cc}]*(\.[^.$\s\p{Cc}][^.\s\p{Cc}]*)*$/u,
-    'a trait path: names separated by dots, none empty, starting with $, or holding white space or control characters',
-  );
-
-export const peopleSearchQuery = z
-  .object({
-    /** How to find: one identifier exactly, a trait's value (a bounded scan), or a segment's members. */
-    by: z.enum(['identifier', 'trait', 'segment']),
-    /** For `identifier`: `profileId` or an identifier kind (userId, email, phone, anonymousId, an external id kind); absent: any of them. */
-    kind: z.string().min(1).max(64).optional(),
-    /** The identifier (`identifier`) or the trait's value (`trait`: a number, true or false as such, text in double quotes as text). */
-    value: z.string().trim().min(1).max(512).optional(),
-    trait: traitPath.optional(),
-    segment: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    /** From the previous answer's `nextCursor`. */
-    cursor: z.string().min(1).max(512).optional(),
-    /** `trait`: how long the database may read profiles for this page, in milliseconds. */
-    budget: z.coerce.number().int().min(500).max(30_000).default(5_000),
-  })
-  .strict()
-  .superRefine((query, ctx) => {
-    const need = (field: 'value' | 'trait' | 'segment') => {
-      if (query[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required when searching by ${query.by}` });
-    };
-    if (query.by === 'identifier') need('value');
-    if (query.by === 'trait') {
-      need('trait');
-      need('value');
-    }
-    if (query.by === 'segment') need('segment');
-  });
+import { badRequest, fromZod, notFound } from '../errors.js';
+import { seesPersonal } from './people-access.js';
 
 export const personEventsQuery = z
   .object({
@@ -83,31 +37,6 @@ const MAX_MERGES = 100;
 /** Runs asked where they are; each query waits at most this long (a busy worker answers late). */
 const MAX_RUNS_ASKED = 20;
 const RUN_QUERY_MS = 2_000;
-
-const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
-
-/** Whether the caller's role sees personal data: the server's decision, not the page's. */
-const seesPersonal = (res: Response) => SEES_PERSONAL_DATA.has(actorOf(res).role);
-
-/** A name to show beside the id: the `name` trait, or first and last name. */
-function nameOf(traits: ProfileDoc['traits'] | undefined): string | undefined {
-  if (!traits) return undefined;
-  if (typeof traits.name === 'string' && traits.name.trim()) return traits.name.trim();
-  const parts = [traits.firstName, traits.lastName].filter((part): part is string => typeof part === 'string' && part.trim() !== '');
-  return parts.length > 0 ? parts.join(' ') : undefined;
-}
-
-type Found = Pick<ProfileDoc, '_id'> & Partial<Pick<ProfileDoc, 'traits' | 'identities' | 'lastSeenAt'>>;
-function presentFound(profile: Found, personal: boolean) {
-  const email = profile.identities?.email?.[0];
-  const name = nameOf(profile.traits);
-  return {
-    profileId: profile._id,
-    ...(profile.lastSeenAt ? { lastSeenAt: profile.lastSeenAt } : {}),
-    ...(personal && email ? { email } : {}),
-    ...(personal && name ? { name } : {}),
-  };
-}
 
 /** Timeline pages continue after the last event shown: its timestamp and id, opaque to the client. */
 const encodeEventCursor = (event: EventDoc) =>
@@ -158,89 +87,7 @@ function presentMessage(message: DeliveryDoc, personal: boolean) {
 export function peopleRoutes(deps: AppDeps): Router {
   const router = Router();
   const { stores } = deps;
-  const kinds = () => [...CORE_IDENTITY_KINDS, ...deps.externalIdKinds];
-
   const activeRules = async () => (await stores.rules.active())?.ir;
-
-  /** Profile ids `value` names as `kind` (or as any kind, and as a profile id). */
-  const findByIdentifier = async (kind: string | undefined, value: string, personal: boolean): Promise<string[]> => {
-    if (kind !== undefined && kind !== 'profileId' && !kinds().includes(kind))
-      throw badRequest('invalid_query', `kind: one of profileId, ${kinds().join(', ')}`);
-    if (!personal && kind !== undefined && kind !== 'profileId')
-      throw forbidden('a viewer finds people by profile id only: identifiers are personal data');
-    const ids: string[] = [];
-    if (kind === undefined || kind === 'profileId') {
-      const profile = await stores.profiles.findById(value);
-      if (profile) ids.push(profile._id);
-    }
-    if (personal) {
-      const refs = (kind === undefined ? kinds() : kind === 'profileId' ? [] : [kind]).map((k) => normaliseIdentity({ kind: k, value }));
-      // One `$in` of identity keys: a search of the `_id` index.
-      const owners = refs.length > 0 ? await stores.identities.owners(refs) : new Map<string, string>();
-      for (const owner of owners.values()) {
-        // An identity may still name a profile merged away: show where it lives now.
-        const profile = await stores.profiles.findById(owner);
-        if (profile) ids.push(profile._id);
-      }
-    }
-    return [...new Set(ids)];
-  };
-
-  router.get('/v1/people', async (req, res) => {
-    const parsed = peopleSearchQuery.safeParse(req.query);
-    if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    const query = parsed.data;
-    const personal = seesPersonal(res);
-    await awaitProfiles(deps, res);
-
-    if (query.by === 'identifier') {
-      const ids = await findByIdentifier(query.kind, query.value!, personal);
-      const profiles = await Promise.all(ids.map((id) => stores.profiles.findExact(id)));
-      res.json({
-        by: query.by,
-        people: profiles.filter((p): p is ProfileDoc => p !== null).map((p) => presentFound(p, personal)),
-        nextCursor: null,
-      });
-      return;
-    }
-
-    if (query.by === 'segment') {
-      const segments = (await activeRules())?.segments ?? [];
-      if (!segments.some((segment) => segment.name === query.segment)) throw notFound(`no segment ${query.segment} in the active rules`);
-      const page = await stores.segmentMembers.page(query.segment!, query.limit, query.cursor).catch((error: unknown) => {
-        throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
-      });
-      // One profile lookup by `_id` per member shown, and only for those who see identifiers.
-      const profiles = personal ? await Promise.all(page.members.map((member) => stores.profiles.findExact(member.profileId))) : [];
-      res.json({
-        by: query.by,
-        people: page.members.map((member, index) => ({
-          ...presentFound(profiles[index] ?? { _id: member.profileId }, personal),
-          since: member.since,
-        })),
-        nextCursor: page.next ?? null,
-      });
-      return;
-    }
-
-    // By trait: trait values are personal data, and no index answers it: the database reads
-    // profiles until a page matches, for at most `budget` milliseconds.
-    if (!personal) throw forbidden('a viewer may not search by trait: trait values are personal data');
-    const skip = query.cursor === undefined ? 0 : decodeTraitCursor(query.cursor);
-    const { found, timedOut } = await stores.profiles.withTrait(query.trait!, typedValue(query.value!), {
-      skip,
-      limit: query.limit,
-      maxTimeMS: query.budget,
-    });
-    const more = timedOut || found.length === query.limit;
-    res.json({
-      by: query.by,
-      people: found.map((profile) => presentFound(profile, personal)),
-      timedOut,
-      // Where the next page starts: after the matches shown so far (a timed-out page starts where it did).
-      nextCursor: more ? Buffer.from(JSON.stringify(['trait', skip + found.length])).toString('base64url') : null,
-    });
-  });
 
   router.get('/v1/people/:id', async (req, res) => {
     const personal = seesPersonal(res);
@@ -402,28 +249,6 @@ export function peopleRoutes(deps: AppDeps): Router {
   }
 
   return router;
-}
-
-function decodeTraitCursor(cursor: string): number {
-  try {
-    const [kind, skip] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number];
-    if (kind !== 'trait' || !Number.isInteger(skip) || skip < 0) throw new Error('bad cursor');
-    return skip;
-  } catch {
-    throw badRequest('invalid_query', 'cursor: not a cursor this API returned');
-  }
-}
-
-/**
- * The value a typed text stands for: a number or true/false as such, anything in double
- * quotes as the text inside, the rest as text. One value, so the database compares it
- * with an equality it filters by as it reads (FerretDB reads every profile for an `$in`).
- */
-export function typedValue(typed: string): unknown {
-  if (typed.length >= 2 && typed.startsWith('"') && typed.endsWith('"')) return typed.slice(1, -1);
-  if (typed === 'true' || typed === 'false') return typed === 'true';
-  if (/^-?\d+(\.\d+)?$/.test(typed)) return Number(typed);
-  return typed;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CORE_IDENTITY_KINDS } from '../../../model.js';
-import { personEventsQuery, peopleSearchQuery } from '../../routes/people.js';
+import { personEventsQuery } from '../../routes/people.js';
+import { peopleSearchQuery } from '../../routes/people-search.js';
 import { error, json, signedIn, signedInErrors } from '../common.js';
 
 const at = z.iso.datetime().meta({ description: 'An instant, UTC', example: '2026-05-04T09:30:00.000Z' });
