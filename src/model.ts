@@ -323,6 +323,8 @@ export const AUDIT_KINDS = [
   'session.started',
   /** A console user opened a person's 360° view (GET /v1/people/:id). */
   'profile.viewed',
+  /** An admin changed run-time settings (PUT /v1/settings/portal: the privacy page's look and labels). */
+  'settings.changed',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
