@@ -71,7 +71,10 @@ const EVENTS: Names = {
   'Coupon Removed': { en: 'You removed a coupon', pl: 'Usunięto kupon' },
   'Product Added to Wishlist': { en: 'You added a product to your wish list', pl: 'Dodano produkt do listy życzeń' },
   'Product Removed from Wishlist': { en: 'You removed a product from your wish list', pl: 'Usunięto produkt z listy życzeń' },
-  'Wishlist Product Added to Cart': { en: 'You moved a product from your wish list to your cart', pl: 'Przeniesiono produkt z listy życzeń do koszyka' },
+  'Wishlist Product Added to Cart': {
+    en: 'You moved a product from your wish list to your cart',
+    pl: 'Przeniesiono produkt z listy życzeń do koszyka',
+  },
   'Product Shared': { en: 'You shared a product', pl: 'Udostępniono produkt' },
   'Cart Shared': { en: 'You shared your cart', pl: 'Udostępniono koszyk' },
   'Product Reviewed': { en: 'You reviewed a product', pl: 'Oceniono produkt' },
@@ -90,8 +93,7 @@ const EVENTS: Names = {
 type Labels = NonNullable<PortalSettings['labels']>;
 
 /** A key's own entry only: a trait named `constructor` is not Object's. */
-const own = <T>(map: Record<string, T> | undefined, key: string): T | undefined =>
-  map && Object.hasOwn(map, key) ? map[key] : undefined;
+const own = <T>(map: Record<string, T> | undefined, key: string): T | undefined => (map && Object.hasOwn(map, key) ? map[key] : undefined);
 
 /** The admin's label in this language, else in the other one (better than a key). */
 function given(label: LabelDoc | undefined, lang: Lang): string | undefined {

@@ -23,7 +23,10 @@ export function samplePortalView(
   base: string,
 ): PortalView {
   const labels = settings?.labels;
-  const traits = { ...SAMPLE_TRAITS, ...Object.fromEntries(Object.keys(labels?.traits ?? {}).map((key) => [key, SAMPLE_TRAITS[key] ?? '…'])) };
+  const traits = {
+    ...SAMPLE_TRAITS,
+    ...Object.fromEntries(Object.keys(labels?.traits ?? {}).map((key) => [key, SAMPLE_TRAITS[key] ?? '…'])),
+  };
   const profile = {
     _id: 'sample',
     identities: { email: ['ada@example.com'] },

@@ -34,8 +34,9 @@ export async function templateSubjects(
       if (!template) return;
       let subject: string;
       try {
-        subject = (await renderTemplate({ subject: template.subject, html: '' }, { traits: profile.traits ?? {}, with: {}, profile_id: profile._id }))
-          .subject;
+        subject = (
+          await renderTemplate({ subject: template.subject, html: '' }, { traits: profile.traits ?? {}, with: {}, profile_id: profile._id })
+        ).subject;
       } catch {
         subject = withoutLiquid(template.subject);
       }

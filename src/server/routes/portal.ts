@@ -289,7 +289,17 @@ export function portalRoutes(deps: AppDeps): Router {
     const messages = (await deps.stores.deliveries.ofProfiles([profile._id, ...(profile.mergedFrom ?? [])])).slice(0, RECENT);
     const subjects = await templateSubjects(deps.stores.templates, messages, profile);
     const settings = (await deps.stores.settings.portal())?.value;
-    const body = portalPage({ lang, base: portalPath(token), profile, choices, history, events, messages, subjects, labels: settings?.labels });
+    const body = portalPage({
+      lang,
+      base: portalPath(token),
+      profile,
+      choices,
+      history,
+      events,
+      messages,
+      subjects,
+      labels: settings?.labels,
+    });
     brandedPage(res, brandingOf(settings), { status: 200, title: TEXT[lang].title, body, lang });
   });
 
@@ -360,7 +370,13 @@ export function portalRoutes(deps: AppDeps): Router {
   router.get('/v1/portal/:token/erase', async (req, res) => {
     const person = await personOf(req, res);
     if (!person) return;
-    await page(res, person.lang, 200, TEXT[person.lang].forgetConfirmTitle, forgetConfirmPage(portalPath(person.token), person.lang, false));
+    await page(
+      res,
+      person.lang,
+      200,
+      TEXT[person.lang].forgetConfirmTitle,
+      forgetConfirmPage(portalPath(person.token), person.lang, false),
+    );
   });
 
   router.post('/v1/portal/:token/erase', form, async (req, res) => {

@@ -43,7 +43,9 @@ export const settingsPaths: ZodOpenApiPathsObject = {
       requestBody: { content: { 'application/json': { schema: portalSettingsBody.meta({ example }) } } },
       responses: {
         '200': json('The settings now in force', settings),
-        '400': error('A malformed body (`invalid_body`, `malformed_json`): a colour not #rrggbb, a logo not https, too many or too long labels'),
+        '400': error(
+          'A malformed body (`invalid_body`, `malformed_json`): a colour not #rrggbb, a logo not https, too many or too long labels',
+        ),
         ...signedInErrors,
         '422': error('Colours that cannot be read on each other (`unreadable_colours`); `details` names each pair by its path'),
         ...jsonBodyErrors,
