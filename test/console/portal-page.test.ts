@@ -82,30 +82,30 @@ describe('the privacy page with the shop’s branding', () => {
     const { context, page, errors } = await signIn();
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
-    await page.getByLabel('Shop name').fill('Księgarnia Pod Sową');
-    await page.getByLabel('Logo address').fill(LOGO_URL);
-    await page.getByLabel('Accent colour').fill('#7a3e00');
-    await page.getByLabel('Background colour').fill('#fffdf8');
-    await page.getByLabel('Text colour').fill('#dddddd');
-    await page.getByLabel('E-mail address').fill('iod@ksiegarnia.example');
-    await page.getByLabel('Postal address').fill('ul. Długa 1\n31-000 Kraków');
+    await page.getByLabel('Shop name', { exact: true }).fill('Księgarnia Pod Sową');
+    await page.getByLabel('Logo address', { exact: true }).fill(LOGO_URL);
+    await page.getByLabel('Accent colour', { exact: true }).fill('#7a3e00');
+    await page.getByLabel('Background colour', { exact: true }).fill('#fffdf8');
+    await page.getByLabel('Text colour', { exact: true }).fill('#dddddd');
+    await page.getByLabel('E-mail address', { exact: true }).fill('iod@ksiegarnia.example');
+    await page.getByLabel('Postal address', { exact: true }).fill('ul. Długa 1\n31-000 Kraków');
     await page.getByRole('button', { name: 'Add trait name' }).click();
-    await page.getByLabel('Trait 1').fill('loyalty_tier');
-    await page.getByLabel('English name of loyalty_tier').fill('Loyalty tier');
-    await page.getByLabel('Polish name of loyalty_tier').fill('Poziom w programie lojalnościowym');
+    await page.getByLabel('Trait 1', { exact: true }).fill('loyalty_tier');
+    await page.getByLabel('English name of loyalty_tier', { exact: true }).fill('Loyalty tier');
+    await page.getByLabel('Polish name of loyalty_tier', { exact: true }).fill('Poziom w programie lojalnościowym');
     await page.getByRole('button', { name: 'Add event name' }).click();
-    await page.getByLabel('Event 1').fill('Chapter Read');
-    await page.getByLabel('English name of Chapter Read').fill('You read a chapter');
-    await page.getByLabel('Polish name of Chapter Read').fill('Przeczytano rozdział');
+    await page.getByLabel('Event 1', { exact: true }).fill('Chapter Read');
+    await page.getByLabel('English name of Chapter Read', { exact: true }).fill('You read a chapter');
+    await page.getByLabel('Polish name of Chapter Read', { exact: true }).fill('Przeczytano rozdział');
     await page.getByRole('button', { name: 'Save settings' }).click();
     // Pale grey text on cream: refused, said beside the field, nothing stored.
     const refusal = page.locator('#settings-colour-text-error');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/^text #dddddd on background #fffdf8 has a contrast of 1\.\d\d:1/);
-    expect(await page.getByLabel('Text colour').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Text colour', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     expect((await api('GET', '/v1/settings/portal')).body).toEqual({});
 
-    await page.getByLabel('Text colour').fill('#222222');
+    await page.getByLabel('Text colour', { exact: true }).fill('#222222');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const stored = (await api('GET', '/v1/settings/portal')).body;
@@ -121,6 +121,8 @@ describe('the privacy page with the shop’s branding', () => {
     });
     const preview = page.getByRole('link', { name: 'See the privacy page as a person sees it' });
     expect(await preview.getAttribute('href')).toBe('/v1/settings/portal/preview?lang=en');
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'settings');
     // The preview opens in a tab of its own, with the session: the shop's page over made-up data.
     const [tab] = await Promise.all([context.waitForEvent('page'), preview.click()]);

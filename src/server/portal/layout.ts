@@ -12,11 +12,15 @@ import { escapeHtml as esc } from '../person-page.js';
 import type { Branding } from './branding.js';
 import { TEXT, type Lang } from './text.js';
 
-/** Narrow screens read each table row as a card, each cell under its column's name (data-label). */
+/**
+ * Narrow screens read each table row as a card: its first cell as the card's heading, each
+ * other cell under its column's name (data-label); a pair (what, value) as the name over
+ * its value. Only values that may be long unbroken strings (an address, JSON) break anywhere.
+ */
 const STYLESHEET = `
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:anywhere}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:break-word}
 a{color:var(--accent)}
 .bar{border-bottom:4px solid var(--accent)}
 .bar-inner,main,footer{max-width:48rem;margin:0 auto;padding:0 1rem}
@@ -31,6 +35,8 @@ h3{font-size:1.05rem;margin:1.25rem 0 .5rem}
 table{width:100%;border-collapse:collapse;margin:.5rem 0}
 th,td{text-align:left;vertical-align:top;padding:.5rem .75rem .5rem 0;border-bottom:1px solid color-mix(in srgb,var(--fg) 12%,transparent)}
 th{font-size:.85rem;text-transform:uppercase;letter-spacing:.03em;opacity:.8}
+.pairs td:first-child{width:40%}
+.pairs td:last-child{overflow-wrap:anywhere}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 button{font:inherit;background:var(--accent);color:var(--bg);border:0;border-radius:.375rem;padding:.45rem .9rem;cursor:pointer}
 button:disabled{opacity:.6;cursor:not-allowed}
@@ -48,6 +54,9 @@ tr:first-child{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(
 tr{padding:.5rem 0;border-bottom:1px solid color-mix(in srgb,var(--fg) 12%,transparent)}
 td{border:0;padding:.1rem 0}
 td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;text-transform:uppercase;letter-spacing:.03em;opacity:.75}
+td:first-child{font-weight:600}
+td:first-child::before,.pairs td::before{display:none}
+.pairs td:first-child{width:auto;font-weight:400;font-size:.85rem;opacity:.8}
 }`;
 
 export interface PageParts {

@@ -53,7 +53,7 @@ export function languageLinks(path: string, lang: Lang): string {
  * Every column has a name (an action column's is read by screen readers only), and every
  * cell carries its column's name, which a phone shows above it when rows become cards.
  */
-function table(caption: string, headers: { text: string; hidden?: boolean }[], rows: string[][]): string {
+function table(caption: string, headers: { text: string; hidden?: boolean }[], rows: string[][], kind?: 'pairs'): string {
   const head = `<tr>${headers.map((h) => `<th scope="col">${h.hidden ? `<span class="sr">${esc(h.text)}</span>` : esc(h.text)}</th>`).join('')}</tr>`;
   const body = rows
     .map(
@@ -61,7 +61,7 @@ function table(caption: string, headers: { text: string; hidden?: boolean }[], r
         `<tr>${row.map((cell, i) => (headers[i]?.hidden ? `<td>${cell}</td>` : `<td data-label="${esc(headers[i]?.text ?? '')}">${cell}</td>`)).join('')}</tr>`,
     )
     .join('');
-  return `<table aria-label="${esc(caption)}">${head}${body}</table>`;
+  return `<table aria-label="${esc(caption)}"${kind ? ` class="${kind}"` : ''}>${head}${body}</table>`;
 }
 
 const col = (text: string) => ({ text });
@@ -154,9 +154,9 @@ export function portalPage(view: PortalView): string {
     languageLinks(view.base, lang),
     profile.restricted ? `<p class="note"><strong>${esc(t.restricted(formatInstant(profile.restricted.since, lang)))}</strong></p>` : '',
     `<h2>${esc(t.identifiers)}</h2>`,
-    table(t.identifiers, [col(t.what), col(t.value)], identifiers),
+    table(t.identifiers, [col(t.what), col(t.value)], identifiers, 'pairs'),
     `<h2>${esc(t.details)}</h2>`,
-    traits.length > 0 ? table(t.details, [col(t.what), col(t.value)], traits) : `<p>${esc(t.noDetails)}</p>`,
+    traits.length > 0 ? table(t.details, [col(t.what), col(t.value)], traits, 'pairs') : `<p>${esc(t.noDetails)}</p>`,
     `<h2 id="choices">${esc(t.choices)}</h2>`,
     choicesSection(view, t, lang),
     `<h3>${esc(t.choiceHistory)}</h3>`,
