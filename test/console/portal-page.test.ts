@@ -6,7 +6,8 @@
  * phone-sized screen with JavaScript off, reads their data by its labels, their events in
  * Polish, the e-mail they were sent by its subject, turns a consent off and reads that they
  * did it on this page; nothing scrolls sideways. The same page in English on a desktop.
- * Screenshots: docs/images/portal-pl-phone.png, portal-en-desktop.png, console-settings.png.
+ * Screenshots: docs/images/portal-pl-phone.png, portal-en-desktop.png, console-settings.png and
+ * console-settings-phone.png.
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -124,6 +125,11 @@ describe('the privacy page with the shop’s branding', () => {
     await page.setViewportSize({ width: 1280, height: 1500 });
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'settings');
+    // At a phone's width the form reads in one column: the labels' tables become rows of fields.
+    await page.setViewportSize({ width: 390, height: 1400 });
+    expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, 'settings-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     // The preview opens in a tab of its own, with the session: the shop's page over made-up data.
     const [tab] = await Promise.all([context.waitForEvent('page'), preview.click()]);
     await tab.waitForLoadState();
