@@ -328,6 +328,8 @@ export const AUDIT_KINDS = [
   'broadcast.paused',
   'broadcast.resumed',
   'broadcast.cancelled',
+  /** An admin changed run-time settings (PUT /v1/settings/portal: the privacy page's look and labels). */
+  'settings.changed',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

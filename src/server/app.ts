@@ -30,6 +30,7 @@ import { profileRightsRoutes } from './routes/profile-rights.js';
 import { downloadRoutes, exportRoutes } from './routes/exports.js';
 import { retentionRoutes } from './routes/retention.js';
 import { portalLinkRoutes, portalRoutes } from './routes/portal.js';
+import { settingsRoutes } from './routes/settings.js';
 import { peopleRoutes } from './routes/people.js';
 import { peopleSearchRoutes } from './routes/people-search.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
       '/v1/session',
       '/v1/catalog',
       '/v1/consent-stats',
+      '/v1/settings',
     ],
     ...signedIn,
     json,
@@ -146,6 +148,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(consentStatsRoutes(deps), privacyRequestListRoutes(deps), retentionDryRunRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
+  // The console's Settings page: the privacy page's branding and labels, and its preview.
+  app.use(settingsRoutes(deps));
   // The console itself: static assets under /console/.
   app.use(consoleRoutes(deps));
   // Opened by the person from an e-mail: the signed link is the authority.

@@ -73,6 +73,8 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: READ, pattern: '/v1/people/*', roles: ALL, what: 'find and open people' },
 
   { methods: ANY, pattern: '/v1/import/*', roles: ADMIN, what: 'import data' },
+  // The privacy page's look and labels, and its preview (made-up data): the shop's face to people.
+  { methods: ANY, pattern: '/v1/settings/*', roles: ADMIN, what: 'change settings' },
 ];
 
 function matches(pattern: string, path: string): boolean {

@@ -39,4 +39,6 @@ export const COLLECTIONS = {
   migrations: 'migrations',
   broadcasts: 'broadcasts',
   broadcastAudiences: 'broadcast_audiences',
+  /** Settings an admin changes at run time, one document per area (src/store/settings.ts). */
+  settings: 'settings',
 } as const;

@@ -31,6 +31,7 @@ import { SessionStore } from './sessions.js';
 import { DataCatalogStore } from './data-catalog.js';
 import { RateLimitStore } from './rate-limits.js';
 import { BroadcastStore } from './broadcasts.js';
+import { SettingsStore } from './settings.js';
 
 export {
   AuditStore,
@@ -62,6 +63,7 @@ export {
   SessionStore,
   DataCatalogStore,
   RateLimitStore,
+  SettingsStore,
 };
 
 /** One store per collection (and PopulationStore for whole-population reads): nothing else opens a collection. */
@@ -101,6 +103,8 @@ export interface Stores {
   migrations: MigrationStore;
   /** Each broadcast's start, state and progress, and the audience it took at its start. */
   broadcasts: BroadcastStore;
+  /** Settings an admin changes at run time (the privacy page's look and labels). */
+  settings: SettingsStore;
   /** Whether the database answers (readiness). */
   ping(): Promise<void>;
   /** Whether the database is FerretDB, whose limits some stores work around. */
@@ -140,6 +144,7 @@ export function createStores(db: Db): Stores {
     rateLimits: new RateLimitStore(db),
     migrations: new MigrationStore(db),
     broadcasts: new BroadcastStore(db),
+    settings: new SettingsStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

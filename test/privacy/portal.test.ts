@@ -78,7 +78,7 @@ describe('the privacy page in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Twoje dane');
     expect(await page.locator('html').getAttribute('lang')).toBe('pl');
     const text = await page.locator('body').innerText();
-    for (const held of ['portal-1', 'zofia@example.org', 'Kraków', 'Newsletter', 'Order Completed']) expect(text).toContain(held);
+    for (const held of ['portal-1', 'zofia@example.org', 'Kraków', 'Newsletter', 'Złożono zamówienie']) expect(text).toContain(held);
     expect(await page.locator('script').count()).toBe(0);
     expect(await page.locator('[data-purpose="newsletter"]').textContent()).toBe('Włączona');
 

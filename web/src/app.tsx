@@ -69,6 +69,7 @@ const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/de
 const PeoplePage = lazyPage(() => import('./pages/people/search').then((m) => m.PeoplePage));
 const PersonPage = lazyPage<{ id: string }>(() => import('./pages/people/person').then((m) => m.PersonPage));
 const ConsentPage = lazyPage(() => import('./pages/consent/consent-page').then((m) => m.ConsentPage));
+const SettingsPage = lazyPage(() => import('./pages/settings/settings-page').then((m) => m.SettingsPage));
 const PrivacyPage = lazyPage<{ tab: PrivacyTab; requestId?: string }>(() =>
   import('./pages/privacy/privacy-page').then((m) => m.PrivacyPage),
 );
@@ -105,6 +106,8 @@ function Shell({ session }: { session: Session }) {
           {handlesPrivacy(role) && <NavLink href="/consent">Consent</NavLink>}
           {handlesPrivacy(role) && <NavLink href="/privacy">Privacy</NavLink>}
           {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
+          {/* The server gives /v1/settings to admins only (permissions.ts). */}
+          {role === 'admin' && <NavLink href="/settings">Settings</NavLink>}
         </nav>
         <div class="account">
           <span class="account-name">{session.user.name}</span>
@@ -172,6 +175,9 @@ function Shell({ session }: { session: Session }) {
           </Route>
           <Route path="/users">
             {canManageUsers(role) ? <UsersPage /> : <Placeholder title="Users" message="Only an admin manages users." />}
+          </Route>
+          <Route path="/settings">
+            {role === 'admin' ? <SettingsPage /> : <Placeholder title="Settings" message="Only an admin changes settings." />}
           </Route>
           <Route>
             <Placeholder title="Not found" message="There is no page at this address." />

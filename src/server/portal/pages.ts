@@ -1,12 +1,16 @@
 /**
  * The privacy page's markup: plain HTML and forms, no script, so it works in any browser
  * and with JavaScript off. Every value from the database is escaped here; the routes pass
- * records, never markup.
+ * records, never markup. Traits, events and templates are named through portal/labels.ts,
+ * who made each consent change through portal/changed-by.ts.
  */
 import type { ConsentProjectionState, EventDoc, ProfileDoc } from '../../model.js';
 import type { ConsentLedgerDoc } from '../../store/consents.js';
 import type { DeliveryDoc } from '../../store/deliveries.js';
+import type { PortalSettings } from '../../store/settings.js';
 import { escapeHtml as esc } from '../person-page.js';
+import { changedBy } from './changed-by.js';
+import { eventLabel, templateLabel, traitLabel } from './labels.js';
 import { formatInstant, LANGUAGES, TEXT, type Lang, type PortalText } from './text.js';
 
 /** A consent the active rules declare, as the person sees it. */
@@ -25,9 +29,14 @@ export interface PortalView {
   profile: ProfileDoc;
   choices: ChoiceView[];
   /** The person's ledger, newest first, with each purpose's title. */
-  history: (ConsentLedgerDoc & { title: string })[];
+  history: (Pick<ConsentLedgerDoc, 'at' | 'state' | 'origin' | 'proof'> & { title: string })[];
   events: EventDoc[];
-  messages: DeliveryDoc[];
+  messages: Pick<DeliveryDoc, 'channel' | 'name' | 'status' | 'queuedAt' | 'sentAt'>[];
+  /** The subject of each template the messages name, rendered for this person. */
+  subjects: ReadonlyMap<string, string>;
+  labels?: PortalSettings['labels'];
+  /** The console's preview: sample data, every button disabled. */
+  preview?: boolean;
 }
 
 const hidden = (name: string, value: string) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`;
@@ -37,13 +46,25 @@ export function languageLinks(path: string, lang: Lang): string {
   const links = LANGUAGES.filter((other) => other !== lang).map(
     (other) => `<a href="${esc(path)}?lang=${other}" lang="${other}" hreflang="${other}">${esc(TEXT[other].langName)}</a>`,
   );
-  return `<p style="text-align:right">${links.join(' · ')}</p>`;
+  return `<p class="langs">${links.join(' · ')}</p>`;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const head = `<tr>${headers.map((header) => `<th style="text-align:left;padding-right:1rem">${esc(header)}</th>`).join('')}</tr>`;
-  return `<table>${head}${rows.map((row) => `<tr>${row.map((cell) => `<td style="padding-right:1rem;vertical-align:top">${cell}</td>`).join('')}</tr>`).join('')}</table>`;
+/**
+ * Every column has a name (an action column's is read by screen readers only), and every
+ * cell carries its column's name, which a phone shows above it when rows become cards.
+ */
+function table(caption: string, headers: { text: string; hidden?: boolean }[], rows: string[][], kind?: 'pairs'): string {
+  const head = `<tr>${headers.map((h) => `<th scope="col">${h.hidden ? `<span class="sr">${esc(h.text)}</span>` : esc(h.text)}</th>`).join('')}</tr>`;
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, i) => (headers[i]?.hidden ? `<td>${cell}</td>` : `<td data-label="${esc(headers[i]?.text ?? '')}">${cell}</td>`)).join('')}</tr>`,
+    )
+    .join('');
+  return `<table aria-label="${esc(caption)}"${kind ? ` class="${kind}"` : ''}>${head}${body}</table>`;
 }
+
+const col = (text: string) => ({ text });
 
 /** A trait's value as text: nested objects and lists as JSON. */
 function valueText(value: unknown): string {
@@ -67,18 +88,19 @@ function stateText(state: ChoiceView['state'], t: PortalText): string {
   }
 }
 
-function describeEvent(event: EventDoc): string {
-  if (event.type === 'track') return event.event ?? 'track';
-  if (event.type === 'page' || event.type === 'screen') return `${event.type}${event.name ? `: ${event.name}` : ''}`;
-  return event.type;
+/** A track event by its name, the other calls by their type; a page or screen with its name. */
+function describeEvent(event: EventDoc, view: PortalView): string {
+  const name = event.type === 'track' ? (event.event ?? 'track') : event.type;
+  const label = eventLabel(name, view.lang, view.labels);
+  return (event.type === 'page' || event.type === 'screen') && event.name ? `${label}: ${event.name}` : label;
 }
 
 function choiceForm(view: PortalView, choice: ChoiceView, t: PortalText): string {
   // A pending grant can be withdrawn before it is confirmed.
   const on = choice.state === 'granted' || choice.state === 'pending';
   return (
-    `<form method="post" action="${esc(view.base)}/consents" style="display:inline">${hidden('purpose', choice.purpose)}${hidden('state', on ? 'revoked' : 'granted')}${hidden('lang', view.lang)}` +
-    `<button type="submit" name="choice" value="${esc(choice.purpose)}">${esc(on ? t.turnOff : t.turnOn)}</button></form>`
+    `<form method="post" action="${esc(view.base)}/consents">${hidden('purpose', choice.purpose)}${hidden('state', on ? 'revoked' : 'granted')}${hidden('lang', view.lang)}` +
+    `<button type="submit" name="choice" value="${esc(choice.purpose)}"${view.preview ? ' disabled' : ''}>${esc(on ? t.turnOff : t.turnOn)}</button></form>`
   );
 }
 
@@ -93,12 +115,12 @@ function choicesSection(view: PortalView, t: PortalText, lang: Lang): string {
       .join(', ');
     return [
       `<strong>${esc(choice.title)}</strong>`,
-      `<span data-purpose="${esc(choice.purpose)}">${esc(stateText(choice.state, t))}</span>${when ? `<br><small>${esc(when)}</small>` : ''}`,
+      `<span class="state" data-purpose="${esc(choice.purpose)}">${esc(stateText(choice.state, t))}</span>${when ? `<br><small>${esc(when)}</small>` : ''}`,
       choiceForm(view, choice, t),
     ];
   });
-  const pending = view.choices.some((choice) => choice.state === 'pending') ? `<p><em>${esc(t.pendingNote)}</em></p>` : '';
-  return table([t.what, t.status, ''], rows) + pending;
+  const pending = view.choices.some((choice) => choice.state === 'pending') ? `<p class="note">${esc(t.pendingNote)}</p>` : '';
+  return table(t.choices, [col(t.what), col(t.status), { text: t.change, hidden: true }], rows) + pending;
 }
 
 /** The person's page: what is held, their choices, their copy, and "forget me". */
@@ -109,37 +131,46 @@ export function portalPage(view: PortalView): string {
   const identifiers = Object.entries(profile.identities).flatMap(([kind, values]) =>
     (values ?? []).map((value) => [esc(t.kinds[kind] ?? kind), esc(value)]),
   );
-  const traits = Object.entries(profile.traits ?? {}).map(([name, value]) => [esc(name), esc(valueText(value))]);
+  const traits = Object.entries(profile.traits ?? {}).map(([name, value]) => [
+    esc(traitLabel(name, lang, view.labels)),
+    esc(valueText(value)),
+  ]);
   const history = view.history.map((record) => [
     esc(formatInstant(record.at, lang)),
     esc(record.title),
     esc(stateText(record.state, t)),
-    esc(t.origin[record.origin.kind] ?? record.origin.kind),
+    esc(changedBy(record, t)),
   ]);
-  const events = view.events.map((event) => [esc(formatInstant(event.timestamp, lang)), esc(describeEvent(event))]);
+  const events = view.events.map((event) => [esc(formatInstant(event.timestamp, lang)), esc(describeEvent(event, view))]);
   const messages = view.messages.map((message) => [
     esc(formatInstant(message.sentAt ?? message.queuedAt, lang)),
-    esc(message.channel),
-    esc(message.name),
-    esc(message.status),
+    esc(t.channels[message.channel] ?? message.channel),
+    esc(templateLabel(message.name, lang, view.labels, view.subjects.get(message.name), t.aMessage)),
+    esc(t.deliveryStatus[message.status] ?? message.status),
   ]);
+  const disabled = view.preview ? ' disabled' : '';
   return [
+    view.preview ? `<p class="note" role="note">${esc(t.preview)}</p>` : '',
     languageLinks(view.base, lang),
-    profile.restricted ? `<p><strong>${esc(t.restricted(formatInstant(profile.restricted.since, lang)))}</strong></p>` : '',
+    profile.restricted ? `<p class="note"><strong>${esc(t.restricted(formatInstant(profile.restricted.since, lang)))}</strong></p>` : '',
     `<h2>${esc(t.identifiers)}</h2>`,
-    table([t.what, ''], identifiers),
+    table(t.identifiers, [col(t.what), col(t.value)], identifiers, 'pairs'),
     `<h2>${esc(t.details)}</h2>`,
-    traits.length > 0 ? table([t.what, ''], traits) : `<p>${esc(t.noDetails)}</p>`,
+    traits.length > 0 ? table(t.details, [col(t.what), col(t.value)], traits, 'pairs') : `<p>${esc(t.noDetails)}</p>`,
     `<h2 id="choices">${esc(t.choices)}</h2>`,
     choicesSection(view, t, lang),
     `<h3>${esc(t.choiceHistory)}</h3>`,
-    history.length > 0 ? table([t.when, t.what, t.status, ''], history) : `<p>${esc(t.noHistory)}</p>`,
+    history.length > 0
+      ? table(t.choiceHistory, [col(t.when), col(t.what), col(t.status), col(t.who)], history)
+      : `<p>${esc(t.noHistory)}</p>`,
     `<h2>${esc(t.activity)}</h2>`,
-    events.length > 0 ? table([t.when, t.what], events) : `<p>${esc(t.noActivity)}</p>`,
+    events.length > 0 ? table(t.activity, [col(t.when), col(t.what)], events) : `<p>${esc(t.noActivity)}</p>`,
     `<h2>${esc(t.messages)}</h2>`,
-    messages.length > 0 ? table([t.when, t.channel, t.what, t.status], messages) : `<p>${esc(t.noMessages)}</p>`,
-    `<h2>${esc(t.yourData)}</h2><p>${esc(t.exportIntro)}</p><form method="post" action="${esc(view.base)}/export">${hidden('lang', lang)}<button type="submit">${esc(t.exportButton)}</button></form>`,
-    `<h2>${esc(t.forget)}</h2><p>${esc(t.forgetIntro)}</p><p><a href="${esc(view.base)}/erase?lang=${lang}">${esc(t.forgetButton)}</a></p>`,
+    messages.length > 0
+      ? table(t.messages, [col(t.when), col(t.channel), col(t.what), col(t.status)], messages)
+      : `<p>${esc(t.noMessages)}</p>`,
+    `<h2>${esc(t.yourData)}</h2><p>${esc(t.exportIntro)}</p><form method="post" action="${esc(view.base)}/export">${hidden('lang', lang)}<button type="submit"${disabled}>${esc(t.exportButton)}</button></form>`,
+    `<h2>${esc(t.forget)}</h2><p>${esc(t.forgetIntro)}</p><p>${view.preview ? esc(t.forgetButton) : `<a href="${esc(view.base)}/erase?lang=${lang}">${esc(t.forgetButton)}</a>`}</p>`,
   ].join('');
 }
 

@@ -39,7 +39,23 @@ export interface PortalText {
   pendingNote: string;
   choiceHistory: string;
   noHistory: string;
-  origin: Record<string, string>;
+  /** Who made a consent change, by the ledger record's origin (see portal/changed-by.ts). */
+  changedBy: {
+    portal: string;
+    unsubscribe: string;
+    confirmation: string;
+    admin: string;
+    adminBecause: (reason: string) => string;
+    import: string;
+    source: string;
+    apiForm: string;
+    api: string;
+    lifecycle: string;
+    unknown: string;
+  };
+  who: string;
+  value: string;
+  change: string;
   activity: string;
   noActivity: string;
   messages: string;
@@ -73,6 +89,11 @@ export interface PortalText {
   channel: string;
   status: string;
   kinds: Record<string, string>;
+  channels: Record<string, string>;
+  deliveryStatus: Record<string, string>;
+  aMessage: string;
+  dpo: string;
+  preview: string;
   mailSubject: string;
   mailBody: (url: string, expires: string) => string;
 }
@@ -110,16 +131,22 @@ const en: PortalText = {
   pendingNote: 'We sent you an e-mail: your choice counts once you confirm it there.',
   choiceHistory: 'History of your choices',
   noHistory: 'No choices recorded yet.',
-  origin: {
-    source: 'on our website or app',
-    api: 'through our systems',
-    import: 'imported',
-    admin: 'by our staff, on your behalf',
-    unsubscribe: 'by unsubscribing from an e-mail',
-    portal: 'on this page',
-    lifecycle: 'when it expired',
-    confirmation: 'by confirming an e-mail',
+  changedBy: {
+    portal: 'You, on this page',
+    unsubscribe: 'You, by an e-mail link (unsubscribe)',
+    confirmation: 'You, by an e-mail link (confirmation)',
+    admin: "The shop's staff, on your behalf",
+    adminBecause: (reason) => `The shop's staff, on your behalf: “${reason}”`,
+    import: 'Imported from our earlier records',
+    source: 'On our website or app',
+    apiForm: 'You, in a form on our website or app',
+    api: "The shop's systems",
+    lifecycle: 'It expired',
+    unknown: 'Through our systems',
   },
+  who: 'Who',
+  value: 'Value',
+  change: 'Change',
   activity: 'Recent activity',
   noActivity: 'No activity recorded.',
   messages: 'Messages we sent you',
@@ -155,6 +182,19 @@ const en: PortalText = {
   channel: 'Channel',
   status: 'Status',
   kinds: { userId: 'Account id', email: 'E-mail address', phone: 'Phone number', anonymousId: 'Browser or device id' },
+  channels: { email: 'E-mail', webhook: 'To another service' },
+  deliveryStatus: {
+    queued: 'Waiting to be sent',
+    deferred: 'Waiting to be sent',
+    sending: 'Being sent',
+    sent: 'Sent',
+    failed: 'Not delivered',
+    skipped: 'Not sent',
+    'not-configured': 'Not sent',
+  },
+  aMessage: 'A message',
+  dpo: 'Data protection officer',
+  preview: 'Preview with sample data: this is not a real person, and the buttons do nothing.',
   mailSubject: 'Your privacy page',
   mailBody: (url, expires) =>
     `You asked to see the data we hold about you. Open your privacy page: ${url}\n\nThe link works until ${expires}. If you did not ask for it, ignore this e-mail.`,
@@ -194,16 +234,22 @@ const pl: PortalText = {
   pendingNote: 'Wysłaliśmy Ci e-mail: Twój wybór zacznie obowiązywać, gdy go tam potwierdzisz.',
   choiceHistory: 'Historia Twoich zgód',
   noHistory: 'Nie zapisano jeszcze żadnych zgód.',
-  origin: {
-    source: 'na naszej stronie lub w aplikacji',
-    api: 'przez nasze systemy',
-    import: 'zaimportowana',
-    admin: 'przez nasz personel, w Twoim imieniu',
-    unsubscribe: 'przez wypisanie się z e-maila',
-    portal: 'na tej stronie',
-    lifecycle: 'gdy wygasła',
-    confirmation: 'przez potwierdzenie e-maila',
+  changedBy: {
+    portal: 'Ty, na tej stronie',
+    unsubscribe: 'Ty, przez link w e-mailu (wypisanie się)',
+    confirmation: 'Ty, przez link w e-mailu (potwierdzenie)',
+    admin: 'Personel sklepu, w Twoim imieniu',
+    adminBecause: (reason) => `Personel sklepu, w Twoim imieniu: „${reason}”`,
+    import: 'Zaimportowana z naszych wcześniejszych danych',
+    source: 'Na naszej stronie lub w aplikacji',
+    apiForm: 'Ty, w formularzu na naszej stronie lub w aplikacji',
+    api: 'Systemy sklepu',
+    lifecycle: 'Wygasła',
+    unknown: 'Przez nasze systemy',
   },
+  who: 'Kto',
+  value: 'Wartość',
+  change: 'Zmiana',
   activity: 'Ostatnia aktywność',
   noActivity: 'Brak zapisanej aktywności.',
   messages: 'Wiadomości, które Ci wysłaliśmy',
@@ -244,6 +290,19 @@ const pl: PortalText = {
     phone: 'Numer telefonu',
     anonymousId: 'Identyfikator przeglądarki lub urządzenia',
   },
+  channels: { email: 'E-mail', webhook: 'Do innej usługi' },
+  deliveryStatus: {
+    queued: 'Czeka na wysłanie',
+    deferred: 'Czeka na wysłanie',
+    sending: 'W trakcie wysyłania',
+    sent: 'Wysłana',
+    failed: 'Niedostarczona',
+    skipped: 'Niewysłana',
+    'not-configured': 'Niewysłana',
+  },
+  aMessage: 'Wiadomość',
+  dpo: 'Inspektor ochrony danych',
+  preview: 'Podgląd z przykładowymi danymi: to nie jest prawdziwa osoba, a przyciski nic nie robią.',
   mailSubject: 'Twoja strona prywatności',
   mailBody: (url, expires) =>
     `Poprosiłeś o wgląd w dane, które o Tobie przechowujemy. Otwórz swoją stronę prywatności: ${url}\n\nLink działa do ${expires}. Jeśli to nie Ty prosiłeś, zignoruj tę wiadomość.`,

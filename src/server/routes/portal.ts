@@ -27,9 +27,12 @@ import type { RateDecision, RateLimit } from '../../store/rate-limits.js';
 import type { AppDeps } from '../deps.js';
 import { badRequest, fromZod, notFound } from '../errors.js';
 import { personIdentifierFields, namedIdentifier } from '../person-identifier.js';
-import { escapeHtml as esc, personPage } from '../person-page.js';
+import { escapeHtml as esc } from '../person-page.js';
 import { publicBaseUrl } from '../public-url.js';
+import { brandingOf } from '../portal/branding.js';
+import { brandedPage } from '../portal/layout.js';
 import { forgetConfirmPage, languageLinks, portalPage, REFRESH, requestPage, type ChoiceView } from '../portal/pages.js';
+import { templateSubjects } from '../portal/subjects.js';
 import { limitKeys, PORTAL_LIMITS } from '../portal/rate-limit.js';
 import { chooseLang, formatInstant, LANGUAGES, TEXT, type Lang } from '../portal/text.js';
 import { downloadPath } from './exports.js';
@@ -109,8 +112,11 @@ export function portalRoutes(deps: AppDeps): Router {
   const router = Router();
   const limitKey = limitKeys(deps.adminKey);
 
-  const page = (res: Response, lang: Lang, status: number, title: string, body: string, head = '') =>
-    personPage(res, status, title, body, lang, head);
+  /** Every page in the shop's branding, read per page (one lookup by `_id`): a change shows on the next page. */
+  const page = async (res: Response, lang: Lang, status: number, title: string, body: string, head = '') => {
+    const settings = (await deps.stores.settings.portal())?.value;
+    brandedPage(res, brandingOf(settings), { status, title, body, lang, head });
+  };
   const langOf = (req: Request, link?: string) => chooseLang(req.query.lang ?? formField(req, 'lang'), link, req.get('accept-language'));
 
   /** Undefined when the attempt is within the limit (and counted), else the refusal. */
@@ -120,7 +126,7 @@ export function portalRoutes(deps: AppDeps): Router {
   }
 
   /** 429 with Retry-After: the request page for a person's browser, the usual JSON error for a program that asks for JSON. */
-  function tooMany(req: Request, res: Response, lang: Lang, retryAfterMs: number): void {
+  async function tooMany(req: Request, res: Response, lang: Lang, retryAfterMs: number): Promise<void> {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     res.setHeader('retry-after', String(seconds));
     if (req.accepts(['html', 'json']) === 'json') {
@@ -133,7 +139,7 @@ export function portalRoutes(deps: AppDeps): Router {
       });
       return;
     }
-    page(res, lang, 429, TEXT[lang].requestTitle, requestPage(lang, TEXT[lang].tooMany));
+    await page(res, lang, 429, TEXT[lang].requestTitle, requestPage(lang, TEXT[lang].tooMany));
   }
 
   /** The link's person, or the page that says why there is none (and null). */
@@ -144,16 +150,16 @@ export function portalRoutes(deps: AppDeps): Router {
     const t = TEXT[lang];
     const askAgain = `<p><a href="/v1/portal?lang=${lang}">${esc(t.askAgain)}</a></p>`;
     if (!link) {
-      page(res, lang, 400, t.title, `<p>${esc(t.invalidLink)}</p>${askAgain}`);
+      await page(res, lang, 400, t.title, `<p>${esc(t.invalidLink)}</p>${askAgain}`);
       return null;
     }
     if (link.expiresAt.getTime() <= deps.now().getTime()) {
-      page(res, lang, 410, t.title, `<p>${esc(t.expiredLink)}</p>${askAgain}`);
+      await page(res, lang, 410, t.title, `<p>${esc(t.expiredLink)}</p>${askAgain}`);
       return null;
     }
     const profile = await deps.stores.profiles.findById(link.profileId);
     if (!profile) {
-      page(res, lang, 410, t.title, `<p>${esc(t.nothingHeld)}</p>`);
+      await page(res, lang, 410, t.title, `<p>${esc(t.nothingHeld)}</p>`);
       return null;
     }
     return { profile, lang, token };
@@ -161,9 +167,9 @@ export function portalRoutes(deps: AppDeps): Router {
 
   // --- asking for a link by e-mail
 
-  router.get('/v1/portal', (req, res) => {
+  router.get('/v1/portal', async (req, res) => {
     const lang = langOf(req);
-    page(res, lang, 200, TEXT[lang].requestTitle, requestPage(lang));
+    await page(res, lang, 200, TEXT[lang].requestTitle, requestPage(lang));
   });
 
   router.post('/v1/portal', form, async (req, res) => {
@@ -183,7 +189,7 @@ export function portalRoutes(deps: AppDeps): Router {
       // Not awaited: the answer takes as long whether the address is known or not.
       void mailPortalLink(profileId, email, lang, now);
     }
-    page(res, lang, 200, t.requestTitle, requestPage(lang, t.requestSent));
+    await page(res, lang, 200, t.requestTitle, requestPage(lang, t.requestSent));
   });
 
   /**
@@ -237,13 +243,13 @@ export function portalRoutes(deps: AppDeps): Router {
       return page(res, lang, 200, t.erasureTitle, `${languageLinks(here, lang)}<p role="status">${esc(t.erasureRunning)}</p>`, REFRESH);
     if (doc.status === 'failed') return page(res, lang, 200, t.erasureTitle, `<p>${esc(t.erasureFailed)}</p>`);
     const receipt = JSON.stringify(signedReceipt(doc, publicBaseUrl(deps, req), deps.privacyKeys), null, 2);
-    page(
+    await page(
       res,
       lang,
       200,
       t.erasureTitle,
       `${languageLinks(here, lang)}<p role="status">${esc(t.erasureDone(formatInstant(doc.completedAt ?? doc.updatedAt, lang)))}</p>` +
-        `<h2>${esc(t.receipt)}</h2><p>${esc(t.receiptHelp)}</p><p><a href="${esc(here)}/receipt" download>${esc(t.receiptDownload)}</a> · <a href="/v1/receipt-key">/v1/receipt-key</a></p><pre style="white-space:pre-wrap">${esc(receipt)}</pre>`,
+        `<h2>${esc(t.receipt)}</h2><p>${esc(t.receiptHelp)}</p><p><a href="${esc(here)}/receipt" download>${esc(t.receiptDownload)}</a> · <a href="/v1/receipt-key">/v1/receipt-key</a></p><pre>${esc(receipt)}</pre>`,
     );
   });
 
@@ -279,9 +285,22 @@ export function portalRoutes(deps: AppDeps): Router {
     const history = ledger
       .sort((a, b) => b.at.getTime() - a.at.getTime() || b.recordedAt.getTime() - a.recordedAt.getTime())
       .map((record) => ({ ...record, title: titles.get(record.purpose) ?? record.purpose }));
-    const events = await deps.stores.events.timeline(profile._id, { limit: RECENT });
+    const events = await deps.stores.events.timeline(profile._id, { limit: RECENT, newest: profile.lastSeenAt });
     const messages = (await deps.stores.deliveries.ofProfiles([profile._id, ...(profile.mergedFrom ?? [])])).slice(0, RECENT);
-    page(res, lang, 200, TEXT[lang].title, portalPage({ lang, base: portalPath(token), profile, choices, history, events, messages }));
+    const subjects = await templateSubjects(deps.stores.templates, messages, profile);
+    const settings = (await deps.stores.settings.portal())?.value;
+    const body = portalPage({
+      lang,
+      base: portalPath(token),
+      profile,
+      choices,
+      history,
+      events,
+      messages,
+      subjects,
+      labels: settings?.labels,
+    });
+    brandedPage(res, brandingOf(settings), { status: 200, title: TEXT[lang].title, body, lang });
   });
 
   router.post('/v1/portal/:token/consents', form, async (req, res) => {
@@ -339,7 +358,7 @@ export function portalRoutes(deps: AppDeps): Router {
       return page(res, lang, 200, t.yourData, `<p role="status">${esc(t.exportPreparing)}</p>${back}`, REFRESH);
     const href = downloadPath(doc, deps);
     if (!href || !doc.bundle) return page(res, lang, 410, t.yourData, `<p>${esc(t.exportGone)}</p>${back}`);
-    page(
+    await page(
       res,
       lang,
       200,
@@ -351,7 +370,13 @@ export function portalRoutes(deps: AppDeps): Router {
   router.get('/v1/portal/:token/erase', async (req, res) => {
     const person = await personOf(req, res);
     if (!person) return;
-    page(res, person.lang, 200, TEXT[person.lang].forgetConfirmTitle, forgetConfirmPage(portalPath(person.token), person.lang, false));
+    await page(
+      res,
+      person.lang,
+      200,
+      TEXT[person.lang].forgetConfirmTitle,
+      forgetConfirmPage(portalPath(person.token), person.lang, false),
+    );
   });
 
   router.post('/v1/portal/:token/erase', form, async (req, res) => {

@@ -30,6 +30,7 @@ import { retentionPaths } from './retention.js';
 import { rulesPaths } from './rules.js';
 import { segmentsPaths } from './segments.js';
 import { sessionsPaths } from './sessions.js';
+import { settingsPaths } from './settings.js';
 import { simulatePaths } from './simulate.js';
 import { templatesPaths } from './templates.js';
 import { trackingPaths } from './tracking.js';
@@ -69,4 +70,5 @@ export const paths: ZodOpenApiPathsObject = {
   ...consentStatsPaths,
   ...privacyRequestsPaths,
   ...retentionDryRunPaths,
+  ...settingsPaths,
 };
