@@ -323,6 +323,8 @@ export const AUDIT_KINDS = [
   'session.started',
   /** A console user opened a person's 360° view (GET /v1/people/:id). */
   'profile.viewed',
+  /** A console user mailed a template to an address they typed (POST /v1/templates/test-send): never a delivery to a person. */
+  'template.test_sent',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
