@@ -132,8 +132,21 @@ describe('Messages → Templates', () => {
       const html = page.getByLabel('HTML part');
       await html.click();
       await page.keyboard.press('Control+End');
+      // When the preview's frame first holds the new line, as the page saw it.
+      await page.evaluate(() => {
+        const frame = document.querySelector('iframe[title="HTML preview"]')!;
+        const seen = window as unknown as { shownAt?: number };
+        new MutationObserver(() => {
+          if (frame.getAttribute('srcdoc')?.includes('Fresh line for Ada')) seen.shownAt ??= performance.now();
+        }).observe(frame, { attributes: true });
+      });
       await page.keyboard.type('<p>Fresh line for {{ traits.first_name }}</p>', { delay: 15 });
+      const typedAt = await page.evaluate(() => performance.now());
       await expect.poll(() => previewBody(page).textContent(), { timeout: 15_000 }).toContain('Fresh line for Ada');
+      const shownAt = await page.evaluate(() => (window as unknown as { shownAt?: number }).shownAt ?? NaN);
+      // The last key to the preview showing it: the 300 ms pause, the render request, the frame.
+      console.info(`messages-templates: last key → preview updated in ${Math.round(shownAt - typedAt)} ms`);
+      expect(shownAt - typedAt).toBeLessThan(3_000);
 
       // A misspelt filter: its part, line and column listed, its line marked in the editor.
       await page.keyboard.type('\n<p>{{ traits.first_name | shout }}</p>');
