@@ -68,7 +68,7 @@ async function signIn(name: string, path: string) {
 const previewBody = (page: Page) => page.frameLocator('iframe[title="HTML preview"]').locator('body');
 const previewSubject = (page: Page) => page.getByTestId('preview-subject');
 /** After a resize, the frames the browser draws next (the preview's frame lays out again). */
-const painted = (page: Page) => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+const painted = (page: Page) => page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -133,17 +133,16 @@ describe('Messages → Templates', () => {
       await html.click();
       await page.keyboard.press('Control+End');
       // When the preview's frame first holds the new line, as the page saw it.
-      await page.evaluate(() => {
-        const frame = document.querySelector('iframe[title="HTML preview"]')!;
-        const seen = window as unknown as { shownAt?: number };
+      await page.evaluate(`(() => {
+        const frame = document.querySelector('iframe[title="HTML preview"]');
         new MutationObserver(() => {
-          if (frame.getAttribute('srcdoc')?.includes('Fresh line for Ada')) seen.shownAt ??= performance.now();
+          if (frame.getAttribute('srcdoc')?.includes('Fresh line for Ada')) window.shownAt ??= performance.now();
         }).observe(frame, { attributes: true });
-      });
+      })()`);
       await page.keyboard.type('<p>Fresh line for {{ traits.first_name }}</p>', { delay: 15 });
-      const typedAt = await page.evaluate(() => performance.now());
+      const typedAt = (await page.evaluate('performance.now()')) as number;
       await expect.poll(() => previewBody(page).textContent(), { timeout: 15_000 }).toContain('Fresh line for Ada');
-      const shownAt = await page.evaluate(() => (window as unknown as { shownAt?: number }).shownAt ?? NaN);
+      const shownAt = (await page.evaluate('window.shownAt ?? NaN')) as number;
       // The last key to the preview showing it: the 300 ms pause, the render request, the frame.
       console.info(`messages-templates: last key → preview updated in ${Math.round(shownAt - typedAt)} ms`);
       expect(shownAt - typedAt).toBeLessThan(3_000);

@@ -190,6 +190,26 @@ describe('a test send', () => {
     expect(sink.received.length).toBe(received);
   });
 
+  it("does not mail a restricted person's data: 409, nothing sent", async () => {
+    expect(
+      (
+        await send(itinera.baseUrl, 'POST', '/v1/identify', {
+          auth: basicAuth(WRITE_KEY),
+          json: { userId: 'reader-2', traits: { email: 'kept@example.com', first_name: 'Kept' } },
+        })
+      ).status,
+    ).toBe(200);
+    const kept = (await send(itinera.baseUrl, 'GET', '/v1/profiles/lookup?userId=reader-2', admin)).body.id;
+    expect((await send(itinera.baseUrl, 'PUT', `/v1/profiles/${kept}/restriction`, { ...admin, json: { reason: 'art. 18' } })).status).toBe(
+      200,
+    );
+    const received = sink.received.length;
+    const refused = await as(marketer, 'POST', '/v1/templates/test-send', { ...DRAFT, to: 'mia@shop.example', profileId: kept });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('profile_restricted');
+    expect(sink.received.length).toBe(received);
+  });
+
   it('allows 10 a minute per user, then 429 with Retry-After', async () => {
     const tester = await signIn('tess', 'marketer');
     // One second into a window, held there: the eleven sends all fall in it.

@@ -178,7 +178,12 @@ export const templatesPaths: ZodOpenApiPathsObject = {
           content: { 'application/json': { schema: errorBody } },
         },
         '502': error('The SMTP server refused the message (`smtp_refused`) or did not take it (`smtp_unavailable`)'),
-        '503': error('No SMTP server is configured (`smtp_not_configured`)'),
+        '503': {
+          ...error(
+            'No SMTP server is configured (`smtp_not_configured`); or the database is unreachable (`database_unavailable`) or out of space (`storage_full`), with Retry-After',
+          ),
+          headers: z.object({ 'Retry-After': z.string().optional().meta({ description: 'Seconds, when the database is away' }) }),
+        },
       },
     },
   },
