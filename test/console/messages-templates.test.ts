@@ -117,6 +117,8 @@ describe('Messages → Templates', () => {
         .getByRole('link', { name: /welcome_mail/ })
         .waitFor();
 
+      await screenshot(page, 'messages-templates-list');
+
       await row.getByRole('link', { name: 'ebook_chapter' }).click();
       await page.waitForURL('**/console/messages/templates/ebook_chapter');
       await page.getByRole('heading', { name: 'ebook_chapter' }).waitFor();
@@ -154,6 +156,7 @@ describe('Messages → Templates', () => {
       expect(await problems.textContent()).toMatch(/HTML.*line 5, column 4.*shout/);
       await page.locator('.messages-code-html .cm-lint-marker-error').waitFor();
       expect(await page.getByRole('status').filter({ hasText: 'Not updated' }).count()).toBe(1);
+      await screenshot(page, 'messages-templates-problem');
       await page.keyboard.press('Shift+Home');
       await page.keyboard.press('Backspace');
       await page.keyboard.press('Backspace');
@@ -174,6 +177,9 @@ describe('Messages → Templates', () => {
       const [mail] = sink.mailbox('mia@shop.example');
       expect(mail?.subject).toBe('[Test] Chapter sample chapter is here, Ada');
       expect(mail?.html).toContain('<p>Fresh line for Ada</p>');
+      await page.evaluate("document.querySelector('.messages-test').scrollIntoView({ block: 'center' })");
+      await painted(page);
+      await screenshot(page, 'messages-templates-test-send');
 
       // The screenshots: the editor beside its preview, at desktop and phone width.
       await page.setViewportSize({ width: 1440, height: 1000 });

@@ -48,6 +48,16 @@ const theme = EditorView.theme({
   '&.cm-focused': { outline: 'none' },
 });
 
+/** What to underline from a problem's position: the whole `{{ … }}` or `{% … %}` it starts, else the word. */
+function spanAt(rest: string): number {
+  const liquid = /^\{([{%])/.exec(rest);
+  if (liquid) {
+    const end = rest.indexOf(liquid[1] === '{' ? '}}' : '%}', 2);
+    if (end >= 0) return end + 2;
+  }
+  return /^\S+/.exec(rest)?.[0].length ?? 1;
+}
+
 export function createLiquidEditor(options: LiquidEditorOptions): LiquidEditor {
   const state = EditorState.create({
     doc: options.doc,
@@ -81,9 +91,12 @@ export function createLiquidEditor(options: LiquidEditorOptions): LiquidEditor {
       const doc = view.state.doc;
       const diagnostics: Diagnostic[] = problems.map((problem) => {
         const from = offsetOf(doc, problem.line, problem.column);
-        // The token at the position, or at least one character, so there is something to underline.
-        const word = /^\S+/.exec(doc.sliceString(from, Math.min(doc.lineAt(from).to, from + 40)))?.[0].length ?? 1;
-        return { from, to: Math.min(from + word, doc.length), severity: 'error', message: problem.message };
+        return {
+          from,
+          to: Math.max(from + 1, Math.min(from + spanAt(doc.sliceString(from, doc.lineAt(from).to)), doc.length)),
+          severity: 'error',
+          message: problem.message,
+        };
       });
       view.dispatch(setDiagnostics(view.state, diagnostics));
     },

@@ -9,14 +9,29 @@ import type { Rendered } from './types';
 
 type Width = 'desktop' | 'phone';
 
-export function Preview({ rendered, state }: { rendered: Rendered | undefined; state: 'idle' | 'rendering' | 'stale' }) {
+export function Preview({
+  rendered,
+  state,
+  problem,
+}: {
+  rendered: Rendered | undefined;
+  state: 'idle' | 'rendering' | 'stale';
+  /** Where the first mistake is, when the draft does not render. */
+  problem?: string | undefined;
+}) {
   const [width, setWidth] = useState<Width>('desktop');
   return (
     <section class="dash-card messages-preview" aria-labelledby="preview-title">
       <div class="dash-card-header">
         <h2 id="preview-title">Preview</h2>
-        <span class="dash-muted" role="status">
-          {state === 'rendering' ? 'Updating…' : state === 'stale' ? 'Not updated: fix the problems' : rendered ? 'Up to date' : ''}
+        <span class={state === 'stale' ? 'dash-error-inline messages-preview-state' : 'dash-muted messages-preview-state'} role="status">
+          {state === 'rendering'
+            ? 'Updating…'
+            : state === 'stale'
+              ? `Not updated: ${problem ?? 'fix the problems'}`
+              : rendered
+                ? 'Up to date'
+                : ''}
         </span>
         <div class="dash-toggle" role="group" aria-label="Preview width">
           {(['desktop', 'phone'] as const).map((option) => (

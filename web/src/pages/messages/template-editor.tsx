@@ -282,7 +282,7 @@ function Workbench({ name, loaded }: { name: string; loaded: Loaded }) {
           </p>
         </div>
         <div class="messages-side">
-          {mayEdit && <Preview rendered={rendered} state={renderState} />}
+          {mayEdit && <Preview rendered={rendered} state={renderState} problem={problems[0] && describeProblem(problems[0])} />}
           {mayEdit && (
             <SampleData
               value={sample}
@@ -301,6 +301,10 @@ function Workbench({ name, loaded }: { name: string; loaded: Loaded }) {
 }
 
 const PART_NAMES: Record<Part, string> = { subject: 'Subject', html: 'HTML', text: 'Text' };
+
+/** "HTML, line 5, column 4: …", for the preview's state. */
+const describeProblem = (problem: TemplateProblem) =>
+  `${PART_NAMES[problem.part]}${problem.line !== undefined ? `, line ${problem.line}, column ${problem.column ?? 1}` : ''}: ${problem.message}`;
 
 function Problems({ problems, onChoose }: { problems: TemplateProblem[]; onChoose: (problem: TemplateProblem) => void }) {
   if (problems.length === 0) return null;
