@@ -94,7 +94,9 @@ function Workbench({ name, loaded }: { name: string; loaded: Loaded }) {
     traits: JSON.stringify(sampleTraits(`${initial.subject}${initial.html}${initial.text}`, undefined), null, 2),
     with: JSON.stringify(sampleWith(`${initial.subject}${initial.html}${initial.text}`), null, 2),
   }));
+  // A new template may be saved as it is; leaving it untouched loses nothing.
   const dirty = saved === null || !same(draft, saved);
+  const changed = !same(draft, saved ?? NEW_TEMPLATE);
 
   const htmlHost = useRef<HTMLDivElement>(null);
   const textHost = useRef<HTMLDivElement>(null);
@@ -185,7 +187,7 @@ function Workbench({ name, loaded }: { name: string; loaded: Loaded }) {
       );
   }, [problems]);
 
-  useUnsavedGuard(dirty && mayEdit);
+  useUnsavedGuard(changed && mayEdit);
 
   const save = async () => {
     setSaving(true);
