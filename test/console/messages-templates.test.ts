@@ -200,6 +200,21 @@ describe('Messages → Templates', () => {
       expect(await page.getByRole('radio', { name: /A person/ }).isChecked()).toBe(true);
       await expect.poll(() => previewSubject(page).textContent(), { timeout: 15_000 }).toBe('Chapter sample chapter is here, Zofia');
 
+      // Unsaved changes: leaving asks first; staying keeps them.
+      await page.getByLabel('Subject').fill('Not saved yet');
+      const asked: string[] = [];
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Templates' }).click();
+      await expect.poll(() => asked).toEqual(['This template has unsaved changes. Leave without saving?']);
+      expect(page.url()).toMatch(/\/messages\/templates\/ebook_chapter$/);
+      expect(await page.getByLabel('Subject').inputValue()).toBe('Not saved yet');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Templates' }).click();
+      await page.waitForURL('**/console/messages/templates');
+
       expect(errors).toEqual([]);
       await context.close();
     },
