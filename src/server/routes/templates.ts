@@ -4,7 +4,7 @@
  * rendered without being stored and a test send of a draft to an address the user types.
  *
  * Rendering for a real person reads their traits: it is audited as `profile.viewed`, once
- * per user, person and 10 minutes (a live preview renders on every pause in typing). A
+ * per user, person and 10-minute window (a live preview renders on every pause in typing). A
  * test send goes through the SMTP transport real sends use but is no delivery: nothing is
  * recorded for a person, no cap counts it; it is audited (`template.test_sent`) and limited
  * per user, so the console is not an open relay.

@@ -137,7 +137,7 @@ export const templatesPaths: ZodOpenApiPathsObject = {
       tags: ['templates'],
       summary: "Render a draft without storing it (the console's live preview): for sample data, or for a person (audited)",
       description:
-        "With `profileId` the person's traits are read: recorded in the audit log as `profile.viewed` (`detail.via`), once per user, person and 10 minutes.",
+        "With `profileId` the person's traits are read: recorded in the audit log as `profile.viewed` (`detail.via`), once per user, person and 10-minute window.",
       security: signedIn,
       requestBody: { required: true, content: { 'application/json': { schema: renderBody } } },
       responses: {

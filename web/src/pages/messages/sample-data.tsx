@@ -1,7 +1,7 @@
 /**
  * What the preview and test sends render with: made-up traits and `with` values (editable
  * JSON, prefilled), or a real person found by an identifier, whose traits the server reads
- * (that read is recorded in the audit log, once per person and 10 minutes).
+ * (that read is recorded in the audit log, once per person and 10-minute window).
  */
 import { useState } from 'preact/hooks';
 import { describeError, get } from '../../api';
