@@ -330,6 +330,8 @@ export const AUDIT_KINDS = [
   'broadcast.cancelled',
   /** An admin changed run-time settings (PUT /v1/settings/portal: the privacy page's look and labels). */
   'settings.changed',
+  /** A console user mailed a template to an address they typed (POST /v1/templates/test-send): never a delivery to a person. */
+  'template.test_sent',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

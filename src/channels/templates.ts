@@ -33,11 +33,25 @@ export interface TemplateScope {
 // One engine for the process. Strict filters: a misspelt filter is a mistake at PUT time,
 // not an empty string in a customer's inbox. Variables stay lenient: a person without a
 // first name is normal, and `{{ traits.first_name | default: "there" }}` handles it.
-const options = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: 200 } as const;
+// `templates: {}`: liquidjs otherwise reads `{% include %}`, `{% render %}` and `{% layout %}`
+// from the server's working directory, and a template could mail its files anywhere.
+const options = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, cache: 200, templates: {} } as const;
 const plain = new Liquid(options);
 // In the HTML part every output is escaped: a trait holding markup shows as text, and
 // `| raw` is there for a value meant as markup.
 const html = new Liquid({ ...options, outputEscape: 'escape' });
+// A template is one text: the tags that pull in another file are mistakes when it is
+// stored (with their position), not a failed send later.
+for (const engine of [plain, html])
+  for (const tag of ['include', 'render', 'layout'])
+    engine.registerTag(tag, {
+      parse() {
+        throw new Error(`{% ${tag} %} is not available: a template is one text, it cannot load others`);
+      },
+      render() {
+        return '';
+      },
+    });
 
 const PARTS: (keyof TemplateParts)[] = ['subject', 'html', 'text'];
 
@@ -62,12 +76,23 @@ export interface RenderedMessage {
   text?: string;
 }
 
+/** A part that parsed but failed while rendering (a filter given wrong arguments): which, and where. */
+export class TemplateRenderError extends Error {
+  constructor(readonly problem: TemplateProblem) {
+    super(`${problem.part}: ${problem.message}`);
+  }
+}
+
 export async function renderTemplate(parts: TemplateParts, scope: TemplateScope): Promise<RenderedMessage> {
   const values = scope as unknown as Record<string, unknown>;
+  const render = (part: keyof TemplateParts, source: string) =>
+    (part === 'html' ? html : plain).parseAndRender(source, values).catch((error: unknown) => {
+      throw new TemplateRenderError(problemOf(part, error));
+    });
   const [subject, body, text] = await Promise.all([
-    plain.parseAndRender(parts.subject, values),
-    html.parseAndRender(parts.html, values),
-    parts.text === undefined ? undefined : plain.parseAndRender(parts.text, values),
+    render('subject', parts.subject),
+    render('html', parts.html),
+    parts.text === undefined ? undefined : render('text', parts.text),
   ]);
   // A subject is one line: a trait holding a newline must not start new headers.
   return { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html: body, ...(text === undefined ? {} : { text }) };

@@ -55,6 +55,9 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: ['PUT', 'DELETE'], pattern: '/v1/templates/:name', roles: WRITERS, what: 'change templates' },
   // A preview may render a real person's data: those who edit templates and see personal data.
   { methods: ['POST'], pattern: '/v1/templates/:name/preview', roles: WRITERS, what: 'preview templates' },
+  // A draft's preview may render a real person's data too; a test send mails it (limited per user).
+  { methods: ['POST'], pattern: '/v1/templates/render', roles: WRITERS, what: 'preview templates' },
+  { methods: ['POST'], pattern: '/v1/templates/test-send', roles: WRITERS, what: 'send test e-mails' },
 
   { methods: ANY, pattern: '/v1/destinations/*', roles: ADMIN, what: 'manage destinations' },
   { methods: ANY, pattern: '/v1/frequency-caps/*', roles: ADMIN, what: 'manage frequency caps' },

@@ -60,7 +60,7 @@ describe('the Rules page', () => {
     await page.getByRole('heading', { name: 'Rules', level: 1 }).waitFor();
     await expect
       .poll(() => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents())
-      .toEqual(['Rules', 'Segments', 'Journeys', 'People']);
+      .toEqual(['Rules', 'Segments', 'Journeys', 'People', 'Messages']);
   });
 
   it('lists a mistake as you type, with its code and line:column, and goes to it when chosen', async () => {

@@ -10,6 +10,7 @@ import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter-preac
 import { api, describeError, useCsrfToken, whenSignedOut } from './api';
 import { Placeholder } from './pages/placeholder';
 import { SignInPage } from './pages/sign-in';
+import type { MessagesTab } from './pages/messages/messages-page';
 import type { PrivacyTab } from './pages/privacy/privacy-page';
 import { canEditRules, canManageUsers, SessionContext, type Role, type Session, type SessionAnswer } from './session';
 
@@ -73,6 +74,9 @@ const SettingsPage = lazyPage(() => import('./pages/settings/settings-page').the
 const PrivacyPage = lazyPage<{ tab: PrivacyTab; requestId?: string }>(() =>
   import('./pages/privacy/privacy-page').then((m) => m.PrivacyPage),
 );
+const MessagesPage = lazyPage<{ tab: MessagesTab; template?: string }>(() =>
+  import('./pages/messages/messages-page').then((m) => m.MessagesPage),
+);
 /** Consent and privacy are for the roles permissions.ts gives /v1/consents and /v1/privacy: admin and privacy. */
 const handlesPrivacy = (role: Role) => role === 'admin' || role === 'privacy';
 
@@ -103,6 +107,8 @@ function Shell({ session }: { session: Session }) {
           <NavLink href="/journeys">Journeys</NavLink>
           {/* Every role: what each sees of a person is decided by the server (docs/console.md, People). */}
           <NavLink href="/people">People</NavLink>
+          {/* Every role reads templates; editing, previews and test sends are for admins and marketers. */}
+          <NavLink href="/messages">Messages</NavLink>
           {handlesPrivacy(role) && <NavLink href="/consent">Consent</NavLink>}
           {handlesPrivacy(role) && <NavLink href="/privacy">Privacy</NavLink>}
           {canManageUsers(role) && <NavLink href="/users">Users</NavLink>}
@@ -141,6 +147,18 @@ function Shell({ session }: { session: Session }) {
             <PeoplePage />
           </Route>
           <Route path="/people/:id">{(params: { id: string }) => <PersonPage id={decodeURIComponent(params.id)} />}</Route>
+          <Route path="/messages">
+            <Redirect to="/messages/templates" replace />
+          </Route>
+          <Route path="/messages/templates">
+            <MessagesPage tab="templates" />
+          </Route>
+          <Route path="/messages/templates/:name">
+            {(params: { name: string }) => <MessagesPage tab="templates" template={decodeURIComponent(params.name)} />}
+          </Route>
+          <Route path="/messages/deliveries">
+            <MessagesPage tab="deliveries" />
+          </Route>
           <Route path="/consent">
             {handlesPrivacy(role) ? (
               <ConsentPage />
