@@ -138,11 +138,10 @@ export class DeliveryStore {
    * (erased) or was noted before.
    */
   async recordUnsubscribe(key: string, at: Date): Promise<boolean> {
-    const doc = await this.collection.findOneAndUpdate(
-      { _id: key, unsubscribedAt: { $exists: false } },
-      { $set: { unsubscribedAt: at } },
-      { projection: { channel: 1, name: 1, journey: 1, broadcast: 1 } },
-    );
+    // The guarded update alone decides that it counts; then a read of what to count it under.
+    const result = await this.collection.updateOne({ _id: key, unsubscribedAt: { $exists: false } }, { $set: { unsubscribedAt: at } });
+    if (result.modifiedCount !== 1) return false;
+    const doc = await this.collection.findOne({ _id: key }, { projection: { channel: 1, name: 1, journey: 1, broadcast: 1 } });
     if (!doc) return false;
     await this.counts.count(countedOf(doc), { outcome: 'unsubscribed', at });
     return true;

@@ -68,6 +68,7 @@ const JourneysPage = lazyPage(() => import('./pages/journeys/list').then((m) => 
 const JourneyPage = lazyPage<{ name: string }>(() => import('./pages/journeys/detail').then((m) => m.JourneyPage));
 const PeoplePage = lazyPage(() => import('./pages/people/search').then((m) => m.PeoplePage));
 const PersonPage = lazyPage<{ id: string }>(() => import('./pages/people/person').then((m) => m.PersonPage));
+const Deliveries = lazyPage(() => import('./pages/messages/deliveries').then((m) => m.Deliveries));
 const ConsentPage = lazyPage(() => import('./pages/consent/consent-page').then((m) => m.ConsentPage));
 const PrivacyPage = lazyPage<{ tab: PrivacyTab; requestId?: string }>(() =>
   import('./pages/privacy/privacy-page').then((m) => m.PrivacyPage),
@@ -138,6 +139,7 @@ function Shell({ session }: { session: Session }) {
             <PeoplePage />
           </Route>
           <Route path="/people/:id">{(params: { id: string }) => <PersonPage id={decodeURIComponent(params.id)} />}</Route>
+          <Route path="/messages/deliveries">{() => <Deliveries />}</Route>
           <Route path="/consent">
             {handlesPrivacy(role) ? (
               <ConsentPage />
