@@ -65,7 +65,8 @@ async function main() {
             { status, at, detail },
           ],
         });
-        for (const scope of ['*', `j:${journey}`, `t:${journey}`] as Scope[]) bump(hourDocs, hourId(iso.slice(0, 13), scope), `m.${iso.slice(14, 16)}`);
+        for (const scope of ['*', `j:${journey}`, `t:${journey}`] as Scope[])
+          bump(hourDocs, hourId(iso.slice(0, 13), scope), `m.${iso.slice(14, 16)}`);
         for (const scope of ['*', `j:${journey}`] as Scope[]) bump(dayDocs, dayId(iso.slice(0, 10), scope), `email.${status}`);
       }
       await deliveries.insertMany(batch);
@@ -82,7 +83,9 @@ async function main() {
       });
     for (const docs of [toDocs(hourDocs, true), toDocs(dayDocs, true)])
       for (let i = 0; i < docs.length; i += 1_000) await counts.insertMany(docs.slice(i, i + 1_000) as never);
-    log(`${MESSAGES} messages and ${hourDocs.size + dayDocs.size} counter documents in ${Math.round((performance.now() - started) / 1000)} s`);
+    log(
+      `${MESSAGES} messages and ${hourDocs.size + dayDocs.size} counter documents in ${Math.round((performance.now() - started) / 1000)} s`,
+    );
 
     const time = async (label: string, path: string) => {
       const times: number[] = [];

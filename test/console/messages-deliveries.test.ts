@@ -145,7 +145,7 @@ describe('Messages → Deliveries', () => {
     expect(await figure.getByRole('row', { name: new RegExp(`^${today}`) }).textContent()).toBe(`${today}2111`);
     expect(await figure.locator('canvas').count()).toBeGreaterThan(0);
 
-    const table = page.getByRole('table', { name: 'Messages' });
+    const table = page.getByRole('table', { name: 'Messages', exact: true });
     const rows = () => table.locator('tbody > tr:not(.deliveries-history-row)');
     await expect.poll(() => rows().count()).toBe(25);
 
@@ -185,10 +185,14 @@ describe('Messages → Deliveries', () => {
     await filters.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => rows().count()).toBe(25);
     await page.getByRole('button', { name: 'History of the receipt message to bounce@example.com' }).click();
+    // Tall enough for the chart and the list's first rows, one of them open.
+    await page.setViewportSize({ width: 1280, height: 1350 });
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'messages-deliveries');
+    // On a phone, the list (it scrolls sideways within its card).
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.getByRole('heading', { name: 'Messages', exact: true }).scrollIntoViewIfNeeded();
+    await page.evaluate('window.scrollBy(0, -60)');
     await screenshot(page, 'messages-deliveries-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
 

@@ -67,11 +67,9 @@ const deliveryList = z
     deliveries: z.array(delivery).meta({ description: 'Newest first (by first recorded, then key)' }),
     nextCursor: z.string().nullable().meta({ description: 'The next page; null: nothing older in the window' }),
     scanned: z.number().int().min(0).meta({ description: 'Messages read for this page' }),
-    partial: z
-      .boolean()
-      .meta({
-        description: 'A status filter matched few of the messages read: fewer than `limit` shown, and `nextCursor` goes on from there',
-      }),
+    partial: z.boolean().meta({
+      description: 'A status filter matched few of the messages read: fewer than `limit` shown, and `nextCursor` goes on from there',
+    }),
   })
   .meta({ id: 'DeliveryList' });
 
