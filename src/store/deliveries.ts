@@ -164,8 +164,9 @@ export class DeliveryStore {
     const hours: string[] = [];
     for (let t = Math.floor(upper.getTime() / HOUR_MS) * HOUR_MS; t >= Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; t -= HOUR_MS)
       hours.push(hourOf(new Date(t)));
-    for (let i = 0; i < hours.length; i += HOURS_READ_AT_ONCE) {
-      const chunk = hours.slice(i, i + HOURS_READ_AT_ONCE);
+    // The newest hours first in small reads (a busy day fills a page from them), then a week at a time.
+    for (let i = 0, read = 0; i < hours.length; i += HOURS_READ[Math.min(read, HOURS_READ.length - 1)]!, read++) {
+      const chunk = hours.slice(i, i + HOURS_READ[Math.min(read, HOURS_READ.length - 1)]!);
       const counted = await this.counts.minutes(chunk, query.scope);
       // The minutes that hold messages, newest first, within the window.
       const minutes = chunk.flatMap((hour) =>
@@ -204,7 +205,7 @@ export class DeliveryStore {
           return { docs: found, next: { at: new Date(Date.parse(`${group.at(-1)!}:00Z`)), key: '' }, scanned, partial: true };
         }
       }
-      if (scanned >= query.budget && i + HOURS_READ_AT_ONCE < hours.length) {
+      if (scanned >= query.budget && i + chunk.length < hours.length) {
         const oldest = chunk.at(-1)!;
         return { docs: found, next: { at: new Date(Date.parse(`${oldest}:00:00Z`)), key: '' }, scanned, partial: true };
       }
@@ -247,8 +248,8 @@ export class DeliveryStore {
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-/** Hour documents read per round trip: a week. */
-const HOURS_READ_AT_ONCE = 168;
+/** Hour documents read per round trip: 6 hours, then a day, then a week at a time. */
+const HOURS_READ = [6, 24, 168] as const;
 
 const newestFirst = (a: DeliveryDoc, b: DeliveryDoc) =>
   b.queuedAt.getTime() - a.queuedAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);

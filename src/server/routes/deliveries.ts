@@ -184,11 +184,12 @@ export function deliveryRoutes(deps: AppDeps): Router {
     const personal = seesPersonal(res);
     const addresses = new Map<string, string>();
     if (personal) {
-      // The page's people by `_id`, once each: where their e-mail goes now.
+      // The page's people in one read by `_id`: where their e-mail goes now. A message keeps
+      // the id it was sent under; a profile merged since is found under the survivor.
       const ids = [...new Set(page.docs.filter((doc) => doc.channel === 'email').map((doc) => doc.profileId))];
-      for (const profile of await Promise.all(ids.map((id) => stores.profiles.findById(id)))) {
-        const address = profile ? addressOf(profile) : undefined;
-        if (profile && address) addresses.set(profile._id, address);
+      for (const [id, profile] of await stores.profiles.findByIds(ids)) {
+        const address = addressOf(profile);
+        if (address) addresses.set(id, address);
       }
     }
     res.json({
