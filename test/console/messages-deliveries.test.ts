@@ -188,6 +188,9 @@ describe('Messages → Deliveries', () => {
     // Tall enough for the chart and the list's first rows, one of them open.
     await page.setViewportSize({ width: 1280, height: 1350 });
     await page.evaluate('window.scrollTo(0, 0)');
+    // The chart's legend reads the latest day once the pointer is off it.
+    await figure.hover();
+    await page.mouse.move(0, 0);
     await screenshot(page, 'messages-deliveries');
     // On a phone, the list (it scrolls sideways within its card).
     await page.setViewportSize({ width: 390, height: 844 });
