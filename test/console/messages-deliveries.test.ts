@@ -194,7 +194,8 @@ describe('Messages → Deliveries', () => {
     await screenshot(page, 'messages-deliveries');
     // On a phone, the list (it scrolls sideways within its card).
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.getByRole('heading', { name: 'Messages', exact: true }).scrollIntoViewIfNeeded();
+    // By id: the Messages page's shell has a heading of the same name.
+    await page.locator('#deliveries-list-title').scrollIntoViewIfNeeded();
     await page.evaluate('window.scrollBy(0, -60)');
     await screenshot(page, 'messages-deliveries-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
