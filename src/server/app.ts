@@ -11,6 +11,7 @@ import { errorMiddleware, notFound } from './errors.js';
 import { requestLog } from './request-log.js';
 import { consentRoutes } from './routes/consents.js';
 import { consentStatsRoutes } from './routes/consent-stats.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { privacyRequestListRoutes } from './routes/privacy-requests.js';
 import { retentionDryRunRoutes } from './routes/retention-dry-run.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -123,6 +124,8 @@ export function createApp(deps: AppDeps): express.Express {
       '/v1/catalog',
       '/v1/consent-stats',
       '/v1/settings',
+      '/v1/deliveries',
+      '/v1/delivery-stats',
     ],
     ...signedIn,
     json,
@@ -146,6 +149,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(peopleRoutes(deps));
   // The console's Consent and Privacy pages: consent over time, the request list, the retention dry run.
   app.use(consentStatsRoutes(deps), privacyRequestListRoutes(deps), retentionDryRunRoutes(deps));
+  // The console's Messages → Deliveries: the messages, and their outcomes per day.
+  app.use(deliveryRoutes(deps));
   // The console's users, sessions and the data catalogue (auth wiring: src/server/auth.ts).
   app.use(sessionRoutes(deps), userRoutes(deps), catalogRoutes(deps));
   // The console's Settings page: the privacy page's branding and labels, and its preview.

@@ -62,6 +62,9 @@ export const PERMISSIONS: readonly Permission[] = [
   { methods: ANY, pattern: '/v1/destinations/*', roles: ADMIN, what: 'manage destinations' },
   { methods: ANY, pattern: '/v1/frequency-caps/*', roles: ADMIN, what: 'manage frequency caps' },
 
+  // Messages → Deliveries: every role; the route leaves addresses and values out for a viewer.
+  { methods: READ, pattern: '/v1/deliveries', roles: ALL, what: 'list messages' },
+  { methods: READ, pattern: '/v1/delivery-stats', roles: ALL, what: 'read message outcomes over time' },
   { methods: READ, pattern: '/v1/consent-stats', roles: PRIVACY, what: 'read consent over time' },
   { methods: READ, pattern: '/v1/privacy/requests', roles: PRIVACY, what: 'list privacy requests' },
   // Deletes nothing, but counts events over the whole collection: for those who set the policy.

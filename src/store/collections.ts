@@ -20,6 +20,8 @@ export const COLLECTIONS = {
   retention: 'retention',
   deliveries: 'deliveries',
   profileMessages: 'profile_messages',
+  /** Messages per day and outcome, and per minute first recorded (src/store/delivery-counts.ts): the console's Deliveries. */
+  deliveryCounts: 'delivery_counts',
   templates: 'templates',
   destinations: 'destinations',
   frequencyCaps: 'frequency_caps',

@@ -1,6 +1,7 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryStatus, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { DeliveryCountStore, hourOf, minuteOf, type DeliveryOutcome, type Scope } from './delivery-counts.js';
 
 /** `YYYY-MM-DD` minus some days. */
 function dayBefore(day: string, days: number): string {
@@ -27,10 +28,13 @@ const SLOT_DAYS = 7;
 export class DeliveryStore {
   private readonly collection: Collection<DeliveryDoc>;
   private readonly byProfile: Collection<ProfileMessagesDoc>;
+  /** The console's counters, moved here where statuses move and nowhere else. */
+  readonly counts: DeliveryCountStore;
 
   constructor(db: Db) {
     this.collection = db.collection<DeliveryDoc>(COLLECTIONS.deliveries);
     this.byProfile = db.collection<ProfileMessagesDoc>(COLLECTIONS.profileMessages);
+    this.counts = new DeliveryCountStore(db);
   }
 
   /**
@@ -70,6 +74,8 @@ export class DeliveryStore {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1 });
+    // The list reads a few minutes' messages by this equality (our FerretDB searches the index).
+    await this.collection.createIndex({ bucket: 1 });
   }
 
   async findById(key: string): Promise<DeliveryDoc | null> {
@@ -86,6 +92,11 @@ export class DeliveryStore {
    * joins the history. A message in a final state is left as it is and returned, so the
    * caller (a retried or restarted send) does nothing twice; null when the step was taken.
    * One write: the filter skips a final message, whose `_id` then refuses the upsert.
+   *
+   * The console's counters move here, after the write and only when it took the step: the
+   * first record lists the message under its minute, and a final state counts its outcome.
+   * A repeated final step is refused by the filter, so it counts nothing; a crash between
+   * the two writes loses one count (the chart's, never the message's).
    */
   async advance(
     request: OutgoingMessage,
@@ -94,20 +105,112 @@ export class DeliveryStore {
   ): Promise<DeliveryDoc | null> {
     const { key, ...message } = request;
     const update = {
-      $setOnInsert: { ...message, queuedAt: step.at },
+      $setOnInsert: { ...message, queuedAt: step.at, bucket: minuteOf(step.at) },
       $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
       ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
       $push: { history: step },
     };
+    let inserted: boolean;
     try {
-      await this.collection.updateOne({ _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } }, update as UpdateFilter<DeliveryDoc>, {
-        upsert: true,
-      });
-      return null;
+      const result = await this.collection.updateOne(
+        { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } },
+        update as UpdateFilter<DeliveryDoc>,
+        { upsert: true },
+      );
+      inserted = result.upsertedCount === 1;
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
       return this.findById(key);
     }
+    const outcome = outcomeOf(step.status, step.detail);
+    if (inserted || outcome)
+      await this.counts.count(countedOf(request), {
+        ...(inserted ? { listedAt: step.at } : {}),
+        ...(outcome ? { outcome } : {}),
+        at: step.at,
+      });
+    return null;
+  }
+
+  /**
+   * A one-click unsubscribe from this message: noted on it once (`unsubscribedAt`) and
+   * counted once, however often the link is clicked. False when the message is gone
+   * (erased) or was noted before.
+   */
+  async recordUnsubscribe(key: string, at: Date): Promise<boolean> {
+    // The guarded update alone decides that it counts; then a read of what to count it under.
+    const result = await this.collection.updateOne({ _id: key, unsubscribedAt: { $exists: false } }, { $set: { unsubscribedAt: at } });
+    if (result.modifiedCount !== 1) return false;
+    const doc = await this.collection.findOne({ _id: key }, { projection: { channel: 1, name: 1, journey: 1, broadcast: 1 } });
+    if (!doc) return false;
+    await this.counts.count(countedOf(doc), { outcome: 'unsubscribed', at });
+    return true;
+  }
+
+  /**
+   * One page of messages, newest first (by `queuedAt`, then key), without reading the
+   * collection: the scope's hour documents say which minutes hold messages, and only those
+   * minutes' messages are read (by the indexed `bucket`), a few minutes at a time, until
+   * the page is full. Filters the index cannot answer (status) are applied to what is read;
+   * reading stops after `budget` messages, and the cursor then says where to go on.
+   */
+  async page(query: DeliveryPageQuery): Promise<DeliveryPage> {
+    const { from, to, limit, after } = query;
+    const upper = after && after.at < to ? after.at : to;
+    const found: DeliveryDoc[] = [];
+    let scanned = 0;
+    const before = (doc: DeliveryDoc) =>
+      !after || doc.queuedAt < after.at || (doc.queuedAt.getTime() === after.at.getTime() && doc._id < after.key);
+    const hours: string[] = [];
+    for (let t = Math.floor(upper.getTime() / HOUR_MS) * HOUR_MS; t >= Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; t -= HOUR_MS)
+      hours.push(hourOf(new Date(t)));
+    // The newest hours first in small reads (a busy day fills a page from them), then a week at a time.
+    for (let i = 0, read = 0; i < hours.length; i += HOURS_READ[Math.min(read, HOURS_READ.length - 1)]!, read++) {
+      const chunk = hours.slice(i, i + HOURS_READ[Math.min(read, HOURS_READ.length - 1)]!);
+      const counted = await this.counts.minutes(chunk, query.scope);
+      // The minutes that hold messages, newest first, within the window.
+      const minutes = chunk.flatMap((hour) =>
+        Object.entries(counted.get(hour) ?? {})
+          .filter(([, n]) => n > 0)
+          .map(([minute, n]) => ({ minute: `${hour}:${minute}`, n }))
+          .filter(({ minute }) => {
+            const start = Date.parse(`${minute}:00Z`);
+            return start <= upper.getTime() && start + MINUTE_MS > from.getTime();
+          })
+          .sort((a, b) => (a.minute < b.minute ? 1 : -1)),
+      );
+      let m = 0;
+      while (m < minutes.length) {
+        // Enough minutes for the rest of the page (by their counts), at most 100 per read.
+        const group: string[] = [];
+        let expected = 0;
+        while (m < minutes.length && group.length < 100 && expected <= limit - found.length) {
+          group.push(minutes[m]!.minute);
+          expected += minutes[m]!.n;
+          m++;
+        }
+        const docs = await this.collection.find({ bucket: { $in: group }, ...query.equal }).toArray();
+        scanned += docs.length;
+        const matching = docs
+          .filter((doc) => doc.queuedAt >= from && doc.queuedAt <= to && before(doc) && (!query.match || query.match(doc)))
+          .sort(newestFirst);
+        found.push(...matching);
+        if (found.length > limit) {
+          const shown = found.slice(0, limit);
+          const last = shown.at(-1)!;
+          return { docs: shown, next: { at: last.queuedAt, key: last._id }, scanned, partial: false };
+        }
+        if (scanned >= query.budget && m < minutes.length) {
+          // Everything from the oldest minute read on has been looked at: go on before it.
+          return { docs: found, next: { at: new Date(Date.parse(`${group.at(-1)!}:00Z`)), key: '' }, scanned, partial: true };
+        }
+      }
+      if (scanned >= query.budget && i + chunk.length < hours.length) {
+        const oldest = chunk.at(-1)!;
+        return { docs: found, next: { at: new Date(Date.parse(`${oldest}:00:00Z`)), key: '' }, scanned, partial: true };
+      }
+    }
+    return { docs: found, next: null, scanned, partial: false };
   }
 
   /** The person's messages under any of their ids, newest first. */
@@ -143,6 +246,71 @@ export class DeliveryStore {
   }
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** Hour documents read per round trip: 6 hours, then a day, then a week at a time. */
+const HOURS_READ = [6, 24, 168] as const;
+
+const newestFirst = (a: DeliveryDoc, b: DeliveryDoc) =>
+  b.queuedAt.getTime() - a.queuedAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
+
+/**
+ * What a status counts as on the chart: a final state, and among failures the receiving
+ * mail server's permanent refusal (`smtp 5xx`: no such mailbox, refused) as a bounce. Only
+ * synchronous bounces exist: Itinera hands mail to an SMTP server and reads its answer; it
+ * has no intake for delayed bounce reports (DSNs) or complaints (feedback loops).
+ */
+export function outcomeOf(status: DeliveryStatus, detail: string | undefined): DeliveryOutcome | undefined {
+  switch (status) {
+    case 'sent':
+      return 'sent';
+    case 'failed':
+      return isBounce(detail) ? 'bounced' : 'failed';
+    case 'skipped':
+      return 'skipped';
+    case 'not-configured':
+      return 'notConfigured';
+    default:
+      return undefined;
+  }
+}
+
+export const isBounce = (detail: string | undefined) => detail !== undefined && /^smtp 5\d\d\b/.test(detail);
+
+function countedOf(message: Pick<DeliveryDoc, 'channel' | 'name'> & { journey?: string; broadcast?: string }) {
+  return {
+    channel: message.channel,
+    name: message.name,
+    ...(message.journey !== undefined ? { journey: message.journey } : {}),
+    ...(message.broadcast !== undefined ? { broadcast: message.broadcast } : {}),
+  };
+}
+
+export interface DeliveryPageQuery {
+  from: Date;
+  to: Date;
+  /** Whose hour documents say where messages are: `*`, or the journey, broadcast or template filtered on. */
+  scope: Scope;
+  /** Equalities the database applies to the minutes read (journey, broadcast, template). */
+  equal: Partial<Pick<DeliveryDoc, 'journey' | 'broadcast' | 'name'>>;
+  /** Applied to what is read (status). */
+  match?: (doc: DeliveryDoc) => boolean;
+  limit: number;
+  /** The previous page's `next`. */
+  after?: { at: Date; key: string };
+  /** Messages read at most before answering with what was found. */
+  budget: number;
+}
+
+export interface DeliveryPage {
+  docs: DeliveryDoc[];
+  /** Where the next page starts; null: nothing older in the window. */
+  next: { at: Date; key: string } | null;
+  scanned: number;
+  /** The budget ran out before the page filled: fewer shown, more may follow. */
+  partial: boolean;
+}
+
 export interface DeliveryStep {
   status: DeliveryStatus;
   at: Date;
@@ -174,4 +342,8 @@ export interface DeliveryDoc extends Omit<QueuedMessage, 'key'> {
   /** A webhook receiver's answer (status and up to 1,000 characters of body). */
   answer?: { status: number; body: string };
   updatedAt?: Date;
+  /** The minute it was first recorded (`2026-12-07T03:07`, UTC): the list reads messages by it. Absent on messages recorded before it existed. */
+  bucket?: string;
+  /** When the person unsubscribed through this message's link (the first click). */
+  unsubscribedAt?: Date;
 }

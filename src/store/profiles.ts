@@ -171,6 +171,25 @@ export class ProfileStore {
   }
 
   /**
+   * Several profiles in one read (an `$in` of the `_id` index), by the id asked; an id merged
+   * away is followed as `findById` does, and a missing one is left out.
+   */
+  async findByIds(ids: readonly string[]): Promise<Map<string, ProfileDoc>> {
+    const found = new Map<string, ProfileDoc>();
+    if (ids.length === 0) return found;
+    for (const profile of await this.collection.find({ _id: { $in: [...ids] } }).toArray()) found.set(profile._id, profile);
+    await Promise.all(
+      ids
+        .filter((id) => !found.has(id))
+        .map(async (id) => {
+          const profile = await this.findById(id);
+          if (profile) found.set(id, profile);
+        }),
+    );
+    return found;
+  }
+
+  /**
    * The profile stored under this very id, not following a redirect: null when the id was
    * merged away or erased. Identity resolution and erasure need to tell those apart.
    */

@@ -47,6 +47,8 @@ export function unsubscribeRoutes(deps: AppDeps): Router {
         },
         { receivedAt: deps.now(), source: 'unsubscribe' },
       );
+      // The console's chart: once per message, however often the link is clicked.
+      await deps.stores.deliveries.recordUnsubscribe(link.deliveryKey, deps.now());
     }
     // An erased person, or a purpose no longer declared, has nothing left to revoke: the same answer.
     page(res, 200, 'You are unsubscribed', '<p>You will not receive these e-mails any more.</p>');

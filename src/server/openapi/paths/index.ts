@@ -20,6 +20,7 @@ import { metricsPaths } from './metrics.js';
 import { openapiPaths } from './openapi.js';
 import { peoplePaths } from './people.js';
 import { consentStatsPaths } from './consent-stats.js';
+import { deliveriesPaths } from './deliveries.js';
 import { privacyRequestsPaths } from './privacy-requests.js';
 import { retentionDryRunPaths } from './retention-dry-run.js';
 import { portalPaths } from './portal.js';
@@ -68,6 +69,7 @@ export const paths: ZodOpenApiPathsObject = {
   ...unsubscribePaths,
   ...peoplePaths,
   ...consentStatsPaths,
+  ...deliveriesPaths,
   ...privacyRequestsPaths,
   ...retentionDryRunPaths,
   ...settingsPaths,
