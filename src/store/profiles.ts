@@ -190,6 +190,17 @@ export class ProfileStore {
   }
 
   /**
+   * The profiles stored under these very ids, in one `$in` (a search of the `_id` index),
+   * not following redirects: an id merged away or erased is absent from the map. A page of
+   * members or of people found costs one round trip, not one per person.
+   */
+  async findExactByIds(ids: readonly string[]): Promise<Map<string, ProfileDoc>> {
+    if (ids.length === 0) return new Map();
+    const found = await this.collection.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    return new Map(found.map((profile) => [profile._id, profile]));
+  }
+
+  /**
    * The profile stored under this very id, not following a redirect: null when the id was
    * merged away or erased. Identity resolution and erasure need to tell those apart.
    */

@@ -120,10 +120,10 @@ export function peopleSearchRoutes(deps: AppDeps): Router {
 
     if (query.by === 'identifier') {
       const ids = await findByIdentifier(query.kind, query.value!, personal);
-      const profiles = await Promise.all(ids.map((id) => stores.profiles.findExact(id)));
+      const profiles = await stores.profiles.findExactByIds(ids);
       res.json({
         by: query.by,
-        people: profiles.filter((p): p is ProfileDoc => p !== null).map((p) => presentFound(p, personal)),
+        people: ids.flatMap((id) => (profiles.has(id) ? [presentFound(profiles.get(id)!, personal)] : [])),
         nextCursor: null,
       });
       return;
@@ -135,12 +135,12 @@ export function peopleSearchRoutes(deps: AppDeps): Router {
       const page = await stores.segmentMembers.page(query.segment!, query.limit, query.cursor).catch((error: unknown) => {
         throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
       });
-      // One profile lookup by `_id` per member shown, and only for those who see identifiers.
-      const profiles = personal ? await Promise.all(page.members.map((member) => stores.profiles.findExact(member.profileId))) : [];
+      // The members' profiles in one `$in` of ids, and only for those who see identifiers.
+      const profiles = personal ? await stores.profiles.findExactByIds(page.members.map((member) => member.profileId)) : new Map();
       res.json({
         by: query.by,
-        people: page.members.map((member, index) => ({
-          ...presentFound(profiles[index] ?? { _id: member.profileId }, personal),
+        people: page.members.map((member) => ({
+          ...presentFound(profiles.get(member.profileId) ?? { _id: member.profileId }, personal),
           since: member.since,
         })),
         nextCursor: page.next ?? null,

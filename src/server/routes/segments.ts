@@ -210,11 +210,11 @@ export function segmentRoutes(deps: AppDeps): Router {
       : await stores.segmentMembers.page(segment.name, limit, cursor).catch((error: unknown) => {
           throw error instanceof InvalidCursorError ? badRequest('invalid_query', 'cursor: not a cursor this API returned') : error;
         });
-    // One profile lookup by `_id` per member shown, and only for those who see identifiers.
-    const profiles = personal ? await Promise.all(page.members.map((member) => stores.profiles.findExact(member.profileId))) : [];
+    // The members' profiles in one `$in` of ids, and only for those who see identifiers.
+    const profiles = personal ? await stores.profiles.findExactByIds(page.members.map((member) => member.profileId)) : new Map();
     res.json({
       segment: segment.name,
-      members: page.members.map((member, index) => present(member, profiles[index], personal)),
+      members: page.members.map((member) => present(member, profiles.get(member.profileId) ?? null, personal)),
       nextCursor: page.next ?? null,
     });
   });
