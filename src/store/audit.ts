@@ -1,9 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { AuditDoc, AuditKind } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { dayOf, hourOf, walkHours } from './hour-pages.js';
 
 export type AuditEntry = Omit<AuditDoc, '_id' | 'profileId'>;
+
+/** An entry as stored: with its hour bucket (src/store/hour-pages.ts), which readers never see. */
+type StoredAudit = AuditDoc & { hour?: string };
+
+/** One day that has entries, and which kinds and actors they have: a filtered page skips the other days unread. */
+interface AuditDayDoc {
+  /** `YYYY-MM-DD` (UTC). */
+  _id: string;
+  kinds: string[];
+  actors: string[];
+}
+
+/** What a page of the log is filtered by; `before` is the cursor (the last id of the previous page). */
+export interface AuditPageQuery {
+  before?: string;
+  kind?: AuditKind;
+  /** `ada` matches `ada` and `user:ada`. */
+  actor?: string;
+  profileId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+/** An entry id: the cursor of a page. */
+export const AUDIT_ID = /^au_(\d{13})_./;
 
 /** What an erasure leaves where an entry named the person. */
 const ERASED = 'erased';
@@ -13,25 +40,56 @@ const personOf = (entry: Pick<AuditDoc, 'subject'>) =>
 
 /**
  * The audit log: append-only entries of privacy actions, admin consent edits, deploys and
- * suppression changes. Ids sort by time, so a reader pages with `since`.
+ * suppression changes. Ids sort by time; a reader pages newest first by hour (`page`).
  */
 export class AuditStore {
-  private readonly collection: Collection<AuditDoc>;
+  private readonly collection: Collection<StoredAudit>;
+  private readonly days: Collection<AuditDayDoc>;
 
   constructor(db: Db) {
-    this.collection = db.collection<AuditDoc>(COLLECTIONS.audit);
+    this.collection = db.collection<StoredAudit>(COLLECTIONS.audit);
+    this.days = db.collection<AuditDayDoc>(COLLECTIONS.auditDays);
   }
 
-  /** The person's entries are a search of this index (erasure). */
+  /** The person's entries are a search of `profileId` (erasure, a person's page); an hour's, of `hour` (paging). */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1 });
+    await this.collection.createIndex({ hour: 1 });
   }
 
   /** Written under an id of its own unless `key` names it (a retried step then records once). */
   async record(entry: AuditEntry, key?: string): Promise<void> {
     const _id = `au_${String(entry.at.getTime()).padStart(13, '0')}_${key ?? randomUUID().slice(0, 8)}`;
     const profileId = personOf(entry);
-    await this.collection.updateOne({ _id }, { $setOnInsert: { _id, ...entry, ...(profileId ? { profileId } : {}) } }, { upsert: true });
+    // The day first: a crash between the writes leaves a day listed with nothing in it, never an entry no page reaches.
+    await this.noteDay(entry);
+    await this.collection.updateOne(
+      { _id },
+      { $setOnInsert: { _id, ...entry, hour: hourOf(entry.at), ...(profileId ? { profileId } : {}) } },
+      { upsert: true },
+    );
+  }
+
+  private async noteDay(entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>): Promise<void> {
+    await this.days.updateOne(
+      { _id: dayOf(entry.at) },
+      { $addToSet: { kinds: entry.kind, actors: entry.actor } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * A migration (src/store/migrate.ts): entries written before paging by hour get their
+   * hour and their day listed. Reads the whole log once; safe to repeat.
+   */
+  async addHours(): Promise<number> {
+    let added = 0;
+    for await (const doc of this.collection.find({ hour: { $exists: false } })) {
+      await this.noteDay(doc);
+      await this.collection.updateOne({ _id: doc._id }, { $set: { hour: hourOf(doc.at) } });
+      added++;
+    }
+    return added;
   }
 
   /**
@@ -49,12 +107,44 @@ export class AuditStore {
     return copied;
   }
 
-  /** Oldest first, from `since` on. On FerretDB this scans the log. */
-  async list(query: { since?: Date; kind?: AuditKind; limit: number }): Promise<AuditDoc[]> {
-    const filter: Filter<AuditDoc> = {};
-    if (query.since) filter.at = { $gte: query.since };
-    if (query.kind) filter.kind = query.kind;
-    return this.collection.find(filter).sort({ at: 1, _id: 1 }).limit(query.limit).toArray();
+  /**
+   * A page of the log, newest first, and the cursor of the next one if there is more. One
+   * person's entries are a search of their index; otherwise the page reads hour after hour
+   * from the cursor back (src/store/hour-pages.ts), skipping days without the kind or actor
+   * asked for. Entries written while someone pages are newer than any cursor, so the pages
+   * neither repeat nor miss an entry.
+   */
+  async page(query: AuditPageQuery): Promise<{ entries: AuditDoc[]; next?: string }> {
+    const ms = query.before ? Number(AUDIT_ID.exec(query.before)?.[1]) : undefined;
+    const before = [query.to?.getTime(), ms === undefined ? undefined : ms + 1].filter((t) => t !== undefined);
+    const until = before.length > 0 ? new Date(Math.min(...before)) : undefined;
+    const actors = query.actor ? [query.actor, `user:${query.actor}`] : undefined;
+    const matches = (doc: StoredAudit) =>
+      (!query.before || doc._id < query.before) &&
+      (!until || doc.at < until) &&
+      (!query.from || doc.at >= query.from) &&
+      (!query.kind || doc.kind === query.kind) &&
+      (!actors || actors.includes(doc.actor)) &&
+      (!query.profileId || doc.profileId === query.profileId);
+    const newestFirst = (docs: StoredAudit[]) => docs.filter(matches).sort((a, b) => (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
+    const wanted = query.limit + 1;
+    let found: StoredAudit[];
+    if (query.profileId) {
+      found = newestFirst(await this.collection.find({ profileId: query.profileId }).toArray());
+    } else {
+      const days = await this.days.find({}).toArray();
+      found = await walkHours({
+        days: days
+          .filter((day) => (!query.kind || day.kinds?.includes(query.kind)) && (!actors || actors.some((a) => day.actors?.includes(a))))
+          .map((day) => day._id),
+        ...(until ? { before: until } : {}),
+        ...(query.from ? { notBefore: query.from } : {}),
+        read: async (hour) => newestFirst(await this.collection.find({ hour }).toArray()),
+        wanted,
+      });
+    }
+    const entries = found.slice(0, query.limit).map(({ hour: _hour, ...entry }) => entry);
+    return { entries, ...(found.length > query.limit ? { next: entries.at(-1)!._id } : {}) };
   }
 
   /** Erasure: entries about the person keep what happened, not whom it concerned. */
