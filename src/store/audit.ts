@@ -71,11 +71,7 @@ export class AuditStore {
   }
 
   private async noteDay(entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>): Promise<void> {
-    await this.days.updateOne(
-      { _id: dayOf(entry.at) },
-      { $addToSet: { kinds: entry.kind, actors: entry.actor } },
-      { upsert: true },
-    );
+    await this.days.updateOne({ _id: dayOf(entry.at) }, { $addToSet: { kinds: entry.kind, actors: entry.actor } }, { upsert: true });
   }
 
   /**

@@ -6,8 +6,11 @@ import type { ConsentOrigin, ConsentProof, ConsentRecordState } from '../model.j
 /** What the audit export filters the ledger by. */
 export interface LedgerQuery {
   purpose?: string;
-  /** Records given at or after this instant. */
-  since?: Date;
+  profileId?: string;
+  state?: ConsentRecordState;
+  /** Records given at or after this instant / before that one. */
+  from?: Date;
+  to?: Date;
 }
 
 /** What a page of the ledger is filtered by; `after` is the cursor (where the previous page ended). */
@@ -104,12 +107,16 @@ export class ConsentLedgerStore {
     return found.filter((record) => record !== null);
   }
 
-  /** The ledger for an audit, oldest first, streamed. On FerretDB this scans the collection. */
+  /** The ledger for an audit, oldest first, streamed. On FerretDB this scans the collection (unless for one person). */
   stream(query: LedgerQuery): AsyncIterable<ConsentLedgerDoc> {
-    const filter: Filter<ConsentLedgerDoc> = {};
+    const filter: Filter<StoredRecord> = {};
+    // First: on FerretDB an equality on the person's indexed field is a search, the rest a scan.
+    if (query.profileId !== undefined) filter.profileId = query.profileId;
     if (query.purpose !== undefined) filter.purpose = query.purpose;
-    if (query.since !== undefined) filter.at = { $gte: query.since };
-    return this.collection.find(filter).sort({ at: 1, _id: 1 });
+    if (query.state !== undefined) filter.state = query.state;
+    if (query.from !== undefined || query.to !== undefined)
+      filter.at = { ...(query.from ? { $gte: query.from } : {}), ...(query.to ? { $lt: query.to } : {}) };
+    return this.collection.find(filter, { projection: { hour: 0 } }).sort({ at: 1, _id: 1 });
   }
 
   /**
@@ -158,7 +165,11 @@ export class ConsentLedgerStore {
     let added = 0;
     for await (const doc of this.collection.find({ hour: { $exists: false } })) {
       const day = dayOf(doc.at);
-      await this.daily.updateOne({ _id: consentDayId(doc.purpose, day) }, { $setOnInsert: { purpose: doc.purpose, day } }, { upsert: true });
+      await this.daily.updateOne(
+        { _id: consentDayId(doc.purpose, day) },
+        { $setOnInsert: { purpose: doc.purpose, day } },
+        { upsert: true },
+      );
       await this.collection.updateOne({ _id: doc._id }, { $set: { hour: hourOf(doc.at) } });
       added++;
     }
