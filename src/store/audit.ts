@@ -6,16 +6,35 @@ import { dayOf, hourOf, walkHours } from './hour-pages.js';
 
 export type AuditEntry = Omit<AuditDoc, '_id' | 'profileId'>;
 
-/** An entry as stored: with its hour bucket (src/store/hour-pages.ts), which readers never see. */
-type StoredAudit = AuditDoc & { hour?: string };
+/**
+ * An entry as stored, with its buckets (src/store/hour-pages.ts), which readers never see:
+ * its hour (`2026-12-07T03`), and that hour with its kind and with its actor
+ * (`rules.deployed|2026-12-07T03`, `user:ada|2026-12-07T03`), each indexed, so a page
+ * filtered by kind or actor reads only the entries it shows.
+ */
+type StoredAudit = AuditDoc & { hour?: string; kindHour?: string; actorHour?: string };
+const BUCKET_FIELDS = ['hour', 'kindHour', 'actorHour'] as const;
 
-/** One day that has entries, and which kinds and actors they have: a filtered page skips the other days unread. */
+/** One day that has entries: which kinds and actors it has in which hour (`<kind>|HH`, `<actor>|HH`). */
 interface AuditDayDoc {
   /** `YYYY-MM-DD` (UTC). */
   _id: string;
-  kinds: string[];
-  actors: string[];
+  kindHours?: string[];
+  actorHours?: string[];
 }
+
+/** `name|HH` → the hour bucket of `day`, when the name is one of `names` (all when none are given). */
+function hoursNamed(day: string, slots: readonly string[] | undefined, names?: readonly string[]): string[] {
+  return (slots ?? []).flatMap((slot) => {
+    const cut = slot.lastIndexOf('|');
+    return !names || names.includes(slot.slice(0, cut)) ? [`${day}T${slot.slice(cut + 1)}`] : [];
+  });
+}
+
+const bucketsOf = (entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>) => {
+  const hour = hourOf(entry.at);
+  return { hour, kindHour: `${entry.kind}|${hour}`, actorHour: `${entry.actor}|${hour}` };
+};
 
 /** What a page of the log is filtered by; `before` is the cursor (the last id of the previous page). */
 export interface AuditPageQuery {
@@ -51,10 +70,10 @@ export class AuditStore {
     this.days = db.collection<AuditDayDoc>(COLLECTIONS.auditDays);
   }
 
-  /** The person's entries are a search of `profileId` (erasure, a person's page); an hour's, of `hour` (paging). */
+  /** The person's entries are a search of `profileId` (erasure, a person's page); an hour's, of its buckets (paging). */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ profileId: 1 });
-    await this.collection.createIndex({ hour: 1 });
+    for (const field of BUCKET_FIELDS) await this.collection.createIndex({ [field]: 1 });
   }
 
   /** Written under an id of its own unless `key` names it (a retried step then records once). */
@@ -65,13 +84,18 @@ export class AuditStore {
     await this.noteDay(entry);
     await this.collection.updateOne(
       { _id },
-      { $setOnInsert: { _id, ...entry, hour: hourOf(entry.at), ...(profileId ? { profileId } : {}) } },
+      { $setOnInsert: { _id, ...entry, ...bucketsOf(entry), ...(profileId ? { profileId } : {}) } },
       { upsert: true },
     );
   }
 
   private async noteDay(entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>): Promise<void> {
-    await this.days.updateOne({ _id: dayOf(entry.at) }, { $addToSet: { kinds: entry.kind, actors: entry.actor } }, { upsert: true });
+    const hh = hourOf(entry.at).slice(11);
+    await this.days.updateOne(
+      { _id: dayOf(entry.at) },
+      { $addToSet: { kindHours: `${entry.kind}|${hh}`, actorHours: `${entry.actor}|${hh}` } },
+      { upsert: true },
+    );
   }
 
   /**
@@ -80,9 +104,9 @@ export class AuditStore {
    */
   async addHours(): Promise<number> {
     let added = 0;
-    for await (const doc of this.collection.find({ hour: { $exists: false } })) {
+    for await (const doc of this.collection.find({ kindHour: { $exists: false } })) {
       await this.noteDay(doc);
-      await this.collection.updateOne({ _id: doc._id }, { $set: { hour: hourOf(doc.at) } });
+      await this.collection.updateOne({ _id: doc._id }, { $set: bucketsOf(doc) });
       added++;
     }
     return added;
@@ -128,18 +152,35 @@ export class AuditStore {
     if (query.profileId) {
       found = newestFirst(await this.collection.find({ profileId: query.profileId }).toArray());
     } else {
+      // The hours that have the kind and the actor asked for (every hour with entries when neither is).
       const days = await this.days.find({}).toArray();
+      const hours = days.flatMap((day) => {
+        const withKind = hoursNamed(day._id, day.kindHours, query.kind ? [query.kind] : undefined);
+        const withActor = new Set(hoursNamed(day._id, day.actorHours, actors));
+        return withKind.filter((hour) => withActor.has(hour));
+      });
+      const kind = query.kind;
       found = await walkHours({
-        days: days
-          .filter((day) => (!query.kind || day.kinds?.includes(query.kind)) && (!actors || actors.some((a) => day.actors?.includes(a))))
-          .map((day) => day._id),
+        hours,
         ...(until ? { before: until } : {}),
         ...(query.from ? { notBefore: query.from } : {}),
-        read: async (hour) => newestFirst(await this.collection.find({ hour }).toArray()),
+        // The narrowest bucket: only the entries of that kind, or of that actor, in the hour.
+        read: async (hour) =>
+          newestFirst(
+            await this.collection
+              .find(
+                kind
+                  ? { kindHour: `${kind}|${hour}` }
+                  : actors
+                    ? { actorHour: { $in: actors.map((actor) => `${actor}|${hour}`) } }
+                    : { hour },
+              )
+              .toArray(),
+          ),
         wanted,
       });
     }
-    const entries = found.slice(0, query.limit).map(({ hour: _hour, ...entry }) => entry);
+    const entries = found.slice(0, query.limit).map(({ hour: _h, kindHour: _k, actorHour: _a, ...entry }) => entry);
     return { entries, ...(found.length > query.limit ? { next: entries.at(-1)!._id } : {}) };
   }
 

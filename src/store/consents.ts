@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
-import { dayOf, hourOf, walkHours } from './hour-pages.js';
+import { dayOf, hourOf, hoursOf, walkHours } from './hour-pages.js';
 import type { ConsentOrigin, ConsentProof, ConsentRecordState } from '../model.js';
 
 /** What the audit export filters the ledger by. */
@@ -146,7 +146,7 @@ export class ConsentLedgerStore {
     } else {
       const days = await this.daily.find(query.purpose === undefined ? {} : { purpose: query.purpose }).toArray();
       found = await walkHours({
-        days: days.map((doc) => doc.day),
+        hours: days.flatMap((doc) => hoursOf(doc.day)),
         ...(until ? { before: until } : {}),
         ...(query.from ? { notBefore: query.from } : {}),
         read: async (hour) => newestFirst(await this.collection.find({ hour }).toArray()),

@@ -14,10 +14,13 @@ export const hourOf = (at: Date): string => at.toISOString().slice(0, 13);
 /** The day of an instant or hour bucket: `2026-12-07`. */
 export const dayOf = (at: Date | string): string => (typeof at === 'string' ? at : at.toISOString()).slice(0, 10);
 
+/** The 24 hour buckets of a day, oldest first. */
+export const hoursOf = (day: string): string[] => Array.from({ length: 24 }, (_, h) => `${day}T${String(h).padStart(2, '0')}`);
+
 export interface HourWalk<T> {
-  /** Days that may hold entries, in any order (`YYYY-MM-DD`); others are skipped unread. */
-  days: readonly string[];
-  /** Read nothing after this instant (exclusive) / before this one (inclusive). */
+  /** Hour buckets that may hold entries, in any order; others are skipped unread. */
+  hours: Iterable<string>;
+  /** Read nothing at or after this instant / before this one. */
   before?: Date;
   notBefore?: Date;
   /** The entries of one hour bucket that belong on the page, newest first. */
@@ -34,18 +37,14 @@ export interface HourWalk<T> {
 export async function walkHours<T>(walk: HourWalk<T>): Promise<T[]> {
   const last = walk.before ? hourOf(new Date(walk.before.getTime() - 1)) : undefined;
   const first = walk.notBefore ? hourOf(walk.notBefore) : undefined;
-  const days = [...new Set(walk.days)]
-    .filter((day) => (!last || day <= dayOf(last)) && (!first || day >= dayOf(first)))
+  const hours = [...new Set(walk.hours)]
+    .filter((hour) => (!last || hour <= last) && (!first || hour >= first))
     .sort()
     .reverse();
   const found: T[] = [];
-  for (const day of days) {
-    for (let h = 23; h >= 0; h--) {
-      const hour = `${day}T${String(h).padStart(2, '0')}`;
-      if ((last && hour > last) || (first && hour < first)) continue;
-      found.push(...(await walk.read(hour)));
-      if (found.length >= walk.wanted) return found;
-    }
+  for (const hour of hours) {
+    found.push(...(await walk.read(hour)));
+    if (found.length >= walk.wanted) break;
   }
   return found;
 }

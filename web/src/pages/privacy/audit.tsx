@@ -37,7 +37,9 @@ export function AuditTab() {
   const query = auditQuery(filters.applied).toString();
   const pages = useCursorPages<AuditEntry>(
     async (cursor) => {
-      const page = await get<{ entries: AuditEntry[]; next?: string }>(`/v1/audit?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await get<{ entries: AuditEntry[]; next?: string }>(
+        `/v1/audit?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       return { items: page.entries, ...(page.next ? { next: page.next } : {}) } satisfies CursorPage<AuditEntry>;
     },
     query,
