@@ -64,6 +64,8 @@ try {
     .insertMany(
       [...days].map(([day, seen]) => ({ _id: day, kindHours: [...seen.kindHours], actorHours: [...seen.actorHours] })) as never[],
     );
+  const written = [...days.keys()].sort();
+  await db.collection(COLLECTIONS.auditDays).insertOne({ _id: 'range', earliest: written[0], latest: written.at(-1) } as never);
   log(`written; ${days.size} days`);
 
   const figures: Record<string, number> = {};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { AuditDoc, AuditKind } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { dayOf, hourOf, walkHours } from './hour-pages.js';
+import { dayOf, daysBack, hourOf, walkHours } from './hour-pages.js';
 
 export type AuditEntry = Omit<AuditDoc, '_id' | 'profileId'>;
 
@@ -15,13 +15,21 @@ export type AuditEntry = Omit<AuditDoc, '_id' | 'profileId'>;
 type StoredAudit = AuditDoc & { hour?: string; kindHour?: string; actorHour?: string };
 const BUCKET_FIELDS = ['hour', 'kindHour', 'actorHour'] as const;
 
-/** One day that has entries: which kinds and actors it has in which hour (`<kind>|HH`, `<actor>|HH`). */
+/**
+ * One day that has entries: which kinds and actors it has in which hour (`<kind>|HH`,
+ * `<actor>|HH`); and, under `range`, the first and last day with entries.
+ */
 interface AuditDayDoc {
-  /** `YYYY-MM-DD` (UTC). */
+  /** `YYYY-MM-DD` (UTC), or `range`. */
   _id: string;
   kindHours?: string[];
   actorHours?: string[];
+  earliest?: string;
+  latest?: string;
 }
+const RANGE = 'range';
+/** Days read at once while paging back (an `$in` of `_id`s). */
+const DAYS_A_READ = 31;
 
 /** `name|HH` → the hour bucket of `day`, when the name is one of `names` (all when none are given). */
 function hoursNamed(day: string, slots: readonly string[] | undefined, names?: readonly string[]): string[] {
@@ -90,9 +98,13 @@ export class AuditStore {
   }
 
   private async noteDay(entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>): Promise<void> {
+    const day = dayOf(entry.at);
+    // A new day widens the range first (an `_id` lookup decides; both writes are safe to repeat).
+    if (!(await this.days.findOne({ _id: day }, { projection: { _id: 1 } })))
+      await this.days.updateOne({ _id: RANGE }, { $min: { earliest: day }, $max: { latest: day } }, { upsert: true });
     const hh = hourOf(entry.at).slice(11);
     await this.days.updateOne(
-      { _id: dayOf(entry.at) },
+      { _id: day },
       { $addToSet: { kindHours: `${entry.kind}|${hh}`, actorHours: `${entry.actor}|${hh}` } },
       { upsert: true },
     );
@@ -152,33 +164,47 @@ export class AuditStore {
     if (query.profileId) {
       found = newestFirst(await this.collection.find({ profileId: query.profileId }).toArray());
     } else {
-      // The hours that have the kind and the actor asked for (every hour with entries when neither is).
-      const days = await this.days.find({}).toArray();
-      const hours = days.flatMap((day) => {
-        const withKind = hoursNamed(day._id, day.kindHours, query.kind ? [query.kind] : undefined);
-        const withActor = new Set(hoursNamed(day._id, day.actorHours, actors));
-        return withKind.filter((hour) => withActor.has(hour));
-      });
+      const range = await this.days.findOne({ _id: RANGE });
       const kind = query.kind;
-      found = await walkHours({
-        hours,
-        ...(until ? { before: until } : {}),
-        ...(query.from ? { notBefore: query.from } : {}),
-        // The narrowest bucket: only the entries of that kind, or of that actor, in the hour.
-        read: async (hour) =>
-          newestFirst(
-            await this.collection
-              .find(
-                kind
-                  ? { kindHour: `${kind}|${hour}` }
-                  : actors
-                    ? { actorHour: { $in: actors.map((actor) => `${actor}|${hour}`) } }
-                    : { hour },
-              )
-              .toArray(),
-          ),
-        wanted,
-      });
+      // The narrowest bucket: only the entries of that kind, or of that actor, in the hour.
+      const read = async (hour: string) =>
+        newestFirst(
+          await this.collection
+            .find(
+              kind
+                ? { kindHour: `${kind}|${hour}` }
+                : actors
+                  ? { actorHour: { $in: actors.map((actor) => `${actor}|${hour}`) } }
+                  : { hour },
+            )
+            .toArray(),
+        );
+      found = [];
+      // Days a month at a time, newest first, by `_id`: a page reads the days it needs, not the log's whole history.
+      const last = [range?.latest, until ? dayOf(new Date(until.getTime() - 1)) : undefined].filter((d) => d !== undefined).sort()[0];
+      const first = [range?.earliest, query.from ? dayOf(query.from) : undefined]
+        .filter((d) => d !== undefined)
+        .sort()
+        .at(-1);
+      for (const batch of last && first ? daysBack(last, first, DAYS_A_READ) : []) {
+        const days = await this.days.find({ _id: { $in: batch } }).toArray();
+        // The hours that have the kind and the actor asked for (every hour with entries when neither is).
+        const hours = days.flatMap((day) => {
+          const withKind = hoursNamed(day._id, day.kindHours, kind ? [kind] : undefined);
+          const withActor = new Set(hoursNamed(day._id, day.actorHours, actors));
+          return withKind.filter((hour) => withActor.has(hour));
+        });
+        found.push(
+          ...(await walkHours({
+            hours,
+            ...(until ? { before: until } : {}),
+            ...(query.from ? { notBefore: query.from } : {}),
+            read,
+            wanted: wanted - found.length,
+          })),
+        );
+        if (found.length >= wanted) break;
+      }
     }
     const entries = found.slice(0, query.limit).map(({ hour: _h, kindHour: _k, actorHour: _a, ...entry }) => entry);
     return { entries, ...(found.length > query.limit ? { next: entries.at(-1)!._id } : {}) };

@@ -14,6 +14,21 @@ export const hourOf = (at: Date): string => at.toISOString().slice(0, 13);
 /** The day of an instant or hour bucket: `2026-12-07`. */
 export const dayOf = (at: Date | string): string => (typeof at === 'string' ? at : at.toISOString()).slice(0, 10);
 
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The days from `last` back to `first` (`YYYY-MM-DD`, both included), newest first, `size` at a time. */
+export function* daysBack(last: string, first: string, size: number): Generator<string[]> {
+  let batch: string[] = [];
+  for (let t = Date.parse(`${last}T00:00:00Z`); t >= Date.parse(`${first}T00:00:00Z`); t -= DAY_MS) {
+    batch.push(dayOf(new Date(t)));
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /** The 24 hour buckets of a day, oldest first. */
 export const hoursOf = (day: string): string[] => Array.from({ length: 24 }, (_, h) => `${day}T${String(h).padStart(2, '0')}`);
 

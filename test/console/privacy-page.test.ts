@@ -193,8 +193,12 @@ describe('the Privacy page', () => {
       expect(await save.isDisabled()).toBe(true);
       await editor.getByRole('button', { name: 'Dry run this policy' }).click();
       await expect.poll(() => draftRun.getByRole('row', { name: /not seen for 3650 days/ }).textContent()).toContain('0 people');
+      // Tall enough for the policy, the editor and the draft's dry run.
+      const viewport = page.viewportSize();
+      await page.setViewportSize({ width: 1280, height: 1480 });
       await page.evaluate('window.scrollTo(0, 0)');
       await screenshot(page, 'privacy-retention');
+      if (viewport) await page.setViewportSize(viewport);
       await save.click();
       await expect.poll(() => editor.locator('.privacy-field-error').textContent()).toContain('audit log');
       await editor.getByLabel('Reason (kept in the audit log)').fill('orders kept 30 days only');
