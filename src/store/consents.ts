@@ -97,14 +97,15 @@ export class ConsentLedgerStore {
     return this.daily.find({ _id: { $in: ids } }).toArray();
   }
 
-  findById(id: string): Promise<ConsentLedgerDoc | null> {
-    return this.collection.findOne({ _id: id });
+  async findById(id: string): Promise<ConsentLedgerDoc | null> {
+    const found = await this.collection.findOne({ _id: id });
+    return found && withoutBucket(found);
   }
 
   /** The records with these ids, in the order of the ids (missing ones left out). */
   async findByIds(ids: readonly string[]): Promise<ConsentLedgerDoc[]> {
     const found = await Promise.all(ids.map((id) => this.collection.findOne({ _id: id })));
-    return found.filter((record) => record !== null);
+    return found.filter((record) => record !== null).map(withoutBucket);
   }
 
   /** The ledger for an audit, oldest first, streamed. On FerretDB this scans the collection (unless for one person). */
@@ -138,7 +139,7 @@ export class ConsentLedgerStore {
     const newestFirst = (docs: StoredRecord[]) =>
       docs
         .filter(matches)
-        .map(({ hour: _hour, ...doc }) => doc)
+        .map(withoutBucket)
         .sort((a, b) => (newerThan({ at: a.at, id: a._id }, { at: b.at, id: b._id }) ? -1 : 1));
     let found: ConsentLedgerDoc[];
     if (query.profileId !== undefined) {
@@ -192,6 +193,8 @@ export class ConsentLedgerStore {
 
 /** A record as stored: with its hour bucket (`YYYY-MM-DDTHH`), which the page's readers never see. */
 type StoredRecord = ConsentLedgerDoc & { hour?: string };
+/** The record as readers see it (a person's export, the history, the pages): without the bucket. */
+const withoutBucket = ({ hour: _hour, ...record }: StoredRecord): ConsentLedgerDoc => record;
 
 /** The counter document of one purpose and day: `<day>|<purpose>`. */
 export const consentDayId = (purpose: string, day: string) => `${day}|${purpose}`;

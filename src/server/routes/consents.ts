@@ -153,8 +153,7 @@ function proofOf(given: z.infer<typeof proofBody> | undefined, fromContext: Cons
 }
 
 function presentRecord(record: ConsentLedgerDoc) {
-  // `hour` is the store's paging bucket, not part of the record.
-  const { _id, hour: _hour, ...rest } = record as ConsentLedgerDoc & { hour?: string };
+  const { _id, ...rest } = record;
   return { id: _id, ...rest };
 }
 
