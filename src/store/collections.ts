@@ -16,6 +16,8 @@ export const COLLECTIONS = {
   privacyRequests: 'privacy_requests',
   suppressions: 'suppressions',
   audit: 'audit',
+  /** The days the audit log has entries on, with their kinds and actors (src/store/audit.ts): paging skips the others. */
+  auditDays: 'audit_days',
   exportChunks: 'export_chunks',
   retention: 'retention',
   deliveries: 'deliveries',

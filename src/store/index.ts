@@ -174,6 +174,8 @@ export async function ensureIndexes(stores: Stores): Promise<void> {
     stores.deliveries.ensureIndexes(),
     stores.privacyRequests.ensureIndexes(),
     stores.audit.ensureIndexes(),
+    // The ledger's pages search records by hour (src/store/hour-pages.ts).
+    stores.consents.ensurePagingIndex(),
   ]);
   if (await stores.isFerretDb()) return;
   await Promise.all([

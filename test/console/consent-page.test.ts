@@ -1,7 +1,7 @@
 /**
  * The console's Consent page in Debian's Chromium, on the real servers: people grant, deny
  * and revoke over the API; a privacy officer sees the counts now and per day on the chart,
- * filters the ledger by kind and person, downloads the rows shown as CSV, and finds and
+ * filters the ledger by kind and person, pages it, downloads what the filters match as CSV, and finds and
  * repairs a profile whose projection no longer matches its ledger. Screenshots go to
  * docs/images/ (docs/console.md).
  */
@@ -118,7 +118,7 @@ describe('the Consent page', () => {
     const kinds = await page.getByRole('table', { name: 'Ledger records' }).locator('.consent-state').allTextContents();
     expect(kinds).toEqual(['revoked', 'granted']);
 
-    // The download is the rows shown, in the API's columns, oldest first.
+    // The download is every record the filters match, in the API's columns, oldest first.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('consent-ledger.csv');
     const lines = readFileSync((await download.path())!, 'utf8')
@@ -133,6 +133,23 @@ describe('the Consent page', () => {
     await expect.poll(() => ledgerRows(page)).toBe(6);
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'consent');
+
+    // Paged by the server: 25 more records, then 25 a page, newest first, and back.
+    await Promise.all(Array.from({ length: 25 }, (_, i) => consent(`pg-${i}`, 'sms', 'granted', Date.now() - 3 * DAY_MS - i * 60_000)));
+    await eventually(async () => (await itinera.raw.consentLedger.countDocuments({})) === 31);
+    await page.reload();
+    await expect.poll(() => ledgerRows(page), { timeout: REFRESH_TIMEOUT }).toBe(25);
+    const pager = page.getByRole('navigation', { name: 'Ledger pages' });
+    expect(await pager.textContent()).toContain('Page 1');
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => ledgerRows(page)).toBe(6);
+    // The oldest: the 25 grants of three days ago and more, after today's and yesterday's.
+    expect(await page.getByRole('table', { name: 'Ledger records' }).locator('tbody td:nth-child(2)').allTextContents()).toEqual(
+      Array(6).fill('sms'),
+    );
+    expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => ledgerRows(page)).toBe(25);
 
     // A projection that no longer says what the ledger says: found, then repaired.
     await itinera.raw.profiles.updateOne({ _id: bob }, { $set: { 'consents.email_marketing.state': 'denied' } });

@@ -2,7 +2,8 @@
  * The console's Privacy page in Debian's Chromium, on the real servers: a privacy officer
  * follows an erasure through its steps and its destination's notice, verifies its receipt in
  * the browser (and sees a tampered copy refused), lifts a suppression with a reason, runs the
- * retention policy dry (nothing removed) and filters the audit log. Screenshots go to
+ * retention policy dry (nothing removed), edits it (the draft's dry run shown before it can be
+ * saved, a refusal beside its field) and saves it, and filters and pages the audit log. Screenshots go to
  * docs/images/ (docs/console.md).
  */
 import { readFileSync } from 'node:fs';
@@ -163,6 +164,66 @@ describe('the Privacy page', () => {
       expect(await dryRun.getByRole('row', { name: /not seen for 3650 days/ }).textContent()).toContain('0 people');
       expect(await itinera.raw.events.countDocuments({})).toBe(eventsBefore);
 
+      // The editor: a change shown as its own dry run before it can be saved; the server's refusal beside its field.
+      await page.getByRole('button', { name: 'Edit policy' }).click();
+      const editor = page.getByRole('form', { name: 'Retention policy' });
+      const save = editor.getByRole('button', { name: 'Save policy' });
+      expect(await save.isDisabled()).toBe(true);
+      const rule1 = editor.getByRole('group', { name: /Rule 1/ });
+      expect(await rule1.getByLabel('Event name').inputValue()).toBe('Page Read');
+      await rule1.getByLabel('Older than (days)').fill('0');
+      await editor.getByRole('button', { name: 'Dry run this policy' }).click();
+      await expect.poll(() => rule1.locator('.privacy-field-error').textContent()).toMatch(/>=\s*1|at least 1|too small/i);
+      expect(await rule1.getByLabel('Older than (days)').getAttribute('aria-invalid')).toBe('true');
+      await rule1.getByLabel('Older than (days)').fill('365');
+      await editor.getByRole('button', { name: 'Add a rule' }).click();
+      const rule2 = editor.getByRole('group', { name: /Rule 2/ });
+      await rule2.getByLabel('Event name').fill('Order Placed');
+      await rule2.getByLabel('Older than (days)').fill('30');
+      await editor.getByLabel('Erase people not seen for (days)').fill('300');
+      await editor.getByRole('button', { name: 'Dry run this policy' }).click();
+      const draftRun = page.getByRole('table', { name: 'Dry run of the draft' });
+      await expect.poll(() => draftRun.getByRole('row', { name: /Order Placed/ }).textContent()).toContain('1 events');
+      expect(await draftRun.getByRole('row', { name: /Page Read/ }).textContent()).toContain('2 events');
+      // The draft's own threshold, not the stored one (3650 days).
+      expect(await draftRun.getByRole('row', { name: /not seen for 300 days/ }).textContent()).toMatch(/\d+ people/);
+      expect(await itinera.raw.events.countDocuments({})).toBe(eventsBefore);
+      // Saving asks for a reason; an edit after the dry run asks for a new one first.
+      await editor.getByLabel('Erase people not seen for (days)').fill('3650');
+      expect(await save.isDisabled()).toBe(true);
+      await editor.getByRole('button', { name: 'Dry run this policy' }).click();
+      await expect.poll(() => draftRun.getByRole('row', { name: /not seen for 3650 days/ }).textContent()).toContain('0 people');
+      // Tall enough for the policy, the editor and the draft's dry run.
+      const viewport = page.viewportSize();
+      await page.setViewportSize({ width: 1280, height: 1480 });
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshot(page, 'privacy-retention');
+      if (viewport) await page.setViewportSize(viewport);
+      await save.click();
+      await expect.poll(() => editor.locator('.privacy-field-error').textContent()).toContain('audit log');
+      await editor.getByLabel('Reason (kept in the audit log)').fill('orders kept 30 days only');
+      await save.click();
+      await page.getByText('Policy saved').waitFor();
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Rules' }).textContent())
+        .toContain('“Order Placed” events older than 30 days');
+      await page.reload();
+      await page.getByRole('list', { name: 'Rules' }).waitFor();
+      expect(await page.getByRole('list', { name: 'Rules' }).textContent()).toContain('“Order Placed” events older than 30 days');
+      const stored = (await send(itinera.baseUrl, 'GET', '/v1/privacy/retention', admin)).body;
+      expect(stored).toMatchObject({
+        events: [
+          { olderThanDays: 365, event: 'Page Read' },
+          { olderThanDays: 30, event: 'Order Placed' },
+        ],
+        inactivePeopleDays: 3650,
+      });
+      expect(await itinera.raw.events.countDocuments({})).toBe(eventsBefore);
+
+      // More entries than a page holds: 30 downloads by signed links.
+      for (let i = 0; i < 30; i++)
+        await itinera.runtime.stores.audit.record({ at: new Date(Date.now() - i * 1000), kind: 'export.downloaded', actor: 'link' });
+
       // The audit log: by kind, then by user.
       await page.getByRole('navigation', { name: 'Privacy' }).getByRole('link', { name: 'Audit log' }).click();
       const auditFilters = page.getByRole('form', { name: 'Filter the audit log' });
@@ -173,6 +234,23 @@ describe('the Privacy page', () => {
       const lifted = await rowsOf(page, 'Audit entries').first().textContent();
       expect(lifted).toContain('user:pia');
       expect(lifted).toContain('written consent to be contacted again');
+      // The policy saved above: by pia, with her reason.
+      await auditFilters.getByLabel('Kind').selectOption('retention.changed');
+      await auditFilters.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(async () => rowsOf(page, 'Audit entries').first().textContent()).toContain('orders kept 30 days only');
+      expect(await rowsOf(page, 'Audit entries').first().textContent()).toContain('user:pia');
+      // Paged: 25, then the rest, and back.
+      await auditFilters.getByLabel('Kind').selectOption('export.downloaded');
+      await auditFilters.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => rowsOf(page, 'Audit entries').count()).toBe(25);
+      const pager = page.getByRole('navigation', { name: 'Audit pages' });
+      expect(await pager.textContent()).toContain('Page 1');
+      await pager.getByRole('button', { name: 'Next' }).click();
+      await expect.poll(() => pager.textContent()).toContain('Page 2');
+      await expect.poll(() => rowsOf(page, 'Audit entries').count()).toBe(5);
+      expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+      await pager.getByRole('button', { name: 'Previous' }).click();
+      await expect.poll(() => rowsOf(page, 'Audit entries').count()).toBe(25);
       await auditFilters.getByLabel('Kind').selectOption('');
       await auditFilters.getByLabel('User', { exact: true }).fill('admin');
       await auditFilters.getByRole('button', { name: 'Filter' }).click();

@@ -5,7 +5,7 @@
  * and the charts come with the pages that use them.
  */
 import type { ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { api, describeError, useCsrfToken, whenSignedOut } from './api';
 import { Placeholder } from './pages/placeholder';
@@ -92,8 +92,40 @@ function NavLink({ href, children }: { href: string; children: string }) {
   );
 }
 
+/**
+ * On narrow screens the navigation folds behind a menu button (style.css): nine links do
+ * not fit a phone's width, and a bar that scrolls sideways hides half of them. The list
+ * closes when a page is chosen, on Escape (focus back on the button) and on a click elsewhere.
+ */
+function useMenu() {
+  const [open, setOpen] = useState(false);
+  const [location] = useLocation();
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => setOpen(false), [location]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    const onClick = (event: MouseEvent) => {
+      const target = event.target as Element | null;
+      if (!target?.closest('.nav') && !target?.closest('.nav-toggle')) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('click', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('click', onClick);
+    };
+  }, [open]);
+  return { open, button, toggle: () => setOpen(!open) };
+}
+
 function Shell({ session }: { session: Session }) {
   const role = session.user.role;
+  const menu = useMenu();
   return (
     <div class="shell">
       <header class="topbar">
@@ -101,7 +133,11 @@ function Shell({ session }: { session: Session }) {
           <span class="brand-mark" aria-hidden="true" />
           Itinera
         </Link>
-        <nav aria-label="Main" class="nav">
+        <button type="button" class="nav-toggle" ref={menu.button} aria-expanded={menu.open} aria-controls="main-nav" onClick={menu.toggle}>
+          <span class="nav-toggle-icon" aria-hidden="true" />
+          Menu
+        </button>
+        <nav aria-label="Main" id="main-nav" class={menu.open ? 'nav nav-open' : 'nav'}>
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/segments">Segments</NavLink>
           <NavLink href="/journeys">Journeys</NavLink>

@@ -18,7 +18,7 @@ import { checkProjections, reportedState, tallyConsents } from '../../consent/re
 import { anonymiseIp, proofFromContext } from '../../ingest/consent-capture.js';
 import { eventIdFor, type IngestMessage } from '../../ingest/ingest.js';
 import type { ConsentOrigin, ConsentProof, ConsentRecordState, EventConsent } from '../../model.js';
-import type { ConsentLedgerDoc } from '../../store/consents.js';
+import type { ConsentLedgerDoc, LedgerPosition } from '../../store/consents.js';
 import type { AppDeps } from '../deps.js';
 import { awaitProfiles } from '../consistency.js';
 import { sourceOf } from '../auth.js';
@@ -81,7 +81,31 @@ export const adminChangeBody = z
   .object({ ...change, reason: z.string().trim().min(1, 'an admin change needs a reason').max(1000) })
   .strict();
 
-export const ledgerQuery = z.object({ purpose: z.string().min(1).optional(), since: isoTimestamp.optional() }).strict();
+/**
+ * The ledger's filters. As CSV (the default) it is every matching record, oldest first, in
+ * one download; with `format=json`, a page of them newest first, `cursor` and `limit` paging.
+ */
+export const ledgerQuery = z
+  .object({
+    purpose: z.string().min(1).optional(),
+    since: isoTimestamp.optional().meta({ description: 'Records given at or after this instant' }),
+    to: isoTimestamp.optional().meta({ description: 'Records given before this instant' }),
+    profileId: z.string().min(1).max(200).optional().meta({ description: "One person's records" }),
+    state: z.enum(['granted', 'denied', 'revoked', 'pending']).optional(),
+    format: z.enum(['csv', 'json']).default('csv').meta({ description: '`json`: a page, newest first' }),
+    cursor: z.string().min(1).max(600).optional().meta({ description: 'format=json: the `next` of the previous page' }),
+    limit: z.coerce.number().int().min(1).max(500).optional().meta({ description: 'format=json: records per page (default 50)' }),
+  })
+  .strict();
+
+/** A page's cursor: where it ended (when the record was given, and its id), opaque to the client. */
+const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.getTime()}|${id}`).toString('base64url');
+function decodeCursor(cursor: string): LedgerPosition {
+  const [ms, ...id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!/^\d{1,15}$/.test(ms ?? '') || !id.join('|').startsWith('cr:'))
+    throw badRequest('invalid_query', 'cursor: must be the `next` of a previous page', [{ path: 'cursor', message: 'not a cursor' }]);
+  return { at: new Date(Number(ms)), id: id.join('|') };
+}
 
 export const verifyBody = z.object({ repair: z.boolean().optional() }).strict();
 
@@ -218,14 +242,28 @@ export function consentRoutes(deps: AppDeps): Router {
   router.get('/v1/consents/ledger', async (req, res) => {
     const parsed = ledgerQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    const { purpose, since } = parsed.data;
+    const { purpose, since, to, profileId, state, format, cursor, limit } = parsed.data;
     await awaitProfiles(deps, res);
+    const filters = {
+      ...(purpose ? { purpose } : {}),
+      ...(profileId ? { profileId } : {}),
+      ...(state ? { state } : {}),
+      ...(since ? { from: new Date(since) } : {}),
+      ...(to ? { to: new Date(to) } : {}),
+    };
+    if (format === 'json') {
+      const page = await deps.stores.consents.page({ ...filters, ...(cursor ? { after: decodeCursor(cursor) } : {}), limit: limit ?? 50 });
+      const last = page.records.at(-1);
+      res.json({ records: page.records.map(presentRecord), ...(page.more && last ? { next: encodeCursor(last.at, last._id) } : {}) });
+      return;
+    }
+    if (cursor !== undefined || limit !== undefined)
+      throw badRequest('invalid_query', 'cursor and limit page format=json; the CSV is the whole ledger', [
+        { path: cursor !== undefined ? 'cursor' : 'limit', message: 'only with format=json' },
+      ]);
     res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="consent-ledger.csv"');
     await write(res, `${LEDGER_COLUMNS.map(([name]) => name).join(',')}\r\n`);
-    for await (const record of deps.stores.consents.stream({
-      ...(purpose ? { purpose } : {}),
-      ...(since ? { since: new Date(since) } : {}),
-    })) {
+    for await (const record of deps.stores.consents.stream(filters)) {
       await write(res, `${LEDGER_COLUMNS.map(([, value]) => csvField(value(record))).join(',')}\r\n`);
     }
     res.end();

@@ -5,6 +5,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AUDIT_KINDS } from '../../model.js';
+import { AUDIT_ID } from '../../store/audit.js';
 import type { PrivacyRequestDoc } from '../../store/privacy-requests.js';
 import type { SuppressionDoc } from '../../store/suppressions.js';
 import { ERASURE_STEPS } from '../../store/privacy-requests.js';
@@ -19,11 +20,27 @@ import { actorLabel, actorOf } from '../actor.js';
 
 /** Every kind the log records, so that a new kind can be filtered on from the day it is written. */
 export { AUDIT_KINDS };
+const auditInstant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' });
 export const auditQuery = z
   .object({
-    since: z.string().datetime({ offset: true, message: 'must be an ISO 8601 instant' }).optional(),
+    cursor: z
+      .string()
+      .regex(AUDIT_ID, 'must be the `next` of a previous page')
+      .max(300)
+      .optional()
+      .meta({ description: 'Where the previous page ended: its `next`. Absent: the newest entries.' }),
     kind: z.enum(AUDIT_KINDS).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(1000),
+    actor: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'Who acted: `admin`, `system`, `cli`, or a console user (`ada` matches `user:ada`)' }),
+    profileId: z.string().min(1).max(200).optional().meta({ description: 'Entries about this person' }),
+    from: auditInstant.optional().meta({ description: 'Entries at or after this instant' }),
+    to: auditInstant.optional().meta({ description: 'Entries before this instant' }),
+    since: auditInstant.optional().meta({ description: 'The same as `from` (its name before paging)', deprecated: true }),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
 
@@ -115,12 +132,18 @@ export function privacyRoutes(deps: AppDeps): Router {
   router.get('/v1/audit', async (req, res) => {
     const parsed = auditQuery.safeParse(req.query);
     if (!parsed.success) throw fromZod(parsed.error, 'invalid_query');
-    const entries = await deps.stores.audit.list({
-      ...(parsed.data.since ? { since: new Date(parsed.data.since) } : {}),
-      ...(parsed.data.kind ? { kind: parsed.data.kind } : {}),
-      limit: parsed.data.limit,
+    const { cursor, kind, actor, profileId, to, limit } = parsed.data;
+    const from = parsed.data.from ?? parsed.data.since;
+    const page = await deps.stores.audit.page({
+      ...(cursor ? { before: cursor } : {}),
+      ...(kind ? { kind } : {}),
+      ...(actor ? { actor } : {}),
+      ...(profileId ? { profileId } : {}),
+      ...(from ? { from: new Date(from) } : {}),
+      ...(to ? { to: new Date(to) } : {}),
+      limit,
     });
-    res.json({ entries: entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })) });
+    res.json({ entries: page.entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })), ...(page.next ? { next: page.next } : {}) });
   });
 
   return router;

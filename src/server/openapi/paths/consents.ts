@@ -1,7 +1,7 @@
 /**
  * Consent (src/server/routes/consents.ts): forms and back ends record a person's choice with
  * a write key; admins read a person's consents and change them on their behalf; the tallies,
- * the ledger as CSV and the check of the projections serve the data protection officer.
+ * the ledger (CSV, or JSON pages) and the check of the projections serve the data protection officer.
  */
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
@@ -133,18 +133,34 @@ export const consentsPaths: ZodOpenApiPathsObject = {
   '/v1/consents/ledger': {
     get: {
       tags,
-      summary: 'The consent ledger as CSV (every record, oldest first)',
+      summary: 'The consent ledger: every record as CSV (oldest first), or a page as JSON (newest first)',
+      description:
+        'As CSV (the default): every matching record in one streamed download. With `format=json`: up to `limit` records newest first ' +
+        '(by when they were given), and `next`, the `cursor` of the following page, while more follow.',
       security: signedIn,
       requestParams: { query: ledgerQuery },
       responses: {
         '200': {
-          description: 'CSV, one row per record, streamed',
+          description: 'CSV, one row per record, streamed; or (format=json) a page of records',
           headers: behindHeader.extend({
-            'Content-Disposition': z.string().meta({ example: 'attachment; filename="consent-ledger.csv"' }),
+            'Content-Disposition': z
+              .string()
+              .optional()
+              .meta({ description: 'CSV only', example: 'attachment; filename="consent-ledger.csv"' }),
           }),
-          content: { 'text/csv': { schema: z.string().meta({ example: 'record_id,profile_id,purpose,state,…' }) } },
+          content: {
+            'text/csv': { schema: z.string().meta({ example: 'record_id,profile_id,purpose,state,…' }) },
+            'application/json': {
+              schema: z
+                .object({
+                  records: z.array(consentRecord),
+                  next: z.string().optional().meta({ description: 'The cursor of the next page; absent on the last' }),
+                })
+                .meta({ id: 'LedgerPage' }),
+            },
+          },
         },
-        '400': error('A bad `purpose` or `since` (`invalid_query`)'),
+        '400': error('A bad filter, `cursor` or `limit`, or `cursor`/`limit` without format=json (`invalid_query`)'),
         ...signedInErrors,
       },
     },

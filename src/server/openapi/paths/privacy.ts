@@ -166,12 +166,22 @@ export const privacyPaths: ZodOpenApiPathsObject = {
   '/v1/audit': {
     get: {
       tags,
-      summary: 'The audit log: privacy actions, consent edits, deploys, user changes (newest first)',
+      summary: 'The audit log: privacy actions, consent edits, deploys, user changes (newest first, a page at a time)',
+      description:
+        'Newest first. A page holds up to `limit` entries (default 100); `next`, when present, is the `cursor` of the following page. ' +
+        'Entries recorded while a client pages are newer than its cursor: the pages neither repeat nor skip one. ' +
+        'Before paging the log answered at most 1,000 entries oldest first; `since` still works, as `from`.',
       security: signedIn,
       requestParams: { query: auditQuery },
       responses: {
-        '200': json('The entries', z.object({ entries: z.array(auditEntry) })),
-        '400': error('A bad `since`, `kind` or `limit` (`invalid_query`)'),
+        '200': json(
+          'A page of entries',
+          z.object({
+            entries: z.array(auditEntry),
+            next: z.string().optional().meta({ description: 'The cursor of the next page; absent on the last' }),
+          }),
+        ),
+        '400': error('A bad `cursor`, `kind`, `from`, `to`, `since` or `limit`, or an unknown parameter (`invalid_query`)'),
         ...signedInErrors,
       },
     },

@@ -1,4 +1,4 @@
-/** What the Consent page reads: GET /v1/consents, /v1/consent-stats, POST /v1/consents/verify. */
+/** What the Consent page reads: GET /v1/consents, /v1/consent-stats, /v1/consents/ledger, POST /v1/consents/verify. */
 export interface PurposeTally {
   purpose: string;
   title?: string;
@@ -31,14 +31,13 @@ export interface ProjectionCheck {
   repaired: boolean;
 }
 
-/** One ledger record as the CSV has it (the columns the page shows). */
+/** One ledger record as GET /v1/consents/ledger?format=json gives it (the fields the page shows). */
 export interface LedgerRecord {
   id: string;
   profileId: string;
   purpose: string;
   state: string;
   at: string;
-  origin: string;
-  method: string;
-  raw: string;
+  origin: { kind: string; source?: string; reason?: string };
+  proof: { method?: string };
 }

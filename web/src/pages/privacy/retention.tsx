@@ -1,21 +1,23 @@
 /**
  * The retention policy as it stands (GET /v1/privacy/retention), when it next runs and what
- * its last run removed; and a dry run: what the next run would remove now, counted by the
- * server without removing anything (POST /v1/privacy/retention/dry-run).
+ * its last run removed; a dry run of it (what the next run would remove now, counted by the
+ * server without removing anything: POST /v1/privacy/retention/dry-run); and its editor,
+ * which shows the dry run of the edited policy before saving it (retention-editor.tsx).
  */
 import { useState } from 'preact/hooks';
 import { api, describeError, get } from '../../api';
 import { useLive } from '../../charts/live';
 import { count, Failed, Loading, when } from '../../charts/states';
-import type { RetentionDryRun, RetentionPolicy, RetentionRule } from './types';
-
-export const describeRule = (rule: RetentionRule) =>
-  `${rule.event ? `“${rule.event}” events` : rule.type ? `${rule.type} events` : 'all events'}${rule.event && rule.type ? ` (${rule.type})` : ''} older than ${rule.olderThanDays} days`;
+import { describeRule, DryRunTable } from './dry-run-table';
+import { RetentionEditor } from './retention-editor';
+import type { RetentionDryRun, RetentionPolicy } from './types';
 
 export function RetentionTab() {
   const live = useLive(() => get<RetentionPolicy>('/v1/privacy/retention'), 'retention', { intervalMs: 30_000 });
   const [run, setRun] = useState<RetentionDryRun>();
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string>();
   const policy = live.data;
   const empty = policy && policy.events.length === 0 && policy.inactivePeopleDays === undefined;
@@ -37,13 +39,31 @@ export function RetentionTab() {
       <section class="dash-card" aria-labelledby="policy-title">
         <header class="dash-card-header">
           <h2 id="policy-title">Retention policy</h2>
-          <button type="button" class="dash-button" disabled={busy || !policy || empty} onClick={() => void dryRun()}>
-            {busy ? 'Counting…' : 'Dry run'}
-          </button>
+          <div class="retention-actions">
+            <button type="button" class="dash-button" disabled={busy || !policy || empty || editing} onClick={() => void dryRun()}>
+              {busy ? 'Counting…' : 'Dry run'}
+            </button>
+            <button
+              type="button"
+              class="dash-button dash-button-primary"
+              disabled={!policy || editing}
+              onClick={() => {
+                setEditing(true);
+                setSaved(false);
+              }}
+            >
+              Edit policy
+            </button>
+          </div>
         </header>
         {!policy && live.error && <Failed error={live.error} what="retention policy" />}
         {!policy && !live.error && <Loading what="retention policy" />}
-        {empty && <p class="dash-empty">No policy: everything is kept. Set one with PUT /v1/privacy/retention.</p>}
+        {saved && (
+          <p class="dash-ok" role="status">
+            Policy saved; the change is in the audit log.
+          </p>
+        )}
+        {empty && <p class="dash-empty">No policy: everything is kept.</p>}
         {policy && !empty && (
           <>
             <ul class="privacy-rules" aria-label="Rules">
@@ -71,44 +91,19 @@ export function RetentionTab() {
             {error}
           </p>
         )}
+        {run && !editing && <DryRunTable run={run} title="If it ran now" label="Dry run" />}
       </section>
-      {run && (
-        <section class="dash-card" aria-labelledby="dry-run-title">
-          <header class="dash-card-header">
-            <h2 id="dry-run-title">If it ran now</h2>
-            <span class="dash-muted">counted {when(run.at)}; nothing was removed</span>
-          </header>
-          <table class="dash-table" aria-label="Dry run">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Before</th>
-                <th scope="col" class="dash-num">
-                  Would remove
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.events.map((entry, i) => (
-                <tr key={i}>
-                  <th scope="row">{describeRule(entry.rule)}</th>
-                  <td>{when(entry.cutoff)}</td>
-                  <td class="dash-num">{count(entry.count)} events</td>
-                </tr>
-              ))}
-              {run.inactivePeople && (
-                <tr>
-                  <th scope="row">People not seen for {run.inactivePeople.days} days</th>
-                  <td>{when(run.inactivePeople.cutoff)}</td>
-                  <td class="dash-num">
-                    {count(run.inactivePeople.count)} people
-                    {run.inactivePeople.capped ? ' (the most one run erases; more the next day)' : ''}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </section>
+      {editing && policy && (
+        <RetentionEditor
+          policy={policy}
+          onCancel={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            setSaved(true);
+            setRun(undefined);
+            live.refresh();
+          }}
+        />
       )}
     </>
   );
