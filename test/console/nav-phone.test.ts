@@ -16,12 +16,15 @@ const PAGES = [
   '/console/segments',
   '/console/journeys',
   '/console/people',
+  '/console/messages/templates',
+  '/console/messages/deliveries',
   '/console/consent',
   '/console/privacy',
   '/console/privacy/suppressions',
   '/console/privacy/retention',
   '/console/privacy/audit',
   '/console/users',
+  '/console/settings',
 ];
 
 let itinera: TestItinera;
@@ -63,7 +66,17 @@ describe('the navigation on a phone', () => {
     await menu.click();
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     const links = nav.getByRole('link');
-    expect(await links.allTextContents()).toEqual(['Rules', 'Segments', 'Journeys', 'People', 'Consent', 'Privacy', 'Users']);
+    expect(await links.allTextContents()).toEqual([
+      'Rules',
+      'Segments',
+      'Journeys',
+      'People',
+      'Messages',
+      'Consent',
+      'Privacy',
+      'Users',
+      'Settings',
+    ]);
     for (const link of await links.all()) expect(await link.isVisible()).toBe(true);
     expect(await nav.getByRole('link', { name: 'Segments' }).getAttribute('aria-current')).toBe('page');
     await screenshot(page, 'nav-phone');

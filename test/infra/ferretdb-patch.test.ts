@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ATOMIC_STATEMENTS as atomicStatements,
   ID_PUSHDOWN as idPushdown,
+  INDEXED_DATE_RANGE_PUSHDOWN as dateRangePushdown,
   INDEXED_FIELD_PUSHDOWN as indexedFieldPushdown,
   SERIAL_WRITES as serialWrites,
   applyPatch,
@@ -83,6 +84,12 @@ const ID_BLOCK = (...extra: string[]) =>
     '\t}',
   ].join('\n');
 const COLLECTION_GO = [
+  'import (',
+  '\t"fmt"',
+  '\t"sort"',
+  '\t"strings"',
+  '',
+  ')',
   '// Query implements backends.Collection interface.',
   'func (c *collection) Query() {',
   ID_BLOCK(),
@@ -135,8 +142,11 @@ describe('the indexed-field pushdown patch', () => {
 
   it('falls back to an indexed field when there is no _id, in Query and in Explain', () => {
     const patched = applyPatch(indexedFieldPushdown, afterIdPushdown());
-    expect(patched).toContain('func pushedDownIndexedField(filter *types.Document, indexes []metadata.IndexInfo) (string, []any) {');
-    const fallback = /\t\} else if where, values := pushedDownIndexedField\(params\.Filter, meta\.Settings\.Indexes\); where != "" \{\n/g;
+    expect(patched).toContain(
+      'func pushedDownIndexedField(filter *types.Document, indexes []metadata.IndexInfo, table string) (string, []any) {',
+    );
+    const fallback =
+      /\t\} else if where, values := pushedDownIndexedField\(params\.Filter, meta\.Settings\.Indexes, meta\.TableName\); where != "" \{\n/g;
     expect(patched.match(fallback)).toHaveLength(2);
     expect(patched).toContain('where != "" {\n\t\tfilterPushdown = true\n\t\twhereClause, args = where, values\n');
   });
@@ -144,6 +154,25 @@ describe('the indexed-field pushdown patch', () => {
   it('refuses a backend without the _id pushdown it builds on', () => {
     expect(() => applyPatch(indexedFieldPushdown, COLLECTION_GO)).toThrow(
       /collection\.go does not contain exactly one .*indexed-field pushdown fix/,
+    );
+  });
+});
+
+describe('the indexed date-range pushdown patch', () => {
+  const afterIndexedField = () => applyPatch(indexedFieldPushdown, applyPatch(idPushdown, COLLECTION_GO));
+
+  it('narrows the indexed field to a date window by index searches of rowids', () => {
+    const patched = applyPatch(dateRangePushdown, afterIndexedField());
+    expect(patched).toContain('\t"math"\n');
+    expect(patched).toContain('\t"time"\n');
+    expect(patched).toContain('if where, rangeArgs := pushedDownDateRange(filter, key, placeholders, args, indexes, table); where != "" {');
+    expect(patched).toContain('func dateBounds(filter *types.Document, field string) (low, high int64, ok bool) {');
+    expect(patched).toContain('return ` WHERE rowid IN (` + strings.Join(searches, ` UNION ALL `) + `)`, args');
+  });
+
+  it('refuses a backend without the indexed-field pushdown it builds on', () => {
+    expect(() => applyPatch(dateRangePushdown, applyPatch(idPushdown, COLLECTION_GO))).toThrow(
+      /collection\.go does not contain exactly one .*indexed date-range pushdown/,
     );
   });
 });

@@ -55,7 +55,7 @@ it("creates on the embedded FerretDB the indexes of one person's records only, t
       identities: ['_id_', 'profileId_1'],
       merges: ['_id_', 'from_1', 'into_1', 'status_1_at_1'],
       profile_redirects: ['_id_', 'into_1'],
-      deliveries: ['_id_', 'profileId_1'],
+      deliveries: ['_id_', 'bucket_1', 'profileId_1'],
       privacy_requests: ['_id_', 'profileId_1'],
       audit: ['_id_', 'actorHour_1', 'hour_1', 'kindHour_1', 'profileId_1'],
       consent_ledger: ['_id_', 'hour_1'],

@@ -32,33 +32,36 @@ export function ChartFigure({
       </figcaption>
       {children}
       <p class="dash-visually-hidden">{summary}</p>
-      <table class="dash-visually-hidden">
-        <caption>{caption}, latest values</caption>
-        <thead>
-          <tr>
-            {table.columns.map((column) => (
-              <th scope="col" key={column}>
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((row, i) => (
-            <tr key={i}>
-              {row.map((cell, j) =>
-                j === 0 ? (
-                  <th scope="row" key={j}>
-                    {cell}
-                  </th>
-                ) : (
-                  <td key={j}>{cell}</td>
-                ),
-              )}
+      {/* A table is as wide as its cells whatever its own width: its clipped box is this div. */}
+      <div class="dash-visually-hidden">
+        <table>
+          <caption>{caption}, latest values</caption>
+          <thead>
+            <tr>
+              {table.columns.map((column) => (
+                <th scope="col" key={column}>
+                  {column}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {table.rows.map((row, i) => (
+              <tr key={i}>
+                {row.map((cell, j) =>
+                  j === 0 ? (
+                    <th scope="row" key={j}>
+                      {cell}
+                    </th>
+                  ) : (
+                    <td key={j}>{cell}</td>
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
