@@ -61,6 +61,8 @@ describe('PUT /v1/settings/portal', () => {
   it.each([
     ['a colour that is not #rrggbb', { colours: { accent: 'red' } }, 400, 'colours.accent'],
     ['a logo over plain http', { logoUrl: 'http://shop.example/logo.png' }, 400, 'logoUrl'],
+    // A domain label ending in a hyphen: zod's own check takes it, e-mail validators do not.
+    ['an e-mail address with a bad domain', { dpoContact: { email: 'dpo@shop-.example' } }, 400, 'dpoContact.email'],
     ['a label too long', { labels: { traits: { city: { en: 'x'.repeat(121) } } } }, 400, 'labels.traits.city.en'],
     [
       'too many labels',

@@ -6,6 +6,7 @@
  * whoever looks after the page without a deploy; the rules stay about behaviour.
  */
 import { z } from 'zod';
+import { emailAddress } from '../email-address.js';
 import type { PortalSettings } from '../../store/settings.js';
 import { contrastRatio, isHexColour, MIN_CONTRAST } from './contrast.js';
 
@@ -33,7 +34,7 @@ export const portalSettingsBody = z
       .meta({ description: 'An https URL (the page loads nothing over plain http); leave it out for no logo' }),
     colours: z.object({ accent: colour.optional(), background: colour.optional(), text: colour.optional() }).strict().optional(),
     dpoContact: z
-      .object({ email: z.email().max(254).optional(), postal: z.string().trim().min(1).max(500).optional() })
+      .object({ email: emailAddress().optional(), postal: z.string().trim().min(1).max(500).optional() })
       .strict()
       .optional()
       .meta({ description: "The data protection officer: an e-mail address, a postal address, or both (the page's footer)" }),

@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { emailAddress } from '../email-address.js';
 import { addressOf } from '../../channels/deliver.js';
 import { messageIdOf } from '../../channels/mailer.js';
 import { sendSteps } from '../../channels/send-steps.js';
@@ -122,7 +123,7 @@ export const testSendBody = z
   })
   .meta({ example: { to: 'me@shop.example', name: 'welcome', sample: { traits: { first_name: 'Ada' } } } });
 
-const address = z.email();
+const address = emailAddress();
 
 export function checkedName(name: string | undefined, what: string): string {
   if (!name || !MESSAGE_NAME.test(name))
