@@ -98,6 +98,14 @@ describe('the console under /console/', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
+  it('answers the page for a deep link no file could be named (too long for the file system, or under a file)', async () => {
+    for (const path of [`/console/journeys/${'ż'.repeat(200)}`, '/console/index.html/child']) {
+      const response = await raw(path);
+      expect(response.status, path).toBe(200);
+      expect(await response.text()).toContain('<div id="app"></div>');
+    }
+  });
+
   it('refuses a path that tries to leave the build directory', async () => {
     const response = await raw('/console/..%2f..%2fpackage.json');
     expect(response.status).toBe(400);

@@ -156,8 +156,14 @@ function safeRelativePath(path: string): string | undefined {
 function fileIn(root: string, relative: string): { path: string; stats: Stats } | undefined {
   const path = resolve(root, relative);
   if (!path.startsWith(root + sep)) return undefined;
-  const stats = statSync(path, { throwIfNoEntry: false });
-  return stats?.isFile() ? { path, stats } : undefined;
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats?.isFile() ? { path, stats } : undefined;
+  } catch (error) {
+    // A name no file can have (too long, or a file where a folder would be): not a file of the build.
+    if (['ENAMETOOLONG', 'ENOTDIR', 'EINVAL'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw error;
+  }
 }
 
 function sendFile(req: Request, res: Response, path: string, stats: Stats, cacheControl: string): void {

@@ -22,12 +22,15 @@ import { forbidden, seesPersonal } from './people-access.js';
  * Names with white space or control characters cannot be searched: a MongoDB-protocol
  * server may refuse them in a filter (FerretDB does, once the collection holds profiles).
  */
+const NOT_IN_NAME = '\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 const traitPath = z
   .string()
   .min(1)
   .max(200)
+  // Spelled as ranges (control characters, then Unicode's white space) rather than `\s` and
+  // `\p{Cc}`, so that the OpenAPI document's pattern is one every tool can read.
   .regex(
-    /^[^.$\s\p{Cc}][^.\s\p{Cc}]*(\.[^.$\s\p{Cc}][^.\s\p{Cc}]*)*$/u,
+    new RegExp(`^[^.$${NOT_IN_NAME}][^.${NOT_IN_NAME}]*(\\.[^.$${NOT_IN_NAME}][^.${NOT_IN_NAME}]*)*$`),
     'a trait path: names separated by dots, none empty, starting with $, or holding white space or control characters',
   );
 
