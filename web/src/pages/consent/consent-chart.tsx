@@ -5,44 +5,14 @@
  */
 import { useMemo } from 'preact/hooks';
 import { ChartFigure } from '../../charts/figure';
-import { uPlot, UPlotChart, utc, type ChartOptions } from '../../charts/uplot-chart';
+import { dailyCountsOptions } from '../../charts/daily-counts';
+import { type uPlot, UPlotChart } from '../../charts/uplot-chart';
 import { DAY_STATES, type ConsentStats, type DayState } from './types';
 
 export const STATE_COLOURS: Record<DayState, string> = { granted: '#2f9468', denied: '#cf5c36', revoked: '#8e44ad', pending: '#8a93a3' };
 
-const font = '12px system-ui, sans-serif';
-const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
-  font,
-  stroke: '#5f6878',
-  grid: { stroke: '#e9ecf1', width: 1 },
-  ticks: { stroke: '#e9ecf1', width: 1 },
-  ...(values ? { values } : {}),
-});
-
-function chartOptions(): ChartOptions {
-  const day = uPlot.fmtDate('{D} {MMM}');
-  const stamp = uPlot.fmtDate('{D} {MMM} {YYYY}');
-  return {
-    tzDate: utc,
-    cursor: { points: { size: 7 }, drag: { x: false, y: false } },
-    legend: { live: true },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
-    axes: [
-      axis((_u, ticks) => ticks.map((tick) => day(utc(tick)))),
-      axis((_u, ticks) => ticks.map((tick) => (Number.isInteger(tick) ? tick.toLocaleString('en') : ''))),
-    ],
-    series: [
-      { value: (_u, seconds) => (seconds === null ? '—' : `${stamp(utc(seconds))} UTC`) },
-      ...DAY_STATES.map((state) => ({
-        label: state[0]!.toUpperCase() + state.slice(1),
-        stroke: STATE_COLOURS[state],
-        width: 2,
-        points: { show: true, size: 4 },
-        value: (_u: uPlot, value: number | null) => (value ?? 0).toLocaleString('en'),
-      })),
-    ],
-  };
-}
+const chartOptions = () =>
+  dailyCountsOptions(DAY_STATES.map((state) => ({ label: state[0]!.toUpperCase() + state.slice(1), stroke: STATE_COLOURS[state] })));
 
 export function ConsentChart({ stats, purpose }: { stats: ConsentStats; purpose: string }) {
   const options = useMemo(chartOptions, []);

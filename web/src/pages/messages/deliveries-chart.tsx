@@ -5,7 +5,8 @@
  */
 import { useMemo } from 'preact/hooks';
 import { ChartFigure } from '../../charts/figure';
-import { uPlot, UPlotChart, utc, type ChartOptions } from '../../charts/uplot-chart';
+import { dailyCountsOptions } from '../../charts/daily-counts';
+import { type uPlot, UPlotChart } from '../../charts/uplot-chart';
 import { CHART_OUTCOMES, type ChartOutcome, type DeliveryStats } from './deliveries-types';
 
 export const OUTCOME_COLOURS: Record<ChartOutcome, string> = {
@@ -16,39 +17,8 @@ export const OUTCOME_COLOURS: Record<ChartOutcome, string> = {
 };
 const LABELS: Record<ChartOutcome, string> = { sent: 'Sent', failed: 'Failed', bounced: 'Bounced', unsubscribed: 'Unsubscribed' };
 
-const font = '12px system-ui, sans-serif';
-const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
-  font,
-  stroke: '#5f6878',
-  grid: { stroke: '#e9ecf1', width: 1 },
-  ticks: { stroke: '#e9ecf1', width: 1 },
-  ...(values ? { values } : {}),
-});
-
-function chartOptions(): ChartOptions {
-  const day = uPlot.fmtDate('{D} {MMM}');
-  const stamp = uPlot.fmtDate('{D} {MMM} {YYYY}');
-  return {
-    tzDate: utc,
-    cursor: { points: { size: 7 }, drag: { x: false, y: false } },
-    legend: { live: true },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.15))] } },
-    axes: [
-      axis((_u, ticks) => ticks.map((tick) => day(utc(tick)))),
-      axis((_u, ticks) => ticks.map((tick) => (Number.isInteger(tick) ? tick.toLocaleString('en') : ''))),
-    ],
-    series: [
-      { value: (_u, seconds) => (seconds === null ? '—' : `${stamp(utc(seconds))} UTC`) },
-      ...CHART_OUTCOMES.map((outcome) => ({
-        label: LABELS[outcome],
-        stroke: OUTCOME_COLOURS[outcome],
-        width: 2,
-        points: { show: true, size: 4 },
-        value: (_u: uPlot, value: number | null) => (value ?? 0).toLocaleString('en'),
-      })),
-    ],
-  };
-}
+const chartOptions = () =>
+  dailyCountsOptions(CHART_OUTCOMES.map((outcome) => ({ label: LABELS[outcome], stroke: OUTCOME_COLOURS[outcome] })));
 
 export function DeliveriesChart({ stats, scope }: { stats: DeliveryStats; scope: string }) {
   const options = useMemo(chartOptions, []);
