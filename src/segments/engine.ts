@@ -19,6 +19,7 @@ import { forEachInParallel } from '../util/in-parallel.js';
 import { observeSegmentEntryLag, recordFailure, recordSystemFailure } from '../metrics/index.js';
 import type { SegmentContext } from './context.js';
 import { factMeasure, type Facts } from './facts.js';
+import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf } from './membership.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
@@ -77,10 +78,11 @@ export interface SegmentEngineOptions {
 
 export class SegmentEngine {
   private readonly plans = new Map<number, SegmentPlan>();
-  /** Ids of changes this process has copied (bounded: forgetting one only means copying it again). */
-  private readonly copied = new RecentIds(100_000);
+  private readonly copier: SegmentChangeCopier;
 
-  constructor(private readonly options: SegmentEngineOptions) {}
+  constructor(private readonly options: SegmentEngineOptions) {
+    this.copier = new SegmentChangeCopier(options.stores, options.journeys);
+  }
 
   /** The active rules as the engine needs them; null when they hold nothing it keeps. */
   async context(): Promise<SegmentContext | null> {
@@ -239,7 +241,7 @@ export class SegmentEngine {
     const fresh = [...judged.exited.map((name) => record(name, 'exited')), ...judged.entered.map((name) => record(name, 'entered'))];
     // Changes this process copied already are dropped from the profile at its next write.
     const stored = profile.segmentChanges ?? [];
-    const pending = [...stored.filter((change) => !this.copied.has(change._id)), ...fresh];
+    const pending = [...stored.filter((change) => !this.copier.hasCopied(change._id)), ...fresh];
 
     const set: SegmentStateSet = {};
     if (judged.changed) set.segments = judged.segments;
@@ -307,54 +309,8 @@ export class SegmentEngine {
     return { memberships, history };
   }
 
-  /**
-   * Copies changes to the person's history, the member lists, the sizes and the stats.
-   * This process remembers what it copied (a bounded set of ids): a change is copied once,
-   * and the profile's next write drops it. After a restart the profile's pending changes
-   * (those of its last write) are copied again: the history keeps one of each, the member
-   * list ends as the last change says, and a size or a stat moves only when the member
-   * list did. Replaying several changes of one person out of a crash, or dying between a
-   * member list's write and its size's, can leave a size and the stats off by those
-   * changes (docs/segments.md: sizes are never counted over, which would lose live entries).
-   */
-  async copyChanges(all: readonly SegmentChange[]): Promise<void> {
-    const { stores } = this.options;
-    const changes = all.filter((change) => !this.copied.has(change._id));
-    await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
-    const moves = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
-    for (const change of changes) {
-      const moved =
-        change.change === 'entered'
-          ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
-          : await stores.segmentMembers.remove(change.segment, change.profileId);
-      if (!moved) continue;
-      const key = `${change.segment} ${change.change} ${change.at.toISOString().slice(0, 13)}`;
-      const move = moves.get(key) ?? { segment: change.segment, change: change.change, at: change.at, count: 0 };
-      move.count += 1;
-      moves.set(key, move);
-    }
-    for (const { segment, change, at, count } of moves.values()) {
-      await stores.segments.addToSize(segment, change === 'entered' ? count : -count);
-      await stores.segmentStats.record(segment, change, at, count);
-    }
-    // Last: should starting a run fail (Temporal unreachable), the changes stay pending and the retry copies them again.
-    if (changes.length > 0) await this.options.journeys?.segmentsChanged(changes);
-    for (const change of changes) this.copied.add(change._id);
-  }
-}
-
-/** A set that keeps only the most recently added ids. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-
-  constructor(private readonly limit: number) {}
-
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.limit) this.ids.delete(this.ids.values().next().value!);
-  }
-
-  has(id: string): boolean {
-    return this.ids.has(id);
+  /** Copies changes to the history, member lists, sizes, stats and journeys (copy-changes.ts). */
+  copyChanges(changes: readonly SegmentChange[]): Promise<void> {
+    return this.copier.copy(changes);
   }
 }
