@@ -1,6 +1,11 @@
 /**
- * Copies a person's pending segment changes to where they are read: the person's history,
+ * Copies people's pending segment changes to where they are read: each person's history,
  * the member lists, the sizes, the hourly stats, and journeys (runs start from entries).
+ *
+ * Copies are gathered: while one is being written, the changes handed in meanwhile (by the
+ * other people of a writer's round, or of a recompute's chunk) wait and are written
+ * together next, so a segment's size and its hour's stats take one increment for all of
+ * them instead of one each. Alone, a change is written at once, as before.
  *
  * This process remembers what it copied (a bounded set of ids): a change is copied once,
  * and the profile's next write drops it. After a restart the profile's pending changes
@@ -9,18 +14,37 @@
  * list did. Replaying several changes of one person out of a crash, or dying between a
  * member list's write and its size's, can leave a size and the stats off by those
  * changes (docs/segments.md: sizes are never counted over, which would lose live entries).
+ * A failed copy fails every caller it gathered; each retries (the sweeper, an activity's
+ * retry), and what was written already is not counted again.
  */
 import type { SegmentChange } from '../model.js';
 import type { Stores } from '../store/index.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 
 /** Changes copied to journeys, once per change id. */
 export interface SegmentChangeListener {
   segmentsChanged(changes: readonly SegmentChange[]): Promise<void>;
 }
 
+/** Member lists written at once: the embedded database's pool size. */
+const MEMBER_WRITERS = 8;
+
+interface Waiting {
+  changes: readonly SegmentChange[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A change's place among its person's changes (`<profileId>:<n>`). */
+function sequenceOf(change: SegmentChange): number {
+  return Number(change._id.slice(change._id.lastIndexOf(':') + 1));
+}
+
 export class SegmentChangeCopier {
   /** Ids of changes this process has copied (bounded: forgetting one only means copying it again). */
   private readonly copied = new RecentIds(100_000);
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
 
   constructor(
     private readonly stores: Stores,
@@ -31,28 +55,69 @@ export class SegmentChangeCopier {
     return this.copied.has(changeId);
   }
 
-  async copy(all: readonly SegmentChange[]): Promise<void> {
-    const { stores } = this;
+  /** Resolves once these changes are copied, with whatever was gathered beside them. */
+  copy(all: readonly SegmentChange[]): Promise<void> {
     const changes = all.filter((change) => !this.copied.has(change._id));
+    if (changes.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ changes, resolve, reject });
+      void this.writeWaiting();
+    });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    if (this.writing || this.waiting.length === 0) return;
+    this.writing = true;
+    const gathered = this.waiting.splice(0);
+    try {
+      await this.write(gathered.flatMap((waiting) => waiting.changes));
+      for (const waiting of gathered) waiting.resolve();
+    } catch (error) {
+      for (const waiting of gathered) waiting.reject(error);
+    } finally {
+      this.writing = false;
+      void this.writeWaiting();
+    }
+  }
+
+  private async write(gathered: readonly SegmentChange[]): Promise<void> {
+    const { stores } = this;
+    // Two refreshes of one person may hand in the same pending change.
+    const changes = [...new Map(gathered.filter((change) => !this.copied.has(change._id)).map((change) => [change._id, change])).values()];
+    if (changes.length === 0) return;
     await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
-    const moves = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
+
+    // One person's changes to one segment are applied in their order; different ones side by side.
+    const byMember = new Map<string, SegmentChange[]>();
     for (const change of changes) {
-      const moved =
-        change.change === 'entered'
-          ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
-          : await stores.segmentMembers.remove(change.segment, change.profileId);
-      if (!moved) continue;
+      const key = `${change.segment}\n${change.profileId}`;
+      byMember.set(key, [...(byMember.get(key) ?? []), change]);
+    }
+    const moved: SegmentChange[] = [];
+    await forEachInParallel(byMember.values(), MEMBER_WRITERS, async (ofMember) => {
+      for (const change of ofMember.sort((a, b) => sequenceOf(a) - sequenceOf(b))) {
+        const didMove =
+          change.change === 'entered'
+            ? await stores.segmentMembers.add(change.segment, change.profileId, change.at)
+            : await stores.segmentMembers.remove(change.segment, change.profileId);
+        if (didMove) moved.push(change);
+      }
+    });
+
+    const sizes = new Map<string, number>();
+    const stats = new Map<string, { segment: string; change: SegmentChange['change']; at: Date; count: number }>();
+    for (const change of moved) {
+      sizes.set(change.segment, (sizes.get(change.segment) ?? 0) + (change.change === 'entered' ? 1 : -1));
       const key = `${change.segment} ${change.change} ${change.at.toISOString().slice(0, 13)}`;
-      const move = moves.get(key) ?? { segment: change.segment, change: change.change, at: change.at, count: 0 };
-      move.count += 1;
-      moves.set(key, move);
+      const stat = stats.get(key) ?? { segment: change.segment, change: change.change, at: change.at, count: 0 };
+      stat.count += 1;
+      stats.set(key, stat);
     }
-    for (const { segment, change, at, count } of moves.values()) {
-      await stores.segments.addToSize(segment, change === 'entered' ? count : -count);
-      await stores.segmentStats.record(segment, change, at, count);
-    }
+    for (const [segment, by] of sizes) if (by !== 0) await stores.segments.addToSize(segment, by);
+    for (const { segment, change, at, count } of stats.values()) await stores.segmentStats.record(segment, change, at, count);
+
     // Last: should starting a run fail (Temporal unreachable), the changes stay pending and the retry copies them again.
-    if (changes.length > 0) await this.listener?.segmentsChanged(changes);
+    await this.listener?.segmentsChanged(changes);
     for (const change of changes) this.copied.add(change._id);
   }
 }

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { SegmentChange } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 import { upsertOnce } from './upsert.js';
 
 interface HistoryChunkDoc {
@@ -12,6 +13,8 @@ interface HistoryChunkDoc {
 
 /** Changes per chunk: a person's latest changes are one or two `_id` lookups away. */
 export const HISTORY_CHUNK = 100;
+/** Chunks written at once: the embedded database's pool size, so none waits for a connection. */
+const CHUNK_WRITERS = 8;
 
 function sequenceOf(change: SegmentChange): number {
   return Number(change._id.slice(change._id.lastIndexOf(':') + 1));
@@ -38,7 +41,8 @@ export class SegmentHistoryStore {
       const id = `${change.profileId}#${Math.floor(sequenceOf(change) / HISTORY_CHUNK)}`;
       byChunk.set(id, [...(byChunk.get(id) ?? []), change]);
     }
-    for (const [id, ofChunk] of byChunk) {
+    // Many people's changes come at once (the copier gathers them): their chunks are written side by side.
+    await forEachInParallel(byChunk, CHUNK_WRITERS, async ([id, ofChunk]) => {
       await upsertOnce(() =>
         this.collection.updateOne(
           { _id: id },
@@ -46,7 +50,7 @@ export class SegmentHistoryStore {
           { upsert: true },
         ),
       );
-    }
+    });
   }
 
   /**
