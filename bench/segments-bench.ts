@@ -59,7 +59,7 @@ segment pinged {
 const ONE_SEGMENT = MONTH_SPENDERS + PROBES;
 
 /** 20 segments over every kind of condition (the first is the one above, kept). */
-const TWENTY_SEGMENTS = `${ONE_SEGMENT}
+export const TWENTY_SEGMENTS = `${ONE_SEGMENT}
 segment buyers { performed "Order Completed" }
 segment frequent { performed "Order Completed" at least 5 times }
 segment eur_buyers { performed "Order Completed" where currency = "EUR" }
@@ -82,7 +82,7 @@ segment lapsed_buyers { in segment buyers and not in segment weekly_buyers }
 `.replace(/^segment (\w+) \{ (.*) \}$/gm, 'segment $1 {\n  $2\n}');
 
 /** 80 segments over five kinds of condition, named with `prefix`. */
-const eightySegments = (prefix: string) =>
+export const eightySegments = (prefix: string) =>
   Array.from({ length: 80 }, (_, i) => {
     const condition = [
       `performed "Event ${i}"`,
@@ -108,7 +108,7 @@ function sampleMemory(): { stop(): number } {
 }
 
 /** Known people's events through /v1/batch, 8 clients of 100-event batches, until acknowledged and until applied. */
-async function ingest(bench: Bench, run: string, events: number, profiles: number) {
+export async function ingest(bench: Bench, run: string, events: number, profiles: number) {
   const batches = Math.ceil(events / 100);
   let next = 0;
   const t0 = performance.now();
@@ -140,7 +140,7 @@ async function ingest(bench: Bench, run: string, events: number, profiles: numbe
 }
 
 /** Deploys and waits until every segment is ready: the recompute's time and the process's peak memory. */
-async function deploy(bench: Bench, source: string) {
+export async function deploy(bench: Bench, source: string) {
   const memory = sampleMemory();
   const t0 = performance.now();
   const { version } = await bench.call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain');

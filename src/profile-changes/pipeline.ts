@@ -117,7 +117,8 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
     if ('fold' in judging) {
       if (judging.fold instanceof Error) throw judging.fold;
       if (!judging.fold) return profile;
-      return (await segments.refresh(profile._id, { ...changeOfEvents(events), events }, judging.fold))?.profile ?? profile;
+      // The profile as just written: judged without reading it again.
+      return (await segments.refresh(profile._id, { ...changeOfEvents(events), events }, judging.fold, profile))?.profile ?? profile;
     }
     const stored: FactSource[] = [];
     for await (const event of stores.events.factSourcesOf(profile._id)) stored.push(event);

@@ -2,10 +2,10 @@
  * Copies people's pending segment changes to where they are read: each person's history,
  * the member lists, the sizes, the hourly stats, and journeys (runs start from entries).
  *
- * Copies are gathered: while one is being written, the changes handed in meanwhile (by the
- * other people of a writer's round, or of a recompute's chunk) wait and are written
- * together next, so a segment's size and its hour's stats take one increment for all of
- * them instead of one each. Alone, a change is written at once, as before.
+ * Copies are gathered (src/util/gathered.ts): while one is being written, the changes
+ * handed in meanwhile (by the other people of a writer's round, or of a recompute's chunk)
+ * wait and are written together next, so a segment's size and its hour's stats take one
+ * increment for all of them instead of one each.
  *
  * This process remembers what it copied (a bounded set of ids): a change is copied once,
  * and the profile's next write drops it. After a restart the profile's pending changes
@@ -15,10 +15,11 @@
  * member list's write and its size's, can leave a size and the stats off by those
  * changes (docs/segments.md: sizes are never counted over, which would lose live entries).
  * A failed copy fails every caller it gathered; each retries (the sweeper, an activity's
- * retry), and what was written already is not counted again.
+ * retry).
  */
 import type { SegmentChange } from '../model.js';
 import type { Stores } from '../store/index.js';
+import { Gathered } from '../util/gathered.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 
 /** Changes copied to journeys, once per change id. */
@@ -29,12 +30,6 @@ export interface SegmentChangeListener {
 /** Member lists written at once: the embedded database's pool size. */
 const MEMBER_WRITERS = 8;
 
-interface Waiting {
-  changes: readonly SegmentChange[];
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /** A change's place among its person's changes (`<profileId>:<n>`). */
 function sequenceOf(change: SegmentChange): number {
   return Number(change._id.slice(change._id.lastIndexOf(':') + 1));
@@ -43,8 +38,7 @@ function sequenceOf(change: SegmentChange): number {
 export class SegmentChangeCopier {
   /** Ids of changes this process has copied (bounded: forgetting one only means copying it again). */
   private readonly copied = new RecentIds(100_000);
-  private readonly waiting: Waiting[] = [];
-  private writing = false;
+  private readonly gathered = new Gathered<SegmentChange>((changes) => this.write(changes));
 
   constructor(
     private readonly stores: Stores,
@@ -57,27 +51,7 @@ export class SegmentChangeCopier {
 
   /** Resolves once these changes are copied, with whatever was gathered beside them. */
   copy(all: readonly SegmentChange[]): Promise<void> {
-    const changes = all.filter((change) => !this.copied.has(change._id));
-    if (changes.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ changes, resolve, reject });
-      void this.writeWaiting();
-    });
-  }
-
-  private async writeWaiting(): Promise<void> {
-    if (this.writing || this.waiting.length === 0) return;
-    this.writing = true;
-    const gathered = this.waiting.splice(0);
-    try {
-      await this.write(gathered.flatMap((waiting) => waiting.changes));
-      for (const waiting of gathered) waiting.resolve();
-    } catch (error) {
-      for (const waiting of gathered) waiting.reject(error);
-    } finally {
-      this.writing = false;
-      void this.writeWaiting();
-    }
+    return this.gathered.add(all.filter((change) => !this.copied.has(change._id)));
   }
 
   private async write(gathered: readonly SegmentChange[]): Promise<void> {
@@ -87,14 +61,19 @@ export class SegmentChangeCopier {
     if (changes.length === 0) return;
     await stores.segmentHistory.append(changes.filter((change) => change.reason.kind !== 'erasure'));
 
-    // One person's changes to one segment are applied in their order; different ones side by side.
+    // A person's one change to a segment goes with the others of its bucket, in one write
+    // each; several changes of one person to one segment are applied one by one, in order.
     const byMember = new Map<string, SegmentChange[]>();
     for (const change of changes) {
       const key = `${change.segment}\n${change.profileId}`;
       byMember.set(key, [...(byMember.get(key) ?? []), change]);
     }
-    const moved: SegmentChange[] = [];
-    await forEachInParallel(byMember.values(), MEMBER_WRITERS, async (ofMember) => {
+    const single = [...byMember.values()].filter((ofMember) => ofMember.length === 1).map(([change]) => change!);
+    const moves = single.map(({ segment, profileId, change, at }) => ({ segment, profileId, change, since: at }));
+    const movedSingle = await stores.segmentMembers.moveMany(moves);
+    const moved = single.filter((_, index) => movedSingle[index]);
+    const several = [...byMember.values()].filter((ofMember) => ofMember.length > 1);
+    await forEachInParallel(several, MEMBER_WRITERS, async (ofMember) => {
       for (const change of ofMember.sort((a, b) => sequenceOf(a) - sequenceOf(b))) {
         const didMove =
           change.change === 'entered'

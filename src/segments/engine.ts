@@ -108,11 +108,12 @@ export class SegmentEngine {
    * Applies one change to the person's facts and membership. Null when the profile is
    * gone (erased) or nothing is deployed that keeps anything.
    */
-  async refresh(profileId: string, refresh: Refresh, known?: SegmentContext | null): Promise<RefreshOutcome | null> {
+  async refresh(profileId: string, refresh: Refresh, known?: SegmentContext | null, loaded?: ProfileDoc): Promise<RefreshOutcome | null> {
     const { stores, now, clock } = this.options;
     const context = known === undefined ? await this.context() : known;
     if (!context) return null;
-    const decided = await stores.profiles.decideSegmentState(profileId, (profile) => this.decide(profile, refresh, context, now()));
+    // `loaded`: the profile as the caller just read or wrote it, judged without reading it again.
+    const decided = await stores.profiles.decideSegmentState(profileId, (profile) => this.decide(profile, refresh, context, now()), loaded);
     if (!decided) return null;
     const { profile, pending, nextAt, ring, exits } = decided;
     // A run of a rules version this process has not read yet: its `exit when` is known once read, so judge again.

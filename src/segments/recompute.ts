@@ -13,8 +13,8 @@
  *    belong to the backfill. Each event is counted by exactly one of them.
  * 2. once every batch received up to the cutoff is applied (the outbox holds none), the
  *    backfill folds the stored events into those leaves' facts in one pass over the events
- *    and merges them into each profile, marked so that a retried backfill skips profiles
- *    it has done; the leaves are then ready.
+ *    they name (found by the `event` index) and merges them into each profile, marked so
+ *    that a retried backfill skips profiles it has done; the leaves are then ready.
  * 3. every profile is judged for the computing segments, in `_id` order, with the last id
  *    as the checkpoint a retried pass resumes from.
  * 4. the segments are `ready`; segments and leaves the rules no longer name are dropped.
@@ -38,8 +38,14 @@ import type { ProgramIR } from '../dsl/ir.js';
 /** How far ahead of the deploy new leaves' cutoff is set: far more than writing the state takes. */
 export const CUTOFF_AHEAD_MS = 2_000;
 
-/** Profiles written or judged at once by a pass: overlaps database round trips. */
-const WRITERS = 4;
+/** Profiles written at once by the backfill: the embedded database's pool size. */
+const WRITERS = 8;
+/**
+ * Profiles judged at once: most judgements write nothing, and those that do hand their
+ * changes and clock instants to gathered writes (src/util/gathered.ts), which carry more
+ * people each the more are judged together.
+ */
+const JUDGES = 32;
 /** Profiles judged between checkpoints (heartbeat, progress). */
 const CHECKPOINT_EVERY = 200;
 
@@ -134,7 +140,7 @@ export async function backfillFacts(
   const at = now();
   const folded = new Map<string, Facts>();
   let scanned = 0;
-  for await (const event of stores.events.allFactSources()) {
+  for await (const event of stores.events.factSourcesNamed(pending.map(({ leaf }) => leaf.event))) {
     for (const { key, leaf, cutoffMs } of pending) {
       if (event.receivedAt.getTime() > cutoffMs) continue;
       const facts = folded.get(event.profileId) ?? {};
@@ -208,8 +214,11 @@ export async function judgeEveryone(
   // Chunks of ids in order, judged a few at a time; the checkpoint is a chunk's last id.
   let chunk: string[] = [];
   const judgeChunk = async () => {
-    await forEachInParallel(chunk, WRITERS, async (id) => {
-      await engine.refresh(id, { change: { segments: computing }, reason: { kind: 'rules deployed', version }, initial }, context);
+    // One read for the chunk's profiles; a profile written since is read again by the guard.
+    const loaded = await stores.profiles.findExactByIds(chunk);
+    await forEachInParallel(chunk, JUDGES, async (id) => {
+      const refresh = { change: { segments: computing }, reason: { kind: 'rules deployed', version } as const, initial };
+      await engine.refresh(id, refresh, context, loaded.get(id));
     });
     done += chunk.length;
     after = chunk[chunk.length - 1];

@@ -369,21 +369,28 @@ export class ProfileStore {
     return this.decideGuarded(id, decide);
   }
 
-  /** As `decideAndSet`, for the segment engine's own fields: called by src/segments alone (`npm run lint` holds it there). */
+  /**
+   * As `decideAndSet`, for the segment engine's own fields: called by src/segments alone
+   * (`npm run lint` holds it there). `loaded`: the profile as its caller has just read or
+   * written it, decided on first instead of reading it again (the guard still catches a
+   * write made since).
+   */
   decideSegmentState<T extends { set?: SegmentStateSet; guard?: Filter<ProfileDoc> }>(
     id: string,
     decide: (profile: ProfileDoc) => T | Promise<T>,
+    loaded?: ProfileDoc,
   ): Promise<T | null> {
-    return this.decideGuarded(id, decide);
+    return this.decideGuarded(id, decide, loaded);
   }
 
   private async decideGuarded<T extends { set?: object; guard?: Filter<ProfileDoc> }>(
     id: string,
     decide: (profile: ProfileDoc) => T | Promise<T>,
+    loaded?: ProfileDoc,
   ): Promise<T | null> {
     return this.followingRedirect(id, async (target) => {
       for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
-        const profile = await this.collection.findOne({ _id: target });
+        const profile = tries === 1 && loaded?._id === target ? loaded : await this.collection.findOne({ _id: target });
         if (!profile) return null;
         const decision = await decide(profile);
         if (!decision.set) return decision;

@@ -1,6 +1,7 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { counterKey, decodeCounterKey } from '../profile/counters.js';
 import { COLLECTIONS } from './collections.js';
+import { forEachInParallel } from '../util/in-parallel.js';
 import { upsertOnce } from './upsert.js';
 
 interface MemberBucketDoc {
@@ -35,6 +36,17 @@ interface OccupiedBucketsDoc {
 export const MEMBER_BUCKETS = 256;
 /** Buckets a page reads at once: the embedded database's connection pool. */
 const READ_AHEAD = 8;
+
+/** A person entering (`since`: when) or leaving a segment. */
+export interface MemberMove {
+  segment: string;
+  profileId: string;
+  change: 'entered' | 'exited';
+  since: Date;
+}
+
+/** Buckets written at once by `moveMany`: the embedded database's pool size. */
+const BUCKET_WRITERS = 8;
 
 export interface MemberPage {
   members: { profileId: string; since: Date }[];
@@ -110,6 +122,66 @@ export class SegmentMemberStore {
       if ((error as { code?: number }).code !== 11000) throw error;
       return false;
     }
+  }
+
+  /**
+   * Many people entering or leaving at once (a recompute's chunk, a busy round): one
+   * guarded write per bucket for all of its moves instead of one per person. Each
+   * (segment, person) appears at most once. Answers, per move, whether the list moved: an
+   * entry of someone listed, or an exit of someone not, does not. A bucket whose guard
+   * misses (another process moved one of its people meanwhile) is moved person by person.
+   */
+  async moveMany(moves: readonly MemberMove[]): Promise<boolean[]> {
+    const moved = moves.map(() => false);
+    const byBucket = new Map<string, number[]>();
+    for (const [index, move] of moves.entries()) {
+      const id = `${move.segment}#${bucketOf(move.profileId)}`;
+      byBucket.set(id, [...(byBucket.get(id) ?? []), index]);
+    }
+    const existing = new Set(
+      (await this.collection.find({ _id: { $in: [...byBucket.keys()] } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id),
+    );
+    // New buckets are listed before they are first written (see OccupiedBucketsDoc): one write per segment.
+    const listing = new Map<string, Record<string, true>>();
+    for (const [id, indexes] of byBucket) {
+      if (existing.has(id) || !indexes.some((index) => moves[index]!.change === 'entered')) continue;
+      const { segment } = moves[indexes[0]!]!;
+      listing.set(segment, { ...listing.get(segment), [`buckets.${bucketNumber(id)}`]: true });
+    }
+    for (const [segment, buckets] of listing)
+      await upsertOnce(() => this.occupied.updateOne({ _id: occupiedId(segment) }, { $set: buckets }, { upsert: true }));
+
+    await forEachInParallel(byBucket, BUCKET_WRITERS, async ([id, indexes]) => {
+      // Nobody to take out of a bucket that does not exist.
+      const own = existing.has(id) ? indexes : indexes.filter((index) => moves[index]!.change === 'entered');
+      if (own.length === 0) return;
+      const guard: Record<string, unknown> = { _id: id };
+      const set: Record<string, unknown> = { segment: moves[own[0]!]!.segment };
+      const unset: Record<string, ''> = {};
+      for (const index of own) {
+        const { profileId, change, since } = moves[index]!;
+        const field = `members.${counterKey(profileId)}`;
+        guard[field] = { $exists: change === 'exited' };
+        if (change === 'entered') set[field] = since;
+        else unset[field] = '';
+      }
+      try {
+        const update = Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
+        const written = await this.collection.updateOne(guard as Filter<MemberBucketDoc>, update, { upsert: !existing.has(id) });
+        if (written.modifiedCount + written.upsertedCount === 1) {
+          for (const index of own) moved[index] = true;
+          return;
+        }
+      } catch (error) {
+        // Written meanwhile by another process: the upsert met its `_id`.
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+      for (const index of own) {
+        const { segment, profileId, change, since } = moves[index]!;
+        moved[index] = change === 'entered' ? await this.add(segment, profileId, since) : await this.remove(segment, profileId);
+      }
+    });
+    return moved;
   }
 
   /** Removes the member; false when it was not listed (a change applied again). */

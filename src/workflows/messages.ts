@@ -114,6 +114,8 @@ export interface SegmentClocksInput {
 
 /** The person's clock must ring at this instant (epoch ms), or earlier if it was set so. */
 export const segmentClockSetSignal = defineSignal<[profileId: string, atMs: number]>('segmentClockSet');
+/** As `segmentClockSet`, for many people of one shard at once (a recompute's or a round's people). */
+export const segmentClockSetManySignal = defineSignal<[entries: [profileId: string, atMs: number][]]>('segmentClockSetMany');
 
 /** The person is erased: the shard drops their instant. */
 export const segmentClockForgetSignal = defineSignal<[profileId: string]>('segmentClockForget');

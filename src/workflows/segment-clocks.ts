@@ -17,7 +17,13 @@
  */
 import { condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SegmentActivities } from '../activities/index.js';
-import { segmentClockDueQuery, segmentClockForgetSignal, segmentClockSetSignal, type SegmentClocksInput } from './messages.js';
+import {
+  segmentClockDueQuery,
+  segmentClockForgetSignal,
+  segmentClockSetManySignal,
+  segmentClockSetSignal,
+  type SegmentClocksInput,
+} from './messages.js';
 
 /**
  * A local activity: the ring runs inside the shard's workflow task, on the worker that
@@ -39,11 +45,15 @@ export async function segmentClocksWorkflow(input: SegmentClocksInput): Promise<
   // The instant the shard sleeps until: a signal wakes it only for an earlier one.
   let sleepingUntil = Infinity;
   let woken = false;
-  setHandler(segmentClockSetSignal, (profileId, atMs) => {
+  const ringAt = (profileId: string, atMs: number) => {
     const set = due.get(profileId);
     if (set !== undefined && set <= atMs) return;
     due.set(profileId, atMs);
     if (atMs < sleepingUntil) woken = true;
+  };
+  setHandler(segmentClockSetSignal, ringAt);
+  setHandler(segmentClockSetManySignal, (entries) => {
+    for (const [profileId, atMs] of entries) ringAt(profileId, atMs);
   });
   setHandler(segmentClockForgetSignal, (profileId) => {
     due.delete(profileId);

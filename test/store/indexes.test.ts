@@ -43,7 +43,7 @@ const createIndexes = () =>
     stores.audit.ensureIndexes(),
   ]);
 
-it("creates on the embedded FerretDB the indexes of one person's records only, the ones it searches", async () => {
+it("creates on the embedded FerretDB the indexes it searches: one person's records, and events by name", async () => {
   const own = await freshDatabase('indexes_ferretdb');
   try {
     await ensureIndexes(createStores(own.db));
@@ -51,7 +51,7 @@ it("creates on the embedded FerretDB the indexes of one person's records only, t
     for (const { name } of await own.db.listCollections().toArray())
       names[name] = (await own.db.collection(name).listIndexes().toArray()).map((index) => index.name as string).sort();
     expect(names).toEqual({
-      events: ['_id_', 'profileId_1_timestamp_-1'],
+      events: ['_id_', 'event_1', 'profileId_1_timestamp_-1'],
       identities: ['_id_', 'profileId_1'],
       merges: ['_id_', 'from_1', 'into_1', 'status_1_at_1'],
       profile_redirects: ['_id_', 'into_1'],

@@ -79,4 +79,44 @@ describe('segment member buckets', () => {
     expect(await raw().findOne({ _id: 'gone#buckets' })).toBeNull();
     expect(await store.count('gone')).toBe(0);
   });
+
+  it('moves many people at once, one write per bucket, as person-by-person moves would', async () => {
+    const store = new SegmentMemberStore(database.db);
+    const people = Array.from({ length: 600 }, (_, i) => `moved-${i}`);
+    // Some are listed already; one of those is in a bucket with newcomers, so its guard misses.
+    for (const id of people.slice(0, 5)) expect(await store.add('moved', id, at)).toBe(true);
+    const later = new Date(at.getTime() + 60_000);
+    const entering = people.slice(0, 500).map((profileId) => ({ segment: 'moved', profileId, change: 'entered' as const, since: later }));
+    const leavingUnlisted = people
+      .slice(500, 510)
+      .map((profileId) => ({ segment: 'moved', profileId, change: 'exited' as const, since: later }));
+    const elsewhere = [{ segment: 'other', profileId: 'moved-0', change: 'entered' as const, since: later }];
+    const moved = await store.moveMany([...entering, ...leavingUnlisted, ...elsewhere]);
+    // Entries of people listed already and exits of people never listed do not move.
+    expect(moved).toEqual([...people.slice(0, 500).map((_, i) => i >= 5), ...leavingUnlisted.map(() => false), true]);
+    expect(await store.count('moved')).toBe(500);
+    expect(await store.count('other')).toBe(1);
+    // Those listed before keep their first `since`.
+    expect((await store.member('moved', 'moved-0'))?.since).toEqual(at);
+    expect((await store.member('moved', 'moved-400'))?.since).toEqual(later);
+    // Every bucket written is listed, so a page finds every member.
+    const listed = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.page('moved', 150, cursor);
+      for (const member of page.members) listed.add(member.profileId);
+      cursor = page.next;
+    } while (cursor);
+    expect([...listed].sort()).toEqual(people.slice(0, 500).sort());
+
+    // Leaving and entering in one call: those listed leave, the others come.
+    const again = await store.moveMany([
+      ...people.slice(0, 300).map((profileId) => ({ segment: 'moved', profileId, change: 'exited' as const, since: later })),
+      ...people.slice(500, 600).map((profileId) => ({ segment: 'moved', profileId, change: 'entered' as const, since: later })),
+    ]);
+    expect(again.every(Boolean)).toBe(true);
+    expect(await store.count('moved')).toBe(300);
+    expect(await store.member('moved', 'moved-10')).toBeNull();
+    expect(await store.member('moved', 'moved-550')).not.toBeNull();
+  });
 });

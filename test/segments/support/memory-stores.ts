@@ -58,13 +58,15 @@ export class MemoryStores {
             .filter((id) => after === undefined || id > after)
             .map((_id) => ({ _id }));
         },
+        findExactByIds: async (wanted: readonly string[]) =>
+          new Map(wanted.flatMap((id) => (this.profiles.has(id) ? [[id, this.profiles.get(id)!] as const] : []))),
         estimatedCount: async () => this.profiles.size,
         redirects: { target: async () => null },
       },
       events: {
-        allFactSources: async function* () {
+        factSourcesNamed: async function* (names: readonly string[]) {
           const now = options.now().getTime();
-          yield* options.events.filter((event) => event.receivedAt.getTime() <= now);
+          yield* options.events.filter((event) => event.receivedAt.getTime() <= now && names.includes(event.event!));
         },
       },
       segments: {
