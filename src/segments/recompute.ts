@@ -66,8 +66,12 @@ function newSegment(segment: PlannedSegment, version: number, at: Date): Segment
 /** Step 0: the catalog documents of the segments this version adds, before it becomes active. */
 export async function declareNewSegments(stores: Stores, ir: ProgramIR, version: number, now: () => Date): Promise<void> {
   const known = new Set((await stores.segments.all()).map((doc) => doc._id));
-  for (const segment of planOf(ir).segments)
-    if (!known.has(segment.name)) await stores.segments.create(newSegment(segment, version, now()));
+  const at = now();
+  await stores.segments.createMany(
+    planOf(ir)
+      .segments.filter((segment) => !known.has(segment.name))
+      .map((segment) => newSegment(segment, version, at)),
+  );
 }
 
 /** Reports progress; for the activity, also a heartbeat. */
@@ -245,16 +249,16 @@ export async function finishRecompute(
   if (!(await isActive(stores, version))) return { superseded: true };
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);
-  for (const doc of await stores.segments.all()) {
+  const catalog = await stores.segments.all();
+  // Member lists first: should this stop half-way, the retry still finds what it drops.
+  const dropped = catalog.filter((doc) => !plan.byName.has(doc._id)).map((doc) => doc._id);
+  await stores.segmentMembers.dropMany(dropped);
+  await stores.segments.removeMany(dropped);
+  const computed = catalog.flatMap((doc) => {
     const planned = plan.byName.get(doc._id);
-    if (!planned) {
-      await stores.segmentMembers.drop(doc._id);
-      await stores.segments.remove(doc._id);
-      continue;
-    }
-    if (doc.state !== 'computing' || doc.def !== planned.def) continue;
-    await stores.segments.markReady(doc._id, planned.def, now());
-  }
+    return planned && doc.state === 'computing' && doc.def === planned.def ? [{ name: doc._id, def: planned.def }] : [];
+  });
+  await stores.segments.markManyReady(computed, now());
   await stores.segments.updateLeaves((current) => Object.fromEntries(Object.entries(current).filter(([key]) => plan.leaves.has(key))));
   return 'done';
 }

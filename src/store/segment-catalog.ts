@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { SegmentCatalogDoc } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { MergedIncrements } from './merged-increments.js';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import { upsertOnce } from './upsert.js';
 
 /** Whether ingestion keeps a leaf's facts yet, and from which events on (see src/segments/recompute.ts). */
@@ -70,6 +71,11 @@ export class SegmentCatalogStore {
     await upsertOnce(() => this.collection.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true }));
   }
 
+  /** As `create`, for many segments in one request (a deploy's new segments). */
+  async createMany(docs: readonly SegmentCatalogDoc[]): Promise<void> {
+    await insertManySkippingDuplicates(this.collection, [...docs]);
+  }
+
   /** A new definition to compute; the size and the member list stay as they are until it is judged. */
   async redefine(name: string, change: { def: string; version: number; title?: string }): Promise<void> {
     await this.collection.updateOne({ _id: name }, { $set: { ...change, state: 'computing' }, $unset: { progress: '' } });
@@ -81,6 +87,20 @@ export class SegmentCatalogStore {
       { _id: name, def },
       { $set: { state: 'ready', computedAt }, $unset: { progress: '', firstComputation: '' } },
     );
+  }
+
+  /** As `markReady`, for many segments in one write: each only if it still has the definition computed. */
+  async markManyReady(computed: readonly { name: string; def: string }[], computedAt: Date): Promise<void> {
+    if (computed.length === 0) return;
+    await this.collection.updateMany(
+      { $or: computed.map(({ name, def }) => ({ _id: name, def })) },
+      { $set: { state: 'ready', computedAt }, $unset: { progress: '', firstComputation: '' } },
+    );
+  }
+
+  /** Takes segments out of the catalog (a deploy that no longer names them). */
+  async removeMany(names: readonly string[]): Promise<void> {
+    if (names.length > 0) await this.collection.deleteMany({ _id: { $in: [...names] } });
   }
 
   async update(name: string, set: Partial<Omit<SegmentCatalogDoc, '_id'>>): Promise<void> {

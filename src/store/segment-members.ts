@@ -45,6 +45,8 @@ export interface MemberMove {
   since: Date;
 }
 
+/** Segments whose buckets one delete of `dropMany` names (256 `_id`s each). */
+const DROPPED_PER_DELETE = 16;
 /** Buckets written at once by `moveMany`: the embedded database's pool size. */
 const BUCKET_WRITERS = 8;
 
@@ -251,6 +253,14 @@ export class SegmentMemberStore {
     // The list first: should the drop stop half-way, readers visit all 256 again.
     await this.occupied.deleteOne({ _id: occupiedId(segment) });
     await this.collection.deleteMany({ _id: { $in: allBucketIds(segment) } });
+  }
+  /** As `drop`, for many segments: one delete of their lists, then one of their buckets. */
+  async dropMany(segments: readonly string[]): Promise<void> {
+    if (segments.length === 0) return;
+    await this.occupied.deleteMany({ _id: { $in: segments.map(occupiedId) } });
+    // A few segments' buckets a request: the `_id` list stays a few thousand long.
+    for (let start = 0; start < segments.length; start += DROPPED_PER_DELETE)
+      await this.collection.deleteMany({ _id: { $in: segments.slice(start, start + DROPPED_PER_DELETE).flatMap(allBucketIds) } });
   }
 }
 

@@ -81,17 +81,24 @@ export class MemoryStores {
           const { progress: _progress, ...rest } = doc;
           this.catalog.set(name, { ...rest, ...change, state: 'computing' });
         },
-        markReady: async (name: string, def: string, computedAt: Date) => {
-          const doc = this.catalog.get(name);
-          if (!doc || doc.def !== def) return;
-          const { progress: _progress, firstComputation: _first, ...rest } = doc;
-          this.catalog.set(name, { ...rest, state: 'ready', computedAt });
+        createMany: async (docs: readonly SegmentCatalogDoc[]) => {
+          for (const doc of docs) if (!this.catalog.has(doc._id)) this.catalog.set(doc._id, doc);
+        },
+        markManyReady: async (computed: readonly { name: string; def: string }[], computedAt: Date) => {
+          for (const { name, def } of computed) {
+            const doc = this.catalog.get(name);
+            if (!doc || doc.def !== def) continue;
+            const { progress: _progress, firstComputation: _first, ...rest } = doc;
+            this.catalog.set(name, { ...rest, state: 'ready', computedAt });
+          }
+        },
+        removeMany: async (names: readonly string[]) => {
+          for (const name of names) this.catalog.delete(name);
         },
         update: async (name: string, set: Partial<SegmentCatalogDoc>) => {
           const doc = this.catalog.get(name);
           if (doc) this.catalog.set(name, { ...doc, ...set });
         },
-        remove: async (name: string) => void this.catalog.delete(name),
         addToSize: async () => undefined,
         leaves: async () => this.leafStates,
         updateLeaves: async (change: (leaves: Record<string, LeafState>) => Record<string, LeafState>) => {
@@ -103,7 +110,11 @@ export class MemoryStores {
         add: async (segment: string, profileId: string) => this.move(segment, profileId, true),
         remove: async (segment: string, profileId: string) => this.move(segment, profileId, false),
         count: async (segment: string) => this.members.get(segment)?.size ?? 0,
-        drop: async (segment: string) => void this.members.delete(segment),
+        moveMany: async (moves: readonly { segment: string; profileId: string; change: 'entered' | 'exited' }[]) =>
+          moves.map(({ segment, profileId, change }) => this.move(segment, profileId, change === 'entered')),
+        dropMany: async (segments: readonly string[]) => {
+          for (const segment of segments) this.members.delete(segment);
+        },
       },
       segmentHistory: { append: async () => undefined },
       segmentStats: { record: async () => undefined },
