@@ -24,7 +24,7 @@ function heartbeat(progress: unknown): void {
   if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('activity cancelled');
 }
 
-export function createSegmentActivities({ stores, now, segments }: ActivityDeps) {
+export function createSegmentActivities({ stores, now, segments, changes }: ActivityDeps) {
   const engine = () => {
     if (!segments) throw new Error('the segment engine is not wired into these activities');
     return segments;
@@ -62,7 +62,7 @@ export function createSegmentActivities({ stores, now, segments }: ActivityDeps)
     },
 
     async backfillSegmentFacts(version: number): Promise<'done' | 'superseded'> {
-      const outcome = await backfillFacts(stores, engine(), version, now, heartbeat);
+      const outcome = await backfillFacts(stores, engine(), version, now, heartbeat, (profileId) => changes.rebuildSegmentFacts(profileId));
       return outcome === 'done' ? 'done' : 'superseded';
     },
 

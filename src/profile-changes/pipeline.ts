@@ -191,6 +191,15 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
       };
     },
 
+    /**
+     * Folds the person's segment facts again from their stored events (a deploy whose leaf
+     * cutoff was acknowledged late: src/segments/recompute.ts). Nothing when they are gone.
+     */
+    async rebuildSegmentFacts(profileId: string): Promise<void> {
+      const profile = await stores.profiles.findById(profileId);
+      if (profile) await judgeEvents(profile, [], { rebuild: true });
+    },
+
     /** Judges the person's segments again with no change of theirs (a run that starts watching its `exit when`). */
     async judge(profileId: string, change: ProfileChange = {}): Promise<void> {
       await segments?.refresh(profileId, { change, reason: { kind: 'profile update' } });

@@ -7,7 +7,8 @@
  *    catalog get their document, size 0, so that the first live entry's count has one to
  *    land in; a size moves only by increments, never by writing a count over it.
  * 1. prepare: the catalog marks new and changed segments `computing`; leaves no rules
- *    named before get a state with a cutoff a few seconds ahead. Events received after
+ *    named before get a state with a cutoff a moment ahead (and, once its write is
+ *    acknowledged, `settledAt`: see `refoldLate`). Events received after
  *    the cutoff are folded live by the profile writer (any round that runs after the
  *    cutoff started after the state was written, so it sees the leaf); events up to it
  *    belong to the backfill. Each event is counted by exactly one of them.
@@ -27,6 +28,7 @@
 import type { SegmentCatalogDoc } from '../model.js';
 import type { SegmentStateSet } from '../store/profiles.js';
 import type { Stores } from '../store/index.js';
+import type { LeafState } from '../store/segment-catalog.js';
 import type { SegmentEngine } from './engine.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
@@ -35,8 +37,12 @@ import type { Leaf } from './leaves.js';
 import { planOf, type PlannedSegment } from './plan.js';
 import type { ProgramIR } from '../dsl/ir.js';
 
-/** How far ahead of the deploy new leaves' cutoff is set: far more than writing the state takes. */
-export const CUTOFF_AHEAD_MS = 2_000;
+/**
+ * How far ahead of the deploy new leaves' cutoff is set: more than writing the state takes
+ * (milliseconds). Should the write take longer, nothing is lost: the events received
+ * between the cutoff and the write's acknowledgement are folded again (`settledAt`).
+ */
+export const CUTOFF_AHEAD_MS = 250;
 
 /** Profiles written at once by the backfill: the embedded database's pool size. */
 const WRITERS = 8;
@@ -54,6 +60,12 @@ export type Superseded = { superseded: true };
 export interface PreparedRecompute {
   /** Epoch ms up to which the backfill folds events; absent when no leaf needs one. */
   cutoffMs?: number;
+  /**
+   * Epoch ms from which every process saw the cutoffs (LeafState.settledAt): the backfill
+   * waits until every batch received up to it is applied. Absent from recomputes prepared
+   * before it existed (the cutoff then).
+   */
+  settledMs?: number;
   /** Segments to judge over everyone. */
   computing: string[];
 }
@@ -116,12 +128,28 @@ export async function prepareRecompute(
       for (const key of plan.leaves.keys()) if (next[key] && next[key].cutoff === undefined) next[key] = { ...next[key], cutoff };
       return next;
     });
-    // Written too late to be ahead of every round that could miss it: a retry sets a later one.
-    if (now().getTime() >= cutoff.getTime()) throw new Error('the leaf cutoff was written after it passed; retrying');
+  }
+  // Every cutoff written so far (by this call, or by a try that died) was acknowledged by
+  // now: from here on every round sees it. Normally that is before the cutoff itself.
+  if ([...plan.leaves.keys()].some((key) => !leaves[key]!.ready && leaves[key]!.settledAt === undefined)) {
+    const seen = now();
+    leaves = await stores.segments.updateLeaves((current) => {
+      const next = { ...current };
+      for (const key of plan.leaves.keys()) {
+        const state = next[key];
+        if (!state?.cutoff || state.ready || state.settledAt) continue;
+        next[key] = { ...state, settledAt: new Date(Math.max(state.cutoff.getTime(), seen.getTime())) };
+      }
+      return next;
+    });
   }
   const pending = [...plan.leaves.keys()].map((key) => leaves[key]!).filter((state) => !state.ready);
-  const cutoffs = pending.map((state) => state.cutoff!.getTime());
-  return { computing, ...(cutoffs.length === 0 ? {} : { cutoffMs: Math.max(...cutoffs) }) };
+  if (pending.length === 0) return { computing };
+  return {
+    computing,
+    cutoffMs: Math.max(...pending.map((state) => state.cutoff!.getTime())),
+    settledMs: Math.max(...pending.map((state) => (state.settledAt ?? state.cutoff!).getTime())),
+  };
 }
 
 /** Folds every stored event received up to its leaf's cutoff into the facts of the leaves not ready yet. */
@@ -131,6 +159,7 @@ export async function backfillFacts(
   version: number,
   now: () => Date,
   progress: Progress<{ phase: 'facts'; done: number }>,
+  rebuild: (profileId: string) => Promise<void>,
 ): Promise<'done' | Superseded> {
   if (!(await isActive(stores, version))) return { superseded: true };
   const plan = await engine.planOf(version);
@@ -170,12 +199,36 @@ export async function backfillFacts(
     await stores.profiles.decideSegmentState(profileId, () => ({ set }));
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
   });
+  await refoldLate(stores, states, pending, rebuild);
   await stores.segments.updateLeaves((current) => {
     const next = { ...current };
     for (const { key, cutoffMs } of pending) if (next[key]?.cutoff?.getTime() === cutoffMs) next[key] = { ...next[key], ready: true };
     return next;
   });
   return 'done';
+}
+
+/**
+ * A cutoff acknowledged after it passed (a slow write): a round that read the leaf states
+ * before the write may have applied events received after the cutoff without folding them,
+ * and the backfill does not take them either. The facts of everyone with such an event are
+ * folded again from their stored events (the writer's own recovery, which counts each
+ * applied event once), before the leaf is ready. Harmless to repeat.
+ */
+async function refoldLate(
+  stores: Stores,
+  states: Record<string, LeafState>,
+  pending: { key: string; leaf: Leaf; cutoffMs: number }[],
+  rebuild: (profileId: string) => Promise<void>,
+): Promise<void> {
+  const people = new Set<string>();
+  for (const { key, leaf, cutoffMs } of pending) {
+    const settledAt = states[key]?.settledAt;
+    if (!settledAt || settledAt.getTime() <= cutoffMs) continue;
+    const received = { after: new Date(cutoffMs), upTo: settledAt };
+    for await (const event of stores.events.factSourcesNamed([leaf.event], received)) people.add(event.profileId);
+  }
+  await forEachInParallel(people, WRITERS, rebuild);
 }
 
 function mergeAll(pending: { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {

@@ -101,12 +101,14 @@ export class EventStore {
   }
 
   /**
-   * Every stored event of these names, with what segment facts are folded from, streamed (a
-   * deploy's backfill). The `event` index finds them (on FerretDB too), so a leaf about
+   * Every stored event of these names (received in a span, if given), with what segment
+   * facts are folded from, streamed (a deploy's backfill). The `event` index finds them (on FerretDB too), so a leaf about
    * orders reads the orders and none of the page views.
    */
-  factSourcesNamed(names: readonly string[]): AsyncIterable<FactSource> {
-    return this.collection.find({ event: { $in: [...new Set(names)] } }, { projection: FACT_SOURCE });
+  factSourcesNamed(names: readonly string[], received?: { after: Date; upTo: Date }): AsyncIterable<FactSource> {
+    const filter: Filter<EventDoc> = { event: { $in: [...new Set(names)] } };
+    if (received) filter.receivedAt = { $gt: received.after, $lte: received.upTo };
+    return this.collection.find(filter, { projection: FACT_SOURCE });
   }
 
   async repoint(fromProfileId: string, toProfileId: string): Promise<number> {

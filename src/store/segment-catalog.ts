@@ -14,6 +14,14 @@ export interface LeafState {
    * received up to it, by the backfill. Absent until the deploy has set it.
    */
   cutoff?: Date;
+  /**
+   * From when every process is sure to see the cutoff: the instant its write was known
+   * to be acknowledged (the cutoff itself when that came first, as it should). A writer's
+   * round that read the states before then may have applied events received after the
+   * cutoff without folding them; the backfill folds those people's facts again from their
+   * stored events (src/segments/recompute.ts).
+   */
+  settledAt?: Date;
   /** The backfill is done: facts are complete for everyone. */
   ready: boolean;
 }

@@ -56,35 +56,63 @@ export class SegmentStatsStore {
   }
 
   /**
-   * The counts of each day from `from` to `to` (UTC dates, inclusive) that had any: one
-   * lookup by `_id` per day, made at once (the driver's pool bounds how many run together).
+   * The counts of each day from `from` to `to` (UTC dates, inclusive) that had any.
    * Days over before `settledBefore` (an instant) are read once and then kept for a while:
    * the dashboards read each segment's last 14 days on every refresh, and only today's move.
    */
   async days(segment: string, from: string, to: string, options: { settledBefore?: Date } = {}): Promise<DayCounts[]> {
+    return (await this.daysOfMany([segment], from, to, options)).get(segment) ?? [];
+  }
+
+  /**
+   * `days` for many segments at once (the segment list): whatever is not kept is read in one
+   * `$in` of `_id`s, instead of a lookup per segment and day (80 segments' fortnight was
+   * 1,120 lookups, which held the connection pool for seconds).
+   */
+  async daysOfMany(
+    segments: readonly string[],
+    from: string,
+    to: string,
+    options: { settledBefore?: Date } = {},
+  ): Promise<Map<string, DayCounts[]>> {
     const keys: string[] = [];
     for (let day = new Date(`${from}T00:00:00Z`); day.toISOString().slice(0, 10) <= to; day = new Date(day.getTime() + DAY_MS)) {
       keys.push(day.toISOString().slice(0, 10));
     }
-    const docs = await Promise.all(keys.map((key) => this.readDay(`${segment}#${key}`, key, options.settledBefore)));
-    return keys.flatMap((key, index) => {
-      const doc = docs[index];
-      return doc ? [{ day: key, hours: doc.hours }] : [];
-    });
-  }
-
-  private async readDay(id: string, day: string, settledBefore: Date | undefined): Promise<DayDoc | null> {
-    // A day's changes are copied to its document shortly after they happen (the engine copies
-    // them in batches), so a day counts as over a while after midnight, not at once.
-    const settled = settledBefore !== undefined && Date.parse(`${day}T00:00:00Z`) + DAY_MS + SETTLE_MS <= settledBefore.getTime();
-    const cached = settled ? this.settledDays.get(id) : undefined;
-    if (cached && cached.until > Date.now()) return cached.doc;
-    const doc = await this.collection.findOne({ _id: id });
-    if (settled) {
-      this.settledDays.delete(id);
-      this.settledDays.set(id, { doc, until: Date.now() + SETTLED_CACHE_MS });
-      if (this.settledDays.size > SETTLED_CACHE_ENTRIES) this.settledDays.delete(this.settledDays.keys().next().value!);
+    const docs = new Map<string, DayDoc | null>();
+    const unread: { id: string; settled: boolean }[] = [];
+    for (const segment of segments)
+      for (const key of keys) {
+        const id = `${segment}#${key}`;
+        // A day's changes are copied to its document shortly after they happen (the engine copies
+        // them in batches), so a day counts as over a while after midnight, not at once.
+        const settled =
+          options.settledBefore !== undefined && Date.parse(`${key}T00:00:00Z`) + DAY_MS + SETTLE_MS <= options.settledBefore.getTime();
+        const cached = settled ? this.settledDays.get(id) : undefined;
+        if (cached && cached.until > Date.now()) docs.set(id, cached.doc);
+        else unread.push({ id, settled });
+      }
+    if (unread.length > 0) {
+      const found = new Map(
+        (await this.collection.find({ _id: { $in: unread.map(({ id }) => id) } }).toArray()).map((doc) => [doc._id, doc]),
+      );
+      for (const { id, settled } of unread) {
+        const doc = found.get(id) ?? null;
+        docs.set(id, doc);
+        if (!settled) continue;
+        this.settledDays.delete(id);
+        this.settledDays.set(id, { doc, until: Date.now() + SETTLED_CACHE_MS });
+        if (this.settledDays.size > SETTLED_CACHE_ENTRIES) this.settledDays.delete(this.settledDays.keys().next().value!);
+      }
     }
-    return doc;
+    return new Map(
+      segments.map((segment) => [
+        segment,
+        keys.flatMap((key) => {
+          const doc = docs.get(`${segment}#${key}`);
+          return doc ? [{ day: key, hours: doc.hours }] : [];
+        }),
+      ]),
+    );
   }
 }

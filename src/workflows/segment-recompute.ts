@@ -28,8 +28,9 @@ export async function segmentRecomputeWorkflow({ version }: SegmentRecomputeInpu
   if (prepared.cutoffMs !== undefined) {
     const untilCutoff = prepared.cutoffMs + 1 - Date.now();
     if (untilCutoff > 0) await sleep(untilCutoff);
-    // Events received up to the cutoff are the backfill's: wait until every one is applied.
-    while ((await quick.openBatchesUpTo(prepared.cutoffMs)) > 0) await sleep('1 second');
+    // Events received up to the cutoff are the backfill's, and those up to the instant every
+    // process saw it are looked at again: wait until every one is applied.
+    while ((await quick.openBatchesUpTo(prepared.settledMs ?? prepared.cutoffMs)) > 0) await sleep('1 second');
     if ((await passes.backfillSegmentFacts(version)) === 'superseded') return 'superseded';
   }
   if (prepared.computing.length > 0 && (await passes.judgeSegmentMembers(version)).outcome === 'superseded') return 'superseded';

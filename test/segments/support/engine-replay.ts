@@ -15,6 +15,10 @@ import { SegmentEngine, type SegmentClock } from '../../../src/segments/engine.j
 import { backfillFacts, finishRecompute, judgeEveryone, prepareRecompute } from '../../../src/segments/recompute.js';
 import { MemoryStores } from './memory-stores.js';
 
+/** Simulated time stands still while a step runs: a cutoff is never acknowledged after it. */
+const noLateCutoff = async (profileId: string) => {
+  throw new Error(`replay: no late cutoff, yet ${profileId} was folded again`);
+};
 export interface Replay {
   ir: ProgramIR;
   profiles: readonly ProfileDoc[];
@@ -76,7 +80,7 @@ export async function replayEngine(replay: Replay): Promise<ObservedMembership> 
       steps.push({
         at: replay.deployAt + BACKFILL_AFTER_DEPLOY_MS,
         order: 1,
-        run: async () => finishedOrThrow(backfillFacts(stores, engine, version, now, () => undefined)),
+        run: async () => finishedOrThrow(backfillFacts(stores, engine, version, now, () => undefined, noLateCutoff)),
       });
       steps.push({
         at: replay.deployAt + JUDGE_AFTER_DEPLOY_MS,
