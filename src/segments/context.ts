@@ -6,4 +6,10 @@ export interface SegmentContext {
   version: number;
   plan: SegmentPlan;
   leaves: Record<string, LeafState>;
+  /**
+   * Segments in their first computation (added by the deploy, not yet `ready`): an entry
+   * judged live is `initial` when the person's state before the change already held
+   * (docs/segments.md, "While a segment computes"). Absent: none.
+   */
+  firstComputation?: ReadonlySet<string>;
 }
