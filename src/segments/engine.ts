@@ -22,6 +22,7 @@ import { factMeasure, type Facts } from './facts.js';
 import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
+import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
 import { computeShares, computingLeaves, ownShareKnown } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
@@ -94,28 +95,32 @@ export class SegmentEngine {
     if (version === null) return null;
     const plan = await this.planOf(version);
     if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0 && plan.exits.size === 0)) return null;
-    const firstComputation = await this.firstComputations(version, plan);
-    return { version, plan, leaves: await stores.segments.leaves(), ...(firstComputation.size > 0 ? { firstComputation } : {}) };
+    const computing = await this.computingSegments(version, plan);
+    let leaves = await stores.segments.leaves();
+    // Rules just deployed, whose recompute has not prepared their new leaves yet: set their cutoffs now (leaf-cutoffs.ts).
+    if (lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, this.options.now);
+    return { version, plan, leaves, ...computing };
   }
 
   /**
-   * The segments of this version in their first computation. The small catalog is read
-   * while any segment of the version may still compute; once all are seen `ready` (a
-   * version's segments never compute again: a new definition is a new version), never.
+   * The segments of this version still computing, and those of them in their first
+   * computation. The small catalog is read while any segment of the version may still
+   * compute; once all are seen `ready` (a version's segments never compute again: a new
+   * definition, or a rollback, is a new version), never again.
    */
-  private async firstComputations(version: number, plan: SegmentPlan): Promise<Set<string>> {
-    if (this.computed.has(version) || plan.segments.length === 0) return new Set();
+  private async computingSegments(version: number, plan: SegmentPlan): Promise<Pick<SegmentContext, 'computing' | 'firstComputation'>> {
+    if (this.computed.has(version) || plan.segments.length === 0) return {};
     const catalog = new Map((await this.options.stores.segments.all()).map((doc) => [doc._id, doc]));
+    const computing = new Set<string>();
     const first = new Set<string>();
-    let allReady = true;
     for (const segment of plan.segments) {
       const doc = catalog.get(segment.name);
       if (doc?.state === 'ready' && doc.def === segment.def) continue;
-      allReady = false;
+      computing.add(segment.name);
       if (doc?.firstComputation && doc.def === segment.def) first.add(segment.name);
     }
-    if (allReady) this.computed.add(version);
-    return first;
+    if (computing.size === 0) this.computed.add(version);
+    return { ...(computing.size > 0 ? { computing } : {}), ...(first.size > 0 ? { firstComputation: first } : {}) };
   }
 
   async planOf(version: number): Promise<SegmentPlan | null> {
@@ -243,7 +248,15 @@ export class SegmentEngine {
     const { plan } = context;
     // Time has passed since the last judgement too, except for a recompute, which judges only its segments.
     const merged = profile.segmentMergedFrom ?? [];
-    const change = merged.length > 0 ? { all: true } : refresh.change.segments ? refresh.change : { ...refresh.change, time: true };
+    // While segments compute, every refresh judges them too: a person the deploy's pass has
+    // not reached yet is judged on the first change of theirs, whatever it touches.
+    const computing = context.computing ? [...context.computing] : [];
+    const change =
+      merged.length > 0
+        ? { all: true }
+        : refresh.change.segments
+          ? refresh.change
+          : { ...refresh.change, time: true, ...(computing.length > 0 ? { segments: computing } : {}) };
     const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
     // Leaves a deploy is still backfilling: the person's own share is computed here, so the
     // segments reading them are judged now rather than once the backfill ends (own-backfill.ts).
@@ -363,7 +376,11 @@ export class SegmentEngine {
     if (candidates.length === 0) return new Set();
     const before = judgedFacts(subject, foldLive(subject.segmentFacts ?? {}, [], context, now).facts, context, now);
     const members = judged.segments;
-    const beforeSubject = { profile: subject, measure: factMeasure(before), segmentMembership: (name: string) => Object.hasOwn(members, name) };
+    const beforeSubject = {
+      profile: subject,
+      measure: factMeasure(before),
+      segmentMembership: (name: string) => Object.hasOwn(members, name),
+    };
     return new Set(
       candidates.filter((name) => {
         const segment = context.plan.byName.get(name);
