@@ -23,7 +23,7 @@ import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
-import { computeShares, computingLeaves, ownShareKnown } from './own-backfill.js';
+import { computeShares, computingLeaves, ownShareKnown, type Shares } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
@@ -261,7 +261,8 @@ export class SegmentEngine {
     // Leaves a deploy is still backfilling: the person's own share is computed here, so the
     // segments reading them are judged now rather than once the backfill ends (own-backfill.ts).
     const shares = await this.ownShares(profile, refresh, context, change, merged.length > 0, now);
-    const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares } } : profile;
+    const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.shares } } : profile;
+    const subjectBefore: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.before } } : profile;
 
     const live = refresh.rebuild
       ? { facts: rebuildLive(profile, refresh.rebuild, context, now), folded: true }
@@ -269,7 +270,7 @@ export class SegmentEngine {
     const facts = judgedFacts(subject, live.facts, context, now);
     const usable = (segment: PlannedSegment) => segment.leaves.every((key) => ownShareKnown(subject, key, context));
     const judged = judgeMembership({ plan, profile, facts, usable, change, now });
-    const initial = this.initialEntries(subject, judged, refresh, context, now);
+    const initial = this.initialEntries(subjectBefore, judged, refresh, context, now);
 
     let count = profile.segmentChangeCount ?? 0;
     const record = (segment: string, kind: SegmentChange['change']): SegmentChange => ({
@@ -340,7 +341,7 @@ export class SegmentEngine {
     change: ProfileChange,
     mergedSince: boolean,
     now: Date,
-  ): Promise<Facts | undefined> {
+  ): Promise<Shares | undefined> {
     const computing = computingLeaves(context);
     if (computing.length === 0) return undefined;
     const wanted = new Set<string>();
@@ -364,7 +365,7 @@ export class SegmentEngine {
    * would count it.
    */
   private initialEntries(
-    subject: ProfileDoc,
+    before: ProfileDoc,
     judged: MembershipJudgement,
     refresh: Refresh,
     context: SegmentContext,
@@ -374,11 +375,12 @@ export class SegmentEngine {
     const first = context.firstComputation;
     const candidates = first ? judged.entered.filter((name) => first.has(name)) : [];
     if (candidates.length === 0) return new Set();
-    const before = judgedFacts(subject, foldLive(subject.segmentFacts ?? {}, [], context, now).facts, context, now);
+    // The live facts as stored (this refresh's events not folded), with the shares as they were before them.
+    const facts = judgedFacts(before, foldLive(before.segmentFacts ?? {}, [], context, now).facts, context, now);
     const members = judged.segments;
     const beforeSubject = {
-      profile: subject,
-      measure: factMeasure(before),
+      profile: before,
+      measure: factMeasure(facts),
       segmentMembership: (name: string) => Object.hasOwn(members, name),
     };
     return new Set(

@@ -77,15 +77,28 @@ function emptyFact(leaf: Leaf, now: Date): Fact {
   return mergeFacts(leaf, undefined, undefined, now);
 }
 
-/** Each due leaf's fact of the events received up to its cutoff, keyed by its backfill field. */
-export function foldShares(due: readonly ComputingLeaf[], sources: readonly FoldedEvent[], now: Date): Facts {
+/** Each due leaf's fact of the events received up to its cutoff, keyed by its backfill field; `without` those events left out. */
+export function foldShares(
+  due: readonly ComputingLeaf[],
+  sources: readonly FoldedEvent[],
+  now: Date,
+  without: ReadonlySet<string> = new Set(),
+): Facts {
   const shares: Facts = {};
   for (const { key, leaf, cutoffMs } of due) {
     let fact: Fact | undefined;
-    for (const event of sources) if (event.receivedAt.getTime() <= cutoffMs) fact = foldEvent(leaf, fact, event, now) ?? fact;
+    for (const event of sources)
+      if (event.receivedAt.getTime() <= cutoffMs && !(event._id !== undefined && without.has(event._id)))
+        fact = foldEvent(leaf, fact, event, now) ?? fact;
     shares[backfillField(key, cutoffMs)] = fact ?? emptyFact(leaf, now);
   }
   return shares;
+}
+
+/** The shares as computed, and as they were before this refresh's events (what `initial` is judged on). */
+export interface Shares {
+  shares: Facts;
+  before: Facts;
 }
 
 /**
@@ -113,11 +126,13 @@ export async function ownSources(stores: Stores, profileId: string): Promise<Fol
  * backfill written (and perhaps folded into the live fact already), and computing its
  * share again would count it twice.
  */
-export async function computeShares(stores: Stores, question: OwnShareQuestion, now: Date): Promise<Facts | undefined> {
+export async function computeShares(stores: Stores, question: OwnShareQuestion, now: Date): Promise<Shares | undefined> {
   const due = sharesDue(question);
   if (due.length === 0) return undefined;
   const fresh = await stores.segments.leaves();
   const still = due.filter(({ key, cutoffMs }) => fresh[key]?.ready === false && fresh[key]?.cutoff?.getTime() === cutoffMs);
   if (still.length === 0) return undefined;
-  return foldShares(still, await ownSources(stores, question.profile._id), now);
+  const sources = await ownSources(stores, question.profile._id);
+  const applied = new Set(question.events.flatMap((event) => (event._id === undefined ? [] : [event._id])));
+  return { shares: foldShares(still, sources, now), before: foldShares(still, sources, now, applied) };
 }
