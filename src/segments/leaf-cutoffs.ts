@@ -18,6 +18,19 @@ import type { Stores } from '../store/index.js';
 import { CUTOFF_AHEAD_MS } from './recompute.js';
 import type { SegmentPlan } from './plan.js';
 
+/**
+ * Whether the leaf states may be written from here: not while there are none at all. The
+ * states' document may not exist yet (the first deploy with an event condition), and two
+ * writers creating it at once are not guarded against each other (`updateLeaves` upserts
+ * by `_id` alone when it read no document): the recompute's `prepare` could write its
+ * states over these, with other cutoffs. Once it exists, every write is guarded by its
+ * version. So on a database's very first such deploy, the people who change before
+ * `prepare` has run are judged by the pass (or their next change), as before.
+ */
+export function mayWriteCutoffs(leaves: Record<string, LeafState>): boolean {
+  return Object.keys(leaves).length > 0;
+}
+
 /** Whether some leaf of the plan has no cutoff yet. */
 export function lacksCutoff(plan: SegmentPlan, leaves: Record<string, LeafState>): boolean {
   for (const key of plan.leaves.keys()) if (leaves[key]?.cutoff === undefined) return true;

@@ -33,6 +33,18 @@ journey welcome_buyers {
 `;
 
 let itinera: TestItinera;
+/** The warm-up rules' leaf, backfilled long before. */
+const isWarmUp = (state: { leaf: unknown }) => (state.leaf as { event?: string }).event === 'Warm Up';
+const deployAndWait = async (source: string) => {
+  expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: source })).status).toBe(200);
+  await eventually(
+    async () =>
+      (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+        (segment: { state: string }) => segment.state === 'ready',
+      ),
+    60_000,
+  );
+};
 beforeAll(async () => {
   itinera = await startTestItinera('segment-exact-from-deploy');
 });
@@ -55,6 +67,9 @@ const leafStates = async () => Object.values(await itinera.runtime.stores.segmen
 
 describe('a segment being computed', () => {
   it('counts what happens meanwhile at once, exactly once, and the backfill changes nothing of it', async () => {
+    // Rules with an event condition deployed before, as on any database in use (on the very
+    // first such deploy the leaf states are first written by the recompute: src/segments/leaf-cutoffs.ts).
+    await deployAndWait('segment warm_up {\n  performed "Warm Up"\n}\n');
     // History from before the deploy: only the backfill, or the person's own share of it, counts it.
     await batch([buy({ userId: 'x-hist' }), buy({ userId: 'x-hist' }), buy({ userId: 'x-known' }), buy({ userId: 'x-known' })]);
     await itinera.runtime.writer.drain();
@@ -96,7 +111,7 @@ describe('a segment being computed', () => {
       await eventually(async () => (await segmentsOf('x-ping')).length === 0, 15_000, 20);
       const exitLag = Date.now() - (pingedAt + WINDOW_MS);
       expect(exitLag).toBeLessThan(2_000);
-      expect((await leafStates()).filter((state) => state.ready)).toEqual([]);
+      expect((await leafStates()).filter((state) => state.ready && !isWarmUp(state))).toEqual([]);
     } finally {
       await itinera.runtime.stores.outbox.close(holder);
     }

@@ -173,6 +173,18 @@ function messagesOf(part: 'history' | 'events', at: number) {
 }
 
 let itinera: TestItinera;
+/** The warm-up rules' leaf, backfilled long before. */
+const isWarmUp = (state: { leaf: unknown }) => (state.leaf as { event?: string }).event === 'Warm Up';
+const deployAndWait = async (source: string) => {
+  expect((await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: source })).status).toBe(200);
+  await eventually(
+    async () =>
+      (await send(itinera.baseUrl, 'GET', '/v1/segments', admin)).body.segments.every(
+        (segment: { state: string }) => segment.state === 'ready',
+      ),
+    60_000,
+  );
+};
 beforeAll(async () => {
   itinera = await startTestItinera('segment-peer-cases');
 });
@@ -208,6 +220,9 @@ async function answeredMembership(userId: string): Promise<Set<string>> {
 
 describe("the peers' segment cases, sent right after the deploy", () => {
   it('agree while the segments compute, and again once they are ready', async () => {
+    // Rules with an event condition deployed before, as on any database in use (on the very
+    // first such deploy the leaf states are first written by the recompute: src/segments/leaf-cutoffs.ts).
+    await deployAndWait('segment warm_up {\n  performed "Warm Up"\n}\n');
     const history = messagesOf('history', Date.now());
     expect((await send(itinera.baseUrl, 'POST', '/v1/batch', { ...writer, json: { batch: history } })).status).toBe(200);
     await itinera.runtime.writer.drain();
@@ -228,7 +243,7 @@ describe("the peers' segment cases, sent right after the deploy", () => {
       const whileComputing = await disagreements(await storedMemberships());
       const leaves = Object.values(await itinera.runtime.stores.segments.leaves());
       expect(leaves.length).toBeGreaterThan(0);
-      expect(leaves.filter((state) => state.ready)).toEqual([]);
+      expect(leaves.filter((state) => state.ready && !isWarmUp(state))).toEqual([]);
       expect(whileComputing).toEqual([]);
     } finally {
       await itinera.runtime.stores.outbox.close(holder);
