@@ -348,8 +348,8 @@ export class SegmentEngine {
     for (const segment of context.plan.segments) if (affects(change, segment)) for (const key of segment.leaves) wanted.add(key);
     for (const run of Object.values(profile.journeys ?? {}))
       for (const key of this.plans.get(run.rulesVersion)?.exits.get(run.journey)?.leaves ?? []) wanted.add(key);
-    const events = refresh.events ?? refresh.rebuild ?? [];
-    const question = { profile, computing, wanted, events, recompute: mergedSince || refresh.rebuild !== undefined };
+    // A recovery computes every share again (from the stored events, as it rebuilds the live facts).
+    const question = { profile, computing, wanted, events: refresh.events ?? [], recompute: mergedSince || refresh.rebuild !== undefined };
     return computeShares(this.options.stores, question, now);
   }
 
