@@ -106,8 +106,10 @@ export interface Shares {
  * merge repoints its events after folding the profiles). Each is a search of the
  * `{profileId, timestamp}` index; the redirects, of their `into` index.
  */
-export async function ownSources(stores: Stores, profileId: string): Promise<FoldedEvent[]> {
-  const ids = [profileId, ...(await stores.profiles.redirects.sourcesOf(profileId))];
+export async function ownSources(stores: Stores, profile: Pick<ProfileDoc, '_id' | 'mergedFrom'>): Promise<FoldedEvent[]> {
+  // Nobody merged into the person (most people): no redirect to look for.
+  const merged = (profile.mergedFrom?.length ?? 0) > 0 ? await stores.profiles.redirects.sourcesOf(profile._id) : [];
+  const ids = [profile._id, ...merged];
   const seen = new Set<string>();
   const sources: FoldedEvent[] = [];
   for (const id of ids)
@@ -132,7 +134,7 @@ export async function computeShares(stores: Stores, question: OwnShareQuestion, 
   const fresh = await stores.segments.leaves();
   const still = due.filter(({ key, cutoffMs }) => fresh[key]?.ready === false && fresh[key]?.cutoff?.getTime() === cutoffMs);
   if (still.length === 0) return undefined;
-  const sources = await ownSources(stores, question.profile._id);
+  const sources = await ownSources(stores, question.profile);
   const applied = new Set(question.events.flatMap((event) => (event._id === undefined ? [] : [event._id])));
   return { shares: foldShares(still, sources, now), before: foldShares(still, sources, now, applied) };
 }
