@@ -34,6 +34,7 @@ import { EMBEDDED_FERRETDB_POOL_SIZE } from '../src/store/index.js';
 import { ADMIN_KEY, startBenchItinera, WRITE_KEY, type Bench } from './in-process.js';
 import { grow, inParallel, profileIdOf } from './grown-database.js';
 import { startBenchServers } from './servers.js';
+import { measureAfterDeploy } from './segments/after-deploy.js';
 
 const WINDOW_MS = 5_000;
 
@@ -255,6 +256,7 @@ export async function runSegmentsBench() {
           overOneSecond: exitLags.filter((lag) => lag > 1000).length,
         },
         profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
+        afterDeploy: await measureAfterDeploy(full, ONE_SEGMENT, (i) => `bench-u${(i * 41 + 7) % profiles}`, samples),
       };
     } finally {
       await full.close();

@@ -21,9 +21,11 @@ import type { SegmentContext } from './context.js';
 import { factMeasure, type Facts } from './facts.js';
 import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
-import { judgeMembership, nextChangeOf } from './membership.js';
+import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
+import { lacksCutoff, mayWriteCutoffs, setMissingCutoffs } from './leaf-cutoffs.js';
+import { computeShares, computingLeaves, ownShareKnown, type Shares } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
-import { planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
+import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
 /** People judged at once by a clock's ring: the database pool's size, so none waits for a connection. */
 const CLOCK_RING_CONCURRENCY = 8;
@@ -78,6 +80,8 @@ export interface SegmentEngineOptions {
 
 export class SegmentEngine {
   private readonly plans = new Map<number, SegmentPlan>();
+  /** Rules versions whose segments were all seen `ready`: the catalog need not be read for them again. */
+  private readonly computed = new Set<number>();
   private readonly copier: SegmentChangeCopier;
 
   constructor(private readonly options: SegmentEngineOptions) {
@@ -91,7 +95,32 @@ export class SegmentEngine {
     if (version === null) return null;
     const plan = await this.planOf(version);
     if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0 && plan.exits.size === 0)) return null;
-    return { version, plan, leaves: await stores.segments.leaves() };
+    const computing = await this.computingSegments(version, plan);
+    let leaves = await stores.segments.leaves();
+    // Rules just deployed, whose recompute has not prepared their new leaves yet: set their cutoffs now (leaf-cutoffs.ts).
+    if (mayWriteCutoffs(leaves) && lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, this.options.now);
+    return { version, plan, leaves, ...computing };
+  }
+
+  /**
+   * The segments of this version still computing, and those of them in their first
+   * computation. The small catalog is read while any segment of the version may still
+   * compute; once all are seen `ready` (a version's segments never compute again: a new
+   * definition, or a rollback, is a new version), never again.
+   */
+  private async computingSegments(version: number, plan: SegmentPlan): Promise<Pick<SegmentContext, 'computing' | 'firstComputation'>> {
+    if (this.computed.has(version) || plan.segments.length === 0) return {};
+    const catalog = new Map((await this.options.stores.segments.all()).map((doc) => [doc._id, doc]));
+    const computing = new Set<string>();
+    const first = new Set<string>();
+    for (const segment of plan.segments) {
+      const doc = catalog.get(segment.name);
+      if (doc?.state === 'ready' && doc.def === segment.def) continue;
+      computing.add(segment.name);
+      if (doc?.firstComputation && doc.def === segment.def) first.add(segment.name);
+    }
+    if (computing.size === 0) this.computed.add(version);
+    return { ...(computing.size > 0 ? { computing } : {}), ...(first.size > 0 ? { firstComputation: first } : {}) };
   }
 
   async planOf(version: number): Promise<SegmentPlan | null> {
@@ -189,7 +218,7 @@ export class SegmentEngine {
     const subject = { profile, measure: factMeasure(facts), segmentMembership: (name: string) => Object.hasOwn(segments ?? {}, name) };
     for (const run of runs) {
       const exit = this.plans.get(run.rulesVersion)?.exits.get(run.journey);
-      if (!exit || !exit.leaves.every((key) => context.plan.leaves.has(key) && context.leaves[key]?.ready === true)) continue;
+      if (!exit || !exit.leaves.every((key) => context.plan.leaves.has(key) && ownShareKnown(profile, key, context))) continue;
       if (evaluateCondition(exit.condition, subject, now)) exits.push(run.workflowId);
       else if (exit.time) {
         const instant = nextChangeOf(exit.condition, profile, facts, context.plan, now);
@@ -216,18 +245,33 @@ export class SegmentEngine {
     }
   }
 
-  private decide(profile: ProfileDoc, refresh: Refresh, context: SegmentContext, now: Date) {
-    const { plan, leaves } = context;
+  private async decide(profile: ProfileDoc, refresh: Refresh, context: SegmentContext, now: Date) {
+    const { plan } = context;
+    // Time has passed since the last judgement too, except for a recompute, which judges only its segments.
+    const merged = profile.segmentMergedFrom ?? [];
+    // While segments compute, every refresh judges them too: a person the deploy's pass has
+    // not reached yet is judged on the first change of theirs, whatever it touches.
+    const computing = context.computing ? [...context.computing] : [];
+    const change =
+      merged.length > 0
+        ? { all: true }
+        : refresh.change.segments
+          ? refresh.change
+          : { ...refresh.change, time: true, ...(computing.length > 0 ? { segments: computing } : {}) };
+    const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
+    // Leaves a deploy is still backfilling: the person's own share is computed here, so the
+    // segments reading them are judged now rather than once the backfill ends (own-backfill.ts).
+    const shares = await this.ownShares(profile, refresh, context, change, merged.length > 0, now);
+    const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.shares } } : profile;
+    const subjectBefore: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.before } } : profile;
+
     const live = refresh.rebuild
       ? { facts: rebuildLive(profile, refresh.rebuild, context, now), folded: true }
       : foldLive(profile.segmentFacts ?? {}, refresh.events ?? [], context, now);
-    const facts = judgedFacts(profile, live.facts, context, now);
-    const usable = (segment: PlannedSegment) => segment.leaves.every((key) => leaves[key]?.ready === true);
-    // Time has passed since the last judgement too, except for a recompute, which judges only its segments.
-    const merged = profile.segmentMergedFrom ?? [];
-    const change = merged.length > 0 ? { all: true } : refresh.change.segments ? refresh.change : { ...refresh.change, time: true };
-    const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
+    const facts = judgedFacts(subject, live.facts, context, now);
+    const usable = (segment: PlannedSegment) => segment.leaves.every((key) => ownShareKnown(subject, key, context));
     const judged = judgeMembership({ plan, profile, facts, usable, change, now });
+    const initial = this.initialEntries(subjectBefore, judged, refresh, context, now);
 
     let count = profile.segmentChangeCount ?? 0;
     const record = (segment: string, kind: SegmentChange['change']): SegmentChange => ({
@@ -237,7 +281,7 @@ export class SegmentEngine {
       change: kind,
       at: now,
       reason,
-      ...(kind === 'entered' && refresh.initial?.includes(segment) ? { initial: true as const } : {}),
+      ...(kind === 'entered' && initial.has(segment) ? { initial: true as const } : {}),
     });
     const fresh = [...judged.exited.map((name) => record(name, 'exited')), ...judged.entered.map((name) => record(name, 'entered'))];
     // Changes this process copied already are dropped from the profile at its next write.
@@ -249,7 +293,7 @@ export class SegmentEngine {
     if (fresh.length > 0) Object.assign(set, { segmentChanges: pending, segmentChangeCount: count });
     if (merged.length > 0) set.segmentMergedFrom = [];
 
-    const watched = this.judgeExits(profile, facts, judged.segments, context, now);
+    const watched = this.judgeExits(subject, facts, judged.segments, context, now);
     const instants = [judged.nextAt, watched.nextAt].filter((instant): instant is number => instant !== undefined);
     const nextAt = instants.length === 0 ? undefined : new Date(Math.min(...instants));
     const exits = watched.exits;
@@ -266,8 +310,8 @@ export class SegmentEngine {
 
     // Facts are written when events changed them, or with anything else: a window merely
     // moving on is not worth a write (the next judgement drops what left it anyway).
-    if (live.folded || Object.keys(set).length > 0) {
-      const absorbed = absorbBackfill(profile, live.facts, context, now);
+    if (live.folded || shares || Object.keys(set).length > 0) {
+      const absorbed = absorbBackfill(subject, live.facts, context, now);
       if (canonicalJson(absorbed.facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = absorbed.facts;
       if (canonicalJson(absorbed.backfill) !== canonicalJson(profile.segmentBackfill ?? {})) set.segmentBackfill = absorbed.backfill;
     }
@@ -277,10 +321,75 @@ export class SegmentEngine {
     // Another process (several on one MongoDB) writing the same person's segments in between
     // makes this write match nothing, and the decision is made again on what it wrote.
     set.segmentVersion = (profile.segmentVersion ?? 0) + 1;
-    const guard =
-      profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion };
+    const guard = {
+      ...(profile.segmentVersion === undefined ? { segmentVersion: { $exists: false } } : { segmentVersion: profile.segmentVersion }),
+      // The backfill writes its fields with no segment version of its own: a write of the
+      // person's shares is guarded by every write (`rev`), so it never overwrites one of them.
+      ...(set.segmentBackfill && shares ? (profile.rev === undefined ? { rev: { $exists: false } } : { rev: profile.rev }) : {}),
+    };
     const written: ProfileDoc = { ...profile, ...(set as Partial<ProfileDoc>) };
     return { set, guard, profile: written, pending, nextAt, ring, exits };
+  }
+
+  /**
+   * The person's own shares of the leaves being backfilled that this refresh must compute
+   * (own-backfill.ts): for the leaves of the segments and `exit when`s the change can affect.
+   */
+  private async ownShares(
+    profile: ProfileDoc,
+    refresh: Refresh,
+    context: SegmentContext,
+    change: ProfileChange,
+    mergedSince: boolean,
+    now: Date,
+  ): Promise<Shares | undefined> {
+    const computing = computingLeaves(context);
+    if (computing.length === 0) return undefined;
+    const wanted = new Set<string>();
+    for (const segment of context.plan.segments) if (affects(change, segment)) for (const key of segment.leaves) wanted.add(key);
+    for (const run of Object.values(profile.journeys ?? {}))
+      for (const key of this.plans.get(run.rulesVersion)?.exits.get(run.journey)?.leaves ?? []) wanted.add(key);
+    // A recovery computes every share again (from the stored events, as it rebuilds the live facts).
+    const question = { profile, computing, wanted, events: refresh.events ?? [], recompute: mergedSince || refresh.rebuild !== undefined };
+    return computeShares(this.options.stores, question, now);
+  }
+
+  /**
+   * Which entries are `initial`. The deploy's pass names its first computations (those
+   * people were members when the segment was defined). A person judged live before the
+   * pass reaches them enters a segment in its first computation as `initial` when they
+   * already met its condition before this change's events, on the facts of their history
+   * (their share of the backfill and what was folded before) and their profile as it is:
+   * only an entry that this change's events brought about is a real one, which starts
+   * `when enters segment`. A trait, tag or consent that changed after the deploy cannot be
+   * told from the one the person had at it: such an entry counts as initial, as the pass
+   * would count it.
+   */
+  private initialEntries(
+    before: ProfileDoc,
+    judged: MembershipJudgement,
+    refresh: Refresh,
+    context: SegmentContext,
+    now: Date,
+  ): ReadonlySet<string> {
+    if (refresh.initial) return new Set(refresh.initial);
+    const first = context.firstComputation;
+    const candidates = first ? judged.entered.filter((name) => first.has(name)) : [];
+    if (candidates.length === 0) return new Set();
+    // The live facts as stored (this refresh's events not folded), with the shares as they were before them.
+    const facts = judgedFacts(before, foldLive(before.segmentFacts ?? {}, [], context, now).facts, context, now);
+    const members = judged.segments;
+    const beforeSubject = {
+      profile: before,
+      measure: factMeasure(facts),
+      segmentMembership: (name: string) => Object.hasOwn(members, name),
+    };
+    return new Set(
+      candidates.filter((name) => {
+        const segment = context.plan.byName.get(name);
+        return segment !== undefined && evaluateCondition(segment.condition, beforeSubject, now);
+      }),
+    );
   }
 
   /**

@@ -3,6 +3,13 @@
  * people's events (they were disjoint), the absorbed profile leaves its segments (exits,
  * written on the survivor as pending changes, so they are copied even after a crash),
  * and the survivor is marked to be judged again on everything at its next refresh.
+ *
+ * The survivor's segment version moves on: a judgement of the survivor decided before the
+ * merge (in this process or another) is guarded by the version it read, so it is decided
+ * again on the merged state instead of writing the survivor's facts alone over it. A
+ * leaf still being backfilled has its shares merged here as the backfill's are; the next
+ * refresh computes the survivor's share again from both people's events (own-backfill.ts),
+ * since one of the two may not have had its share computed yet.
  */
 import type { ProfileDoc, SegmentChange } from '../model.js';
 import type { LeafState } from '../store/segment-catalog.js';
@@ -32,6 +39,7 @@ export function combineSegmentState(
     reason: { kind: 'merge', profileId: survivor._id },
   }));
   return {
+    segmentVersion: (survivor.segmentVersion ?? 0) + 1,
     segmentFacts: facts,
     segmentChanges: [...(survivor.segmentChanges ?? []), ...(absorbed.segmentChanges ?? []), ...exits],
     segmentMergedFrom: [...new Set([...(survivor.segmentMergedFrom ?? []), absorbed._id])],

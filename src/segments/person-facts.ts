@@ -11,8 +11,8 @@ import type { SegmentContext } from './context.js';
 import { foldEvent, mergeFacts, pruneFact, type Fact, type Facts } from './facts.js';
 import type { Leaf } from './leaves.js';
 
-/** What facts are folded from. */
-export type FoldedEvent = Pick<EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'>;
+/** What facts are folded from (with its id when it is a stored event). */
+export type FoldedEvent = Pick<EventDoc, 'type' | 'event' | 'properties' | 'timestamp' | 'receivedAt'> & { _id?: string };
 
 export function backfillField(key: string, cutoffMs: number): string {
   return `${key}@${cutoffMs}`;
