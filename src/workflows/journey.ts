@@ -4,7 +4,7 @@
  * This module is the run's entry, admission and end (with its `on exit` steps);
  * journey-run.ts the steps.
  */
-import { CancellationScope, continueAsNew, deprecatePatch, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { runActivities } from './journey-activities.js';
 import { ContinueAt, JourneyRun, REMEMBERED_EVENT_IDS, type ConsentWatch, type ExitWatch, type JourneyOutcome } from './journey-run.js';
 import {
@@ -20,41 +20,22 @@ import {
 export type { JourneyOutcome } from './journey-run.js';
 
 /**
- * The patches of the development builds, each at step 2 of Temporal's patching sequence:
- * every run records their markers, a run started before one of them no longer replays
- * (docs/architecture.md, "Workflow versions: the support window"), and the next release
- * deletes these calls. Until then they are made first, in this order, as runs recorded them.
- * test/workflows/replay.test.ts replays histories recorded by the code of this release.
- */
-export const ADMISSION_PATCH = 'journey-admission';
-export const DELIVERY_PATCH = 'journey-delivery';
-export const EXIT_WHEN_PATCH = 'journey-exit-when';
-export const PROGRESS_PATCH = 'journey-progress';
-export const CONTINUE_PATCH = 'journey-continue-as-new';
-export const LOCAL_ACTIVITIES_PATCH = 'journey-local-activities';
-export const PROGRESS_SINK_PATCH = 'journey-progress-sink';
-
-/**
- * Today's shape of a run, decided once at its start (step 1 of the patching sequence): its
- * journey and admission in one local activity, a row of instant steps in one more, a
- * send's first attempt local, the funnel's marks counted without a turn of the event loop.
- * A drip run of three chapters makes 6 local activities and no regular one instead of 9
- * and 3 (docs/messages.md, "Figures"). Runs recorded before it replay as they ran.
+ * Today's shape of a run, decided once at its start (step 1 of Temporal's patching
+ * sequence, `patched()`): its journey and admission in one local activity, a row of
+ * instant steps in one more, a send's first attempt local, the funnel's marks counted
+ * without a turn of the event loop. A drip run of three chapters makes 6 local activities
+ * and no regular one instead of 9 and 3 (docs/messages.md, "Figures"). Runs of release
+ * 0.1.0, which lack its marker, replay as they ran.
+ *
+ * The patches of the development builds before 0.1.0 (`journey-admission` …
+ * `journey-progress-sink`) were at step 2 (`deprecatePatch`) in 0.1.0 and are gone now
+ * (step 3): a run no longer records their seven markers, runs that recorded them as
+ * deprecated (0.1.0's) replay, and runs of the development builds before 0.1.0 do not
+ * (docs/architecture.md, "Workflow versions: the support window").
  */
 export const LEAN_RUN_PATCH = 'journey-lean-run';
 
-const PATCHES = [
-  ADMISSION_PATCH,
-  DELIVERY_PATCH,
-  EXIT_WHEN_PATCH,
-  PROGRESS_PATCH,
-  CONTINUE_PATCH,
-  LOCAL_ACTIVITIES_PATCH,
-  PROGRESS_SINK_PATCH,
-];
-
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
-  for (const patch of PATCHES) deprecatePatch(patch);
   const acts = runActivities();
   const { continued } = input;
   const state: JourneyState = {};
