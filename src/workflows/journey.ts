@@ -35,6 +35,15 @@ export type { JourneyOutcome } from './journey-run.js';
  */
 export const LEAN_RUN_PATCH = 'journey-lean-run';
 
+/**
+ * A lean run that leaves in its last local activity (step 1 of the patching sequence,
+ * decided once at the start, instead of LEAN_RUN_PATCH's marker): the row of instant steps
+ * that ends the journey (one step is enough) takes the run off the profile too, and so do
+ * the `on exit` steps, so a drip run's closing "untag" and its leaving are one local
+ * activity, not two. Lean runs recorded before it replay as they ran.
+ */
+export const LEAVE_IN_ROW_PATCH = 'journey-leave-in-row';
+
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
   const acts = runActivities();
   const { continued } = input;
@@ -60,7 +69,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     exitWhen.onMet?.();
   });
 
-  const lean = patched(LEAN_RUN_PATCH);
+  // A new run records one marker: the newest shape's. A run recorded before it has the older marker, or none (0.1.0).
+  const leavesInRow = patched(LEAVE_IN_ROW_PATCH);
+  const lean = leavesInRow || patched(LEAN_RUN_PATCH);
   // The first run id of the chain: a reset, retried or continued run keeps it, so it stays itself.
   const { workflowId, firstExecutionRunId: runId } = workflowInfo();
   const entry = {
@@ -92,7 +103,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
       if (verdict !== 'admitted') return verdict;
     }
   }
-  const steps = new JourneyRun({ journey, input, runKey: `${workflowId}:${runId}`, received, consent, exitWhen, state, acts, lean });
+  const steps = new JourneyRun({
+    journey,
+    input,
+    runKey: `${workflowId}:${runId}`,
+    workflowId,
+    received,
+    consent,
+    exitWhen,
+    state,
+    acts,
+    lean,
+    leavesInRow,
+  });
   let outcome: JourneyOutcome = 'failed';
   let continuing = false;
   try {
@@ -113,17 +136,20 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   } finally {
     // A run continuing as new is still in the journey: its `on exit` waits for the chain's end.
     if (!continuing) {
-      // Whatever ended it (an erasure terminates the run: this does not run then). Only a
-      // journey with `on exit` makes these commands, and rules versions compiled before it
-      // existed have none, so the histories of their runs replay unchanged.
-      if (journey.onExit?.length) await CancellationScope.nonCancellable(() => steps.runOnExit());
       const ending = {
         journey: journey.name,
         rulesVersion: input.rulesVersion,
         outcome,
         ...(steps.atStep ? { atStep: steps.atStep } : {}),
       };
-      await CancellationScope.nonCancellable(() => acts.leaveJourney(input.profileId, workflowId, ending));
+      // Whatever ended it (an erasure terminates the run: this does not run then). Only a
+      // journey with `on exit` makes these commands, and rules versions compiled before it
+      // existed have none, so the histories of their runs replay unchanged. A run that
+      // leaves in its rows has left already when its last row ended it, or leaves with its
+      // `on exit` steps.
+      let left = steps.left;
+      if (!left && journey.onExit?.length) left = await CancellationScope.nonCancellable(() => steps.runOnExit(ending));
+      if (!left) await CancellationScope.nonCancellable(() => acts.leaveJourney(input.profileId, workflowId, ending));
     }
   }
 }

@@ -35,6 +35,14 @@
  * leaves; recorded by `npx tsx test/workflows/record-history.ts
  * journey-on-exit=journey-lean-on-exit.pb`. The histories above have no `on exit` (their
  * journeys' IR predates it) and replay unchanged.
+ *
+ * journey-leave-run.pb, journey-leave-in-row.pb and journey-leave-on-exit.pb: runs (a), (d)
+ * and (e) as today's code makes them (patch `journey-leave-in-row`, its one marker, none of
+ * 0.1.0's): (a) leaves on its own after its send, which quiet hours keep out of rows; (d)
+ * its last row (an untag and a trait) takes the run off the profile too; (e) its `on exit`
+ * steps and its leaving are one local activity; recorded by `npx tsx
+ * test/workflows/record-history.ts journey-recorded=journey-leave-run.pb
+ * journey-rows=journey-leave-in-row.pb journey-on-exit=journey-leave-on-exit.pb`.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -187,6 +195,43 @@ describe('journey workflow replay, on exit (issue 31)', () => {
     expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent')).toBe(true);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:on-exit')).resolves.toBeUndefined();
+  });
+});
+
+describe('journey workflow replay, runs that leave in their last row (patch journey-leave-in-row)', () => {
+  it('replays a run whose send is held to quiet hours, which leaves on its own', async () => {
+    const history = await recordedHistory('journey-leave-run.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    expect(localActivities(history)).toEqual([
+      'loadJourneyAndAdmit',
+      'judgeExitWhen',
+      'tagProfile',
+      'tagProfile',
+      'holdForQuietHours',
+      'deliverMessage',
+      'leaveJourney',
+    ]);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:run')).resolves.toBeUndefined();
+  });
+
+  it('replays a run whose last row of instant steps leaves the profile with them', async () => {
+    const history = await recordedHistory('journey-leave-in-row.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    // No leaveJourney of its own: the second row left.
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'applyStepsNow', 'applyStepsNow']);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:rows')).resolves.toBeUndefined();
+  });
+
+  it('replays a run ended by an exit-on event whose on-exit steps and leaving are one local activity', async () => {
+    const history = await recordedHistory('journey-leave-on-exit.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'tagProfile', 'applyStepsNow']);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:on-exit')).resolves.toBeUndefined();
   });
 });
 
