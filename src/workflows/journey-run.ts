@@ -329,7 +329,9 @@ export class JourneyRun {
     this.state.step = row[0]!.id;
     this.inside.push(row[0]!.id);
     const actions = row.map((step) => this.actionOf(step));
-    // The arguments of a row that does not leave are as lean runs recorded them.
+    // The arguments of a row that does not leave are as lean runs recorded them. A row that
+    // left counted the run `completed`; should an `exit on` cancel the steps as it returns,
+    // the run still ends as that event says, and leaving again finds it gone (no second count).
     const { done, held, left } = await (leaving
       ? this.acts.applyStepsNow(this.input.profileId, actions, { workflowId: this.workflowId, ending: this.completedEnding() })
       : this.acts.applyStepsNow(this.input.profileId, actions));
