@@ -30,6 +30,7 @@ import { MongoClient } from 'mongodb';
 import { COLLECTIONS } from '../src/store/index.js';
 import { refusals } from './http.js';
 import { comparison, dripFigures, round, sampleRss } from './journeys/figures.js';
+import { allClosed, closedRuns, commandCounter, cpuMeter, historySample, markActivities, monitored } from './journeys/profile.js';
 import { runRawSdkDrip, type RawSdkShape } from './journeys/raw-sdk-baseline.js';
 import { nodemailerRate, startSink } from './smtp-sink.js';
 import { ADMIN_KEY, startBenchItinera, WRITE_KEY } from './in-process.js';
@@ -45,6 +46,10 @@ const SEED_EVENTS = envNumber('JOURNEYS_BENCH_SEED_EVENTS', 50_000);
 const GAP_S = envNumber('JOURNEYS_BENCH_GAP_S', 5);
 /** 0 skips the raw-SDK baselines (a quicker look at Itinera alone). */
 const RAW_BASELINES = process.env.JOURNEYS_BENCH_RAW !== '0';
+/** 0 leaves the database commands out of the profile (the driver's command monitoring off). */
+const PROFILE_DATABASE = process.env.JOURNEYS_BENCH_PROFILE !== '0';
+/** Runs whose histories are read for the profile. */
+const HISTORY_SAMPLE = 20;
 const DRIP_TIMEOUT_MS = 60 * 60_000;
 const CHAPTERS = 3;
 const BATCH = 100;
@@ -72,6 +77,8 @@ async function main(): Promise<void> {
   await mongo.connect();
   const bench = await startBenchItinera(servers, mongo, 'journeys', {
     smtp: { url: sink.url, from: 'Bench <bench@itinera.example>' },
+    // The profile's database part: each command put down to the activity that sent it.
+    ...(PROFILE_DATABASE ? { mongoUri: monitored(servers.mongoUri), workerInterceptors: markActivities } : {}),
   });
   const { runtime } = bench;
   const call = (method: string, path: string, body?: unknown, type?: string) =>
@@ -155,6 +162,8 @@ async function main(): Promise<void> {
 
     sink.reset();
     const memory = sampleRss();
+    const cpu = cpuMeter();
+    const commands = PROFILE_DATABASE ? commandCounter() : undefined;
     const ackedAt = new Array<number>(PEOPLE);
     const signupStarted = performance.now();
     await sendBatches(
@@ -181,6 +190,11 @@ async function main(): Promise<void> {
       if (performance.now() > deadline) throw new Error(`Itinera: ${sink.arrivals.length} e-mails after ${DRIP_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    // The runs' last wait and leaving too: the profile is of whole runs.
+    await allClosed(runtime.temporal, `WorkflowType = 'journeyWorkflow'`, deadline);
+    const cpuMsPerRun = cpu.perRun(PEOPLE);
+    const database = commands?.stop(PEOPLE);
+    const history = await historySample(runtime.temporal, await closedRuns(runtime.temporal, 'journeyWorkflow', HISTORY_SAMPLE));
     const itinera = dripFigures({
       people: PEOPLE,
       startedAt: signupStarted,
@@ -189,6 +203,7 @@ async function main(): Promise<void> {
       firstChapterAt: (person) => sink.firstChapterAt.get(`reader-${person}@bench.example`),
       arrivals: sink.arrivals,
       rssMb: memory.stop(),
+      profile: { cpuMsPerRun, history, ...(database ? { database } : {}) },
     });
 
     const figures = {

@@ -3,6 +3,7 @@
  * what the sink saw, and Itinera's beside the baselines with the ratios the targets name.
  */
 import { readFileSync } from 'node:fs';
+import type { CommandFigures, HistoryFigures } from './profile.js';
 
 export interface DripFigures {
   people: number;
@@ -18,6 +19,15 @@ export interface DripFigures {
   emails: number;
   /** This process's resident memory before the drip and at its peak (worker included). */
   rssMb: { before: number; peak: number };
+  /** Where a run's time went (bench/journeys/profile.ts). */
+  profile?: RunProfile;
+}
+
+/** CPU ms per run by process, a sample of the runs' histories, and (Itinera's) database commands per run. */
+export interface RunProfile {
+  cpuMsPerRun: Record<string, number>;
+  history: HistoryFigures;
+  database?: CommandFigures;
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -54,6 +64,7 @@ export function dripFigures(input: {
   firstChapterAt: (person: number) => number | undefined;
   arrivals: number[];
   rssMb: { before: number; peak: number };
+  profile?: RunProfile;
 }): DripFigures {
   const { people, startedAt, arrivals } = input;
   const admittedS = (input.allAdmittedAt - startedAt) / 1000;
@@ -69,6 +80,7 @@ export function dripFigures(input: {
     dripSeconds: round((last - startedAt) / 1000),
     emails: arrivals.length,
     rssMb: input.rssMb,
+    ...(input.profile ? { profile: input.profile } : {}),
   };
 }
 

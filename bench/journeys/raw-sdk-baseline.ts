@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dripFigures, sampleRss, type DripFigures } from './figures.js';
+import { allClosed, cpuMeter, historySample } from './profile.js';
 import { createRawSdkActivities } from './raw-sdk-activities.js';
 import type { Sink } from '../smtp-sink.js';
 import { rawDrip, rawSignupSignal } from './raw-sdk-workflows.js';
@@ -20,6 +21,9 @@ export type RawSdkShape = 'regular-sends' | 'local-sends';
 
 /** Concurrent signalWithStart calls: enough that starting is never what the drip waits for. */
 const STARTERS = 32;
+
+/** Runs whose histories are read for the profile, spread over the people. */
+const HISTORY_SAMPLE = 20;
 
 export interface RawSdkDrip {
   temporalAddress: string;
@@ -61,6 +65,7 @@ export async function runRawSdkDrip(drip: RawSdkDrip): Promise<DripFigures> {
     const client = new Client({ connection: clientConnection, namespace: drip.namespace });
     const requestedAt = new Array<number>(people);
     const memory = sampleRss();
+    const cpu = cpuMeter();
     const startedAt = performance.now();
     await worker.runUntil(async () => {
       let next = 0;
@@ -85,7 +90,15 @@ export async function runRawSdkDrip(drip: RawSdkDrip): Promise<DripFigures> {
         if (performance.now() > deadline) throw new Error(`raw-SDK ${shape}: ${sink.arrivals.length} e-mails after ${drip.timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
+      // Every run closed, so the CPU and the histories are the runs' whole.
+      await allClosed(client, `TaskQueue = '${taskQueue}'`, deadline);
     });
+    const cpuMsPerRun = cpu.perRun(people);
+    const sample = Array.from(
+      { length: Math.min(people, HISTORY_SAMPLE) },
+      (_, i) => `raw-${run}-${Math.floor((i * people) / HISTORY_SAMPLE)}`,
+    );
+    const history = await historySample(client, sample);
     return dripFigures({
       people,
       startedAt,
@@ -94,6 +107,7 @@ export async function runRawSdkDrip(drip: RawSdkDrip): Promise<DripFigures> {
       firstChapterAt: (person) => sink.firstChapterAt.get(recipient(person)),
       arrivals: sink.arrivals,
       rssMb: memory.stop(),
+      profile: { cpuMsPerRun, history },
     });
   } finally {
     close();

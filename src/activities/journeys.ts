@@ -30,6 +30,14 @@ export type InstantAction =
 export interface InstantOutcome {
   done: number;
   held?: { retryInMs: number } | { retry: string };
+  /** The run left the profile after its steps (asked to, and all of them done). */
+  left?: boolean;
+}
+
+/** A run that ends with its steps leaves in the same activity: its workflow id and how it ended. */
+export interface LeavingAfter {
+  workflowId: string;
+  ending: RunEnding;
 }
 
 /** A new run's entry: who it is, for whom, and on what trigger; the journey's own rules come from its IR. */
@@ -71,9 +79,19 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
     return verdict;
   }
 
+  /** Takes the run off the profile and counts how it ended, once: a retried call finds the run gone. */
+  async function leaveJourney(profileId: string, workflowId: string, ending: RunEnding): Promise<void> {
+    const left = await stores.profiles.leaveJourney(profileId, workflowId);
+    if (!left) return;
+    stores.journeyStats.count(ending.journey, ending.rulesVersion, `ended.${ending.outcome}`);
+    journeyRunEnded(ending.outcome);
+    if (ending.atStep) stores.journeyStats.count(ending.journey, ending.rulesVersion, `steps.${ending.atStep}.left`);
+  }
+
   return {
     loadJourney,
     admitToJourney,
+    leaveJourney,
 
     /**
      * A new run's journey and its admission in one local activity: one marker in the
@@ -95,9 +113,11 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
      * Takes a run's instant steps in order, in one local activity: one marker in the history
      * and one workflow activation instead of one per step. Each step is safe to take again
      * (tags and traits are set, not added; a send is kept once by its delivery key), so a
-     * retry of the whole after a failure part-way changes nothing twice.
+     * retry of the whole after a failure part-way changes nothing twice. With `leaving`, a
+     * run whose steps end it then leaves the profile, once all are done (leaving is safe to
+     * repeat too): one local activity instead of two.
      */
-    async applyStepsNow(profileId: string, actions: InstantAction[]): Promise<InstantOutcome> {
+    async applyStepsNow(profileId: string, actions: InstantAction[], leaving?: LeavingAfter): Promise<InstantOutcome> {
       for (const [done, action] of actions.entries()) {
         switch (action.kind) {
           case 'tag':
@@ -119,16 +139,9 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
           }
         }
       }
-      return { done: actions.length };
-    },
-
-    /** Takes the run off the profile and counts how it ended, once: a retried call finds the run gone. */
-    async leaveJourney(profileId: string, workflowId: string, ending: RunEnding): Promise<void> {
-      const left = await stores.profiles.leaveJourney(profileId, workflowId);
-      if (!left) return;
-      stores.journeyStats.count(ending.journey, ending.rulesVersion, `ended.${ending.outcome}`);
-      journeyRunEnded(ending.outcome);
-      if (ending.atStep) stores.journeyStats.count(ending.journey, ending.rulesVersion, `steps.${ending.atStep}.left`);
+      if (!leaving) return { done: actions.length };
+      await leaveJourney(profileId, leaving.workflowId, leaving.ending);
+      return { done: actions.length, left: true };
     },
 
     /** Whether the stored event's properties satisfy a `where` clause; false when it is gone. */

@@ -76,6 +76,8 @@ export interface JourneyRunParts {
   input: JourneyInput;
   /** Names this run in delivery keys: a later run of the same workflow id sends again. */
   runKey: string;
+  /** The run's workflow id, under which the profile records it (leaving takes it off). */
+  workflowId: string;
   received: ProfileEventSignal[];
   consent: ConsentWatch;
   exitWhen: ExitWatch;
@@ -88,7 +90,15 @@ export interface JourneyRunParts {
    * it ran.
    */
   lean: boolean;
+  /**
+   * A lean run that leaves in its last local activity (journey.ts, LEAVE_IN_ROW_PATCH): the
+   * row that ends the journey, or its `on exit` steps, take it off the profile too.
+   */
+  leavesInRow: boolean;
 }
+
+/** How a run ended, as leaving records it (src/activities/journeys.ts). */
+type RunEnding = NonNullable<Parameters<JourneyActivities['applyStepsNow']>[2]>['ending'];
 
 export class JourneyRun {
   private readonly journey: JourneyIR;
@@ -100,10 +110,16 @@ export class JourneyRun {
   private readonly state: JourneyState;
   private readonly acts: RunActivities;
   private readonly lean: boolean;
+  private readonly workflowId: string;
+  private readonly leavesInRow: boolean;
+
+  /** Whether the run has left the profile already, in its last row (a run that leaves in its rows). */
+  left = false;
 
   constructor(parts: JourneyRunParts) {
     ({ journey: this.journey, input: this.input, runKey: this.runKey, received: this.received, consent: this.consent } = parts);
     ({ exitWhen: this.exitWhen, state: this.state, acts: this.acts, lean: this.lean } = parts);
+    ({ workflowId: this.workflowId, leavesInRow: this.leavesInRow } = parts);
   }
 
   async execute(continued?: ContinuedRun): Promise<JourneyOutcome> {
@@ -135,7 +151,7 @@ export class JourneyRun {
             steps.cancel();
           });
     try {
-      const result = await steps.run(() => this.runSteps(this.journey.steps, continued?.at ?? []));
+      const result = await steps.run(() => this.runSteps(this.journey.steps, continued?.at ?? [], true));
       return result === 'exit' ? 'exited' : 'completed';
     } catch (error) {
       if (withdrawn && isCancellation(error)) return 'consent-withdrawn';
@@ -266,14 +282,26 @@ export class JourneyRun {
   /**
    * The row of instant steps starting at `index` that a lean run takes together: two or
    * more, sends included unless the journey has quiet hours (each send then checks them
-   * first). None for a run of the older shape, or once the history is long.
+   * first). None for a run of the older shape, or once the history is long. A run that
+   * leaves in its rows takes a row that ends the journey (`last`: nothing follows the
+   * block) even of one step, leaving with it.
    */
-  private instantRowAt(steps: StepIR[], index: number): InstantStep[] {
+  private instantRowAt(steps: StepIR[], index: number, last: boolean): InstantStep[] {
     // A history at its limit continues after each step, so a row would be one step anyway.
     if (!this.lean || this.journey.quietHours || this.historyFull()) return [];
     const row: InstantStep[] = [];
     for (let at = index; at < steps.length && isInstant(steps[at]!); at++) row.push(steps[at] as InstantStep);
-    return row.length > 1 ? row : [];
+    return row.length > 1 || (row.length === 1 && this.leavesAfter(steps, index, row, last)) ? row : [];
+  }
+
+  /** Whether this row ends the run, which then leaves in it: a run that leaves in its rows, a journey without `on exit`. */
+  private leavesAfter(steps: StepIR[], index: number, row: InstantStep[], last: boolean): boolean {
+    return this.leavesInRow && last && index + row.length === steps.length && !this.journey.onExit?.length;
+  }
+
+  /** What leaving records when the run ends completed after its last row. */
+  private completedEnding(): RunEnding {
+    return { journey: this.journey.name, rulesVersion: this.input.rulesVersion, outcome: 'completed' };
   }
 
   private actionOf(step: InstantStep): InstantAction {
@@ -297,13 +325,17 @@ export class JourneyRun {
    * is finished on its own, as any send; the steps after it are the next row's. Returns
    * how many steps were taken.
    */
-  private async runRow(row: InstantStep[]): Promise<number> {
+  private async runRow(row: InstantStep[], leaving: boolean): Promise<number> {
     this.state.step = row[0]!.id;
     this.inside.push(row[0]!.id);
-    const { done, held } = await this.acts.applyStepsNow(
-      this.input.profileId,
-      row.map((step) => this.actionOf(step)),
-    );
+    const actions = row.map((step) => this.actionOf(step));
+    // The arguments of a row that does not leave are as lean runs recorded them. A row that
+    // left counted the run `completed`; should an `exit on` cancel the steps as it returns,
+    // the run still ends as that event says, and leaving again finds it gone (no second count).
+    const { done, held, left } = await (leaving
+      ? this.acts.applyStepsNow(this.input.profileId, actions, { workflowId: this.workflowId, ending: this.completedEnding() })
+      : this.acts.applyStepsNow(this.input.profileId, actions));
+    if (left) this.left = true;
     this.inside.pop();
     // A row is a lean run's alone: its marks return nothing to wait for.
     for (const step of row.slice(0, done)) {
@@ -331,26 +363,33 @@ export class JourneyRun {
 
   /**
    * The journey's `on exit` steps, once, as the run ends (journey.ts): in a lean run one
-   * local activity, as a row of steps; otherwise a local activity per step, as steps were
+   * local activity, as a row of steps, which in a run that leaves in its rows takes the run
+   * off the profile too (then true); otherwise a local activity per step, as steps were
    * then. Called outside the steps' scope and never cancelled: a run ended by a withdrawn
    * consent or an `exit on` event still takes them.
    */
-  async runOnExit(): Promise<void> {
+  async runOnExit(ending: RunEnding): Promise<boolean> {
     const steps = this.journey.onExit ?? [];
-    if (steps.length === 0) return;
+    if (steps.length === 0) return false;
     const { profileId } = this.input;
-    if (this.lean) {
+    let left = false;
+    if (this.leavesInRow) {
+      // The run leaves with them: one local activity, not two.
+      const actions = steps.map((step) => this.actionOf(step));
+      left = (await this.acts.applyStepsNow(profileId, actions, { workflowId: this.workflowId, ending })).left === true;
+    } else if (this.lean) {
       await this.acts.applyStepsNow(
         profileId,
         steps.map((step) => this.actionOf(step)),
       );
     } else {
-      for (const step of steps) await this.runStep(step, 0);
+      for (const step of steps) await this.runStep(step, 0, undefined, false);
     }
     for (const step of steps) {
       void this.mark(step.id, 'reached');
       void this.mark(step.id, 'passed');
     }
+    return left;
   }
 
   private messageOf(step: Extract<StepIR, { kind: 'sendEmail' | 'sendWebhook' }>): MessageRequest {
@@ -410,19 +449,20 @@ export class JourneyRun {
   /**
    * Runs a block from `resume` (a continued run's position in it): at its first level the
    * step to start from; a container there is entered at the block it was in, without
-   * judging its condition or waiting again.
+   * judging its condition or waiting again. `last`: nothing follows the block, so the run
+   * ends with it.
    */
-  private async runSteps(steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+  private async runSteps(steps: StepIR[], resume: RunPosition[], last: boolean): Promise<'continue' | 'exit'> {
     const [here, ...deeper] = resume;
     for (let index = here?.index ?? 0; index < steps.length; index++) {
       const step = steps[index]!;
       const within = index === here?.index && here.block !== undefined ? { block: here.block, resume: deeper } : undefined;
       if (!within) {
         if (this.mustContinue()) throw new ContinueAt([{ index }]);
-        const row = this.instantRowAt(steps, index);
+        const row = this.instantRowAt(steps, index, last);
         if (row.length > 0) {
           // The loop's own step moves past the last of the row taken.
-          index += (await this.runRow(row)) - 1;
+          index += (await this.runRow(row, this.leavesAfter(steps, index, row, last))) - 1;
           continue;
         }
         this.started += 1;
@@ -431,7 +471,7 @@ export class JourneyRun {
       this.inside.push(step.id);
       const reached = within ? undefined : this.mark(step.id, 'reached');
       if (reached) await reached;
-      const next = await this.runStep(step, index, within);
+      const next = await this.runStep(step, index, within, last && index === steps.length - 1);
       this.inside.pop();
       const passed = next === 'continue' ? this.mark(step.id, 'passed') : undefined;
       if (passed) await passed;
@@ -452,16 +492,28 @@ export class JourneyRun {
   }
 
   /** A container's block; a continue-as-new from inside it learns which block this level is in. */
-  private async inBlock(index: number, block: number, steps: StepIR[], resume: RunPosition[] = []): Promise<'continue' | 'exit'> {
+  private async inBlock(
+    index: number,
+    block: number,
+    steps: StepIR[],
+    resume: RunPosition[] = [],
+    last = false,
+  ): Promise<'continue' | 'exit'> {
     try {
-      return await this.runSteps(steps, resume);
+      return await this.runSteps(steps, resume, last);
     } catch (error) {
       if (error instanceof ContinueAt) error.path.unshift({ index, block });
       throw error;
     }
   }
 
-  private async runStep(step: StepIR, index: number, within?: { block: number; resume: RunPosition[] }): Promise<'continue' | 'exit'> {
+  /** `last`: the step ends its block and nothing follows the block (a container's blocks then end the run). */
+  private async runStep(
+    step: StepIR,
+    index: number,
+    within: { block: number; resume: RunPosition[] } | undefined,
+    last: boolean,
+  ): Promise<'continue' | 'exit'> {
     const { profileId } = this.input;
     switch (step.kind) {
       case 'tag':
@@ -485,11 +537,11 @@ export class JourneyRun {
         break;
       case 'waitFor': {
         const block = within?.block ?? ((await this.waitForEvent(step, step.timeoutMs)) ? 0 : 1);
-        return this.inBlock(index, block, block === 0 ? step.then : step.otherwise, within?.resume);
+        return this.inBlock(index, block, block === 0 ? step.then : step.otherwise, within?.resume, last);
       }
       case 'if': {
         const block = within?.block ?? ((await this.acts.evaluateCondition(profileId, this.input.rulesVersion, step.condition)) ? 0 : 1);
-        return this.inBlock(index, block, block === 0 ? step.then : step.else, within?.resume);
+        return this.inBlock(index, block, block === 0 ? step.then : step.else, within?.resume, last);
       }
       case 'split': {
         const block =
@@ -499,7 +551,7 @@ export class JourneyRun {
             step.branches.map((b) => b.percent),
           );
         const branch = step.branches[block];
-        return branch ? this.inBlock(index, block, branch.steps, within?.resume) : 'continue';
+        return branch ? this.inBlock(index, block, branch.steps, within?.resume, last) : 'continue';
       }
       case 'exit':
         return 'exit';

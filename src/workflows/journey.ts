@@ -4,7 +4,7 @@
  * This module is the run's entry, admission and end (with its `on exit` steps);
  * journey-run.ts the steps.
  */
-import { CancellationScope, continueAsNew, deprecatePatch, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { runActivities } from './journey-activities.js';
 import { ContinueAt, JourneyRun, REMEMBERED_EVENT_IDS, type ConsentWatch, type ExitWatch, type JourneyOutcome } from './journey-run.js';
 import {
@@ -20,41 +20,31 @@ import {
 export type { JourneyOutcome } from './journey-run.js';
 
 /**
- * The patches of the development builds, each at step 2 of Temporal's patching sequence:
- * every run records their markers, a run started before one of them no longer replays
- * (docs/architecture.md, "Workflow versions: the support window"), and the next release
- * deletes these calls. Until then they are made first, in this order, as runs recorded them.
- * test/workflows/replay.test.ts replays histories recorded by the code of this release.
- */
-export const ADMISSION_PATCH = 'journey-admission';
-export const DELIVERY_PATCH = 'journey-delivery';
-export const EXIT_WHEN_PATCH = 'journey-exit-when';
-export const PROGRESS_PATCH = 'journey-progress';
-export const CONTINUE_PATCH = 'journey-continue-as-new';
-export const LOCAL_ACTIVITIES_PATCH = 'journey-local-activities';
-export const PROGRESS_SINK_PATCH = 'journey-progress-sink';
-
-/**
- * Today's shape of a run, decided once at its start (step 1 of the patching sequence): its
- * journey and admission in one local activity, a row of instant steps in one more, a
- * send's first attempt local, the funnel's marks counted without a turn of the event loop.
- * A drip run of three chapters makes 6 local activities and no regular one instead of 9
- * and 3 (docs/messages.md, "Figures"). Runs recorded before it replay as they ran.
+ * Today's shape of a run, decided once at its start (step 1 of Temporal's patching
+ * sequence, `patched()`): its journey and admission in one local activity, a row of
+ * instant steps in one more, a send's first attempt local, the funnel's marks counted
+ * without a turn of the event loop. A drip run of three chapters makes 6 local activities
+ * and no regular one instead of 9 and 3 (docs/messages.md, "Figures"). Runs of release
+ * 0.1.0, which lack its marker, replay as they ran.
+ *
+ * The patches of the development builds before 0.1.0 (`journey-admission` …
+ * `journey-progress-sink`) were at step 2 (`deprecatePatch`) in 0.1.0 and are gone now
+ * (step 3): a run no longer records their seven markers, runs that recorded them as
+ * deprecated (0.1.0's) replay, and runs of the development builds before 0.1.0 do not
+ * (docs/architecture.md, "Workflow versions: the support window").
  */
 export const LEAN_RUN_PATCH = 'journey-lean-run';
 
-const PATCHES = [
-  ADMISSION_PATCH,
-  DELIVERY_PATCH,
-  EXIT_WHEN_PATCH,
-  PROGRESS_PATCH,
-  CONTINUE_PATCH,
-  LOCAL_ACTIVITIES_PATCH,
-  PROGRESS_SINK_PATCH,
-];
+/**
+ * A lean run that leaves in its last local activity (step 1 of the patching sequence,
+ * decided once at the start, instead of LEAN_RUN_PATCH's marker): the row of instant steps
+ * that ends the journey (one step is enough) takes the run off the profile too, and so do
+ * the `on exit` steps, so a drip run's closing "untag" and its leaving are one local
+ * activity, not two. Lean runs recorded before it replay as they ran.
+ */
+export const LEAVE_IN_ROW_PATCH = 'journey-leave-in-row';
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutcome> {
-  for (const patch of PATCHES) deprecatePatch(patch);
   const acts = runActivities();
   const { continued } = input;
   const state: JourneyState = {};
@@ -79,7 +69,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
     exitWhen.onMet?.();
   });
 
-  const lean = patched(LEAN_RUN_PATCH);
+  // A new run records one marker: the newest shape's. A run recorded before it has the older marker, or none (0.1.0).
+  const leavesInRow = patched(LEAVE_IN_ROW_PATCH);
+  const lean = leavesInRow || patched(LEAN_RUN_PATCH);
   // The first run id of the chain: a reset, retried or continued run keeps it, so it stays itself.
   const { workflowId, firstExecutionRunId: runId } = workflowInfo();
   const entry = {
@@ -111,7 +103,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
       if (verdict !== 'admitted') return verdict;
     }
   }
-  const steps = new JourneyRun({ journey, input, runKey: `${workflowId}:${runId}`, received, consent, exitWhen, state, acts, lean });
+  const steps = new JourneyRun({
+    journey,
+    input,
+    runKey: `${workflowId}:${runId}`,
+    workflowId,
+    received,
+    consent,
+    exitWhen,
+    state,
+    acts,
+    lean,
+    leavesInRow,
+  });
   let outcome: JourneyOutcome = 'failed';
   let continuing = false;
   try {
@@ -132,17 +136,20 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyOutco
   } finally {
     // A run continuing as new is still in the journey: its `on exit` waits for the chain's end.
     if (!continuing) {
-      // Whatever ended it (an erasure terminates the run: this does not run then). Only a
-      // journey with `on exit` makes these commands, and rules versions compiled before it
-      // existed have none, so the histories of their runs replay unchanged.
-      if (journey.onExit?.length) await CancellationScope.nonCancellable(() => steps.runOnExit());
       const ending = {
         journey: journey.name,
         rulesVersion: input.rulesVersion,
         outcome,
         ...(steps.atStep ? { atStep: steps.atStep } : {}),
       };
-      await CancellationScope.nonCancellable(() => acts.leaveJourney(input.profileId, workflowId, ending));
+      // Whatever ended it (an erasure terminates the run: this does not run then). Only a
+      // journey with `on exit` makes these commands, and rules versions compiled before it
+      // existed have none, so the histories of their runs replay unchanged. A run that
+      // leaves in its rows has left already when its last row ended it, or leaves with its
+      // `on exit` steps.
+      let left = steps.left;
+      if (!left && journey.onExit?.length) left = await CancellationScope.nonCancellable(() => steps.runOnExit(ending));
+      if (!left) await CancellationScope.nonCancellable(() => acts.leaveJourney(input.profileId, workflowId, ending));
     }
   }
 }

@@ -4,44 +4,57 @@
  * the runs in flight in production (docs/architecture.md, "Workflow versions: the support
  * window"). A release replays the runs started by the release before it, and no older ones.
  *
- * The histories were recorded at commit ecedd88 (every patch then as `patched()`, before
- * the old branches were deleted) on the time-skipping server by
- * `npx tsx test/workflows/record-history.ts`, which writes them all again from the code
- * of the checkout it runs in:
+ * journey-0.1.0-run.pb, journey-0.1.0-continuing.pb and journey-0.1.0-continued.pb: runs of
+ * release 0.1.0 (commit 8f6dc98, every development patch at `deprecatePatch`, before
+ * `journey-lean-run`), recorded on the time-skipping server by that commit's
+ * `npx tsx test/workflows/record-history.ts`: (a) `exit when` judged at entry (false), a
+ * tag, a `wait for "Order Completed"` satisfied by a signalled event, a tag in its `then`,
+ * an e-mail (quiet hours checked, recorded as not-configured), the end: completed; (b) a
+ * two-tag journey with a history limit of 1: the first run of the chain is admitted, tags
+ * and continues as new; the second tags and leaves, without admission. Their seven patch
+ * markers are marked deprecated, so today's code, which no longer makes those calls,
+ * skips them.
  *
- * journey-recorded.pb: `exit when` judged at entry (false), a tag, a `wait for "Order
- * Completed"` satisfied by a signalled event, a tag in its `then`, an e-mail (quiet hours
- * checked, recorded as not-configured), the end: completed.
- *
- * journey-continuing.pb and journey-continued.pb: a two-tag journey with a history limit
- * of 1: the first run of the chain is admitted, tags and continues as new; the second
- * tags and leaves, without admission.
+ * journey-dev-build.pb: run (a) as a development build before 0.1.0 recorded it (commit
+ * ecedd88, the same patches as `patched()`, not deprecated). Outside the window: it must
+ * fail to replay, as such runs do on today's workers (docs/deploy.md, "Rolling upgrades").
  *
  * erasure-steps.pb: an erasure of a profile, its six steps and the settling timer.
  *
  * journey-lean-run.pb, journey-lean-continuing.pb and journey-lean-continued.pb: the same
- * three journey runs as today's code makes them (patch `journey-lean-run`: the journey and
+ * three journey runs as the lean code makes them (patch `journey-lean-run`: the journey and
  * its admission in one local activity, the send's first attempt local), and
  * journey-lean-rows.pb: a send and a tag taken in one local activity, a wait, an untag and
  * a trait in another; recorded by `npx tsx test/workflows/record-history.ts
  * journey-recorded=journey-lean-run.pb journey-continuing=journey-lean-continuing.pb
- * journey-continued=journey-lean-continued.pb journey-rows=journey-lean-rows.pb`.
+ * journey-continued=journey-lean-continued.pb journey-rows=journey-lean-rows.pb` while
+ * 0.1.0's deprecated patches were still called (their markers are in these histories).
  *
  * journey-lean-on-exit.pb: a run with an `on exit` block (issue 31), ended by its `exit on`
  * event mid-wait, the block's untag and trait taken in one local activity before it
  * leaves; recorded by `npx tsx test/workflows/record-history.ts
  * journey-on-exit=journey-lean-on-exit.pb`. The histories above have no `on exit` (their
  * journeys' IR predates it) and replay unchanged.
+ *
+ * journey-leave-run.pb, journey-leave-in-row.pb and journey-leave-on-exit.pb: runs (a), (d)
+ * and (e) as today's code makes them (patch `journey-leave-in-row`, its one marker, none of
+ * 0.1.0's): (a) leaves on its own after its send, which quiet hours keep out of rows; (d)
+ * its last row (an untag and a trait) takes the run off the profile too; (e) its `on exit`
+ * steps and its leaving are one local activity; recorded by `npx tsx
+ * test/workflows/record-history.ts journey-recorded=journey-leave-run.pb
+ * journey-rows=journey-leave-in-row.pb journey-on-exit=journey-leave-on-exit.pb`.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 
 const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 
-const JOURNEY_PATCHES = [
+/** The patches of the development builds, in the order every run of 0.1.0 recorded them. */
+const DEVELOPMENT_PATCHES = [
   'journey-admission',
   'journey-delivery',
   'journey-exit-when',
@@ -50,6 +63,9 @@ const JOURNEY_PATCHES = [
   'journey-local-activities',
   'journey-progress-sink',
 ];
+
+/** 0.1.0 called them all with `deprecatePatch`; today's code no longer calls them. */
+const RELEASE_PATCHES = DEVELOPMENT_PATCHES.map((id) => `${id} (deprecated)`);
 
 async function recordedHistory(name: string) {
   const bytes = await readFile(new URL(`./histories/${name}`, import.meta.url));
@@ -72,12 +88,14 @@ function markers(history: History, name: string, key: string): Record<string, un
 }
 
 const localActivities = (history: History) => markers(history, 'core_local_activity', 'data').map((data) => data.activity_type);
-const patches = (history: History) => markers(history, 'core_patch', 'patch-data').map((data) => data.id);
+/** The patch markers, `(deprecated)` after those recorded by `deprecatePatch`. */
+const patches = (history: History) =>
+  markers(history, 'core_patch', 'patch-data').map((data) => `${String(data.id)}${data.deprecated ? ' (deprecated)' : ''}`);
 
-describe('journey workflow replay', () => {
+describe('journey workflow replay, release 0.1.0', () => {
   it('replays a run with exit when, a wait for a signalled event and a send, command for command', async () => {
-    const history = await recordedHistory('journey-recorded.pb');
-    expect(patches(history)).toEqual(JOURNEY_PATCHES);
+    const history = await recordedHistory('journey-0.1.0-run.pb');
+    expect(patches(history)).toEqual(RELEASE_PATCHES);
     expect(localActivities(history)).toEqual([
       'loadJourney',
       'admitToJourney',
@@ -91,31 +109,37 @@ describe('journey workflow replay', () => {
     expect(scheduledActivities(history)).toEqual(['deliverMessage']);
     expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent')).toBe(true);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:release')).resolves.toBeUndefined();
   });
 
   it('replays the first run of a chain, which continues as new, command for command', async () => {
-    const history = await recordedHistory('journey-continuing.pb');
-    expect(patches(history)).toEqual(JOURNEY_PATCHES);
+    const history = await recordedHistory('journey-0.1.0-continuing.pb');
+    expect(patches(history)).toEqual(RELEASE_PATCHES);
     expect(localActivities(history)).toEqual(['loadJourney', 'admitToJourney', 'tagProfile']);
     expect(scheduledActivities(history)).toEqual([]);
     expect(history.events!.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:continuing')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:release:continuing')).resolves.toBeUndefined();
   });
 
   it('replays the run that continued it, command for command', async () => {
-    const history = await recordedHistory('journey-continued.pb');
+    const history = await recordedHistory('journey-0.1.0-continued.pb');
     expect(history.events![0]!.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
-    expect(patches(history)).toEqual(JOURNEY_PATCHES);
+    expect(patches(history)).toEqual(RELEASE_PATCHES);
     // Let in by the run it continues: no admission.
     expect(localActivities(history)).toEqual(['loadJourney', 'tagProfile', 'leaveJourney']);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:recorded:continued')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:release:continued')).resolves.toBeUndefined();
+  });
+
+  it('no longer replays a run of a development build before 0.1.0, whose patch markers are not deprecated', async () => {
+    const history = await recordedHistory('journey-dev-build.pb');
+    expect(patches(history)).toEqual(DEVELOPMENT_PATCHES);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:dev-build')).rejects.toThrow(DeterminismViolationError);
   });
 });
 
 describe('journey workflow replay, lean runs (patch journey-lean-run)', () => {
-  const LEAN_PATCHES = [...JOURNEY_PATCHES, 'journey-lean-run'];
+  const LEAN_PATCHES = [...RELEASE_PATCHES, 'journey-lean-run'];
 
   it('replays a run whose entry is one local activity and whose send is local, command for command', async () => {
     const history = await recordedHistory('journey-lean-run.pb');
@@ -165,12 +189,49 @@ describe('journey workflow replay, lean runs (patch journey-lean-run)', () => {
 describe('journey workflow replay, on exit (issue 31)', () => {
   it('replays a run ended by an exit-on event whose on-exit steps are one local activity before it leaves', async () => {
     const history = await recordedHistory('journey-lean-on-exit.pb');
-    expect(patches(history)).toEqual([...JOURNEY_PATCHES, 'journey-lean-run']);
+    expect(patches(history)).toEqual([...RELEASE_PATCHES, 'journey-lean-run']);
     expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'tagProfile', 'applyStepsNow', 'leaveJourney']);
     expect(scheduledActivities(history)).toEqual([]);
     expect(history.events!.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'profileEvent')).toBe(true);
     expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:lean:on-exit')).resolves.toBeUndefined();
+  });
+});
+
+describe('journey workflow replay, runs that leave in their last row (patch journey-leave-in-row)', () => {
+  it('replays a run whose send is held to quiet hours, which leaves on its own', async () => {
+    const history = await recordedHistory('journey-leave-run.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    expect(localActivities(history)).toEqual([
+      'loadJourneyAndAdmit',
+      'judgeExitWhen',
+      'tagProfile',
+      'tagProfile',
+      'holdForQuietHours',
+      'deliverMessage',
+      'leaveJourney',
+    ]);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:run')).resolves.toBeUndefined();
+  });
+
+  it('replays a run whose last row of instant steps leaves the profile with them', async () => {
+    const history = await recordedHistory('journey-leave-in-row.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    // No leaveJourney of its own: the second row left.
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'applyStepsNow', 'applyStepsNow']);
+    expect(scheduledActivities(history)).toEqual([]);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:rows')).resolves.toBeUndefined();
+  });
+
+  it('replays a run ended by an exit-on event whose on-exit steps and leaving are one local activity', async () => {
+    const history = await recordedHistory('journey-leave-on-exit.pb');
+    expect(patches(history)).toEqual(['journey-leave-in-row']);
+    expect(localActivities(history)).toEqual(['loadJourneyAndAdmit', 'tagProfile', 'applyStepsNow']);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'journey:leave:on-exit')).resolves.toBeUndefined();
   });
 });
 
