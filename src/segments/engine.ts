@@ -22,7 +22,7 @@ import { factMeasure, type Facts } from './facts.js';
 import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
-import { lacksCutoff, mayWriteCutoffs, setMissingCutoffs } from './leaf-cutoffs.js';
+import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
 import { computeShares, computingLeaves, ownShareKnown, type Shares } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
@@ -98,7 +98,7 @@ export class SegmentEngine {
     const computing = await this.computingSegments(version, plan);
     let leaves = await stores.segments.leaves();
     // Rules just deployed, whose recompute has not prepared their new leaves yet: set their cutoffs now (leaf-cutoffs.ts).
-    if (mayWriteCutoffs(leaves) && lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, this.options.now);
+    if (lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, this.options.now);
     return { version, plan, leaves, ...computing };
   }
 

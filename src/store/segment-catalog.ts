@@ -138,8 +138,11 @@ export class SegmentCatalogStore {
       const next = change(doc?.leaves ?? {});
       const version = doc?.version ?? 0;
       try {
+        // Guarded by the version read; with none read, by there being none, so that two
+        // writers creating the document at once do not write over each other (the second
+        // one's upsert meets the first one's `_id` and reads again).
         const written = await this.leafStates.updateOne(
-          { _id: LEAF_STATES_ID, ...(doc ? { version: doc.version ?? { $exists: false } } : {}) },
+          { _id: LEAF_STATES_ID, version: doc?.version ?? { $exists: false } },
           { $set: { leaves: next, version: version + 1 } },
           { upsert: !doc },
         );
