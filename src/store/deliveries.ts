@@ -1,7 +1,7 @@
-import type { Collection, Db, UpdateFilter } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryStatus, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
-import { DeliveryCountStore, hourOf, minuteOf, type DeliveryOutcome, type Scope } from './delivery-counts.js';
+import { DeliveryCountStore, hourOf, minuteOf, type CountedChange, type DeliveryOutcome, type Scope } from './delivery-counts.js';
 
 /** `YYYY-MM-DD` minus some days. */
 function dayBefore(day: string, days: number): string {
@@ -85,6 +85,79 @@ export class DeliveryStore {
   /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
   async listUnder(request: OutgoingMessage): Promise<void> {
     await this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true });
+  }
+
+  /** Many messages by key in one read (an `$in` of the `_id` index); a key never recorded is absent. */
+  async findByKeys(keys: readonly string[]): Promise<Map<string, DeliveryDoc>> {
+    if (keys.length === 0) return new Map();
+    const docs = await this.collection.find({ _id: { $in: [...keys] } }).toArray();
+    return new Map(docs.map((doc) => [doc._id, doc]));
+  }
+
+  /** `listUnder` for many messages in one request: one update per person, whatever their number of messages. */
+  async listManyUnder(requests: readonly OutgoingMessage[]): Promise<void> {
+    const byProfile = new Map<string, string[]>();
+    for (const { profileId, key } of requests) byProfile.set(profileId, [...(byProfile.get(profileId) ?? []), key]);
+    if (byProfile.size === 0) return;
+    await this.byProfile.bulkWrite(
+      [...byProfile].map(([profileId, keys]) => ({
+        updateOne: { filter: { _id: profileId }, update: { $addToSet: { keys: { $each: keys } } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /**
+   * `advance` for many messages in one request (a broadcast's batch): each step is the same
+   * guarded upsert, and the duplicate key that refuses a final message is reported per
+   * message, so each step is taken or refused exactly as one `advance` would. The console's
+   * counters move once for the whole request, for the steps taken only. Returns the keys
+   * refused because their message was final already (the caller reads what it became).
+   */
+  async advanceMany(steps: readonly BatchStep[]): Promise<Set<string>> {
+    if (steps.length === 0) return new Set();
+    const ops = steps.map(({ request, step, extra = {} }): AnyBulkWriteOperation<DeliveryDoc> => {
+      const { key, ...message } = request;
+      const update = {
+        $setOnInsert: { ...message, queuedAt: step.at, bucket: minuteOf(step.at) },
+        $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
+        ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
+        $push: { history: step },
+      };
+      return {
+        updateOne: {
+          filter: { _id: key, status: { $nin: [...FINAL_DELIVERY_STATUSES] } },
+          update: update as UpdateFilter<DeliveryDoc>,
+          upsert: true,
+        },
+      };
+    });
+    const refused = new Set<number>();
+    let inserted: Set<number>;
+    try {
+      const result = await this.collection.bulkWrite(ops, { ordered: false });
+      inserted = new Set(Object.keys(result.upsertedIds).map(Number));
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (failures.some((failure) => failure.code !== 11000)) throw error;
+      for (const failure of failures) refused.add(failure.index);
+      inserted = new Set(Object.keys(error.result?.upsertedIds ?? {}).map(Number));
+    }
+    const changes: CountedChange[] = [];
+    steps.forEach(({ request, step }, index) => {
+      if (refused.has(index)) return;
+      const outcome = outcomeOf(step.status, step.detail);
+      if (inserted.has(index) || outcome)
+        changes.push({
+          message: countedOf(request),
+          ...(inserted.has(index) ? { listedAt: step.at } : {}),
+          ...(outcome ? { outcome } : {}),
+          at: step.at,
+        });
+    });
+    await this.counts.countMany(changes);
+    return new Set([...refused].map((index) => steps[index]!.request.key));
   }
 
   /**
@@ -309,6 +382,13 @@ export interface DeliveryPage {
   scanned: number;
   /** The budget ran out before the page filled: fewer shown, more may follow. */
   partial: boolean;
+}
+
+/** One message's step in `advanceMany`, with what a final step adds (as `advance`'s `extra`). */
+export interface BatchStep {
+  request: OutgoingMessage;
+  step: DeliveryStep;
+  extra?: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>>;
 }
 
 export interface DeliveryStep {
