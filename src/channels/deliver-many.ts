@@ -59,6 +59,14 @@ interface BatchDeps {
   defaultTimeZone: string;
 }
 
+/** A member to decide for: their message, whether it is recorded already (not final), the person. */
+interface Decided {
+  index: number;
+  request: BroadcastRequest;
+  profile: ProfileDoc;
+  recorded: boolean;
+}
+
 /** A claimed message, ready to leave. */
 interface Ready {
   index: number;
@@ -113,8 +121,7 @@ export function createBatchDelivery(deps: BatchDeps) {
         marketing ? capOf() : null,
         ...[...new Set(group.map((request) => request.name))].map(templateOf),
       ]);
-      const toList: BroadcastRequest[] = [];
-      const decided: { index: number; request: BroadcastRequest; profile: ProfileDoc }[] = [];
+      const decided: Decided[] = [];
       group.forEach((request, k) => {
         const index = first + k;
         const before = earlier.get(request.key);
@@ -128,12 +135,10 @@ export function createBatchDelivery(deps: BatchDeps) {
           outcomes[index] = { status: 'skipped', detail: 'no profile' };
           return;
         }
-        if (!before) toList.push(request);
-        decided.push({ index, request, profile });
+        decided.push({ index, request, profile, recorded: before !== undefined });
       });
-      await stores.deliveries.listManyUnder(toList);
 
-      const steps: (BatchStep & { index: number; request: BroadcastRequest; profile: ProfileDoc })[] = [];
+      const steps: (Decided & BatchStep)[] = [];
       const held = new Set<number>();
       const passing: typeof decided = [];
       for (const item of decided) {
@@ -157,19 +162,10 @@ export function createBatchDelivery(deps: BatchDeps) {
         const refused = emailRefusal(deps.mailer, await templateOf(item.request.name), item.profile);
         steps.push({ ...item, step: refused ? { status: refused.status, at, detail: refused.detail } : { status: 'sending', at } });
       }
-      const refused = await stores.deliveries.advanceMany(steps);
-      if (refused.size > 0) {
-        // Made final by another attempt between our read and our write: theirs stands.
-        const docs = await stores.deliveries.findByKeys([...refused]);
-        for (const { index, request } of steps) {
-          const doc = docs.get(request.key);
-          if (refused.has(request.key) && doc) outcomes[index] = outcomeOf(doc);
-        }
-      }
-
+      const taken = await record(stores, steps, outcomes);
       const ready: Ready[] = [];
       for (const { index, request, profile, step } of steps) {
-        if (refused.has(request.key)) continue;
+        if (!taken.has(request.key)) continue;
         if (step.status !== 'sending') {
           outcomes[index] = { status: step.status, ...(step.detail ? { detail: step.detail } : {}) };
           continue;
@@ -195,7 +191,7 @@ export function createBatchDelivery(deps: BatchDeps) {
       if (leaveAt > Date.now()) await pause(leaveAt - Date.now());
       for (let attempt = 1; ; attempt++) {
         const answer = await deps.mailer!.send(mail);
-        if (answer.kind === 'sent') return finals.add(index, request, 'sent', `smtp ${answer.code}`, { sentAt: now() });
+        if (answer.kind === 'sent') return finals.add(index, request, 'sent', `smtp ${answer.code}`);
         if (answer.kind === 'permanent') return finals.add(index, request, 'failed', `smtp ${answer.code}`);
         if (attempt >= tries) return finals.add(index, request, 'failed', answer.reason);
         await pause(retryPauseMs * attempt);
@@ -242,7 +238,7 @@ export function createBatchDelivery(deps: BatchDeps) {
  * answered and not yet recorded when the process dies is sent again (see above).
  */
 function finalRecorder(stores: Stores, now: () => Date, outcomes: (DeliveryOutcome | undefined)[]) {
-  let pending: (BatchStep & { index: number })[] = [];
+  let pending: { index: number; request: BroadcastRequest; status: 'sent' | 'failed'; detail: string }[] = [];
   let writing: Promise<void> | undefined;
   let failure: unknown;
 
@@ -250,20 +246,26 @@ function finalRecorder(stores: Stores, now: () => Date, outcomes: (DeliveryOutco
     while (pending.length > 0) {
       const taken = pending;
       pending = [];
-      const refused = await stores.deliveries.advanceMany(taken);
-      if (refused.size === 0) continue;
-      const docs = await stores.deliveries.findByKeys([...refused]);
-      for (const { index, request } of taken) {
-        const doc = docs.get(request.key);
-        if (refused.has(request.key) && doc) outcomes[index] = outcomeOf(doc);
-      }
+      // One time for the write: the answers it holds came in while the previous one was under way.
+      const at = now();
+      await record(
+        stores,
+        taken.map(({ index, request, status, detail }) => ({
+          index,
+          request,
+          recorded: true,
+          step: { status, at, detail },
+          extra: status === 'sent' ? { sentAt: at } : {},
+        })),
+        outcomes,
+      );
     }
   }
 
   return {
-    add(index: number, request: BroadcastRequest, status: 'sent' | 'failed', detail: string, extra: BatchStep['extra'] = {}): void {
+    add(index: number, request: BroadcastRequest, status: 'sent' | 'failed', detail: string): void {
       outcomes[index] = { status, detail };
-      pending.push({ index, request, step: { status, at: now(), detail }, extra });
+      pending.push({ index, request, status, detail });
       writing ??= drain()
         .catch((error: unknown) => {
           failure ??= error;
@@ -281,4 +283,47 @@ function finalRecorder(stores: Stores, now: () => Date, outcomes: (DeliveryOutco
       if (failure) throw failure;
     },
   };
+}
+
+/**
+ * Records a group's steps in a few writes, each step taken as `advance` takes one: the
+ * messages never recorded in one insert, the others in one update per kind of step (all
+ * claimed alike, all sent alike). A message another attempt made final meanwhile keeps
+ * that state, which becomes its outcome. Returns the keys whose step was taken.
+ */
+async function record(
+  stores: Stores,
+  steps: readonly (BatchStep & { index: number; request: BroadcastRequest; recorded: boolean })[],
+  outcomes: (DeliveryOutcome | undefined)[],
+): Promise<Set<string>> {
+  const taken = new Set<string>();
+  const fresh = steps.filter((item) => !item.recorded);
+  const collided = await stores.deliveries.recordFirst(fresh);
+  for (const { request } of fresh) if (!collided.has(request.key)) taken.add(request.key);
+  // Recorded before, or meanwhile by another attempt: grouped by step, one update each.
+  const groups = new Map<string, (typeof steps)[number][]>();
+  for (const item of steps)
+    if (item.recorded || collided.has(item.request.key)) {
+      const kind = `${item.step.status}|${item.step.detail ?? ''}`;
+      groups.set(kind, [...(groups.get(kind) ?? []), item]);
+    }
+  for (const group of groups.values()) {
+    const { step, extra } = group[0]!;
+    for (const key of await stores.deliveries.advanceAll(
+      group.map((item) => item.request),
+      step,
+      extra,
+    ))
+      taken.add(key);
+  }
+  const refused = steps.filter((item) => !taken.has(item.request.key));
+  if (refused.length > 0) {
+    // Made final by another attempt between our read and our write: theirs stands.
+    const docs = await stores.deliveries.findByKeys(refused.map((item) => item.request.key));
+    for (const { index, request } of refused) {
+      const doc = docs.get(request.key);
+      if (doc) outcomes[index] = outcomeOf(doc);
+    }
+  }
+  return taken;
 }
