@@ -34,8 +34,16 @@ import type { LinkSigner } from './links.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import { composeEmail, emailRefusal, holdForCap, isMarketing, personRefusal, unsubscribeUrlOf } from './send-checks.js';
 
-/** Messages read, decided and claimed together: one round trip of each kind per group. */
+/**
+ * Messages read, decided and claimed together: one round trip of each kind per group. The
+ * first group is small, so the pool starts sending soon after the batch begins.
+ */
 const GROUP_SIZE = 250;
+const FIRST_GROUP_SIZE = 50;
+const PREPARED_AT_ONCE = 2;
+/** Final states per write at most, and the longest an answer waits for its write. */
+const FINALS_PER_WRITE = 200;
+const FINALS_WAIT_MS = 100;
 /** Sends handed to the mailer at once: its pool of connections queues them, never idle for want of the next. */
 const SENDS_AT_ONCE = 64;
 /** Capped people take their slots this many at a time (a read and a write each). */
@@ -202,12 +210,26 @@ export function createBatchDelivery(deps: BatchDeps) {
     const queue: Ready[] = [];
     let producing = true;
     let arrived = signal();
+    const groups: [number, number][] = [];
+    for (let first = 0, size = FIRST_GROUP_SIZE; first < requests.length; first += size, size = GROUP_SIZE)
+      groups.push([first, Math.min(requests.length, first + size)]);
     const producer = (async () => {
       try {
-        for (let first = 0; first < requests.length; first += GROUP_SIZE) {
-          while (queue.length >= GROUP_SIZE) await pause(5);
-          queue.push(...(await prepare(first, requests.slice(first, first + GROUP_SIZE))));
+        // Two groups prepared at once: the second is read while the first (small) one sends.
+        const underWay: Promise<Ready[]>[] = [];
+        let launched = 0;
+        const launch = () => {
+          const [first, end] = groups[launched++]!;
+          const prepared = prepare(first, requests.slice(first, end));
+          prepared.catch(() => undefined); // awaited below, in order; not an unhandled rejection meanwhile
+          underWay.push(prepared);
+        };
+        while (launched < groups.length && underWay.length < PREPARED_AT_ONCE) launch();
+        while (underWay.length > 0) {
+          queue.push(...(await underWay.shift()!));
           arrived = arrived.fire();
+          while (queue.length >= GROUP_SIZE) await pause(5);
+          if (launched < groups.length) launch();
         }
       } finally {
         producing = false;
@@ -233,53 +255,69 @@ export function createBatchDelivery(deps: BatchDeps) {
 }
 
 /**
- * Step 5: final states recorded in bulk, as they come — while one write is under way the
- * next answers gather, so a write holds whatever answered meanwhile. A message that is
- * answered and not yet recorded when the process dies is sent again (see above).
+ * Step 5: final states recorded in bulk — a write once FINALS_PER_WRITE answers have
+ * gathered, or FINALS_WAIT_MS after the first of them, whichever comes first; one write at
+ * a time, the answers arriving meanwhile gathering for the next. A message answered and
+ * not yet recorded when the process dies is sent again (see above): at most the answers
+ * of those few milliseconds and the sends under way.
  */
 function finalRecorder(stores: Stores, now: () => Date, outcomes: (DeliveryOutcome | undefined)[]) {
   let pending: { index: number; request: BroadcastRequest; status: 'sent' | 'failed'; detail: string }[] = [];
   let writing: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
   let failure: unknown;
 
-  async function drain(): Promise<void> {
-    while (pending.length > 0) {
-      const taken = pending;
-      pending = [];
-      // One time for the write: the answers it holds came in while the previous one was under way.
-      const at = now();
-      await record(
-        stores,
-        taken.map(({ index, request, status, detail }) => ({
-          index,
-          request,
-          recorded: true,
-          step: { status, at, detail },
-          extra: status === 'sent' ? { sentAt: at } : {},
-        })),
-        outcomes,
-      );
-    }
+  async function write(): Promise<void> {
+    const taken = pending;
+    pending = [];
+    // One time for the write: its answers came in within the last few milliseconds.
+    const at = now();
+    await record(
+      stores,
+      taken.map(({ index, request, status, detail }) => ({
+        index,
+        request,
+        recorded: true,
+        step: { status, at, detail },
+        extra: status === 'sent' ? { sentAt: at } : {},
+      })),
+      outcomes,
+    );
+  }
+
+  /** Starts a write unless one is under way (which looks again when it ends). */
+  function start(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    if (writing || pending.length === 0) return;
+    writing = write()
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        writing = undefined;
+        schedule();
+      });
+  }
+
+  function schedule(): void {
+    if (pending.length >= FINALS_PER_WRITE) start();
+    else if (pending.length > 0 && !timer) timer = setTimeout(start, FINALS_WAIT_MS);
   }
 
   return {
     add(index: number, request: BroadcastRequest, status: 'sent' | 'failed', detail: string): void {
       outcomes[index] = { status, detail };
       pending.push({ index, request, status, detail });
-      writing ??= drain()
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => {
-          writing = undefined;
-        });
+      if (!writing) schedule();
     },
     async flush(): Promise<void> {
+      clearTimeout(timer);
+      timer = undefined;
       while (writing) await writing;
-      if (pending.length > 0) {
-        writing = drain();
-        await writing;
-      }
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending.length > 0 && !failure) await write();
       if (failure) throw failure;
     },
   };
