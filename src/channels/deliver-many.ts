@@ -41,6 +41,8 @@ import { composeEmail, emailRefusal, holdForCap, isMarketing, personRefusal, uns
 const GROUP_SIZE = 250;
 const FIRST_GROUP_SIZE = 50;
 const PREPARED_AT_ONCE = 2;
+/** Under a rate: a group holds about this long's worth of messages. */
+const PACED_GROUP_MS = 200;
 /** Final states per write at most, and the longest an answer waits for its write. */
 const FINALS_PER_WRITE = 200;
 const FINALS_WAIT_MS = 100;
@@ -211,8 +213,19 @@ export function createBatchDelivery(deps: BatchDeps) {
     let producing = true;
     let arrived = signal();
     const groups: [number, number][] = [];
-    for (let first = 0, size = FIRST_GROUP_SIZE; first < requests.length; first += size, size = GROUP_SIZE)
+    // Under a rate, groups of about PACED_GROUP_MS of messages, each claimed only once the one
+    // before has all its answers: a crash then leaves at most one small group claimed and
+    // unsent, and `attempts` counts the messages that really went again. Unpaced, as big and
+    // as far ahead as keeps the pool busy.
+    const paced = gapMs > 0;
+    const pacedSize = Math.max(1, Math.min(GROUP_SIZE, Math.floor(PACED_GROUP_MS / gapMs)));
+    for (
+      let first = 0, size = paced ? pacedSize : FIRST_GROUP_SIZE;
+      first < requests.length;
+      first += size, size = paced ? pacedSize : GROUP_SIZE
+    )
       groups.push([first, Math.min(requests.length, first + size)]);
+    let sending = 0;
     const producer = (async () => {
       try {
         // Two groups prepared at once: the second is read while the first (small) one sends.
@@ -224,11 +237,11 @@ export function createBatchDelivery(deps: BatchDeps) {
           prepared.catch(() => undefined); // awaited below, in order; not an unhandled rejection meanwhile
           underWay.push(prepared);
         };
-        while (launched < groups.length && underWay.length < PREPARED_AT_ONCE) launch();
+        while (launched < groups.length && underWay.length < (paced ? 1 : PREPARED_AT_ONCE)) launch();
         while (underWay.length > 0) {
           queue.push(...(await underWay.shift()!));
           arrived = arrived.fire();
-          while (queue.length >= GROUP_SIZE) await pause(5);
+          while (paced ? queue.length > 0 || sending > 0 : queue.length >= GROUP_SIZE) await pause(5);
           if (launched < groups.length) launch();
         }
       } finally {
@@ -239,8 +252,10 @@ export function createBatchDelivery(deps: BatchDeps) {
     const senders = Array.from({ length: SENDS_AT_ONCE }, async () => {
       for (;;) {
         const next = queue.shift();
-        if (next) await send(next);
-        else if (producing) await arrived.promise;
+        if (next) {
+          sending++;
+          await send(next).finally(() => sending--);
+        } else if (producing) await arrived.promise;
         else return;
       }
     });
