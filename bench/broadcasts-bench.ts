@@ -11,14 +11,19 @@
  *      of four connections;
  *   3. the broadcast is started (no rate limit: as fast as it goes) and runs to its end.
  *
- * Reported: the time to take the audience, sends per second (first to last arrival at the
- * sink) against the baseline (target ratio ≥ 0.8), the broadcast's own counts, and this
- * process's resident memory (worker, API and writer together) before and at its peak.
+ * Reported, each beside its target: sends per second (first to last arrival at the sink)
+ * against the baseline (target ratio ≥ 0.8; the baseline is measured before and after the
+ * broadcast, on a machine others may share, and the mean taken), people who got more than
+ * one e-mail (target 0), and this process's resident memory (worker, API and writer
+ * together) before and at its peak (memory flat: growth under a fixed bound, whatever the
+ * audience); besides, the time to take the audience, the broadcast's own counts and the
+ * load average at the end.
  *
  *   npm run bench -- broadcasts
  *   BROADCASTS_BENCH_PEOPLE=5000 npm run bench -- broadcasts   (a quick check)
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { MongoClient } from 'mongodb';
 import { COLLECTIONS, type Stores } from '../src/store/index.js';
 import { newProfileDoc } from '../src/store/profiles.js';
@@ -44,6 +49,11 @@ const BATCH = 100;
 const SEED = process.env.BROADCASTS_BENCH_SEED === 'ingest' ? 'ingest' : 'direct';
 const CLIENTS = 8;
 const TARGET_RATIO = 0.8;
+/**
+ * Memory flat: the process's resident memory may grow by at most this much while it sends
+ * (the audience is read a chunk at a time; nothing is kept per person sent).
+ */
+const RSS_GROWTH_TARGET_MB = 300;
 
 const RULES = `
 consent email_marketing "E-mail marketing" {}
@@ -141,9 +151,11 @@ async function main(): Promise<void> {
     else await seedThroughIngestion();
     const seedS = (performance.now() - seedStarted) / 1000;
     console.error(`[bench] ${PEOPLE} members in the segment after ${seedS.toFixed(1)} s (${SEED})`);
-    const baselinePerSecond = await nodemailerRate(sink.url, BASELINE);
-    sink.arrivals.length = 0;
-    console.error(`[bench] baseline: ${Math.round(baselinePerSecond)} messages/s`);
+    // The machine may be shared: the baseline is measured before and after the broadcast, and
+    // the broadcast compared with their mean (both are reported).
+    const baselineBefore = await nodemailerRate(sink.url, BASELINE);
+    sink.reset();
+    console.error(`[bench] baseline before: ${Math.round(baselineBefore)} messages/s`);
 
     const rssBefore = rssMb();
     let rssPeak = rssBefore;
@@ -161,8 +173,15 @@ async function main(): Promise<void> {
     }
     clearInterval(sampler);
     const totalS = (performance.now() - started) / 1000;
-    const sendsPerSecond = sink.arrivals.length / ((Math.max(...sink.arrivals) - Math.min(...sink.arrivals)) / 1000);
+    // First to last arrival (a loop: 100,000 arguments to Math.max would overflow the stack).
+    const [first, last] = sink.arrivals.reduce(([lo, hi], t) => [Math.min(lo, t), Math.max(hi, t)], [Infinity, -Infinity]);
+    const sendsPerSecond = sink.arrivals.length / ((last - first) / 1000);
     const repeats = [...sink.recipients.entries()].filter(([to, n]) => to.startsWith('reader-') && n > 1).length;
+    const emailsAtSink = sink.arrivals.length;
+    const baselineAfter = await nodemailerRate(sink.url, BASELINE);
+    console.error(`[bench] baseline after: ${Math.round(baselineAfter)} messages/s`);
+    const baselinePerSecond = (baselineBefore + baselineAfter) / 2;
+    const ratio = sendsPerSecond / baselinePerSecond;
 
     const figures = {
       people: PEOPLE,
@@ -172,14 +191,17 @@ async function main(): Promise<void> {
       audienceTakenSeconds: Number((audienceS ?? 0).toFixed(1)),
       broadcastSeconds: Number(totalS.toFixed(1)),
       counts: progress.progress,
-      emailsAtSink: sink.arrivals.length,
-      peopleWithMoreThanOne: repeats,
+      emailsAtSink,
       sendsPerSecond: Math.round(sendsPerSecond),
-      baselineNodemailerSendsPerSecond: Math.round(baselinePerSecond),
-      ratioToBaseline: Number((sendsPerSecond / baselinePerSecond).toFixed(2)),
-      targetRatio: TARGET_RATIO,
-      meetsTarget: sendsPerSecond / baselinePerSecond >= TARGET_RATIO,
-      rssMb: { before: rssBefore, peak: rssPeak },
+      baselineNodemailerSendsPerSecond: {
+        before: Math.round(baselineBefore),
+        after: Math.round(baselineAfter),
+        mean: Math.round(baselinePerSecond),
+      },
+      ratioToBaseline: { measured: Number(ratio.toFixed(2)), target: TARGET_RATIO, meetsTarget: ratio >= TARGET_RATIO },
+      rssMb: { before: rssBefore, peak: rssPeak, growth: rssPeak - rssBefore, target: `under ${RSS_GROWTH_TARGET_MB} growth` },
+      loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
+      exactlyOnce: { peopleWithMoreThanOne: repeats, target: 0 },
     };
     console.log(JSON.stringify(figures, null, 2));
   } finally {

@@ -3,23 +3,27 @@
  * and end. Inputs are the broadcast's name and chunk numbers, results counts and states:
  * the workflow never sees who is in the audience, nor any address.
  *
- * Each message goes through the deliverer every journey send uses (src/channels/deliver.ts):
- * the same consent check at the moment of sending, the same restriction and erasure checks,
- * the same record under a deterministic key — so a batch retried after a crash finds the
- * messages it sent final and sends them no second time.
+ * A chunk goes through the deliverer's batch path (src/channels/deliver-many.ts): the
+ * same per-person checks as every journey send, at the moment of sending (consent,
+ * restriction, erasure, the frequency cap), and the same record under a deterministic key,
+ * read and written a group of messages at a time — so a batch retried after a crash finds
+ * the messages it sent final and sends them no second time.
  */
 import { Context } from '@temporalio/activity';
-import { RetryableDelivery, type DeliveryOutcome } from '../channels/deliver.js';
+import type { DeliveryOutcome } from '../channels/deliver.js';
 import type { BroadcastIR } from '../dsl/ir.js';
 import type { BroadcastRequest } from '../model.js';
-import { AUDIENCE_CHUNK_SIZE, type BroadcastCounts, type BroadcastState, type SkipReason } from '../store/broadcasts.js';
-import { forEachInParallel } from '../util/in-parallel.js';
+import {
+  AUDIENCE_CHUNK_SIZE,
+  MAX_AUDIENCE_CHUNK_SIZE,
+  type BroadcastCounts,
+  type BroadcastState,
+  type SkipReason,
+} from '../store/broadcasts.js';
 import { millisUntilLocalTime } from '../util/local-time.js';
 import type { ActivityDeps } from './profiles.js';
 
-/** Sends of one batch under way at once: the mail pool's four connections, and as many reading. */
-const SENDS_AT_ONCE = 8;
-/** A message the receiver refuses for now is tried again this many times within its batch, then recorded failed. */
+/** A message the receiver refuses for now is tried this many times in all within its batch, then recorded failed. */
 const TRIES_PER_MESSAGE = 3;
 const RETRY_PAUSE_MS = 1_000;
 const HEARTBEAT_EVERY_MS = 2_000;
@@ -71,16 +75,16 @@ function skipReason({ status, detail = '' }: DeliveryOutcome): SkipReason {
 }
 
 /**
- * Members per chunk: 200, or fewer under a slow rate, so that a chunk's sends span about a
+ * Members per chunk: 1,000 without a rate (a batch then spans about a second at the mail
+ * pool's pace: the workflow's turn between batches costs little beside it, and a pause
+ * waits that long at most); under a rate, fewer, so that a chunk's sends span about a
  * minute at most (a retried chunk paces again from its start; a pause waits for the chunk
  * under way). The wait after a chunk is the workflow's, on a durable timer.
  */
 function chunkSizeFor(ratePerSecond: number | undefined): number {
-  if (!ratePerSecond) return AUDIENCE_CHUNK_SIZE;
+  if (!ratePerSecond) return MAX_AUDIENCE_CHUNK_SIZE;
   return Math.max(1, Math.min(AUDIENCE_CHUNK_SIZE, Math.floor(ratePerSecond * 60)));
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createBroadcastActivities({ stores, now, deliverer }: ActivityDeps) {
   const channel = () => {
@@ -113,22 +117,6 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
     const doc = await stores.broadcasts.get(name);
     if (doc?.audience && (doc.state === 'completed' || doc.state === 'cancelled'))
       await stores.broadcasts.dropAudience(name, doc.audience.chunks);
-  }
-
-  /** A broadcast's message goes through the same send as a journey's, with every check at send time. */
-  const deliver = (request: BroadcastRequest) => channel().deliver(request);
-
-  /** Sends one message, trying a refusal-for-now a few times before recording it failed. */
-  async function sendOne(request: BroadcastRequest): Promise<DeliveryOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await deliver(request);
-      } catch (error) {
-        if (!(error instanceof RetryableDelivery)) throw error;
-        if (attempt === TRIES_PER_MESSAGE) return channel().abandon(request, error.reason);
-        await pause(error.retryAfterMs ?? RETRY_PAUSE_MS * attempt);
-      }
-    }
   }
 
   return {
@@ -181,24 +169,22 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       // Message i leaves no earlier than i / rate after the batch began; batches follow one another.
       const began = Date.now();
       const gapMs = doc.ratePerSecond ? 1_000 / doc.ratePerSecond : 0;
-      // A slow batch stops where the quiet hours begin (the workflow checks them between batches only).
+      // A slow batch stops where the quiet hours begin (the workflow checks them between batches
+      // only): the members whose turn falls in them are left for after, neither claimed nor sent.
       const quietAt = doc.quietHours ? began + millisUntilLocalTime(now(), doc.quietHours.start, doc.timeZone, 'UTC') : Infinity;
-      let reachedQuietHours = false;
+      const beforeQuiet = gapMs > 0 ? Math.max(0, Math.ceil((quietAt - began) / gapMs)) : quietAt > began ? profileIds.length : 0;
+      const due = profileIds.slice(0, beforeQuiet);
       try {
-        await forEachInParallel(profileIds.entries(), SENDS_AT_ONCE, async ([index, profileId]) => {
-          const leaveAt = began + index * gapMs;
-          if (reachedQuietHours || leaveAt >= quietAt) {
-            reachedQuietHours = true;
-            return;
-          }
-          if (leaveAt > Date.now()) await pause(leaveAt - Date.now());
-          tally(counts, await sendOne(requestFor(broadcast, doc.rulesVersion, profileId)));
-        });
+        const outcomes = await channel().deliverMany(
+          due.map((profileId) => requestFor(broadcast, doc.rulesVersion, profileId)),
+          { gapMs, tries: TRIES_PER_MESSAGE, retryPauseMs: RETRY_PAUSE_MS },
+        );
+        for (const outcome of outcomes) if (outcome) tally(counts, outcome);
       } finally {
         clearInterval(beating);
       }
       // Not recorded: after the quiet hours the chunk is sent again, and finds those already sent final (counted then, once).
-      if (reachedQuietHours) return { state: doc.state, done: false };
+      if (due.length < profileIds.length) return { state: doc.state, done: false };
       await stores.broadcasts.recordBatch(name, chunk, counts, now());
       return { state: doc.state, done: true, counts, ...(gapMs > 0 ? { nextAtMs: began + profileIds.length * gapMs } : {}) };
     },

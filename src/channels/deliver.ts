@@ -9,30 +9,35 @@
  * Personal data (the address, the traits, the rendered message) is read here and leaves
  * only towards the receiver: the outcome returned to the workflow is a status and a code.
  */
-import { localDate, millisUntilLocalTime } from '../util/local-time.js';
-import { consentState } from '../conditions/predicate.js';
-import { messageKindOf } from '../dsl/ir.js';
 import {
   FINAL_DELIVERY_STATUSES,
+  type BroadcastRequest,
   type ConfirmationRequest,
   type DeliveryStatus,
-  type BroadcastRequest,
   type MessageRequest,
   type OutgoingMessage,
   type ProfileDoc,
 } from '../model.js';
 import type { DeliveryDoc } from '../store/deliveries.js';
 import type { DestinationDoc } from '../store/destinations.js';
-import type { FrequencyCapDoc } from '../store/frequency-caps.js';
 import type { TemplateDoc } from '../store/templates.js';
 import type { Stores } from '../store/index.js';
-import { confirmationPath, unsubscribePath, type LinkSigner } from './links.js';
-import { messageIdOf, type Mailer } from './mailer.js';
-import { renderTemplate } from './templates.js';
+import { createBatchDelivery, type BatchOptions } from './deliver-many.js';
+import { confirmationPath, type LinkSigner } from './links.js';
+import type { Mailer } from './mailer.js';
+import {
+  composeEmail,
+  emailRefusal,
+  holdForCap,
+  isMarketing,
+  personRefusal,
+  unsubscribeUrlOf,
+  type EmailExtras,
+  type SendRequest,
+} from './send-checks.js';
 import { postWebhook } from './webhook.js';
 
-/** What `deliver` sends with every check of a journey's send: a journey's message or a broadcast's. */
-export type SendRequest = MessageRequest | BroadcastRequest;
+export { addressOf, isMarketing, type SendRequest } from './send-checks.js';
 
 export interface DeliveryOutcome {
   status: DeliveryStatus;
@@ -65,37 +70,18 @@ export interface DelivererDeps {
 
 export interface Deliverer {
   deliver(request: SendRequest): Promise<DeliveryOutcome>;
+  /**
+   * A broadcast's batch: each message with the same checks and records as `deliver`, but
+   * read, claimed and recorded a batch at a time (src/channels/deliver-many.ts). An
+   * outcome per request, in order; undefined for one `options.beforeSend` held back.
+   */
+  deliverMany(requests: readonly BroadcastRequest[], options?: BatchOptions): Promise<(DeliveryOutcome | undefined)[]>;
   /** Quiet hours: the message waits until `until`. */
   defer(request: MessageRequest, until: Date): Promise<void>;
   /** Retries ran out: the message is recorded as failed. */
   abandon(request: OutgoingMessage, reason: string): Promise<DeliveryOutcome>;
   /** A confirmation e-mail whose link confirms the request until `linkExpiresAt`. */
   confirm(request: ConfirmationRequest, linkExpiresAt: Date): Promise<DeliveryOutcome>;
-}
-
-/** What an e-mail's template sees besides the person, and its unsubscribe link (marketing only). */
-interface EmailExtras {
-  variables: Record<string, unknown>;
-  unsubscribeUrl?: string;
-}
-
-/**
- * Where a person's e-mail goes: their `email` trait, else the latest e-mail address they
- * were identified by (a form's `POST /v1/consents` with an address, which sets no trait).
- */
-export function addressOf(profile: ProfileDoc): string | undefined {
-  const trait = profile.traits.email;
-  if (typeof trait === 'string' && trait.includes('@')) return trait;
-  return profile.identities.email?.at(-1);
-}
-
-/**
- * Whether a message is marketing: consent checked when it is sent, a one-click unsubscribe,
- * the frequency cap. Its rules say so (issue 31); a run of a rules version compiled before
- * then says nothing, and its message is marketing when it names consents, as it was then.
- */
-export function isMarketing(request: SendRequest): boolean {
-  return messageKindOf({ messages: request.messages, requiresConsent: request.consents ?? [] }) === 'marketing';
 }
 
 export function createDeliverer(deps: DelivererDeps): Deliverer {
@@ -127,26 +113,10 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     return earlier ? outcomeOf(earlier) : null;
   }
 
-  /**
-   * A marketing message beyond its channel's cap for the person's calendar day waits for
-   * the next day (their local midnight) rather than being dropped: a drip's chapters arrive
-   * late, in order, none lost. Each message takes its slot once; a retry keeps it.
-   */
-  async function holdForCap(request: SendRequest, profile: ProfileDoc, cap: FrequencyCapDoc | null): Promise<DeliveryOutcome | null> {
-    if (!cap) return null;
-    const at = now();
-    const zone = typeof profile.traits.timezone === 'string' ? profile.traits.timezone : deps.defaultTimeZone;
-    if (await stores.deliveries.takeSlot(profile._id, request.channel, localDate(at, zone, deps.defaultTimeZone), request.key, cap.max))
-      return null;
-    const retryInMs = millisUntilLocalTime(at, '00:00', zone, deps.defaultTimeZone);
-    await stores.deliveries.advance(request, {
-      status: 'deferred',
-      at,
-      detail: 'frequency cap',
-      until: new Date(at.getTime() + retryInMs),
-    });
-    count(request, 'messages.capped');
-    return { status: 'deferred', detail: 'frequency cap', retryInMs };
+  async function capped(request: SendRequest, profile: ProfileDoc, cap: Parameters<typeof holdForCap>[3]): Promise<DeliveryOutcome | null> {
+    const held = await holdForCap(deps, request, profile, cap);
+    if (held) count(request, 'messages.capped');
+    return held;
   }
 
   async function sendEmail(
@@ -156,31 +126,13 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     template: TemplateDoc | null,
   ): Promise<DeliveryOutcome> {
     const { mailer } = deps;
-    if (!mailer) return finish(request, 'not-configured', 'no smtp');
-    if (!template) return finish(request, 'failed', 'template missing');
-    const to = addressOf(profile);
-    if (to === undefined) return finish(request, 'skipped', 'no address');
+    const refused = emailRefusal(mailer, template, profile);
+    if (refused) return finish(request, refused.status, refused.detail);
     const earlier = await begin(request);
     if (earlier) return earlier;
-    const { unsubscribeUrl } = extras;
-    let rendered;
-    try {
-      rendered = await renderTemplate(template, {
-        traits: profile.traits,
-        with: request.with,
-        profile_id: profile._id,
-        ...extras.variables,
-        ...(unsubscribeUrl ? { unsubscribe_url: unsubscribeUrl } : {}),
-      });
-    } catch {
-      return finish(request, 'failed', 'template error');
-    }
-    const answer = await mailer.send({
-      to,
-      ...rendered,
-      messageId: messageIdOf(request.key, mailer.from),
-      headers: unsubscribeUrl ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {},
-    });
+    const mail = await composeEmail(request, profile, template!, extras, mailer!.from);
+    if (!mail) return finish(request, 'failed', 'template error');
+    const answer = await mailer!.send(mail);
     switch (answer.kind) {
       case 'sent':
         return finish(request, 'sent', `smtp ${answer.code}`, { sentAt: now() });
@@ -246,24 +198,16 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       // Erased while the run winds down: nothing is sent and nothing recorded about them.
       if (!profile) return { status: 'skipped', detail: 'no profile' };
       if (!earlier) await stores.deliveries.listUnder(request);
-      if (profile.restricted) return finish(request, 'skipped', 'restricted');
-      const at = now();
-      const purposes = request.consents ?? [];
-      if (marketing) {
-        // Deny by default, at the moment of sending: a withdrawal still on its way to the run as a signal counts.
-        if (purposes.length === 0) return finish(request, 'skipped', 'no consent named');
-        const missing = purposes.find((purpose) => consentState(profile.consents, purpose, at) !== 'granted');
-        if (missing !== undefined) return finish(request, 'skipped', `consent ${missing}`);
-      }
-      const capped = marketing ? await holdForCap(request, profile, cap) : null;
-      if (capped) return capped;
+      const refused = personRefusal(request, profile, now());
+      if (refused) return finish(request, refused.status, refused.detail);
+      const held = marketing ? await capped(request, profile, cap) : null;
+      if (held) return held;
       if (request.channel === 'webhook') return sendWebhook(request, profile, destination);
-      // A marketing message can be unsubscribed from in one click (RFC 8058); an operational one has no list to leave.
-      const unsubscribeUrl = marketing
-        ? `${deps.publicUrl}${unsubscribePath(deps.links.unsubscribeToken({ deliveryKey: request.key, profileId: profile._id, purposes }))}`
-        : undefined;
+      const unsubscribeUrl = unsubscribeUrlOf(request, profile, deps.links, deps.publicUrl);
       return sendEmail(request, profile, { variables: {}, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) }, template);
     },
+
+    deliverMany: createBatchDelivery(deps),
 
     async defer(request, until) {
       await stores.deliveries.listUnder(request);

@@ -80,6 +80,11 @@ export function startSendSummary(logger: Logger, intervalMs = SEND_SUMMARY_INTER
     counting: (deliverer) => ({
       deliver: (request) => counted(request, () => deliverer.deliver(request)),
       defer: (request, until) => deliverer.defer(request, until),
+      deliverMany: async (requests, options) => {
+        const outcomes = await deliverer.deliverMany(requests, options);
+        outcomes.forEach((outcome, i) => outcome && record(requests[i]!.channel, outcome.status));
+        return outcomes;
+      },
       abandon: (request, reason) => counted(request, () => deliverer.abandon(request, reason)),
       confirm: (request, linkExpiresAt) => counted(request, () => deliverer.confirm(request, linkExpiresAt)),
     }),

@@ -1,6 +1,7 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { FINAL_DELIVERY_STATUSES, type DeliveryStatus, type OutgoingMessage, type QueuedMessage } from '../model.js';
 import { COLLECTIONS } from './collections.js';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import { DeliveryCountStore, hourOf, minuteOf, type DeliveryOutcome, type Scope } from './delivery-counts.js';
 
 /** `YYYY-MM-DD` minus some days. */
@@ -85,6 +86,81 @@ export class DeliveryStore {
   /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
   async listUnder(request: OutgoingMessage): Promise<void> {
     await this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true });
+  }
+
+  /** Many messages by key in one read (an `$in` of the `_id` index); a key never recorded is absent. */
+  async findByKeys(keys: readonly string[]): Promise<Map<string, DeliveryDoc>> {
+    if (keys.length === 0) return new Map();
+    const docs = await this.collection.find({ _id: { $in: [...keys] } }).toArray();
+    return new Map(docs.map((doc) => [doc._id, doc]));
+  }
+
+  /**
+   * Records the first step of many messages never recorded (a broadcast's batch) in one
+   * insert, each document as `advance` would create it. Not listed under the person's
+   * document (that is one write per person): `ofProfiles` and erasure find them by the
+   * indexed `profileId` as well. The console's counters move once for the batch. Returns
+   * the keys another attempt recorded meanwhile, left as they are (the caller reads them).
+   */
+  async recordFirst(steps: readonly BatchStep[]): Promise<Set<string>> {
+    const docs = steps.map(({ request, step, extra = {} }) => {
+      const { key, ...message } = request;
+      return {
+        ...message,
+        _id: key,
+        queuedAt: step.at,
+        bucket: minuteOf(step.at),
+        status: step.status,
+        updatedAt: step.at,
+        ...(step.detail ? { detail: step.detail } : {}),
+        ...extra,
+        ...(step.status === 'sending' ? { attempts: 1 } : {}),
+        history: [step],
+      } as DeliveryDoc;
+    });
+    const skipped = await insertManySkippingDuplicates(this.collection, docs);
+    await this.counts.countMany(
+      steps
+        .filter((_, index) => !skipped.has(index))
+        .map(({ request, step }) => {
+          const outcome = outcomeOf(step.status, step.detail);
+          return { message: countedOf(request), listedAt: step.at, ...(outcome ? { outcome } : {}), at: step.at };
+        }),
+    );
+    return new Set([...skipped].map((index) => steps[index]!.request.key));
+  }
+
+  /**
+   * One step for many recorded messages (a broadcast's batch: all claimed, all sent) in one
+   * update through the `_id` index, as `advance` takes it for each: a message in a final
+   * state is left as it is. Returns the keys it moved. When the update moved fewer than
+   * asked (another attempt made some final meanwhile), the messages are read back to tell
+   * which: those carrying this very step. The console's counters move for the moved ones.
+   */
+  async advanceAll(
+    requests: readonly OutgoingMessage[],
+    step: DeliveryStep,
+    extra: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>> = {},
+  ): Promise<Set<string>> {
+    const moved = new Set<string>();
+    for (let start = 0; start < requests.length; start += IN_AT_MOST) {
+      const keys = requests.slice(start, start + IN_AT_MOST).map((request) => request.key);
+      const result = await this.collection.updateMany({ _id: { $in: keys }, status: { $nin: [...FINAL_DELIVERY_STATUSES] } }, {
+        $set: { status: step.status, updatedAt: step.at, ...(step.detail ? { detail: step.detail } : {}), ...extra },
+        ...(step.status === 'sending' ? { $inc: { attempts: 1 } } : {}),
+        $push: { history: step },
+      } as UpdateFilter<DeliveryDoc>);
+      if (result.modifiedCount === keys.length) for (const key of keys) moved.add(key);
+      else
+        for (const doc of (await this.findByKeys(keys)).values())
+          if (doc.status === step.status && doc.updatedAt?.getTime() === step.at.getTime()) moved.add(doc._id);
+    }
+    const outcome = outcomeOf(step.status, step.detail);
+    if (outcome)
+      await this.counts.countMany(
+        requests.filter((request) => moved.has(request.key)).map((request) => ({ message: countedOf(request), outcome, at: step.at })),
+      );
+    return moved;
   }
 
   /**
@@ -217,9 +293,13 @@ export class DeliveryStore {
   async ofProfiles(profileIds: readonly string[]): Promise<DeliveryDoc[]> {
     const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
     const keys = indexes.flatMap((index) => index.keys);
-    if (keys.length === 0) return [];
-    const docs = await this.collection.find({ _id: { $in: keys } }).toArray();
-    return docs.sort((a, b) => b.queuedAt.getTime() - a.queuedAt.getTime());
+    // Listed under the person (a journey's), and by the indexed `profileId` (a broadcast's, recorded in bulk unlisted).
+    const [listed, unlisted] = await Promise.all([
+      keys.length === 0 ? [] : this.collection.find({ _id: { $in: keys } }).toArray(),
+      this.collection.find({ profileId: { $in: [...profileIds] } }).toArray(),
+    ]);
+    const docs = new Map([...listed, ...unlisted].map((doc) => [doc._id, doc]));
+    return [...docs.values()].sort((a, b) => b.queuedAt.getTime() - a.queuedAt.getTime());
   }
 
   /**
@@ -246,6 +326,8 @@ export class DeliveryStore {
   }
 }
 
+/** Keys per `$in`: our FerretDB searches the `_id` index for an `$in` of at most 1,000 strings. */
+const IN_AT_MOST = 500;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /** Hour documents read per round trip: 6 hours, then a day, then a week at a time. */
@@ -309,6 +391,13 @@ export interface DeliveryPage {
   scanned: number;
   /** The budget ran out before the page filled: fewer shown, more may follow. */
   partial: boolean;
+}
+
+/** One message's step in `advanceMany`, with what a final step adds (as `advance`'s `extra`). */
+export interface BatchStep {
+  request: OutgoingMessage;
+  step: DeliveryStep;
+  extra?: Partial<Pick<DeliveryDoc, 'sentAt' | 'answer'>>;
 }
 
 export interface DeliveryStep {

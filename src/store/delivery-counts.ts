@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 
 /**
@@ -27,6 +27,14 @@ export interface CountedMessage {
   name: string;
   journey?: string;
   broadcast?: string;
+}
+
+/** What happened to one message, as `count` takes it. */
+export interface CountedChange {
+  message: CountedMessage;
+  listedAt?: Date;
+  outcome?: DeliveryOutcome;
+  at: Date;
 }
 
 type Counts = Partial<Record<DeliveryOutcome, number>>;
@@ -89,6 +97,39 @@ export class DeliveryCountStore {
         });
     }
     if (ops.length > 0) await this.collection.bulkWrite(ops, { ordered: false });
+  }
+
+  /**
+   * Counts many messages' changes in one round trip (a broadcast's batch): the same
+   * increments as `count` for each, summed per document and field first.
+   */
+  async countMany(changes: readonly CountedChange[]): Promise<void> {
+    const increments = new Map<string, Map<string, number>>();
+    const add = (id: string, field: string) => {
+      const fields = increments.get(id) ?? new Map<string, number>();
+      fields.set(field, (fields.get(field) ?? 0) + 1);
+      increments.set(id, fields);
+    };
+    for (const { message, listedAt, outcome, at } of changes) {
+      if (listedAt) for (const scope of scopesOf(message, true)) add(hourId(hourOf(listedAt), scope), `m.${minuteOf(listedAt).slice(14)}`);
+      if (outcome) for (const scope of scopesOf(message, false)) add(dayId(dayOf(at), scope), `${message.channel}.${outcome}`);
+    }
+    let ops: AnyBulkWriteOperation<DeliveryDayDoc | DeliveryHourDoc>[] = [...increments].map(([id, fields]) => ({
+      updateOne: { filter: { _id: id }, update: { $inc: Object.fromEntries(fields) }, upsert: true },
+    }));
+    // A document created by a racing batch between our read and insert refuses that one
+    // upsert (duplicate key); the others took. The refused ones go again, and find it.
+    for (let tries = 1; ops.length > 0; tries++) {
+      try {
+        await this.collection.bulkWrite(ops, { ordered: false });
+        return;
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError) || tries === 3) throw error;
+        const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        if (failures.some((failure) => failure.code !== 11000)) throw error;
+        ops = failures.map((failure) => ops[failure.index]!);
+      }
+    }
   }
 
   /** The day documents of one scope (days without messages are absent). */
