@@ -97,6 +97,32 @@ export class AuditStore {
     );
   }
 
+  /**
+   * Many entries at once, each as `record` writes it under its key (retention's batch of
+   * erasures): the days first, once per day, kind, actor and hour, then the entries in one
+   * unordered bulk of upserts.
+   */
+  async recordMany(entries: readonly { entry: AuditEntry; key: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const days = new Map<string, AuditEntry>();
+    for (const { entry } of entries) days.set(`${dayOf(entry.at)}|${entry.kind}|${entry.actor}|${hourOf(entry.at)}`, entry);
+    for (const entry of days.values()) await this.noteDay(entry);
+    await this.collection.bulkWrite(
+      entries.map(({ entry, key }) => {
+        const _id = `au_${String(entry.at.getTime()).padStart(13, '0')}_${key}`;
+        const profileId = personOf(entry);
+        return {
+          updateOne: {
+            filter: { _id },
+            update: { $setOnInsert: { _id, ...entry, ...bucketsOf(entry), ...(profileId ? { profileId } : {}) } },
+            upsert: true,
+          },
+        };
+      }),
+      { ordered: false },
+    );
+  }
+
   private async noteDay(entry: Pick<AuditDoc, 'at' | 'kind' | 'actor'>): Promise<void> {
     const day = dayOf(entry.at);
     // A new day widens the range first (an `_id` lookup decides; both writes are safe to repeat).
