@@ -1,5 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
+import { bulkUpdateInChunks } from './bulk-updates.js';
 import { insertManySkippingDuplicates } from './insert-many.js';
 import { privacyRequestState } from '../metrics/index.js';
 
@@ -170,7 +171,8 @@ export class PrivacyRequestStore {
   /** `complete` for many requests in one unordered bulk; the requests as stored after it. */
   async completeMany(done: readonly { id: string; removed: ErasureCounts }[], now: Date): Promise<PrivacyRequestDoc[]> {
     if (done.length === 0) return [];
-    const { modifiedCount } = await this.collection.bulkWrite(
+    const modifiedCount = await bulkUpdateInChunks(
+      this.collection,
       done.map(({ id, removed }) => ({
         updateOne: {
           filter: { _id: id, status: { $ne: 'completed' as const } },
@@ -180,7 +182,6 @@ export class PrivacyRequestStore {
           },
         },
       })),
-      { ordered: false },
     );
     for (let i = 0; i < modifiedCount; i++) privacyRequestState('erasure', 'completed');
     return this.findByIds(done.map(({ id }) => id));
