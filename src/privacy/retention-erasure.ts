@@ -14,6 +14,7 @@
  * plan stays), every delete finds nothing the second time, the completion and its audit
  * entry are written under the request's id.
  */
+import type { ProfileDoc } from '../model.js';
 import type { ProfileChanges } from '../profile-changes/pipeline.js';
 import type { Stores } from '../store/index.js';
 import type { ErasureStep, PrivacyRequestDoc } from '../store/privacy-requests.js';
@@ -87,7 +88,7 @@ export function createRetentionBatches({ stores, now, processes, changes, steps,
   }
 
   /** Runs are terminated, not asked to wind down (as a single erasure's `stop`). */
-  async function stop(requests: readonly Planned[]): Promise<void> {
+  async function stop(requests: readonly Planned[], people: Map<string, ProfileDoc>): Promise<void> {
     if (!processes) throw new Error("erasure needs the Temporal client to stop the person's processes");
     const runs = requests.flatMap((request) => request.plan.runs);
     await forEachInParallel(runs, AT_ONCE, async (run) => {
@@ -102,16 +103,22 @@ export function createRetentionBatches({ stores, now, processes, changes, steps,
     );
     // A clock shard holds only people whose profile has a clock set; for anyone else a
     // signal would wake a shard for nothing (a shard ringing someone erased drops them).
-    const people = await stores.profiles.findExactByIds(requests.map((request) => request.plan.profileIds[0]!));
     const ticking = requests.filter((request) => people.get(request.plan.profileIds[0]!)?.segmentClockAt);
     await forEachInParallel(ticking, AT_ONCE, (request) => processes.forgetClocks(request.plan.profileIds));
   }
 
-  async function remove(requests: readonly Planned[]): Promise<void> {
+  async function remove(requests: readonly Planned[], people: Map<string, ProfileDoc>): Promise<void> {
     const allIds = flat(requests, (request) => request.plan.profileIds);
     // Ledger records and segments first: the profile lists them, so a retry after a crash still finds them.
     await stores.consents.deleteByIds(flat(requests, (request) => request.plan.consentRecordIds));
-    await forEachInParallel(requests, AT_ONCE, async ({ plan }) => {
+    // The engine takes a person out of the segments their profile lists (and copies changes
+    // still pending): someone in none, with none pending, has nothing there, and their
+    // history goes with everything else below.
+    const members = requests.filter(({ plan }) => {
+      const person = people.get(plan.profileIds[0]!);
+      return Object.keys(person?.segments ?? {}).length > 0 || (person?.segmentChanges?.length ?? 0) > 0;
+    });
+    await forEachInParallel(members, AT_ONCE, async ({ plan }) => {
       const [profileId, ...absorbed] = plan.profileIds;
       if (profileId !== undefined) await changes.forget(profileId, absorbed);
     });
@@ -176,9 +183,11 @@ export function createRetentionBatches({ stores, now, processes, changes, steps,
       const { requests } = await requestsOf(batch);
       const planned = open(requests);
       await finished(planned, 'suppress');
-      await stop(planned);
+      // Read once for both steps: the profile as it is now, its clock and its segments.
+      const people = await stores.profiles.findExactByIds(planned.map((request) => request.plan.profileIds[0]!));
+      await stop(planned, people);
       await finished(planned, 'stop');
-      await remove(planned);
+      await remove(planned, people);
       await finished(planned, 'remove');
       return requests.length;
     },

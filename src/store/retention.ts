@@ -16,7 +16,10 @@ export class RetentionStore {
   /** The run's selection, written once: a retried start finds the first (the events it removed, the people it chose). */
   async startRun(run: Omit<RetentionRunDoc, '_id'>, runKey: string): Promise<RetentionRunDoc> {
     const _id = `run:${runKey}` as const;
-    await this.runs.updateOne({ _id }, { $setOnInsert: { _id, ...run } }, { upsert: true });
+    // An insert, not an upsert: FerretDB's `$setOnInsert` leaves out a top-level empty array (`events: []`).
+    await this.runs.insertOne({ _id, ...run }).catch((error: unknown) => {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    });
     return (await this.runOf(runKey)) ?? { _id, ...run };
   }
 

@@ -52,7 +52,9 @@ export async function retentionWorkflow(input: RetentionInput = {}): Promise<{ e
         const batch = { runKey, from, to: from + size };
         await batchSteps.eraseRetentionBatch(batch);
         await sleep(SUPPRESSION_SETTLE);
-        peopleErased += (await batchSteps.settleRetentionBatch(batch)).erased;
+        // Read after the await: `total += await …` would add to the total as it was before the wait, losing the other lane's batches.
+        const { erased } = await batchSteps.settleRetentionBatch(batch);
+        peopleErased += erased;
       }
     }),
   );
