@@ -60,6 +60,12 @@ const figures = await withNpmStart(log, async (session) => {
   const retentionCompleted = await retentionErasuresDone(db, inactive, 30 * 60_000);
   const retentionSeconds = Math.round((performance.now() - retentionStarted) / 100) / 10;
   const retentionLoad = Math.round(loadavg()[0]! * 100) / 100;
+  // Where the run's time went: its own log lines (select, each batch's removal and completion, in ms).
+  for (const line of session.itinera
+    .output()
+    .split('\n')
+    .filter((text) => text.includes('"msg":"retention')))
+    log(line.replace(/"(level|time|pid|hostname)":[^,]*,/g, ''));
   log(`retention erased ${inactive} people in ${retentionSeconds} s (target < ${RETENTION_TARGET_S} s; load average ${retentionLoad})`);
 
   const over = (key: keyof PersonCosts) => ratio(grown[key], nearEmpty[key]);

@@ -111,22 +111,26 @@ export function createPrivacyActivities(deps: ActivityDeps) {
 
     /** A retention run's start: events removed, inactive people chosen (kept with the run, not returned). Null without a policy. */
     async selectRetention(runKey: string): Promise<{ events: number[]; people: number } | null> {
+      const started = performance.now();
       const selected = await beating(() => selectRetention(stores, now(), runKey));
-      if (selected) log?.info({ runKey, events: selected.events, people: selected.people }, 'retention run started');
+      const ms = Math.round(performance.now() - started);
+      if (selected) log?.info({ runKey, events: selected.events, people: selected.people, ms }, 'retention run started');
       return selected;
     },
 
     /** Inventory, stop and remove for the people at positions `from`–`to` of the run's selection. */
     async eraseRetentionBatch(batch: RetentionBatch): Promise<number> {
+      const started = performance.now();
       const erasing = await beating(() => batches().erase(batch));
-      log?.info({ ...batch, erasing }, 'retention batch removed');
+      log?.info({ ...batch, erasing, ms: Math.round(performance.now() - started) }, 'retention batch removed');
       return erasing;
     },
 
     /** After the batch's settle wait: verify, notify and complete its erasures. */
     async settleRetentionBatch(batch: RetentionBatch): Promise<{ erased: number; handedOff: number }> {
+      const started = performance.now();
       const settled = await beating(() => batches().settle(batch));
-      log?.info({ ...batch, ...settled }, 'retention batch completed');
+      log?.info({ ...batch, ...settled, ms: Math.round(performance.now() - started) }, 'retention batch completed');
       return settled;
     },
 
