@@ -19,7 +19,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { grow } from './grown-database.js';
 import { withNpmStart } from './npm-session.js';
-import { INACTIVE_DAYS, retentionErasuresDone, writeInactivePeople } from './person/inactive.js';
+import { INACTIVE_DAYS, retentionErasuresDone, retentionTimeline, writeInactivePeople } from './person/inactive.js';
 import { medianCosts, type PersonCosts } from './person/measures.js';
 import { privacyApi } from './privacy/api.js';
 
@@ -60,12 +60,8 @@ const figures = await withNpmStart(log, async (session) => {
   const retentionCompleted = await retentionErasuresDone(db, inactive, 30 * 60_000);
   const retentionSeconds = Math.round((performance.now() - retentionStarted) / 100) / 10;
   const retentionLoad = Math.round(loadavg()[0]! * 100) / 100;
-  // Where the run's time went: its own log lines (select, each batch's removal and completion, in ms).
-  for (const line of session.itinera
-    .output()
-    .split('\n')
-    .filter((text) => text.includes('"msg":"retention')))
-    log(line.replace(/"(level|time|pid|hostname)":[^,]*,/g, ''));
+  // Where the run's time went, from what it wrote: each batch's steps, in seconds after the run began.
+  for (const batch of await retentionTimeline(db)) log(`retention batch: ${JSON.stringify(batch)}`);
   log(`retention erased ${inactive} people in ${retentionSeconds} s (target < ${RETENTION_TARGET_S} s; load average ${retentionLoad})`);
 
   const over = (key: keyof PersonCosts) => ratio(grown[key], nearEmpty[key]);

@@ -68,3 +68,23 @@ export async function retentionErasuresDone(db: Db, count: number, timeoutMs: nu
   await waitUntil(async () => (await requests.countDocuments({ origin: 'retention', status: { $in: ['completed', 'failed'] } })) >= count);
   return (await requests.countDocuments({ origin: 'retention', status: 'failed' })) === 0;
 }
+
+/**
+ * Where the run's time went, from what it wrote: per batch (the requests written together),
+ * each step's end in seconds after the run began (`lastRun.at`), the latest of the batch.
+ */
+export async function retentionTimeline(db: Db): Promise<Record<string, number>[]> {
+  const at = (await db.collection<RetentionPolicyDoc>(COLLECTIONS.retention).findOne({ _id: 'policy' }))?.lastRun?.at;
+  if (!at) return [];
+  const batches = new Map<number, Record<string, number>>();
+  for await (const request of db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests).find({ origin: 'retention' })) {
+    const key = request.createdAt.getTime();
+    const batch = batches.get(key) ?? { people: 0 };
+    batch.people! += 1;
+    const ends: Record<string, Date | undefined> = { ...request.steps, completed: request.completedAt };
+    for (const [step, end] of Object.entries(ends))
+      if (end) batch[step] = Math.max(batch[step] ?? 0, Math.round((end.getTime() - at.getTime()) / 100) / 10);
+    batches.set(key, batch);
+  }
+  return [...batches.entries()].sort(([a], [b]) => a - b).map(([, batch]) => batch);
+}

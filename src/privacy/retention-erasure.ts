@@ -5,7 +5,7 @@
  * step times and `erasure.completed` audit entry exactly as a single erasure leaves them.
  *
  *   erase   inventory (each request written with its plan), suppress (nothing: retention
- *           does not suppress), stop, remove;
+ *           does not suppress, so it is done with the inventory), stop, remove;
  *   settle  after the settle wait: verify, notify (one attempt; a person whose destination
  *           asks to be retried is handed to an erasure workflow of their own, which picks
  *           up where the batch left them), complete.
@@ -182,7 +182,6 @@ export function createRetentionBatches({ stores, now, processes, changes, steps,
       await inventory(batch);
       const { requests } = await requestsOf(batch);
       const planned = open(requests);
-      await finished(planned, 'suppress');
       // Read once for both steps: the profile as it is now, its clock and its segments.
       const people = await stores.profiles.findExactByIds(planned.map((request) => request.plan.profileIds[0]!));
       await stop(planned, people);
@@ -204,7 +203,7 @@ export function createRetentionBatches({ stores, now, processes, changes, steps,
       const retry = await notify(planned);
       for (const id of retry) await startErasure(id);
       const done = planned.filter((request) => !retry.has(request._id));
-      await finished(done, 'notify');
+      // `notify` is done as the completion is written, in the same write.
       await stores.privacyRequests.completeMany(
         done.map((request) => ({ id: request._id, removed: request.plan.counts })),
         now(),

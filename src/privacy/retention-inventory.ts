@@ -97,6 +97,7 @@ export function plannedRequests(runKey: string, plans: Map<string, ErasurePlan>,
     updatedAt: now,
     reason,
     plan,
-    steps: { inventory: now },
+    // Retention's `suppress` does nothing: it is done when the inventory is.
+    steps: { inventory: now, suppress: now },
   }));
 }

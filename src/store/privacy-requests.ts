@@ -168,7 +168,7 @@ export class PrivacyRequestStore {
     );
   }
 
-  /** `complete` for many requests in one unordered bulk; the requests as stored after it. */
+  /** `complete` for many requests, each with its `notify` step done now; the requests as stored after it. */
   async completeMany(done: readonly { id: string; removed: ErasureCounts }[], now: Date): Promise<PrivacyRequestDoc[]> {
     if (done.length === 0) return [];
     const modifiedCount = await bulkUpdateInChunks(
@@ -177,7 +177,7 @@ export class PrivacyRequestStore {
         updateOne: {
           filter: { _id: id, status: { $ne: 'completed' as const } },
           update: {
-            $set: { status: 'completed' as const, removed, completedAt: now, updatedAt: now },
+            $set: { status: 'completed' as const, removed, completedAt: now, updatedAt: now, 'steps.notify': now },
             $unset: { profileId: '', plan: '' },
           },
         },
