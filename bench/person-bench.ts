@@ -10,7 +10,8 @@
  *      (default 100,000) and PERSON_BENCH_EVENTS events (default 1,000,000);
  *   3. the same as 1 with new subjects;
  *   4. retention: PERSON_BENCH_INACTIVE people (default 1,000, 10 events each) last seen
- *      400 days ago, a policy of 365 days, one run, until every erasure it started completed.
+ *      400 days ago, a policy of 365 days, one run, until every erasure it made completed;
+ *      printed beside its target with the load average at that moment (the machine is shared).
  *
  * Targets (issue 32): erasure and merge on the grown database within 1.25× of the
  * near-empty one; export under 1 s; retention of 1,000 inactive people under a minute.
@@ -18,7 +19,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { grow } from './grown-database.js';
 import { withNpmStart } from './npm-session.js';
-import { INACTIVE_DAYS, retentionErasuresDone, writeInactivePeople } from './person/inactive.js';
+import { INACTIVE_DAYS, retentionErasuresDone, retentionTimeline, writeInactivePeople } from './person/inactive.js';
 import { medianCosts, type PersonCosts } from './person/measures.js';
 import { privacyApi } from './privacy/api.js';
 
@@ -35,6 +36,7 @@ const people = envNumber('PERSON_BENCH_PEOPLE', 100_000);
 const events = envNumber('PERSON_BENCH_EVENTS', 1_000_000);
 const inactive = envNumber('PERSON_BENCH_INACTIVE', 1_000);
 const loadAverage = loadavg()[0]!;
+const RETENTION_TARGET_S = 60;
 
 const figures = await withNpmStart(log, async (session) => {
   const api = privacyApi(session.baseUrl, session.adminAuth, session.writeAuth, 600_000);
@@ -57,7 +59,10 @@ const figures = await withNpmStart(log, async (session) => {
   await api.expect(202, 'POST', '/v1/privacy/retention/run');
   const retentionCompleted = await retentionErasuresDone(db, inactive, 30 * 60_000);
   const retentionSeconds = Math.round((performance.now() - retentionStarted) / 100) / 10;
-  log(`retention erased ${inactive} people in ${retentionSeconds} s`);
+  const retentionLoad = Math.round(loadavg()[0]! * 100) / 100;
+  // Where the run's time went, from what it wrote: each batch's steps, in seconds after the run began.
+  for (const batch of await retentionTimeline(db)) log(`retention batch: ${JSON.stringify(batch)}`);
+  log(`retention erased ${inactive} people in ${retentionSeconds} s (target < ${RETENTION_TARGET_S} s; load average ${retentionLoad})`);
 
   const over = (key: keyof PersonCosts) => ratio(grown[key], nearEmpty[key]);
   return {
@@ -65,12 +70,20 @@ const figures = await withNpmStart(log, async (session) => {
     nearEmptyMs: nearEmpty,
     grownMs: grown,
     grownOverNearEmpty: { erasure: over('erasureMs'), export: over('exportMs'), merge: over('mergeMs') },
-    retention: { people: inactive, seconds: retentionSeconds, allCompleted: retentionCompleted },
+    retention: {
+      people: inactive,
+      seconds: retentionSeconds,
+      targetSeconds: RETENTION_TARGET_S,
+      // Before batches (2026-12-06, one erasure workflow per person): 242-392 s for 1,000 people.
+      beforeSeconds: '242-392',
+      allCompleted: retentionCompleted,
+      loadAverage: retentionLoad,
+    },
     targets: {
       'erasure grown/near-empty ≤ 1.25': over('erasureMs') <= 1.25,
       'merge grown/near-empty ≤ 1.25': over('mergeMs') <= 1.25,
       'export on the grown database < 1 s': grown.exportMs < 1000,
-      'retention of the inactive people < 60 s': retentionCompleted && retentionSeconds < 60,
+      [`retention of the inactive people < ${RETENTION_TARGET_S} s`]: retentionCompleted && retentionSeconds < RETENTION_TARGET_S,
     },
     itinera: { loggedWarnings: session.itinera.logged.warnings, loggedErrors: session.itinera.logged.errors },
     cores: availableParallelism(),

@@ -7,6 +7,7 @@ import type { Db } from 'mongodb';
 import type { EventDoc, ProfileDoc } from '../../src/model.js';
 import type { IdentityDoc } from '../../src/store/identities.js';
 import type { PrivacyRequestDoc } from '../../src/store/privacy-requests.js';
+import type { RetentionPolicyDoc } from '../../src/store/retention.js';
 import { COLLECTIONS } from '../../src/store/collections.js';
 import { newProfileDoc } from '../../src/store/profiles.js';
 import { SUBJECT_EVENTS } from './measures.js';
@@ -47,14 +48,43 @@ export async function writeInactivePeople(db: Db, count: number): Promise<void> 
     await db.collection<EventDoc>(COLLECTIONS.events).insertMany(events.slice(from, from + 5000));
 }
 
-/** Until `count` erasures started by retention have completed; false when one failed. */
+/**
+ * Until the retention run has recorded itself (it does once every batch's erasures have
+ * completed), then until `count` of its erasures read completed (any handed to a workflow
+ * of their own for a destination's notice finish there); false when one failed. The run's
+ * record is one `_id` read: polling never scans the requests while the run works.
+ */
 export async function retentionErasuresDone(db: Db, count: number, timeoutMs: number): Promise<boolean> {
   const requests = db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests);
+  const policy = db.collection<RetentionPolicyDoc>(COLLECTIONS.retention);
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if ((await requests.countDocuments({ origin: 'retention', status: 'failed' })) > 0) return false;
-    if ((await requests.countDocuments({ origin: 'retention', status: 'completed' })) >= count) return true;
-    if (Date.now() > deadline) throw new Error(`retention had not erased ${count} people after ${timeoutMs} ms`);
-    await new Promise((done) => setTimeout(done, 250));
+  const waitUntil = async (done: () => Promise<boolean>) => {
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`retention had not erased ${count} people after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  await waitUntil(async () => (await policy.findOne({ _id: 'policy' }))?.lastRun !== undefined);
+  await waitUntil(async () => (await requests.countDocuments({ origin: 'retention', status: { $in: ['completed', 'failed'] } })) >= count);
+  return (await requests.countDocuments({ origin: 'retention', status: 'failed' })) === 0;
+}
+
+/**
+ * Where the run's time went, from what it wrote: per batch (the requests written together),
+ * each step's end in seconds after the run began (`lastRun.at`), the latest of the batch.
+ */
+export async function retentionTimeline(db: Db): Promise<Record<string, number>[]> {
+  const at = (await db.collection<RetentionPolicyDoc>(COLLECTIONS.retention).findOne({ _id: 'policy' }))?.lastRun?.at;
+  if (!at) return [];
+  const batches = new Map<number, Record<string, number>>();
+  for await (const request of db.collection<PrivacyRequestDoc>(COLLECTIONS.privacyRequests).find({ origin: 'retention' })) {
+    const key = request.createdAt.getTime();
+    const batch = batches.get(key) ?? { people: 0 };
+    batch.people! += 1;
+    const ends: Record<string, Date | undefined> = { ...request.steps, completed: request.completedAt };
+    for (const [step, end] of Object.entries(ends))
+      if (end) batch[step] = Math.max(batch[step] ?? 0, Math.round((end.getTime() - at.getTime()) / 100) / 10);
+    batches.set(key, batch);
   }
+  return [...batches.entries()].sort(([a], [b]) => a - b).map(([, batch]) => batch);
 }

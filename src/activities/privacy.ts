@@ -2,7 +2,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createErasureSteps, NoticeRetry } from '../privacy/erasure.js';
 import { buildExport } from '../privacy/export.js';
-import { applyRetention, type RetentionRun } from '../privacy/retention.js';
+import { applyRetention, finishRetention, selectRetention, type RetentionRun } from '../privacy/retention.js';
+import { createRetentionBatches, type RetentionBatch } from '../privacy/retention-erasure.js';
 import type { ErasureCounts, ErasureStep } from '../store/privacy-requests.js';
 import type { ActivityDeps } from './profiles.js';
 
@@ -34,6 +35,17 @@ export function createPrivacyActivities(deps: ActivityDeps) {
   const steps = () => {
     if (!deps.privacyKeys) throw new Error('erasure needs the privacy keys');
     return createErasureSteps({ stores, keys: deps.privacyKeys, now, ...(deps.processes ? { processes: deps.processes } : {}), changes });
+  };
+  const batches = () => {
+    if (!deps.startErasure) throw new Error('retention needs to start erasures');
+    return createRetentionBatches({
+      stores,
+      now,
+      changes,
+      steps,
+      startErasure: deps.startErasure,
+      ...(deps.processes ? { processes: deps.processes } : {}),
+    });
   };
   // Operators follow a request by its id: each state change is one line, with step names,
   // destination names and counts, never who the request is about. Logged here, once the
@@ -91,10 +103,41 @@ export function createPrivacyActivities(deps: ActivityDeps) {
       return { found: stored.found, expiresAtMs: stored.expiresAt.getTime() };
     },
 
-    /** One run of the retention policy; `runKey` makes a retry find what it started. */
+    /** One run of the retention policy as runs started before batches replay it; `runKey` makes a retry find what it started. */
     async applyRetention(runKey: string): Promise<RetentionRun> {
       if (!deps.startErasure) throw new Error('retention needs to start erasures');
       return beating(() => applyRetention(stores, now(), runKey, deps.startErasure!));
+    },
+
+    /** A retention run's start: events removed, inactive people chosen (kept with the run, not returned). Null without a policy. */
+    async selectRetention(runKey: string): Promise<{ events: number[]; people: number } | null> {
+      const started = performance.now();
+      const selected = await beating(() => selectRetention(stores, now(), runKey));
+      const ms = Math.round(performance.now() - started);
+      if (selected) log?.info({ runKey, events: selected.events, people: selected.people, ms }, 'retention run started');
+      return selected;
+    },
+
+    /** Inventory, stop and remove for the people at positions `from`–`to` of the run's selection. */
+    async eraseRetentionBatch(batch: RetentionBatch): Promise<number> {
+      const started = performance.now();
+      const erasing = await beating(() => batches().erase(batch));
+      log?.info({ ...batch, erasing, ms: Math.round(performance.now() - started) }, 'retention batch removed');
+      return erasing;
+    },
+
+    /** After the batch's settle wait: verify, notify and complete its erasures. */
+    async settleRetentionBatch(batch: RetentionBatch): Promise<{ erased: number; handedOff: number }> {
+      const started = performance.now();
+      const settled = await beating(() => batches().settle(batch));
+      log?.info({ ...batch, ...settled, ms: Math.round(performance.now() - started) }, 'retention batch completed');
+      return settled;
+    },
+
+    /** The run's counts kept and audited, its selection deleted. */
+    async finishRetention(runKey: string, peopleErased: number): Promise<void> {
+      await finishRetention(stores, runKey, peopleErased);
+      log?.info({ runKey, peopleErased }, 'retention run finished');
     },
 
     /** The export expired (or was downloaded): its bundle is deleted. */

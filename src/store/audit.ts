@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { AuditDoc, AuditKind } from '../model.js';
+import { bulkUpdateInChunks } from './bulk-updates.js';
 import { COLLECTIONS } from './collections.js';
 import { dayOf, daysBack, hourOf, walkHours } from './hour-pages.js';
 
@@ -94,6 +95,31 @@ export class AuditStore {
       { _id },
       { $setOnInsert: { _id, ...entry, ...bucketsOf(entry), ...(profileId ? { profileId } : {}) } },
       { upsert: true },
+    );
+  }
+
+  /**
+   * Many entries at once, each as `record` writes it under its key (retention's batch of
+   * erasures): the days first, once per day, kind, actor and hour, then the entries in unordered bulks of upserts.
+   */
+  async recordMany(entries: readonly { entry: AuditEntry; key: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const days = new Map<string, AuditEntry>();
+    for (const { entry } of entries) days.set(`${dayOf(entry.at)}|${entry.kind}|${entry.actor}|${hourOf(entry.at)}`, entry);
+    for (const entry of days.values()) await this.noteDay(entry);
+    await bulkUpdateInChunks(
+      this.collection,
+      entries.map(({ entry, key }) => {
+        const _id = `au_${String(entry.at.getTime()).padStart(13, '0')}_${key}`;
+        const profileId = personOf(entry);
+        return {
+          updateOne: {
+            filter: { _id },
+            update: { $setOnInsert: { _id, ...entry, ...bucketsOf(entry), ...(profileId ? { profileId } : {}) } },
+            upsert: true,
+          },
+        };
+      }),
     );
   }
 

@@ -316,6 +316,20 @@ export class DeliveryStore {
     return keys.size;
   }
 
+  /** Retention's batched inventory: each profile's messages, counted as `countByProfiles` counts one person's. */
+  async countPerProfile(profileIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const keys = new Map<string, Set<string>>();
+    if (profileIds.length === 0) return keys;
+    const add = (profileId: string, key: string) => keys.set(profileId, (keys.get(profileId) ?? new Set()).add(key));
+    for (const index of await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray())
+      for (const key of index.keys) add(index._id, key);
+    for (const doc of await this.collection
+      .find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1, profileId: 1 } })
+      .toArray())
+      add(doc.profileId, doc._id);
+    return keys;
+  }
+
   async deleteByProfiles(profileIds: string[]): Promise<number> {
     const indexes = await this.byProfile.find({ _id: { $in: profileIds } }).toArray();
     const keys = indexes.flatMap((index) => index.keys);

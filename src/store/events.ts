@@ -200,6 +200,15 @@ export class EventStore {
   countByProfiles(profileIds: readonly string[]): Promise<number> {
     return this.collection.countDocuments({ profileId: { $in: [...profileIds] } });
   }
+
+  /** Retention's batched inventory: each profile id's events, counted from one search of the `profileId` index. */
+  async countPerProfile(profileIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (profileIds.length === 0) return counts;
+    const found = this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 0, profileId: 1 }, batchSize: 5000 });
+    for await (const { profileId } of found) counts.set(profileId, (counts.get(profileId) ?? 0) + 1);
+    return counts;
+  }
 }
 
 /** The events a retention rule removes: one filter for the run and its dry run, so they agree. */

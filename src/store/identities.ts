@@ -110,6 +110,32 @@ export class IdentityStore {
     this.owned.moveProfile(profileId, null);
     return deleted;
   }
+
+  /** Retention's batched inventory: the identity keys of each profile, from one search of the `profileId` index. */
+  async keysOfProfiles(profileIds: readonly string[]): Promise<Map<string, string[]>> {
+    const keys = new Map<string, string[]>();
+    if (profileIds.length === 0) return keys;
+    for (const doc of await this.collection
+      .find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1, profileId: 1 } })
+      .toArray())
+      keys.set(doc.profileId, [...(keys.get(doc.profileId) ?? []), doc._id]);
+    return keys;
+  }
+
+  /** The profile each of these identity keys is linked to, from the database (one `$in` of `_id`s), not the cache. */
+  async ownersOfKeys(keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const found = await this.collection.find({ _id: { $in: [...keys] } }, { projection: { _id: 1, profileId: 1 } }).toArray();
+    return new Map(found.map((doc) => [doc._id, doc.profileId]));
+  }
+
+  /** Retention's batched removal: every identity of these profiles in one delete. */
+  async deleteByProfiles(profileIds: readonly string[]): Promise<number> {
+    if (profileIds.length === 0) return 0;
+    const deleted = (await this.collection.deleteMany({ profileId: { $in: [...profileIds] } })).deletedCount;
+    for (const profileId of profileIds) this.owned.moveProfile(profileId, null);
+    return deleted;
+  }
 }
 
 export interface IdentityDoc {

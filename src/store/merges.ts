@@ -62,6 +62,26 @@ export class MergeStore {
     return from + (await this.collection.countDocuments({ into: { $in: ids }, from: { $nin: ids } }));
   }
 
+  /** Retention's batched inventory: the merges naming any of these ids, from two searches of an index (no `$or`, see countByProfiles). */
+  async ofProfiles(profileIds: readonly string[]): Promise<{ _id: string; from: string; into: string }[]> {
+    if (profileIds.length === 0) return [];
+    const ids = [...profileIds];
+    const projection = { _id: 1, from: 1, into: 1 } as const;
+    const found = new Map<string, { _id: string; from: string; into: string }>();
+    for (const field of ['from', 'into'] as const)
+      for (const doc of await this.collection.find({ [field]: { $in: ids } }, { projection }).toArray())
+        found.set(doc._id, { _id: doc._id, from: doc.from, into: doc.into });
+    return [...found.values()];
+  }
+
+  /** Retention's batched removal: the merges naming any of these ids. */
+  async deleteByProfiles(profileIds: readonly string[]): Promise<number> {
+    if (profileIds.length === 0) return 0;
+    const ids = [...profileIds];
+    const from = (await this.collection.deleteMany({ from: { $in: ids } })).deletedCount;
+    return from + (await this.collection.deleteMany({ into: { $in: ids } })).deletedCount;
+  }
+
   /** Erasure: merges mention the erased profile's ids. */
   async deleteByProfile(profileId: string): Promise<number> {
     // Two searches of an index each rather than one `$or` (see countByProfiles).
@@ -98,6 +118,23 @@ export class ProfileRedirectStore {
   async redirect(from: string, into: string, now: Date): Promise<void> {
     await this.collection.updateOne({ _id: from }, { $set: { into, at: now } }, { upsert: true });
     await this.collection.updateMany({ into: from }, { $set: { into } });
+  }
+
+  /** Retention's batched inventory: the ids merged into each of these, from one search of the `into` index. */
+  async sourcesOfMany(intos: readonly string[]): Promise<Map<string, string[]>> {
+    const sources = new Map<string, string[]>();
+    if (intos.length === 0) return sources;
+    for (const doc of await this.collection.find({ into: { $in: [...intos] } }, { projection: { _id: 1, into: 1 } }).toArray())
+      sources.set(doc.into, [...(sources.get(doc.into) ?? []), doc._id]);
+    return sources;
+  }
+
+  /** Retention's batched removal: the redirects from and into these ids. */
+  async deleteByProfiles(profileIds: readonly string[]): Promise<number> {
+    if (profileIds.length === 0) return 0;
+    const ids = [...profileIds];
+    const own = (await this.collection.deleteMany({ _id: { $in: ids } })).deletedCount;
+    return own + (await this.collection.deleteMany({ into: { $in: ids } })).deletedCount;
   }
 
   async deleteByProfile(profileId: string): Promise<number> {

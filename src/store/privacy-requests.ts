@@ -1,5 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
+import { bulkUpdateInChunks } from './bulk-updates.js';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import { privacyRequestState } from '../metrics/index.js';
 
 /** The record of privacy requests: ids, states, timestamps and counts; personal data only in a running erasure's plan. */
@@ -135,6 +137,54 @@ export class PrivacyRequestStore {
   /** An erasure of this profile not yet completed, if any: a search of the `profileId` index. */
   openErasureOf(profileId: string): Promise<PrivacyRequestDoc | null> {
     return this.collection.findOne({ kind: 'erasure', profileId, status: { $in: ['pending', 'running'] } });
+  }
+
+  /**
+   * Retention's batch of erasures: requests written with their plan (the inventory done for
+   * them all at once), so none waits `pending` for the sweeper to start a workflow of its
+   * own. A request already there (a retried batch) is kept as it is, its plan the first.
+   */
+  async createMany(docs: readonly PrivacyRequestDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    const skipped = await insertManySkippingDuplicates(this.collection, [...docs]);
+    for (const [index, doc] of docs.entries())
+      if (!skipped.has(index)) {
+        privacyRequestState(doc.kind, 'pending');
+        privacyRequestState(doc.kind, doc.status);
+      }
+  }
+
+  async findByIds(ids: readonly string[]): Promise<PrivacyRequestDoc[]> {
+    if (ids.length === 0) return [];
+    return this.collection.find({ _id: { $in: [...ids] } }).toArray();
+  }
+
+  /** `stepFinished` for many requests in one write. */
+  async stepsFinished(ids: readonly string[], step: ErasureStep, now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.collection.updateMany(
+      { _id: { $in: [...ids] }, [`steps.${step}`]: { $exists: false } },
+      { $set: { [`steps.${step}`]: now, updatedAt: now } },
+    );
+  }
+
+  /** `complete` for many requests, each with its `notify` step done now; the requests as stored after it. */
+  async completeMany(done: readonly { id: string; removed: ErasureCounts }[], now: Date): Promise<PrivacyRequestDoc[]> {
+    if (done.length === 0) return [];
+    const modifiedCount = await bulkUpdateInChunks(
+      this.collection,
+      done.map(({ id, removed }) => ({
+        updateOne: {
+          filter: { _id: id, status: { $ne: 'completed' as const } },
+          update: {
+            $set: { status: 'completed' as const, removed, completedAt: now, updatedAt: now, 'steps.notify': now },
+            $unset: { profileId: '', plan: '' },
+          },
+        },
+      })),
+    );
+    for (let i = 0; i < modifiedCount; i++) privacyRequestState('erasure', 'completed');
+    return this.findByIds(done.map(({ id }) => id));
   }
 
   /** The end of an erasure: counts stay, the plan and the profile id go. */

@@ -476,6 +476,12 @@ export class ProfileStore {
     return (await this.collection.deleteOne({ _id: id })).deletedCount;
   }
 
+  /** Retention's batched removal: these profiles in one delete. */
+  async deleteByIds(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await this.collection.deleteMany({ _id: { $in: [...ids] } })).deletedCount;
+  }
+
   /** Drops the marks of batches applied long ago (see APPLIED_MARK_KEEP_MS); one write, only when there are some. */
   private async pruneAppliedMarks(profile: ProfileDoc, now: Date): Promise<void> {
     const old = Object.entries(profile.appliedBatches ?? {}).filter(

@@ -84,6 +84,31 @@ export class SegmentHistoryStore {
     }
   }
 
+  /** Retention's batched inventory: how many changes each person's chunks hold, a chunk number at a time for all of them (`$in` of `_id`s). */
+  async countOfProfiles(profileIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let looking = [...new Set(profileIds)];
+    for (let chunk = 0; looking.length > 0; chunk++) {
+      const found = await this.collection
+        .find({ _id: { $in: looking.map((id) => `${id}#${chunk}`) } }, { projection: { _id: 1, profileId: 1, changes: 1 } })
+        .toArray();
+      for (const doc of found) counts.set(doc.profileId, (counts.get(doc.profileId) ?? 0) + doc.changes.length);
+      looking = found.map((doc) => doc.profileId);
+    }
+    return counts;
+  }
+
+  /** Retention's batched removal: every chunk of these people, a chunk number at a time for all of them. */
+  async deleteOfProfiles(profileIds: readonly string[]): Promise<void> {
+    let looking = [...new Set(profileIds)];
+    for (let chunk = 0; looking.length > 0; chunk++) {
+      const ids = looking.map((id) => `${id}#${chunk}`);
+      const found = await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1, profileId: 1 } }).toArray();
+      if (found.length > 0) await this.collection.deleteMany({ _id: { $in: found.map((doc) => doc._id) } });
+      looking = found.map((doc) => doc.profileId);
+    }
+  }
+
   /** Deletes the person's chunks (numbered from 0 without gaps); the number of changes they held. */
   async deleteOfProfile(profileId: string): Promise<number> {
     let deleted = 0;
