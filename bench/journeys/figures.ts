@@ -3,7 +3,10 @@
  * what the sink saw, and Itinera's beside the baselines with the ratios the targets name.
  */
 import { readFileSync } from 'node:fs';
+import { percentile, round } from './numbers.js';
 import type { CommandFigures, HistoryFigures } from './profile.js';
+
+export { percentile, round } from './numbers.js';
 
 export interface DripFigures {
   people: number;
@@ -29,10 +32,6 @@ export interface RunProfile {
   history: HistoryFigures;
   database?: CommandFigures;
 }
-
-export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 export function rssMb(): number {
   const line = readFileSync('/proc/self/status', 'utf8')

@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { ActivityInboundCallsInterceptor, WorkerOptions } from '@temporalio/worker';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { round } from './figures.js';
+import { round } from './numbers.js';
 
 /** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every common kernel). */
 const TICKS_PER_SECOND = 100;

@@ -29,7 +29,7 @@ import type { FrequencyCapDoc } from '../store/frequency-caps.js';
 import type { Stores } from '../store/index.js';
 import type { TemplateDoc } from '../store/templates.js';
 import { forEachInParallel } from '../util/in-parallel.js';
-import type { DeliveryOutcome } from './deliver.js';
+import type { DeliveryOutcome } from './send-checks.js';
 import type { LinkSigner } from './links.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import { composeEmail, emailRefusal, holdForCap, isMarketing, personRefusal, unsubscribeUrlOf } from './send-checks.js';

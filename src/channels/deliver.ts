@@ -37,14 +37,8 @@ import {
 } from './send-checks.js';
 import { postWebhook } from './webhook.js';
 
-export { addressOf, isMarketing, type SendRequest } from './send-checks.js';
-
-export interface DeliveryOutcome {
-  status: DeliveryStatus;
-  detail?: string;
-  /** A message held by its channel's frequency cap: try again after this long (ms). */
-  retryInMs?: number;
-}
+export { addressOf, isMarketing, type DeliveryOutcome, type SendRequest } from './send-checks.js';
+import type { DeliveryOutcome } from './send-checks.js';
 
 /** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
 export class RetryableDelivery extends Error {

@@ -16,6 +16,14 @@ import { unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer, type OutgoingMail } from './mailer.js';
 import { renderTemplate } from './templates.js';
 
+/** What became of one message: its status, why, and when a capped one may go. */
+export interface DeliveryOutcome {
+  status: DeliveryStatus;
+  detail?: string;
+  /** A message held by its channel's frequency cap: try again after this long (ms). */
+  retryInMs?: number;
+}
+
 /** What `deliver` sends with every check of a journey's send: a journey's message or a broadcast's. */
 export type SendRequest = MessageRequest | BroadcastRequest;
 

@@ -16,8 +16,14 @@
  */
 import type { LeafState } from '../store/segment-catalog.js';
 import type { Stores } from '../store/index.js';
-import { CUTOFF_AHEAD_MS } from './recompute.js';
 import type { SegmentPlan } from './plan.js';
+
+/**
+ * How far ahead of the deploy new leaves' cutoff is set: more than writing the state takes
+ * (milliseconds). Should the write take longer, nothing is lost: the events received
+ * between the cutoff and the write's acknowledgement are folded again (`settledAt`).
+ */
+export const CUTOFF_AHEAD_MS = 250;
 
 /** Whether some leaf of the plan has no cutoff yet. */
 export function lacksCutoff(plan: SegmentPlan, leaves: Record<string, LeafState>): boolean {

@@ -32,17 +32,13 @@ import type { LeafState } from '../store/segment-catalog.js';
 import type { SegmentEngine } from './engine.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
+import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
 import { backfillField } from './person-facts.js';
 import type { Leaf } from './leaves.js';
 import { planOf, type PlannedSegment } from './plan.js';
 import type { ProgramIR } from '../dsl/ir.js';
 
-/**
- * How far ahead of the deploy new leaves' cutoff is set: more than writing the state takes
- * (milliseconds). Should the write take longer, nothing is lost: the events received
- * between the cutoff and the write's acknowledgement are folded again (`settledAt`).
- */
-export const CUTOFF_AHEAD_MS = 250;
+export { CUTOFF_AHEAD_MS } from './leaf-cutoffs.js';
 
 /** Profiles written at once by the backfill: the embedded database's pool size. */
 const WRITERS = 8;
@@ -116,19 +112,8 @@ export async function prepareRecompute(
     else await stores.segments.create(newSegment(segment, version, now()));
   }
 
-  let leaves = await stores.segments.updateLeaves((current) => {
-    const next = { ...current };
-    for (const [key, leaf] of plan.leaves) next[key] ??= { leaf, ready: false };
-    return next;
-  });
-  if ([...plan.leaves.keys()].some((key) => leaves[key]?.cutoff === undefined)) {
-    const cutoff = new Date(now().getTime() + CUTOFF_AHEAD_MS);
-    leaves = await stores.segments.updateLeaves((current) => {
-      const next = { ...current };
-      for (const key of plan.leaves.keys()) if (next[key] && next[key].cutoff === undefined) next[key] = { ...next[key], cutoff };
-      return next;
-    });
-  }
+  let leaves = await stores.segments.leaves();
+  if (lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, now);
   // Every cutoff written so far (by this call, or by a try that died) was acknowledged by
   // now: from here on every round sees it. Normally that is before the cutoff itself.
   if ([...plan.leaves.keys()].some((key) => !leaves[key]!.ready && leaves[key]!.settledAt === undefined)) {

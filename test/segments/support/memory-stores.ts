@@ -46,12 +46,15 @@ export class MemoryStores {
           id: string,
           decide: (profile: ProfileDoc) => T | Promise<T>,
         ) => {
-          const profile = this.profiles.get(id);
-          if (!profile) return null;
-          const decision = decide(profile);
-          if (decision instanceof Promise) throw new Error('memory stores: an asynchronous decision would not be atomic');
-          if (decision.set) this.profiles.set(id, withSet(profile, decision.set));
-          return decision;
+          // As the database's guard: a decision made on a profile written meanwhile is made again.
+          for (;;) {
+            const profile = this.profiles.get(id);
+            if (!profile) return null;
+            const decision = await decide(profile);
+            if (this.profiles.get(id) !== profile) continue;
+            if (decision.set) this.profiles.set(id, withSet(profile, decision.set));
+            return decision;
+          }
         },
         idsAfter: async function* (after?: string) {
           yield* ids()
@@ -64,6 +67,10 @@ export class MemoryStores {
         redirects: { target: async () => null },
       },
       events: {
+        factSourcesOf: async function* (profileId: string) {
+          const now = options.now().getTime();
+          yield* options.events.filter((event) => event.receivedAt.getTime() <= now && event.profileId === profileId);
+        },
         factSourcesNamed: async function* (names: readonly string[]) {
           const now = options.now().getTime();
           yield* options.events.filter((event) => event.receivedAt.getTime() <= now && names.includes(event.event!));
