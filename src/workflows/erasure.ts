@@ -4,7 +4,7 @@
  * src/privacy/erasure.ts; this history holds the request id, step names and destination
  * names, nothing about the person (not even their profile id).
  */
-import { ActivityFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, deprecatePatch, proxyActivities, sleep } from '@temporalio/workflow';
 import type { PrivacyActivities } from '../activities/index.js';
 import type { ErasureInput } from './messages.js';
 
@@ -34,11 +34,15 @@ const notices = proxyActivities<PrivacyActivities>({
  */
 export const SUPPRESSION_SETTLE = '2 seconds';
 
-// The `erasure-steps` patch is at step 3 of Temporal's patching sequence: its call is gone.
-// Runs that recorded it (as deprecated) replay, the SDK skipping the marker
-// (test/workflows/replay.test.ts); docs/architecture.md, "Workflow versions".
+/**
+ * At step 2 of Temporal's patching sequence: every run records the marker, a run started
+ * before it (one `eraseProfile`) no longer replays (docs/architecture.md, "Workflow
+ * versions: the support window"), and the next release deletes the call.
+ */
+export const ERASURE_STEPS_PATCH = 'erasure-steps';
 
 export async function erasureWorkflow(input: ErasureInput): Promise<'completed'> {
+  deprecatePatch(ERASURE_STEPS_PATCH);
   const { requestId } = input;
   const { destinations } = await steps.eraseInventory(requestId);
   await steps.eraseSuppress(requestId);
