@@ -66,6 +66,8 @@ describe("operators' log lines", () => {
     expect(ofRequest('erasure step finished').map((record) => record.step)).toEqual(['inventory', 'suppress', 'stop', 'remove', 'verify']);
     // `identities` would be censored as a key: the count is logged as `identifiers`.
     const { identities, ...others } = done.removed;
+    // The activity writes its line once the request reads completed: wait for the line.
+    await eventually(async () => ofRequest('erasure completed').length > 0);
     expect(ofRequest('erasure completed')).toEqual([expect.objectContaining({ removed: { ...others, identifiers: identities } })]);
     expect(done.removed).toMatchObject({ profiles: 1 });
     for (const trace of ['erase.me', 'Ola Erase', 'log-erase']) expect(log.text()).not.toContain(trace);

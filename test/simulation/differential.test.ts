@@ -113,10 +113,14 @@ function realEffects(workflowId: string): string[] {
         return [`${at} ${type === 'tagProfile' ? 'tag' : 'untag'} ${args[1] as string}`];
       case 'deliverMessage':
         return [`${at} send ${(args[0] as { name: string }).name}`];
-      case 'applyStepsNow':
-        return (args[1] as { kind: string; tag?: string; message?: { name: string } }[]).map((action) =>
+      case 'applyStepsNow': {
+        const taken = (args[1] as { kind: string; tag?: string; message?: { name: string } }[]).map((action) =>
           action.kind === 'send' ? `${at} send ${action.message!.name}` : `${at} ${action.kind} ${action.tag}`,
         );
+        // The row that ends the journey takes the run off the profile in the same activity.
+        const leaving = args[2] as { ending: { outcome: string } } | undefined;
+        return leaving ? [...taken, `${at} end ${leaving.ending.outcome}`] : taken;
+      }
       case 'leaveJourney':
         return [`${at} end ${(args[2] as { outcome: string }).outcome}`];
       default:
