@@ -18,6 +18,8 @@ const BENCHES = {
     '100,000 expiring grants through POST /v1/consents on `npm start` (a lifecycle workflow each), beside /v1/track; what Temporal, FerretDB and the process hold afterwards (CONSENT_BENCH_GRANTS)',
   segments:
     "segments on a grown database (100,000 people, 1,000,000 events): a deploy's recompute (time, memory), ingest with 20 segments beside none, event → membership and window close → membership p50/p99, profile read p50/p99 (target < 20 ms), 80 segments on an empty database until ready (target < 1 s)",
+  'ingest-segments':
+    'ingest of 30,000 events through /v1/batch with 20 segments deployed beside none, in pairs taken back to back on a grown database (target ≥ 0.6, acknowledged and applied; INGEST_SEGMENTS_PROFILES, _STORED, _EVENTS, _PAIRS)',
   journeys:
     '2,000 people enter an e-mail drip at once on a grown database, beside the same drip written directly against the Temporal SDK (sends as regular and as local activities) on the same servers: runs admitted/s, event → first e-mail p50/p99, sends/s, ratios to the targets, memory (JOURNEYS_BENCH_PEOPLE, up to 10,000)',
   broadcasts:

@@ -174,16 +174,24 @@ export function createBroadcastActivities({ stores, now, deliverer }: ActivityDe
       const quietAt = doc.quietHours ? began + millisUntilLocalTime(now(), doc.quietHours.start, doc.timeZone, 'UTC') : Infinity;
       const beforeQuiet = gapMs > 0 ? Math.max(0, Math.ceil((quietAt - began) / gapMs)) : quietAt > began ? profileIds.length : 0;
       const due = profileIds.slice(0, beforeQuiet);
+      // A pause or cancel stops the chunk at its next group (a second's sends at most), not at its end.
+      let stoppedAs: BroadcastState | undefined;
+      const continueWhile = async () => {
+        const state = (await stores.broadcasts.get(name))?.state ?? 'cancelled';
+        if (state !== 'running') stoppedAs = state;
+        return stoppedAs === undefined;
+      };
       try {
         const outcomes = await channel().deliverMany(
           due.map((profileId) => requestFor(broadcast, doc.rulesVersion, profileId)),
-          { gapMs, tries: TRIES_PER_MESSAGE, retryPauseMs: RETRY_PAUSE_MS },
+          { gapMs, tries: TRIES_PER_MESSAGE, retryPauseMs: RETRY_PAUSE_MS, continueWhile },
         );
         for (const outcome of outcomes) if (outcome) tally(counts, outcome);
       } finally {
         clearInterval(beating);
       }
-      // Not recorded: after the quiet hours the chunk is sent again, and finds those already sent final (counted then, once).
+      // Not recorded: the chunk is sent again after the pause (or the quiet hours), and finds those already sent final (counted then, once).
+      if (stoppedAs) return { state: stoppedAs, done: false };
       if (due.length < profileIds.length) return { state: doc.state, done: false };
       await stores.broadcasts.recordBatch(name, chunk, counts, now());
       return { state: doc.state, done: true, counts, ...(gapMs > 0 ? { nextAtMs: began + profileIds.length * gapMs } : {}) };

@@ -58,6 +58,12 @@ export interface BatchOptions {
   tries?: number;
   /** The pause before the n-th retry: n × this. */
   retryPauseMs?: number;
+  /**
+   * Asked before each group after the first is read and claimed: false stops the batch there
+   * (a broadcast paused or cancelled meanwhile). The groups claimed already are sent; the
+   * requests never reached keep an undefined outcome.
+   */
+  continueWhile?: () => Promise<boolean>;
 }
 
 interface BatchDeps {
@@ -107,7 +113,7 @@ export function createBatchDelivery(deps: BatchDeps) {
     requests: readonly BroadcastRequest[],
     options: BatchOptions = {},
   ): Promise<(DeliveryOutcome | undefined)[]> {
-    const { gapMs = 0, tries = 3, retryPauseMs = 1_000 } = options;
+    const { gapMs = 0, tries = 3, retryPauseMs = 1_000, continueWhile } = options;
     const began = Date.now();
     const outcomes: (DeliveryOutcome | undefined)[] = new Array(requests.length);
     const finals = finalRecorder(stores, now, outcomes);
@@ -231,18 +237,24 @@ export function createBatchDelivery(deps: BatchDeps) {
         // Two groups prepared at once: the second is read while the first (small) one sends.
         const underWay: Promise<Ready[]>[] = [];
         let launched = 0;
-        const launch = () => {
+        let stopped = false;
+        const launch = async () => {
+          if (launched > 0 && continueWhile && !(await continueWhile())) {
+            stopped = true;
+            return;
+          }
           const [first, end] = groups[launched++]!;
           const prepared = prepare(first, requests.slice(first, end));
           prepared.catch(() => undefined); // awaited below, in order; not an unhandled rejection meanwhile
           underWay.push(prepared);
         };
-        while (launched < groups.length && underWay.length < (paced ? 1 : PREPARED_AT_ONCE)) launch();
+        const more = () => !stopped && launched < groups.length;
+        while (more() && underWay.length < (paced ? 1 : PREPARED_AT_ONCE)) await launch();
         while (underWay.length > 0) {
           queue.push(...(await underWay.shift()!));
           arrived = arrived.fire();
           while (paced ? queue.length > 0 || sending > 0 : queue.length >= GROUP_SIZE) await pause(5);
-          if (launched < groups.length) launch();
+          if (more()) await launch();
         }
       } finally {
         producing = false;

@@ -2,7 +2,7 @@
  * How a broadcast's run behaves over time, on the real servers with the worker in this
  * process: a run that continues as new after every chunk still sends each member once
  * (the audience and the next chunk carried over, nothing sent twice); a rate holds across
- * chunks; and a broadcast
+ * chunks; a pause stops a chunk partway, and the resumed chunk sends only the rest; and a broadcast
  * whose quiet hours hold now sends nothing, shows that it waits and until when, and ends
  * at once when cancelled.
  */
@@ -27,6 +27,12 @@ broadcast paced {
   to segment members
   operational
   at most 5 per second
+  send email "notice"
+}
+broadcast slow_notice {
+  to segment members
+  operational
+  at most 2 per second
   send email "notice"
 }
 broadcast night_sale {
@@ -108,6 +114,30 @@ describe('a broadcast run', () => {
     // the first (less a margin for the first message's new SMTP connection); unpaced, they
     // take some tens of milliseconds.
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(((PEOPLE - 1) * 1000) / 5 - 300);
+  });
+
+  it('stops a chunk where it is when paused, and sends the rest once resumed', async () => {
+    const receivedBefore = sink.received.length;
+    // Everyone in one chunk of 3.5 s (7 at 2 a second); paused as the first e-mail arrives.
+    let pausing: Promise<unknown> | undefined;
+    sink.onMessage = () => void (pausing ??= api('POST', '/v1/broadcasts/slow_notice/pause'));
+    expect((await api('POST', '/v1/broadcasts/slow_notice/start', { batchSize: PEOPLE })).status).toBe(202);
+    const run = itinera.runtime.temporal.workflow.getHandle(broadcastWorkflowId(itinera.dbName, 'slow_notice'));
+    await eventually(async () => pausing !== undefined);
+    expect(((await pausing) as { body: { state: string } }).body.state).toBe('paused');
+    // The chunk's activity has returned: what it sent is all it will send while paused.
+    await eventually(async () => (await run.describe()).raw.pendingActivities?.length === 0);
+    sink.onMessage = undefined;
+    const sentWhilePausing = sink.received.length - receivedBefore;
+    expect(sentWhilePausing).toBeGreaterThanOrEqual(1);
+    expect(sentWhilePausing).toBeLessThan(PEOPLE);
+    expect((await api('GET', '/v1/broadcasts/slow_notice')).body).toMatchObject({ state: 'paused' });
+
+    expect((await api('POST', '/v1/broadcasts/slow_notice/resume')).body.state).toBe('running');
+    expect(await run.result()).toBe('completed');
+    expect(sink.received.length - receivedBefore).toBe(PEOPLE);
+    const done = (await api('GET', '/v1/broadcasts/slow_notice')).body;
+    expect(done).toMatchObject({ state: 'completed', progress: { audience: PEOPLE, sent: PEOPLE, failed: 0, remaining: 0 } });
   });
 
   it('sleeps through its quiet hours, visibly, sending nothing, and ends at once when cancelled', async () => {
