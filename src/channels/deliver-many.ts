@@ -29,9 +29,8 @@ import type { FrequencyCapDoc } from '../store/frequency-caps.js';
 import type { Stores } from '../store/index.js';
 import type { TemplateDoc } from '../store/templates.js';
 import { forEachInParallel } from '../util/in-parallel.js';
-import type { DeliveryOutcome } from './send-checks.js';
-import type { LinkSigner } from './links.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { DelivererDeps, DeliveryOutcome } from './send-checks.js';
+import type { OutgoingMail } from './mailer.js';
 import { composeEmail, emailRefusal, holdForCap, isMarketing, personRefusal, unsubscribeUrlOf } from './send-checks.js';
 
 /**
@@ -58,15 +57,6 @@ export interface BatchOptions {
   tries?: number;
   /** The pause before the n-th retry: n × this. */
   retryPauseMs?: number;
-}
-
-interface BatchDeps {
-  stores: Stores;
-  now: () => Date;
-  mailer?: Mailer;
-  links: LinkSigner;
-  publicUrl: string;
-  defaultTimeZone: string;
 }
 
 /** A member to decide for: their message, whether it is recorded already (not final), the person. */
@@ -100,7 +90,7 @@ function signal(): { promise: Promise<void>; fire(): ReturnType<typeof signal> }
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const outcomeOf = (doc: DeliveryDoc): DeliveryOutcome => ({ status: doc.status, ...(doc.detail ? { detail: doc.detail } : {}) });
 
-export function createBatchDelivery(deps: BatchDeps) {
+export function createBatchDelivery(deps: DelivererDeps) {
   const { stores, now } = deps;
 
   return async function deliverMany(

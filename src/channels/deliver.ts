@@ -23,8 +23,7 @@ import type { DestinationDoc } from '../store/destinations.js';
 import type { TemplateDoc } from '../store/templates.js';
 import type { Stores } from '../store/index.js';
 import { createBatchDelivery, type BatchOptions } from './deliver-many.js';
-import { confirmationPath, type LinkSigner } from './links.js';
-import type { Mailer } from './mailer.js';
+import { confirmationPath } from './links.js';
 import {
   composeEmail,
   emailRefusal,
@@ -37,8 +36,8 @@ import {
 } from './send-checks.js';
 import { postWebhook } from './webhook.js';
 
-export { addressOf, isMarketing, type DeliveryOutcome, type SendRequest } from './send-checks.js';
-import type { DeliveryOutcome } from './send-checks.js';
+export { addressOf, isMarketing, type DelivererDeps, type DeliveryOutcome, type SendRequest } from './send-checks.js';
+import type { DelivererDeps, DeliveryOutcome } from './send-checks.js';
 
 /** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
 export class RetryableDelivery extends Error {
@@ -48,18 +47,6 @@ export class RetryableDelivery extends Error {
   ) {
     super(`delivery will be retried: ${reason}`);
   }
-}
-
-export interface DelivererDeps {
-  stores: Stores;
-  now: () => Date;
-  /** Absent without ITINERA_SMTP_URL: e-mails are recorded as `not-configured`. */
-  mailer?: Mailer;
-  links: LinkSigner;
-  /** Where people reach this server (unsubscribe links). */
-  publicUrl: string;
-  /** For frequency caps' calendar days when a profile has no valid `timezone` trait. */
-  defaultTimeZone: string;
 }
 
 export interface Deliverer {
