@@ -8,8 +8,9 @@
  *      and the templates;
  *   2. the per-person decision of src/channels/send-checks.ts — erased, restricted, consent
  *      at this moment, the frequency cap, an address — the same functions `deliver` runs;
- *   3. one write listing the new messages under their people (erasure finds them), then one
- *      bulk write recording every refusal as final and every message to send as `sending`
+ *   3. one insert of the messages never recorded (each carries its person's id: erasure and
+ *      export find it by that index), then one update of those recorded before, recording
+ *      every refusal as final and every message to send as `sending`
  *      (claimed, its attempt counted), each step guarded as `advance` guards one: a
  *      message final already (an earlier attempt sent it) is refused and not sent again;
  *   4. the e-mails rendered, then handed to the mailer's pool of connections, many at once,

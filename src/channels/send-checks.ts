@@ -146,7 +146,7 @@ export interface CapHold {
  * held message is recorded `deferred`; `counted` is told so (a journey's stats).
  */
 export async function holdForCap(
-  deps: { stores: Stores; now: () => Date; defaultTimeZone: string },
+  deps: Pick<DelivererDeps, 'stores' | 'now' | 'defaultTimeZone'>,
   request: SendRequest,
   profile: ProfileDoc,
   cap: FrequencyCapDoc | null,
