@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
 import { UPDATES_PER_COMMAND } from './bulk-updates.js';
 import { COLLECTIONS } from './collections.js';
 
@@ -135,7 +135,8 @@ export class DeliveryCountStore {
   /** Counts many messages' changes (a broadcast's batch): the same increments as `count` for each. */
   countMany(changes: readonly CountedChange[]): void {
     for (const { message, listedAt, outcome, at } of changes) {
-      if (listedAt) for (const scope of scopesOf(message, true)) this.add(hourId(hourOf(listedAt), scope), `m.${minuteOf(listedAt).slice(14)}`, 1);
+      if (listedAt)
+        for (const scope of scopesOf(message, true)) this.add(hourId(hourOf(listedAt), scope), `m.${minuteOf(listedAt).slice(14)}`, 1);
       if (outcome) for (const scope of scopesOf(message, false)) this.add(dayId(dayOf(at), scope), `${message.channel}.${outcome}`, 1);
     }
     if (changes.length > 0) this.schedule(DELIVERY_COUNTS_FLUSH_MS);
@@ -170,12 +171,10 @@ export class DeliveryCountStore {
       let chunk = ops.slice(from, from + UPDATES_PER_COMMAND);
       for (let tries = 1; chunk.length > 0; tries++) {
         try {
-          await this.collection.bulkWrite(
-            chunk.map(({ id, fields }) => ({
-              updateOne: { filter: { _id: id }, update: { $inc: Object.fromEntries(fields) }, upsert: true },
-            })),
-            { ordered: false },
-          );
+          const bulk: AnyBulkWriteOperation<DeliveryDayDoc | DeliveryHourDoc>[] = chunk.map(({ id, fields }) => ({
+            updateOne: { filter: { _id: id }, update: { $inc: Object.fromEntries(fields) }, upsert: true },
+          }));
+          await this.collection.bulkWrite(bulk, { ordered: false });
           chunk = [];
         } catch (error) {
           // A document created by a racing write between our read and insert refuses that
@@ -190,7 +189,10 @@ export class DeliveryCountStore {
           firstError ??= error;
           for (const { id, fields } of left) for (const [field, n] of fields) this.add(id, field, n);
           // Counter ids only: days, hours, journeys, broadcasts, templates; never a person.
-          this.logger?.warn({ err: error, documents: left.length, retryInMs: this.retryDelay(this.failures + 1) }, 'delivery counts not written; kept for a retry');
+          this.logger?.warn(
+            { err: error, documents: left.length, retryInMs: this.retryDelay(this.failures + 1) },
+            'delivery counts not written; kept for a retry',
+          );
           chunk = [];
         }
       }
