@@ -49,7 +49,7 @@ const RAW_BASELINES = process.env.JOURNEYS_BENCH_RAW !== '0';
 /** 0 leaves the database commands out of the profile (the driver's command monitoring off). */
 const PROFILE_DATABASE = process.env.JOURNEYS_BENCH_PROFILE !== '0';
 /** Runs whose histories are read for the profile. */
-const HISTORY_SAMPLE = 20;
+const HISTORY_SAMPLE = 50;
 const DRIP_TIMEOUT_MS = 60 * 60_000;
 const CHAPTERS = 3;
 const BATCH = 100;

@@ -207,6 +207,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const stores = createStores(mongo.db(options.dbName));
   stores.dataCatalog.reportFailuresTo(logger);
   stores.journeyStats.setLogger(logger);
+  stores.deliveries.counts.setLogger(logger);
   await ensureIndexes(stores);
   await migrate(stores, now());
 
@@ -424,6 +425,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sendSummary?.stop();
       mailer?.close();
       await stores.journeyStats.flush().catch((error: unknown) => logger.warn({ err: error }, 'journey counts not written'));
+      await stores.deliveries.counts.flush().catch((error: unknown) => logger.warn({ err: error }, 'delivery counts not written'));
       // After the writer has settled: the last events' catalogue counts are in memory until here.
       await stores.dataCatalog.close();
       await nativeConnection?.close();

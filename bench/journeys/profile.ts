@@ -153,6 +153,12 @@ export interface HistoryFigures {
   byType: Record<string, number>;
   /** The patch markers and local activities of one run of the sample, in order. */
   markers: string[];
+  /**
+   * Workflow tasks that timed out: sampled runs with one, by timeout type (START_TO_CLOSE:
+   * the worker held the task too long; SCHEDULE_TO_START: a sticky task no poller took in
+   * time), and around the first one the events with their seconds since the task was scheduled.
+   */
+  taskTimeouts: { runs: number; byType: Record<string, number>; aroundFirst?: string[] };
 }
 
 /** The histories of these runs (a sample), summed up. */
@@ -160,17 +166,28 @@ export async function historySample(client: Client, workflowIds: string[]): Prom
   const byType = new Map<string, number>();
   let events = 0;
   let markers: string[] = [];
+  const timeouts = { runs: 0, byType: {} as Record<string, number>, aroundFirst: undefined as string[] | undefined };
   for (const [index, workflowId] of workflowIds.entries()) {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const names: string[] = [];
-    for (const event of history.events ?? []) {
+    const all = history.events ?? [];
+    let timedOut = false;
+    for (const [at, event] of all.entries()) {
       events += 1;
       const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
       const short = type.replace(/^EVENT_TYPE_/, '');
       byType.set(short, (byType.get(short) ?? 0) + 1);
       const marker = event.markerRecordedEventAttributes;
       if (index === 0 && marker) names.push(markerName(marker));
+      const timeout = event.workflowTaskTimedOutEventAttributes;
+      if (timeout) {
+        timedOut = true;
+        const kind = (proto.temporal.api.enums.v1.TimeoutType[timeout.timeoutType ?? 0] ?? '').replace(/^TIMEOUT_TYPE_/, '');
+        timeouts.byType[kind] = (timeouts.byType[kind] ?? 0) + 1;
+        timeouts.aroundFirst ??= eventsAround(all, at);
+      }
     }
+    if (timedOut) timeouts.runs += 1;
     if (index === 0) markers = names;
   }
   const runs = Math.max(1, workflowIds.length);
@@ -180,7 +197,21 @@ export async function historySample(client: Client, workflowIds: string[]): Prom
     workflowTasksPerRun: round((byType.get('WORKFLOW_TASK_COMPLETED') ?? 0) / runs, 1),
     byType: Object.fromEntries([...byType].sort(([, a], [, b]) => b - a).map(([type, n]) => [type, round(n / runs, 1)])),
     markers,
+    taskTimeouts: { runs: timeouts.runs, byType: timeouts.byType, ...(timeouts.aroundFirst ? { aroundFirst: timeouts.aroundFirst } : {}) },
   };
+}
+
+/** The events from a few before the one at `at` to a few after, each with its seconds since the first of them. */
+function eventsAround(events: proto.temporal.api.history.v1.IHistoryEvent[], at: number): string[] {
+  const shown = events.slice(Math.max(0, at - 5), at + 4);
+  const secondsOf = (event: proto.temporal.api.history.v1.IHistoryEvent) =>
+    Number(event.eventTime?.seconds ?? 0) + (event.eventTime?.nanos ?? 0) / 1e9;
+  const start = secondsOf(shown[0]!);
+  return shown.map((event) => {
+    const type = (proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '');
+    const marker = event.markerRecordedEventAttributes;
+    return `+${(secondsOf(event) - start).toFixed(2)} s ${type}${marker ? ` (${markerName(marker)})` : ''}`;
+  });
 }
 
 /** `patch <id>` or `local <activity type>`, from the marker's details. */

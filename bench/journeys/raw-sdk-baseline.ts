@@ -23,7 +23,7 @@ export type RawSdkShape = 'regular-sends' | 'local-sends';
 const STARTERS = 32;
 
 /** Runs whose histories are read for the profile, spread over the people. */
-const HISTORY_SAMPLE = 20;
+const HISTORY_SAMPLE = 50;
 
 export interface RawSdkDrip {
   temporalAddress: string;

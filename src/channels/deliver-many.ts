@@ -8,8 +8,9 @@
  *      and the templates;
  *   2. the per-person decision of src/channels/send-checks.ts — erased, restricted, consent
  *      at this moment, the frequency cap, an address — the same functions `deliver` runs;
- *   3. one write listing the new messages under their people (erasure finds them), then one
- *      bulk write recording every refusal as final and every message to send as `sending`
+ *   3. one insert of the messages never recorded (each carries its person's id: erasure and
+ *      export find it by that index), then one update of those recorded before, recording
+ *      every refusal as final and every message to send as `sending`
  *      (claimed, its attempt counted), each step guarded as `advance` guards one: a
  *      message final already (an earlier attempt sent it) is refused and not sent again;
  *   4. the e-mails rendered, then handed to the mailer's pool of connections, many at once,
@@ -29,9 +30,8 @@ import type { FrequencyCapDoc } from '../store/frequency-caps.js';
 import type { Stores } from '../store/index.js';
 import type { TemplateDoc } from '../store/templates.js';
 import { forEachInParallel } from '../util/in-parallel.js';
-import type { DeliveryOutcome } from './send-checks.js';
-import type { LinkSigner } from './links.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { DelivererDeps, DeliveryOutcome } from './send-checks.js';
+import type { OutgoingMail } from './mailer.js';
 import { composeEmail, emailRefusal, holdForCap, isMarketing, personRefusal, unsubscribeUrlOf } from './send-checks.js';
 
 /**
@@ -66,15 +66,6 @@ export interface BatchOptions {
   continueWhile?: () => Promise<boolean>;
 }
 
-interface BatchDeps {
-  stores: Stores;
-  now: () => Date;
-  mailer?: Mailer;
-  links: LinkSigner;
-  publicUrl: string;
-  defaultTimeZone: string;
-}
-
 /** A member to decide for: their message, whether it is recorded already (not final), the person. */
 interface Decided {
   index: number;
@@ -106,7 +97,7 @@ function signal(): { promise: Promise<void>; fire(): ReturnType<typeof signal> }
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const outcomeOf = (doc: DeliveryDoc): DeliveryOutcome => ({ status: doc.status, ...(doc.detail ? { detail: doc.detail } : {}) });
 
-export function createBatchDelivery(deps: BatchDeps) {
+export function createBatchDelivery(deps: DelivererDeps) {
   const { stores, now } = deps;
 
   return async function deliverMany(

@@ -6,6 +6,10 @@
  * record is the one gap no protocol closes: the resend carries the same Message-ID or
  * Idempotency-Key, both derived from the key, so the receiver recognises it.
  *
+ * The message's first record carries the person's id, and the `profileId` index of
+ * `deliveries` finds it for the person's page, an export and an erasure: nothing is
+ * listed beside it. Its console counters are written behind (src/store/delivery-counts.ts).
+ *
  * Personal data (the address, the traits, the rendered message) is read here and leaves
  * only towards the receiver: the outcome returned to the workflow is a status and a code.
  */
@@ -23,8 +27,7 @@ import type { DestinationDoc } from '../store/destinations.js';
 import type { TemplateDoc } from '../store/templates.js';
 import type { Stores } from '../store/index.js';
 import { createBatchDelivery, type BatchOptions } from './deliver-many.js';
-import { confirmationPath, type LinkSigner } from './links.js';
-import type { Mailer } from './mailer.js';
+import { confirmationPath } from './links.js';
 import {
   composeEmail,
   emailRefusal,
@@ -37,8 +40,8 @@ import {
 } from './send-checks.js';
 import { postWebhook } from './webhook.js';
 
-export { addressOf, isMarketing, type DeliveryOutcome, type SendRequest } from './send-checks.js';
-import type { DeliveryOutcome } from './send-checks.js';
+export { addressOf, isMarketing, type DelivererDeps, type DeliveryOutcome, type SendRequest } from './send-checks.js';
+import type { DelivererDeps, DeliveryOutcome } from './send-checks.js';
 
 /** A failure worth trying again (4xx from SMTP, 5xx/408/429 or the network for a webhook). */
 export class RetryableDelivery extends Error {
@@ -48,18 +51,6 @@ export class RetryableDelivery extends Error {
   ) {
     super(`delivery will be retried: ${reason}`);
   }
-}
-
-export interface DelivererDeps {
-  stores: Stores;
-  now: () => Date;
-  /** Absent without ITINERA_SMTP_URL: e-mails are recorded as `not-configured`. */
-  mailer?: Mailer;
-  links: LinkSigner;
-  /** Where people reach this server (unsubscribe links). */
-  publicUrl: string;
-  /** For frequency caps' calendar days when a profile has no valid `timezone` trait. */
-  defaultTimeZone: string;
 }
 
 export interface Deliverer {
@@ -170,7 +161,10 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   /**
    * What a send decides on, read at once: its earlier attempt, the person, the channel's
    * cap (marketing only) and the template or destination. One round trip's wait instead
-   * of four, inside a run's workflow task when the send is its local first attempt.
+   * of four, inside a run's workflow task when the send is its local first attempt. The
+   * cap and the template come from the process's recent reads (src/store/recent-reads.ts:
+   * another process's edit is seen within seconds), so most sends read the message and
+   * the person only.
    */
   async function readForSend(request: SendRequest) {
     const marketing = isMarketing(request);
@@ -178,8 +172,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const [earlier, profile, cap, template, destination] = await Promise.all([
       stores.deliveries.findById(request.key),
       stores.profiles.findById(request.profileId),
-      marketing ? stores.frequencyCaps.get(request.channel) : null,
-      email ? stores.templates.get(request.name) : null,
+      marketing ? stores.frequencyCaps.forSend(request.channel) : null,
+      email ? stores.templates.forSend(request.name) : null,
       email ? null : stores.destinations.get(request.name),
     ]);
     return { marketing, earlier, profile, cap, template, destination };
@@ -191,7 +185,6 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       if (earlier && FINAL_DELIVERY_STATUSES.includes(earlier.status)) return outcomeOf(earlier);
       // Erased while the run winds down: nothing is sent and nothing recorded about them.
       if (!profile) return { status: 'skipped', detail: 'no profile' };
-      if (!earlier) await stores.deliveries.listUnder(request);
       const refused = personRefusal(request, profile, now());
       if (refused) return finish(request, refused.status, refused.detail);
       const held = marketing ? await capped(request, profile, cap) : null;
@@ -204,7 +197,6 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     deliverMany: createBatchDelivery(deps),
 
     async defer(request, until) {
-      await stores.deliveries.listUnder(request);
       await stores.deliveries.advance(request, { status: 'deferred', at: now(), detail: 'quiet hours', until });
       count(request, 'messages.quiet-hours');
     },
@@ -214,14 +206,13 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       if (earlier && FINAL_DELIVERY_STATUSES.includes(earlier.status)) return outcomeOf(earlier);
       const profile = await stores.profiles.findById(request.profileId);
       if (!profile) return { status: 'skipped', detail: 'no profile' };
-      if (!earlier) await stores.deliveries.listUnder(request);
       if (profile.restricted) return finish(request, 'skipped', 'restricted');
       const confirmUrl = `${deps.publicUrl}${confirmationPath(deps.links.confirmationToken({ recordId: request.confirms, expiresAt: linkExpiresAt }))}`;
       return sendEmail(
         request,
         profile,
         { variables: { confirm_url: confirmUrl, purpose: request.purpose } },
-        await stores.templates.get(request.name),
+        await stores.templates.forSend(request.name),
       );
     },
 

@@ -16,6 +16,19 @@ import { unsubscribePath, type LinkSigner } from './links.js';
 import { messageIdOf, type Mailer, type OutgoingMail } from './mailer.js';
 import { renderTemplate } from './templates.js';
 
+/** What sending needs, alone (`deliver`) or in a batch (`deliverMany`). */
+export interface DelivererDeps {
+  stores: Stores;
+  now: () => Date;
+  /** Absent without ITINERA_SMTP_URL: e-mails are recorded as `not-configured`. */
+  mailer?: Mailer;
+  links: LinkSigner;
+  /** Where people reach this server (unsubscribe links). */
+  publicUrl: string;
+  /** For frequency caps' calendar days when a profile has no valid `timezone` trait. */
+  defaultTimeZone: string;
+}
+
 /** What became of one message: its status, why, and when a capped one may go. */
 export interface DeliveryOutcome {
   status: DeliveryStatus;
@@ -133,7 +146,7 @@ export interface CapHold {
  * held message is recorded `deferred`; `counted` is told so (a journey's stats).
  */
 export async function holdForCap(
-  deps: { stores: Stores; now: () => Date; defaultTimeZone: string },
+  deps: Pick<DelivererDeps, 'stores' | 'now' | 'defaultTimeZone'>,
   request: SendRequest,
   profile: ProfileDoc,
   cap: FrequencyCapDoc | null,

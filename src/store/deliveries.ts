@@ -9,10 +9,15 @@ function dayBefore(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The keys of a person's messages, so listing or erasing them is `_id` lookups, never a scan. */
+/**
+ * A person's frequency-cap slots, by profile id. Until 2026-12-07 it also listed the keys
+ * of the person's journey messages; messages are now found by the indexed `profileId` of
+ * their own documents, and `keys` (still read, so nothing listed before is missed; each of
+ * those messages carries its `profileId` as well) is no longer written.
+ */
 interface ProfileMessagesDoc {
   _id: string;
-  keys: string[];
+  keys?: string[];
   /** Frequency-cap slots: `<channel>|<local day>` → the keys of the marketing messages sent in it. */
   slots?: Record<string, string[]>;
 }
@@ -83,11 +88,6 @@ export class DeliveryStore {
     return this.collection.findOne({ _id: key });
   }
 
-  /** Lists the message under the person (once; repeating it changes nothing), before its first step is recorded. */
-  async listUnder(request: OutgoingMessage): Promise<void> {
-    await this.byProfile.updateOne({ _id: request.profileId }, { $addToSet: { keys: request.key } }, { upsert: true });
-  }
-
   /** Many messages by key in one read (an `$in` of the `_id` index); a key never recorded is absent. */
   async findByKeys(keys: readonly string[]): Promise<Map<string, DeliveryDoc>> {
     if (keys.length === 0) return new Map();
@@ -97,9 +97,8 @@ export class DeliveryStore {
 
   /**
    * Records the first step of many messages never recorded (a broadcast's batch) in one
-   * insert, each document as `advance` would create it. Not listed under the person's
-   * document (that is one write per person): `ofProfiles` and erasure find them by the
-   * indexed `profileId` as well. The console's counters move once for the batch. Returns
+   * insert, each document as `advance` would create it (found under the person, as every
+   * message, by the indexed `profileId`). The console's counters move once for the batch. Returns
    * the keys another attempt recorded meanwhile, left as they are (the caller reads them).
    */
   async recordFirst(steps: readonly BatchStep[]): Promise<Set<string>> {
@@ -119,7 +118,7 @@ export class DeliveryStore {
       } as DeliveryDoc;
     });
     const skipped = await insertManySkippingDuplicates(this.collection, docs);
-    await this.counts.countMany(
+    this.counts.countMany(
       steps
         .filter((_, index) => !skipped.has(index))
         .map(({ request, step }) => {
@@ -157,7 +156,7 @@ export class DeliveryStore {
     }
     const outcome = outcomeOf(step.status, step.detail);
     if (outcome)
-      await this.counts.countMany(
+      this.counts.countMany(
         requests.filter((request) => moved.has(request.key)).map((request) => ({ message: countedOf(request), outcome, at: step.at })),
       );
     return moved;
@@ -171,8 +170,9 @@ export class DeliveryStore {
    *
    * The console's counters move here, after the write and only when it took the step: the
    * first record lists the message under its minute, and a final state counts its outcome.
-   * A repeated final step is refused by the filter, so it counts nothing; a crash between
-   * the two writes loses one count (the chart's, never the message's).
+   * A repeated final step is refused by the filter, so it counts nothing. The counts are
+   * written behind (DeliveryCountStore): the step costs this one write; a crash loses the
+   * counts gathered since the last second's write (the chart's, never the message's).
    */
   async advance(
     request: OutgoingMessage,
@@ -200,7 +200,7 @@ export class DeliveryStore {
     }
     const outcome = outcomeOf(step.status, step.detail);
     if (inserted || outcome)
-      await this.counts.count(countedOf(request), {
+      this.counts.count(countedOf(request), {
         ...(inserted ? { listedAt: step.at } : {}),
         ...(outcome ? { outcome } : {}),
         at: step.at,
@@ -219,7 +219,7 @@ export class DeliveryStore {
     if (result.modifiedCount !== 1) return false;
     const doc = await this.collection.findOne({ _id: key }, { projection: { channel: 1, name: 1, journey: 1, broadcast: 1 } });
     if (!doc) return false;
-    await this.counts.count(countedOf(doc), { outcome: 'unsubscribed', at });
+    this.counts.count(countedOf(doc), { outcome: 'unsubscribed', at });
     return true;
   }
 
@@ -292,8 +292,8 @@ export class DeliveryStore {
   /** The person's messages under any of their ids, newest first. */
   async ofProfiles(profileIds: readonly string[]): Promise<DeliveryDoc[]> {
     const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
-    const keys = indexes.flatMap((index) => index.keys);
-    // Listed under the person (a journey's), and by the indexed `profileId` (a broadcast's, recorded in bulk unlisted).
+    const keys = indexes.flatMap((index) => index.keys ?? []);
+    // By the indexed `profileId` (every message), and those listed under the person before 2026-12-07.
     const [listed, unlisted] = await Promise.all([
       keys.length === 0 ? [] : this.collection.find({ _id: { $in: keys } }).toArray(),
       this.collection.find({ profileId: { $in: [...profileIds] } }).toArray(),
@@ -304,13 +304,12 @@ export class DeliveryStore {
 
   /**
    * Erasure: every message of any of the person's ids (their own and those they
-   * absorbed). Those of the person's document are found by `_id`; messages queued before
-   * that document existed, by the `profileId` index.
+   * absorbed), by the `profileId` index, and any listed under the person's document
+   * before 2026-12-07 (by `_id`).
    */
   async countByProfiles(profileIds: readonly string[]): Promise<number> {
     const indexes = await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray();
-    const keys = new Set(indexes.flatMap((index) => index.keys));
-    // Messages queued before the person's document existed.
+    const keys = new Set(indexes.flatMap((index) => index.keys ?? []));
     for (const doc of await this.collection.find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1 } }).toArray())
       keys.add(doc._id);
     return keys.size;
@@ -322,7 +321,7 @@ export class DeliveryStore {
     if (profileIds.length === 0) return keys;
     const add = (profileId: string, key: string) => keys.set(profileId, (keys.get(profileId) ?? new Set()).add(key));
     for (const index of await this.byProfile.find({ _id: { $in: [...profileIds] } }).toArray())
-      for (const key of index.keys) add(index._id, key);
+      for (const key of index.keys ?? []) add(index._id, key);
     for (const doc of await this.collection
       .find({ profileId: { $in: [...profileIds] } }, { projection: { _id: 1, profileId: 1 } })
       .toArray())
@@ -332,7 +331,7 @@ export class DeliveryStore {
 
   async deleteByProfiles(profileIds: string[]): Promise<number> {
     const indexes = await this.byProfile.find({ _id: { $in: profileIds } }).toArray();
-    const keys = indexes.flatMap((index) => index.keys);
+    const keys = indexes.flatMap((index) => index.keys ?? []);
     let deleted = keys.length === 0 ? 0 : (await this.collection.deleteMany({ _id: { $in: keys } })).deletedCount;
     deleted += (await this.collection.deleteMany({ profileId: { $in: profileIds } })).deletedCount;
     await this.byProfile.deleteMany({ _id: { $in: profileIds } });

@@ -1,4 +1,6 @@
+import { AsyncResource } from 'node:async_hooks';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import { UPDATES_PER_COMMAND } from './bulk-updates.js';
 import { COLLECTIONS } from './collections.js';
 
 /**
@@ -69,72 +71,166 @@ function scopesOf(message: CountedMessage, withTemplate: boolean): Scope[] {
   return scopes;
 }
 
+/** What the store needs of a logger (pino's signature). */
+export interface WarnLogger {
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
+/** How often counts gathered in memory are written (ms). */
+export const DELIVERY_COUNTS_FLUSH_MS = 1_000;
+/** A write that keeps failing is retried at most this far apart (doubling from the flush period). */
+const MAX_RETRY_MS = 30_000;
+/** A bulk's upserts that lost a race to create their document go again this many times. */
+const UPSERT_TRIES = 3;
+
+/**
+ * Written behind: counts gather in memory and are added to their documents once a second
+ * (DELIVERY_COUNTS_FLUSH_MS), one `$inc` per document for all the messages of that second,
+ * in bulks of at most UPDATES_PER_COMMAND (src/store/bulk-updates.ts). A send so writes its
+ * message and nothing else; a busy second of a thousand sends costs a handful of updates.
+ * Reads through this store (`days`, `minutes`) write what this process holds first.
+ *
+ * The price, accepted for figures derived from the messages (docs/messages.md, "Every
+ * message"): a process that dies without shutting down loses what it gathered since its
+ * last write (at most a second of its messages, or, while the database is unreachable,
+ * everything held since: a day's chart undercounts them, and messages first recorded in
+ * those minutes are missing from the Deliveries list, still on the person's page, in an
+ * export and found by an erasure). A write that fails is logged and its counts wait for
+ * the retry; one lost with its connection after the database applied it may count twice.
+ */
 export class DeliveryCountStore {
   private readonly collection: Collection<DeliveryDayDoc | DeliveryHourDoc>;
+  /** Document id → field → increment, not yet written. */
+  private pending = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+  /** The write under way (and those queued behind it): a read's flush waits for it. */
+  private flushing: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private logger: WarnLogger | undefined;
+  /**
+   * The timer runs in the context the store was made in, not in that of the send that
+   * happened to start it (a profile of the sends' database commands puts its writes apart).
+   */
+  private readonly detached = new AsyncResource('itinera.deliveryCounts');
 
-  constructor(db: Db) {
+  constructor(db: Db, options: { logger?: WarnLogger } = {}) {
     this.collection = db.collection<DeliveryDayDoc | DeliveryHourDoc>(COLLECTIONS.deliveryCounts);
+    this.logger = options.logger;
+  }
+
+  /** Where failed writes are reported (the stores are built before the runtime's logger is handed around). */
+  setLogger(logger: WarnLogger): void {
+    this.logger = logger;
   }
 
   /**
-   * Counts what just happened to a message, in one round trip: that it was first recorded
-   * at `listedAt` (its minute joins the list's index), and/or an outcome on `at`'s day.
-   * The caller calls this once per real transition (DeliveryStore decides that).
+   * Counts what just happened to a message: that it was first recorded at `listedAt` (its
+   * minute joins the list's index), and/or an outcome on `at`'s day; written within a
+   * second. The caller calls this once per real transition (DeliveryStore decides that).
    */
-  async count(message: CountedMessage, what: { listedAt?: Date; outcome?: DeliveryOutcome; at: Date }): Promise<void> {
-    const ops: AnyBulkWriteOperation<DeliveryDayDoc | DeliveryHourDoc>[] = [];
-    if (what.listedAt) {
-      const hour = hourOf(what.listedAt);
-      const minute = minuteOf(what.listedAt).slice(14);
-      for (const scope of scopesOf(message, true))
-        ops.push({ updateOne: { filter: { _id: hourId(hour, scope) }, update: { $inc: { [`m.${minute}`]: 1 } }, upsert: true } });
-    }
-    if (what.outcome) {
-      const day = dayOf(what.at);
-      for (const scope of scopesOf(message, false))
-        ops.push({
-          updateOne: { filter: { _id: dayId(day, scope) }, update: { $inc: { [`${message.channel}.${what.outcome}`]: 1 } }, upsert: true },
-        });
-    }
-    if (ops.length > 0) await this.collection.bulkWrite(ops, { ordered: false });
+  count(message: CountedMessage, what: { listedAt?: Date; outcome?: DeliveryOutcome; at: Date }): void {
+    this.countMany([{ message, ...what }]);
   }
 
-  /**
-   * Counts many messages' changes in one round trip (a broadcast's batch): the same
-   * increments as `count` for each, summed per document and field first.
-   */
-  async countMany(changes: readonly CountedChange[]): Promise<void> {
-    const increments = new Map<string, Map<string, number>>();
-    const add = (id: string, field: string) => {
-      const fields = increments.get(id) ?? new Map<string, number>();
-      fields.set(field, (fields.get(field) ?? 0) + 1);
-      increments.set(id, fields);
-    };
+  /** Counts many messages' changes (a broadcast's batch): the same increments as `count` for each. */
+  countMany(changes: readonly CountedChange[]): void {
     for (const { message, listedAt, outcome, at } of changes) {
-      if (listedAt) for (const scope of scopesOf(message, true)) add(hourId(hourOf(listedAt), scope), `m.${minuteOf(listedAt).slice(14)}`);
-      if (outcome) for (const scope of scopesOf(message, false)) add(dayId(dayOf(at), scope), `${message.channel}.${outcome}`);
+      if (listedAt)
+        for (const scope of scopesOf(message, true)) this.add(hourId(hourOf(listedAt), scope), `m.${minuteOf(listedAt).slice(14)}`, 1);
+      if (outcome) for (const scope of scopesOf(message, false)) this.add(dayId(dayOf(at), scope), `${message.channel}.${outcome}`, 1);
     }
-    let ops: AnyBulkWriteOperation<DeliveryDayDoc | DeliveryHourDoc>[] = [...increments].map(([id, fields]) => ({
-      updateOne: { filter: { _id: id }, update: { $inc: Object.fromEntries(fields) }, upsert: true },
-    }));
-    // A document created by a racing batch between our read and insert refuses that one
-    // upsert (duplicate key); the others took. The refused ones go again, and find it.
-    for (let tries = 1; ops.length > 0; tries++) {
-      try {
-        await this.collection.bulkWrite(ops, { ordered: false });
-        return;
-      } catch (error) {
-        if (!(error instanceof MongoBulkWriteError) || tries === 3) throw error;
-        const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        if (failures.some((failure) => failure.code !== 11000)) throw error;
-        ops = failures.map((failure) => ops[failure.index]!);
+    if (changes.length > 0) this.schedule(DELIVERY_COUNTS_FLUSH_MS);
+  }
+
+  /** Increments held in memory, not yet written (after a failed write: what waits for the retry). */
+  pendingCount(): number {
+    let total = 0;
+    for (const fields of this.pending.values()) for (const n of fields.values()) total += n;
+    return total;
+  }
+
+  /**
+   * Writes what has gathered (reads, tests and shutdown call it; the timer does otherwise),
+   * after any write under way. Counts whose write fails wait for the retry, and the first
+   * error is thrown once every bulk has been tried.
+   */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.write());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    const ops: { id: string; fields: Map<string, number> }[] = [...batch].map(([id, fields]) => ({ id, fields }));
+    let firstError: unknown;
+    for (let from = 0; from < ops.length; from += UPDATES_PER_COMMAND) {
+      let chunk = ops.slice(from, from + UPDATES_PER_COMMAND);
+      for (let tries = 1; chunk.length > 0; tries++) {
+        try {
+          const bulk: AnyBulkWriteOperation<DeliveryDayDoc | DeliveryHourDoc>[] = chunk.map(({ id, fields }) => ({
+            updateOne: { filter: { _id: id }, update: { $inc: Object.fromEntries(fields) }, upsert: true },
+          }));
+          await this.collection.bulkWrite(bulk, { ordered: false });
+          chunk = [];
+        } catch (error) {
+          // A document created by a racing write between our read and insert refuses that
+          // one upsert (duplicate key); the others took. The refused ones go again, and find it.
+          const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : undefined;
+          const racing = failures !== undefined && failures.every((failure) => failure.code === 11000);
+          const left = failures === undefined ? chunk : failures.map((failure) => chunk[failure.index]!);
+          if (racing && tries < UPSERT_TRIES) {
+            chunk = left;
+            continue;
+          }
+          firstError ??= error;
+          for (const { id, fields } of left) for (const [field, n] of fields) this.add(id, field, n);
+          // Counter ids only: days, hours, journeys, broadcasts, templates; never a person.
+          this.logger?.warn(
+            { err: error, documents: left.length, retryInMs: this.retryDelay(this.failures + 1) },
+            'delivery counts not written; kept for a retry',
+          );
+          chunk = [];
+        }
       }
     }
+    if (firstError === undefined) {
+      this.failures = 0;
+      return;
+    }
+    this.failures += 1;
+    this.schedule(this.retryDelay(this.failures));
+    throw firstError;
   }
 
-  /** The day documents of one scope (days without messages are absent). */
+  private add(id: string, field: string, n: number): void {
+    const fields = this.pending.get(id) ?? new Map<string, number>();
+    fields.set(field, (fields.get(field) ?? 0) + n);
+    this.pending.set(id, fields);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = this.detached.runInAsyncScope(() =>
+      setTimeout(() => {
+        this.timer = undefined;
+        // Failures are logged and re-queued inside the write; nothing more to do with them here.
+        void this.flush().catch(() => undefined);
+      }, delayMs).unref(),
+    );
+  }
+
+  private retryDelay(failures: number): number {
+    return Math.min(MAX_RETRY_MS, DELIVERY_COUNTS_FLUSH_MS * 2 ** Math.max(0, failures - 1));
+  }
+
+  /** The day documents of one scope (days without messages are absent), with what this process holds written first. */
   async days(days: readonly string[], scope: Scope): Promise<Map<string, DeliveryDayDoc>> {
     if (days.length === 0) return new Map();
+    await this.written();
     const docs = await this.collection.find({ _id: { $in: days.map((day) => dayId(day, scope)) } }).toArray();
     return new Map(docs.map((doc) => [doc._id.split('|')[1]!, doc as DeliveryDayDoc]));
   }
@@ -142,7 +238,17 @@ export class DeliveryCountStore {
   /** Per hour of one scope, the minutes that hold messages and how many (hours without any are absent). */
   async minutes(hours: readonly string[], scope: Scope): Promise<Map<string, Record<string, number>>> {
     if (hours.length === 0) return new Map();
+    await this.written();
     const docs = await this.collection.find({ _id: { $in: hours.map((hour) => hourId(hour, scope)) } }).toArray();
     return new Map(docs.map((doc) => [doc._id.split('|')[1]!, (doc as DeliveryHourDoc).m ?? {}]));
+  }
+
+  /**
+   * What this process holds, written before a read (nothing to wait for most of the time).
+   * If the write fails the read shows the figures without them; the retry is logged and under way.
+   */
+  private async written(): Promise<void> {
+    if (this.pending.size > 0 || this.timer) await this.flush().catch(() => undefined);
+    else await this.flushing;
   }
 }
