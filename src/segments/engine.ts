@@ -23,7 +23,7 @@ import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
-import { computeShares, computingLeaves, ownShareKnown, type Shares } from './own-backfill.js';
+import { computeShares, computingLeaves, ownShareKnown, passShares, type PassBackfill, type Shares } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
@@ -56,6 +56,11 @@ export interface Refresh {
   fromClock?: boolean;
   /** Segments computed for the first time: who enters them was a member already (`initial`). */
   initial?: readonly string[];
+  /**
+   * A deploy's pass (recompute.ts): the backfill it folded for this person, judged by and
+   * written with this judgement, in the one write (own-backfill.ts `passShares`).
+   */
+  backfill?: PassBackfill;
 
   /**
    * Every stored event of the person that is applied: the facts are rebuilt from them
@@ -261,7 +266,12 @@ export class SegmentEngine {
     const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
     // Leaves a deploy is still backfilling: the person's own share is computed here, so the
     // segments reading them are judged now rather than once the backfill ends (own-backfill.ts).
-    const shares = await this.ownShares(profile, refresh, context, change, merged.length > 0, now);
+    // A deploy's pass hands in the shares it folded; the rest are computed from the person's events.
+    const passed = passShares(profile, refresh.backfill, now);
+    const known: ProfileDoc = passed ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...passed.shares } } : profile;
+    const own = await this.ownShares(known, refresh, context, change, merged.length > 0, now);
+    const shares: Shares | undefined =
+      passed || own ? { shares: { ...passed?.shares, ...own?.shares }, before: { ...passed?.shares, ...own?.before } } : undefined;
     const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.shares } } : profile;
     const subjectBefore: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.before } } : profile;
 
@@ -310,7 +320,9 @@ export class SegmentEngine {
 
     // Facts are written when events changed them, or with anything else: a window merely
     // moving on is not worth a write (the next judgement drops what left it anyway).
-    if (live.folded || shares || Object.keys(set).length > 0) {
+    // A share of no event (the pass's, for someone without any) is not worth a write of its
+    // own: absent, it reads the same once the leaf is ready.
+    if (live.folded || own || passed?.folded || Object.keys(set).length > 0) {
       const absorbed = absorbBackfill(subject, live.facts, context, now);
       if (canonicalJson(absorbed.facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = absorbed.facts;
       if (canonicalJson(absorbed.backfill) !== canonicalJson(profile.segmentBackfill ?? {})) set.segmentBackfill = absorbed.backfill;
@@ -349,6 +361,8 @@ export class SegmentEngine {
     for (const segment of context.plan.segments) if (affects(change, segment)) for (const key of segment.leaves) wanted.add(key);
     for (const run of Object.values(profile.journeys ?? {}))
       for (const key of this.plans.get(run.rulesVersion)?.exits.get(run.journey)?.leaves ?? []) wanted.add(key);
+    // A deploy's pass needs every share it did not hand in (a person merged into: passShares).
+    for (const { key } of refresh.backfill?.leaves ?? []) wanted.add(key);
     // A recovery computes every share again (from the stored events, as it rebuilds the live facts).
     const question = { profile, computing, wanted, events: refresh.events ?? [], recompute: mergedSince || refresh.rebuild !== undefined };
     return computeShares(this.options.stores, question, now);

@@ -14,10 +14,15 @@
  *    belong to the backfill. Each event is counted by exactly one of them.
  * 2. once every batch received up to the cutoff is applied (the outbox holds none), the
  *    backfill folds the stored events into those leaves' facts in one pass over the events
- *    they name (found by the `event` index) and merges them into each profile, marked so
- *    that a retried backfill skips profiles it has done; the leaves are then ready.
+ *    they name (found by the `event` index), held in memory per person.
  * 3. every profile is judged for the computing segments, in `_id` order, with the last id
- *    as the checkpoint a retried pass resumes from.
+ *    as the checkpoint a retried pass resumes from (which folds the events again). Each
+ *    person's backfilled facts are judged by and written with their judgement, in one
+ *    write (`segmentBackfill.<leaf>@<cutoff>`, a plain `$set`: written again by a retry, it
+ *    is the same value); the leaves are then ready. When every segment computed is new
+ *    and false for anyone without an event of its new leaves (`sum … > 300`, `performed`),
+ *    only the people with such events are judged: nobody else can be a member. With no
+ *    segment to judge (a journey's new condition alone), step 2 writes the facts itself.
  * 4. the segments are `ready`; segments and leaves the rules no longer name are dropped.
  *    Sizes are not counted again here: an entry made live between the count and its write
  *    would be lost (a segment read 6 of its 7 members for good).
@@ -33,9 +38,11 @@ import type { SegmentEngine } from './engine.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
+import { answerWithoutEvents } from './membership.js';
+import { computingLeaves, type ComputingLeaf } from './own-backfill.js';
 import { backfillField } from './person-facts.js';
 import type { Leaf } from './leaves.js';
-import { planOf, type PlannedSegment } from './plan.js';
+import { planOf, type PlannedSegment, type SegmentPlan } from './plan.js';
 import type { ProgramIR } from '../dsl/ir.js';
 
 export { CUTOFF_AHEAD_MS } from './leaf-cutoffs.js';
@@ -150,25 +157,21 @@ export async function backfillFacts(
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);
   const states = await stores.segments.leaves();
-  const pending = [...plan.leaves]
-    .filter(([key]) => states[key] && !states[key].ready && states[key].cutoff)
-    .map(([key, leaf]) => ({ key, leaf, cutoffMs: states[key]!.cutoff!.getTime() }));
+  const pending = computingLeaves({ version, plan, leaves: states });
   if (pending.length === 0) return 'done';
+  // Segments to judge: the judging pass folds these facts itself and writes them with each
+  // person's judgement, one write per person instead of two (step 3).
+  if ((await computingSegments(stores, plan)).length > 0) {
+    await refoldLate(stores, states, pending, rebuild);
+    return 'done';
+  }
 
   const at = now();
-  const folded = new Map<string, Facts>();
   let scanned = 0;
-  for await (const event of stores.events.factSourcesNamed(pending.map(({ leaf }) => leaf.event))) {
-    for (const { key, leaf, cutoffMs } of pending) {
-      if (event.receivedAt.getTime() > cutoffMs) continue;
-      const facts = folded.get(event.profileId) ?? {};
-      const fact = foldEvent(leaf, facts[key], event, at);
-      if (!fact) continue;
-      facts[key] = fact;
-      folded.set(event.profileId, facts);
-    }
-    if (++scanned % 5_000 === 0) progress({ phase: 'facts', done: scanned });
-  }
+  const folded = await foldBackfill(stores, pending, at, (count) => {
+    scanned = count;
+    progress({ phase: 'facts', done: scanned });
+  });
 
   // An event may still name a profile merged away since: its facts join the survivor's.
   const bySurvivor = new Map<string, Facts>();
@@ -185,12 +188,49 @@ export async function backfillFacts(
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
   });
   await refoldLate(stores, states, pending, rebuild);
+  await markReady(stores, pending);
+  return 'done';
+}
+
+/** The leaves backfilled: ready, unless a newer deploy has given one another cutoff meanwhile. */
+async function markReady(stores: Stores, pending: readonly ComputingLeaf[]): Promise<void> {
   await stores.segments.updateLeaves((current) => {
     const next = { ...current };
     for (const { key, cutoffMs } of pending) if (next[key]?.cutoff?.getTime() === cutoffMs) next[key] = { ...next[key], ready: true };
     return next;
   });
-  return 'done';
+}
+
+/** The catalog's segments of this plan still computing its definition. */
+async function computingSegments(stores: Stores, plan: SegmentPlan): Promise<SegmentCatalogDoc[]> {
+  return (await stores.segments.all()).filter((doc) => doc.state === 'computing' && plan.byName.get(doc._id)?.def === doc.def);
+}
+
+/**
+ * One pass over the stored events the leaves name (the `event` index): each person's facts
+ * of their events received up to each leaf's cutoff, by the profile id the event is stored
+ * under, in memory. `scanned` is told every 5,000 events (a heartbeat).
+ */
+async function foldBackfill(
+  stores: Stores,
+  pending: readonly ComputingLeaf[],
+  at: Date,
+  scanned: (count: number) => void,
+): Promise<Map<string, Facts>> {
+  const folded = new Map<string, Facts>();
+  let count = 0;
+  for await (const event of stores.events.factSourcesNamed([...new Set(pending.map(({ leaf }) => leaf.event))])) {
+    for (const { key, leaf, cutoffMs } of pending) {
+      if (event.receivedAt.getTime() > cutoffMs) continue;
+      const facts = folded.get(event.profileId) ?? {};
+      const fact = foldEvent(leaf, facts[key], event, at);
+      if (!fact) continue;
+      facts[key] = fact;
+      folded.set(event.profileId, facts);
+    }
+    if (++count % 5_000 === 0) scanned(count);
+  }
+  return folded;
 }
 
 /**
@@ -203,7 +243,7 @@ export async function backfillFacts(
 async function refoldLate(
   stores: Stores,
   states: Record<string, LeafState>,
-  pending: { key: string; leaf: Leaf; cutoffMs: number }[],
+  pending: readonly ComputingLeaf[],
   rebuild: (profileId: string) => Promise<void>,
 ): Promise<void> {
   const people = new Set<string>();
@@ -216,7 +256,7 @@ async function refoldLate(
   await forEachInParallel(people, WRITERS, rebuild);
 }
 
-function mergeAll(pending: { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
+function mergeAll(pending: readonly { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
   if (!a) return b;
   const result: Facts = { ...a };
   for (const { key, leaf } of pending) if (a[key] || b[key]) result[key] = mergeFacts(leaf, a[key], b[key], at);
@@ -229,51 +269,75 @@ export interface JudgeCheckpoint {
   done: number;
 }
 
-/** Judges every profile after the checkpoint for the computing segments of this version. */
+/**
+ * Judges every profile after the checkpoint for the computing segments of this version,
+ * with the backfill of the leaves still pending folded in memory first and written with
+ * each person's judgement (step 3); then those leaves are ready.
+ */
 export async function judgeEveryone(
   stores: Stores,
   engine: SegmentEngine,
   version: number,
+  now: () => Date,
   from: JudgeCheckpoint,
   progress: Progress<JudgeCheckpoint>,
 ): Promise<'done' | Superseded> {
   const context = await engine.context();
   if (!context || context.version !== version) return { superseded: true };
-  const catalog = (await stores.segments.all()).filter(
-    (doc) => doc.state === 'computing' && context.plan.byName.get(doc._id)?.def === doc.def,
-  );
+  const catalog = await computingSegments(stores, context.plan);
   const computing = catalog.map((doc) => doc._id);
-  if (computing.length === 0) return 'done';
+  const pending = computingLeaves(context);
+  if (computing.length === 0 && pending.length === 0) return 'done';
   const initial = catalog.filter((doc) => doc.firstComputation).map((doc) => doc._id);
-  const total = await stores.profiles.estimatedCount();
   let { done } = from;
   let after = from.after;
+  const checkpoint = (): JudgeCheckpoint => ({ ...(after === undefined ? {} : { after }), done });
+
+  // The backfill, folded again by a retried pass (what it wrote is the same value again).
+  const at = now();
+  const folded = pending.length > 0 ? await foldBackfill(stores, pending, at, () => progress(checkpoint())) : new Map<string, Facts>();
+  const pendingKeys = new Set(pending.map(({ key }) => key));
+  // Nobody without an event of the new leaves can be in a segment computed for the first
+  // time that such people cannot meet: only the people with such events are judged.
+  const onlyFolded = catalog.every(
+    (doc) => doc.firstComputation && answerWithoutEvents(context.plan.byName.get(doc._id)!.condition, pendingKeys, at) === false,
+  );
+  const ids: AsyncIterable<{ _id: string }> | Iterable<{ _id: string }> = onlyFolded
+    ? [...folded.keys()]
+        .filter((id) => after === undefined || id > after)
+        .sort()
+        .map((_id) => ({ _id }))
+    : stores.profiles.idsAfter(after);
+  const total = onlyFolded ? done + folded.size : await stores.profiles.estimatedCount();
   const report = async () => {
-    progress({ ...(after === undefined ? {} : { after }), done });
-    for (const name of computing)
-      await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
+    progress(checkpoint());
+    if (computing.length > 0) await stores.segments.setProgress(computing, { phase: 'members', done, total: Math.max(total, done) });
   };
+  const reason = { kind: 'rules deployed', version } as const;
   // Chunks of ids in order, judged a few at a time; the checkpoint is a chunk's last id.
   let chunk: string[] = [];
   const judgeChunk = async () => {
     // One read for the chunk's profiles; a profile written since is read again by the guard.
     const loaded = await stores.profiles.findExactByIds(chunk);
     await forEachInParallel(chunk, JUDGES, async (id) => {
-      const refresh = { change: { segments: computing }, reason: { kind: 'rules deployed', version } as const, initial };
-      await engine.refresh(id, refresh, context, loaded.get(id));
+      // An id merged away since its events were stored is judged as its survivor, whose
+      // shares are computed from the stored events of both (own-backfill.ts `passShares`).
+      const backfill = pending.length > 0 ? { backfill: { leaves: pending, facts: folded.get(id) ?? {} } } : {};
+      await engine.refresh(id, { change: { segments: computing }, reason, initial, ...backfill }, context, loaded.get(id));
     });
     done += chunk.length;
     after = chunk[chunk.length - 1];
     chunk = [];
     await report();
   };
-  for await (const { _id } of stores.profiles.idsAfter(after)) {
+  for await (const { _id } of ids) {
     chunk.push(_id);
     if (chunk.length < CHECKPOINT_EVERY) continue;
     await judgeChunk();
     if (!(await isActive(stores, version))) return { superseded: true };
   }
   if (chunk.length > 0) await judgeChunk();
+  if (pending.length > 0) await markReady(stores, pending);
   return 'done';
 }
 

@@ -102,7 +102,7 @@ async function deployWithLateCutoff(refold: boolean): Promise<Record<string, str
   };
   expect(await backfillFacts(stores, engine, version, now, ignore, rebuild)).toBe('done');
   expect(refolded).toEqual(['p_in_the_gap']);
-  expect(await judgeEveryone(stores, engine, version, { done: 0 }, ignore)).toBe('done');
+  expect(await judgeEveryone(stores, engine, version, now, { done: 0 }, ignore)).toBe('done');
   expect(await finishRecompute(stores, engine, version, now)).toBe('done');
 
   const segments: Record<string, string[]> = {};
