@@ -61,6 +61,12 @@ export interface Refresh {
    * written with this judgement, in the one write (own-backfill.ts `passShares`).
    */
   backfill?: PassBackfill;
+  /**
+   * Where the pending changes go instead of being copied now: a deploy's pass copies the
+   * changes of many people together (more people per member bucket's write), before its
+   * checkpoint. Should it die first, its retry judges them again, which copies them.
+   */
+  copyLater?: SegmentChange[];
 
   /**
    * Every stored event of the person that is applied: the facts are rebuilt from them
@@ -160,7 +166,8 @@ export class SegmentEngine {
           this.plans.set(version, { segments: [], byName: new Map(), exits: new Map(), leaves: new Map() });
       return this.refresh(profileId, refresh, context);
     }
-    if (pending.length > 0) await this.copyChanges(pending);
+    if (pending.length > 0 && refresh.copyLater) refresh.copyLater.push(...pending);
+    else if (pending.length > 0) await this.copyChanges(pending);
     if (pending.length > 0 && refresh.events && refresh.events.length > 0) observeSegmentEntryLag(this.entryLagSeconds(refresh.events));
     if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
