@@ -67,6 +67,13 @@ export interface Refresh {
    * checkpoint. Should it die first, its retry judges them again, which copies them.
    */
   copyLater?: SegmentChange[];
+  /**
+   * Where the person's next instant goes instead of setting their clock now (with
+   * `copyLater`, for a deploy's pass: `ringLater`): always, when there is one, even if the
+   * clock is set to it already, so that a retried pass sets again whatever a pass that died
+   * before setting it left unset.
+   */
+  ringLater?: [profileId: string, at: Date][];
 
   /**
    * Every stored event of the person that is applied: the facts are rebuilt from them
@@ -169,7 +176,9 @@ export class SegmentEngine {
     if (pending.length > 0 && refresh.copyLater) refresh.copyLater.push(...pending);
     else if (pending.length > 0) await this.copyChanges(pending);
     if (pending.length > 0 && refresh.events && refresh.events.length > 0) observeSegmentEntryLag(this.entryLagSeconds(refresh.events));
-    if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
+    if (refresh.ringLater) {
+      if (nextAt) refresh.ringLater.push([profile._id, nextAt]);
+    } else if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
   }
@@ -438,6 +447,15 @@ export class SegmentEngine {
     let history = 0;
     for (const id of [profileId, ...absorbed]) history += await stores.segmentHistory.deleteOfProfile(id);
     return { memberships, history };
+  }
+
+  /**
+   * Sets many people's clocks at once (the instants a deploy's pass gathered: `ringLater`),
+   * one signal per clock shard for all of them.
+   */
+  async ringLater(instants: readonly [profileId: string, at: Date][]): Promise<void> {
+    const { clock } = this.options;
+    if (clock) await Promise.all(instants.map(([profileId, at]) => clock.ringAt(profileId, at)));
   }
 
   /** Copies changes to the history, member lists, sizes, stats and journeys (copy-changes.ts). */

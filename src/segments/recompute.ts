@@ -8,7 +8,7 @@
  *    land in; a size moves only by increments, never by writing a count over it.
  * 1. prepare: the catalog marks new and changed segments `computing`; leaves no rules
  *    named before get a state with a cutoff a moment ahead (and, once its write is
- *    acknowledged, `settledAt`: see `refoldLate`). Events received after
+ *    acknowledged, `settledAt`: see `foldBackfill`). Events received after
  *    the cutoff are folded live by the profile writer (any round that runs after the
  *    cutoff started after the state was written, so it sees the leaf); events up to it
  *    belong to the backfill. Each event is counted by exactly one of them.
@@ -58,7 +58,8 @@ const JUDGES = 32;
 /**
  * Profiles judged between checkpoints (heartbeat, progress); their membership changes are
  * copied together before each, so that a member bucket's write carries more people (a
- * thousand people entering a segment touch most of its 256 buckets once).
+ * thousand people entering a segment touch most of its 256 buckets once), and their clocks
+ * set together, one signal per clock shard (each costs the shard a workflow task).
  */
 const CHECKPOINT_EVERY = 1_000;
 /** Profiles read at once (an `$in` of their ids: the embedded FerretDB searches its index for at most 1,000). */
@@ -167,14 +168,11 @@ export async function backfillFacts(
   if (pending.length === 0) return 'done';
   // Segments to judge: the judging pass folds these facts itself and writes them with each
   // person's judgement, one write per person instead of two (step 3).
-  if ((await computingSegments(stores, plan)).length > 0) {
-    await refoldLate(stores, states, pending, rebuild);
-    return 'done';
-  }
+  if ((await computingSegments(stores, plan)).length > 0) return 'done';
 
   const at = now();
   let scanned = 0;
-  const folded = await foldBackfill(stores, pending, at, (count) => {
+  const { folded, late } = await foldBackfill(stores, pending, states, at, (count) => {
     scanned = count;
     progress({ phase: 'facts', done: scanned });
   });
@@ -193,7 +191,7 @@ export async function backfillFacts(
     await stores.profiles.decideSegmentState(profileId, () => ({ set }));
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
   });
-  await refoldLate(stores, states, pending, rebuild);
+  await forEachInParallel(late, WRITERS, rebuild);
   await markReady(stores, pending);
   return 'done';
 }
@@ -215,19 +213,33 @@ async function computingSegments(stores: Stores, plan: SegmentPlan): Promise<Seg
 /**
  * One pass over the stored events the leaves name (the `event` index): each person's facts
  * of their events received up to each leaf's cutoff, by the profile id the event is stored
- * under, in memory. `scanned` is told every 5,000 events (a heartbeat).
+ * under, in memory; `scanned` is told every 5,000 events (a heartbeat).
+ *
+ * And `late`: the people with an event received after a cutoff acknowledged late, up to
+ * the instant it was (`settledAt`). A round that read the leaf states before the cutoff's
+ * write may have applied such an event without folding it, and the backfill does not take
+ * it either: their facts are to be folded again from their stored events (the writer's own
+ * recovery, which counts each applied event once), before the leaf is ready. Found in the
+ * same pass over the events, not in one of its own.
  */
 async function foldBackfill(
   stores: Stores,
   pending: readonly ComputingLeaf[],
+  states: Record<string, LeafState>,
   at: Date,
   scanned: (count: number) => void,
-): Promise<Map<string, Facts>> {
+): Promise<{ folded: Map<string, Facts>; late: Set<string> }> {
   const folded = new Map<string, Facts>();
+  const late = new Set<string>();
+  const settled = new Map(pending.map(({ key }) => [key, states[key]?.settledAt?.getTime() ?? -Infinity]));
   let count = 0;
   for await (const event of stores.events.factSourcesNamed([...new Set(pending.map(({ leaf }) => leaf.event))])) {
+    const received = event.receivedAt.getTime();
     for (const { key, leaf, cutoffMs } of pending) {
-      if (event.receivedAt.getTime() > cutoffMs) continue;
+      if (received > cutoffMs) {
+        if (received <= settled.get(key)! && event.type === 'track' && event.event === leaf.event) late.add(event.profileId);
+        continue;
+      }
       const facts = folded.get(event.profileId) ?? {};
       const fact = foldEvent(leaf, facts[key], event, at);
       if (!fact) continue;
@@ -236,30 +248,7 @@ async function foldBackfill(
     }
     if (++count % 5_000 === 0) scanned(count);
   }
-  return folded;
-}
-
-/**
- * A cutoff acknowledged after it passed (a slow write): a round that read the leaf states
- * before the write may have applied events received after the cutoff without folding them,
- * and the backfill does not take them either. The facts of everyone with such an event are
- * folded again from their stored events (the writer's own recovery, which counts each
- * applied event once), before the leaf is ready. Harmless to repeat.
- */
-async function refoldLate(
-  stores: Stores,
-  states: Record<string, LeafState>,
-  pending: readonly ComputingLeaf[],
-  rebuild: (profileId: string) => Promise<void>,
-): Promise<void> {
-  const people = new Set<string>();
-  for (const { key, leaf, cutoffMs } of pending) {
-    const settledAt = states[key]?.settledAt;
-    if (!settledAt || settledAt.getTime() <= cutoffMs) continue;
-    const received = { after: new Date(cutoffMs), upTo: settledAt };
-    for await (const event of stores.events.factSourcesNamed([leaf.event], received)) people.add(event.profileId);
-  }
-  await forEachInParallel(people, WRITERS, rebuild);
+  return { folded, late };
 }
 
 function mergeAll(pending: readonly { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
@@ -287,6 +276,7 @@ export async function judgeEveryone(
   now: () => Date,
   from: JudgeCheckpoint,
   progress: Progress<JudgeCheckpoint>,
+  rebuild: (profileId: string) => Promise<void>,
 ): Promise<'done' | Superseded> {
   const context = await engine.context();
   if (!context || context.version !== version) return { superseded: true };
@@ -301,7 +291,12 @@ export async function judgeEveryone(
 
   // The backfill, folded again by a retried pass (what it wrote is the same value again).
   const at = now();
-  const folded = pending.length > 0 ? await foldBackfill(stores, pending, at, () => progress(checkpoint())) : new Map<string, Facts>();
+  const { folded, late } =
+    pending.length > 0
+      ? await foldBackfill(stores, pending, context.leaves, at, () => progress(checkpoint()))
+      : { folded: new Map<string, Facts>(), late: new Set<string>() };
+  // Harmless to repeat (a retried pass): rebuilt from the stored events, each counted once.
+  await forEachInParallel(late, WRITERS, rebuild);
   const pendingKeys = new Set(pending.map(({ key }) => key));
   // Nobody without an event of the new leaves can be in a segment computed for the first
   // time that such people cannot meet: only the people with such events are judged.
@@ -322,6 +317,7 @@ export async function judgeEveryone(
   let chunk: string[] = [];
   const judgeChunk = async () => {
     const copyLater: SegmentChange[] = [];
+    const ringLater: [string, Date][] = [];
     for (let start = 0; start < chunk.length; start += READ_AT_ONCE) {
       const part = chunk.slice(start, start + READ_AT_ONCE);
       // One read for these profiles; a profile written since is read again by the guard.
@@ -330,11 +326,13 @@ export async function judgeEveryone(
         // An id merged away since its events were stored is judged as its survivor, whose
         // shares are computed from the stored events of both (own-backfill.ts `passShares`).
         const backfill = pending.length > 0 ? { backfill: { leaves: pending, facts: folded.get(id) ?? {} } } : {};
-        const refresh = { change: { segments: computing }, reason, initial, copyLater, ...backfill };
+        const refresh = { change: { segments: computing }, reason, initial, copyLater, ringLater, ...backfill };
         await engine.refresh(id, refresh, context, loaded.get(id));
       });
     }
     await engine.copyChanges(copyLater);
+    // Clocks last: a person whose instant is written and not yet set is set by the retry.
+    await engine.ringLater(ringLater);
     done += chunk.length;
     after = chunk[chunk.length - 1];
     chunk = [];

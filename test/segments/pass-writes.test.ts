@@ -91,7 +91,7 @@ async function recompute(rules: string, beforePass?: (engine: SegmentEngine) => 
   const afterBackfill = await raw.profiles.find({ segmentBackfill: { $exists: true } }, { projection: { _id: 1 } }).toArray();
   expect(afterBackfill.map((profile) => profile._id)).toEqual(beforePass ? ['p_buyer_0'] : []);
 
-  expect(await judgeEveryone(stores, engine, version, now, { done: 0 }, ignore)).toBe('done');
+  expect(await judgeEveryone(stores, engine, version, now, { done: 0 }, ignore, noLateCutoff)).toBe('done');
   expect(Object.values(await stores.segments.leaves()).every((state) => state.ready)).toBe(true);
   expect(await finishRecompute(stores, engine, version, now)).toBe('done');
 
@@ -199,25 +199,25 @@ segment f {
 }
 `);
   const now = new Date(T0);
+  const atomsOf = (condition: ConditionIR): ConditionIR[] => {
+    switch (condition.kind) {
+      case 'and':
+        return condition.all.flatMap(atomsOf);
+      case 'or':
+        return condition.any.flatMap(atomsOf);
+      case 'not':
+        return atomsOf(condition.condition);
+      default:
+        return [condition];
+    }
+  };
   const keysOf = (names: string[]) =>
     new Set(
       ir!.segments
-        .map((segment) => segment.condition)
-        .flatMap(function atoms(condition: ConditionIR): string[] {
-          switch (condition.kind) {
-            case 'and':
-              return condition.all.flatMap(atoms);
-            case 'or':
-              return condition.any.flatMap(atoms);
-            case 'not':
-              return atoms(condition.condition);
-            case 'performed':
-            case 'aggregate':
-              return names.includes(condition.event) ? [leafKeyOf(condition)] : [];
-            default:
-              return [];
-          }
-        }),
+        .flatMap((segment) => atomsOf(segment.condition))
+        .flatMap((atom) =>
+          (atom.kind === 'performed' || atom.kind === 'aggregate') && names.includes(atom.event) ? [leafKeyOf(atom)] : [],
+        ),
     );
   const answer = (name: string, events: string[]) =>
     answerWithoutEvents(ir!.segments.find((segment) => segment.name === name)!.condition, keysOf(events), now);
