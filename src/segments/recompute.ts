@@ -13,16 +13,17 @@
  *    cutoff started after the state was written, so it sees the leaf); events up to it
  *    belong to the backfill. Each event is counted by exactly one of them.
  * 2. once every batch received up to the cutoff is applied (the outbox holds none), the
- *    backfill folds the stored events into those leaves' facts in one pass over the events
- *    they name (found by the `event` index), held in memory per person.
+ *    backfill: one pass over the events the new leaves name (found by the `event` index)
+ *    folds them into those leaves' facts, held in memory per person (`foldBackfill`). It is
+ *    made by step 3 itself; only a deploy with no segment to judge (a journey's new
+ *    condition alone) has this step fold and write the facts.
  * 3. every profile is judged for the computing segments, in `_id` order, with the last id
  *    as the checkpoint a retried pass resumes from (which folds the events again). Each
  *    person's backfilled facts are judged by and written with their judgement, in one
  *    write (`segmentBackfill.<leaf>@<cutoff>`, a plain `$set`: written again by a retry, it
  *    is the same value); the leaves are then ready. When every segment computed is new
  *    and false for anyone without an event of its new leaves (`sum … > 300`, `performed`),
- *    only the people with such events are judged: nobody else can be a member. With no
- *    segment to judge (a journey's new condition alone), step 2 writes the facts itself.
+ *    only the people with such events are judged: nobody else can be a member.
  * 4. the segments are `ready`; segments and leaves the rules no longer name are dropped.
  *    Sizes are not counted again here: an entry made live between the count and its write
  *    would be lost (a segment read 6 of its 7 members for good).
