@@ -27,6 +27,12 @@
  *
  *   npx tsx bench/segments-bench.ts            (or: npm run bench -- segments)
  *   SEGMENT_BENCH_PROFILES=5000 SEGMENT_BENCH_EVENTS=50000 npm run bench -- segments   (a quick check)
+ *   SEGMENT_BENCH_ONLY=recompute npm run bench -- segments   (steps 1, 2 and 7 only: the deploy
+ *     figures, for comparing a change of the recompute before and after in the same hour)
+ *
+ * Each deploy's figures include `steps`: the recompute workflow's activities and timers,
+ * from its history (ms from scheduled to completed, in order), so that a slow deploy says
+ * which step it spent its time in.
  */
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
@@ -35,6 +41,7 @@ import { ADMIN_KEY, startBenchItinera, WRITE_KEY, type Bench } from './in-proces
 import { grow, inParallel, profileIdOf } from './grown-database.js';
 import { startBenchServers } from './servers.js';
 import { measureAfterDeploy } from './segments/after-deploy.js';
+import { segmentRecomputeWorkflowId } from '../src/util/workflow-ids.js';
 
 const WINDOW_MS = 5_000;
 
@@ -140,11 +147,46 @@ export async function ingest(bench: Bench, run: string, events: number, profiles
   };
 }
 
+/** Milliseconds of a history event's time. */
+const msOf = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  time ? Number(time.seconds ?? 0) * 1000 + Math.round((time.nanos ?? 0) / 1e6) : 0;
+
+/**
+ * The recompute's steps as its workflow history shows them: each activity, timer and
+ * workflow task, ms from scheduled (started) to completed (fired), in order, and the whole
+ * run: what the steps leave of it is Temporal's time between them.
+ */
+export async function recomputeSteps(bench: Bench, version: number): Promise<{ step: string; ms: number }[]> {
+  const dbName = bench.db.databaseName;
+  const handle = bench.runtime.temporal.workflow.getHandle(segmentRecomputeWorkflowId(dbName, version));
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Map<string, { step: string; at: number }>();
+  const steps: { step: string; ms: number }[] = [];
+  const first = msOf(events[0]?.eventTime);
+  for (const event of events) {
+    const at = msOf(event.eventTime);
+    const id = String(event.eventId);
+    const activity = event.activityTaskScheduledEventAttributes;
+    if (activity) scheduled.set(id, { step: activity.activityType?.name ?? 'activity', at });
+    if (event.timerStartedEventAttributes) scheduled.set(id, { step: 'sleep', at });
+    if (event.workflowTaskScheduledEventAttributes) scheduled.set(id, { step: 'workflow task', at });
+    const done =
+      event.activityTaskCompletedEventAttributes?.scheduledEventId ??
+      event.timerFiredEventAttributes?.startedEventId ??
+      event.workflowTaskCompletedEventAttributes?.scheduledEventId;
+    const started = done === undefined || done === null ? undefined : scheduled.get(String(done));
+    if (started) steps.push({ step: started.step, ms: at - started.at });
+    if (event.workflowExecutionCompletedEventAttributes) steps.push({ step: 'workflow', ms: at - first });
+  }
+  return steps;
+}
+
 /** Deploys and waits until every segment is ready: the recompute's time and the process's peak memory. */
 export async function deploy(bench: Bench, source: string) {
   const memory = sampleMemory();
   const t0 = performance.now();
-  const { version } = await bench.call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain');
+  const { version } = (await bench.call('PUT', '/v1/rules', source, ADMIN_KEY, 'text/plain')) as { version: number };
+  const deployed = round((performance.now() - t0) / 1000, 3);
   for (;;) {
     const listed = (await bench.call('GET', '/v1/segments')) as { version: number; segments: { state: string }[] };
     if (listed.version === version && listed.segments.every((segment) => segment.state === 'ready')) break;
@@ -154,7 +196,22 @@ export async function deploy(bench: Bench, source: string) {
   const sizes = Object.fromEntries(
     ((await bench.call('GET', '/v1/segments')).segments as { name: string; size: number }[]).map((segment) => [segment.name, segment.size]),
   );
-  return { seconds: round((performance.now() - t0) / 1000), peakRssMb: memory.stop(), sizes };
+  const seconds = round((performance.now() - t0) / 1000, 2);
+  return { seconds, deployAnsweredSeconds: deployed, peakRssMb: memory.stop(), sizes, steps: await recomputeSteps(bench, version) };
+}
+
+/** Step 7: 80 segments deployed three times with new names on an empty database, each until all are ready. */
+async function eightyOnAnEmptyDatabase(servers: Awaited<ReturnType<typeof startBenchServers>>, mongo: MongoClient) {
+  const empty = await startBenchItinera(servers, mongo, 'segments');
+  const deploys: Awaited<ReturnType<typeof deploy>>[] = [];
+  try {
+    for (const prefix of ['a', 'b', 'c']) deploys.push(await deploy(empty, eightySegments(prefix)));
+  } finally {
+    await empty.close();
+  }
+  const readySeconds = deploys.map((one) => one.seconds);
+  log(`80 segments on an empty database, until ready: ${readySeconds.join(', ')} s`);
+  return { readySeconds, deploys: deploys.map(({ seconds, deployAnsweredSeconds, steps }) => ({ seconds, deployAnsweredSeconds, steps })) };
 }
 
 export async function runSegmentsBench() {
@@ -169,98 +226,106 @@ export async function runSegmentsBench() {
   try {
     // 1–5 on the full size.
     const full = await startBenchItinera(servers, mongo, 'segments');
+    const onlyRecompute = process.env.SEGMENT_BENCH_ONLY === 'recompute';
+    let recomputeOnly:
+      | { database: { profiles: number; events: number; seedSeconds: number }; recomputeOneSegment: Awaited<ReturnType<typeof deploy>> }
+      | undefined;
     let figures;
     try {
       const seedSeconds = await grow(full.db, profiles, events);
       log(`seeded ${profiles} profiles and ${events} events in ${seedSeconds} s`);
       const recompute = await deploy(full, ONE_SEGMENT);
       log(`one segment recomputed: ${JSON.stringify(recompute)}`);
-
-      const historyOf = async (userId: string) => {
-        const profile = (await full.call('GET', `/v1/profiles/lookup?userId=${userId}`)) as { id: string };
-        return (await full.call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as {
-          segment: string;
-          change: string;
-          at: string;
-        }[];
-      };
-      const sentAt = new Map<string, number>();
-      let sent = 0;
-      await inParallel(4, async () => {
-        for (let i = sent++; i < samples; i = sent++) {
-          const userId = `bench-u${(i * 31) % profiles}`;
-          sentAt.set(userId, Date.now());
-          await full.call('POST', '/v1/track', { userId, event: 'Bench Qualify', messageId: `qualify-${i}` }, WRITE_KEY);
+      if (onlyRecompute) recomputeOnly = { database: { profiles, events, seedSeconds }, recomputeOneSegment: recompute };
+      else {
+        const historyOf = async (userId: string) => {
+          const profile = (await full.call('GET', `/v1/profiles/lookup?userId=${userId}`)) as { id: string };
+          return (await full.call('GET', `/v1/profiles/${profile.id}/segments/history`)).changes as {
+            segment: string;
+            change: string;
+            at: string;
+          }[];
+        };
+        const sentAt = new Map<string, number>();
+        let sent = 0;
+        await inParallel(4, async () => {
+          for (let i = sent++; i < samples; i = sent++) {
+            const userId = `bench-u${(i * 31) % profiles}`;
+            sentAt.set(userId, Date.now());
+            await full.call('POST', '/v1/track', { userId, event: 'Bench Qualify', messageId: `qualify-${i}` }, WRITE_KEY);
+          }
+        });
+        await full.runtime.writer.drain();
+        const enterLatencies: number[] = [];
+        for (const [userId, at] of sentAt) {
+          const entered = (await historyOf(userId)).find((change) => change.segment === 'qualified' && change.change === 'entered');
+          if (entered) enterLatencies.push(Date.parse(entered.at) - at);
         }
-      });
-      await full.runtime.writer.drain();
-      const enterLatencies: number[] = [];
-      for (const [userId, at] of sentAt) {
-        const entered = (await historyOf(userId)).find((change) => change.segment === 'qualified' && change.change === 'entered');
-        if (entered) enterLatencies.push(Date.parse(entered.at) - at);
-      }
-      enterLatencies.sort((a, b) => a - b);
-      log(`event → membership measured (${enterLatencies.length})`);
+        enterLatencies.sort((a, b) => a - b);
+        log(`event → membership measured (${enterLatencies.length})`);
 
-      const pinged: { userId: string; eventAt: number }[] = [];
-      for (let i = 0; i < samples; i++) {
-        const userId = `bench-u${(i * 37 + 11) % profiles}`;
-        const timestamp = new Date().toISOString();
-        await full.call('POST', '/v1/track', { userId, event: 'Bench Ping', messageId: `ping-${i}`, timestamp }, WRITE_KEY);
-        pinged.push({ userId, eventAt: Date.parse(timestamp) });
-      }
-      await full.runtime.writer.drain();
-      // The exits are read once the last window has closed (reading 300 histories a second
-      // while they close would load the servers the lag is measured on), waiting up to a
-      // minute for any still to come. The lag is the change's own time, not the read's.
-      const exitLags: number[] = [];
-      const waiting = new Map(pinged.map(({ userId, eventAt }) => [userId, eventAt]));
-      const lastClose = pinged[pinged.length - 1]!.eventAt + WINDOW_MS;
-      const deadline = lastClose + 60_000;
-      await delay(Math.max(0, lastClose + 1_000 - Date.now()));
-      while (waiting.size > 0 && Date.now() < deadline) {
-        for (const [userId, eventAt] of waiting) {
-          const exited = (await historyOf(userId)).find((change) => change.segment === 'pinged' && change.change === 'exited');
-          if (!exited) continue;
-          exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
-          waiting.delete(userId);
+        const pinged: { userId: string; eventAt: number }[] = [];
+        for (let i = 0; i < samples; i++) {
+          const userId = `bench-u${(i * 37 + 11) % profiles}`;
+          const timestamp = new Date().toISOString();
+          await full.call('POST', '/v1/track', { userId, event: 'Bench Ping', messageId: `ping-${i}`, timestamp }, WRITE_KEY);
+          pinged.push({ userId, eventAt: Date.parse(timestamp) });
         }
-        if (waiting.size > 0) await delay(1_000);
-      }
-      const missingExits = waiting.size;
-      exitLags.sort((a, b) => a - b);
-      log(`window close → membership measured (${exitLags.length})`);
+        await full.runtime.writer.drain();
+        // The exits are read once the last window has closed (reading 300 histories a second
+        // while they close would load the servers the lag is measured on), waiting up to a
+        // minute for any still to come. The lag is the change's own time, not the read's.
+        const exitLags: number[] = [];
+        const waiting = new Map(pinged.map(({ userId, eventAt }) => [userId, eventAt]));
+        const lastClose = pinged[pinged.length - 1]!.eventAt + WINDOW_MS;
+        const deadline = lastClose + 60_000;
+        await delay(Math.max(0, lastClose + 1_000 - Date.now()));
+        while (waiting.size > 0 && Date.now() < deadline) {
+          for (const [userId, eventAt] of waiting) {
+            const exited = (await historyOf(userId)).find((change) => change.segment === 'pinged' && change.change === 'exited');
+            if (!exited) continue;
+            exitLags.push(Date.parse(exited.at) - (eventAt + WINDOW_MS));
+            waiting.delete(userId);
+          }
+          if (waiting.size > 0) await delay(1_000);
+        }
+        const missingExits = waiting.size;
+        exitLags.sort((a, b) => a - b);
+        log(`window close → membership measured (${exitLags.length})`);
 
-      const reads: number[] = [];
-      for (let i = 0; i < 1000; i++) {
-        const t0 = performance.now();
-        await full.call('GET', `/v1/profiles/${profileIdOf((i * 7_907) % profiles)}`);
-        reads.push(performance.now() - t0);
+        const reads: number[] = [];
+        for (let i = 0; i < 1000; i++) {
+          const t0 = performance.now();
+          await full.call('GET', `/v1/profiles/${profileIdOf((i * 7_907) % profiles)}`);
+          reads.push(performance.now() - t0);
+        }
+        reads.sort((a, b) => a - b);
+        figures = {
+          database: { profiles, events, seedSeconds },
+          recomputeOneSegment: recompute,
+          eventToMembership: {
+            samples: enterLatencies.length,
+            p50Ms: round(percentile(enterLatencies, 50)),
+            p99Ms: round(percentile(enterLatencies, 99)),
+          },
+          windowCloseToMembership: {
+            samples: exitLags.length,
+            missingExits,
+            p50Ms: round(percentile(exitLags, 50)),
+            p99Ms: round(percentile(exitLags, 99)),
+            earliestMs: exitLags[0] ?? null,
+            latestMs: exitLags[exitLags.length - 1] ?? null,
+            overOneSecond: exitLags.filter((lag) => lag > 1000).length,
+          },
+          profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
+          afterDeploy: await measureAfterDeploy(full, ONE_SEGMENT, (i) => `bench-u${(i * 41 + 7) % profiles}`, samples),
+        };
       }
-      reads.sort((a, b) => a - b);
-      figures = {
-        database: { profiles, events, seedSeconds },
-        recomputeOneSegment: recompute,
-        eventToMembership: {
-          samples: enterLatencies.length,
-          p50Ms: round(percentile(enterLatencies, 50)),
-          p99Ms: round(percentile(enterLatencies, 99)),
-        },
-        windowCloseToMembership: {
-          samples: exitLags.length,
-          missingExits,
-          p50Ms: round(percentile(exitLags, 50)),
-          p99Ms: round(percentile(exitLags, 99)),
-          earliestMs: exitLags[0] ?? null,
-          latestMs: exitLags[exitLags.length - 1] ?? null,
-          overOneSecond: exitLags.filter((lag) => lag > 1000).length,
-        },
-        profileRead: { reads: reads.length, p50Ms: round(percentile(reads, 50)), p99Ms: round(percentile(reads, 99)) },
-        afterDeploy: await measureAfterDeploy(full, ONE_SEGMENT, (i) => `bench-u${(i * 41 + 7) % profiles}`, samples),
-      };
     } finally {
       await full.close();
     }
+    if (recomputeOnly) return { ...recomputeOnly, eightySegmentsOnAnEmptyDatabase: await eightyOnAnEmptyDatabase(servers, mongo) };
+    if (!figures) throw new Error('the latency figures were not measured');
 
     // 6. The ingest ratio, on a tenth of the size.
     const small = await startBenchItinera(servers, mongo, 'segments');
@@ -273,17 +338,10 @@ export async function runSegmentsBench() {
       const with20Segments = await ingest(small, 'twenty', ingestEvents, ratioProfiles);
       log(`ingest with 20 segments: ${JSON.stringify(with20Segments)}`);
       // 7. 80 segments on an empty database.
-      const empty = await startBenchItinera(servers, mongo, 'segments');
-      const eightyReadySeconds: number[] = [];
-      try {
-        for (const prefix of ['a', 'b', 'c']) eightyReadySeconds.push((await deploy(empty, eightySegments(prefix))).seconds);
-      } finally {
-        await empty.close();
-      }
-      log(`80 segments on an empty database, until ready: ${eightyReadySeconds.join(', ')} s`);
+      const eighty = await eightyOnAnEmptyDatabase(servers, mongo);
       return {
         ...figures,
-        eightySegmentsOnAnEmptyDatabase: { readySeconds: eightyReadySeconds },
+        eightySegmentsOnAnEmptyDatabase: eighty,
         ingest: {
           database: { profiles: ratioProfiles, events: ratioProfiles * 10 },
           withoutRules,
@@ -306,6 +364,7 @@ export async function runSegmentsBench() {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const figures = await runSegmentsBench();
   console.log(JSON.stringify(figures, null, 2));
+  if (figures === undefined || !('profileRead' in figures)) process.exit(0);
   const within = (ok: boolean, target: string) => (ok ? `within target (${target})` : `BEYOND target (${target})`);
   console.log(`profile read p99 ${figures.profileRead.p99Ms} ms: ${within(figures.profileRead.p99Ms < 20, 'p99 < 20 ms')}`);
   console.log(

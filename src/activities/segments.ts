@@ -69,7 +69,9 @@ export function createSegmentActivities({ stores, now, segments, changes }: Acti
     /** Resumes from the last heartbeat's checkpoint when retried; says where it resumed from. */
     async judgeSegmentMembers(version: number): Promise<{ outcome: 'done' | 'superseded'; resumedFrom: number }> {
       const resumed = Context.current().info.heartbeatDetails as JudgeCheckpoint | undefined;
-      const outcome = await judgeEveryone(stores, engine(), version, resumed ?? { done: 0 }, heartbeat);
+      const outcome = await judgeEveryone(stores, engine(), version, now, resumed ?? { done: 0 }, heartbeat, (profileId) =>
+        changes.rebuildSegmentFacts(profileId),
+      );
       return { outcome: outcome === 'done' ? 'done' : 'superseded', resumedFrom: resumed?.done ?? 0 };
     },
 

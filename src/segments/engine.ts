@@ -23,7 +23,7 @@ import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
-import { computeShares, computingLeaves, ownShareKnown, type Shares } from './own-backfill.js';
+import { computeShares, computingLeaves, ownShareKnown, passShares, type PassBackfill, type Shares } from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
@@ -56,6 +56,24 @@ export interface Refresh {
   fromClock?: boolean;
   /** Segments computed for the first time: who enters them was a member already (`initial`). */
   initial?: readonly string[];
+  /**
+   * A deploy's pass (recompute.ts): the backfill it folded for this person, judged by and
+   * written with this judgement, in the one write (own-backfill.ts `passShares`).
+   */
+  backfill?: PassBackfill;
+  /**
+   * Where the pending changes go instead of being copied now: a deploy's pass copies the
+   * changes of many people together (more people per member bucket's write), before its
+   * checkpoint. Should it die first, its retry judges them again, which copies them.
+   */
+  copyLater?: SegmentChange[];
+  /**
+   * Where the person's next instant goes instead of setting their clock now (with
+   * `copyLater`, for a deploy's pass: `ringLater`): always, when there is one, even if the
+   * clock is set to it already, so that a retried pass sets again whatever a pass that died
+   * before setting it left unset.
+   */
+  ringLater?: [profileId: string, at: Date][];
 
   /**
    * Every stored event of the person that is applied: the facts are rebuilt from them
@@ -189,9 +207,12 @@ export class SegmentEngine {
           this.plans.set(version, { segments: [], byName: new Map(), exits: new Map(), leaves: new Map() });
       return this.refresh(profileId, refresh, context);
     }
-    if (pending.length > 0) await this.copyChanges(pending);
+    if (pending.length > 0 && refresh.copyLater) refresh.copyLater.push(...pending);
+    else if (pending.length > 0) await this.copyChanges(pending);
     if (pending.length > 0 && refresh.events && refresh.events.length > 0) observeSegmentEntryLag(this.entryLagSeconds(refresh.events));
-    if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
+    if (refresh.ringLater) {
+      if (nextAt) refresh.ringLater.push([profile._id, nextAt]);
+    } else if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
   }
@@ -295,7 +316,12 @@ export class SegmentEngine {
     const reason: SegmentChangeReason = merged.length > 0 ? { kind: 'merge', profileId: merged[0]! } : refresh.reason;
     // Leaves a deploy is still backfilling: the person's own share is computed here, so the
     // segments reading them are judged now rather than once the backfill ends (own-backfill.ts).
-    const shares = await this.ownShares(profile, refresh, context, change, merged.length > 0, now);
+    // A deploy's pass hands in the shares it folded; the rest are computed from the person's events.
+    const passed = passShares(profile, refresh.backfill, now);
+    const known: ProfileDoc = passed ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...passed.shares } } : profile;
+    const own = await this.ownShares(known, refresh, context, change, merged.length > 0, now);
+    const shares: Shares | undefined =
+      passed || own ? { shares: { ...passed?.shares, ...own?.shares }, before: { ...passed?.shares, ...own?.before } } : undefined;
     const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.shares } } : profile;
     const subjectBefore: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.before } } : profile;
 
@@ -344,7 +370,9 @@ export class SegmentEngine {
 
     // Facts are written when events changed them, or with anything else: a window merely
     // moving on is not worth a write (the next judgement drops what left it anyway).
-    if (live.folded || shares || Object.keys(set).length > 0) {
+    // A share of no event (the pass's, for someone without any) is not worth a write of its
+    // own: absent, it reads the same once the leaf is ready.
+    if (live.folded || own || passed?.folded || Object.keys(set).length > 0) {
       const absorbed = absorbBackfill(subject, live.facts, context, now);
       if (canonicalJson(absorbed.facts) !== canonicalJson(profile.segmentFacts ?? {})) set.segmentFacts = absorbed.facts;
       if (canonicalJson(absorbed.backfill) !== canonicalJson(profile.segmentBackfill ?? {})) set.segmentBackfill = absorbed.backfill;
@@ -383,6 +411,8 @@ export class SegmentEngine {
     for (const segment of context.plan.segments) if (affects(change, segment)) for (const key of segment.leaves) wanted.add(key);
     for (const run of Object.values(profile.journeys ?? {}))
       for (const key of this.plans.get(run.rulesVersion)?.exits.get(run.journey)?.leaves ?? []) wanted.add(key);
+    // A deploy's pass needs every share it did not hand in (a person merged into: passShares).
+    for (const { key } of refresh.backfill?.leaves ?? []) wanted.add(key);
     // A recovery computes every share again (from the stored events, as it rebuilds the live facts).
     const question = { profile, computing, wanted, events: refresh.events ?? [], recompute: mergedSince || refresh.rebuild !== undefined };
     return computeShares(this.options.stores, question, now);
@@ -451,6 +481,15 @@ export class SegmentEngine {
     let history = 0;
     for (const id of [profileId, ...absorbed]) history += await stores.segmentHistory.deleteOfProfile(id);
     return { memberships, history };
+  }
+
+  /**
+   * Sets many people's clocks at once (the instants a deploy's pass gathered: `ringLater`),
+   * one signal per clock shard for all of them.
+   */
+  async ringLater(instants: readonly [profileId: string, at: Date][]): Promise<void> {
+    const { clock } = this.options;
+    if (clock) await Promise.all(instants.map(([profileId, at]) => clock.ringAt(profileId, at)));
   }
 
   /** Copies changes to the history, member lists, sizes, stats and journeys (copy-changes.ts). */

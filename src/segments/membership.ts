@@ -114,3 +114,57 @@ export function nextChangeOf(
       return assertNever(condition, 'condition');
   }
 }
+
+/**
+ * The condition's answer for anyone with no event of the given leaves, whatever else is
+ * true of them: `false` or `true` when those leaves alone decide it, undefined when it
+ * depends on anything else (a trait, a tag, another leaf, a segment, time seen). Three-valued:
+ * `x and false` is false whatever x is, `x or true` true. A deploy's pass judges only the
+ * people with such events when every segment it computes is new and false for the others.
+ */
+export function answerWithoutEvents(condition: ConditionIR, leaves: ReadonlySet<string>, now: Date): boolean | undefined {
+  switch (condition.kind) {
+    case 'and': {
+      let known = true;
+      for (const part of condition.all) {
+        const answer = answerWithoutEvents(part, leaves, now);
+        if (answer === false) return false;
+        if (answer === undefined) known = false;
+      }
+      return known ? true : undefined;
+    }
+    case 'or': {
+      let known = true;
+      for (const part of condition.any) {
+        const answer = answerWithoutEvents(part, leaves, now);
+        if (answer === true) return true;
+        if (answer === undefined) known = false;
+      }
+      return known ? false : undefined;
+    }
+    case 'not': {
+      const answer = answerWithoutEvents(condition.condition, leaves, now);
+      return answer === undefined ? undefined : !answer;
+    }
+    case 'performed':
+    case 'aggregate': {
+      if (!leaves.has(leafKeyOf(condition))) return undefined;
+      // No fact: the leaf has seen no event. Nothing else of the subject is read by this atom.
+      const nobody: ConditionSubject = {
+        profile: { _id: '', traits: {}, tags: [], consents: {} },
+        measure: factMeasure({}),
+        segmentMembership: () => false,
+      };
+      return evaluateCondition(condition, nobody, now);
+    }
+    case 'seen':
+    case 'consent':
+    case 'trait':
+    case 'tagged':
+    case 'taggedLike':
+    case 'inSegment':
+      return undefined;
+    default:
+      return assertNever(condition, 'condition');
+  }
+}

@@ -77,6 +77,38 @@ function emptyFact(leaf: Leaf, now: Date): Fact {
   return mergeFacts(leaf, undefined, undefined, now);
 }
 
+/**
+ * A deploy's backfill as its pass folded it, in memory, from every stored event the leaves
+ * name (recompute.ts): one person's facts of their events received up to each leaf's
+ * cutoff, keyed by leaf (a leaf absent: no such event of theirs).
+ */
+export interface PassBackfill {
+  leaves: readonly ComputingLeaf[];
+  facts: Facts;
+}
+
+/**
+ * The person's shares as the pass folded them, keyed by backfill field, for the leaves
+ * whose share the profile does not hold yet (one it holds was computed live from the same
+ * events, and is kept); `folded` when one holds an event, so that it must be written even
+ * when nothing else is. Undefined for a person others were merged into: the pass folded
+ * events by the id they were stored under, which a merge since may have left behind, so
+ * their shares are computed from their stored events and their merged ids' (`ownSources`).
+ */
+export function passShares(profile: ProfileDoc, pass: PassBackfill | undefined, now: Date): { shares: Facts; folded: boolean } | undefined {
+  if (!pass || (profile.mergedFrom?.length ?? 0) > 0 || (profile.segmentMergedFrom?.length ?? 0) > 0) return undefined;
+  const shares: Facts = {};
+  let folded = false;
+  for (const { key, leaf, cutoffMs } of pass.leaves) {
+    const field = backfillField(key, cutoffMs);
+    if (profile.segmentBackfill?.[field] !== undefined) continue;
+    const fact = pass.facts[key];
+    if (fact) folded = true;
+    shares[field] = fact ?? emptyFact(leaf, now);
+  }
+  return Object.keys(shares).length === 0 ? undefined : { shares, folded };
+}
+
 /** Each due leaf's fact of the events received up to its cutoff, keyed by its backfill field; `without` those events left out. */
 export function foldShares(
   due: readonly ComputingLeaf[],

@@ -8,16 +8,22 @@
  *    land in; a size moves only by increments, never by writing a count over it.
  * 1. prepare: the catalog marks new and changed segments `computing`; leaves no rules
  *    named before get a state with a cutoff a moment ahead (and, once its write is
- *    acknowledged, `settledAt`: see `refoldLate`). Events received after
+ *    acknowledged, `settledAt`: see `foldBackfill`). Events received after
  *    the cutoff are folded live by the profile writer (any round that runs after the
  *    cutoff started after the state was written, so it sees the leaf); events up to it
  *    belong to the backfill. Each event is counted by exactly one of them.
  * 2. once every batch received up to the cutoff is applied (the outbox holds none), the
- *    backfill folds the stored events into those leaves' facts in one pass over the events
- *    they name (found by the `event` index) and merges them into each profile, marked so
- *    that a retried backfill skips profiles it has done; the leaves are then ready.
+ *    backfill: one pass over the events the new leaves name (found by the `event` index)
+ *    folds them into those leaves' facts, held in memory per person (`foldBackfill`). It is
+ *    made by step 3 itself; only a deploy with no segment to judge (a journey's new
+ *    condition alone) has this step fold and write the facts.
  * 3. every profile is judged for the computing segments, in `_id` order, with the last id
- *    as the checkpoint a retried pass resumes from.
+ *    as the checkpoint a retried pass resumes from (which folds the events again). Each
+ *    person's backfilled facts are judged by and written with their judgement, in one
+ *    write (`segmentBackfill.<leaf>@<cutoff>`, a plain `$set`: written again by a retry, it
+ *    is the same value); the leaves are then ready. When every segment computed is new
+ *    and false for anyone without an event of its new leaves (`sum … > 300`, `performed`),
+ *    only the people with such events are judged: nobody else can be a member.
  * 4. the segments are `ready`; segments and leaves the rules no longer name are dropped.
  *    Sizes are not counted again here: an entry made live between the count and its write
  *    would be lost (a segment read 6 of its 7 members for good).
@@ -25,7 +31,7 @@
  * Each step checks that its version is still the active one: a newer deploy's recompute
  * takes over, computing whatever this one left unfinished.
  */
-import type { SegmentCatalogDoc } from '../model.js';
+import type { SegmentCatalogDoc, SegmentChange } from '../model.js';
 import type { SegmentStateSet } from '../store/profiles.js';
 import type { Stores } from '../store/index.js';
 import type { LeafState } from '../store/segment-catalog.js';
@@ -33,9 +39,11 @@ import type { SegmentEngine } from './engine.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { foldEvent, mergeFacts, type Facts } from './facts.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
+import { answerWithoutEvents } from './membership.js';
+import { computingLeaves, type ComputingLeaf } from './own-backfill.js';
 import { backfillField } from './person-facts.js';
 import type { Leaf } from './leaves.js';
-import { planOf, type PlannedSegment } from './plan.js';
+import { planOf, type PlannedSegment, type SegmentPlan } from './plan.js';
 import type { ProgramIR } from '../dsl/ir.js';
 
 export { CUTOFF_AHEAD_MS } from './leaf-cutoffs.js';
@@ -48,8 +56,15 @@ const WRITERS = 8;
  * people each the more are judged together.
  */
 const JUDGES = 32;
-/** Profiles judged between checkpoints (heartbeat, progress). */
-const CHECKPOINT_EVERY = 200;
+/**
+ * Profiles judged between checkpoints (heartbeat, progress); their membership changes are
+ * copied together before each, so that a member bucket's write carries more people (a
+ * thousand people entering a segment touch most of its 256 buckets once), and their clocks
+ * set together, one signal per clock shard (each costs the shard a workflow task).
+ */
+const CHECKPOINT_EVERY = 1_000;
+/** Profiles read at once (an `$in` of their ids: the embedded FerretDB searches its index for at most 1,000). */
+const READ_AT_ONCE = 200;
 
 export type Superseded = { superseded: true };
 
@@ -150,25 +165,18 @@ export async function backfillFacts(
   const plan = await engine.planOf(version);
   if (!plan) throw new Error(`rules version ${version} is not stored`);
   const states = await stores.segments.leaves();
-  const pending = [...plan.leaves]
-    .filter(([key]) => states[key] && !states[key].ready && states[key].cutoff)
-    .map(([key, leaf]) => ({ key, leaf, cutoffMs: states[key]!.cutoff!.getTime() }));
+  const pending = computingLeaves({ version, plan, leaves: states });
   if (pending.length === 0) return 'done';
+  // Segments to judge: the judging pass folds these facts itself and writes them with each
+  // person's judgement, one write per person instead of two (step 3).
+  if ((await computingSegments(stores, plan)).length > 0) return 'done';
 
   const at = now();
-  const folded = new Map<string, Facts>();
   let scanned = 0;
-  for await (const event of stores.events.factSourcesNamed(pending.map(({ leaf }) => leaf.event))) {
-    for (const { key, leaf, cutoffMs } of pending) {
-      if (event.receivedAt.getTime() > cutoffMs) continue;
-      const facts = folded.get(event.profileId) ?? {};
-      const fact = foldEvent(leaf, facts[key], event, at);
-      if (!fact) continue;
-      facts[key] = fact;
-      folded.set(event.profileId, facts);
-    }
-    if (++scanned % 5_000 === 0) progress({ phase: 'facts', done: scanned });
-  }
+  const { folded, late } = await foldBackfill(stores, pending, states, at, (count) => {
+    scanned = count;
+    progress({ phase: 'facts', done: scanned });
+  });
 
   // An event may still name a profile merged away since: its facts join the survivor's.
   const bySurvivor = new Map<string, Facts>();
@@ -184,39 +192,67 @@ export async function backfillFacts(
     await stores.profiles.decideSegmentState(profileId, () => ({ set }));
     if (++written % 500 === 0) progress({ phase: 'facts', done: scanned });
   });
-  await refoldLate(stores, states, pending, rebuild);
+  await forEachInParallel(late, WRITERS, rebuild);
+  await markReady(stores, pending);
+  return 'done';
+}
+
+/** The leaves backfilled: ready, unless a newer deploy has given one another cutoff meanwhile. */
+async function markReady(stores: Stores, pending: readonly ComputingLeaf[]): Promise<void> {
   await stores.segments.updateLeaves((current) => {
     const next = { ...current };
     for (const { key, cutoffMs } of pending) if (next[key]?.cutoff?.getTime() === cutoffMs) next[key] = { ...next[key], ready: true };
     return next;
   });
-  return 'done';
+}
+
+/** The catalog's segments of this plan still computing its definition. */
+async function computingSegments(stores: Stores, plan: SegmentPlan): Promise<SegmentCatalogDoc[]> {
+  return (await stores.segments.all()).filter((doc) => doc.state === 'computing' && plan.byName.get(doc._id)?.def === doc.def);
 }
 
 /**
- * A cutoff acknowledged after it passed (a slow write): a round that read the leaf states
- * before the write may have applied events received after the cutoff without folding them,
- * and the backfill does not take them either. The facts of everyone with such an event are
- * folded again from their stored events (the writer's own recovery, which counts each
- * applied event once), before the leaf is ready. Harmless to repeat.
+ * One pass over the stored events the leaves name (the `event` index): each person's facts
+ * of their events received up to each leaf's cutoff, by the profile id the event is stored
+ * under, in memory; `scanned` is told every 5,000 events (a heartbeat).
+ *
+ * And `late`: the people with an event received after a cutoff acknowledged late, up to
+ * the instant it was (`settledAt`). A round that read the leaf states before the cutoff's
+ * write may have applied such an event without folding it, and the backfill does not take
+ * it either: their facts are to be folded again from their stored events (the writer's own
+ * recovery, which counts each applied event once), before the leaf is ready. Found in the
+ * same pass over the events, not in one of its own.
  */
-async function refoldLate(
+async function foldBackfill(
   stores: Stores,
+  pending: readonly ComputingLeaf[],
   states: Record<string, LeafState>,
-  pending: { key: string; leaf: Leaf; cutoffMs: number }[],
-  rebuild: (profileId: string) => Promise<void>,
-): Promise<void> {
-  const people = new Set<string>();
-  for (const { key, leaf, cutoffMs } of pending) {
-    const settledAt = states[key]?.settledAt;
-    if (!settledAt || settledAt.getTime() <= cutoffMs) continue;
-    const received = { after: new Date(cutoffMs), upTo: settledAt };
-    for await (const event of stores.events.factSourcesNamed([leaf.event], received)) people.add(event.profileId);
+  at: Date,
+  scanned: (count: number) => void,
+): Promise<{ folded: Map<string, Facts>; late: Set<string> }> {
+  const folded = new Map<string, Facts>();
+  const late = new Set<string>();
+  const settled = new Map(pending.map(({ key }) => [key, states[key]?.settledAt?.getTime() ?? -Infinity]));
+  let count = 0;
+  for await (const event of stores.events.factSourcesNamed([...new Set(pending.map(({ leaf }) => leaf.event))])) {
+    const received = event.receivedAt.getTime();
+    for (const { key, leaf, cutoffMs } of pending) {
+      if (received > cutoffMs) {
+        if (received <= settled.get(key)! && event.type === 'track' && event.event === leaf.event) late.add(event.profileId);
+        continue;
+      }
+      const facts = folded.get(event.profileId) ?? {};
+      const fact = foldEvent(leaf, facts[key], event, at);
+      if (!fact) continue;
+      facts[key] = fact;
+      folded.set(event.profileId, facts);
+    }
+    if (++count % 5_000 === 0) scanned(count);
   }
-  await forEachInParallel(people, WRITERS, rebuild);
+  return { folded, late };
 }
 
-function mergeAll(pending: { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
+function mergeAll(pending: readonly { key: string; leaf: Leaf }[], a: Facts | undefined, b: Facts, at: Date): Facts {
   if (!a) return b;
   const result: Facts = { ...a };
   for (const { key, leaf } of pending) if (a[key] || b[key]) result[key] = mergeFacts(leaf, a[key], b[key], at);
@@ -229,51 +265,88 @@ export interface JudgeCheckpoint {
   done: number;
 }
 
-/** Judges every profile after the checkpoint for the computing segments of this version. */
+/**
+ * Judges every profile after the checkpoint for the computing segments of this version,
+ * with the backfill of the leaves still pending folded in memory first and written with
+ * each person's judgement (step 3); then those leaves are ready.
+ */
 export async function judgeEveryone(
   stores: Stores,
   engine: SegmentEngine,
   version: number,
+  now: () => Date,
   from: JudgeCheckpoint,
   progress: Progress<JudgeCheckpoint>,
+  rebuild: (profileId: string) => Promise<void>,
 ): Promise<'done' | Superseded> {
   const context = await engine.context();
   if (!context || context.version !== version) return { superseded: true };
-  const catalog = (await stores.segments.all()).filter(
-    (doc) => doc.state === 'computing' && context.plan.byName.get(doc._id)?.def === doc.def,
-  );
+  const catalog = await computingSegments(stores, context.plan);
   const computing = catalog.map((doc) => doc._id);
-  if (computing.length === 0) return 'done';
+  const pending = computingLeaves(context);
+  if (computing.length === 0 && pending.length === 0) return 'done';
   const initial = catalog.filter((doc) => doc.firstComputation).map((doc) => doc._id);
-  const total = await stores.profiles.estimatedCount();
   let { done } = from;
   let after = from.after;
+  const checkpoint = (): JudgeCheckpoint => ({ ...(after === undefined ? {} : { after }), done });
+
+  // The backfill, folded again by a retried pass (what it wrote is the same value again).
+  const at = now();
+  const { folded, late } =
+    pending.length > 0
+      ? await foldBackfill(stores, pending, context.leaves, at, () => progress(checkpoint()))
+      : { folded: new Map<string, Facts>(), late: new Set<string>() };
+  // Harmless to repeat (a retried pass): rebuilt from the stored events, each counted once.
+  await forEachInParallel(late, WRITERS, rebuild);
+  const pendingKeys = new Set(pending.map(({ key }) => key));
+  // Nobody without an event of the new leaves can be in a segment computed for the first
+  // time that such people cannot meet: only the people with such events are judged.
+  const onlyFolded = catalog.every(
+    (doc) => doc.firstComputation && answerWithoutEvents(context.plan.byName.get(doc._id)!.condition, pendingKeys, at) === false,
+  );
+  const toJudge = onlyFolded ? [...folded.keys()].filter((id) => after === undefined || id > after).sort() : undefined;
+  const ids: AsyncIterable<{ _id: string }> | Iterable<{ _id: string }> = toJudge
+    ? toJudge.map((_id) => ({ _id }))
+    : stores.profiles.idsAfter(after);
+  const total = toJudge ? done + toJudge.length : await stores.profiles.estimatedCount();
   const report = async () => {
-    progress({ ...(after === undefined ? {} : { after }), done });
-    for (const name of computing)
-      await stores.segments.update(name, { progress: { phase: 'members', done, total: Math.max(total, done) } });
+    progress(checkpoint());
+    if (computing.length > 0) await stores.segments.setProgress(computing, { phase: 'members', done, total: Math.max(total, done) });
   };
+  const reason = { kind: 'rules deployed', version } as const;
   // Chunks of ids in order, judged a few at a time; the checkpoint is a chunk's last id.
   let chunk: string[] = [];
   const judgeChunk = async () => {
-    // One read for the chunk's profiles; a profile written since is read again by the guard.
-    const loaded = await stores.profiles.findExactByIds(chunk);
-    await forEachInParallel(chunk, JUDGES, async (id) => {
-      const refresh = { change: { segments: computing }, reason: { kind: 'rules deployed', version } as const, initial };
-      await engine.refresh(id, refresh, context, loaded.get(id));
-    });
+    const copyLater: SegmentChange[] = [];
+    const ringLater: [string, Date][] = [];
+    for (let start = 0; start < chunk.length; start += READ_AT_ONCE) {
+      const part = chunk.slice(start, start + READ_AT_ONCE);
+      // One read for these profiles; a profile written since is read again by the guard.
+      const loaded = await stores.profiles.findExactByIds(part);
+      await forEachInParallel(part, JUDGES, async (id) => {
+        // An id merged away since its events were stored is judged as its survivor, whose
+        // shares are computed from the stored events of both (own-backfill.ts `passShares`).
+        const backfill = pending.length > 0 ? { backfill: { leaves: pending, facts: folded.get(id) ?? {} } } : {};
+        const refresh = { change: { segments: computing }, reason, initial, copyLater, ringLater, ...backfill };
+        await engine.refresh(id, refresh, context, loaded.get(id));
+      });
+    }
+    await engine.copyChanges(copyLater);
+    // Clocks last: a person whose instant is written and not yet set is set by the retry.
+    await engine.ringLater(ringLater);
     done += chunk.length;
     after = chunk[chunk.length - 1];
     chunk = [];
     await report();
   };
-  for await (const { _id } of stores.profiles.idsAfter(after)) {
+  for await (const { _id } of ids) {
     chunk.push(_id);
     if (chunk.length < CHECKPOINT_EVERY) continue;
     await judgeChunk();
     if (!(await isActive(stores, version))) return { superseded: true };
   }
   if (chunk.length > 0) await judgeChunk();
+  if (pending.length > 0) await markReady(stores, pending);
   return 'done';
 }
 

@@ -115,6 +115,11 @@ export class SegmentCatalogStore {
     await this.collection.updateOne({ _id: name }, { $set: set });
   }
 
+  /** The same progress on several segments, in one write (a pass computing them together). */
+  async setProgress(names: readonly string[], progress: NonNullable<SegmentCatalogDoc['progress']>): Promise<void> {
+    if (names.length > 0) await this.collection.updateMany({ _id: { $in: [...names] } }, { $set: { progress } });
+  }
+
   async remove(name: string): Promise<void> {
     await this.collection.deleteOne({ _id: name });
   }

@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { SegmentChange } from '../model.js';
 import { COLLECTIONS } from './collections.js';
 import { forEachInParallel } from '../util/in-parallel.js';
+import { insertManySkippingDuplicates } from './insert-many.js';
 import { upsertOnce } from './upsert.js';
 
 interface HistoryChunkDoc {
@@ -34,6 +35,10 @@ export class SegmentHistoryStore {
   /**
    * Appends the changes not stored yet. A change applied again is the same document (it is
    * copied from the profile as written), so `$addToSet` leaves it out: one update per chunk.
+   * A person's very first changes open their first chunk: those chunks are inserted together,
+   * in one request (on the embedded FerretDB one commit for all, where an update is one
+   * each: a deploy's pass over people new to segments writes thousands); one found stored
+   * already (a copy made again) is updated as any other.
    */
   async append(changes: readonly SegmentChange[]): Promise<void> {
     const byChunk = new Map<string, SegmentChange[]>();
@@ -41,6 +46,18 @@ export class SegmentHistoryStore {
       const id = `${change.profileId}#${Math.floor(sequenceOf(change) / HISTORY_CHUNK)}`;
       byChunk.set(id, [...(byChunk.get(id) ?? []), change]);
     }
+    const opening = [...byChunk].filter(([, ofChunk]) => ofChunk.some((change) => sequenceOf(change) === 0));
+    const skipped = await insertManySkippingDuplicates(
+      this.collection,
+      opening.map(([id, ofChunk]) => ({
+        _id: id,
+        profileId: ofChunk[0]!.profileId,
+        changes: [...new Map(ofChunk.map((change) => [change._id, change])).values()],
+      })),
+    );
+    opening.forEach(([id], index) => {
+      if (!skipped.has(index)) byChunk.delete(id);
+    });
     // Many people's changes come at once (the copier gathers them): their chunks are written side by side.
     await forEachInParallel(byChunk, CHUNK_WRITERS, async ([id, ofChunk]) => {
       await upsertOnce(() =>

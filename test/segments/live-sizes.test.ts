@@ -55,7 +55,7 @@ describe('a segment computed while people enter it', () => {
 
     expect(await prepareRecompute(stores, engine, version, now)).toEqual({ computing: ['members'] });
     expect(await backfillFacts(stores, engine, version, now, ignore, noLateCutoff)).toBe('done');
-    expect(await judgeEveryone(stores, engine, version, { done: 0 }, ignore)).toBe('done');
+    expect(await judgeEveryone(stores, engine, version, now, { done: 0 }, ignore, noLateCutoff)).toBe('done');
     await member(engine, 'after_judging');
 
     // Listed by a copy whose increment is still on its way when the segment is finished.

@@ -1,7 +1,8 @@
 /**
  * A deploy's recompute is durable: killed half way through its pass over everyone (the
  * worker stops), it resumes on the next worker from its last checkpoint, not from the
- * start, and ends with the exact membership.
+ * start, and ends with the exact membership: also of a segment over events, whose backfill
+ * the pass folds in memory and writes with each judgement (folded again on resuming).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,8 +38,25 @@ describe('a segment recompute', () => {
       return doc;
     });
     await first.raw.profiles.insertMany(people);
+    // A third of the people (none of them vips) ordered before the deploy.
+    const buyers = people.filter((_, index) => index % 3 === 1).map((person) => person._id);
+    await first.raw.events.insertMany(
+      buyers.map((profileId, index) => ({
+        _id: `ev_resume_${index}`,
+        messageId: `m_resume_${index}`,
+        type: 'track' as const,
+        event: 'Order Completed',
+        source: 'default',
+        profileId,
+        properties: { revenue: 10 },
+        context: {},
+        timestamp: new Date(now.getTime() - 60_000),
+        receivedAt: new Date(now.getTime() - 60_000),
+      })),
+    );
 
-    const deployed = await send(first.baseUrl, 'PUT', '/v1/rules', { ...admin, text: 'segment vips {\n  trait plan = "vip"\n}\n' });
+    const rules = 'segment vips {\n  trait plan = "vip"\n}\nsegment buyers {\n  performed "Order Completed"\n}\n';
+    const deployed = await send(first.baseUrl, 'PUT', '/v1/rules', { ...admin, text: rules });
     expect(deployed.status).toBe(200);
     // Wait for a checkpoint part way through, then stop the worker there.
     const partWay = await eventually(
@@ -68,8 +86,9 @@ describe('a segment recompute', () => {
     second = await startTestItinera('segment-recompute', { reuseDatabase: dbName, taskQueue: first.taskQueue });
     const handle = second.runtime.temporal.workflow.getHandle(segmentRecomputeWorkflowId(dbName, deployed.body.version));
     expect(await handle.result()).toBe('done');
-    const [vips] = await segmentsOf(second);
-    expect(vips).toMatchObject({ name: 'vips', state: 'ready', size: PEOPLE / 3 });
+    const listed = await segmentsOf(second);
+    expect(listed.find((segment) => segment.name === 'vips')).toMatchObject({ state: 'ready', size: PEOPLE / 3 });
+    expect(listed.find((segment) => segment.name === 'buyers')).toMatchObject({ state: 'ready', size: buyers.length });
 
     // The pass that finished started from a checkpoint, not from the first profile.
     const { events } = await handle.fetchHistory();
@@ -104,5 +123,13 @@ describe('a segment recompute', () => {
       .find({ 'traits.plan': 'vip' }, { projection: { segmentChangeCount: 1, segments: 1 } })
       .toArray();
     expect(stored.every((profile) => profile.segmentChangeCount === 1 && profile.segments?.vips !== undefined)).toBe(true);
+    // Each buyer entered once, with their backfilled fact written beside (one order, counted once).
+    const bought = await second.raw.profiles.find({ _id: { $in: buyers } }).toArray();
+    expect(bought).toHaveLength(buyers.length);
+    for (const profile of bought) {
+      expect(Object.keys(profile.segments ?? {})).toEqual(['buyers']);
+      expect(profile.segmentChangeCount).toBe(1);
+      expect(Object.values(profile.segmentBackfill ?? {})).toEqual([{ n: 1 }]);
+    }
   }, 240_000);
 });

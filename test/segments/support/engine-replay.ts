@@ -86,7 +86,7 @@ export async function replayEngine(replay: Replay): Promise<ObservedMembership> 
         at: replay.deployAt + JUDGE_AFTER_DEPLOY_MS,
         order: 2,
         run: async () => {
-          await finishedOrThrow(judgeEveryone(stores, engine, version, { done: 0 }, () => undefined));
+          await finishedOrThrow(judgeEveryone(stores, engine, version, now, { done: 0 }, () => undefined, noLateCutoff));
           await finishedOrThrow(finishRecompute(stores, engine, version, now));
         },
       });

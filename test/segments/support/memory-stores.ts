@@ -106,6 +106,12 @@ export class MemoryStores {
           const doc = this.catalog.get(name);
           if (doc) this.catalog.set(name, { ...doc, ...set });
         },
+        setProgress: async (names: readonly string[], progress: SegmentCatalogDoc['progress']) => {
+          for (const name of names) {
+            const doc = this.catalog.get(name);
+            if (doc) this.catalog.set(name, { ...doc, progress });
+          }
+        },
         addToSize: async () => undefined,
         leaves: async () => this.leafStates,
         updateLeaves: async (change: (leaves: Record<string, LeafState>) => Record<string, LeafState>) => {
