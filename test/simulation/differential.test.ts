@@ -202,6 +202,23 @@ async function simulate(scenario: Scenario): Promise<{ effects: string[]; tags: 
   return { effects, tags: answer.body.tags };
 }
 
+/**
+ * The test server's virtual clock also runs with the wall clock between skips, so a real
+ * activity starts as late after its timer as the worker took to get to it: under a loaded
+ * machine, past the half second that rounds to the next second (a run's exit read 259201 s
+ * for 259200). The runs agree when they do the same things in the same order, each at the
+ * same second give or take this much — hours apart from any other instant in these journeys.
+ */
+const START_SLACK_S = 5;
+
+function expectSameEffects(actual: readonly string[], expected: readonly string[]): void {
+  const parse = (effect: string) => ({ at: Number(effect.slice(0, effect.indexOf(' '))), what: effect.slice(effect.indexOf(' ') + 1) });
+  expect(actual.map((effect) => parse(effect).what)).toEqual(expected.map((effect) => parse(effect).what));
+  actual.forEach((effect, i) => {
+    expect(Math.abs(parse(effect).at - parse(expected[i]!).at), `${effect} against ${expected[i]}`).toBeLessThanOrEqual(START_SLACK_S);
+  });
+}
+
 describe('simulated and real runs of the same journey', () => {
   it('agree for a pro who orders on the second day', async () => {
     const scenario: Scenario = {
@@ -214,8 +231,8 @@ describe('simulated and real runs of the same journey', () => {
     };
     const real = await runForReal('pro', scenario);
     const simulated = await simulate(scenario);
-    expect(simulated.effects).toEqual(real.effects);
-    expect(real.effects).toEqual([
+    expectSameEffects(simulated.effects, real.effects);
+    expectSameEffects(real.effects, [
       '0 send welcome',
       '0 tag trial',
       '86400 tag pro',
@@ -240,8 +257,8 @@ describe('simulated and real runs of the same journey', () => {
     };
     const real = await runForReal('basic', scenario);
     const simulated = await simulate(scenario);
-    expect(simulated.effects).toEqual(real.effects);
-    expect(real.effects.at(-1)).toBe(`${seconds(4 * DAY + 6 * HOUR)} end exited-on-event`);
+    expectSameEffects(simulated.effects, real.effects);
+    expectSameEffects(real.effects.slice(-1), [`${seconds(4 * DAY + 6 * HOUR)} end exited-on-event`]);
     expect([...simulated.tags].sort()).toEqual([...real.tags].sort());
   });
 
@@ -249,8 +266,8 @@ describe('simulated and real runs of the same journey', () => {
     const scenario: Scenario = { traits: { plan: 'gone', email: 'gone@example.com' }, events: [{ event: 'Trial Started', afterMs: 0 }] };
     const real = await runForReal('gone', scenario);
     const simulated = await simulate(scenario);
-    expect(simulated.effects).toEqual(real.effects);
-    expect(real.effects.at(-1)).toBe(`${seconds(3 * DAY)} end exited`);
+    expectSameEffects(simulated.effects, real.effects);
+    expectSameEffects(real.effects.slice(-1), [`${seconds(3 * DAY)} end exited`]);
     expect([...simulated.tags].sort()).toEqual([...real.tags].sort());
   });
 });
