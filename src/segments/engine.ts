@@ -23,7 +23,15 @@ import { SegmentChangeCopier } from './copy-changes.js';
 import { canonicalJson } from './leaves.js';
 import { judgeMembership, nextChangeOf, type MembershipJudgement } from './membership.js';
 import { lacksCutoff, setMissingCutoffs } from './leaf-cutoffs.js';
-import { computeShares, computingLeaves, ownShareKnown, passShares, type PassBackfill, type Shares } from './own-backfill.js';
+import {
+  LEAVES_MOVED_ON,
+  computeShares,
+  computingLeaves,
+  ownShareKnown,
+  passShares,
+  type PassBackfill,
+  type Shares,
+} from './own-backfill.js';
 import { absorbBackfill, foldLive, judgedFacts, rebuildLive, type FoldedEvent } from './person-facts.js';
 import { affects, planOf, type PlannedSegment, type ProfileChange, type SegmentPlan } from './plan.js';
 
@@ -162,6 +170,8 @@ export class SegmentEngine {
     // `loaded`: the profile as the caller just read or wrote it, judged without reading it again.
     const decided = await stores.profiles.decideSegmentState(profileId, (profile) => this.decide(profile, refresh, context, now()), loaded);
     if (!decided) return null;
+    // Judged by leaf states out of date (own-backfill.ts `LEAVES_MOVED_ON`): again, on the states as they are now.
+    if ('leavesMovedOn' in decided) return this.refresh(profileId, refresh);
     const { profile, pending, nextAt, ring, exits } = decided;
     // A run of a rules version this process has not read yet: its `exit when` is known once read, so judge again.
     const unread = [...new Set(Object.values(profile.journeys ?? {}).map((run) => run.rulesVersion))].filter(
@@ -273,8 +283,10 @@ export class SegmentEngine {
     // While segments compute, every refresh judges them too: a person the deploy's pass has
     // not reached yet is judged on the first change of theirs, whatever it touches.
     const computing = context.computing ? [...context.computing] : [];
+    // A person never judged (no write of the engine yet) is judged for every segment: one their
+    // first change does not touch may hold for them all the same (`performed "X" exactly 0 times`).
     const change =
-      merged.length > 0
+      merged.length > 0 || profile.segmentVersion === undefined
         ? { all: true }
         : refresh.change.segments
           ? refresh.change
@@ -286,6 +298,7 @@ export class SegmentEngine {
     const passed = passShares(profile, refresh.backfill, now);
     const known: ProfileDoc = passed ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...passed.shares } } : profile;
     const own = await this.ownShares(known, refresh, context, change, merged.length > 0, now);
+    if (own === LEAVES_MOVED_ON) return { profile, pending: [], ring: false, exits: [], leavesMovedOn: true };
     const shares: Shares | undefined =
       passed || own ? { shares: { ...passed?.shares, ...own?.shares }, before: { ...passed?.shares, ...own?.before } } : undefined;
     const subject: ProfileDoc = shares ? { ...profile, segmentBackfill: { ...profile.segmentBackfill, ...shares.shares } } : profile;
@@ -370,7 +383,7 @@ export class SegmentEngine {
     change: ProfileChange,
     mergedSince: boolean,
     now: Date,
-  ): Promise<Shares | undefined> {
+  ): Promise<Shares | typeof LEAVES_MOVED_ON | undefined> {
     const computing = computingLeaves(context);
     if (computing.length === 0) return undefined;
     const wanted = new Set<string>();

@@ -155,15 +155,28 @@ export async function ownSources(stores: Stores, profile: Pick<ProfileDoc, '_id'
 }
 
 /**
- * The shares this refresh must compute, computed; undefined when none is due. The leaf
- * states are read again first: a leaf that became ready since the round read them has its
- * backfill written (and perhaps folded into the live fact already), and computing its
- * share again would count it twice.
+ * The leaf states the refresh judged by are out of date: a due leaf became ready since the
+ * round read them. Its backfill is written (and perhaps folded into the live fact already),
+ * so computing the share again would count it twice; yet judged by the old states, the
+ * segments reading it would wait for a share never to come, and nobody judges the person
+ * again (the deploy's pass may have gone by before their profile existed). The refresh is
+ * made again on the states as they are now.
  */
-export async function computeShares(stores: Stores, question: OwnShareQuestion, now: Date): Promise<Shares | undefined> {
+export const LEAVES_MOVED_ON = 'leaves moved on';
+
+/**
+ * The shares this refresh must compute, computed; undefined when none is due. The leaf
+ * states are read again first: `LEAVES_MOVED_ON` when a due leaf became ready since.
+ */
+export async function computeShares(
+  stores: Stores,
+  question: OwnShareQuestion,
+  now: Date,
+): Promise<Shares | typeof LEAVES_MOVED_ON | undefined> {
   const due = sharesDue(question);
   if (due.length === 0) return undefined;
   const fresh = await stores.segments.leaves();
+  if (due.some(({ key, cutoffMs }) => fresh[key]?.ready === true && fresh[key]?.cutoff?.getTime() === cutoffMs)) return LEAVES_MOVED_ON;
   const still = due.filter(({ key, cutoffMs }) => fresh[key]?.ready === false && fresh[key]?.cutoff?.getTime() === cutoffMs);
   if (still.length === 0) return undefined;
   const sources = await ownSources(stores, question.profile);
