@@ -19,7 +19,7 @@
  * writes, the order of dispatch) live in the steps' own modules; this file only fixes the
  * order, so a new kind of change cannot skip or reorder a step.
  */
-import { applyConsents } from '../consent/apply.js';
+import { applyConsents, consentEventsOf } from '../consent/apply.js';
 import type { EventDoc, ProfileDoc } from '../model.js';
 import { changeOfEvents } from '../segments/changes.js';
 import type { SegmentContext } from '../segments/context.js';
@@ -127,6 +127,28 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
     return (await segments.refresh(profile._id, { ...changeOfEvents(events), rebuild }))?.profile ?? profile;
   }
 
+  /**
+   * Steps 1 to 4 in one profile write, where nothing comes between the record and the
+   * judgement: live folding, no consent carried, the person neither merged nor erased
+   * meanwhile, and no batch applied elsewhere (`applyAndRefresh` answers `as-before`
+   * otherwise, having written nothing). With segments deployed, the profile is then written
+   * once per round instead of twice. Null when the steps must go one by one.
+   */
+  async function applyAndJudgeInOneWrite(
+    profileId: string,
+    parts: readonly BatchPart[],
+    judging: EventJudging,
+  ): Promise<AppliedEvents | null> {
+    if (!segments || !('fold' in judging) || !judging.fold || judging.fold instanceof Error) return null;
+    const events = parts.flatMap((part) => part.events);
+    if (consentEventsOf(events).length > 0) return null;
+    const batches = parts.map(({ outboxId, activity }) => ({ outboxId, activity }));
+    const judged = await segments.applyAndRefresh(profileId, batches, { ...changeOfEvents(events), events }, judging.fold);
+    if (judged === 'as-before') return null;
+    // `outcome` is null only when the person was erased between the write and its copies.
+    return { profile: judged.outcome?.profile ?? (await stores.profiles.findById(profileId)), events };
+  }
+
   return {
     /** The segment engine's view of the active rules, read once for many changes (a writer's round). */
     async segmentContext(): Promise<SegmentContext | null> {
@@ -140,6 +162,8 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
      * of a batch's profiles are applied: `dispatch` below.
      */
     async applyEvents(profileId: string, parts: readonly BatchPart[], judging: EventJudging): Promise<AppliedEvents> {
+      const inOneWrite = await applyAndJudgeInOneWrite(profileId, parts, judging);
+      if (inOneWrite) return inOneWrite;
       const written = await stores.profiles.applyBatches(
         profileId,
         parts.map(({ outboxId, activity }) => ({ outboxId, activity })),

@@ -13,7 +13,7 @@
 import type { Logger } from '../logger.js';
 import type { ProfileDoc, SegmentChange, SegmentChangeReason } from '../model.js';
 import type { Stores } from '../store/index.js';
-import type { SegmentStateSet } from '../store/profiles.js';
+import type { BatchActivity, SegmentStateSet } from '../store/profiles.js';
 import { evaluateCondition } from '../conditions/predicate.js';
 import { forEachInParallel } from '../util/in-parallel.js';
 import { observeSegmentEntryLag, recordFailure, recordSystemFailure } from '../metrics/index.js';
@@ -164,11 +164,45 @@ export class SegmentEngine {
    * gone (erased) or nothing is deployed that keeps anything.
    */
   async refresh(profileId: string, refresh: Refresh, known?: SegmentContext | null, loaded?: ProfileDoc): Promise<RefreshOutcome | null> {
-    const { stores, now, clock } = this.options;
+    // `loaded`: the profile as the caller just read or wrote it, judged without reading it again.
+    return this.refreshWritten(profileId, refresh, known, (decide) =>
+      this.options.stores.profiles.decideSegmentState(profileId, decide, loaded),
+    );
+  }
+
+  /**
+   * Events applied and judged in one profile write (`ProfileStore.applyBatchesDeciding`):
+   * the batches' activity and the membership decided on the profile with it, where the
+   * two-step way writes the profile twice. `as-before` when they cannot go as one (the
+   * person merged or erased meanwhile, a batch applied elsewhere): nothing is written, and
+   * the caller applies and refreshes in two steps.
+   */
+  async applyAndRefresh(
+    profileId: string,
+    batches: readonly BatchActivity[],
+    refresh: Refresh,
+    context: SegmentContext,
+  ): Promise<{ outcome: RefreshOutcome | null; applied: string[] } | 'as-before'> {
+    let applied: string[] | undefined;
+    const outcome = await this.refreshWritten(profileId, refresh, context, async (decide) => {
+      const written = await this.options.stores.profiles.applyBatchesDeciding(profileId, batches, this.options.now(), decide);
+      if (written === 'as-before') return null;
+      applied = written.applied;
+      return written.decision;
+    });
+    return applied ? { outcome, applied } : 'as-before';
+  }
+
+  private async refreshWritten(
+    profileId: string,
+    refresh: Refresh,
+    known: SegmentContext | null | undefined,
+    write: <T extends { set?: SegmentStateSet }>(decide: (profile: ProfileDoc) => Promise<T>) => Promise<T | null>,
+  ): Promise<RefreshOutcome | null> {
+    const { now, clock } = this.options;
     const context = known === undefined ? await this.context() : known;
     if (!context) return null;
-    // `loaded`: the profile as the caller just read or wrote it, judged without reading it again.
-    const decided = await stores.profiles.decideSegmentState(profileId, (profile) => this.decide(profile, refresh, context, now()), loaded);
+    const decided = await write((profile) => this.decide(profile, refresh, context, now()));
     if (!decided) return null;
     // Judged by leaf states out of date (own-backfill.ts `LEAVES_MOVED_ON`): again, on the states as they are now.
     if ('leavesMovedOn' in decided) return this.refresh(profileId, refresh);

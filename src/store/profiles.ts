@@ -103,15 +103,37 @@ export function newProfileDoc(
     rev: 1,
     ...(outboxId ? { appliedBatches: { [outboxId]: now } } : {}),
   };
-  if (!activity) return doc;
+  return activity ? withActivity(doc, activity, now, { countWrite: false }) : doc;
+}
+
+/** Reads a dotted path of a plain document; undefined where it stops. */
+function getPath(doc: Record<string, unknown>, path: string): unknown {
+  let node: unknown = doc;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * The profile as `activityUpdate` leaves it, computed in memory on a copy (what is read is
+ * never changed): `$set`, `$inc`, `$min`, `$max` and `$addToSet` as the database applies
+ * them. `countWrite`: whether `rev` counts the write (a new document starts at 1).
+ */
+export function withActivity(profile: ProfileDoc, activity: ProfileActivity, now: Date, { countWrite = true } = {}): ProfileDoc {
+  const doc = structuredClone(profile);
   const update = activityUpdate(activity, now);
   const target = doc as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(update.$set ?? {})) setPath(target, path, value);
-  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>))
-    if (path !== 'rev') setPath(target, path, value);
+  for (const [path, value] of Object.entries((update.$inc ?? {}) as Record<string, number>)) {
+    if (path === 'rev' && !countWrite) continue;
+    const before = getPath(target, path);
+    setPath(target, path, (typeof before === 'number' ? before : 0) + value);
+  }
   if (activity.firstAt < doc.firstSeenAt) doc.firstSeenAt = activity.firstAt;
   if (activity.lastAt > doc.lastSeenAt) doc.lastSeenAt = activity.lastAt;
-  if (activity.groupIds?.length) doc.groupIds = [...new Set(activity.groupIds)];
+  if (activity.groupIds?.length) doc.groupIds = [...new Set([...(doc.groupIds ?? []), ...activity.groupIds])];
   return doc;
 }
 
@@ -324,6 +346,41 @@ export class ProfileStore {
       }
       throw new Error(`profile ${target} changed under ${GUARDED_TRIES} batch applications in a row`);
     });
+  }
+
+  /**
+   * `applyBatches` and `decideSegmentState` in one write, for the segment engine alone
+   * (src/segments/engine.ts `applyAndRefresh`): the profile is read, the batches' activity
+   * applied to it in memory, `decide` judges that, and one update sets both, guarded by the
+   * profile's `rev` (every write counts it) and by the batches' marks. A write that misses
+   * decides again on the profile as it now is. `as-before` when the two cannot go as one —
+   * the profile is gone or merged (a redirect to follow), or a batch is applied already —
+   * and nothing was written: the caller takes the two-step path.
+   */
+  async applyBatchesDeciding<T extends { set?: SegmentStateSet }>(
+    id: string,
+    batches: readonly BatchActivity[],
+    now: Date,
+    decide: (profile: ProfileDoc) => T | Promise<T>,
+  ): Promise<{ decision: T; applied: string[] } | 'as-before'> {
+    for (let tries = 1; tries <= GUARDED_TRIES; tries++) {
+      const profile = await this.collection.findOne({ _id: id });
+      if (!profile || batches.some(({ outboxId }) => profile.appliedBatches?.[outboxId] !== undefined)) return 'as-before';
+      const activity = combineActivities(batches.map((batch) => batch.activity));
+      const update = activityUpdate(activity, now);
+      const marks = Object.fromEntries(batches.map(({ outboxId }) => [`appliedBatches.${outboxId}`, now]));
+      const applied = withActivity(profile, activity, now);
+      for (const path of Object.keys(marks)) setPath(applied as unknown as Record<string, unknown>, path, now);
+      const decision = await decide(applied);
+      const set = { ...(update.$set as Record<string, unknown>), ...marks, ...decision.set } as UpdateFilter<ProfileDoc>['$set'];
+      const notYet = Object.fromEntries(batches.map(({ outboxId }) => [`appliedBatches.${outboxId}`, { $exists: false }]));
+      const written = await this.collection.updateOne({ _id: id, ...unchanged(profile), ...notYet }, { ...update, $set: set });
+      if (written.matchedCount === 1) {
+        await this.pruneAppliedMarks(applied, now);
+        return { decision, applied: batches.map((batch) => batch.outboxId) };
+      }
+    }
+    throw new Error(`profile ${id} changed under ${GUARDED_TRIES} batch applications in a row`);
   }
 
   /**
