@@ -35,6 +35,9 @@ const RULES = `segment signed {
 segment never_signed {
   performed "Signed Up" exactly 0 times
 }
+segment signed_once {
+  performed "Signed Up" exactly 1 times
+}
 `;
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 
@@ -94,13 +97,21 @@ async function deployedAndPassed() {
     await raw.profiles.insertOne(newProfileDoc(profileId, {}, now()));
     await engine.refresh(profileId, { ...changeOfEvents([applied]), events: [applied] }, context);
   };
+  /** The same, applied and judged in one write (the profile writer's way, src/profile-changes/pipeline.ts). */
+  const firstEventInOneWrite = async (profileId: string, name: string, context: SegmentContext | null) => {
+    const applied = event(profileId, name, clock);
+    await raw.events.insertOne(applied);
+    await raw.profiles.insertOne(newProfileDoc(profileId, {}, now()));
+    const batches = [{ outboxId: `ob-${profileId}`, activity: { firstAt: now(), lastAt: now() } }];
+    return engine.applyAndRefresh(profileId, batches, { ...changeOfEvents([applied]), events: [applied] }, context!);
+  };
   const membership = async () => {
     const segments: Record<string, string[]> = {};
     for (const profile of await raw.profiles.find({}).toArray()) segments[profile._id] = Object.keys(profile.segments ?? {}).sort();
     const sizes = Object.fromEntries((await stores.segments.all()).map((doc) => [doc._id, doc.size]));
     return { segments, sizes };
   };
-  return { readBefore, firstEvent, membership };
+  return { readBefore, firstEvent, firstEventInOneWrite, membership, raw };
 }
 
 describe('a round that read the leaf states before the pass made them ready', () => {
@@ -109,9 +120,20 @@ describe('a round that read the leaf states before the pass made them ready', ()
     await firstEvent('p_signed', 'Signed Up', readBefore);
     await firstEvent('p_viewed', 'Viewed', readBefore);
     expect(await membership()).toEqual({
-      segments: { p_signed: ['signed'], p_viewed: ['never_signed'] },
-      sizes: { signed: 1, never_signed: 1 },
+      segments: { p_signed: ['signed', 'signed_once'], p_viewed: ['never_signed'] },
+      sizes: { signed: 1, never_signed: 1, signed_once: 1 },
     });
+  });
+
+  it('in one write with the events: the events applied once, the person judged again on the states as they are', async () => {
+    const { readBefore, firstEventInOneWrite, membership, raw } = await deployedAndPassed();
+    expect(await firstEventInOneWrite('p_signed', 'Signed Up', readBefore)).toMatchObject({ applied: ['ob-p_signed'] });
+    expect(await membership()).toEqual({
+      segments: { p_signed: ['signed', 'signed_once'] },
+      sizes: { signed: 1, never_signed: 0, signed_once: 1 },
+    });
+    const profile = await raw.profiles.findOne({ _id: 'p_signed' });
+    expect(Object.keys(profile!.appliedBatches ?? {})).toEqual(['ob-p_signed']);
   });
 });
 
@@ -120,6 +142,9 @@ describe("a new person's first judgement", () => {
     const { firstEvent, membership } = await deployedAndPassed();
     // `Viewed` is read by no segment; `performed "Signed Up" exactly 0 times` holds for them all the same.
     await firstEvent('p_viewed', 'Viewed');
-    expect(await membership()).toEqual({ segments: { p_viewed: ['never_signed'] }, sizes: { signed: 0, never_signed: 1 } });
+    expect(await membership()).toEqual({
+      segments: { p_viewed: ['never_signed'] },
+      sizes: { signed: 0, never_signed: 1, signed_once: 0 },
+    });
   });
 });
