@@ -43,6 +43,7 @@ import { createApp } from './server/app.js';
 import { setOutboxProbe } from './metrics/index.js';
 import type { WorkerHealth } from './server/deps.js';
 import type { Source } from './server/auth.js';
+import { warmUpWorker } from './workflows/warm-up.client.js';
 import { connectMongo, createStores, EMBEDDED_FERRETDB_POOL_SIZE, ensureIndexes, type Stores } from './store/index.js';
 import { migrate } from './store/migrate.js';
 import { derivedPrivacySecret, PrivacyKeys } from './privacy/keys.js';
@@ -312,6 +313,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         logger.fatal({ err: error }, 'the Temporal worker failed');
       },
     );
+    warmUpWorker(temporal, options.taskQueue).catch((error: unknown) => logger.debug({ err: error }, 'warming the worker up failed'));
   }
   /** For /ready: the worker is up only while it polls (RUNNING); stopping, stopped or failed is down. */
   const workerHealth = (): WorkerHealth | undefined => {

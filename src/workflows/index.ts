@@ -10,3 +10,4 @@ export { segmentRecomputeWorkflow } from './segment-recompute.js';
 export { exportWorkflow } from './export.js';
 export { retentionWorkflow } from './retention.js';
 export { broadcastWorkflow } from './broadcast.js';
+export { warmUpWorkflow } from './warm-up.js';

@@ -21,6 +21,11 @@
  *
  * erasure-steps.pb: an erasure of a profile, its six steps and the settling timer.
  *
+ * segment-recompute-backfill-step.pb and segment-recompute-judge-folds.pb: a deploy's
+ * recompute of one new segment over an empty database, before and after the patch
+ * `recompute-judge-folds-backfill` (the backfill step left out when there are segments to
+ * judge); recorded by `npx tsx test/workflows/record-recompute-history.ts <file>`.
+ *
  * journey-lean-run.pb, journey-lean-continuing.pb and journey-lean-continued.pb: the same
  * three journey runs as the lean code makes them (patch `journey-lean-run`: the journey and
  * its admission in one local activity, the send's first attempt local), and
@@ -249,5 +254,32 @@ describe('erasure workflow replay', () => {
     ]);
     expect(history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'erasure:recorded')).resolves.toBeUndefined();
+  });
+});
+
+describe('segment recompute workflow replay', () => {
+  it('replays a recompute that calls the backfill step before judging (before patch recompute-judge-folds-backfill)', async () => {
+    const history = await recordedHistory('segment-recompute-backfill-step.pb');
+    expect(patches(history)).toEqual([]);
+    expect(scheduledActivities(history)).toEqual([
+      'prepareSegmentRecompute',
+      'openBatchesUpTo',
+      'backfillSegmentFacts',
+      'judgeSegmentMembers',
+      'finishSegmentRecompute',
+    ]);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'recompute:backfill-step')).resolves.toBeUndefined();
+  });
+
+  it('replays a recompute whose judging pass folds the backfill, without the step', async () => {
+    const history = await recordedHistory('segment-recompute-judge-folds.pb');
+    expect(patches(history)).toEqual(['recompute-judge-folds-backfill']);
+    expect(scheduledActivities(history)).toEqual([
+      'prepareSegmentRecompute',
+      'openBatchesUpTo',
+      'judgeSegmentMembers',
+      'finishSegmentRecompute',
+    ]);
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'recompute:judge-folds')).resolves.toBeUndefined();
   });
 });
