@@ -29,6 +29,8 @@
  *   SEGMENT_BENCH_PROFILES=5000 SEGMENT_BENCH_EVENTS=50000 npm run bench -- segments   (a quick check)
  *   SEGMENT_BENCH_ONLY=recompute npm run bench -- segments   (steps 1, 2 and 7 only: the deploy
  *     figures, for comparing a change of the recompute before and after in the same hour)
+ *   SEGMENT_BENCH_ONLY=latency npm run bench -- segments     (all but step 6: the ingest ratio
+ *     has a bench of its own, `npm run bench -- ingest-segments`)
  *
  * Each deploy's figures include `steps`: the recompute workflow's activities and timers,
  * from its history (ms from scheduled to completed, in order), so that a slow deploy says
@@ -326,6 +328,8 @@ export async function runSegmentsBench() {
     }
     if (recomputeOnly) return { ...recomputeOnly, eightySegmentsOnAnEmptyDatabase: await eightyOnAnEmptyDatabase(servers, mongo) };
     if (!figures) throw new Error('the latency figures were not measured');
+    if (process.env.SEGMENT_BENCH_ONLY === 'latency')
+      return { ...figures, eightySegmentsOnAnEmptyDatabase: await eightyOnAnEmptyDatabase(servers, mongo) };
 
     // 6. The ingest ratio, on a tenth of the size.
     const small = await startBenchItinera(servers, mongo, 'segments');
