@@ -227,18 +227,20 @@ describe("the peers' segment cases, sent right after the deploy", () => {
     expect((await send(itinera.baseUrl, 'POST', '/v1/batch', { ...writer, json: { batch: history } })).status).toBe(200);
     await itinera.runtime.writer.drain();
 
-    const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: rules });
-    expect(deployed.status).toBe(200);
-    expect(
-      (await send(itinera.baseUrl, 'POST', '/v1/batch', { ...writer, json: { batch: messagesOf('events', Date.now()) } })).status,
-    ).toBe(200);
     // A batch received before the cutoff and not yet applied (another process's, say) holds
-    // the backfill back: the segments stay computing, for certain, while they are read.
+    // the backfill back: the segments stay computing, for certain, while they are read. Opened
+    // before the deploy, so it is dated before the cutoff (250 ms after the deploy starts) and
+    // is there when the recompute first looks, however slow the machine.
     const holder = await itinera.runtime.stores.outbox.open([], new Date(), {
       owner: 'peer-cases-holder',
       until: new Date(Date.now() + 600_000),
     });
     try {
+      const deployed = await send(itinera.baseUrl, 'PUT', '/v1/rules', { ...admin, text: rules });
+      expect(deployed.status).toBe(200);
+      expect(
+        (await send(itinera.baseUrl, 'POST', '/v1/batch', { ...writer, json: { batch: messagesOf('events', Date.now()) } })).status,
+      ).toBe(200);
       await itinera.runtime.writer.settled();
       const whileComputing = await disagreements(await storedMemberships());
       const leaves = Object.values(await itinera.runtime.stores.segments.leaves());
