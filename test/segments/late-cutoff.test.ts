@@ -8,13 +8,10 @@
  * between the cutoff and the acknowledgement. Forced here with a clock that moves on while
  * the cutoff is written; the same run without the refold shows the event lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/dsl/index.js';
-import { createLogger } from '../../src/logger.js';
-import type { EventDoc } from '../../src/model.js';
 import { createProfileChanges } from '../../src/profile-changes/pipeline.js';
 import { changeOfEvents } from '../../src/segments/changes.js';
-import { SegmentEngine } from '../../src/segments/engine.js';
 import {
   backfillFacts,
   CUTOFF_AHEAD_MS,
@@ -23,15 +20,8 @@ import {
   judgeEveryone,
   prepareRecompute,
 } from '../../src/segments/recompute.js';
-import { createStores, ensureIndexes } from '../../src/store/index.js';
 import { newProfileDoc } from '../../src/store/profiles.js';
-import { rawCollections } from '../support/raw.js';
-import { freshDatabase } from '../support/servers.js';
-
-const databases: Awaited<ReturnType<typeof freshDatabase>>[] = [];
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+import { engineOnFreshDatabase, storedTrack } from './support/fresh-engine.js';
 
 const RULES = `segment signed {
   performed "Signed Up"
@@ -44,33 +34,13 @@ const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 /** The cutoff's write is acknowledged this long after the deploy: well after the cutoff. */
 const ACKNOWLEDGED_AFTER_MS = 5_000;
 
-function signedUp(profileId: string, receivedAt: number): EventDoc {
-  return {
-    _id: `ev-${profileId}`,
-    messageId: `m-${profileId}`,
-    type: 'track',
-    event: 'Signed Up',
-    source: 'default',
-    profileId,
-    properties: {},
-    context: {},
-    timestamp: new Date(receivedAt),
-    receivedAt: new Date(receivedAt),
-  };
-}
+const signedUp = (profileId: string, receivedAt: number) => storedTrack(profileId, 'Signed Up', receivedAt);
 
 /** Deploys with a slow cutoff write and runs the recompute's steps; each person's segments after. */
 async function deployWithLateCutoff(refold: boolean): Promise<Record<string, string[]>> {
-  const database = await freshDatabase('late_cutoff');
-  databases.push(database);
-  const stores = createStores(database.db);
-  await ensureIndexes(stores);
   // The deploy reads the clock at T0; from the cutoff's write on, it reads T0 + 5 s.
-  let clock = T0;
-  const now = () => new Date(clock);
-  const engine = new SegmentEngine({ stores, now, logger: createLogger('silent') });
+  const { stores, raw, engine, clock, now } = await engineOnFreshDatabase('late_cutoff', T0);
   const changes = createProfileChanges({ stores, now, segments: engine });
-  const raw = rawCollections(database.db);
   const people = ['p_backfilled', 'p_in_the_gap', 'p_live'];
   await raw.profiles.insertMany(people.map((id) => newProfileDoc(id, {}, new Date(T0 - 60_000))));
 
@@ -79,7 +49,7 @@ async function deployWithLateCutoff(refold: boolean): Promise<Record<string, str
   const reads = { count: 0 };
   const prepared = await prepareRecompute(stores, engine, version, () => {
     // The first read sets the cutoff; every later one comes after its slow write.
-    if (reads.count++ > 0) clock = T0 + ACKNOWLEDGED_AFTER_MS;
+    if (reads.count++ > 0) clock.ms = T0 + ACKNOWLEDGED_AFTER_MS;
     return now();
   });
   expect(prepared).toMatchObject({ cutoffMs: T0 + CUTOFF_AHEAD_MS, settledMs: T0 + ACKNOWLEDGED_AFTER_MS });
@@ -91,7 +61,7 @@ async function deployWithLateCutoff(refold: boolean): Promise<Record<string, str
   // Received once every process saw the cutoff: folded live by the writer.
   const live = signedUp('p_live', T0 + 6_000);
   await raw.events.insertOne(live);
-  clock = T0 + 6_000;
+  clock.ms = T0 + 6_000;
   await engine.refresh('p_live', { ...changeOfEvents([live]), events: [live] });
 
   const ignore = () => undefined;

@@ -11,23 +11,13 @@
  * And, found on the way: a new person's first judgement is of every segment, not only of
  * those their first change touches.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/dsl/index.js';
-import { createLogger } from '../../src/logger.js';
-import type { EventDoc } from '../../src/model.js';
 import { changeOfEvents } from '../../src/segments/changes.js';
 import type { SegmentContext } from '../../src/segments/context.js';
-import { SegmentEngine } from '../../src/segments/engine.js';
 import { CUTOFF_AHEAD_MS, declareNewSegments, finishRecompute, judgeEveryone, prepareRecompute } from '../../src/segments/recompute.js';
-import { createStores, ensureIndexes } from '../../src/store/index.js';
 import { newProfileDoc } from '../../src/store/profiles.js';
-import { rawCollections } from '../support/raw.js';
-import { freshDatabase } from '../support/servers.js';
-
-const databases: Awaited<ReturnType<typeof freshDatabase>>[] = [];
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+import { engineOnFreshDatabase, storedTrack } from './support/fresh-engine.js';
 
 const RULES = `segment signed {
   performed "Signed Up"
@@ -41,36 +31,14 @@ segment signed_once {
 `;
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 
-function event(profileId: string, name: string, receivedAt: number): EventDoc {
-  return {
-    _id: `ev-${profileId}`,
-    messageId: `m-${profileId}`,
-    type: 'track',
-    event: name,
-    source: 'default',
-    profileId,
-    properties: {},
-    context: {},
-    timestamp: new Date(receivedAt),
-    receivedAt: new Date(receivedAt),
-  };
-}
-
 /** Deploys the rules and runs the pass over nobody; the leaf states read before it made the leaves ready. */
 async function deployedAndPassed() {
-  const database = await freshDatabase('leaves_moved_on');
-  databases.push(database);
-  const stores = createStores(database.db);
-  await ensureIndexes(stores);
-  let clock = T0;
-  const now = () => new Date(clock);
-  const engine = new SegmentEngine({ stores, now, logger: createLogger('silent') });
-  const raw = rawCollections(database.db);
+  const { stores, raw, engine, clock, now } = await engineOnFreshDatabase('leaves_moved_on', T0);
 
   const { ir } = compile(RULES);
   const version = await stores.rules.deploy(RULES, ir!, now(), {}, (next) => declareNewSegments(stores, ir!, next, now));
   expect(await prepareRecompute(stores, engine, version, now)).toMatchObject({ cutoffMs: T0 + CUTOFF_AHEAD_MS });
-  clock = T0 + CUTOFF_AHEAD_MS + 1_000;
+  clock.ms = T0 + CUTOFF_AHEAD_MS + 1_000;
   // A round starts: it reads the states while the leaves are still backfilling.
   const readBefore = await engine.context();
   expect(Object.values(readBefore!.leaves).every((state) => state.ready === false)).toBe(true);
@@ -92,14 +60,14 @@ async function deployedAndPassed() {
 
   /** A new person's first event, applied by a round that read `context` (undefined: read now). */
   const firstEvent = async (profileId: string, name: string, context?: SegmentContext | null) => {
-    const applied = event(profileId, name, clock);
+    const applied = storedTrack(profileId, name, clock.ms);
     await raw.events.insertOne(applied);
     await raw.profiles.insertOne(newProfileDoc(profileId, {}, now()));
     await engine.refresh(profileId, { ...changeOfEvents([applied]), events: [applied] }, context);
   };
   /** The same, applied and judged in one write (the profile writer's way, src/profile-changes/pipeline.ts). */
   const firstEventInOneWrite = async (profileId: string, name: string, context: SegmentContext | null) => {
-    const applied = event(profileId, name, clock);
+    const applied = storedTrack(profileId, name, clock.ms);
     await raw.events.insertOne(applied);
     await raw.profiles.insertOne(newProfileDoc(profileId, {}, now()));
     const batches = [{ outboxId: `ob-${profileId}`, activity: { firstAt: now(), lastAt: now() } }];

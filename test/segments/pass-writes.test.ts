@@ -7,45 +7,22 @@
  * memberships are checked exact, and a share the live path computed before the pass is
  * neither doubled nor undone by it.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/dsl/index.js';
 import type { ConditionIR } from '../../src/dsl/ir.js';
-import { createLogger } from '../../src/logger.js';
-import type { EventDoc } from '../../src/model.js';
 import { changeOfEvents } from '../../src/segments/changes.js';
 import { SegmentEngine } from '../../src/segments/engine.js';
 import { leafKeyOf } from '../../src/segments/facts.js';
 import { answerWithoutEvents } from '../../src/segments/membership.js';
 import { backfillFacts, declareNewSegments, finishRecompute, judgeEveryone, prepareRecompute } from '../../src/segments/recompute.js';
-import { createStores, ensureIndexes } from '../../src/store/index.js';
 import { newProfileDoc } from '../../src/store/profiles.js';
-import { rawCollections } from '../support/raw.js';
-import { freshDatabase } from '../support/servers.js';
-
-const databases: Awaited<ReturnType<typeof freshDatabase>>[] = [];
-afterAll(async () => {
-  for (const database of databases) await database.drop();
-});
+import { engineOnFreshDatabase, storedTrack } from './support/fresh-engine.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 
-let serial = 0;
-function order(profileId: string, receivedAt: number, revenue: number): EventDoc {
-  serial += 1;
-  return {
-    _id: `ev-${serial}`,
-    messageId: `m-${serial}`,
-    type: 'track',
-    event: 'Order Completed',
-    source: 'default',
-    profileId,
-    properties: { revenue },
-    context: {},
-    timestamp: new Date(receivedAt),
-    receivedAt: new Date(receivedAt),
-  };
-}
+const order = (profileId: string, receivedAt: number, revenue: number) =>
+  storedTrack(profileId, 'Order Completed', receivedAt, { revenue });
 
 const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => `${prefix}_${index}`);
 const BUYERS = ids('p_buyer', 10);
@@ -59,14 +36,7 @@ const NONE = ids('p_none', 20);
  * gained) after.
  */
 async function recompute(rules: string, beforePass?: (engine: SegmentEngine) => Promise<void>) {
-  const database = await freshDatabase('pass_writes');
-  databases.push(database);
-  const stores = createStores(database.db);
-  await ensureIndexes(stores);
-  let clock = T0;
-  const now = () => new Date(clock);
-  const engine = new SegmentEngine({ stores, now, logger: createLogger('silent') });
-  const raw = rawCollections(database.db);
+  const { stores, raw, engine, clock, now } = await engineOnFreshDatabase('pass_writes', T0);
   await raw.profiles.insertMany([...BUYERS, ...SMALL, ...OLD, ...NONE].map((id) => newProfileDoc(id, {}, new Date(T0 - 60 * DAY))));
   await raw.events.insertMany([
     ...BUYERS.flatMap((id) => [order(id, T0 - DAY, 200), order(id, T0 - 2 * DAY, 200)]),
@@ -79,7 +49,7 @@ async function recompute(rules: string, beforePass?: (engine: SegmentEngine) => 
   const version = await stores.rules.deploy(rules, ir!, now(), {}, (next) => declareNewSegments(stores, ir!, next, now));
   const prepared = await prepareRecompute(stores, engine, version, now);
   expect(prepared).toHaveProperty('cutoffMs');
-  clock = T0 + 1_000;
+  clock.ms = T0 + 1_000;
   await beforePass?.(engine);
   const ignore = () => undefined;
   const noLateCutoff = async (profileId: string) => {
@@ -102,7 +72,7 @@ async function recompute(rules: string, beforePass?: (engine: SegmentEngine) => 
     writes[profile._id] = (profile.rev ?? 0) - revBefore.get(profile._id)!;
   }
   const sizes = Object.fromEntries((await stores.segments.all()).map((doc) => [doc._id, doc.size]));
-  return { segments, writes, sizes, stores, engine, raw, setClock: (at: number) => (clock = at) };
+  return { segments, writes, sizes, stores, engine, raw, setClock: (at: number) => (clock.ms = at) };
 }
 
 const byPerson = (people: readonly string[], value: unknown) => Object.fromEntries(people.map((id) => [id, value]));
