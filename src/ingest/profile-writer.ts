@@ -83,6 +83,16 @@ export interface ProfileWriterOptions {
 }
 
 const DEFAULT_CLOCK_SKEW_MS = 1000;
+/**
+ * Profile writes in flight at once. Most of a write that changes membership is the wait for
+ * its copy (segment history, member buckets, sizes), and copies written while one is under
+ * way are gathered into the next (src/segments/copy-changes.ts): the more writes in flight,
+ * the more changes each copy carries. Requests to the database stay bounded by the driver's
+ * pool. Measured with 300 single-event requests four at a time, each an entry: event →
+ * entry p50/p99 2,009/2,323 ms with 8 in flight, 689/971 with 16, 306/572 with 32,
+ * 246/475 with 64 (docs/segments.md).
+ */
+const DEFAULT_CONCURRENCY = 32;
 /** However short the lease, a loaded tier may take this long to apply what came before a batch. */
 const MIN_DISPATCH_WAIT_MS = 60_000;
 
@@ -107,7 +117,7 @@ export class ProfileWriter {
   private readonly maxWaitingBatches: number;
 
   constructor(private readonly options: ProfileWriterOptions) {
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.maxOutstandingEvents = options.maxOutstandingEvents ?? 20_000;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 32;
     this.leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
