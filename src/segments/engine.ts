@@ -218,11 +218,15 @@ export class SegmentEngine {
       return this.refresh(profileId, refresh, context);
     }
     if (pending.length > 0 && refresh.copyLater) refresh.copyLater.push(...pending);
-    else if (pending.length > 0) await this.copyChanges(pending);
+    if (nextAt && refresh.ringLater) refresh.ringLater.push([profile._id, nextAt]);
+    // The copy (history, members, sizes) and the clock (its shard) touch nothing of each other,
+    // and each leaves its own retry behind when it fails: both at once, each a gathered write
+    // that may wait for the one before it.
+    await Promise.all([
+      pending.length > 0 && !refresh.copyLater ? this.copyChanges(pending) : undefined,
+      ring && nextAt && clock && !refresh.ringLater ? this.ringClock(profile._id, nextAt) : undefined,
+    ]);
     if (pending.length > 0 && refresh.events && refresh.events.length > 0) observeSegmentEntryLag(this.entryLagSeconds(refresh.events));
-    if (refresh.ringLater) {
-      if (nextAt) refresh.ringLater.push([profile._id, nextAt]);
-    } else if (ring && nextAt && clock) await this.ringClock(profile._id, nextAt);
     for (const workflowId of exits) await this.options.journeys?.exitConditionMet(workflowId);
     return { profile, ...(nextAt ? { nextAt } : {}) };
   }
