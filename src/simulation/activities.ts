@@ -20,6 +20,7 @@ import type { ConditionIR, JourneyIR, PropConditionIR, SegmentIR } from '../dsl/
 import type { MessageRequest } from '../model.js';
 import type { Stores } from '../store/index.js';
 import { millisUntilLocalTime, millisUntilQuietHoursEnd } from '../util/local-time.js';
+import type { SimulationClock } from './clock.js';
 import { editPerson, holdsFor, type SimulatedPerson } from './person.js';
 import type { TimedEvent } from './request.js';
 import type { TimelineRecorder } from './timeline.js';
@@ -30,11 +31,8 @@ export interface SimulationSession {
   segments: readonly SegmentIR[];
   person: SimulatedPerson;
   timeline: TimelineRecorder;
-  /**
-   * The server's virtual time (epoch ms) at the run's start: the workflow's clock at
-   * admission, which the run's own timers count from. Set by admission.
-   */
-  virtualOrigin?: number;
+  /** The simulation's calendar over the server's virtual clock; admission tells it when the run's timers start. */
+  clock: SimulationClock;
   /** The simulated instant now (epoch ms): the server's virtual clock on the simulation's calendar. */
   now(): Promise<number>;
   /** The simulation's events by id, for `where` clauses. */
@@ -84,7 +82,7 @@ export function createSimulatedActivities(sessions: ReadonlyMap<string, Simulati
   };
 
   async function admit(run: SimulationSession, request: AdmissionRequest): Promise<Entry['verdict']> {
-    run.virtualOrigin ??= request.atMs;
+    run.clock.admittedAt(request.atMs);
     const atMs = await run.now();
     const { profile } = run.person;
     const admission = decideAdmission(profile, { ...request, atMs });

@@ -20,6 +20,7 @@ import type { JourneyOutcome } from '../workflows/journey-run.js';
 import { signalExitConditionMet, signalJourneyEvent, startJourneyRun } from '../workflows/journey.client.js';
 import { journeyStateQuery, type JourneyInput } from '../workflows/messages.js';
 import { rejudgeExitWhen, type SimulationSession } from './activities.js';
+import { SimulationClock } from './clock.js';
 import { SIMULATION_TASK_QUEUE, type SimulationEnvironment, type WarmSimulation } from './environment.js';
 import { personOf, type SimulatedPerson } from './person.js';
 import { timedEvents, type SimulationRequest, type TimedEvent } from './request.js';
@@ -135,17 +136,14 @@ async function runOnServer(warm: WarmSimulation, deps: SimulationDeps, run: Prep
   };
   const workflowId = journeyWorkflowId(journey.name, input.rulesVersion, input.profileId);
   const starter = { temporal: warm.client, taskQueue: SIMULATION_TASK_QUEUE };
-  const virtualStart = await warm.env.currentTimeMs();
+  const clock = new SimulationClock(runStartMs, await warm.env.currentTimeMs());
   const session: SimulationSession = {
     journey,
     segments: run.segments,
     person,
     timeline: run.timeline,
-    // Whole seconds: the few milliseconds a workflow task takes in real time are not the journey's.
-    now: async () => {
-      const virtual = await warm.env.currentTimeMs();
-      return runStartMs + Math.round((virtual - (session.virtualOrigin ?? virtualStart)) / 1000) * 1000;
-    },
+    clock,
+    now: async () => clock.simulated(await warm.env.currentTimeMs()),
     events: new Map(run.events.map((event) => [event.eventId, event])),
     stores: deps.stores,
     defaultTimeZone: deps.defaultTimeZone,
@@ -154,7 +152,7 @@ async function runOnServer(warm: WarmSimulation, deps: SimulationDeps, run: Prep
   warm.sessions.set(workflowId, session);
   try {
     await startJourneyRun(starter, input, trigger ? { eventId: trigger.eventId, event: trigger.event } : undefined);
-    return await runToEnd(warm, { workflowId, session, later: run.later, runStartMs, virtualStart });
+    return await runToEnd(warm, { workflowId, session, later: run.later });
   } finally {
     warm.sessions.delete(workflowId);
   }
@@ -174,8 +172,6 @@ interface RunningSimulation {
   session: SimulationSession;
   /** The events after the trigger, in order. */
   later: TimedEvent[];
-  runStartMs: number;
-  virtualStart: number;
 }
 
 /**
@@ -188,7 +184,8 @@ interface RunningSimulation {
  */
 async function runToEnd(warm: WarmSimulation, running: RunningSimulation): Promise<JourneyOutcome> {
   const { env, client } = warm;
-  const { workflowId, session, runStartMs, virtualStart } = running;
+  const { workflowId, session } = running;
+  const { clock } = session;
   const pending = [...running.later];
   const starter = { temporal: client, taskQueue: SIMULATION_TASK_QUEUE };
   const handle = client.workflow.getHandle<typeof journeyWorkflow>(workflowId);
@@ -205,12 +202,14 @@ async function runToEnd(warm: WarmSimulation, running: RunningSimulation): Promi
     const state = await handle.query(journeyStateQuery).catch(() => undefined);
     if (ended) break;
     const now = await env.currentTimeMs();
-    const origin = session.virtualOrigin ?? virtualStart;
     const event = pending[0];
-    const eventAt = event ? origin + (event.atMs - runStartMs) : Infinity;
+    const eventAt = event ? clock.virtual(event.atMs) : Infinity;
     const timerAt = state?.waiting?.untilMs ?? Infinity;
     if (event && eventAt <= timerAt) {
-      if (eventAt > now) await env.sleep(eventAt - now);
+      if (eventAt > now) {
+        await env.sleep(eventAt - now);
+        clock.jumpedTo(eventAt);
+      }
       pending.shift();
       session.person.events.push({ type: 'track', event: event.event, properties: event.properties, timestamp: new Date(event.atMs) });
       session.timeline.happened(event.atMs, event, used.has(event.event));
@@ -219,6 +218,7 @@ async function runToEnd(warm: WarmSimulation, running: RunningSimulation): Promi
     } else if (timerAt !== Infinity) {
       // A millisecond past the timer: the server fires timers that are due, not those due at the very instant.
       await env.sleep(Math.max(timerAt - now, 0) + 1);
+      clock.jumpedTo(timerAt);
     } else {
       // Neither waiting nor anything to deliver: the run is finishing.
       await Promise.race([outcome.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 20))]);
