@@ -24,6 +24,8 @@
  *   npm run bench -- journeys
  *   JOURNEYS_BENCH_PEOPLE=500 JOURNEYS_BENCH_SEED_EVENTS=5000 npm run bench -- journeys   (a quick check)
  *   JOURNEYS_BENCH_RAW=0 …                                                              (Itinera alone)
+ *   BENCH_CPU_PROFILE=/tmp/drip.cpuprofile …   (a CPU profile of this process's main thread during Itinera's drip:
+ *     API, writer, activities; the workflows run in the worker's threads)
  */
 import { loadavg } from 'node:os';
 import { MongoClient } from 'mongodb';
@@ -33,6 +35,7 @@ import { comparison, dripFigures, round, sampleRss } from './journeys/figures.js
 import { allClosed, closedRuns, commandCounter, cpuMeter, historySample, markActivities, monitored } from './journeys/profile.js';
 import { runRawSdkDrip, type RawSdkShape } from './journeys/raw-sdk-baseline.js';
 import { nodemailerRate, startSink } from './smtp-sink.js';
+import { profilePhase } from './cpu-profile.js';
 import { ADMIN_KEY, startBenchItinera, WRITE_KEY } from './in-process.js';
 import { startBenchServers } from './servers.js';
 
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
     const memory = sampleRss();
     const cpu = cpuMeter();
     const commands = PROFILE_DATABASE ? commandCounter() : undefined;
+    const cpuProfile = await profilePhase();
     const ackedAt = new Array<number>(PEOPLE);
     const signupStarted = performance.now();
     await sendBatches(
@@ -192,6 +196,7 @@ async function main(): Promise<void> {
     }
     // The runs' last wait and leaving too: the profile is of whole runs.
     await allClosed(runtime.temporal, `WorkflowType = 'journeyWorkflow'`, deadline);
+    await cpuProfile.stop();
     const cpuMsPerRun = cpu.perRun(PEOPLE);
     const database = commands?.stop(PEOPLE);
     const history = await historySample(runtime.temporal, await closedRuns(runtime.temporal, 'journeyWorkflow', HISTORY_SAMPLE));

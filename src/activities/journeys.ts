@@ -118,14 +118,16 @@ export function createJourneyActivities({ stores, changes, deliverer }: Activity
      * repeat too): one local activity instead of two.
      */
     async applyStepsNow(profileId: string, actions: InstantAction[], leaving?: LeavingAfter): Promise<InstantOutcome> {
+      // The row's edits are judged by one read of the active rules, not one each.
+      const edit = changes.editsTogether();
       for (const [done, action] of actions.entries()) {
         switch (action.kind) {
           case 'tag':
           case 'untag':
-            await changes.edit(profileId, { kind: action.kind, tag: action.tag });
+            await edit(profileId, { kind: action.kind, tag: action.tag });
             break;
           case 'trait':
-            await changes.edit(profileId, { kind: 'trait', path: action.path, value: action.value });
+            await edit(profileId, { kind: 'trait', path: action.path, value: action.value });
             break;
           case 'send': {
             if (!deliverer) throw new Error('message delivery is not wired into these activities');

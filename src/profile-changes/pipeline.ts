@@ -202,16 +202,22 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
      * profile is gone (erased): an edit never brings a person back.
      */
     async edit(profileId: string, edit: ProfileEdit): Promise<EditOutcome | null> {
-      const recorded = await recordEdit(stores, profileId, edit, now());
-      if (!recorded) return null;
-      const judged = await segments?.refresh(recorded.profileId, judgedAs(edit));
-      // A repeated restriction ends any run still left, as the first did.
-      const endedRuns = edit.kind === 'restrict' ? await endRuns(judged?.profile ?? recorded.profile!) : 0;
-      return {
-        profileId: recorded.profileId,
-        changed: recorded.changed,
-        endedRuns,
-        ...(recorded.profile ? { before: recorded.profile } : {}),
+      return editJudgedBy(profileId, edit, undefined);
+    },
+
+    /**
+     * Edits made together, as a journey's row of instant steps makes them (tag, send, untag…
+     * in one activity): the segment engine's view of the active rules is read once for all
+     * of them, beside the first edit's write, as the profile writer reads it once per round;
+     * `edit` alone reads it after each write. One row is milliseconds long: a deploy in
+     * between is the same race as one just after the row, which the deploy's recompute
+     * settles (it judges everyone).
+     */
+    editsTogether(): (profileId: string, edit: ProfileEdit) => Promise<EditOutcome | null> {
+      let context: Promise<SegmentContext | null> | undefined;
+      return (profileId, edit) => {
+        context ??= segments ? segments.context() : Promise.resolve(null);
+        return editJudgedBy(profileId, edit, context);
       };
     },
 
@@ -234,6 +240,25 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
       return (await segments?.forget(profileId, absorbed)) ?? { memberships: 0, history: 0 };
     },
   };
+
+  /** An edit recorded and judged; by `context` when given (read beside the write), else by the rules read after it. */
+  async function editJudgedBy(
+    profileId: string,
+    edit: ProfileEdit,
+    context: Promise<SegmentContext | null> | undefined,
+  ): Promise<EditOutcome | null> {
+    const [recorded, known] = await Promise.all([recordEdit(stores, profileId, edit, now()), context]);
+    if (!recorded) return null;
+    const judged = await segments?.refresh(recorded.profileId, judgedAs(edit), known);
+    // A repeated restriction ends any run still left, as the first did.
+    const endedRuns = edit.kind === 'restrict' ? await endRuns(judged?.profile ?? recorded.profile!) : 0;
+    return {
+      profileId: recorded.profileId,
+      changed: recorded.changed,
+      endedRuns,
+      ...(recorded.profile ? { before: recorded.profile } : {}),
+    };
+  }
 
   /** The restriction's effect on the person's runs: ended (outcome `restricted`), not paused; lifting it does not restart them. */
   async function endRuns(profile: ProfileDoc): Promise<number> {

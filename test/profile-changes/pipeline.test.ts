@@ -94,6 +94,25 @@ describe('the profile-change pipeline', () => {
     expect(await itinera.raw.profiles.countDocuments({ _id: mergedAway })).toBe(0);
   });
 
+  it("judges each of a row's edits made together (one read of the rules for all): in the segment after the tag, out after the untag", async () => {
+    const userId = `user-${randomUUID()}`;
+    await track({ userId }, 'Product Viewed');
+    const profileId = (await profileOf('userId', userId))._id;
+    const segmentsNow = async () => Object.keys((await itinera.raw.profiles.findOne({ _id: profileId }))?.segments ?? {});
+    const edit = itinera.runtime.changes.editsTogether();
+
+    expect(await edit(profileId, { kind: 'tag', tag: 'reviewer' })).toMatchObject({ profileId, changed: true });
+    expect(await segmentsNow()).toContain('reviewers');
+    await edit(profileId, { kind: 'trait', path: 'plan', value: 'vip' });
+    await edit(profileId, { kind: 'untag', tag: 'reviewer' });
+
+    const after = await itinera.raw.profiles.findOne({ _id: profileId });
+    expect(after?.traits.plan).toBe('vip');
+    expect(after?.tags ?? []).not.toContain('reviewer');
+    expect(await segmentsNow()).not.toContain('reviewers');
+    expect(await edit(`p_${randomUUID()}`, { kind: 'tag', tag: 'reviewer' })).toBeNull();
+  });
+
   it('brings no erased person back: an edit for a profile that is gone writes nothing', async () => {
     const gone = `p_${randomUUID()}`;
     expect(await itinera.runtime.changes.edit(gone, { kind: 'trait', path: 'plan', value: 'vip' })).toBeNull();
