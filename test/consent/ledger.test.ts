@@ -66,16 +66,24 @@ describe('the e-book drip as a person lives it', () => {
     const analytics = new Analytics({ writeKey: WRITE_KEY, host: itinera.baseUrl, flushAt: 1, maxRetries: 0 });
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
-    analytics.identify({
-      userId: 'reader-1',
-      traits: { email: 'reader1@books.example' },
-      context: {
-        consent: { categoryPreferences: { Marketing: true, Statistics: false } },
-        page: { url: 'https://books.example/signup' },
-        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
-        ip: '81.2.69.142',
-      },
-    });
+    // The identify first, acknowledged, then the signup: with one request per message the
+    // client sends them side by side, and a signup that arrived first would find no consent.
+    const identified = new Promise<unknown>((resolve) =>
+      analytics.identify(
+        {
+          userId: 'reader-1',
+          traits: { email: 'reader1@books.example' },
+          context: {
+            consent: { categoryPreferences: { Marketing: true, Statistics: false } },
+            page: { url: 'https://books.example/signup' },
+            userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
+            ip: '81.2.69.142',
+          },
+        },
+        resolve,
+      ),
+    );
+    expect(await identified).toBeUndefined();
     analytics.track({ userId: 'reader-1', event: 'Ebook Signup' });
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
