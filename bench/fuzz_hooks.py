@@ -156,7 +156,16 @@ def _fingerprint() -> dict[str, Any]:
     return fingerprint
 
 
-def _quiet(window_s: float = 0.3, limit_s: float = 5.0) -> None:
+# Quiet means no write for longer than the longest write-behind period among the collections
+# fingerprinted (delivery counts and journey figures, 1 s: src/store/delivery-counts.ts,
+# src/store/journey-stats.ts), with room for a slow machine: after a burst of sends, their
+# counts land up to a second after the last one. With 0.3 s a replay could start between
+# the two, and the counts' write was taken for the replay's.
+_QUIET_WINDOW_S = 2.5
+_QUIET_LIMIT_S = 20.0
+
+
+def _quiet(window_s: float = _QUIET_WINDOW_S, limit_s: float = _QUIET_LIMIT_S) -> None:
     """Waits until the database files have not changed for `window_s` (at most `limit_s`)."""
     if not _db_files:
         time.sleep(window_s)

@@ -149,11 +149,14 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
     return { profile: judged.outcome?.profile ?? (await stores.profiles.findById(profileId)), events };
   }
 
+  /** The segment engine's view of the active rules, read once for many changes. */
+  async function segmentContext(): Promise<SegmentContext | null> {
+    return (await segments?.context()) ?? null;
+  }
+
   return {
     /** The segment engine's view of the active rules, read once for many changes (a writer's round). */
-    async segmentContext(): Promise<SegmentContext | null> {
-      return (await segments?.context()) ?? null;
-    },
+    segmentContext,
 
     /**
      * Steps 1 to 4 for one profile's share of one or more batches: each batch counted once
@@ -216,7 +219,7 @@ export function createProfileChanges(deps: ProfileChangesDeps) {
     editsTogether(): (profileId: string, edit: ProfileEdit) => Promise<EditOutcome | null> {
       let context: Promise<SegmentContext | null> | undefined;
       return (profileId, edit) => {
-        context ??= segments ? segments.context() : Promise.resolve(null);
+        context ??= segmentContext();
         return editJudgedBy(profileId, edit, context);
       };
     },
