@@ -121,8 +121,9 @@ export class SegmentEngine {
     if (version === null) return null;
     const plan = await this.planOf(version);
     if (!plan || (plan.segments.length === 0 && plan.leaves.size === 0 && plan.exits.size === 0)) return null;
-    const computing = await this.computingSegments(version, plan);
-    let leaves = await stores.segments.leaves();
+    // Two reads that need nothing of each other.
+    const [computing, stored] = await Promise.all([this.computingSegments(version, plan), stores.segments.leaves()]);
+    let leaves = stored;
     // Rules just deployed, whose recompute has not prepared their new leaves yet: set their cutoffs now (leaf-cutoffs.ts).
     if (lacksCutoff(plan, leaves)) leaves = await setMissingCutoffs(stores, plan, this.options.now);
     return { version, plan, leaves, ...computing };

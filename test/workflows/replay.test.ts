@@ -25,6 +25,8 @@
  * recompute of one new segment over an empty database, before and after the patch
  * `recompute-judge-folds-backfill` (the backfill step left out when there are segments to
  * judge); recorded by `npx tsx test/workflows/record-recompute-history.ts <file>`.
+ * segment-recompute-quick-local.pb: the same after the patch `recompute-quick-steps-local`
+ * (prepare, the look at open batches and finish as local activities; judging regular).
  *
  * journey-lean-run.pb, journey-lean-continuing.pb and journey-lean-continued.pb: the same
  * three journey runs as the lean code makes them (patch `journey-lean-run`: the journey and
@@ -281,5 +283,14 @@ describe('segment recompute workflow replay', () => {
       'finishSegmentRecompute',
     ]);
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'recompute:judge-folds')).resolves.toBeUndefined();
+  });
+
+  it('replays a recompute whose quick steps are local activities, only the judging pass a regular one', async () => {
+    const history = await recordedHistory('segment-recompute-quick-local.pb');
+    expect(patches(history)).toEqual(['recompute-quick-steps-local', 'recompute-judge-folds-backfill']);
+    expect(scheduledActivities(history)).toEqual(['judgeSegmentMembers']);
+    expect(localActivities(history)).toEqual(['prepareSegmentRecompute', 'openBatchesUpTo', 'finishSegmentRecompute']);
+    expect(history.events!.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'recompute:quick-local')).resolves.toBeUndefined();
   });
 });
