@@ -242,11 +242,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const segments = new SegmentEngine({ stores, now, logger, clock: segmentClockOf(workflows), journeys: dispatcher });
   const startRecompute = async (version: number) => {
     // The engine's view of the rules sets the cutoffs of leaves new to them (src/segments/
-    // leaf-cutoffs.ts) here, as the deploy starts the recompute, rather than in its first
-    // step: the recompute's wait for the cutoff then passes while its workflow starts
-    // (0.2 s of a first deploy of 80 segments over an empty database).
-    await segments.context();
-    await startSegmentRecompute(workflows, deploymentScope, version);
+    // leaf-cutoffs.ts) here, as the deploy starts the recompute, rather than only in its
+    // first step: the recompute's wait for the cutoff then passes while its workflow starts
+    // (0.2 s of a first deploy of 80 segments over an empty database). The two go side by
+    // side: whichever writes a leaf's cutoff first sets it, the other finds it set (as a
+    // writer's round and the first step already may).
+    await Promise.all([segments.context(), startSegmentRecompute(workflows, deploymentScope, version)]);
   };
   const startErasure = (requestId: string) => startErasureRun(workflows, requestId);
   const startExport = (requestId: string) => startExportRun(workflows, requestId);
