@@ -3,7 +3,7 @@
  * rendered at send time, in an activity, with the person's traits and the step's `with`
  * values. Rendering never runs user code: liquidjs has no access to the process.
  */
-import { Liquid, type Template } from 'liquidjs';
+import { Liquid } from 'liquidjs';
 
 export interface TemplateParts {
   subject: string;
@@ -83,46 +83,17 @@ export class TemplateRenderError extends Error {
   }
 }
 
-/**
- * Parsed parts by source, per engine: a broadcast renders one template for thousands of
- * people, and parsing it again for each was a large share of the sending process's time
- * (liquidjs caches only templates read from files). Cleared when full: the texts in use at
- * once are a handful.
- */
-const PARSED_KEPT = 200;
-const parsed = new Map<Liquid, Map<string, Template[]>>([
-  [plain, new Map()],
-  [html, new Map()],
-]);
-
-function parsedPart(engine: Liquid, source: string): Template[] {
-  const kept = parsed.get(engine)!;
-  let templates = kept.get(source);
-  if (!templates) {
-    templates = engine.parse(source);
-    if (kept.size >= PARSED_KEPT) kept.clear();
-    kept.set(source, templates);
-  }
-  return templates;
-}
-
-/**
- * Rendered synchronously: nothing a template can use waits on anything (no file, no
- * include, no asynchronous filter), and the synchronous path spares a promise per tag.
- */
 export async function renderTemplate(parts: TemplateParts, scope: TemplateScope): Promise<RenderedMessage> {
   const values = scope as unknown as Record<string, unknown>;
-  const render = (part: keyof TemplateParts, source: string): string => {
-    const engine = part === 'html' ? html : plain;
-    try {
-      return engine.renderSync(parsedPart(engine, source), values) as string;
-    } catch (error) {
+  const render = (part: keyof TemplateParts, source: string) =>
+    (part === 'html' ? html : plain).parseAndRender(source, values).catch((error: unknown) => {
       throw new TemplateRenderError(problemOf(part, error));
-    }
-  };
-  const subject = render('subject', parts.subject);
-  const body = render('html', parts.html);
-  const text = parts.text === undefined ? undefined : render('text', parts.text);
+    });
+  const [subject, body, text] = await Promise.all([
+    render('subject', parts.subject),
+    render('html', parts.html),
+    parts.text === undefined ? undefined : render('text', parts.text),
+  ]);
   // A subject is one line: a trait holding a newline must not start new headers.
   return { subject: subject.replace(/[\r\n]+/g, ' ').trim(), html: body, ...(text === undefined ? {} : { text }) };
 }
